@@ -1,0 +1,40 @@
+/**
+ * The bitscale command line: parses arguments, calls the library, formats output. Each command
+ * lives in src/cli/<name>.ts as a `register(program)` function; heavy modules (the trainer and
+ * TensorFlow.js) are imported lazily inside their action so that `--help` and `report` start fast.
+ */
+import { Command, CommanderError } from 'commander';
+import { BitscaleError } from './util/errors.js';
+import { VERSION } from './version.js';
+import { registerCommands } from './cli/commands.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('bitscale')
+    .description('Scaling laws, predictions and a scaling report for strict ±1 (1-bit) BitLMv57 language models')
+    .version(VERSION)
+    .option('--runs <dir>', 'directory holding the run logs', 'runs')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+  registerCommands(program);
+  program.exitOverride();
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const message = err instanceof BitscaleError ? err.message : err instanceof Error ? `${err.message}` : String(err);
+    process.stderr.write(`bitscale: ${message.split('\n')[0]}\n`);
+    if (process.env.BITSCALE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}

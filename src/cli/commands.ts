@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import { register as registerRuns } from './runs.js';
+
+/** Every command, in the order `bitscale --help` lists them. */
+export function registerCommands(program: Command): void {
+  registerRuns(program);
+}

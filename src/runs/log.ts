@@ -1,0 +1,290 @@
+/**
+ * Reading, validating and writing run logs (JSON Lines; docs/run-log.md). Validation errors are
+ * BitscaleErrors naming file, line and field. A truncated last line (a trainer killed mid-write:
+ * no trailing newline and not valid JSON) is skipped with a warning; everything before it is kept.
+ */
+import { appendFileSync, openSync, closeSync, writeSync, fsyncSync, readFileSync } from 'node:fs';
+import { countParams, type Architecture } from '../arch/bitlm.js';
+import { BitscaleError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import {
+  LOSS_UNITS,
+  RUN_LOG_FORMAT_VERSION,
+  TOKEN_UNITS,
+  type EvalRecord,
+  type HeaderRecord,
+  type LogRecord,
+  type RunLog,
+  type StepRecord,
+  type SummaryRecord,
+} from './types.js';
+
+export const ARCHITECTURES: readonly Architecture[] = ['bitlm-v57', 'bitlm-v52'];
+const STATUSES = ['completed', 'diverged', 'stopped', 'running'];
+const PRECISIONS = ['fp32', 'bf16-autocast', 'fp16-autocast'];
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export interface ParseOptions {
+  /** Called once per skipped truncated line. */
+  onWarning?: (message: string) => void;
+}
+
+/** Parse and validate a whole log from text. `file` is used in error messages only. */
+export function parseRunLog(text: string, file: string, options: ParseOptions = {}): RunLog {
+  const lines = text.split('\n');
+  const endsWithNewline = text.endsWith('\n');
+  if (endsWithNewline) lines.pop();
+  let header: HeaderRecord | null = null;
+  const steps: StepRecord[] = [];
+  const evals: EvalRecord[] = [];
+  let summary: SummaryRecord | null = null;
+
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const raw = lines[i];
+    if (raw.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      const isTruncatedTail = i === lines.length - 1 && !endsWithNewline;
+      if (isTruncatedTail) {
+        options.onWarning?.(`${file}:${lineNo}: skipped a truncated last line (the writer was probably killed)`);
+        continue;
+      }
+      throw new BitscaleError('not valid JSON', { file, line: lineNo });
+    }
+    const record = validateRecord(value, { file, line: lineNo }, header);
+    if (record.type === 'header') {
+      if (header) throw new BitscaleError('a second header record', { file, line: lineNo, field: 'type' });
+      header = record;
+    } else if (!header) {
+      throw new BitscaleError('the first record must be the header', { file, line: lineNo, field: 'type' });
+    } else if (summary) {
+      throw new BitscaleError('record after the summary', { file, line: lineNo, field: 'type' });
+    } else if (record.type === 'step') steps.push(record);
+    else if (record.type === 'eval') evals.push(record);
+    else summary = record;
+  }
+  if (!header) throw new BitscaleError('no header record', { file, line: 1 });
+  return { header, steps, evals, summary };
+}
+
+export function readRunLog(path: string, options: ParseOptions = {}): RunLog {
+  return parseRunLog(readFileSync(path, 'utf8'), path, options);
+}
+
+/** One record per line, keys in insertion order; the file ends with a newline. */
+export function serializeRunLog(log: RunLog): string {
+  const records: LogRecord[] = [log.header, ...mergeByStep(log.steps, log.evals)];
+  if (log.summary) records.push(log.summary);
+  return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+}
+
+/** Write a whole log atomically (temp file, then rename). */
+export function writeRunLog(path: string, log: RunLog): void {
+  writeFileAtomic(path, serializeRunLog(log));
+}
+
+/** Step and eval records interleaved in step order (a step's eval follows its step record). */
+function mergeByStep(steps: StepRecord[], evals: EvalRecord[]): (StepRecord | EvalRecord)[] {
+  const all: (StepRecord | EvalRecord)[] = [...steps, ...evals];
+  return all
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => a.r.step - b.r.step || (a.r.type === b.r.type ? a.i - b.i : a.r.type === 'step' ? -1 : 1))
+    .map(({ r }) => r);
+}
+
+/**
+ * Appends records to a log as they happen, each written and fsynced before `append` returns, so a
+ * killed trainer loses at most the line it was writing. `create` refuses to overwrite a file.
+ */
+export class RunLogWriter {
+  private constructor(readonly path: string) {}
+
+  static create(path: string, header: HeaderRecord): RunLogWriter {
+    validateRecord(header, { file: path, line: 1 }, null);
+    const fd = openSync(path, 'wx');
+    try {
+      writeSync(fd, JSON.stringify(header) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return new RunLogWriter(path);
+  }
+
+  /** Continue an existing log (after a resume has rewritten it to the checkpoint's step). */
+  static reopen(path: string): RunLogWriter {
+    return new RunLogWriter(path);
+  }
+
+  append(record: StepRecord | EvalRecord | SummaryRecord): void {
+    const fd = openSync(this.path, 'a');
+    try {
+      writeSync(fd, JSON.stringify(record) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Appends without fsync, for tests and bulk writers that fsync at the end. */
+export function appendRecord(path: string, record: LogRecord): void {
+  appendFileSync(path, JSON.stringify(record) + '\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+interface Where {
+  file: string;
+  line: number;
+}
+
+type Obj = Record<string, unknown>;
+
+function fail(where: Where, field: string, problem: string): never {
+  throw new BitscaleError(problem, { file: where.file, line: where.line, field });
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'number' && Number.isNaN(v)) return 'NaN';
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** A finite number; JSON has no NaN, so NaN arrives as a string "NaN" or null and is named as such. */
+export function requireNumber(o: Obj, field: string, where: Where, opts: { min?: number; integer?: boolean; positive?: boolean; optional?: boolean; nullable?: boolean } = {}): number {
+  const v = o[field];
+  if (v === undefined) {
+    if (opts.optional) return Number.NaN;
+    fail(where, field, 'missing');
+  }
+  if (v === null) {
+    if (opts.nullable) return Number.NaN;
+    fail(where, field, 'is null, expected a number');
+  }
+  if (typeof v !== 'number') {
+    if (typeof v === 'string' && /^[-+]?(nan|inf(inity)?)$/i.test(v.trim())) fail(where, field, `is ${v.trim()}, expected a finite number`);
+    fail(where, field, `expected a number, got ${describe(v)}`);
+  }
+  if (!Number.isFinite(v)) fail(where, field, `is ${v}, expected a finite number`);
+  if (opts.integer && !Number.isInteger(v)) fail(where, field, `expected an integer, got ${v}`);
+  if (opts.positive && v <= 0) fail(where, field, `must be positive, got ${v}`);
+  if (opts.min !== undefined && v < opts.min) fail(where, field, `must be ≥ ${opts.min}, got ${v}`);
+  return v;
+}
+
+function requireString(o: Obj, field: string, where: Where, opts: { optional?: boolean; nullable?: boolean } = {}): string | null {
+  const v = o[field];
+  if (v === undefined && opts.optional) return null;
+  if (v === null && opts.nullable) return null;
+  if (typeof v !== 'string' || v === '') fail(where, field, v === undefined ? 'missing' : `expected a non-empty string, got ${describe(v)}`);
+  return v;
+}
+
+function requireObject(o: Obj, field: string, where: Where, nullable = false): Obj | null {
+  const v = o[field];
+  if (v === null && nullable) return null;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(where, field, v === undefined ? 'missing' : `expected an object, got ${describe(v)}`);
+  return v as Obj;
+}
+
+function requireOneOf<T extends string>(o: Obj, field: string, allowed: readonly T[], where: Where, what: string): T {
+  const v = o[field];
+  if (typeof v !== 'string' || !allowed.includes(v as T)) {
+    fail(where, field, `${v === undefined ? 'missing' : `unknown ${what} ${describe(v)}`} (expected one of: ${allowed.join(', ')})`);
+  }
+  return v as T;
+}
+
+/** Validate one parsed line. Returns it typed; throws a located BitscaleError otherwise. */
+export function validateRecord(value: unknown, where: Where, header: HeaderRecord | null): LogRecord {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(where, 'type', 'a record must be a JSON object');
+  const o = value as Obj;
+  switch (o.type) {
+    case 'header':
+      return validateHeader(o, where);
+    case 'step':
+      requireNumber(o, 'step', where, { integer: true, min: 0 });
+      requireNumber(o, 'tokens', where, { min: 0 });
+      requireNumber(o, 'train_loss', where, { min: 0 });
+      for (const f of ['lr', 'tau', 'wall_s', 'peak_bytes', 'tokens_per_s']) requireNumber(o, f, where, { optional: true, min: 0 });
+      return o as StepRecord;
+    case 'eval':
+      requireNumber(o, 'step', where, { integer: true, min: 0 });
+      requireNumber(o, 'tokens', where, { min: 0 });
+      requireNumber(o, 'val_bpc', where, { min: 0 });
+      requireNumber(o, 'wall_s', where, { optional: true, min: 0 });
+      return o as EvalRecord;
+    case 'summary':
+      requireOneOf(o, 'status', STATUSES, where, 'status');
+      requireNumber(o, 'steps', where, { integer: true, min: 0 });
+      requireNumber(o, 'tokens', where, { min: 0 });
+      requireNumber(o, 'final_val_bpc', where, { min: 0, nullable: true });
+      requireNumber(o, 'wall_s', where, { min: 0, nullable: true });
+      requireNumber(o, 'peak_bytes', where, { optional: true, nullable: true, min: 0 });
+      return o as SummaryRecord;
+    default:
+      return fail(where, 'type', `unknown record type ${describe(o.type)} (expected header, step, eval or summary)`);
+  }
+}
+
+function validateHeader(o: Obj, where: Where): HeaderRecord {
+  const version = requireNumber(o, 'format_version', where, { integer: true, positive: true });
+  if (version > RUN_LOG_FORMAT_VERSION) fail(where, 'format_version', `version ${version} is newer than this bitscale reads (${RUN_LOG_FORMAT_VERSION})`);
+  const id = requireString(o, 'run_id', where)!;
+  if (!RUN_ID_PATTERN.test(id)) fail(where, 'run_id', `${describe(id)} may hold only letters, digits, '.', '_' and '-'`);
+  requireOneOf(o, 'arch', ARCHITECTURES, where, 'architecture');
+  const params = requireNumber(o, 'params', where, { integer: true, positive: true });
+  const batch = requireNumber(o, 'batch_size', where, { integer: true, positive: true });
+  const seqLen = requireNumber(o, 'seq_len', where, { integer: true, positive: true });
+  requireString(o, 'params_reported', where, { optional: true });
+  void batch;
+
+  const config = requireObject(o, 'config', where, true);
+  if (config) {
+    const cw = { ...where };
+    const get = (f: string) => {
+      try {
+        return requireNumber(config, f, cw, { integer: true, positive: true });
+      } catch (e) {
+        if (e instanceof BitscaleError) fail(where, `config.${f}`, e.message.replace(/^.*field '[^']+': /, ''));
+        throw e;
+      }
+    };
+    const d = get('d');
+    const layers = get('layers');
+    const heads = get('heads');
+    const dFf = get('d_ff');
+    const T = get('seq_len');
+    const vocab = get('vocab');
+    if (d % heads !== 0) fail(where, 'config.heads', `d=${d} is not divisible by heads=${heads}`);
+    if (T !== seqLen) fail(where, 'seq_len', `${seqLen} differs from config.seq_len ${T}`);
+    const counted = countParams({ d, layers, dFf, vocab });
+    if (counted !== params) fail(where, 'params', `${params} differs from ${counted}, the count of config (L·(4d² + 3·d·d_ff) + 2·V·d); put the source's own figure in params_reported`);
+  }
+
+  const lr = requireObject(o, 'lr', where)!;
+  requireNumber(lr, 'peak', { ...where }, { positive: true });
+  requireNumber(o, 'planned_steps', where, { integer: true, min: 0 });
+  requireNumber(o, 'seed', where, { integer: true, nullable: true });
+
+  const ds = requireObject(o, 'dataset', where)!;
+  const dsWhere = (f: string) => ({ ...where, field: `dataset.${f}` });
+  if (typeof ds.name !== 'string' || ds.name === '') fail(where, 'dataset.name', 'missing');
+  if (ds.bytes !== null && (typeof ds.bytes !== 'number' || !Number.isInteger(ds.bytes) || ds.bytes <= 0)) fail(where, 'dataset.bytes', `expected a positive integer or null, got ${describe(ds.bytes)}`);
+  if (ds.sha256 !== null && (typeof ds.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ds.sha256))) fail(where, 'dataset.sha256', `expected 64 lowercase hex digits or null, got ${describe(ds.sha256)}`);
+  if (typeof ds.token_unit !== 'string' || !TOKEN_UNITS.includes(ds.token_unit as never)) {
+    fail(where, 'dataset.token_unit', `unknown dataset units ${describe(ds.token_unit)} (BitLMv57 is byte-level: expected ${TOKEN_UNITS.join(', ')})`);
+  }
+  void dsWhere;
+  requireOneOf(o, 'loss_unit', LOSS_UNITS, where, 'loss unit');
+  requireOneOf(o, 'precision', PRECISIONS, where, 'precision');
+  requireString(o, 'backend', where);
+  requireString(o, 'hardware', where);
+  const tool = requireObject(o, 'tool', where)!;
+  if (typeof tool.name !== 'string' || typeof tool.version !== 'string') fail(where, 'tool', 'expected {name, version}');
+  return o as HeaderRecord;
+}

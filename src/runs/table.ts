@@ -1,0 +1,153 @@
+/**
+ * The run table: every run log under runs/ as a typed RunRecord, and the queries the fitters and
+ * the report need (filter, group by dataset / params / batch size / LR, per-step curves).
+ */
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { tokensSeen } from '../arch/bitlm.js';
+import { BitscaleError } from '../util/errors.js';
+import { readRunLog, type ParseOptions } from './log.js';
+import type { CurvePoint, RunLog, RunRecord } from './types.js';
+
+const LN2 = Math.LN2;
+
+/** Every *.jsonl file below `dir`, sorted by relative path (so the table's order is stable). */
+export function listRunLogFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      if (name.startsWith('.')) continue;
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.jsonl')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort((a, b) => relative(dir, a).localeCompare(relative(dir, b)));
+}
+
+/**
+ * Turn a parsed log into a run record. Losses in nats are converted to bits. Returns null (and
+ * warns) for a log with no validation point yet.
+ */
+export function toRunRecord(log: RunLog, file: string, onWarning?: (m: string) => void): RunRecord | null {
+  const h = log.header;
+  const toBits = h.loss_unit === 'nats' ? 1 / LN2 : 1;
+  const curve: CurvePoint[] = log.evals
+    .map((e) => ({ step: e.step, tokens: tokensSeen(e.step, h.batch_size, h.seq_len), valBpc: e.val_bpc * toBits }))
+    .sort((a, b) => a.step - b.step);
+  if (curve.length === 0) {
+    onWarning?.(`${file}: run ${h.run_id} has no val_bpc yet; left out of the table`);
+    return null;
+  }
+  const last = curve[curve.length - 1];
+  const summary = log.summary;
+  const lastWall = [...log.steps, ...log.evals].reduce<number | null>((m, r) => (typeof r.wall_s === 'number' ? Math.max(m ?? 0, r.wall_s) : m), null);
+  const peakFromSteps = log.steps.reduce<number | null>((m, r) => (typeof r.peak_bytes === 'number' ? Math.max(m ?? 0, r.peak_bytes) : m), null);
+  const collection = file.split(/[\\/]/)[0] ?? '';
+  return {
+    id: h.run_id,
+    file,
+    collection: file.includes('/') || file.includes(sep) ? collection : '',
+    arch: h.arch,
+    config: h.config,
+    params: h.params,
+    paramsReported: h.params_reported ?? null,
+    dataset: h.dataset.name,
+    datasetBytes: h.dataset.bytes,
+    batchSize: h.batch_size,
+    seqLen: h.seq_len,
+    lr: h.lr.peak,
+    plannedSteps: h.planned_steps,
+    steps: last.step,
+    tokens: tokensSeen(last.step, h.batch_size, h.seq_len),
+    finalValBpc: last.valBpc,
+    curve,
+    precision: h.precision,
+    backend: h.backend,
+    hardware: h.hardware,
+    status: summary?.status ?? 'running',
+    wallSeconds: summary?.wall_s ?? lastWall,
+    peakBytes: summary?.peak_bytes ?? peakFromSteps,
+    tokensPerSecond: summary?.tokens_per_s ?? null,
+    source: typeof h.source === 'string' ? h.source : null,
+    notes: typeof h.notes === 'string' ? h.notes : null,
+    log,
+  };
+}
+
+/**
+ * Load every run under `dir`. Run ids must be unique across the whole directory; a duplicate is an
+ * error naming both files.
+ */
+export function loadRunTable(dir: string, options: ParseOptions = {}): RunRecord[] {
+  const runs: RunRecord[] = [];
+  const seen = new Map<string, string>();
+  for (const path of listRunLogFiles(dir)) {
+    const rel = relative(dir, path).split(sep).join('/');
+    const log = readRunLog(path, options);
+    const prior = seen.get(log.header.run_id);
+    if (prior) throw new BitscaleError(`duplicate run id '${log.header.run_id}' (also in ${prior})`, { file: path, line: 1, field: 'run_id' });
+    seen.set(log.header.run_id, path);
+    const rec = toRunRecord(log, rel, options.onWarning);
+    if (rec) runs.push(rec);
+  }
+  return runs;
+}
+
+export interface RunFilter {
+  dataset?: string;
+  collection?: string;
+  arch?: string;
+  status?: string;
+}
+
+/** Runs matching every given field (dataset names compare case-insensitively). */
+export function filterRuns(runs: RunRecord[], f: RunFilter): RunRecord[] {
+  return runs.filter(
+    (r) =>
+      (f.dataset === undefined || r.dataset.toLowerCase() === f.dataset.toLowerCase()) &&
+      (f.collection === undefined || r.collection === f.collection) &&
+      (f.arch === undefined || r.arch === f.arch) &&
+      (f.status === undefined || r.status === f.status),
+  );
+}
+
+export type GroupKey = 'dataset' | 'arch' | 'params' | 'batchSize' | 'lr' | 'seqLen' | 'collection' | 'steps';
+
+/**
+ * Group runs by the given fields. The key is "dataset=GLM-Reasoning|params=46399488|…"; groups
+ * come back in key order, runs inside a group in (params, steps, id) order.
+ */
+export function groupRuns(runs: RunRecord[], keys: GroupKey[]): Map<string, RunRecord[]> {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const key = keys.map((k) => `${k}=${r[k]}`).join('|');
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const sorted = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  for (const [, g] of sorted) g.sort(compareRuns);
+  return new Map(sorted);
+}
+
+export function compareRuns(a: RunRecord, b: RunRecord): number {
+  return a.params - b.params || a.steps - b.steps || a.id.localeCompare(b.id);
+}
+
+/**
+ * Runs of one "step family": same dataset, params, batch size, LR and architecture, but different
+ * step budgets. The step law is fitted within each family.
+ */
+export function stepFamilies(runs: RunRecord[]): Map<string, RunRecord[]> {
+  return groupRuns(runs, ['dataset', 'arch', 'params', 'batchSize', 'lr']);
+}
+
+/** The last val_bpc measured at or before `step` on a run's curve, or null. */
+export function valBpcAtStep(run: RunRecord, step: number): number | null {
+  let v: number | null = null;
+  for (const p of run.curve) if (p.step <= step) v = p.valBpc;
+  return v;
+}

@@ -1,0 +1,55 @@
+/**
+ * Human formatting with explicit units. Counts print with an SI suffix (46,399,488 → "46.4M");
+ * bytes print in binary units (GiB); durations in s / min / h.
+ */
+
+/** 46399488 → "46.4M", 369623040 → "369.6M", 983040000 → "983.0M", 2.1e9 → "2.10B". */
+export function formatCount(n: number, digits = 1): string {
+  const abs = Math.abs(n);
+  if (abs >= 1e12) return `${(n / 1e12).toFixed(2)}T`;
+  if (abs >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (abs >= 1e6) return `${(n / 1e6).toFixed(digits)}M`;
+  if (abs >= 1e3) return `${(n / 1e3).toFixed(digits)}K`;
+  return `${n}`;
+}
+
+/**
+ * Parse a count as users write it: "369.6M", "46.4m", "5.5e6", "15K", "2B", "1234".
+ * Returns NaN for anything else.
+ */
+export function parseCount(text: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*$/.exec(text);
+  if (!m) return Number.NaN;
+  const scale: Record<string, number> = { '': 1, k: 1e3, m: 1e6, b: 1e9, t: 1e12 };
+  return Math.round(Number(m[1]) * scale[m[2].toLowerCase()] * 1e6) / 1e6;
+}
+
+/** Bytes in binary units: 1.5 × 2^30 → "1.50 GiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(2)} ${units[i]}`;
+}
+
+/** Seconds → "276 ms", "42.0 s", "69.0 min", "11.5 h". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 1) return `${(seconds * 1000).toFixed(0)} ms`;
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A plain-text table with aligned columns (numbers right-aligned). */
+export function formatTable(headers: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map((c) => String(c)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[-−+]?[0-9.,]+[%A-Za-z ]*$/.test(String(r[i]))));
+  const pad = (s: string, i: number) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]));
+  const line = (r: string[]) => r.map((c, i) => pad(c, i)).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
