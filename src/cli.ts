@@ -15,8 +15,7 @@ export function buildProgram(): Command {
     .description('Scaling laws, predictions and a scaling report for strict ±1 (1-bit) BitLMv57 language models')
     .version(VERSION)
     .option('--runs <dir>', 'directory holding the run logs', 'runs')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    .configureOutput({ outputError: (str, write) => write(`bitscale: ${str.trim().split('\n')[0]} (see --help)\n`) });
   registerCommands(program);
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

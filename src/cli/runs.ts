@@ -1,5 +1,68 @@
 import type { Command } from 'commander';
+import { filterRuns, loadRunTable } from '../runs/table.js';
+import { ingestFiles, parseAssignments, planIngest, CSV_FIELDS } from '../runs/ingest.js';
+import type { RunRecord } from '../runs/types.js';
+import { formatCount, formatDuration, formatTable } from '../util/format.js';
+import { emit, warn } from './output.js';
+
+/** The run table as JSON: every field but the raw log. */
+export function runToJson(r: RunRecord): Record<string, unknown> {
+  const { log: _log, ...rest } = r;
+  return rest;
+}
 
 export function register(program: Command): void {
-  void program;
+  program
+    .command('runs')
+    .description('print the run table: every run log under --runs, one row per run')
+    .option('--dataset <name>', 'only runs on this dataset')
+    .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-cpu, …)')
+    .option('--json', 'machine-readable JSON on stdout')
+    .addHelpText('after', '\nExample:\n  bitscale runs --dataset GLM-Reasoning')
+    .action((opts, cmd: Command) => {
+      const runsDir: string = cmd.optsWithGlobals().runs;
+      const runs = filterRuns(loadRunTable(runsDir, { onWarning: warn }), { dataset: opts.dataset, collection: opts.collection });
+      emit(opts, { runs: runs.map(runToJson) }, () =>
+        runs.length === 0
+          ? `no runs under ${runsDir}${opts.dataset ? ` for dataset ${opts.dataset}` : ''}`
+          : formatTable(
+              ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val_bpc', 'precision', 'hardware', 'wall-clock', 'status'],
+              runs.map((r) => [
+                r.id,
+                r.dataset,
+                r.paramsReported && r.config === null ? r.paramsReported : formatCount(r.params),
+                r.batchSize,
+                r.lr.toExponential(),
+                formatCount(r.steps, 0),
+                formatCount(r.tokens),
+                r.finalValBpc.toFixed(3),
+                r.precision,
+                r.hardware,
+                r.wallSeconds === null ? '-' : formatDuration(r.wallSeconds),
+                r.status,
+              ]),
+            ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T, val_bpc in bits per byte`,
+      );
+    });
+
+  program
+    .command('ingest')
+    .description('validate run logs (.jsonl) or results tables (.csv) and store them under runs/<into>/; sources are never modified')
+    .argument('<files...>', 'run logs (JSON Lines) or CSV files')
+    .option('--into <folder>', 'folder under the runs directory to store them in', 'ingested')
+    .option('--map <field=column,...>', 'CSV: which column holds each field, e.g. val_bpc=loss,steps=iter')
+    .option('--set <field=value,...>', 'CSV: a constant for a field the table lacks, e.g. dataset=GLM-Reasoning,seq_len=256')
+    .option('--dry-run', 'validate only; write nothing')
+    .option('--json', 'machine-readable JSON on stdout')
+    .addHelpText('after', `\nCSV fields:\n${Object.entries(CSV_FIELDS).map(([k, v]) => `  ${k.padEnd(15)} ${v}`).join('\n')}\n\nExample:\n  bitscale ingest results.csv --map val_bpc=loss,steps=iter --set dataset=GLM-Reasoning,seq_len=256`)
+    .action((files: string[], opts, cmd: Command) => {
+      const runsDir: string = cmd.optsWithGlobals().runs;
+      const options = { into: opts.into, map: parseAssignments(opts.map, '--map'), set: parseAssignments(opts.set, '--set'), onWarning: warn };
+      const plan = opts.dryRun ? planIngest(files, runsDir, options) : ingestFiles(files, runsDir, options);
+      const rows = plan.map((p) => ({ run_id: p.runId, source: p.source, target: p.target, evals: p.log.evals.length }));
+      emit(opts, { dry_run: Boolean(opts.dryRun), ingested: rows }, () =>
+        `${opts.dryRun ? 'would ingest' : 'ingested'} ${rows.length} run${rows.length === 1 ? '' : 's'}\n` +
+        formatTable(['run', 'from', 'to', 'val points'], rows.map((r) => [r.run_id, r.source, r.target, r.evals])),
+      );
+    });
 }

@@ -21,7 +21,7 @@ import {
 
 export const ARCHITECTURES: readonly Architecture[] = ['bitlm-v57', 'bitlm-v52'];
 const STATUSES = ['completed', 'diverged', 'stopped', 'running'];
-const PRECISIONS = ['fp32', 'bf16-autocast', 'fp16-autocast'];
+const PRECISIONS = ['fp32', 'bf16-autocast', 'fp16-autocast', 'unknown'];
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface ParseOptions {

@@ -24,7 +24,7 @@ export function listRunLogFiles(dir: string): string[] {
     }
   };
   walk(dir);
-  return out.sort((a, b) => relative(dir, a).localeCompare(relative(dir, b)));
+  return out.sort((a, b) => byCodePoint(relative(dir, a), relative(dir, b)));
 }
 
 /**
@@ -128,13 +128,13 @@ export function groupRuns(runs: RunRecord[], keys: GroupKey[]): Map<string, RunR
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
-  const sorted = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  const sorted = [...groups.entries()].sort(([a], [b]) => byCodePoint(a, b));
   for (const [, g] of sorted) g.sort(compareRuns);
   return new Map(sorted);
 }
 
 export function compareRuns(a: RunRecord, b: RunRecord): number {
-  return a.params - b.params || a.steps - b.steps || a.id.localeCompare(b.id);
+  return a.params - b.params || a.steps - b.steps || byCodePoint(a.id, b.id);
 }
 
 /**
@@ -150,4 +150,9 @@ export function valBpcAtStep(run: RunRecord, step: number): number | null {
   let v: number | null = null;
   for (const p of run.curve) if (p.step <= step) v = p.valBpc;
   return v;
+}
+
+/** Locale-independent string order, so that output never depends on the machine's locale. */
+export function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

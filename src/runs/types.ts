@@ -15,7 +15,7 @@ export const TOKEN_UNITS: readonly TokenUnit[] = ['byte'];
 export type LossUnit = 'bits' | 'nats';
 export const LOSS_UNITS: readonly LossUnit[] = ['bits', 'nats'];
 
-export type Precision = 'fp32' | 'bf16-autocast' | 'fp16-autocast';
+export type Precision = 'fp32' | 'bf16-autocast' | 'fp16-autocast' | 'unknown';
 export type RunStatus = 'completed' | 'diverged' | 'stopped' | 'running';
 
 export interface DatasetIdentity {

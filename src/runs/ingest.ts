@@ -1,0 +1,304 @@
+/**
+ * Ingestion: run logs (JSONL) and tabular results (CSV) into runs/<collection>/<run_id>.jsonl.
+ * Everything is parsed and validated first; only when every input is clean is anything written
+ * (each file atomically, never over an existing one). Sources are only ever read.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { countParams } from '../arch/bitlm.js';
+import { BitscaleError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { parseCount } from '../util/format.js';
+import { VERSION } from '../version.js';
+import { parseRunLog, serializeRunLog, validateRecord, RUN_ID_PATTERN } from './log.js';
+import { listRunLogFiles } from './table.js';
+import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog, type SummaryRecord } from './types.js';
+
+/** The CSV fields bitscale understands; `--map FIELD=COLUMN` renames a CSV column to one of them. */
+export const CSV_FIELDS = {
+  run_id: 'run identifier; rows sharing it form one run\'s curve (default: FILE-lineN, one run per row)',
+  params: 'parameter count (a count: 46399488 or 46.4M); optional when d, layers, d_ff, vocab are given',
+  dataset: 'dataset name',
+  steps: 'optimizer steps at which val_bpc was measured',
+  batch_size: 'sequences per step (alias: bs)',
+  seq_len: 'context length T in tokens (alias: T)',
+  lr: 'peak learning rate',
+  val_bpc: 'validation loss, in loss_unit (default bits per byte)',
+  arch: 'bitlm-v57 (default) or bitlm-v52',
+  d: 'model width', layers: 'layers', heads: 'attention heads', d_ff: 'FFN width', vocab: 'vocabulary (default 128)',
+  loss_unit: 'bits (default) or nats',
+  token_unit: 'what one token is: byte (default; the only unit BitLMv57 has)',
+  precision: 'fp32, bf16-autocast, fp16-autocast or unknown (default)',
+  hardware: 'where it ran (default unknown)', backend: 'framework or tfjs backend (default unknown)',
+  wall_s: 'wall-clock seconds at that step', train_loss: 'training loss at that step, in loss_unit',
+  planned_steps: 'planned steps (default: the last step)', seed: 'random seed',
+  dataset_bytes: 'corpus size in bytes', dataset_sha256: 'corpus sha256', source: 'where the numbers come from', notes: 'free text',
+} as const;
+
+const ALIASES: Record<string, keyof typeof CSV_FIELDS> = { bs: 'batch_size', T: 'seq_len', iter: 'steps', step: 'steps' };
+const PER_RUN_FIELDS = ['params', 'dataset', 'batch_size', 'seq_len', 'lr', 'arch', 'd', 'layers', 'heads', 'd_ff', 'vocab', 'loss_unit', 'token_unit', 'precision', 'hardware', 'backend', 'planned_steps', 'seed', 'dataset_bytes', 'dataset_sha256', 'source', 'notes'] as const;
+const PER_ROW_FIELDS = ['steps', 'val_bpc', 'wall_s', 'train_loss'] as const;
+
+export interface IngestOptions {
+  /** Folder under the runs directory the runs go to (default "ingested"). */
+  into?: string;
+  /** FIELD → CSV column, from `--map val_bpc=loss,steps=iter`. */
+  map?: Record<string, string>;
+  /** FIELD → constant for every CSV row, from `--set dataset=GLM-Reasoning,seq_len=256`. */
+  set?: Record<string, string>;
+  onWarning?: (message: string) => void;
+}
+
+export interface PlannedRun {
+  runId: string;
+  source: string;
+  target: string;
+  log: RunLog;
+}
+
+/** Parse `a=b,c=d` (the --map and --set syntax). */
+export function parseAssignments(text: string | undefined, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!text) return out;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new BitscaleError(`${what}: expected FIELD=VALUE, got '${part}'`);
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * Read and validate every input; return what would be written. Throws (writing nothing) on the
+ * first bad record, duplicate run id, or a run id that already exists under `runsDir`.
+ */
+export function planIngest(files: string[], runsDir: string, options: IngestOptions = {}): PlannedRun[] {
+  const into = options.into ?? 'ingested';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(into)) throw new BitscaleError(`--into: '${into}' must be a plain folder name`);
+  const existing = new Map<string, string>();
+  for (const path of listRunLogFiles(runsDir)) {
+    const id = readHeaderRunId(path);
+    if (id) existing.set(id, path);
+  }
+  const planned: PlannedRun[] = [];
+  for (const file of files) {
+    if (!existsSync(file)) throw new BitscaleError('no such file', { file });
+    const text = readFileSync(file, 'utf8');
+    const ext = extname(file).toLowerCase();
+    const logs: { log: RunLog; line: number }[] =
+      ext === '.csv' ? csvToRunLogs(text, file, options) : [{ log: parseRunLog(text, file, { onWarning: options.onWarning }), line: 1 }];
+    for (const { log, line } of logs) {
+      const id = log.header.run_id;
+      const clash = existing.get(id) ?? planned.find((p) => p.runId === id)?.source;
+      if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file, line, field: 'run_id' });
+      const target = join(runsDir, into, `${id}.jsonl`);
+      if (existsSync(target)) throw new BitscaleError(`${target} already exists`, { file, line, field: 'run_id' });
+      planned.push({ runId: id, source: file, target, log });
+    }
+  }
+  return planned;
+}
+
+/** The run id on a log's first line, or null when that line is not a header. */
+function readHeaderRunId(path: string): string | null {
+  const firstLine = readFileSync(path, 'utf8').split('\n', 1)[0];
+  try {
+    const id = (JSON.parse(firstLine) as { run_id?: unknown }).run_id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Write the planned runs, each atomically. */
+export function applyIngest(plan: PlannedRun[]): void {
+  for (const p of plan) writeFileAtomic(p.target, serializeRunLog(p.log));
+}
+
+export function ingestFiles(files: string[], runsDir: string, options: IngestOptions = {}): PlannedRun[] {
+  const plan = planIngest(files, runsDir, options);
+  applyIngest(plan);
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+interface CsvRow {
+  line: number;
+  values: Record<string, string>;
+  extras: Record<string, string>;
+}
+
+/** Turn a results table into run logs: one run per run_id (or per row when there is none). */
+export function csvToRunLogs(text: string, file: string, options: IngestOptions = {}): { log: RunLog; line: number }[] {
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, info: true, bom: true });
+  } catch (err) {
+    const m = err as { lines?: number; message?: string };
+    throw new BitscaleError(`not valid CSV: ${String(m.message).split('\n')[0]}`, { file, line: m.lines });
+  }
+  const columns = records.length > 0 ? Object.keys(records[0].record) : (text.split('\n')[0] ?? '').split(',').map((c) => c.trim());
+  const map = { ...(options.map ?? {}) };
+  const set = options.set ?? {};
+  for (const field of Object.keys({ ...map, ...set })) {
+    if (!(field in CSV_FIELDS)) throw new BitscaleError(`unknown field '${field}' in --map/--set (known: ${Object.keys(CSV_FIELDS).join(', ')})`, { file });
+  }
+  // Resolve each field to a CSV column: explicit --map, the field's own name, then an alias.
+  const columnOf: Record<string, string> = {};
+  for (const field of Object.keys(CSV_FIELDS)) {
+    if (map[field] !== undefined) {
+      if (!columns.includes(map[field])) throw new BitscaleError(`--map ${field}=${map[field]}: no column '${map[field]}' (columns: ${columns.join(', ')})`, { file, line: 1, field });
+      columnOf[field] = map[field];
+    } else if (columns.includes(field)) columnOf[field] = field;
+  }
+  for (const [alias, field] of Object.entries(ALIASES)) if (columnOf[field] === undefined && columns.includes(alias)) columnOf[field] = alias;
+  const used = new Set(Object.values(columnOf));
+
+  for (const field of ['dataset', 'steps', 'batch_size', 'seq_len', 'lr', 'val_bpc'] as const) {
+    if (columnOf[field] === undefined && set[field] === undefined) {
+      throw new BitscaleError(`missing column (map one with --map ${field}=COLUMN or give a constant with --set ${field}=VALUE)`, { file, line: 1, field });
+    }
+  }
+  const hasConfig = ['d', 'layers', 'heads', 'd_ff'].every((f) => columnOf[f] !== undefined || set[f] !== undefined);
+  if (columnOf.params === undefined && set.params === undefined && !hasConfig) {
+    throw new BitscaleError('missing column (map one with --map params=COLUMN, or give d, layers, heads, d_ff)', { file, line: 1, field: 'params' });
+  }
+
+  const rows: CsvRow[] = records.map(({ record, info }) => {
+    const values: Record<string, string> = {};
+    for (const field of Object.keys(CSV_FIELDS)) {
+      const v = columnOf[field] !== undefined ? record[columnOf[field]] : set[field];
+      if (v !== undefined && v !== '') values[field] = v;
+      else if (set[field] !== undefined) values[field] = set[field];
+    }
+    const extras: Record<string, string> = {};
+    for (const c of columns) if (!used.has(c)) extras[c] = record[c];
+    return { line: info.lines, values, extras };
+  });
+
+  const byRun = new Map<string, CsvRow[]>();
+  for (const row of rows) {
+    const id = row.values.run_id ?? `${basename(file, extname(file))}-line${row.line}`;
+    if (!RUN_ID_PATTERN.test(id)) throw new BitscaleError(`'${id}' may hold only letters, digits, '.', '_' and '-'`, { file, line: row.line, field: columnOf.run_id ?? 'run_id' });
+    const list = byRun.get(id);
+    if (list) list.push(row);
+    else byRun.set(id, [row]);
+  }
+
+  const out: { log: RunLog; line: number }[] = [];
+  for (const [id, runRows] of byRun) {
+    const first = runRows[0];
+    for (const row of runRows.slice(1)) {
+      for (const f of PER_RUN_FIELDS) {
+        if (row.values[f] !== first.values[f]) {
+          throw new BitscaleError(`run '${id}' has ${JSON.stringify(row.values[f] ?? '')} here but ${JSON.stringify(first.values[f] ?? '')} on line ${first.line}`, { file, line: row.line, field: columnOf[f] ?? f });
+        }
+      }
+    }
+    out.push({ log: rowsToRunLog(id, runRows, file, columnOf), line: first.line });
+  }
+  return out;
+}
+
+function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record<string, string>): RunLog {
+  const first = rows[0];
+  const col = (f: string) => columnOf[f] ?? f;
+  const num = (row: CsvRow, f: string, opts: { count?: boolean; optional?: boolean; integer?: boolean; positive?: boolean; min?: number } = {}): number | null => {
+    const raw = row.values[f];
+    const where = { file, line: row.line, field: col(f) };
+    if (raw === undefined) {
+      if (opts.optional) return null;
+      throw new BitscaleError('empty value', where);
+    }
+    if (/^[-+]?(nan|inf(inity)?)$/i.test(raw)) throw new BitscaleError(`is ${raw}, expected a finite number`, where);
+    const v = opts.count ? parseCount(raw.replace(/^-/, '')) * (raw.startsWith('-') ? -1 : 1) : Number(raw);
+    if (!Number.isFinite(v)) throw new BitscaleError(`not a number: '${raw}'`, where);
+    if (opts.positive && v <= 0) throw new BitscaleError(`must be positive, got ${raw}`, where);
+    if (opts.min !== undefined && v < opts.min) throw new BitscaleError(`must be ≥ ${opts.min}, got ${raw}`, where);
+    if (opts.integer && !Number.isInteger(v)) throw new BitscaleError(`expected an integer, got ${raw}`, where);
+    return v;
+  };
+  const str = (f: string, dflt: string) => first.values[f] ?? dflt;
+
+  const seqLen = num(first, 'seq_len', { integer: true, positive: true })!;
+  const config = ['d', 'layers', 'heads', 'd_ff'].every((f) => first.values[f] !== undefined)
+    ? {
+        d: num(first, 'd', { integer: true, positive: true })!,
+        layers: num(first, 'layers', { integer: true, positive: true })!,
+        heads: num(first, 'heads', { integer: true, positive: true })!,
+        d_ff: num(first, 'd_ff', { integer: true, positive: true })!,
+        seq_len: seqLen,
+        vocab: num(first, 'vocab', { integer: true, positive: true, optional: true }) ?? 128,
+      }
+    : null;
+  const givenParams = num(first, 'params', { count: true, positive: true, optional: config !== null });
+  const params = givenParams !== null ? Math.round(givenParams) : countParams({ d: config!.d, layers: config!.layers, dFf: config!.d_ff, vocab: config!.vocab });
+  const batch = num(first, 'batch_size', { integer: true, positive: true })!;
+  const lr = num(first, 'lr', { positive: true })!;
+
+  const sorted = [...rows].sort((a, b) => num(a, 'steps', { integer: true, min: 0 })! - num(b, 'steps', { integer: true, min: 0 })!);
+  const evals: EvalRecord[] = sorted.map((row) => {
+    const step = num(row, 'steps', { integer: true, min: 0 })!;
+    const rec: EvalRecord = { type: 'eval', step, tokens: step * batch * seqLen, val_bpc: num(row, 'val_bpc', { min: 0 })! };
+    const wall = num(row, 'wall_s', { min: 0, optional: true });
+    if (wall !== null) rec.wall_s = wall;
+    const train = num(row, 'train_loss', { min: 0, optional: true });
+    if (train !== null) rec.train_loss = train;
+    for (const [k, v] of Object.entries(row.extras)) if (!(k in rec)) rec[k] = v;
+    return rec;
+  });
+  const seen = new Set<number>();
+  for (const [i, e] of evals.entries()) {
+    if (seen.has(e.step)) throw new BitscaleError(`run '${id}' has step ${e.step} twice`, { file, line: sorted[i].line, field: col('steps') });
+    seen.add(e.step);
+  }
+  const last = evals[evals.length - 1];
+  const header: HeaderRecord = {
+    type: 'header',
+    format_version: RUN_LOG_FORMAT_VERSION,
+    run_id: id,
+    arch: str('arch', 'bitlm-v57') as HeaderRecord['arch'],
+    config,
+    params,
+    batch_size: batch,
+    seq_len: seqLen,
+    lr: { peak: lr, schedule: 'unknown', warmup_steps: null, final: null },
+    planned_steps: num(first, 'planned_steps', { integer: true, min: 0, optional: true }) ?? last.step,
+    seed: num(first, 'seed', { integer: true, optional: true }),
+    dataset: {
+      name: str('dataset', ''),
+      bytes: num(first, 'dataset_bytes', { integer: true, positive: true, optional: true }),
+      sha256: first.values.dataset_sha256 ?? null,
+      token_unit: str('token_unit', 'byte') as 'byte',
+    },
+    loss_unit: str('loss_unit', 'bits') as HeaderRecord['loss_unit'],
+    precision: str('precision', 'unknown') as HeaderRecord['precision'],
+    backend: str('backend', 'unknown'),
+    hardware: str('hardware', 'unknown'),
+    tool: { name: 'bitscale ingest (csv)', version: VERSION },
+    source: first.values.source ?? `${basename(file)} line${rows.length > 1 ? 's' : ''} ${rows.map((r) => r.line).join(', ')}`,
+  };
+  if (first.values.params !== undefined && config) header.params_reported = first.values.params;
+  if (first.values.notes !== undefined) header.notes = first.values.notes;
+  try {
+    validateRecord(header, { file, line: first.line }, null);
+  } catch (err) {
+    if (err instanceof BitscaleError && err.field) {
+      const csvField = err.field.replace(/^dataset\.(name|bytes|sha256|token_unit)$/, (_, f) => (f === 'name' ? 'dataset' : f === 'bytes' ? 'dataset_bytes' : f === 'sha256' ? 'dataset_sha256' : 'token_unit')).replace(/^config\./, '');
+      throw new BitscaleError(err.message.replace(/^.*?field '[^']+': /, ''), { file, line: first.line, field: col(csvField) });
+    }
+    throw err;
+  }
+  const summary: SummaryRecord = {
+    type: 'summary',
+    status: 'completed',
+    steps: last.step,
+    tokens: last.tokens,
+    final_val_bpc: last.val_bpc,
+    wall_s: typeof last.wall_s === 'number' ? last.wall_s : null,
+  };
+  return { header, steps: [], evals, summary };
+}

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+export function bitscale(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('every command has --help and exits 0', () => {
+  const top = bitscale(['--help']);
+  assert.equal(top.code, 0);
+  const commands = [...top.stdout.split('Commands:')[1].matchAll(/^ {2}([a-z-]+)\b/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+  assert.ok(commands.includes('runs') && commands.includes('ingest'), top.stdout);
+  for (const c of commands) {
+    const r = bitscale([c, '--help']);
+    assert.equal(r.code, 0, `${c} --help`);
+    assert.match(r.stdout, new RegExp(`Usage: bitscale ${c}`));
+  }
+});
+
+test('runs --json prints only JSON on stdout, with the seed runs in it', () => {
+  const r = bitscale(['runs', '--collection', 'seed', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const parsed = JSON.parse(r.stdout);
+  assert.equal(parsed.runs.length, 10);
+  assert.equal(parsed.runs.find((x: { id: string }) => x.id === 'v72').tokens, 20000 * 64 * 256);
+});
+
+test('bad input: one line on stderr naming file, line and field, exit 1, nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-cli-'));
+  const csv = join(dir, 'r.csv');
+  writeFileSync(csv, 'params,steps,bs,lr,val_bpc\n5e6,100,8,1e-3,oops\n');
+  const runs = join(dir, 'runs');
+  const r = bitscale(['--runs', runs, 'ingest', csv, '--set', 'dataset=x,seq_len=256']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /r\.csv:2: field 'val_bpc': not a number: 'oops'/);
+  assert.ok(!existsSync(runs) || readdirSync(runs).length === 0);
+  const unknown = bitscale(['nonsense']);
+  assert.equal(unknown.code, 1);
+  assert.equal(unknown.stderr.trim().split('\n').length, 1);
+});

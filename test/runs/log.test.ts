@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseRunLog, readRunLog, serializeRunLog, writeRunLog, RunLogWriter } from '../../src/runs/log.js';
+import { sampleHeader } from '../helpers.js';
+
+
+test('a run log round-trips: write then read gives the same records, extra fields kept', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-'));
+  const log = {
+    header: sampleHeader(),
+    steps: [
+      { type: 'step' as const, step: 1, tokens: 256, train_loss: 6.9, lr: 1e-4, tau: 2, wall_s: 0.5, peak_bytes: 123456, custom: 'kept' },
+      { type: 'step' as const, step: 2, tokens: 512, train_loss: 6.5, lr: 2e-4, tau: 1.9, wall_s: 1.0 },
+    ],
+    evals: [{ type: 'eval' as const, step: 2, tokens: 512, val_bpc: 6.4, wall_s: 1.2 }],
+    summary: { type: 'summary' as const, status: 'completed' as const, steps: 2, tokens: 512, final_val_bpc: 6.4, wall_s: 1.3 },
+  };
+  const path = join(dir, 'r1.jsonl');
+  writeRunLog(path, log);
+  const back = readRunLog(path);
+  assert.deepEqual(back, log);
+  assert.equal(serializeRunLog(back), readFileSync(path, 'utf8'));
+  assert.equal(back.header.ste, 'clipped');
+  assert.equal(back.steps[0].custom, 'kept');
+});
+
+test('RunLogWriter appends records that read back in order and refuses to overwrite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-'));
+  const path = join(dir, 'w.jsonl');
+  const w = RunLogWriter.create(path, sampleHeader());
+  w.append({ type: 'step', step: 1, tokens: 256, train_loss: 7 });
+  w.append({ type: 'eval', step: 1, tokens: 256, val_bpc: 6.9 });
+  w.append({ type: 'summary', status: 'completed', steps: 1, tokens: 256, final_val_bpc: 6.9, wall_s: 2 });
+  const log = readRunLog(path);
+  assert.equal(log.steps.length, 1);
+  assert.equal(log.evals[0].val_bpc, 6.9);
+  assert.equal(log.summary?.status, 'completed');
+  assert.throws(() => RunLogWriter.create(path, sampleHeader()), /EEXIST/);
+});
+
+test('a truncated last line is skipped with a warning and everything before it is kept', () => {
+  const text = [JSON.stringify(sampleHeader()), JSON.stringify({ type: 'step', step: 1, tokens: 256, train_loss: 7 }), '{"type":"step","step":2,"tok'].join('\n');
+  const warnings: string[] = [];
+  const log = parseRunLog(text, 'killed.jsonl', { onWarning: (m) => warnings.push(m) });
+  assert.equal(log.steps.length, 1);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^killed\.jsonl:3: skipped a truncated last line/);
+});
+
+test('a broken line that is not the last (or ends with a newline) is an error naming file and line', () => {
+  const lines = [JSON.stringify(sampleHeader()), '{"type":"step",', JSON.stringify({ type: 'step', step: 1, tokens: 1, train_loss: 1 })];
+  assert.throws(() => parseRunLog(lines.join('\n') + '\n', 'bad.jsonl'), /^Error: bad\.jsonl:2: not valid JSON$|bad\.jsonl:2: not valid JSON/);
+  assert.throws(() => parseRunLog(lines.slice(0, 2).join('\n') + '\n', 'bad.jsonl'), /bad\.jsonl:2: not valid JSON/);
+});
+
+test('validation names the field: NaN loss, negative params, unknown units, params that contradict the config', () => {
+  const h = JSON.stringify(sampleHeader());
+  const cases: [string, RegExp][] = [
+    [h + '\n{"type":"eval","step":1,"tokens":1,"val_bpc":"NaN"}\n', /x\.jsonl:2: field 'val_bpc': is NaN/],
+    [h + '\n{"type":"eval","step":1,"tokens":1,"val_bpc":null}\n', /x\.jsonl:2: field 'val_bpc': is null/],
+    [JSON.stringify(sampleHeader({ params: -5, config: null })) + '\n', /x\.jsonl:1: field 'params': must be positive, got -5/],
+    [JSON.stringify(sampleHeader({ dataset: { name: 'x', bytes: null, sha256: null, token_unit: 'word' as 'byte' } })) + '\n', /field 'dataset\.token_unit': unknown dataset units "word"/],
+    [JSON.stringify(sampleHeader({ params: 12345 })) + '\n', /field 'params': 12345 differs from 61440/],
+    [h + '\n{"type":"step","step":1,"tokens":1}\n', /x\.jsonl:2: field 'train_loss': missing/],
+    ['{"type":"step","step":1,"tokens":1,"train_loss":1}\n', /x\.jsonl:1: field 'type': the first record must be the header/],
+  ];
+  for (const [text, pattern] of cases) assert.throws(() => parseRunLog(text, 'x.jsonl'), pattern);
+});
