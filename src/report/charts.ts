@@ -1,0 +1,197 @@
+/**
+ * The report's charts: pure builders from plain data to vega-lite specs, and one headless
+ * renderer (vega-lite → vega → SVG, renderer 'none': no browser, no canvas). Same data → same SVG.
+ */
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+const WIDTH = 560;
+const HEIGHT = 320;
+const FONT = 'Helvetica, Arial, sans-serif';
+
+/** Shared look: white background, readable type at GitHub's rendering width. */
+const CONFIG = {
+  background: 'white',
+  font: FONT,
+  axis: { labelFontSize: 12, titleFontSize: 13, grid: true, gridColor: '#e6e6e6' },
+  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 320 },
+  title: { fontSize: 15, anchor: 'start' as const, subtitleFontSize: 12, subtitleColor: '#555' },
+  view: { stroke: '#ccc' },
+};
+
+/** Counts on a log axis: SI suffixes with B (billion) for G, labels only at 1, 2, 5 × 10^k. */
+const COUNT_AXIS = {
+  labelExpr: "replace(format(datum.value, '~s'), 'G', 'B')",
+  values: [1, 2, 5].flatMap((m) => [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10].map((p) => m * p)).sort((a, b) => a - b),
+};
+
+/** Render a vega-lite spec to an SVG string. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg.endsWith('\n') ? svg : `${svg}\n`;
+}
+
+export interface ObservedPoint {
+  series: string;
+  x: number;
+  y: number;
+  label?: string;
+}
+
+export interface CurvePoint {
+  series: string;
+  x: number;
+  y: number;
+}
+
+export interface BandPoint {
+  series: string;
+  x: number;
+  lo: number;
+  hi: number;
+}
+
+interface XYChartInput {
+  title: string;
+  subtitle?: string;
+  xTitle: string;
+  yTitle: string;
+  observed: ObservedPoint[];
+  curves: CurvePoint[];
+  bands?: BandPoint[];
+  /** Extra labelled markers (e.g. a prediction). */
+  markers?: ObservedPoint[];
+}
+
+/**
+ * Measured points (filled circles), fitted curves (lines) and optional interval bands on a log-x
+ * axis: the shape of both the step-scaling and the param-scaling chart.
+ */
+function logXChart(input: XYChartInput): TopLevelSpec {
+  const x = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const }, title: input.xTitle, axis: COUNT_AXIS };
+  const yScale = { zero: false };
+  const color = { field: 'series', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const, columns: 1 } };
+  const layers: unknown[] = [];
+  if (input.bands && input.bands.length > 0) {
+    layers.push({
+      data: { values: input.bands },
+      mark: { type: 'area', opacity: 0.18 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative', scale: yScale, title: input.yTitle }, y2: { field: 'hi' }, color },
+    });
+  }
+  layers.push({
+    data: { values: input.curves },
+    mark: { type: 'line', strokeWidth: 2 },
+    encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle }, color, detail: { field: 'series' } },
+  });
+  layers.push({
+    data: { values: input.observed },
+    mark: { type: 'point', filled: true, size: 70, opacity: 1 },
+    encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle }, color, shape: { value: 'circle' } },
+  });
+  const labelled = input.observed.filter((p) => p.label);
+  if (labelled.length > 0) {
+    layers.push({
+      data: { values: labelled },
+      mark: { type: 'text', dx: 8, dy: -8, align: 'left', fontSize: 11, color: '#333' },
+      encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale }, text: { field: 'label' } },
+    });
+  }
+  if (input.markers && input.markers.length > 0) {
+    layers.push({
+      data: { values: input.markers },
+      mark: { type: 'point', shape: 'diamond', filled: true, size: 140, color: '#d62728' },
+      encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale } },
+    });
+    layers.push({
+      data: { values: input.markers },
+      mark: { type: 'text', dx: -8, dy: -12, align: 'right', fontSize: 11, color: '#d62728' },
+      encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale }, text: { field: 'label' } },
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: input.title, subtitle: input.subtitle },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    layer: layers,
+  } as TopLevelSpec;
+}
+
+/** val_bpc against optimizer steps (log x), one colour per step family, fitted L∞ + C·S^−β curves. */
+export function stepScalingChart(input: { subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[] }): TopLevelSpec {
+  return logXChart({ title: 'Step scaling: val_bpc vs optimizer steps', xTitle: 'optimizer steps (log scale)', yTitle: 'val_bpc (bits per byte)', ...input });
+}
+
+/** val_bpc against parameter count (log x), the fitted A + B/N^α law, its extrapolation and band. */
+export function paramScalingChart(input: { subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[]; markers?: ObservedPoint[] }): TopLevelSpec {
+  return logXChart({ title: 'Parameter scaling: val_bpc vs parameters', xTitle: 'parameters (count, log scale)', yTitle: 'val_bpc (bits per byte)', ...input });
+}
+
+/** Predicted val_bpc against step budget with its interval (error bars), one colour per model size. */
+export function budgetChart(input: { subtitle?: string; points: { series: string; steps: number; bpc: number; lo: number; hi: number }[] }): TopLevelSpec {
+  const x = { field: 'steps', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'training budget: optimizer steps (log scale)', axis: COUNT_AXIS };
+  const color = { field: 'series', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const, columns: 1 } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Predicted val_bpc by step budget', subtitle: input.subtitle },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    data: { values: input.points },
+    layer: [
+      { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { zero: false }, title: 'predicted val_bpc (bits per byte)' }, y2: { field: 'hi' }, color } },
+      { mark: { type: 'line', point: { filled: true, size: 60 } }, encoding: { x, y: { field: 'bpc', type: 'quantitative', scale: { zero: false } }, color } },
+      { mark: { type: 'text', dx: 10, align: 'left', fontSize: 11 }, encoding: { x, y: { field: 'bpc', type: 'quantitative' }, text: { field: 'bpc', type: 'quantitative', format: '.3f' }, color } },
+    ],
+  } as TopLevelSpec;
+}
+
+/**
+ * Training memory as stacked bars (one bar per configuration, one colour per component) against
+ * GPU capacity lines.
+ */
+export function memoryChart(input: { subtitle?: string; bars: { bar: string; component: string; gib: number; order: number }[]; capacities: { gpu: string; gib: number }[] }): TopLevelSpec {
+  const y = { field: 'bar', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 260 } };
+  const maxGib = Math.max(...input.capacities.map((c) => c.gib), ...sumBy(input.bars));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Training memory by component vs GPU capacity', subtitle: input.subtitle },
+    width: WIDTH,
+    height: { step: 34 },
+    config: CONFIG,
+    layer: [
+      {
+        data: { values: input.bars },
+        mark: { type: 'bar' },
+        encoding: {
+          y,
+          x: { field: 'gib', type: 'quantitative', stack: 'zero', title: 'memory (GiB)', scale: { domain: [0, Math.ceil(maxGib * 1.05)] } },
+          color: { field: 'component', type: 'nominal', title: 'component', sort: null, legend: { orient: 'bottom', columns: 3 }, scale: { scheme: 'tableau20' } },
+          order: { field: 'order', type: 'quantitative' },
+        },
+      },
+      {
+        data: { values: input.capacities },
+        mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 2, color: '#d62728' },
+        encoding: { x: { field: 'gib', type: 'quantitative' } },
+      },
+      {
+        data: { values: input.capacities },
+        mark: { type: 'text', angle: 0, dy: -6, dx: 4, align: 'left', baseline: 'bottom', fontSize: 11, color: '#d62728', y: 0 },
+        encoding: { x: { field: 'gib', type: 'quantitative' }, text: { field: 'gpu' } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+function sumBy(bars: { bar: string; gib: number }[]): number[] {
+  const sums = new Map<string, number>();
+  for (const b of bars) sums.set(b.bar, (sums.get(b.bar) ?? 0) + b.gib);
+  return [...sums.values()];
+}
