@@ -1,0 +1,227 @@
+/**
+ * One training estimate: parameters, FLOPs per step, the memory breakdown, whether it fits, the
+ * largest micro-batch that does, gradient accumulation, seconds per step and total hours, with
+ * the evidence each figure rests on. Pure: the caller loads runs and passes a Calibration.
+ */
+import { countParams, trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
+import { BitscaleError } from '../util/errors.js';
+import type { Calibration, ThroughputPoint, TtCalibration } from './calibrate.js';
+import { requireGpu, type GpuSpec } from './hardware.js';
+import {
+  COMPONENT_KEYS,
+  DEFAULT_PRESET,
+  STORAGE_PRESETS,
+  estimateTrainingMemory,
+  maxMicroBatch,
+  presetTtBytes,
+  type MemoryBreakdown,
+  type MemoryPrecision,
+  type StoragePresetId,
+} from './memory.js';
+
+/** MFU assumed when no run on the same GPU and precision measured one: the seed's 46.4M bs=256 A100 run reached ~0.23. */
+export const DEFAULT_MFU = 0.25;
+
+export interface EstimateInput {
+  config: ModelConfig;
+  /** The effective batch (sequences per optimizer step). */
+  batchSize: number;
+  /** Catalog id or name ("a100-40gb", "A100 40GB"), or a spec. */
+  gpu: string | GpuSpec;
+  precision?: MemoryPrecision;
+  preset?: StoragePresetId;
+  /** Optimizer steps, for total hours. */
+  steps?: number;
+  /** Force bytes per T×T element (skips calibration of it). */
+  ttBytesPerElement?: number;
+  /** MFU to assume when no calibrating run exists (default DEFAULT_MFU). */
+  mfu?: number;
+}
+
+export interface TtChoice {
+  value: number;
+  source: string;
+  min: number | null;
+  max: number | null;
+}
+
+export interface ThroughputChoice {
+  method: 'calibrated' | 'mfu-assumption';
+  achievedFlops: number;
+  mfu: number;
+  /** The calibrating run, when method is 'calibrated'. */
+  run: ThroughputPoint | null;
+  detail: string;
+}
+
+export interface TrainingEstimate {
+  config: ModelConfig;
+  batchSize: number;
+  gpu: GpuSpec;
+  precision: MemoryPrecision;
+  preset: StoragePresetId;
+  params: number;
+  /** FLOPs of one optimizer step over the whole effective batch (src/arch/bitlm.ts). */
+  flopsPerStep: number;
+  /** Memory at the requested batch, as one micro-batch. */
+  memory: MemoryBreakdown;
+  totalBytes: number;
+  usableBytes: number;
+  fits: boolean;
+  maxMicroBatch: number;
+  /** The micro-batch actually run: ceil(bs / gradAccumSteps). */
+  microBatch: number;
+  /** ceil(bs / maxMicroBatch); null when not even bs=1 fits. */
+  gradAccumSteps: number | null;
+  secondsPerStep: number | null;
+  steps: number | null;
+  totalHours: number | null;
+  tt: TtChoice;
+  throughput: ThroughputChoice;
+  /** One line per figure that rests on evidence or an assumption. */
+  evidence: string[];
+}
+
+function chooseTt(input: EstimateInput, preset: StoragePresetId, calibration?: Calibration): TtChoice {
+  if (input.ttBytesPerElement !== undefined) return { value: input.ttBytesPerElement, source: 'given by the caller (--tt-bytes)', min: null, max: null };
+  const cal: TtCalibration | undefined = calibration?.tt[preset];
+  if (!cal) return { value: presetTtBytes(STORAGE_PRESETS[preset]), source: `preset ${preset}, not calibrated (no calibration for this preset)`, min: null, max: null };
+  const max = Number.isFinite(cal.max) ? cal.max : null;
+  const range = `consistent range ${cal.min.toFixed(2)}–${max === null ? '∞' : max.toFixed(2)}; upper bound: ${cal.maxSource}; lower bound: ${cal.minSource}`;
+  return { value: cal.value, source: `${cal.verdict} (${range})`, min: cal.min, max };
+}
+
+/**
+ * Achieved FLOP/s for this GPU and precision: from the measured run whose FLOPs per micro-step are
+ * nearest (in log) to ours, else mfu · peak.
+ */
+export function chooseThroughput(gpu: GpuSpec, precision: MemoryPrecision, flopsPerMicroStep: number, calibration?: Calibration, mfu = DEFAULT_MFU): ThroughputChoice {
+  const peak = precision === 'fp32' ? gpu.fp32Flops : gpu.bf16Flops;
+  const same = (calibration?.throughput ?? []).filter((p) => p.gpu === gpu.id && p.precision === precision);
+  if (same.length > 0) {
+    const dist = (p: ThroughputPoint) => Math.abs(Math.log(p.flopsPerStep / flopsPerMicroStep));
+    const best = same.reduce((a, b) => (dist(b) < dist(a) ? b : a));
+    return {
+      method: 'calibrated',
+      achievedFlops: best.achievedFlops,
+      mfu: best.achievedFlops / peak,
+      run: best,
+      detail: `${best.runId}: ${best.steps} steps in ${(best.wallSeconds / 60).toFixed(0)} min at bs=${best.batchSize} = ${(best.secondsPerStep * 1000).toFixed(0)} ms/step, ${(best.flopsPerStep / 1e12).toFixed(2)} TFLOP/step → ${(best.achievedFlops / 1e12).toFixed(1)} TFLOP/s achieved (MFU ${(100 * best.mfu).toFixed(1)}%)`,
+    };
+  }
+  return {
+    method: 'mfu-assumption',
+    achievedFlops: mfu * peak,
+    mfu,
+    run: null,
+    detail: `no measured run on ${gpu.id} at ${precision}: assumed MFU ${(100 * mfu).toFixed(0)}% of ${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`,
+  };
+}
+
+/**
+ * The estimate for training `config` at effective batch `batchSize` on `gpu`:
+ *   fits           = memory(bs).total ≤ usable
+ *   maxMicroBatch  = floor((usable − fixed) / perSample)
+ *   gradAccumSteps = ceil(bs / maxMicroBatch), microBatch = ceil(bs / gradAccumSteps)
+ *   secondsPerStep = gradAccumSteps · flops(microBatch) / achievedFlops
+ *   totalHours     = steps · secondsPerStep / 3600
+ */
+export function estimateTraining(input: EstimateInput, calibration?: Calibration): TrainingEstimate {
+  const { config, batchSize } = input;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'bs' });
+  const gpu = typeof input.gpu === 'string' ? requireGpu(input.gpu) : input.gpu;
+  const precision = input.precision ?? (input.preset ? STORAGE_PRESETS[input.preset].precision : 'bf16-autocast');
+  const preset = input.preset ?? DEFAULT_PRESET[precision];
+  const tt = chooseTt(input, preset, calibration);
+  const memory = estimateTrainingMemory(config, batchSize, { precision, preset, ttBytesPerElement: tt.value });
+  const usableBytes = gpu.usableBytes;
+  const fits = memory.totalBytes <= usableBytes;
+  const maxMicro = maxMicroBatch(memory, usableBytes);
+  const gradAccumSteps = fits ? 1 : maxMicro >= 1 ? Math.ceil(batchSize / maxMicro) : null;
+  const microBatch = gradAccumSteps ? Math.ceil(batchSize / gradAccumSteps) : 0;
+  const flopsPerStep = trainingFlopsPerStep(config, batchSize);
+  const throughput = chooseThroughput(gpu, precision, trainingFlopsPerStep(config, Math.max(1, microBatch)), calibration, input.mfu);
+  const secondsPerStep = gradAccumSteps ? (gradAccumSteps * trainingFlopsPerStep(config, microBatch)) / throughput.achievedFlops : null;
+  const steps = input.steps ?? null;
+  const totalHours = steps !== null && secondsPerStep !== null ? (steps * secondsPerStep) / 3600 : null;
+  const evidence = [
+    `GPU ${gpu.name}: ${(usableBytes / 2 ** 30).toFixed(2)} GiB usable (${gpu.sources.capacity_gib}; less the runtime reserve)`,
+    `storage ${preset}: ${STORAGE_PRESETS[preset].description}`,
+    `T×T bytes per element ${tt.value.toFixed(2)}: ${tt.source}`,
+    `speed: ${throughput.detail}`,
+    ...(throughput.method === 'calibrated' ? ['speed caveat: the calibrating wall-clock includes evaluation and start-up; larger matmuls usually run nearer peak, so this is conservative for bigger models'] : []),
+  ];
+  return {
+    config,
+    batchSize,
+    gpu,
+    precision,
+    preset,
+    params: countParams(config),
+    flopsPerStep,
+    memory,
+    totalBytes: memory.totalBytes,
+    usableBytes,
+    fits,
+    maxMicroBatch: maxMicro,
+    microBatch,
+    gradAccumSteps,
+    secondsPerStep,
+    steps,
+    totalHours,
+    tt,
+    throughput,
+    evidence,
+  };
+}
+
+export interface SweepRow {
+  batchSize: number;
+  totalBytes: number;
+  attentionBytes: number;
+  fits: boolean;
+}
+
+/** Memory and fit for bs = 1, 2, 4, … up to and including the first that does not fit (at most 2^24). */
+export function sweepBatchSizes(input: Omit<EstimateInput, 'batchSize'>, calibration?: Calibration): SweepRow[] {
+  const rows: SweepRow[] = [];
+  const base = estimateTraining({ ...input, batchSize: 1 }, calibration);
+  const opts = { precision: base.precision, preset: base.preset, ttBytesPerElement: base.tt.value };
+  for (let bs = 1; bs <= 2 ** 24; bs *= 2) {
+    const m = estimateTrainingMemory(input.config, bs, opts);
+    const fits = m.totalBytes <= base.usableBytes;
+    rows.push({ batchSize: bs, totalBytes: m.totalBytes, attentionBytes: m.byGroup.attention, fits });
+    if (!fits) break;
+  }
+  return rows;
+}
+
+/** The estimate as the CLI's --json prints it: the issue's keys, snake_case, plus provenance. */
+export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
+  const memory: Record<string, number> = { total_bytes: e.totalBytes, fragmentation: e.memory.fragmentationBytes };
+  for (const key of COMPONENT_KEYS) memory[key] = e.memory.components.find((c) => c.key === key)!.bytes;
+  return {
+    params: e.params,
+    flops_per_step: e.flopsPerStep,
+    memory,
+    fits: e.fits,
+    max_micro_batch: e.maxMicroBatch,
+    micro_batch: e.microBatch,
+    grad_accum_steps: e.gradAccumSteps,
+    seconds_per_step: e.secondsPerStep,
+    total_hours: e.totalHours,
+    steps: e.steps,
+    batch_size: e.batchSize,
+    gpu: e.gpu.id,
+    usable_bytes: e.usableBytes,
+    precision: e.precision,
+    storage: e.preset,
+    tt_bytes_per_element: e.tt.value,
+    tt_bytes_range: [e.tt.min, e.tt.max],
+    achieved_flops: e.throughput.achievedFlops,
+    mfu: e.throughput.mfu,
+    throughput_method: e.throughput.method,
+    calibrating_run: e.throughput.run?.runId ?? null,
+    evidence: e.evidence,
+  };
+}

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+function bitscale(args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s keys, fits false, accumulation to keep bs=256', () => {
+  const r = bitscale(['estimate', '--d', '2048', '--layers', '16', '--heads', '32', '--dff', '1024', '--seq', '256', '--bs', '256', '--gpu', 'a100-40gb', '--steps', '30000', '--precision', 'bf16-autocast', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.params, 369_623_040);
+  assert.equal(j.fits, false);
+  assert.equal(j.grad_accum_steps, Math.ceil(256 / j.max_micro_batch));
+  assert.equal(j.total_hours, (30000 * j.seconds_per_step) / 3600);
+  assert.equal(j.calibrating_run, 'glm_50M_bs256_hlr');
+  assert.ok(j.memory.total_bytes > 0 && j.memory.attention_probs > 0);
+});
+
+test('estimate --config takes the shape and batch from a run log; --sweep-bs --json lists bs = 1, 2, 4, … to the first misfit', () => {
+  const r = bitscale(['estimate', '--config', 'runs/seed/glm_50M_bs256_hlr.jsonl', '--sweep-bs', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.rows[0].batch_size, 1);
+  assert.equal(j.rows.at(-1).fits, false);
+  assert.ok(j.rows.at(-2).fits && j.rows.at(-2).batch_size <= j.max_micro_batch);
+  const human = bitscale(['estimate', '--config', 'runs/seed/glm_50M_bs256_hlr.jsonl']);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /46\.4M parameters \(46,399,488\)/);
+  assert.match(human.stdout, /fits: yes/);
+  assert.match(human.stdout, /glm_50M_bs256_hlr: 15000 steps in 69 min at bs=256 = 276 ms\/step/);
+});
+
+test('estimate with an unknown GPU or a missing shape: one line on stderr, exit 1', () => {
+  const r = bitscale(['estimate', '--model', '300M', '--gpu', 'v100']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /unknown GPU 'v100'/);
+  const missing = bitscale(['estimate', '--d', '512']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no model layers/);
+});

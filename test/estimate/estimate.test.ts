@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SEED_CONFIGS, trainingFlopsPerStep } from '../../src/arch/bitlm.js';
+import { calibrateFromRuns } from '../../src/estimate/calibrate.js';
+import { DEFAULT_MFU, estimateToJson, estimateTraining, sweepBatchSizes } from '../../src/estimate/estimate.js';
+import { estimateTrainingMemory } from '../../src/estimate/memory.js';
+import { loadRunTable } from '../../src/runs/table.js';
+
+const GIB = 2 ** 30;
+const runs = loadRunTable(new URL('../../runs', import.meta.url).pathname).filter((r) => r.collection === 'seed');
+const cal = calibrateFromRuns(runs);
+
+test('the seed\'s 46.4M run at bs=256 on an A100 40GB fits, and its own wall-clock comes back: 276 ms/step', () => {
+  const e = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 256, gpu: 'A100 40GB', steps: 15000 }, cal);
+  assert.equal(e.fits, true);
+  assert.equal(e.gradAccumSteps, 1);
+  assert.equal(e.throughput.method, 'calibrated');
+  assert.equal(e.throughput.run?.runId, 'glm_50M_bs256_hlr');
+  assert.ok(Math.abs(e.secondsPerStep! - 0.276) < 1e-12);
+  assert.ok(Math.abs(e.totalHours! - 69 / 60) < 1e-9);
+});
+
+test('the "300M" config: 369,623,040 params; at bs=256 it does not fit an A100 40GB (the seed\'s 8–10 GB budget omits the T×T tensors)', () => {
+  const e = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb', steps: 30000 }, cal);
+  assert.equal(e.params, 369_623_040);
+  assert.equal(e.flopsPerStep, trainingFlopsPerStep(SEED_CONFIGS['300M'], 256));
+  assert.equal(e.fits, false);
+  assert.ok(e.totalBytes > 60 * GIB, `${e.totalBytes / GIB} GiB`);
+  assert.ok(e.memory.byGroup.attention >= 32 * GIB, 'the saved fp32 probabilities alone are 32 GiB');
+  // Even without any T×T tensor the activations exceed the seed's "~4 GB".
+  assert.ok(e.memory.byGroup.activations > 20 * GIB);
+  assert.ok(e.maxMicroBatch >= 64 && e.maxMicroBatch < 256, String(e.maxMicroBatch));
+  assert.equal(e.gradAccumSteps, Math.ceil(256 / e.maxMicroBatch));
+  assert.equal(e.microBatch, Math.ceil(256 / e.gradAccumSteps!));
+  assert.ok(e.microBatch <= e.maxMicroBatch);
+  assert.equal(e.totalHours, (30000 * e.secondsPerStep!) / 3600);
+});
+
+test('seconds per step = accumulation steps × FLOPs(micro-batch) / achieved FLOP/s of the nearest calibrating run', () => {
+  const e = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb' }, cal);
+  const expected = (e.gradAccumSteps! * trainingFlopsPerStep(SEED_CONFIGS['300M'], e.microBatch)) / e.throughput.achievedFlops;
+  assert.equal(e.secondsPerStep, expected);
+  assert.equal(e.totalHours, null);
+});
+
+test('without a run on that GPU the MFU assumption is used and printed', () => {
+  const e = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 64, gpu: 'h100-80gb' }, cal);
+  assert.equal(e.throughput.method, 'mfu-assumption');
+  assert.equal(e.throughput.achievedFlops, DEFAULT_MFU * 989.5e12);
+  assert.equal(e.secondsPerStep, trainingFlopsPerStep(SEED_CONFIGS['46.4M'], 64) / (DEFAULT_MFU * 989.5e12));
+  assert.ok(e.evidence.some((l) => /assumed MFU 25%/.test(l)));
+  const noCal = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 64, gpu: 'a100-40gb', mfu: 0.5 });
+  assert.equal(noCal.throughput.achievedFlops, 0.5 * 312e12);
+});
+
+test('the estimate prints the T×T evidence: the calibrating run and the consistent range', () => {
+  const e = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 256, gpu: 'a100-40gb' }, cal);
+  const line = e.evidence.find((l) => l.startsWith('T×T bytes per element'))!;
+  assert.match(line, /glm_50M_bs256_hlr/);
+  assert.match(line, /consistent range 2\.00–6\.\d\d/);
+  assert.equal(e.tt.value, 4);
+});
+
+test('sweep: bs = 1, 2, 4, … every row fits but the last, which is the first power of two above the largest micro-batch', () => {
+  const input = { config: SEED_CONFIGS['300M'], gpu: 'a100-40gb' };
+  const rows = sweepBatchSizes(input, cal);
+  const max = estimateTraining({ ...input, batchSize: 1 }, cal).maxMicroBatch;
+  rows.forEach((r, i) => assert.equal(r.batchSize, 2 ** i));
+  assert.ok(rows.slice(0, -1).every((r) => r.fits));
+  assert.equal(rows.at(-1)!.fits, false);
+  assert.ok(rows.at(-1)!.batchSize > max && rows.at(-2)!.batchSize <= max);
+  assert.equal(rows[3].totalBytes, estimateTrainingMemory(SEED_CONFIGS['300M'], 8, { ttBytesPerElement: 4 }).totalBytes);
+});
+
+test('JSON output carries the issue\'s keys, one memory key per component', () => {
+  const j = estimateToJson(estimateTraining({ config: SEED_CONFIGS['13.7M'], batchSize: 32, gpu: 'rtx-4090', steps: 1000 }, cal)) as Record<string, unknown>;
+  for (const k of ['params', 'flops_per_step', 'memory', 'fits', 'max_micro_batch', 'grad_accum_steps', 'seconds_per_step', 'total_hours']) assert.ok(k in j, k);
+  const mem = j.memory as Record<string, number>;
+  assert.ok(mem.total_bytes > 0);
+  for (const k of ['latent_weights', 'sign_weight_copies', 'gradients', 'adamw_m', 'adamw_v', 'q', 'k', 'v', 'attention_scores', 'attention_probs', 'attention_onehot', 'attention_output', 'ffn_gate_pre', 'ffn_up', 'ffn_h', 'residual_pre_sign', 'logits', 'loss']) assert.ok(k in mem, k);
+  assert.equal(j.params, 13_680_640);
+});
