@@ -173,8 +173,8 @@ export function renderEstimate(e: TrainingEstimate): string {
   lines.push(`largest micro-batch that fits: ${maxMb}`);
   if (e.gradAccumSteps === null) lines.push('gradient accumulation: impossible, not even bs=1 fits');
   else lines.push(`gradient accumulation: ${e.gradAccumSteps} step(s) of micro-batch ${e.microBatch} for the effective batch ${e.batchSize}`);
-  if (e.secondsPerStep !== null) lines.push(`time: ${formatDuration(e.secondsPerStep)} per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${(100 * e.throughput.mfu).toFixed(1)}%)`);
-  if (e.totalHours !== null) lines.push(`total: ${e.steps} steps → ${e.totalHours.toFixed(1)} h`);
+  if (e.secondsPerStep !== null) lines.push(`time: ${e.secondsPerStep.toPrecision(3)} s per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${(100 * e.throughput.mfu).toFixed(1)}%)`);
+  if (e.totalHours !== null) lines.push(`total: ${e.steps} steps → ${e.totalHours.toPrecision(3)} h (${formatDuration(e.totalHours * 3600)})`);
   lines.push('');
   lines.push('evidence and assumptions:');
   for (const ev of e.evidence) lines.push(`  - ${ev}`);

@@ -156,6 +156,14 @@ const TORCH_STATE: Partial<Record<ComponentKey, StorageEntry>> = {
   loss: fp32('log_softmax output, saved for its backward'),
 };
 
+/** What the tfjs trainer keeps for its whole life, as tf.profile counts it (handles, see below). */
+const TFJS_STATE: Partial<Record<ComponentKey, StorageEntry>> = {
+  latent_weights: { bytes: 8, why: 'fp32 ×2 handles: the tf.Variable and the initial tensor createModel passes to tf.variable (never disposed)' },
+  adamw_m: { bytes: 8, why: 'fp32 ×2 handles: AdamW.m and the zerosLike it was made from' },
+  adamw_v: { bytes: 8, why: 'fp32 ×2 handles: AdamW.v and its zerosLike' },
+  alibi: fp32("alibiBias tensor, kept for the model's life"),
+};
+
 /**
  * Storage presets. The PyTorch figures are derived op by op from which tensors autograd saves
  * (autocast op lists: matmul/linear → bf16; softmax, log_softmax, cross_entropy → fp32); they
@@ -243,8 +251,9 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
   // op keeps a clone of each tensor it save()s; a registered gradient keeps clones of its
   // inputsToSave; saved clones and every handle made in backward (customGrad gradFuncs run outside
   // any tidy) live until the backward tidy ends, which is therefore the activation peak; the
-  // forward's own handles and the Gumbel noise die with the forward tidy (fewer: 21 d-wide, 8
-  // d_ff-wide, 2 T×T per layer). AdamW.apply makes 15 handles per weight in one tidy.
+  // forward's own handles and the Gumbel bias die with the forward tidy (fewer: 21 d-wide, 8
+  // d_ff-wide, 2 T×T per layer). AdamW.apply makes 15 handles per weight in one tidy. Not
+  // modelled: the [B, H, T, 1] row sums of the softmax backward (1/T of a T×T tensor).
   'tfjs-fp32': {
     id: 'tfjs-fp32',
     precision: 'fp32',
@@ -253,20 +262,17 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
       {
         name: 'end of backward',
         entries: {
-          latent_weights: { bytes: 8, why: 'fp32 ×2 handles: the tf.Variable and the initial tensor createModel passes to tf.variable (never disposed)' },
-          sign_weight_copies: { bytes: 8, why: 'fp32 ×2 handles: the clones of W and of signValues(W) that every signLinear save()s' },
-          gradients: fp32('dW of every variable: signLinear dw·mask, embedRows onehotᵀ·dy'),
-          weight_grad_temporaries: { bytes: 16, why: 'fp32 ×4 per signLinear backward: transpose(sign W), xᵀ·dy, ·scale, steMask(W)' },
-          adamw_m: { bytes: 8, why: 'fp32 ×2 handles: AdamW.m and the zerosLike it was made from' },
-          adamw_v: { bytes: 8, why: 'fp32 ×2 handles: AdamW.v and its zerosLike' },
-          alibi: fp32("alibiBias tensor, kept for the model's life"),
+          ...TFJS_STATE,
+          sign_weight_copies: { bytes: 8, why: 'fp32 ×2 handles: the clones of sign(W)ᵀ·scale and mask(W)·scale that every signLinear save()s' },
+          gradients: fp32('dW of every variable: signLinear (xᵀ·dy)·mask, embedRows onehotᵀ·dy'),
+          weight_grad_temporaries: fp32('xᵀ·dy of every signLinear, before the mask'),
           embedding: fp32('embedRows output, saved by signSTE'),
           layer_input: { bytes: 24, why: 'fp32 ×6 clones: saved by the q, k, v, gate and up signLinears and by the residual AddN' },
           q: fp32('saved by hardAttention'),
           k: fp32('saved by hardAttention'),
           v: fp32('saved by hardAttention'),
           attention_scores: none('z lives inside the hardAttention op only'),
-          attention_probs: fp32('p = softmax(z/τ), saved by hardAttention'),
+          attention_probs: fp32('p = softmax(z), saved by hardAttention'),
           attention_onehot: none('kept as argmax indices in a JS Int32Array'),
           attention_output: fp32('y·v (a row gather), saved by the Wo signLinear'),
           attention_proj: fp32('saved by the residual AddN'),
@@ -278,22 +284,19 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
           residual_pre_sign: fp32('saved by signSTE'),
           final_hidden: fp32('x_L, saved by the unembedding signLinear'),
           loss: { bytes: 8, why: 'fp32 ×2: logSoftmax and the target one-hot, saved by crossEntropyNats' },
-          activation_grads_d: { bytes: 176, why: 'fp32 ×44 handles per layer: 3 per signLinear with fan-in d (dy·sign(W)ᵀ, ·scale, xᵀ) ×6; 21 in hardAttention backward (6 reshape/transpose handles per head split or merge ×3, 2 batched products, dv); 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' },
-          activation_grads_dff: { bytes: 28, why: 'fp32 ×7 per layer: 3 in the Wd signLinear, 2 in Mul, 2 in the gate signSTE' },
-          attention_grads: { bytes: 20, why: 'fp32 ×5 per layer: dP, dP⊙p, dP − Σ, p⊙(…), ÷τ√hd' },
-          embedding_grads: { bytes: 20, why: 'fp32 ×5: 3 in the unembedding signLinear, 2 in the embedding signSTE' },
+          activation_grads_d: { bytes: 160, why: 'fp32 ×40 handles per layer: 2 per signLinear with fan-in d (dy·sign(W)ᵀ·scale, xᵀ) ×6; 23 in hardAttention backward (reshape, transpose, reshape for each of 6 head splits or merges, q·scale, k·scale, 2 batched products, dv); 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' },
+          activation_grads_dff: { bytes: 24, why: 'fp32 ×6 per layer: 2 in the Wd signLinear, 2 in Mul, 2 in the gate signSTE' },
+          attention_grads: { bytes: 16, why: 'fp32 ×4 per layer: dP, dP⊙p, dP − Σ, p⊙(…)' },
+          embedding_grads: { bytes: 16, why: 'fp32 ×4: 2 in the unembedding signLinear, 2 in the embedding signSTE' },
           logit_grads: { bytes: 20, why: 'fp32 ×5: exp, −onehot, ÷N, ·dy in crossEntropyNats; the [V, bs·T] one-hotᵀ of embedRows' },
         },
       },
       {
         name: 'AdamW update',
         entries: {
-          latent_weights: { bytes: 8, why: 'fp32 ×2 handles (variable, initial tensor)' },
+          ...TFJS_STATE,
           gradients: fp32('the gradient list, alive through the whole update tidy'),
-          adamw_m: { bytes: 8, why: 'fp32 ×2 handles' },
-          adamw_v: { bytes: 8, why: 'fp32 ×2 handles' },
           optimizer_temporaries: { bytes: 60, why: 'fp32 ×15 handles per weight alive until the update tidy ends: m·β1, g·(1−β1), +, v·β2, g², ·(1−β2), +, m/c1, v/c2, √, +ε, ÷, w·(1−lr·wd), step·lr, − (one more, g·clip, when the norm is clipped)' },
-          alibi: fp32('alibiBias tensor'),
         },
       },
     ],
