@@ -113,7 +113,8 @@ function ttBoundsForPreset(runs: RunRecord[], preset: StoragePresetId, notes: st
     const opts = { preset, precision: STORAGE_PRESETS[preset].precision };
     const oom = r.status !== 'completed' && /out of memory|\boom\b/i.test(String(r.log.summary?.message ?? ''));
     if (r.peakBytes !== null && r.peakBytes > 0) {
-      const value = maxTtBytesThatFit(config, r.batchSize, r.peakBytes, opts);
+      // A logged peak counts allocated tensor bytes (torch.cuda.max_memory_allocated): no fragmentation.
+      const value = maxTtBytesThatFit(config, r.batchSize, r.peakBytes, { ...opts, fragmentation: 0 });
       out.push({ runId: r.id, file: r.file, kind: 'peak', gpu: gpu.id, batchSize: r.batchSize, value, detail: `logged peak ${r.peakBytes} bytes` });
     } else if (r.status === 'completed') {
       const value = maxTtBytesThatFit(config, r.batchSize, gpu.usableBytes, opts);
