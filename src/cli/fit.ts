@@ -1,0 +1,280 @@
+/**
+ * `bitscale fit` (every group of the run table → fits/*.json, or one law on a CSV from elsewhere)
+ * and `bitscale predict` (val_bpc for an untrained model, with its interval and its sources).
+ * Parsing and formatting only; the math is in src/fit.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import { loadRunTable } from '../runs/table.js';
+import { BitscaleError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { stableStringify } from '../util/json.js';
+import { formatCount, formatTable, parseCount } from '../util/format.js';
+import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
+import { fitRunTable, type FitSuite } from '../fit/suite.js';
+import { predictBpc, type Prediction } from '../fit/predict.js';
+import type { BootstrapOptions } from '../fit/resample.js';
+import type { FitForm, FitResult, Interval } from '../fit/types.js';
+import { emit, warn } from './output.js';
+
+/** JSON without the bootstrap draws (`samples`), which only feed predictions in memory. */
+export function withoutDraws<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (k, v) => (k === 'samples' ? undefined : v)));
+}
+
+function positiveInt(text: string, field: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 0) throw new BitscaleError(`'${text}' is not a non-negative integer`, { field });
+  return v;
+}
+
+function numberOption(text: string, field: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v)) throw new BitscaleError(`'${text}' is not a number`, { field });
+  return v;
+}
+
+/** "A=1.0" or "A=1,alpha=0.2" (repeatable) → {A: 1, alpha: 0.2}. */
+export function parseFixes(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of values.flatMap((v) => v.split(','))) {
+    const m = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/.exec(part);
+    if (!m) throw new BitscaleError(`'${part}' is not NAME=VALUE`, { field: 'fix' });
+    out[m[1]] = numberOption(m[2], 'fix');
+  }
+  return out;
+}
+
+function bootstrapFrom(opts: { bootstrap?: string; seed?: string; level?: string }): BootstrapOptions | false {
+  const count = opts.bootstrap === undefined ? undefined : positiveInt(opts.bootstrap, 'bootstrap');
+  if (count === 0) return false;
+  const level = opts.level === undefined ? undefined : numberOption(opts.level, 'level');
+  if (level !== undefined && !(level > 0 && level < 1)) throw new BitscaleError(`level ${level} must lie in (0, 1)`, { field: 'level' });
+  return { count, seed: opts.seed === undefined ? undefined : positiveInt(opts.seed, 'seed'), level };
+}
+
+const num = (v: number, digits = 4) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(digits)) : '-');
+const iv = (i: Interval | null | undefined) => (i ? `[${num(i.lo)}, ${num(i.hi)}]` : '-');
+
+/** One fit as a parameter table plus its diagnostics, for humans. */
+export function formatFit(fit: FitResult): string {
+  const rows = fit.paramOrder.map((k) => [k, num(fit.params[k]), k in fit.fixed ? 'fixed' : iv(fit.intervals[k])]);
+  const level = fit.bootstrap ? `${Math.round(fit.bootstrap.level * 100)}% interval` : 'interval';
+  const lines = [
+    fit.formula,
+    formatTable(['param', 'value', level], rows),
+    `n ${fit.n}, dof ${fit.dof} (${fit.determination}), RMSE ${num(fit.rmse)}, objective ${num(fit.objective)}` +
+      (fit.loo ? `, leave-one-out RMSE ${num(fit.loo.rmse)} (max ${num(fit.loo.maxAbs)})` : '') +
+      (fit.bootstrap ? `, bootstrap ${fit.bootstrap.used}/${fit.bootstrap.requested} (seed ${fit.bootstrap.seed})` : ''),
+  ];
+  for (const w of fit.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+/** The suite as tables, one per form. */
+export function formatSuite(s: FitSuite): string {
+  const out: string[] = [];
+  out.push('Step laws  L(S) = Linf + C·S^(−beta)  (per step family: dataset, params, bs, LR)');
+  out.push(
+    formatTable(
+      ['dataset', 'params', 'bs', 'lr', 'steps → val_bpc', 'Δ/doubling', 'Linf', 'beta', 'fit'],
+      s.stepLaws.map((f) => [
+        f.dataset,
+        formatCount(f.params),
+        f.batchSize,
+        f.lr.toExponential(),
+        f.points.map((p) => `${formatCount(p.steps, 0)}:${p.valBpc.toFixed(3)}`).join(' '),
+        f.perDoubling.map((d) => d.perDoubling.toFixed(3)).join(' '),
+        f.fit ? num(f.fit.params.Linf, 3) : '-',
+        f.fit ? num(f.fit.params.beta, 3) : '-',
+        f.fit ? f.fit.determination : 'per-doubling only',
+      ]),
+    ),
+  );
+  out.push('', 'Parameter laws  L(N) = A + B/(N/1e6)^alpha  (per budget: dataset, bs, LR, steps)');
+  out.push(
+    formatTable(
+      ['dataset', 'bs', 'steps', 'N → val_bpc', 'Δ/decade', 'A=fixed: B', 'alpha', 'RMSE', 'A free: A', 'B', 'alpha'],
+      s.paramBudgets.map((b) => [
+        b.dataset,
+        b.batchSize ?? 'mixed',
+        formatCount(b.steps, 0),
+        b.points.map((p) => `${formatCount(p.params)}:${p.valBpc.toFixed(3)}`).join(' '),
+        b.slopes.map((d) => d.slope.toFixed(2)).join(' '),
+        `${num(b.fixedA.params.B, 3)} ${iv(b.fixedA.intervals.B)}`,
+        `${num(b.fixedA.params.alpha, 3)} ${iv(b.fixedA.intervals.alpha)}`,
+        num(b.fixedA.rmse, 4),
+        b.free ? num(b.free.params.A, 3) : '-',
+        b.free ? num(b.free.params.B, 3) : '-',
+        b.free ? `${num(b.free.params.alpha, 3)}${b.free.determination === 'exact' ? ' (exact)' : ''}` : '-',
+      ]),
+    ),
+  );
+  out.push('', 'Joint law  L(N, D) = E + A/N^alpha + B/D^beta');
+  for (const j of s.joint) out.push(j.fit ? `${j.dataset}:\n${formatFit(j.fit)}` : `${j.dataset}: ${j.note}`);
+  out.push('', 'Batch size / LR at a matched model');
+  out.push(
+    formatTable(
+      ['dataset', 'params', 'from (bs/lr/steps)', 'to', 'ΔBPC', 'wall ratio', 'tokens ratio'],
+      s.batchLr.map((c) => [
+        c.dataset,
+        formatCount(c.params),
+        `${c.from.runId} ${c.from.batchSize}/${c.from.lr}/${formatCount(c.from.steps, 0)}`,
+        `${c.to.runId} ${c.to.batchSize}/${c.to.lr}/${formatCount(c.to.steps, 0)}`,
+        c.deltaBpc.toFixed(3),
+        c.wallClockRatio === null ? '-' : c.wallClockRatio.toFixed(2),
+        c.tokensRatio.toFixed(2),
+      ]),
+    ),
+  );
+  out.push('', 'Dataset offsets at matched N, steps, bs, LR');
+  out.push(
+    formatTable(
+      ['params', 'steps', 'bs', 'easier', 'harder', 'offset'],
+      s.datasetOffsets.map((d) => [formatCount(d.params), formatCount(d.steps, 0), d.batchSize, `${d.from.dataset} ${d.from.valBpc.toFixed(3)}`, `${d.to.dataset} ${d.to.valBpc.toFixed(3)}`, `+${d.offset.toFixed(3)}`]),
+    ),
+  );
+  if (s.excluded.length) out.push('', `left out: ${s.excluded.map((e) => `${e.id} (${e.reason})`).join(', ')}`);
+  return out.join('\n');
+}
+
+/**
+ * The files `bitscale fit` writes, name → content: deterministic (sorted keys, no timestamps, no
+ * bootstrap draws), so the same runs give byte-identical files.
+ */
+export function suiteFiles(suite: FitSuite): Record<string, string> {
+  const s = withoutDraws(suite);
+  const head = { formatVersion: s.formatVersion, runs: s.runs.map((r) => r.id), options: s.options };
+  const files: Record<string, unknown> = {
+    'index.json': { ...head, runs: s.runs, excluded: s.excluded, files: ['steps.json', 'params.json', 'joint.json', 'batch-lr.json', 'dataset-offsets.json'] },
+    'steps.json': { ...head, stepLaws: s.stepLaws },
+    'params.json': { ...head, paramBudgets: s.paramBudgets },
+    'joint.json': { ...head, joint: s.joint },
+    'batch-lr.json': { ...head, batchLr: s.batchLr },
+    'dataset-offsets.json': { ...head, datasetOffsets: s.datasetOffsets },
+  };
+  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, `${stableStringify(v)}\n`]));
+}
+
+function readCsv(file: string): Record<string, string>[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BitscaleError(`cannot read: ${(err as Error).message}`, { file });
+  }
+  try {
+    return parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  } catch (err) {
+    throw new BitscaleError(`not a CSV table: ${(err as Error).message.split('\n')[0]}`, { file });
+  }
+}
+
+function formatPrediction(p: Prediction): string {
+  const lines = [
+    `predicted val_bpc ${p.valBpc.toFixed(3)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% interval ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
+    `for N = ${formatCount(p.query.params)}, ${formatCount(p.query.steps, 0)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
+    `method: ${p.method}`,
+    ...p.alternatives.map((a) => `with ${a.law}: ${a.valBpc.toFixed(3)}`),
+    'fits:',
+    ...p.fits.map((f) => `  ${f}`),
+    'assumptions:',
+    ...p.assumptions.map((a) => `  ${a}`),
+  ];
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('fit')
+    .description('fit the scaling laws to every group of the run table and write fits/*.json, or fit one law to a CSV (--csv)')
+    .option('--csv <file>', 'fit a table from elsewhere instead of the run table')
+    .option('--form <form>', 'with --csv: steps | saturating | chinchilla')
+    .option('--x <col>', 'with --csv: x column (steps, or N)')
+    .option('--y <col>', 'with --csv: y column (loss / val_bpc)')
+    .option('--d <col>', 'with --csv --form chinchilla: tokens column D')
+    .option('--flops <col>', 'with --csv --form chinchilla: training FLOPs column C, D = C/(6N)')
+    .option('--fix <name=value>', 'hold a parameter fixed, e.g. A=1.0 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--delta <δ>', 'Huber δ of the chinchilla form', '1e-3')
+    .option('--x-unit <n>', 'with --form saturating: B is quoted for x in this unit (e.g. 1e6)')
+    .option('--drop-highest <n>', 'with --csv: drop the n rows with the highest y first (Besiroglu et al. drop 5)')
+    .option('--bootstrap <n>', 'bootstrap resamples (0: none; default 1000)')
+    .option('--seed <n>', 'bootstrap seed (default 1)')
+    .option('--level <p>', 'interval coverage (default 0.8)')
+    .option('--out <dir>', 'where to write the run-table fits', 'fits')
+    .option('--json', 'machine-readable JSON on stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bitscale fit\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
+    )
+    .action((opts, cmd: Command) => {
+      const bootstrap = bootstrapFrom(opts);
+      if (opts.csv) {
+        const form = opts.form as FitForm;
+        if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating or chinchilla`, { field: 'form' });
+        if (!opts.x || !opts.y) throw new BitscaleError('--csv needs --x COL and --y COL', { field: 'x' });
+        const { input, fit } = fitColumns(readCsv(opts.csv), {
+          form,
+          x: opts.x,
+          y: opts.y,
+          d: opts.d,
+          flops: opts.flops,
+          fix: parseFixes(opts.fix),
+          delta: numberOption(opts.delta, 'delta'),
+          xUnit: opts.xUnit === undefined ? undefined : numberOption(opts.xUnit, 'x-unit'),
+          dropHighestY: opts.dropHighest === undefined ? undefined : positiveInt(opts.dropHighest, 'drop-highest'),
+          bootstrap,
+          file: opts.csv,
+        });
+        emit(opts, withoutDraws({ ...fit, input }), () => `${opts.csv}: ${input.used} of ${input.rows} rows${input.dropped ? ` (${input.dropped} highest-y dropped)` : ''}\n${formatFit(fit)}`);
+        return;
+      }
+      const runsDir: string = cmd.optsWithGlobals().runs;
+      const runs = loadRunTable(runsDir, { onWarning: warn });
+      if (runs.length === 0) throw new BitscaleError(`no runs under ${runsDir}`, { file: runsDir });
+      const suite = fitRunTable(runs, { bootstrap });
+      const files = suiteFiles(suite);
+      for (const [name, text] of Object.entries(files)) writeFileAtomic(join(opts.out, name), text);
+      emit(opts, withoutDraws(suite), () => `${formatSuite(suite)}\n\nwrote ${Object.keys(files).map((f) => join(opts.out, f)).join(', ')}`);
+    });
+
+  program
+    .command('predict')
+    .description('predict val_bpc for a model not yet trained, with its interval and the fits it came from')
+    .requiredOption('--params <n>', 'parameter count, e.g. 369.6M')
+    .requiredOption('--steps <n>', 'optimizer steps, e.g. 30000 or 30K')
+    .requiredOption('--bs <n>', 'batch size (sequences per step)')
+    .requiredOption('--dataset <name>', 'dataset, e.g. GLM-Reasoning')
+    .option('--seq-len <n>', 'context T; only budgets at this T are used')
+    .option('--law <law>', 'auto | fixed-a | free: which saturating fit', 'auto')
+    .option('--bootstrap <n>', 'bootstrap resamples (default 1000)')
+    .option('--seed <n>', 'bootstrap seed (default 1)')
+    .option('--level <p>', 'interval coverage (default 0.8)')
+    .option('--json', 'machine-readable JSON on stdout')
+    .addHelpText('after', '\nExample:\n  bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning')
+    .action((opts, cmd: Command) => {
+      const count = (text: string, field: string) => {
+        const v = parseCount(text);
+        if (!(v > 0)) throw new BitscaleError(`'${text}' is not a positive count`, { field });
+        return v;
+      };
+      const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
+      if (!law) throw new BitscaleError(`--law must be auto, fixed-a or free`, { field: 'law' });
+      const runs = loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn });
+      const p = predictBpc(
+        runs,
+        {
+          params: count(opts.params, 'params'),
+          steps: count(opts.steps, 'steps'),
+          batchSize: count(opts.bs, 'bs'),
+          dataset: opts.dataset,
+          seqLen: opts.seqLen === undefined ? undefined : count(opts.seqLen, 'seq-len'),
+        },
+        { law, fit: { bootstrap: bootstrapFrom(opts) } },
+      );
+      for (const w of p.warnings) warn(w);
+      emit(opts, p, () => formatPrediction(p));
+    });
+}

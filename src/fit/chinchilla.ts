@@ -1,0 +1,285 @@
+/**
+ * The joint law L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, approach 3), fitted as
+ * Besiroglu et al. 2024 ("Chinchilla Scaling: A replication attempt", §2) describe:
+ * log-space parameters a = ln A, b = ln B, e = ln E; prediction
+ *   ln L̂ = LSE(a − α ln N, b − β ln D, e);
+ * objective Σ Huber_δ(ln L̂ − ln L) with δ = 1e-3; minimised with L-BFGS from every start of a grid
+ * (theirs: a, b ∈ {0, 5, …, 25}, e ∈ {−1, −0.5, …, 1}, α, β ∈ {0, 0.5, …, 2}: 4,500 starts), the
+ * lowest objective kept. Bootstrap and leave-one-out refits start from the full-data optimum.
+ * Plus the compute-optimal split N_opt(C), D_opt(C) under C = 6·N·D.
+ */
+import type { FitResult } from './types.js';
+import { minimizeLbfgs, type LbfgsResult } from './lbfgs.js';
+import { assembleFit, estimateUncertainty, type BootstrapOptions } from './resample.js';
+import { countDistinct } from './stats.js';
+import { determinationOf, determinationWarning } from './powerlaw.js';
+
+export interface JointPoint {
+  /** Parameters N (a count). */
+  params: number;
+  /** Training tokens D (a count). */
+  tokens: number;
+  loss: number;
+}
+
+export type ChinchillaParam = 'E' | 'A' | 'B' | 'alpha' | 'beta';
+export type ChinchillaParams = Record<ChinchillaParam, number>;
+export type ChinchillaFit = FitResult<ChinchillaParam>;
+
+export const CHINCHILLA_FORMULA = 'L(N, D) = E + A/N^alpha + B/D^beta, N = parameters, D = training tokens (counts)';
+
+/** A start grid: values for each log-space parameter (a = ln A, b = ln B, e = ln E, alpha, beta). */
+export interface StartGrid {
+  a: readonly number[];
+  b: readonly number[];
+  e: readonly number[];
+  alpha: readonly number[];
+  beta: readonly number[];
+}
+
+const range = (from: number, to: number, step: number) => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => from + i * step);
+
+/** Besiroglu et al. 2024's grid of initialisations (4,500 starts). */
+export const BESIROGLU_START_GRID: StartGrid = {
+  a: range(0, 25, 5),
+  b: range(0, 25, 5),
+  e: range(-1, 1, 0.5),
+  alpha: range(0, 2, 0.5),
+  beta: range(0, 2, 0.5),
+};
+
+export const DEFAULT_HUBER_DELTA = 1e-3;
+
+/** Screening tolerance for the grid phase (absolute change of the objective per step) and how many screened end points are polished. */
+const SCREEN_TOLERANCE = 1e-10;
+const POLISH_COUNT = 8;
+
+/** E + A·N^(−α) + B·D^(−β). */
+export function chinchillaLoss(p: ChinchillaParams, params: number, tokens: number): number {
+  return p.E + p.A * Math.pow(params, -p.alpha) + p.B * Math.pow(tokens, -p.beta);
+}
+
+interface LogData {
+  lnN: Float64Array;
+  lnD: Float64Array;
+  lnL: Float64Array;
+}
+
+function logData(points: readonly JointPoint[], idx?: readonly number[]): LogData {
+  const ix = idx ?? points.map((_, i) => i);
+  return {
+    lnN: Float64Array.from(ix, (i) => Math.log(points[i].params)),
+    lnD: Float64Array.from(ix, (i) => Math.log(points[i].tokens)),
+    lnL: Float64Array.from(ix, (i) => Math.log(points[i].loss)),
+  };
+}
+
+/**
+ * Σ Huber_δ(LSE(a − α lnN, b − β lnD, e) − lnL) and its gradient, in centred coordinates
+ * θ' = (a', b', e, α, β) with a' = a − α·cN, b' = b − β·cD (cN, cD the means of lnN, lnD): the
+ * same function, but a' and α are no longer nearly collinear, so L-BFGS needs far fewer steps.
+ */
+function huberObjective(data: LogData, delta: number, cN: number, cD: number) {
+  const n = data.lnL.length;
+  const xN = Float64Array.from(data.lnN, (v) => v - cN);
+  const xD = Float64Array.from(data.lnD, (v) => v - cD);
+  const lnL = data.lnL;
+  return (th: Float64Array, g: Float64Array): number => {
+    const a = th[0];
+    const b = th[1];
+    const e = th[2];
+    const al = th[3];
+    const be = th[4];
+    let f = 0;
+    let ga = 0;
+    let gb = 0;
+    let ge = 0;
+    let gal = 0;
+    let gbe = 0;
+    for (let i = 0; i < n; i++) {
+      const t1 = a - al * xN[i];
+      const t2 = b - be * xD[i];
+      // exp(t − max) for the three terms; the largest is exactly 1.
+      let p1: number;
+      let p2: number;
+      let p3: number;
+      let m: number;
+      if (t1 >= t2 && t1 >= e) {
+        m = t1;
+        p1 = 1;
+        p2 = Math.exp(t2 - m);
+        p3 = Math.exp(e - m);
+      } else if (t2 >= e) {
+        m = t2;
+        p1 = Math.exp(t1 - m);
+        p2 = 1;
+        p3 = Math.exp(e - m);
+      } else {
+        m = e;
+        p1 = Math.exp(t1 - m);
+        p2 = Math.exp(t2 - m);
+        p3 = 1;
+      }
+      const s = p1 + p2 + p3;
+      const r = m + Math.log(s) - lnL[i];
+      const ar = r < 0 ? -r : r;
+      let d: number;
+      if (ar <= delta) {
+        f += 0.5 * r * r;
+        d = r;
+      } else {
+        f += delta * (ar - 0.5 * delta);
+        d = r > 0 ? delta : -delta;
+      }
+      const dr = d / s;
+      ga += dr * p1;
+      gb += dr * p2;
+      ge += dr * p3;
+      gal -= dr * p1 * xN[i];
+      gbe -= dr * p2 * xD[i];
+    }
+    g[0] = ga;
+    g[1] = gb;
+    g[2] = ge;
+    g[3] = gal;
+    g[4] = gbe;
+    return f;
+  };
+}
+
+function gridStarts(grid: StartGrid): number[][] {
+  const out: number[][] = [];
+  for (const a of grid.a) for (const b of grid.b) for (const e of grid.e) for (const al of grid.alpha) for (const be of grid.beta) out.push([a, b, e, al, be]);
+  return out;
+}
+
+function thetaToParams(th: ArrayLike<number>): ChinchillaParams {
+  return { E: Math.exp(th[2]), A: Math.exp(th[0]), B: Math.exp(th[1]), alpha: th[3], beta: th[4] };
+}
+
+export interface JointSolution {
+  theta: Float64Array;
+  objective: number;
+  starts: number;
+  converged: boolean;
+  iterations: number;
+}
+
+/**
+ * Minimise the Huber objective from each start (θ = (a, b, e, α, β)); keep the lowest. Each start
+ * is mapped to centred coordinates, minimised there, and the optimum mapped back.
+ */
+export function solveChinchilla(
+  points: readonly JointPoint[],
+  options: { delta?: number; starts?: readonly number[][]; idx?: readonly number[]; maxIterations?: number; screenTolerance?: number } = {},
+): JointSolution | null {
+  const data = logData(points, options.idx);
+  const cN = data.lnN.reduce((s, v) => s + v, 0) / data.lnN.length;
+  const cD = data.lnD.reduce((s, v) => s + v, 0) / data.lnD.length;
+  const f = huberObjective(data, options.delta ?? DEFAULT_HUBER_DELTA, cN, cD);
+  const starts = options.starts ?? gridStarts(BESIROGLU_START_GRID);
+  // Every start runs to a screening tolerance; the few best end points are then polished to
+  // scipy-tight tolerance (ftol 1e-15) and the lowest kept.
+  const screened: LbfgsResult[] = [];
+  let iterations = 0;
+  const screenTol = starts.length > POLISH_COUNT ? options.screenTolerance ?? SCREEN_TOLERANCE : 1e-15;
+  for (const s of starts) {
+    const r = minimizeLbfgs(f, [s[0] - s[3] * cN, s[1] - s[4] * cD, s[2], s[3], s[4]], { maxIterations: options.maxIterations ?? 1000, functionTolerance: screenTol });
+    iterations += r.iterations;
+    if (Number.isFinite(r.f) && r.x.every(Number.isFinite)) screened.push(r);
+  }
+  screened.sort((p, q) => p.f - q.f);
+  let best: LbfgsResult | null = screened[0] ?? null;
+  if (screenTol > 1e-15) {
+    for (const r of screened.slice(0, POLISH_COUNT)) {
+      const polished = minimizeLbfgs(f, r.x, { maxIterations: 5000, functionTolerance: 1e-15 });
+      iterations += polished.iterations;
+      if (Number.isFinite(polished.f) && best && polished.f < best.f) best = polished;
+    }
+  }
+  if (!best) return null;
+  const x = best.x;
+  const theta = Float64Array.from([x[0] + x[3] * cN, x[1] + x[4] * cD, x[2], x[3], x[4]]);
+  return { theta, objective: best.f, starts: starts.length, converged: best.converged, iterations };
+}
+
+export interface ChinchillaFitOptions {
+  delta?: number;
+  grid?: StartGrid;
+  bootstrap?: BootstrapOptions | false;
+  /** Leave-one-out error (default true when over-determined). */
+  loo?: boolean;
+}
+
+/**
+ * Fit the joint law with the Huber objective from the full start grid; intervals from a pairs
+ * bootstrap whose refits start at the full-data optimum; leave-one-out error in loss units.
+ */
+export function fitChinchillaLaw(points: readonly JointPoint[], options: ChinchillaFitOptions = {}): ChinchillaFit {
+  const delta = options.delta ?? DEFAULT_HUBER_DELTA;
+  const n = points.length;
+  const p = 5;
+  const distinctPairs = countDistinct(points.map((q) => `${q.params}|${q.tokens}`));
+  const enoughSpread = countDistinct(points.map((q) => q.params)) >= 2 && countDistinct(points.map((q) => q.tokens)) >= 2;
+  const determination = enoughSpread ? determinationOf(distinctPairs, p) : 'under';
+  const warnings: string[] = [];
+  const dw = determinationWarning(determination, n, distinctPairs, p);
+  if (dw) warnings.push(enoughSpread ? dw : `${dw}; N and D must each take at least two values`);
+  const sol = determination === 'under' ? null : solveChinchilla(points, { delta, starts: gridStarts(options.grid ?? BESIROGLU_START_GRID) });
+  const params: ChinchillaParams = sol ? thetaToParams(sol.theta) : { E: Number.NaN, A: Number.NaN, B: Number.NaN, alpha: Number.NaN, beta: Number.NaN };
+  const residuals = points.map((q) => (sol ? q.loss - chinchillaLoss(params, q.params, q.tokens) : Number.NaN));
+  const order: ChinchillaParam[] = ['E', 'A', 'B', 'alpha', 'beta'];
+  const warm = sol ? [Array.from(sol.theta)] : [];
+  const subsetFit = (idx: number[]): number[] | null => {
+    if (countDistinct(idx.map((i) => `${points[i].params}|${points[i].tokens}`)) < p) return null;
+    const s = solveChinchilla(points, { delta, starts: warm, idx });
+    if (!s) return null;
+    const q = thetaToParams(s.theta);
+    return order.map((k) => q[k]);
+  };
+  const predictPoint = (q: number[], i: number) => chinchillaLoss({ E: q[0], A: q[1], B: q[2], alpha: q[3], beta: q[4] }, points[i].params, points[i].tokens);
+  const identified = sol !== null && determination === 'over';
+  const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, bootstrap: options.bootstrap, loo: options.loo });
+  if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a 5-parameter law: E, A and α trade off; read the exponents as indicative`);
+  return assembleFit(
+    {
+      form: 'chinchilla',
+      formula: CHINCHILLA_FORMULA,
+      params,
+      fixed: {},
+      residuals,
+      objective: sol?.objective ?? Number.NaN,
+      warnings,
+      diagnostics: {
+        solver: 'L-BFGS from every start of the grid (screened, best 8 polished), lowest Huber objective kept',
+        delta,
+        starts: sol?.starts ?? 0,
+        iterations: sol?.iterations ?? 0,
+        converged: sol?.converged ?? false,
+      },
+      paramOrder: order,
+      freeParameters: p,
+      determination,
+      solved: sol !== null,
+    },
+    u,
+  );
+}
+
+export interface ComputeOptimalAllocation {
+  flops: number;
+  params: number;
+  tokens: number;
+  loss: number;
+}
+
+/**
+ * The loss-minimising split of a compute budget C = 6·N·D under the joint law (Hoffmann et al. 2022
+ * eq. 4): N_opt = G·(C/6)^(β/(α+β)), D_opt = G^(−1)·(C/6)^(α/(α+β)), G = (αA/(βB))^(1/(α+β)).
+ */
+export function computeOptimalAllocation(p: ChinchillaParams, flops: number): ComputeOptimalAllocation {
+  const G = Math.pow((p.alpha * p.A) / (p.beta * p.B), 1 / (p.alpha + p.beta));
+  const params = G * Math.pow(flops / 6, p.beta / (p.alpha + p.beta));
+  const tokens = Math.pow(flops / 6, p.alpha / (p.alpha + p.beta)) / G;
+  return { flops, params, tokens, loss: chinchillaLoss(p, params, tokens) };
+}

@@ -1,0 +1,104 @@
+/**
+ * Fit any of the three laws to columns of a table from elsewhere (what `bitscale fit --csv` does
+ * after reading the file): pick the columns, check every value, optionally drop the highest-y
+ * rows (Besiroglu et al. 2024 drop the five highest-loss points of the Chinchilla data), derive
+ * D = C/(6·N) from a FLOPs column, and call the fitter.
+ */
+import { BitscaleError } from '../util/errors.js';
+import type { FitForm, FitResult } from './types.js';
+import { fitStepLaw, type StepLawParam } from './steps.js';
+import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
+import { BESIROGLU_START_GRID, fitChinchillaLaw, type StartGrid } from './chinchilla.js';
+import type { BootstrapOptions } from './resample.js';
+
+export interface ColumnFitSpec {
+  form: FitForm;
+  /** Column of x: steps (steps form) or N (saturating, chinchilla). */
+  x: string;
+  y: string;
+  /** Column of D, tokens (chinchilla). */
+  d?: string;
+  /** Column of training FLOPs C, giving D = C / (6·N) (chinchilla, instead of `d`). */
+  flops?: string;
+  /** Parameters held fixed, by the names of the form (Linf, C, beta / A, B, alpha). */
+  fix?: Record<string, number>;
+  /** Huber δ (chinchilla). */
+  delta?: number;
+  bootstrap?: BootstrapOptions | false;
+  loo?: boolean;
+  /** Unit of x for the saturating law's B (default 1: B for x as given). */
+  xUnit?: number;
+  /** Drop this many rows with the highest y before fitting. */
+  dropHighestY?: number;
+  grid?: StartGrid;
+  /** File name, for error messages. */
+  file?: string;
+}
+
+export interface ColumnFit {
+  input: { file: string | null; rows: number; used: number; dropped: number; columns: Record<string, string> };
+  fit: FitResult;
+}
+
+export const FORM_PARAMS: Record<FitForm, readonly string[]> = {
+  steps: ['Linf', 'C', 'beta'],
+  saturating: ['A', 'B', 'alpha'],
+  chinchilla: ['E', 'A', 'B', 'alpha', 'beta'],
+};
+
+function column(rows: readonly Record<string, string>[], name: string, file: string | undefined): number[] {
+  if (rows.length > 0 && !(name in rows[0])) throw new BitscaleError(`no column '${name}' (columns: ${Object.keys(rows[0]).join(', ')})`, { file, line: 1, field: name });
+  return rows.map((r, i) => {
+    const v = Number(r[name]);
+    if (r[name] === undefined || r[name].trim() === '' || !Number.isFinite(v)) throw new BitscaleError(`'${r[name] ?? ''}' is not a finite number`, { file, line: i + 2, field: name });
+    return v;
+  });
+}
+
+/**
+ * Fit `spec.form` to the table's rows (objects keyed by header, line 1 being the header). Throws
+ * BitscaleError naming the file, line and column of a bad value.
+ */
+export function fitColumns(rows: readonly Record<string, string>[], spec: ColumnFitSpec): ColumnFit {
+  const file = spec.file;
+  const allowed = FORM_PARAMS[spec.form];
+  if (!allowed) throw new BitscaleError(`unknown form '${spec.form}' (steps, saturating, chinchilla)`, { field: 'form' });
+  for (const k of Object.keys(spec.fix ?? {})) {
+    if (spec.form === 'chinchilla') throw new BitscaleError('the chinchilla form fits all five parameters; --fix is for steps and saturating', { field: 'fix' });
+    if (!allowed.includes(k)) throw new BitscaleError(`cannot fix '${k}': the ${spec.form} form has ${allowed.join(', ')}`, { field: 'fix' });
+  }
+  const x = column(rows, spec.x, file);
+  const y = column(rows, spec.y, file);
+  let d: number[] | null = null;
+  if (spec.form === 'chinchilla') {
+    if (spec.d) d = column(rows, spec.d, file);
+    else if (spec.flops) d = column(rows, spec.flops, file).map((c, i) => c / (6 * x[i]));
+    else throw new BitscaleError('the chinchilla form needs --d COL (tokens) or --flops COL (training FLOPs, D = C/(6N))', { field: 'd' });
+  }
+  let idx = rows.map((_, i) => i);
+  const drop = spec.dropHighestY ?? 0;
+  if (drop > 0) idx = [...idx].sort((a, b) => y[a] - y[b] || a - b).slice(0, Math.max(idx.length - drop, 0)).sort((a, b) => a - b);
+  const columns: Record<string, string> = { x: spec.x, y: spec.y };
+  if (spec.d) columns.d = spec.d;
+  if (spec.flops && !spec.d) columns.flops = spec.flops;
+  const input = { file: file ?? null, rows: rows.length, used: idx.length, dropped: rows.length - idx.length, columns };
+  if (spec.form === 'steps') {
+    const fit = fitStepLaw(
+      idx.map((i) => ({ steps: x[i], valBpc: y[i] })),
+      { fix: spec.fix as Partial<Record<StepLawParam, number>>, bootstrap: spec.bootstrap, loo: spec.loo },
+    );
+    return { input, fit };
+  }
+  if (spec.form === 'saturating') {
+    const fit = fitSaturatingPowerLaw(
+      idx.map((i) => ({ params: x[i], valBpc: y[i] })),
+      { fix: spec.fix as Partial<Record<SaturatingParam, number>>, nUnit: spec.xUnit ?? 1, bootstrap: spec.bootstrap, loo: spec.loo },
+    );
+    return { input, fit };
+  }
+  const fit = fitChinchillaLaw(
+    idx.map((i) => ({ params: x[i], tokens: d![i], loss: y[i] })),
+    { delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid ?? BESIROGLU_START_GRID },
+  );
+  return { input, fit };
+}

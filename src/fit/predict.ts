@@ -1,0 +1,174 @@
+/**
+ * Predicted val_bpc for a model not yet trained: the saturating parameter law at the nearest
+ * matched budget of the same dataset, moved to the asked step count by the per-doubling ΔBPC of
+ * the dataset's step families (the seed report §3.1 method). Every prediction says which fits and
+ * assumptions produced it and carries a bootstrap interval when the fits have one.
+ */
+import type { RunRecord } from '../runs/types.js';
+import { BitscaleError } from '../util/errors.js';
+import { formatCount } from '../util/format.js';
+import type { Interval } from './types.js';
+import { percentileInterval } from './resample.js';
+import { saturatingLoss, type SaturatingFit } from './saturating.js';
+import { mean, seededRandom } from './stats.js';
+import { fitRunTable, type FitRunTableOptions, type FitSuite, type ParamBudgetFit } from './suite.js';
+
+export interface PredictQuery {
+  /** Parameter count N. */
+  params: number;
+  steps: number;
+  batchSize: number;
+  dataset: string;
+  /** Context T; when given, only budgets at this T are used. */
+  seqLen?: number;
+}
+
+export interface PredictOptions {
+  /** Which saturating fit: 'auto' (A free when over-determined, else A fixed), 'fixedA' or 'free'. */
+  law?: 'auto' | 'fixedA' | 'free';
+  /** Options for fitRunTable when runs (not a suite) are given. */
+  fit?: FitRunTableOptions;
+}
+
+export interface StepAdjustment {
+  fromSteps: number;
+  toSteps: number;
+  /** log2(toSteps / fromSteps). */
+  doublings: number;
+  /** Mean ΔBPC per doubling used (from the dataset's own step families when it has any). */
+  perDoubling: number;
+  /** Per-doubling values the interval draws from: the dataset's own when it has two or more, else all datasets'. */
+  intervalPool: number[];
+  /** The per-doubling values it was averaged from, with their step families. */
+  evidence: { family: string; fromSteps: number; toSteps: number; perDoubling: number }[];
+  /** True when the dataset has no step family and other datasets' gains were used. */
+  borrowed: boolean;
+  delta: number;
+}
+
+export interface Prediction {
+  query: PredictQuery;
+  valBpc: number;
+  /** Bootstrap percentile interval (level stated); null when the chosen law is exactly determined. */
+  interval: Interval | null;
+  /** The saturating law used: budget key, which variant, its parameters and its value at N. */
+  base: { budget: string; law: 'A fixed' | 'A free'; params: Record<string, number>; nUnit: number; steps: number; batchSize: number | null; valBpc: number };
+  stepAdjustment: StepAdjustment | null;
+  /** The same prediction from the other saturating variant (A fixed / A free), when it exists. */
+  alternatives: { law: 'A fixed' | 'A free'; valBpc: number }[];
+  /** One sentence: how the number was made. */
+  method: string;
+  /** Keys of the fits used. */
+  fits: string[];
+  assumptions: string[];
+  warnings: string[];
+}
+
+function usable(f: SaturatingFit | null): f is SaturatingFit {
+  return f !== null && Number.isFinite(f.params.alpha) && Number.isFinite(f.params.B);
+}
+
+/** Budgets of the dataset ranked: same batch size, same steps, more sizes, nearer steps, key. */
+function rankBudgets(suite: FitSuite, q: PredictQuery): ParamBudgetFit[] {
+  const name = q.dataset.toLowerCase();
+  const cands = suite.paramBudgets.filter((b) => b.dataset.toLowerCase() === name && (q.seqLen === undefined || b.seqLen === q.seqLen) && (usable(b.fixedA) || usable(b.free)));
+  const score = (b: ParamBudgetFit) => [b.matched ? 0 : 1, b.batchSize === q.batchSize ? 0 : 1, b.steps === q.steps ? 0 : 1, -new Set(b.points.map((p) => p.params)).size, Math.abs(Math.log(b.steps / q.steps))];
+  return cands.sort((a, b) => {
+    const sa = score(a);
+    const sb = score(b);
+    for (let i = 0; i < sa.length; i++) if (sa[i] !== sb[i]) return sa[i] - sb[i];
+    return a.key.localeCompare(b.key);
+  });
+}
+
+function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: SaturatingFit; name: 'A fixed' | 'A free' } {
+  if (law === 'free' || (law === 'auto' && usable(b.free) && b.free.determination === 'over') || !usable(b.fixedA)) {
+    if (!usable(b.free)) throw new BitscaleError(`budget ${b.key} has no A-free fit (${b.note ?? 'not identified'})`);
+    return { fit: b.free, name: 'A free' };
+  }
+  return { fit: b.fixedA, name: 'A fixed' };
+}
+
+/**
+ * Predict val_bpc for (params, steps, batch size, dataset). Accepts the run table (fitted here with
+ * `options.fit`) or a suite from fitRunTable. Throws BitscaleError when the dataset has no budget
+ * with at least two sizes.
+ */
+export function predictBpc(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): Prediction {
+  const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], options.fit) : (input as FitSuite);
+  if (!(query.params > 0) || !(query.steps > 0) || !(query.batchSize > 0)) throw new BitscaleError('params, steps and batch size must be positive', { field: 'query' });
+  const budgets = rankBudgets(suite, query);
+  if (budgets.length === 0) {
+    const known = [...new Set(suite.paramBudgets.map((b) => b.dataset))].join(', ') || 'none';
+    throw new BitscaleError(`no parameter law for dataset '${query.dataset}': it needs runs at two or more sizes with one batch size, LR and step budget (datasets with one: ${known})`, { field: 'dataset' });
+  }
+  const budget = budgets[0];
+  const { fit, name } = chooseLaw(budget, options.law ?? 'auto');
+  const nUnit = Number(fit.diagnostics.nUnit ?? 1e6);
+  const warnings: string[] = [];
+  const assumptions: string[] = [];
+  const fits = [`saturating ${name} @ ${budget.key}`];
+  const baseBpc = saturatingLoss(fit.params, query.params, nUnit);
+  assumptions.push(
+    `val_bpc(N) at ${formatCount(budget.steps, 0)} steps${budget.matched ? `, bs ${budget.batchSize}, LR ${budget.lr}` : ''} follows ${name === 'A fixed' ? `A + B/N^α with A held at ${fit.params.A}` : 'A + B/N^α with A fitted'} (${budget.points.length} runs: ${budget.runIds.join(', ')})`,
+  );
+  if (!budget.matched) warnings.push(`the ${budget.dataset} budget ${budget.note}; no correction applied`);
+  else if (budget.batchSize !== query.batchSize) warnings.push(`no ${budget.dataset} budget at bs ${query.batchSize}; used bs ${budget.batchSize} without a batch-size correction`);
+  const maxParams = Math.max(...budget.points.map((p) => p.params));
+  if (query.params > 10 * maxParams) warnings.push(`N = ${formatCount(query.params)} is ${(query.params / maxParams).toFixed(1)}× the largest run in the fit (${formatCount(maxParams)}): beyond 10×, the extrapolation is not supported by the data`);
+  for (const w of fit.warnings) if (w.startsWith('exactly')) warnings.push(`the ${name} law is exactly determined: no interval`);
+
+  let step: StepAdjustment | null = null;
+  if (query.steps !== budget.steps) {
+    const same = suite.stepLaws.filter((s) => s.dataset.toLowerCase() === budget.dataset.toLowerCase());
+    const pool = (same.length ? same : suite.stepLaws).flatMap((s) => s.perDoubling.map((d) => ({ family: s.key, fromSteps: d.fromSteps, toSteps: d.toSteps, perDoubling: d.perDoubling })));
+    if (pool.length === 0) throw new BitscaleError(`no step family with two step counts to move from ${budget.steps} to ${query.steps} steps`, { field: 'steps' });
+    const perDoubling = mean(pool.map((p) => p.perDoubling));
+    const doublings = Math.log2(query.steps / budget.steps);
+    const everywhere = suite.stepLaws.flatMap((s) => s.perDoubling.map((d) => d.perDoubling));
+    const intervalPool = pool.length >= 2 ? pool.map((p) => p.perDoubling) : everywhere;
+    step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool, borrowed: same.length === 0, delta: perDoubling * doublings };
+    fits.push(...new Set(pool.map((p) => `per-doubling @ ${p.family}`)));
+    assumptions.push(
+      `each doubling of steps changes val_bpc by ${perDoubling.toFixed(3)} (mean of ${pool.length} per-doubling ΔBPC from ${same.length ? budget.dataset : 'all datasets'} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
+    );
+    if (pool.length < 2 && everywhere.length >= 2) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings (${everywhere.map((v) => v.toFixed(3)).join(', ')}), since ${budget.dataset} has ${pool.length}`);
+    if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other datasets`);
+    if (Math.abs(doublings) > 2) warnings.push(`moves ${Math.abs(doublings).toFixed(1)} doublings of steps from the fitted budget`);
+  }
+  const valBpc = baseBpc + (step?.delta ?? 0);
+  const other = name === 'A fixed' ? budget.free : budget.fixedA;
+  const alternatives = usable(other) ? [{ law: (name === 'A fixed' ? 'A free' : 'A fixed') as 'A fixed' | 'A free', valBpc: saturatingLoss(other.params, query.params, nUnit) + (step?.delta ?? 0) }] : [];
+
+  // Interval: each bootstrap draw of the law, plus a per-doubling gain drawn from the evidence.
+  let interval: Interval | null = null;
+  const samples = fit.samples ?? [];
+  if (samples.length >= 2 && fit.bootstrap) {
+    const random = seededRandom(fit.bootstrap.seed + 7919);
+    const gains = step?.intervalPool ?? [];
+    const order = fit.paramOrder;
+    const values = samples.map((s) => {
+      const p = Object.fromEntries(order.map((k, j) => [k, s[j]])) as Record<'A' | 'B' | 'alpha', number>;
+      const g = gains.length ? gains[Math.floor(random() * gains.length)] : 0;
+      return saturatingLoss(p, query.params, nUnit) + g * (step?.doublings ?? 0);
+    });
+    interval = percentileInterval(values, fit.bootstrap.level);
+    assumptions.push(`interval: ${Math.round(fit.bootstrap.level * 100)}% percentile of ${samples.length} bootstrap refits over ${budget.points.length} runs; it does not include the choice of law`);
+    if (step && gains.length < 2) assumptions.push('the interval does not include uncertainty in the per-doubling gain (one value)');
+  }
+  for (const alt of alternatives)
+    if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% interval: the choice of law matters more than the bootstrap spread`);
+  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatCount(budget.steps, 0)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) × ${step.perDoubling.toFixed(3)} BPC per doubling` : ''}`;
+  return {
+    query,
+    valBpc,
+    interval,
+    base: { budget: budget.key, law: name, params: { ...fit.params }, nUnit, steps: budget.steps, batchSize: budget.batchSize, valBpc: baseBpc },
+    stepAdjustment: step,
+    alternatives,
+    method,
+    fits,
+    assumptions,
+    warnings,
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Uncertainty for any fitter: a pairs bootstrap over points (each point is one run) with percentile
+ * intervals, and leave-one-out prediction error. The fitter is passed in as `fitSubset(indices)`,
+ * which returns a parameter vector or null when the subset does not identify the parameters.
+ */
+import type { BootstrapSummary, Determination, FitResult, Interval, LeaveOneOutSummary } from './types.js';
+import { quantile, resampleIndices, rootMeanSquare, seededRandom } from './stats.js';
+
+export interface BootstrapOptions {
+  /** Resamples to draw (default 1000). */
+  count?: number;
+  /** Seed of the generator (default 1). */
+  seed?: number;
+  /** Coverage of the percentile interval (default 0.8). */
+  level?: number;
+}
+
+export const DEFAULT_BOOTSTRAP = { count: 1000, seed: 1, level: 0.8 } as const;
+
+export interface BootstrapDraws {
+  samples: number[][];
+  summary: BootstrapSummary;
+}
+
+/**
+ * Refit on `count` resamples of the n points drawn with replacement (Efron & Tibshirani 1993,
+ * "bootstrapping pairs"). Resamples whose fit returns null (too few distinct points) are skipped
+ * and not replaced; `summary.used` says how many counted.
+ */
+export function bootstrapParameters(n: number, fitSubset: (indices: number[]) => number[] | null, options: BootstrapOptions = {}): BootstrapDraws {
+  const count = options.count ?? DEFAULT_BOOTSTRAP.count;
+  const seed = options.seed ?? DEFAULT_BOOTSTRAP.seed;
+  const level = options.level ?? DEFAULT_BOOTSTRAP.level;
+  const random = seededRandom(seed);
+  const samples: number[][] = [];
+  for (let b = 0; b < count; b++) {
+    const p = fitSubset(resampleIndices(n, random));
+    if (p && p.every(Number.isFinite)) samples.push(p);
+  }
+  return { samples, summary: { requested: count, used: samples.length, seed, level, method: 'pairs bootstrap over points (runs), percentile interval' } };
+}
+
+/** The central `level` percentile interval of the draws: [q((1−level)/2), q((1+level)/2)]. */
+export function percentileInterval(values: readonly number[], level: number): Interval | null {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2) return null;
+  return { level, lo: quantile(finite, (1 - level) / 2), hi: quantile(finite, (1 + level) / 2) };
+}
+
+/** Percentile intervals for each parameter position of the draws. */
+export function parameterIntervals(samples: readonly number[][], width: number, level: number): (Interval | null)[] {
+  const out: (Interval | null)[] = [];
+  for (let j = 0; j < width; j++) out.push(percentileInterval(samples.map((s) => s[j]), level));
+  return out;
+}
+
+/**
+ * Leave-one-out: refit without point i and predict it. Returns the errors (observed − predicted),
+ * their RMSE and the largest |error|; null when no refit was identified.
+ */
+export function leaveOneOut(
+  n: number,
+  fitSubset: (indices: number[]) => number[] | null,
+  predictPoint: (params: number[], i: number) => number,
+  observed: readonly number[],
+): LeaveOneOutSummary | null {
+  const errors: (number | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    const keep: number[] = [];
+    for (let j = 0; j < n; j++) if (j !== i) keep.push(j);
+    const p = fitSubset(keep);
+    errors.push(p ? observed[i] - predictPoint(p, i) : null);
+  }
+  const ok = errors.filter((e): e is number => e !== null && Number.isFinite(e));
+  if (ok.length === 0) return null;
+  return { errors, rmse: rootMeanSquare(ok), maxAbs: Math.max(...ok.map(Math.abs)) };
+}
+
+export interface Uncertainty<K extends string> {
+  intervals: Record<K, Interval | null>;
+  bootstrap: BootstrapSummary | null;
+  samples: number[][] | undefined;
+  loo: LeaveOneOutSummary | null;
+  warnings: string[];
+}
+
+/**
+ * The bootstrap intervals (free parameters only) and leave-one-out error of a fit whose refits are
+ * `fitSubset` (parameter vectors in `order`). Skipped (nulls) unless `identified`, i.e. the fit is
+ * over-determined.
+ */
+export function estimateUncertainty<K extends string>(
+  order: readonly K[],
+  fixed: Partial<Record<K, number>>,
+  n: number,
+  fitSubset: (indices: number[]) => number[] | null,
+  predictPoint: (params: number[], i: number) => number,
+  observed: readonly number[],
+  options: { identified: boolean; bootstrap?: BootstrapOptions | false; loo?: boolean },
+): Uncertainty<K> {
+  const intervals = Object.fromEntries(order.map((k) => [k, null])) as Record<K, Interval | null>;
+  const out: Uncertainty<K> = { intervals, bootstrap: null, samples: undefined, loo: null, warnings: [] };
+  if (!options.identified) return out;
+  if (options.bootstrap !== false) {
+    const draws = bootstrapParameters(n, fitSubset, options.bootstrap ?? {});
+    out.bootstrap = draws.summary;
+    out.samples = draws.samples;
+    parameterIntervals(draws.samples, order.length, draws.summary.level).forEach((iv, j) => {
+      if (fixed[order[j]] === undefined) intervals[order[j]] = iv;
+    });
+    if (draws.summary.used < draws.summary.requested * 0.5) out.warnings.push(`only ${draws.summary.used} of ${draws.summary.requested} bootstrap resamples identified the fit; intervals are rough`);
+  }
+  if (options.loo !== false) out.loo = leaveOneOut(n, fitSubset, predictPoint, observed);
+  return out;
+}
+
+/** A fit result from its point estimate and its uncertainty: RMSE, n and dof computed here. */
+export function assembleFit<K extends string>(
+  core: Pick<FitResult<K>, 'form' | 'formula' | 'params' | 'fixed' | 'residuals' | 'objective' | 'warnings' | 'diagnostics' | 'paramOrder'> & { freeParameters: number; determination: Determination; solved: boolean },
+  u: Uncertainty<K>,
+): FitResult<K> {
+  const { freeParameters, solved, ...rest } = core;
+  return {
+    ...rest,
+    intervals: u.intervals,
+    rmse: solved ? rootMeanSquare(core.residuals) : Number.NaN,
+    n: core.residuals.length,
+    dof: core.residuals.length - freeParameters,
+    bootstrap: u.bootstrap,
+    loo: u.loo,
+    warnings: [...core.warnings, ...u.warnings],
+    samples: u.samples,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Small numeric helpers the fitters share: a seeded random generator, quantiles, RMSE, the Huber
+ * penalty and a stable log-sum-exp. Pure; no I/O.
+ */
+
+/**
+ * A deterministic uniform generator on [0, 1): mulberry32 (Tommy Ettinger's 32-bit mixer), so that
+ * every bootstrap with the same seed draws the same resamples on every machine.
+ */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n indices drawn with replacement from 0..n−1 (one bootstrap resample). */
+export function resampleIndices(n: number, random: () => number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(random() * n);
+  return out;
+}
+
+/** The q-quantile (0 ≤ q ≤ 1) with linear interpolation between order statistics (R type 7, numpy's default). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, s.length - 1);
+  return s[lo] + (h - lo) * (s[hi] - s[lo]);
+}
+
+export function mean(values: readonly number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return values.length ? s / values.length : Number.NaN;
+}
+
+/** Root mean square of residuals: sqrt(Σ r² / n). */
+export function rootMeanSquare(residuals: readonly number[]): number {
+  if (residuals.length === 0) return Number.NaN;
+  let s = 0;
+  for (const r of residuals) s += r * r;
+  return Math.sqrt(s / residuals.length);
+}
+
+/**
+ * Huber's penalty: r²/2 for |r| ≤ δ, δ·(|r| − δ/2) beyond (Huber 1964; scipy.special.huber), the
+ * robust loss Hoffmann et al. 2022 and Besiroglu et al. 2024 use on log-loss residuals.
+ */
+export function huber(r: number, delta: number): number {
+  const a = Math.abs(r);
+  return a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta);
+}
+
+/** d huber / d r: r clipped to [−δ, δ]. */
+export function huberDerivative(r: number, delta: number): number {
+  return r > delta ? delta : r < -delta ? -delta : r;
+}
+
+/** Number of distinct values among the given keys. */
+export function countDistinct(values: readonly (number | string)[]): number {
+  return new Set(values).size;
+}
+
+/** Mean y at each distinct x, sorted by x: [[x, mean y], …] (replicate runs averaged). */
+export function meanByX(pairs: readonly (readonly [number, number])[]): [number, number][] {
+  const byX = new Map<number, number[]>();
+  for (const [x, y] of pairs) byX.set(x, [...(byX.get(x) ?? []), y]);
+  return [...byX.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => [x, mean(ys)]);
+}

@@ -1,0 +1,228 @@
+/**
+ * Every fit the run table supports, in one pure, deterministic call: step laws per step family,
+ * per-decade slopes and the saturating law per (dataset, arch, batch size, LR, steps, context)
+ * budget, the joint law per dataset where there are enough runs, the batch/LR comparison and
+ * the dataset offsets. The report calls it several times (with hypothetical runs added), so it
+ * stays fast: the power laws solve in microseconds, the joint law uses a coarse start grid.
+ */
+import type { RunRecord, RunStatus } from '../runs/types.js';
+import { groupRuns, stepFamilies } from '../runs/table.js';
+import { BESIROGLU_START_GRID, computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ComputeOptimalAllocation, type JointPoint, type StartGrid } from './chinchilla.js';
+import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
+import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from './resample.js';
+import { fitSaturatingPowerLaw, MILLION, type ParamPoint, type SaturatingFit } from './saturating.js';
+import { perDecadeSlopes, type PerDecadeSlope } from './slopes.js';
+import { fitStepLaw, perDoublingDeltas, type PerDoublingDelta, type StepLawFit, type StepPoint } from './steps.js';
+import { countDistinct } from './stats.js';
+
+export interface FitRunTableOptions {
+  /** Bootstrap for every form (default 1000 resamples, seed 1, 80% intervals); false for none. */
+  bootstrap?: BootstrapOptions | false;
+  /** Runs with these statuses are fitted (default: completed only; a running run's last point is not a finished budget). */
+  statuses?: RunStatus[];
+  /** A held fixed in the "fixed floor" saturating fit (default 1.0, as the seed report §3.1). */
+  fixedA?: number;
+  /** Unit in which the saturating law's B is quoted (default 1e6: N in millions). */
+  nUnit?: number;
+  /** Huber δ of the joint law (default 1e-3). */
+  delta?: number;
+  /** Start grid of the joint law (default SUITE_START_GRID, 243 starts). */
+  jointGrid?: StartGrid;
+  /** Fewest runs on a dataset for the joint law (default 7: two degrees of freedom for five parameters). */
+  jointMinRuns?: number;
+}
+
+/** Every other value of Besiroglu et al.'s grid in each coordinate: 3⁵ = 243 starts (their full grid has 4,500). */
+export const SUITE_START_GRID: StartGrid = {
+  a: BESIROGLU_START_GRID.a.filter((_, i) => i % 2 === 0),
+  b: BESIROGLU_START_GRID.b.filter((_, i) => i % 2 === 0),
+  e: BESIROGLU_START_GRID.e.filter((_, i) => i % 2 === 0),
+  alpha: BESIROGLU_START_GRID.alpha.filter((_, i) => i % 2 === 0),
+  beta: BESIROGLU_START_GRID.beta.filter((_, i) => i % 2 === 0),
+};
+
+export interface StepFamilyFit {
+  /** groupRuns key: dataset, arch, params, batchSize, lr. */
+  key: string;
+  dataset: string;
+  arch: string;
+  params: number;
+  batchSize: number;
+  lr: number;
+  runIds: string[];
+  points: StepPoint[];
+  perDoubling: PerDoublingDelta[];
+  /** The step law; null with `note` when fewer than three distinct step counts. */
+  fit: StepLawFit | null;
+  note: string | null;
+}
+
+export interface ParamBudgetFit {
+  /** groupRuns key: dataset, arch, batchSize, lr, steps, seqLen (matched) or dataset, arch, steps, seqLen. */
+  key: string;
+  /** True when every run shares batch size and LR; false for a budget matched only on steps (seed §2.2 style), flagged in `note`. */
+  matched: boolean;
+  dataset: string;
+  arch: string;
+  /** null when the runs mix batch sizes or LRs. */
+  batchSize: number | null;
+  lr: number | null;
+  steps: number;
+  seqLen: number;
+  runIds: string[];
+  points: ParamPoint[];
+  slopes: PerDecadeSlope[];
+  /** A held at `options.fixedA` (the seed's choice). */
+  fixedA: SaturatingFit;
+  /** A fitted; null with `note` when fewer than three distinct sizes. */
+  free: SaturatingFit | null;
+  note: string | null;
+}
+
+export interface JointLawFit {
+  dataset: string;
+  arch: string;
+  runIds: string[];
+  points: JointPoint[];
+  fit: ChinchillaFit | null;
+  /** Compute-optimal splits at 1×, 10× and 100× the largest run's 6·N·D. */
+  computeOptimal: ComputeOptimalAllocation[];
+  note: string | null;
+}
+
+export interface FitSuite {
+  formatVersion: 1;
+  runs: { id: string; file: string; dataset: string; arch: string; params: number; batchSize: number; lr: number; steps: number; tokens: number; valBpc: number }[];
+  excluded: { id: string; reason: string }[];
+  options: { bootstrap: Required<BootstrapOptions> | false; statuses: RunStatus[]; fixedA: number; nUnit: number; delta: number; jointStarts: number; jointMinRuns: number };
+  stepLaws: StepFamilyFit[];
+  paramBudgets: ParamBudgetFit[];
+  joint: JointLawFit[];
+  batchLr: BatchLrComparison[];
+  datasetOffsets: DatasetOffset[];
+}
+
+function resolveBootstrap(b: BootstrapOptions | false | undefined): Required<BootstrapOptions> | false {
+  if (b === false) return false;
+  return { count: b?.count ?? DEFAULT_BOOTSTRAP.count, seed: b?.seed ?? DEFAULT_BOOTSTRAP.seed, level: b?.level ?? DEFAULT_BOOTSTRAP.level };
+}
+
+function stepFamilyFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false): StepFamilyFit[] {
+  const out: StepFamilyFit[] = [];
+  for (const [key, group] of stepFamilies(runs)) {
+    const points = group.map((r) => ({ steps: r.steps, valBpc: r.finalValBpc }));
+    const distinct = countDistinct(points.map((p) => p.steps));
+    if (distinct < 2) continue;
+    const r0 = group[0];
+    const fit = distinct >= 3 ? fitStepLaw(points, { bootstrap }) : null;
+    out.push({
+      key,
+      dataset: r0.dataset,
+      arch: r0.arch,
+      params: r0.params,
+      batchSize: r0.batchSize,
+      lr: r0.lr,
+      runIds: group.map((r) => r.id),
+      points,
+      perDoubling: perDoublingDeltas(points),
+      fit,
+      note: fit ? null : 'two step counts: per-doubling ΔBPC only; the step law needs three (or a given L∞)',
+    });
+  }
+  return out;
+}
+
+function paramBudgetFit(key: string, group: RunRecord[], matched: boolean, bootstrap: Required<BootstrapOptions> | false, fixedA: number, nUnit: number): ParamBudgetFit {
+  const points = group.map((r) => ({ params: r.params, valBpc: r.finalValBpc }));
+  const distinct = countDistinct(points.map((p) => p.params));
+  const r0 = group[0];
+  const free = distinct >= 3 ? fitSaturatingPowerLaw(points, { nUnit, bootstrap }) : null;
+  const notes: string[] = [];
+  if (!matched) notes.push(`mixes batch sizes / LRs (${[...new Set(group.map((r) => `bs ${r.batchSize} LR ${r.lr}`))].join('; ')}): matched on steps only`);
+  if (!free) notes.push(`two sizes: A held at ${fixedA} only; A free needs three`);
+  return {
+    key,
+    matched,
+    dataset: r0.dataset,
+    arch: r0.arch,
+    batchSize: matched ? r0.batchSize : null,
+    lr: matched ? r0.lr : null,
+    steps: r0.steps,
+    seqLen: r0.seqLen,
+    runIds: group.map((r) => r.id),
+    points,
+    slopes: perDecadeSlopes(points),
+    fixedA: fitSaturatingPowerLaw(points, { fix: { A: fixedA }, nUnit, bootstrap }),
+    free,
+    note: notes.length ? notes.join('; ') : null,
+  };
+}
+
+/**
+ * Budgets with two or more sizes: matched ones (same dataset, arch, batch size, LR, steps, T),
+ * then, for sizes that no matched budget brings together, budgets matched on steps only.
+ */
+function paramBudgetFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false, fixedA: number, nUnit: number): ParamBudgetFit[] {
+  const out: ParamBudgetFit[] = [];
+  const sizesTogether = new Set<string>();
+  for (const [key, group] of groupRuns(runs, ['dataset', 'arch', 'batchSize', 'lr', 'steps', 'seqLen'])) {
+    if (countDistinct(group.map((r) => r.params)) < 2) continue;
+    out.push(paramBudgetFit(key, group, true, bootstrap, fixedA, nUnit));
+    sizesTogether.add(`${group[0].dataset}|${group[0].arch}|${group[0].steps}|${group[0].seqLen}`);
+  }
+  for (const [key, group] of groupRuns(runs, ['dataset', 'arch', 'steps', 'seqLen'])) {
+    const r0 = group[0];
+    if (countDistinct(group.map((r) => r.params)) < 2 || sizesTogether.has(`${r0.dataset}|${r0.arch}|${r0.steps}|${r0.seqLen}`)) continue;
+    out.push(paramBudgetFit(key, group, false, bootstrap, fixedA, nUnit));
+  }
+  return out;
+}
+
+function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false, delta: number, grid: StartGrid, minRuns: number): JointLawFit[] {
+  const out: JointLawFit[] = [];
+  for (const [, group] of groupRuns(runs, ['dataset', 'arch'])) {
+    const points = group.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.finalValBpc }));
+    const r0 = group[0];
+    const base = { dataset: r0.dataset, arch: r0.arch, runIds: group.map((r) => r.id), points };
+    const spread = countDistinct(points.map((p) => p.params)) >= 2 && countDistinct(points.map((p) => p.tokens)) >= 2;
+    if (group.length < minRuns || !spread) {
+      out.push({ ...base, fit: null, computeOptimal: [], note: `${group.length} run(s)${spread ? '' : ' without two values of both N and D'}: the joint law needs at least ${minRuns} runs spanning N and D` });
+      continue;
+    }
+    const fit = fitChinchillaLaw(points, { delta, grid, bootstrap });
+    const mixed = countDistinct(group.map((r) => `${r.batchSize}/${r.lr}`)) > 1;
+    if (mixed) fit.warnings.push('the runs mix batch sizes / LRs; the joint law treats D = tokens alone');
+    const maxC = Math.max(...points.map((p) => 6 * p.params * p.tokens));
+    const computeOptimal = Number.isFinite(fit.params.alpha) ? [1, 10, 100].map((k) => computeOptimalAllocation(fit.params, k * maxC)) : [];
+    out.push({ ...base, fit, computeOptimal, note: null });
+  }
+  return out;
+}
+
+/**
+ * Fit every group of the run table. Pure and deterministic: the same runs and options give the
+ * same suite (bootstrap seeds are fixed). Runs whose status is not in `options.statuses` are left
+ * out and listed in `excluded`.
+ */
+export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOptions = {}): FitSuite {
+  const bootstrap = resolveBootstrap(options.bootstrap);
+  const statuses = options.statuses ?? ['completed'];
+  const fixedA = options.fixedA ?? 1.0;
+  const nUnit = options.nUnit ?? MILLION;
+  const delta = options.delta ?? DEFAULT_HUBER_DELTA;
+  const grid = options.jointGrid ?? SUITE_START_GRID;
+  const jointMinRuns = options.jointMinRuns ?? 7;
+  const used = runs.filter((r) => statuses.includes(r.status));
+  const excluded = runs.filter((r) => !statuses.includes(r.status)).map((r) => ({ id: r.id, reason: `status ${r.status}` }));
+  return {
+    formatVersion: 1,
+    runs: used.map((r) => ({ id: r.id, file: r.file, dataset: r.dataset, arch: r.arch, params: r.params, batchSize: r.batchSize, lr: r.lr, steps: r.steps, tokens: r.tokens, valBpc: r.finalValBpc })),
+    excluded,
+    options: { bootstrap, statuses, fixedA, nUnit, delta, jointStarts: grid.a.length * grid.b.length * grid.e.length * grid.alpha.length * grid.beta.length, jointMinRuns },
+    stepLaws: stepFamilyFits(used, bootstrap),
+    paramBudgets: paramBudgetFits(used, bootstrap, fixedA, nUnit),
+    joint: jointFits(used, bootstrap, delta, grid, jointMinRuns),
+    batchLr: compareBatchAndLr(used),
+    datasetOffsets: datasetOffsets(used),
+  };
+}

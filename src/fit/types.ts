@@ -1,0 +1,76 @@
+/**
+ * The shapes every fitter in src/fit returns. A fit carries its own diagnostics (residuals, RMSE,
+ * degrees of freedom, how it was determined, bootstrap and leave-one-out summaries, warnings) so
+ * that the CLI and the report only format it.
+ */
+
+/** A two-sided interval from the bootstrap: `level` is its coverage, e.g. 0.8 for 80%. */
+export interface Interval {
+  level: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * How many points a fit had against how many free parameters: 'over' (n > p, residuals say
+ * something), 'exact' (n = p, the curve passes through every point), 'under' (n < p, or fewer
+ * distinct x than free parameters: the parameters are not identified).
+ */
+export type Determination = 'over' | 'exact' | 'under';
+
+export interface BootstrapSummary {
+  /** Resamples asked for. */
+  requested: number;
+  /** Resamples that were identified (enough distinct points) and converged. */
+  used: number;
+  seed: number;
+  level: number;
+  method: 'pairs bootstrap over points (runs), percentile interval';
+}
+
+export interface LeaveOneOutSummary {
+  /** Prediction error (observed − predicted) at each left-out point, in the y unit; null where the refit was not identified. */
+  errors: (number | null)[];
+  rmse: number;
+  maxAbs: number;
+}
+
+export type FitForm = 'steps' | 'saturating' | 'chinchilla';
+
+export interface FitResult<K extends string = string> {
+  form: FitForm;
+  /** The law in one line with the units of x, e.g. "L(S) = Linf + C·S^(−beta), S in steps". */
+  formula: string;
+  params: Record<K, number>;
+  /** Parameters held fixed by the caller (they have no interval). */
+  fixed: Partial<Record<K, number>>;
+  /** Bootstrap percentile intervals per free parameter; null when not computed or not identified. */
+  intervals: Record<K, Interval | null>;
+  /** observed − predicted at each input point, in the order given, in the y unit. */
+  residuals: number[];
+  rmse: number;
+  n: number;
+  /** n − free parameters (may be negative). */
+  dof: number;
+  determination: Determination;
+  /** The minimised objective (sum of squares, or the Huber sum for the joint law). */
+  objective: number;
+  bootstrap: BootstrapSummary | null;
+  loo: LeaveOneOutSummary | null;
+  warnings: string[];
+  /** Solver details: iterations, starts, whether the exponent sits on its search bound. */
+  diagnostics: Record<string, number | boolean | string>;
+  /**
+   * Bootstrap parameter draws (each in `paramOrder`), kept for prediction intervals. Not written to
+   * fits/*.json (see `withoutSamples`).
+   */
+  samples?: number[][];
+  paramOrder: K[];
+}
+
+/** A fit without its bootstrap draws: what fits/*.json and `fit --json` hold. */
+export function withoutSamples<T extends { samples?: unknown }>(fit: T): Omit<T, 'samples'> {
+  const { samples, ...rest } = fit;
+  void samples;
+  return rest;
+}

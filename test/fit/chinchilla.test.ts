@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chinchillaLoss, computeOptimalAllocation, fitChinchillaLaw } from '../../src/fit/chinchilla.js';
+import { minimizeLbfgs } from '../../src/fit/lbfgs.js';
+import { SUITE_START_GRID } from '../../src/fit/suite.js';
+import { huber, seededRandom } from '../../src/fit/stats.js';
+
+test('L-BFGS finds the Rosenbrock minimum (1, 1) from (−1.2, 1)', () => {
+  const r = minimizeLbfgs((x, g) => {
+    const [a, b] = x;
+    g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+    g[1] = 200 * (b - a * a);
+    return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+  }, [-1.2, 1]);
+  assert.ok(Math.abs(r.x[0] - 1) < 1e-6 && Math.abs(r.x[1] - 1) < 1e-6, `${r.x}`);
+  assert.ok(r.converged);
+});
+
+test('the joint law drawn with known E, A, B, α, β and 0.5% noise is recovered by the Huber fit', () => {
+  const truth = { E: 1.8, A: 400, B: 2000, alpha: 0.34, beta: 0.3 };
+  const random = seededRandom(7);
+  const points = [];
+  for (let i = 0; i < 8; i++)
+    for (let j = 0; j < 6; j++) {
+      const params = 5e7 * Math.pow(10, (i * 2) / 7);
+      const tokens = params * 20 * Math.pow(10, (j - 2.5) / 2.5);
+      points.push({ params, tokens, loss: chinchillaLoss(truth, params, tokens) * (1 + 0.005 * (random() * 2 - 1)) });
+    }
+  const fit = fitChinchillaLaw(points, { grid: SUITE_START_GRID, bootstrap: { count: 50 }, loo: false });
+  assert.equal(fit.determination, 'over');
+  assert.equal(fit.dof, 43);
+  assert.deepEqual(Object.keys(fit.params).sort(), ['A', 'B', 'E', 'alpha', 'beta']);
+  assert.ok(Math.abs(fit.params.alpha - 0.34) < 0.03, `alpha ${fit.params.alpha}`);
+  assert.ok(Math.abs(fit.params.beta - 0.3) < 0.03, `beta ${fit.params.beta}`);
+  assert.ok(Math.abs(fit.params.E - 1.8) < 0.05, `E ${fit.params.E}`);
+  // The optimum is at least as good as the truth under the objective, and the RMSE matches the noise.
+  const truthObjective = points.reduce((s, q) => s + huber(Math.log(chinchillaLoss(truth, q.params, q.tokens) / q.loss), 1e-3), 0);
+  assert.ok(fit.objective <= truthObjective + 1e-12, `${fit.objective} > ${truthObjective}`);
+  assert.ok(fit.rmse < 0.02, `rmse ${fit.rmse}`);
+  assert.equal(fit.bootstrap!.used, 50);
+  assert.ok(fit.intervals.alpha!.lo < fit.params.alpha && fit.params.alpha < fit.intervals.alpha!.hi);
+});
+
+test('a joint fit on five runs is exactly determined and on four under-determined, and says so', () => {
+  const pts = [
+    { params: 5e6, tokens: 1e9, loss: 2.2 },
+    { params: 1.4e7, tokens: 1e9, loss: 2.0 },
+    { params: 4.6e7, tokens: 1e9, loss: 1.77 },
+    { params: 4.6e7, tokens: 3.3e8, loss: 1.88 },
+  ];
+  const under = fitChinchillaLaw(pts, { bootstrap: false });
+  assert.equal(under.determination, 'under');
+  assert.ok(under.warnings[0].startsWith('under-determined'));
+  const exact = fitChinchillaLaw([...pts, { params: 4.6e7, tokens: 6.6e8, loss: 1.79 }], { grid: SUITE_START_GRID, bootstrap: false });
+  assert.equal(exact.determination, 'exact');
+  assert.equal(exact.dof, 0);
+});
+
+test('compute-optimal split: with α = β and A = B, N_opt = D_opt = sqrt(C/6), and 6·N·D = C always', () => {
+  const sym = computeOptimalAllocation({ E: 1.7, A: 400, B: 400, alpha: 0.3, beta: 0.3 }, 6e20);
+  assert.ok(Math.abs(sym.params / 1e10 - 1) < 1e-9 && Math.abs(sym.tokens / 1e10 - 1) < 1e-9);
+  const p = { E: 1.82, A: 482.01, B: 2085.43, alpha: 0.3478, beta: 0.3658 };
+  const c = computeOptimalAllocation(p, 5.76e23);
+  assert.ok(Math.abs((6 * c.params * c.tokens) / 5.76e23 - 1) < 1e-9);
+  // The optimum: moving N by ±10% along C = 6ND raises the loss.
+  for (const k of [0.9, 1.1]) assert.ok(chinchillaLoss(p, c.params * k, c.tokens / k) > c.loss);
+});

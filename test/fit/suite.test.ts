@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitRunTable } from '../../src/fit/suite.js';
+import { predictBpc } from '../../src/fit/predict.js';
+import { saturatingLoss } from '../../src/fit/saturating.js';
+import { BitscaleError } from '../../src/util/errors.js';
+import { SEED_RUNS, seedRuns } from './seed-runs.js';
+
+test('fitRunTable on the seed runs is deterministic and takes well under a second with 1000 resamples', () => {
+  const runs = seedRuns();
+  fitRunTable(runs); // warm-up (JIT)
+  const t0 = performance.now();
+  const a = fitRunTable(runs);
+  const ms = performance.now() - t0;
+  const b = fitRunTable(runs);
+  assert.deepEqual(a, b);
+  assert.equal(a.options.bootstrap && a.options.bootstrap.count, 1000);
+  assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
+});
+
+test('the suite finds the seed report’s groups: TinyStories step law, GLM 15K budget with A = 1, the TinyStories cross-bs slope', () => {
+  const s = fitRunTable(seedRuns());
+  const ts = s.stepLaws.find((f) => f.dataset === 'TinyStories')!;
+  assert.equal(ts.fit!.determination, 'exact');
+  assert.equal(ts.fit!.params.beta.toFixed(2), '0.49');
+  const glmSteps = s.stepLaws.find((f) => f.dataset === 'GLM-Reasoning')!;
+  assert.equal(glmSteps.fit, null, 'two distinct step counts: per-doubling only');
+  assert.ok(Math.abs(glmSteps.perDoubling[0].perDoubling - (1.793 - 1.877)) < 1e-12);
+  const glm = s.paramBudgets.find((b) => b.dataset === 'GLM-Reasoning')!;
+  assert.equal(glm.matched, true);
+  assert.deepEqual(glm.runIds, ['glm_5M_bs256', 'glm_14M_bs256', 'glm_50M_bs256_hlr']);
+  assert.ok(Math.abs(glm.fixedA.params.alpha - 0.218) < 0.005 && Math.abs(glm.fixedA.params.B - 1.76) < 0.01);
+  assert.equal(glm.free!.determination, 'exact');
+  const tiny = s.paramBudgets.find((b) => b.dataset === 'TinyStories')!;
+  assert.equal(tiny.matched, false);
+  assert.ok(tiny.note!.includes('mixes batch sizes'));
+  // Seed §2.2: (1.238 − 1.481) / log10(46.4/5.5) ≈ −0.26 per decade.
+  assert.ok(Math.abs(tiny.slopes[0].slope - (1.238 - 1.481) / Math.log10(46_399_488 / 5.5e6)) < 1e-12);
+  assert.ok(s.joint.every((j) => j.fit === null && j.note!.includes('at least 7 runs')));
+});
+
+test('batch/LR comparison reproduces seed §2.3: −0.026 BPC at 0.64× wall-clock and 1.5× tokens', () => {
+  const s = fitRunTable(seedRuns(), { bootstrap: false });
+  const c = s.batchLr.find((x) => x.from.runId === 'glm_50M_a100_bf16')!;
+  assert.equal(c.to.runId, 'glm_50M_bs256_hlr');
+  assert.ok(Math.abs(c.deltaBpc - (1.766 - 1.792)) < 1e-12);
+  assert.ok(Math.abs(c.wallClockRatio! - 69 / 108) < 1e-12);
+  assert.ok(Math.abs(c.tokensRatio - (15000 * 256) / (40000 * 64)) < 1e-12);
+  assert.equal(s.batchLr.filter((x) => x.wallClockRatio === null).length, 2, 'the other bs=64 runs have no wall-clock');
+});
+
+test('dataset offset reproduces seed §2.4: GLM is 0.624 BPC harder than TinyStories at 46.4M/40K/bs 64 (replicates averaged)', () => {
+  const s = fitRunTable(seedRuns(), { bootstrap: false });
+  const o = s.datasetOffsets.find((x) => x.steps === 40000)!;
+  assert.equal(o.from.dataset, 'TinyStories');
+  assert.equal(o.to.dataset, 'GLM-Reasoning');
+  assert.ok(Math.abs(o.offset - ((1.794 + 1.792) / 2 - 1.169)) < 1e-12);
+  assert.ok(Math.abs(s.datasetOffsets.find((x) => x.steps === 20000)!.offset - (1.877 - 1.238)) < 1e-12);
+});
+
+test('predictBpc at 369.6M/30K/bs 256 on GLM = the A = 1 law at 15K plus one doubling of the GLM per-doubling gain', () => {
+  const suite = fitRunTable(seedRuns());
+  const p = predictBpc(suite, { params: 369.6e6, steps: 30000, batchSize: 256, dataset: 'GLM-Reasoning' });
+  const law = suite.paramBudgets.find((b) => b.dataset === 'GLM-Reasoning')!.fixedA.params;
+  const expected = saturatingLoss(law, 369.6e6) + (1.793 - 1.877);
+  assert.ok(Math.abs(p.valBpc - expected) < 1e-12);
+  assert.equal(p.base.law, 'A fixed');
+  assert.equal(p.stepAdjustment!.doublings, 1);
+  assert.equal(p.interval!.level, 0.8);
+  assert.ok(p.interval!.lo < p.valBpc && p.valBpc < p.interval!.hi);
+  assert.ok(p.fits.some((f) => f.startsWith('saturating A fixed')) && p.fits.some((f) => f.startsWith('per-doubling')));
+  assert.equal(p.alternatives[0].law, 'A free');
+  assert.equal(p.warnings.filter((w) => w.includes('10×')).length, 0, '369.6M is 8× the largest run');
+  // The same function accepts runs directly.
+  assert.ok(Math.abs(predictBpc(seedRuns(), p.query).valBpc - p.valBpc) < 1e-12);
+});
+
+test('predictBpc warns beyond 10× the largest run and refuses a dataset without a parameter law', () => {
+  const suite = fitRunTable(seedRuns(), { bootstrap: { count: 100 } });
+  const far = predictBpc(suite, { params: 1e9, steps: 15000, batchSize: 256, dataset: 'glm-reasoning' });
+  assert.ok(far.warnings.some((w) => w.includes('beyond 10×')));
+  assert.equal(far.stepAdjustment, null);
+  assert.throws(() => predictBpc(suite, { params: 1e8, steps: 1e4, batchSize: 64, dataset: 'Brown' }), BitscaleError);
+});
+
+test('adding a fourth GLM size turns the A-free law over-determined and predict uses it with an interval', () => {
+  const extra = { id: 'glm_150M', dataset: 'GLM-Reasoning', params: 150e6, batchSize: 256, lr: 6e-4, steps: 15000, valBpc: 1.58 };
+  const suite = fitRunTable(seedRuns([...SEED_RUNS, extra]), { bootstrap: { count: 300 } });
+  const glm = suite.paramBudgets.find((b) => b.dataset === 'GLM-Reasoning' && b.matched)!;
+  assert.equal(glm.free!.determination, 'over');
+  const p = predictBpc(suite, { params: 369.6e6, steps: 15000, batchSize: 256, dataset: 'GLM-Reasoning' });
+  assert.equal(p.base.law, 'A free');
+  assert.ok(p.interval !== null);
+});
