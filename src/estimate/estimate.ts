@@ -91,30 +91,39 @@ function chooseTt(input: EstimateInput, preset: StoragePresetId, calibration?: C
   return { value: cal.value, source: `${cal.verdict} (${range})`, min: cal.min, max };
 }
 
+/** The point whose FLOPs per step are nearest (in log) to `flops`. */
+function nearestPoint(points: ThroughputPoint[], flops: number): ThroughputPoint {
+  const dist = (p: ThroughputPoint) => Math.abs(Math.log(p.flopsPerStep / flops));
+  return points.reduce((a, b) => (dist(b) < dist(a) ? b : a));
+}
+
+function describeRun(p: ThroughputPoint): string {
+  return `${p.runId} (${p.gpu}): ${p.steps} steps in ${(p.wallSeconds / 60).toFixed(0)} min at bs=${p.batchSize} = ${(p.secondsPerStep * 1000).toFixed(0)} ms/step, ${(p.flopsPerStep / 1e12).toFixed(2)} TFLOP/step → ${(p.achievedFlops / 1e12).toFixed(1)} TFLOP/s achieved (MFU ${(100 * p.mfu).toFixed(1)}%)`;
+}
+
 /**
- * Achieved FLOP/s for this GPU and precision: from the measured run whose FLOPs per micro-step are
- * nearest (in log) to ours, else mfu · peak.
+ * Achieved FLOP/s for this GPU and precision: from the measured run on the same GPU whose FLOPs
+ * per micro-step are nearest (in log) to ours; else an MFU assumption: `mfu` when given, else the
+ * MFU of the nearest run on another GPU at this precision, else DEFAULT_MFU.
  */
-export function chooseThroughput(gpu: GpuSpec, precision: MemoryPrecision, flopsPerMicroStep: number, calibration?: Calibration, mfu = DEFAULT_MFU): ThroughputChoice {
+export function chooseThroughput(gpu: GpuSpec, precision: MemoryPrecision, flopsPerMicroStep: number, calibration?: Calibration, mfu?: number): ThroughputChoice {
   const peak = precision === 'fp32' ? gpu.fp32Flops : gpu.bf16Flops;
-  const same = (calibration?.throughput ?? []).filter((p) => p.gpu === gpu.id && p.precision === precision);
+  const points = (calibration?.throughput ?? []).filter((p) => p.precision === precision);
+  const same = points.filter((p) => p.gpu === gpu.id);
   if (same.length > 0) {
-    const dist = (p: ThroughputPoint) => Math.abs(Math.log(p.flopsPerStep / flopsPerMicroStep));
-    const best = same.reduce((a, b) => (dist(b) < dist(a) ? b : a));
-    return {
-      method: 'calibrated',
-      achievedFlops: best.achievedFlops,
-      mfu: best.achievedFlops / peak,
-      run: best,
-      detail: `${best.runId}: ${best.steps} steps in ${(best.wallSeconds / 60).toFixed(0)} min at bs=${best.batchSize} = ${(best.secondsPerStep * 1000).toFixed(0)} ms/step, ${(best.flopsPerStep / 1e12).toFixed(2)} TFLOP/step → ${(best.achievedFlops / 1e12).toFixed(1)} TFLOP/s achieved (MFU ${(100 * best.mfu).toFixed(1)}%)`,
-    };
+    const best = nearestPoint(same, flopsPerMicroStep);
+    return { method: 'calibrated', achievedFlops: best.achievedFlops, mfu: best.achievedFlops / peak, run: best, detail: describeRun(best) };
   }
+  const peakText = `${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`;
+  const other = mfu === undefined && points.length > 0 ? nearestPoint(points, flopsPerMicroStep) : null;
+  const assumed = mfu ?? other?.mfu ?? DEFAULT_MFU;
+  const why = mfu !== undefined ? 'given' : other ? `the MFU measured by ${describeRun(other)}` : 'default';
   return {
     method: 'mfu-assumption',
-    achievedFlops: mfu * peak,
-    mfu,
+    achievedFlops: assumed * peak,
+    mfu: assumed,
     run: null,
-    detail: `no measured run on ${gpu.id} at ${precision}: assumed MFU ${(100 * mfu).toFixed(0)}% of ${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`,
+    detail: `no measured run on ${gpu.id} at ${precision}: assumed MFU ${(100 * assumed).toFixed(1)}% (${why}) of ${peakText}`,
   };
 }
 

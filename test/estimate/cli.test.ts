@@ -33,7 +33,7 @@ test('estimate --config takes the shape and batch from a run log; --sweep-bs --j
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /46\.4M parameters \(46,399,488\)/);
   assert.match(human.stdout, /fits: yes/);
-  assert.match(human.stdout, /glm_50M_bs256_hlr: 15000 steps in 69 min at bs=256 = 276 ms\/step/);
+  assert.match(human.stdout, /glm_50M_bs256_hlr \(a100-40gb\): 15000 steps in 69 min at bs=256 = 276 ms\/step/);
 });
 
 test('estimate with an unknown GPU or a missing shape: one line on stderr, exit 1', () => {

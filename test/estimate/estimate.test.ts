@@ -43,14 +43,18 @@ test('seconds per step = accumulation steps × FLOPs(micro-batch) / achieved FLO
   assert.equal(e.totalHours, null);
 });
 
-test('without a run on that GPU the MFU assumption is used and printed', () => {
-  const e = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 64, gpu: 'h100-80gb' }, cal);
+test('without a run on that GPU an MFU assumption is used and printed: the nearest run\'s MFU, a given one, or 25%', () => {
+  const e = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 256, gpu: 'h100-80gb' }, cal);
+  const a100 = cal.throughput.find((p) => p.runId === 'glm_50M_bs256_hlr')!;
   assert.equal(e.throughput.method, 'mfu-assumption');
-  assert.equal(e.throughput.achievedFlops, DEFAULT_MFU * 989.5e12);
-  assert.equal(e.secondsPerStep, trainingFlopsPerStep(SEED_CONFIGS['46.4M'], 64) / (DEFAULT_MFU * 989.5e12));
-  assert.ok(e.evidence.some((l) => /assumed MFU 25%/.test(l)));
-  const noCal = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 64, gpu: 'a100-40gb', mfu: 0.5 });
-  assert.equal(noCal.throughput.achievedFlops, 0.5 * 312e12);
+  assert.equal(e.throughput.mfu, a100.mfu);
+  assert.equal(e.secondsPerStep, trainingFlopsPerStep(SEED_CONFIGS['46.4M'], 256) / (a100.mfu * 989.5e12));
+  assert.ok(e.evidence.some((l) => /assumed MFU 23\.0% \(the MFU measured by glm_50M_bs256_hlr \(a100-40gb\)/.test(l)));
+  const given = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 64, gpu: 'h100-80gb', mfu: 0.5 }, cal);
+  assert.equal(given.throughput.achievedFlops, 0.5 * 989.5e12);
+  const noCal = estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 64, gpu: 'a100-40gb' });
+  assert.equal(noCal.throughput.achievedFlops, DEFAULT_MFU * 312e12);
+  assert.ok(noCal.evidence.some((l) => /assumed MFU 25\.0% \(default\)/.test(l)));
 });
 
 test('the estimate prints the T×T evidence: the calibrating run and the consistent range', () => {
