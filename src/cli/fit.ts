@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
-import { loadRunTable } from '../runs/table.js';
+import { filterRuns, loadRunTable } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
@@ -204,6 +204,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'bootstrap seed (default 1)')
     .option('--level <p>', 'interval coverage (default 0.8)')
     .option('--out <dir>', 'where to write the run-table fits', 'fits')
+    .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-cpu, …)')
+    .option('--dataset <name>', 'only runs on this dataset')
     .option('--json', 'machine-readable JSON on stdout')
     .addHelpText(
       'after',
@@ -232,8 +234,8 @@ export function register(program: Command): void {
         return;
       }
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const runs = loadRunTable(runsDir, { onWarning: warn });
-      if (runs.length === 0) throw new BitscaleError(`no runs under ${runsDir}`, { file: runsDir });
+      const runs = filterRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset });
+      if (runs.length === 0) throw new BitscaleError(`no runs under ${runsDir}${opts.collection || opts.dataset ? ' matching --collection/--dataset' : ''}`, { file: runsDir });
       const suite = fitRunTable(runs, { bootstrap });
       const files = suiteFiles(suite);
       for (const [name, text] of Object.entries(files)) writeFileAtomic(join(opts.out, name), text);
@@ -249,6 +251,7 @@ export function register(program: Command): void {
     .requiredOption('--dataset <name>', 'dataset, e.g. GLM-Reasoning')
     .option('--seq-len <n>', 'context T; only budgets at this T are used')
     .option('--law <law>', 'auto | fixed-a | free: which saturating fit', 'auto')
+    .option('--collection <name>', 'only runs in this folder of runs/')
     .option('--bootstrap <n>', 'bootstrap resamples (default 1000)')
     .option('--seed <n>', 'bootstrap seed (default 1)')
     .option('--level <p>', 'interval coverage (default 0.8)')
@@ -262,7 +265,7 @@ export function register(program: Command): void {
       };
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) throw new BitscaleError(`--law must be auto, fixed-a or free`, { field: 'law' });
-      const runs = loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn });
+      const runs = filterRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection });
       const p = predictBpc(
         runs,
         {
