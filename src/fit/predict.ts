@@ -10,6 +10,7 @@ import { formatCount } from '../util/format.js';
 import type { Interval } from './types.js';
 import { percentileInterval } from './resample.js';
 import { saturatingLoss, type SaturatingFit } from './saturating.js';
+import { chinchillaLoss } from './chinchilla.js';
 import { mean, seededRandom } from './stats.js';
 import { fitRunTable, type FitRunTableOptions, type FitSuite, type ParamBudgetFit } from './suite.js';
 
@@ -54,8 +55,11 @@ export interface Prediction {
   /** The saturating law used: budget key, which variant, its parameters and its value at N. */
   base: { budget: string; law: 'A fixed' | 'A free'; params: Record<string, number>; nUnit: number; steps: number; batchSize: number | null; valBpc: number };
   stepAdjustment: StepAdjustment | null;
-  /** The same prediction from the other saturating variant (A fixed / A free), when it exists. */
-  alternatives: { law: 'A fixed' | 'A free'; valBpc: number }[];
+  /**
+   * The same query under the other saturating variant (A fixed / A free) and, where the dataset has
+   * one, the joint law at D = steps × batch size × T.
+   */
+  alternatives: { law: 'A fixed' | 'A free' | 'joint'; valBpc: number }[];
   /** One sentence: how the number was made. */
   method: string;
   /** Keys of the fits used. */
@@ -138,7 +142,12 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   }
   const valBpc = baseBpc + (step?.delta ?? 0);
   const other = name === 'A fixed' ? budget.free : budget.fixedA;
-  const alternatives = usable(other) ? [{ law: (name === 'A fixed' ? 'A free' : 'A fixed') as 'A fixed' | 'A free', valBpc: saturatingLoss(other.params, query.params, nUnit) + (step?.delta ?? 0) }] : [];
+  const alternatives: Prediction['alternatives'] = usable(other) ? [{ law: name === 'A fixed' ? 'A free' : 'A fixed', valBpc: saturatingLoss(other.params, query.params, nUnit) + (step?.delta ?? 0) }] : [];
+  const joint = suite.joint.find((j) => j.dataset === budget.dataset && j.arch === budget.arch && j.fit && Number.isFinite(j.fit.params.alpha));
+  if (joint?.fit) {
+    alternatives.push({ law: 'joint', valBpc: chinchillaLoss(joint.fit.params, query.params, query.steps * query.batchSize * (query.seqLen ?? budget.seqLen)) });
+    fits.push(`joint @ dataset=${joint.dataset}|arch=${joint.arch} (alternative)`);
+  }
 
   // Interval: each bootstrap draw of the law, plus a per-doubling gain drawn from the evidence.
   let interval: Interval | null = null;

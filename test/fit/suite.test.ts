@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { fitRunTable } from '../../src/fit/suite.js';
 import { predictBpc } from '../../src/fit/predict.js';
 import { saturatingLoss } from '../../src/fit/saturating.js';
+import { chinchillaLoss } from '../../src/fit/chinchilla.js';
 import { BitscaleError } from '../../src/util/errors.js';
 import { SEED_RUNS, seedRuns } from './seed-runs.js';
 
@@ -91,4 +92,9 @@ test('adding a fourth GLM size turns the A-free law over-determined and predict 
   const p = predictBpc(suite, { params: 369.6e6, steps: 15000, batchSize: 256, dataset: 'GLM-Reasoning' });
   assert.equal(p.base.law, 'A free');
   assert.ok(p.interval !== null);
+  // Seven GLM runs: the joint law is fitted and its prediction (D = 15000·256·256 tokens) is offered.
+  const joint = suite.joint.find((j) => j.dataset === 'GLM-Reasoning')!;
+  assert.ok(joint.fit !== null && joint.fit.n === 7);
+  const alt = p.alternatives.find((a) => a.law === 'joint')!;
+  assert.ok(Math.abs(alt.valBpc - chinchillaLoss(joint.fit!.params, 369.6e6, 15000 * 256 * 256)) < 1e-12);
 });
