@@ -16,13 +16,8 @@ import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
 import { fitRunTable, type FitSuite } from '../fit/suite.js';
 import { predictBpc, type Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
-import type { FitForm, FitResult, Interval } from '../fit/types.js';
+import { withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
-
-/** JSON without the bootstrap draws (`samples`), which only feed predictions in memory. */
-export function withoutDraws<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (k, v) => (k === 'samples' ? undefined : v)));
-}
 
 function positiveInt(text: string, field: string): number {
   const v = Number(text);
@@ -145,7 +140,7 @@ export function formatSuite(s: FitSuite): string {
  * bootstrap draws), so the same runs give byte-identical files.
  */
 export function suiteFiles(suite: FitSuite): Record<string, string> {
-  const s = withoutDraws(suite);
+  const s = withoutSamples(suite);
   const head = { formatVersion: s.formatVersion, runs: s.runs.map((r) => r.id), options: s.options };
   const files: Record<string, unknown> = {
     'index.json': { ...head, runs: s.runs, excluded: s.excluded, files: ['steps.json', 'params.json', 'joint.json', 'batch-lr.json', 'dataset-offsets.json'] },
@@ -230,7 +225,7 @@ export function register(program: Command): void {
           bootstrap,
           file: opts.csv,
         });
-        emit(opts, withoutDraws({ ...fit, input }), () => `${opts.csv}: ${input.used} of ${input.rows} rows${input.dropped ? ` (${input.dropped} highest-y dropped)` : ''}\n${formatFit(fit)}`);
+        emit(opts, withoutSamples({ ...fit, input }), () => `${opts.csv}: ${input.used} of ${input.rows} rows${input.dropped ? ` (${input.dropped} highest-y dropped)` : ''}\n${formatFit(fit)}`);
         return;
       }
       const runsDir: string = cmd.optsWithGlobals().runs;
@@ -239,7 +234,7 @@ export function register(program: Command): void {
       const suite = fitRunTable(runs, { bootstrap });
       const files = suiteFiles(suite);
       for (const [name, text] of Object.entries(files)) writeFileAtomic(join(opts.out, name), text);
-      emit(opts, withoutDraws(suite), () => `${formatSuite(suite)}\n\nwrote ${Object.keys(files).map((f) => join(opts.out, f)).join(', ')}`);
+      emit(opts, withoutSamples(suite), () => `${formatSuite(suite)}\n\nwrote ${Object.keys(files).map((f) => join(opts.out, f)).join(', ')}`);
     });
 
   program

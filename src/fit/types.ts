@@ -68,9 +68,10 @@ export interface FitResult<K extends string = string> {
   paramOrder: K[];
 }
 
-/** A fit without its bootstrap draws: what fits/*.json and `fit --json` hold. */
-export function withoutSamples<T extends { samples?: unknown }>(fit: T): Omit<T, 'samples'> {
-  const { samples, ...rest } = fit;
-  void samples;
-  return rest;
+/**
+ * A deep copy without the bootstrap draws (`samples` at any depth) and with non-finite numbers as
+ * null: the JSON form of a fit, a suite or a prediction (what fits/*.json and --json hold).
+ */
+export function withoutSamples<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (k, v) => (k === 'samples' ? undefined : v)));
 }
