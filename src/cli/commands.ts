@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { register as registerRuns } from './runs.js';
 import { register as registerFit } from './fit.js';
 import { register as registerEstimate } from './estimate.js';
+import { register as registerTrain } from './train.js';
 
 /** Every command, in the order `bitscale --help` lists them. */
 export function registerCommands(program: Command): void {
   registerRuns(program);
   registerFit(program);
   registerEstimate(program);
+  registerTrain(program);
 }

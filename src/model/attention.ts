@@ -1,0 +1,185 @@
+/**
+ * Causal attention with ALiBi for BitLMv57 (hard, Gumbel straight-through) and v52 (softmax), each
+ * ONE custom-gradient op (shared/design/bitlm-v57.md, "Implementation notes"). The per-head
+ * products go through `batchedMatMul` (plain 2-D matMuls on wasm); the hard forward's y·v is a row
+ * gather of v and its gradient for v a scatter-add, both done on the selected indices.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchedMatMul } from './batched.js';
+import { customOp } from './ops.js';
+
+/** Additive score for future positions: exp(−1e9/τ) is 0 in fp32, without the NaNs of −∞. */
+export const MASKED_SCORE = -1e9;
+
+/** ALiBi slopes m_h = 2^(−8h/H), h = 1..H (Press et al. 2022; the spec keeps it for any H). */
+export function alibiSlopes(heads: number): number[] {
+  return Array.from({ length: heads }, (_, i) => Math.pow(2, (-8 * (i + 1)) / heads));
+}
+
+/** [H, T, T]: −m_h·(i − j) for j ≤ i, MASKED_SCORE for j > i (causal). */
+export function alibiBias(heads: number, seqLen: number): Float32Array {
+  const slopes = alibiSlopes(heads);
+  const T = seqLen;
+  const out = new Float32Array(heads * T * T);
+  for (let h = 0; h < heads; h++)
+    for (let i = 0; i < T; i++)
+      for (let j = 0; j < T; j++) out[(h * T + i) * T + j] = j <= i ? -slopes[h] * (i - j) : MASKED_SCORE;
+  return out;
+}
+
+export interface AttentionShape {
+  batch: number;
+  seqLen: number;
+  heads: number;
+}
+
+/** [B·T, d] → [B·H, T, hd]. */
+function toHeads(x: tf.Tensor, s: AttentionShape, hd: number): tf.Tensor3D {
+  const { batch: B, seqLen: T, heads: H } = s;
+  return tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, hd]), [0, 2, 1, 3]), [B * H, T, hd]);
+}
+
+/** [B·T, d] → [B·H, hd, T]. */
+function toHeadsT(x: tf.Tensor, s: AttentionShape, hd: number): tf.Tensor3D {
+  const { batch: B, seqLen: T, heads: H } = s;
+  return tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, hd]), [0, 2, 3, 1]), [B * H, hd, T]);
+}
+
+/** [B·H, T, hd] → [B·T, d]. */
+function fromHeads(y: tf.Tensor, s: AttentionShape, hd: number): tf.Tensor2D {
+  const { batch: B, seqLen: T, heads: H } = s;
+  return tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, H * hd]);
+}
+
+/** [B·H, hd, T] → [B·T, d]. */
+function fromHeadsT(y: tf.Tensor, s: AttentionShape, hd: number): tf.Tensor2D {
+  const { batch: B, seqLen: T, heads: H } = s;
+  return tf.reshape(tf.transpose(tf.reshape(y, [B, H, hd, T]), [0, 3, 1, 2]), [B * T, H * hd]);
+}
+
+/** Z = (q·kᵀ)·scale + bias as [B, H, T, T]; the scale is applied to q (d-sized, not T²-sized). */
+function scores(q: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, scale: number, s: AttentionShape, hd: number): tf.Tensor4D {
+  const { batch: B, seqLen: T, heads: H } = s;
+  const raw = batchedMatMul(toHeads(tf.mul(q, scale), s, hd), toHeadsT(k, s, hd));
+  return tf.add(tf.reshape(raw, [B, H, T, T]), bias) as tf.Tensor4D;
+}
+
+/**
+ * Gradients for q and k from dL/dP through P = softmax(Z), Z = (q·kᵀ)·scale + bias:
+ *   dZ = P ⊙ (dP − Σ_j dP⊙P);  dq = dZ·(k·scale);  dkᵀ = (q·scale)ᵀ·dZ.
+ */
+function softmaxPathGrads(dP: tf.Tensor3D, p: tf.Tensor3D, q: tf.Tensor, k: tf.Tensor, scale: number, s: AttentionShape, hd: number): [tf.Tensor2D, tf.Tensor2D] {
+  const dz = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true))) as tf.Tensor3D;
+  const dq = fromHeads(batchedMatMul(dz, toHeads(tf.mul(k, scale), s, hd)), s, hd);
+  const dk = fromHeadsT(batchedMatMul(toHeadsT(tf.mul(q, scale), s, hd), dz), s, hd);
+  return [dq, dk];
+}
+
+export interface HardAttentionOptions {
+  /**
+   * Additive scores: in training (alibi + g)/τ as [B, H, T, T] with Gumbel noise g (see
+   * `gumbelAlibiBias`); in evaluation the plain alibi [H, T, T] with tau = 1.
+   */
+  bias: tf.Tensor;
+  /** Gumbel temperature: shapes the gradient only, never the forward choice. */
+  tau: number;
+  /** false in evaluation: no softmax is kept and there is no gradient. */
+  training: boolean;
+}
+
+/**
+ * (alibi + g)/τ for a batch, in one pass over the pool window: bias[b,h,i,j] =
+ * (alibi[h,i,j] + noise[((b·H + h)·T + i)·T + j])/τ. `noise` holds B·H·T·T Gumbel draws.
+ */
+export function gumbelAlibiBias(alibi: Float32Array, noise: Float32Array, batch: number, tau: number): Float32Array {
+  const n = alibi.length;
+  const out = new Float32Array(batch * n);
+  const inv = 1 / tau;
+  for (let b = 0; b < batch; b++) {
+    const o = b * n;
+    for (let i = 0; i < n; i++) out[o + i] = (alibi[i] + noise[o + i]) * inv;
+  }
+  return out;
+}
+
+/**
+ * The hard attention's row moves for the chosen key j = idx[b,h,i] of each query i, per head:
+ * gather out[b,i,h,:] = src[b,j,h,:] (forward y·v), or scatter-add out[b,j,h,:] += src[b,i,h,:]
+ * (the gradient onehotᵀ·dout). Arrays are [B·T, d] with head h in columns h·hd … h·hd + hd − 1.
+ */
+function moveHeadRows(idx: Int32Array, src: Float32Array, out: Float32Array, s: AttentionShape, hd: number, mode: 'gather' | 'scatter-add'): void {
+  const { batch: B, seqLen: T, heads: H } = s;
+  const d = H * hd;
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < T; i++) {
+        const rowI = (b * T + i) * d + h * hd;
+        const rowJ = (b * T + idx[(b * H + h) * T + i]) * d + h * hd;
+        if (mode === 'gather') for (let c = 0; c < hd; c++) out[rowI + c] = src[rowJ + c];
+        else for (let c = 0; c < hd; c++) out[rowJ + c] += src[rowI + c];
+      }
+}
+
+/**
+ * Causal Gumbel-hard-argmax straight-through attention for q, k, v [B·T, d]:
+ *   Z = (q·kᵀ/√hd + alibi + g)/τ,  P = softmax(Z),  Y = onehot(argmax Z) (forward),
+ *   out = Y·v;  backward as for Y = onehot − stopgrad(P) + P: dv = Yᵀ·dout, dP = dout·vᵀ.
+ * τ > 0 does not change the argmax. Ties go to the oldest position (tf.argMax returns the first
+ * maximum).
+ */
+export function hardAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, shape: AttentionShape, opts: HardAttentionOptions): tf.Tensor2D {
+  const { batch: B, seqLen: T, heads: H } = shape;
+  const d = q.shape[1];
+  const hd = d / H;
+  const scale = 1 / (Math.sqrt(hd) * opts.tau);
+  const op = customOp(([qin, kin, vin], save) => {
+    const z = tf.tidy(() => scores(qin, kin, opts.bias, scale, shape, hd));
+    const idxT = tf.argMax(z, -1);
+    const idx = idxT.dataSync() as Int32Array; // [B, H, T]: the chosen key position per query
+    idxT.dispose();
+    const out = new Float32Array(B * T * d);
+    moveHeadRows(idx, vin.dataSync() as Float32Array, out, shape, hd, 'gather');
+    const p = opts.training ? tf.tidy(() => tf.reshape(tf.softmax(z), [B * H, T, T])) : null;
+    z.dispose();
+    save(p ? [qin, kin, vin, p] : [qin, kin, vin]);
+    return {
+      value: tf.tensor2d(out, [B * T, d]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [qs, ks, vs, ps] = saved;
+        if (!ps) throw new Error('hardAttention: no gradient in evaluation mode');
+        const dv = new Float32Array(B * T * d);
+        moveHeadRows(idx, dy.dataSync() as Float32Array, dv, shape, hd, 'scatter-add');
+        const dP = batchedMatMul(toHeads(dy, shape, hd), toHeadsT(vs, shape, hd));
+        const [dq, dk] = softmaxPathGrads(dP, ps as tf.Tensor3D, qs, ks, scale, shape, hd);
+        return [dq, dk, tf.tensor2d(dv, [B * T, d])];
+      },
+    };
+  });
+  return op(q, k, v) as tf.Tensor2D;
+}
+
+/**
+ * Causal softmax attention with ALiBi (the v52 variant): P = softmax(q·kᵀ/√hd + alibi), out = P·v.
+ * Backward: dv = Pᵀ·dout, dP = dout·vᵀ, then the softmax path for q and k (τ = 1).
+ */
+export function softAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, shape: AttentionShape, alibi: tf.Tensor): tf.Tensor2D {
+  const { batch: B, seqLen: T, heads: H } = shape;
+  const hd = q.shape[1] / H;
+  const scale = 1 / Math.sqrt(hd);
+  const op = customOp(([qin, kin, vin], save) => {
+    const p = tf.tidy(() => tf.reshape(tf.softmax(scores(qin, kin, alibi, scale, shape, hd)), [B * H, T, T]) as tf.Tensor3D);
+    save([qin, kin, vin, p]);
+    return {
+      value: tf.tidy(() => fromHeads(batchedMatMul(p, toHeads(vin, shape, hd)), shape, hd)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [qs, ks, vs, ps] = saved;
+        const dOutH = toHeads(dy as tf.Tensor, shape, hd);
+        const dv = fromHeads(batchedMatMul(tf.transpose(ps, [0, 2, 1]) as tf.Tensor3D, dOutH), shape, hd);
+        const dP = batchedMatMul(dOutH, toHeadsT(vs, shape, hd));
+        const [dq, dk] = softmaxPathGrads(dP, ps as tf.Tensor3D, qs, ks, scale, shape, hd);
+        return [dq, dk, dv];
+      },
+    };
+  });
+  return op(q, k, v) as tf.Tensor2D;
+}

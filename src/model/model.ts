@@ -1,0 +1,136 @@
+/**
+ * BitLMv57 and its v52 ablation as TensorFlow.js variables and a forward pass
+ * (shared/design/bitlm-v57.md). Every weight matrix is a latent fp32 variable used only through
+ * signSTE; the parameter count is the shared formula `countParams`, checked against the sum of the
+ * variables' sizes when the model is built.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { countTrainableParams, type Architecture, type ModelConfig } from '../arch/bitlm.js';
+import { alibiBias, gumbelAlibiBias, hardAttention, softAttention, type AttentionShape } from './attention.js';
+import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, type SteKind } from './ops.js';
+import { normalArray, stepRng, STREAM } from './rng.js';
+
+export interface ModelOptions {
+  arch: Architecture;
+  ste: SteKind;
+  /** Latent weights start at N(0, initStd²) (spec: 0.02). */
+  initStd: number;
+  seed: number;
+}
+
+export interface ForwardOptions {
+  batch: number;
+  /**
+   * Training: B·H·T·T standard Gumbel draws for a layer (laid out [B, H, T, T]); null →
+   * evaluation-mode attention (argmax of the scores, no noise).
+   */
+  gumbel: ((layer: number) => Float32Array) | null;
+  /** Gumbel temperature of this step (training only). */
+  tau: number;
+}
+
+export interface BitLM {
+  config: ModelConfig;
+  options: ModelOptions;
+  /** Trainable variables in a fixed order (checkpoints rely on it). */
+  variables: tf.Variable[];
+  /** Next-byte logits [B·T, V] for `tokens` (B·T byte ids). */
+  logits(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D;
+  /** Mean cross-entropy in nats of predicting targets[i] from tokens[..i]. */
+  lossNats(tokens: Int32Array, targets: Int32Array, f: ForwardOptions): tf.Scalar;
+  dispose(): void;
+}
+
+/** The ±1 matrices and (v52) float vectors of the model: name and shape, in variable order. */
+export function parameterShapes(c: ModelConfig, arch: Architecture): { name: string; shape: number[]; kind: 'sign' | 'float' }[] {
+  const { d, dFf, vocab: V } = c;
+  const out: { name: string; shape: number[]; kind: 'sign' | 'float' }[] = [{ name: 'embed', shape: [V, d], kind: 'sign' }];
+  for (let l = 0; l < c.layers; l++) {
+    for (const m of ['wq', 'wk', 'wv', 'wo']) out.push({ name: `layer${l}.${m}`, shape: [d, d], kind: 'sign' });
+    out.push({ name: `layer${l}.wg`, shape: [d, dFf], kind: 'sign' });
+    out.push({ name: `layer${l}.wu`, shape: [d, dFf], kind: 'sign' });
+    out.push({ name: `layer${l}.wd`, shape: [dFf, d], kind: 'sign' });
+    if (arch === 'bitlm-v52') {
+      for (const a of ['alpha_q', 'alpha_k', 'alpha_v', 'alpha_o', 'alpha_d', 'norm_attn', 'norm_ffn']) out.push({ name: `layer${l}.${a}`, shape: [d], kind: 'float' });
+      for (const a of ['alpha_g', 'alpha_u']) out.push({ name: `layer${l}.${a}`, shape: [dFf], kind: 'float' });
+    }
+  }
+  // Stored [d, V], i.e. Woutᵀ of the spec's Wout [V, d]: logits = lin(x, Woutᵀ) without a transpose.
+  out.push({ name: 'unembed', shape: [d, V], kind: 'sign' });
+  if (arch === 'bitlm-v52') {
+    out.push({ name: 'norm_final', shape: [d], kind: 'float' });
+    out.push({ name: 'alpha_logits', shape: [V], kind: 'float' });
+  }
+  return out;
+}
+
+/** Makes variable names unique across models in one process (tfjs keeps a global registry). */
+let modelCounter = 0;
+
+export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
+  const { d, heads, seqLen: T, layers } = config;
+  if (d % heads !== 0) throw new Error(`d=${d} is not divisible by heads=${heads}`);
+  const rand = stepRng(options.seed, 0, STREAM.init);
+  const shapes = parameterShapes(config, options.arch);
+  const variables = shapes.map(({ name, shape, kind }) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const init = kind === 'sign' ? normalArray(n, options.initStd, rand) : new Float32Array(n).fill(1);
+    return tf.variable(tf.tensor(init, shape), true, `${name}_${++modelCounter}`);
+  });
+  const byName = new Map(shapes.map((s, i) => [s.name, variables[i]]));
+  const P = (name: string) => byName.get(name)! as tf.Variable<tf.Rank.R2>;
+  const G = (name: string) => byName.get(name)! as tf.Variable<tf.Rank.R1>;
+  const sizeSum = variables.reduce((a, v) => a + v.size, 0);
+  const expected = countTrainableParams(config, options.arch);
+  if (sizeSum !== expected) throw new Error(`model has ${sizeSum} parameters, the shared formula says ${expected}`);
+  const alibiData = alibiBias(heads, T);
+  const alibi = tf.keep(tf.tensor3d(alibiData, [heads, T, T]));
+  const ste = options.ste;
+  const lin = (x: tf.Tensor2D, name: string) => signLinear(x, P(name), ste);
+
+  function logitsV57(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
+    const shape: AttentionShape = { batch: f.batch, seqLen: T, heads };
+    let x = signSTE(embedRows(P('embed'), tokens), ste) as tf.Tensor2D;
+    for (let l = 0; l < layers; l++) {
+      const p = `layer${l}.`;
+      const opts = f.gumbel
+        ? { bias: tf.tensor4d(gumbelAlibiBias(alibiData, f.gumbel(l), f.batch, f.tau), [f.batch, heads, T, T]), tau: f.tau, training: true }
+        : { bias: alibi, tau: 1, training: false };
+      const y = hardAttention(lin(x, p + 'wq'), lin(x, p + 'wk'), lin(x, p + 'wv'), shape, opts);
+      const attn = lin(y, p + 'wo');
+      const h = tf.mul(signSTE(lin(x, p + 'wg'), ste), lin(x, p + 'wu')) as tf.Tensor2D;
+      const ffn = lin(h, p + 'wd');
+      x = signSTE(tf.addN([x, attn, ffn]), ste) as tf.Tensor2D;
+    }
+    return lin(x, 'unembed');
+  }
+
+  function logitsV52(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
+    const shape: AttentionShape = { batch: f.batch, seqLen: T, heads };
+    const alin = (x: tf.Tensor2D, w: string, a: string) => tf.mul(lin(x, w), P(a)) as tf.Tensor2D;
+    let x = signSTE(embedRows(P('embed'), tokens), ste) as tf.Tensor2D;
+    for (let l = 0; l < layers; l++) {
+      const p = `layer${l}.`;
+      const h1 = rmsNorm(x, G(p + 'norm_attn'));
+      const y = softAttention(alin(h1, p + 'wq', p + 'alpha_q'), alin(h1, p + 'wk', p + 'alpha_k'), alin(h1, p + 'wv', p + 'alpha_v'), shape, alibi);
+      x = tf.add(x, alin(y, p + 'wo', p + 'alpha_o'));
+      const h2 = rmsNorm(x, G(p + 'norm_ffn'));
+      const h = tf.mul(signSTE(alin(h2, p + 'wg', p + 'alpha_g'), ste), alin(h2, p + 'wu', p + 'alpha_u')) as tf.Tensor2D;
+      x = tf.add(x, alin(h, p + 'wd', p + 'alpha_d'));
+    }
+    return alin(rmsNorm(x, G('norm_final')), 'unembed', 'alpha_logits');
+  }
+
+  const logits = options.arch === 'bitlm-v52' ? logitsV52 : logitsV57;
+  return {
+    config,
+    options,
+    variables,
+    logits,
+    lossNats: (tokens, targets, f) => crossEntropyNats(logits(tokens, f), targets),
+    dispose: () => {
+      for (const v of variables) v.dispose();
+      alibi.dispose();
+    },
+  };
+}

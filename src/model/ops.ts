@@ -1,0 +1,138 @@
+/**
+ * The ±1 building blocks of BitLMv57 as custom-gradient ops (shared/design/bitlm-v57.md,
+ * "Forward pass"). Every matMul here is a plain 2-D product without transpose flags, the only
+ * fast one on the wasm backend; gradients use explicit transposes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import './gradients.js';
+
+type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+
+/**
+ * tf.customGrad with plain typing: f gets the input tensors and `save`, returns the value and a
+ * gradient function (dy, saved tensors) → one gradient per input.
+ */
+export function customOp(f: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFn }): (...xs: tf.Tensor[]) => tf.Tensor {
+  const wrapped = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const r = f(args as tf.Tensor[], save);
+    return { value: r.value, gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => r.gradFunc(dy as tf.Tensor, saved) };
+  };
+  return tf.customGrad(wrapped as unknown as Parameters<typeof tf.customGrad>[0]) as (...xs: tf.Tensor[]) => tf.Tensor;
+}
+
+/** Straight-through estimator for sign: "clipped" passes gradient where |z| ≤ 1, "identity" everywhere. */
+export type SteKind = 'clipped' | 'identity';
+
+/** sign with sign(0) = +1: +1 where z ≥ 0, −1 elsewhere. */
+export function signValues(z: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.sub(tf.mul(tf.cast(tf.greaterEqual(z, 0), 'float32'), 2), 1));
+}
+
+/** 1 where |z| ≤ 1, else 0: the clipped STE's gradient mask (BinaryConnect / BNN). */
+export function steMask(z: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.cast(tf.lessEqual(tf.abs(z), 1), 'float32'));
+}
+
+/**
+ * signSTE(z): forward +1 if z ≥ 0 else −1; backward dy·[|z| ≤ 1] (clipped) or dy (identity).
+ */
+export function signSTE(z: tf.Tensor, kind: SteKind = 'clipped'): tf.Tensor {
+  const op = customOp(([x], save) => {
+    save([x]);
+    return {
+      value: signValues(x),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const g = dy as tf.Tensor;
+        return [kind === 'identity' ? g.clone() : tf.mul(g, steMask(saved[0]))];
+      },
+    };
+  });
+  return op(z);
+}
+
+/**
+ * lin(x, W) = (x · signSTE(W)) / sqrt(fan_in) for x [N, fan_in], W [fan_in, out]. The product is
+ * taken first and scaled after, so ±1 inputs give exact integers before the scale (spec,
+ * "Implementation notes"). Backward: dx = dy·(sign(W)ᵀ/√fan_in), dW = (xᵀ·dy)·(mask(W)/√fan_in),
+ * the scales folded into the weight-sized factors so no extra pass runs over activations.
+ */
+export function signLinear(x: tf.Tensor2D, w: tf.Tensor2D, kind: SteKind = 'clipped'): tf.Tensor2D {
+  const scale = 1 / Math.sqrt(w.shape[0]);
+  const op = customOp(([xin, win], save) => {
+    const sw = signValues(win) as tf.Tensor2D;
+    const swtScaled = tf.tidy(() => tf.mul(tf.transpose(sw), scale));
+    const maskScaled = tf.tidy(() => (kind === 'clipped' ? tf.mul(steMask(win), scale) : tf.fill(win.shape, scale)));
+    save([xin, swtScaled, maskScaled]);
+    return {
+      value: tf.tidy(() => tf.mul(tf.matMul(xin as tf.Tensor2D, sw), scale)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const g = dy as tf.Tensor2D;
+        const [xs, swts, masks] = saved as tf.Tensor2D[];
+        return [tf.matMul(g, swts), tf.mul(tf.matMul(tf.transpose(xs), g), masks)];
+      },
+    };
+  });
+  return op(x, w) as tf.Tensor2D;
+}
+
+/**
+ * Embedding rows E[tokens] ([N, d]). Forward is a row gather; backward dE = onehotᵀ·dy as one
+ * plain matMul (wasm has no gradient kernel for gather: tfjs-notes.md).
+ */
+export function embedRows(e: tf.Tensor2D, tokens: Int32Array): tf.Tensor2D {
+  const [V] = e.shape;
+  const N = tokens.length;
+  const op = customOp(([ein], save) => {
+    save([]);
+    return {
+      value: tf.tidy(() => tf.gather(ein, tf.tensor1d(tokens, 'int32'))),
+      gradFunc: (dy: tf.Tensor) => {
+        const oneHotT = new Float32Array(V * N);
+        for (let i = 0; i < N; i++) oneHotT[tokens[i] * N + i] = 1;
+        return [tf.matMul(tf.tensor2d(oneHotT, [V, N]), dy as tf.Tensor2D)];
+      },
+    };
+  });
+  return op(e) as tf.Tensor2D;
+}
+
+/**
+ * Mean next-byte cross-entropy in nats: −mean_i log softmax(logits_i)[target_i]; gradient
+ * (softmax − onehot)/N.
+ */
+export function crossEntropyNats(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+  const [N, V] = logits.shape;
+  const op = customOp(([lin], save) => {
+    const onehot = tf.oneHot(tf.tensor1d(targets, 'int32'), V);
+    const logp = tf.logSoftmax(lin);
+    save([logp, onehot]);
+    return {
+      value: tf.neg(tf.div(tf.sum(tf.mul(onehot, logp)), N)) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(tf.div(tf.sub(tf.exp(saved[0]), saved[1]), N), dy as tf.Tensor)],
+    };
+  });
+  return op(logits) as tf.Scalar;
+}
+
+/**
+ * RMSNorm(x)·g over the last axis of x [N, d]: y = x·r·g with r = 1/sqrt(mean(x²) + ε).
+ * Backward: dx = r·(dy⊙g) − x·r³·mean((dy⊙g)⊙x); dg = Σ_rows dy⊙x·r.
+ */
+export function rmsNorm(x: tf.Tensor2D, g: tf.Tensor1D, eps = 1e-6): tf.Tensor2D {
+  const op = customOp(([xin, gin], save) => {
+    const r = tf.tidy(() => tf.rsqrt(tf.add(tf.mean(tf.square(xin), -1, true), eps)));
+    save([xin, gin, r]);
+    return {
+      value: tf.tidy(() => tf.mul(tf.mul(xin, r), gin)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, gs, rs] = saved;
+        const dyg = tf.mul(dy, gs);
+        const dx = tf.sub(tf.mul(dyg, rs), tf.mul(tf.mul(xs, tf.pow(rs, 3)), tf.mean(tf.mul(dyg, xs), -1, true)));
+        const dg = tf.sum(tf.mul(tf.mul(dy, xs), rs), 0);
+        return [dx, dg];
+      },
+    };
+  });
+  return op(x, g) as tf.Tensor2D;
+}

@@ -1,0 +1,134 @@
+/**
+ * Sweeps: a grid of model configs × step budgets, each run an independent `bitscale train`
+ * process (the wasm backend is single-threaded in Node, so `--jobs 2` uses two cores). Runs whose
+ * log ends in a summary are skipped; a run whose log has no summary (interrupted) is resumed.
+ *
+ * Grid file (JSON):
+ *   { "name": "brown-cpu", "out": "runs/brown-cpu", "base": { "preset": "small", ...TrainConfig },
+ *     "models": [ { "name": "d128", "model": { "d": 128, ... }, "lr": 3e-3 }, ... ],
+ *     "steps": [150, 300, 600], "seeds": [0] }
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { countParams, trainingFlopsPerStep } from '../arch/bitlm.js';
+import { readRunLog } from '../runs/log.js';
+import { BitscaleError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { readConfigObject, type TrainConfig } from './presets.js';
+
+export interface SweepGrid {
+  name: string;
+  /** Folder the run logs go to. */
+  out: string;
+  base: Record<string, unknown>;
+  models: Record<string, unknown>[];
+  steps: number[];
+  seeds: number[];
+  /** Optional --data for every run. */
+  data?: string;
+}
+
+export interface SweepRun {
+  runId: string;
+  config: TrainConfig;
+  /** Training FLOPs of the whole run (the shared formula): the scheduling weight. */
+  flops: number;
+}
+
+export type RunState = 'done' | 'partial' | 'new';
+
+export function readGrid(path: string): SweepGrid {
+  let g: Partial<SweepGrid>;
+  try {
+    g = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new BitscaleError(`cannot read the grid (${err instanceof Error ? err.message : String(err)})`, { file: path });
+  }
+  if (typeof g.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(g.name)) throw new BitscaleError('expected a name of letters, digits, . _ -', { file: path, field: 'name' });
+  if (!Array.isArray(g.models) || g.models.length === 0) throw new BitscaleError('expected a non-empty list', { file: path, field: 'models' });
+  if (!Array.isArray(g.steps) || g.steps.length === 0 || !g.steps.every((s) => Number.isInteger(s) && s > 0)) throw new BitscaleError('expected a non-empty list of positive integers', { file: path, field: 'steps' });
+  return { name: g.name, out: g.out ?? join('runs', g.name), base: g.base ?? {}, models: g.models, steps: g.steps, seeds: g.seeds ?? [0], data: g.data };
+}
+
+/** Every run of a grid: models × steps × seeds, id `${grid}-${model}-s${steps}[-seed${seed}]`. */
+export function expandGrid(grid: SweepGrid, file = 'grid'): SweepRun[] {
+  const runs: SweepRun[] = [];
+  grid.models.forEach((m, i) => {
+    const name = typeof m.name === 'string' ? m.name : `m${i}`;
+    for (const steps of grid.steps)
+      for (const seed of grid.seeds) {
+        const runId = `${grid.name}-${name}-s${steps}${grid.seeds.length > 1 ? `-seed${seed}` : ''}`;
+        const config = readConfigObject({ ...grid.base, ...m, name, steps, seed }, `${file} models[${i}]`);
+        runs.push({ runId, config, flops: trainingFlopsPerStep(config.model, config.batchSize) * steps });
+      }
+  });
+  return runs;
+}
+
+/** done: the log ends in a summary; partial: a log without one (resume it); new: no log. */
+export function runState(outDir: string, runId: string): RunState {
+  const path = join(outDir, `${runId}.jsonl`);
+  if (!existsSync(path)) return 'new';
+  try {
+    return readRunLog(path).summary ? 'done' : 'partial';
+  } catch {
+    return 'partial';
+  }
+}
+
+export interface SweepOptions {
+  grid: SweepGrid;
+  runs: SweepRun[];
+  jobs: number;
+  backend: string;
+  /** Per-run config files and process output go here. */
+  workDir: string;
+  onEvent: (message: string) => void;
+}
+
+export interface SweepResult {
+  ran: { runId: string; exitCode: number; seconds: number }[];
+  skipped: string[];
+}
+
+/** Run the grid's pending runs, `jobs` at a time, largest first (longest-processing-time order). */
+export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  mkdirSync(o.workDir, { recursive: true });
+  mkdirSync(o.grid.out, { recursive: true });
+  const skipped: string[] = [];
+  const pending: (SweepRun & { resume: boolean })[] = [];
+  for (const r of o.runs) {
+    const state = runState(o.grid.out, r.runId);
+    if (state === 'done') skipped.push(r.runId);
+    else pending.push({ ...r, resume: state === 'partial' });
+  }
+  pending.sort((a, b) => b.flops - a.flops);
+  const ran: SweepResult['ran'] = [];
+  const bin = new URL('../../bin/bitscale.js', import.meta.url).pathname;
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const r = pending[next++];
+      const cfgPath = join(o.workDir, `${r.runId}.json`);
+      writeFileAtomic(cfgPath, JSON.stringify(r.config, null, 2) + '\n');
+      const args = [bin, 'train', '--out', o.grid.out, '--backend', o.backend, '--run-id', r.runId];
+      if (o.grid.data) args.push('--data', o.grid.data);
+      args.push(...(r.resume ? ['--resume', r.runId] : ['--config', cfgPath]));
+      o.onEvent(`start ${r.runId} (${(countParams(r.config.model) / 1e6).toFixed(2)}M params, ${r.config.steps} steps${r.resume ? ', resuming' : ''})`);
+      const t0 = Date.now();
+      const outFd = openSync(join(o.workDir, `${r.runId}.out`), 'a');
+      const code = await new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, args, { stdio: ['ignore', outFd, outFd] });
+        child.on('exit', (c) => resolve(c ?? 1));
+        child.on('error', () => resolve(1));
+      });
+      closeSync(outFd);
+      const seconds = (Date.now() - t0) / 1000;
+      ran.push({ runId: r.runId, exitCode: code, seconds });
+      o.onEvent(`${code === 0 ? 'done' : `FAILED (exit ${code}, see ${join(o.workDir, `${r.runId}.out`)})`} ${r.runId} in ${seconds.toFixed(0)} s`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, worker));
+  return { ran, skipped };
+}
