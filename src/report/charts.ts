@@ -15,16 +15,24 @@ const CONFIG = {
   background: 'white',
   font: FONT,
   axis: { labelFontSize: 12, titleFontSize: 13, grid: true, gridColor: '#e6e6e6' },
-  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 320 },
+  legend: { labelFontSize: 12, titleFontSize: 12 },
   title: { fontSize: 15, anchor: 'start' as const, subtitleFontSize: 12, subtitleColor: '#555' },
   view: { stroke: '#ccc' },
 };
+
+/** Legends under the plot, one entry a line. vega estimates text width without a canvas (generously), hence the large limit. */
+const LEGEND = { orient: 'bottom' as const, columns: 1, labelLimit: 700 };
 
 /** Counts on a log axis: SI suffixes with B (billion) for G, labels only at 1, 2, 5 × 10^k. */
 const COUNT_AXIS = {
   labelExpr: "replace(format(datum.value, '~s'), 'G', 'B')",
   values: [1, 2, 5].flatMap((m) => [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10].map((p) => m * p)).sort((a, b) => a - b),
 };
+
+/** A subtitle as lines, split at '; ' (one long line would widen the whole SVG). */
+function subtitleLines(subtitle: string | undefined): string[] | undefined {
+  return subtitle?.split('; ');
+}
 
 /** Render a vega-lite spec to an SVG string. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -46,6 +54,8 @@ export interface CurvePoint {
   series: string;
   x: number;
   y: number;
+  /** Which law drew the line (dashed differently per law), e.g. "A fixed" / "A fitted". */
+  law?: string;
 }
 
 export interface BandPoint {
@@ -74,7 +84,8 @@ interface XYChartInput {
 function logXChart(input: XYChartInput): TopLevelSpec {
   const x = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const }, title: input.xTitle, axis: COUNT_AXIS };
   const yScale = { zero: false };
-  const color = { field: 'series', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const, columns: 1 } };
+  const color = { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND };
+  const laws = [...new Set(input.curves.map((c) => c.law).filter((l): l is string => Boolean(l)))];
   const layers: unknown[] = [];
   if (input.bands && input.bands.length > 0) {
     layers.push({
@@ -86,7 +97,13 @@ function logXChart(input: XYChartInput): TopLevelSpec {
   layers.push({
     data: { values: input.curves },
     mark: { type: 'line', strokeWidth: 2 },
-    encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle }, color, detail: { field: 'series' } },
+    encoding: {
+      x,
+      y: { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle },
+      color,
+      detail: { field: 'series' },
+      ...(laws.length > 1 ? { strokeDash: { field: 'law', type: 'nominal', title: 'law', legend: LEGEND } } : {}),
+    },
   });
   layers.push({
     data: { values: input.observed },
@@ -115,7 +132,7 @@ function logXChart(input: XYChartInput): TopLevelSpec {
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: input.title, subtitle: input.subtitle },
+    title: { text: input.title, subtitle: subtitleLines(input.subtitle) },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
@@ -136,10 +153,10 @@ export function paramScalingChart(input: { subtitle?: string; observed: Observed
 /** Predicted val_bpc against step budget with its interval (error bars), one colour per model size. */
 export function budgetChart(input: { subtitle?: string; points: { series: string; steps: number; bpc: number; lo: number; hi: number }[] }): TopLevelSpec {
   const x = { field: 'steps', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'training budget: optimizer steps (log scale)', axis: COUNT_AXIS };
-  const color = { field: 'series', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const, columns: 1 } };
+  const color = { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Predicted val_bpc by step budget', subtitle: input.subtitle },
+    title: { text: 'Predicted val_bpc by step budget', subtitle: subtitleLines(input.subtitle) },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
@@ -157,11 +174,11 @@ export function budgetChart(input: { subtitle?: string; points: { series: string
  * GPU capacity lines.
  */
 export function memoryChart(input: { subtitle?: string; bars: { bar: string; component: string; gib: number; order: number }[]; capacities: { gpu: string; gib: number }[] }): TopLevelSpec {
-  const y = { field: 'bar', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 260 } };
+  const y = { field: 'bar', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 700 } };
   const maxGib = Math.max(...input.capacities.map((c) => c.gib), ...sumBy(input.bars));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Training memory by component vs GPU capacity', subtitle: input.subtitle },
+    title: { text: 'Training memory by component vs GPU capacity', subtitle: subtitleLines(input.subtitle) },
     width: WIDTH,
     height: { step: 34 },
     config: CONFIG,
@@ -172,7 +189,7 @@ export function memoryChart(input: { subtitle?: string; bars: { bar: string; com
         encoding: {
           y,
           x: { field: 'gib', type: 'quantitative', stack: 'zero', title: 'memory (GiB)', scale: { domain: [0, Math.ceil(maxGib * 1.05)] } },
-          color: { field: 'component', type: 'nominal', title: 'component', sort: null, legend: { orient: 'bottom', columns: 3 }, scale: { scheme: 'tableau20' } },
+          color: { field: 'component', type: 'nominal', title: 'component', sort: null, legend: { orient: 'bottom', columns: 4, labelLimit: 700 }, scale: { scheme: 'tableau10' } },
           order: { field: 'order', type: 'quantitative' },
         },
       },

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { buildReport } from '../report/build.js';
+import { formatInterval } from '../report/view.js';
+import { emit, warn } from './output.js';
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('regenerate reports/SCALING_REPORT.md and its charts from the run logs (the main job)')
+    .option('--out <dir>', 'output folder (the report and charts/)', 'reports')
+    .option('--claims <file>', 'the hand-written report\'s claims and recommended config', 'claims/seed-report.json')
+    .option('--templates <dir>', 'Handlebars templates (report.md.hbs and partials/)', 'templates')
+    .option('--bootstrap <n>', 'bootstrap resamples for the fits', (v) => Number.parseInt(v, 10), 1000)
+    .option('--json', 'machine-readable summary on stdout')
+    .addHelpText('after', '\nExample:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg')
+    .action(async (opts, cmd: Command) => {
+      const runsDir: string = cmd.optsWithGlobals().runs;
+      const built = await buildReport({ runsDir, outDir: opts.out, templatesDir: opts.templates, claimsFile: opts.claims, analysis: { bootstrap: opts.bootstrap }, onWarning: warn });
+      const h = built.analysis.headline;
+      const disagree = built.claims.filter((c) => c.agrees === false).map((c) => c.claim.id);
+      emit(
+        opts,
+        {
+          report: built.reportPath,
+          charts: built.chartPaths,
+          inputs_sha256: built.inputsHash,
+          runs: built.analysis.runs.length,
+          headline: { params: h.query.params, steps: h.query.steps, batch_size: h.query.batchSize, dataset: h.query.dataset, val_bpc: h.valBpc, interval: h.interval, method: h.method },
+          claims: { total: built.claims.length, agree: built.claims.filter((c) => c.agrees === true).length, disagree },
+        },
+        () =>
+          [
+            `wrote ${built.reportPath} and ${built.chartPaths.length} charts from ${built.analysis.runs.length} runs`,
+            `headline: ${h.valBpc.toFixed(3)} bits/byte ${formatInterval(h.interval)} — ${h.method}`,
+            `claims: ${built.claims.filter((c) => c.agrees === true).length} of ${built.claims.length} agree; disagree: ${disagree.join(', ') || 'none'}`,
+          ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,193 @@
+/**
+ * Everything the scaling report says, computed from the run table: fits, predictions, the
+ * estimator's verdict on the recommended config, ranked next runs and the claim checks. Pure: the
+ * same runs and inputs give the same analysis; no I/O here (src/report/build.ts reads and writes).
+ */
+import { countParams, tokensSeen, type ModelConfig } from '../arch/bitlm.js';
+import { fitRunTable, predictBpc, type FitSuite, type Prediction, type FitRunTableOptions } from '../fit/index.js';
+import { calibrateFromRuns, type Calibration } from '../estimate/calibrate.js';
+import { estimateTraining, sweepBatchSizes, type TrainingEstimate, type SweepRow } from '../estimate/estimate.js';
+import type { MemoryPrecision } from '../estimate/memory.js';
+import { GPUS } from '../estimate/hardware.js';
+import type { RunLog, RunRecord } from '../runs/types.js';
+import { byCodePoint } from '../runs/table.js';
+
+/** The configuration under evaluation (claims/seed-report.json "recommended"). */
+export interface RecommendedConfig {
+  label: string;
+  claimedParams: number;
+  dataset: string;
+  config: ModelConfig;
+  batchSize: number;
+  lr: number;
+  steps: number;
+  budgets: number[];
+  gpu: string;
+  precision: MemoryPrecision;
+}
+
+/** A run the report could suggest: a config at a budget on the recommended config's dataset. */
+export interface CandidateRun {
+  id: string;
+  why: string;
+  config: ModelConfig;
+  batchSize: number;
+  lr: number;
+  steps: number;
+}
+
+export interface RankedCandidate {
+  candidate: CandidateRun;
+  params: number;
+  tokens: number;
+  /** val_bpc the current fits predict for it (what it is assumed to measure). */
+  predictedBpc: number;
+  /** Headline interval width with the candidate added at its predicted value. */
+  widthAfter: number;
+  /** 1 − widthAfter / widthBefore. */
+  narrowing: number;
+  /** A100-hours (or the recommended GPU's) the run would take, from the estimator. */
+  gpuHours: number | null;
+  gradAccumSteps: number | null;
+}
+
+/** Runs that measure memory, not scaling (short profiling runs): kept out of the fits. */
+export function isScalingRun(r: RunRecord): boolean {
+  const purpose = r.log.header.purpose;
+  return purpose === undefined || purpose === 'scaling';
+}
+
+export interface ReportAnalysis {
+  runs: RunRecord[];
+  scalingRuns: RunRecord[];
+  suite: FitSuite;
+  recommended: RecommendedConfig;
+  recommendedParams: number;
+  /** Predictions for the recommended config at each budget, and at the report's claimed size. */
+  predictions: { steps: number; params: number; label: string; prediction: Prediction }[];
+  headline: Prediction;
+  calibration: Calibration;
+  estimate: TrainingEstimate;
+  /** The same config and batch on other GPUs of the catalog, for comparison. */
+  otherGpus: TrainingEstimate[];
+  sweep: SweepRow[];
+  nextRuns: RankedCandidate[];
+  nextRunsBaselineWidth: number | null;
+}
+
+export interface AnalysisOptions {
+  /** Bootstrap resamples for the suite (default 1000). */
+  bootstrap?: number;
+  /** Bootstrap resamples for the section-5 refits (default 400: a ranking, not a headline). */
+  candidateBootstrap?: number;
+  candidates?: CandidateRun[];
+}
+
+/**
+ * The default candidate next runs: new sizes at the headline's matched budget (d_ff = d/2, 32
+ * heads, as the seed's family), the recommended config itself at the shortest budget, and the
+ * 46.4M model at the recommended batch size and step count (a step family at that batch size).
+ */
+export function defaultCandidates(rec: RecommendedConfig, matchedSteps: number): CandidateRun[] {
+  const shape = (d: number, layers: number, heads = 32): ModelConfig => ({ d, layers, heads, dFf: d / 2, seqLen: rec.config.seqLen, vocab: rec.config.vocab });
+  const at = (id: string, why: string, config: ModelConfig, steps: number): CandidateRun => ({ id, why, config, batchSize: rec.batchSize, lr: rec.lr, steps });
+  return [
+    at('size-d768-L6', 'a 4th point below the measured range (d=768, L=6)', shape(768, 6), matchedSteps),
+    at('size-d1280-L10', 'a size between 46M and the target (d=1280, L=10)', shape(1280, 10), matchedSteps),
+    at('size-d1536-L12', 'a size nearer the target (d=1536, L=12)', shape(1536, 12), matchedSteps),
+    at('target-short', 'the recommended config itself at the matched step budget', rec.config, matchedSteps),
+    at('46M-steps-x2', 'the 46.4M model at twice the matched steps: the step gain at this batch size', shape(1024, 8), matchedSteps * 2),
+  ];
+}
+
+/** A run record for a hypothetical run (section 5): measured nothing, assumed to land on `valBpc`. */
+export function hypotheticalRun(c: CandidateRun, dataset: string, valBpc: number): RunRecord {
+  const params = countParams(c.config);
+  const config = { d: c.config.d, layers: c.config.layers, heads: c.config.heads, d_ff: c.config.dFf, seq_len: c.config.seqLen, vocab: c.config.vocab };
+  const tokens = tokensSeen(c.steps, c.batchSize, c.config.seqLen);
+  const log: RunLog = {
+    header: {
+      type: 'header', format_version: 1, run_id: `hypothetical-${c.id}`, arch: 'bitlm-v57', config, params, batch_size: c.batchSize, seq_len: c.config.seqLen,
+      lr: { peak: c.lr, schedule: 'unknown', warmup_steps: null, final: null }, planned_steps: c.steps, seed: null,
+      dataset: { name: dataset, bytes: null, sha256: null, token_unit: 'byte' }, loss_unit: 'bits', precision: 'unknown', backend: 'hypothetical', hardware: 'hypothetical', tool: { name: 'bitscale report', version: '' },
+    },
+    steps: [],
+    evals: [{ type: 'eval', step: c.steps, tokens, val_bpc: valBpc }],
+    summary: { type: 'summary', status: 'completed', steps: c.steps, tokens, final_val_bpc: valBpc, wall_s: null },
+  };
+  return {
+    id: log.header.run_id, file: 'hypothetical', collection: 'hypothetical', arch: 'bitlm-v57', config, params, paramsReported: null, dataset, datasetBytes: null,
+    batchSize: c.batchSize, seqLen: c.config.seqLen, lr: c.lr, plannedSteps: c.steps, steps: c.steps, tokens, finalValBpc: valBpc,
+    curve: [{ step: c.steps, tokens, valBpc }], precision: 'unknown', backend: 'hypothetical', hardware: 'hypothetical', status: 'completed',
+    wallSeconds: null, peakBytes: null, tokensPerSecond: null, source: null, notes: null, log,
+  };
+}
+
+function intervalWidth(p: Prediction): number | null {
+  return p.interval ? p.interval.hi - p.interval.lo : null;
+}
+
+export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): ReportAnalysis {
+  const scalingRuns = runs.filter(isScalingRun);
+  const suiteOptions: FitRunTableOptions = { bootstrap: { count: options.bootstrap ?? 1000, seed: 1, level: 0.8 } };
+  const suite = fitRunTable(scalingRuns, suiteOptions);
+  const recommendedParams = countParams(rec.config);
+  const query = (params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen });
+
+  const predictions = rec.budgets.flatMap((steps) => [
+    { steps, params: recommendedParams, label: rec.label, prediction: predictBpc(suite, query(recommendedParams, steps)) },
+    { steps, params: rec.claimedParams, label: 'the report\'s claimed size', prediction: predictBpc(suite, query(rec.claimedParams, steps)) },
+  ]);
+  const headline = predictBpc(suite, query(recommendedParams, rec.steps));
+
+  const calibration = calibrateFromRuns(runs);
+  const estimate = estimateTraining({ config: rec.config, batchSize: rec.batchSize, gpu: rec.gpu, precision: rec.precision, steps: rec.steps }, calibration);
+  const otherGpus = GPUS.filter((g) => g.id !== estimate.gpu.id).map((g) => estimateTraining({ config: rec.config, batchSize: rec.batchSize, gpu: g.id, precision: rec.precision, steps: rec.steps }, calibration));
+  const sweep = sweepBatchSizes({ config: rec.config, gpu: rec.gpu, precision: rec.precision, steps: rec.steps }, calibration);
+
+  // Section 5: add each candidate at its predicted value, refit, and see how the headline interval moves.
+  const baseWidth = intervalWidth(headline);
+  const candidates = options.candidates ?? defaultCandidates(rec, headline.base.steps);
+  const candidateSuite: FitRunTableOptions = { bootstrap: { count: options.candidateBootstrap ?? 400, seed: 1, level: 0.8 }, jointMinRuns: Number.MAX_SAFE_INTEGER };
+  // Hold the headline's law (A fixed or A free) so that a refit compares like with like.
+  const law = { law: headline.base.law === 'A fixed' ? ('fixedA' as const) : ('free' as const) };
+  const refitBase = predictBpc(fitRunTable(scalingRuns, candidateSuite), query(recommendedParams, rec.steps), law);
+  const refitBaseWidth = intervalWidth(refitBase);
+  const nextRuns: RankedCandidate[] = [];
+  for (const c of candidates) {
+    const params = countParams(c.config);
+    const predicted = predictBpc(suite, { params, steps: c.steps, batchSize: c.batchSize, dataset: rec.dataset, seqLen: c.config.seqLen }).valBpc;
+    const withRun = [...scalingRuns, hypotheticalRun(c, rec.dataset, predicted)];
+    const after = predictBpc(fitRunTable(withRun, candidateSuite), query(recommendedParams, rec.steps), law);
+    const widthAfter = intervalWidth(after);
+    const est = estimateTraining({ config: c.config, batchSize: c.batchSize, gpu: rec.gpu, precision: rec.precision, steps: c.steps }, calibration);
+    if (widthAfter === null || refitBaseWidth === null) continue;
+    nextRuns.push({
+      candidate: c,
+      params,
+      tokens: tokensSeen(c.steps, c.batchSize, c.config.seqLen),
+      predictedBpc: predicted,
+      widthAfter,
+      narrowing: 1 - widthAfter / refitBaseWidth,
+      gpuHours: est.totalHours,
+      gradAccumSteps: est.gradAccumSteps,
+    });
+  }
+  nextRuns.sort((a, b) => b.narrowing - a.narrowing || byCodePoint(a.candidate.id, b.candidate.id));
+
+  return {
+    runs,
+    scalingRuns,
+    suite,
+    recommended: rec,
+    recommendedParams,
+    predictions,
+    headline,
+    calibration,
+    estimate,
+    otherGpus,
+    sweep,
+    nextRuns,
+    nextRunsBaselineWidth: refitBaseWidth ?? baseWidth,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * `bitscale report`: read runs/, the claims file and the templates; analyse; render the markdown
+ * (Handlebars, one partial per section) and the charts (SVG); write everything atomically. The
+ * same inputs give byte-identical outputs: no timestamps, sorted inputs, fixed bootstrap seeds.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import Handlebars from 'handlebars';
+import { listRunLogFiles, loadRunTable, byCodePoint } from '../runs/table.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { BitscaleError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import { analyseRuns, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
+import { renderSvg } from './charts.js';
+import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
+import { buildView } from './view.js';
+
+export interface BuildReportOptions {
+  runsDir: string;
+  outDir: string;
+  templatesDir: string;
+  claimsFile: string;
+  analysis?: AnalysisOptions;
+  onWarning?: (message: string) => void;
+}
+
+export interface BuiltReport {
+  reportPath: string;
+  chartPaths: string[];
+  analysis: ReportAnalysis;
+  claims: ClaimCheck[];
+  inputsHash: string;
+}
+
+/** sha256 over every input's relative path and bytes, in a fixed order. */
+export function hashInputs(files: { name: string; path: string }[]): string {
+  const h = createHash('sha256');
+  for (const f of [...files].sort((a, b) => byCodePoint(a.name, b.name))) {
+    h.update(`${f.name}\0`);
+    h.update(readFileSync(f.path));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+/** Markdown-safe strings: a `|` would end a table cell and a newline a table row. */
+function markdownSafe(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+  if (Array.isArray(value)) return value.map(markdownSafe);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markdownSafe(v)]));
+  return value;
+}
+
+function loadTemplates(dir: string): { main: HandlebarsTemplateDelegate; files: { name: string; path: string }[] } {
+  const hb = Handlebars.create();
+  const mainPath = join(dir, 'report.md.hbs');
+  if (!existsSync(mainPath)) throw new BitscaleError('missing the report template', { file: mainPath });
+  const partialsDir = join(dir, 'partials');
+  const files = [{ name: 'templates/report.md.hbs', path: mainPath }];
+  for (const name of existsSync(partialsDir) ? readdirSync(partialsDir).filter((n) => n.endsWith('.hbs')).sort(byCodePoint) : []) {
+    const path = join(partialsDir, name);
+    hb.registerPartial(name.replace(/\.hbs$/, ''), readFileSync(path, 'utf8'));
+    files.push({ name: `templates/partials/${name}`, path });
+  }
+  const main = hb.compile(readFileSync(mainPath, 'utf8'), { noEscape: true, strict: false });
+  return { main, files };
+}
+
+export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
+  const runs = loadRunTable(options.runsDir, { onWarning: options.onWarning });
+  if (runs.length === 0) throw new BitscaleError('no run logs with a val_bpc', { file: options.runsDir });
+  let claimsRaw: unknown;
+  try {
+    claimsRaw = JSON.parse(readFileSync(options.claimsFile, 'utf8'));
+  } catch (err) {
+    throw new BitscaleError(`cannot read the claims file: ${(err as Error).message.split('\n')[0]}`, { file: options.claimsFile });
+  }
+  const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
+  const { main, files: templateFiles } = loadTemplates(options.templatesDir);
+
+  const analysis = analyseRuns(runs, claimsFile.recommended, options.analysis);
+  const claims = checkClaims(claimsFile, analysis);
+
+  const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
+  const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templateFiles]);
+  const { view, charts } = buildView(analysis, claims, { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length });
+
+  const markdown = main(markdownSafe(view)).replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '\n');
+  const chartsDir = join(options.outDir, 'charts');
+  const written: string[] = [];
+  for (const c of charts) {
+    const path = join(options.outDir, c.path);
+    writeFileAtomic(path, await renderSvg(c.spec));
+    written.push(path);
+  }
+  // Charts this run did not produce are stale outputs of an earlier report (never user data).
+  if (existsSync(chartsDir)) for (const name of readdirSync(chartsDir)) if (name.endsWith('.svg') && !written.includes(join(chartsDir, name))) rmSync(join(chartsDir, name));
+  const reportPath = join(options.outDir, 'SCALING_REPORT.md');
+  writeFileAtomic(reportPath, markdown);
+  return { reportPath, chartPaths: written, analysis, claims, inputsHash };
+}

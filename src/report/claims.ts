@@ -1,0 +1,221 @@
+/**
+ * The hand-written report's prose claims (claims/seed-report.json), each compared by code with
+ * what the fits and the estimator compute. A claim names a metric; METRICS says how each metric is
+ * computed from the analysis. Nothing here is typed in from the report but the claims themselves.
+ */
+import { mean } from '../fit/stats.js';
+import { stepExponentForFloor } from '../fit/steps.js';
+import type { Prediction } from '../fit/predict.js';
+import { countParams, tokensSeen } from '../arch/bitlm.js';
+import { BitscaleError } from '../util/errors.js';
+import type { ReportAnalysis, RecommendedConfig } from './analysis.js';
+
+export interface ClaimExpectation {
+  approx?: number;
+  tol?: number;
+  range?: [number, number];
+  inside_interval?: number;
+  equals?: boolean | number;
+}
+
+export interface Claim {
+  id: string;
+  section: string;
+  quote: string;
+  metric: string;
+  expect: ClaimExpectation;
+  unit: string;
+}
+
+export interface ClaimsFile {
+  source: string;
+  recommended: RecommendedConfig;
+  claims: Claim[];
+}
+
+export interface ClaimCheck {
+  claim: Claim;
+  /** The computed value; null when the runs do not allow computing it. */
+  value: number | boolean | null;
+  /** For interval claims: the computed interval. */
+  interval: { lo: number; hi: number; level: number } | null;
+  agrees: boolean | null;
+  /** How it was computed, in words. */
+  how: string;
+}
+
+interface MetricValue {
+  value: number | boolean | null;
+  how: string;
+  interval?: { lo: number; hi: number; level: number } | null;
+}
+
+type Metric = (a: ReportAnalysis) => MetricValue;
+
+const GB = 1e9;
+/** The datasets the hand-written report's step-scaling claims are about. */
+const SEED_DATASETS = ['TinyStories', 'GLM-Reasoning'];
+
+function stepFamily(a: ReportAnalysis, dataset: string, params: number, batchSize: number) {
+  return a.suite.stepLaws.find((s) => s.dataset === dataset && s.params === params && s.batchSize === batchSize) ?? null;
+}
+
+function paramBudget(a: ReportAnalysis, dataset: string, batchSize: number) {
+  return a.suite.paramBudgets.filter((b) => b.dataset === dataset && b.batchSize === batchSize).sort((x, y) => y.points.length - x.points.length)[0] ?? null;
+}
+
+function predictionAt(a: ReportAnalysis, params: number, steps: number): Prediction | null {
+  return a.predictions.find((p) => p.params === params && p.steps === steps)?.prediction ?? null;
+}
+
+function predictionMetric(params: (a: ReportAnalysis) => number, steps: number): Metric {
+  return (a) => {
+    const p = predictionAt(a, params(a), steps);
+    return p
+      ? { value: p.valBpc, interval: p.interval, how: `predicted at N = ${params(a)} and ${steps} steps: ${p.method}` }
+      : { value: null, how: `no prediction at ${steps} steps` };
+  };
+}
+
+function memoryGroupBytes(a: ReportAnalysis, groups: string[]): number {
+  return a.estimate.memory.components.filter((c) => groups.includes(c.group)).reduce((s, c) => s + c.bytes, 0);
+}
+
+/** Every metric a claim may name, computed from the analysis. */
+export const METRICS: Record<string, Metric> = {
+  tinystories_step_beta: (a) => {
+    const f = a.suite.stepLaws.find((s) => s.dataset === 'TinyStories' && s.fit);
+    return f?.fit ? { value: f.fit.params.beta, how: `L∞ + C·S^−β through ${f.points.length} TinyStories runs (${f.runIds.join(', ')}), ${f.fit.determination} determined` } : { value: null, how: 'no TinyStories step family with three step counts' };
+  },
+  glm_step_beta_linf_1_3: (a) => {
+    const f = a.suite.stepLaws.find((s) => s.dataset === 'GLM-Reasoning' && s.perDoubling.length > 0);
+    if (!f) return { value: null, how: 'no GLM step family' };
+    const steps = [...new Set(f.points.map((p) => p.steps))].sort((x, y) => x - y);
+    const at = (s: number) => ({ steps: s, valBpc: mean(f.points.filter((p) => p.steps === s).map((p) => p.valBpc)) });
+    const first = at(steps[0]);
+    const last = at(steps[steps.length - 1]);
+    return { value: stepExponentForFloor(first, last, 1.3), how: `β = −log((L₂ − 1.3)/(L₁ − 1.3)) / log(S₂/S₁) from ${first.steps} → ${last.steps} steps (${first.valBpc.toFixed(3)} → ${last.valBpc.toFixed(3)}), L∞ = 1.3 as the report assumes` };
+  },
+  mean_doubling_delta: (a) => {
+    const deltas = a.suite.stepLaws.filter((s) => SEED_DATASETS.includes(s.dataset)).flatMap((s) => s.perDoubling.map((d) => d.perDoubling));
+    return { value: deltas.length ? mean(deltas) : null, how: `mean of ${deltas.length} per-doubling ΔBPC on ${SEED_DATASETS.join(' and ')} (${deltas.map((d) => d.toFixed(3)).join(', ')})` };
+  },
+  tinystories_decade_slope: (a) => {
+    const b = a.suite.paramBudgets.find((x) => x.dataset === 'TinyStories');
+    const s = b?.slopes[0];
+    return s ? { value: s.slope, how: `(${s.toBpc} − ${s.fromBpc}) / log10(${s.toParams} / ${s.fromParams})` } : { value: null, how: 'no TinyStories budget with two sizes' };
+  },
+  batch_lr_delta_bpc: (a) => batchMetric(a, (c) => c.deltaBpc, 'ΔBPC'),
+  batch_lr_wall_change: (a) => batchMetric(a, (c) => (c.wallClockRatio === null ? null : c.wallClockRatio - 1), 'wall-clock ratio − 1'),
+  batch_lr_tokens_ratio: (a) => batchMetric(a, (c) => c.tokensRatio, 'tokens ratio'),
+  dataset_offset_glm_vs_tinystories: (a) => {
+    // The report quotes the offset at its longest matched budget (40K steps).
+    const o = a.suite.datasetOffsets.filter((x) => x.from.dataset === 'TinyStories' && x.to.dataset === 'GLM-Reasoning').sort((x, y) => y.steps - x.steps)[0];
+    return o ? { value: o.offset, how: `GLM ${o.to.valBpc.toFixed(4)} (${o.to.runIds.join(', ')}) − TinyStories ${o.from.valBpc.toFixed(3)} (${o.from.runIds.join(', ')}) at ${o.steps} steps, bs ${o.batchSize}` } : { value: null, how: 'no matched pair' };
+  },
+  glm_decade_slope_1: (a) => slopeMetric(a, 0),
+  glm_decade_slope_2: (a) => slopeMetric(a, 1),
+  glm_saturating_alpha: (a) => saturatingMetric(a, (f) => f.params.alpha, 'α'),
+  glm_saturating_B_millions: (a) => saturatingMetric(a, (f) => f.params.B, 'B (N in millions)'),
+  glm_saturating_max_abs_residual: (a) => saturatingMetric(a, (f) => Math.max(...f.residuals.map(Math.abs)), 'largest |residual|'),
+  pred_300M_15K: predictionMetric((a) => a.recommended.claimedParams, 15000),
+  pred_300M_30K: predictionMetric((a) => a.recommended.claimedParams, 30000),
+  pred_300M_60K: predictionMetric((a) => a.recommended.claimedParams, 60000),
+  pred_300M_30K_half_width: (a) => {
+    const p = predictionAt(a, a.recommended.claimedParams, 30000);
+    return p?.interval ? { value: (p.interval.hi - p.interval.lo) / 2, how: `half the ${Math.round(p.interval.level * 100)}% bootstrap interval at 300M, 30K steps` } : { value: null, how: 'no interval' };
+  },
+  pred_recommended_30K: (a) => ({ value: a.headline.valBpc, interval: a.headline.interval, how: `predicted at the real count ${a.recommendedParams} and ${a.headline.query.steps} steps: ${a.headline.method}` }),
+  recommended_params: (a) => ({ value: a.recommendedParams, how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=2048, L=16, d_ff=1024, V=128' }),
+  third_point_params: () => {
+    const c = { d: 640, layers: 6, dFf: 320, vocab: 128 };
+    return { value: countParams(c), how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=640, L=6, d_ff=320, V=128' };
+  },
+  third_point_measured_bpc: (a) => {
+    const run = a.scalingRuns.find((r) => r.dataset === 'GLM-Reasoning' && r.config?.d === 640 && r.config.layers === 6 && r.batchSize === 256);
+    return run ? { value: run.finalValBpc, how: `measured: run ${run.id} (${run.source ?? run.file})` } : { value: null, how: 'not measured yet' };
+  },
+  recommended_tokens_30K: (a) => ({ value: tokensSeen(30000, a.recommended.batchSize, a.recommended.config.seqLen), how: `30,000 steps × bs ${a.recommended.batchSize} × T ${a.recommended.config.seqLen}` }),
+  recommended_chinchilla_tokens: (a) => ({ value: 20 * a.recommendedParams, how: `20 tokens per parameter × ${a.recommendedParams}` }),
+  recommended_weight_megabytes: (a) => ({ value: a.recommendedParams / 8 / 1e6, how: `${a.recommendedParams} weights × 1 bit / 8 bits per byte, in 10^6 bytes` }),
+  recommended_memory_total_gb: (a) => ({ value: a.estimate.totalBytes / GB, how: `estimator, ${a.estimate.preset}, bs ${a.estimate.batchSize} as one micro-batch, T×T bytes/element ${a.estimate.tt.value.toFixed(2)}` }),
+  recommended_activation_gb: (a) => ({ value: memoryGroupBytes(a, ['activations', 'attention']) / GB, how: 'estimator: activations saved for backward, the T×T attention tensors included' }),
+  recommended_fits_a100_40gb: (a) => ({ value: a.estimate.fits, how: `estimator: ${(a.estimate.totalBytes / 2 ** 30).toFixed(1)} GiB against ${(a.estimate.usableBytes / 2 ** 30).toFixed(1)} GiB usable on ${a.estimate.gpu.name}` }),
+  measured_ms_per_step_46M_bs256: (a) => {
+    const r = a.runs.find((x) => x.dataset === 'GLM-Reasoning' && x.batchSize === 256 && x.params === countParams({ d: 1024, layers: 8, dFf: 512, vocab: 128 }) && x.wallSeconds);
+    return r ? { value: (1000 * r.wallSeconds!) / r.steps, how: `run ${r.id}: ${r.wallSeconds} s / ${r.steps} steps` } : { value: null, how: 'no timed run' };
+  },
+  recommended_seconds_per_step: (a) => ({ value: a.estimate.secondsPerStep, how: `estimator: ${a.estimate.gradAccumSteps ?? '–'} micro-step(s) of ${a.estimate.microBatch}; ${a.estimate.throughput.detail}` }),
+  recommended_hours_30K: (a) => ({ value: a.estimate.totalHours, how: `estimator: ${a.estimate.steps} steps × ${a.estimate.secondsPerStep?.toFixed(2)} s` }),
+};
+
+function batchMetric(a: ReportAnalysis, pick: (c: ReportAnalysis['suite']['batchLr'][number]) => number | null, what: string): MetricValue {
+  const c = a.suite.batchLr.find((x) => x.dataset === 'GLM-Reasoning' && x.wallClockRatio !== null);
+  if (!c) return { value: null, how: 'no timed pair of runs differing in batch size' };
+  return { value: pick(c), how: `${what}: ${c.to.runId} (bs ${c.to.batchSize}, LR ${c.to.lr}) against ${c.from.runId} (bs ${c.from.batchSize}, LR ${c.from.lr})` };
+}
+
+function slopeMetric(a: ReportAnalysis, i: number): MetricValue {
+  const b = paramBudget(a, 'GLM-Reasoning', 256);
+  const s = b?.slopes[i];
+  return s ? { value: s.slope, how: `(${s.toBpc} − ${s.fromBpc}) / log10(${s.toParams} / ${s.fromParams})` } : { value: null, how: 'fewer sizes' };
+}
+
+function saturatingMetric(a: ReportAnalysis, pick: (f: NonNullable<ReturnType<typeof paramBudget>>['fixedA']) => number, what: string): MetricValue {
+  const b = paramBudget(a, 'GLM-Reasoning', 256);
+  if (!b) return { value: null, how: 'no GLM budget with two sizes' };
+  return { value: pick(b.fixedA), how: `${what} of A + B/N^α, A held at ${b.fixedA.params.A}, through ${b.points.length} runs (${b.runIds.join(', ')}); N as the exact count` };
+}
+
+/** Compare one claim with its computed value. */
+export function checkClaim(claim: Claim, a: ReportAnalysis): ClaimCheck {
+  const metric = METRICS[claim.metric];
+  if (!metric) throw new BitscaleError(`unknown metric '${claim.metric}' (known: ${Object.keys(METRICS).join(', ')})`, { field: `claims.${claim.id}.metric` });
+  const m = metric(a);
+  const e = claim.expect;
+  let agrees: boolean | null = null;
+  if (m.value !== null) {
+    if (e.equals !== undefined) agrees = m.value === e.equals;
+    else if (typeof m.value !== 'number') agrees = null;
+    else if (e.range) agrees = m.value >= e.range[0] && m.value <= e.range[1];
+    else if (e.approx !== undefined) agrees = Math.abs(m.value - e.approx) <= (e.tol ?? 0) + 1e-12;
+    else if (e.inside_interval !== undefined) agrees = m.interval ? e.inside_interval >= m.interval.lo && e.inside_interval <= m.interval.hi : null;
+  }
+  return { claim, value: m.value, interval: m.interval ?? null, agrees, how: m.how };
+}
+
+export function checkClaims(file: ClaimsFile, a: ReportAnalysis): ClaimCheck[] {
+  return file.claims.map((c) => checkClaim(c, a));
+}
+
+/** Validate the parsed claims file and turn its "recommended" block into a RecommendedConfig. */
+export function parseClaimsFile(raw: unknown, file: string): ClaimsFile {
+  const o = raw as { source?: unknown; recommended?: Record<string, unknown>; claims?: unknown };
+  if (!o || typeof o !== 'object' || !Array.isArray(o.claims) || !o.recommended) throw new BitscaleError('expected {source, recommended, claims: [...]}', { file });
+  const r = o.recommended as Record<string, any>;
+  const cfg = r.config ?? {};
+  for (const f of ['d', 'layers', 'heads', 'd_ff', 'seq_len', 'vocab']) if (!Number.isInteger(cfg[f]) || cfg[f] <= 0) throw new BitscaleError('expected a positive integer', { file, field: `recommended.config.${f}` });
+  for (const f of ['claimed_params', 'batch_size', 'lr', 'steps']) if (typeof r[f] !== 'number' || !(r[f] > 0)) throw new BitscaleError('expected a positive number', { file, field: `recommended.${f}` });
+  const ids = new Set<string>();
+  for (const [i, c] of (o.claims as Claim[]).entries()) {
+    if (!c.id || ids.has(c.id)) throw new BitscaleError(`missing or repeated claim id '${c.id}'`, { file, field: `claims[${i}].id` });
+    ids.add(c.id);
+    if (!(c.metric in METRICS)) throw new BitscaleError(`unknown metric '${c.metric}'`, { file, field: `claims[${i}].metric` });
+  }
+  return {
+    source: String(o.source ?? file),
+    recommended: {
+      label: String(r.label ?? 'recommended config'),
+      claimedParams: r.claimed_params,
+      dataset: String(r.dataset),
+      config: { d: cfg.d, layers: cfg.layers, heads: cfg.heads, dFf: cfg.d_ff, seqLen: cfg.seq_len, vocab: cfg.vocab },
+      batchSize: r.batch_size,
+      lr: r.lr,
+      steps: r.steps,
+      budgets: Array.isArray(r.budgets) ? r.budgets : [r.steps],
+      gpu: String(r.gpu ?? 'a100-40gb'),
+      precision: r.precision === 'fp32' ? 'fp32' : 'bf16-autocast',
+    },
+    claims: o.claims as Claim[],
+  };
+}

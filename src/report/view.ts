@@ -1,0 +1,453 @@
+/**
+ * The report's view model: the analysis turned into the strings and rows the Handlebars templates
+ * place, and the data of each chart. Every number is formatted here, from computed values only.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { formatCount, formatDuration } from '../util/format.js';
+import { percentileInterval } from '../fit/resample.js';
+import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
+import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
+import type { FitResult, Interval } from '../fit/types.js';
+import type { ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
+import { estimateTrainingMemory } from '../estimate/memory.js';
+import { byCodePoint, groupRuns } from '../runs/table.js';
+import type { RunRecord } from '../runs/types.js';
+import type { ReportAnalysis } from './analysis.js';
+import type { ClaimCheck } from './claims.js';
+import { budgetChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint } from './charts.js';
+
+const GIB = 2 ** 30;
+
+export interface ChartFile {
+  /** Path relative to the report, e.g. "charts/steps.svg". */
+  path: string;
+  alt: string;
+  spec: TopLevelSpec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+export const bpc = (v: number) => v.toFixed(3);
+const signed = (v: number, digits = 3) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(digits)}`;
+const pct = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(100 * v).toFixed(0)}%`;
+const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
+/** Fixed or exponential notation, with a true minus sign. */
+const num = (v: number, digits = 3) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(digits) : v.toFixed(digits)).replace(/^-/, '−');
+const DETERMINATION = { over: 'over-determined', exact: 'exactly determined', under: 'under-determined' } as const;
+
+/** "[1.392, 1.422] (80%)" or "—" */
+export function formatInterval(i: Interval | null, digits = 3): string {
+  return i ? `[${i.lo.toFixed(digits)}, ${i.hi.toFixed(digits)}] (${Math.round(i.level * 100)}%)` : '—';
+}
+
+function paramsLabel(r: { params: number; paramsReported?: string | null; config?: unknown }): string {
+  const exact = formatCount(r.params);
+  return r.paramsReported && r.paramsReported !== exact ? `${exact} (report: ${r.paramsReported})` : exact;
+}
+
+function configLabel(r: RunRecord): string {
+  return r.config ? `d=${r.config.d}, L=${r.config.layers}, H=${r.config.heads}, d_ff=${r.config.d_ff}` : 'not stated';
+}
+
+function fitParamRows<K extends string>(fit: FitResult<K>, units: Partial<Record<K, string>> = {}) {
+  return fit.paramOrder.map((k) => ({
+    name: k,
+    value: num(fit.params[k], 4),
+    interval: k in fit.fixed ? 'fixed' : formatInterval(fit.intervals[k], 4),
+    unit: units[k] ?? '',
+  }));
+}
+
+function fitSummary(fit: FitResult) {
+  return {
+    formula: fit.formula,
+    determination: DETERMINATION[fit.determination],
+    n: fit.n,
+    dof: fit.dof,
+    rmse: fit.rmse.toFixed(4),
+    bootstrap: fit.bootstrap ? `${fit.bootstrap.used} of ${fit.bootstrap.requested} resamples usable, seed ${fit.bootstrap.seed}` : 'none',
+    loo: fit.loo ? `leave-one-out RMSE ${fit.loo.rmse.toFixed(4)}, max |error| ${fit.loo.maxAbs.toFixed(4)} bits/byte` : null,
+    warnings: fit.warnings,
+  };
+}
+
+const logSpace = (lo: number, hi: number, n = 48) => Array.from({ length: n }, (_, i) => lo * Math.pow(hi / lo, i / (n - 1)));
+
+function familyLabel(f: { dataset: string; params: number; batchSize: number | null; lr: number | null }): string {
+  return `${f.dataset}, ${formatCount(f.params)}, ${batchAndLr(f)}`;
+}
+
+function budgetLabel(b: ParamBudgetFit): string {
+  return `${b.dataset}, ${formatCount(b.steps, 0)} steps, ${batchAndLr(b)}`;
+}
+
+/** "bs=256, LR 6e-4", or "mixed bs/LR" for a group that matches on steps only. */
+function batchAndLr(g: { batchSize: number | null; lr: number | null }): string {
+  return g.batchSize === null || g.lr === null ? 'mixed bs/LR' : `bs=${g.batchSize}, LR ${shortLr(g.lr)}`;
+}
+
+const shortLr = (lr: number) => lr.toExponential(1).replace('.0e', 'e');
+
+/** Percentile band of a law over x from its bootstrap draws. */
+function band(fit: FitResult, series: string, xs: number[], at: (p: Record<string, number>, x: number) => number): BandPoint[] {
+  const samples = fit.samples ?? [];
+  if (samples.length < 20 || !fit.bootstrap) return [];
+  const out: BandPoint[] = [];
+  for (const x of xs) {
+    const values = samples.map((s) => at(Object.fromEntries(fit.paramOrder.map((k, j) => [k, s[j]])), x)).filter(Number.isFinite);
+    const i = percentileInterval(values, fit.bootstrap.level);
+    if (i) out.push({ series, x, lo: i.lo, hi: i.hi });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+function runRows(runs: RunRecord[]) {
+  return runs.map((r) => ({
+    id: r.id,
+    params: paramsLabel(r),
+    config: configLabel(r),
+    steps: formatCount(r.steps, 0),
+    bs: r.batchSize,
+    lr: shortLr(r.lr),
+    tokens: formatCount(r.tokens),
+    valBpc: bpc(r.finalValBpc),
+    setup: `${r.precision}, ${r.hardware}${r.backend && r.backend !== 'unknown' ? `, ${r.backend}` : ''}`,
+    wall: r.wallSeconds === null ? '—' : formatDuration(r.wallSeconds),
+    notes: r.notes ?? '',
+    source: r.source ? r.source.replace('shared/seed/SCALING_REPORT.md ', 'seed ') : r.file,
+  }));
+}
+
+function stepFamilyView(f: StepFamilyFit) {
+  return {
+    title: familyLabel(f),
+    rows: f.points
+      .slice()
+      .sort((a, b) => a.steps - b.steps)
+      .map((p) => {
+        const d = f.perDoubling.find((x) => x.toSteps === p.steps);
+        return { steps: formatCount(p.steps, 0), valBpc: bpc(p.valBpc), delta: d ? `${signed(d.delta)} over ${d.doublings.toFixed(2)} doubling(s) = ${signed(d.perDoubling)} per doubling` : '—' };
+      }),
+    fit: f.fit ? { ...fitSummary(f.fit), params: fitParamRows(f.fit, { Linf: 'bits/byte', C: 'bits/byte · steps^β', beta: '' }) } : null,
+    note: f.note,
+  };
+}
+
+function saturatingView(label: string, fit: SaturatingFit, b: ParamBudgetFit) {
+  const nUnit = Number(fit.diagnostics.nUnit ?? 1e6);
+  return {
+    label,
+    ...fitSummary(fit),
+    params: fitParamRows(fit, { A: 'bits/byte', B: `bits/byte · (N/${formatCount(nUnit)})^α`, alpha: '' }),
+    residuals: b.points.map((p, i) => ({ params: formatCount(p.params), observed: bpc(p.valBpc), fitted: bpc(saturatingLoss(fit.params, p.params, nUnit)), residual: signed(fit.residuals[i], 4) })),
+  };
+}
+
+function paramBudgetView(b: ParamBudgetFit) {
+  return {
+    title: budgetLabel(b),
+    rows: b.points.map((p, i) => {
+      const s = b.slopes.find((x) => x.toParams === p.params);
+      return { params: formatCount(p.params), run: b.runIds[i], valBpc: bpc(p.valBpc), slope: s ? `${signed(s.slope)} per decade` : '—' };
+    }),
+    fits: [saturatingView(`A held at ${b.fixedA.params.A}`, b.fixedA, b), ...(b.free ? [saturatingView('A fitted', b.free, b)] : [])],
+    note: b.note,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts
+
+function stepChart(families: StepFamilyFit[], title: string, path: string, curves?: RunRecord[]): ChartFile {
+  const observed: ObservedPoint[] = [];
+  const lines: CurvePoint[] = [];
+  for (const f of families) {
+    const series = familyLabel(f);
+    for (const p of f.points) observed.push({ series, x: p.steps, y: p.valBpc });
+    if (f.fit) {
+      const xs = f.points.map((p) => p.steps);
+      for (const x of logSpace(Math.min(...xs) / 2, Math.max(...xs) * 2)) lines.push({ series, x, y: stepLawLoss((f.fit as StepLawFit).params, x) });
+    } else {
+      for (const p of f.points.slice().sort((a, b) => a.steps - b.steps)) lines.push({ series, x: p.steps, y: p.valBpc });
+    }
+  }
+  for (const r of curves ?? []) {
+    const series = familyLabel(r);
+    for (const p of r.curve) if (p.step > 0) lines.push({ series, law: `run ${r.id}`, x: p.step, y: p.valBpc });
+  }
+  return {
+    path,
+    alt: `${title}: val_bpc against optimizer steps, log scale`,
+    spec: stepScalingChart({ subtitle: `${title}; points: final val_bpc of each run; lines: fitted L∞ + C·S^−β (or a segment, two step counts)${curves?.length ? '; thin lines: each run\'s validation curve' : ''}`, observed, curves: lines }),
+  };
+}
+
+function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
+  const observed: ObservedPoint[] = [];
+  const curves: CurvePoint[] = [];
+  const bands: BandPoint[] = [];
+  const xs = logSpace(2e6, Math.max(a.recommendedParams * 1.6, 5e8));
+  for (const b of budgets) {
+    const series = budgetLabel(b);
+    b.points.forEach((p, i) => observed.push({ series, x: p.params, y: p.valBpc, label: b.runIds[i] }));
+    const fit = b.fixedA;
+    const nUnit = Number(fit.diagnostics.nUnit ?? 1e6);
+    for (const x of xs) curves.push({ series, law: `A + B/N^α, A = ${fit.params.A} held`, x, y: saturatingLoss(fit.params, x, nUnit) });
+    bands.push(...band(fit, series, xs, (p, x) => saturatingLoss(p as Record<'A' | 'B' | 'alpha', number>, x, nUnit)));
+    if (b.free) {
+      const free = b.free;
+      for (const x of xs) curves.push({ series, law: 'A + B/N^α, A fitted', x, y: saturatingLoss(free.params, x, nUnit) });
+    }
+  }
+  const matched = a.predictions.find((p) => p.params === a.recommendedParams && p.steps === a.headline.base.steps)?.prediction;
+  const markers = matched ? [{ series: 'prediction', x: a.recommendedParams, y: matched.valBpc, label: `${formatCount(a.recommendedParams)}: ${bpc(matched.valBpc)} ${formatInterval(matched.interval)}` }] : [];
+  return {
+    path: 'charts/params.svg',
+    alt: 'val_bpc against parameter count, log scale, with the fitted saturating law, its bootstrap band and the extrapolation to the recommended size',
+    spec: paramScalingChart({ subtitle: 'points: measured runs; lines: fitted laws, band: 80% bootstrap band (A held); diamond: the recommended config at the matched budget', observed, curves, bands, markers }),
+  };
+}
+
+function predictionChart(a: ReportAnalysis): ChartFile {
+  const points = a.predictions
+    .filter((p) => p.prediction.interval)
+    .map((p) => ({ series: `${formatCount(p.params)}${p.params === a.recommendedParams ? ' (the recommended config\'s real count)' : ' (the size the report names)'}`, steps: p.steps, bpc: p.prediction.valBpc, lo: p.prediction.interval!.lo, hi: p.prediction.interval!.hi }));
+  return {
+    path: 'charts/predictions.svg',
+    alt: 'predicted val_bpc against step budget with 80% intervals',
+    spec: budgetChart({ subtitle: `${a.recommended.dataset}, bs=${a.recommended.batchSize}: ${a.headline.method.split(' + ')[0]} + per-doubling step gain; bars: 80% intervals`, points }),
+  };
+}
+
+function memoryChartFile(a: ReportAnalysis): ChartFile {
+  const e = a.estimate;
+  /** The breakdown by group, plus whatever the total holds beyond the tensors (fragmentation). */
+  const groupsOf = (m: ReturnType<typeof estimateTrainingMemory>) => {
+    const out = Object.entries(m.byGroup).map(([component, bytes]) => ({ component, bytes }));
+    const rest = m.totalBytes - out.reduce((s, g) => s + g.bytes, 0);
+    if (rest > 0) out.push({ component: 'fragmentation', bytes: rest });
+    return out;
+  };
+  const opts = { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value };
+  const cfg = a.recommended.config;
+  const configs = [
+    { bar: `${formatCount(a.recommendedParams)}, bs ${e.batchSize}`, m: e.memory },
+    ...(e.fits ? [] : [{ bar: `${formatCount(a.recommendedParams)}, micro ${e.microBatch}`, m: estimateTrainingMemory(cfg, Math.max(1, e.microBatch), opts) }]),
+    { bar: `46.4M, bs 256 (ran)`, m: estimateTrainingMemory({ d: 1024, layers: 8, heads: 32, dFf: 512, seqLen: 256, vocab: 128 }, 256, opts) },
+  ];
+  const order = ['weights', 'gradients', 'optimizer', 'activations', 'attention', 'workspace', 'fragmentation'];
+  const bars = configs.flatMap(({ bar, m }) => groupsOf(m).map((g) => ({ bar, component: g.component === 'attention' ? 'attention T×T' : g.component, gib: g.bytes / GIB, order: order.indexOf(g.component) })));
+  const capacities = [e.gpu, ...a.otherGpus.map((x) => x.gpu).filter((g) => g.id === 'a100-80gb')].map((g) => ({ gpu: g.name.replace(/^NVIDIA /, '').replace(/ \(.*\)$/, ''), gib: g.usableBytes / GIB }));
+  return {
+    path: 'charts/memory.svg',
+    alt: 'training memory by component against GPU capacity',
+    spec: memoryChart({ subtitle: `${e.precision} (${e.preset}), T×T bytes/element ${e.tt.value.toFixed(2)}; dashed: usable memory, micro: the micro-batch that fits`, bars, capacities }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole view
+
+export interface ReportView {
+  [key: string]: unknown;
+}
+
+export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { version: string; inputsHash: string; runFiles: number }): { view: ReportView; charts: ChartFile[] } {
+  const seedLike = a.scalingRuns.filter((r) => r.collection === 'seed' || r.collection === 'ingested');
+  const localCollections = [...new Set(a.scalingRuns.map((r) => r.collection))].filter((c) => c !== 'seed' && c !== 'ingested' && c !== '').sort(byCodePoint);
+  const inCollections = (ids: string[], cols: string[]) => ids.every((id) => cols.includes(a.runs.find((r) => r.id === id)?.collection ?? ''));
+  const mainCols = ['seed', 'ingested', ''];
+  const mainFamilies = a.suite.stepLaws.filter((f) => inCollections(f.runIds, mainCols));
+  const mainBudgets = a.suite.paramBudgets.filter((b) => inCollections(b.runIds, mainCols));
+
+  const charts: ChartFile[] = [];
+  const stepsChart = stepChart(mainFamilies, 'Measured step families', 'charts/steps.svg');
+  const paramsChart = paramChart(a, mainBudgets);
+  const predChart = predictionChart(a);
+  const memChart = memoryChartFile(a);
+  charts.push(stepsChart, paramsChart, predChart, memChart);
+
+  const datasets = [...groupRuns(seedLike, ['dataset']).entries()].map(([, runs]) => ({ name: runs[0].dataset, runs: runRows(runs) }));
+  const excluded = a.runs.filter((r) => !a.scalingRuns.includes(r));
+
+  const e = a.estimate;
+  const h = a.headline;
+  const rec = a.recommended;
+
+  const local = localCollections.map((col) => {
+    const runs = a.scalingRuns.filter((r) => r.collection === col);
+    const ids = runs.map((r) => r.id);
+    const fams = a.suite.stepLaws.filter((f) => f.runIds.every((id) => ids.includes(id)));
+    const buds = a.suite.paramBudgets.filter((b) => b.runIds.every((id) => ids.includes(id)));
+    const joint = a.suite.joint.filter((j) => j.runIds.every((id) => ids.includes(id)) && j.fit);
+    const chart = stepChart(fams, `${col}: step families`, `charts/${col}-steps.svg`, runs);
+    charts.push(chart);
+    const datasetsIn = [...new Set(runs.map((r) => r.dataset))];
+    const hw = [...new Set(runs.map((r) => `${r.backend} backend on ${r.hardware}`))];
+    return {
+      name: col,
+      datasets: datasetsIn.join(', '),
+      hardware: hw.join('; '),
+      runs: runRows(runs),
+      families: fams.map(stepFamilyView),
+      budgets: buds.map(paramBudgetView),
+      joint: joint.map((j) => ({ dataset: j.dataset, ...fitSummary(j.fit!), params: fitParamRows(j.fit!, { E: 'bits/byte' }), note: j.note })),
+      chart: chart.path,
+    };
+  });
+
+  const memoryRows = e.memory.components
+    .filter((c) => c.bytes > 0)
+    .map((c) => ({ component: c.label, shape: c.shapeText, precision: `${c.bytesPerElement} B/elem`, bytes: gib(c.bytes), group: c.group }));
+  const agreeCount = claims.filter((c) => c.agrees === true).length;
+  const disagree = claims.filter((c) => c.agrees === false);
+
+  const claimValue = (c: ClaimCheck) => {
+    if (c.value === null) return 'not computable';
+    if (typeof c.value === 'boolean') return c.value ? 'yes' : 'no';
+    const u = c.claim.unit;
+    const v = Math.abs(c.value) >= 1e6 ? formatCount(c.value) : num(c.value, 3);
+    return `${v}${c.interval ? ` ${formatInterval(c.interval)}` : ''}${u && !u.startsWith('bits/byte') && u !== '×' ? ` ${u}` : ''}`;
+  };
+
+  const bestNext = a.nextRuns[0];
+  const tsFamily = a.suite.stepLaws.find((f) => f.fit && f.dataset === 'TinyStories');
+  const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
+  const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
+  const tldr = [
+    tsFamily?.fit
+      ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${DETERMINATION[tsFamily.fit.determination]}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
+      : null,
+    glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatCount(glmBudget.steps, 0)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
+    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${a.recommendedParams.toLocaleString('en-US')}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, 80% interval ${formatInterval(h.interval)}${h.alternatives.length ? `; with A fitted instead of held at 1.0 it is ${h.alternatives.map((x) => bpc(x.valBpc)).join(', ')} — the choice of law moves it more than the bootstrap spread` : ''}.`,
+    `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${e.gradAccumSteps} accumulation steps of ${e.microBatch}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
+    e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatCount(rec.steps, 0)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
+    bestNext ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatCount(bestNext.candidate.steps, 0)} steps) narrows the headline interval the most: ${pct(-bestNext.narrowing)} width, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours.` : null,
+    `Claims: ${agreeCount} of ${claims.length} prose claims of the hand-written report agree with the data; ${disagree.length} do not (${disagree.map((c) => c.claim.id).join(', ')}).`,
+  ].filter((x): x is string => x !== null);
+
+  const view: ReportView = {
+    title: 'Scaling report — strict ±1 1-bit LLM (BitLMv57)',
+    runCount: a.runs.length,
+    scalingRunCount: a.scalingRuns.length,
+    datasets,
+    excluded: excluded.map((r) => ({ id: r.id, file: r.file, purpose: String(r.log.header.purpose ?? '') })),
+    tldr,
+    steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
+    params: { chart: paramsChart.path, budgets: mainBudgets.map(paramBudgetView) },
+    batch: a.suite.batchLr
+      .filter((c) => inCollections([c.from.runId, c.to.runId], mainCols))
+      .map((c) => ({
+        model: `${c.dataset}, ${formatCount(c.params)}`,
+        from: `${c.from.runId}: bs ${c.from.batchSize}, LR ${c.from.lr}, ${formatCount(c.from.steps, 0)} steps, ${formatCount(c.from.tokens)} tokens, ${bpc(c.from.valBpc)}`,
+        to: `${c.to.runId}: bs ${c.to.batchSize}, LR ${c.to.lr}, ${formatCount(c.to.steps, 0)} steps, ${formatCount(c.to.tokens)} tokens, ${bpc(c.to.valBpc)}`,
+        delta: signed(c.deltaBpc),
+        wall: c.wallClockRatio === null ? '—' : `${c.wallClockRatio.toFixed(2)}× (${pct(c.wallClockRatio - 1)})`,
+        tokens: `${c.tokensRatio.toFixed(2)}×`,
+      })),
+    offsets: a.suite.datasetOffsets.map((o) => ({
+      at: `${formatCount(o.params)}, ${formatCount(o.steps, 0)} steps, bs ${o.batchSize}, LR ${o.lr}`,
+      from: `${o.from.dataset} ${bpc(o.from.valBpc)} (${o.from.runIds.join(', ')})`,
+      to: `${o.to.dataset} ${o.to.valBpc.toFixed(4)} (${o.to.runIds.join(', ')})`,
+      offset: signed(o.offset),
+    })),
+    predictions: {
+      chart: predChart.path,
+      dataset: rec.dataset,
+      rows: a.predictions.map((p) => ({
+        params: `${formatCount(p.params)} (${p.label})`,
+        steps: formatCount(p.steps, 0),
+        tokens: formatCount(p.steps * rec.batchSize * rec.config.seqLen),
+        valBpc: bpc(p.prediction.valBpc),
+        interval: formatInterval(p.prediction.interval),
+        alternative: p.prediction.alternatives.map((x) => `${x.law}: ${bpc(x.valBpc)}`).join('; ') || '—',
+      })),
+      method: h.method,
+      fits: h.fits,
+      assumptions: h.assumptions,
+      warnings: h.warnings,
+    },
+    recommended: {
+      label: rec.label,
+      config: `d=${rec.config.d}, L=${rec.config.layers}, H=${rec.config.heads} (head_dim ${rec.config.d / rec.config.heads}), d_ff=${rec.config.dFf}, T=${rec.config.seqLen}, V=${rec.config.vocab}`,
+      params: formatCount(a.recommendedParams),
+      paramsExact: a.recommendedParams.toLocaleString('en-US'),
+      claimed: formatCount(rec.claimedParams, 0),
+      paramsOff: pct(a.recommendedParams / rec.claimedParams - 1),
+      gpu: e.gpu.name,
+      precision: e.precision,
+      preset: e.preset,
+      bs: e.batchSize,
+      flops: `${(e.flopsPerStep / 1e12).toFixed(1)} TFLOP`,
+      memoryRows,
+      tensorTotal: gib(e.memory.tensorBytes),
+      fragmentation: `${(100 * e.memory.fragmentation).toFixed(0)}%`,
+      fragmentationBytes: gib(e.memory.fragmentationBytes),
+      total: gib(e.totalBytes),
+      usable: gib(e.usableBytes),
+      attention: gib(e.memory.byGroup.attention),
+      verdict: e.fits ? 'fits' : 'does not fit',
+      maxMicroBatch: e.maxMicroBatch,
+      microBatch: e.microBatch,
+      gradAccum: e.gradAccumSteps ?? '—',
+      secondsPerStep: e.secondsPerStep === null ? '—' : `${e.secondsPerStep.toFixed(2)} s`,
+      hours: e.totalHours === null ? '—' : `${e.totalHours.toFixed(1)} h`,
+      steps: formatCount(rec.steps, 0),
+      tt: `${e.tt.value.toFixed(2)} bytes per element (${e.tt.source})`,
+      evidence: e.evidence,
+      calibrationNotes: a.calibration.notes,
+      peakChecks: a.calibration.fp32Checks.map((c) => ({
+        run: c.runId,
+        config: `d=${c.config.d}, L=${c.config.layers}, H=${c.config.heads}, d_ff=${c.config.dFf}, T=${c.config.seqLen}, bs=${c.batchSize}`,
+        measured: `${(c.measuredBytes / 2 ** 20).toFixed(2)} MiB`,
+        predicted: `${(c.predictedBytes / 2 ** 20).toFixed(2)} MiB`,
+        ratio: `${c.ratio.toFixed(3)}`,
+      })),
+      otherGpus: a.otherGpus.map((o) => ({
+        gpu: o.gpu.name,
+        usable: gib(o.usableBytes),
+        verdict: o.fits ? 'fits' : `micro-batch ${o.microBatch} × ${o.gradAccumSteps ?? '—'}`,
+        secondsPerStep: o.secondsPerStep === null ? '—' : `${o.secondsPerStep.toFixed(2)} s`,
+        hours: o.totalHours === null ? '—' : `${o.totalHours.toFixed(1)} h`,
+        speed: o.throughput.method === 'calibrated' ? 'calibrated' : `assumed MFU ${(100 * o.throughput.mfu).toFixed(0)}%`,
+      })),
+      sweep: a.sweep.map((s) => ({ bs: s.batchSize, total: gib(s.totalBytes), attention: gib(s.attentionBytes), fits: s.fits ? 'yes' : 'no' })),
+      chart: memChart.path,
+    },
+    nextRuns: {
+      baseline: a.nextRunsBaselineWidth === null ? '—' : a.nextRunsBaselineWidth.toFixed(4),
+      law: h.base.law,
+      rows: a.nextRuns.map((n, i) => ({
+        rank: i + 1,
+        id: n.candidate.id,
+        why: n.candidate.why,
+        config: `d=${n.candidate.config.d}, L=${n.candidate.config.layers}, H=${n.candidate.config.heads}, d_ff=${n.candidate.config.dFf}`,
+        params: formatCount(n.params),
+        budget: `${formatCount(n.candidate.steps, 0)} steps, bs ${n.candidate.batchSize}, ${formatCount(n.tokens)} tokens`,
+        predicted: bpc(n.predictedBpc),
+        widthAfter: n.widthAfter.toFixed(4),
+        change: pct(-n.narrowing),
+        hours: n.gpuHours === null ? '—' : `${n.gpuHours.toFixed(1)} h${n.gradAccumSteps && n.gradAccumSteps > 1 ? ` (×${n.gradAccumSteps} accumulation)` : ''}`,
+      })),
+    },
+    claims: {
+      source: 'claims/seed-report.json',
+      agree: agreeCount,
+      total: claims.length,
+      rows: claims.map((c) => ({
+        section: c.claim.section,
+        quote: c.claim.quote,
+        computed: claimValue(c),
+        verdict: c.agrees === null ? 'cannot tell' : c.agrees ? 'agrees' : '**disagrees**',
+        how: c.how,
+      })),
+    },
+    local,
+    footer: { version: meta.version, inputsHash: meta.inputsHash, runFiles: meta.runFiles },
+  };
+  return { view, charts };
+}

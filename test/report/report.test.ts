@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildReport } from '../../src/report/build.js';
+import { RUN_LOG_FORMAT_VERSION } from '../../src/runs/types.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** A runs directory holding only the seed's runs (independent of local studies added later). */
+function seedRuns(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-report-runs-'));
+  cpSync(join(root, 'runs/seed'), join(dir, 'seed'), { recursive: true });
+  return dir;
+}
+
+async function build(runsDir: string, outDir = mkdtempSync(join(tmpdir(), 'bitscale-report-out-'))) {
+  const built = await buildReport({
+    runsDir,
+    outDir,
+    templatesDir: join(root, 'templates'),
+    claimsFile: join(root, 'claims/seed-report.json'),
+    analysis: { bootstrap: 300, candidateBootstrap: 100 },
+  });
+  return { built, outDir, markdown: readFileSync(built.reportPath, 'utf8') };
+}
+
+const seed = seedRuns();
+const first = build(seed);
+
+test('the seed report carries the known answers: β ≈ 0.49, L∞ ≈ 1.00, α ≈ 0.215, B ≈ 1.75, slopes −0.53 and −0.45, 369.6M params', async () => {
+  const { markdown } = await first;
+  assert.match(markdown, /\| Linf \| 0\.99\d\d \|/);
+  assert.match(markdown, /\| beta \| 0\.49\d\d \|/);
+  assert.match(markdown, /\| alpha \| 0\.21\d\d \| \[/);
+  assert.match(markdown, /\| B \| 1\.75\d\d \| \[/);
+  assert.match(markdown, /\| 13\.7M \| glm_14M_bs256 \| 2\.003 \| −0\.533 per decade \|/);
+  assert.match(markdown, /\| 46\.4M \| glm_50M_bs256_hlr \| 1\.766 \| −0\.447 per decade \|/);
+  assert.match(markdown, /\*\*369\.6M parameters\*\* \(369,623,040\)/);
+  assert.match(markdown, /\| GLM-Reasoning, 46\.4M \| glm_50M_a100_bf16: .* \| −0\.026 \| 0\.64× \(−36%\) \| 1\.50× \|/);
+  for (const heading of ['## 1. Measured runs', '### 2.1 Step scaling', '### 2.2 Parameter scaling', '### 2.3 Batch size', '### 2.4 Dataset offset', '## 3. Predictions', '## 4. The recommended config', '## 5. Suggested next runs', '## TL;DR', '## Checks against the hand-written report']) {
+    assert.ok(markdown.includes(heading), heading);
+  }
+});
+
+test('the claims table flags the β and parameter-count claims as disagreeing, and the measured ones as agreeing', async () => {
+  const { built, markdown } = await first;
+  const verdict = (id: string) => built.claims.find((c) => c.claim.id === id)!.agrees;
+  assert.equal(verdict('step-beta'), false);
+  assert.equal(verdict('params-300M'), false);
+  assert.equal(verdict('doubling-delta'), true);
+  assert.equal(verdict('batch-delta'), true);
+  assert.equal(verdict('sat-alpha'), true);
+  assert.equal(built.claims.find((c) => c.claim.id === 'params-300M')!.value, 369_623_040);
+  assert.match(markdown, /\| §2\.1 \| loss − loss_∞ ∝ steps\^−β with β ≈ 0\.12–0\.15 \| 0\.491 \| \*\*disagrees\*\* \|/);
+  assert.match(markdown, /\| §4 \| Total: ~290M params \| 369\.6M parameters \| \*\*disagrees\*\* \|/);
+});
+
+test('every chart is an SVG file with the marks it should have, linked from the markdown', async () => {
+  const { built, outDir, markdown } = await first;
+  const expected: Record<string, string[]> = {
+    'steps.svg': ['mark-line', 'mark-symbol'],
+    'params.svg': ['mark-line', 'mark-symbol', 'mark-area', 'mark-text'],
+    'predictions.svg': ['mark-line', 'mark-rule', 'mark-symbol'],
+    'memory.svg': ['mark-rect', 'mark-rule'],
+  };
+  assert.deepEqual(readdirSync(join(outDir, 'charts')).sort(), Object.keys(expected).sort());
+  for (const [name, marks] of Object.entries(expected)) {
+    const svg = readFileSync(join(outDir, 'charts', name), 'utf8');
+    assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /<\/svg>\n$/);
+    assert.equal((svg.match(/<g[ >]/g) ?? []).length, (svg.match(/<\/g>/g) ?? []).length, `${name}: balanced groups`);
+    for (const m of marks) assert.ok(svg.includes(`class="${m} `), `${name} has ${m}`);
+    assert.ok(markdown.includes(`](charts/${name})`), `${name} linked`);
+  }
+  assert.equal(built.chartPaths.length, 4);
+  // Axis titles carry units.
+  assert.match(readFileSync(join(outDir, 'charts/params.svg'), 'utf8'), /parameters \(count, log scale\)/);
+  assert.match(readFileSync(join(outDir, 'charts/memory.svg'), 'utf8'), /memory \(GiB\)/);
+});
+
+test('the same runs give a byte-identical report and charts', async () => {
+  const a = await first;
+  const b = await build(seed);
+  assert.equal(b.markdown, a.markdown);
+  for (const name of readdirSync(join(a.outDir, 'charts'))) {
+    assert.equal(readFileSync(join(b.outDir, 'charts', name), 'utf8'), readFileSync(join(a.outDir, 'charts', name), 'utf8'), name);
+  }
+});
+
+test('adding a run log updates the affected numbers: a 4th GLM size at the matched budget moves the fit and the prediction', async () => {
+  const a = await first;
+  const runs = seedRuns();
+  const config = { d: 1280, layers: 10, heads: 32, d_ff: 640, seq_len: 256, vocab: 128 };
+  const params = 10 * (4 * 1280 * 1280 + 3 * 1280 * 640) + 2 * 128 * 1280;
+  const tokens = 15000 * 256 * 256;
+  const header = {
+    type: 'header', format_version: RUN_LOG_FORMAT_VERSION, run_id: 'synthetic_90M', arch: 'bitlm-v57', config, params, batch_size: 256, seq_len: 256,
+    lr: { peak: 6e-4, schedule: 'cosine', warmup_steps: 500, final: 0 }, planned_steps: 15000, seed: 1,
+    dataset: { name: 'GLM-Reasoning', bytes: null, sha256: null, token_unit: 'byte' }, loss_unit: 'bits', precision: 'bf16-autocast', backend: 'synthetic', hardware: 'A100 40GB', tool: { name: 'test', version: '0' },
+  };
+  const lines = [header, { type: 'eval', step: 15000, tokens, val_bpc: 1.62 }, { type: 'summary', status: 'completed', steps: 15000, tokens, final_val_bpc: 1.62, wall_s: null }];
+  writeFileSync(join(runs, 'seed', 'synthetic_90M.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  const b = await build(runs);
+  assert.equal(params, 90_439_680);
+  assert.match(b.markdown, /\| synthetic_90M \| 90\.4M \|/);
+  assert.match(b.markdown, /\| 90\.4M \| synthetic_90M \| 1\.620 \| −0\.\d{3} per decade \|/);
+  const budget = (x: typeof a) => x.built.analysis.suite.paramBudgets.find((p) => p.dataset === 'GLM-Reasoning' && p.batchSize === 256)!;
+  assert.equal(budget(a).points.length, 3);
+  assert.equal(budget(b).points.length, 4);
+  assert.notEqual(budget(b).fixedA.params.alpha, budget(a).fixedA.params.alpha);
+  assert.notEqual(b.built.analysis.headline.valBpc, a.built.analysis.headline.valBpc);
+  assert.notEqual(b.built.inputsHash, a.built.inputsHash);
+  assert.match(b.markdown, /from 11 run logs/);
+});
