@@ -89,11 +89,11 @@ export interface HardAttentionOptions {
 
 /**
  * (alibi + g)/τ for a batch, in one pass over the pool window: bias[b,h,i,j] =
- * (alibi[h,i,j] + noise[((b·H + h)·T + i)·T + j])/τ. `noise` holds B·H·T·T Gumbel draws.
+ * (alibi[h,i,j] + noise[((b·H + h)·T + i)·T + j])/τ. `noise` holds B·H·T·T Gumbel draws; `out`
+ * may be a reused buffer (tensors copy their values when made).
  */
-export function gumbelAlibiBias(alibi: Float32Array, noise: Float32Array, batch: number, tau: number): Float32Array {
+export function gumbelAlibiBias(alibi: Float32Array, noise: Float32Array, batch: number, tau: number, out = new Float32Array(batch * alibi.length)): Float32Array {
   const n = alibi.length;
-  const out = new Float32Array(batch * n);
   const inv = 1 / tau;
   for (let b = 0; b < batch; b++) {
     const o = b * n;

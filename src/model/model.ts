@@ -86,6 +86,12 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   const alibiData = alibiBias(heads, T);
   const alibi = tf.keep(tf.tensor3d(alibiData, [heads, T, T]));
   const ste = options.ste;
+  // One scratch buffer for the per-layer (alibi + noise)/τ bias: 8 MB at B=16, H=8, T=128.
+  let scratch = new Float32Array(0);
+  const biasBuffer = (batch: number) => {
+    if (scratch.length !== batch * alibiData.length) scratch = new Float32Array(batch * alibiData.length);
+    return scratch;
+  };
   const lin = (x: tf.Tensor2D, name: string) => signLinear(x, P(name), ste);
 
   function logitsV57(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
@@ -94,7 +100,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     for (let l = 0; l < layers; l++) {
       const p = `layer${l}.`;
       const opts = f.gumbel
-        ? { bias: tf.tensor4d(gumbelAlibiBias(alibiData, f.gumbel(l), f.batch, f.tau), [f.batch, heads, T, T]), tau: f.tau, training: true }
+        ? { bias: tf.tensor4d(gumbelAlibiBias(alibiData, f.gumbel(l), f.batch, f.tau, biasBuffer(f.batch)), [f.batch, heads, T, T]), tau: f.tau, training: true }
         : { bias: alibi, tau: 1, training: false };
       const y = hardAttention(lin(x, p + 'wq'), lin(x, p + 'wk'), lin(x, p + 'wv'), shape, opts);
       const attn = lin(y, p + 'wo');
