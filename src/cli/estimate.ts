@@ -15,7 +15,7 @@ import { loadRunTable } from '../runs/table.js';
 import type { ModelConfigJson } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatBytes, formatCount, formatDuration, formatTable } from '../util/format.js';
-import { bold, emit, warn } from './output.js';
+import { bold, emit } from './output.js';
 
 interface EstimateCliOptions {
   model?: string;
@@ -182,7 +182,8 @@ export function renderEstimate(e: TrainingEstimate): string {
 }
 
 function loadCalibration(runsDir: string): Calibration {
-  return calibrateFromRuns(loadRunTable(runsDir, { onWarning: warn }));
+  // Runs still without a val_bpc are left out silently: calibration uses finished runs only.
+  return calibrateFromRuns(loadRunTable(runsDir));
 }
 
 export function register(program: Command): void {

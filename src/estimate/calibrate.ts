@@ -1,5 +1,6 @@
 /**
  * Calibration of the estimator from the run table. Facts a run log gives:
+ * Only BitLMv57 runs are used: the storage presets model v57.
  * - a run that completed on a GPU fit in its memory → an upper bound on ttBytesPerElement;
  * - a run stopped by "out of memory" did not → a lower bound;
  * - a GPU run that logged its peak bytes → ttBytesPerElement solved exactly;
@@ -103,7 +104,7 @@ export interface Calibration {
 function ttBoundsForPreset(runs: RunRecord[], preset: StoragePresetId, notes: string[]): TtBound[] {
   const out: TtBound[] = [];
   for (const r of runs) {
-    if (presetForRun(r) !== preset || !r.config) continue;
+    if (presetForRun(r) !== preset || !r.config || r.arch !== 'bitlm-v57') continue;
     const gpu = findGpu(r.hardware);
     if (!gpu) {
       notes.push(`${r.id}: hardware '${r.hardware}' is not in the GPU catalog; not used for memory`);
@@ -186,11 +187,11 @@ export function throughputPoints(runs: RunRecord[], notes: string[] = []): Throu
   return out;
 }
 
-/** fp32-model predictions against every tfjs run that logged tf.profile peak bytes. */
+/** fp32-model predictions against every BitLMv57 tfjs run that logged tf.profile peak bytes (the preset models v57, not v52). */
 export function fp32PeakChecks(runs: RunRecord[]): PeakCheck[] {
   const out: PeakCheck[] = [];
   for (const r of runs) {
-    if (presetForRun(r) !== 'tfjs-fp32' || !r.config || r.peakBytes === null || r.peakBytes <= 0) continue;
+    if (presetForRun(r) !== 'tfjs-fp32' || !r.config || r.arch !== 'bitlm-v57' || r.peakBytes === null || r.peakBytes <= 0) continue;
     const config = modelConfigFromJson(r.config);
     const predictedBytes = estimateTrainingMemory(config, r.batchSize, { precision: 'fp32', preset: 'tfjs-fp32' }).totalBytes;
     out.push({ runId: r.id, file: r.file, config, batchSize: r.batchSize, measuredBytes: r.peakBytes, predictedBytes, ratio: predictedBytes / r.peakBytes });

@@ -160,7 +160,7 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
     `speed: ${throughput.detail}`,
     ...(throughput.method === 'calibrated' ? ['speed caveat: the calibrating wall-clock includes evaluation and start-up; larger matmuls usually run nearer peak, so this is conservative for bigger models'] : []),
     ...(preset === 'tfjs-fp32' && calibration && calibration.fp32Checks.length > 0
-      ? [`tfjs-fp32 memory model checked against ${calibration.fp32Checks.length} measured tf.profile peaks: predicted/measured ${calibration.fp32Checks.map((c) => `${c.runId} ${c.ratio.toFixed(3)}`).join(', ')}`]
+      ? [`tfjs-fp32 memory model checked against ${calibration.fp32Checks.length} measured tf.profile peaks: predicted/measured ${Math.min(...calibration.fp32Checks.map((c) => c.ratio)).toFixed(3)}–${Math.max(...calibration.fp32Checks.map((c) => c.ratio)).toFixed(3)}`]
       : []),
   ];
   return {
