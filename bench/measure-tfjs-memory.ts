@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import type { ModelConfig } from '../src/arch/bitlm.js';
 import { modelConfigFromJson } from '../src/estimate/calibrate.js';
 import { estimateTrainingMemory } from '../src/estimate/memory.js';
-import { readRunLog } from '../src/runs/log.js';
+import { readRunLog, writeRunLog } from '../src/runs/log.js';
 import { formatBytes, formatTable } from '../src/util/format.js';
 
 interface Shape {
@@ -53,7 +53,11 @@ function main(): void {
       const args = [join(root, 'bin/bitscale.js'), 'train', '--config', cfgPath, '--out', values.out!, '--run-id', s.id, '--backend', values.backend!, '--checkpoint-dir', join(tmp, 'ckpt')];
       const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`bitscale train failed for ${s.id}: ${r.stderr}`);
-      const log = readRunLog(join(values.out!, `${s.id}.jsonl`));
+      // A 3-step profiling run says nothing about scaling: mark it so that the fits leave it out.
+      const logPath = join(values.out!, `${s.id}.jsonl`);
+      const log = readRunLog(logPath);
+      log.header.purpose = 'memory-measurement';
+      writeRunLog(logPath, log);
       const measured = log.summary?.peak_bytes ?? 0;
       const predicted = estimateTrainingMemory(modelConfigFromJson(log.header.config!), log.header.batch_size, { precision: 'fp32', preset: 'tfjs-fp32' });
       rows.push([s.id, log.header.backend, formatBytes(measured), formatBytes(predicted.totalBytes), (predicted.totalBytes / measured).toFixed(3), predicted.peakPhase, `${((performance.now() - t0) / 1000).toFixed(1)} s`]);

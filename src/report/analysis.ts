@@ -10,7 +10,7 @@ import { estimateTraining, sweepBatchSizes, type TrainingEstimate, type SweepRow
 import type { MemoryPrecision } from '../estimate/memory.js';
 import { GPUS } from '../estimate/hardware.js';
 import type { RunLog, RunRecord } from '../runs/types.js';
-import { byCodePoint } from '../runs/table.js';
+import { byCodePoint, scalingRuns as scalingRunsOf, toRunRecord } from '../runs/table.js';
 
 /** The configuration under evaluation (claims/seed-report.json "recommended"). */
 export interface RecommendedConfig {
@@ -49,12 +49,6 @@ export interface RankedCandidate {
   /** A100-hours (or the recommended GPU's) the run would take, from the estimator. */
   gpuHours: number | null;
   gradAccumSteps: number | null;
-}
-
-/** Runs that measure memory, not scaling (short profiling runs): kept out of the fits. */
-export function isScalingRun(r: RunRecord): boolean {
-  const purpose = r.log.header.purpose;
-  return purpose === undefined || purpose === 'scaling';
 }
 
 export interface ReportAnalysis {
@@ -107,7 +101,7 @@ export function hypotheticalRun(c: CandidateRun, dataset: string, valBpc: number
   const tokens = tokensSeen(c.steps, c.batchSize, c.config.seqLen);
   const log: RunLog = {
     header: {
-      type: 'header', format_version: 1, run_id: `hypothetical-${c.id}`, arch: 'bitlm-v57', config, params, batch_size: c.batchSize, seq_len: c.config.seqLen,
+      type: 'header', format_version: 1, run_id: `hypothetical-${c.id}`, arch: 'bitlm-v57', config, params, batch_size: c.batchSize, seq_len: c.config.seqLen, purpose: 'scaling',
       lr: { peak: c.lr, schedule: 'unknown', warmup_steps: null, final: null }, planned_steps: c.steps, seed: null,
       dataset: { name: dataset, bytes: null, sha256: null, token_unit: 'byte' }, loss_unit: 'bits', precision: 'unknown', backend: 'hypothetical', hardware: 'hypothetical', tool: { name: 'bitscale report', version: '' },
     },
@@ -115,12 +109,7 @@ export function hypotheticalRun(c: CandidateRun, dataset: string, valBpc: number
     evals: [{ type: 'eval', step: c.steps, tokens, val_bpc: valBpc }],
     summary: { type: 'summary', status: 'completed', steps: c.steps, tokens, final_val_bpc: valBpc, wall_s: null },
   };
-  return {
-    id: log.header.run_id, file: 'hypothetical', collection: 'hypothetical', arch: 'bitlm-v57', config, params, paramsReported: null, dataset, datasetBytes: null,
-    batchSize: c.batchSize, seqLen: c.config.seqLen, lr: c.lr, plannedSteps: c.steps, steps: c.steps, tokens, finalValBpc: valBpc,
-    curve: [{ step: c.steps, tokens, valBpc }], precision: 'unknown', backend: 'hypothetical', hardware: 'hypothetical', status: 'completed',
-    wallSeconds: null, peakBytes: null, tokensPerSecond: null, source: null, notes: null, log,
-  };
+  return toRunRecord(log, 'hypothetical/' + log.header.run_id + '.jsonl')!;
 }
 
 function intervalWidth(p: Prediction): number | null {
@@ -128,7 +117,7 @@ function intervalWidth(p: Prediction): number | null {
 }
 
 export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): ReportAnalysis {
-  const scalingRuns = runs.filter(isScalingRun);
+  const scalingRuns = scalingRunsOf(runs);
   const suiteOptions: FitRunTableOptions = { bootstrap: { count: options.bootstrap ?? 1000, seed: 1, level: 0.8 } };
   const suite = fitRunTable(scalingRuns, suiteOptions);
   const recommendedParams = countParams(rec.config);

@@ -335,7 +335,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     runCount: a.runs.length,
     scalingRunCount: a.scalingRuns.length,
     datasets,
-    excluded: excluded.map((r) => ({ id: r.id, file: r.file, purpose: String(r.log.header.purpose ?? '') })),
+    excluded: excluded.map((r) => ({ id: r.id, file: r.file, purpose: r.purpose })),
     tldr,
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: mainBudgets.map(paramBudgetView) },

@@ -73,6 +73,7 @@ export function toRunRecord(log: RunLog, file: string, onWarning?: (m: string) =
     tokensPerSecond: summary?.tokens_per_s ?? null,
     source: typeof h.source === 'string' ? h.source : null,
     notes: typeof h.notes === 'string' ? h.notes : null,
+    purpose: typeof h.purpose === 'string' ? h.purpose : 'scaling',
     log,
   };
 }
@@ -101,6 +102,7 @@ export interface RunFilter {
   collection?: string;
   arch?: string;
   status?: string;
+  purpose?: string;
 }
 
 /** Runs matching every given field (dataset names compare case-insensitively). */
@@ -110,8 +112,14 @@ export function filterRuns(runs: RunRecord[], f: RunFilter): RunRecord[] {
       (f.dataset === undefined || r.dataset.toLowerCase() === f.dataset.toLowerCase()) &&
       (f.collection === undefined || r.collection === f.collection) &&
       (f.arch === undefined || r.arch === f.arch) &&
-      (f.status === undefined || r.status === f.status),
+      (f.status === undefined || r.status === f.status) &&
+      (f.purpose === undefined || r.purpose === f.purpose),
   );
+}
+
+/** The runs that measure scaling (not memory or speed probes): what every fit uses. */
+export function scalingRuns(runs: RunRecord[]): RunRecord[] {
+  return filterRuns(runs, { purpose: 'scaling' });
 }
 
 export type GroupKey = 'dataset' | 'arch' | 'params' | 'batchSize' | 'lr' | 'seqLen' | 'collection' | 'steps';

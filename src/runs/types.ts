@@ -71,6 +71,8 @@ export interface HeaderRecord {
   tool: { name: string; version: string };
   /** Where the numbers come from, e.g. "shared/seed/SCALING_REPORT.md §1". */
   source?: string;
+  /** "scaling" (the default when absent) or another purpose, e.g. "memory-measurement": such runs are kept out of the scaling fits. */
+  purpose?: string;
   notes?: string;
   /** Trainer-specific settings (STE kind, τ schedule, optimizer…): kept verbatim. */
   [extra: string]: unknown;
@@ -159,5 +161,7 @@ export interface RunRecord {
   tokensPerSecond: number | null;
   source: string | null;
   notes: string | null;
+  /** What the run is for: "scaling" (default) or e.g. "memory-measurement" (kept out of the fits). */
+  purpose: string;
   log: RunLog;
 }
