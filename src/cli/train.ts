@@ -39,7 +39,7 @@ function positiveInt(text: string | undefined, flag: string): number | undefined
 /** One line of progress: a bar on a terminal, plain text otherwise. */
 function progressLine(p: { step: number; steps: number; trainBits: number; tokensPerSecond: number; etaSeconds: number; valBpc: number | null }, tty: boolean): string {
   const frac = p.step / p.steps;
-  const text = `step ${p.step}/${p.steps}  loss ${p.trainBits.toFixed(3)} bits  ${formatCount(p.tokensPerSecond)} tok/s  ETA ${formatDuration(p.etaSeconds)}${p.valBpc !== null ? `  val ${p.valBpc.toFixed(3)} bpc` : ''}`;
+  const text = `step ${p.step}/${p.steps}  loss ${p.trainBits.toFixed(3)} bits  ${formatCount(Math.round(p.tokensPerSecond))} tok/s  ETA ${formatDuration(p.etaSeconds)}${p.valBpc !== null ? `  val ${p.valBpc.toFixed(3)} bpc` : ''}`;
   if (!tty) return text;
   const width = 24;
   const filled = Math.round(frac * width);
@@ -120,7 +120,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   emit(opts, result, () =>
     [
       `${result.runId}: ${result.status} after ${result.steps} steps in ${formatDuration(result.wallSeconds)}`,
-      `  final val_bpc ${result.finalValBpc === null ? '—' : result.finalValBpc.toFixed(4)}  ${formatCount(result.tokensPerSecond)} tokens/s  log ${result.logPath}`,
+      `  final val_bpc ${result.finalValBpc === null ? '—' : result.finalValBpc.toFixed(4)}  ${formatCount(Math.round(result.tokensPerSecond))} tokens/s  log ${result.logPath}`,
     ].join('\n'),
   );
   if (result.status === 'diverged') process.exitCode = 2;
