@@ -125,18 +125,24 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   let step: StepAdjustment | null = null;
   if (query.steps !== budget.steps) {
     const same = suite.stepLaws.filter((s) => s.dataset.toLowerCase() === budget.dataset.toLowerCase());
-    const pool = (same.length ? same : suite.stepLaws).flatMap((s) => s.perDoubling.map((d) => ({ family: s.key, fromSteps: d.fromSteps, toSteps: d.toSteps, perDoubling: d.perDoubling })));
-    if (pool.length === 0) throw new BitscaleError(`no step family with two step counts to move from ${budget.steps} to ${query.steps} steps`, { field: 'steps' });
+    // A gain measured far from the move (250 → 500 steps on a small CPU model) says little about
+    // 15K → 30K: other datasets' doublings count only within 4× of the move's ends.
+    const lo = Math.min(budget.steps, query.steps) / 4;
+    const hi = Math.max(budget.steps, query.steps) * 4;
+    const comparable = (d: { fromSteps: number; toSteps: number }) => d.toSteps >= lo && d.fromSteps <= hi;
+    const doublingsOf = (families: typeof suite.stepLaws) => families.flatMap((s) => s.perDoubling.map((d) => ({ family: s.key, fromSteps: d.fromSteps, toSteps: d.toSteps, perDoubling: d.perDoubling })));
+    const pool = same.length ? doublingsOf(same) : doublingsOf(suite.stepLaws).filter(comparable);
+    if (pool.length === 0) throw new BitscaleError(`no step family with two step counts (other datasets: between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps) to move from ${budget.steps} to ${query.steps} steps`, { field: 'steps' });
     const perDoubling = mean(pool.map((p) => p.perDoubling));
     const doublings = Math.log2(query.steps / budget.steps);
-    const everywhere = suite.stepLaws.flatMap((s) => s.perDoubling.map((d) => d.perDoubling));
+    const everywhere = doublingsOf(suite.stepLaws).filter(comparable).map((d) => d.perDoubling);
     const intervalPool = pool.length >= 2 ? pool.map((p) => p.perDoubling) : everywhere;
     step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool, borrowed: same.length === 0, delta: perDoubling * doublings };
     fits.push(...new Set(pool.map((p) => `per-doubling @ ${p.family}`)));
     assumptions.push(
       `each doubling of steps changes val_bpc by ${perDoubling.toFixed(3)} (mean of ${pool.length} per-doubling ΔBPC from ${same.length ? budget.dataset : 'all datasets'} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
     );
-    if (pool.length < 2 && everywhere.length >= 2) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings (${everywhere.map((v) => v.toFixed(3)).join(', ')}), since ${budget.dataset} has ${pool.length}`);
+    if (pool.length < 2 && everywhere.length >= 2) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((v) => v.toFixed(3)).join(', ')}), since ${budget.dataset} has ${pool.length}`);
     if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other datasets`);
     if (Math.abs(doublings) > 2) warnings.push(`moves ${Math.abs(doublings).toFixed(1)} doublings of steps from the fitted budget`);
   }

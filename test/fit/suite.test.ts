@@ -98,3 +98,13 @@ test('adding a fourth GLM size turns the A-free law over-determined and predict 
   const alt = p.alternatives.find((a) => a.law === 'joint')!;
   assert.ok(Math.abs(alt.valBpc - chinchillaLoss(joint.fit!.params, 369.6e6, 15000 * 256 * 256)) < 1e-12);
 });
+
+test('per-doubling gains measured far from the move (a small CPU study at 250–1000 steps) leave the GLM 15K → 30K interval unchanged', () => {
+  const query = { params: 369.6e6, steps: 30000, batchSize: 256, dataset: 'GLM-Reasoning' };
+  const base = predictBpc(seedRuns(), query);
+  const cpu = seedRuns([250, 500, 1000].map((steps, i) => ({ id: `cpu${steps}`, dataset: 'brown', params: 213_000, batchSize: 16, lr: 3e-3, steps, valBpc: [3.448, 3.409, 3.382][i] })));
+  const mixed = predictBpc([...seedRuns(), ...cpu], query);
+  assert.deepEqual(mixed.interval, base.interval);
+  assert.deepEqual(mixed.stepAdjustment?.intervalPool, base.stepAdjustment?.intervalPool);
+  assert.equal(base.stepAdjustment?.intervalPool.length, 3);
+});
