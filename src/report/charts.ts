@@ -26,7 +26,7 @@ const LEGEND = { orient: 'bottom' as const, columns: 1, labelLimit: 700 };
 /** Counts on a log axis: SI suffixes with B (billion) for G, labels only at 1, 2, 5 × 10^k. */
 const COUNT_AXIS = {
   labelExpr: "replace(format(datum.value, '~s'), 'G', 'B')",
-  values: [1, 2, 5].flatMap((m) => [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10].map((p) => m * p)).sort((a, b) => a - b),
+  values: [1, 2, 5].flatMap((m) => [10, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10].map((p) => m * p)).sort((a, b) => a - b),
 };
 
 /** A subtitle as lines, split at '; ' (one long line would widen the whole SVG). */
@@ -75,6 +75,15 @@ interface XYChartInput {
   bands?: BandPoint[];
   /** Extra labelled markers (e.g. a prediction). */
   markers?: ObservedPoint[];
+  /** Thin, faint lines (e.g. each run's validation curve), coloured by series, one per `run`. */
+  traces?: TracePoint[];
+}
+
+export interface TracePoint {
+  series: string;
+  run: string;
+  x: number;
+  y: number;
 }
 
 /**
@@ -92,6 +101,13 @@ function logXChart(input: XYChartInput): TopLevelSpec {
       data: { values: input.bands },
       mark: { type: 'area', opacity: 0.18 },
       encoding: { x, y: { field: 'lo', type: 'quantitative', scale: yScale, title: input.yTitle }, y2: { field: 'hi' }, color },
+    });
+  }
+  if (input.traces && input.traces.length > 0) {
+    layers.push({
+      data: { values: input.traces },
+      mark: { type: 'line', strokeWidth: 1, opacity: 0.35 },
+      encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle }, color, detail: { field: 'run' } },
     });
   }
   layers.push({
@@ -141,7 +157,7 @@ function logXChart(input: XYChartInput): TopLevelSpec {
 }
 
 /** val_bpc against optimizer steps (log x), one colour per step family, fitted L∞ + C·S^−β curves. */
-export function stepScalingChart(input: { subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[] }): TopLevelSpec {
+export function stepScalingChart(input: { subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[]; traces?: TracePoint[] }): TopLevelSpec {
   return logXChart({ title: 'Step scaling: val_bpc vs optimizer steps', xTitle: 'optimizer steps (log scale)', yTitle: 'val_bpc (bits per byte)', ...input });
 }
 

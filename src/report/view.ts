@@ -14,7 +14,7 @@ import { byCodePoint, groupRuns } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import type { ReportAnalysis } from './analysis.js';
 import type { ClaimCheck } from './claims.js';
-import { budgetChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint } from './charts.js';
+import { budgetChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
 
 const GIB = 2 ** 30;
 
@@ -175,14 +175,11 @@ function stepChart(families: StepFamilyFit[], title: string, path: string, curve
       for (const p of f.points.slice().sort((a, b) => a.steps - b.steps)) lines.push({ series, x: p.steps, y: p.valBpc });
     }
   }
-  for (const r of curves ?? []) {
-    const series = familyLabel(r);
-    for (const p of r.curve) if (p.step > 0) lines.push({ series, law: `run ${r.id}`, x: p.step, y: p.valBpc });
-  }
+  const traces: TracePoint[] = (curves ?? []).flatMap((r) => r.curve.filter((p) => p.step > 0).map((p) => ({ series: familyLabel(r), run: r.id, x: p.step, y: p.valBpc })));
   return {
     path,
     alt: `${title}: val_bpc against optimizer steps, log scale`,
-    spec: stepScalingChart({ subtitle: `${title}; points: final val_bpc of each run; lines: fitted L∞ + C·S^−β (or a segment, two step counts)${curves?.length ? '; thin lines: each run\'s validation curve' : ''}`, observed, curves: lines }),
+    spec: stepScalingChart({ subtitle: `${title}; points: final val_bpc of each run; lines: fitted L∞ + C·S^−β (or a segment, two step counts)${traces.length ? '; faint lines: each run\'s validation curve' : ''}`, observed, curves: lines, traces }),
   };
 }
 
