@@ -14,7 +14,7 @@ import { parseRunLog } from '../runs/log.js';
 import { loadRunTable } from '../runs/table.js';
 import type { ModelConfigJson } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatBytes, formatCount, formatDuration, formatTable } from '../util/format.js';
+import { formatBytes, formatCount, formatDuration, formatInteger, formatTable } from '../util/format.js';
 import { bold, emit } from './output.js';
 
 interface EstimateCliOptions {
@@ -156,7 +156,7 @@ function gib(bytes: number): string {
 export function renderEstimate(e: TrainingEstimate): string {
   const c = e.config;
   const lines: string[] = [];
-  lines.push(bold(`BitLMv57 d=${c.d} L=${c.layers} H=${c.heads} d_ff=${c.dFf} T=${c.seqLen} V=${c.vocab}: ${formatCount(e.params)} parameters (${e.params.toLocaleString('en-US')})`));
+  lines.push(bold(`BitLMv57 d=${c.d} L=${c.layers} H=${c.heads} d_ff=${c.dFf} T=${c.seqLen} V=${c.vocab}: ${formatCount(e.params)} parameters (${formatInteger(e.params)})`));
   lines.push(`FLOPs per step at bs=${e.batchSize}: ${e.flopsPerStep.toExponential(3)}`);
   lines.push(`GPU ${e.gpu.name}: ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}; T×T bytes per element ${e.tt.value.toFixed(2)}`);
   lines.push('');

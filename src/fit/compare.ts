@@ -3,7 +3,7 @@
  * and the dataset offset at matched N, steps, batch size and LR (seed report §2.4).
  */
 import type { RunRecord } from '../runs/types.js';
-import { groupRuns } from '../runs/table.js';
+import { byCodePoint, groupRuns } from '../runs/table.js';
 import { mean } from './stats.js';
 
 export interface RunSide {
@@ -44,7 +44,7 @@ function side(r: RunRecord): RunSide {
 export function compareBatchAndLr(runs: readonly RunRecord[]): BatchLrComparison[] {
   const out: BatchLrComparison[] = [];
   for (const [, group] of groupRuns([...runs], ['dataset', 'arch', 'params', 'seqLen'])) {
-    const sorted = [...group].sort((a, b) => a.batchSize - b.batchSize || a.lr - b.lr || a.steps - b.steps || a.id.localeCompare(b.id));
+    const sorted = [...group].sort((a, b) => a.batchSize - b.batchSize || a.lr - b.lr || a.steps - b.steps || byCodePoint(a.id, b.id));
     for (let i = 0; i < sorted.length; i++)
       for (let j = i + 1; j < sorted.length; j++) {
         const a = sorted[i];

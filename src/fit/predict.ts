@@ -7,6 +7,7 @@
 import type { RunRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
+import { byCodePoint } from '../runs/table.js';
 import type { Interval } from './types.js';
 import { percentileInterval } from './resample.js';
 import { saturatingLoss, type SaturatingFit } from './saturating.js';
@@ -81,7 +82,7 @@ function rankBudgets(suite: FitSuite, q: PredictQuery): ParamBudgetFit[] {
     const sa = score(a);
     const sb = score(b);
     for (let i = 0; i < sa.length; i++) if (sa[i] !== sb[i]) return sa[i] - sb[i];
-    return a.key.localeCompare(b.key);
+    return byCodePoint(a.key, b.key);
   });
 }
 

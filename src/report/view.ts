@@ -3,7 +3,7 @@
  * place, and the data of each chart. Every number is formatted here, from computed values only.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDuration } from '../util/format.js';
+import { formatCount, formatDuration, formatInteger } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
@@ -314,13 +314,17 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const bestNext = a.nextRuns[0];
   const tsFamily = a.suite.stepLaws.find((f) => f.fit && f.dataset === 'TinyStories');
   const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
+  const outside = h.alternatives.filter((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi));
+  const alternativesText = h.alternatives.length
+    ? `; the other law${h.alternatives.length > 1 ? 's give' : ' gives'} ${h.alternatives.map((x) => `${bpc(x.valBpc)} (${x.law})`).join(', ')}${outside.length ? ' — outside the interval: the choice of law moves the prediction more than the bootstrap spread' : ''}`
+    : '';
   const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
   const tldr = [
     tsFamily?.fit
       ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${DETERMINATION[tsFamily.fit.determination]}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
       : null,
     glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatCount(glmBudget.steps, 0)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
-    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${a.recommendedParams.toLocaleString('en-US')}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, 80% interval ${formatInterval(h.interval)}${h.alternatives.length ? `; with A fitted instead of held at 1.0 it is ${h.alternatives.map((x) => bpc(x.valBpc)).join(', ')} — the choice of law moves it more than the bootstrap spread` : ''}.`,
+    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${alternativesText}.`,
     `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${e.gradAccumSteps} accumulation steps of ${e.microBatch}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
     e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatCount(rec.steps, 0)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
     bestNext ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatCount(bestNext.candidate.steps, 0)} steps) narrows the headline interval the most: ${pct(-bestNext.narrowing)} width, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours.` : null,
@@ -372,7 +376,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       label: rec.label,
       config: `d=${rec.config.d}, L=${rec.config.layers}, H=${rec.config.heads} (head_dim ${rec.config.d / rec.config.heads}), d_ff=${rec.config.dFf}, T=${rec.config.seqLen}, V=${rec.config.vocab}`,
       params: formatCount(a.recommendedParams),
-      paramsExact: a.recommendedParams.toLocaleString('en-US'),
+      paramsExact: formatInteger(a.recommendedParams),
       claimed: formatCount(rec.claimedParams, 0),
       paramsOff: pct(a.recommendedParams / rec.claimedParams - 1),
       gpu: e.gpu.name,

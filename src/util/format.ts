@@ -13,6 +13,11 @@ export function formatCount(n: number, digits = 1): string {
   return `${n}`;
 }
 
+/** 369623040 → "369,623,040" (locale-independent). */
+export function formatInteger(n: number): string {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 /**
  * Parse a count as users write it: "369.6M", "46.4m", "5.5e6", "15K", "2B", "1234".
  * Returns NaN for anything else.
