@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,4 +46,16 @@ test('bad input: one line on stderr naming file, line and field, exit 1, nothing
   const unknown = bitscale(['nonsense']);
   assert.equal(unknown.code, 1);
   assert.equal(unknown.stderr.trim().split('\n').length, 1);
+});
+
+test('train --resume PATH continues the log where it is: a completed run elsewhere is refused by its own path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-resume-'));
+  const log = join(dir, 'brown-cpu-d64-L2-s250.jsonl');
+  writeFileSync(log, readFileSync(join(root, 'runs/brown-cpu/brown-cpu-d64-L2-s250.jsonl')));
+  const r = bitscale(['train', '--resume', log, '--backend', 'cpu', '--checkpoint-dir', join(dir, 'ck')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`${log.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the run is already completed`));
+  const missing = bitscale(['train', '--resume', join(dir, 'nope.jsonl')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nope\.jsonl: no run log to resume/);
 });

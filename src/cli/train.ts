@@ -3,7 +3,8 @@
  * trainer is src/train (imported lazily so that other commands start without TensorFlow.js).
  */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
@@ -55,12 +56,15 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const { countParams } = await import('../arch/bitlm.js');
   type TC = import('../train/presets.js').TrainConfig;
 
-  const outDir = opts.out ?? (cmd.optsWithGlobals().runs as string) ?? 'runs';
+  // `--resume path/to/run.jsonl` continues the log where it is (unless --out says otherwise).
+  const resumePath = opts.resume?.endsWith('.jsonl') ? opts.resume : null;
+  const outDir = opts.out ?? (resumePath ? dirname(resumePath) : null) ?? (cmd.optsWithGlobals().runs as string) ?? 'runs';
   let config: TC;
   let runId: string;
   let dataPath = opts.data;
   if (opts.resume) {
-    const path = opts.resume.endsWith('.jsonl') ? opts.resume : logPathFor(outDir, opts.resume);
+    const path = resumePath ?? logPathFor(outDir, opts.resume);
+    if (!existsSync(path)) throw new BitscaleError('no run log to resume', { file: path });
     const header = readRunLog(path).header;
     if (!header.train_config) throw new BitscaleError('the log has no train_config: not written by bitscale train', { file: path });
     config = header.train_config as TC;
