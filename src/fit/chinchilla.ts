@@ -50,6 +50,9 @@ export const BESIROGLU_START_GRID: StartGrid = {
 
 export const DEFAULT_HUBER_DELTA = 1e-3;
 
+/** An exponent above this is flagged: the start grid ends at 2 and published LM exponents sit near 0.3. */
+export const PLAUSIBLE_EXPONENT_MAX = 3;
+
 /** Screening tolerance for the grid phase (absolute change of the objective per step) and how many screened end points are polished. */
 const SCREEN_TOLERANCE = 1e-10;
 const POLISH_COUNT = 8;
@@ -241,6 +244,10 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const identified = sol !== null && determination === 'over';
   const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, bootstrap: options.bootstrap, loo: options.loo });
   if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a 5-parameter law: E, A and α trade off; read the exponents as indicative`);
+  // Published LM exponents lie well inside [0, 1]; one far past the start grid means the runs do not pin that axis.
+  for (const k of ['alpha', 'beta'] as const) {
+    if (sol && params[k] > PLAUSIBLE_EXPONENT_MAX) warnings.push(`${k} = ${params[k].toPrecision(3)} is far beyond any measured scaling exponent (> ${PLAUSIBLE_EXPONENT_MAX}): the runs do not pin the ${k === 'alpha' ? 'N' : 'D'} dependence, so do not extrapolate with this law`);
+  }
   return assembleFit(
     {
       form: 'chinchilla',

@@ -38,7 +38,7 @@ const DETERMINATION = { over: 'over-determined', exact: 'exactly determined', un
 
 /** "[1.392, 1.422] (80%)" or "—" */
 export function formatInterval(i: Interval | null, digits = 3): string {
-  return i ? `[${i.lo.toFixed(digits)}, ${i.hi.toFixed(digits)}] (${Math.round(i.level * 100)}%)` : '—';
+  return i ? `[${num(i.lo, digits)}, ${num(i.hi, digits)}] (${Math.round(i.level * 100)}%)` : '—';
 }
 
 function paramsLabel(r: { params: number; paramsReported?: string | null; config?: unknown }): string {

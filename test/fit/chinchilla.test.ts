@@ -65,3 +65,17 @@ test('compute-optimal split: with α = β and A = B, N_opt = D_opt = sqrt(C/6), 
   // The optimum: moving N by ±10% along C = 6ND raises the loss.
   for (const k of [0.9, 1.1]) assert.ok(chinchillaLoss(p, c.params * k, c.tokens / k) > c.loss);
 });
+
+test('a joint fit whose exponent runs far past any measured one (the Brown CPU study: N gains stop after 213K) says not to extrapolate with it', () => {
+  // runs/brown-cpu final val_bpc: 3 sizes × 250/500/1000 steps at bs 16, T 128.
+  const sizes = [61_440, 212_992, 657_408];
+  const bpc = [
+    [3.619, 3.559, 3.542],
+    [3.448, 3.409, 3.382],
+    [3.487, 3.406, 3.36],
+  ];
+  const points = sizes.flatMap((params, i) => [250, 500, 1000].map((steps, j) => ({ params, tokens: steps * 16 * 128, loss: bpc[i][j] })));
+  const fit = fitChinchillaLaw(points, { grid: SUITE_START_GRID, bootstrap: false });
+  assert.ok(fit.params.alpha > 3, `alpha ${fit.params.alpha}`);
+  assert.ok(fit.warnings.some((w) => /^alpha = .* is far beyond any measured scaling exponent/.test(w)), fit.warnings.join('\n'));
+});
