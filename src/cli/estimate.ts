@@ -174,7 +174,7 @@ export function renderEstimate(e: TrainingEstimate): string {
   if (e.gradAccumSteps === null) lines.push('gradient accumulation: impossible, not even bs=1 fits');
   else lines.push(`gradient accumulation: ${e.gradAccumSteps} step(s) of micro-batch ${e.microBatch} for the effective batch ${e.batchSize}`);
   if (e.secondsPerStep !== null) lines.push(`time: ${e.secondsPerStep.toPrecision(3)} s per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${(100 * e.throughput.mfu).toFixed(1)}%)`);
-  if (e.totalHours !== null) lines.push(`total: ${e.steps} steps → ${e.totalHours.toPrecision(3)} h (${formatDuration(e.totalHours * 3600)})`);
+  if (e.totalHours !== null) lines.push(`total: ${e.steps} steps → ${e.totalHours.toPrecision(3)} h`);
   lines.push('');
   lines.push('evidence and assumptions:');
   for (const ev of e.evidence) lines.push(`  - ${ev}`);
