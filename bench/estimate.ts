@@ -13,18 +13,7 @@ import { calibrateFromRuns } from '../src/estimate/calibrate.js';
 import { estimateTraining, sweepBatchSizes } from '../src/estimate/estimate.js';
 import { loadRunTable } from '../src/runs/table.js';
 import { formatTable } from '../src/util/format.js';
-
-function timeIt(repeat: number, fn: () => unknown): { median: number; p95: number } {
-  for (let i = 0; i < Math.min(20, repeat); i++) fn();
-  const ms: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const t0 = performance.now();
-    fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return { median: ms[Math.floor(ms.length / 2)], p95: ms[Math.floor(0.95 * (ms.length - 1))] };
-}
+import { timeRepeated } from './timing.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: 'runs' }, repeat: { type: 'string', default: '200' } } });
 const repeat = Number(values.repeat);
@@ -39,7 +28,7 @@ const cases: [string, () => unknown][] = [
   [`load + calibrate the run table (${runs.length} runs)`, () => calibrateFromRuns(loadRunTable(values.runs!))],
 ];
 const rows = cases.map(([name, fn]) => {
-  const t = timeIt(repeat, fn);
+  const t = timeRepeated(fn, { repeat, warmup: Math.min(20, repeat) });
   return [name, t.median.toFixed(3), t.p95.toFixed(3), t.median < 100 ? 'yes' : 'NO'];
 });
 process.stdout.write(`${formatTable(['case', 'median ms', 'p95 ms', '< 100 ms'], rows)}\n`);

@@ -21,6 +21,7 @@ import { GumbelPool } from '../src/train/noise.js';
 import { trainingStep } from '../src/train/trainer.js';
 import { stableStringify } from '../src/util/json.js';
 import { formatTable } from '../src/util/format.js';
+import { timeRepeated } from './timing.js';
 
 const T = 128;
 const BS = 16;
@@ -34,18 +35,16 @@ const SHAPES: { name: string; model: ModelConfig; pytorchMs: number | null }[] =
 function matMulGflops(m: number, k: number, n: number, repeat = 5): number {
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal([k, n]);
-  const times: number[] = [];
-  for (let i = 0; i < repeat + 2; i++) {
-    const t0 = performance.now();
-    tf.tidy(() => {
-      tf.matMul(a, b).dataSync(); // returning the array from tidy would make tidy scan every element
-    });
-    if (i >= 2) times.push(performance.now() - t0);
-  }
+  const { median } = timeRepeated(
+    () =>
+      tf.tidy(() => {
+        tf.matMul(a, b).dataSync(); // returning the array from tidy would make tidy scan every element
+      }),
+    { repeat, warmup: 2 },
+  );
   a.dispose();
   b.dispose();
-  times.sort((x, y) => x - y);
-  return (2 * m * k * n) / (times[Math.floor(times.length / 2)] / 1000) / 1e9;
+  return (2 * m * k * n) / (median / 1000) / 1e9;
 }
 
 interface Breakdown {
@@ -88,15 +87,8 @@ async function benchBackend(choice: BackendChoice, steps: number) {
       trainingStep(model, opt, pool, { tokens, targets }, t, 1e-3, 1);
       t++;
     };
-    step(); // warm-up: kernel set-up, pool pages
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      step();
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    const ms = times[Math.floor(times.length / 2)];
+    // One untimed step first: kernel set-up, pool pages.
+    const ms = timeRepeated(step, { repeat: n, warmup: 1 }).median;
     const br = await profileStep(step, BS * T);
     const flops = trainingFlopsPerStep(s.model, BS);
     const plain = matMulGflops(BS * T, s.model.d, s.model.d);
