@@ -42,9 +42,11 @@ export interface RankedCandidate {
   tokens: number;
   /** val_bpc the current fits predict for it (what it is assumed to measure). */
   predictedBpc: number;
-  /** Headline interval width with the candidate added at its predicted value. */
+  /** Headline bootstrap-interval width with the candidate added at its predicted value. */
   widthAfter: number;
-  /** 1 − widthAfter / widthBefore. */
+  /** Width of the headline's span over its interval and the other laws' values, after. */
+  spanAfter: number;
+  /** 1 − spanAfter / spanBefore: what the ranking sorts by. */
   narrowing: number;
   /** A100-hours (or the recommended GPU's) the run would take, from the estimator. */
   gpuHours: number | null;
@@ -66,7 +68,8 @@ export interface ReportAnalysis {
   otherGpus: TrainingEstimate[];
   sweep: SweepRow[];
   nextRuns: RankedCandidate[];
-  nextRunsBaselineWidth: number | null;
+  /** The headline's interval width and span (interval ∪ other laws) from the same refit settings. */
+  nextRunsBaseline: { width: number; span: number } | null;
 }
 
 export interface AnalysisOptions {
@@ -116,6 +119,16 @@ function intervalWidth(p: Prediction): number | null {
   return p.interval ? p.interval.hi - p.interval.lo : null;
 }
 
+/**
+ * Width of the smallest range holding a prediction's bootstrap interval and every other law's
+ * value: the uncertainty that includes the choice of law, which the bootstrap alone leaves out.
+ */
+export function predictionSpan(p: Prediction): number | null {
+  if (!p.interval) return null;
+  const values = [p.interval.lo, p.interval.hi, ...p.alternatives.map((x) => x.valBpc)];
+  return Math.max(...values) - Math.min(...values);
+}
+
 export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): ReportAnalysis {
   const scalingRuns = scalingRunsOf(runs);
   const suiteOptions: FitRunTableOptions = { bootstrap: { count: options.bootstrap ?? 1000, seed: 1, level: 0.8 } };
@@ -134,14 +147,15 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   const otherGpus = GPUS.filter((g) => g.id !== estimate.gpu.id).map((g) => estimateTraining({ config: rec.config, batchSize: rec.batchSize, gpu: g.id, precision: rec.precision, steps: rec.steps }, calibration));
   const sweep = sweepBatchSizes({ config: rec.config, gpu: rec.gpu, precision: rec.precision, steps: rec.steps }, calibration);
 
-  // Section 5: add each candidate at its predicted value, refit, and see how the headline interval moves.
-  const baseWidth = intervalWidth(headline);
+  // Section 5: add each candidate at its predicted value, refit, and see how the headline's
+  // uncertainty moves: its bootstrap interval and its span over the other laws.
   const candidates = options.candidates ?? defaultCandidates(rec, headline.base.steps);
   const candidateSuite: FitRunTableOptions = { bootstrap: { count: options.candidateBootstrap ?? 400, seed: 1, level: 0.8 }, jointMinRuns: Number.MAX_SAFE_INTEGER };
   // Hold the headline's law (A fixed or A free) so that a refit compares like with like.
   const law = { law: headline.base.law === 'A fixed' ? ('fixedA' as const) : ('free' as const) };
   const refitBase = predictBpc(fitRunTable(scalingRuns, candidateSuite), query(recommendedParams, rec.steps), law);
-  const refitBaseWidth = intervalWidth(refitBase);
+  const baseWidth = intervalWidth(refitBase);
+  const baseSpan = predictionSpan(refitBase);
   const nextRuns: RankedCandidate[] = [];
   for (const c of candidates) {
     const params = countParams(c.config);
@@ -149,15 +163,17 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     const withRun = [...scalingRuns, hypotheticalRun(c, rec.dataset, predicted)];
     const after = predictBpc(fitRunTable(withRun, candidateSuite), query(recommendedParams, rec.steps), law);
     const widthAfter = intervalWidth(after);
+    const spanAfter = predictionSpan(after);
+    if (widthAfter === null || spanAfter === null || baseSpan === null) continue;
     const est = estimateTraining({ config: c.config, batchSize: c.batchSize, gpu: rec.gpu, precision: rec.precision, steps: c.steps }, calibration);
-    if (widthAfter === null || refitBaseWidth === null) continue;
     nextRuns.push({
       candidate: c,
       params,
       tokens: tokensSeen(c.steps, c.batchSize, c.config.seqLen),
       predictedBpc: predicted,
       widthAfter,
-      narrowing: 1 - widthAfter / refitBaseWidth,
+      spanAfter,
+      narrowing: 1 - spanAfter / baseSpan,
       gpuHours: est.totalHours,
       gradAccumSteps: est.gradAccumSteps,
     });
@@ -177,6 +193,6 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     otherGpus,
     sweep,
     nextRuns,
-    nextRunsBaselineWidth: refitBaseWidth ?? baseWidth,
+    nextRunsBaseline: baseWidth !== null && baseSpan !== null ? { width: baseWidth, span: baseSpan } : null,
   };
 }

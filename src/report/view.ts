@@ -312,6 +312,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   };
 
   const bestNext = a.nextRuns[0];
+  const perHour = (n: (typeof a.nextRuns)[number]) => (n.gpuHours && n.gpuHours > 0 ? n.narrowing / n.gpuHours : -Infinity);
+  const cheapest = a.nextRuns.filter((n) => n.narrowing > 0).sort((x, y) => perHour(y) - perHour(x) || byCodePoint(x.candidate.id, y.candidate.id))[0];
   const tsFamily = a.suite.stepLaws.find((f) => f.fit && f.dataset === 'TinyStories');
   const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
   const outside = h.alternatives.filter((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi));
@@ -327,7 +329,9 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${alternativesText}.`,
     `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${e.gradAccumSteps} accumulation steps of ${e.microBatch}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
     e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatCount(rec.steps, 0)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
-    bestNext ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatCount(bestNext.candidate.steps, 0)} steps) narrows the headline interval the most: ${pct(-bestNext.narrowing)} width, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours.` : null,
+    bestNext
+      ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatCount(bestNext.candidate.steps, 0)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${pct(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${pct(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
+      : null,
     `Claims: ${agreeCount} of ${claims.length} prose claims of the hand-written report agree with the data; ${disagree.length} do not (${disagree.map((c) => c.claim.id).join(', ')}).`,
   ].filter((x): x is string => x !== null);
 
@@ -420,7 +424,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       chart: memChart.path,
     },
     nextRuns: {
-      baseline: a.nextRunsBaselineWidth === null ? '—' : a.nextRunsBaselineWidth.toFixed(4),
+      baselineWidth: a.nextRunsBaseline ? a.nextRunsBaseline.width.toFixed(4) : '—',
+      baselineSpan: a.nextRunsBaseline ? a.nextRunsBaseline.span.toFixed(4) : '—',
       law: h.base.law,
       rows: a.nextRuns.map((n, i) => ({
         rank: i + 1,
@@ -431,6 +436,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
         budget: `${formatCount(n.candidate.steps, 0)} steps, bs ${n.candidate.batchSize}, ${formatCount(n.tokens)} tokens`,
         predicted: bpc(n.predictedBpc),
         widthAfter: n.widthAfter.toFixed(4),
+        spanAfter: n.spanAfter.toFixed(4),
         change: pct(-n.narrowing),
         hours: n.gpuHours === null ? '—' : `${n.gpuHours.toFixed(1)} h${n.gradAccumSteps && n.gradAccumSteps > 1 ? ` (×${n.gradAccumSteps} accumulation)` : ''}`,
       })),

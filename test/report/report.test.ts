@@ -38,6 +38,11 @@ test('the seed report carries the known answers: β ≈ 0.49, L∞ ≈ 1.00, α 
   assert.match(markdown, /\| 13\.7M \| glm_14M_bs256 \| 2\.003 \| −0\.533 per decade \|/);
   assert.match(markdown, /\| 46\.4M \| glm_50M_bs256_hlr \| 1\.766 \| −0\.447 per decade \|/);
   assert.match(markdown, /\*\*369\.6M parameters\*\* \(369,623,040\)/);
+  // Section 5: ranked by span narrowing; a span always holds its interval.
+  const next = (await first).built.analysis.nextRuns;
+  assert.ok(next.length >= 3);
+  for (let i = 1; i < next.length; i++) assert.ok(next[i - 1].narrowing >= next[i].narrowing);
+  for (const n of next) assert.ok(n.spanAfter >= n.widthAfter - 1e-12);
   assert.match(markdown, /\| GLM-Reasoning, 46\.4M \| glm_50M_a100_bf16: .* \| −0\.026 \| 0\.64× \(−36%\) \| 1\.50× \|/);
   for (const heading of ['## 1. Measured runs', '### 2.1 Step scaling', '### 2.2 Parameter scaling', '### 2.3 Batch size', '### 2.4 Dataset offset', '## 3. Predictions', '## 4. The recommended config', '## 5. Suggested next runs', '## TL;DR', '## Checks against the hand-written report']) {
     assert.ok(markdown.includes(heading), heading);
