@@ -124,9 +124,15 @@ function intervalWidth(p: Prediction): number | null {
  * value: the uncertainty that includes the choice of law, which the bootstrap alone leaves out.
  */
 export function predictionSpan(p: Prediction): number | null {
+  const r = predictionRange(p);
+  return r ? r.hi - r.lo : null;
+}
+
+/** The range itself: [min, max] over the interval's ends and the other laws' values. */
+export function predictionRange(p: Prediction): { lo: number; hi: number } | null {
   if (!p.interval) return null;
   const values = [p.interval.lo, p.interval.hi, ...p.alternatives.map((x) => x.valBpc)];
-  return Math.max(...values) - Math.min(...values);
+  return { lo: Math.min(...values), hi: Math.max(...values) };
 }
 
 export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): ReportAnalysis {

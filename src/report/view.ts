@@ -7,12 +7,13 @@ import { formatCount, formatDuration, formatInteger } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
+import type { Prediction } from '../fit/predict.js';
 import type { FitResult, Interval } from '../fit/types.js';
 import type { ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
 import { estimateTrainingMemory } from '../estimate/memory.js';
 import { byCodePoint, groupRuns } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
-import type { ReportAnalysis } from './analysis.js';
+import { predictionRange, type ReportAnalysis } from './analysis.js';
 import type { ClaimCheck } from './claims.js';
 import { budgetChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
 
@@ -100,6 +101,12 @@ function band(fit: FitResult, series: string, xs: number[], at: (p: Record<strin
     if (i) out.push({ series, x, lo: i.lo, hi: i.hi });
   }
   return out;
+}
+
+/** "[1.375, 1.422]": the range holding the interval and every other law's value. */
+function spanText(p: Prediction): string {
+  const r = predictionRange(p);
+  return r ? `[${bpc(r.lo)}, ${bpc(r.hi)}]` : '—';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,6 +377,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
         valBpc: bpc(p.prediction.valBpc),
         interval: formatInterval(p.prediction.interval),
         alternative: p.prediction.alternatives.map((x) => `${x.law}: ${bpc(x.valBpc)}`).join('; ') || '—',
+        span: spanText(p.prediction),
       })),
       method: h.method,
       fits: h.fits,
