@@ -315,7 +315,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     if (typeof c.value === 'boolean') return c.value ? 'yes' : 'no';
     const u = c.claim.unit;
     const v = Math.abs(c.value) >= 1e6 ? formatCount(c.value) : num(c.value, 3);
-    return `${v}${c.interval ? ` ${formatInterval(c.interval)}` : ''}${u && !u.startsWith('bits/byte') && u !== '×' ? ` ${u}` : ''}`;
+    return `${v}${c.interval ? ` (range ${bpc(c.interval.lo)}–${bpc(c.interval.hi)})` : ''}${u && !u.startsWith('bits/byte') && u !== '×' ? ` ${u}` : ''}`;
   };
 
   const bestNext = a.nextRuns[0];
