@@ -7,16 +7,13 @@ import { chinchillaLoss } from '../../src/fit/chinchilla.js';
 import { BitscaleError } from '../../src/util/errors.js';
 import { SEED_RUNS, seedRuns } from './seed-runs.js';
 
-test('fitRunTable on the seed runs is deterministic and takes well under a second with 1000 resamples', () => {
+// Its speed (46 ms here) is measured by bench/fit.ts, not asserted: timed unit tests flake on a busy machine.
+test('fitRunTable on the seed runs is deterministic with 1000 resamples', () => {
   const runs = seedRuns();
-  fitRunTable(runs); // warm-up (JIT)
-  const t0 = performance.now();
   const a = fitRunTable(runs);
-  const ms = performance.now() - t0;
   const b = fitRunTable(runs);
   assert.deepEqual(a, b);
   assert.equal(a.options.bootstrap && a.options.bootstrap.count, 1000);
-  assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
 });
 
 test('the suite finds the seed report’s groups: TinyStories step law, GLM 15K budget with A = 1, the TinyStories cross-bs slope', () => {
