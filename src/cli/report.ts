@@ -2,20 +2,29 @@ import type { Command } from 'commander';
 import { buildReport } from '../report/build.js';
 import { formatInterval } from '../report/view.js';
 import { emit, warn } from './output.js';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../version.js';
 
 export function register(program: Command): void {
   program
     .command('report')
     .description('regenerate reports/SCALING_REPORT.md and its charts from the run logs (the main job)')
     .option('--out <dir>', 'output folder (the report and charts/)', 'reports')
-    .option('--claims <file>', 'the hand-written report\'s claims and recommended config', 'claims/seed-report.json')
-    .option('--templates <dir>', 'Handlebars templates (report.md.hbs and partials/)', 'templates')
+    .option('--claims <file>', 'the hand-written report\'s claims and recommended config (default: the one bitscale ships)')
+    .option('--templates <dir>', 'Handlebars templates, report.md.hbs and partials/ (default: the ones bitscale ships)')
     .option('--bootstrap <n>', 'bootstrap resamples for the fits', (v) => Number.parseInt(v, 10), 1000)
     .option('--json', 'machine-readable summary on stdout')
     .addHelpText('after', '\nExample:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg')
     .action(async (opts, cmd: Command) => {
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const built = await buildReport({ runsDir, outDir: opts.out, templatesDir: opts.templates, claimsFile: opts.claims, analysis: { bootstrap: opts.bootstrap }, onWarning: warn });
+      const built = await buildReport({
+        runsDir,
+        outDir: opts.out,
+        templatesDir: opts.templates ?? join(PACKAGE_ROOT, 'templates'),
+        claimsFile: opts.claims ?? join(PACKAGE_ROOT, 'claims', 'seed-report.json'),
+        analysis: { bootstrap: opts.bootstrap },
+        onWarning: warn,
+      });
       const h = built.analysis.headline;
       const disagree = built.claims.filter((c) => c.agrees === false).map((c) => c.claim.id);
       emit(
