@@ -173,6 +173,7 @@ function formatPrediction(p: Prediction): string {
     `for N = ${formatCount(p.query.params)}, ${formatCount(p.query.steps, 0)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
     `method: ${p.method}`,
     ...p.alternatives.map((a) => `with ${a.law}: ${a.valBpc.toFixed(3)}`),
+    ...(p.range && p.alternatives.length ? [`range over laws (interval ∪ other laws): ${p.range.lo.toFixed(3)}–${p.range.hi.toFixed(3)}`] : []),
     'fits:',
     ...p.fits.map((f) => `  ${f}`),
     'assumptions:',

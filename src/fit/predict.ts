@@ -53,6 +53,11 @@ export interface Prediction {
   valBpc: number;
   /** Bootstrap percentile interval (level stated); null when the chosen law is exactly determined. */
   interval: Interval | null;
+  /**
+   * The smallest range holding the interval and every alternative law's value: the uncertainty
+   * with the choice of law in it, which the bootstrap leaves out. Null without an interval.
+   */
+  range: { lo: number; hi: number } | null;
   /** The saturating law used: budget key, which variant, its parameters and its value at N. */
   base: { budget: string; law: 'A fixed' | 'A free'; params: Record<string, number>; nUnit: number; steps: number; batchSize: number | null; valBpc: number };
   stepAdjustment: StepAdjustment | null;
@@ -175,10 +180,12 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   for (const alt of alternatives)
     if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% interval: the choice of law matters more than the bootstrap spread`);
   const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatCount(budget.steps, 0)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) × ${step.perDoubling.toFixed(3)} BPC per doubling` : ''}`;
+  const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];
   return {
     query,
     valBpc,
     interval,
+    range: interval ? { lo: Math.min(...ends), hi: Math.max(...ends) } : null,
     base: { budget: budget.key, law: name, params: { ...fit.params }, nUnit, steps: budget.steps, batchSize: budget.batchSize, valBpc: baseBpc },
     stepAdjustment: step,
     alternatives,

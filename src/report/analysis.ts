@@ -119,20 +119,9 @@ function intervalWidth(p: Prediction): number | null {
   return p.interval ? p.interval.hi - p.interval.lo : null;
 }
 
-/**
- * Width of the smallest range holding a prediction's bootstrap interval and every other law's
- * value: the uncertainty that includes the choice of law, which the bootstrap alone leaves out.
- */
+/** Width of a prediction's range over laws (its interval ∪ the other laws' values). */
 export function predictionSpan(p: Prediction): number | null {
-  const r = predictionRange(p);
-  return r ? r.hi - r.lo : null;
-}
-
-/** The range itself: [min, max] over the interval's ends and the other laws' values. */
-export function predictionRange(p: Prediction): { lo: number; hi: number } | null {
-  if (!p.interval) return null;
-  const values = [p.interval.lo, p.interval.hi, ...p.alternatives.map((x) => x.valBpc)];
-  return { lo: Math.min(...values), hi: Math.max(...values) };
+  return p.range ? p.range.hi - p.range.lo : null;
 }
 
 export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): ReportAnalysis {

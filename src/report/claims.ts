@@ -8,7 +8,7 @@ import { stepExponentForFloor } from '../fit/steps.js';
 import type { Prediction } from '../fit/predict.js';
 import { countParams, tokensSeen } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
-import { predictionRange, type ReportAnalysis, type RecommendedConfig } from './analysis.js';
+import type { ReportAnalysis, RecommendedConfig } from './analysis.js';
 
 export interface ClaimExpectation {
   approx?: number;
@@ -72,7 +72,7 @@ function predictionMetric(params: (a: ReportAnalysis) => number, steps: number):
   return (a) => {
     const p = predictionAt(a, params(a), steps);
     return p
-      ? { value: p.valBpc, interval: predictionRange(p), how: `predicted at N = ${params(a)} and ${steps} steps: ${p.method}; the range holds the 80% bootstrap interval and the other law's value` }
+      ? { value: p.valBpc, interval: p.range, how: `predicted at N = ${params(a)} and ${steps} steps: ${p.method}; the range holds the 80% bootstrap interval and the other law's value` }
       : { value: null, how: `no prediction at ${steps} steps` };
   };
 }
@@ -123,10 +123,10 @@ export const METRICS: Record<string, Metric> = {
   pred_300M_60K: predictionMetric((a) => a.recommended.claimedParams, 60000),
   pred_300M_30K_half_width: (a) => {
     const p = predictionAt(a, a.recommended.claimedParams, 30000);
-    const r = p ? predictionRange(p) : null;
+    const r = p?.range ?? null;
     return r ? { value: (r.hi - r.lo) / 2, how: `half the range at 300M, 30K steps (the ${Math.round(p!.interval!.level * 100)}% bootstrap interval ∪ the other law's value)` } : { value: null, how: 'no interval' };
   },
-  pred_recommended_30K: (a) => ({ value: a.headline.valBpc, interval: predictionRange(a.headline), how: `predicted at the real count ${a.recommendedParams} and ${a.headline.query.steps} steps: ${a.headline.method}` }),
+  pred_recommended_30K: (a) => ({ value: a.headline.valBpc, interval: a.headline.range, how: `predicted at the real count ${a.recommendedParams} and ${a.headline.query.steps} steps: ${a.headline.method}` }),
   recommended_params: (a) => ({ value: a.recommendedParams, how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=2048, L=16, d_ff=1024, V=128' }),
   third_point_params: () => {
     const c = { d: 640, layers: 6, dFf: 320, vocab: 128 };

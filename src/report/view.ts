@@ -13,7 +13,7 @@ import type { ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
 import { estimateTrainingMemory } from '../estimate/memory.js';
 import { byCodePoint, groupRuns } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
-import { predictionRange, type ReportAnalysis } from './analysis.js';
+import type { ReportAnalysis } from './analysis.js';
 import type { ClaimCheck } from './claims.js';
 import { budgetChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
 
@@ -105,8 +105,7 @@ function band(fit: FitResult, series: string, xs: number[], at: (p: Record<strin
 
 /** "[1.375, 1.422]": the range holding the interval and every other law's value. */
 function spanText(p: Prediction): string {
-  const r = predictionRange(p);
-  return r ? `[${bpc(r.lo)}, ${bpc(r.hi)}]` : '—';
+  return p.range ? `[${bpc(p.range.lo)}, ${bpc(p.range.hi)}]` : '—';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { predictBpc } from '../../src/fit/predict.js';
 import { predictionSpan } from '../../src/report/analysis.js';
-import type { Prediction } from '../../src/fit/predict.js';
+import { seedRuns } from '../fit/seed-runs.js';
 
-function prediction(interval: Prediction['interval'], alternatives: number[]): Prediction {
-  return { interval, alternatives: alternatives.map((valBpc) => ({ law: 'A free', valBpc })) } as unknown as Prediction;
-}
-
-test('the span of a prediction holds its interval and every other law: [1.392, 1.422] with 1.375 spans 0.047', () => {
-  assert.ok(Math.abs(predictionSpan(prediction({ level: 0.8, lo: 1.392, hi: 1.422 }, [1.375]))! - 0.047) < 1e-12);
-  assert.ok(Math.abs(predictionSpan(prediction({ level: 0.8, lo: 1.392, hi: 1.422 }, [1.4]))! - 0.03) < 1e-12, 'a law inside the interval adds nothing');
-  assert.equal(predictionSpan(prediction(null, [1.4])), null);
+test('a prediction\'s range holds its interval and the other law: 369.6M/30K on GLM spans the A-free value below the interval', () => {
+  const p = predictBpc(seedRuns(), { params: 369_623_040, steps: 30000, batchSize: 256, dataset: 'GLM-Reasoning' });
+  const free = p.alternatives.find((a) => a.law === 'A free')!;
+  assert.ok(free.valBpc < p.interval!.lo, 'the A-free law lies outside the bootstrap interval');
+  assert.deepEqual(p.range, { lo: free.valBpc, hi: p.interval!.hi });
+  assert.ok(Math.abs(predictionSpan(p)! - (p.interval!.hi - free.valBpc)) < 1e-12);
 });
