@@ -14,7 +14,7 @@ import { parseRunLog } from '../runs/log.js';
 import { loadRunTable } from '../runs/table.js';
 import type { ModelConfigJson } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatBytes, formatCount, formatDuration, formatInteger, formatTable } from '../util/format.js';
+import { formatBytes, formatCount, formatInteger, formatTable } from '../util/format.js';
 import { bold, emit } from './output.js';
 
 interface EstimateCliOptions {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parse } from 'csv-parse/sync';
+import { parseCsvTable } from '../util/csv.js';
 import { filterRuns, loadRunTable, scalingRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -160,11 +160,7 @@ function readCsv(file: string): Record<string, string>[] {
   } catch (err) {
     throw new BitscaleError(`cannot read: ${(err as Error).message}`, { file });
   }
-  try {
-    return parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  } catch (err) {
-    throw new BitscaleError(`not a CSV table: ${(err as Error).message.split('\n')[0]}`, { file });
-  }
+  return parseCsvTable(text, file).rows.map((r) => r.record);
 }
 
 function formatPrediction(p: Prediction): string {

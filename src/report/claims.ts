@@ -56,10 +56,6 @@ const GB = 1e9;
 /** The datasets the hand-written report's step-scaling claims are about. */
 const SEED_DATASETS = ['TinyStories', 'GLM-Reasoning'];
 
-function stepFamily(a: ReportAnalysis, dataset: string, params: number, batchSize: number) {
-  return a.suite.stepLaws.find((s) => s.dataset === dataset && s.params === params && s.batchSize === batchSize) ?? null;
-}
-
 function paramBudget(a: ReportAnalysis, dataset: string, batchSize: number) {
   return a.suite.paramBudgets.filter((b) => b.dataset === dataset && b.batchSize === batchSize).sort((x, y) => y.points.length - x.points.length)[0] ?? null;
 }

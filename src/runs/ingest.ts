@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { countParams } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { parseCount } from '../util/format.js';
+import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
 import { parseRunLog, serializeRunLog, validateRecord, RUN_ID_PATTERN } from './log.js';
 import { listRunLogFiles } from './table.js';
@@ -38,7 +38,6 @@ export const CSV_FIELDS = {
 
 const ALIASES: Record<string, keyof typeof CSV_FIELDS> = { bs: 'batch_size', T: 'seq_len', iter: 'steps', step: 'steps' };
 const PER_RUN_FIELDS = ['params', 'dataset', 'batch_size', 'seq_len', 'lr', 'arch', 'd', 'layers', 'heads', 'd_ff', 'vocab', 'loss_unit', 'token_unit', 'precision', 'hardware', 'backend', 'planned_steps', 'seed', 'dataset_bytes', 'dataset_sha256', 'source', 'notes'] as const;
-const PER_ROW_FIELDS = ['steps', 'val_bpc', 'wall_s', 'train_loss'] as const;
 
 export interface IngestOptions {
   /** Folder under the runs directory the runs go to (default "ingested"). */
@@ -133,14 +132,7 @@ interface CsvRow {
 
 /** Turn a results table into run logs: one run per run_id (or per row when there is none). */
 export function csvToRunLogs(text: string, file: string, options: IngestOptions = {}): { log: RunLog; line: number }[] {
-  let records: { record: Record<string, string>; info: { lines: number } }[];
-  try {
-    records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, info: true, bom: true });
-  } catch (err) {
-    const m = err as { lines?: number; message?: string };
-    throw new BitscaleError(`not valid CSV: ${String(m.message).split('\n')[0]}`, { file, line: m.lines });
-  }
-  const columns = records.length > 0 ? Object.keys(records[0].record) : (text.split('\n')[0] ?? '').split(',').map((c) => c.trim());
+  const { columns, rows: records } = parseCsvTable(text, file);
   const map = { ...(options.map ?? {}) };
   const set = options.set ?? {};
   for (const field of Object.keys({ ...map, ...set })) {
@@ -167,7 +159,7 @@ export function csvToRunLogs(text: string, file: string, options: IngestOptions 
     throw new BitscaleError('missing column (map one with --map params=COLUMN, or give d, layers, heads, d_ff)', { file, line: 1, field: 'params' });
   }
 
-  const rows: CsvRow[] = records.map(({ record, info }) => {
+  const rows: CsvRow[] = records.map(({ record, line }) => {
     const values: Record<string, string> = {};
     for (const field of Object.keys(CSV_FIELDS)) {
       const v = columnOf[field] !== undefined ? record[columnOf[field]] : set[field];
@@ -176,7 +168,7 @@ export function csvToRunLogs(text: string, file: string, options: IngestOptions 
     }
     const extras: Record<string, string> = {};
     for (const c of columns) if (!used.has(c)) extras[c] = record[c];
-    return { line: info.lines, values, extras };
+    return { line, values, extras };
   });
 
   const byRun = new Map<string, CsvRow[]>();
@@ -284,7 +276,7 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
   if (first.values.params !== undefined && config) header.params_reported = first.values.params;
   if (first.values.notes !== undefined) header.notes = first.values.notes;
   try {
-    validateRecord(header, { file, line: first.line }, null);
+    validateRecord(header, { file, line: first.line });
   } catch (err) {
     if (err instanceof BitscaleError && err.field) {
       const csvField = err.field.replace(/^dataset\.(name|bytes|sha256|token_unit)$/, (_, f) => (f === 'name' ? 'dataset' : f === 'bytes' ? 'dataset_bytes' : f === 'sha256' ? 'dataset_sha256' : 'token_unit')).replace(/^config\./, '');

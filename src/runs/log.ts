@@ -54,7 +54,7 @@ export function parseRunLog(text: string, file: string, options: ParseOptions = 
       }
       throw new BitscaleError('not valid JSON', { file, line: lineNo });
     }
-    const record = validateRecord(value, { file, line: lineNo }, header);
+    const record = validateRecord(value, { file, line: lineNo });
     if (record.type === 'header') {
       if (header) throw new BitscaleError('a second header record', { file, line: lineNo, field: 'type' });
       header = record;
@@ -103,7 +103,7 @@ export class RunLogWriter {
   private constructor(readonly path: string) {}
 
   static create(path: string, header: HeaderRecord): RunLogWriter {
-    validateRecord(header, { file: path, line: 1 }, null);
+    validateRecord(header, { file: path, line: 1 });
     const fd = openSync(path, 'wx');
     try {
       writeSync(fd, JSON.stringify(header) + '\n');
@@ -155,8 +155,9 @@ function describe(v: unknown): string {
 }
 
 /** A finite number; JSON has no NaN, so NaN arrives as a string "NaN" or null and is named as such. */
-export function requireNumber(o: Obj, field: string, where: Where, opts: { min?: number; integer?: boolean; positive?: boolean; optional?: boolean; nullable?: boolean } = {}): number {
+export function requireNumber(o: Obj, field: string, where: Where, opts: { min?: number; integer?: boolean; positive?: boolean; optional?: boolean; nullable?: boolean; label?: string } = {}): number {
   const v = o[field];
+  field = opts.label ?? field;
   if (v === undefined) {
     if (opts.optional) return Number.NaN;
     fail(where, field, 'missing');
@@ -200,7 +201,7 @@ function requireOneOf<T extends string>(o: Obj, field: string, allowed: readonly
 }
 
 /** Validate one parsed line. Returns it typed; throws a located BitscaleError otherwise. */
-export function validateRecord(value: unknown, where: Where, header: HeaderRecord | null): LogRecord {
+export function validateRecord(value: unknown, where: Where): LogRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(where, 'type', 'a record must be a JSON object');
   const o = value as Obj;
   switch (o.type) {
@@ -238,22 +239,13 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   if (!RUN_ID_PATTERN.test(id)) fail(where, 'run_id', `${describe(id)} may hold only letters, digits, '.', '_' and '-'`);
   requireOneOf(o, 'arch', ARCHITECTURES, where, 'architecture');
   const params = requireNumber(o, 'params', where, { integer: true, positive: true });
-  const batch = requireNumber(o, 'batch_size', where, { integer: true, positive: true });
+  requireNumber(o, 'batch_size', where, { integer: true, positive: true });
   const seqLen = requireNumber(o, 'seq_len', where, { integer: true, positive: true });
   requireString(o, 'params_reported', where, { optional: true });
-  void batch;
 
   const config = requireObject(o, 'config', where, true);
   if (config) {
-    const cw = { ...where };
-    const get = (f: string) => {
-      try {
-        return requireNumber(config, f, cw, { integer: true, positive: true });
-      } catch (e) {
-        if (e instanceof BitscaleError) fail(where, `config.${f}`, e.message.replace(/^.*field '[^']+': /, ''));
-        throw e;
-      }
-    };
+    const get = (f: string) => requireNumber(config, f, where, { integer: true, positive: true, label: `config.${f}` });
     const d = get('d');
     const layers = get('layers');
     const heads = get('heads');
@@ -267,19 +259,17 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   }
 
   const lr = requireObject(o, 'lr', where)!;
-  requireNumber(lr, 'peak', { ...where }, { positive: true });
+  requireNumber(lr, 'peak', where, { positive: true, label: 'lr.peak' });
   requireNumber(o, 'planned_steps', where, { integer: true, min: 0 });
   requireNumber(o, 'seed', where, { integer: true, nullable: true });
 
   const ds = requireObject(o, 'dataset', where)!;
-  const dsWhere = (f: string) => ({ ...where, field: `dataset.${f}` });
   if (typeof ds.name !== 'string' || ds.name === '') fail(where, 'dataset.name', 'missing');
   if (ds.bytes !== null && (typeof ds.bytes !== 'number' || !Number.isInteger(ds.bytes) || ds.bytes <= 0)) fail(where, 'dataset.bytes', `expected a positive integer or null, got ${describe(ds.bytes)}`);
   if (ds.sha256 !== null && (typeof ds.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ds.sha256))) fail(where, 'dataset.sha256', `expected 64 lowercase hex digits or null, got ${describe(ds.sha256)}`);
   if (typeof ds.token_unit !== 'string' || !TOKEN_UNITS.includes(ds.token_unit as never)) {
     fail(where, 'dataset.token_unit', `unknown dataset units ${describe(ds.token_unit)} (BitLMv57 is byte-level: expected ${TOKEN_UNITS.join(', ')})`);
   }
-  void dsWhere;
   requireOneOf(o, 'loss_unit', LOSS_UNITS, where, 'loss unit');
   requireOneOf(o, 'precision', PRECISIONS, where, 'precision');
   requireString(o, 'backend', where);
