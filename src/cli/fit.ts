@@ -243,6 +243,8 @@ export function register(program: Command): void {
     .requiredOption('--dataset <name>', 'dataset, e.g. GLM-Reasoning')
     .option('--seq-len <n>', 'context T; only budgets at this T are used')
     .option('--law <law>', 'auto | fixed-a | free: which saturating fit', 'auto')
+    .option('--arch <name>', 'architecture, when the dataset has runs of more than one')
+    .option('--borrow-gains', 'let the step gain come from other datasets of the same loss unit where this one has too few doublings (said in the output)')
     .option('--collection <name>', 'only runs in this folder of runs/')
     .option('--bootstrap <n>', 'bootstrap resamples (default 1000)')
     .option('--seed <n>', 'bootstrap seed (default 1)')
@@ -266,8 +268,9 @@ export function register(program: Command): void {
           batchSize: count(opts.bs, 'bs'),
           dataset: opts.dataset,
           seqLen: opts.seqLen === undefined ? undefined : count(opts.seqLen, 'seq-len'),
+          arch: opts.arch,
         },
-        { law, fit: { bootstrap: bootstrapFrom(opts) } },
+        { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true },
       );
       for (const w of p.warnings) warn(w);
       emit(opts, p, () => formatPrediction(p));

@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .option('--claims <file>', 'the hand-written report\'s claims and recommended config (default: the one bitscale ships)')
     .option('--templates <dir>', 'Handlebars templates, report.md.hbs and partials/ (default: the ones bitscale ships)')
     .option('--bootstrap <n>', 'bootstrap resamples for the fits', (v) => Number.parseInt(v, 10), 1000)
+    .option('--borrow-gains', 'let predictions borrow step gains from other datasets (same loss unit) where their own has too few doublings; every borrowed number says so')
     .option('--json', 'machine-readable summary on stdout')
     .addHelpText('after', '\nExample:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg')
     .action(async (opts, cmd: Command) => {
@@ -22,7 +23,7 @@ export function register(program: Command): void {
         outDir: opts.out,
         templatesDir: opts.templates ?? join(PACKAGE_ROOT, 'templates'),
         claimsFile: opts.claims ?? join(PACKAGE_ROOT, 'claims', 'seed-report.json'),
-        analysis: { bootstrap: opts.bootstrap },
+        analysis: { bootstrap: opts.bootstrap, borrowGains: opts.borrowGains === true },
         onWarning: warn,
       });
       const h = built.analysis.headline;
@@ -34,7 +35,7 @@ export function register(program: Command): void {
           charts: built.chartPaths,
           inputs_sha256: built.inputsHash,
           runs: built.analysis.runs.length,
-          headline: { params: h.query.params, steps: h.query.steps, batch_size: h.query.batchSize, dataset: h.query.dataset, val_bpc: h.valBpc, interval: h.interval, method: h.method },
+          headline: { params: h.query.params, steps: h.query.steps, batch_size: h.query.batchSize, dataset: h.query.dataset, val_bpc: h.valBpc, interval: h.interval, method: h.method, borrowing: h.borrowing },
           claims: { total: built.claims.length, agree: built.claims.filter((c) => c.agrees === true).length, disagree },
         },
         () =>
