@@ -16,7 +16,7 @@ import { byCodePoint, groupRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import type { GroupAnalysis, ReportAnalysis } from './analysis.js';
 import type { ClaimCheck } from './claims.js';
-import { allocationChart, budgetChart, computeChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
+import { allocationChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
 
 const GIB = 2 ** 30;
 
@@ -77,7 +77,8 @@ function fitSummary(fit: FitResult, lossUnit = 'bits per byte') {
   const unit = shortUnit(lossUnit);
   return {
     unit,
-    formula: fit.formula,
+    // The fitters' formula texts name the BitLM unit; a fit is in its runs' unit.
+    formula: fit.formula.replace(/bits per byte/g, lossUnit),
     determination: DETERMINATION[fit.determination],
     n: fit.n,
     dof: fit.dof,
@@ -203,7 +204,7 @@ function stepChart(families: StepFamilyFit[], title: string, path: string, curve
   return {
     path,
     alt: `${title}: validation loss (${unit}) against optimizer steps, log scale`,
-    spec: stepScalingChart({ unit, subtitle: `${title}; points: final val_bpc of each run; lines: fitted L∞ + C·S^−β (or a segment, two step counts)${traces.length ? '; faint lines: each run\'s validation curve' : ''}`, observed, curves: lines, traces }),
+    spec: stepScalingChart({ unit, subtitle: `${title}; points: final ${lossAxis(unit).name} of each run; lines: fitted L∞ + C·S^−β (or a segment, two step counts)${traces.length ? '; faint lines: each run\'s validation curve' : ''}`, observed, curves: lines, traces }),
   };
 }
 
