@@ -14,7 +14,7 @@ import { stableStringify } from '../util/json.js';
 import { formatCount, formatTable, parseCount } from '../util/format.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
 import { fitRunTable, type FitSuite } from '../fit/suite.js';
-import { predictBpc, type Prediction } from '../fit/predict.js';
+import { groupLabel, predictBpc, type Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
 import { withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
@@ -165,9 +165,10 @@ function readCsv(file: string): Record<string, string>[] {
 
 function formatPrediction(p: Prediction): string {
   const lines = [
-    `predicted val_bpc ${p.valBpc.toFixed(3)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% interval ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
+    `predicted val_bpc ${p.valBpc.toFixed(3)} ${p.lossUnit}${p.interval ? `  (${Math.round(p.interval.level * 100)}% interval ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
     `for N = ${formatCount(p.query.params)}, ${formatCount(p.query.steps, 0)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
     `method: ${p.method}`,
+    ...p.borrowing.map((b) => `borrowed (--borrow-gains): the ${b.what}, over ${b.values} doubling(s), includes those of ${b.groups.map(groupLabel).join(', ')}`),
     ...p.alternatives.map((a) => `with ${a.law}: ${a.valBpc.toFixed(3)}`),
     ...(p.range && p.alternatives.length ? [`range over laws (interval ∪ other laws): ${p.range.lo.toFixed(3)}–${p.range.hi.toFixed(3)}`] : []),
     'fits:',

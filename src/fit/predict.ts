@@ -73,6 +73,8 @@ export interface StepAdjustment {
 export interface Prediction {
   query: PredictQuery;
   valBpc: number;
+  /** The unit of valBpc and every value below: the budget's group's loss unit, e.g. "bits per byte". */
+  lossUnit: string;
   /** Bootstrap percentile interval (level stated); null when the chosen law is exactly determined. */
   interval: Interval | null;
   /**
@@ -231,6 +233,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   return {
     query,
     valBpc,
+    lossUnit: budget.lossUnit,
     interval,
     range: interval ? { lo: Math.min(...ends), hi: Math.max(...ends) } : null,
     base: { budget: budget.key, law: name, params: { ...fit.params }, nUnit, steps: budget.steps, batchSize: budget.batchSize, valBpc: baseBpc },

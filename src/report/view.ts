@@ -104,6 +104,9 @@ function batchAndLr(g: { batchSize: number | null; lr: number | null }): string 
   return g.batchSize === null || g.lr === null ? 'mixed bs/LR' : `bs=${g.batchSize}, LR ${shortLr(g.lr)}`;
 }
 
+/** Step counts: "15K", and two decimals from a million up, where "4M" would hide 3.7M against 4.2M. */
+const stepsLabel = (steps: number) => formatCount(steps, steps >= 1e6 ? 2 : 0);
+
 const shortLr = (lr: number) => lr.toExponential(1).replace('.0e', 'e');
 
 /** Percentile band of a law over x from its bootstrap draws. */
@@ -132,7 +135,7 @@ function runRows(runs: RunRecord[]) {
     id: r.id,
     params: paramsLabel(r),
     config: configLabel(r),
-    steps: formatCount(r.steps, 0),
+    steps: stepsLabel(r.steps),
     bs: r.batchSize,
     seqLen: r.seqLen,
     lr: shortLr(r.lr),
@@ -153,7 +156,7 @@ function stepFamilyView(f: StepFamilyFit) {
       .sort((a, b) => a.steps - b.steps)
       .map((p) => {
         const d = f.perDoubling.find((x) => x.toSteps === p.steps);
-        return { steps: formatCount(p.steps, 0), valBpc: bpc(p.valBpc), delta: d ? `${signed(d.delta)} over ${d.doublings.toFixed(2)} doubling(s) = ${signed(d.perDoubling)} per doubling` : '—' };
+        return { steps: stepsLabel(p.steps), valBpc: bpc(p.valBpc), delta: d ? `${signed(d.delta)} over ${d.doublings.toFixed(2)} doubling(s) = ${signed(d.perDoubling)} per doubling` : '—' };
       }),
     fit: f.fit ? { ...fitSummary(f.fit, f.lossUnit), params: fitParamRows(f.fit, { Linf: shortUnit(f.lossUnit), C: `${shortUnit(f.lossUnit)} · steps^β`, beta: '' }) } : null,
     note: f.note,
@@ -324,7 +327,7 @@ function allocatable(j: JointLawFit): boolean {
 function groupView(g: GroupAnalysis, charts: ChartFile[]) {
   const unit = g.lossUnit;
   const base = `charts/${slug(`${g.dataset}-${g.arch}-${unit}`)}`;
-  const families = g.suite.stepLaws;
+  const families = [...g.suite.stepLaws].sort((x, y) => x.params - y.params || byCodePoint(x.key, y.key));
   const stepsChart = families.length ? stepChart(families, `${g.dataset} (${g.arch}): step families`, `${base}-steps.svg`, g.runs) : null;
   if (stepsChart) charts.push(stepsChart);
 

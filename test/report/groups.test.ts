@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countParams } from '../../src/arch/bitlm.js';
 import { buildReport, type BuiltReport } from '../../src/report/build.js';
+import { paramsLabel } from '../../src/report/view.js';
 import { calibrateFromRuns } from '../../src/estimate/calibrate.js';
 import { fitAnalysisGroup } from '../../src/fit/suite.js';
 import { writeRunLog } from '../../src/runs/log.js';
@@ -67,7 +68,16 @@ function unrelatedRuns(dir: string): void {
       writeRunLog(join(dir, 'olmo', `${h.run_id}.jsonl`), run(h, steps, law(1.7, params, steps * 512 * 2048) * LN2));
     }
   }
-  // 4. A GPT-style memory probe with a measured peak: the BitLM estimator must never read it.
+  // 4. Runs of the main architecture outside seed/: one trained to the top level of runs/, and a
+  //    collection ingested from another trainer's CSV (its tool is not bitscale's trainer).
+  const top = sampleHeader({ run_id: 'top-level-run', dataset: { name: 'top-corpus', bytes: null, sha256: null, token_unit: 'byte' }, tool: { name: 'bitscale', version: '0.1.0' } });
+  writeRunLog(join(dir, 'top-level-run.jsonl'), run(top, 500, 3.1));
+  mkdirSync(join(dir, 'lab'));
+  for (const steps of [300, 600, 1200]) {
+    const h = sampleHeader({ run_id: `lab-s${steps}`, dataset: { name: 'lab-corpus', bytes: null, sha256: null, token_unit: 'byte' }, tool: { name: 'bitscale ingest (csv)', version: '0.1.0' }, backend: 'pytorch', hardware: 'RTX 4090' });
+    writeRunLog(join(dir, 'lab', `${h.run_id}.jsonl`), run(h, steps, 3.5 - steps / 2000));
+  }
+  // 5. A GPT-style memory probe with a measured peak: the BitLM estimator must never read it.
   const probe = foreignHeader({ run_id: 'gpt-mem-probe', arch: 'gpt2', purpose: 'memory-measurement', precision: 'fp32', backend: 'tensorflow', hardware: 'test cpu', batch_size: 8, seq_len: 64, config: { d: 64, layers: 2, heads: 4, d_ff: 128, seq_len: 64, vocab: 128 }, params: 100_000, dataset: { name: 'brown', bytes: null, sha256: null, token_unit: 'byte' }, loss_unit: 'bits' });
   writeRunLog(join(dir, 'tfjs-memory', 'gpt-mem-probe.jsonl'), run(probe, 10, 3, { wall_s: 5, peak_bytes: 123_456_789 }));
 }
@@ -105,7 +115,7 @@ function reports() {
 
 test('invariance: another dataset, another architecture and per-token runs leave every GLM-Reasoning and TinyStories number and every claim verdict byte-identical', async () => {
   const { base, more, baseDir, moreDir } = await reports();
-  assert.equal(more.analysis.runs.length, base.analysis.runs.length + 9 + 6 + 9 + 1, 'the unrelated runs were read');
+  assert.equal(more.analysis.runs.length, base.analysis.runs.length + 9 + 6 + 9 + 1 + 3 + 1, 'the unrelated runs were read');
   // The JSON side: headline, predictions, claims, next runs, estimator, and the GLM/TinyStories fits.
   assert.deepEqual(more.analysis.headline, base.analysis.headline);
   assert.deepEqual(more.analysis.predictions, base.analysis.predictions);
@@ -177,4 +187,26 @@ test('a fit over runs of different loss units is refused, naming the runs of eac
     new RegExp(`one fit would mix loss units \\(bits per byte: ${runs.map((r) => r.id).join(', ')}; bits per token \\(gpt2\\): tok-run\\)`),
   );
   assert.equal(fitAnalysisGroup(runs, { bootstrap: false }).stepLaws[0].lossUnit, 'bits per byte');
+});
+
+test('every run the report counts appears in a table; provenance comes from each log\'s tool', async () => {
+  const { more, moreDir } = await reports();
+  const text = readFileSync(join(moreDir, 'SCALING_REPORT.md'), 'utf8');
+  const listed = (id: string) => new RegExp(`^\\| ${id.replace(/[.]/g, '\\.')} \\|`, 'm').test(text) || text.includes(`- \`${id}\` (`);
+  const missing = more.analysis.runs.filter((r) => !listed(r.id)).map((r) => r.id);
+  assert.deepEqual(missing, [], 'runs counted in the header but in no table');
+  assert.match(text, /^\| top-level-run \|/m, 'a run at the top level of runs/ has a row');
+  const lab = text.slice(text.indexOf('## Local data set: `runs/lab/`'));
+  assert.match(lab, /^Logs written by bitscale ingest \(csv\) 0\.1\.0 \(pytorch backend on RTX 4090\)\.$/m);
+  assert.doesNotMatch(lab.slice(0, lab.indexOf('\n|')), /embedded trainer|Regenerate with the sweep/);
+  assert.match(text, /^Trained with bitscale's embedded trainer \(bitscale 0\.1\.0; wasm backend on .*\)\. Regenerate with the sweep named in the README\.$/m, 'brown-cpu, trained by bitscale, says so');
+});
+
+test('params_reported is shown only when it differs from the count printed at its own precision', () => {
+  assert.equal(paramsLabel({ params: 5_520_000, paramsReported: '5.52M' }), '5.52M', 'the seed 5M run: no discrepancy to suggest');
+  assert.equal(paramsLabel({ params: 5_500_000, paramsReported: '5.5M' }), '5.5M');
+  assert.equal(paramsLabel({ params: 46_399_488, paramsReported: '46.4M' }), '46.4M');
+  assert.equal(paramsLabel({ params: 46_399_488, paramsReported: '46.45M' }), '46.40M (report: 46.45M)');
+  assert.equal(paramsLabel({ params: 13_680_640, paramsReported: '13.70M' }), '13.68M (report: 13.70M)');
+  assert.equal(paramsLabel({ params: 61_440, paramsReported: null }), '61.4K');
 });
