@@ -74,9 +74,11 @@ export function formatSuite(s: FitSuite): string {
   out.push('Step laws  L(S) = Linf + C·S^(−beta)  (per step family: dataset, params, bs, LR)');
   out.push(
     formatTable(
-      ['dataset', 'params', 'bs', 'lr', 'steps → val_bpc', 'Δ/doubling', 'Linf', 'beta', 'fit'],
+      ['dataset', 'arch', 'loss unit', 'params', 'bs', 'lr', 'steps → loss', 'Δ/doubling', 'Linf', 'beta', 'fit'],
       s.stepLaws.map((f) => [
         f.dataset,
+        f.arch,
+        f.lossUnit,
         formatCount(f.params),
         f.batchSize,
         f.lr.toExponential(),
@@ -91,9 +93,11 @@ export function formatSuite(s: FitSuite): string {
   out.push('', 'Parameter laws  L(N) = A + B/(N/1e6)^alpha  (per budget: dataset, bs, LR, steps)');
   out.push(
     formatTable(
-      ['dataset', 'bs', 'steps', 'N → val_bpc', 'Δ/decade', 'A=fixed: B', 'alpha', 'RMSE', 'A free: A', 'B', 'alpha'],
+      ['dataset', 'arch', 'loss unit', 'bs', 'steps', 'N → loss', 'Δ/decade', 'A=fixed: B', 'alpha', 'RMSE', 'A free: A', 'B', 'alpha'],
       s.paramBudgets.map((b) => [
         b.dataset,
+        b.arch,
+        b.lossUnit,
         b.batchSize ?? 'mixed',
         formatCount(b.steps, 0),
         b.points.map((p) => `${formatCount(p.params)}:${p.valBpc.toFixed(3)}`).join(' '),
@@ -108,7 +112,7 @@ export function formatSuite(s: FitSuite): string {
     ),
   );
   out.push('', 'Joint law  L(N, D) = E + A/N^alpha + B/D^beta');
-  for (const j of s.joint) out.push(j.fit ? `${j.dataset}:\n${formatFit(j.fit)}` : `${j.dataset}: ${j.note}`);
+  for (const j of s.joint) out.push(j.fit ? `${j.dataset} (${j.arch}, ${j.lossUnit}):\n${formatFit(j.fit)}` : `${j.dataset} (${j.arch}, ${j.lossUnit}): ${j.note}`);
   out.push('', 'Batch size / LR at a matched model');
   out.push(
     formatTable(

@@ -41,7 +41,7 @@ export function register(program: Command): void {
         () =>
           [
             `wrote ${built.reportPath} and ${built.chartPaths.length} charts from ${built.analysis.runs.length} runs`,
-            `headline: ${h.valBpc.toFixed(3)} bits/byte ${formatInterval(h.interval)} — ${h.method}`,
+            `headline: ${h.valBpc.toFixed(3)} ${h.lossUnit} ${formatInterval(h.interval)} — ${h.method}`,
             `claims: ${built.claims.filter((c) => c.agrees === true).length} of ${built.claims.length} agree; disagree: ${disagree.join(', ') || 'none'}`,
           ].join('\n'),
       );
