@@ -11,6 +11,7 @@ import { groupLabel, type Prediction } from '../fit/predict.js';
 import type { FitResult, Interval } from '../fit/types.js';
 import type { JointLawFit, ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
 import { computeOptimalAllocation } from '../fit/chinchilla.js';
+import { isBitLM } from '../arch/family.js';
 import { estimateTrainingMemory } from '../estimate/memory.js';
 import { byCodePoint, groupRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
@@ -384,7 +385,7 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
     arch: g.arch,
     unit,
     provenance: provenanceText(g.runs),
-    units: `Tokens are ${tokenUnit === 'token' ? `${g.runs[0].tokenizer ? `${g.runs[0].tokenizer} ` : ''}tokenizer tokens` : `${tokenUnit}s`}; losses are in ${unit}${converted !== null ? `, converted from per-token losses at ${converted} bytes per token (a figure given at ingest)` : ''}. Parameter counts are as the logs state them: bitscale has no formula for ${g.arch}.`,
+    units: `Tokens are ${tokenUnit === 'token' ? `${g.runs[0].tokenizer ? `${g.runs[0].tokenizer} ` : ''}tokenizer tokens` : `${tokenUnit}s`}; losses are in ${unit}${converted !== null ? `, converted from per-token losses at ${converted} bytes per token (a figure given at ingest)` : ''}. ${isBitLM(g.arch) ? 'Parameter counts are exact from the BitLM shape where the config is known.' : `Parameter counts are as the logs state them: bitscale has no formula for ${g.arch}, and the BitLM estimator never sees these runs.`}`,
     runs: runRows(g.runs),
     joint: joint?.fit ? { ...fitSummary(joint.fit, unit), params: fitParamRows(joint.fit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) } : null,
     jointNote: joint?.note ?? (joint ? null : 'no joint law'),
