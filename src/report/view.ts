@@ -213,6 +213,7 @@ function stepChart(families: StepFamilyFit[], title: string, path: string, curve
 }
 
 function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
+  const unit = requireOneLossUnit(budgets.flatMap((b) => b.runIds.map((id) => ({ id, lossUnit: b.lossUnit }))), 'the chart charts/params.svg');
   const observed: ObservedPoint[] = [];
   const curves: CurvePoint[] = [];
   const bands: BandPoint[] = [];
@@ -234,7 +235,7 @@ function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
   return {
     path: 'charts/params.svg',
     alt: 'val_bpc against parameter count, log scale, with the fitted saturating law, its bootstrap band and the extrapolation to the recommended size',
-    spec: paramScalingChart({ subtitle: 'points: measured runs; lines: fitted laws, band: 80% bootstrap band (A held); diamond: the recommended config at the matched budget', observed, curves, bands, markers }),
+    spec: paramScalingChart({ unit, subtitle: 'points: measured runs; lines: fitted laws, band: 80% bootstrap band (A held); diamond: the recommended config at the matched budget', observed, curves, bands, markers }),
   };
 }
 

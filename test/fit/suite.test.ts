@@ -130,3 +130,13 @@ test('a dataset with no step family of its own is refused a step move unless bor
   assert.deepEqual(p.borrowing.map((b) => b.what), ['step gain']);
   assert.ok(p.warnings.some((w) => /borrowed from other groups \(TinyStories/.test(w)));
 });
+
+test('dataset offsets compare only runs of one loss unit: a per-token twin of a GLM run gives no offset against TinyStories', () => {
+  const runs = seedRuns();
+  const glm = runs.find((r) => r.id === 'glm_50M_40K')!;
+  const twin = { ...glm, id: 'glm-tok', dataset: 'GLM-tokens', tokenUnit: 'token' as const, tokenizer: 'gpt2', lossPer: 'token' as const, lossUnit: 'bits per token (gpt2)' };
+  const offsets = fitRunTable([...runs, twin], { bootstrap: false }).datasetOffsets;
+  assert.ok(offsets.length > 0);
+  assert.ok(offsets.every((o) => o.from.dataset !== 'GLM-tokens' && o.to.dataset !== 'GLM-tokens'), JSON.stringify(offsets.map((o) => [o.from.dataset, o.to.dataset])));
+  assert.deepEqual(offsets, fitRunTable(runs, { bootstrap: false }).datasetOffsets);
+});
