@@ -314,6 +314,17 @@ export function provenanceText(runs: RunRecord[]): string {
   return `${text[0].toUpperCase()}${text.slice(1)}.`;
 }
 
+/**
+ * A ladder's runs often share one source and one note (an ingested table): say those once, above
+ * the table, and keep only the differing ones in its rows.
+ */
+function sharedColumns(rows: ReturnType<typeof runRows>) {
+  const only = (values: string[]) => (values.length > 1 && values.every((v) => v === values[0]) ? values[0] : null);
+  const source = only(rows.map((r) => r.source));
+  const notes = only(rows.map((r) => r.notes));
+  return { source, notes, runs: rows.map((r) => ({ ...r, source: source === null ? r.source : '', notes: notes === null ? r.notes : '' })) };
+}
+
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 /** A joint law the report may use for a compute-optimal line: over-determined, finite, not flagged. */
@@ -387,7 +398,7 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
     unit,
     provenance: provenanceText(g.runs),
     units: `Tokens are ${tokenUnit === 'token' ? `${g.runs[0].tokenizer ? `${g.runs[0].tokenizer} ` : ''}tokenizer tokens` : `${tokenUnit}s`}; losses are in ${unit}${converted !== null ? `, converted from per-token losses at ${converted} bytes per token (a figure given at ingest)` : ''}. ${isBitLM(g.arch) ? 'Parameter counts are exact from the BitLM shape where the config is known.' : `Parameter counts are as the logs state them: bitscale has no formula for ${g.arch}, and the BitLM estimator never sees these runs.`}`,
-    runs: runRows(g.runs),
+    ...sharedColumns(runRows(g.runs)),
     joint: joint?.fit ? { ...fitSummary(joint.fit, unit), params: fitParamRows(joint.fit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) } : null,
     jointNote: joint?.note ?? (joint ? null : 'no joint law'),
     allocation,
