@@ -190,12 +190,12 @@ function paramBudgetView(b: ParamBudgetFit, onlyFreeFloor = false) {
 // ---------------------------------------------------------------------------------------------
 // Charts
 
-function stepChart(families: StepFamilyFit[], title: string, path: string, curves?: RunRecord[]): ChartFile {
+function stepChart(families: StepFamilyFit[], title: string, path: string, curves?: RunRecord[], label: (f: { dataset: string; params: number; batchSize: number | null; lr: number | null }) => string = familyLabel): ChartFile {
   const unit = requireOneLossUnit([...families.flatMap((f) => f.runIds.map((id) => ({ id, lossUnit: f.lossUnit }))), ...(curves ?? [])], `the chart ${path}`);
   const observed: ObservedPoint[] = [];
   const lines: CurvePoint[] = [];
   for (const f of families) {
-    const series = familyLabel(f);
+    const series = label(f);
     for (const p of f.points) observed.push({ series, x: p.steps, y: p.valBpc });
     if (f.fit) {
       const xs = f.points.map((p) => p.steps);
@@ -204,7 +204,7 @@ function stepChart(families: StepFamilyFit[], title: string, path: string, curve
       for (const p of f.points.slice().sort((a, b) => a.steps - b.steps)) lines.push({ series, x: p.steps, y: p.valBpc });
     }
   }
-  const traces: TracePoint[] = (curves ?? []).flatMap((r) => r.curve.filter((p) => p.step > 0).map((p) => ({ series: familyLabel(r), run: r.id, x: p.step, y: p.valBpc })));
+  const traces: TracePoint[] = (curves ?? []).flatMap((r) => r.curve.filter((p) => p.step > 0).map((p) => ({ series: label(r), run: r.id, x: p.step, y: p.valBpc })));
   return {
     path,
     alt: `${title}: validation loss (${unit}) against optimizer steps, log scale`,
@@ -341,7 +341,10 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
   const unit = g.lossUnit;
   const base = `charts/${slug(`${g.dataset}-${g.arch}-${unit}`)}`;
   const families = [...g.suite.stepLaws].sort((x, y) => x.params - y.params || byCodePoint(x.key, y.key));
-  const stepsChart = families.length ? stepChart(families, `${g.dataset} (${g.arch}): step families`, `${base}-steps.svg`, g.runs) : null;
+  // One dataset per section: the legend names what differs (the size, and bs/LR only where they do).
+  const oneRecipe = new Set(families.map((f) => batchAndLr(f))).size <= 1;
+  const sizeLabel = (f: { params: number; batchSize: number | null; lr: number | null }) => `N = ${formatCount(f.params)}${oneRecipe ? '' : `, ${batchAndLr(f)}`}`;
+  const stepsChart = families.length ? stepChart(families, `${g.dataset} (${g.arch}): step families${oneRecipe ? `, ${batchAndLr(families[0])}` : ''}`, `${base}-steps.svg`, g.runs.filter((r) => families.some((f) => f.runIds.includes(r.id))), sizeLabel) : null;
   if (stepsChart) charts.push(stepsChart);
 
   const joint = g.suite.joint[0] ?? null;
