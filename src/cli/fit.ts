@@ -248,7 +248,7 @@ export function register(program: Command): void {
     .requiredOption('--dataset <name>', 'dataset, e.g. GLM-Reasoning')
     .option('--seq-len <n>', 'context T; only budgets at this T are used')
     .option('--law <law>', 'auto | fixed-a | free: which saturating fit', 'auto')
-    .option('--arch <name>', 'architecture, when the dataset has runs of more than one')
+    .option('--arch <name>', 'architecture, when the dataset has runs of more than one (default then: bitlm-v57)')
     .option('--borrow-gains', 'let the step gain come from other datasets of the same loss unit where this one has too few doublings (said in the output)')
     .option('--collection <name>', 'only runs in this folder of runs/')
     .option('--bootstrap <n>', 'bootstrap resamples (default 1000)')

@@ -23,7 +23,7 @@ export interface PredictQuery {
   dataset: string;
   /** Context T; when given, only budgets at this T are used. */
   seqLen?: number;
-  /** Architecture; needed only when the dataset has runs of more than one analysis group. */
+  /** Architecture; when absent and the dataset has runs of several, bitlm-v57 (DEFAULT_ARCH). */
   arch?: string;
 }
 
@@ -40,6 +40,9 @@ export interface PredictOptions {
    */
   borrowGains?: boolean;
 }
+
+/** The architecture a query means when it names none and its dataset has runs of several. */
+export const DEFAULT_ARCH = 'bitlm-v57';
 
 /** Evidence a prediction took from outside its analysis group. */
 export interface Borrowing {
@@ -113,7 +116,9 @@ function usable(f: SaturatingFit | null): f is SaturatingFit {
 /** Budgets of the dataset ranked: same batch size, same steps, more sizes, nearer steps, key. */
 function rankBudgets(suite: FitSuite, q: PredictQuery): ParamBudgetFit[] {
   const name = q.dataset.toLowerCase();
-  const cands = suite.paramBudgets.filter((b) => b.dataset.toLowerCase() === name && (q.arch === undefined || b.arch === q.arch) && (q.seqLen === undefined || b.seqLen === q.seqLen) && (usable(b.fixedA) || usable(b.free)));
+  let cands = suite.paramBudgets.filter((b) => b.dataset.toLowerCase() === name && (q.arch === undefined || b.arch === q.arch) && (q.seqLen === undefined || b.seqLen === q.seqLen) && (usable(b.fixedA) || usable(b.free)));
+  // A dataset with runs of several architectures: bitscale's own model unless another is named.
+  if (q.arch === undefined && new Set(cands.map((b) => b.group)).size > 1 && cands.some((b) => b.arch === DEFAULT_ARCH)) cands = cands.filter((b) => b.arch === DEFAULT_ARCH);
   const groups = [...new Set(cands.map((b) => b.group))].sort(byCodePoint);
   if (groups.length > 1) throw new BitscaleError(`dataset '${q.dataset}' has parameter laws in ${groups.length} analysis groups (${groups.join('; ')}); name the architecture`, { field: 'arch' });
   const score = (b: ParamBudgetFit) => [b.matched ? 0 : 1, b.batchSize === q.batchSize ? 0 : 1, b.steps === q.steps ? 0 : 1, -new Set(b.points.map((p) => p.params)).size, Math.abs(Math.log(b.steps / q.steps))];

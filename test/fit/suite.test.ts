@@ -140,3 +140,15 @@ test('dataset offsets compare only runs of one loss unit: a per-token twin of a 
   assert.ok(offsets.every((o) => o.from.dataset !== 'GLM-tokens' && o.to.dataset !== 'GLM-tokens'), JSON.stringify(offsets.map((o) => [o.from.dataset, o.to.dataset])));
   assert.deepEqual(offsets, fitRunTable(runs, { bootstrap: false }).datasetOffsets);
 });
+
+test('a dataset with runs of two architectures: predict uses BitLMv57 unless --arch names the other, and never mixes them', () => {
+  const query = { params: 369.6e6, steps: 15000, batchSize: 256, dataset: 'GLM-Reasoning' };
+  const own = predictBpc(seedRuns(), query, { fit: { bootstrap: false } });
+  const gpt = seedRuns().filter((r) => r.dataset === 'GLM-Reasoning' && r.batchSize === 256).map((r) => ({ ...r, id: `gpt-${r.id}`, arch: 'gpt2', finalValBpc: r.finalValBpc - 0.3 }));
+  const both = [...seedRuns(), ...gpt];
+  assert.deepEqual(predictBpc(both, query, { fit: { bootstrap: false } }), own);
+  const other = predictBpc(both, { ...query, arch: 'gpt2' }, { fit: { bootstrap: false } });
+  assert.match(other.base.budget, /arch=gpt2/);
+  assert.ok(other.base.valBpc < own.base.valBpc);
+  assert.ok(other.assumptions.some((a) => a.includes('(3 runs: gpt-glm_5M_bs256, gpt-glm_14M_bs256, gpt-glm_50M_bs256_hlr)')), other.assumptions.join('\n'));
+});
