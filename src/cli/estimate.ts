@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SEED_CONFIGS, type ModelConfig } from '../arch/bitlm.js';
 import { calibrateFromRuns, modelConfigFromJson, type Calibration } from '../estimate/calibrate.js';
-import { estimateToJson, estimateTraining, sweepBatchSizes, type EstimateInput, type TrainingEstimate } from '../estimate/estimate.js';
+import { estimateToJson, estimateTraining, formatSplit, sweepBatchSizes, type EstimateInput, type TrainingEstimate } from '../estimate/estimate.js';
 import { GPUS } from '../estimate/hardware.js';
-import { MEMORY_PRECISIONS, STORAGE_PRESETS, type MemoryPrecision, type StoragePresetId } from '../estimate/memory.js';
+import { MEMORY_PRECISIONS, STORAGE_PRESETS, memoryRows, type MemoryPrecision, type StoragePresetId } from '../estimate/memory.js';
 import { parseRunLog } from '../runs/log.js';
 import { loadRunTable } from '../runs/table.js';
 import type { ModelConfigJson } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatBytes, formatCount, formatInteger, formatTable } from '../util/format.js';
+import { formatBytes, formatCount, formatDuration, formatInteger, formatTable } from '../util/format.js';
 import { bold, emit } from './output.js';
 
 interface EstimateCliOptions {
@@ -153,6 +153,18 @@ function gib(bytes: number): string {
   return formatBytes(bytes);
 }
 
+/** 2.134 → "2.13 s", 0.0005 → "500 µs": three significant digits. */
+function secondsText(seconds: number): string {
+  return seconds >= 1 ? `${Number(seconds.toPrecision(3))} s` : formatDuration(seconds);
+}
+
+/** "gradient accumulation: 4 × 64 = 256 …" — the split always sums to the effective batch; an uneven one says so. */
+export function accumulationText(e: TrainingEstimate): string {
+  if (e.split === null) return 'gradient accumulation: impossible, not even a micro-batch of 1 fits';
+  if (e.split.steps === 1) return `gradient accumulation: none, one micro-batch of ${e.batchSize}`;
+  return `gradient accumulation: ${e.split.steps} micro-steps, ${formatSplit(e.split)} = ${e.batchSize} sequences${e.split.even ? '' : ' (uneven: no equal split fits; weight each micro-step\'s loss by its size)'}`;
+}
+
 export function renderEstimate(e: TrainingEstimate): string {
   const c = e.config;
   const lines: string[] = [];
@@ -161,19 +173,15 @@ export function renderEstimate(e: TrainingEstimate): string {
   lines.push(`GPU ${e.gpu.name}: ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}; T×T bytes per element ${e.tt.value.toFixed(2)}`);
   lines.push('');
   lines.push(`Memory of one micro-batch of ${e.batchSize} (peak phase: ${e.memory.peakPhase})`);
-  const rows = e.memory.components
-    .filter((x) => x.bytes > 0)
-    .map((x) => [x.key, x.shapeText, Number(x.bytesPerElement.toFixed(2)), gib(x.bytes)] as (string | number)[]);
-  if (e.memory.fragmentationBytes > 0) rows.push(['fragmentation', `${(100 * e.memory.fragmentation).toFixed(0)}% of the tensors`, '', gib(e.memory.fragmentationBytes)]);
-  rows.push(['total', '', '', gib(e.totalBytes)]);
-  lines.push(formatTable(['component', 'shape', 'bytes/elt', 'bytes'], rows));
+  const rows = memoryRows(e.memory).map((r) => [r.groupLabel, r.key, r.shapeText, r.bytesPerElement === null ? '' : Number(r.bytesPerElement.toFixed(2)), gib(r.bytes)] as (string | number)[]);
+  rows.push(['total', '', '', '', gib(e.totalBytes)]);
+  lines.push(formatTable(['part', 'component', 'shape', 'bytes/elt', 'bytes'], rows));
   lines.push('');
   lines.push(`fits: ${e.fits ? 'yes' : 'NO'} (${gib(e.totalBytes)} of ${gib(e.usableBytes)})`);
   const maxMb = Number.isFinite(e.maxMicroBatch) ? String(e.maxMicroBatch) : 'unbounded';
   lines.push(`largest micro-batch that fits: ${maxMb}`);
-  if (e.gradAccumSteps === null) lines.push('gradient accumulation: impossible, not even bs=1 fits');
-  else lines.push(`gradient accumulation: ${e.gradAccumSteps} step(s) of micro-batch ${e.microBatch} for the effective batch ${e.batchSize}`);
-  if (e.secondsPerStep !== null) lines.push(`time: ${e.secondsPerStep.toPrecision(3)} s per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${(100 * e.throughput.mfu).toFixed(1)}%)`);
+  lines.push(accumulationText(e));
+  if (e.secondsPerStep !== null) lines.push(`time: ${secondsText(e.secondsPerStep)} per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${(100 * e.throughput.mfu).toFixed(1)}%${e.floorApplied ? `; the ${formatDuration(e.floorSecondsPerMicroStep)} per-micro-step floor sets it` : ''})`);
   if (e.totalHours !== null) lines.push(`total: ${e.steps} steps → ${e.totalHours.toPrecision(3)} h`);
   lines.push('');
   lines.push('evidence and assumptions:');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { filterRuns, loadRunTable } from '../runs/table.js';
 import { ingestFiles, parseAssignments, planIngest, CSV_FIELDS } from '../runs/ingest.js';
 import type { RunRecord } from '../runs/types.js';
-import { formatCount, formatDuration, formatTable } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
 
 /** The run table as JSON: every field but the raw log. */
@@ -22,12 +22,13 @@ export function register(program: Command): void {
     .action((opts, cmd: Command) => {
       const runsDir: string = cmd.optsWithGlobals().runs;
       const runs = filterRuns(loadRunTable(runsDir, { onWarning: warn }), { dataset: opts.dataset, collection: opts.collection });
+      const wall = formatDurationColumn(runs.map((r) => r.wallSeconds)).cells;
       emit(opts, { runs: runs.map(runToJson) }, () =>
         runs.length === 0
           ? `no runs under ${runsDir}${opts.dataset ? ` for dataset ${opts.dataset}` : ''}`
           : formatTable(
               ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val_bpc', 'precision', 'hardware', 'wall-clock', 'status'],
-              runs.map((r) => [
+              runs.map((r, i) => [
                 r.id,
                 r.dataset,
                 r.paramsReported && r.config === null ? r.paramsReported : formatCount(r.params),
@@ -38,7 +39,7 @@ export function register(program: Command): void {
                 r.finalValBpc.toFixed(3),
                 r.precision,
                 r.hardware,
-                r.wallSeconds === null ? '-' : formatDuration(r.wallSeconds),
+                wall[i],
                 r.status,
               ]),
             ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T, val_bpc in bits per byte`,

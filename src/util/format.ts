@@ -41,12 +41,32 @@ export function formatBytes(bytes: number): string {
   return i === 0 ? `${v} B` : `${v.toFixed(2)} ${units[i]}`;
 }
 
-/** Seconds → "276 ms", "42.0 s", "69.0 min", "11.5 h". */
+/** Seconds → "5.00 µs", "0.5 ms", "276 ms", "42.0 s", "69.0 min", "11.5 h". */
 export function formatDuration(seconds: number): string {
-  if (seconds < 1) return `${(seconds * 1000).toFixed(0)} ms`;
+  if (seconds < 1e-3) return `${Number((seconds * 1e6).toPrecision(3))} µs`;
+  if (seconds < 1) return `${Number((seconds * 1000).toPrecision(3))} ms`;
   if (seconds < 120) return `${seconds.toFixed(1)} s`;
   if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+export type DurationUnit = 's' | 'min' | 'h';
+const UNIT_SECONDS: Record<DurationUnit, number> = { s: 1, min: 60, h: 3600 };
+
+/**
+ * One unit for a whole column of durations (a table never mixes "101.5 s" with "2.2 min"): the unit
+ * formatDuration would give the largest value (s, min or h); each cell is the value in that unit,
+ * one decimal, or two significant digits below 0.1, followed by the unit. null cells print as `missing`.
+ */
+export function formatDurationColumn(values: readonly (number | null)[], missing = '-'): { unit: DurationUnit; cells: string[] } {
+  const max = Math.max(0, ...values.filter((v): v is number => v !== null));
+  const unit: DurationUnit = max < 120 ? 's' : max < 7200 ? 'min' : 'h';
+  const cells = values.map((v) => {
+    if (v === null) return missing;
+    const x = v / UNIT_SECONDS[unit];
+    return `${x !== 0 && Math.abs(x) < 0.1 ? String(Number(x.toPrecision(2))) : x.toFixed(1)} ${unit}`;
+  });
+  return { unit, cells };
 }
 
 /** A plain-text table with aligned columns (numbers right-aligned). */

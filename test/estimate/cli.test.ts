@@ -16,7 +16,11 @@ test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s key
   const j = JSON.parse(r.stdout);
   assert.equal(j.params, 369_623_040);
   assert.equal(j.fits, false);
-  assert.equal(j.grad_accum_steps, Math.ceil(256 / j.max_micro_batch));
+  // 122 fit; 3 × 86 would be 258: the split is 4 × 64, exactly the batch asked for.
+  assert.equal(j.max_micro_batch, 122);
+  assert.deepEqual(j.micro_batches, [{ size: 64, count: 4 }]);
+  assert.equal(j.grad_accum_steps, 4);
+  assert.ok(Number.isInteger(j.memory.total_bytes) && Number.isInteger(j.usable_bytes));
   assert.equal(j.total_hours, (30000 * j.seconds_per_step) / 3600);
   assert.equal(j.calibrating_run, 'glm_50M_bs256_hlr');
   assert.ok(j.memory.total_bytes > 0 && j.memory.attention_probs > 0);
