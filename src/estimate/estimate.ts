@@ -165,22 +165,33 @@ function describeRun(p: ThroughputPoint): string {
 }
 
 /**
- * Achieved FLOP/s for this GPU and precision: from the measured run on the same GPU whose FLOPs
- * per micro-step are nearest (in log) to ours; else an MFU assumption: `mfu` when given, else the
- * MFU of the nearest run on another GPU at this precision, else DEFAULT_MFU.
+ * Achieved FLOP/s for this GPU and precision: `mfu` × peak when given; else from the measured run
+ * on the same GPU whose FLOPs per micro-step are nearest (in log) to ours; else an MFU assumption:
+ * the MFU of the nearest run on another GPU at this precision, else DEFAULT_MFU.
  */
 export function chooseThroughput(gpu: GpuSpec, precision: MemoryPrecision, flopsPerMicroStep: number, calibration?: Calibration, mfu?: number): ThroughputChoice {
   const peak = precision === 'fp32' ? gpu.fp32Flops : gpu.bf16Flops;
   const points = (calibration?.throughput ?? []).filter((p) => p.precision === precision);
   const same = points.filter((p) => p.gpu === gpu.id);
+  if (mfu !== undefined) {
+    // A given MFU always wins, and says what it replaces.
+    const measured = same.length > 0 ? nearestPoint(same, flopsPerMicroStep) : null;
+    return {
+      method: 'mfu-assumption',
+      achievedFlops: mfu * peak,
+      mfu,
+      run: null,
+      detail: `MFU ${(100 * mfu).toFixed(1)}% given (--mfu) of ${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak${measured ? `, instead of the ${(100 * measured.achievedFlops / peak).toFixed(1)}% measured by ${measured.runId}` : ''}`,
+    };
+  }
   if (same.length > 0) {
     const best = nearestPoint(same, flopsPerMicroStep);
     return { method: 'calibrated', achievedFlops: best.achievedFlops, mfu: best.achievedFlops / peak, run: best, detail: describeRun(best) };
   }
   const peakText = `${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`;
-  const other = mfu === undefined && points.length > 0 ? nearestPoint(points, flopsPerMicroStep) : null;
-  const assumed = mfu ?? other?.mfu ?? DEFAULT_MFU;
-  const why = mfu !== undefined ? 'given' : other ? `the MFU measured by ${describeRun(other)}` : 'default';
+  const other = points.length > 0 ? nearestPoint(points, flopsPerMicroStep) : null;
+  const assumed = other?.mfu ?? DEFAULT_MFU;
+  const why = other ? `the MFU measured by ${describeRun(other)}` : 'default';
   return {
     method: 'mfu-assumption',
     achievedFlops: assumed * peak,

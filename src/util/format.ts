@@ -43,6 +43,7 @@ export function formatBytes(bytes: number): string {
 
 /** Seconds → "5.00 µs", "0.5 ms", "276 ms", "42.0 s", "69.0 min", "11.5 h". */
 export function formatDuration(seconds: number): string {
+  if (seconds === 0) return '0 s';
   if (seconds < 1e-3) return `${Number((seconds * 1e6).toPrecision(3))} µs`;
   if (seconds < 1) return `${Number((seconds * 1000).toPrecision(3))} ms`;
   if (seconds < 120) return `${seconds.toFixed(1)} s`;
