@@ -2,6 +2,7 @@
  * Human formatting with explicit units. Counts print with an SI suffix (46,399,488 → "46.4M");
  * bytes print in binary units (GiB); durations in s / min / h.
  */
+import { parseNumberText } from './numbers.js';
 
 /** 46399488 → "46.4M", 369623040 → "369.6M", 983040000 → "983.0M", 2.1e9 → "2.10B". */
 export function formatCount(n: number, digits = 1): string {
@@ -19,14 +20,11 @@ export function formatInteger(n: number): string {
 }
 
 /**
- * Parse a count as users write it: "369.6M", "46.4m", "5.5e6", "15K", "2B", "1234".
- * Returns NaN for anything else.
+ * Parse a count as users write it: "369.6M", "46.4m", "5.5e6", "15K", "2B", "1234"; NaN for
+ * anything else. The one reader is parseNumberText (src/util/numbers.ts); this name stays for its callers.
  */
 export function parseCount(text: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*$/.exec(text);
-  if (!m) return Number.NaN;
-  const scale: Record<string, number> = { '': 1, k: 1e3, m: 1e6, b: 1e9, t: 1e12 };
-  return Math.round(Number(m[1]) * scale[m[2].toLowerCase()] * 1e6) / 1e6;
+  return /^\s*-/.test(text) ? Number.NaN : parseNumberText(text);
 }
 
 /** Bytes in binary units: 1.5 × 2^30 → "1.50 GiB". */
