@@ -15,7 +15,7 @@ import { loadRunTable } from '../runs/table.js';
 import type { ModelConfigJson } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
 import { BATCH_SIZE, FRACTION, MODEL_DIM, SEQUENCE, STEPS, checkNumber, numberOption, type NumberSpec } from '../util/numbers.js';
-import { formatBytes, formatCount, formatDuration, formatInteger, formatTable } from '../util/format.js';
+import { formatBytes, formatBytesColumn, formatCount, formatDuration, formatInteger, formatTable } from '../util/format.js';
 import { bold, emit, warn } from './output.js';
 
 /** Options as commander hands them over: every number already parsed and range-checked (numberOption). */
@@ -165,8 +165,10 @@ export function renderEstimate(e: TrainingEstimate): string {
   lines.push(`GPU ${e.gpu.name}: ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}; T×T bytes per element ${e.tt.value.toFixed(2)}`);
   lines.push('');
   lines.push(`Memory of one micro-batch of ${e.batchSize} (peak phase: ${e.memory.peakPhase})`);
-  const rows = memoryRows(e.memory).map((r) => [r.groupLabel, r.key, r.shapeText, r.bytesPerElement === null ? '' : Number(r.bytesPerElement.toFixed(2)), gib(r.bytes)] as (string | number)[]);
-  rows.push(['total', '', '', '', gib(e.totalBytes)]);
+  const memRows = memoryRows(e.memory);
+  const bytes = formatBytesColumn([...memRows.map((r) => r.bytes), e.totalBytes]);
+  const rows = memRows.map((r, i) => [r.groupLabel, r.key, r.shapeText, r.bytesPerElement === null ? '' : Number(r.bytesPerElement.toFixed(2)), bytes[i]] as (string | number)[]);
+  rows.push(['total', '', '', '', bytes.at(-1)!]);
   lines.push(formatTable(['part', 'component', 'shape', 'bytes/elt', 'bytes'], rows));
   lines.push('');
   lines.push(`fits: ${e.fits ? 'yes' : 'NO'} (${gib(e.totalBytes)} of ${gib(e.usableBytes)})`);
@@ -230,10 +232,12 @@ export function register(program: Command): void {
           max_micro_batch: e.maxMicroBatch,
           rows: rows.map((r) => ({ batch_size: r.batchSize, total_bytes: r.totalBytes, attention_bytes: r.attentionBytes, fits: r.fits })),
         };
+        const totals = formatBytesColumn(rows.map((r) => r.totalBytes));
+        const attention = formatBytesColumn(rows.map((r) => r.attentionBytes));
         emit(opts, json, () =>
           [
             `${e.gpu.name}, ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}, T×T bytes per element ${e.tt.value.toFixed(2)}`,
-            formatTable(['bs', 'total', 'T×T attention', 'fits'], rows.map((r) => [r.batchSize, gib(r.totalBytes), gib(r.attentionBytes), r.fits ? 'yes' : 'no'])),
+            formatTable(['bs', 'total', 'T×T attention', 'fits'], rows.map((r, i) => [r.batchSize, totals[i], attention[i], r.fits ? 'yes' : 'no'])),
             `largest micro-batch that fits: ${Number.isFinite(e.maxMicroBatch) ? e.maxMicroBatch : 'unbounded'}`,
           ].join('\n'),
         );

@@ -39,6 +39,23 @@ export function formatBytes(bytes: number): string {
   return i === 0 ? `${v} B` : `${v.toFixed(2)} ${units[i]}`;
 }
 
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/**
+ * One binary unit for a whole column of byte counts (never "704.50 MiB" above "1.38 GiB"): the unit
+ * formatBytes would give the largest value; two decimals, or two significant digits below 0.01.
+ */
+export function formatBytesColumn(values: readonly number[]): string[] {
+  const max = Math.max(0, ...values.map(Math.abs));
+  let i = 0;
+  while (max >= 1024 ** (i + 1) && i < BYTE_UNITS.length - 1) i++;
+  return values.map((v) => {
+    if (i === 0) return `${v} B`;
+    const x = v / 1024 ** i;
+    return `${x !== 0 && Math.abs(x) < 0.01 ? String(Number(x.toPrecision(2))) : x.toFixed(2)} ${BYTE_UNITS[i]}`;
+  });
+}
+
 /** Seconds → "5.00 µs", "0.5 ms", "276 ms", "42.0 s", "69.0 min", "11.5 h". */
 export function formatDuration(seconds: number): string {
   if (seconds === 0) return '0 s';
