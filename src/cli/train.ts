@@ -124,7 +124,18 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   });
   if (tty) process.stderr.write('\n');
   if (result.status === 'diverged') warn(result.message ?? 'the run diverged');
-  emit(opts, result, () =>
+  const json = {
+    run_id: result.runId,
+    log_path: result.logPath,
+    status: result.status,
+    steps: result.steps,
+    val_bpc: result.finalValBpc,
+    wall_s: result.wallSeconds,
+    tokens_per_s: result.tokensPerSecond,
+    peak_bytes: result.peakBytes,
+    message: result.message ?? null,
+  };
+  emit(opts, json, () =>
     [
       `${result.runId}: ${result.status} after ${result.steps} steps in ${formatDuration(result.wallSeconds)}`,
       `  final val_bpc ${result.finalValBpc === null ? '—' : result.finalValBpc.toFixed(4)}  ${formatCount(Math.round(result.tokensPerSecond))} tokens/s  log ${result.logPath}`,
@@ -156,7 +167,8 @@ async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
   log(`sweep ${grid.name}: ${runs.length} runs, ${jobs} at a time, logs in ${grid.out}`);
   const result = await runSweep({ grid, runs, jobs, backend: opts.backend, workDir: `checkpoints/sweep-${grid.name}`, onEvent: log });
   const failed = result.ran.filter((r) => r.exitCode !== 0 && r.exitCode !== 2);
-  emit(opts, result, () => `ran ${result.ran.length} (${failed.length} failed), skipped ${result.skipped.length} completed`);
+  const json = { ran: result.ran.map((r) => ({ run_id: r.runId, exit_code: r.exitCode, seconds: r.seconds })), skipped: result.skipped };
+  emit(opts, json, () => `ran ${result.ran.length} (${failed.length} failed), skipped ${result.skipped.length} completed`);
   if (failed.length > 0) process.exitCode = 1;
 }
 
