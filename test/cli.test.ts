@@ -112,7 +112,7 @@ test('a filter or runs folder that matches nothing is an error in every command:
   for (const cmd of [['runs'], ['fit'], ['estimate', '--model', '46.4M'], ['predict', '--params', '1M', '--steps', '1K', '--bs', '8', '--dataset', 'x'], ['report', '--out', mkdtempSync(join(tmpdir(), 'bitscale-rep-'))]]) {
     refused(['--runs', '/nonexistent', ...cmd], /^bitscale: \/nonexistent: no such runs folder/m);
   }
-  refused(['--runs', mkdtempSync(join(tmpdir(), 'bitscale-empty-')), 'runs'], /no run logs \(\*\.jsonl\) in this folder/);
+  refused(['--runs', mkdtempSync(join(tmpdir(), 'bitscale-empty-')), 'runs'], /no run logs \(\*\.jsonl\) with a validation point in this folder/);
   // predict at a seq_len with no law says so, rather than listing the dataset as one that has a law.
   refused(['predict', '--params', '369.6M', '--steps', '30K', '--bs', '256', '--dataset', 'GLM-Reasoning', '--seq-len', '512'], /field 'seq-len': no parameter law for dataset 'GLM-Reasoning' at seq_len 512: its laws are at seq_len 256$/m);
 });

@@ -183,7 +183,7 @@ const FILTERS: [keyof RunFilter, string, string][] = [
  * The filters are applied one at a time, so the message names the one that empties the table.
  */
 export function selectRuns(runs: RunRecord[], f: RunFilter, runsDir: string): RunRecord[] {
-  if (runs.length === 0) throw new BitscaleError('no run logs (*.jsonl) in this folder', { file: runsDir });
+  if (runs.length === 0) throw new BitscaleError('no run logs (*.jsonl) with a validation point in this folder', { file: runsDir });
   let kept = runs;
   const applied: string[] = [];
   for (const [key, flag, plural] of FILTERS) {
