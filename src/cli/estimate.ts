@@ -210,10 +210,10 @@ export function register(program: Command): void {
     .option('--bs <n>', 'effective batch size (default 256; K/M suffixes allowed)', numberOption('bs', BATCH_SIZE))
     .option('--gpu <id>', `GPU (${GPUS.map((g) => g.id).join(', ')})`, 'a100-40gb')
     .option('--steps <n>', 'optimizer steps, for the total wall-clock (e.g. 30K)', numberOption('steps', STEPS))
-    .option('--precision <p>', `${MEMORY_PRECISIONS.join(' | ')} (default bf16-autocast)`)
+    .option('--precision <p>', `${MEMORY_PRECISIONS.join(' | ')} (default bf16-autocast; fp32 is PyTorch fp32 on the GPU, torch-eager-fp32, unless --storage says otherwise)`)
     .option('--storage <preset>', `what the implementation keeps (${Object.keys(STORAGE_PRESETS).join(', ')})`)
     .option('--tt-bytes <n>', 'bytes kept per [bs,H,T,T] element per layer, 0–64 (overrides calibration)', numberOption('tt-bytes', TT_BYTES))
-    .option('--mfu <x>', 'MFU in (0, 1] to assume when no run on this GPU measured one (default: the nearest run\'s, else 0.25)', numberOption('mfu', FRACTION))
+    .option('--mfu <x>', 'MFU in (0, 1] to assume, overriding calibration (default: measured on this GPU, else the nearest run\'s, else 0.25)', numberOption('mfu', FRACTION))
     .option('--sweep-bs', 'memory and fit for bs = 1, 2, 4, … up to the first that does not fit')
     .option('--json', 'print JSON only')
     .action((opts: EstimateCliOptions, cmd: Command) => {
