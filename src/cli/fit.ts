@@ -3,7 +3,7 @@
  * and `bitscale predict` (val_bpc for an untrained model, with its interval and its sources).
  * Parsing and formatting only; the math is in src/fit.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../util/files.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseCsvTable } from '../util/csv.js';
@@ -154,13 +154,7 @@ export function suiteFiles(suite: FitSuite): Record<string, string> {
 }
 
 function readCsv(file: string): Record<string, string>[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new BitscaleError(`cannot read: ${(err as Error).message}`, { file });
-  }
-  return parseCsvTable(text, file).rows.map((r) => r.record);
+  return parseCsvTable(readTextFile(file), file).rows.map((r) => r.record);
 }
 
 function formatPrediction(p: Prediction): string {

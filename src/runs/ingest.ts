@@ -3,11 +3,13 @@
  * Everything is parsed and validated first; only when every input is clean is anything written
  * (each file atomically, never over an existing one). Sources are only ever read.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { countParams } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readTextFile } from '../util/files.js';
+import { resolveInside } from '../util/paths.js';
 import { parseCount } from '../util/format.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
@@ -82,8 +84,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
   }
   const planned: PlannedRun[] = [];
   for (const file of files) {
-    if (!existsSync(file)) throw new BitscaleError('no such file', { file });
-    const text = readFileSync(file, 'utf8');
+    const text = readTextFile(file);
     const ext = extname(file).toLowerCase();
     const logs: { log: RunLog; line: number }[] =
       ext === '.csv' ? csvToRunLogs(text, file, options) : [{ log: parseRunLog(text, file, { onWarning: options.onWarning }), line: 1 }];
@@ -91,7 +92,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
       const id = log.header.run_id;
       const clash = existing.get(id) ?? planned.find((p) => p.runId === id)?.source;
       if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file, line, field: 'run_id' });
-      const target = join(runsDir, into, `${id}.jsonl`);
+      const target = resolveInside(runsDir, join(into, `${id}.jsonl`), '--into');
       if (existsSync(target)) throw new BitscaleError(`${target} already exists`, { file, line, field: 'run_id' });
       planned.push({ runId: id, source: file, target, log });
     }
@@ -101,7 +102,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
 
 /** The run id on a log's first line, or null when that line is not a header. */
 function readHeaderRunId(path: string): string | null {
-  const firstLine = readFileSync(path, 'utf8').split('\n', 1)[0];
+  const firstLine = readTextFile(path).split('\n', 1)[0];
   try {
     const id = (JSON.parse(firstLine) as { run_id?: unknown }).run_id;
     return typeof id === 'string' ? id : null;

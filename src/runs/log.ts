@@ -3,10 +3,11 @@
  * BitscaleErrors naming file, line and field. A truncated last line (a trainer killed mid-write:
  * no trailing newline and not valid JSON) is skipped with a warning; everything before it is kept.
  */
-import { appendFileSync, openSync, closeSync, writeSync, fsyncSync, readFileSync } from 'node:fs';
+import { appendFileSync, openSync, closeSync, writeSync, fsyncSync } from 'node:fs';
 import { countParams, type Architecture } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readTextFile } from '../util/files.js';
 import {
   LOSS_UNITS,
   RUN_LOG_FORMAT_VERSION,
@@ -31,6 +32,7 @@ export interface ParseOptions {
 
 /** Parse and validate a whole log from text. `file` is used in error messages only. */
 export function parseRunLog(text: string, file: string, options: ParseOptions = {}): RunLog {
+  text = text.replace(/^\uFEFF/, ''); // a byte-order mark, as CSV accepts it
   const lines = text.split('\n');
   const endsWithNewline = text.endsWith('\n');
   if (endsWithNewline) lines.pop();
@@ -71,7 +73,7 @@ export function parseRunLog(text: string, file: string, options: ParseOptions = 
 }
 
 export function readRunLog(path: string, options: ParseOptions = {}): RunLog {
-  return parseRunLog(readFileSync(path, 'utf8'), path, options);
+  return parseRunLog(readTextFile(path), path, options);
 }
 
 /** One record per line, keys in insertion order; the file ends with a newline. */

@@ -6,6 +6,7 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { tokensSeen } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
+import { fsError } from '../util/files.js';
 import { readRunLog, type ParseOptions } from './log.js';
 import type { CurvePoint, RunLog, RunRecord } from './types.js';
 
@@ -16,7 +17,13 @@ export function listRunLogFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch (err) {
+      throw fsError(err, d);
+    }
+    for (const name of names) {
       if (name.startsWith('.')) continue;
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);

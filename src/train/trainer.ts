@@ -14,6 +14,7 @@ import { createModel, type BitLM } from '../model/model.js';
 import { readRunLog, RunLogWriter, writeRunLog } from '../runs/log.js';
 import { RUN_LOG_FORMAT_VERSION, type HeaderRecord, type RunStatus, type StepRecord, type EvalRecord, type SummaryRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
+import { resolveInside } from '../util/paths.js';
 import { VERSION } from '../version.js';
 import { AdamW } from './adamw.js';
 import { trainingBatch, validationOffsets, windowsAt, type Batch } from './batches.js';
@@ -65,12 +66,13 @@ export interface TrainResult {
 
 const LN2 = Math.log(2);
 
+/** The run's log in its folder; a run id that leads out of the folder (../, a symlink) is refused. */
 export function logPathFor(outDir: string, runId: string): string {
-  return join(outDir, `${runId}.jsonl`);
+  return resolveInside(outDir, `${runId}.jsonl`, 'run id');
 }
 
 export function checkpointPathFor(dir: string, runId: string): string {
-  return join(dir, `${runId}.ckpt`);
+  return resolveInside(dir, `${runId}.ckpt`, 'run id');
 }
 
 /** The CPU's model name, as the run log's `hardware`. */
