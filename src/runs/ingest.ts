@@ -11,6 +11,7 @@ import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readTextFile } from '../util/files.js';
 import { resolveInside } from '../util/paths.js';
+import { checkRunLog, setLine } from './checks.js';
 import { parseCount } from '../util/format.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
@@ -219,12 +220,12 @@ export function csvToRunLogs(text: string, file: string, options: IngestOptions 
         }
       }
     }
-    out.push({ log: rowsToRunLog(id, runRows, file, columnOf), line: first.line });
+    out.push({ log: rowsToRunLog(id, runRows, file, columnOf, options.onWarning), line: first.line });
   }
   return out;
 }
 
-function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record<string, string>): RunLog {
+function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record<string, string>, onWarning?: (message: string) => void): RunLog {
   const first = rows[0];
   const col = (f: string) => columnOf[f] ?? f;
   const num = (row: CsvRow, f: string, opts: { count?: boolean; optional?: boolean; integer?: boolean; positive?: boolean; min?: number } = {}): number | null => {
@@ -326,5 +327,11 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
     final_val_bpc: last.val_bpc,
     wall_s: typeof last.wall_s === 'number' ? last.wall_s : null,
   };
-  return { header, steps: [], evals, summary };
+  const log: RunLog = { header, steps: [], evals, summary };
+  // Bounds and consistency, as for a JSONL log; each record carries the CSV line it came from.
+  setLine(header, first.line);
+  sorted.forEach((row, i) => setLine(evals[i], row.line));
+  setLine(summary, sorted[sorted.length - 1].line);
+  checkRunLog(log, file, onWarning, { fileOrder: false });
+  return log;
 }

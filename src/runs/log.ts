@@ -9,6 +9,7 @@ import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readTextFile } from '../util/files.js';
+import { checkRunLog, setLine } from './checks.js';
 import {
   LOSS_UNITS,
   RUN_LOG_FORMAT_VERSION,
@@ -57,6 +58,7 @@ export function parseRunLog(text: string, file: string, options: ParseOptions = 
       throw new BitscaleError('not valid JSON', { file, line: lineNo });
     }
     const record = validateRecord(value, { file, line: lineNo });
+    setLine(record, lineNo);
     if (record.type === 'header') {
       if (header) throw new BitscaleError('a second header record', { file, line: lineNo, field: 'type' });
       header = record;
@@ -69,7 +71,9 @@ export function parseRunLog(text: string, file: string, options: ParseOptions = 
     else summary = record;
   }
   if (!header) throw new BitscaleError('no header record', { file, line: 1 });
-  return { header, steps, evals, summary };
+  const log = { header, steps, evals, summary };
+  checkRunLog(log, file, options.onWarning);
+  return log;
 }
 
 export function readRunLog(path: string, options: ParseOptions = {}): RunLog {
