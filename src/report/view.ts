@@ -124,7 +124,7 @@ function runRows(runs: RunRecord[]) {
     setup: `${r.precision}, ${r.hardware}${r.backend && r.backend !== 'unknown' ? `, ${r.backend}` : ''}`,
     wall: r.wallSeconds === null ? '—' : formatDuration(r.wallSeconds),
     notes: r.notes ?? '',
-    source: r.source ? r.source.replace('shared/seed/SCALING_REPORT.md ', 'seed ') : r.file,
+    source: r.source ? r.source.replace(/^hand-written seed scaling report /, 'seed ') : r.file,
   }));
 }
 

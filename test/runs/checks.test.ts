@@ -97,3 +97,17 @@ test('every shipped run log passes the checks without a warning', () => {
   writeFileSync(join(dir, 'a.jsonl'), text(header(), ev(100, 3.5), sum(100, 3.5)));
   assert.equal(loadRunTable(dir).length, 1);
 });
+
+test('docs/run-log.md states the bounds that BOUNDS enforces', async () => {
+  const { BOUNDS } = await import('../../src/runs/checks.js');
+  const doc = (await import('node:fs')).readFileSync(new URL('../../docs/run-log.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## Bounds and consistency'));
+  const row = (field: string) => section.split('\n').find((l) => l.startsWith(`| ${field}`)) ?? '';
+  const sci = (n: number) => `1e${Math.log10(n)}`;
+  assert.ok(row('`val_bpc`').includes(`> ${BOUNDS.lossMaxBits} bits`) && row('`val_bpc`').includes(`< ${BOUNDS.lossWarnLowBits} bits`) && row('`val_bpc`').includes(`${BOUNDS.lossWarnUniformFactor} × log2(vocab)`));
+  assert.ok(row('`params`').includes(`> ${sci(BOUNDS.paramsMax)} | > ${sci(BOUNDS.paramsWarnHigh)}, or < ${sci(BOUNDS.paramsWarnLow)}`), row('`params`'));
+  assert.ok(row('`step`').includes(`> ${sci(BOUNDS.stepsMax)} | > ${sci(BOUNDS.stepsWarnHigh)}`), row('`step`'));
+  assert.ok(row('`batch_size`').includes(`> ${sci(BOUNDS.shapeMax)} | > ${sci(BOUNDS.shapeWarnHigh)}`));
+  assert.ok(row('`tokens`').includes(`more than ${BOUNDS.tokensFactor}× off`) && row('`tokens`').includes(`more than ${BOUNDS.tokensTolerance * 100}% off`));
+  assert.ok(row('summary `final_val_bpc`').includes(`more than ${BOUNDS.finalTolerance}`));
+});
