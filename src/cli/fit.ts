@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { parseCsvTable } from '../util/csv.js';
 import { filterRuns, loadRunTable, scalingRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
 import { formatCount, formatTable, parseCount } from '../util/format.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
@@ -139,6 +139,9 @@ export function formatSuite(s: FitSuite): string {
  * The files `bitscale fit` writes, name → content: deterministic (sorted keys, no timestamps, no
  * bootstrap draws), so the same runs give byte-identical files.
  */
+/** The fits folder holds only fit files (*.json at its top); it is replaced as a whole. */
+export const FITS_OUTPUT = { allowed: (rel: string, isDir: boolean) => !isDir && /^[^/]+\.json$/.test(rel), describe: 'fit files (*.json)' };
+
 export function suiteFiles(suite: FitSuite): Record<string, string> {
   const s = withoutSamples(suite);
   const head = { formatVersion: s.formatVersion, runs: s.runs.map((r) => r.id), options: s.options };
@@ -197,7 +200,7 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  bitscale fit\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
     )
-    .action((opts, cmd: Command) => {
+    .action(async (opts, cmd: Command) => {
       const bootstrap = bootstrapFrom(opts);
       if (opts.csv) {
         const form = opts.form as FitForm;
@@ -222,9 +225,13 @@ export function register(program: Command): void {
       const runsDir: string = cmd.optsWithGlobals().runs;
       const runs = scalingRuns(filterRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }));
       if (runs.length === 0) throw new BitscaleError(`no runs under ${runsDir}${opts.collection || opts.dataset ? ' matching --collection/--dataset' : ''}`, { file: runsDir });
+      assertDirectoryOwned(opts.out, FITS_OUTPUT); // before the fitting, not after
       const suite = fitRunTable(runs, { bootstrap });
       const files = suiteFiles(suite);
-      for (const [name, text] of Object.entries(files)) writeFileAtomic(join(opts.out, name), text);
+      // The fit files change together or not at all, as the report and its charts do.
+      await writeDirectoryAtomic(opts.out, (staging) => {
+        for (const [name, text] of Object.entries(files)) writeFileAtomic(join(staging, name), text);
+      }, FITS_OUTPUT);
       emit(opts, withoutSamples(suite), () => `${formatSuite(suite)}\n\nwrote ${Object.keys(files).map((f) => join(opts.out, f)).join(', ')}`);
     });
 

@@ -16,6 +16,7 @@ const LN2 = Math.LN2;
 /** Every *.jsonl file below `dir`, sorted by relative path (so the table's order is stable). */
 export function listRunLogFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
+  if (!statSync(dir).isDirectory()) throw new BitscaleError('is a file, expected the folder of run logs', { file: dir });
   const out: string[] = [];
   const walk = (d: string) => {
     let names: string[];

@@ -225,6 +225,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const wall = () => wallBefore + (performance.now() - t0) / 1000;
 
   let t = start;
+  /** The last step with a step record: a run that diverges after logging its step ends there. */
+  let lastLogged = start;
   for (; t < cfg.steps; t++) {
     if (o.haltAfter !== undefined && t >= o.haltAfter) break;
     const lr = learningRateAt(t, cfg.steps, cfg.lr, cfg.warmup, cfg.lrFinal);
@@ -267,6 +269,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       ...(stepPeak !== undefined ? { peak_bytes: stepPeak } : {}),
     };
     writer.append(rec);
+    lastLogged = step;
     recent.push(bits);
     if (recent.length > 10) recent.shift();
     if (recent.length === 10 && recent.reduce((a, b) => a + b, 0) / 10 > cfg.divergeBits) {
@@ -287,13 +290,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
 
   const tokensPerSecond = trainSeconds > 0 ? (trainSteps * tokensPerStep) / trainSeconds : 0;
-  const result: TrainResult = { runId: o.runId, logPath, status, steps: t, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };
+  const result: TrainResult = { runId: o.runId, logPath, status, steps: status === 'completed' ? t : lastLogged, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };
   if (o.haltAfter !== undefined && t < cfg.steps && status === 'completed') {
     model.dispose();
     opt.dispose();
     return { ...result, status: 'halted' };
   }
-  const doneSteps = status === 'completed' ? cfg.steps : t;
+  const doneSteps = status === 'completed' ? cfg.steps : lastLogged;
   const summary: SummaryRecord = {
     type: 'summary',
     status,
