@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BitscaleError } from './errors.js';
+import { fsError } from './files.js';
 
 /**
  * Write a file so that readers see either the old content or the new, never half: write a
@@ -126,7 +127,11 @@ export async function writeDirectoryAtomic(path: string, fill: (staging: string)
   const s = siblings(dirname(target), basename(target));
   // mkdir (not mkdtemp, which makes it 0700): the folder keeps the mode a plain mkdir gives.
   const staging = `${s.staging(String(process.pid))}-${randomBytes(6).toString('hex')}`;
-  mkdirSync(staging);
+  try {
+    mkdirSync(staging);
+  } catch (err) {
+    throw new BitscaleError(`cannot make the staging folder beside it (${fsError(err, staging).message})`, { file: path });
+  }
   try {
     await fill(staging);
   } catch (err) {
