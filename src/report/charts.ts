@@ -5,6 +5,8 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { formatCount } from '../util/format.js';
+import { dodge, finishSpec, linearDomain, lineStyle, logDomain, NEUTRAL, numericOrder, PALETTE, sampleLaw, SHAPES, extrapolationOpacity, SHOW_TRACES, styleScale, toggles, type Determination, type Part } from './chart-rules.js';
 
 const WIDTH = 560;
 const HEIGHT = 320;
@@ -15,25 +17,15 @@ const CONFIG = {
   background: 'white',
   font: FONT,
   axis: { labelFontSize: 12, titleFontSize: 13, grid: true, gridColor: '#e6e6e6' },
-  legend: { labelFontSize: 12, titleFontSize: 12 },
+  legend: { labelFontSize: 12, titleFontSize: 12, symbolOpacity: 1, layout: { bottom: { direction: 'vertical', anchor: 'start', margin: 6 } } },
   title: { fontSize: 15, anchor: 'start' as const, subtitleFontSize: 12, subtitleColor: '#555' },
   view: { stroke: '#ccc' },
 };
 
 /** Legends under the plot, one entry a line. vega estimates text width without a canvas (generously), hence the large limit. */
 const LEGEND = { orient: 'bottom' as const, columns: 1, labelLimit: 700 };
-
-/** Counts on a log axis: SI suffixes with B (billion) for G, labels only at 1, 2, 5 × 10^k. */
-const COUNT_AXIS = {
-  labelExpr: "replace(format(datum.value, '~s'), 'G', 'B')",
-  values: [1, 2, 5].flatMap((m) => [10, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10].map((p) => m * p)).sort((a, b) => a - b),
-};
-
-/** Large counts (FLOPs, tokens) on a log axis: a label at each power of ten, in exponent form. */
-const POWER_AXIS = {
-  labelExpr: "format(datum.value, '.0e')",
-  values: Array.from({ length: 27 }, (_, i) => 10 ** (i + 3)),
-};
+/** A legend of line styles: long grey strokes, so a dash pattern shows. */
+const LINE_LEGEND = { ...LEGEND, symbolType: 'stroke', symbolStrokeColor: NEUTRAL, symbolSize: 300, symbolStrokeWidth: 2 };
 
 /** A subtitle as lines, split at '; ' (one long line would widen the whole SVG). */
 function subtitleLines(subtitle: string | undefined): string[] | undefined {
@@ -53,15 +45,27 @@ export interface ObservedPoint {
   series: string;
   x: number;
   y: number;
-  label?: string;
+  /** The run id, for the tooltip. */
+  run?: string;
 }
 
-export interface CurvePoint {
+/** A fitted law drawn as a line: solid over `measured`, dashed from there out to `drawn` (rules 1–2). */
+export interface LawLine {
   series: string;
-  x: number;
-  y: number;
-  /** Which law drew the line (dashed differently per law), e.g. "A fixed" / "A fitted". */
+  /** Which law, where a chart draws several per series (e.g. "A held at 1" / "A fitted"). */
   law?: string;
+  determination: Determination;
+  /** The x range the fit's runs measured. */
+  measured: [number, number];
+  /** The x range to draw (default: `measured`); beyond `measured` the line is extrapolation. */
+  drawn?: [number, number];
+  f: (x: number) => number;
+}
+
+/** Measured points joined without a law (fewer step counts than a law needs). */
+export interface Segment {
+  series: string;
+  points: { x: number; y: number }[];
 }
 
 export interface BandPoint {
@@ -71,22 +75,6 @@ export interface BandPoint {
   hi: number;
 }
 
-interface XYChartInput {
-  title: string;
-  subtitle?: string;
-  xTitle: string;
-  yTitle: string;
-  observed: ObservedPoint[];
-  curves: CurvePoint[];
-  bands?: BandPoint[];
-  /** Extra labelled markers (e.g. a prediction). */
-  markers?: ObservedPoint[];
-  /** Thin, faint lines (e.g. each run's validation curve), coloured by series, one per `run`. */
-  traces?: TracePoint[];
-  /** The x axis's ticks and labels (default: counts with SI suffixes). */
-  xAxis?: object;
-}
-
 export interface TracePoint {
   series: string;
   run: string;
@@ -94,75 +82,151 @@ export interface TracePoint {
   y: number;
 }
 
+interface XYChartInput {
+  title: string;
+  subtitle?: string;
+  xTitle: string;
+  yTitle: string;
+  observed: ObservedPoint[];
+  laws?: LawLine[];
+  segments?: Segment[];
+  bands?: BandPoint[];
+  /** Prediction points (a diamond each, named in the legend). */
+  markers?: { x: number; y: number; label: string }[];
+  /** Each run's validation curve: hidden in the SVG, a checkbox shows them on the interactive page. */
+  traces?: TracePoint[];
+  /** Label large counts as powers of ten (FLOPs) rather than with SI suffixes. */
+  powerAxis?: boolean;
+}
+
+/** Tick values on a log axis inside `domain`: 1, 2, 5 × 10^k, or every integer multiple when that gives fewer than three. */
+function logTicks(domain: [number, number]): number[] {
+  const powers = Array.from({ length: 31 }, (_, i) => 10 ** (i - 3));
+  const within = (ms: number[]) => powers.flatMap((p) => ms.map((m) => m * p)).filter((v) => v >= domain[0] && v <= domain[1]);
+  const coarse = within([1, 2, 5]);
+  return coarse.length >= 3 ? coarse : within([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+}
+
+function xEncoding(title: string, domain: [number, number], power = false, field = 'x') {
+  const decades = Math.log10(domain[1] / domain[0]);
+  const values = power && decades > 3 ? logTicks(domain).filter((v) => Number.isInteger(Math.log10(v))) : logTicks(domain);
+  return {
+    field,
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, domain, nice: false },
+    title,
+    axis: { values, labelExpr: power ? "format(datum.value, '.0e')" : "replace(format(datum.value, '~s'), 'G', 'B')" },
+  };
+}
+
+/** Colour and shape by series, one shared legend in numeric order (rules 6–7); `extra` entries (predictions) come last, neutral diamonds. */
+function seriesChannels(series: string[], extra: string[] = []) {
+  const ordered = numericOrder(series).filter((x) => !extra.includes(x));
+  const domain = [...ordered, ...extra];
+  const cycle = <T>(xs: T[]) => ordered.map((_, i) => xs[i % xs.length]);
+  return {
+    color: { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND, scale: { domain, range: [...cycle(PALETTE), ...extra.map(() => NEUTRAL)] } },
+    shape: { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND, scale: { domain, range: [...cycle(SHAPES), ...extra.map(() => 'diamond')] } },
+  };
+}
+
 /**
- * Measured points (filled circles), fitted curves (lines) and optional interval bands on a log-x
- * axis: the shape of both the step-scaling and the param-scaling chart.
+ * Measured points, fitted laws and optional interval bands on a log-x axis: the shape of the
+ * step, parameter and compute charts. Everything goes through chart-rules.ts.
  */
 function logXChart(input: XYChartInput): TopLevelSpec {
-  const x = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const }, title: input.xTitle, axis: input.xAxis ?? COUNT_AXIS };
-  const yScale = { zero: false };
-  const color = { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND };
-  const laws = [...new Set(input.curves.map((c) => c.law).filter((l): l is string => Boolean(l)))];
+  const laws = input.laws ?? [];
+  const segments = input.segments ?? [];
+  const markers = input.markers ?? [];
+  const xs = [...input.observed.map((p) => p.x), ...markers.map((m) => m.x), ...laws.flatMap((l) => l.drawn ?? l.measured), ...segments.flatMap((s) => s.points.map((p) => p.x))];
+  const domain = logDomain(xs);
+  const severalLaws = new Set(laws.map((l) => l.law ?? '')).size > 1;
+  const lines = [
+    ...laws.flatMap((l) => {
+      const [from, to] = l.drawn ?? l.measured;
+      return sampleLaw(l.f, l.measured, from, to).map((p) => ({ series: l.series, x: p.x, y: p.y, part: p.part, style: lineStyle('fit', l.determination, p.part, severalLaws ? l.law : undefined) }));
+    }),
+    ...segments.flatMap((s) => s.points.map((p) => ({ series: s.series, x: p.x, y: p.y, part: 'measured', style: lineStyle('segment', 'over', 'measured') }))),
+  ];
+  const styles = styleScale(lines.map((l) => l.style));
+  const lineRows = lines.map((l) => ({ ...l, style: l.style.label }));
+  const allSeries = [...input.observed.map((p) => p.series), ...lines.map((l) => l.series), ...(input.traces ?? []).map((t) => t.series)];
+  const { color, shape } = seriesChannels(allSeries, markers.map((m) => m.label));
+  const x = xEncoding(input.xTitle, domain, input.powerAxis);
+  // The y axis spans what the SVG shows (points, laws, bands, predictions), not the hidden run curves.
+  const inX = (x: number) => x >= domain[0] && x <= domain[1];
+  const ys = [...input.observed.map((p) => p.y), ...markers.map((m) => m.y), ...lines.map((l) => l.y), ...(input.bands ?? []).filter((b) => inX(b.x)).flatMap((b) => [b.lo, b.hi])];
+  const y = { field: 'y', type: 'quantitative' as const, scale: { zero: false, domain: linearDomain(ys), nice: false }, title: input.yTitle };
+  const yTolerance = 0.004 * (Math.max(...input.observed.map((p) => p.y)) - Math.min(...input.observed.map((p) => p.y)) || 1);
+  const dodged = dodge(input.observed, Math.max(yTolerance, 0.01));
+  const toggleExtrapolation = lines.some((l) => l.part === 'extrapolated') || markers.length > 0;
   const layers: unknown[] = [];
   if (input.bands && input.bands.length > 0) {
     layers.push({
-      data: { values: input.bands },
-      mark: { type: 'area', opacity: 0.18 },
-      encoding: { x, y: { field: 'lo', type: 'quantitative', scale: yScale, title: input.yTitle }, y2: { field: 'hi' }, color },
+      data: { values: input.bands.filter((b) => b.x >= domain[0] && b.x <= domain[1]) },
+      mark: { type: 'area', opacity: 0.15 },
+      encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
     });
   }
   if (input.traces && input.traces.length > 0) {
     layers.push({
-      data: { values: input.traces },
-      mark: { type: 'line', strokeWidth: 1, opacity: 0.35 },
-      encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle }, color, detail: { field: 'run' } },
+      data: { values: input.traces.filter((t) => inX(t.x)) },
+      mark: { type: 'line', strokeWidth: 1, clip: true },
+      encoding: { x, y, color, detail: { field: 'run' }, opacity: { condition: { test: SHOW_TRACES, value: 0.45 }, value: 0 } },
+    });
+  }
+  if (lines.length > 0) {
+    layers.push({
+      data: { values: lineRows },
+      mark: { type: 'line', strokeWidth: 2 },
+      encoding: {
+        x,
+        y,
+        color,
+        detail: { field: 'series' },
+        strokeDash: { field: 'style', type: 'nominal', title: 'line', legend: LINE_LEGEND, scale: { domain: styles.domain, range: styles.dash } },
+        ...extrapolationOpacity(toggleExtrapolation),
+      },
     });
   }
   layers.push({
-    data: { values: input.curves },
-    mark: { type: 'line', strokeWidth: 2 },
+    data: { values: dodged.points },
+    mark: { type: 'point', filled: true, size: 70, opacity: 1, stroke: 'white', strokeWidth: 0.5 },
     encoding: {
-      x,
-      y: { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle },
+      x: { ...x, field: 'xd' },
+      y,
       color,
-      detail: { field: 'series' },
-      ...(laws.length > 1 ? { strokeDash: { field: 'law', type: 'nominal', title: 'law', legend: LEGEND } } : {}),
+      shape,
+      tooltip: [{ field: 'run', title: 'run' }, { field: 'series', title: 'series' }, { field: 'x', title: input.xTitle, format: ',.0f' }, { field: 'y', title: input.yTitle, format: '.4f' }],
     },
   });
-  layers.push({
-    data: { values: input.observed },
-    mark: { type: 'point', filled: true, size: 70, opacity: 1 },
-    encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle }, color, shape: { value: 'circle' } },
-  });
-  const labelled = input.observed.filter((p) => p.label);
-  if (labelled.length > 0) {
+  if (markers.length > 0) {
     layers.push({
-      data: { values: labelled },
-      mark: { type: 'text', dx: 8, dy: -8, align: 'left', fontSize: 11, color: '#333' },
-      encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale }, text: { field: 'label' } },
+      data: { values: markers.map((m) => ({ ...m, series: m.label })) },
+      mark: { type: 'point', filled: true, size: 150 },
+      encoding: {
+        x,
+        y,
+        color,
+        shape,
+        tooltip: [{ field: 'label', title: 'prediction' }],
+        ...extrapolationOpacity(true, 'true'),
+      },
     });
   }
-  if (input.markers && input.markers.length > 0) {
-    layers.push({
-      data: { values: input.markers },
-      mark: { type: 'point', shape: 'diamond', filled: true, size: 140, color: '#d62728' },
-      encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale } },
-    });
-    layers.push({
-      data: { values: input.markers },
-      mark: { type: 'text', dx: -8, dy: -12, align: 'right', fontSize: 11, color: '#d62728' },
-      encoding: { x, y: { field: 'y', type: 'quantitative', scale: yScale }, text: { field: 'label' } },
-    });
-  }
-  return {
+  const dodgeNote = dodged.groups.length ? `; set apart: ${dodged.groups.map((g) => `${g.length} runs at ${formatAxisCount(g[0].x)}${g.every((p) => p.run) ? ` (${g.map((p) => p.run).join(', ')})` : ''}`).join(', ')}` : '';
+  return finishSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: input.title, subtitle: subtitleLines(input.subtitle) },
+    title: { text: input.title, subtitle: subtitleLines(`${input.subtitle ?? ''}${dodgeNote}`) },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
+    params: toggles({ extrapolation: toggleExtrapolation, traces: (input.traces ?? []).length > 0 }),
     layer: layers,
-  } as TopLevelSpec;
+  }) as unknown as TopLevelSpec;
 }
+
+const formatAxisCount = (v: number) => formatCount(v, 0);
 
 /** The loss's name and axis title in its real unit: "val_bpc (bits per byte)" or "validation loss (bits per token (gpt2))". */
 export function lossAxis(unit = 'bits per byte'): { name: string; title: string } {
@@ -170,14 +234,14 @@ export function lossAxis(unit = 'bits per byte'): { name: string; title: string 
   return { name, title: `${name} (${unit})` };
 }
 
-/** Validation loss against optimizer steps (log x), one colour per step family, fitted L∞ + C·S^−β curves. */
-export function stepScalingChart(input: { unit?: string; subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[]; traces?: TracePoint[] }): TopLevelSpec {
+/** Validation loss against optimizer steps (log x), one colour and shape per step family, fitted L∞ + C·S^−β laws. */
+export function stepScalingChart(input: { unit?: string; subtitle?: string; observed: ObservedPoint[]; laws: LawLine[]; segments?: Segment[]; traces?: TracePoint[] }): TopLevelSpec {
   const axis = lossAxis(input.unit);
-  return logXChart({ title: `Step scaling: ${axis.name} vs optimizer steps`, xTitle: 'optimizer steps (log scale)', yTitle: axis.title, ...input });
+  return logXChart({ title: `Step scaling: ${axis.name} vs optimizer steps`, xTitle: 'optimizer steps (count, log scale)', yTitle: axis.title, ...input });
 }
 
-/** Validation loss against parameter count (log x), the fitted A + B/N^α law, its extrapolation and band. */
-export function paramScalingChart(input: { unit?: string; subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[]; markers?: ObservedPoint[] }): TopLevelSpec {
+/** Validation loss against parameter count (log x), the fitted A + B/N^α laws, their extrapolation and band. */
+export function paramScalingChart(input: { unit?: string; subtitle?: string; observed: ObservedPoint[]; laws: LawLine[]; bands?: BandPoint[]; markers?: { x: number; y: number; label: string }[] }): TopLevelSpec {
   const axis = lossAxis(input.unit);
   return logXChart({ title: `Parameter scaling: ${axis.name} vs parameters`, xTitle: 'parameters (count, log scale)', yTitle: axis.title, ...input });
 }
@@ -186,54 +250,109 @@ export function paramScalingChart(input: { unit?: string; subtitle?: string; obs
  * A ladder against training compute C = 6·N·D (log x): measured losses, one colour per model size,
  * and the joint law's compute-optimal frontier L(N_opt(C), D_opt(C)).
  */
-export function computeChart(input: { unit: string; subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[] }): TopLevelSpec {
+export function computeChart(input: { unit: string; subtitle?: string; observed: ObservedPoint[]; laws: LawLine[] }): TopLevelSpec {
   const axis = lossAxis(input.unit);
-  return logXChart({ title: `${axis.name[0].toUpperCase()}${axis.name.slice(1)} vs training compute`, xTitle: 'training compute C = 6·N·D (FLOPs, log scale)', yTitle: axis.title, xAxis: POWER_AXIS, ...input });
+  return logXChart({ title: `${axis.name[0].toUpperCase()}${axis.name.slice(1)} vs training compute`, xTitle: 'training compute C = 6·N·D (FLOPs, log scale)', yTitle: axis.title, powerAxis: true, ...input });
 }
 
-/** N_opt and D_opt (log y) against compute C (log x): the compute-optimal line of a joint law. */
-export function allocationChart(input: { subtitle?: string; points: { quantity: string; flops: number; value: number }[] }): TopLevelSpec {
-  const x = { field: 'flops', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'training compute C = 6·N·D (FLOPs, log scale)', axis: POWER_AXIS };
-  const y = { field: 'value', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'N_opt (parameters) and D_opt (tokens), log scale', axis: POWER_AXIS };
-  return {
+/** N_opt and D_opt (log y) against compute C (log x): the compute-optimal line of a joint law, solid over the measured compute. */
+export function allocationChart(input: { subtitle?: string; measured: [number, number]; drawn: [number, number]; lines: { quantity: string; f: (flops: number) => number }[] }): TopLevelSpec {
+  const domain = logDomain(input.drawn);
+  const rows = input.lines.flatMap((l) => sampleLaw(l.f, input.measured, input.drawn[0], input.drawn[1]).map((p) => ({ quantity: l.quantity, flops: p.x, value: p.y, part: p.part, style: lineStyle('fit', 'over', p.part).label })));
+  const styles = styleScale(rows.map((r) => lineStyle('fit', 'over', r.part as Part)));
+  const values = rows.map((r) => r.value);
+  const yDomain = logDomain(values);
+  return finishSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Compute-optimal allocation', subtitle: subtitleLines(input.subtitle) },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
-    data: { values: input.points },
-    mark: { type: 'line', strokeWidth: 2 },
-    encoding: { x, y, color: { field: 'quantity', type: 'nominal', title: null, legend: LEGEND } },
-  } as TopLevelSpec;
+    params: toggles({ extrapolation: rows.some((r) => r.part === 'extrapolated'), traces: false }),
+    data: { values: rows },
+    mark: { type: 'line' },
+    encoding: {
+      x: { ...xEncoding('training compute C = 6·N·D (FLOPs, log scale)', domain, true), field: 'flops' },
+      y: { ...xEncoding('N_opt (parameters) and D_opt (tokens), counts, log scale', yDomain, true), field: 'value' },
+      color: { field: 'quantity', type: 'nominal', title: null, legend: LEGEND, scale: { domain: numericOrder(input.lines.map((l) => l.quantity)), range: PALETTE } },
+      detail: { field: 'style' },
+      strokeDash: { field: 'style', type: 'nominal', title: 'line', legend: LINE_LEGEND, scale: { domain: styles.domain, range: styles.dash } },
+      strokeWidth: { value: 2 },
+      ...extrapolationOpacity(rows.some((r) => r.part === 'extrapolated')),
+      tooltip: [{ field: 'quantity' }, { field: 'flops', title: 'FLOPs', format: '.3e' }, { field: 'value', title: 'count', format: '.4s' }],
+    },
+  }) as unknown as TopLevelSpec;
 }
 
-/** Predicted val_bpc against step budget with its interval (error bars), one colour per model size. */
-export function budgetChart(input: { subtitle?: string; points: { series: string; steps: number; bpc: number; lo: number; hi: number }[] }): TopLevelSpec {
-  const x = { field: 'steps', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'training budget: optimizer steps (log scale)', axis: COUNT_AXIS };
-  const color = { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND };
-  return {
+export interface BudgetPoint {
+  series: string;
+  steps: number;
+  bpc: number;
+  /** The bootstrap interval. */
+  lo: number;
+  hi: number;
+  /** The range over laws: the interval ∪ the other laws' values. */
+  rangeLo: number;
+  rangeHi: number;
+  /** Beyond the runs the law was fitted on (in size or steps). */
+  extrapolated: boolean;
+}
+
+/**
+ * Predicted loss against step budget, one colour and shape per model size: a thick bar for the
+ * bootstrap interval and a thin one for the range over laws (rule 3), sizes set apart at each
+ * budget (rule 4), the values in the report's table rather than on the plot (rule 5).
+ */
+export function budgetChart(input: { subtitle?: string; level: number; points: BudgetPoint[] }): TopLevelSpec {
+  const { color, shape } = seriesChannels(input.points.map((p) => p.series));
+  const order = numericOrder(input.points.map((p) => p.series));
+  const byBudget = new Map<number, number>();
+  const rows = input.points.map((p) => {
+    const k = order.indexOf(p.series);
+    byBudget.set(p.steps, Math.max(byBudget.get(p.steps) ?? 0, k + 1));
+    return { ...p, part: p.extrapolated ? 'extrapolated' : 'measured', style: p.extrapolated ? 'predicted, extrapolated beyond the runs' : 'predicted within the runs', k };
+  });
+  const n = order.length;
+  const placed = rows.map((r) => ({ ...r, xd: r.steps * 10 ** (0.02 * (r.k - (n - 1) / 2)) }));
+  const domain = logDomain(placed.map((r) => r.xd));
+  const x = { ...xEncoding('training budget: optimizer steps (count, log scale)', domain, false, 'xd') };
+  const yTitle = 'predicted val_bpc (bits per byte)';
+  const y = { type: 'quantitative' as const, scale: { zero: false }, title: yTitle };
+  const styleDomain = [...new Set(rows.map((r) => r.style))].sort();
+  const tooltip = [{ field: 'series', title: 'size' }, { field: 'steps', title: 'steps', format: ',' }, { field: 'bpc', title: 'predicted', format: '.3f' }, { field: 'lo', title: `${Math.round(input.level * 100)}% interval from`, format: '.3f' }, { field: 'hi', title: 'to', format: '.3f' }, { field: 'rangeLo', title: 'range over laws from', format: '.3f' }, { field: 'rangeHi', title: 'to', format: '.3f' }];
+  const hide = extrapolationOpacity(rows.some((r) => r.extrapolated));
+  return finishSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Predicted val_bpc by step budget', subtitle: subtitleLines(input.subtitle) },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
-    data: { values: input.points },
+    params: toggles({ extrapolation: rows.some((r) => r.extrapolated), traces: false }),
+    data: { values: placed },
     layer: [
-      { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { zero: false }, title: 'predicted val_bpc (bits per byte)' }, y2: { field: 'hi' }, color } },
-      { mark: { type: 'line', point: { filled: true, size: 60 } }, encoding: { x, y: { field: 'bpc', type: 'quantitative', scale: { zero: false } }, color } },
-      { mark: { type: 'text', dx: 10, align: 'left', fontSize: 11 }, encoding: { x, y: { field: 'bpc', type: 'quantitative' }, text: { field: 'bpc', type: 'quantitative', format: '.3f' }, color } },
+      { mark: { type: 'rule', strokeWidth: 1.2 }, encoding: { x, y: { ...y, field: 'rangeLo' }, y2: { field: 'rangeHi' }, color, ...hide } },
+      { mark: { type: 'tick', orient: 'horizontal', size: 8, thickness: 1.2 }, encoding: { x, y: { ...y, field: 'rangeLo' }, color, ...hide } },
+      { mark: { type: 'tick', orient: 'horizontal', size: 8, thickness: 1.2 }, encoding: { x, y: { ...y, field: 'rangeHi' }, color, ...hide } },
+      { mark: { type: 'rule', strokeWidth: 4 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, ...hide } },
+      {
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: { x, y: { ...y, field: 'bpc' }, color, detail: { field: 'series' }, strokeDash: { field: 'style', type: 'nominal', title: 'line', legend: LINE_LEGEND, scale: { domain: styleDomain, range: styleDomain.map((s) => (s.includes('extrapolated') ? [7, 4] : [1, 0])) } }, ...hide },
+      },
+      { mark: { type: 'point', filled: true, size: 70, stroke: 'white', strokeWidth: 0.5 }, encoding: { x, y: { ...y, field: 'bpc' }, color, shape, tooltip, ...hide } },
     ],
-  } as TopLevelSpec;
+  }) as unknown as TopLevelSpec;
 }
 
 /**
  * Training memory as stacked bars (one bar per configuration, one colour per component) against
- * GPU capacity lines.
+ * GPU capacity lines, drawn neutral and named in their own legend.
  */
 export function memoryChart(input: { subtitle?: string; bars: { bar: string; component: string; gib: number; order: number }[]; capacities: { gpu: string; gib: number }[] }): TopLevelSpec {
   const y = { field: 'bar', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 700 } };
   const maxGib = Math.max(...input.capacities.map((c) => c.gib), ...sumBy(input.bars));
-  return {
+  const capacities = input.capacities.map((c) => ({ ...c, label: `${c.gpu}: ${c.gib.toFixed(1)} GiB usable` }));
+  const gpuOrder = [...capacities].sort((a, b) => a.gib - b.gib).map((c) => c.label);
+  return finishSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Training memory by component vs GPU capacity', subtitle: subtitleLines(input.subtitle) },
     width: WIDTH,
@@ -242,28 +361,27 @@ export function memoryChart(input: { subtitle?: string; bars: { bar: string; com
     layer: [
       {
         data: { values: input.bars },
-        mark: { type: 'bar' },
+        mark: { type: 'bar', stroke: 'white', strokeWidth: 0.5 },
         encoding: {
           y,
           x: { field: 'gib', type: 'quantitative', stack: 'zero', title: 'memory (GiB)', scale: { domain: [0, Math.ceil(maxGib * 1.05)] } },
-          color: { field: 'component', type: 'nominal', title: 'part', sort: null, legend: { orient: 'bottom', columns: 4, labelLimit: 700 }, scale: { scheme: 'tableau10' } },
+          color: { field: 'component', type: 'nominal', title: 'part', sort: null, legend: { orient: 'bottom', columns: 2, labelLimit: 700 }, scale: { range: PALETTE } },
           order: { field: 'order', type: 'quantitative' },
+          tooltip: [{ field: 'bar', title: 'configuration' }, { field: 'component', title: 'part' }, { field: 'gib', title: 'GiB', format: '.2f' }],
         },
       },
       {
-        data: { values: input.capacities },
-        mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 2, color: '#d62728' },
-        encoding: { x: { field: 'gib', type: 'quantitative' } },
-      },
-      {
-        data: { values: input.capacities },
-        mark: { type: 'text', angle: 0, dy: -6, dx: 4, align: 'left', baseline: 'bottom', fontSize: 11, color: '#d62728', y: 0 },
-        encoding: { x: { field: 'gib', type: 'quantitative' }, text: { field: 'gpu' } },
+        data: { values: capacities },
+        mark: { type: 'rule', strokeWidth: 2, color: NEUTRAL },
+        encoding: {
+          x: { field: 'gib', type: 'quantitative' },
+          strokeDash: { field: 'label', type: 'nominal', title: 'usable GPU memory', legend: LINE_LEGEND, scale: { domain: gpuOrder, range: [[6, 4], [2, 2], [10, 3, 2, 3]] } },
+          tooltip: [{ field: 'label', title: 'GPU' }],
+        },
       },
     ],
-  } as TopLevelSpec;
+  }) as unknown as TopLevelSpec;
 }
-
 function sumBy(bars: { bar: string; gib: number }[]): number[] {
   const sums = new Map<string, number>();
   for (const b of bars) sums.set(b.bar, (sums.get(b.bar) ?? 0) + b.gib);

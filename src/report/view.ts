@@ -18,7 +18,7 @@ import { byCodePoint, groupRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import type { GroupAnalysis, ReportAnalysis } from './analysis.js';
 import type { ClaimCheck } from './claims.js';
-import { allocationChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
+import { allocationChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type LawLine, type ObservedPoint, type Segment, type TracePoint } from './charts.js';
 
 const GIB = 2 ** 30;
 
@@ -195,60 +195,77 @@ function paramBudgetView(b: ParamBudgetFit, onlyFreeFloor = false) {
 function stepChart(families: StepFamilyFit[], title: string, path: string, curves?: RunRecord[], label: (f: { dataset: string; params: number; batchSize: number | null; lr: number | null }) => string = familyLabel): ChartFile {
   const unit = requireOneLossUnit([...families.flatMap((f) => f.runIds.map((id) => ({ id, lossUnit: f.lossUnit }))), ...(curves ?? [])], `the chart ${path}`);
   const observed: ObservedPoint[] = [];
-  const lines: CurvePoint[] = [];
+  const laws: LawLine[] = [];
+  const segments: Segment[] = [];
   for (const f of families) {
     const series = label(f);
-    for (const p of f.points) observed.push({ series, x: p.steps, y: p.valBpc });
+    f.points.forEach((p, i) => observed.push({ series, x: p.steps, y: p.valBpc, run: f.runIds[i] }));
+    const xs = f.points.map((p) => p.steps);
     if (f.fit) {
-      const xs = f.points.map((p) => p.steps);
-      for (const x of logSpace(Math.min(...xs) / 2, Math.max(...xs) * 2)) lines.push({ series, x, y: stepLawLoss((f.fit as StepLawFit).params, x) });
+      const fit = f.fit as StepLawFit;
+      laws.push({ series, determination: fit.determination, measured: [Math.min(...xs), Math.max(...xs)], f: (x) => stepLawLoss(fit.params, x) });
     } else {
-      for (const p of f.points.slice().sort((a, b) => a.steps - b.steps)) lines.push({ series, x: p.steps, y: p.valBpc });
+      segments.push({ series, points: f.points.slice().sort((a, b) => a.steps - b.steps).map((p) => ({ x: p.steps, y: p.valBpc })) });
     }
   }
   const traces: TracePoint[] = (curves ?? []).flatMap((r) => r.curve.filter((p) => p.step > 0).map((p) => ({ series: label(r), run: r.id, x: p.step, y: p.valBpc })));
   return {
     path,
     alt: `${title}: validation loss (${unit}) against optimizer steps, log scale`,
-    spec: stepScalingChart({ unit, subtitle: `${title}; points: final ${lossAxis(unit).name} of each run; lines: fitted L∞ + C·S^−β (or a segment, two step counts)${traces.length ? '; faint lines: each run\'s validation curve' : ''}`, observed, curves: lines, traces }),
+    spec: stepScalingChart({ unit, subtitle: `${title}; points: final ${lossAxis(unit).name} of each run; lines: fitted L∞ + C·S^−β over the runs' steps (or a segment, two step counts)`, observed, laws, segments, traces }),
   };
 }
 
 function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
   const unit = requireOneLossUnit(budgets.flatMap((b) => b.runIds.map((id) => ({ id, lossUnit: b.lossUnit }))), 'the chart charts/params.svg');
   const observed: ObservedPoint[] = [];
-  const curves: CurvePoint[] = [];
+  const laws: LawLine[] = [];
   const bands: BandPoint[] = [];
-  const xs = logSpace(2e6, Math.max(a.recommendedParams * 1.6, 5e8));
+  const matched = a.predictions.find((p) => p.params === a.recommendedParams && p.steps === a.headline.base.steps)?.prediction;
+  const headlineBudget = budgets.find((b) => b.dataset === a.recommended.dataset);
   for (const b of budgets) {
     const series = budgetLabel(b);
-    b.points.forEach((p, i) => observed.push({ series, x: p.params, y: p.valBpc, label: b.runIds[i] }));
+    b.points.forEach((p, i) => observed.push({ series, x: p.params, y: p.valBpc, run: b.runIds[i] }));
+    const ns = b.points.map((p) => p.params);
+    const measured: [number, number] = [Math.min(...ns), Math.max(...ns)];
+    // Only the law the prediction comes from is drawn out to the predicted size; others stop at their runs.
+    const drawn: [number, number] = matched && b === headlineBudget ? [measured[0], Math.max(measured[1], a.recommendedParams)] : measured;
     const fit = b.fixedA;
     const nUnit = Number(fit.diagnostics.nUnit ?? 1e6);
-    for (const x of xs) curves.push({ series, law: `A + B/N^α, A = ${fit.params.A} held`, x, y: saturatingLoss(fit.params, x, nUnit) });
-    bands.push(...band(fit, series, xs, (p, x) => saturatingLoss(p as Record<'A' | 'B' | 'alpha', number>, x, nUnit)));
+    laws.push({ series, law: `A = ${fit.params.A} held`, determination: fit.determination, measured, drawn, f: (x) => saturatingLoss(fit.params, x, nUnit) });
+    bands.push(...band(fit, series, logSpace(drawn[0], drawn[1]), (p, x) => saturatingLoss(p as Record<'A' | 'B' | 'alpha', number>, x, nUnit)));
     if (b.free) {
       const free = b.free;
-      for (const x of xs) curves.push({ series, law: 'A + B/N^α, A fitted', x, y: saturatingLoss(free.params, x, nUnit) });
+      laws.push({ series, law: 'A fitted', determination: free.determination, measured, drawn, f: (x) => saturatingLoss(free.params, x, nUnit) });
     }
   }
-  const matched = a.predictions.find((p) => p.params === a.recommendedParams && p.steps === a.headline.base.steps)?.prediction;
-  const markers = matched ? [{ series: 'prediction', x: a.recommendedParams, y: matched.valBpc, label: `${formatCount(a.recommendedParams)}: ${bpc(matched.valBpc)} ${formatInterval(matched.interval)}` }] : [];
+  const markers = matched ? [{ x: a.recommendedParams, y: matched.valBpc, label: `predicted: ${formatCount(a.recommendedParams)} (recommended) at ${formatCount(a.headline.base.steps, 0)} steps: ${bpc(matched.valBpc)} ${formatInterval(matched.interval)}` }] : [];
   return {
     path: 'charts/params.svg',
-    alt: 'val_bpc against parameter count, log scale, with the fitted saturating law, its bootstrap band and the extrapolation to the recommended size',
-    spec: paramScalingChart({ unit, subtitle: 'points: measured runs; lines: fitted laws, band: 80% bootstrap band (A held); diamond: the recommended config at the matched budget', observed, curves, bands, markers }),
+    alt: 'val_bpc against parameter count, log scale, with the fitted saturating laws over the measured sizes, the extrapolation to the recommended size dashed, and the bootstrap band',
+    spec: paramScalingChart({ unit, subtitle: 'points: measured runs (run ids in the table below); lines: fitted A + B/N^α laws, band: 80% bootstrap band (A held); diamond: the recommended config at the matched budget', observed, laws, bands, markers }),
   };
 }
 
 function predictionChart(a: ReportAnalysis): ChartFile {
+  const measuredMax = Math.max(...a.mainRuns.filter((r) => r.dataset === a.recommended.dataset).map((r) => r.params));
   const points = a.predictions
     .filter((p) => p.prediction.interval)
-    .map((p) => ({ series: `${formatCount(p.params)}${p.params === a.recommendedParams ? ' (the recommended config\'s real count)' : ' (the size the report names)'}`, steps: p.steps, bpc: p.prediction.valBpc, lo: p.prediction.interval!.lo, hi: p.prediction.interval!.hi }));
+    .map((p) => ({
+      series: `${formatCount(p.params)}${p.params === a.recommendedParams ? ' (the recommended config\'s real count)' : ' (the size the report names)'}`,
+      steps: p.steps,
+      bpc: p.prediction.valBpc,
+      lo: p.prediction.interval!.lo,
+      hi: p.prediction.interval!.hi,
+      rangeLo: p.prediction.range?.lo ?? p.prediction.interval!.lo,
+      rangeHi: p.prediction.range?.hi ?? p.prediction.interval!.hi,
+      extrapolated: p.params > measuredMax,
+    }));
+  const level = a.predictions.find((p) => p.prediction.interval)?.prediction.interval?.level ?? 0.8;
   return {
     path: 'charts/predictions.svg',
-    alt: 'predicted val_bpc against step budget with 80% intervals',
-    spec: budgetChart({ subtitle: `${a.recommended.dataset}, bs=${a.recommended.batchSize}: ${a.headline.method.split(' + ')[0]} + per-doubling step gain; bars: 80% intervals`, points }),
+    alt: `predicted val_bpc against step budget with ${Math.round(level * 100)}% intervals and the range over laws`,
+    spec: budgetChart({ level, subtitle: `${a.recommended.dataset}, bs=${a.recommended.batchSize}: ${a.headline.method.split(' + ')[0]} + per-doubling step gain; thick bar: ${Math.round(level * 100)}% bootstrap interval, thin bar: range over laws; values: the table below`, points }),
   };
 }
 
@@ -356,7 +373,7 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
   const flops = observed.map((p) => p.x);
   const cLo = Math.min(...flops);
   const cHi = Math.max(...flops);
-  const frontier: CurvePoint[] = optimal ? logSpace(cLo, cHi * 100).map((c) => ({ series: 'compute-optimal L(N_opt, D_opt)', x: c, y: computeOptimalAllocation(optimal.fit!.params, c).loss })) : [];
+  const frontier: LawLine[] = optimal ? [{ series: 'compute-optimal L(N_opt, D_opt)', determination: optimal.fit!.determination, measured: [cLo, cHi], drawn: [cLo, cHi * 100], f: (c) => computeOptimalAllocation(optimal.fit!.params, c).loss }] : [];
   const sizes = new Set(observed.map((p) => p.series)).size;
   const computeFile: ChartFile = {
     path: `${base}-compute.svg`,
@@ -365,7 +382,7 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
       unit,
       subtitle: `${g.runs.length} runs of ${sizes} size${sizes === 1 ? '' : 's'}; C = 6·N·D with D = steps × batch × T tokens${optimal ? '; line: the joint law at the compute-optimal N and D' : ''}`,
       observed: sizes > 12 ? observed.map((p) => ({ ...p, series: 'measured runs' })) : observed,
-      curves: frontier,
+      laws: frontier,
     }),
   };
   charts.push(computeFile);
@@ -377,17 +394,14 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
       const o = computeOptimalAllocation(p, c);
       return { flops: c.toExponential(2), params: formatCount(o.params), tokens: formatCount(o.tokens), ratio: (o.tokens / o.params).toFixed(1), loss: bpc(o.loss) };
     });
-    const points = logSpace(cLo, cHi * 100).flatMap((c) => {
-      const o = computeOptimalAllocation(p, c);
-      return [
-        { quantity: 'N_opt (parameters)', flops: c, value: o.params },
-        { quantity: 'D_opt (tokens)', flops: c, value: o.tokens },
-      ];
-    });
+    const lines = [
+      { quantity: 'N_opt (parameters)', f: (c: number) => computeOptimalAllocation(p, c).params },
+      { quantity: 'D_opt (tokens)', f: (c: number) => computeOptimalAllocation(p, c).tokens },
+    ];
     const file: ChartFile = {
       path: `${base}-allocation.svg`,
       alt: `${g.dataset} (${g.arch}): compute-optimal parameters and tokens against compute`,
-      spec: allocationChart({ subtitle: `from the joint law: N_opt ∝ C^${(p.beta / (p.alpha + p.beta)).toFixed(3)}, D_opt ∝ C^${(p.alpha / (p.alpha + p.beta)).toFixed(3)}`, points }),
+      spec: allocationChart({ subtitle: `from the joint law: N_opt ∝ C^${(p.beta / (p.alpha + p.beta)).toFixed(3)}, D_opt ∝ C^${(p.alpha / (p.alpha + p.beta)).toFixed(3)}`, measured: [cLo, cHi], drawn: [cLo, cHi * 100], lines }),
     };
     charts.push(file);
     allocation = {
