@@ -15,8 +15,9 @@ export function register(program: Command): void {
     .option('--templates <dir>', 'Handlebars templates, report.md.hbs and partials/ (default: the ones bitscale ships)')
     .option('--bootstrap <n>', 'bootstrap resamples for the fits, 0 (none) to 1M', numberOption('bootstrap', RESAMPLES), 1000)
     .option('--borrow-gains', 'let predictions borrow step gains from other datasets (same loss unit) where their own has too few doublings; every borrowed number says so')
+    .option('--html', 'also write SCALING_REPORT.html: the report as one self-contained interactive page (no network needed to view it)')
     .option('--json', 'machine-readable summary on stdout')
-    .addHelpText('after', '\nExample:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg')
+    .addHelpText('after', '\nExamples:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg\n  bitscale report --html     # the same, plus reports/SCALING_REPORT.html (interactive charts, sortable tables)')
     .action(async (opts, cmd: Command) => {
       const runsDir: string = cmd.optsWithGlobals().runs;
       const built = await buildReport({
@@ -25,6 +26,7 @@ export function register(program: Command): void {
         templatesDir: opts.templates ?? join(PACKAGE_ROOT, 'templates'),
         claimsFile: opts.claims ?? join(PACKAGE_ROOT, 'claims', 'seed-report.json'),
         analysis: { bootstrap: opts.bootstrap, borrowGains: opts.borrowGains === true },
+        html: opts.html === true,
         onWarning: warn,
       });
       const h = built.analysis.headline;
@@ -33,6 +35,7 @@ export function register(program: Command): void {
         opts,
         {
           report: built.reportPath,
+          html: built.htmlPath,
           charts: built.chartPaths,
           inputs_sha256: built.inputsHash,
           runs: built.analysis.runs.length,
@@ -42,7 +45,7 @@ export function register(program: Command): void {
         },
         () =>
           [
-            `wrote ${built.reportPath} and ${built.chartPaths.length} charts from ${built.analysis.runs.length} runs`,
+            `wrote ${built.reportPath}${built.htmlPath ? `, ${built.htmlPath}` : ''} and ${built.chartPaths.length} charts from ${built.analysis.runs.length} runs`,
             `headline: ${h.valBpc.toFixed(3)} ${h.lossUnit} ${formatInterval(h.interval)} — ${h.method}`,
             `claims: ${built.claims.filter((c) => c.agrees === true).length} of ${built.claims.length} agree; disagree: ${disagree.join(', ') || 'none'}`,
           ].join('\n'),

@@ -16,7 +16,7 @@ import { VERSION } from '../version.js';
 import { analyseRuns, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { renderSvg } from './charts.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
-import { buildView } from './view.js';
+import { buildView, type ChartFile } from './view.js';
 
 export interface BuildReportOptions {
   runsDir: string;
@@ -24,12 +24,18 @@ export interface BuildReportOptions {
   templatesDir: string;
   claimsFile: string;
   analysis?: AnalysisOptions;
+  /** Also write SCALING_REPORT.html, the interactive page. */
+  html?: boolean;
   onWarning?: (message: string) => void;
 }
 
 export interface BuiltReport {
   reportPath: string;
   chartPaths: string[];
+  /** The interactive page, when asked for. */
+  htmlPath: string | null;
+  /** Each chart's path, alt text and vega-lite spec (what the SVG and the page are drawn from). */
+  charts: ChartFile[];
   analysis: ReportAnalysis;
   claims: ClaimCheck[];
   inputsHash: string;
@@ -70,14 +76,16 @@ function loadTemplates(dir: string): { main: HandlebarsTemplateDelegate; files: 
 }
 
 const REPORT_FILE = 'SCALING_REPORT.md';
+const HTML_FILE = 'SCALING_REPORT.html';
 
 /**
- * The output folder holds only what the report writes (the markdown and charts/*.svg): it is
- * replaced as a whole, so a folder holding anything else is refused rather than emptied.
+ * The output folder holds only what the report writes (the markdown, the page with --html and
+ * charts/*.svg): it is replaced as a whole, so a folder holding anything else is refused rather
+ * than emptied.
  */
 export const REPORT_OUTPUT: DirectoryOwnership = {
-  allowed: (rel, isDir) => rel === REPORT_FILE || (rel === 'charts' && isDir) || (/^charts\/[^/]+\.svg$/.test(rel) && !isDir),
-  describe: `${REPORT_FILE} and charts/*.svg`,
+  allowed: (rel, isDir) => ((rel === REPORT_FILE || rel === HTML_FILE) && !isDir) || (rel === 'charts' && isDir) || (/^charts\/[^/]+\.svg$/.test(rel) && !isDir),
+  describe: `${REPORT_FILE}, ${HTML_FILE} and charts/*.svg`,
 };
 
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
@@ -109,8 +117,13 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
     async (staging) => {
       for (const c of charts) writeFileAtomic(join(staging, c.path), await renderSvg(c.spec));
       writeFileAtomic(join(staging, REPORT_FILE), markdown);
+      if (options.html) {
+        // Loaded only when asked for: marked and the browser builds are not needed otherwise.
+        const { renderHtml } = await import('./html.js');
+        writeFileAtomic(join(staging, HTML_FILE), renderHtml({ title: /^# (.*)$/m.exec(markdown)?.[1] ?? 'Scaling report', markdown, charts }));
+      }
     },
     REPORT_OUTPUT,
   );
-  return { reportPath: join(options.outDir, REPORT_FILE), chartPaths: charts.map((c) => join(options.outDir, c.path)), analysis, claims, inputsHash };
+  return { reportPath: join(options.outDir, REPORT_FILE), chartPaths: charts.map((c) => join(options.outDir, c.path)), htmlPath: options.html ? join(options.outDir, HTML_FILE) : null, charts, analysis, claims, inputsHash };
 }
