@@ -140,9 +140,10 @@ const SUPERSCRIPT: Record<string, string> = { '0': '⁰', '1': '¹', '2': '²', 
 
 /** "S^−β" → "S⁻ᵝ", "C^(0.51)" or "C^0.51" → "C to the power 0.51": no caret reaches a chart (rule 9). */
 export function plainText(text: string): string {
-  return text.replace(/\^(\([^)]*\)|[−\-+]?[0-9A-Za-zα-ω.]+)/g, (_, exp: string) => {
+  return text.replace(/\^(\([^)]*\)|[−\-+]?[0-9A-Za-zα-ω.]+)/g, (_, raw: string) => {
+    const exp = raw.replace(/^\((.*)\)$/, '$1');
     if ([...exp].every((c) => c in SUPERSCRIPT)) return [...exp].map((c) => SUPERSCRIPT[c]).join('');
-    return ` to the power ${exp.replace(/^\((.*)\)$/, '$1')}`;
+    return ` to the power ${exp}`;
   });
 }
 
