@@ -315,7 +315,9 @@ export function budgetChart(input: { subtitle?: string; level: number; points: B
   const n = order.length;
   const placed = rows.map((r) => ({ ...r, xd: r.steps * 10 ** (0.02 * (r.k - (n - 1) / 2)) }));
   const domain = logDomain(placed.map((r) => r.xd));
-  const x = { ...xEncoding('training budget: optimizer steps (count, log scale)', domain, false, 'xd') };
+  // Ticks at the budgets themselves (the points are set apart around them).
+  const base = xEncoding('training budget: optimizer steps (count, log scale)', domain, false, 'xd');
+  const x = { ...base, axis: { ...base.axis, values: [...new Set(rows.map((r) => r.steps))].sort((a, b) => a - b) } };
   const yTitle = 'predicted val_bpc (bits per byte)';
   const y = { type: 'quantitative' as const, scale: { zero: false }, title: yTitle };
   const styleDomain = [...new Set(rows.map((r) => r.style))].sort();

@@ -292,7 +292,7 @@ function memoryChartFile(a: ReportAnalysis): ChartFile {
   return {
     path: 'charts/memory.svg',
     alt: 'training memory by component against GPU capacity',
-    spec: memoryChart({ subtitle: `${e.precision} (${e.preset}), T×T bytes/element ${e.tt.value.toFixed(2)}; dashed: usable memory, micro: the micro-batch that fits`, bars, capacities }),
+    spec: memoryChart({ subtitle: `${e.precision} (${e.preset}), T×T bytes/element ${e.tt.value.toFixed(2)}; grey lines: usable memory per GPU, micro: the micro-batch that fits`, bars, capacities }),
   };
 }
 
