@@ -273,7 +273,7 @@ export function allocationChart(input: { subtitle?: string; measured: [number, n
     mark: { type: 'line' },
     encoding: {
       x: { ...xEncoding('training compute C = 6·N·D (FLOPs, log scale)', domain, true), field: 'flops' },
-      y: { ...xEncoding('N_opt (parameters) and D_opt (tokens), counts, log scale', yDomain, true), field: 'value' },
+      y: { ...xEncoding('N_opt, D_opt (count, log scale)', yDomain, true), field: 'value' },
       color: { field: 'quantity', type: 'nominal', title: null, legend: LEGEND, scale: { domain: numericOrder(input.lines.map((l) => l.quantity)), range: PALETTE } },
       detail: { field: 'style' },
       strokeDash: { field: 'style', type: 'nominal', title: 'line', legend: LINE_LEGEND, scale: { domain: styles.domain, range: styles.dash } },
