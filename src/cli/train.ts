@@ -27,7 +27,30 @@ interface TrainCliOptions {
   checkpointEvery?: string;
   checkpointDir: string;
   keepCheckpoint?: boolean;
+  resumeExisting?: boolean;
   json?: boolean;
+}
+
+/** Exit status of a run stopped by a signal after writing its checkpoint: EX_TEMPFAIL, "try again". */
+export const EXIT_INTERRUPTED = 75;
+
+/**
+ * SIGTERM (preemption, `scancel`, `scontrol requeue`, a time limit), SIGUSR1 (Slurm's warning
+ * before the limit, `--signal`) and SIGINT stop the run after its current update with a
+ * checkpoint; a second SIGINT exits at once.
+ */
+function stopOnSignals(): AbortController {
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      if (sig === 'SIGINT') process.exit(130);
+      return;
+    }
+    process.stderr.write(`\n${sig}: stopping after the current step and writing a checkpoint\n`);
+    stop.abort(sig);
+  };
+  for (const sig of ['SIGTERM', 'SIGUSR1', 'SIGINT'] as const) process.on(sig, onSignal);
+  return stop;
 }
 
 function positiveInt(text: string | undefined, flag: string): number | undefined {
@@ -48,6 +71,7 @@ function progressLine(p: { step: number; steps: number; trainBits: number; token
 }
 
 async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
+  const stop = stopOnSignals();
   const { selectBackend } = await import('../train/backend.js');
   const { resolveConfig, readConfigFile } = await import('../train/presets.js');
   const { train, logPathFor } = await import('../train/trainer.js');
@@ -62,6 +86,18 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   let config: TC;
   let runId: string;
   let dataPath = opts.data;
+  if (opts.resumeExisting) {
+    if (opts.resume) throw new BitscaleError('give --resume RUN or --resume-existing, not both');
+    if (!opts.runId || !opts.config) throw new BitscaleError('--resume-existing needs --config and --run-id');
+    const existing = logPathFor(outDir, opts.runId);
+    if (existsSync(existing)) {
+      if (readRunLog(existing).summary) {
+        process.stderr.write(`${opts.runId}: already finished (${existing} ends in a summary); nothing to do\n`);
+        return;
+      }
+      opts.resume = opts.runId;
+    }
+  }
   if (opts.resume) {
     const path = resumePath ?? logPathFor(outDir, opts.resume);
     if (!existsSync(path)) throw new BitscaleError('no run log to resume', { file: path });
@@ -113,6 +149,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     checkpointDir: opts.checkpointDir,
     resume: Boolean(opts.resume),
     keepCheckpoint: opts.keepCheckpoint,
+    stop: stop.signal,
     onEvent: (msg) => process.stderr.write(`${msg}\n`),
     onProgress: (p) => {
       if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, true)}`);
@@ -128,6 +165,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     ].join('\n'),
   );
   if (result.status === 'diverged') process.exitCode = 2;
+  if (result.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
 }
 
 interface SweepCliOptions {
@@ -167,6 +205,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for the run log (default: the --runs folder)')
     .option('--run-id <id>', 'run id (default: <name>-s<steps>-seed<seed>)')
     .option('--resume <run>', 'continue a run (id or .jsonl path) from its last checkpoint')
+    .option('--resume-existing', 'with --config and --run-id: resume the run if its log exists, do nothing if it is finished')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--steps <n>', 'optimizer steps')
     .option('--batch-size <n>', 'sequences per step')
