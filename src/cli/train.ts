@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
+import { addClusterOptions, runClusterSweep, wantsCluster, type ClusterCliOptions } from './cluster.js';
 
 interface TrainCliOptions {
   preset?: string;
@@ -177,6 +178,7 @@ interface SweepCliOptions {
 }
 
 async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
+  if (wantsCluster(opts)) return runClusterSweep(opts as SweepCliOptions & ClusterCliOptions);
   const { readGrid, expandGrid, runState, runSweep } = await import('../train/sweep.js');
   const { countParams } = await import('../arch/bitlm.js');
   const grid = readGrid(opts.grid);
@@ -219,13 +221,13 @@ export function register(program: Command): void {
     .option('--keep-checkpoint', 'keep the final checkpoint of a completed run')
     .option('--json', 'print the result as JSON')
     .action(async (opts: TrainCliOptions, cmd: Command) => runTrain(opts, cmd));
-  program
+  const sweep = program
     .command('sweep')
     .description('run a grid of configs × step budgets as independent train processes, skipping completed runs')
     .requiredOption('--grid <file>', 'grid JSON (see src/train/sweep.ts)')
     .option('--jobs <n>', 'runs at a time (one per core on wasm)', '1')
     .option('--backend <name>', 'backend for every run', 'auto')
     .option('--dry-run', 'list the runs and their state without training')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: SweepCliOptions) => runSweepCommand(opts));
+    .option('--json', 'print the result as JSON');
+  addClusterOptions(sweep).action(async (opts: SweepCliOptions) => runSweepCommand(opts));
 }
