@@ -14,6 +14,7 @@ set -euo pipefail
 dir=${1:?usage: slurm-up.sh DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+chmod 711 "$dir"   # munged checks that every directory above its socket lets others through
 
 for bin in munged slurmctld slurmd sinfo sbatch; do
   command -v "$bin" >/dev/null || { echo "slurm-up: '$bin' not found: apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge" >&2; exit 3; }

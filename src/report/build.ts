@@ -15,6 +15,7 @@ import { analyseRuns, type AnalysisOptions, type ReportAnalysis } from './analys
 import { renderSvg } from './charts.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView } from './view.js';
+import { nextRunsGrid } from './next-runs.js';
 
 export interface BuildReportOptions {
   runsDir: string;
@@ -98,5 +99,6 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   if (existsSync(chartsDir)) for (const name of readdirSync(chartsDir)) if (name.endsWith('.svg') && !written.includes(join(chartsDir, name))) rmSync(join(chartsDir, name));
   const reportPath = join(options.outDir, 'SCALING_REPORT.md');
   writeFileAtomic(reportPath, markdown);
+  writeFileAtomic(join(options.outDir, 'next-runs.json'), `${JSON.stringify(nextRunsGrid(analysis), null, 2)}\n`);
   return { reportPath, chartPaths: written, analysis, claims, inputsHash };
 }
