@@ -69,7 +69,7 @@ if ('skip' in cluster) {
   const failing = { name: 'bad', model: { d: 32 }, divergeBits: 1 };
 
   test('an array of 4 tiny runs plus one failing config: --status shows them queued or running, then 4 done and 1 failed with its error', async () => {
-    writeGrid('arr', [small, wide, { name: 'c', model: { d: 64 } }, { name: 'd', model: { d: 32, layers: 2 } }, failing], [30]);
+    writeGrid('arr', [small, wide, { name: 'c', model: { d: 64 } }, { name: 'd', model: { d: 32, layers: 2 } }, failing], [20]);
     const sub = submit('arr');
     assert.match(sub.job_id, /^\d+$/);
     assert.deepEqual(sub.tasks.map((t) => t.index), [0, 1, 2, 3, 4]);
@@ -81,7 +81,7 @@ if ('skip' in cluster) {
       return s.every((r) => (r.state === 'done' || r.state === 'failed') && !['PENDING', 'RUNNING', 'COMPLETING'].includes(r.scheduler_state ?? '')) && s;
     });
     assert.deepEqual(rows.map((r) => [r.run_id, r.state]), [
-      ['arr-a-s30', 'done'], ['arr-b-s30', 'done'], ['arr-c-s30', 'done'], ['arr-d-s30', 'done'], ['arr-bad-s30', 'failed'],
+      ['arr-a-s20', 'done'], ['arr-b-s20', 'done'], ['arr-c-s20', 'done'], ['arr-d-s20', 'done'], ['arr-bad-s20', 'failed'],
     ]);
     for (const r of rows.slice(0, 4)) {
       assert.equal(r.val_bpc, readRunLog(join(work, 'runs/arr', `${r.run_id}.jsonl`)).summary?.final_val_bpc);
@@ -94,51 +94,51 @@ if ('skip' in cluster) {
     // The text form says the same.
     const text = bitscale(['sweep', '--grid', 'arr.json', '--status']);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /arr-a-s30\s+done\s+\d+_0\s+final val_bpc \d\.\d{4}/);
-    assert.match(text.stdout, /arr-bad-s30\s+failed\s+\d+_4\s+FAILED exit 2:0 \(NonZeroExitCode\): diverged at step 10/);
+    assert.match(text.stdout, /arr-a-s20\s+done\s+\d+_0\s+final val_bpc \d\.\d{4}/);
+    assert.match(text.stdout, /arr-bad-s20\s+failed\s+\d+_4\s+FAILED exit 2:0 \(NonZeroExitCode\): diverged at step 10/);
   });
 
   test('the finished runs are seen by `bitscale runs` and `bitscale report`', () => {
     const runs = bitscale(['runs', '--json']);
     assert.equal(runs.code, 0, runs.stderr);
     const ids = (JSON.parse(runs.stdout).runs as { id: string }[]).map((r) => r.id);
-    for (const id of ['arr-a-s30', 'arr-b-s30', 'arr-c-s30', 'arr-d-s30']) assert.ok(ids.includes(id), id);
+    for (const id of ['arr-a-s20', 'arr-b-s20', 'arr-c-s20', 'arr-d-s20']) assert.ok(ids.includes(id), id);
     const report = bitscale(['report', '--out', 'reports', '--bootstrap', '20']);
     assert.equal(report.code, 0, report.stderr);
     const md = readFileSync(join(work, 'reports/SCALING_REPORT.md'), 'utf8');
-    for (const id of ['arr-a-s30', 'arr-d-s30']) assert.ok(md.includes(id), `${id} in the report`);
+    for (const id of ['arr-a-s20', 'arr-d-s20']) assert.ok(md.includes(id), `${id} in the report`);
   });
 
   test('`scontrol requeue` of a running task: --status says queued, and it resumes with the same records as an uninterrupted twin', async () => {
     // Two runs with the same config (names differ only): task 1 is requeued, task 0 is the reference.
     writeGrid('rq', [{ name: 'ref', model: { d: 32 } }, { name: 'cut', model: { d: 32 } }], [150]);
     const sub = submit('rq');
-    const cutLog = join(work, 'runs/rq/rq-cut-s150.jsonl');
+    const cutLog = join(work, 'runs/rq/rq-cut-s120.jsonl');
     await waitFor('task 1 to pass step 15', 60, () => existsSync(cutLog) && readFileSync(cutLog, 'utf8').split('\n').length > 17);
     const rq = spawnSync('scontrol', ['requeue', `${sub.job_id}_1`], { encoding: 'utf8' });
     assert.equal(rq.status, 0, rq.stderr);
     const queued = await waitFor('task 1 to show as queued', 30, () => status('rq')[1].state === 'queued' && status('rq')[1]);
-    assert.ok(queued.step >= 15 && queued.step < 150, `stopped at step ${queued.step}`);
-    assert.ok(existsSync(join(sweepDir('rq'), 'checkpoints/rq-cut-s150.ckpt')), 'the trainer wrote a checkpoint on SIGTERM');
+    assert.ok(queued.step >= 15 && queued.step < 120, `stopped at step ${queued.step}`);
+    assert.ok(existsSync(join(sweepDir('rq'), 'checkpoints/rq-cut-s120.ckpt')), 'the trainer wrote a checkpoint on SIGTERM');
     await waitFor('both runs to finish', 120, () => status('rq').every((r) => r.state === 'done'));
-    const ref = records('rq', 'rq-ref-s150');
-    const cut = records('rq', 'rq-cut-s150');
-    assert.deepEqual(cut.steps.map((s) => s.step), Array.from({ length: 150 }, (_, i) => i + 1), 'no lost or duplicated step');
+    const ref = records('rq', 'rq-ref-s120');
+    const cut = records('rq', 'rq-cut-s120');
+    assert.deepEqual(cut.steps.map((s) => s.step), Array.from({ length: 120 }, (_, i) => i + 1), 'no lost or duplicated step');
     assert.deepEqual(cut, ref);
     const out = readFileSync(join(sweepDir('rq'), 'logs', `${sub.job_id}_1.out`), 'utf8');
-    assert.match(out, /restart 1: rq-cut-s150/);
-    assert.match(out, /resuming rq-cut-s150 at step \d+/);
+    assert.match(out, /restart 1: rq-cut-s120/);
+    assert.match(out, /resuming rq-cut-s120 at step \d+/);
   });
 
   test('`scancel` of a pending task and then of the array, then resubmitting: --status shows done, cancelled while running, cancelled while pending (with and without a trace in Slurm); the resubmission runs only the gaps', async () => {
-    writeGrid('gap', [small, wide], [30, 60]);
+    writeGrid('gap', [small, wide], [20, 50]);
     const first = submit('gap', ['--max-parallel', '1']);
     const log = (id: string) => join(work, 'runs/gap', `${id}.jsonl`);
     await waitFor('run 0 done and run 1 past step 5', 90, () => {
       const s = status('gap');
       return s[0].state === 'done' && s[1].state === 'running' && s[1].step >= 5;
     });
-    const before0 = readFileSync(log('gap-a-s30'));
+    const before0 = readFileSync(log('gap-a-s20'));
     // A pending task cancelled on its own leaves no record in Slurm: only the sweep's record knows it was submitted.
     assert.equal(spawnSync('scancel', [`${first.job_id}_3`]).status, 0);
     const pendingGone = await waitFor('task 3 to leave the queue', 20, () => status('gap')[3].state === 'cancelled' && status('gap')[3]);
@@ -151,8 +151,8 @@ if ('skip' in cluster) {
     });
     assert.deepEqual(rows.map((r) => r.state), ['done', 'cancelled', 'cancelled', 'cancelled']);
     assert.deepEqual(rows.map((r) => r.scheduler_state), ['COMPLETED', 'CANCELLED', 'CANCELLED', null]);
-    assert.ok(rows[1].step >= 5 && rows[1].step < 60, 'the running task stopped part-way');
-    assert.ok(existsSync(join(sweepDir('gap'), 'checkpoints/gap-a-s60.ckpt')), 'with a checkpoint');
+    assert.ok(rows[1].step >= 5 && rows[1].step < 50, 'the running task stopped part-way');
+    assert.ok(existsSync(join(sweepDir('gap'), 'checkpoints/gap-a-s50.ckpt')), 'with a checkpoint');
     const second = submit('gap');
     assert.deepEqual(second.tasks.map((t) => t.index), [1, 2, 3]);
     assert.match(readFileSync(join(work, second.script), 'utf8'), /^#SBATCH --array=1-3$/m);
@@ -164,8 +164,8 @@ if ('skip' in cluster) {
       return s.every((r) => r.state === 'done') && s;
     });
     assert.deepEqual(done.map((r) => r.job_id), [`${first.job_id}_0`, `${second.job_id}_1`, `${second.job_id}_2`, `${second.job_id}_3`]);
-    assert.deepEqual(readFileSync(log('gap-a-s30')), before0, 'the finished run was not touched');
-    assert.deepEqual(records('gap', 'gap-a-s60').steps.map((s) => s.step), Array.from({ length: 60 }, (_, i) => i + 1));
+    assert.deepEqual(readFileSync(log('gap-a-s20')), before0, 'the finished run was not touched');
+    assert.deepEqual(records('gap', 'gap-a-s50').steps.map((s) => s.step), Array.from({ length: 50 }, (_, i) => i + 1));
     const again = bitscale(['sweep', '--grid', 'gap.json', '--slurm', '--submit']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /nothing to submit: all 4 runs are finished or in the queue/);
