@@ -5,7 +5,7 @@
  * BITSCALE_REQUIRE_SLURM=1 (CI), where that is a failure.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,7 +30,19 @@ export function startCluster(): Cluster | { skip: string } {
   if (missing.length) return { skip: `Slurm is not installed (no ${missing.join(', ')}): apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge` };
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-slurm-'));
   const up = spawnSync('bash', [join(root, 'scripts/slurm-up.sh'), dir], { encoding: 'utf8' });
-  const stop = () => void spawnSync('bash', [join(root, 'scripts/slurm-down.sh'), dir]);
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    spawnSync('bash', [join(root, 'scripts/slurm-down.sh'), dir]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // An interrupted test run still stops its cluster (its daemons would outlive it).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      stop();
+      process.exit(130);
+    });
   if (up.status !== 0) {
     stop();
     return { skip: `scripts/slurm-up.sh failed: ${up.stderr.trim().split('\n').pop()}` };

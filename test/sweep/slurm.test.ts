@@ -5,7 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRunLog } from '../../src/runs/log.js';
@@ -24,8 +24,11 @@ if ('skip' in cluster) {
   else test('sweep --slurm against a real Slurm', { skip: cluster.skip }, () => {});
 } else {
   process.env.SLURM_CONF = cluster.conf;
-  after(() => cluster.stop());
   const work = mkdtempSync(join(tmpdir(), 'bitscale-slurm-work-'));
+  after(() => {
+    cluster.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
   // The shipped runs plus the sweeps' runs, so that `report` has what it needs and sees the new ones.
   cpSync(join(root, 'runs'), join(work, 'runs'), { recursive: true });
 
@@ -111,7 +114,7 @@ if ('skip' in cluster) {
 
   test('`scontrol requeue` of a running task: --status says queued, and it resumes with the same records as an uninterrupted twin', async () => {
     // Two runs with the same config (names differ only): task 1 is requeued, task 0 is the reference.
-    writeGrid('rq', [{ name: 'ref', model: { d: 32 } }, { name: 'cut', model: { d: 32 } }], [150]);
+    writeGrid('rq', [{ name: 'ref', model: { d: 32 } }, { name: 'cut', model: { d: 32 } }], [120]);
     const sub = submit('rq');
     const cutLog = join(work, 'runs/rq/rq-cut-s120.jsonl');
     await waitFor('task 1 to pass step 15', 60, () => existsSync(cutLog) && readFileSync(cutLog, 'utf8').split('\n').length > 17);
