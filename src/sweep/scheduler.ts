@@ -44,6 +44,39 @@ export interface SweepRecord {
   submissions: Submission[];
 }
 
+/** Resources and policy of a job array (for Slurm each maps to one `#SBATCH` line). */
+export interface JobOptions {
+  partition?: string;
+  account?: string;
+  qos?: string;
+  /** Slurm time format: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
+  time?: string;
+  gpusPerTask?: number;
+  gres?: string;
+  cpusPerTask?: number;
+  mem?: string;
+  /** At most this many tasks at once (`--array=…%P`). */
+  maxParallel?: number;
+  /** Seconds before the time limit at which Slurm sends SIGUSR1 (the trainer checkpoints). */
+  signalSeconds: number;
+  /** Anything else, passed through as `#SBATCH <text>`, e.g. "--constraint=a100". */
+  extra: string[];
+}
+
+
+/** What a script for one submission is made from. */
+export interface ScriptInput {
+  grid: SweepGrid;
+  gridPath: string;
+  runs: SweepRun[];
+  /** Grid indices this submission runs. */
+  indices: number[];
+  sweepDir: string;
+  number: number;
+  backend: string;
+  options: JobOptions;
+}
+
 export interface Scheduler {
   readonly name: string;
   /** Submit a written script; returns the job id. */
@@ -54,6 +87,8 @@ export interface Scheduler {
   cancel(ids: string[]): void;
   /** Where task `index` of job `jobId` writes its output. */
   taskOutput(sweepDir: string, jobId: string, index: number): string;
+  /** The job script of one submission (written by the sweep, never overwritten). */
+  renderScript(input: ScriptInput): string;
 }
 
 export function defaultSweepDir(grid: SweepGrid): string {

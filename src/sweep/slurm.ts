@@ -12,27 +12,11 @@ import { countParams } from '../arch/bitlm.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
-import type { SweepGrid, SweepRun } from '../train/sweep.js';
-import type { Scheduler, TaskView } from './scheduler.js';
+import type { SweepRun } from '../train/sweep.js';
+import type { JobOptions, Scheduler, ScriptInput, TaskView } from './scheduler.js';
 
-/** Resources and policy of the array; each maps to one `#SBATCH` line. */
-export interface SlurmOptions {
-  partition?: string;
-  account?: string;
-  qos?: string;
-  /** Slurm time format: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
-  time?: string;
-  gpusPerTask?: number;
-  gres?: string;
-  cpusPerTask?: number;
-  mem?: string;
-  /** At most this many tasks at once (`--array=…%P`). */
-  maxParallel?: number;
-  /** Seconds before the time limit at which Slurm sends SIGUSR1 (the trainer checkpoints). */
-  signalSeconds: number;
-  /** Anything else, passed through as `#SBATCH <text>`, e.g. "--constraint=a100". */
-  extra: string[];
-}
+/** The Slurm name of the job options. */
+export type SlurmOptions = JobOptions;
 
 const TIME = /^(\d+|\d+:\d{2}|\d+:\d{2}:\d{2}|\d+-\d+|\d+-\d+:\d{2}|\d+-\d+:\d{2}:\d{2})$/;
 const MEM = /^\d+[KMGT]?$/i;
@@ -91,18 +75,6 @@ function template(): HandlebarsTemplateDelegate {
     compiled = hb.compile(readFileSync(path, 'utf8'), { noEscape: true, strict: true });
   }
   return compiled;
-}
-
-export interface ScriptInput {
-  grid: SweepGrid;
-  gridPath: string;
-  runs: SweepRun[];
-  /** Grid indices this submission runs. */
-  indices: number[];
-  sweepDir: string;
-  number: number;
-  backend: string;
-  options: SlurmOptions;
 }
 
 /** The sbatch script's text (absolute paths: the tasks run on other machines, from a shared filesystem). */
@@ -231,6 +203,7 @@ export const slurm: Scheduler = {
   taskOutput(sweepDir: string, jobId: string, index: number): string {
     return join(sweepDir, 'logs', `${jobId}_${index}.out`);
   },
+  renderScript: renderSbatchScript,
 };
 
 /** stdout of a command that may be absent or refuse (sacct without accounting storage), else null. */

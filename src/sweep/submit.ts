@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BitscaleError } from '../util/errors.js';
 import { runState, type SweepGrid, type SweepRun } from '../train/sweep.js';
-import { appendSubmission, isActive, latestTasks, readSweepRecord, sweepStatus, type Scheduler, type StatusRow, type Submission } from './scheduler.js';
-import { renderSbatchScript, slurm, writeNewScript, writeRunConfigs, type SlurmOptions } from './slurm.js';
+import { appendSubmission, isActive, latestTasks, readSweepRecord, sweepStatus, type JobOptions, type Scheduler, type StatusRow, type Submission } from './scheduler.js';
+import { slurm, writeNewScript, writeRunConfigs } from './slurm.js';
 
 export interface SubmitOptions {
   grid: SweepGrid;
@@ -17,7 +17,7 @@ export interface SubmitOptions {
   runs: SweepRun[];
   sweepDir: string;
   backend: string;
-  options: SlurmOptions;
+  options: JobOptions;
   /** Run sbatch (otherwise only write the script). */
   submit: boolean;
   scheduler?: Scheduler;
@@ -50,7 +50,7 @@ export function submitSweep(o: SubmitOptions): SubmitResult {
   if (tasks.length === 0) return { script: null, job_id: null, tasks, skipped };
   writeRunConfigs(o.sweepDir, o.runs);
   const { path, number } = writeNewScript(o.sweepDir, (n) =>
-    renderSbatchScript({ grid: o.grid, gridPath: o.gridPath, runs: o.runs, indices: tasks.map((t) => t.index), sweepDir: o.sweepDir, number: n, backend: o.backend, options: o.options }),
+    scheduler.renderScript({ grid: o.grid, gridPath: o.gridPath, runs: o.runs, indices: tasks.map((t) => t.index), sweepDir: o.sweepDir, number: n, backend: o.backend, options: o.options }),
   );
   if (!o.submit) return { script: path, job_id: null, tasks, skipped };
   const jobId = scheduler.submit(path);
