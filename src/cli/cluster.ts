@@ -6,8 +6,10 @@ import type { Command } from 'commander';
 import { formatTable } from '../util/format.js';
 import { NON_NEGATIVE_INT, POSITIVE_INT, numberOption } from '../util/numbers.js';
 import { emit } from './output.js';
+import type { JobOptions } from '../sweep/scheduler.js';
 
-export interface ClusterCliOptions {
+/** The job options as flags (their names match JobOptions), plus the sweep's own. */
+export interface ClusterCliOptions extends Omit<JobOptions, 'signalSeconds' | 'extra'> {
   grid: string;
   backend: string;
   json?: boolean;
@@ -16,15 +18,6 @@ export interface ClusterCliOptions {
   status?: boolean;
   cancel?: boolean;
   sweepDir?: string;
-  partition?: string;
-  account?: string;
-  qos?: string;
-  time?: string;
-  gpusPerTask?: number;
-  gres?: string;
-  cpusPerTask?: number;
-  mem?: string;
-  maxParallel?: number;
   signalBefore: number;
   sbatch: string[];
 }
