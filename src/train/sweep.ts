@@ -7,6 +7,8 @@
  *   { "name": "brown-cpu", "out": "runs/brown-cpu", "base": { "preset": "small", ...TrainConfig },
  *     "models": [ { "name": "d128", "model": { "d": 128, ... }, "lr": 3e-3 }, ... ],
  *     "steps": [150, 300, 600], "seeds": [0] }
+ * A model entry may carry its own "steps" (a list, replacing the grid's; the grid's may then be
+ * left out) and "notes" (anything, not passed to the trainer): reports/next-runs.json does both.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
