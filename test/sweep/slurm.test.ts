@@ -104,7 +104,7 @@ if ('skip' in cluster) {
   test('the finished runs are seen by `bitscale runs` and `bitscale report`', () => {
     const runs = bitscale(['runs', '--json']);
     assert.equal(runs.code, 0, runs.stderr);
-    const ids = (JSON.parse(runs.stdout).runs as { id: string }[]).map((r) => r.id);
+    const ids = (JSON.parse(runs.stdout).runs as { run_id: string }[]).map((r) => r.run_id);
     for (const id of ['arr-a-s20', 'arr-b-s20', 'arr-c-s20', 'arr-d-s20']) assert.ok(ids.includes(id), id);
     const report = bitscale(['report', '--out', 'reports', '--bootstrap', '20']);
     assert.equal(report.code, 0, report.stderr);
