@@ -74,3 +74,15 @@ export const POSITIVE_REAL: NumberSpec = { min: 0, minExclusive: true };
 export const FRACTION: NumberSpec = { min: 0, minExclusive: true, max: 1 };
 /** A probability level strictly inside (0, 1), e.g. an interval's coverage. */
 export const LEVEL: NumberSpec = { min: 0, minExclusive: true, max: 1, maxExclusive: true };
+
+/** Quantities several commands take, with the same bounds everywhere (a bound is a sanity limit, far past any real run). */
+/** Batch size in sequences per step: 1 to 2^24. */
+export const BATCH_SIZE: NumberSpec = { integer: true, min: 1, max: 2 ** 24 };
+/** Optimizer steps: 1 to 10^12. */
+export const STEP_COUNT: NumberSpec = { integer: true, min: 1, max: 1e12 };
+/** A parameter count: 1 to 10^15. */
+export const PARAM_COUNT: NumberSpec = { integer: true, min: 1, max: 1e15 };
+/** Bootstrap resamples: 0 (none) to 10^6. */
+export const RESAMPLE_COUNT: NumberSpec = { integer: true, min: 0, max: 1e6 };
+/** A random seed: 0 to 2^32 − 1 (the generators keep 32 bits). */
+export const SEED: NumberSpec = { integer: true, min: 0, max: 2 ** 32 - 1 };
