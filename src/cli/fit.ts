@@ -97,7 +97,7 @@ export function formatSuite(s: FitSuite): string {
         num(b.fixedA.rmse, 4),
         b.free ? num(b.free.params.A, 3) : '-',
         b.free ? num(b.free.params.B, 3) : '-',
-        b.free ? `${num(b.free.params.alpha, 3)}${b.free.determination === 'exact' ? ' (exact)' : ''}` : '-',
+        b.free ? `${num(b.free.params.alpha, 3)}${b.free.determination === 'exact' ? ' (exact)' : ''}${b.free.noExtrapolation ? ' (do not extrapolate)' : ''}` : '-',
       ]),
     ),
   );

@@ -9,7 +9,7 @@ import { BitscaleError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
 import { byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
-import { percentileInterval } from './resample.js';
+import { holdsEstimate, percentileInterval } from './resample.js';
 import { saturatingLoss, type SaturatingFit, type SaturatingParam } from './saturating.js';
 import { chinchillaLoss } from './chinchilla.js';
 import { mean, seededRandom } from './stats.js';
@@ -312,6 +312,11 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
       return Number.isFinite(v) ? v : p.A;
     });
     interval = percentileInterval(values, fit.bootstrap.level);
+    // The same rule as for a fit's parameters: an interval that excludes its own value is withheld.
+    if (interval && !holdsEstimate(interval, valBpc)) {
+      warnings.push(`the ${Math.round(interval.level * 100)}% bootstrap interval [${interval.lo.toFixed(3)}, ${interval.hi.toFixed(3)}] excludes the prediction ${valBpc.toFixed(3)}: no interval is given`);
+      interval = null;
+    }
     assumptions.push(`interval: ${Math.round(fit.bootstrap.level * 100)}% percentile of ${samples.length} bootstrap refits over ${budget.points.length} runs; it does not include the choice of law`);
     if (step && gains.length < 2) assumptions.push('the interval does not include uncertainty in the per-doubling gain (one value)');
   }

@@ -129,7 +129,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   const suiteOptions: FitRunTableOptions = { bootstrap: { count: options.bootstrap ?? 1000, seed: 1, level: 0.8 } };
   const suite = fitRunTable(scalingRuns, suiteOptions);
   const recommendedParams = countParams(rec.config);
-  const query = (params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen });
+  const query = (params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen, vocab: rec.config.vocab });
 
   const predictions = rec.budgets.flatMap((steps) => [
     { steps, params: recommendedParams, label: rec.label, prediction: predictBpc(suite, query(recommendedParams, steps)) },

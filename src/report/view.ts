@@ -70,6 +70,7 @@ function fitSummary(fit: FitResult) {
     bootstrap: fit.bootstrap ? `${fit.bootstrap.used} of ${fit.bootstrap.requested} resamples usable, seed ${fit.bootstrap.seed}` : 'none',
     loo: fit.loo ? `leave-one-out RMSE ${fit.loo.rmse.toFixed(4)}, max |error| ${fit.loo.maxAbs.toFixed(4)} bits/byte` : null,
     warnings: fit.warnings,
+    notUsed: fit.noExtrapolation ? 'Shown, not used to predict: this law is flagged "do not extrapolate".' : null,
   };
 }
 

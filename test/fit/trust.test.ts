@@ -81,6 +81,9 @@ test('a law flagged "do not extrapolate" is shown in the suite but never used by
   assert.equal(p.alternatives.find((a) => a.law === 'joint'), undefined);
   assert.equal(p.notUsed.find((n) => n.law === 'joint')?.reason, joint.fit.noExtrapolation);
   assert.ok(!p.fits.some((f) => f.startsWith('joint')));
+  // Nor does it give compute-optimal splits at 10× and 100× the compute.
+  assert.deepEqual(joint.computeOptimal, []);
+  assert.match(joint.note ?? '', /^no compute-optimal split: alpha = /);
 });
 
 test('a saturating law that rises with N is flagged "do not extrapolate" (a first-class field, not a warning to match)', () => {
