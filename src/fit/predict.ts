@@ -183,21 +183,16 @@ function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: S
 }
 
 /**
- * The per-doubling ratio 2^−β̄ of the fitted step laws (three or more step counts, not flagged):
- * the dataset's own, else those of other datasets measured within 4× of the move's ends (as for
- * the per-doubling gains); null when there is none.
+ * The per-doubling ratio 2^−β̄ of the dataset's own fitted step laws (three or more step counts,
+ * not flagged); null when it has none. Another dataset's β is not borrowed: how fast gains shrink
+ * is a property of the data, and without a law of its own the move saturates at the floor instead.
  */
-function stepLawRatio(suite: FitSuite, dataset: string, fromSteps: number, toSteps: number): { ratio: number; source: string } | null {
-  const fitted = suite.stepLaws.filter((s) => usable(s.fit) && s.fit!.params.beta > 0);
-  const own = fitted.filter((s) => s.dataset.toLowerCase() === dataset.toLowerCase());
-  const lo = Math.min(fromSteps, toSteps) / 4;
-  const hi = Math.max(fromSteps, toSteps) * 4;
-  const near = fitted.filter((s) => Math.max(...s.points.map((p) => p.steps)) >= lo && Math.min(...s.points.map((p) => p.steps)) <= hi);
-  const used = own.length ? own : near;
-  if (used.length === 0) return null;
-  const beta = mean(used.map((s) => s.fit!.params.beta));
-  const what = used.map((s) => `${s.dataset} ${formatCount(s.params)} bs ${s.batchSize}, ${s.fit!.determination === 'exact' ? 'exactly determined' : `${s.fit!.dof} dof`}`).join('; ');
-  return { ratio: Math.pow(2, -beta), source: `the fitted step law${used.length > 1 ? 's' : ''} L∞ + C·S^−β (${what})${own.length ? '' : `, borrowed: ${dataset} has none`}` };
+function stepLawRatio(suite: FitSuite, budget: ParamBudgetFit): { ratio: number; source: string } | null {
+  const own = suite.stepLaws.filter((s) => s.dataset.toLowerCase() === budget.dataset.toLowerCase() && s.arch === budget.arch && usable(s.fit) && s.fit!.params.beta > 0);
+  if (own.length === 0) return null;
+  const beta = mean(own.map((s) => s.fit!.params.beta));
+  const what = own.map((s) => `${formatCount(s.params)} bs ${s.batchSize}, ${s.fit!.determination === 'exact' ? 'exactly determined' : `${s.fit!.dof} dof`}`).join('; ');
+  return { ratio: Math.pow(2, -beta), source: `${budget.dataset}'s fitted step law${own.length > 1 ? 's' : ''} L∞ + C·S^−β (${what})` };
 }
 
 /**
@@ -231,7 +226,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   const floor = fit.params.A;
   const ceiling = Math.log2(query.vocab ?? DEFAULT_VOCAB);
   const notUsed: Prediction['notUsed'] = [];
-  const lawRatio = stepLawRatio(suite, budget.dataset, budget.steps, query.steps);
+  const lawRatio = stepLawRatio(suite, budget);
 
   let step: StepAdjustment | null = null;
   if (query.steps !== budget.steps) {
@@ -254,7 +249,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     const ratioSource =
       ratio === lawRatio?.ratio
         ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`
-        : `1 + gain/(${baseBpc.toFixed(3)} − A), the ratio whose gains just reach the floor A = ${floor}, ${lawRatio ? `since 2^−β = ${lawRatio.ratio.toFixed(3)} from ${lawRatio.source} would pass it` : 'since no step law with three step counts near these steps was fitted'}`;
+        : `1 + gain/(${baseBpc.toFixed(3)} − A), the ratio whose gains add up to the distance to the floor A = ${floor}, ${lawRatio ? `since 2^−β = ${lawRatio.ratio.toFixed(3)} from ${lawRatio.source} would pass it` : `since ${budget.dataset} has no step law with three step counts`}`;
     step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool, borrowed: same.length === 0, ratio, ratioSource, delta: stepMove(perDoubling, doublings, ratio) };
     fits.push(...new Set(pool.map((p) => `per-doubling @ ${p.family}`)));
     assumptions.push(

@@ -47,16 +47,30 @@ test('predict at 1e9 and 1e30 steps saturates above the floor A = 1 and warns wi
   assert.deepEqual(inside.extrapolations, []);
 });
 
-test('predict at 60K steps: 15K → 30K moves by the GLM gain, 30K → 60K by 2^−β of it, β from the TinyStories step law (hand sum)', () => {
+test('predict at 60K steps on GLM (no step law of its own): 15K → 30K moves by the gain g, 30K → 60K by g·(1 + g/(L₀ − A)), so all gains sum to the floor (hand sum)', () => {
   const suite = fitRunTable(seedRuns(), { bootstrap: false });
   const law = suite.paramBudgets.find((b) => b.dataset === 'GLM-Reasoning')!.fixedA.params;
-  const beta = suite.stepLaws.find((s) => s.dataset === 'TinyStories' && s.fit)!.fit!.params.beta;
-  const gain = 1.793 - 1.877;
+  const g = 1.793 - 1.877;
+  const l0 = saturatingLoss(law, GLM.params);
   const p = predictBpc(suite, { ...GLM, steps: 60000 });
-  const expected = saturatingLoss(law, GLM.params) + gain + gain * Math.pow(2, -beta);
-  assert.ok(Math.abs(p.valBpc - expected) < 1e-12, `${p.valBpc} vs ${expected}`);
-  assert.ok(Math.abs(p.stepAdjustment!.ratio - Math.pow(2, -beta)) < 1e-12);
-  assert.match(p.stepAdjustment!.ratioSource, /TinyStories 46\.4M bs 64, exactly determined/);
+  const r = 1 + g / (l0 - 1);
+  assert.ok(Math.abs(p.valBpc - (l0 + g + g * r)) < 1e-12, `${p.valBpc} vs ${l0 + g + g * r}`);
+  assert.ok(Math.abs(p.stepAdjustment!.ratio - r) < 1e-12);
+  assert.match(p.stepAdjustment!.ratioSource, /GLM-Reasoning has no step law with three step counts/);
+  // Infinitely many doublings land on the floor, never below.
+  assert.ok(Math.abs(l0 + stepMove(g, 1e4, r) - 1) < 1e-9);
+});
+
+test('predict on TinyStories at 80K steps: β from its own step law (0.491): 20K → 40K by the mean gain g, 40K → 80K by g·2^−β (hand sum)', () => {
+  const suite = fitRunTable(seedRuns(), { bootstrap: false });
+  const beta = suite.stepLaws.find((s) => s.dataset === 'TinyStories' && s.fit)!.fit!.params.beta;
+  const budget = suite.paramBudgets.find((b) => b.dataset === 'TinyStories')!;
+  const g = (-0.097 + -0.069) / 2;
+  const l0 = saturatingLoss(budget.fixedA.params, 10e6);
+  const p = predictBpc(suite, { params: 10e6, steps: 80000, batchSize: 64, dataset: 'TinyStories' });
+  assert.equal(p.stepAdjustment!.fromSteps, 20000);
+  assert.ok(Math.abs(p.valBpc - (l0 + g + g * Math.pow(2, -beta))) < 1e-12, `${p.valBpc}`);
+  assert.match(p.stepAdjustment!.ratioSource, /β = 0\.491 from TinyStories's fitted step law .*exactly determined/);
 });
 
 test('a value above log2(vocab) is an error, not a prediction: --params 100 gave 13.7 bits/byte', () => {
