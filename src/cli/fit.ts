@@ -3,16 +3,16 @@
  * and `bitscale predict` (val_bpc for an untrained model, with its interval and its sources).
  * Parsing and formatting only; the math is in src/fit.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../util/files.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseCsvTable } from '../util/csv.js';
-import { filterRuns, loadRunTable, scalingRuns } from '../runs/table.js';
+import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
 import { formatCount, formatTable } from '../util/format.js';
-import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLE_COUNT, SEED, STEP_COUNT } from '../util/numbers.js';
+import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { snakeCaseKeys } from '../util/json.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
 import { fitRunTable, type FitSuite } from '../fit/suite.js';
@@ -40,7 +40,7 @@ function bootstrapFrom(opts: { bootstrap?: number; seed?: number; level?: number
 /** The bootstrap options fit and predict share, each parsed by the shared number parser. */
 function bootstrapOptions(cmd: Command): Command {
   return cmd
-    .option('--bootstrap <n>', 'bootstrap resamples (0: none; default 1000)', numberOption('bootstrap', RESAMPLE_COUNT))
+    .option('--bootstrap <n>', 'bootstrap resamples (0: none; default 1000)', numberOption('bootstrap', RESAMPLES))
     .option('--seed <n>', 'bootstrap seed (default 1)', numberOption('seed', SEED))
     .option('--level <p>', 'interval coverage, in (0, 1) (default 0.8)', numberOption('level', LEVEL));
 }
@@ -133,6 +133,9 @@ export function formatSuite(s: FitSuite): string {
  * The files `bitscale fit` writes, name → content: deterministic (sorted keys, no timestamps, no
  * bootstrap draws), so the same runs give byte-identical files.
  */
+/** The fits folder holds only fit files (*.json at its top); it is replaced as a whole. */
+export const FITS_OUTPUT = { allowed: (rel: string, isDir: boolean) => !isDir && /^[^/]+\.json$/.test(rel), describe: 'fit files (*.json)' };
+
 export function suiteFiles(suite: FitSuite): Record<string, string> {
   const s = withoutSamples(suite);
   const snake = (v: unknown) => `${stableStringify(snakeCaseKeys(v))}\n`;
@@ -149,13 +152,7 @@ export function suiteFiles(suite: FitSuite): Record<string, string> {
 }
 
 function readCsv(file: string): Record<string, string>[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new BitscaleError(`cannot read: ${(err as Error).message}`, { file });
-  }
-  return parseCsvTable(text, file).rows.map((r) => r.record);
+  return parseCsvTable(readTextFile(file), file).rows.map((r) => r.record);
 }
 
 function formatPrediction(p: Prediction): string {
@@ -197,7 +194,7 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  bitscale fit\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
     )
-    .action((opts, cmd: Command) => {
+    .action(async (opts, cmd: Command) => {
       const bootstrap = bootstrapFrom(opts);
       if (opts.csv) {
         const form = opts.form as FitForm;
@@ -224,12 +221,16 @@ export function register(program: Command): void {
         return;
       }
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const runs = scalingRuns(filterRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }));
-      if (runs.length === 0) throw new BitscaleError(`no runs under ${runsDir}${opts.collection || opts.dataset ? ' matching --collection/--dataset' : ''}`, { file: runsDir });
+      const runs = scalingRuns(selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir));
+      if (runs.length === 0) throw new BitscaleError('the selected runs are all probes (purpose other than "scaling"): nothing to fit', { file: runsDir });
+      assertDirectoryOwned(opts.out, FITS_OUTPUT); // before the fitting, not after
       const suite = fitRunTable(runs, { bootstrap });
       for (const j of suite.joint) for (const w of j.fit?.warnings ?? []) warn(`joint law on ${j.dataset}: ${w}`);
       const files = suiteFiles(suite);
-      for (const [name, text] of Object.entries(files)) writeFileAtomic(join(opts.out, name), text);
+      // The fit files change together or not at all, as the report and its charts do.
+      await writeDirectoryAtomic(opts.out, (staging) => {
+        for (const [name, text] of Object.entries(files)) writeFileAtomic(join(staging, name), text);
+      }, FITS_OUTPUT);
       emit(opts, snakeCaseKeys(withoutSamples(suite)), () => `${formatSuite(suite)}\n\nwrote ${Object.keys(files).map((f) => join(opts.out, f)).join(', ')}`);
     });
 
@@ -238,7 +239,7 @@ export function register(program: Command): void {
       .command('predict')
       .description('predict val_bpc for a model not yet trained, with its interval and the fits it came from')
       .requiredOption('--params <n>', 'parameter count, e.g. 369.6M', numberOption('params', PARAM_COUNT))
-      .requiredOption('--steps <n>', 'optimizer steps, e.g. 30000 or 30K', numberOption('steps', STEP_COUNT))
+      .requiredOption('--steps <n>', 'optimizer steps, e.g. 30000 or 30K', numberOption('steps', STEPS))
       .requiredOption('--bs <n>', 'batch size (sequences per step)', numberOption('bs', BATCH_SIZE))
       .requiredOption('--dataset <name>', 'dataset, e.g. GLM-Reasoning')
       .option('--seq-len <n>', 'context T; only budgets at this T are used', numberOption('seq-len', POSITIVE_INT))
@@ -250,7 +251,7 @@ export function register(program: Command): void {
     .action((opts, cmd: Command) => {
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) throw new BitscaleError(`--law must be auto, fixed-a or free`, { field: 'law' });
-      const runs = scalingRuns(filterRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }));
+      const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
       const p = predictBpc(runs, { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen }, { law, fit: { bootstrap: bootstrapFrom(opts) } });
       for (const w of p.warnings) warn(w);
       emit(opts, snakeCaseKeys(p), () => formatPrediction(p));
