@@ -79,7 +79,7 @@ async function benchBackend(choice: BackendChoice, steps: number) {
     if (backend === 'cpu' && s.model.d > 128) continue; // the pure-JS backend takes minutes per step here
     const model = createModel(s.model, { arch: 'bitlm-v57', ste: 'clipped', initStd: 0.02, seed: 1 });
     const opt = new AdamW(model.variables, DEFAULT_ADAMW);
-    const pool = new GumbelPool(1, BS * s.model.heads * T * T);
+    const pool = new GumbelPool(1, s.model.heads * T * T);
     const tokens = new Int32Array(BS * T).map((_, i) => (i * 31) % 128);
     const targets = new Int32Array(BS * T).map((_, i) => (i * 17 + 3) % 128);
     let t = 0;
