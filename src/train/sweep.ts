@@ -1,6 +1,7 @@
 /**
  * Sweeps: a grid of model configs × step budgets, each run an independent `bitscale train`
- * process (the wasm backend is single-threaded in Node, so `--jobs 2` uses two cores). Runs whose
+ * process. Each run uses `threads` data-parallel workers (src/train/workers.ts); by default the
+ * cores are shared so that jobs × threads ≤ cores. Runs whose
  * log ends in a summary are skipped; a run whose log has no summary (interrupted) is resumed.
  *
  * Grid file (JSON):
@@ -16,6 +17,7 @@ import { readRunLog } from '../runs/log.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readConfigObject, type TrainConfig } from './presets.js';
+import { defaultThreads } from './workers.js';
 
 export interface SweepGrid {
   name: string;
@@ -81,6 +83,8 @@ export interface SweepOptions {
   grid: SweepGrid;
   runs: SweepRun[];
   jobs: number;
+  /** Data-parallel workers per run (default: the cores shared among the jobs, see defaultThreads). */
+  threads?: number;
   backend: string;
   /** Per-run config files and process output go here. */
   workDir: string;
@@ -112,7 +116,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const r = pending[next++];
       const cfgPath = join(o.workDir, `${r.runId}.json`);
       writeFileAtomic(cfgPath, JSON.stringify(r.config, null, 2) + '\n');
-      const args = [bin, 'train', '--out', o.grid.out, '--backend', o.backend, '--run-id', r.runId];
+      const threads = o.threads ?? defaultThreads(r.config.batchSize, o.jobs);
+      const args = [bin, 'train', '--out', o.grid.out, '--backend', o.backend, '--run-id', r.runId, '--threads', String(threads), '--sweep-jobs', String(o.jobs)];
       if (o.grid.data) args.push('--data', o.grid.data);
       args.push(...(r.resume ? ['--resume', r.runId] : ['--config', cfgPath]));
       o.onEvent(`start ${r.runId} (${(countParams(r.config.model) / 1e6).toFixed(2)}M params, ${r.config.steps} steps${r.resume ? ', resuming' : ''})`);
