@@ -76,11 +76,18 @@ async function trainedMsPerStep(model: ModelConfig, threads: number, steps: numb
   }
 }
 
-/** PyTorch's ms/step for the same shape, or null (with the reason on stderr) without python3 + torch. */
-function torchMsPerStep(m: ModelConfig, threads: number, steps: number): number | null {
+/** The first python with torch: `python3` on the PATH, then the system's (Debian's python3-torch). */
+function torchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
+  process.stderr.write('PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch)\n');
+  return null;
+}
+
+/** PyTorch's ms/step for the same shape, or null (with the reason on stderr). */
+function torchMsPerStep(python: string, m: ModelConfig, threads: number, steps: number): number | null {
   const script = new URL('./bitlm_torch.py', import.meta.url).pathname;
   const args = [script, '--d', m.d, '--layers', m.layers, '--heads', m.heads, '--dff', m.dFf, '--seq-len', T, '--batch', BS, '--threads', threads, '--steps', steps].map(String);
-  const r = spawnSync('python3', args, { encoding: 'utf8' });
+  const r = spawnSync(python, args, { encoding: 'utf8' });
   if (r.status !== 0) {
     process.stderr.write(`PyTorch peer skipped: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n').pop()}\n`);
     return null;
@@ -141,6 +148,7 @@ async function main(): Promise<void> {
   const steps = Number(values.steps);
   const torchThreads = Number(values['torch-threads']);
   const shapes = SHAPES.filter((s) => values.shapes.split(',').some((p) => s.name.startsWith(p)));
+  const python = values['no-torch'] ? null : torchPython();
   const rows = [];
   const breakdowns: Record<string, Breakdown> = {};
   for (const s of shapes) {
@@ -148,7 +156,7 @@ async function main(): Promise<void> {
     const plain = matMulGflops(BS * T, s.model.d, s.model.d);
     const ceilingMs = (flops / (cores * plain * 1e9)) * 1000;
     const n = s.model.d >= 512 ? Math.max(3, Math.ceil(steps / 2)) : steps;
-    const torchMs = values['no-torch'] ? null : torchMsPerStep(s.model, torchThreads, n);
+    const torchMs = python === null ? null : torchMsPerStep(python, s.model, torchThreads, n);
     let oneMs: number | null = null;
     for (const threads of threadCounts) {
       const ms = await trainedMsPerStep(s.model, threads, n + 1);
