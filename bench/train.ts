@@ -7,7 +7,8 @@
  *   - the ceiling: cores × the backend's plain 2-D matMul GFLOP/s (measured here on the shape's own
  *     [B·T × d]·[d × d] product) against the step's FLOPs, and the fraction of it reached;
  *   - a PyTorch CPU run of the same model measured in the same invocation (bench/bitlm_torch.py),
- *     when python3 with torch is present;
+ *     when python3 with torch is present (Debian: python3-torch, and libopenblas0-pthread: without
+ *     an optimised BLAS, Debian's torch runs matMuls at ~1 GFLOP/s on the reference BLAS);
  * then where the time of one single-thread step goes (tf.profile kernel times by kind; the rest is
  * JavaScript between kernels).
  *
@@ -79,7 +80,7 @@ async function trainedMsPerStep(model: ModelConfig, threads: number, steps: numb
 /** The first python with torch: `python3` on the PATH, then the system's (Debian's python3-torch). */
 function torchPython(): string | null {
   for (const py of ['python3', '/usr/bin/python3']) if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
-  process.stderr.write('PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch)\n');
+  process.stderr.write('PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread)\n');
   return null;
 }
 
