@@ -105,6 +105,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
 
   const jobs = opts.sweepJobs ?? 1;
   const threads = checkThreads(opts.threads ?? loggedThreads ?? defaultThreads(config.batchSize, jobs), config.batchSize);
+  if (loggedThreads !== undefined && threads !== loggedThreads) warn(`the run was started with ${loggedThreads} threads; resuming with ${threads} sums gradients in another order, so its records will not repeat an uninterrupted run's bit for bit`);
   const { backend, skipped } = await selectBackend(opts.backend as never);
   for (const s of skipped) if (opts.backend === 'auto') process.stderr.write(`backend: skipped: ${s}\n`);
   const corpus = loadCorpus(dataPath);
