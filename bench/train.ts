@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainingFlopsPerStep, type ModelConfig } from '../src/arch/bitlm.js';
 import { loadBrownCorpus } from '../src/data/corpus.js';
+import { MATMUL_EACH } from '../src/model/batched.js';
 import { createModel } from '../src/model/model.js';
 import { readRunLog } from '../src/runs/log.js';
 import { AdamW, DEFAULT_ADAMW } from '../src/train/adamw.js';
@@ -120,7 +121,8 @@ async function profileStep(model: ModelConfig): Promise<Breakdown> {
     if (k.name === 'forward') continue; // a custom op's wrapper: its inner kernels are listed too
     const kms = (await k.kernelTimeMs) as number;
     out.kernels++;
-    if (k.name === 'BatchMatMul' || k.name === '_FusedMatMul') {
+    if (k.name === MATMUL_EACH) out.attention_matmul += kms;
+    else if (k.name === 'BatchMatMul' || k.name === '_FusedMatMul') {
       if (k.inputShapes.some((s) => s.includes(BS * T))) out.linear_matmul += kms;
       else out.attention_matmul += kms;
     } else out.other_kernels += kms;

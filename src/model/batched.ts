@@ -36,7 +36,8 @@ export function matMulEach(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   return tf.tensor3d(out, [B, M, N]);
 }
 
-const MATMUL_EACH = 'BitscaleMatMulEach';
+/** The kernel's name (profiles list it under this name). */
+export const MATMUL_EACH = 'BitscaleMatMulEach';
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernel uses. */
 interface WasmInternals {
