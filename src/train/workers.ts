@@ -249,8 +249,9 @@ export class TrainingWorkers {
     });
     const replies = await this.all((i) => ({ kind: 'eval', offsets: parts[i], batchSize, version: this.version }));
     let nats = 0;
-    replies.forEach((r) => {
-      if (r.kind === 'eval') nats += r.nats;
+    replies.forEach((r, w) => {
+      if (r.kind !== 'eval') throw new Error(`worker ${w + 1} answered '${r.kind}' to an evaluation`);
+      nats += r.nats;
     });
     return nats / offsets.length / Math.LN2;
   }
