@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseCsvTable } from '../util/csv.js';
-import { filterRuns, loadRunTable, scalingRuns } from '../runs/table.js';
+import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
@@ -226,8 +226,7 @@ export function register(program: Command): void {
         return;
       }
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const runs = scalingRuns(filterRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }));
-      if (runs.length === 0) throw new BitscaleError(`no runs under ${runsDir}${opts.collection || opts.dataset ? ' matching --collection/--dataset' : ''}`, { file: runsDir });
+      const runs = scalingRuns(selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir));
       const suite = fitRunTable(runs, { bootstrap });
       const files = suiteFiles(suite);
       for (const [name, text] of Object.entries(files)) writeFileAtomic(join(opts.out, name), text);
@@ -257,7 +256,7 @@ export function register(program: Command): void {
       };
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) throw new BitscaleError(`--law must be auto, fixed-a or free`, { field: 'law' });
-      const runs = scalingRuns(filterRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }));
+      const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
       const p = predictBpc(
         runs,
         {
