@@ -3,7 +3,8 @@
  * gradient accumulation, seconds per step and total hours for a BitLMv57 shape on a GPU, calibrated
  * from the run table (--runs). `--sweep-bs` lists memory and fit for bs = 1, 2, 4, … .
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readTextFile } from '../util/files.js';
 import type { Command } from 'commander';
 import { SEED_CONFIGS, type ModelConfig } from '../arch/bitlm.js';
 import { calibrateFromRuns, modelConfigFromJson, type Calibration } from '../estimate/calibrate.js';
@@ -69,12 +70,7 @@ function shapeFromObject(o: Record<string, unknown>): Partial<ModelConfig> {
  * gives the config and batch size.
  */
 export function readEstimateConfigFile(path: string): FileSettings {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new BitscaleError('cannot read the config file', { file: path });
-  }
+  const text = readTextFile(path);
   if (path.endsWith('.jsonl')) {
     const h = parseRunLog(text, path).header;
     if (!h.config) throw new BitscaleError('the run log has no config', { file: path, field: 'config' });

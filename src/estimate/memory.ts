@@ -239,7 +239,7 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
   'custom-op-bf16': {
     id: 'custom-op-bf16',
     precision: 'bf16-autocast',
-    description: 'one custom autograd op for the straight-through attention (shared/design/bitlm-v57.md, "Implementation notes"): forward the one-hot, save p in bf16 and the argmax indices',
+    description: 'one custom autograd op for the straight-through attention (docs/model.md, "Implementation notes"): forward the one-hot, save p in bf16 and the argmax indices',
     phases: [
       {
         name: 'end of forward',

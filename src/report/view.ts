@@ -126,7 +126,7 @@ function runRows(runs: RunRecord[]) {
     setup: `${r.precision}, ${r.hardware}${r.backend && r.backend !== 'unknown' ? `, ${r.backend}` : ''}`,
     wall: wall[i],
     notes: r.notes ?? '',
-    source: r.source ? r.source.replace('shared/seed/SCALING_REPORT.md ', 'seed ') : r.file,
+    source: r.source ? r.source.replace(/^hand-written seed scaling report /, 'seed ') : r.file,
   }));
 }
 

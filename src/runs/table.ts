@@ -6,6 +6,7 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { tokensSeen } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
+import { fsError } from '../util/files.js';
 import { readRunLog, type ParseOptions } from './log.js';
 import { archFamily } from '../arch/family.js';
 import type { CurvePoint, HeaderRecord, RunLog, RunRecord, TokenUnit } from './types.js';
@@ -15,9 +16,16 @@ const LN2 = Math.LN2;
 /** Every *.jsonl file below `dir`, sorted by relative path (so the table's order is stable); none when `dir` does not exist. */
 export function listRunLogFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
+  if (!statSync(dir).isDirectory()) throw new BitscaleError('is a file, expected the folder of run logs', { file: dir });
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch (err) {
+      throw fsError(err, d);
+    }
+    for (const name of names) {
       if (name.startsWith('.')) continue;
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);

@@ -2,7 +2,7 @@
  * Training configurations: the defaults of the spec's recipe, named presets from `tiny` upward
  * and the seed report's shapes, and reading a `--config FILE`.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../util/files.js';
 import { SEED_CONFIGS, type Architecture, type ModelConfig } from '../arch/bitlm.js';
 import type { SteKind } from '../model/ops.js';
 import { BitscaleError } from '../util/errors.js';
@@ -187,9 +187,10 @@ export function readConfigObject(raw: Record<string, unknown>, file: string): Tr
 
 /** Read a `--config FILE` (see readConfigObject). */
 export function readConfigFile(path: string): TrainConfig {
+  const text = readTextFile(path);
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
     throw new BitscaleError(`cannot read the config (${err instanceof Error ? err.message : String(err)})`, { file: path });
   }
