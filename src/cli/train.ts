@@ -9,6 +9,7 @@ import { BitscaleError } from '../util/errors.js';
 import { BATCH_SIZE, POSITIVE_INT, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
+import { addClusterOptions, runClusterSweep, wantsCluster, type ClusterCliOptions } from './cluster.js';
 
 interface TrainCliOptions {
   preset?: string;
@@ -32,6 +33,7 @@ interface TrainCliOptions {
   threads?: number;
   /** Set by `sweep`: how many runs share the cores (recorded in the header as `jobs`). */
   sweepJobs?: number;
+  resumeExisting?: boolean;
   verbose?: boolean;
   json?: boolean;
 }
@@ -40,6 +42,28 @@ interface TrainCliOptions {
 const LEARNING_RATE: NumberSpec = { min: 0, minExclusive: true, max: 10 };
 /** Evaluation / checkpoint intervals in steps; 0 means the default (eval) or never (checkpoint). */
 const INTERVAL: NumberSpec = { integer: true, min: 0, max: 1e12 };
+
+/** Exit status of a run stopped by a signal after writing its checkpoint: EX_TEMPFAIL, "try again". */
+export const EXIT_INTERRUPTED = 75;
+
+/**
+ * SIGTERM (preemption, `scancel`, `scontrol requeue`, a time limit), SIGUSR1 (Slurm's warning
+ * before the limit, `--signal`) and SIGINT stop the run after its current update with a
+ * checkpoint; a second SIGINT exits at once.
+ */
+function stopOnSignals(): AbortController {
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      if (sig === 'SIGINT') process.exit(130);
+      return;
+    }
+    process.stderr.write(`\n${sig}: stopping after the current step and writing a checkpoint\n`);
+    stop.abort(sig);
+  };
+  for (const sig of ['SIGTERM', 'SIGUSR1', 'SIGINT'] as const) process.on(sig, onSignal);
+  return stop;
+}
 
 /** One line of progress: a bar on a terminal, plain text otherwise. */
 function progressLine(p: { step: number; steps: number; trainBits: number; tokensPerSecond: number; etaSeconds: number; valBpc: number | null }, tty: boolean): string {
@@ -52,6 +76,7 @@ function progressLine(p: { step: number; steps: number; trainBits: number; token
 }
 
 async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
+  const stop = stopOnSignals();
   const { selectBackend } = await import('../train/backend.js');
   const { resolveConfig, readConfigFile } = await import('../train/presets.js');
   const { train, logPathFor } = await import('../train/trainer.js');
@@ -68,6 +93,18 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   let runId: string;
   let dataPath = opts.data;
   let loggedThreads: number | undefined;
+  if (opts.resumeExisting) {
+    if (opts.resume) throw new BitscaleError('give --resume RUN or --resume-existing, not both');
+    if (!opts.runId || !opts.config) throw new BitscaleError('--resume-existing needs --config and --run-id');
+    const existing = logPathFor(outDir, opts.runId);
+    if (existsSync(existing)) {
+      if (readRunLog(existing).summary) {
+        process.stderr.write(`${opts.runId}: already finished (${existing} ends in a summary); nothing to do\n`);
+        return;
+      }
+      opts.resume = opts.runId;
+    }
+  }
   if (opts.resume) {
     const path = resumePath ?? logPathFor(outDir, opts.resume);
     if (!existsSync(path)) throw new BitscaleError('no run log to resume', { file: path });
@@ -129,6 +166,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     keepCheckpoint: opts.keepCheckpoint,
     threads,
     jobs,
+    stop: stop.signal,
     onEvent: (msg) => process.stderr.write(`${msg}\n`),
     onProgress: (p) => {
       if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, true)}`);
@@ -155,6 +193,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     ].join('\n'),
   );
   if (result.status === 'diverged') process.exitCode = 2;
+  if (result.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
 }
 
 interface SweepCliOptions {
@@ -167,6 +206,7 @@ interface SweepCliOptions {
 }
 
 async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
+  if (wantsCluster(opts)) return runClusterSweep(opts as SweepCliOptions & ClusterCliOptions);
   const { readGrid, expandGrid, runState, runSweep } = await import('../train/sweep.js');
   const { countParams } = await import('../arch/bitlm.js');
   const grid = readGrid(opts.grid);
@@ -200,6 +240,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for the run log (default: the --runs folder)')
     .option('--run-id <id>', 'run id (default: <name>-s<steps>-seed<seed>)')
     .option('--resume <run>', 'continue a run (id or .jsonl path) from its last checkpoint')
+    .option('--resume-existing', 'with --config and --run-id: resume the run if its log exists, do nothing if it is finished')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--steps <n>', 'optimizer steps (e.g. 15K)', numberOption('steps', STEPS))
     .option('--batch-size <n>', 'sequences per step', numberOption('batch-size', BATCH_SIZE))
@@ -216,7 +257,7 @@ export function register(program: Command): void {
     .option('--verbose', 'say why each faster backend could not be used')
     .option('--json', 'print the result as JSON')
     .action(async (opts: TrainCliOptions, cmd: Command) => runTrain(opts, cmd));
-  program
+  const sweep = program
     .command('sweep')
     .description('run a grid of configs × step budgets as independent train processes, skipping completed runs')
     .requiredOption('--grid <file>', 'grid JSON (see src/train/sweep.ts)')
@@ -224,6 +265,6 @@ export function register(program: Command): void {
     .option('--threads <n>', 'data-parallel workers per run (default: the cores divided among the jobs)', numberOption('threads', POSITIVE_INT))
     .option('--backend <name>', 'backend for every run', 'auto')
     .option('--dry-run', 'list the runs and their state without training')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: SweepCliOptions) => runSweepCommand(opts));
+    .option('--json', 'print the result as JSON');
+  addClusterOptions(sweep).action(async (opts: SweepCliOptions) => runSweepCommand(opts));
 }
