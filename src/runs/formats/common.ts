@@ -4,6 +4,7 @@
  * `--map`, nats per token converted to bits, tokens and parameters found or refused by name.
  * Pure: no file is read or written here.
  */
+import { parseDocument } from 'yaml';
 import { BitscaleError } from '../../util/errors.js';
 import { formatCount } from '../../util/format.js';
 import { parseNumber, POSITIVE_INT, POSITIVE_REAL, NON_NEGATIVE_INT } from '../../util/numbers.js';
@@ -377,4 +378,33 @@ export function parseLoggedNumber(text: string): number {
   if (/^[-+]?nan$/i.test(t)) return NaN;
   if (/^[-+]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   return t === '' ? NaN : Number(t);
+}
+
+/** PyYAML's `!!python/tuple` (Lightning's hparams.yaml) read as a list. */
+const PYTHON_TUPLE = { tag: 'tag:yaml.org,2002:python/tuple', collection: 'seq' as const, resolve: <T>(seq: T) => seq };
+
+/**
+ * YAML as Python trainers write it (yaml package). Other Python-specific tags (objects) load as
+ * their plain value with a warning; a syntax error names the file.
+ */
+export function parseTrainerYaml(text: string, file: string, onWarning?: (m: string) => void): unknown {
+  const doc = parseDocument(text, { customTags: [PYTHON_TUPLE] });
+  if (doc.errors.length > 0) throw new BitscaleError(`not valid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file, line: doc.errors[0].linePos?.[0]?.line });
+  for (const w of doc.warnings) onWarning?.(`${file}: ${w.message.split('\n')[0]} (read as its plain value)`);
+  return doc.toJS();
+}
+
+const PY_NONFINITE = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity } as Record<string, number>;
+
+/**
+ * JSON as Python's json.dumps writes it: bare NaN, Infinity and -Infinity (outside strings) are
+ * read as those numbers. Throws naming the file when the text is not JSON even so.
+ */
+export function parsePythonJson(text: string, file: string): unknown {
+  const marked = text.replace(/("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)/g, (m, str: string | undefined) => (str !== undefined ? str : `"\u0000${m}"`));
+  try {
+    return JSON.parse(marked, (_k, v) => (typeof v === 'string' && v.startsWith('\u0000') ? PY_NONFINITE[v.slice(1)] : v));
+  } catch (err) {
+    throw new BitscaleError(`not valid JSON: ${(err as Error).message}`, { file });
+  }
 }

@@ -51,7 +51,7 @@ test('without --bytes-per-token the losses are bits per token and marked so', ()
   const { log, mapping } = foreignToRunLog(readTensorBoardRun(dir), { set: { params: '1M', batch_size: '2', seq_len: '8', dataset: 'd', lr: '1e-3', tokenizer: 'gpt2' } });
   assert.equal(log.evals[0].val_bpc, 2 / Math.LN2);
   assert.equal(log.header.dataset.token_unit, 'token');
-  assert.equal(log.header.dataset.tokenizer, 'gpt2');
+  assert.equal((log.header.dataset as unknown as Record<string, unknown>).tokenizer, 'gpt2');
   assert.equal(log.header.bytes_per_token, undefined);
   assert.match(mapping.unit, /bits per token/);
 });
