@@ -12,6 +12,7 @@ import { parseCount } from '../util/format.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
 import { parseRunLog, serializeRunLog, validateRecord, RUN_ID_PATTERN } from './log.js';
+import { readForeignRuns, type Mapping } from './formats/index.js';
 import { listRunLogFiles } from './table.js';
 import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog, type SummaryRecord } from './types.js';
 
@@ -47,6 +48,10 @@ export interface IngestOptions {
   /** FIELD → constant for every CSV row, from `--set dataset=GLM-Reasoning,seq_len=256`. */
   set?: Record<string, string>;
   onWarning?: (message: string) => void;
+  /** Read every path as this trainer's log format (src/runs/formats/) instead of recognising it. */
+  format?: string;
+  /** Trainers' logs: bytes of text per token, to store bits per byte instead of bits per token. */
+  bytesPerToken?: number;
 }
 
 export interface PlannedRun {
@@ -54,6 +59,8 @@ export interface PlannedRun {
   source: string;
   target: string;
   log: RunLog;
+  /** For a trainer's log: which metrics and facts were used. */
+  mapping?: Mapping;
 }
 
 /** Parse `a=b,c=d` (the --map and --set syntax). */
@@ -83,17 +90,20 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
   const planned: PlannedRun[] = [];
   for (const file of files) {
     if (!existsSync(file)) throw new BitscaleError('no such file', { file });
-    const text = readFileSync(file, 'utf8');
+    const foreign = readForeignRuns(file, options);
     const ext = extname(file).toLowerCase();
-    const logs: { log: RunLog; line: number }[] =
-      ext === '.csv' ? csvToRunLogs(text, file, options) : [{ log: parseRunLog(text, file, { onWarning: options.onWarning }), line: 1 }];
-    for (const { log, line } of logs) {
+    const logs: { log: RunLog; line: number; source?: string; mapping?: Mapping }[] = foreign
+      ? foreign.map((f) => ({ ...f, line: 1 }))
+      : ext === '.csv'
+        ? csvToRunLogs(readFileSync(file, 'utf8'), file, options)
+        : [{ log: parseRunLog(readFileSync(file, 'utf8'), file, { onWarning: options.onWarning }), line: 1 }];
+    for (const { log, line, source = file, mapping } of logs) {
       const id = log.header.run_id;
       const clash = existing.get(id) ?? planned.find((p) => p.runId === id)?.source;
-      if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file, line, field: 'run_id' });
+      if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file: source, line, field: 'run_id' });
       const target = join(runsDir, into, `${id}.jsonl`);
-      if (existsSync(target)) throw new BitscaleError(`${target} already exists`, { file, line, field: 'run_id' });
-      planned.push({ runId: id, source: file, target, log });
+      if (existsSync(target)) throw new BitscaleError(`${target} already exists`, { file: source, line, field: 'run_id' });
+      planned.push({ runId: id, source, target, log, ...(mapping ? { mapping } : {}) });
     }
   }
   return planned;

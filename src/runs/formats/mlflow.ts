@@ -61,16 +61,3 @@ export function readMlflowRun(dir: string, onWarning?: (m: string) => void): For
     status: STATUS[Number(meta.status)],
   };
 }
-
-/** The run directories under an `mlruns/` store (or under one experiment, or the run itself). */
-export function mlflowRunDirs(dir: string): string[] {
-  if (isMlflowRunDir(dir)) return [dir];
-  const out: string[] = [];
-  for (const n of readdirSync(dir).sort()) {
-    const p = join(dir, n);
-    if (n === '.trash' || !statSync(p).isDirectory()) continue;
-    if (isMlflowRunDir(p)) out.push(p);
-    else if (existsSync(join(p, 'meta.yaml'))) out.push(...readdirSync(p).sort().map((r) => join(p, r)).filter((r) => statSync(r).isDirectory() && isMlflowRunDir(r)));
-  }
-  return out;
-}

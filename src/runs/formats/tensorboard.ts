@@ -169,12 +169,12 @@ export function addEventFile(series: MetricSeries, file: string, prefix: string,
 /**
  * The run in a directory of event files. Keras writes `train/` and `validation/` subdirectories
  * for one run; when `dir` has no event files of its own, each subdirectory's tags are read as
- * `<subdir>/<tag>` (e.g. `validation/epoch_loss`).
+ * `<subdir>/<tag>` (e.g. `validation/epoch_loss`). `only` reads just those event files.
  */
-export function readTensorBoardRun(dir: string, name = basename(dir), onWarning?: (m: string) => void): ForeignRun {
+export function readTensorBoardRun(dir: string, name = basename(dir), onWarning?: (m: string) => void, only?: string[]): ForeignRun {
   const series = new MetricSeries();
   const skip = new Set<string>();
-  const own = eventFilesIn(dir);
+  const own = only ?? eventFilesIn(dir);
   if (own.length > 0) for (const f of own) addEventFile(series, f, '', skip, onWarning);
   else {
     const subs = readdirSync(dir).filter((s) => eventFilesIn(join(dir, s)).length > 0).sort();
