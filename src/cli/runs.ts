@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { filterRuns, loadRunTable } from '../runs/table.js';
 import { ingestFiles, parseAssignments, planIngest, CSV_FIELDS, type PlannedRun } from '../runs/ingest.js';
 import { FORMAT_NAMES, METRIC_ROLES, SET_FIELDS } from '../runs/formats/common.js';
-import { numberOption, POSITIVE_REAL } from '../util/numbers.js';
 import type { RunRecord } from '../runs/types.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
+import { numberOption, POSITIVE_REAL } from '../util/numbers.js';
 import { emit, warn } from './output.js';
 
 /** The run table as JSON: every field but the raw log. */
@@ -28,7 +28,7 @@ export function register(program: Command): void {
         runs.length === 0
           ? `no runs under ${runsDir}${opts.dataset ? ` for dataset ${opts.dataset}` : ''}`
           : formatTable(
-              ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val_bpc', 'precision', 'hardware', 'wall-clock', 'status'],
+              ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val loss', 'loss unit', 'precision', 'hardware', 'wall-clock', 'status'],
               runs.map((r) => [
                 r.id,
                 r.dataset,
@@ -38,12 +38,13 @@ export function register(program: Command): void {
                 formatCount(r.steps, 0),
                 formatCount(r.tokens),
                 r.finalValBpc.toFixed(3),
+                r.lossUnit,
                 r.precision,
                 r.hardware,
                 r.wallSeconds === null ? '-' : formatDuration(r.wallSeconds),
                 r.status,
               ]),
-            ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T, val_bpc in bits per byte`,
+            ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T (in each run's token unit), val loss in its loss unit`,
       );
     });
 
@@ -55,7 +56,7 @@ export function register(program: Command): void {
     .option('--format <name>', `read every path as this trainer's format: ${FORMAT_NAMES.join(', ')}`)
     .option('--map <field=column,...>', 'CSV: which column holds each field, e.g. val_bpc=loss,steps=iter; trainers\' logs: which metric plays each role, e.g. val_loss=eval/loss')
     .option('--set <field=value,...>', 'a constant for a field the source lacks, e.g. dataset=GLM-Reasoning,seq_len=256')
-    .option('--bytes-per-token <x>', 'trainers\' logs: bytes of evaluation text per token; losses are stored in bits per byte (nats / ln 2 / x) instead of bits per token', numberOption('bytes-per-token', POSITIVE_REAL))
+    .option('--bytes-per-token <x>', 'convert per-token losses to bits per byte: divide each by X (your figure for the tokenizer on this data), recorded in the log as bytes_per_token', numberOption('--bytes-per-token', POSITIVE_REAL))
     .option('--dry-run', 'validate only and print what would be stored; write nothing')
     .option('--json', 'machine-readable JSON on stdout')
     .addHelpText(
@@ -89,7 +90,7 @@ function describeMapping(p: PlannedRun): string {
   const metrics = Object.entries(m.metrics).map(([role, name]) => `${role} ← ${name}`).join(', ');
   return (
     `\n${p.runId} (${m.format}): ${metrics}\n` +
-    `  losses in ${m.unit}; final ${p.log.summary?.final_val_bpc?.toFixed(4) ?? '-'}${p.log.summary?.status === 'diverged' ? ` (diverged: ${p.log.summary.message})` : ''}\n` +
+    `  losses in ${m.unit}${p.log.header.bytes_per_token !== undefined ? `, then ÷ ${p.log.header.bytes_per_token} bytes per token = bits per byte` : ''}; final ${p.log.summary?.final_val_bpc?.toFixed(4) ?? '-'}${p.log.summary?.status === 'diverged' ? ` (diverged: ${p.log.summary.message})` : ''}\n` +
     `  params ${m.params}; batch_size ${m.batch_size}; seq_len ${m.seq_len}; tokens ${m.tokens}\n`
   );
 }

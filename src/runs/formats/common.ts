@@ -10,7 +10,7 @@ import { formatCount } from '../../util/format.js';
 import { parseNumber, POSITIVE_INT, POSITIVE_REAL, NON_NEGATIVE_INT } from '../../util/numbers.js';
 import { VERSION } from '../../version.js';
 import { RUN_ID_PATTERN } from '../log.js';
-import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog, type StepRecord, type SummaryRecord } from '../types.js';
+import { RUN_LOG_FORMAT_VERSION, TOKEN_UNITS, type TokenUnit, type EvalRecord, type HeaderRecord, type RunLog, type StepRecord, type SummaryRecord } from '../types.js';
 
 export const FORMAT_NAMES = ['tensorboard', 'wandb', 'wandb-csv', 'lightning', 'huggingface', 'mlflow', 'nanogpt', 'llmc'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
@@ -113,6 +113,7 @@ export const METRIC_ROLES: Record<MetricRole, string> = {
 export const SET_FIELDS = {
   run_id: 'run id (one run only)', params: 'parameter count (46.4M)', batch_size: 'sequences per optimizer step (effective, all devices)',
   seq_len: 'tokens per sequence', lr: 'peak learning rate', dataset: 'dataset name', tokenizer: 'tokenizer name',
+  token_unit: 'what one token is: token (default), char or byte',
   arch: 'architecture name', planned_steps: 'planned steps', seed: 'random seed', precision: 'fp32, bf16-autocast, fp16-autocast or unknown',
   hardware: 'where it ran', backend: 'framework', notes: 'free text',
 } as const;
@@ -130,8 +131,6 @@ export interface ConvertOptions {
   map?: Record<string, string>;
   /** FIELD → value, from `--set params=124M,batch_size=32`. */
   set?: Record<string, string>;
-  /** Bytes of evaluation text per token: converts losses to bits per byte (1 for byte/char models). */
-  bytesPerToken?: number;
 }
 
 /** What ingest prints and stores about how a run was read. */
@@ -181,8 +180,8 @@ export function runIdFrom(name: string): string {
 }
 
 /**
- * One ForeignRun as a run log in bits. Losses: bits = nats / ln 2, then / bytesPerToken when
- * given (bits per byte; `dataset.token_unit: "byte"`), else bits per token (`"token"`).
+ * One ForeignRun as a run log in bits per token: bits = nats / ln 2, `dataset.token_unit` "token"
+ * (or `--set token_unit=char|byte`). Ingest's `--bytes-per-token` then converts to per byte.
  * Non-finite losses are kept in the summary's `nonfinite` list and mark the run diverged.
  * Throws naming the first field that can be found neither in the files nor in `--set`.
  */
@@ -190,8 +189,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const map = options.map ?? {};
   const set = options.set ?? {};
   const file = run.source;
-  const X = options.bytesPerToken;
-  const toBits = (nats: number) => nats / Math.LN2 / (X ?? 1);
+  const toBits = (nats: number) => nats / Math.LN2;
   const missing = (field: string, how: string): never => {
     throw new BitscaleError(`not found in the ${run.format} files (${how}, or give it with --set ${field}=VALUE)`, { file, field });
   };
@@ -261,14 +259,15 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     .map((p) => ({ type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value), ...wallOf(p) }));
   if (evals.length === 0) throw new BitscaleError(`metric ${metrics.val_loss} has no finite value`, { file, field: 'val_loss' });
 
-  const tokenUnit = X !== undefined ? 'byte' : 'token';
-  const unit = X !== undefined ? `bits per byte (nats / ln 2 / ${X} bytes per token)` : 'bits per token (nats / ln 2)';
+  const tokenUnit = set.token_unit ?? 'token';
+  if (!(TOKEN_UNITS as readonly string[]).includes(tokenUnit)) throw new BitscaleError(`--set token_unit=${tokenUnit}: expected one of ${TOKEN_UNITS.join(', ')}`, { field: 'token_unit' });
+  const unit = `bits per ${tokenUnit} (nats / ln 2)`;
   const tokenizer = set.tokenizer ?? run.facts.tokenizer;
   const header: HeaderRecord = {
     type: 'header',
     format_version: RUN_LOG_FORMAT_VERSION,
     run_id: set.run_id ?? runIdFrom(run.name),
-    arch: (set.arch ?? run.facts.arch ?? 'unknown') as HeaderRecord['arch'],
+    arch: set.arch ?? run.facts.arch ?? 'unknown',
     config: null,
     params: params!.value,
     batch_size: batch!.value,
@@ -276,7 +275,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     lr: { peak: lr!.value, schedule: 'unknown', warmup_steps: null, final: null },
     planned_steps: set.planned_steps !== undefined ? parseNumber(set.planned_steps, 'planned_steps', NON_NEGATIVE_INT) : (run.facts.plannedSteps ?? lastStep),
     seed: set.seed !== undefined ? parseNumber(set.seed, 'seed', { integer: true }) : (run.facts.seed ?? null),
-    dataset: { name: dataset!, bytes: null, sha256: null, token_unit: tokenUnit as HeaderRecord['dataset']['token_unit'], ...(tokenizer ? { tokenizer } : {}) },
+    dataset: { name: dataset!, bytes: null, sha256: null, token_unit: tokenUnit as TokenUnit, ...(tokenizer ? { tokenizer } : {}) },
     loss_unit: 'bits',
     precision: (set.precision ?? 'unknown') as HeaderRecord['precision'],
     backend: set.backend ?? run.facts.backend,
@@ -284,7 +283,6 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     tool: { name: `bitscale ingest (${run.format})`, version: VERSION },
     source: run.source,
   };
-  if (X !== undefined) header.bytes_per_token = X;
   if (params!.reported) header.params_reported = params!.reported;
   if (set.notes) header.notes = set.notes;
   header.ingested_from = { format: run.format, metrics, params: params!.from, tokens: tokensPerStep.from };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTensorBoardRun } from '../../../src/runs/formats/tensorboard.js';
 import { foreignToRunLog } from '../../../src/runs/formats/common.js';
+import { convertToPerByte } from '../../../src/runs/ingest.js';
 import { eventFileBytes, writeFile, type ScalarStyle } from './writers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bitscale-tb-'));
@@ -30,17 +31,18 @@ test('a PyTorch run converts to bits per byte exactly: nats / ln 2 / bytes per t
     { step: 100, scalars: { 'train/loss': 3, 'val/loss': 3.5, lr: 6e-4 } },
     { step: 200, scalars: { 'train/loss': 2.5, 'val/loss': 3 } },
   ]));
-  const { log, mapping } = foreignToRunLog(readTensorBoardRun(dir, 'gpt-run'), {
-    bytesPerToken: 4,
+  const converted = foreignToRunLog(readTensorBoardRun(dir, 'gpt-run'), {
     set: { params: '124439808', batch_size: '8', seq_len: '1024', dataset: 'owt' },
   });
+  const mapping = converted.mapping;
+  const log = convertToPerByte(converted.log, 4, dir);
   assert.deepEqual(mapping.metrics, { train_loss: 'train/loss', val_loss: 'val/loss', lr: 'lr' });
   assert.deepEqual(log.evals.map((e) => [e.step, e.tokens, e.val_bpc]), [[100, 819200, 3.5 / Math.LN2 / 4], [200, 1638400, 3 / Math.LN2 / 4]]);
   assert.equal(log.steps[0].train_loss, 3 / Math.LN2 / 4);
   assert.equal(log.steps[0].lr, f32(6e-4));
   assert.equal(log.header.lr.peak, f32(6e-4));
   assert.equal(log.header.bytes_per_token, 4);
-  assert.equal(log.header.dataset.token_unit, 'byte');
+  assert.equal(log.header.dataset.token_unit, 'token');
   assert.equal(log.header.run_id, 'gpt-run');
   assert.equal(log.summary?.final_val_bpc, 3 / Math.LN2 / 4);
 });
@@ -51,7 +53,7 @@ test('without --bytes-per-token the losses are bits per token and marked so', ()
   const { log, mapping } = foreignToRunLog(readTensorBoardRun(dir), { set: { params: '1M', batch_size: '2', seq_len: '8', dataset: 'd', lr: '1e-3', tokenizer: 'gpt2' } });
   assert.equal(log.evals[0].val_bpc, 2 / Math.LN2);
   assert.equal(log.header.dataset.token_unit, 'token');
-  assert.equal((log.header.dataset as unknown as Record<string, unknown>).tokenizer, 'gpt2');
+  assert.equal(log.header.dataset.tokenizer, 'gpt2');
   assert.equal(log.header.bytes_per_token, undefined);
   assert.match(mapping.unit, /bits per token/);
 });
