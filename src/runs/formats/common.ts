@@ -399,7 +399,7 @@ const PY_NONFINITE = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity } as
  * read as those numbers. Throws naming the file when the text is not JSON even so.
  */
 export function parsePythonJson(text: string, file: string): unknown {
-  const marked = text.replace(/("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)/g, (m, str: string | undefined) => (str !== undefined ? str : `"\u0000${m}"`));
+  const marked = text.replace(/("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)/g, (m, str: string | undefined) => (str !== undefined ? str : `"\\u0000${m}"`));
   try {
     return JSON.parse(marked, (_k, v) => (typeof v === 'string' && v.startsWith('\u0000') ? PY_NONFINITE[v.slice(1)] : v));
   } catch (err) {
