@@ -129,8 +129,9 @@ const CONVENTIONS: Record<MetricRole, string[]> = {
 export interface ConvertOptions {
   /** ROLE → metric name, from `--map val_loss=eval/loss`. */
   map?: Record<string, string>;
-  /** FIELD → value, from `--set params=124M,batch_size=32`. */
+  /** FIELD → value, from `--set params=124M,batch_size=32`: fills what the files lack. */
   set?: Record<string, string>;
+  onWarning?: (message: string) => void;
 }
 
 /** What ingest prints and stores about how a run was read. */
@@ -214,27 +215,46 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     ? { value: lastTokens.value / lastTokens.step, from: `metric ${metrics.tokens}` }
     : run.facts.tokensPerStep;
 
-  const setInt = (f: string) => (set[f] !== undefined ? parseNumber(set[f], f, POSITIVE_INT) : undefined);
-  let batch = setInt('batch_size') !== undefined ? { value: setInt('batch_size')!, from: '--set' } : run.facts.batchSize;
-  let seq = setInt('seq_len') !== undefined ? { value: setInt('seq_len')!, from: '--set' } : run.facts.seqLen;
+  // The files come first; --set fills what they lack (as it does for CSV columns), and a --set
+  // value the files contradict is reported, not applied.
+  const fill = <T extends { value: number; from: string }>(field: string, found: T | undefined, parse: (text: string) => number): T | { value: number; from: string } | undefined => {
+    if (set[field] === undefined) return found;
+    const given = parse(set[field]);
+    if (found && found.value !== given) options.onWarning?.(`${file}: --set ${field}=${set[field]} not used: the files give ${found.value} (${found.from})`);
+    return found ?? { value: given, from: '--set' };
+  };
+  const positiveInt = (f: string) => (t: string) => parseNumber(t, f, POSITIVE_INT);
+  let batch: { value: number; from: string } | undefined = run.facts.batchSize;
+  let seq: { value: number; from: string } | undefined = run.facts.seqLen;
   // With tokens per step known, one of batch size and sequence length gives the other.
-  if (tokensPerStep && batch && !seq && Number.isInteger(tokensPerStep.value / batch.value)) seq = { value: tokensPerStep.value / batch.value, from: `${tokensPerStep.from} ÷ batch_size` };
-  if (tokensPerStep && seq && !batch && Number.isInteger(tokensPerStep.value / seq.value)) batch = { value: tokensPerStep.value / seq.value, from: `${tokensPerStep.from} ÷ seq_len` };
+  const derive = () => {
+    if (!tokensPerStep) return;
+    if (batch && !seq && Number.isInteger(tokensPerStep.value / batch.value)) seq = { value: tokensPerStep.value / batch.value, from: `${tokensPerStep.from} ÷ batch_size` };
+    if (seq && !batch && Number.isInteger(tokensPerStep.value / seq.value)) batch = { value: tokensPerStep.value / seq.value, from: `${tokensPerStep.from} ÷ seq_len` };
+  };
+  derive();
+  batch = fill('batch_size', batch, positiveInt('batch_size'));
+  seq = fill('seq_len', seq, positiveInt('seq_len'));
+  derive();
   if (!batch) missing('batch_size', run.facts.batchHint ?? 'no batch size in the config');
   if (!seq) missing('seq_len', 'no sequence length in the config');
+  if (tokensPerStep && tokensPerStep.value !== batch!.value * seq!.value) {
+    options.onWarning?.(`${file}: ${tokensPerStep.value} tokens per step (${tokensPerStep.from}) differ from batch_size ${batch!.value} × seq_len ${seq!.value}; eval records carry the former, the run table's token counts the latter`);
+  }
   tokensPerStep ??= { value: batch!.value * seq!.value, from: 'batch_size × seq_len' };
   const tokenAt = new Map(tokenPoints.map((p) => [p.step, p.value]));
   const tokensOf = (step: number) => tokenAt.get(step) ?? Math.round(step * tokensPerStep!.value);
 
-  const params = set.params !== undefined ? { value: Math.round(parseNumber(set.params, 'params', POSITIVE_REAL)), from: '--set', reported: undefined } : run.facts.params;
+  const params = fill('params', run.facts.params, (t) => Math.round(parseNumber(t, 'params', POSITIVE_REAL))) as RunFacts['params'];
   if (!params) missing('params', 'the format stores no parameter count and no architecture bitscale can count');
-  let lr = set.lr !== undefined ? { value: parseNumber(set.lr, 'lr', POSITIVE_REAL), from: '--set' } : run.facts.lr;
+  let lr = run.facts.lr;
   if (!lr && lrAt.size > 0) {
     const peak = Math.max(...[...lrAt.values()].filter(Number.isFinite));
     if (peak > 0) lr = { value: peak, from: `max of metric ${metrics.lr}` };
   }
+  lr = fill('lr', lr, (t) => parseNumber(t, 'lr', POSITIVE_REAL));
   if (!lr) missing('lr', 'no learning rate in the config or the metrics');
-  const dataset = set.dataset ?? run.facts.dataset;
+  const dataset = run.facts.dataset ?? set.dataset;
   if (!dataset) missing('dataset', 'the format does not name the dataset');
 
   const nonfinite: { metric: string; step: number; value: string; at: string }[] = [];
@@ -262,19 +282,19 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const tokenUnit = set.token_unit ?? 'token';
   if (!(TOKEN_UNITS as readonly string[]).includes(tokenUnit)) throw new BitscaleError(`--set token_unit=${tokenUnit}: expected one of ${TOKEN_UNITS.join(', ')}`, { field: 'token_unit' });
   const unit = `bits per ${tokenUnit} (nats / ln 2)`;
-  const tokenizer = set.tokenizer ?? run.facts.tokenizer;
+  const tokenizer = run.facts.tokenizer ?? set.tokenizer;
   const header: HeaderRecord = {
     type: 'header',
     format_version: RUN_LOG_FORMAT_VERSION,
     run_id: set.run_id ?? runIdFrom(run.name),
-    arch: set.arch ?? run.facts.arch ?? 'unknown',
+    arch: run.facts.arch ?? set.arch ?? 'unknown',
     config: null,
     params: params!.value,
     batch_size: batch!.value,
     seq_len: seq!.value,
     lr: { peak: lr!.value, schedule: 'unknown', warmup_steps: null, final: null },
-    planned_steps: set.planned_steps !== undefined ? parseNumber(set.planned_steps, 'planned_steps', NON_NEGATIVE_INT) : (run.facts.plannedSteps ?? lastStep),
-    seed: set.seed !== undefined ? parseNumber(set.seed, 'seed', { integer: true }) : (run.facts.seed ?? null),
+    planned_steps: run.facts.plannedSteps ?? (set.planned_steps !== undefined ? parseNumber(set.planned_steps, 'planned_steps', NON_NEGATIVE_INT) : lastStep),
+    seed: run.facts.seed ?? (set.seed !== undefined ? parseNumber(set.seed, 'seed', { integer: true }) : null),
     dataset: { name: dataset!, bytes: null, sha256: null, token_unit: tokenUnit as TokenUnit, ...(tokenizer ? { tokenizer } : {}) },
     loss_unit: 'bits',
     precision: (set.precision ?? 'unknown') as HeaderRecord['precision'],

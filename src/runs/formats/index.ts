@@ -29,7 +29,6 @@ export { FORMAT_NAMES, type FormatName, type Mapping };
 export interface ForeignReadOptions extends ConvertOptions {
   /** Read every path as this format instead of recognising it. */
   format?: string;
-  onWarning?: (message: string) => void;
 }
 
 export interface ReadForeignRun {
@@ -78,7 +77,7 @@ function runsInDir(root: string, want: FormatName | undefined, warn?: (m: string
   const is = (f: FormatName) => want === undefined || want === f;
   const nameOf = (dir: string) => (dir === root ? basename(root) : relative(root, dir).split(/[\\/]/).join('-'));
   const walk = (dir: string) => {
-    if (is('huggingface') && isHuggingFaceDir(dir)) return void runs.push({ ...readHuggingFaceRun(dir, warn), name: nameOf(dir) });
+    if (is('huggingface') && isHuggingFaceDir(dir)) return void runs.push(readHuggingFaceRun(dir, warn));
     if (is('mlflow') && isMlflowRunDir(dir)) return void runs.push(readMlflowRun(dir, warn));
     if (is('wandb') && isWandbRunDir(dir)) {
       const id = wandbRunId(dir);
