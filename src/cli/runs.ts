@@ -90,7 +90,7 @@ function describeMapping(p: PlannedRun): string {
   const metrics = Object.entries(m.metrics).map(([role, name]) => `${role} ← ${name}`).join(', ');
   return (
     `\n${p.runId} (${m.format}): ${metrics}\n` +
-    `  losses in ${m.unit}${p.log.header.bytes_per_token !== undefined ? `, then ÷ ${p.log.header.bytes_per_token} bytes per token = bits per byte` : ''}; final ${p.log.summary?.final_val_bpc?.toFixed(4) ?? '-'}${p.log.summary?.status === 'diverged' ? ` (diverged: ${p.log.summary.message})` : ''}\n` +
+    `  losses in ${m.unit}${p.log.header.bytes_per_token !== undefined ? `, then ÷ ${p.log.header.bytes_per_token} bytes per token = bits per byte` : ''}; final ${p.log.summary?.final_val_bpc?.toFixed(4) ?? '-'}${p.log.summary && p.log.summary.status !== 'completed' ? ` (${p.log.summary.status}: ${p.log.summary.message})` : ''}\n` +
     `  params ${m.params}; batch_size ${m.batch_size}; seq_len ${m.seq_len}; tokens ${m.tokens}\n`
   );
 }

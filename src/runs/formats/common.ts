@@ -308,14 +308,19 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   header.ingested_from = { format: run.format, metrics, params: params!.from, tokens: tokensPerStep.from };
 
   const last = evals[evals.length - 1];
+  // Status: diverged on any non-finite loss; else what the format records; else completed when the
+  // last logged step reaches the planned steps (or none are known), stopped when it falls short.
+  const planned = header.planned_steps;
+  const status = nonfinite.length > 0 ? 'diverged' : (run.status ?? (lastStep >= planned ? 'completed' : 'stopped'));
   const summary: SummaryRecord = {
     type: 'summary',
-    status: nonfinite.length > 0 ? 'diverged' : (run.status ?? 'completed'),
+    status,
     steps: last.step,
     tokens: last.tokens,
     final_val_bpc: last.val_bpc,
     wall_s: typeof last.wall_s === 'number' ? last.wall_s : null,
   };
+  if (status === 'stopped' && !run.status) summary.message = `the last logged step ${lastStep} is short of the planned ${planned}`;
   if (nonfinite.length > 0) {
     const first = nonfinite[0];
     summary.message = `${first.metric} is ${first.value} at step ${first.step} (${first.at}); ${nonfinite.length} non-finite point${nonfinite.length === 1 ? '' : 's'} kept in nonfinite`;

@@ -39,6 +39,8 @@ test('params come from config.json by the GPT-2 formula; tokens from num_input_t
   assert.equal(log.header.arch, 'gpt2');
   assert.equal(log.header.seq_len, 512, 'tokens per step ÷ batch size');
   assert.equal(log.header.planned_steps, 2000);
+  assert.equal(log.summary?.status, 'stopped');
+  assert.equal(log.summary?.message, 'the last logged step 1000 is short of the planned 2000');
   assert.equal(log.header.lr.peak, 5e-4, 'the highest learning_rate logged');
   assert.deepEqual(mapping.metrics, { train_loss: 'loss', val_loss: 'eval_loss', tokens: 'num_input_tokens_seen', lr: 'learning_rate' });
   assert.deepEqual(log.evals.map((e) => [e.step, e.tokens, e.val_bpc]), [[500, 500 * 32 * 512, 3.9 / Math.LN2], [1000, 1000 * 32 * 512, 3.4 / Math.LN2]]);
