@@ -11,7 +11,7 @@
  *   *.csv with _step, or Step + '<run> - <key>' columns → wandb-csv
  * Nothing is written here; `ingest` writes.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
 import { parseRunLog, serializeRunLog } from '../log.js';
@@ -86,7 +86,8 @@ function runsInDir(root: string, want: FormatName | undefined, warn?: (m: string
     }
     if (is('lightning') && isLightningVersionDir(dir)) return void lightningParents.add(dirname(dir));
     const entries = readdirSync(dir).sort();
-    const subdirs = entries.filter((n) => !n.startsWith('.') && n !== 'node_modules' && statSync(join(dir, n)).isDirectory());
+    // Symbolic links are not followed: wandb's latest-run points at a run directory the walk reaches anyway.
+    const subdirs = entries.filter((n) => !n.startsWith('.') && n !== 'node_modules' && lstatSync(join(dir, n)).isDirectory());
     if (is('tensorboard')) {
       if (eventFilesIn(dir).length > 0) runs.push(readTensorBoardRun(dir, nameOf(dir), warn));
       else if (['train', 'validation'].every((s) => subdirs.includes(s) && eventFilesIn(join(dir, s)).length > 0)) return void runs.push(readTensorBoardRun(dir, nameOf(dir), warn));
