@@ -50,7 +50,7 @@ export function register(program: Command): void {
 
   program
     .command('ingest')
-    .description("validate run logs (.jsonl), results tables (.csv) or other trainers' logs (TensorBoard, W&B, Lightning, Hugging Face, MLflow, nanoGPT, llm.c) and store them under runs/<into>/; sources are never modified")
+    .description("validate run logs (.jsonl), results tables (.csv) or other trainers' logs (TensorBoard, W&B, Lightning, Hugging Face, MLflow, nanoGPT, llm.c, Megatron-LM) and store them under runs/<into>/; sources are never modified")
     .argument('<paths...>', 'run logs (JSON Lines), CSV files, or trainers\' log files and directories (each format recognised by its files)')
     .option('--into <folder>', 'folder under the runs directory to store them in', 'ingested')
     .option('--format <name>', `read every path as this trainer's format: ${FORMAT_NAMES.join(', ')}`)

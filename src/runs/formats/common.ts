@@ -12,7 +12,7 @@ import { VERSION } from '../../version.js';
 import { RUN_ID_PATTERN } from '../log.js';
 import { RUN_LOG_FORMAT_VERSION, TOKEN_UNITS, type TokenUnit, type EvalRecord, type HeaderRecord, type RunLog, type StepRecord, type SummaryRecord } from '../types.js';
 
-export const FORMAT_NAMES = ['tensorboard', 'wandb', 'wandb-csv', 'lightning', 'huggingface', 'mlflow', 'nanogpt', 'llmc'] as const;
+export const FORMAT_NAMES = ['tensorboard', 'wandb', 'wandb-csv', 'lightning', 'huggingface', 'mlflow', 'nanogpt', 'llmc', 'megatron'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
 export interface MetricPoint {
@@ -355,7 +355,7 @@ const CONFIG_KEYS = {
   batchSize: ['batch_size', 'global_batch_size', 'total_batch_size', 'effective_batch_size'],
   seqLen: ['seq_len', 'block_size', 'seq_length', 'max_seq_length', 'context_length', 'sequence_length'],
   lr: ['lr', 'learning_rate', 'max_lr', 'peak_lr'],
-  plannedSteps: ['max_steps', 'max_iters', 'total_steps', 'num_steps', 'train_steps'],
+  plannedSteps: ['max_steps', 'max_iters', 'train_iters', 'total_steps', 'num_steps', 'train_steps'],
   seed: ['seed'],
   dataset: ['dataset', 'dataset_name'],
   tokenizer: ['tokenizer', 'tokenizer_name'],

@@ -7,7 +7,7 @@
  *   version_N/metrics.csv                → lightning
  *   trainer_state.json                   → huggingface
  *   meta.yaml + metrics/                 → mlflow
- *   *.log / *.txt / *.out with nanoGPT or llm.c lines → nanogpt / llmc
+ *   *.log / *.txt / *.out with nanoGPT, llm.c or Megatron-LM lines → nanogpt / llmc / megatron
  *   *.csv with _step, or Step + '<run> - <key>' columns → wandb-csv
  * Nothing is written here; `ingest` writes.
  */
@@ -20,7 +20,7 @@ import { checkForeignOptions, FORMAT_NAMES, foreignToRunLog, type ConvertOptions
 import { isHuggingFaceDir, readHuggingFaceRun } from './huggingface.js';
 import { isLightningVersionDir, readLightningRuns } from './lightning.js';
 import { isMlflowRunDir, readMlflowRun } from './mlflow.js';
-import { readLlmcLog, readNanoGptLog, sniffPlainText } from './plaintext.js';
+import { readLlmcLog, readMegatronLog, readNanoGptLog, sniffPlainText } from './plaintext.js';
 import { eventFilesIn, isEventFile, readTensorBoardRun } from './tensorboard.js';
 import { isWandbRunDir, readWandbCsv, readWandbRun, sniffWandbCsv, wandbRunId } from './wandb.js';
 
@@ -62,9 +62,10 @@ function runsInFile(file: string, want: FormatName | undefined, warn?: (m: strin
   if (is('wandb-csv') && ext === '.csv' && (want === 'wandb-csv' || sniffWandbCsv(firstLine(file)))) return readWandbCsv(file);
   if (want === 'nanogpt') return [readNanoGptLog(file)];
   if (want === 'llmc') return [readLlmcLog(file)];
+  if (want === 'megatron') return [readMegatronLog(file)];
   if (want === undefined && TEXT_LOG.has(ext)) {
     const kind = sniffPlainText(readFileSync(file, 'utf8'));
-    if (kind) return [kind === 'nanogpt' ? readNanoGptLog(file) : readLlmcLog(file)];
+    if (kind) return [{ nanogpt: readNanoGptLog, llmc: readLlmcLog, megatron: readMegatronLog }[kind](file)];
   }
   return null;
 }
@@ -96,7 +97,7 @@ function runsInDir(root: string, want: FormatName | undefined, warn?: (m: string
       const p = join(dir, n);
       if (subdirs.includes(n) || isEventFile(n) || n === 'metrics.csv') continue;
       const ext = extname(n).toLowerCase();
-      if ((is('wandb-csv') && ext === '.csv') || ((is('nanogpt') || is('llmc')) && TEXT_LOG.has(ext))) {
+      if ((is('wandb-csv') && ext === '.csv') || ((is('nanogpt') || is('llmc') || is('megatron')) && TEXT_LOG.has(ext))) {
         const found = runsInFile(p, want, warn);
         if (found) runs.push(...found);
       }

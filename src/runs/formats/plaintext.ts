@@ -7,21 +7,25 @@
  *   Metrics: `train/loss`, `val/loss` from step lines, `iter/loss` from iter lines.
  * - llm.c `main.log`: `s:N trl:X` (train loss), `s:N tel:Y` (val loss), `s:N eval:Z`
  *   (HellaSwag accuracy: kept as metric `eval`, never a loss), and any other `key:value` pairs.
+ * - Megatron-LM: `iteration N/ T | consumed samples: … | learning rate: … | global batch size: B |
+ *   lm loss: 3.77E+00 |` and `validation loss at iteration N | lm loss value: … |`. Metrics
+ *   `lm loss`, `validation/lm loss`, `learning rate`; B is the batch size and T the planned steps.
  * ANSI colour codes are stripped first.
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
-import { factsFromConfig, MetricSeries, parseLoggedNumber, type ForeignRun } from './common.js';
+import { factsFromConfig, MetricSeries, parseLoggedNumber, type ForeignRun, type RunFacts } from './common.js';
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 const NANOGPT = /^(step \d+: train loss|iter \d+: loss)/m;
 const LLMC = /^s:\d+ (trl|tel):/m;
+const MEGATRON = /iteration\s+\d+\/\s*\d+ \|.*lm loss: /;
 
 /** Which plain-text format this log is, or null. */
-export function sniffPlainText(text: string): 'nanogpt' | 'llmc' | null {
+export function sniffPlainText(text: string): 'nanogpt' | 'llmc' | 'megatron' | null {
   const t = text.replace(ANSI, '');
-  return NANOGPT.test(t) ? 'nanogpt' : LLMC.test(t) ? 'llmc' : null;
+  return NANOGPT.test(t) ? 'nanogpt' : LLMC.test(t) ? 'llmc' : MEGATRON.test(t) ? 'megatron' : null;
 }
 
 /** A config value as Python printed it: numbers, quoted strings, True/False. */
@@ -90,4 +94,35 @@ export function readLlmcLog(file: string): ForeignRun {
     facts: { backend: 'llm.c' },
     conventions: { train_loss: ['trl'], val_loss: ['tel'] },
   };
+}
+
+export function readMegatronLog(file: string): ForeignRun {
+  const series = new MetricSeries();
+  const args: Record<string, unknown> = {};
+  const lines = readFileSync(file, 'utf8').replace(ANSI, '').split('\n');
+  // The arguments block Megatron prints at start: `  seq_length ......... 2048`.
+  for (const raw of lines) {
+    const m = /^\s+([a-z_]\w*) \.{2,} (\S.*)$/.exec(raw);
+    if (m) args[m[1]] = pythonValue(m[2]);
+  }
+  const facts: RunFacts = factsFromConfig(args, `${file} arguments`, 'megatron-lm');
+  lines.forEach((raw, i) => {
+    const where = `${file}:${i + 1}`;
+    const it = /iteration\s+(\d+)\/\s*(\d+) \|(.*)$/.exec(raw);
+    const val = /validation loss at iteration\s+(\d+)\s*\|(.*)$/.exec(raw);
+    const fields = (text: string) => new Map(text.split('|').map((f) => f.split(/:\s*/)).filter((kv) => kv.length === 2).map(([k, v]) => [k.trim(), v.trim()]));
+    if (it) {
+      const step = Number(it[1]);
+      facts.plannedSteps ??= Number(it[2]);
+      const f = fields(it[3]);
+      for (const key of ['lm loss', 'learning rate']) if (f.has(key)) series.put(key, { step, value: parseLoggedNumber(f.get(key)!), where });
+      const batch = Number(f.get('global batch size'));
+      if (Number.isInteger(batch) && batch > 0) facts.batchSize ??= { value: batch, from: `${where} global batch size` };
+    } else if (val) {
+      const f = fields(val[2]);
+      if (f.has('lm loss value')) series.put('validation/lm loss', { step: Number(val[1]), value: parseLoggedNumber(f.get('lm loss value')!), where });
+    }
+  });
+  if (series.names().length === 0) throw new BitscaleError('no Megatron-LM iteration lines (iteration N/ T | … | lm loss: X |)', { file });
+  return { format: 'megatron', name: runName(file), source: file, series, facts, conventions: { train_loss: ['lm loss'], val_loss: ['validation/lm loss'], lr: ['learning rate'] } };
 }

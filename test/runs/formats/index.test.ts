@@ -35,7 +35,7 @@ test('--format restricts the walk; an unknown format or --map role is an error l
   writeFile(join(dir, 'train.log'), 's:0 tel:3.0\n');
   assert.deepEqual(readForeignRuns(dir, { set: SET, format: 'llmc' })!.map((r) => r.mapping.format), ['llmc']);
   assert.deepEqual(readForeignRuns(dir, { set: SET })!.map((r) => r.mapping.format).sort(), ['llmc', 'tensorboard']);
-  assert.throws(() => readForeignRuns(dir, { format: 'comet' }), /--format comet: unknown format \(known: tensorboard, wandb, wandb-csv, lightning, huggingface, mlflow, nanogpt, llmc\)/);
+  assert.throws(() => readForeignRuns(dir, { format: 'comet' }), /--format comet: unknown format \(known: tensorboard, wandb, wandb-csv, lightning, huggingface, mlflow, nanogpt, llmc, megatron\)/);
   assert.throws(() => readForeignRuns(dir, { set: SET, map: { val_bpc: 'x' } }), /--map val_bpc: unknown field for a trainer's log \(known: train_loss, val_loss, tokens, lr\)/);
   assert.throws(() => readForeignRuns(join(dir, 'tb'), { set: SET, format: 'mlflow' }), /no trainer logs found in format mlflow/);
 });

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readLlmcLog, readNanoGptLog, sniffPlainText } from '../../../src/runs/formats/plaintext.js';
+import { readLlmcLog, readMegatronLog, readNanoGptLog, sniffPlainText } from '../../../src/runs/formats/plaintext.js';
 import { foreignToRunLog } from '../../../src/runs/formats/common.js';
 import { writeFile } from './writers.js';
 
@@ -62,4 +62,33 @@ test('llm.c main.log: trl is the train loss, tel the val loss, eval (HellaSwag) 
   assert.deepEqual(log.evals.map((e) => [e.step, e.val_bpc]), [[0, 10.9882 / Math.LN2], [250, 6.4132 / Math.LN2]]);
   assert.equal(log.header.lr.peak, 0.000006);
   assert.equal(log.header.dataset.tokenizer, 'gpt2');
+});
+
+test('Megatron-LM: the arguments block, iteration lines and validation lines', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-megatron-'));
+  const file = join(dir, 'gpt-345m.log');
+  writeFile(file, [
+    '------------------------ arguments ------------------------',
+    '  global_batch_size ............................... 512',
+    '  lr .............................................. 0.00015',
+    '  micro_batch_size ................................ 4',
+    '  seq_length ...................................... 1024',
+    '  train_iters ..................................... 500000',
+    '-------------------- end of arguments ---------------------',
+    ' [2024-01-01 00:00:00] iteration      100/  500000 | consumed samples:        51200 | elapsed time per iteration (ms): 1234.5 | learning rate: 1.500E-04 | global batch size:   512 | lm loss: 7.234567E+00 | loss scale: 1.0 | grad norm: 1.234 | number of skipped iterations:   0 | number of nan iterations:   0 |',
+    '-----------------------------------------------------------------------------------------------',
+    ' validation loss at iteration 100 | lm loss value: 7.123456E+00 | lm loss PPL: 1.239E+03 | ',
+    '-----------------------------------------------------------------------------------------------',
+    '',
+  ].join('\n'));
+  assert.equal(sniffPlainText(readFileSync(file, 'utf8')), 'megatron');
+  const { log, mapping } = foreignToRunLog(readMegatronLog(file), { set: { params: '345M', dataset: 'owt' } });
+  assert.deepEqual(mapping.metrics, { train_loss: 'lm loss', val_loss: 'validation/lm loss', lr: 'learning rate' });
+  assert.equal(log.header.batch_size, 512);
+  assert.equal(log.header.seq_len, 1024);
+  assert.equal(log.header.planned_steps, 500000);
+  assert.equal(log.header.lr.peak, 0.00015);
+  assert.deepEqual(log.evals.map((e) => [e.step, e.tokens, e.val_bpc]), [[100, 100 * 512 * 1024, 7.123456 / Math.LN2]]);
+  assert.equal(log.steps[0].train_loss, 7.234567 / Math.LN2);
+  assert.equal(log.summary?.status, 'stopped');
 });
