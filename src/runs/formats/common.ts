@@ -31,11 +31,15 @@ export interface MetricPoint {
 export class MetricSeries {
   private readonly byMetric = new Map<string, Map<number, MetricPoint>>();
 
+  /** Highest step per metric, kept up to date so restart checks stay O(1) per point. */
+  private readonly maxStep = new Map<string, number>();
+
   put(metric: string, point: MetricPoint): void {
     let points = this.byMetric.get(metric);
     if (!points) this.byMetric.set(metric, (points = new Map()));
     points.delete(point.step);
     points.set(point.step, point);
+    this.maxStep.set(metric, Math.max(this.maxStep.get(metric) ?? -Infinity, point.step));
   }
 
   /** Drop points at or after `step` (of the named metrics, or all): a restart superseded them. */
@@ -44,16 +48,20 @@ export class MetricSeries {
     for (const name of metrics ?? this.byMetric.keys()) {
       const points = this.byMetric.get(name);
       if (!points) continue;
-      for (const s of [...points.keys()]) if (s >= step) dropped += Number(points.delete(s));
+      if ((this.maxStep.get(name) ?? -Infinity) < step) continue;
+      let max = -Infinity;
+      for (const s of [...points.keys()]) {
+        if (s >= step) dropped += Number(points.delete(s));
+        else max = Math.max(max, s);
+      }
+      this.maxStep.set(name, max);
     }
     return dropped;
   }
 
   /** Highest step logged for a metric, or -Infinity. */
   lastStep(metric: string): number {
-    let max = -Infinity;
-    for (const s of this.byMetric.get(metric)?.keys() ?? []) if (s > max) max = s;
-    return max;
+    return this.maxStep.get(metric) ?? -Infinity;
   }
 
   names(): string[] {
@@ -207,7 +215,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const trainPoints = metrics.train_loss ? run.series.points(metrics.train_loss) : [];
   const lrAt = new Map((metrics.lr ? run.series.points(metrics.lr) : []).map((p) => [p.step, p.value]));
   const tokenPoints = metrics.tokens ? run.series.points(metrics.tokens).filter((p) => Number.isFinite(p.value)) : [];
-  const lastStep = Math.max(valPoints[valPoints.length - 1]?.step ?? 0, trainPoints[trainPoints.length - 1]?.step ?? 0);
+  const lastStep = Math.max(valPoints.at(-1)?.step ?? 0, trainPoints.at(-1)?.step ?? 0);
 
   // Tokens per step: a tokens-seen metric, else what the trainer states, else batch × seq len.
   const lastTokens = [...tokenPoints].reverse().find((p) => p.step > 0);
@@ -249,7 +257,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   if (!params) missing('params', 'the format stores no parameter count and no architecture bitscale can count');
   let lr = run.facts.lr;
   if (!lr && lrAt.size > 0) {
-    const peak = Math.max(...[...lrAt.values()].filter(Number.isFinite));
+    const peak = [...lrAt.values()].filter(Number.isFinite).reduce((a, b) => Math.max(a, b), -Infinity);
     if (peak > 0) lr = { value: peak, from: `max of metric ${metrics.lr}` };
   }
   lr = fill('lr', lr, (t) => parseNumber(t, 'lr', POSITIVE_REAL));
@@ -263,7 +271,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     nonfinite.push({ metric, step: p.step, value: String(p.value), at: p.where });
     return false;
   };
-  const wallStart = Math.min(...[...valPoints, ...trainPoints].map((p) => p.wallTime ?? Infinity));
+  const wallStart = [...valPoints, ...trainPoints].reduce((m, p) => Math.min(m, p.wallTime ?? Infinity), Infinity);
   const wallOf = (p: MetricPoint) => (p.wallTime !== undefined && Number.isFinite(wallStart) ? { wall_s: Math.max(0, p.wallTime - wallStart) } : {});
 
   const steps: StepRecord[] = trainPoints

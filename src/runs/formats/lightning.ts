@@ -17,6 +17,9 @@ export function isLightningVersionDir(dir: string): boolean {
   return existsSync(join(dir, 'metrics.csv')) && (existsSync(join(dir, 'hparams.yaml')) || /^version_\d+$/.test(basename(dir)));
 }
 
+/** N of `version_N`; custom version names sort after, by name. */
+const versionNumber = (name: string) => (/^version_\d+$/.test(name) ? Number(name.slice(8)) : Infinity);
+
 interface Version {
   dir: string;
   series: MetricSeries;
@@ -52,8 +55,8 @@ export function readLightningRuns(dir: string, onWarning?: (m: string) => void):
   const versionDirs = isLightningVersionDir(dir)
     ? [dir]
     : readdirSync(dir)
-        .filter((n) => /^version_\d+$/.test(n) && existsSync(join(dir, n, 'metrics.csv')))
-        .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
+        .filter((n) => isLightningVersionDir(join(dir, n)))
+        .sort((a, b) => versionNumber(a) - versionNumber(b) || (a < b ? -1 : a > b ? 1 : 0))
         .map((n) => join(dir, n));
   if (versionDirs.length === 0) throw new BitscaleError('no Lightning CSVLogger output (version_N/metrics.csv) here', { file: dir });
   const groups: Version[][] = [];
