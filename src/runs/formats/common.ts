@@ -228,7 +228,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const fill = <T extends { value: number; from: string }>(field: string, found: T | undefined, parse: (text: string) => number): T | { value: number; from: string } | undefined => {
     if (set[field] === undefined) return found;
     const given = parse(set[field]);
-    if (found && found.value !== given) options.onWarning?.(`${file}: --set ${field}=${set[field]} not used: the files give ${found.value} (${found.from})`);
+    if (found && Math.abs(found.value - given) > 1e-6 * Math.abs(given)) options.onWarning?.(`${file}: --set ${field}=${set[field]} not used: the files give ${found.value} (${found.from})`);
     return found ?? { value: given, from: '--set' };
   };
   const positiveInt = (f: string) => (t: string) => parseNumber(t, f, POSITIVE_INT);
@@ -382,7 +382,7 @@ export function factsFromConfig(config: Record<string, unknown>, from: string, b
     if (!hit) return undefined;
     const v = typeof hit[1] === 'number' ? hit[1] : typeof hit[1] === 'string' ? Number(hit[1]) : NaN;
     if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) return undefined;
-    return { value: v, from: `${from} ${hit[0]}` };
+    return { value: v, from: from.endsWith('/') ? `${from}${hit[0]}` : `${from} ${hit[0]}` };
   };
   const str = (names: readonly string[]) => {
     const hit = find(names);
@@ -438,4 +438,17 @@ export function parsePythonJson(text: string, file: string): unknown {
   } catch (err) {
     throw new BitscaleError(`not valid JSON: ${(err as Error).message}`, { file });
   }
+}
+
+/**
+ * The shortest decimal that reads back as the same float32: TensorBoard stores scalars as float32,
+ * so 4.6 arrives as 4.599999904632568; this returns 4.6 (at most 9 significant digits).
+ */
+export function shortestFloat32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(x.toPrecision(digits));
+    if (Math.fround(candidate) === x) return candidate;
+  }
+  return Number(x.toPrecision(9));
 }

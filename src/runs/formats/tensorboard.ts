@@ -4,7 +4,8 @@
  * event.proto, summary.proto and tensor.proto that scalars use; field numbers from those files).
  *
  * Scalars come as `simple_value` (PyTorch SummaryWriter), as a `tensor` with float_val/double_val
- * (PyTorch new_style) or with 4/8-byte little-endian `tensor_content` (TF2/Keras).
+ * (PyTorch new_style) or with 4/8-byte little-endian `tensor_content` (TF2/Keras). float32 values
+ * are read as the shortest decimal that is the same float32 (4.6, not 4.599999904632568).
  * Restarts follow TensorBoard's own rule: files are read in name order (the name starts with the
  * writer's start time); a `SessionLog START` at step s drops every earlier point at step ≥ s, and
  * a tag whose step goes backwards to s drops that tag's points at step ≥ s. Otherwise a point
@@ -14,7 +15,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { BitscaleError } from '../../util/errors.js';
-import { MetricSeries, type ForeignRun } from './common.js';
+import { MetricSeries, shortestFloat32, type ForeignRun } from './common.js';
 import { readTFRecords } from './tfrecord.js';
 
 export const EVENT_PROTO = `
@@ -116,8 +117,8 @@ function tensorScalar(t: TensorJson): number | null {
   const size = (t.tensor_shape?.dim ?? []).reduce((n, d) => n * (d.size ?? 1), 1);
   if (size !== 1) return null;
   if (t.dtype === DT_FLOAT) {
-    if (t.float_val?.length) return t.float_val[0];
-    if (t.tensor_content?.length === 4) return new DataView(t.tensor_content.buffer, t.tensor_content.byteOffset, 4).getFloat32(0, true);
+    if (t.float_val?.length) return shortestFloat32(t.float_val[0]);
+    if (t.tensor_content?.length === 4) return shortestFloat32(new DataView(t.tensor_content.buffer, t.tensor_content.byteOffset, 4).getFloat32(0, true));
   }
   if (t.dtype === DT_DOUBLE) {
     if (t.double_val?.length) return t.double_val[0];
@@ -158,7 +159,7 @@ export function addEventFile(series: MetricSeries, file: string, prefix: string,
       const plugin = v.metadata?.plugin_data?.plugin_name;
       if (plugin && plugin !== 'scalars') skipTags.add(tag);
       if (skipTags.has(tag)) continue;
-      const value = v.value === 'simple_value' ? (v.simple_value ?? 0) : v.value === 'tensor' && v.tensor ? tensorScalar(v.tensor) : null;
+      const value = v.value === 'simple_value' ? shortestFloat32(v.simple_value ?? 0) : v.value === 'tensor' && v.tensor ? tensorScalar(v.tensor) : null;
       if (value === null) continue;
       if (step < series.lastStep(tag)) series.purgeFrom(step, [tag]);
       series.put(tag, { step, value, wallTime: ev.wall_time, where: `${file}@${offset}` });

@@ -4,12 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTensorBoardRun } from '../../../src/runs/formats/tensorboard.js';
-import { foreignToRunLog } from '../../../src/runs/formats/common.js';
+import { foreignToRunLog, shortestFloat32 } from '../../../src/runs/formats/common.js';
 import { convertToPerByte } from '../../../src/runs/ingest.js';
 import { eventFileBytes, writeFile, type ScalarStyle } from './writers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bitscale-tb-'));
-const f32 = (x: number) => Math.fround(x);
 
 for (const style of ['simple_value', 'float_val', 'double_val', 'tensor_content'] as ScalarStyle[]) {
   test(`scalars written as ${style} read back at their steps`, () => {
@@ -19,11 +18,18 @@ for (const style of ['simple_value', 'float_val', 'double_val', 'tensor_content'
       { step: 20, style, scalars: { 'train/loss': 2.25, 'val/loss': 2.6 } },
     ]));
     const run = readTensorBoardRun(dir, 'r');
-    const exact = style === 'double_val' ? (x: number) => x : f32;
-    assert.deepEqual(run.series.points('val/loss').map((p) => [p.step, p.value]), [[10, exact(2.75)], [20, exact(2.6)]]);
-    assert.deepEqual(run.series.points('train/loss').map((p) => p.value), [exact(2.5), exact(2.25)]);
+    assert.deepEqual(run.series.points('val/loss').map((p) => [p.step, p.value]), [[10, 2.75], [20, 2.6]]);
+    assert.deepEqual(run.series.points('train/loss').map((p) => p.value), [2.5, 2.25]);
   });
 }
+
+test('float32 scalars read as the shortest decimal that is the same float32', () => {
+  assert.equal(shortestFloat32(Math.fround(4.6)), 4.6);
+  assert.equal(shortestFloat32(Math.fround(6e-4)), 6e-4);
+  assert.equal(shortestFloat32(Math.fround(1 / 3)), 0.33333334);
+  assert.equal(Math.fround(shortestFloat32(Math.fround(1 / 3))), Math.fround(1 / 3));
+  assert.equal(shortestFloat32(Math.fround(16777217)), 16777216, 'integers above 2^24 are rounded by float32');
+});
 
 test('a PyTorch run converts to bits per byte exactly: nats / ln 2 / bytes per token', () => {
   const dir = tmp();
@@ -39,8 +45,8 @@ test('a PyTorch run converts to bits per byte exactly: nats / ln 2 / bytes per t
   assert.deepEqual(mapping.metrics, { train_loss: 'train/loss', val_loss: 'val/loss', lr: 'lr' });
   assert.deepEqual(log.evals.map((e) => [e.step, e.tokens, e.val_bpc]), [[100, 819200, 3.5 / Math.LN2 / 4], [200, 1638400, 3 / Math.LN2 / 4]]);
   assert.equal(log.steps[0].train_loss, 3 / Math.LN2 / 4);
-  assert.equal(log.steps[0].lr, f32(6e-4));
-  assert.equal(log.header.lr.peak, f32(6e-4));
+  assert.equal(log.steps[0].lr, 6e-4);
+  assert.equal(log.header.lr.peak, 6e-4);
   assert.equal(log.header.bytes_per_token, 4);
   assert.equal(log.header.dataset.token_unit, 'token');
   assert.equal(log.header.run_id, 'gpt-run');
@@ -77,7 +83,7 @@ test('a restarted run: a new file after a crash, SessionLog START and a step goi
     { step: 150, scalars: { 'val/loss': 3.6 } },
   ]));
   const run = readTensorBoardRun(dir);
-  assert.deepEqual(run.series.points('val/loss').map((p) => [p.step, p.value]), [[100, 4], [150, f32(3.6)]]);
+  assert.deepEqual(run.series.points('val/loss').map((p) => [p.step, p.value]), [[100, 4], [150, 3.6]]);
 });
 
 test('without a purge or backwards step, the later file wins at the same step', () => {
@@ -113,7 +119,7 @@ test('Keras train/ and validation/ subdirectories form one run with epoch_loss p
   writeFile(join(dir, 'validation', 'events.out.tfevents.1700000001.h.1.0.v2'), eventFileBytes([{ step: 0, style: 'tensor_content', scalars: { epoch_loss: 2.2 } }, { step: 1, style: 'tensor_content', scalars: { epoch_loss: 1.75 } }]));
   const { log, mapping } = foreignToRunLog(readTensorBoardRun(dir, 'keras'), { set: { params: '1000', batch_size: '4', seq_len: '16', dataset: 'd', lr: '0.01' } });
   assert.deepEqual(mapping.metrics, { train_loss: 'train/epoch_loss', val_loss: 'validation/epoch_loss' });
-  assert.deepEqual(log.evals.map((e) => e.val_bpc), [f32(2.2) / Math.LN2, 1.75 / Math.LN2]);
+  assert.deepEqual(log.evals.map((e) => e.val_bpc), [2.2 / Math.LN2, 1.75 / Math.LN2]);
 });
 
 test('a field found nowhere is an error naming it', () => {
