@@ -50,22 +50,29 @@ function firstLine(file: string): string[] {
   return (text.split('\n', 1)[0] ?? '').split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
 }
 
-/** The trainers' runs in one file, or null when the file is in none of their formats. */
+/**
+ * The trainers' runs in one file, or null when the file is in none of their formats. With
+ * `--format`, the file is read as that format whatever its name.
+ */
 function runsInFile(file: string, want: FormatName | undefined, warn?: (m: string) => void): ForeignRun[] | null {
   const name = basename(file);
+  const dir = dirname(file);
   const ext = extname(file).toLowerCase();
-  const is = (f: FormatName) => want === undefined || want === f;
-  if (is('tensorboard') && isEventFile(name)) return [readTensorBoardRun(dirname(file), basename(dirname(file)), warn, [file])];
-  if (is('wandb') && ext === '.wandb') return [readWandbRun([dirname(file)], warn)];
-  if (is('huggingface') && name === 'trainer_state.json') return [readHuggingFaceRun(dirname(file), warn)];
-  if (is('lightning') && name === 'metrics.csv' && (want === 'lightning' || isLightningVersionDir(dirname(file)))) return readLightningRuns(dirname(file), warn);
-  if (is('wandb-csv') && ext === '.csv' && (want === 'wandb-csv' || sniffWandbCsv(firstLine(file)))) return readWandbCsv(file);
-  if (want === 'nanogpt') return [readNanoGptLog(file)];
-  if (want === 'llmc') return [readLlmcLog(file)];
-  if (want === 'megatron') return [readMegatronLog(file)];
+  const as = (f: FormatName, recognised: () => boolean) => want === f || (want === undefined && recognised());
+  if (as('tensorboard', () => isEventFile(name))) return [readTensorBoardRun(dir, basename(dir), warn, [file])];
+  if (as('wandb', () => ext === '.wandb')) return [readWandbRun([dir], warn)];
+  if (as('huggingface', () => name === 'trainer_state.json')) return [readHuggingFaceRun(dir, warn)];
+  if (as('lightning', () => name === 'metrics.csv' && isLightningVersionDir(dir))) return readLightningRuns(dir, warn);
+  if (as('mlflow', () => false)) {
+    if (!isMlflowRunDir(dir)) throw new BitscaleError('--format mlflow: give an MLflow run directory (meta.yaml and metrics/) or a folder above it', { file });
+    return [readMlflowRun(dir, warn)];
+  }
+  if (as('wandb-csv', () => ext === '.csv' && sniffWandbCsv(firstLine(file)) !== null)) return readWandbCsv(file);
+  const readers = { nanogpt: readNanoGptLog, llmc: readLlmcLog, megatron: readMegatronLog };
+  if (want === 'nanogpt' || want === 'llmc' || want === 'megatron') return [readers[want](file)];
   if (want === undefined && TEXT_LOG.has(ext)) {
     const kind = sniffPlainText(readFileSync(file, 'utf8'));
-    if (kind) return [{ nanogpt: readNanoGptLog, llmc: readLlmcLog, megatron: readMegatronLog }[kind](file)];
+    if (kind) return [readers[kind](file)];
   }
   return null;
 }

@@ -72,3 +72,12 @@ test("wandb's latest-run symlink is not read as a second resumed directory", () 
   const runs = readForeignRuns(dir, { set: SET })!;
   assert.deepEqual(runs.map((r) => [r.log.header.run_id, r.source]), [['zz9', runDir]]);
 });
+
+test('--format reads a file as that format whatever its name', () => {
+  const dir = tmp();
+  writeFile(join(dir, 'run7', 'copied-events.bin'), eventFileBytes([{ step: 10, scalars: { 'val/loss': 2 } }]));
+  writeFile(join(dir, 'stdout.txt.1'), 'step 0: train loss 4.0, val loss 4.5\n');
+  assert.equal(readForeignRuns(join(dir, 'run7', 'copied-events.bin'), { set: SET }), null);
+  assert.deepEqual(readForeignRuns(join(dir, 'run7', 'copied-events.bin'), { set: SET, format: 'tensorboard' })!.map((r) => [r.log.header.run_id, r.log.evals[0].val_bpc]), [['run7', 2 / Math.LN2]]);
+  assert.deepEqual(readForeignRuns(join(dir, 'stdout.txt.1'), { set: SET, format: 'nanogpt' })!.map((r) => r.log.evals[0].val_bpc), [4.5 / Math.LN2]);
+});
