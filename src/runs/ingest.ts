@@ -98,8 +98,8 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
     if (!existsSync(file)) throw new BitscaleError('no such file', { file });
     const foreign = readForeignRuns(file, options);
     const ext = extname(file).toLowerCase();
-    const logs: { log: RunLog; line: number; source?: string; mapping?: Mapping }[] = foreign
-      ? foreign.map((f) => ({ ...f, line: 1 }))
+    const logs: { log: RunLog; line?: number; source?: string; mapping?: Mapping }[] = foreign
+      ? foreign
       : ext === '.csv'
         ? csvToRunLogs(readFileSync(file, 'utf8'), file, options)
         : [{ log: parseRunLog(readFileSync(file, 'utf8'), file, { onWarning: options.onWarning }), line: 1 }];

@@ -199,9 +199,9 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const set = options.set ?? {};
   const file = run.source;
   const toBits = (nats: number) => nats / Math.LN2;
-  const missing = (field: string, how: string): never => {
-    throw new BitscaleError(`not found in the ${run.format} files (${how}, or give it with --set ${field}=VALUE)`, { file, field });
-  };
+  // Every field found nowhere is collected, so that one error names them all.
+  const absent: { field: string; how: string }[] = [];
+  const missing = (field: string, how: string) => void absent.push({ field, how });
 
   const metrics: Partial<Record<MetricRole, string>> = {};
   for (const role of Object.keys(METRIC_ROLES) as MetricRole[]) {
@@ -246,12 +246,6 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   derive();
   if (!batch) missing('batch_size', run.facts.batchHint ?? 'no batch size in the config');
   if (!seq) missing('seq_len', 'no sequence length in the config');
-  if (tokensPerStep && tokensPerStep.value !== batch!.value * seq!.value) {
-    options.onWarning?.(`${file}: ${tokensPerStep.value} tokens per step (${tokensPerStep.from}) differ from batch_size ${batch!.value} × seq_len ${seq!.value}; eval records carry the former, the run table's token counts the latter`);
-  }
-  tokensPerStep ??= { value: batch!.value * seq!.value, from: 'batch_size × seq_len' };
-  const tokenAt = new Map(tokenPoints.map((p) => [p.step, p.value]));
-  const tokensOf = (step: number) => tokenAt.get(step) ?? Math.round(step * tokensPerStep!.value);
 
   const params = fill('params', run.facts.params, (t) => Math.round(parseNumber(t, 'params', POSITIVE_REAL))) as RunFacts['params'];
   if (!params) missing('params', 'the format stores no parameter count and no architecture bitscale can count');
@@ -264,6 +258,17 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   if (!lr) missing('lr', 'no learning rate in the config or the metrics');
   const dataset = run.facts.dataset ?? set.dataset;
   if (!dataset) missing('dataset', 'the format does not name the dataset');
+  if (absent.length > 0) {
+    const [first, ...rest] = absent;
+    const also = rest.length > 0 ? `; also not found: ${rest.map((a) => `${a.field} (${a.how})`).join(', ')}` : '';
+    throw new BitscaleError(`not found in the ${run.format} files (${first.how}, or give it with --set ${first.field}=VALUE)${also}`, { file, field: first.field });
+  }
+  if (tokensPerStep && tokensPerStep.value !== batch!.value * seq!.value) {
+    options.onWarning?.(`${file}: ${tokensPerStep.value} tokens per step (${tokensPerStep.from}) differ from batch_size ${batch!.value} × seq_len ${seq!.value}; eval records carry the former, the run table's token counts the latter`);
+  }
+  tokensPerStep ??= { value: batch!.value * seq!.value, from: 'batch_size × seq_len' };
+  const tokenAt = new Map(tokenPoints.map((p) => [p.step, p.value]));
+  const tokensOf = (step: number) => tokenAt.get(step) ?? Math.round(step * tokensPerStep!.value);
 
   const nonfinite: { metric: string; step: number; value: string; at: string }[] = [];
   const finite = (metric: string, p: MetricPoint) => {

@@ -128,4 +128,5 @@ test('a field found nowhere is an error naming it', () => {
   assert.throws(() => foreignToRunLog(readTensorBoardRun(dir), { set: { batch_size: '2', seq_len: '8', dataset: 'd', lr: '1' } }), /field 'params': not found in the tensorboard files .*--set params=VALUE/);
   assert.throws(() => foreignToRunLog(readTensorBoardRun(dir), { set: { params: '5', seq_len: '8', dataset: 'd', lr: '1' } }), /field 'batch_size'/);
   assert.throws(() => foreignToRunLog(readTensorBoardRun(dir), { map: { val_loss: 'nope' } }), /--map val_loss=nope: no such metric \(metrics: val\/loss\)/);
+  assert.throws(() => foreignToRunLog(readTensorBoardRun(dir)), /field 'batch_size': not found in the tensorboard files \(no batch size in the config, or give it with --set batch_size=VALUE\); also not found: seq_len \(.*\), params \(.*\), lr \(.*\), dataset \(.*\)$/);
 });
