@@ -189,7 +189,7 @@ function readWandbConfig(file: string, onWarning?: (m: string) => void): Record<
 
 /** Is this a W&B run directory (current or pre-0.10)? */
 export function isWandbRunDir(dir: string): boolean {
-  return /^(offline-)?run-/.test(basename(dir)) && (readdirSync(dir).some((n) => n.endsWith('.wandb')) || existsSync(join(dir, 'wandb-history.jsonl')) || existsSync(join(dir, 'files', 'config.yaml')));
+  return /^(offline-)?run-/.test(basename(dir)) && (readdirSync(dir).some((n) => n.endsWith('.wandb')) || existsSync(join(dir, 'wandb-history.jsonl')) || existsSync(join(dir, 'files', 'wandb-summary.json')));
 }
 
 /** The run id at the end of a run directory's name (`run-20240101_120000-abc123` → abc123). */
@@ -212,7 +212,11 @@ export function readWandbRun(dirs: string[], onWarning?: (m: string) => void): F
         if (line.trim() === '') return;
         putRow(series, parsePythonJson(line, `${jsonl}:${i + 1}`) as Record<string, unknown>, i, `${jsonl}:${i + 1}`);
       });
-    } else onWarning?.(`${dir}: no run-*.wandb and no wandb-history.jsonl; no history to read`);
+    } else if (existsSync(join(dir, 'files', 'wandb-summary.json'))) {
+      const summaryFile = join(dir, 'files', 'wandb-summary.json');
+      onWarning?.(`${dir}: no run-*.wandb and no wandb-history.jsonl; only the last values in files/wandb-summary.json are read`);
+      putRow(series, parsePythonJson(readFileSync(summaryFile, 'utf8'), summaryFile) as Record<string, unknown>, 0, summaryFile);
+    } else onWarning?.(`${dir}: no run-*.wandb, wandb-history.jsonl or wandb-summary.json; no history to read`);
     for (const c of [join(dir, 'files', 'config.yaml'), join(dir, 'config.yaml')]) {
       if (existsSync(c)) {
         config = { ...config, ...readWandbConfig(c, onWarning) };

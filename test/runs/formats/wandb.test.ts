@@ -111,3 +111,13 @@ test('CSV exports: the panel export gives one run per name (MIN/MAX ignored); th
   assert.deepEqual(h.series.points('val/loss').map((p) => [p.step, p.value]), [[10, 3.5]]);
   assert.deepEqual(h.series.points('train/loss').map((p) => p.step), [0, 10, 20]);
 });
+
+test('with no history at all, the summary gives the last point, with a warning', () => {
+  const root = mkdtempSync(join(tmpdir(), 'bitscale-wandb-'));
+  const dir = join(root, 'wandb', 'run-20240101_000000-s1');
+  writeFile(join(dir, 'files', 'wandb-summary.json'), '{"_step": 900, "val/loss": 2.5, "_runtime": 10}');
+  const warnings: string[] = [];
+  const run = readWandbRun([dir], (m) => warnings.push(m));
+  assert.deepEqual(run.series.points('val/loss').map((p) => [p.step, p.value]), [[900, 2.5]]);
+  assert.match(warnings[0], /only the last values in files\/wandb-summary\.json are read/);
+});
