@@ -11,7 +11,7 @@
  *   *.csv with _step, or Step + '<run> - <key>' columns → wandb-csv
  * Nothing is written here; `ingest` writes.
  */
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
 import { parseRunLog, serializeRunLog } from '../log.js';
@@ -45,9 +45,19 @@ function checkFormat(format: string | undefined): FormatName | undefined {
   return format as FormatName;
 }
 
+/** The first `bytes` of a file as text: enough to recognise a format without reading a large file whole. */
+function head(file: string, bytes = 256 * 1024): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    return buf.subarray(0, readSync(fd, buf, 0, bytes, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function firstLine(file: string): string[] {
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  return (text.split('\n', 1)[0] ?? '').split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  return (head(file).replace(/^\uFEFF/, '').split('\n', 1)[0] ?? '').split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
 }
 
 /**
@@ -71,7 +81,7 @@ function runsInFile(file: string, want: FormatName | undefined, warn?: (m: strin
   const readers = { nanogpt: readNanoGptLog, llmc: readLlmcLog, megatron: readMegatronLog };
   if (want === 'nanogpt' || want === 'llmc' || want === 'megatron') return [readers[want](file)];
   if (want === undefined && TEXT_LOG.has(ext)) {
-    const kind = sniffPlainText(readFileSync(file, 'utf8'));
+    const kind = sniffPlainText(head(file));
     if (kind) return [readers[kind](file)];
   }
   return null;
