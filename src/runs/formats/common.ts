@@ -192,7 +192,7 @@ export function runIdFrom(name: string): string {
  * One ForeignRun as a run log in bits per token: bits = nats / ln 2, `dataset.token_unit` "token"
  * (or `--set token_unit=char|byte`). Ingest's `--bytes-per-token` then converts to per byte.
  * Non-finite losses are kept in the summary's `nonfinite` list and mark the run diverged.
- * Throws naming the first field that can be found neither in the files nor in `--set`.
+ * Throws one error naming every field found neither in the files nor in `--set`.
  */
 export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): ConvertedRun {
   const map = options.map ?? {};
