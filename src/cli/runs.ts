@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { filterRuns, loadRunTable } from '../runs/table.js';
 import { ingestFiles, parseAssignments, planIngest, CSV_FIELDS, type PlannedRun } from '../runs/ingest.js';
-import { FORMAT_NAMES, METRIC_ROLES, SET_FIELDS } from '../runs/formats/common.js';
+import { FORMAT_NAMES } from '../runs/formats/common.js';
+import { METRIC_ROLES, SET_FIELDS } from '../runs/formats/convert.js';
 import type { RunRecord } from '../runs/types.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { numberOption, POSITIVE_REAL } from '../util/numbers.js';

@@ -9,7 +9,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { countHfParams } from '../../arch/transformers.js';
 import { BitscaleError } from '../../util/errors.js';
-import { MetricSeries, parsePythonJson, type ForeignRun, type RunFacts } from './common.js';
+import { MetricSeries, type ForeignRun, type RunFacts } from './common.js';
+import { parsePythonJson } from './values.js';
 
 const readJson = (file: string) => parsePythonJson(readFileSync(file, 'utf8'), file) as Record<string, unknown>;
 

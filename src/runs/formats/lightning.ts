@@ -10,7 +10,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
 import { parseCsvTable } from '../../util/csv.js';
-import { factsFromConfig, flattenConfig, MetricSeries, parseLoggedNumber, parseTrainerYaml, type ForeignRun } from './common.js';
+import { MetricSeries, type ForeignRun } from './common.js';
+import { factsFromConfig, flattenConfig, parseLoggedNumber, parseTrainerYaml } from './values.js';
 
 /** Is this a CSVLogger version directory? */
 export function isLightningVersionDir(dir: string): boolean {

@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
-import { factsFromConfig, MetricSeries, parseLoggedNumber, parseTrainerYaml, type ForeignRun } from './common.js';
+import { MetricSeries, type ForeignRun } from './common.js';
+import { factsFromConfig, parseLoggedNumber, parseTrainerYaml } from './values.js';
 
 /** Is this an MLflow run directory? */
 export function isMlflowRunDir(dir: string): boolean {

@@ -15,7 +15,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
-import { factsFromConfig, MetricSeries, parseLoggedNumber, type ForeignRun, type RunFacts } from './common.js';
+import { MetricSeries, type ForeignRun, type RunFacts } from './common.js';
+import { factsFromConfig, parseLoggedNumber } from './values.js';
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 const NANOGPT = /^(step \d+: train loss|iter \d+: loss)/m;

@@ -15,7 +15,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { BitscaleError } from '../../util/errors.js';
-import { MetricSeries, shortestFloat32, type ForeignRun } from './common.js';
+import { MetricSeries, type ForeignRun } from './common.js';
+import { shortestFloat32 } from './values.js';
 import { readTFRecords } from './tfrecord.js';
 
 export const EVENT_PROTO = `

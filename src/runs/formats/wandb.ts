@@ -18,7 +18,8 @@ import protobuf from 'protobufjs';
 import { BitscaleError } from '../../util/errors.js';
 import { parseCsvTable } from '../../util/csv.js';
 import { crc32 } from './crc.js';
-import { factsFromConfig, flattenConfig, MetricSeries, parseLoggedNumber, parsePythonJson, parseTrainerYaml, type ForeignRun, type RunFacts } from './common.js';
+import { MetricSeries, type ForeignRun, type RunFacts } from './common.js';
+import { factsFromConfig, flattenConfig, parseLoggedNumber, parsePythonJson, parseTrainerYaml } from './values.js';
 
 export const WANDB_RECORD_PROTO = `
 syntax = "proto3";

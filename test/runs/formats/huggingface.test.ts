@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHuggingFaceRun } from '../../../src/runs/formats/huggingface.js';
-import { foreignToRunLog } from '../../../src/runs/formats/common.js';
+import { foreignToRunLog } from '../../../src/runs/formats/convert.js';
 import { writeFile } from './writers.js';
 
 const GPT2_CONFIG = { model_type: 'gpt2', n_embd: 768, n_layer: 12, n_head: 12, n_positions: 1024, vocab_size: 50257, n_inner: null };

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMlflowRun } from '../../../src/runs/formats/mlflow.js';
-import { foreignToRunLog } from '../../../src/runs/formats/common.js';
+import { foreignToRunLog } from '../../../src/runs/formats/convert.js';
 import { writeFile } from './writers.js';
 
 function mlruns(): string {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLlmcLog, readMegatronLog, readNanoGptLog, sniffPlainText } from '../../../src/runs/formats/plaintext.js';
-import { foreignToRunLog } from '../../../src/runs/formats/common.js';
+import { foreignToRunLog } from '../../../src/runs/formats/convert.js';
 import { writeFile } from './writers.js';
 
 // The shape of nanoGPT's train.py output for config/train_shakespeare_char.py.

@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTensorBoardRun } from '../../../src/runs/formats/tensorboard.js';
-import { foreignToRunLog, shortestFloat32 } from '../../../src/runs/formats/common.js';
+import { foreignToRunLog } from '../../../src/runs/formats/convert.js';
+import { shortestFloat32 } from '../../../src/runs/formats/values.js';
 import { convertToPerByte } from '../../../src/runs/ingest.js';
 import { eventFileBytes, writeFile, type ScalarStyle } from './writers.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { frameWandbRecords, readWandbCsv, readWandbRecords, readWandbRun, wandbRecordType, WANDB_BLOCK } from '../../../src/runs/formats/wandb.js';
 import { crc32 } from '../../../src/runs/formats/crc.js';
-import { foreignToRunLog } from '../../../src/runs/formats/common.js';
+import { foreignToRunLog } from '../../../src/runs/formats/convert.js';
 import { writeFile } from './writers.js';
 
 /** A history Record protobuf as wandb writes it: items with key and value_json. */
