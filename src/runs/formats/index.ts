@@ -14,6 +14,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
+import { fsError } from '../../util/files.js';
 import { parseRunLog, serializeRunLog } from '../log.js';
 import type { RunLog } from '../types.js';
 import { FORMAT_NAMES, type ForeignRun, type FormatName } from './common.js';
@@ -136,7 +137,13 @@ function runsInDir(root: string, want: FormatName | undefined, warn?: (m: string
 export function readForeignRuns(path: string, options: ForeignReadOptions = {}): ReadForeignRun[] | null {
   const want = checkFormat(options.format);
   const warn = options.onWarning;
-  const runs = statSync(path).isDirectory() ? runsInDir(path, want, warn) : runsInFile(path, want, warn);
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    throw fsError(err, path);
+  }
+  const runs = isDir ? runsInDir(path, want, warn) : runsInFile(path, want, warn);
   if (runs === null) return null;
   checkForeignOptions(options);
   if (runs.length === 0) throw new BitscaleError(`no trainer logs found${want ? ` in format ${want}` : ''} (looked for ${FORMAT_NAMES.join(', ')})`, { file: path });

@@ -74,15 +74,15 @@ test('ingest a tree of six formats (dry run writes nothing), then runs and repor
 
   const table = bitscale(['--runs', runs, 'runs', '--collection', 'ingested', '--json']);
   assert.equal(table.code, 0, table.stderr);
-  const byId = new Map((JSON.parse(table.stdout).runs as { id: string; finalValBpc: number; params: number; steps: number }[]).map((x) => [x.id, x]));
+  const byId = new Map((JSON.parse(table.stdout).runs as { run_id: string; val_bpc: number; params: number; steps: number }[]).map((x) => [x.run_id, x]));
   // Exact values: nats / ln 2 / 4 bytes per token, at the last step.
-  assert.equal(byId.get('gpt2-ft')!.finalValBpc, 3.2 / Math.LN2 / 4);
+  assert.equal(byId.get('gpt2-ft')!.val_bpc, 3.2 / Math.LN2 / 4);
   assert.equal(byId.get('gpt2-ft')!.params, 124_439_808);
-  assert.equal(byId.get('tiny')!.finalValBpc, 2.4 / Math.LN2 / 4);
-  assert.equal(byId.get('ml-run')!.finalValBpc, 2.8 / Math.LN2 / 4);
-  assert.equal(byId.get('char')!.finalValBpc, 2.1 / Math.LN2 / 4);
-  assert.equal(byId.get('w1')!.finalValBpc, 2.9 / Math.LN2 / 4);
-  assert.equal(byId.get('exp1')!.finalValBpc, 3 / Math.LN2 / 4);
+  assert.equal(byId.get('tiny')!.val_bpc, 2.4 / Math.LN2 / 4);
+  assert.equal(byId.get('ml-run')!.val_bpc, 2.8 / Math.LN2 / 4);
+  assert.equal(byId.get('char')!.val_bpc, 2.1 / Math.LN2 / 4);
+  assert.equal(byId.get('w1')!.val_bpc, 2.9 / Math.LN2 / 4);
+  assert.equal(byId.get('exp1')!.val_bpc, 3 / Math.LN2 / 4);
 
   const again = bitscale(['--runs', runs, 'ingest', logs, '--set', 'dataset=mixed-web,batch_size=8']);
   assert.equal(again.code, 1);
