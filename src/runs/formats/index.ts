@@ -143,6 +143,8 @@ export function readForeignRuns(path: string, options: ForeignReadOptions = {}):
   } catch (err) {
     throw fsError(err, path);
   }
+  // A folder named like a run log or a table (x.jsonl, x.csv) is left to ingest, which says it is a folder.
+  if (isDir && want === undefined && /\.(jsonl|csv)$/i.test(path)) return null;
   const runs = isDir ? runsInDir(path, want, warn) : runsInFile(path, want, warn);
   if (runs === null) return null;
   checkForeignOptions(options);
