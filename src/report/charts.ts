@@ -319,7 +319,7 @@ export function budgetChart(input: { subtitle?: string; level: number; points: B
   const base = xEncoding('training budget: optimizer steps (count, log scale)', domain, false, 'xd');
   const x = { ...base, axis: { ...base.axis, values: [...new Set(rows.map((r) => r.steps))].sort((a, b) => a - b) } };
   const yTitle = 'predicted val_bpc (bits per byte)';
-  const y = { type: 'quantitative' as const, scale: { zero: false }, title: yTitle };
+  const y = { type: 'quantitative' as const, scale: { zero: false, nice: false, domain: linearDomain(rows.flatMap((r) => [r.lo, r.hi, r.rangeLo, r.rangeHi, r.bpc])) }, title: yTitle };
   const styleDomain = [...new Set(rows.map((r) => r.style))].sort();
   const tooltip = [{ field: 'series', title: 'size' }, { field: 'steps', title: 'steps', format: ',' }, { field: 'bpc', title: 'predicted', format: '.3f' }, { field: 'lo', title: `${Math.round(input.level * 100)}% interval from`, format: '.3f' }, { field: 'hi', title: 'to', format: '.3f' }, { field: 'rangeLo', title: 'range over laws from', format: '.3f' }, { field: 'rangeHi', title: 'to', format: '.3f' }];
   const hide = extrapolationOpacity(rows.some((r) => r.extrapolated));
