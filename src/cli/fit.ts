@@ -6,15 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseCsvTable } from '../util/csv.js';
 import { filterRuns, loadRunTable, scalingRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
 import { formatCount, formatTable, parseCount } from '../util/format.js';
-import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
-import { fitRunTable, type FitSuite } from '../fit/suite.js';
-import { predictBpc, type Prediction } from '../fit/predict.js';
+import type { FitSuite } from '../fit/suite.js';
+import type { Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
 import { withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
@@ -153,7 +151,8 @@ export function suiteFiles(suite: FitSuite): Record<string, string> {
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, `${stableStringify(v)}\n`]));
 }
 
-function readCsv(file: string): Record<string, string>[] {
+async function readCsv(file: string): Promise<Record<string, string>[]> {
+  const { parseCsvTable } = await import('../util/csv.js');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -203,13 +202,15 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  bitscale fit\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
     )
-    .action((opts, cmd: Command) => {
+    .action(async (opts, cmd: Command) => {
+      const { fitColumns, FORM_PARAMS } = await import('../fit/columns.js');
+      const { fitRunTable } = await import('../fit/suite.js');
       const bootstrap = bootstrapFrom(opts);
       if (opts.csv) {
         const form = opts.form as FitForm;
         if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating or chinchilla`, { field: 'form' });
         if (!opts.x || !opts.y) throw new BitscaleError('--csv needs --x COL and --y COL', { field: 'x' });
-        const { input, fit } = fitColumns(readCsv(opts.csv), {
+        const { input, fit } = fitColumns(await readCsv(opts.csv), {
           form,
           x: opts.x,
           y: opts.y,
@@ -249,7 +250,8 @@ export function register(program: Command): void {
     .option('--level <p>', 'interval coverage (default 0.8)')
     .option('--json', 'machine-readable JSON on stdout')
     .addHelpText('after', '\nExample:\n  bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning')
-    .action((opts, cmd: Command) => {
+    .action(async (opts, cmd: Command) => {
+      const { predictBpc } = await import('../fit/predict.js');
       const count = (text: string, field: string) => {
         const v = parseCount(text);
         if (!(v > 0)) throw new BitscaleError(`'${text}' is not a positive count`, { field });

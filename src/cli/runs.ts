@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { filterRuns, loadRunTable } from '../runs/table.js';
-import { ingestFiles, parseAssignments, planIngest, CSV_FIELDS } from '../runs/ingest.js';
+import { CSV_FIELDS } from '../runs/csv-fields.js';
 import type { RunRecord } from '../runs/types.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
@@ -55,7 +55,8 @@ export function register(program: Command): void {
     .option('--dry-run', 'validate only; write nothing')
     .option('--json', 'machine-readable JSON on stdout')
     .addHelpText('after', `\nCSV fields:\n${Object.entries(CSV_FIELDS).map(([k, v]) => `  ${k.padEnd(15)} ${v}`).join('\n')}\n\nExample:\n  bitscale ingest results.csv --map val_bpc=loss,steps=iter --set dataset=GLM-Reasoning,seq_len=256`)
-    .action((files: string[], opts, cmd: Command) => {
+    .action(async (files: string[], opts, cmd: Command) => {
+      const { ingestFiles, parseAssignments, planIngest } = await import('../runs/ingest.js');
       const runsDir: string = cmd.optsWithGlobals().runs;
       const options = { into: opts.into, map: parseAssignments(opts.map, '--map'), set: parseAssignments(opts.set, '--set'), onWarning: warn };
       const plan = opts.dryRun ? planIngest(files, runsDir, options) : ingestFiles(files, runsDir, options);

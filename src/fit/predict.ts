@@ -105,7 +105,8 @@ function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: S
  * with at least two sizes.
  */
 export function predictBpc(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): Prediction {
-  const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], options.fit) : (input as FitSuite);
+  // Only the queried dataset's joint law is read below, so only it is fitted (the costliest fit).
+  const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, jointDatasets: [query.dataset] }) : (input as FitSuite);
   if (!(query.params > 0) || !(query.steps > 0) || !(query.batchSize > 0)) throw new BitscaleError('params, steps and batch size must be positive', { field: 'query' });
   const budgets = rankBudgets(suite, query);
   if (budgets.length === 0) {

@@ -6,6 +6,7 @@ import { saturatingLoss } from '../../src/fit/saturating.js';
 import { chinchillaLoss } from '../../src/fit/chinchilla.js';
 import { BitscaleError } from '../../src/util/errors.js';
 import { SEED_RUNS, seedRuns } from './seed-runs.js';
+import { loadRunTable, scalingRuns } from '../../src/runs/table.js';
 
 // Its speed (46 ms here) is measured by bench/fit.ts, not asserted: timed unit tests flake on a busy machine.
 test('fitRunTable on the seed runs is deterministic with 1000 resamples', () => {
@@ -104,4 +105,19 @@ test('per-doubling gains measured far from the move (a small CPU study at 250–
   assert.deepEqual(mixed.interval, base.interval);
   assert.deepEqual(mixed.stepAdjustment?.intervalPool, base.stepAdjustment?.intervalPool);
   assert.equal(base.stepAdjustment?.intervalPool.length, 3);
+});
+
+test('jointDatasets fits the joint law of the named datasets only, the same fit as in the whole suite; predict fits only its own', () => {
+  const runs = scalingRuns(loadRunTable(new URL('../../runs/', import.meta.url).pathname));
+  const fit = { bootstrap: { count: 20, seed: 3 } };
+  const all = fitRunTable(runs, fit);
+  assert.ok(all.joint.length >= 2, 'the shipped runs have more than one dataset');
+  const brown = fitRunTable(runs, { ...fit, jointDatasets: ['BROWN'] });
+  assert.deepEqual(brown.joint, all.joint.filter((j) => j.dataset === 'brown'));
+  assert.ok(brown.joint[0].fit, 'brown has a joint law');
+  assert.deepEqual(brown.stepLaws, all.stepLaws);
+  const query = { params: 2e6, steps: 1000, batchSize: 16, dataset: 'brown' };
+  const p = predictBpc(runs, query, { fit });
+  assert.deepEqual(p, predictBpc(all, query));
+  assert.ok(p.alternatives.some((a) => a.law === 'joint'));
 });
