@@ -105,12 +105,14 @@ function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: S
  * with at least two sizes.
  */
 export function predictBpc(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): Prediction {
-  // Only the queried dataset's joint law is read below, so only it is fitted (the costliest fit).
-  const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, jointDatasets: [query.dataset] }) : (input as FitSuite);
+  // Only the queried dataset's parameter and joint laws are read below, so only they are fitted.
+  const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, lawDatasets: [query.dataset] }) : (input as FitSuite);
   if (!(query.params > 0) || !(query.steps > 0) || !(query.batchSize > 0)) throw new BitscaleError('params, steps and batch size must be positive', { field: 'query' });
   const budgets = rankBudgets(suite, query);
   if (budgets.length === 0) {
-    const known = [...new Set(suite.paramBudgets.map((b) => b.dataset))].join(', ') || 'none';
+    // The datasets that have a parameter law: from every dataset's budgets (without the bootstrap, a few ms).
+    const all = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, bootstrap: false }) : suite;
+    const known = [...new Set(all.paramBudgets.map((b) => b.dataset))].join(', ') || 'none';
     throw new BitscaleError(`no parameter law for dataset '${query.dataset}': it needs runs at two or more sizes with one batch size, LR and step budget (datasets with one: ${known})`, { field: 'dataset' });
   }
   const budget = budgets[0];

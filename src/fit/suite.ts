@@ -31,11 +31,12 @@ export interface FitRunTableOptions {
   /** Fewest runs on a dataset for the joint law (default 7: two degrees of freedom for five parameters). */
   jointMinRuns?: number;
   /**
-   * Fit the joint law only for these datasets (matched case-insensitively; default: every
-   * dataset). Each dataset's fit is independent of the others', so a caller that needs one
-   * dataset's law (predict) gets the same fit without the cost of the rest.
+   * Fit the parameter laws and the joint law only for these datasets (matched case-insensitively;
+   * default: every dataset). Each dataset's fits are independent of the others', so a caller that
+   * needs one dataset's laws (predict) gets the same fits without the cost of the rest. Step
+   * families, batch/LR comparisons and dataset offsets always cover every dataset.
    */
-  jointDatasets?: readonly string[];
+  lawDatasets?: readonly string[];
 }
 
 /** Every other value of Besiroglu et al.'s grid in each coordinate: 3⁵ = 243 starts (their full grid has 4,500). */
@@ -218,17 +219,18 @@ export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOpti
   const delta = options.delta ?? DEFAULT_HUBER_DELTA;
   const grid = options.jointGrid ?? SUITE_START_GRID;
   const jointMinRuns = options.jointMinRuns ?? 7;
-  const jointDatasets = options.jointDatasets && new Set(options.jointDatasets.map((d) => d.toLowerCase()));
+  const lawDatasets = options.lawDatasets && new Set(options.lawDatasets.map((d) => d.toLowerCase()));
   const used = runs.filter((r) => statuses.includes(r.status));
   const excluded = runs.filter((r) => !statuses.includes(r.status)).map((r) => ({ id: r.id, reason: `status ${r.status}` }));
+  const lawRuns = lawDatasets ? used.filter((r) => lawDatasets.has(r.dataset.toLowerCase())) : used;
   return {
     formatVersion: 1,
     runs: used.map((r) => ({ id: r.id, file: r.file, dataset: r.dataset, arch: r.arch, params: r.params, batchSize: r.batchSize, lr: r.lr, steps: r.steps, tokens: r.tokens, valBpc: r.finalValBpc })),
     excluded,
     options: { bootstrap, statuses, fixedA, nUnit, delta, jointStarts: grid.a.length * grid.b.length * grid.e.length * grid.alpha.length * grid.beta.length, jointMinRuns },
     stepLaws: stepFamilyFits(used, bootstrap),
-    paramBudgets: paramBudgetFits(used, bootstrap, fixedA, nUnit),
-    joint: jointFits(jointDatasets ? used.filter((r) => jointDatasets.has(r.dataset.toLowerCase())) : used, bootstrap, delta, grid, jointMinRuns),
+    paramBudgets: paramBudgetFits(lawRuns, bootstrap, fixedA, nUnit),
+    joint: jointFits(lawRuns, bootstrap, delta, grid, jointMinRuns),
     batchLr: compareBatchAndLr(used),
     datasetOffsets: datasetOffsets(used),
   };

@@ -107,17 +107,30 @@ test('per-doubling gains measured far from the move (a small CPU study at 250–
   assert.equal(base.stepAdjustment?.intervalPool.length, 3);
 });
 
-test('jointDatasets fits the joint law of the named datasets only, the same fit as in the whole suite; predict fits only its own', () => {
+test('lawDatasets fits the parameter and joint laws of the named datasets only, the same fits as in the whole suite; predict fits only its own', () => {
   const runs = scalingRuns(loadRunTable(new URL('../../runs/', import.meta.url).pathname));
   const fit = { bootstrap: { count: 20, seed: 3 } };
   const all = fitRunTable(runs, fit);
-  assert.ok(all.joint.length >= 2, 'the shipped runs have more than one dataset');
-  const brown = fitRunTable(runs, { ...fit, jointDatasets: ['BROWN'] });
+  assert.ok(new Set(all.paramBudgets.map((b) => b.dataset)).size >= 2 && all.joint.length >= 2, 'the shipped runs have laws on more than one dataset');
+  const brown = fitRunTable(runs, { ...fit, lawDatasets: ['BROWN'] });
   assert.deepEqual(brown.joint, all.joint.filter((j) => j.dataset === 'brown'));
+  assert.deepEqual(brown.paramBudgets, all.paramBudgets.filter((b) => b.dataset === 'brown'));
   assert.ok(brown.joint[0].fit, 'brown has a joint law');
   assert.deepEqual(brown.stepLaws, all.stepLaws);
-  const query = { params: 2e6, steps: 1000, batchSize: 16, dataset: 'brown' };
-  const p = predictBpc(runs, query, { fit });
-  assert.deepEqual(p, predictBpc(all, query));
-  assert.ok(p.alternatives.some((a) => a.law === 'joint'));
+  for (const query of [{ params: 2e6, steps: 1000, batchSize: 16, dataset: 'brown' }, { params: 369.6e6, steps: 30000, batchSize: 256, dataset: 'GLM-Reasoning' }]) {
+    const p = predictBpc(runs, query, { fit });
+    assert.deepEqual(p, predictBpc(all, query), query.dataset);
+    if (query.dataset === 'brown') assert.ok(p.alternatives.some((a) => a.law === 'joint'));
+  }
+  // The refusal still names every dataset that has a parameter law.
+  const refusal = (input: typeof runs | typeof all) => {
+    try {
+      predictBpc(input, { params: 1e8, steps: 1e4, batchSize: 64, dataset: 'nope' }, { fit });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'no error';
+  };
+  assert.equal(refusal(runs), refusal(all));
+  assert.match(refusal(runs), /datasets with one: .*brown/);
 });
