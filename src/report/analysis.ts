@@ -148,7 +148,8 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   const candidateSuite: FitRunTableOptions = { bootstrap: { count: options.candidateBootstrap ?? 400, seed: 1, level: 0.8 }, jointMinRuns: Number.MAX_SAFE_INTEGER };
   // Hold the headline's law (A fixed or A free) so that a refit compares like with like.
   const law = { law: headline.base.law === 'A fixed' ? ('fixedA' as const) : ('free' as const) };
-  const refitBase = predictBpc(fitRunTable(scalingRuns, candidateSuite), query(recommendedParams, rec.steps), law);
+  // predictBpc fits the run table itself, and then only the headline dataset's laws.
+  const refitBase = predictBpc(scalingRuns, query(recommendedParams, rec.steps), { ...law, fit: candidateSuite });
   const baseWidth = intervalWidth(refitBase);
   const baseSpan = predictionSpan(refitBase);
   const nextRuns: RankedCandidate[] = [];
@@ -156,7 +157,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     const params = countParams(c.config);
     const predicted = predictBpc(suite, { params, steps: c.steps, batchSize: c.batchSize, dataset: rec.dataset, seqLen: c.config.seqLen }).valBpc;
     const withRun = [...scalingRuns, hypotheticalRun(c, rec.dataset, predicted)];
-    const after = predictBpc(fitRunTable(withRun, candidateSuite), query(recommendedParams, rec.steps), law);
+    const after = predictBpc(withRun, query(recommendedParams, rec.steps), { ...law, fit: candidateSuite });
     const widthAfter = intervalWidth(after);
     const spanAfter = predictionSpan(after);
     if (widthAfter === null || spanAfter === null || baseSpan === null) continue;
