@@ -1,7 +1,7 @@
 // Is dist/ (the bundle `npm run build` writes) built from the sources as they are now?
 // Plain JavaScript, so that bin/bitscale.js can ask before anything is transpiled.
 //
-// The build records every input (each file under src/, plus tsconfig.json and the build script)
+// The build records every input (each source file under src/, plus tsconfig.json and the build script)
 // with its size, mtime and SHA-256 in dist/manifest.json. The check lists the inputs again and
 // stats each one (about 60 stat calls, a millisecond or two). A file whose size differs, or a file
 // added or removed, makes the build stale. A file with the same size but another mtime (a git
@@ -14,6 +14,8 @@ export const DIST_DIR = 'dist';
 export const MANIFEST = 'manifest.json';
 /** Inputs outside src/ that change what the build writes. */
 const EXTRA_INPUTS = ['tsconfig.json', 'scripts/build.js'];
+/** Files under src/ that the bundler can read; an editor's backup or swap file is not an input. */
+const SOURCE_FILE = /\.(ts|mts|cts|tsx|js|mjs|cjs|json)$/;
 
 function sha256(path) {
   // node:crypto takes ~10 ms to load, so only when a file has to be hashed.
@@ -25,7 +27,7 @@ function sha256(path) {
 export function listInputs(root) {
   const src = join(root, 'src');
   const files = readdirSync(src, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
+    .filter((d) => d.isFile() && SOURCE_FILE.test(d.name))
     .map((d) => relative(root, join(d.parentPath ?? d.path, d.name)).split(sep).join('/'));
   return [...files, ...EXTRA_INPUTS].sort();
 }

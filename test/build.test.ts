@@ -159,6 +159,11 @@ test('a stale or missing build is never run: any change to src/ falls back to th
   assert.equal(rebuilt.stderr, '');
   assert.match(rebuilt.stdout, /SCALING LAWS, PREDICTIONS/);
 
+  // An editor's swap file is not a source.
+  writeFileSync(join(pkg, 'src/.cli.ts.swp'), 'x');
+  assert.equal(cli(['--help']).stderr, '');
+  rmSync(join(pkg, 'src/.cli.ts.swp'));
+
   // A file appended to, a new file, a removed file, no build at all.
   appendFileSync(cliTs, '// edited\n');
   assert.match(cli(['--help']).stderr, /^warning: src\/cli\.ts changed since the build/);
