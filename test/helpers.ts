@@ -15,3 +15,18 @@ export function sampleHeader(overrides: Partial<HeaderRecord> = {}): HeaderRecor
     ...overrides,
   };
 }
+
+/** A valid header for a GPT-style (non-BitLM) run on a per-token dataset; override any field. */
+export function foreignHeader(overrides: Partial<HeaderRecord> = {}): HeaderRecord {
+  return {
+    type: 'header', format_version: 1, run_id: 'gpt-r1', arch: 'gpt2',
+    config: { d: 768, layers: 12, heads: 12, d_ff: 3072, seq_len: 1024, vocab: 50257 },
+    params: 124_000_000,
+    batch_size: 512, seq_len: 1024, lr: { peak: 6e-4, schedule: 'cosine', warmup_steps: 700, final: 6e-5 },
+    planned_steps: 10_000, seed: 0,
+    dataset: { name: 'openwebtext', bytes: null, sha256: null, token_unit: 'token', tokenizer: 'gpt2' },
+    loss_unit: 'nats', precision: 'bf16-autocast', backend: 'pytorch', hardware: '8×A100',
+    tool: { name: 'nanoGPT', version: 'abc123' },
+    ...overrides,
+  };
+}

@@ -3,6 +3,7 @@ import { filterRuns, loadRunTable } from '../runs/table.js';
 import { CSV_FIELDS } from '../runs/csv-fields.js';
 import type { RunRecord } from '../runs/types.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
+import { numberOption, POSITIVE_REAL } from '../util/numbers.js';
 import { emit, warn } from './output.js';
 
 /** The run table as JSON: every field but the raw log. */
@@ -26,7 +27,7 @@ export function register(program: Command): void {
         runs.length === 0
           ? `no runs under ${runsDir}${opts.dataset ? ` for dataset ${opts.dataset}` : ''}`
           : formatTable(
-              ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val_bpc', 'precision', 'hardware', 'wall-clock', 'status'],
+              ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val loss', 'loss unit', 'precision', 'hardware', 'wall-clock', 'status'],
               runs.map((r) => [
                 r.id,
                 r.dataset,
@@ -36,12 +37,13 @@ export function register(program: Command): void {
                 formatCount(r.steps, 0),
                 formatCount(r.tokens),
                 r.finalValBpc.toFixed(3),
+                r.lossUnit,
                 r.precision,
                 r.hardware,
                 r.wallSeconds === null ? '-' : formatDuration(r.wallSeconds),
                 r.status,
               ]),
-            ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T, val_bpc in bits per byte`,
+            ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T (in each run's token unit), val loss in its loss unit`,
       );
     });
 
@@ -52,13 +54,14 @@ export function register(program: Command): void {
     .option('--into <folder>', 'folder under the runs directory to store them in', 'ingested')
     .option('--map <field=column,...>', 'CSV: which column holds each field, e.g. val_bpc=loss,steps=iter')
     .option('--set <field=value,...>', 'CSV: a constant for a field the table lacks, e.g. dataset=GLM-Reasoning,seq_len=256')
+    .option('--bytes-per-token <x>', 'convert per-token losses to bits per byte: divide each by X (your figure for the tokenizer on this data), recorded in the log as bytes_per_token', numberOption('--bytes-per-token', POSITIVE_REAL))
     .option('--dry-run', 'validate only; write nothing')
     .option('--json', 'machine-readable JSON on stdout')
     .addHelpText('after', `\nCSV fields:\n${Object.entries(CSV_FIELDS).map(([k, v]) => `  ${k.padEnd(15)} ${v}`).join('\n')}\n\nExample:\n  bitscale ingest results.csv --map val_bpc=loss,steps=iter --set dataset=GLM-Reasoning,seq_len=256`)
     .action(async (files: string[], opts, cmd: Command) => {
       const { ingestFiles, parseAssignments, planIngest } = await import('../runs/ingest.js');
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const options = { into: opts.into, map: parseAssignments(opts.map, '--map'), set: parseAssignments(opts.set, '--set'), onWarning: warn };
+      const options = { into: opts.into, map: parseAssignments(opts.map, '--map'), set: parseAssignments(opts.set, '--set'), bytesPerToken: opts.bytesPerToken as number | undefined, onWarning: warn };
       const plan = opts.dryRun ? planIngest(files, runsDir, options) : ingestFiles(files, runsDir, options);
       const rows = plan.map((p) => ({ run_id: p.runId, source: p.source, target: p.target, evals: p.log.evals.length }));
       emit(opts, { dry_run: Boolean(opts.dryRun), ingested: rows }, () =>

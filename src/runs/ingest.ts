@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { countParams } from '../arch/bitlm.js';
+import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { parseCount } from '../util/format.js';
@@ -19,7 +20,7 @@ import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog
 export { CSV_FIELDS };
 
 const ALIASES: Record<string, keyof typeof CSV_FIELDS> = { bs: 'batch_size', T: 'seq_len', iter: 'steps', step: 'steps' };
-const PER_RUN_FIELDS = ['params', 'dataset', 'batch_size', 'seq_len', 'lr', 'arch', 'd', 'layers', 'heads', 'd_ff', 'vocab', 'loss_unit', 'token_unit', 'precision', 'hardware', 'backend', 'planned_steps', 'seed', 'dataset_bytes', 'dataset_sha256', 'source', 'notes'] as const;
+const PER_RUN_FIELDS = ['params', 'dataset', 'batch_size', 'seq_len', 'lr', 'arch', 'd', 'layers', 'heads', 'd_ff', 'vocab', 'loss_unit', 'token_unit', 'tokenizer', 'precision', 'hardware', 'backend', 'planned_steps', 'seed', 'dataset_bytes', 'dataset_sha256', 'source', 'notes'] as const;
 
 export interface IngestOptions {
   /** Folder under the runs directory the runs go to (default "ingested"). */
@@ -28,6 +29,12 @@ export interface IngestOptions {
   map?: Record<string, string>;
   /** FIELD → constant for every CSV row, from `--set dataset=GLM-Reasoning,seq_len=256`. */
   set?: Record<string, string>;
+  /**
+   * Convert per-token losses to per byte with this user-given figure (bytes per token of the
+   * dataset's tokenizer): every train_loss and val_bpc is divided by it, and it is recorded in the
+   * header as bytes_per_token. Without it, losses stay per token.
+   */
+  bytesPerToken?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -69,7 +76,8 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
     const ext = extname(file).toLowerCase();
     const logs: { log: RunLog; line: number }[] =
       ext === '.csv' ? csvToRunLogs(text, file, options) : [{ log: parseRunLog(text, file, { onWarning: options.onWarning }), line: 1 }];
-    for (const { log, line } of logs) {
+    for (const { log: original, line } of logs) {
+      const log = options.bytesPerToken === undefined ? original : convertToPerByte(original, options.bytesPerToken, file, line);
       const id = log.header.run_id;
       const clash = existing.get(id) ?? planned.find((p) => p.runId === id)?.source;
       if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file, line, field: 'run_id' });
@@ -79,6 +87,25 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
     }
   }
   return planned;
+}
+
+/**
+ * A per-token log converted to per byte: losses divided by `bytesPerToken`, the figure recorded in
+ * the header. Refused for a byte-level log and for one already converted.
+ */
+export function convertToPerByte(log: RunLog, bytesPerToken: number, file: string, line = 1): RunLog {
+  const h = log.header;
+  if (h.dataset.token_unit === 'byte') throw new BitscaleError(`--bytes-per-token: run '${h.run_id}' is byte-level (token_unit byte); there is nothing to convert`, { file, line, field: 'token_unit' });
+  if (h.bytes_per_token !== undefined) throw new BitscaleError(`--bytes-per-token: run '${h.run_id}' was already converted (bytes_per_token ${h.bytes_per_token})`, { file, line, field: 'bytes_per_token' });
+  const per = (v: number) => v / bytesPerToken;
+  const header: HeaderRecord = { ...h, bytes_per_token: bytesPerToken };
+  validateRecord(header, { file, line });
+  return {
+    header,
+    steps: log.steps.map((s) => ({ ...s, train_loss: per(s.train_loss) })),
+    evals: log.evals.map((e) => ({ ...e, val_bpc: per(e.val_bpc), ...(typeof e.train_loss === 'number' ? { train_loss: per(e.train_loss) } : {}) })),
+    summary: log.summary ? { ...log.summary, final_val_bpc: log.summary.final_val_bpc === null ? null : per(log.summary.final_val_bpc) } : null,
+  };
 }
 
 /** The run id on a log's first line, or null when that line is not a header. */
@@ -208,6 +235,10 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
         vocab: num(first, 'vocab', { integer: true, positive: true, optional: true }) ?? 128,
       }
     : null;
+  const arch = str('arch', 'bitlm-v57');
+  if (!isBitLM(arch) && first.values.params === undefined) {
+    throw new BitscaleError(`missing: architecture '${arch}' is not BitLM, so bitscale has no parameter formula for it; give the count (--map params=COLUMN or --set params=N)`, { file, line: first.line, field: col('params') });
+  }
   const givenParams = num(first, 'params', { count: true, positive: true, optional: config !== null });
   const params = givenParams !== null ? Math.round(givenParams) : countParams({ d: config!.d, layers: config!.layers, dFf: config!.d_ff, vocab: config!.vocab });
   const batch = num(first, 'batch_size', { integer: true, positive: true })!;
@@ -234,7 +265,7 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
     type: 'header',
     format_version: RUN_LOG_FORMAT_VERSION,
     run_id: id,
-    arch: str('arch', 'bitlm-v57') as HeaderRecord['arch'],
+    arch,
     config,
     params,
     batch_size: batch,
@@ -246,7 +277,8 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
       name: str('dataset', ''),
       bytes: num(first, 'dataset_bytes', { integer: true, positive: true, optional: true }),
       sha256: first.values.dataset_sha256 ?? null,
-      token_unit: str('token_unit', 'byte') as 'byte',
+      token_unit: str('token_unit', 'byte') as HeaderRecord['dataset']['token_unit'],
+      ...(first.values.tokenizer !== undefined ? { tokenizer: first.values.tokenizer } : {}),
     },
     loss_unit: str('loss_unit', 'bits') as HeaderRecord['loss_unit'],
     precision: str('precision', 'unknown') as HeaderRecord['precision'],
@@ -255,13 +287,13 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
     tool: { name: 'bitscale ingest (csv)', version: VERSION },
     source: first.values.source ?? `${basename(file)} line${rows.length > 1 ? 's' : ''} ${rows.map((r) => r.line).join(', ')}`,
   };
-  if (first.values.params !== undefined && config) header.params_reported = first.values.params;
+  if (first.values.params !== undefined && config && isBitLM(arch)) header.params_reported = first.values.params;
   if (first.values.notes !== undefined) header.notes = first.values.notes;
   try {
     validateRecord(header, { file, line: first.line });
   } catch (err) {
     if (err instanceof BitscaleError && err.field) {
-      const csvField = err.field.replace(/^dataset\.(name|bytes|sha256|token_unit)$/, (_, f) => (f === 'name' ? 'dataset' : f === 'bytes' ? 'dataset_bytes' : f === 'sha256' ? 'dataset_sha256' : 'token_unit')).replace(/^config\./, '');
+      const csvField = err.field.replace(/^dataset\.(name|bytes|sha256|token_unit|tokenizer)$/, (_, f) => (f === 'name' ? 'dataset' : f === 'bytes' ? 'dataset_bytes' : f === 'sha256' ? 'dataset_sha256' : f)).replace(/^config\./, '');
       throw new BitscaleError(err.message.replace(/^.*?field '[^']+': /, ''), { file, line: first.line, field: col(csvField) });
     }
     throw err;

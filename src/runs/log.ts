@@ -4,7 +4,8 @@
  * no trailing newline and not valid JSON) is skipped with a warning; everything before it is kept.
  */
 import { appendFileSync, openSync, closeSync, writeSync, fsyncSync, readFileSync } from 'node:fs';
-import { countParams, type Architecture } from '../arch/bitlm.js';
+import { countParams } from '../arch/bitlm.js';
+import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
@@ -19,7 +20,6 @@ import {
   type SummaryRecord,
 } from './types.js';
 
-export const ARCHITECTURES: readonly Architecture[] = ['bitlm-v57', 'bitlm-v52'];
 const STATUSES = ['completed', 'diverged', 'stopped', 'running'];
 const PRECISIONS = ['fp32', 'bf16-autocast', 'fp16-autocast', 'unknown'];
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -237,26 +237,9 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   if (version > RUN_LOG_FORMAT_VERSION) fail(where, 'format_version', `version ${version} is newer than this bitscale reads (${RUN_LOG_FORMAT_VERSION})`);
   const id = requireString(o, 'run_id', where)!;
   if (!RUN_ID_PATTERN.test(id)) fail(where, 'run_id', `${describe(id)} may hold only letters, digits, '.', '_' and '-'`);
-  requireOneOf(o, 'arch', ARCHITECTURES, where, 'architecture');
-  const params = requireNumber(o, 'params', where, { integer: true, positive: true });
+  validateArchParamsConfig(o, where);
   requireNumber(o, 'batch_size', where, { integer: true, positive: true });
-  const seqLen = requireNumber(o, 'seq_len', where, { integer: true, positive: true });
   requireString(o, 'params_reported', where, { optional: true });
-
-  const config = requireObject(o, 'config', where, true);
-  if (config) {
-    const get = (f: string) => requireNumber(config, f, where, { integer: true, positive: true, label: `config.${f}` });
-    const d = get('d');
-    const layers = get('layers');
-    const heads = get('heads');
-    const dFf = get('d_ff');
-    const T = get('seq_len');
-    const vocab = get('vocab');
-    if (d % heads !== 0) fail(where, 'config.heads', `d=${d} is not divisible by heads=${heads}`);
-    if (T !== seqLen) fail(where, 'seq_len', `${seqLen} differs from config.seq_len ${T}`);
-    const counted = countParams({ d, layers, dFf, vocab });
-    if (counted !== params) fail(where, 'params', `${params} differs from ${counted}, the count of config (L·(4d² + 3·d·d_ff) + 2·V·d); put the source's own figure in params_reported`);
-  }
 
   const lr = requireObject(o, 'lr', where)!;
   requireNumber(lr, 'peak', where, { positive: true, label: 'lr.peak' });
@@ -267,9 +250,7 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   if (typeof ds.name !== 'string' || ds.name === '') fail(where, 'dataset.name', 'missing');
   if (ds.bytes !== null && (typeof ds.bytes !== 'number' || !Number.isInteger(ds.bytes) || ds.bytes <= 0)) fail(where, 'dataset.bytes', `expected a positive integer or null, got ${describe(ds.bytes)}`);
   if (ds.sha256 !== null && (typeof ds.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ds.sha256))) fail(where, 'dataset.sha256', `expected 64 lowercase hex digits or null, got ${describe(ds.sha256)}`);
-  if (typeof ds.token_unit !== 'string' || !TOKEN_UNITS.includes(ds.token_unit as never)) {
-    fail(where, 'dataset.token_unit', `unknown dataset units ${describe(ds.token_unit)} (BitLMv57 is byte-level: expected ${TOKEN_UNITS.join(', ')})`);
-  }
+  validateUnits(o, ds, where);
   requireOneOf(o, 'loss_unit', LOSS_UNITS, where, 'loss unit');
   requireOneOf(o, 'precision', PRECISIONS, where, 'precision');
   requireString(o, 'backend', where);
@@ -277,4 +258,55 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   const tool = requireObject(o, 'tool', where)!;
   if (typeof tool.name !== 'string' || typeof tool.version !== 'string') fail(where, 'tool', 'expected {name, version}');
   return o as HeaderRecord;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Architecture and units (issue 17): any architecture name; BitLM shape rules only for BitLM.
+
+/** `arch`, `params`, `seq_len` and `config`. Returns seq_len. */
+function validateArchParamsConfig(o: Obj, where: Where): number {
+  const arch = requireString(o, 'arch', where)!;
+  const bitlm = isBitLM(arch);
+  if (o.params === undefined && !bitlm) {
+    fail(where, 'params', `missing: architecture '${arch}' is not BitLM, so bitscale has no parameter formula for it; give the count in params`);
+  }
+  const params = requireNumber(o, 'params', where, { integer: true, positive: true });
+  const seqLen = requireNumber(o, 'seq_len', where, { integer: true, positive: true });
+  const config = requireObject(o, 'config', where, true);
+  if (!config) return seqLen;
+  if (!bitlm) {
+    // A foreign shape is kept as given; only the fields bitscale names are checked for sense.
+    for (const f of ['d', 'layers', 'heads', 'd_ff', 'seq_len', 'vocab']) requireNumber(config, f, where, { integer: true, positive: true, optional: true, label: `config.${f}` });
+    if (config.seq_len !== undefined && config.seq_len !== seqLen) fail(where, 'seq_len', `${seqLen} differs from config.seq_len ${describe(config.seq_len)}`);
+    return seqLen;
+  }
+  const get = (f: string) => requireNumber(config, f, where, { integer: true, positive: true, label: `config.${f}` });
+  const d = get('d');
+  const layers = get('layers');
+  const heads = get('heads');
+  const dFf = get('d_ff');
+  const T = get('seq_len');
+  const vocab = get('vocab');
+  if (d % heads !== 0) fail(where, 'config.heads', `d=${d} is not divisible by heads=${heads}`);
+  if (T !== seqLen) fail(where, 'seq_len', `${seqLen} differs from config.seq_len ${T}`);
+  const counted = countParams({ d, layers, dFf, vocab });
+  if (counted !== params) fail(where, 'params', `${params} differs from ${counted}, the count of config (L·(4d² + 3·d·d_ff) + 2·V·d); put the source's own figure in params_reported`);
+  return seqLen;
+}
+
+/** `dataset.token_unit`, `dataset.tokenizer` and `bytes_per_token`. */
+function validateUnits(o: Obj, ds: Obj, where: Where): void {
+  if (typeof ds.token_unit !== 'string' || !TOKEN_UNITS.includes(ds.token_unit as never)) {
+    fail(where, 'dataset.token_unit', `unknown dataset units ${describe(ds.token_unit)} (expected one of: ${TOKEN_UNITS.join(', ')})`);
+  }
+  const unit = ds.token_unit as string;
+  if (isBitLM(o.arch as string) && unit !== 'byte') fail(where, 'dataset.token_unit', `is ${describe(unit)}, but ${describe(o.arch)} is byte-level (expected "byte")`);
+  if (ds.tokenizer !== undefined) {
+    if (typeof ds.tokenizer !== 'string' || ds.tokenizer.trim() === '') fail(where, 'dataset.tokenizer', `expected a non-empty string, got ${describe(ds.tokenizer)}`);
+    if (unit !== 'token') fail(where, 'dataset.tokenizer', `names a tokenizer, but token_unit is ${describe(unit)} (a tokenizer goes with "token")`);
+  }
+  if (o.bytes_per_token !== undefined) {
+    requireNumber(o, 'bytes_per_token', where, { positive: true });
+    if (unit === 'byte') fail(where, 'bytes_per_token', 'is given, but token_unit is "byte": there is nothing to convert');
+  }
 }

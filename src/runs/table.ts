@@ -7,7 +7,8 @@ import { join, relative, sep } from 'node:path';
 import { tokensSeen } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
 import { readRunLog, type ParseOptions } from './log.js';
-import type { CurvePoint, RunLog, RunRecord } from './types.js';
+import { archFamily } from '../arch/family.js';
+import type { CurvePoint, HeaderRecord, RunLog, RunRecord, TokenUnit } from './types.js';
 
 const LN2 = Math.LN2;
 
@@ -56,6 +57,7 @@ export function toRunRecord(log: RunLog, file: string, onWarning?: (m: string) =
     paramsReported: h.params_reported ?? null,
     dataset: h.dataset.name,
     datasetBytes: h.dataset.bytes,
+    ...lossUnitOf(h),
     batchSize: h.batch_size,
     seqLen: h.seq_len,
     lr: h.lr.peak,
@@ -76,6 +78,51 @@ export function toRunRecord(log: RunLog, file: string, onWarning?: (m: string) =
     purpose: typeof h.purpose === 'string' ? h.purpose : 'scaling',
     log,
   };
+}
+
+/** The token unit, tokenizer, conversion figure and loss unit (in words) a header declares. */
+export function lossUnitOf(h: HeaderRecord): Pick<RunRecord, 'tokenUnit' | 'tokenizer' | 'bytesPerToken' | 'lossPer' | 'lossUnit'> {
+  const tokenUnit = h.dataset.token_unit;
+  const tokenizer = typeof h.dataset.tokenizer === 'string' ? h.dataset.tokenizer : null;
+  const bytesPerToken = typeof h.bytes_per_token === 'number' ? h.bytes_per_token : null;
+  const lossPer: TokenUnit = bytesPerToken !== null ? 'byte' : tokenUnit;
+  return { tokenUnit, tokenizer, bytesPerToken, lossPer, lossUnit: lossUnitLabel(lossPer, tokenizer) };
+}
+
+/** "bits per byte", "bits per char", "bits per token (gpt2)" (a token's meaning depends on its tokenizer). */
+export function lossUnitLabel(per: TokenUnit, tokenizer: string | null = null): string {
+  return `bits per ${per}${per === 'token' && tokenizer ? ` (${tokenizer})` : ''}`;
+}
+
+/**
+ * The analysis group of a run: (dataset, architecture family, token unit, loss unit). Fits,
+ * predictions, intervals and claims use only one group's runs unless borrowing is asked for. Each
+ * architecture name is its own family (BitLMv52 carries float parameters that v57 lacks, and
+ * one foreign model says nothing about another); the token unit includes the tokenizer, since a
+ * token of one tokenizer is not a token of another.
+ */
+export function analysisGroupKey(r: Pick<RunRecord, 'dataset' | 'arch' | 'tokenUnit' | 'tokenizer' | 'lossUnit'>): string {
+  const unit = r.tokenUnit === 'token' && r.tokenizer ? `token:${r.tokenizer}` : r.tokenUnit;
+  return `dataset=${r.dataset}|arch=${r.arch}|family=${archFamily(r.arch)}|token=${unit}|loss=${r.lossUnit}`;
+}
+
+/** Runs split into analysis groups, in key order; runs inside a group in (params, steps, id) order. */
+export function analysisGroups(runs: RunRecord[]): Map<string, RunRecord[]> {
+  return groupByKey(runs, analysisGroupKey);
+}
+
+/**
+ * Refuse to put runs of different loss units into one fit or chart: the error names the runs of
+ * each unit. `what` says what was being built ("the step law", "the chart").
+ */
+export function requireOneLossUnit(runs: Pick<RunRecord, 'id' | 'lossUnit'>[], what: string): string {
+  const byUnit = new Map<string, string[]>();
+  for (const r of runs) byUnit.set(r.lossUnit, [...(byUnit.get(r.lossUnit) ?? []), r.id]);
+  if (byUnit.size > 1) {
+    const parts = [...byUnit.entries()].sort(([a], [b]) => byCodePoint(a, b)).map(([u, ids]) => `${u}: ${ids.join(', ')}`);
+    throw new BitscaleError(`${what} would mix loss units (${parts.join('; ')}); fit each unit apart`);
+  }
+  return byUnit.keys().next().value ?? lossUnitLabel('byte');
 }
 
 /**
@@ -129,9 +176,14 @@ export type GroupKey = 'dataset' | 'arch' | 'params' | 'batchSize' | 'lr' | 'seq
  * come back in key order, runs inside a group in (params, steps, id) order.
  */
 export function groupRuns(runs: RunRecord[], keys: GroupKey[]): Map<string, RunRecord[]> {
+  return groupByKey(runs, (r) => keys.map((k) => `${k}=${r[k]}`).join('|'));
+}
+
+/** Runs grouped by a key function: groups in key order, runs inside a group in compareRuns order. */
+function groupByKey(runs: RunRecord[], keyOf: (r: RunRecord) => string): Map<string, RunRecord[]> {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
-    const key = keys.map((k) => `${k}=${r[k]}`).join('|');
+    const key = keyOf(r);
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);

@@ -3,13 +3,15 @@
  * run table gives to the fitters, the estimator and the report. Field names in the log are
  * snake_case JSON; the in-memory RunRecord is camelCase.
  */
-import type { Architecture } from '../arch/bitlm.js';
-
 export const RUN_LOG_FORMAT_VERSION = 1;
 
-/** What one token is. BitLMv57 is byte-level; any other unit is rejected at ingest. */
-export type TokenUnit = 'byte';
-export const TOKEN_UNITS: readonly TokenUnit[] = ['byte'];
+/**
+ * What one token is. BitLMv57 is byte-level ('byte'); other models count characters ('char') or
+ * tokenizer tokens ('token', with `dataset.tokenizer` naming the tokenizer). A loss is per token of
+ * this unit unless the header's `bytes_per_token` says it was converted to per byte.
+ */
+export type TokenUnit = 'byte' | 'char' | 'token';
+export const TOKEN_UNITS: readonly TokenUnit[] = ['byte', 'char', 'token'];
 
 /** Units a log may state its losses in; ingest converts nats to bits. Stored logs are in bits. */
 export type LossUnit = 'bits' | 'nats';
@@ -24,6 +26,8 @@ export interface DatasetIdentity {
   bytes: number | null;
   sha256: string | null;
   token_unit: TokenUnit;
+  /** The tokenizer when token_unit is 'token', e.g. "gpt2" or "olmo2". */
+  tokenizer?: string;
   /** How bytes ≥ 128 were handled, e.g. "dropped" or "mapped to 127". */
   non_ascii?: string;
   train_bytes?: number | null;
@@ -50,7 +54,8 @@ export interface HeaderRecord {
   type: 'header';
   format_version: number;
   run_id: string;
-  arch: Architecture;
+  /** Any non-empty name; BitLM formulas apply only to 'bitlm-v57' / 'bitlm-v52' (src/arch/family.ts). */
+  arch: string;
   /** null where the source gives only a parameter count (the seed's 5.5M run). */
   config: ModelConfigJson | null;
   /** Exact parameter count (the spec formula where config is known). */
@@ -64,6 +69,12 @@ export interface HeaderRecord {
   seed: number | null;
   dataset: DatasetIdentity;
   loss_unit: LossUnit;
+  /**
+   * Set when per-token losses were converted to per byte with a figure the user gave (ingest
+   * --bytes-per-token X): `train_loss` and `val_bpc` in this file are then per byte, i.e. the
+   * per-token value divided by X. Absent: losses are per token of `dataset.token_unit`.
+   */
+  bytes_per_token?: number;
   precision: Precision;
   /** tfjs backend ("tensorflow", "wasm", "cpu") or the framework of an outside trainer. */
   backend: string;
@@ -136,12 +147,23 @@ export interface RunRecord {
   file: string;
   /** First folder under runs/ ("seed", "brown-cpu", …): the collection the run was shipped in. */
   collection: string;
-  arch: Architecture;
+  /** The log's architecture name; isBitLM(arch) says whether BitLM formulas apply. */
+  arch: string;
   config: ModelConfigJson | null;
   params: number;
   paramsReported: string | null;
   dataset: string;
   datasetBytes: number | null;
+  /** What one token is (tokens, seq_len and batch counts are in this unit). */
+  tokenUnit: TokenUnit;
+  /** The tokenizer when tokenUnit is 'token'; null otherwise or when the log does not say. */
+  tokenizer: string | null;
+  /** The user-given bytes-per-token figure the losses were converted with, or null. */
+  bytesPerToken: number | null;
+  /** What the loss is per: the token unit, or 'byte' when converted with bytesPerToken. */
+  lossPer: TokenUnit;
+  /** The loss unit in words: "bits per byte", "bits per char", "bits per token (gpt2)". */
+  lossUnit: string;
   batchSize: number;
   seqLen: number;
   lr: number;

@@ -108,3 +108,37 @@ test('bad JSONL input names file, line and field; a truncated tail is skipped wi
   assert.equal(log.steps.length, 1);
   assert.equal(log.evals.length, 1);
 });
+
+test('--bytes-per-token converts per-token losses to per byte (bits/token ÷ X) and records X; without it they stay per token', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-bpt-'));
+  const csv = join(dir, 'ladder.csv');
+  writeFileSync(csv, 'run_id,params,steps,bs,lr,val_bpc\nm1,1.2e8,1000,512,6e-4,3.2\nm1,1.2e8,2000,512,6e-4,2.8\n');
+  const set = { dataset: 'owt', seq_len: '1024', arch: 'gpt2', token_unit: 'token', tokenizer: 'gpt2' };
+  const perToken = tempRuns();
+  ingestFiles([csv], perToken, { set });
+  const t = loadRunTable(perToken)[0];
+  assert.equal(t.lossUnit, 'bits per token (gpt2)');
+  assert.deepEqual(t.curve.map((p) => p.valBpc), [3.2, 2.8]);
+  assert.equal(t.params, 120_000_000);
+
+  const perByte = tempRuns();
+  ingestFiles([csv], perByte, { set, bytesPerToken: 4 });
+  const log = readRunLog(join(perByte, 'ingested', 'm1.jsonl'));
+  assert.equal(log.header.bytes_per_token, 4);
+  assert.deepEqual(log.evals.map((e) => e.val_bpc), [0.8, 0.7]);
+  assert.equal(log.summary?.final_val_bpc, 0.7);
+  const b = loadRunTable(perByte)[0];
+  assert.equal(b.lossUnit, 'bits per byte');
+  assert.equal(b.tokenUnit, 'token', 'tokens are still counted in the tokenizer’s tokens');
+
+  // A byte-level run has nothing to convert; an already converted log is not converted twice.
+  expectRejected([join(seedDir, 'v71.jsonl')], { bytesPerToken: 4 }, /v71\.jsonl:1: field 'token_unit': --bytes-per-token: run 'v71' is byte-level/);
+  expectRejected([join(perByte, 'ingested', 'm1.jsonl')], { bytesPerToken: 4 }, /--bytes-per-token: run 'm1' was already converted \(bytes_per_token 4\)/);
+});
+
+test('a CSV of a foreign architecture without params is refused in one line; its shape alone is not counted with the BitLM formula', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-foreign-'));
+  const csv = join(dir, 'gpt.csv');
+  writeFileSync(csv, 'steps,bs,lr,val_bpc,d,layers,heads,d_ff\n1000,512,6e-4,3.2,768,12,12,3072\n');
+  expectRejected([csv], { set: { dataset: 'owt', seq_len: '1024', arch: 'gpt2' } }, /^Error: .*gpt\.csv:2: field 'params': missing: architecture 'gpt2' is not BitLM, so bitscale has no parameter formula for it; give the count \(--map params=COLUMN or --set params=N\)$|gpt\.csv:2: field 'params': missing: architecture 'gpt2' is not BitLM/);
+});

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunLog, readRunLog, serializeRunLog, writeRunLog, RunLogWriter } from '../../src/runs/log.js';
-import { sampleHeader } from '../helpers.js';
+import { foreignHeader, sampleHeader } from '../helpers.js';
 
 
 test('a run log round-trips: write then read gives the same records, extra fields kept', () => {
@@ -68,4 +68,37 @@ test('validation names the field: NaN loss, negative params, unknown units, para
     ['{"type":"step","step":1,"tokens":1,"train_loss":1}\n', /x\.jsonl:1: field 'type': the first record must be the header/],
   ];
   for (const [text, pattern] of cases) assert.throws(() => parseRunLog(text, 'x.jsonl'), pattern);
+});
+
+test('any architecture name is accepted; the BitLM parameter formula is checked only for BitLM', () => {
+  const log = parseRunLog(JSON.stringify(foreignHeader()) + '\n', 'gpt.jsonl');
+  assert.equal(log.header.arch, 'gpt2');
+  assert.equal(log.header.dataset.tokenizer, 'gpt2');
+  // 124M is not L·(4d² + 3·d·d_ff) + 2·V·d of that shape, and that is fine for a foreign model.
+  for (const arch of ['olmo2', 'llama', 'chinchilla']) assert.equal(parseRunLog(JSON.stringify(foreignHeader({ arch })) + '\n', 'x.jsonl').header.arch, arch);
+  // The same mismatch on a BitLM header is an error.
+  assert.throws(() => parseRunLog(JSON.stringify(sampleHeader({ params: 12345 })) + '\n', 'x.jsonl'), /field 'params': 12345 differs from 61440/);
+});
+
+test('a non-BitLM run without params is refused with one line saying why', () => {
+  const { params: _p, ...noParams } = foreignHeader();
+  assert.throws(
+    () => parseRunLog(JSON.stringify(noParams) + '\n', 'gpt.jsonl'),
+    (err: Error) => /^gpt\.jsonl:1: field 'params': missing: architecture 'gpt2' is not BitLM, so bitscale has no parameter formula for it; give the count in params$/.test(err.message) && !err.message.includes('\n'),
+  );
+  assert.throws(() => parseRunLog(JSON.stringify({ ...foreignHeader(), arch: '' }) + '\n', 'x.jsonl'), /field 'arch': expected a non-empty string/);
+});
+
+test('token units: byte, char and token (with a tokenizer); bytes_per_token only where there is something to convert', () => {
+  const ds = (token_unit: string, tokenizer?: string) => ({ name: 'x', bytes: null, sha256: null, token_unit: token_unit as 'byte', ...(tokenizer ? { tokenizer } : {}) });
+  assert.equal(parseRunLog(JSON.stringify(foreignHeader({ dataset: ds('char') })) + '\n', 'x.jsonl').header.dataset.token_unit, 'char');
+  assert.equal(parseRunLog(JSON.stringify(foreignHeader({ bytes_per_token: 4.2 })) + '\n', 'x.jsonl').header.bytes_per_token, 4.2);
+  const cases: [object, RegExp][] = [
+    [foreignHeader({ dataset: ds('word') }), /field 'dataset\.token_unit': unknown dataset units "word" \(expected one of: byte, char, token\)/],
+    [foreignHeader({ dataset: ds('byte', 'gpt2') }), /field 'dataset\.tokenizer': names a tokenizer, but token_unit is "byte"/],
+    [foreignHeader({ dataset: ds('byte'), bytes_per_token: 4 }), /field 'bytes_per_token': is given, but token_unit is "byte"/],
+    [foreignHeader({ bytes_per_token: 0 }), /field 'bytes_per_token': must be positive, got 0/],
+    [sampleHeader({ dataset: ds('token', 'gpt2') }), /field 'dataset\.token_unit': is "token", but "bitlm-v57" is byte-level/],
+  ];
+  for (const [h, pattern] of cases) assert.throws(() => parseRunLog(JSON.stringify(h) + '\n', 'x.jsonl'), pattern);
 });

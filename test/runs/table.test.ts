@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterRuns, groupRuns, loadRunTable, stepFamilies, valBpcAtStep } from '../../src/runs/table.js';
+import { analysisGroupKey, analysisGroups, filterRuns, groupRuns, loadRunTable, requireOneLossUnit, stepFamilies, toRunRecord, valBpcAtStep } from '../../src/runs/table.js';
+import type { HeaderRecord } from '../../src/runs/types.js';
+import { foreignHeader } from '../helpers.js';
 
 const runsDir = new URL('../../runs/', import.meta.url).pathname;
 const seed = () => filterRuns(loadRunTable(runsDir), { collection: 'seed' });
@@ -48,4 +50,49 @@ test('valBpcAtStep reads the last validation point at or before a step', () => {
   const v73 = seed().find((r) => r.id === 'v73')!;
   assert.equal(valBpcAtStep(v73, 40000), 1.169);
   assert.equal(valBpcAtStep(v73, 39999), null);
+});
+
+test('a run carries its token unit and loss unit in words; nats and bytes_per_token are applied', () => {
+  const mk = (h: HeaderRecord, valBpc: number) => toRunRecord({ header: h, steps: [], evals: [{ type: 'eval', step: 100, tokens: 0, val_bpc: valBpc }], summary: null }, 'x/a.jsonl')!;
+  const perToken = mk(foreignHeader(), 3 * Math.LN2);
+  assert.equal(perToken.tokenUnit, 'token');
+  assert.equal(perToken.tokenizer, 'gpt2');
+  assert.equal(perToken.lossUnit, 'bits per token (gpt2)');
+  assert.ok(Math.abs(perToken.finalValBpc - 3) < 1e-12, 'nats → bits');
+  const converted = mk(foreignHeader({ loss_unit: 'bits', bytes_per_token: 4 }), 0.75);
+  assert.equal(converted.lossPer, 'byte');
+  assert.equal(converted.bytesPerToken, 4);
+  assert.equal(converted.lossUnit, 'bits per byte');
+  const chars = mk(foreignHeader({ dataset: { name: 'enwik8', bytes: null, sha256: null, token_unit: 'char' } }), 1);
+  assert.equal(chars.lossUnit, 'bits per char');
+  const bitlm = seed()[0];
+  assert.equal(bitlm.tokenUnit, 'byte');
+  assert.equal(bitlm.tokenizer, null);
+  assert.equal(bitlm.lossUnit, 'bits per byte');
+});
+
+test('analysis groups split by dataset, architecture, token unit (with tokenizer) and loss unit', () => {
+  const base = { dataset: 'c4', arch: 'gpt2', tokenUnit: 'token' as const, tokenizer: 'gpt2', lossUnit: 'bits per token (gpt2)' };
+  const key = analysisGroupKey(base);
+  assert.equal(key, 'dataset=c4|arch=gpt2|family=foreign|token=token:gpt2|loss=bits per token (gpt2)');
+  assert.notEqual(analysisGroupKey({ ...base, dataset: 'pile' }), key);
+  assert.notEqual(analysisGroupKey({ ...base, arch: 'olmo2' }), key);
+  assert.notEqual(analysisGroupKey({ ...base, tokenizer: 'olmo2', lossUnit: 'bits per token (olmo2)' }), key);
+  assert.notEqual(analysisGroupKey({ ...base, lossUnit: 'bits per byte' }), key);
+  const groups = analysisGroups(loadRunTable(runsDir));
+  assert.deepEqual([...groups.keys()], [
+    'dataset=GLM-Reasoning|arch=bitlm-v57|family=bitlm|token=byte|loss=bits per byte',
+    'dataset=TinyStories|arch=bitlm-v57|family=bitlm|token=byte|loss=bits per byte',
+    'dataset=brown|arch=bitlm-v57|family=bitlm|token=byte|loss=bits per byte',
+  ]);
+});
+
+test('a fit or chart over mixed loss units is refused, naming the runs of each unit', () => {
+  const runs = [
+    { id: 'a', lossUnit: 'bits per byte' },
+    { id: 'b', lossUnit: 'bits per token (gpt2)' },
+    { id: 'c', lossUnit: 'bits per byte' },
+  ];
+  assert.throws(() => requireOneLossUnit(runs, 'the step law'), /^Error: the step law would mix loss units \(bits per byte: a, c; bits per token \(gpt2\): b\); fit each unit apart$|the step law would mix loss units \(bits per byte: a, c; bits per token \(gpt2\): b\)/);
+  assert.equal(requireOneLossUnit([runs[1]], 'x'), 'bits per token (gpt2)');
 });
