@@ -134,6 +134,17 @@ test('train runs from the bundle on the wasm backend (its .wasm files load) and 
   assert.deepEqual(bundled, run('sources', true));
 });
 
+test('sweep from the bundle starts its train runs through the package\'s bin', () => {
+  const text = join(work, 'sweep-text.txt');
+  writeFileSync(text, 'a sweep trains on this line. '.repeat(300));
+  const grid = join(work, 'grid.json');
+  writeFileSync(grid, JSON.stringify({ name: 'g', out: join(work, 'sweep-runs'), data: text, base: { preset: 'tiny', batchSize: 2, evalEvery: 2, checkpointEvery: 0 }, models: [{ name: 'm', model: { d: 16, layers: 1, heads: 2, d_ff: 16, seq_len: 16 } }], steps: [2] }));
+  const r = cli(['sweep', '--grid', grid, '--backend', 'wasm', '--json']);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const log = readFileSync(join(work, 'sweep-runs', 'g-m-s2.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(log.at(-1).status, 'completed');
+});
+
 test('a stale or missing build is never run: any change to src/ falls back to the sources with a one-line warning', () => {
   const help = cli(['--help']);
   assert.equal(help.stderr, '', 'a fresh build runs without a word');

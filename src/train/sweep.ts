@@ -16,6 +16,7 @@ import { readRunLog } from '../runs/log.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readConfigObject, type TrainConfig } from './presets.js';
+import { PACKAGE_ROOT } from '../version.js';
 
 export interface SweepGrid {
   name: string;
@@ -105,7 +106,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   }
   pending.sort((a, b) => b.flops - a.flops);
   const ran: SweepResult['ran'] = [];
-  const bin = new URL('../../bin/bitscale.js', import.meta.url).pathname;
+  const bin = join(PACKAGE_ROOT, 'bin', 'bitscale.js');
   let next = 0;
   const worker = async () => {
     while (next < pending.length) {
