@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { BitscaleError } from './util/errors.js';
+import { fsError } from './util/files.js';
 import { VERSION } from './version.js';
 import { registerCommands } from './cli/commands.js';
 
@@ -31,7 +32,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    const message = err instanceof BitscaleError ? err.message : err instanceof Error ? `${err.message}` : String(err);
+    // A raw filesystem error that no command translated still comes out as one line naming its path.
+    const e = fsError(err);
+    const message = e.message;
     process.stderr.write(`bitscale: ${message.split('\n')[0]}\n`);
     if (process.env.BITSCALE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 1;

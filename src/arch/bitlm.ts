@@ -1,6 +1,6 @@
 /**
  * BitLMv57 shapes and the formulas every part of bitscale shares: parameter count and training
- * FLOPs. Source: shared/design/bitlm-v57.md ("Shapes", "Forward pass"). Pure, no TensorFlow.js.
+ * FLOPs. Source: docs/model.md ("Shapes", "Forward pass"). Pure, no TensorFlow.js.
  */
 
 export type Architecture = 'bitlm-v57' | 'bitlm-v52';
@@ -66,7 +66,7 @@ export function tokensSeen(steps: number, batchSize: number, seqLen: number): nu
   return steps * batchSize * seqLen;
 }
 
-/** The seed report's configs (shared/design/bitlm-v57.md, "Shapes"). */
+/** The seed report's configs (docs/model.md, "Shapes"). */
 export const SEED_CONFIGS: Record<string, ModelConfig> = {
   '13.7M': { d: 640, layers: 6, heads: 20, dFf: 320, seqLen: 256, vocab: 128 },
   '46.4M': { d: 1024, layers: 8, heads: 32, dFf: 512, seqLen: 256, vocab: 128 },

@@ -3,36 +3,39 @@
  * gradient accumulation, seconds per step and total hours for a BitLMv57 shape on a GPU, calibrated
  * from the run table (--runs). `--sweep-bs` lists memory and fit for bs = 1, 2, 4, … .
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readTextFile } from '../util/files.js';
 import type { Command } from 'commander';
 import { SEED_CONFIGS, type ModelConfig } from '../arch/bitlm.js';
 import { calibrateFromRuns, modelConfigFromJson, type Calibration } from '../estimate/calibrate.js';
-import { estimateToJson, estimateTraining, sweepBatchSizes, type EstimateInput, type TrainingEstimate } from '../estimate/estimate.js';
+import { estimateToJson, estimateTraining, formatSplit, sweepBatchSizes, type EstimateInput, type TrainingEstimate } from '../estimate/estimate.js';
 import { GPUS } from '../estimate/hardware.js';
-import { MEMORY_PRECISIONS, STORAGE_PRESETS, type MemoryPrecision, type StoragePresetId } from '../estimate/memory.js';
+import { MEMORY_PRECISIONS, STORAGE_PRESETS, memoryRows, type MemoryPrecision, type StoragePresetId } from '../estimate/memory.js';
 import { parseRunLog } from '../runs/log.js';
 import { loadRunTable } from '../runs/table.js';
 import type { ModelConfigJson } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatBytes, formatCount, formatInteger, formatTable } from '../util/format.js';
-import { bold, emit } from './output.js';
+import { BATCH_SIZE, FRACTION, MODEL_DIM, SEQUENCE, STEPS, checkNumber, numberOption, type NumberSpec } from '../util/numbers.js';
+import { formatBytes, formatBytesColumn, formatCount, formatDuration, formatInteger, formatTable } from '../util/format.js';
+import { bold, emit, warn } from './output.js';
 
-interface EstimateCliOptions {
+/** Options as commander hands them over: every number already parsed and range-checked (numberOption). */
+export interface EstimateCliOptions {
   model?: string;
   config?: string;
-  d?: string;
-  layers?: string;
-  heads?: string;
-  dff?: string;
-  seq?: string;
-  vocab?: string;
-  bs?: string;
+  d?: number;
+  layers?: number;
+  heads?: number;
+  dff?: number;
+  seq?: number;
+  vocab?: number;
+  bs?: number;
   gpu: string;
-  steps?: string;
+  steps?: number;
   precision?: string;
   storage?: string;
-  ttBytes?: string;
-  mfu?: string;
+  ttBytes?: number;
+  mfu?: number;
   sweepBs?: boolean;
   json?: boolean;
 }
@@ -43,18 +46,8 @@ interface FileSettings {
   steps?: number;
 }
 
-function positiveInt(text: string, field: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new BitscaleError(`must be a positive integer, got '${text}'`, { field });
-  return n;
-}
-
-function positiveNumber(text: string, field: string): number {
-  const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n)) throw new BitscaleError(`must be a positive number, got '${text}'`, { field });
-  return n;
-}
-
+/** Bytes kept per [bs, H, T, T] element per layer: 0 (nothing kept) to 64 (eight fp64 copies), far above any preset's 8–16. */
+const TT_BYTES: NumberSpec = { min: 0, max: 64 };
 /** Model shape keys as either the run log (snake_case) or ModelConfig (camelCase) spell them. */
 function shapeFromObject(o: Record<string, unknown>): Partial<ModelConfig> {
   const pick = (...keys: string[]) => keys.map((k) => o[k]).find((v) => typeof v === 'number') as number | undefined;
@@ -77,12 +70,7 @@ function shapeFromObject(o: Record<string, unknown>): Partial<ModelConfig> {
  * gives the config and batch size.
  */
 export function readEstimateConfigFile(path: string): FileSettings {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new BitscaleError('cannot read the config file', { file: path });
-  }
+  const text = readTextFile(path);
   if (path.endsWith('.jsonl')) {
     const h = parseRunLog(text, path).header;
     if (!h.config) throw new BitscaleError('the run log has no config', { file: path, field: 'config' });
@@ -98,10 +86,11 @@ export function readEstimateConfigFile(path: string): FileSettings {
   const o = raw as Record<string, unknown>;
   const inner = (typeof o.model === 'object' && o.model) || (typeof o.config === 'object' && o.config) || o;
   const bs = o.batch_size ?? o.batchSize;
+  const checked = (v: unknown, field: string, spec: NumberSpec) => (typeof v === 'number' ? checkNumber(v, spec, { file: path, field }) : undefined);
   return {
     config: shapeFromObject(inner as Record<string, unknown>),
-    batchSize: typeof bs === 'number' ? bs : undefined,
-    steps: typeof o.steps === 'number' ? o.steps : undefined,
+    batchSize: checked(bs, 'batch_size', BATCH_SIZE),
+    steps: checked(o.steps, 'steps', STEPS),
   };
 }
 
@@ -121,14 +110,13 @@ export function estimateInputFromOptions(o: EstimateCliOptions): EstimateInput &
     batchSize = f.batchSize;
     steps = f.steps;
   }
-  const flag = (v: string | undefined, field: string) => (v === undefined ? undefined : positiveInt(v, field));
   const config = {
-    d: flag(o.d, 'd') ?? base.d,
-    layers: flag(o.layers, 'layers') ?? base.layers,
-    heads: flag(o.heads, 'heads') ?? base.heads,
-    dFf: flag(o.dff, 'dff') ?? base.dFf,
-    seqLen: flag(o.seq, 'seq') ?? base.seqLen ?? 256,
-    vocab: flag(o.vocab, 'vocab') ?? base.vocab ?? 128,
+    d: o.d ?? base.d,
+    layers: o.layers ?? base.layers,
+    heads: o.heads ?? base.heads,
+    dFf: o.dff ?? base.dFf,
+    seqLen: o.seq ?? base.seqLen ?? 256,
+    vocab: o.vocab ?? base.vocab ?? 128,
   };
   for (const [k, flagName] of [['d', 'd'], ['layers', 'layers'], ['heads', 'heads'], ['dFf', 'dff']] as const) {
     if (config[k] === undefined) throw new BitscaleError(`no model ${k}: give --${flagName}, --model or --config`, { field: flagName });
@@ -139,18 +127,30 @@ export function estimateInputFromOptions(o: EstimateCliOptions): EstimateInput &
   if (o.storage && !STORAGE_PRESETS[o.storage as StoragePresetId]) throw new BitscaleError(`unknown storage '${o.storage}' (known: ${Object.keys(STORAGE_PRESETS).join(', ')})`, { field: 'storage' });
   return {
     config: config as ModelConfig,
-    batchSize: flag(o.bs, 'bs') ?? batchSize ?? 256,
+    batchSize: o.bs ?? batchSize ?? 256,
     gpu: o.gpu,
     precision: precision as MemoryPrecision,
     preset: o.storage as StoragePresetId | undefined,
-    steps: flag(o.steps, 'steps') ?? steps,
-    ttBytesPerElement: o.ttBytes === undefined ? undefined : positiveNumber(o.ttBytes, 'tt-bytes'),
-    mfu: o.mfu === undefined ? undefined : positiveNumber(o.mfu, 'mfu'),
+    steps: o.steps ?? steps,
+    ttBytesPerElement: o.ttBytes,
+    mfu: o.mfu,
   };
 }
 
 function gib(bytes: number): string {
   return formatBytes(bytes);
+}
+
+/** 2.134 → "2.13 s", 0.0005 → "500 µs": three significant digits. */
+function secondsText(seconds: number): string {
+  return seconds >= 1 ? `${Number(seconds.toPrecision(3))} s` : formatDuration(seconds);
+}
+
+/** "gradient accumulation: 4 × 64 = 256 …" — the split always sums to the effective batch; an uneven one says so. */
+export function accumulationText(e: TrainingEstimate): string {
+  if (e.split === null) return 'gradient accumulation: impossible, not even a micro-batch of 1 fits';
+  if (e.split.steps === 1) return `gradient accumulation: none, one micro-batch of ${e.batchSize}`;
+  return `gradient accumulation: ${e.split.steps} micro-steps, ${formatSplit(e.split)} = ${e.batchSize} sequences${e.split.even ? '' : ' (uneven: no equal split fits; weight each micro-step\'s loss by its size)'}`;
 }
 
 export function renderEstimate(e: TrainingEstimate): string {
@@ -161,19 +161,17 @@ export function renderEstimate(e: TrainingEstimate): string {
   lines.push(`GPU ${e.gpu.name}: ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}; T×T bytes per element ${e.tt.value.toFixed(2)}`);
   lines.push('');
   lines.push(`Memory of one micro-batch of ${e.batchSize} (peak phase: ${e.memory.peakPhase})`);
-  const rows = e.memory.components
-    .filter((x) => x.bytes > 0)
-    .map((x) => [x.key, x.shapeText, Number(x.bytesPerElement.toFixed(2)), gib(x.bytes)] as (string | number)[]);
-  if (e.memory.fragmentationBytes > 0) rows.push(['fragmentation', `${(100 * e.memory.fragmentation).toFixed(0)}% of the tensors`, '', gib(e.memory.fragmentationBytes)]);
-  rows.push(['total', '', '', gib(e.totalBytes)]);
-  lines.push(formatTable(['component', 'shape', 'bytes/elt', 'bytes'], rows));
+  const memRows = memoryRows(e.memory);
+  const bytes = formatBytesColumn([...memRows.map((r) => r.bytes), e.totalBytes]);
+  const rows = memRows.map((r, i) => [r.groupLabel, r.key, r.shapeText, r.bytesPerElement === null ? '' : Number(r.bytesPerElement.toFixed(2)), bytes[i]] as (string | number)[]);
+  rows.push(['total', '', '', '', bytes.at(-1)!]);
+  lines.push(formatTable(['part', 'component', 'shape', 'bytes/elt', 'bytes'], rows));
   lines.push('');
   lines.push(`fits: ${e.fits ? 'yes' : 'NO'} (${gib(e.totalBytes)} of ${gib(e.usableBytes)})`);
   const maxMb = Number.isFinite(e.maxMicroBatch) ? String(e.maxMicroBatch) : 'unbounded';
   lines.push(`largest micro-batch that fits: ${maxMb}`);
-  if (e.gradAccumSteps === null) lines.push('gradient accumulation: impossible, not even bs=1 fits');
-  else lines.push(`gradient accumulation: ${e.gradAccumSteps} step(s) of micro-batch ${e.microBatch} for the effective batch ${e.batchSize}`);
-  if (e.secondsPerStep !== null) lines.push(`time: ${e.secondsPerStep.toPrecision(3)} s per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${(100 * e.throughput.mfu).toFixed(1)}%)`);
+  lines.push(accumulationText(e));
+  if (e.secondsPerStep !== null) lines.push(`time: ${secondsText(e.secondsPerStep)} per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${(100 * e.throughput.mfu).toFixed(1)}%${e.floorApplied ? `; the ${formatDuration(e.floorSecondsPerMicroStep)} per-micro-step floor sets it` : ''})`);
   if (e.totalHours !== null) lines.push(`total: ${e.steps} steps → ${e.totalHours.toPrecision(3)} h`);
   lines.push('');
   lines.push('evidence and assumptions:');
@@ -181,9 +179,16 @@ export function renderEstimate(e: TrainingEstimate): string {
   return lines.join('\n');
 }
 
-function loadCalibration(runsDir: string): Calibration {
-  // Runs still without a val_bpc are left out silently: calibration uses finished runs only.
-  return calibrateFromRuns(loadRunTable(runsDir));
+/**
+ * The calibration from the run table. Runs still without a val_bpc are left out silently. A --runs
+ * folder given on the command line must exist (the rule of every command); the default runs/ may
+ * be absent, and then the estimate is uncalibrated and says so.
+ */
+function loadCalibration(cmd: Command): { calibration: Calibration; note: string | null } {
+  const runsDir: string = cmd.optsWithGlobals().runs ?? 'runs';
+  const given = cmd.getOptionValueSourceWithGlobals('runs') === 'cli';
+  if (!given && !existsSync(runsDir)) return { calibration: calibrateFromRuns([]), note: `no ${runsDir}/ folder here: nothing calibrated from runs (give --runs DIR)` };
+  return { calibration: calibrateFromRuns(loadRunTable(runsDir)), note: null };
 }
 
 export function register(program: Command): void {
@@ -192,24 +197,25 @@ export function register(program: Command): void {
     .description('memory, FLOPs and wall-clock of training a BitLMv57 shape on a GPU, calibrated from the run table')
     .option('--model <name>', `a seed config (${Object.keys(SEED_CONFIGS).join(', ')})`)
     .option('--config <file>', 'JSON with the shape (d, layers, heads, d_ff, seq_len, vocab; optional batch_size, steps) or a run log')
-    .option('--d <n>', 'model width')
-    .option('--layers <n>', 'layers')
-    .option('--heads <n>', 'attention heads')
-    .option('--dff <n>', 'FFN width')
-    .option('--seq <n>', 'context T (default 256)')
-    .option('--vocab <n>', 'vocabulary (default 128)')
-    .option('--bs <n>', 'effective batch size (default 256)')
+    .option('--d <n>', 'model width', numberOption('d', MODEL_DIM))
+    .option('--layers <n>', 'layers', numberOption('layers', MODEL_DIM))
+    .option('--heads <n>', 'attention heads', numberOption('heads', MODEL_DIM))
+    .option('--dff <n>', 'FFN width', numberOption('dff', MODEL_DIM))
+    .option('--seq <n>', 'context T (default 256)', numberOption('seq', SEQUENCE))
+    .option('--vocab <n>', 'vocabulary (default 128)', numberOption('vocab', SEQUENCE))
+    .option('--bs <n>', 'effective batch size (default 256; K/M suffixes allowed)', numberOption('bs', BATCH_SIZE))
     .option('--gpu <id>', `GPU (${GPUS.map((g) => g.id).join(', ')})`, 'a100-40gb')
-    .option('--steps <n>', 'optimizer steps, for the total wall-clock')
-    .option('--precision <p>', `${MEMORY_PRECISIONS.join(' | ')} (default bf16-autocast)`)
+    .option('--steps <n>', 'optimizer steps, for the total wall-clock (e.g. 30K)', numberOption('steps', STEPS))
+    .option('--precision <p>', `${MEMORY_PRECISIONS.join(' | ')} (default bf16-autocast; fp32 is PyTorch fp32 on the GPU, torch-eager-fp32, unless --storage says otherwise)`)
     .option('--storage <preset>', `what the implementation keeps (${Object.keys(STORAGE_PRESETS).join(', ')})`)
-    .option('--tt-bytes <n>', 'bytes kept per [bs,H,T,T] element per layer (overrides calibration)')
-    .option('--mfu <x>', 'MFU to assume when no run on this GPU measured one (default 0.25)')
+    .option('--tt-bytes <n>', 'bytes kept per [bs,H,T,T] element per layer, 0–64 (overrides calibration)', numberOption('tt-bytes', TT_BYTES))
+    .option('--mfu <x>', 'MFU in (0, 1] to assume, overriding calibration (default: measured on this GPU, else the nearest run\'s, else 0.25)', numberOption('mfu', FRACTION))
     .option('--sweep-bs', 'memory and fit for bs = 1, 2, 4, … up to the first that does not fit')
     .option('--json', 'print JSON only')
     .action((opts: EstimateCliOptions, cmd: Command) => {
       const input = estimateInputFromOptions(opts);
-      const calibration = loadCalibration(cmd.optsWithGlobals().runs ?? 'runs');
+      const { calibration, note } = loadCalibration(cmd);
+      if (note) warn(note);
       if (opts.sweepBs) {
         const rows = sweepBatchSizes(input, calibration);
         const e = estimateTraining(input, calibration);
@@ -222,10 +228,12 @@ export function register(program: Command): void {
           max_micro_batch: e.maxMicroBatch,
           rows: rows.map((r) => ({ batch_size: r.batchSize, total_bytes: r.totalBytes, attention_bytes: r.attentionBytes, fits: r.fits })),
         };
+        const totals = formatBytesColumn(rows.map((r) => r.totalBytes));
+        const attention = formatBytesColumn(rows.map((r) => r.attentionBytes));
         emit(opts, json, () =>
           [
             `${e.gpu.name}, ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}, T×T bytes per element ${e.tt.value.toFixed(2)}`,
-            formatTable(['bs', 'total', 'T×T attention', 'fits'], rows.map((r) => [r.batchSize, gib(r.totalBytes), gib(r.attentionBytes), r.fits ? 'yes' : 'no'])),
+            formatTable(['bs', 'total', 'T×T attention', 'fits'], rows.map((r, i) => [r.batchSize, totals[i], attention[i], r.fits ? 'yes' : 'no'])),
             `largest micro-batch that fits: ${Number.isFinite(e.maxMicroBatch) ? e.maxMicroBatch : 'unbounded'}`,
           ].join('\n'),
         );

@@ -3,12 +3,12 @@
  * and `bitscale predict` (val_bpc for an untrained model, with its interval and its sources).
  * Parsing and formatting only; the math is in src/fit.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../util/files.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { filterRuns, loadRunTable, scalingRuns } from '../runs/table.js';
+import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
 import { formatCount, formatTable, parseCount } from '../util/format.js';
 import type { FitSuite } from '../fit/suite.js';
@@ -137,6 +137,9 @@ export function formatSuite(s: FitSuite): string {
  * The files `bitscale fit` writes, name → content: deterministic (sorted keys, no timestamps, no
  * bootstrap draws), so the same runs give byte-identical files.
  */
+/** The fits folder holds only fit files (*.json at its top); it is replaced as a whole. */
+export const FITS_OUTPUT = { allowed: (rel: string, isDir: boolean) => !isDir && /^[^/]+\.json$/.test(rel), describe: 'fit files (*.json)' };
+
 export function suiteFiles(suite: FitSuite): Record<string, string> {
   const s = withoutSamples(suite);
   const head = { formatVersion: s.formatVersion, runs: s.runs.map((r) => r.id), options: s.options };
@@ -153,13 +156,7 @@ export function suiteFiles(suite: FitSuite): Record<string, string> {
 
 async function readCsv(file: string): Promise<Record<string, string>[]> {
   const { parseCsvTable } = await import('../util/csv.js');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new BitscaleError(`cannot read: ${(err as Error).message}`, { file });
-  }
-  return parseCsvTable(text, file).rows.map((r) => r.record);
+  return parseCsvTable(readTextFile(file), file).rows.map((r) => r.record);
 }
 
 function formatPrediction(p: Prediction): string {
@@ -227,11 +224,15 @@ export function register(program: Command): void {
         return;
       }
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const runs = scalingRuns(filterRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }));
-      if (runs.length === 0) throw new BitscaleError(`no runs under ${runsDir}${opts.collection || opts.dataset ? ' matching --collection/--dataset' : ''}`, { file: runsDir });
+      const runs = scalingRuns(selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir));
+      if (runs.length === 0) throw new BitscaleError('the selected runs are all probes (purpose other than "scaling"): nothing to fit', { file: runsDir });
+      assertDirectoryOwned(opts.out, FITS_OUTPUT); // before the fitting, not after
       const suite = fitRunTable(runs, { bootstrap });
       const files = suiteFiles(suite);
-      for (const [name, text] of Object.entries(files)) writeFileAtomic(join(opts.out, name), text);
+      // The fit files change together or not at all, as the report and its charts do.
+      await writeDirectoryAtomic(opts.out, (staging) => {
+        for (const [name, text] of Object.entries(files)) writeFileAtomic(join(staging, name), text);
+      }, FITS_OUTPUT);
       emit(opts, withoutSamples(suite), () => `${formatSuite(suite)}\n\nwrote ${Object.keys(files).map((f) => join(opts.out, f)).join(', ')}`);
     });
 
@@ -259,7 +260,7 @@ export function register(program: Command): void {
       };
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) throw new BitscaleError(`--law must be auto, fixed-a or free`, { field: 'law' });
-      const runs = scalingRuns(filterRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }));
+      const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
       const p = predictBpc(
         runs,
         {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { emit, warn } from './output.js';
+import { RESAMPLES, numberOption } from '../util/numbers.js';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../version.js';
 
@@ -10,7 +11,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder (the report and charts/)', 'reports')
     .option('--claims <file>', 'the hand-written report\'s claims and recommended config (default: the one bitscale ships)')
     .option('--templates <dir>', 'Handlebars templates, report.md.hbs and partials/ (default: the ones bitscale ships)')
-    .option('--bootstrap <n>', 'bootstrap resamples for the fits', (v) => Number.parseInt(v, 10), 1000)
+    .option('--bootstrap <n>', 'bootstrap resamples for the fits, 0 (none) to 1M', numberOption('bootstrap', RESAMPLES), 1000)
     .option('--json', 'machine-readable summary on stdout')
     .addHelpText('after', '\nExample:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg')
     .action(async (opts, cmd: Command) => {

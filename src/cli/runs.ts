@@ -1,15 +1,52 @@
 import type { Command } from 'commander';
-import { filterRuns, loadRunTable } from '../runs/table.js';
+import { loadRunTable, selectRuns } from '../runs/table.js';
 import { CSV_FIELDS } from '../runs/csv-fields.js';
 import type { RunRecord } from '../runs/types.js';
-import { formatCount, formatDuration, formatTable } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatTable } from '../util/format.js';
 import { numberOption, POSITIVE_REAL } from '../util/numbers.js';
 import { emit, warn } from './output.js';
 
-/** The run table as JSON: every field but the raw log. */
+/** Each RunRecord field's key in --json output: snake_case, the run log's own name where it has one. */
+const RUN_JSON_KEYS: Record<Exclude<keyof RunRecord, 'log' | 'curve'>, string> = {
+  id: 'run_id',
+  file: 'file',
+  collection: 'collection',
+  arch: 'arch',
+  config: 'config',
+  params: 'params',
+  paramsReported: 'params_reported',
+  dataset: 'dataset',
+  datasetBytes: 'dataset_bytes',
+  tokenUnit: 'token_unit',
+  tokenizer: 'tokenizer',
+  bytesPerToken: 'bytes_per_token',
+  lossPer: 'loss_per',
+  lossUnit: 'loss_unit',
+  batchSize: 'batch_size',
+  seqLen: 'seq_len',
+  lr: 'lr_peak',
+  plannedSteps: 'planned_steps',
+  steps: 'steps',
+  tokens: 'tokens',
+  finalValBpc: 'val_bpc',
+  precision: 'precision',
+  backend: 'backend',
+  hardware: 'hardware',
+  status: 'status',
+  wallSeconds: 'wall_s',
+  peakBytes: 'peak_bytes',
+  tokensPerSecond: 'tokens_per_s',
+  source: 'source',
+  notes: 'notes',
+  purpose: 'purpose',
+};
+
+/** The run table as JSON: every field but the raw log, snake_case keys (the project's JSON convention). */
 export function runToJson(r: RunRecord): Record<string, unknown> {
-  const { log: _log, ...rest } = r;
-  return rest;
+  const out: Record<string, unknown> = {};
+  for (const [field, key] of Object.entries(RUN_JSON_KEYS)) out[key] = r[field as keyof typeof RUN_JSON_KEYS];
+  out.curve = r.curve.map((p) => ({ step: p.step, tokens: p.tokens, val_bpc: p.valBpc }));
+  return out;
 }
 
 export function register(program: Command): void {
@@ -22,28 +59,27 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  bitscale runs --dataset GLM-Reasoning')
     .action((opts, cmd: Command) => {
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const runs = filterRuns(loadRunTable(runsDir, { onWarning: warn }), { dataset: opts.dataset, collection: opts.collection });
+      const runs = selectRuns(loadRunTable(runsDir, { onWarning: warn }), { dataset: opts.dataset, collection: opts.collection }, runsDir);
+      const wall = formatDurationColumn(runs.map((r) => r.wallSeconds)).cells;
       emit(opts, { runs: runs.map(runToJson) }, () =>
-        runs.length === 0
-          ? `no runs under ${runsDir}${opts.dataset ? ` for dataset ${opts.dataset}` : ''}`
-          : formatTable(
-              ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val loss', 'loss unit', 'precision', 'hardware', 'wall-clock', 'status'],
-              runs.map((r) => [
-                r.id,
-                r.dataset,
-                r.paramsReported && r.config === null ? r.paramsReported : formatCount(r.params),
-                r.batchSize,
-                r.lr.toExponential(),
-                formatCount(r.steps, 0),
-                formatCount(r.tokens),
-                r.finalValBpc.toFixed(3),
-                r.lossUnit,
-                r.precision,
-                r.hardware,
-                r.wallSeconds === null ? '-' : formatDuration(r.wallSeconds),
-                r.status,
-              ]),
-            ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T (in each run's token unit), val loss in its loss unit`,
+        formatTable(
+          ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val loss', 'loss unit', 'precision', 'hardware', 'wall-clock', 'status'],
+          runs.map((r, i) => [
+            r.id,
+            r.dataset,
+            r.paramsReported && r.config === null ? r.paramsReported : formatCount(r.params),
+            r.batchSize,
+            r.lr.toExponential(),
+            formatCount(r.steps, 0),
+            formatCount(r.tokens),
+            r.finalValBpc.toFixed(3),
+            r.lossUnit,
+            r.precision,
+            r.hardware,
+            wall[i],
+            r.status,
+          ]),
+        ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T (in each run's token unit), val loss in its loss unit`,
       );
     });
 

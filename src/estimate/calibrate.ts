@@ -34,6 +34,7 @@ export function modelConfigFromJson(c: ModelConfigJson): ModelConfig {
 export function presetForRun(run: Pick<RunRecord, 'backend' | 'precision'>): StoragePresetId | null {
   const b = run.backend.toLowerCase();
   if (run.precision === 'fp32' && TFJS_BACKENDS.some((t) => b.includes(t))) return 'tfjs-fp32';
+  if (run.precision === 'fp32' && b.includes('torch') && !b.includes('compile')) return 'torch-eager-fp32';
   if (run.precision !== 'bf16-autocast') return null;
   if (b.includes('compile')) return 'torch-compiled-bf16';
   if (b.includes('torch')) return 'torch-eager-bf16';

@@ -14,7 +14,24 @@ import { BitscaleError } from '../util/errors.js';
 export type MemoryPrecision = 'fp32' | 'bf16-autocast';
 export const MEMORY_PRECISIONS: readonly MemoryPrecision[] = ['fp32', 'bf16-autocast'];
 
-export type MemoryGroup = 'weights' | 'optimizer' | 'activations' | 'attention' | 'gradients' | 'workspace';
+/**
+ * What the memory is for: the parts the report's chart stacks and its table labels. Every component
+ * belongs to one; allocator fragmentation is a part of its own with no tensor.
+ */
+export const MEMORY_GROUPS = ['weights', 'weight_gradients', 'optimizer', 'activations', 'attention', 'activation_gradients', 'workspace', 'fragmentation'] as const;
+export type MemoryGroup = (typeof MEMORY_GROUPS)[number];
+
+/** How each part is named in tables and chart legends. */
+export const MEMORY_GROUP_LABELS: Record<MemoryGroup, string> = {
+  weights: 'weights (W, sign(W), ALiBi)',
+  weight_gradients: 'weight gradients dL/dW',
+  optimizer: 'AdamW state and update',
+  activations: 'activations saved for backward',
+  attention: 'attention T×T, saved',
+  activation_gradients: 'activation gradients',
+  workspace: 'workspace (layer in flight)',
+  fragmentation: 'allocator fragmentation',
+};
 
 /** What one element of a component's shape is multiplied by. */
 type ShapeKind =
@@ -70,8 +87,8 @@ export type ComponentKey = (typeof COMPONENT_KEYS)[number];
 const SPECS: Record<ComponentKey, { label: string; group: MemoryGroup; kind: ShapeKind }> = {
   latent_weights: { label: 'latent weights W', group: 'weights', kind: 'params' },
   sign_weight_copies: { label: 'sign(W) copies', group: 'weights', kind: 'matmul-params' },
-  gradients: { label: 'gradients dL/dW', group: 'optimizer', kind: 'params' },
-  weight_grad_temporaries: { label: 'weight-gradient temporaries', group: 'optimizer', kind: 'matmul-params' },
+  gradients: { label: 'gradients dL/dW', group: 'weight_gradients', kind: 'params' },
+  weight_grad_temporaries: { label: 'weight-gradient temporaries', group: 'weight_gradients', kind: 'matmul-params' },
   adamw_m: { label: 'AdamW m', group: 'optimizer', kind: 'params' },
   adamw_v: { label: 'AdamW v', group: 'optimizer', kind: 'params' },
   optimizer_temporaries: { label: 'AdamW update temporaries', group: 'optimizer', kind: 'params' },
@@ -96,11 +113,11 @@ const SPECS: Record<ComponentKey, { label: string; group: MemoryGroup; kind: Sha
   final_hidden: { label: 'final hidden x_L', group: 'activations', kind: 'once-d' },
   logits: { label: 'logits', group: 'activations', kind: 'once-v' },
   loss: { label: 'loss (log-softmax, targets)', group: 'activations', kind: 'once-v' },
-  activation_grads_d: { label: 'activation gradients, d wide', group: 'gradients', kind: 'layer-d' },
-  activation_grads_dff: { label: 'activation gradients, d_ff wide', group: 'gradients', kind: 'layer-dff' },
-  attention_grads: { label: 'attention gradients (dP, dZ, …)', group: 'gradients', kind: 'layer-tt' },
-  embedding_grads: { label: 'embedding/unembedding activation gradients', group: 'gradients', kind: 'once-d' },
-  logit_grads: { label: 'logit gradients', group: 'gradients', kind: 'once-v' },
+  activation_grads_d: { label: 'activation gradients, d wide', group: 'activation_gradients', kind: 'layer-d' },
+  activation_grads_dff: { label: 'activation gradients, d_ff wide', group: 'activation_gradients', kind: 'layer-dff' },
+  attention_grads: { label: 'attention gradients (dP, dZ, …)', group: 'activation_gradients', kind: 'layer-tt' },
+  embedding_grads: { label: 'embedding/unembedding activation gradients', group: 'activation_gradients', kind: 'once-d' },
+  logit_grads: { label: 'logit gradients', group: 'activation_gradients', kind: 'once-v' },
   attention_transient: { label: 'T×T tensors of the layer in flight', group: 'workspace', kind: 'one-tt' },
 };
 
@@ -131,7 +148,7 @@ export interface StoragePreset {
   fragmentationWhy: string;
 }
 
-export type StoragePresetId = 'torch-eager-bf16' | 'torch-compiled-bf16' | 'custom-op-bf16' | 'tfjs-fp32';
+export type StoragePresetId = 'torch-eager-bf16' | 'torch-compiled-bf16' | 'custom-op-bf16' | 'torch-eager-fp32' | 'tfjs-fp32';
 
 const fp32 = (why: string): StorageEntry => ({ bytes: 4, why: `fp32: ${why}` });
 const bf16 = (why: string): StorageEntry => ({ bytes: 2, why: `bf16: ${why}` });
@@ -222,7 +239,7 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
   'custom-op-bf16': {
     id: 'custom-op-bf16',
     precision: 'bf16-autocast',
-    description: 'one custom autograd op for the straight-through attention (shared/design/bitlm-v57.md, "Implementation notes"): forward the one-hot, save p in bf16 and the argmax indices',
+    description: 'one custom autograd op for the straight-through attention (docs/model.md, "Implementation notes"): forward the one-hot, save p in bf16 and the argmax indices',
     phases: [
       {
         name: 'end of forward',
@@ -243,6 +260,38 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
     ],
     fragmentation: 0.1,
     fragmentationWhy: 'caching allocator, as eager',
+  },
+  'torch-eager-fp32': {
+    id: 'torch-eager-fp32',
+    precision: 'fp32',
+    description: 'PyTorch eager on a GPU in plain fp32 (no autocast), attention written as y = onehot − p.detach() + p',
+    phases: [
+      {
+        name: 'end of forward',
+        entries: {
+          ...TORCH_STATE,
+          sign_weight_copies: fp32('sign(W) for each F.linear, saved for the input gradient'),
+          layer_input: fp32('x, saved by the q, k, v, gate and up matmuls (one tensor)'),
+          q: fp32('saved by q·kᵀ'),
+          k: fp32('saved by q·kᵀ'),
+          v: fp32('saved by y·v'),
+          attention_scores: none('q·kᵀ, +alibi, +gumbel, ÷τ save nothing (adds, scalar division)'),
+          attention_probs: fp32('softmax output, saved by softmax backward'),
+          attention_onehot: fp32('y = onehot − p.detach() + p, saved by the y·v matmul'),
+          attention_output: fp32('heads concatenated (a copy), saved by the Wo matmul'),
+          ffn_gate_pre: fp32('saved by sign_ste for its mask'),
+          ffn_gate: fp32('sign(gate), saved by the product gate·up'),
+          ffn_up: fp32('saved by the product gate·up'),
+          ffn_h: fp32('saved by the Wd matmul'),
+          residual_pre_sign: fp32('x+attn+ffn, saved by sign_ste for its mask'),
+          final_hidden: fp32('x_L, saved by the unembedding matmul'),
+          logits: none('no autocast copy: log_softmax saves only its output'),
+          attention_transient: { bytes: 16, why: 'one layer in flight: fp32 scores (4) + fp32 s+alibi (4) + fp32 noise (4) + int64 argmax one_hot (8) minus what is freed; in backward fp32 dy, dp and softmax-backward temporaries' },
+        },
+      },
+    ],
+    fragmentation: 0.1,
+    fragmentationWhy: 'caching allocator, as eager bf16',
   },
   // Derived from src/model (ops.ts, attention.ts, model.ts, gradients.ts) and src/train
   // (trainer.ts, adamw.ts) under tfjs-core 4.22's engine, which tf.profile reads: numBytes grows
@@ -305,10 +354,14 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
   },
 };
 
-/** The preset each precision uses unless told otherwise: the seed's GPU runs were torch.compile'd. */
+/**
+ * The preset each precision uses on a GPU unless told otherwise: the seed's GPU runs were
+ * torch.compile'd (bf16); fp32 on a GPU is PyTorch's plain fp32. The bitscale tfjs trainer
+ * (tfjs-fp32) is never chosen silently: it must be asked for with --storage.
+ */
 export const DEFAULT_PRESET: Record<MemoryPrecision, StoragePresetId> = {
   'bf16-autocast': 'torch-compiled-bf16',
-  fp32: 'tfjs-fp32',
+  fp32: 'torch-eager-fp32',
 };
 
 export function requirePreset(id: string): StoragePreset {
@@ -357,11 +410,14 @@ export interface MemoryBreakdown {
   /** The phase that holds the peak, and its components (every key; bytes 0 where not alive). */
   peakPhase: string;
   components: MemoryComponent[];
-  /** Sum of the peak phase's tensors, before fragmentation. */
+  /** Sum of the peak phase's tensors, before fragmentation (whole bytes). */
   tensorBytes: number;
   fragmentation: number;
+  /** round(tensorBytes · fragmentation), whole bytes. */
   fragmentationBytes: number;
+  /** tensorBytes + fragmentationBytes, whole bytes. */
   totalBytes: number;
+  /** Bytes per part; they sum to totalBytes exactly (fragmentation is its own part). */
   byGroup: Record<MemoryGroup, number>;
   /** Every phase's total; each is fixed + perSample · batchSize (linear in the batch). */
   phases: PhaseTotal[];
@@ -428,7 +484,8 @@ function phaseComponents(phase: StoragePhase, config: ModelConfig, batchSize: nu
       copies,
       elements,
       bytesPerElement,
-      bytes: elements * bytesPerElement,
+      // Whole bytes: a calibrated bytes-per-element may be fractional.
+      bytes: Math.round(elements * bytesPerElement),
       perSample: !FIXED.has(spec.kind),
       why,
     };
@@ -463,14 +520,14 @@ export function estimateTrainingMemory(config: ModelConfig, batchSize: number, o
     const tensorBytes = components.reduce((s, c) => s + c.bytes, 0);
     const fixed = components.filter((c) => !c.perSample).reduce((s, c) => s + c.bytes, 0);
     const perSampleAtOne = batchSize > 0 ? (tensorBytes - fixed) / batchSize : phaseComponents(phase, config, 1, ttBytes, presetTt).filter((c) => c.perSample).reduce((s, c) => s + c.bytes, 0);
-    phases.push({ name: phase.name, totalBytes: tensorBytes * scale, fixedBytes: fixed * scale, perSampleBytes: perSampleAtOne * scale });
+    phases.push({ name: phase.name, totalBytes: tensorBytes + Math.round(tensorBytes * fragmentation), fixedBytes: fixed * scale, perSampleBytes: perSampleAtOne * scale });
     if (!peak || tensorBytes > peak.tensorBytes) peak = { phase, components, tensorBytes };
   }
   const { phase, components, tensorBytes } = peak!;
-  const byGroup: Record<MemoryGroup, number> = { weights: 0, optimizer: 0, activations: 0, attention: 0, gradients: 0, workspace: 0 };
+  const byGroup = Object.fromEntries(MEMORY_GROUPS.map((g) => [g, 0])) as Record<MemoryGroup, number>;
   for (const c of components) byGroup[c.group] += c.bytes;
-  const fragmentationBytes = tensorBytes * fragmentation;
-  byGroup.workspace += fragmentationBytes;
+  const fragmentationBytes = Math.round(tensorBytes * fragmentation);
+  byGroup.fragmentation = fragmentationBytes;
   return {
     config,
     batchSize,
@@ -482,10 +539,45 @@ export function estimateTrainingMemory(config: ModelConfig, batchSize: number, o
     tensorBytes,
     fragmentation,
     fragmentationBytes,
-    totalBytes: tensorBytes * scale,
+    totalBytes: tensorBytes + fragmentationBytes,
     byGroup,
     phases,
   };
+}
+
+/** One line of a memory breakdown as every table and chart shows it. */
+export interface MemoryRow {
+  group: MemoryGroup;
+  /** MEMORY_GROUP_LABELS[group]: the chart segment this row's bytes are drawn in. */
+  groupLabel: string;
+  /** The component's key, or 'fragmentation'. */
+  key: ComponentKey | 'fragmentation';
+  label: string;
+  shapeText: string;
+  /** null for fragmentation (a fraction of the tensors, not a tensor). */
+  bytesPerElement: number | null;
+  bytes: number;
+}
+
+/**
+ * The one list a breakdown is shown from: every component that holds bytes at the peak, then the
+ * fragmentation allowance, ordered by part (MEMORY_GROUPS). Tables print these rows; charts stack
+ * memoryParts(rows), so a chart segment is always the sum of the table rows labelled with it.
+ * The rows' bytes sum to m.totalBytes.
+ */
+export function memoryRows(m: MemoryBreakdown): MemoryRow[] {
+  const rows: MemoryRow[] = m.components
+    .filter((c) => c.bytes > 0)
+    .map((c) => ({ group: c.group, groupLabel: MEMORY_GROUP_LABELS[c.group], key: c.key, label: c.label, shapeText: c.shapeText, bytesPerElement: c.bytesPerElement, bytes: c.bytes }));
+  if (m.fragmentationBytes > 0) {
+    rows.push({ group: 'fragmentation', groupLabel: MEMORY_GROUP_LABELS.fragmentation, key: 'fragmentation', label: `allocator fragmentation, ${(100 * m.fragmentation).toFixed(0)}% of the tensors`, shapeText: '', bytesPerElement: null, bytes: m.fragmentationBytes });
+  }
+  return rows.sort((a, b) => MEMORY_GROUPS.indexOf(a.group) - MEMORY_GROUPS.indexOf(b.group));
+}
+
+/** The chart's segments: memoryRows summed by part, in MEMORY_GROUPS order, parts with no bytes left out. */
+export function memoryParts(rows: readonly MemoryRow[]): { group: MemoryGroup; label: string; bytes: number }[] {
+  return MEMORY_GROUPS.map((g) => ({ group: g, label: MEMORY_GROUP_LABELS[g], bytes: rows.filter((r) => r.group === g).reduce((s, r) => s + r.bytes, 0) })).filter((p) => p.bytes > 0);
 }
 
 /**

@@ -110,9 +110,17 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   if (!(query.params > 0) || !(query.steps > 0) || !(query.batchSize > 0)) throw new BitscaleError('params, steps and batch size must be positive', { field: 'query' });
   const budgets = rankBudgets(suite, query);
   if (budgets.length === 0) {
-    // The datasets that have a parameter law: from every dataset's budgets (without the bootstrap, a few ms).
+    // Say the real reason: no law for the dataset at all, or none at the asked seq_len (the dataset has laws at others).
+    const usableBudgets = suite.paramBudgets.filter((b) => usable(b.fixedA) || usable(b.free));
+    const ofDataset = usableBudgets.filter((b) => b.dataset.toLowerCase() === query.dataset.toLowerCase());
+    if (ofDataset.length > 0 && query.seqLen !== undefined) {
+      const lens = [...new Set(ofDataset.map((b) => b.seqLen))].sort((a, b) => a - b).join(', ');
+      throw new BitscaleError(`no parameter law for dataset '${query.dataset}' at seq_len ${query.seqLen}: its laws are at seq_len ${lens}`, { field: 'seq-len' });
+    }
+    // Every dataset with a law: the suite above holds only this dataset's, so refit the budgets
+    // of all of them without the bootstrap (a few ms).
     const all = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, bootstrap: false }) : suite;
-    const known = [...new Set(all.paramBudgets.map((b) => b.dataset))].join(', ') || 'none';
+    const known = [...new Set(all.paramBudgets.filter((b) => usable(b.fixedA) || usable(b.free)).map((b) => b.dataset))].join(', ') || 'none';
     throw new BitscaleError(`no parameter law for dataset '${query.dataset}': it needs runs at two or more sizes with one batch size, LR and step budget (datasets with one: ${known})`, { field: 'dataset' });
   }
   const budget = budgets[0];

@@ -1,6 +1,6 @@
 /**
  * Causal attention with ALiBi for BitLMv57 (hard, Gumbel straight-through) and v52 (softmax), each
- * ONE custom-gradient op (shared/design/bitlm-v57.md, "Implementation notes"). The per-head
+ * ONE custom-gradient op (docs/model.md, "Implementation notes"). The per-head
  * products go through `batchedMatMul` (plain 2-D matMuls on wasm); the hard forward's y·v is a row
  * gather of v and its gradient for v a scatter-add, both done on the selected indices.
  */

@@ -1,6 +1,6 @@
 /**
  * BitLMv57 and its v52 ablation as TensorFlow.js variables and a forward pass
- * (shared/design/bitlm-v57.md). Every weight matrix is a latent fp32 variable used only through
+ * (docs/model.md). Every weight matrix is a latent fp32 variable used only through
  * signSTE; the parameter count is the shared formula `countParams`, checked against the sum of the
  * variables' sizes when the model is built.
  */

@@ -1,5 +1,5 @@
 /**
- * The ±1 building blocks of BitLMv57 as custom-gradient ops (shared/design/bitlm-v57.md,
+ * The ±1 building blocks of BitLMv57 as custom-gradient ops (docs/model.md,
  * "Forward pass"). Every matMul here is a plain 2-D product without transpose flags, the only
  * fast one on the wasm backend; gradients use explicit transposes.
  */

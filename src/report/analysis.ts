@@ -6,7 +6,7 @@
 import { countParams, tokensSeen, type ModelConfig } from '../arch/bitlm.js';
 import { fitRunTable, predictBpc, type FitSuite, type Prediction, type FitRunTableOptions } from '../fit/index.js';
 import { calibrateFromRuns, type Calibration } from '../estimate/calibrate.js';
-import { estimateTraining, sweepBatchSizes, type TrainingEstimate, type SweepRow } from '../estimate/estimate.js';
+import { estimateTraining, sweepBatchSizes, type MicroBatchSplit, type TrainingEstimate, type SweepRow } from '../estimate/estimate.js';
 import type { MemoryPrecision } from '../estimate/memory.js';
 import { GPUS } from '../estimate/hardware.js';
 import type { RunLog, RunRecord } from '../runs/types.js';
@@ -50,7 +50,8 @@ export interface RankedCandidate {
   narrowing: number;
   /** A100-hours (or the recommended GPU's) the run would take, from the estimator. */
   gpuHours: number | null;
-  gradAccumSteps: number | null;
+  /** The micro-batches of one optimizer step (they sum to the candidate's batch size); null when none fits. */
+  split: MicroBatchSplit | null;
 }
 
 export interface ReportAnalysis {
@@ -171,7 +172,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
       spanAfter,
       narrowing: 1 - spanAfter / baseSpan,
       gpuHours: est.totalHours,
-      gradAccumSteps: est.gradAccumSteps,
+      split: est.split,
     });
   }
   nextRuns.sort((a, b) => b.narrowing - a.narrowing || byCodePoint(a.candidate.id, b.candidate.id));

@@ -1,15 +1,17 @@
 /**
  * `bitscale report`: read runs/, the claims file and the templates; analyse; render the markdown
- * (Handlebars, one partial per section) and the charts (SVG); write everything atomically. The
+ * (Handlebars, one partial per section) and the charts (SVG); swap them in together (one rename
+ * of the output folder, see writeDirectoryAtomic). The
  * same inputs give byte-identical outputs: no timestamps, sorted inputs, fixed bootstrap seeds.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { listRunLogFiles, loadRunTable, byCodePoint } from '../runs/table.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type DirectoryOwnership } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
+import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
 import { analyseRuns, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { renderSvg } from './charts.js';
@@ -63,19 +65,32 @@ function loadTemplates(dir: string): { main: HandlebarsTemplateDelegate; files: 
   const files = [{ name: 'templates/report.md.hbs', path: mainPath }];
   for (const name of existsSync(partialsDir) ? readdirSync(partialsDir).filter((n) => n.endsWith('.hbs')).sort(byCodePoint) : []) {
     const path = join(partialsDir, name);
-    hb.registerPartial(name.replace(/\.hbs$/, ''), readFileSync(path, 'utf8'));
+    hb.registerPartial(name.replace(/\.hbs$/, ''), readTextFile(path));
     files.push({ name: `templates/partials/${name}`, path });
   }
-  const main = hb.compile(readFileSync(mainPath, 'utf8'), { noEscape: true, strict: false });
+  const main = hb.compile(readTextFile(mainPath), { noEscape: true, strict: false });
   return { main, files };
 }
 
+const REPORT_FILE = 'SCALING_REPORT.md';
+
+/**
+ * The output folder holds only what the report writes (the markdown and charts/*.svg): it is
+ * replaced as a whole, so a folder holding anything else is refused rather than emptied.
+ */
+export const REPORT_OUTPUT: DirectoryOwnership = {
+  allowed: (rel, isDir) => rel === REPORT_FILE || (rel === 'charts' && isDir) || (/^charts\/[^/]+\.svg$/.test(rel) && !isDir),
+  describe: `${REPORT_FILE} and charts/*.svg`,
+};
+
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
+  assertDirectoryOwned(options.outDir, REPORT_OUTPUT);
   const runs = loadRunTable(options.runsDir, { onWarning: options.onWarning });
   if (runs.length === 0) throw new BitscaleError('no run logs with a val_bpc', { file: options.runsDir });
+  const claimsText = readTextFile(options.claimsFile);
   let claimsRaw: unknown;
   try {
-    claimsRaw = JSON.parse(readFileSync(options.claimsFile, 'utf8'));
+    claimsRaw = JSON.parse(claimsText);
   } catch (err) {
     throw new BitscaleError(`cannot read the claims file: ${(err as Error).message.split('\n')[0]}`, { file: options.claimsFile });
   }
@@ -90,16 +105,15 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   const { view, charts } = buildView(analysis, claims, { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length });
 
   const markdown = main(markdownSafe(view)).replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '\n');
-  const chartsDir = join(options.outDir, 'charts');
-  const written: string[] = [];
-  for (const c of charts) {
-    const path = join(options.outDir, c.path);
-    writeFileAtomic(path, await renderSvg(c.spec));
-    written.push(path);
-  }
-  // Charts this run did not produce are stale outputs of an earlier report (never user data).
-  if (existsSync(chartsDir)) for (const name of readdirSync(chartsDir)) if (name.endsWith('.svg') && !written.includes(join(chartsDir, name))) rmSync(join(chartsDir, name));
-  const reportPath = join(options.outDir, 'SCALING_REPORT.md');
-  writeFileAtomic(reportPath, markdown);
-  return { reportPath, chartPaths: written, analysis, claims, inputsHash };
+  // The report and its charts change together or not at all: all of them are rendered into a
+  // staging folder beside the output folder, which then replaces it in one rename.
+  await writeDirectoryAtomic(
+    options.outDir,
+    async (staging) => {
+      for (const c of charts) writeFileAtomic(join(staging, c.path), await renderSvg(c.spec));
+      writeFileAtomic(join(staging, REPORT_FILE), markdown);
+    },
+    REPORT_OUTPUT,
+  );
+  return { reportPath: join(options.outDir, REPORT_FILE), chartPaths: charts.map((c) => join(options.outDir, c.path)), analysis, claims, inputsHash };
 }

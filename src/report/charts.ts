@@ -211,7 +211,7 @@ export function memoryChart(input: { subtitle?: string; bars: { bar: string; com
         encoding: {
           y,
           x: { field: 'gib', type: 'quantitative', stack: 'zero', title: 'memory (GiB)', scale: { domain: [0, Math.ceil(maxGib * 1.05)] } },
-          color: { field: 'component', type: 'nominal', title: 'component', sort: null, legend: { orient: 'bottom', columns: 4, labelLimit: 700 }, scale: { scheme: 'tableau10' } },
+          color: { field: 'component', type: 'nominal', title: 'part', sort: null, legend: { orient: 'bottom', columns: 4, labelLimit: 700 }, scale: { scheme: 'tableau10' } },
           order: { field: 'order', type: 'quantitative' },
         },
       },

@@ -7,6 +7,7 @@ import { mean } from '../fit/stats.js';
 import { stepExponentForFloor } from '../fit/steps.js';
 import type { Prediction } from '../fit/predict.js';
 import { countParams, tokensSeen } from '../arch/bitlm.js';
+import { formatSplit } from '../estimate/estimate.js';
 import { BitscaleError } from '../util/errors.js';
 import type { ReportAnalysis, RecommendedConfig } from './analysis.js';
 
@@ -142,7 +143,7 @@ export const METRICS: Record<string, Metric> = {
     const r = a.runs.find((x) => x.dataset === 'GLM-Reasoning' && x.batchSize === 256 && x.params === countParams({ d: 1024, layers: 8, dFf: 512, vocab: 128 }) && x.wallSeconds);
     return r ? { value: (1000 * r.wallSeconds!) / r.steps, how: `run ${r.id}: ${r.wallSeconds} s / ${r.steps} steps` } : { value: null, how: 'no timed run' };
   },
-  recommended_seconds_per_step: (a) => ({ value: a.estimate.secondsPerStep, how: `estimator: ${a.estimate.gradAccumSteps ?? '–'} micro-step(s) of ${a.estimate.microBatch}; ${a.estimate.throughput.detail}` }),
+  recommended_seconds_per_step: (a) => ({ value: a.estimate.secondsPerStep, how: `estimator: micro-batches ${a.estimate.split ? formatSplit(a.estimate.split) : 'none fits'}; ${a.estimate.throughput.detail}` }),
   recommended_hours_30K: (a) => ({ value: a.estimate.totalHours, how: `estimator: ${a.estimate.steps} steps × ${a.estimate.secondsPerStep?.toFixed(2)} s` }),
 };
 

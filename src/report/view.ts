@@ -3,14 +3,15 @@
  * place, and the data of each chart. Every number is formatted here, from computed values only.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDuration, formatInteger } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatInteger } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
 import type { Prediction } from '../fit/predict.js';
 import type { FitResult, Interval } from '../fit/types.js';
 import type { ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
-import { estimateTrainingMemory } from '../estimate/memory.js';
+import { MEMORY_GROUPS, estimateTrainingMemory, memoryParts, memoryRows } from '../estimate/memory.js';
+import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
 import { byCodePoint, groupRuns } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import type { ReportAnalysis } from './analysis.js';
@@ -112,7 +113,8 @@ function spanText(p: Prediction): string {
 // Sections
 
 function runRows(runs: RunRecord[]) {
-  return runs.map((r) => ({
+  const wall = formatDurationColumn(runs.map((r) => r.wallSeconds), '—').cells;
+  return runs.map((r, i) => ({
     id: r.id,
     params: paramsLabel(r),
     config: configLabel(r),
@@ -122,9 +124,9 @@ function runRows(runs: RunRecord[]) {
     tokens: formatCount(r.tokens),
     valBpc: bpc(r.finalValBpc),
     setup: `${r.precision}, ${r.hardware}${r.backend && r.backend !== 'unknown' ? `, ${r.backend}` : ''}`,
-    wall: r.wallSeconds === null ? '—' : formatDuration(r.wallSeconds),
+    wall: wall[i],
     notes: r.notes ?? '',
-    source: r.source ? r.source.replace('shared/seed/SCALING_REPORT.md ', 'seed ') : r.file,
+    source: r.source ? r.source.replace(/^hand-written seed scaling report /, 'seed ') : r.file,
   }));
 }
 
@@ -226,24 +228,25 @@ function predictionChart(a: ReportAnalysis): ChartFile {
   };
 }
 
+/** "4 accumulation steps of 64 (4 × 64 = 256)", or uneven "3 accumulation steps (2 × 84 + 1 × 83 = 251, uneven)"; the parts always sum to the batch. */
+function splitText(e: TrainingEstimate): string {
+  const s = e.split;
+  if (s === null) return 'nothing: not even a micro-batch of 1 fits';
+  if (s.steps === 1) return `one micro-batch of ${e.batchSize}`;
+  return s.even ? `${s.steps} accumulation steps of ${s.largest} (${formatSplit(s)} = ${e.batchSize})` : `${s.steps} accumulation steps (${formatSplit(s)} = ${e.batchSize}, uneven)`;
+}
+
 function memoryChartFile(a: ReportAnalysis): ChartFile {
   const e = a.estimate;
-  /** The breakdown by group, plus whatever the total holds beyond the tensors (fragmentation). */
-  const groupsOf = (m: ReturnType<typeof estimateTrainingMemory>) => {
-    const out = Object.entries(m.byGroup).map(([component, bytes]) => ({ component, bytes }));
-    const rest = m.totalBytes - out.reduce((s, g) => s + g.bytes, 0);
-    if (rest > 0) out.push({ component: 'fragmentation', bytes: rest });
-    return out;
-  };
   const opts = { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value };
   const cfg = a.recommended.config;
   const configs = [
     { bar: `${formatCount(a.recommendedParams)}, bs ${e.batchSize}`, m: e.memory },
-    ...(e.fits ? [] : [{ bar: `${formatCount(a.recommendedParams)}, micro ${e.microBatch}`, m: estimateTrainingMemory(cfg, Math.max(1, e.microBatch), opts) }]),
+    ...(e.fits || e.split === null ? [] : [{ bar: `${formatCount(a.recommendedParams)}, micro ${e.split.largest}`, m: estimateTrainingMemory(cfg, e.split.largest, opts) }]),
     { bar: `46.4M, bs 256 (ran)`, m: estimateTrainingMemory({ d: 1024, layers: 8, heads: 32, dFf: 512, seqLen: 256, vocab: 128 }, 256, opts) },
   ];
-  const order = ['weights', 'gradients', 'optimizer', 'activations', 'attention', 'workspace', 'fragmentation'];
-  const bars = configs.flatMap(({ bar, m }) => groupsOf(m).map((g) => ({ bar, component: g.component === 'attention' ? 'attention T×T' : g.component, gib: g.bytes / GIB, order: order.indexOf(g.component) })));
+  // The segments are the table's rows summed by part (memoryRows → memoryParts): never a part the table lacks.
+  const bars = configs.flatMap(({ bar, m }) => memoryParts(memoryRows(m)).map((p) => ({ bar, component: p.label, gib: p.bytes / GIB, order: MEMORY_GROUPS.indexOf(p.group) })));
   const capacities = [e.gpu, ...a.otherGpus.map((x) => x.gpu).filter((g) => g.id === 'a100-80gb')].map((g) => ({ gpu: g.name.replace(/^NVIDIA /, '').replace(/ \(.*\)$/, ''), gib: g.usableBytes / GIB }));
   return {
     path: 'charts/memory.svg',
@@ -303,9 +306,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     };
   });
 
-  const memoryRows = e.memory.components
-    .filter((c) => c.bytes > 0)
-    .map((c) => ({ component: c.label, shape: c.shapeText, precision: `${c.bytesPerElement} B/elem`, bytes: gib(c.bytes), group: c.group }));
+  const memoryTable = memoryRows(e.memory).map((r) => ({ part: r.groupLabel, component: r.label, shape: r.shapeText, precision: r.bytesPerElement === null ? '' : `${r.bytesPerElement} B/elem`, bytes: gib(r.bytes) }));
   const agreeCount = claims.filter((c) => c.agrees === true).length;
   const disagree = claims.filter((c) => c.agrees === false);
 
@@ -333,7 +334,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       : null,
     glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatCount(glmBudget.steps, 0)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
     `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${alternativesText}.`,
-    `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${e.gradAccumSteps} accumulation steps of ${e.microBatch}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
+    `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${splitText(e)}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
     e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatCount(rec.steps, 0)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
     bestNext
       ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatCount(bestNext.candidate.steps, 0)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${pct(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${pct(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
@@ -395,17 +396,13 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       preset: e.preset,
       bs: e.batchSize,
       flops: `${(e.flopsPerStep / 1e12).toFixed(1)} TFLOP`,
-      memoryRows,
-      tensorTotal: gib(e.memory.tensorBytes),
-      fragmentation: `${(100 * e.memory.fragmentation).toFixed(0)}%`,
-      fragmentationBytes: gib(e.memory.fragmentationBytes),
+      memoryRows: memoryTable,
       total: gib(e.totalBytes),
       usable: gib(e.usableBytes),
       attention: gib(e.memory.byGroup.attention),
       verdict: e.fits ? 'fits' : 'does not fit',
       maxMicroBatch: e.maxMicroBatch,
-      microBatch: e.microBatch,
-      gradAccum: e.gradAccumSteps ?? '—',
+      accumulation: e.fits ? `one micro-batch of ${e.batchSize}` : splitText(e),
       secondsPerStep: e.secondsPerStep === null ? '—' : `${e.secondsPerStep.toFixed(2)} s`,
       hours: e.totalHours === null ? '—' : `${e.totalHours.toFixed(1)} h`,
       steps: formatCount(rec.steps, 0),
@@ -422,7 +419,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       otherGpus: a.otherGpus.map((o) => ({
         gpu: o.gpu.name,
         usable: gib(o.usableBytes),
-        verdict: o.fits ? 'fits' : `micro-batch ${o.microBatch} × ${o.gradAccumSteps ?? '—'}`,
+        verdict: o.fits ? 'fits' : splitText(o),
         secondsPerStep: o.secondsPerStep === null ? '—' : `${o.secondsPerStep.toFixed(2)} s`,
         hours: o.totalHours === null ? '—' : `${o.totalHours.toFixed(1)} h`,
         speed: o.throughput.method === 'calibrated' ? 'calibrated from a run on it' : `MFU ${(100 * o.throughput.mfu).toFixed(0)}% assumed`,
@@ -446,7 +443,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
         widthAfter: n.widthAfter.toFixed(4),
         spanAfter: n.spanAfter.toFixed(4),
         change: pct(-n.narrowing),
-        hours: n.gpuHours === null ? '—' : `${n.gpuHours.toFixed(1)} h${n.gradAccumSteps && n.gradAccumSteps > 1 ? ` (×${n.gradAccumSteps} accumulation)` : ''}`,
+        hours: n.gpuHours === null ? '—' : `${n.gpuHours.toFixed(1)} h${n.split && n.split.steps > 1 ? ` (accumulating ${formatSplit(n.split)})` : ''}`,
       })),
     },
     claims: {

@@ -3,12 +3,15 @@
  * Everything is parsed and validated first; only when every input is clean is anything written
  * (each file atomically, never over an existing one). Sources are only ever read.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { countParams } from '../arch/bitlm.js';
 import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readTextFile } from '../util/files.js';
+import { resolveInside } from '../util/paths.js';
+import { checkRunLog, setLine } from './checks.js';
 import { parseCount } from '../util/format.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
@@ -71,8 +74,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
   }
   const planned: PlannedRun[] = [];
   for (const file of files) {
-    if (!existsSync(file)) throw new BitscaleError('no such file', { file });
-    const text = readFileSync(file, 'utf8');
+    const text = readTextFile(file);
     const ext = extname(file).toLowerCase();
     const logs: { log: RunLog; line: number }[] =
       ext === '.csv' ? csvToRunLogs(text, file, options) : [{ log: parseRunLog(text, file, { onWarning: options.onWarning }), line: 1 }];
@@ -81,7 +83,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
       const id = log.header.run_id;
       const clash = existing.get(id) ?? planned.find((p) => p.runId === id)?.source;
       if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file, line, field: 'run_id' });
-      const target = join(runsDir, into, `${id}.jsonl`);
+      const target = resolveInside(runsDir, join(into, `${id}.jsonl`), '--into');
       if (existsSync(target)) throw new BitscaleError(`${target} already exists`, { file, line, field: 'run_id' });
       planned.push({ runId: id, source: file, target, log });
     }
@@ -110,7 +112,7 @@ export function convertToPerByte(log: RunLog, bytesPerToken: number, file: strin
 
 /** The run id on a log's first line, or null when that line is not a header. */
 function readHeaderRunId(path: string): string | null {
-  const firstLine = readFileSync(path, 'utf8').split('\n', 1)[0];
+  const firstLine = readTextFile(path).split('\n', 1)[0];
   try {
     const id = (JSON.parse(firstLine) as { run_id?: unknown }).run_id;
     return typeof id === 'string' ? id : null;
@@ -199,12 +201,12 @@ export function csvToRunLogs(text: string, file: string, options: IngestOptions 
         }
       }
     }
-    out.push({ log: rowsToRunLog(id, runRows, file, columnOf), line: first.line });
+    out.push({ log: rowsToRunLog(id, runRows, file, columnOf, options.onWarning), line: first.line });
   }
   return out;
 }
 
-function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record<string, string>): RunLog {
+function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record<string, string>, onWarning?: (message: string) => void): RunLog {
   const first = rows[0];
   const col = (f: string) => columnOf[f] ?? f;
   const num = (row: CsvRow, f: string, opts: { count?: boolean; optional?: boolean; integer?: boolean; positive?: boolean; min?: number } = {}): number | null => {
@@ -306,5 +308,11 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
     final_val_bpc: last.val_bpc,
     wall_s: typeof last.wall_s === 'number' ? last.wall_s : null,
   };
-  return { header, steps: [], evals, summary };
+  const log: RunLog = { header, steps: [], evals, summary };
+  // Bounds and consistency, as for a JSONL log; each record carries the CSV line it came from.
+  setLine(header, first.line);
+  sorted.forEach((row, i) => setLine(evals[i], row.line));
+  setLine(summary, sorted[sorted.length - 1].line);
+  checkRunLog(log, file, onWarning, { fileOrder: false });
+  return log;
 }

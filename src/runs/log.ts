@@ -3,11 +3,13 @@
  * BitscaleErrors naming file, line and field. A truncated last line (a trainer killed mid-write:
  * no trailing newline and not valid JSON) is skipped with a warning; everything before it is kept.
  */
-import { appendFileSync, openSync, closeSync, writeSync, fsyncSync, readFileSync } from 'node:fs';
+import { appendFileSync, openSync, closeSync, writeSync, fsyncSync } from 'node:fs';
 import { countParams } from '../arch/bitlm.js';
 import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readTextFile } from '../util/files.js';
+import { checkRunLog, setLine } from './checks.js';
 import {
   LOSS_UNITS,
   RUN_LOG_FORMAT_VERSION,
@@ -31,6 +33,7 @@ export interface ParseOptions {
 
 /** Parse and validate a whole log from text. `file` is used in error messages only. */
 export function parseRunLog(text: string, file: string, options: ParseOptions = {}): RunLog {
+  text = text.replace(/^\uFEFF/, ''); // a byte-order mark, as CSV accepts it
   const lines = text.split('\n');
   const endsWithNewline = text.endsWith('\n');
   if (endsWithNewline) lines.pop();
@@ -55,6 +58,7 @@ export function parseRunLog(text: string, file: string, options: ParseOptions = 
       throw new BitscaleError('not valid JSON', { file, line: lineNo });
     }
     const record = validateRecord(value, { file, line: lineNo });
+    setLine(record, lineNo);
     if (record.type === 'header') {
       if (header) throw new BitscaleError('a second header record', { file, line: lineNo, field: 'type' });
       header = record;
@@ -67,11 +71,13 @@ export function parseRunLog(text: string, file: string, options: ParseOptions = 
     else summary = record;
   }
   if (!header) throw new BitscaleError('no header record', { file, line: 1 });
-  return { header, steps, evals, summary };
+  const log = { header, steps, evals, summary };
+  checkRunLog(log, file, options.onWarning);
+  return log;
 }
 
 export function readRunLog(path: string, options: ParseOptions = {}): RunLog {
-  return parseRunLog(readFileSync(path, 'utf8'), path, options);
+  return parseRunLog(readTextFile(path), path, options);
 }
 
 /** One record per line, keys in insertion order; the file ends with a newline. */

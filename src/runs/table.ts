@@ -6,18 +6,26 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { tokensSeen } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
+import { fsError } from '../util/files.js';
 import { readRunLog, type ParseOptions } from './log.js';
 import { archFamily } from '../arch/family.js';
 import type { CurvePoint, HeaderRecord, RunLog, RunRecord, TokenUnit } from './types.js';
 
 const LN2 = Math.LN2;
 
-/** Every *.jsonl file below `dir`, sorted by relative path (so the table's order is stable). */
+/** Every *.jsonl file below `dir`, sorted by relative path (so the table's order is stable); none when `dir` does not exist. */
 export function listRunLogFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
+  if (!statSync(dir).isDirectory()) throw new BitscaleError('is a file, expected the folder of run logs', { file: dir });
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch (err) {
+      throw fsError(err, d);
+    }
+    for (const name of names) {
       if (name.startsWith('.')) continue;
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
@@ -127,9 +135,12 @@ export function requireOneLossUnit(runs: Pick<RunRecord, 'id' | 'lossUnit'>[], w
 
 /**
  * Load every run under `dir`. Run ids must be unique across the whole directory; a duplicate is an
- * error naming both files.
+ * error naming both files. A `dir` that does not exist is an error.
  */
 export function loadRunTable(dir: string, options: ParseOptions = {}): RunRecord[] {
+  // A runs folder that does not exist is a typo, not an empty table: every command that reads runs says so.
+  if (!existsSync(dir)) throw new BitscaleError('no such runs folder (--runs names the folder holding the run logs)', { file: dir });
+  if (!statSync(dir).isDirectory()) throw new BitscaleError('not a folder (--runs names the folder holding the run logs)', { file: dir });
   const runs: RunRecord[] = [];
   const seen = new Map<string, string>();
   for (const path of listRunLogFiles(dir)) {
@@ -162,6 +173,39 @@ export function filterRuns(runs: RunRecord[], f: RunFilter): RunRecord[] {
       (f.status === undefined || r.status === f.status) &&
       (f.purpose === undefined || r.purpose === f.purpose),
   );
+}
+
+/** Each filter field's command-line flag and what its values are called, for messages. */
+const FILTERS: [keyof RunFilter, string, string][] = [
+  ['dataset', '--dataset', 'datasets'],
+  ['collection', '--collection', 'collections'],
+  ['arch', '--arch', 'architectures'],
+  ['status', '--status', 'statuses'],
+  ['purpose', '--purpose', 'purposes'],
+];
+
+/**
+ * The rule every command follows for the runs it reads: at least one must remain. A folder with
+ * no run logs, or a filter that matches none, is an error naming the folder or the filter and the
+ * values that exist: "no runs with --dataset 'nope' under runs (datasets: GLM-Reasoning, TinyStories, brown)".
+ * The filters are applied one at a time, so the message names the one that empties the table.
+ */
+export function selectRuns(runs: RunRecord[], f: RunFilter, runsDir: string): RunRecord[] {
+  if (runs.length === 0) throw new BitscaleError('no run logs (*.jsonl) with a validation point in this folder', { file: runsDir });
+  let kept = runs;
+  const applied: string[] = [];
+  for (const [key, flag, plural] of FILTERS) {
+    if (f[key] === undefined) continue;
+    const next = filterRuns(kept, { [key]: f[key] });
+    if (next.length === 0) {
+      const values = [...new Set(kept.map((r) => String(r[key])))].sort(byCodePoint);
+      const among = applied.length ? ` among the runs with ${applied.join(' and ')}` : '';
+      throw new BitscaleError(`no runs with ${flag} '${f[key]}'${among} under ${runsDir} (${plural}${among ? ' there' : ''}: ${values.join(', ')})`);
+    }
+    applied.push(`${flag} '${f[key]}'`);
+    kept = next;
+  }
+  return kept;
 }
 
 /** The runs that measure scaling (not memory or speed probes): what every fit uses. */

@@ -80,7 +80,7 @@ export interface HeaderRecord {
   backend: string;
   hardware: string;
   tool: { name: string; version: string };
-  /** Where the numbers come from, e.g. "shared/seed/SCALING_REPORT.md §1". */
+  /** Where the numbers come from, e.g. "hand-written seed scaling report §1". */
   source?: string;
   /** "scaling" (the default when absent) or another purpose, e.g. "memory-measurement": such runs are kept out of the scaling fits. */
   purpose?: string;

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
+import { fsError } from '../util/files.js';
 import type { TrainConfig } from './presets.js';
 
 export interface CheckpointMeta {
@@ -37,7 +38,12 @@ export function writeCheckpoint(path: string, meta: CheckpointMeta, arrays: Floa
 
 export function readCheckpoint(path: string): { meta: CheckpointMeta; arrays: Float32Array[] } | null {
   if (!existsSync(path)) return null;
-  const buf = readFileSync(path);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    throw fsError(err, path);
+  }
   const jsonLen = Number(buf.toString('ascii', 0, 8));
   if (!Number.isInteger(jsonLen) || jsonLen <= 0) throw new BitscaleError('not a bitscale checkpoint', { file: path });
   const meta = JSON.parse(buf.toString('utf8', 8, 8 + jsonLen)) as CheckpointMeta;

@@ -2,10 +2,11 @@
  * Training configurations: the defaults of the spec's recipe, named presets from `tiny` upward
  * and the seed report's shapes, and reading a `--config FILE`.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../util/files.js';
 import { SEED_CONFIGS, type Architecture, type ModelConfig } from '../arch/bitlm.js';
 import type { SteKind } from '../model/ops.js';
 import { BitscaleError } from '../util/errors.js';
+import { BATCH_SIZE, MODEL_DIM, SEED, SEQUENCE, STEPS, checkNumber, type NumberSpec } from '../util/numbers.js';
 
 export interface TrainConfig {
   /** Preset or config name; the default run id is built from it. */
@@ -108,17 +109,54 @@ export function resolveConfig(base: string | null, overrides: Partial<TrainConfi
   return cfg;
 }
 
+/** The Gumbel pool (src/train/noise.ts) holds 4·bs·H·T·T float32 draws in one typed array; V8 allows at most 2^32 elements. */
+export const MAX_TYPED_ARRAY_ELEMENTS = 2 ** 32;
+
+/** Ranges of the numeric TrainConfig fields (the same specs the CLI's options use). */
+const FIELD_SPECS: Partial<Record<keyof TrainConfig, NumberSpec>> = {
+  steps: STEPS,
+  batchSize: BATCH_SIZE,
+  lr: { min: 0, minExclusive: true, max: 10 },
+  warmup: { integer: true, min: 0, max: 1e12 },
+  lrFinal: { min: 0, max: 10 },
+  beta1: { min: 0, max: 1, maxExclusive: true },
+  beta2: { min: 0, max: 1, maxExclusive: true },
+  eps: { min: 0, minExclusive: true, max: 1 },
+  weightDecay: { min: 0, max: 10 },
+  clipNorm: { min: 0 },
+  tau0: { min: 0, minExclusive: true },
+  tau1: { min: 0, minExclusive: true },
+  initStd: { min: 0, minExclusive: true, max: 10 },
+  seed: SEED,
+  evalEvery: { integer: true, min: 0, max: 1e12 },
+  evalWindows: { integer: true, min: 1, max: 1e7 },
+  checkpointEvery: { integer: true, min: 0, max: 1e12 },
+  profileEvery: { integer: true, min: 0, max: 1e12 },
+  divergeBits: { min: 0, minExclusive: true },
+};
+
+/** Every field checked before anything is built: kind, range, and the trainer's own limits. Throws naming the field. */
 function validateConfig(c: TrainConfig, file?: string): void {
   const m = c.model;
   for (const f of ['d', 'layers', 'heads', 'dFf', 'seqLen', 'vocab'] as const) {
-    if (!Number.isInteger(m[f]) || m[f] <= 0) throw new BitscaleError(`must be a positive integer, got ${JSON.stringify(m[f])}`, { file, field: `model.${f}` });
+    const v = m[f];
+    if (typeof v !== 'number') throw new BitscaleError(`expected a number, got ${JSON.stringify(v)}`, { file, field: `model.${f}` });
+    checkNumber(v, f === 'seqLen' ? SEQUENCE : MODEL_DIM, { file, field: `model.${f}` });
   }
   if (m.vocab !== V) throw new BitscaleError(`the trainer is byte-level: vocab must be ${V}`, { file, field: 'model.vocab' });
   if (m.d % m.heads !== 0) throw new BitscaleError(`d=${m.d} is not divisible by heads=${m.heads}`, { file, field: 'model.heads' });
-  for (const f of ['steps', 'batchSize'] as const) if (!Number.isInteger(c[f]) || c[f] <= 0) throw new BitscaleError(`must be a positive integer, got ${c[f]}`, { file, field: f });
-  if (!(c.lr > 0)) throw new BitscaleError(`must be positive, got ${c.lr}`, { file, field: 'lr' });
+  for (const [f, spec] of Object.entries(FIELD_SPECS) as [keyof TrainConfig, NumberSpec][]) {
+    const v = c[f];
+    if (typeof v !== 'number') throw new BitscaleError(`expected a number, got ${JSON.stringify(v)}`, { file, field: f });
+    checkNumber(v, spec, { file, field: f });
+  }
   if (!['clipped', 'identity'].includes(c.ste)) throw new BitscaleError(`expected clipped or identity, got ${c.ste}`, { file, field: 'ste' });
   if (!['bitlm-v57', 'bitlm-v52'].includes(c.arch)) throw new BitscaleError(`expected bitlm-v57 or bitlm-v52, got ${c.arch}`, { file, field: 'arch' });
+  const perSequence = 4 * m.heads * m.seqLen * m.seqLen;
+  if (c.batchSize * perSequence > MAX_TYPED_ARRAY_ELEMENTS) {
+    const most = Math.floor(MAX_TYPED_ARRAY_ELEMENTS / perSequence);
+    throw new BitscaleError(`${c.batchSize} is too large for H=${m.heads}, T=${m.seqLen}: the Gumbel noise of one step (4·bs·H·T·T floats) must fit one typed array of 2^32; at most ${most}`, { file, field: 'batchSize' });
+  }
 }
 
 /**
@@ -149,9 +187,10 @@ export function readConfigObject(raw: Record<string, unknown>, file: string): Tr
 
 /** Read a `--config FILE` (see readConfigObject). */
 export function readConfigFile(path: string): TrainConfig {
+  const text = readTextFile(path);
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
     throw new BitscaleError(`cannot read the config (${err instanceof Error ? err.message : String(err)})`, { file: path });
   }

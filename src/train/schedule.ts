@@ -1,4 +1,4 @@
-/** Learning-rate and Gumbel-temperature schedules (shared/design/bitlm-v57.md, "Training recipe"). */
+/** Learning-rate and Gumbel-temperature schedules (docs/model.md, "Training recipe"). */
 
 /**
  * Linear warmup then cosine decay to `final` at the last step, for update t (0-based) of `steps`:

@@ -9,12 +9,14 @@
  *     "steps": [150, 300, 600], "seeds": [0] }
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { countParams, trainingFlopsPerStep } from '../arch/bitlm.js';
-import { readRunLog } from '../runs/log.js';
+import { readRunLog, RUN_ID_PATTERN } from '../runs/log.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readTextFile } from '../util/files.js';
+import { resolveInside } from '../util/paths.js';
 import { readConfigObject, type TrainConfig } from './presets.js';
 import { PACKAGE_ROOT } from '../version.js';
 
@@ -40,9 +42,10 @@ export interface SweepRun {
 export type RunState = 'done' | 'partial' | 'new';
 
 export function readGrid(path: string): SweepGrid {
+  const text = readTextFile(path);
   let g: Partial<SweepGrid>;
   try {
-    g = JSON.parse(readFileSync(path, 'utf8'));
+    g = JSON.parse(text);
   } catch (err) {
     throw new BitscaleError(`cannot read the grid (${err instanceof Error ? err.message : String(err)})`, { file: path });
   }
@@ -60,6 +63,7 @@ export function expandGrid(grid: SweepGrid, file = 'grid'): SweepRun[] {
     for (const steps of grid.steps)
       for (const seed of grid.seeds) {
         const runId = `${grid.name}-${name}-s${steps}${grid.seeds.length > 1 ? `-seed${seed}` : ''}`;
+        if (!RUN_ID_PATTERN.test(runId)) throw new BitscaleError(`gives the run id '${runId}'; a name may hold only letters, digits, '.', '_' and '-'`, { file, field: `models[${i}].name` });
         const config = readConfigObject({ ...grid.base, ...m, name, steps, seed }, `${file} models[${i}]`);
         runs.push({ runId, config, flops: trainingFlopsPerStep(config.model, config.batchSize) * steps });
       }
@@ -69,7 +73,7 @@ export function expandGrid(grid: SweepGrid, file = 'grid'): SweepRun[] {
 
 /** done: the log ends in a summary; partial: a log without one (resume it); new: no log. */
 export function runState(outDir: string, runId: string): RunState {
-  const path = join(outDir, `${runId}.jsonl`);
+  const path = resolveInside(outDir, `${runId}.jsonl`, 'run id');
   if (!existsSync(path)) return 'new';
   try {
     return readRunLog(path).summary ? 'done' : 'partial';
@@ -111,14 +115,14 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const worker = async () => {
     while (next < pending.length) {
       const r = pending[next++];
-      const cfgPath = join(o.workDir, `${r.runId}.json`);
+      const cfgPath = resolveInside(o.workDir, `${r.runId}.json`, 'run id');
       writeFileAtomic(cfgPath, JSON.stringify(r.config, null, 2) + '\n');
       const args = [bin, 'train', '--out', o.grid.out, '--backend', o.backend, '--run-id', r.runId];
       if (o.grid.data) args.push('--data', o.grid.data);
       args.push(...(r.resume ? ['--resume', r.runId] : ['--config', cfgPath]));
       o.onEvent(`start ${r.runId} (${(countParams(r.config.model) / 1e6).toFixed(2)}M params, ${r.config.steps} steps${r.resume ? ', resuming' : ''})`);
       const t0 = Date.now();
-      const outFd = openSync(join(o.workDir, `${r.runId}.out`), 'a');
+      const outFd = openSync(resolveInside(o.workDir, `${r.runId}.out`, 'run id'), 'a');
       const code = await new Promise<number>((resolve) => {
         const child = spawn(process.execPath, args, { stdio: ['ignore', outFd, outFd] });
         child.on('exit', (c) => resolve(c ?? 1));

@@ -14,6 +14,7 @@ import { createModel, type BitLM } from '../model/model.js';
 import { readRunLog, RunLogWriter, writeRunLog } from '../runs/log.js';
 import { RUN_LOG_FORMAT_VERSION, type HeaderRecord, type RunStatus, type StepRecord, type EvalRecord, type SummaryRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
+import { resolveInside } from '../util/paths.js';
 import { VERSION } from '../version.js';
 import { AdamW } from './adamw.js';
 import { trainingBatch, validationOffsets, windowsAt, type Batch } from './batches.js';
@@ -65,12 +66,13 @@ export interface TrainResult {
 
 const LN2 = Math.log(2);
 
+/** The run's log in its folder; a run id that leads out of the folder (../, a symlink) is refused. */
 export function logPathFor(outDir: string, runId: string): string {
-  return join(outDir, `${runId}.jsonl`);
+  return resolveInside(outDir, `${runId}.jsonl`, 'run id');
 }
 
 export function checkpointPathFor(dir: string, runId: string): string {
-  return join(dir, `${runId}.ckpt`);
+  return resolveInside(dir, `${runId}.ckpt`, 'run id');
 }
 
 /** The CPU's model name, as the run log's `hardware`. */
@@ -223,6 +225,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const wall = () => wallBefore + (performance.now() - t0) / 1000;
 
   let t = start;
+  /** The last step with a step record: a run that diverges after logging its step ends there. */
+  let lastLogged = start;
   for (; t < cfg.steps; t++) {
     if (o.haltAfter !== undefined && t >= o.haltAfter) break;
     const lr = learningRateAt(t, cfg.steps, cfg.lr, cfg.warmup, cfg.lrFinal);
@@ -265,6 +269,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       ...(stepPeak !== undefined ? { peak_bytes: stepPeak } : {}),
     };
     writer.append(rec);
+    lastLogged = step;
     recent.push(bits);
     if (recent.length > 10) recent.shift();
     if (recent.length === 10 && recent.reduce((a, b) => a + b, 0) / 10 > cfg.divergeBits) {
@@ -285,13 +290,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
 
   const tokensPerSecond = trainSeconds > 0 ? (trainSteps * tokensPerStep) / trainSeconds : 0;
-  const result: TrainResult = { runId: o.runId, logPath, status, steps: t, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };
+  const result: TrainResult = { runId: o.runId, logPath, status, steps: status === 'completed' ? t : lastLogged, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };
   if (o.haltAfter !== undefined && t < cfg.steps && status === 'completed') {
     model.dispose();
     opt.dispose();
     return { ...result, status: 'halted' };
   }
-  const doneSteps = status === 'completed' ? cfg.steps : t;
+  const doneSteps = status === 'completed' ? cfg.steps : lastLogged;
   const summary: SummaryRecord = {
     type: 'summary',
     status,

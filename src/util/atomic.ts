@@ -1,5 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, rmSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BitscaleError } from './errors.js';
+import { fsError } from './files.js';
 
 /**
  * Write a file so that readers see either the old content or the new, never half: write a
@@ -21,4 +24,159 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole directories
+
+/** Names of a folder's staging and retired copies, beside it in its parent (same filesystem). */
+function siblings(parent: string, base: string) {
+  const prefix = `.${base}.`;
+  return {
+    staging: (tag: string) => join(parent, `${prefix}staging-${tag}`),
+    old: (tag: string) => join(parent, `${prefix}old-${tag}`),
+    list: (kind: 'staging' | 'old') =>
+      existsSync(parent)
+        ? readdirSync(parent)
+            .filter((n) => n.startsWith(`${prefix}${kind}-`))
+            .map((n) => ({ path: join(parent, n), pid: Number(n.slice(`${prefix}${kind}-`.length).split('-')[0]) }))
+        : [],
+  };
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The real path of `path`'s folder, following symlinks, so the staging copy is its true sibling. */
+function realTarget(path: string): string {
+  const abs = resolve(path);
+  if (existsSync(abs)) return realpathSync(abs);
+  mkdirSync(dirname(abs), { recursive: true });
+  return join(realpathSync(dirname(abs)), basename(abs));
+}
+
+/**
+ * Clean up after a run of writeDirectoryAtomic that was killed: staging folders of dead processes
+ * are removed; a retired copy is removed when the folder is in place, and put back when the kill
+ * fell between the swap's two renames (the folder is missing), so the old set is what is seen.
+ */
+export function recoverDirectory(path: string): void {
+  const target = realTarget(path);
+  const s = siblings(dirname(target), basename(target));
+  for (const o of s.list('old')) {
+    if (alive(o.pid)) continue;
+    if (existsSync(target)) rmSync(o.path, { recursive: true, force: true });
+    else renameSync(o.path, target);
+  }
+  for (const st of s.list('staging')) if (!alive(st.pid)) rmSync(st.path, { recursive: true, force: true });
+}
+
+/**
+ * Replace a whole folder in one step, so that readers see all of the old set or all of the new,
+ * never a mix. `fill` writes the new set into a staging folder beside the target (same parent,
+ * hence the same filesystem); then the old folder is renamed aside, the staging folder renamed into
+ * its place, and the old one removed. SIGINT, SIGTERM and SIGHUP arriving during the swap are held
+ * until it is done, then acted on; only a SIGKILL or a crash can fall between the two renames,
+ * which leaves the folder missing and the old set beside it, put back by the next call
+ * (`recoverDirectory`). `allowed(relPath, isDir)` says which entries of the current folder are
+ * this writer's own: any other entry is a user's file and the call refuses (writing nothing)
+ * rather than delete it.
+ */
+export interface DirectoryOwnership {
+  /** Whether an entry (path relative to the folder, '/'-separated) is this writer's own output. */
+  allowed: (rel: string, isDir: boolean) => boolean;
+  /** What the folder may hold, for the error, e.g. "SCALING_REPORT.md and charts/*.svg". */
+  describe: string;
+}
+
+/**
+ * Refuse (BitscaleError naming the entries) when the folder holds anything that is not this
+ * writer's own output: replacing the folder as a whole would delete a user's file.
+ */
+export function assertDirectoryOwned(path: string, owner: DirectoryOwnership): void {
+  if (!existsSync(path)) return;
+  if (!statSync(path).isDirectory()) throw new BitscaleError('is not a folder', { file: path });
+  const foreign = foreignEntries(path, '', owner.allowed);
+  if (foreign.length > 0) {
+    const named = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
+    throw new BitscaleError(`holds ${named}, which bitscale did not write; the folder is replaced as a whole, so it may hold only ${owner.describe}: move them, or choose another output folder`, { file: path });
+  }
+}
+
+/**
+ * Replace a whole folder in one step, so that readers see all of the old set or all of the new,
+ * never a mix. `fill` writes the new set into a staging folder beside the target (same parent,
+ * hence the same filesystem); then the old folder is renamed aside, the staging folder renamed into
+ * its place, and the old one removed. SIGINT, SIGTERM and SIGHUP arriving during the swap are held
+ * until it is done, then acted on; only a SIGKILL or a crash can fall between the two renames,
+ * which leaves the folder missing and the old set beside it, put back by the next call
+ * (`recoverDirectory`). A folder holding anything but the writer's own output is refused
+ * (`assertDirectoryOwned`), writing nothing. A symlinked folder is replaced at its real path.
+ */
+export async function writeDirectoryAtomic(path: string, fill: (staging: string) => void | Promise<void>, owner: DirectoryOwnership): Promise<void> {
+  const target = realTarget(path);
+  recoverDirectory(target);
+  assertDirectoryOwned(path, owner);
+  const s = siblings(dirname(target), basename(target));
+  // mkdir (not mkdtemp, which makes it 0700): the folder keeps the mode a plain mkdir gives.
+  const staging = `${s.staging(String(process.pid))}-${randomBytes(6).toString('hex')}`;
+  try {
+    mkdirSync(staging);
+  } catch (err) {
+    throw new BitscaleError(`cannot make the staging folder beside it (${fsError(err, staging).message})`, { file: path });
+  }
+  try {
+    await fill(staging);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  await withSignalsHeld(() => {
+    const old = s.old(String(process.pid));
+    const hadOld = existsSync(target);
+    if (hadOld) renameSync(target, old);
+    renameSync(staging, target);
+    if (hadOld) rmSync(old, { recursive: true, force: true });
+  });
+}
+
+function foreignEntries(dir: string, rel: string, allowed: (rel: string, isDir: boolean) => boolean): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const r = rel ? `${rel}/${name}` : name;
+    const isDir = statSync(join(dir, name)).isDirectory();
+    if (!allowed(r, isDir)) out.push(r);
+    else if (isDir) out.push(...foreignEntries(join(dir, name), r, allowed));
+  }
+  return out;
+}
+
+const HELD_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Run a synchronous critical section with SIGINT/SIGTERM/SIGHUP caught, then re-raise the first
+ * one that arrived (after one turn of the event loop, so a signal that came during the section has
+ * been delivered to the handler rather than lost when the handler is removed).
+ */
+async function withSignalsHeld(section: () => void): Promise<void> {
+  let caught: NodeJS.Signals | null = null;
+  const handler = (sig: NodeJS.Signals) => {
+    caught ??= sig;
+  };
+  for (const sig of HELD_SIGNALS) process.on(sig, handler);
+  try {
+    section();
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    for (const sig of HELD_SIGNALS) process.off(sig, handler);
+  }
+  if (caught && process.listenerCount(caught) === 0) process.kill(process.pid, caught);
 }

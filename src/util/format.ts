@@ -2,6 +2,7 @@
  * Human formatting with explicit units. Counts print with an SI suffix (46,399,488 → "46.4M");
  * bytes print in binary units (GiB); durations in s / min / h.
  */
+import { parseNumberText } from './numbers.js';
 
 /** 46399488 → "46.4M", 369623040 → "369.6M", 983040000 → "983.0M", 2.1e9 → "2.10B". */
 export function formatCount(n: number, digits = 1): string {
@@ -19,14 +20,11 @@ export function formatInteger(n: number): string {
 }
 
 /**
- * Parse a count as users write it: "369.6M", "46.4m", "5.5e6", "15K", "2B", "1234".
- * Returns NaN for anything else.
+ * Parse a count as users write it: "369.6M", "46.4m", "5.5e6", "15K", "2B", "1234"; NaN for
+ * anything else. The one reader is parseNumberText (src/util/numbers.ts); this name stays for its callers.
  */
 export function parseCount(text: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*$/.exec(text);
-  if (!m) return Number.NaN;
-  const scale: Record<string, number> = { '': 1, k: 1e3, m: 1e6, b: 1e9, t: 1e12 };
-  return Math.round(Number(m[1]) * scale[m[2].toLowerCase()] * 1e6) / 1e6;
+  return /^\s*-/.test(text) ? Number.NaN : parseNumberText(text);
 }
 
 /** Bytes in binary units: 1.5 × 2^30 → "1.50 GiB". */
@@ -41,12 +39,50 @@ export function formatBytes(bytes: number): string {
   return i === 0 ? `${v} B` : `${v.toFixed(2)} ${units[i]}`;
 }
 
-/** Seconds → "276 ms", "42.0 s", "69.0 min", "11.5 h". */
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/**
+ * One binary unit for a whole column of byte counts (never "704.50 MiB" above "1.38 GiB"): the unit
+ * formatBytes would give the largest value; two decimals, or two significant digits below 0.01.
+ */
+export function formatBytesColumn(values: readonly number[]): string[] {
+  const max = Math.max(0, ...values.map(Math.abs));
+  let i = 0;
+  while (max >= 1024 ** (i + 1) && i < BYTE_UNITS.length - 1) i++;
+  return values.map((v) => {
+    if (i === 0) return `${v} B`;
+    const x = v / 1024 ** i;
+    return `${x !== 0 && Math.abs(x) < 0.01 ? String(Number(x.toPrecision(2))) : x.toFixed(2)} ${BYTE_UNITS[i]}`;
+  });
+}
+
+/** Seconds → "5.00 µs", "0.5 ms", "276 ms", "42.0 s", "69.0 min", "11.5 h". */
 export function formatDuration(seconds: number): string {
-  if (seconds < 1) return `${(seconds * 1000).toFixed(0)} ms`;
+  if (seconds === 0) return '0 s';
+  if (seconds < 1e-3) return `${Number((seconds * 1e6).toPrecision(3))} µs`;
+  if (seconds < 1) return `${Number((seconds * 1000).toPrecision(3))} ms`;
   if (seconds < 120) return `${seconds.toFixed(1)} s`;
   if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+export type DurationUnit = 's' | 'min' | 'h';
+const UNIT_SECONDS: Record<DurationUnit, number> = { s: 1, min: 60, h: 3600 };
+
+/**
+ * One unit for a whole column of durations (a table never mixes "101.5 s" with "2.2 min"): the unit
+ * formatDuration would give the largest value (s, min or h); each cell is the value in that unit,
+ * one decimal, or two significant digits below 0.1, followed by the unit. null cells print as `missing`.
+ */
+export function formatDurationColumn(values: readonly (number | null)[], missing = '-'): { unit: DurationUnit; cells: string[] } {
+  const max = Math.max(0, ...values.filter((v): v is number => v !== null));
+  const unit: DurationUnit = max < 120 ? 's' : max < 7200 ? 'min' : 'h';
+  const cells = values.map((v) => {
+    if (v === null) return missing;
+    const x = v / UNIT_SECONDS[unit];
+    return `${x !== 0 && Math.abs(x) < 0.1 ? String(Number(x.toPrecision(2))) : x.toFixed(1)} ${unit}`;
+  });
+  return { unit, cells };
 }
 
 /** A plain-text table with aligned columns (numbers right-aligned). */

@@ -74,3 +74,15 @@ export const POSITIVE_REAL: NumberSpec = { min: 0, minExclusive: true };
 export const FRACTION: NumberSpec = { min: 0, minExclusive: true, max: 1 };
 /** A probability level strictly inside (0, 1), e.g. an interval's coverage. */
 export const LEVEL: NumberSpec = { min: 0, minExclusive: true, max: 1, maxExclusive: true };
+
+/**
+ * Quantities several commands take, with one range each (estimate, predict, train, the report):
+ * a batch of sequences (≤ 10^7), optimizer steps (≤ 10^12), a model dimension (≤ 10^6), a
+ * vocabulary or context length (≤ 10^7), a random seed (32-bit), bootstrap resamples (≤ 10^6).
+ */
+export const BATCH_SIZE: NumberSpec = { integer: true, min: 1, max: 1e7 };
+export const STEPS: NumberSpec = { integer: true, min: 1, max: 1e12 };
+export const MODEL_DIM: NumberSpec = { integer: true, min: 1, max: 1e6 };
+export const SEQUENCE: NumberSpec = { integer: true, min: 1, max: 1e7 };
+export const SEED: NumberSpec = { integer: true, min: 0, max: 2 ** 32 - 1 };
+export const RESAMPLES: NumberSpec = { integer: true, min: 0, max: 1e6 };

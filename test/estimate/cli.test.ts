@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -16,7 +18,11 @@ test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s key
   const j = JSON.parse(r.stdout);
   assert.equal(j.params, 369_623_040);
   assert.equal(j.fits, false);
-  assert.equal(j.grad_accum_steps, Math.ceil(256 / j.max_micro_batch));
+  // 122 fit; 3 × 86 would be 258: the split is 4 × 64, exactly the batch asked for.
+  assert.equal(j.max_micro_batch, 122);
+  assert.deepEqual(j.micro_batches, [{ size: 64, count: 4 }]);
+  assert.equal(j.grad_accum_steps, 4);
+  assert.ok(Number.isInteger(j.memory.total_bytes) && Number.isInteger(j.usable_bytes));
   assert.equal(j.total_hours, (30000 * j.seconds_per_step) / 3600);
   assert.equal(j.calibrating_run, 'glm_50M_bs256_hlr');
   assert.ok(j.memory.total_bytes > 0 && j.memory.attention_probs > 0);
@@ -45,4 +51,17 @@ test('estimate with an unknown GPU or a missing shape: one line on stderr, exit 
   const missing = bitscale(['estimate', '--d', '512']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no model layers/);
+});
+
+test('estimate without a runs/ folder (not asked for by --runs) runs uncalibrated and says so on stderr; an asked-for folder must exist', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-nofolder-'));
+  const r = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), 'estimate', '--model', '46.4M', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^warning: no runs\/ folder here: nothing calibrated from runs \(give --runs DIR\)\n$/);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.throughput_method, 'mfu-assumption');
+  assert.equal(j.mfu, 0.25);
+  const given = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), '--runs', 'runs', 'estimate', '--model', '46.4M'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(given.status, 1);
+  assert.match(given.stderr, /^bitscale: runs: no such runs folder/);
 });

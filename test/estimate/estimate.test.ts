@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SEED_CONFIGS, trainingFlopsPerStep } from '../../src/arch/bitlm.js';
 import { calibrateFromRuns } from '../../src/estimate/calibrate.js';
-import { DEFAULT_MFU, estimateToJson, estimateTraining, sweepBatchSizes } from '../../src/estimate/estimate.js';
+import { DEFAULT_MFU, KERNEL_LAUNCH_SECONDS, KERNELS_PER_LAYER, estimateToJson, estimateTraining, formatSplit, splitBatch, sweepBatchSizes } from '../../src/estimate/estimate.js';
 import { estimateTrainingMemory } from '../../src/estimate/memory.js';
 import { loadRunTable } from '../../src/runs/table.js';
 
@@ -30,16 +30,17 @@ test('the "300M" config: 369,623,040 params; at bs=256 it does not fit an A100 4
   // Even without any T×T tensor the activations exceed the seed's "~4 GB".
   assert.ok(e.memory.byGroup.activations > 20 * GIB);
   assert.ok(e.maxMicroBatch >= 64 && e.maxMicroBatch < 256, String(e.maxMicroBatch));
-  assert.equal(e.gradAccumSteps, Math.ceil(256 / e.maxMicroBatch));
-  assert.equal(e.microBatch, Math.ceil(256 / e.gradAccumSteps!));
-  assert.ok(e.microBatch <= e.maxMicroBatch);
+  assert.deepEqual(e.split, { parts: [{ size: 64, count: 4 }], steps: 4, largest: 64, even: true });
+  assert.equal(e.gradAccumSteps, 4);
+  assert.equal(e.microBatch, 64);
   assert.equal(e.totalHours, (30000 * e.secondsPerStep!) / 3600);
 });
 
 test('seconds per step = accumulation steps × FLOPs(micro-batch) / achieved FLOP/s of the nearest calibrating run', () => {
   const e = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb' }, cal);
-  const expected = (e.gradAccumSteps! * trainingFlopsPerStep(SEED_CONFIGS['300M'], e.microBatch)) / e.throughput.achievedFlops;
+  const expected = (4 * trainingFlopsPerStep(SEED_CONFIGS['300M'], 64)) / e.throughput.achievedFlops;
   assert.equal(e.secondsPerStep, expected);
+  assert.equal(e.floorApplied, false);
   assert.equal(e.totalHours, null);
 });
 
@@ -83,4 +84,66 @@ test('JSON output carries the issue\'s keys, one memory key per component', () =
   assert.ok(mem.total_bytes > 0);
   for (const k of ['latent_weights', 'sign_weight_copies', 'gradients', 'adamw_m', 'adamw_v', 'q', 'k', 'v', 'attention_scores', 'attention_probs', 'attention_onehot', 'attention_output', 'ffn_gate_pre', 'ffn_up', 'ffn_h', 'residual_pre_sign', 'logits', 'loss']) assert.ok(k in mem, k);
   assert.equal(j.params, 13_680_640);
+});
+
+test('splitBatch: the micro-batches always sum to the batch asked for, none above the largest that fits (every bs ≤ 600 × max ≤ 300)', () => {
+  for (let bs = 1; bs <= 600; bs++) {
+    for (let max = 1; max <= 300; max++) {
+      const s = splitBatch(bs, max)!;
+      const sum = s.parts.reduce((a, p) => a + p.size * p.count, 0);
+      assert.equal(sum, bs, `bs ${bs}, max ${max}: ${formatSplit(s)}`);
+      assert.ok(s.largest <= max && s.parts.every((p) => p.size >= 1 && p.count >= 1), `bs ${bs}, max ${max}: ${formatSplit(s)}`);
+      assert.equal(s.steps, s.parts.reduce((a, p) => a + p.count, 0));
+      // Never more micro-steps than twice the minimum; an uneven split differs by one and uses the minimum.
+      const k = Math.ceil(bs / Math.min(max, bs));
+      assert.ok(s.steps >= k && s.steps <= 2 * k);
+      if (!s.even) assert.ok(s.steps === k && s.parts.length === 2 && s.parts[0].size === s.parts[1].size + 1);
+    }
+  }
+});
+
+test('splitBatch: the issue\'s cases — bs 256, max 122 → 4 × 64 (not 3 × 86 = 258); 250 → 5 × 50 (not 3 × 84 = 252); a prime batch says it is uneven', () => {
+  assert.equal(formatSplit(splitBatch(256, 122)!), '4 × 64');
+  assert.equal(formatSplit(splitBatch(250, 122)!), '5 × 50');
+  assert.equal(formatSplit(splitBatch(256, 52)!), '8 × 32'); // the RTX 4090 row: was "52 × 5" = 260
+  const prime = splitBatch(251, 122)!;
+  assert.equal(formatSplit(prime), '2 × 84 + 1 × 83');
+  assert.equal(prime.even, false);
+  assert.equal(formatSplit(splitBatch(256, 1000)!), '1 × 256');
+  assert.equal(splitBatch(256, 0), null);
+  assert.equal(formatSplit(splitBatch(7, Number.POSITIVE_INFINITY)!), '1 × 7');
+});
+
+test('a tiny model gets the stated per-micro-step floor, not microseconds: 100 launches × layers × 5 µs', () => {
+  const tiny = { d: 64, layers: 1, heads: 2, dFf: 64, seqLen: 16, vocab: 128 };
+  const e = estimateTraining({ config: tiny, batchSize: 1, gpu: 'a100-40gb' }, cal);
+  assert.equal(KERNELS_PER_LAYER * KERNEL_LAUNCH_SECONDS, 5e-4);
+  assert.equal(e.floorSecondsPerMicroStep, 5e-4);
+  assert.equal(e.floorApplied, true);
+  assert.equal(e.secondsPerStep, 5e-4);
+  assert.ok(e.evidence.some((l) => /time floor 500 µs per micro-step .*it sets the time/.test(l)));
+  const accumulated = estimateTraining({ config: tiny, batchSize: 8, gpu: { ...e.gpu, usableBytes: e.memory.phases[0].fixedBytes + 2.5 * e.memory.phases[0].perSampleBytes } }, cal);
+  assert.deepEqual(accumulated.split?.parts, [{ size: 2, count: 4 }]);
+  assert.equal(accumulated.secondsPerStep, 4 * 5e-4, 'the floor applies to every micro-step');
+});
+
+test('fp32 on a GPU is PyTorch fp32 storage, said to be the default; the tfjs model only when asked for', () => {
+  const e = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb', precision: 'fp32' }, cal);
+  assert.equal(e.preset, 'torch-eager-fp32');
+  assert.ok(e.evidence.some((l) => /^storage torch-eager-fp32: PyTorch eager on a GPU in plain fp32 .*the default for fp32 on a GPU; others for fp32: tfjs-fp32, chosen with --storage/.test(l)));
+  // Every saved activation is 4 bytes (plain fp32), the T×T probabilities and one-hot included.
+  assert.equal(e.memory.components.find((c) => c.key === 'q')!.bytesPerElement, 4);
+  assert.equal(e.tt.value, 8);
+  const tfjs = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb', precision: 'fp32', preset: 'tfjs-fp32' }, cal);
+  assert.equal(tfjs.preset, 'tfjs-fp32');
+  assert.ok(!tfjs.evidence.some((l) => /the default for/.test(l)));
+});
+
+test('every byte figure of the estimate is a whole number, even with a calibrated fractional T×T size', () => {
+  const e = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb', ttBytesPerElement: 6.2301 }, cal);
+  const j = estimateToJson(e) as { memory: Record<string, number>; usable_bytes: number };
+  for (const [k, v] of Object.entries(j.memory)) assert.ok(Number.isInteger(v), `${k} = ${v}`);
+  assert.ok(Number.isInteger(j.usable_bytes));
+  assert.equal(Object.values(j.memory).reduce((a, b) => a + b, 0) - j.memory.total_bytes, j.memory.total_bytes);
+  for (const r of sweepBatchSizes({ config: SEED_CONFIGS['300M'], gpu: 'a100-40gb', ttBytesPerElement: 6.2301 }, cal)) assert.ok(Number.isInteger(r.totalBytes) && Number.isInteger(r.attentionBytes));
 });

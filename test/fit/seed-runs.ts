@@ -1,5 +1,5 @@
 /**
- * The seed report's ten runs (shared/seed/SCALING_REPORT.md §1, §2.3, §3.1) as run records built
+ * The seed report's ten runs (the hand-written seed scaling report §1, §2.3, §3.1; runs/seed/) as run records built
  * in memory, so the fit tests do not depend on files under runs/. Params are exact counts where the
  * config is known (46,399,488; 13,680,640) and the reported count otherwise.
  */

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport } from '../../src/report/build.js';
+import { memoryRows } from '../../src/estimate/memory.js';
 import { RUN_LOG_FORMAT_VERSION } from '../../src/runs/types.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -83,6 +84,33 @@ test('every chart is an SVG file with the marks it should have, linked from the 
   // Axis titles carry units.
   assert.match(readFileSync(join(outDir, 'charts/params.svg'), 'utf8'), /parameters \(count, log scale\)/);
   assert.match(readFileSync(join(outDir, 'charts/memory.svg'), 'utf8'), /memory \(GiB\)/);
+});
+
+test('the memory chart\'s segments are the memory table\'s parts: same names, each segment the sum of its rows, none drawn at 0', async () => {
+  const { built, outDir, markdown } = await first;
+  // vega prints the data value in the label to ~12 significant digits.
+  const close = (a: number, b: number, what = '') => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+  const svg = readFileSync(join(outDir, 'charts/memory.svg'), 'utf8');
+  const e = built.analysis.estimate;
+  const bar = `369.6M, bs ${e.batchSize}`;
+  const segments = new Map<string, number>();
+  for (const m of svg.matchAll(/aria-label="memory \(GiB\): ([0-9.e+-]+); bar: ([^;]+); part: ([^;]+); order: \d+"/g)) {
+    if (m[2] === bar) segments.set(m[3], Number(m[1]));
+  }
+  // The table: | part | component | shape | storage | memory |, one line per row, in the same order.
+  const section = markdown.slice(markdown.indexOf('| part (chart segment) |'), markdown.indexOf('| **total** |'));
+  const tableParts = [...new Set(section.split('\n').slice(2).filter((l) => l.startsWith('| ')).map((l) => l.split(' | ')[0].slice(2)))];
+  assert.deepEqual([...segments.keys()], tableParts);
+  for (const [label, gib] of segments) assert.ok(gib > 0, `${label} drawn at ${gib}`);
+  const rows = memoryRows(e.memory);
+  for (const [label, gib] of segments) {
+    const bytes = rows.filter((r) => r.groupLabel === label).reduce((s, r) => s + r.bytes, 0);
+    close(gib, bytes / 2 ** 30, label);
+  }
+  // The two parts the old chart drew at 0: dL/dW is its own segment, fragmentation its own.
+  close(segments.get('weight gradients dL/dW')!, e.memory.components.find((c) => c.key === 'gradients')!.bytes / 2 ** 30);
+  close(segments.get('allocator fragmentation')!, e.memory.fragmentationBytes / 2 ** 30);
+  close([...segments.values()].reduce((a, b) => a + b, 0), e.totalBytes / 2 ** 30);
 });
 
 test('the same runs give a byte-identical report and charts', async () => {

@@ -66,4 +66,8 @@ test('a loss above the divergence threshold stops the run with status "diverged"
   assert.equal(log.summary?.status, 'diverged');
   assert.equal(log.steps.length, 10);
   assert.match(String(log.summary?.message), /diverged at step 10/);
+  // The summary closes the run at its last logged step (it said 9 while step 10 was logged).
+  assert.equal(log.summary?.steps, 10);
+  assert.equal(log.summary?.tokens, 10 * config.batchSize * config.model.seqLen);
+  assert.equal(r.steps, 10);
 });

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatBytesColumn, formatDuration, formatDurationColumn } from '../../src/util/format.js';
+
+test('a column of durations uses one unit: the runs table no longer mixes "101.5 s" and "2.2 min"', () => {
+  // The brown-cpu d64 runs: 51.4 s, 101.5 s, 3.4 min; the d128 run 7.9 min.
+  const { unit, cells } = formatDurationColumn([51.4, 101.5, 204, 474, null]);
+  assert.equal(unit, 'min');
+  assert.deepEqual(cells, ['0.9 min', '1.7 min', '3.4 min', '7.9 min', '-']);
+  assert.deepEqual(formatDurationColumn([0.871, 1.4, 51.4]).cells, ['0.9 s', '1.4 s', '51.4 s']);
+  assert.deepEqual(formatDurationColumn([3, 6480, 9000]).cells, ['0.00083 h', '1.8 h', '2.5 h']);
+  assert.deepEqual(formatDurationColumn([null], '—').cells, ['—']);
+});
+
+test('formatDuration keeps sub-millisecond times readable: the estimate\'s 500 µs floor', () => {
+  assert.equal(formatDuration(5e-4), '500 µs');
+  assert.equal(formatDuration(0.276), '276 ms');
+  assert.equal(formatDuration(0.0084), '8.4 ms');
+  assert.equal(formatDuration(101.5), '101.5 s');
+  assert.equal(formatDuration(4140), '69.0 min');
+});
+
+test('a column of byte counts uses one unit: the estimate\'s memory table no longer mixes MiB and GiB', () => {
+  const GIB = 2 ** 30;
+  // 300M config at bs=256: sign(W) copies 704.5 MiB, ALiBi 8 MiB, latent weights 1.38 GiB, total 74.57 GiB.
+  assert.deepEqual(formatBytesColumn([704.5 * 2 ** 20, 8 * 2 ** 20, 1.376953125 * GIB, 74.57 * GIB]), ['0.69 GiB', '0.0078 GiB', '1.38 GiB', '74.57 GiB']);
+  assert.deepEqual(formatBytesColumn([2048, 863.1 * 1024]), ['2.00 KiB', '863.10 KiB']);
+  assert.deepEqual(formatBytesColumn([0, 12]), ['0 B', '12 B']);
+});
