@@ -28,6 +28,8 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 // loaded machine they move much less than the wall-clock does.
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const timeFile = join(out, 'time.txt');
+// A folder of its own: the report replaces its output folder as a whole.
+const reportDir = join(out, 'report');
 
 /** Best (lowest) wall-clock and CPU seconds of `repeat` runs of the command; exits if it fails. */
 function best(argv: string[], env: Record<string, string> = {}): { wall: number; cpu: number | null } {
@@ -52,7 +54,7 @@ const commands: { args: string[]; goal: number | null }[] = [
   { args: ['--help'], goal: 0.25 },
   { args: ['estimate', '--model', '300M', '--gpu', 'a100-40gb', '--json'], goal: 0.35 },
   { args: ['predict', '--params', '369.6M', '--steps', '30000', '--bs', '256', '--dataset', 'GLM-Reasoning', '--json'], goal: 0.35 },
-  { args: ['report', '--out', out], goal: 1.5 },
+  { args: ['report', '--out', reportDir], goal: 1.5 },
 ];
 // What `npm link`, or a project that depends on bitscale (node_modules/.bin/bitscale), runs.
 const bin = join(root, 'bin/bitscale.js');
@@ -62,7 +64,7 @@ const row = (command: string, how: string, t: { wall: number; cpu: number | null
 
 row('node -e 0', 'node', best([process.execPath, '-e', '0']), null);
 for (const c of commands) {
-  const shown = `bitscale ${c.args.map((a) => (a === out ? 'DIR' : a)).join(' ')}`;
+  const shown = `bitscale ${c.args.map((a) => (a === reportDir ? 'DIR' : a)).join(' ')}`;
   row(shown, 'bin', best([bin, ...c.args]), c.goal);
   if (!values['no-npx']) row(shown, 'npx', best(['npx', 'bitscale', ...c.args]), null);
   if (!values['no-sources']) row(shown, 'sources (tsx)', best([bin, ...c.args], { BITSCALE_FROM_SOURCE: '1' }), null);
