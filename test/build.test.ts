@@ -143,6 +143,14 @@ test('sweep from the bundle starts its train runs through the package\'s bin', (
   assert.equal(r.status, 0, r.stderr + r.stdout);
   const log = readFileSync(join(work, 'sweep-runs', 'g-m-s2.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(log.at(-1).status, 'completed');
+  // The Slurm script, written by the bundle: its template is found and its tasks run this package's bin.
+  const pending = join(work, 'grid-slurm.json');
+  writeFileSync(pending, readFileSync(grid, 'utf8').replace('sweep-runs', 'slurm-runs'));
+  const slurm = cli(['sweep', '--grid', pending, '--slurm', '--sweep-dir', join(work, 'slurm-sweep')]);
+  assert.equal(slurm.status, 0, slurm.stderr);
+  const script = readdirSync(join(work, 'slurm-sweep'), { recursive: true }).map(String).find((f) => f.endsWith('.sbatch'));
+  assert.ok(script, slurm.stdout);
+  assert.ok(readFileSync(join(work, 'slurm-sweep', script), 'utf8').includes(join(pkg, 'bin', 'bitscale.js')));
 });
 
 test('a stale or missing build is never run: any change to src/ falls back to the sources with a one-line warning', () => {
