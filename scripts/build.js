@@ -37,7 +37,8 @@ async function buildInto(outdir) {
 
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['src/cli.ts'],
+    // The CLI, and the training workers' entry (src/train/workers.ts starts dist/worker-entry.js).
+    entryPoints: { cli: 'src/cli.ts', 'worker-entry': 'src/train/worker-entry.ts' },
     outdir,
     bundle: true,
     splitting: true,
