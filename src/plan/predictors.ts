@@ -1,0 +1,38 @@
+/**
+ * The laws the planner can use: the run table's (the same predictBpc the report uses) or a joint
+ * law L(N, D) = E + A/N^α + B/D^β saved by `bitscale fit --csv … --form chinchilla --save`. Pure.
+ */
+import type { RunRecord } from '../runs/types.js';
+import { predictBpc, type FitSuite } from '../fit/index.js';
+import { predictSavedLaw, type SavedLaw } from '../fit/saved.js';
+import type { MeasuredRanges, PlanPrediction, Predictor } from './plan.js';
+
+/** predictBpc on the suite, for one dataset (and context T). */
+export function runTablePredictor(suite: FitSuite, dataset: string, seqLen?: number): Predictor {
+  return (q) => {
+    const p = predictBpc(suite, { params: q.params, steps: q.steps, batchSize: q.batchSize, dataset, seqLen });
+    return { valBpc: p.valBpc, interval: p.interval, range: p.range, method: p.method, warnings: p.warnings };
+  };
+}
+
+/** The sizes and step counts the dataset's runs measured (its scaling runs with a val_bpc). */
+export function measuredRanges(runs: readonly RunRecord[], dataset: string): MeasuredRanges | null {
+  const own = runs.filter((r) => r.dataset.toLowerCase() === dataset.toLowerCase() && r.params > 0 && r.steps > 0);
+  if (own.length === 0) return null;
+  const params = own.map((r) => r.params);
+  const steps = own.map((r) => r.steps);
+  return { params: { min: Math.min(...params), max: Math.max(...params) }, steps: { min: Math.min(...steps), max: Math.max(...steps) } };
+}
+
+/** A predictor over a saved joint law, D = steps × bs × T; the interval is the bootstrap's over the saved draws. */
+export function savedLawPredictor(law: SavedLaw): Predictor {
+  return (q) => {
+    const p = predictSavedLaw(law, q.params, q.tokens);
+    return { valBpc: p.value, interval: p.interval, range: p.interval ? { lo: p.interval.lo, hi: p.interval.hi } : null, method: `E + A/N^α + B/D^β from ${p.provenance}`, warnings: p.warnings };
+  };
+}
+
+/** The N and D ranges a saved law was fitted on, for the planner's extrapolation marks. */
+export function savedLawRanges(law: SavedLaw): MeasuredRanges {
+  return { params: law.ranges.params, tokens: law.ranges.tokens };
+}
