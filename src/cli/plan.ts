@@ -74,7 +74,16 @@ function candidateJson(c: PlanCandidate) {
   };
 }
 
-export function planToJson(r: PlanResult, context: { dataset: string | null; law: string; rules: string[]; batchSizes: number[] }) {
+export interface PlanContext {
+  dataset: string | null;
+  law: string;
+  rules: string[];
+  batchSizes: number[];
+  /** Why a measured batch size was left out, when one was. */
+  batchSizeNote: string | null;
+}
+
+export function planToJson(r: PlanResult, context: PlanContext) {
   return {
     gpu: r.gpu.id,
     gpus: r.gpus,
@@ -83,6 +92,7 @@ export function planToJson(r: PlanResult, context: { dataset: string | null; law
     law: context.law,
     shape_rules: context.rules,
     batch_sizes: context.batchSizes,
+    batch_size_note: context.batchSizeNote,
     recommended: candidateJson(r.recommended),
     next_best: r.nextBest ? candidateJson(r.nextBest) : null,
     gap_bpc: r.gap,
@@ -94,14 +104,15 @@ export function planToJson(r: PlanResult, context: { dataset: string | null; law
   };
 }
 
-export function renderPlan(r: PlanResult, context: { dataset: string | null; law: string; rules: string[]; batchSizes: number[] }): string {
+export function renderPlan(r: PlanResult, context: PlanContext): string {
   const budget = r.budget.kind === 'hours' ? `${r.budget.hours} h` : `${r.budget.flops.toExponential(2)} FLOPs`;
   const lines: string[] = [];
   lines.push(bold(`Plan: ${r.gpus} × ${r.gpu.name} for ${budget}${context.dataset ? `, ${context.dataset}` : ''}`));
   lines.push(`law: ${context.law}`);
   lines.push('shapes (BitLMv57 family rules, plus the seed configs and any --shape):');
   for (const rule of context.rules) lines.push(`  - ${rule}`);
-  lines.push(`batch sizes: ${context.batchSizes.join(', ')}; ${r.candidates.length} candidates fit and were predicted, ${r.excluded.length} excluded`);
+  lines.push(`batch sizes: ${context.batchSizes.join(', ')}${context.batchSizeNote ? ` (${context.batchSizeNote})` : ''}`);
+  lines.push(`${r.candidates.length} candidates fit and were predicted, ${r.excluded.length} excluded`);
   lines.push('');
   lines.push('Frontier: the best predicted val_bpc per size (* recommended)');
   const rows = r.frontier.map((c) => [
@@ -139,7 +150,7 @@ export function renderPlan(r: PlanResult, context: { dataset: string | null; law
   const tooBig = r.excluded.filter((x) => x.reason.startsWith('does not fit'));
   if (r.excluded.length) {
     lines.push('');
-    lines.push(`Excluded: ${r.excluded.length} (${tooBig.length} do not fit even at micro-batch 1${tooBig.length ? `: ${[...new Set(tooBig.map((x) => x.label))].join('; ')}` : ''})`);
+    lines.push(`Excluded: ${r.excluded.length} (${tooBig.length} ${tooBig.length === 1 ? "does" : "do"} not fit even at micro-batch 1${tooBig.length ? `: ${[...new Set(tooBig.map((x) => x.label))].join('; ')}` : ''})`);
     for (const x of r.excluded.filter((y) => !y.reason.startsWith('does not fit')).slice(0, 5)) lines.push(`  - ${x.label} bs ${x.batchSize}: ${x.reason}`);
   }
   lines.push('');
@@ -173,7 +184,7 @@ export function register(program: Command): void {
       const gpu = requireGpu(opts.gpu);
       const { planShapes, parseShape, describeFamilyRules, BITLM_V57_FAMILY } = await import('../plan/shapes.js');
       const { planTraining } = await import('../plan/plan.js');
-      const { measuredRanges, runTablePredictor, savedLawPredictor, savedLawRanges } = await import('../plan/predictors.js');
+      const { lawBatchSizes, measuredRanges, runTablePredictor, savedLawPredictor, savedLawRanges } = await import('../plan/predictors.js');
       const { calibrateFromRuns } = await import('../estimate/calibrate.js');
       const { loadRunTable, scalingRuns, selectRuns } = await import('../runs/table.js');
       const shapes = planShapes(BITLM_V57_FAMILY, opts.seq, opts.shape.map((s) => parseShape(s, opts.seq)));
@@ -187,6 +198,7 @@ export function register(program: Command): void {
       let dataset: string | null = null;
       let measured = null;
       let batchSizes: number[];
+      let bsNote: string | null = null;
       if (opts.law) {
         const { readSavedLawFile } = await import('./law-file.js');
         const law = readSavedLawFile(opts.law);
@@ -211,12 +223,17 @@ export function register(program: Command): void {
         predict = runTablePredictor(suite, dataset, opts.seq);
         lawText = `the run table's laws for ${dataset} (predictBpc: the saturating law in N at the nearest budget, moved along steps by the measured per-doubling gain), as the report uses`;
         measured = measuredRanges(own, dataset);
-        batchSizes = opts.bs ? parseBatchSizes(opts.bs) : [...new Set(own.map((r) => r.batchSize))].sort((a, b) => a - b);
+        const measuredBs = [...new Set(own.map((r) => r.batchSize))].sort((a, b) => a - b);
+        const withLaw = lawBatchSizes(suite, dataset, opts.seq);
+        batchSizes = opts.bs ? parseBatchSizes(opts.bs) : withLaw.length ? withLaw : measuredBs;
+        const without = measuredBs.filter((b) => !withLaw.includes(b));
+        if (!opts.bs && without.length && withLaw.length)
+          bsNote = `bs ${without.join(', ')} (also measured) has no ${dataset} parameter law, and predictBpc has no batch-size correction: left out (add it with --bs ${measuredBs.join(',')})`;
       }
       const budget = opts.hours !== undefined ? { kind: 'hours' as const, hours: opts.hours } : { kind: 'flops' as const, flops: opts.flops! };
       const result = planTraining({ gpu, gpus: opts.gpus, budget, shapes, batchSizes, predict, calibration, measured });
       for (const w of result.recommended.prediction.warnings) warn(w);
-      const context = { dataset, law: lawText, rules: describeFamilyRules(BITLM_V57_FAMILY), batchSizes };
+      const context = { dataset, law: lawText, rules: describeFamilyRules(BITLM_V57_FAMILY), batchSizes, batchSizeNote: bsNote };
       emit(opts, planToJson(result, context), () => renderPlan(result, context));
     });
 }

@@ -15,6 +15,18 @@ export function runTablePredictor(suite: FitSuite, dataset: string, seqLen?: num
   };
 }
 
+/**
+ * The batch sizes at which the dataset has a parameter law (a matched budget with a usable fit):
+ * the only ones where predictBpc needs no batch-size correction it does not have.
+ */
+export function lawBatchSizes(suite: FitSuite, dataset: string, seqLen?: number): number[] {
+  const ok = (f: { params: { alpha: number; B: number } } | null) => f !== null && Number.isFinite(f.params.alpha) && Number.isFinite(f.params.B);
+  const sizes = suite.paramBudgets
+    .filter((b) => b.dataset.toLowerCase() === dataset.toLowerCase() && b.matched && b.batchSize !== null && (seqLen === undefined || b.seqLen === seqLen) && (ok(b.fixedA) || ok(b.free)))
+    .map((b) => b.batchSize as number);
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
 /** The sizes and step counts the dataset's runs measured (its scaling runs with a val_bpc). */
 export function measuredRanges(runs: readonly RunRecord[], dataset: string): MeasuredRanges | null {
   const own = runs.filter((r) => r.dataset.toLowerCase() === dataset.toLowerCase() && r.params > 0 && r.steps > 0);
