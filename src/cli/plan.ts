@@ -81,6 +81,8 @@ export interface PlanContext {
   batchSizes: number[];
   /** Why a measured batch size was left out, when one was. */
   batchSizeNote: string | null;
+  /** What the law predicts: 'val_bpc' for the run table, 'loss' (the law's own unit) for a law file. */
+  metric: string;
 }
 
 export function planToJson(r: PlanResult, context: PlanContext) {
@@ -90,6 +92,7 @@ export function planToJson(r: PlanResult, context: PlanContext) {
     budget: r.budget.kind === 'hours' ? { hours: r.budget.hours } : { flops: r.budget.flops },
     dataset: context.dataset,
     law: context.law,
+    metric: context.metric,
     shape_rules: context.rules,
     batch_sizes: context.batchSizes,
     batch_size_note: context.batchSizeNote,
@@ -114,7 +117,7 @@ export function renderPlan(r: PlanResult, context: PlanContext): string {
   lines.push(`batch sizes: ${context.batchSizes.join(', ')}${context.batchSizeNote ? ` (${context.batchSizeNote})` : ''}`);
   lines.push(`${r.candidates.length} candidates fit and were predicted, ${r.excluded.length} excluded`);
   lines.push('');
-  lines.push('Frontier: the best predicted val_bpc per size (* recommended)');
+  lines.push(`Frontier: the best predicted ${context.metric} per size (* recommended)`);
   const rows = r.frontier.map((c) => [
     c === r.recommended ? '*' : '',
     formatCount(c.params),
@@ -130,7 +133,7 @@ export function renderPlan(r: PlanResult, context: PlanContext): string {
     spanText(c),
     extrapolationText(c),
   ]);
-  lines.push(formatTable(['', 'params', 'shape', 'bs', 'micro × accum (per GPU)', 'steps', 'tokens', 'tok/param', 'memory', 's/step', 'val_bpc', 'range', 'extrapolation'], rows));
+  lines.push(formatTable(['', 'params', 'shape', 'bs', 'micro × accum (per GPU)', 'steps', 'tokens', 'tok/param', 'memory', 's/step', context.metric, 'range', 'extrapolation'], rows));
   const c = r.recommended;
   lines.push('');
   lines.push(bold(`Recommended: ${c.label} (${formatCount(c.params)} parameters, ${formatInteger(c.params)})`));
@@ -138,7 +141,7 @@ export function renderPlan(r: PlanResult, context: PlanContext): string {
   lines.push(`  ${formatInteger(c.steps)} steps, ${formatCount(c.tokens)} tokens, ${c.tokensPerParam.toFixed(1)} tokens per parameter`);
   lines.push(`  memory ${formatBytes(c.memoryBytes)} of ${formatBytes(c.usableBytes)} usable; ${c.secondsPerStep.toPrecision(3)} s/step; ${c.hours.toFixed(2)} h (${c.gpuHours.toFixed(1)} GPU-hours)`);
   const p = c.prediction;
-  lines.push(`  predicted val_bpc ${bpc(p.valBpc)}${p.interval ? ` (${Math.round(p.interval.level * 100)}% interval ${bpc(p.interval.lo)}–${bpc(p.interval.hi)})` : ''}${p.range ? `, range over laws ${bpc(p.range.lo)}–${bpc(p.range.hi)}` : ''}`);
+  lines.push(`  predicted ${context.metric} ${bpc(p.valBpc)}${p.interval ? ` (${Math.round(p.interval.level * 100)}% interval ${bpc(p.interval.lo)}–${bpc(p.interval.hi)})` : ''}${p.range ? `, range over laws ${bpc(p.range.lo)}–${bpc(p.range.hi)}` : ''}`);
   lines.push(`  method: ${p.method}`);
   if (c.extrapolation) lines.push(`  extrapolation: ${extrapolationText(c)} beyond the measured runs`);
   if (r.nextBest && r.gap !== null) {
@@ -233,7 +236,7 @@ export function register(program: Command): void {
       const budget = opts.hours !== undefined ? { kind: 'hours' as const, hours: opts.hours } : { kind: 'flops' as const, flops: opts.flops! };
       const result = planTraining({ gpu, gpus: opts.gpus, budget, shapes, batchSizes, predict, calibration, measured });
       for (const w of result.recommended.prediction.warnings) warn(w);
-      const context = { dataset, law: lawText, rules: describeFamilyRules(BITLM_V57_FAMILY), batchSizes, batchSizeNote: bsNote };
+      const context = { dataset, law: lawText, rules: describeFamilyRules(BITLM_V57_FAMILY), batchSizes, batchSizeNote: bsNote, metric: opts.law ? 'loss' : 'val_bpc' };
       emit(opts, planToJson(result, context), () => renderPlan(result, context));
     });
 }

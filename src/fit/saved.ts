@@ -82,7 +82,7 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 
 /** Check parsed JSON is a saved law; a BitscaleError naming the file otherwise. */
 export function parseSavedLaw(raw: unknown, file: string): SavedLaw {
-  const notOne = (why: string) => new BitscaleError(`not a saved fit (${why}); write one with bitscale fit --csv FILE --form chinchilla --save ${file}`, { file });
+  const notOne = (why: string) => new BitscaleError(`not a saved fit (${why}); write one with bitscale fit --csv FILE --form chinchilla --save law.json`, { file });
   if (typeof raw !== 'object' || raw === null) throw notOne('not a JSON object');
   const o = raw as Partial<SavedLaw>;
   if (o.format !== SAVED_LAW_FORMAT) throw notOne(`no "format": "${SAVED_LAW_FORMAT}"`);
