@@ -236,6 +236,7 @@ export function register(program: Command): void {
     )
     .action(async (opts, cmd: Command) => {
       const bootstrap = bootstrapFrom(opts);
+      if (opts.save && !(opts.csv && opts.form === 'chinchilla')) throw new BitscaleError('--save keeps a law fitted with --csv FILE --form chinchilla', { field: 'save' });
       if (opts.csv) {
         const form = opts.form as FitForm;
         if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating or chinchilla`, { field: 'form' });
