@@ -11,6 +11,11 @@ import type { MemoryPrecision } from '../estimate/memory.js';
 import { GPUS } from '../estimate/hardware.js';
 import type { RunLog, RunRecord } from '../runs/types.js';
 import { byCodePoint, scalingRuns as scalingRunsOf, toRunRecord } from '../runs/table.js';
+import { planTraining, type PlanResult } from '../plan/plan.js';
+import { lawBatchSizes, measuredRanges, runTablePredictor } from '../plan/predictors.js';
+import { BITLM_V57_FAMILY, planShapes } from '../plan/shapes.js';
+import { requireGpu } from '../estimate/hardware.js';
+import { BitscaleError } from '../util/errors.js';
 
 /** The configuration under evaluation (claims/seed-report.json "recommended"). */
 export interface RecommendedConfig {
@@ -24,6 +29,8 @@ export interface RecommendedConfig {
   budgets: number[];
   gpu: string;
   precision: MemoryPrecision;
+  /** Hours the report planned on one such GPU: the budget for "the best config for the seed's own budget"; null: not planned. */
+  plannedHours: number | null;
 }
 
 /** A run the report could suggest: a config at a budget on the recommended config's dataset. */
@@ -71,6 +78,36 @@ export interface ReportAnalysis {
   nextRuns: RankedCandidate[];
   /** The headline's interval width and span (interval ∪ other laws) from the same refit settings. */
   nextRunsBaseline: { width: number; span: number } | null;
+  /** `bitscale plan` for one recommended GPU over the planned hours; null with planNote when it could not run. */
+  plan: PlanResult | null;
+  planNote: string | null;
+}
+
+/**
+ * The best config for the recommended config's own budget (one GPU of its kind for its planned
+ * hours), as `bitscale plan` finds it: the family's shapes at the batch sizes with a parameter law.
+ */
+export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: Calibration, rec: RecommendedConfig): { plan: PlanResult | null; note: string | null } {
+  if (rec.plannedHours === null) return { plan: null, note: 'no planned hours in the claims file' };
+  const seqLen = rec.config.seqLen;
+  const withLaw = lawBatchSizes(suite, rec.dataset, seqLen);
+  try {
+    const plan = planTraining({
+      gpu: requireGpu(rec.gpu),
+      gpus: 1,
+      budget: { kind: 'hours', hours: rec.plannedHours },
+      shapes: planShapes(BITLM_V57_FAMILY, seqLen, [rec.config]),
+      batchSizes: withLaw.length ? withLaw : [rec.batchSize],
+      predict: runTablePredictor(suite, rec.dataset, seqLen),
+      calibration,
+      precision: rec.precision,
+      measured: measuredRanges(runs, rec.dataset),
+    });
+    return { plan, note: null };
+  } catch (err) {
+    if (err instanceof BitscaleError) return { plan: null, note: err.message };
+    throw err;
+  }
 }
 
 export interface AnalysisOptions {
@@ -175,6 +212,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     });
   }
   nextRuns.sort((a, b) => b.narrowing - a.narrowing || byCodePoint(a.candidate.id, b.candidate.id));
+  const planned = planForBudget(suite, scalingRuns, calibration, rec);
 
   return {
     runs,
@@ -190,5 +228,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     sweep,
     nextRuns,
     nextRunsBaseline: baseWidth !== null && baseSpan !== null ? { width: baseWidth, span: baseSpan } : null,
+    plan: planned.plan,
+    planNote: planned.note,
   };
 }

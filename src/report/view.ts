@@ -15,6 +15,7 @@ import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
 import { byCodePoint, groupRuns } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import type { ReportAnalysis } from './analysis.js';
+import { planView } from './plan-view.js';
 import type { ClaimCheck } from './claims.js';
 import { budgetChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
 
@@ -428,6 +429,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       sweep: a.sweep.map((s) => ({ bs: s.batchSize, total: gib(s.totalBytes), attention: gib(s.attentionBytes), fits: s.fits ? 'yes' : 'no' })),
       chart: memChart.path,
     },
+    bestForBudget: planView(a),
     nextRuns: {
       baselineWidth: a.nextRunsBaseline ? a.nextRunsBaseline.width.toFixed(4) : '—',
       baselineSpan: a.nextRunsBaseline ? a.nextRunsBaseline.span.toFixed(4) : '—',
