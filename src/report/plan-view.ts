@@ -72,7 +72,7 @@ export function planView(a: ReportAnalysis) {
       tokensPerParam: ((rec.steps * rec.batchSize * rec.config.seqLen) / a.recommendedParams).toFixed(1),
       hours: e.totalHours === null ? '—' : `${e.totalHours.toFixed(1)} h`,
       secondsPerStep: e.secondsPerStep === null ? '—' : `${e.secondsPerStep.toFixed(3)} s`,
-      memory: seedInHours ? column(seedInHours).memory : "",
+      memory: seedInHours ? column(seedInHours).memory : '',
       valBpc: bpc(h.valBpc),
       range: seedRange ? `${bpc(seedRange.lo)}–${bpc(seedRange.hi)}` : '—',
     },

@@ -37,6 +37,11 @@ test('plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning --json: a frontier
   assert.equal(new Set(out.frontier.map((c: { params: number }) => c.params)).size, out.frontier.length);
   assert.ok(out.frontier.every((c: { memory_bytes: number; usable_bytes: number }) => c.memory_bytes <= c.usable_bytes));
   assert.ok(out.gap_bpc >= 0 && typeof out.ranges_overlap === 'boolean');
+  // The committed report's §4 "best config for the seed's own budget" (one A100 40GB, 12 h) is this plan's recommendation.
+  const report = readFileSync('reports/SCALING_REPORT.md', 'utf8');
+  const best = /^\| shape \| .* \| .* \| (d=\d+ L=\d+ H=\d+ d_ff=\d+) \|$/m.exec(report);
+  assert.ok(best, 'the report has the best-config table');
+  assert.equal(best[1], `d=${rec.shape.d} L=${rec.shape.layers} H=${rec.shape.heads} d_ff=${rec.shape.d_ff}`);
   // Its size lies beyond the largest GLM-Reasoning run (46.4M): marked with the factor.
   if (rec.params > 46_399_488) assert.ok(Math.abs(rec.extrapolation.params_factor - rec.params / 46_399_488) < 1e-9);
 });
