@@ -59,6 +59,7 @@ function candidateJson(c: PlanCandidate) {
     memory_bytes: c.memoryBytes,
     usable_bytes: c.usableBytes,
     seconds_per_step: c.secondsPerStep,
+    speed: c.speed,
     steps: c.steps,
     tokens: c.tokens,
     tokens_per_param: c.tokensPerParam,
@@ -142,6 +143,7 @@ export function renderPlan(r: PlanResult, context: PlanContext): string {
   lines.push(`  memory ${formatBytes(c.memoryBytes)} of ${formatBytes(c.usableBytes)} usable; ${c.secondsPerStep.toPrecision(3)} s/step; ${c.hours.toFixed(2)} h (${c.gpuHours.toFixed(1)} GPU-hours)`);
   const p = c.prediction;
   lines.push(`  predicted ${context.metric} ${bpc(p.valBpc)}${p.interval ? ` (${Math.round(p.interval.level * 100)}% interval ${bpc(p.interval.lo)}–${bpc(p.interval.hi)})` : ''}${p.range ? `, range over laws ${bpc(p.range.lo)}–${bpc(p.range.hi)}` : ''}`);
+  lines.push(`  speed: ${c.speed}`);
   lines.push(`  method: ${p.method}`);
   if (c.extrapolation) lines.push(`  extrapolation: ${extrapolationText(c)} beyond the measured runs`);
   if (r.nextBest && r.gap !== null) {

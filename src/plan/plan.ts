@@ -82,6 +82,8 @@ export interface PlanCandidate {
   memoryBytes: number;
   usableBytes: number;
   secondsPerStep: number;
+  /** Where the speed came from (the estimator's throughput choice: a calibrating run or an MFU assumption). */
+  speed: string;
   steps: number;
   tokens: number;
   tokensPerParam: number;
@@ -210,6 +212,7 @@ export function planTraining(input: PlanInput): PlanResult {
         memoryBytes,
         usableBytes: e.usableBytes,
         secondsPerStep,
+        speed: `${e.throughput.detail}${e.floorApplied ? '; the per-micro-step launch floor sets the time' : ''}`,
         steps,
         tokens,
         tokensPerParam: tokens / params,
