@@ -81,21 +81,26 @@ export interface ReportAnalysis {
   /** `bitscale plan` for one recommended GPU over the planned hours; null with planNote when it could not run. */
   plan: PlanResult | null;
   planNote: string | null;
+  /** The same plan at other budgets (PLAN_CHART_HOURS on one GPU), for the GPU-hours chart. */
+  planSweep: { hours: number; plan: PlanResult }[];
 }
+
+/** Budgets of the GPU-hours chart: 1 to 64 hours on one GPU, doubling, plus the planned hours. */
+export const PLAN_CHART_HOURS = [1, 2, 4, 8, 16, 32, 64];
 
 /**
  * The best config for the recommended config's own budget (one GPU of its kind for its planned
  * hours), as `bitscale plan` finds it: the family's shapes at the batch sizes with a parameter law.
  */
-export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: Calibration, rec: RecommendedConfig): { plan: PlanResult | null; note: string | null } {
-  if (rec.plannedHours === null) return { plan: null, note: 'no planned hours in the claims file' };
+export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: Calibration, rec: RecommendedConfig, hours: number | null = rec.plannedHours): { plan: PlanResult | null; note: string | null } {
+  if (hours === null) return { plan: null, note: 'no planned hours in the claims file' };
   const seqLen = rec.config.seqLen;
   const withLaw = lawBatchSizes(suite, rec.dataset, seqLen);
   try {
     const plan = planTraining({
       gpu: requireGpu(rec.gpu),
       gpus: 1,
-      budget: { kind: 'hours', hours: rec.plannedHours },
+      budget: { kind: 'hours', hours },
       shapes: planShapes(BITLM_V57_FAMILY, seqLen, [rec.config]),
       batchSizes: withLaw.length ? withLaw : [rec.batchSize],
       predict: runTablePredictor(suite, rec.dataset, seqLen),
@@ -213,6 +218,12 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   }
   nextRuns.sort((a, b) => b.narrowing - a.narrowing || byCodePoint(a.candidate.id, b.candidate.id));
   const planned = planForBudget(suite, scalingRuns, calibration, rec);
+  const planSweep = planned.plan
+    ? [...new Set([...PLAN_CHART_HOURS, rec.plannedHours!])].sort((x, y) => x - y).flatMap((hours) => {
+        const p = planForBudget(suite, scalingRuns, calibration, rec, hours).plan;
+        return p ? [{ hours, plan: p }] : [];
+      })
+    : [];
 
   return {
     runs,
@@ -230,5 +241,6 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     nextRunsBaseline: baseWidth !== null && baseSpan !== null ? { width: baseWidth, span: baseSpan } : null,
     plan: planned.plan,
     planNote: planned.note,
+    planSweep,
   };
 }

@@ -4,9 +4,32 @@
  * (as stated, and held to the same hours). Formatting only.
  */
 import { formatCount, formatInteger } from '../util/format.js';
+import { SEED_CONFIGS, countParams } from '../arch/bitlm.js';
 import { rangesOverlap, type PlanCandidate } from '../plan/plan.js';
 import { describeFamilyRules, BITLM_V57_FAMILY, shapeLabel } from '../plan/shapes.js';
 import type { ReportAnalysis } from './analysis.js';
+import { planChart } from './charts.js';
+import type { TopLevelSpec } from 'vega-lite';
+
+/**
+ * The GPU-hours chart: for the sizes that are best at some budget, and the seed's configs, the
+ * predicted val_bpc of their best batch at each budget of the sweep; the frontier as black diamonds.
+ */
+export function planChartFile(a: ReportAnalysis): { path: string; alt: string; spec: TopLevelSpec } | null {
+  if (a.planSweep.length < 2) return null;
+  const bestSizes = new Set(a.planSweep.map((s) => s.plan.recommended.params));
+  const seedSizes = new Set(Object.values(SEED_CONFIGS).map((c) => countParams(c)));
+  const shown = (n: number) => bestSizes.has(n) || seedSizes.has(n);
+  const points = a.planSweep.flatMap((s) => s.plan.frontier.filter((c) => shown(c.params)).map((c) => ({ series: `${formatCount(c.params)} (${c.label})`, gpuHours: c.gpuHours, bpc: c.prediction.valBpc, params: c.params })));
+  points.sort((x, y) => x.params - y.params || x.gpuHours - y.gpuHours);
+  const best = a.planSweep.map((s) => ({ gpuHours: s.plan.recommended.gpuHours, bpc: s.plan.recommended.prediction.valBpc, label: formatCount(s.plan.recommended.params) }));
+  const gpu = a.planSweep[0].plan.gpu.name;
+  return {
+    path: 'charts/plan.svg',
+    alt: 'predicted val_bpc against GPU-hours for each model size, with the best size at each budget marked',
+    spec: planChart({ subtitle: `one ${gpu}, ${a.recommended.dataset}, the sizes best at some budget and the seed's configs; diamonds: the best size at each budget`, points: points.map(({ params: _p, ...rest }) => rest), best }),
+  };
+}
 
 const bpc = (v: number) => v.toFixed(3);
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
@@ -82,6 +105,9 @@ export function planView(a: ReportAnalysis) {
     overlap: plan.overlap === true,
     gainOverSeed: seedInHours ? (seedInHours.prediction.valBpc - best.prediction.valBpc).toFixed(3) : null,
     seedOverlap: seedInHours ? seedInHours !== best && rangesOverlap(seedInHours.prediction, best.prediction) : null,
+    chart: planChartFile(a)?.path ?? null,
+    sweepHours: a.planSweep.map((x) => x.hours).join(', '),
+    sameBestEverywhere: a.planSweep.length > 1 && new Set(a.planSweep.map((x) => x.plan.recommended.params)).size === 1,
     method: best.prediction.method,
     assumptions: plan.assumptions,
   };

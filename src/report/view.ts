@@ -15,7 +15,7 @@ import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
 import { byCodePoint, groupRuns } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import type { ReportAnalysis } from './analysis.js';
-import { planView } from './plan-view.js';
+import { planChartFile, planView } from './plan-view.js';
 import type { ClaimCheck } from './claims.js';
 import { budgetChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
 
@@ -277,6 +277,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const predChart = predictionChart(a);
   const memChart = memoryChartFile(a);
   charts.push(stepsChart, paramsChart, predChart, memChart);
+  const budgetPlanChart = planChartFile(a);
+  if (budgetPlanChart) charts.push(budgetPlanChart);
 
   const datasets = [...groupRuns(seedLike, ['dataset']).entries()].map(([, runs]) => ({ name: runs[0].dataset, runs: runRows(runs) }));
   const excluded = a.runs.filter((r) => !a.scalingRuns.includes(r));
