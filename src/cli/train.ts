@@ -9,6 +9,7 @@ import { BitscaleError } from '../util/errors.js';
 import { BATCH_SIZE, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
+import { addClusterOptions, runClusterSweep, wantsCluster, type ClusterCliOptions } from './cluster.js';
 
 interface TrainCliOptions {
   preset?: string;
@@ -28,6 +29,7 @@ interface TrainCliOptions {
   checkpointEvery?: number;
   checkpointDir: string;
   keepCheckpoint?: boolean;
+  resumeExisting?: boolean;
   verbose?: boolean;
   json?: boolean;
 }
@@ -36,6 +38,28 @@ interface TrainCliOptions {
 const LEARNING_RATE: NumberSpec = { min: 0, minExclusive: true, max: 10 };
 /** Evaluation / checkpoint intervals in steps; 0 means the default (eval) or never (checkpoint). */
 const INTERVAL: NumberSpec = { integer: true, min: 0, max: 1e12 };
+
+/** Exit status of a run stopped by a signal after writing its checkpoint: EX_TEMPFAIL, "try again". */
+export const EXIT_INTERRUPTED = 75;
+
+/**
+ * SIGTERM (preemption, `scancel`, `scontrol requeue`, a time limit), SIGUSR1 (Slurm's warning
+ * before the limit, `--signal`) and SIGINT stop the run after its current update with a
+ * checkpoint; a second SIGINT exits at once.
+ */
+function stopOnSignals(): AbortController {
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      if (sig === 'SIGINT') process.exit(130);
+      return;
+    }
+    process.stderr.write(`\n${sig}: stopping after the current step and writing a checkpoint\n`);
+    stop.abort(sig);
+  };
+  for (const sig of ['SIGTERM', 'SIGUSR1', 'SIGINT'] as const) process.on(sig, onSignal);
+  return stop;
+}
 
 /** One line of progress: a bar on a terminal, plain text otherwise. */
 function progressLine(p: { step: number; steps: number; trainBits: number; tokensPerSecond: number; etaSeconds: number; valBpc: number | null }, tty: boolean): string {
@@ -48,6 +72,7 @@ function progressLine(p: { step: number; steps: number; trainBits: number; token
 }
 
 async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
+  const stop = stopOnSignals();
   const { selectBackend } = await import('../train/backend.js');
   const { resolveConfig, readConfigFile } = await import('../train/presets.js');
   const { train, logPathFor } = await import('../train/trainer.js');
@@ -62,6 +87,18 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   let config: TC;
   let runId: string;
   let dataPath = opts.data;
+  if (opts.resumeExisting) {
+    if (opts.resume) throw new BitscaleError('give --resume RUN or --resume-existing, not both');
+    if (!opts.runId || !opts.config) throw new BitscaleError('--resume-existing needs --config and --run-id');
+    const existing = logPathFor(outDir, opts.runId);
+    if (existsSync(existing)) {
+      if (readRunLog(existing).summary) {
+        process.stderr.write(`${opts.runId}: already finished (${existing} ends in a summary); nothing to do\n`);
+        return;
+      }
+      opts.resume = opts.runId;
+    }
+  }
   if (opts.resume) {
     const path = resumePath ?? logPathFor(outDir, opts.resume);
     if (!existsSync(path)) throw new BitscaleError('no run log to resume', { file: path });
@@ -116,6 +153,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     checkpointDir: opts.checkpointDir,
     resume: Boolean(opts.resume),
     keepCheckpoint: opts.keepCheckpoint,
+    stop: stop.signal,
     onEvent: (msg) => process.stderr.write(`${msg}\n`),
     onProgress: (p) => {
       if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, true)}`);
@@ -142,6 +180,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     ].join('\n'),
   );
   if (result.status === 'diverged') process.exitCode = 2;
+  if (result.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
 }
 
 interface SweepCliOptions {
@@ -153,6 +192,7 @@ interface SweepCliOptions {
 }
 
 async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
+  if (wantsCluster(opts)) return runClusterSweep(opts as SweepCliOptions & ClusterCliOptions);
   const { readGrid, expandGrid, runState, runSweep } = await import('../train/sweep.js');
   const { countParams } = await import('../arch/bitlm.js');
   const grid = readGrid(opts.grid);
@@ -182,6 +222,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for the run log (default: the --runs folder)')
     .option('--run-id <id>', 'run id (default: <name>-s<steps>-seed<seed>)')
     .option('--resume <run>', 'continue a run (id or .jsonl path) from its last checkpoint')
+    .option('--resume-existing', 'with --config and --run-id: resume the run if its log exists, do nothing if it is finished')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--steps <n>', 'optimizer steps (e.g. 15K)', numberOption('steps', STEPS))
     .option('--batch-size <n>', 'sequences per step', numberOption('batch-size', BATCH_SIZE))
@@ -196,13 +237,13 @@ export function register(program: Command): void {
     .option('--verbose', 'say why each faster backend could not be used')
     .option('--json', 'print the result as JSON')
     .action(async (opts: TrainCliOptions, cmd: Command) => runTrain(opts, cmd));
-  program
+  const sweep = program
     .command('sweep')
     .description('run a grid of configs × step budgets as independent train processes, skipping completed runs')
     .requiredOption('--grid <file>', 'grid JSON (see src/train/sweep.ts)')
     .option('--jobs <n>', 'runs at a time (one per core on wasm), 1 to 1024', numberOption('jobs', { integer: true, min: 1, max: 1024 }), 1)
     .option('--backend <name>', 'backend for every run', 'auto')
     .option('--dry-run', 'list the runs and their state without training')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: SweepCliOptions) => runSweepCommand(opts));
+    .option('--json', 'print the result as JSON');
+  addClusterOptions(sweep).action(async (opts: SweepCliOptions) => runSweepCommand(opts));
 }

@@ -17,6 +17,7 @@ import { analyseRuns, type AnalysisOptions, type ReportAnalysis } from './analys
 import { renderSvg } from './charts.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView } from './view.js';
+import { nextRunsGrid } from './next-runs.js';
 
 export interface BuildReportOptions {
   runsDir: string;
@@ -70,14 +71,16 @@ function loadTemplates(dir: string): { main: HandlebarsTemplateDelegate; files: 
 }
 
 const REPORT_FILE = 'SCALING_REPORT.md';
+/** §5's candidates as a sweep grid (src/report/next-runs.ts). */
+const NEXT_RUNS_FILE = 'next-runs.json';
 
 /**
- * The output folder holds only what the report writes (the markdown and charts/*.svg): it is
+ * The output folder holds only what the report writes (the markdown, next-runs.json and charts/*.svg): it is
  * replaced as a whole, so a folder holding anything else is refused rather than emptied.
  */
 export const REPORT_OUTPUT: DirectoryOwnership = {
-  allowed: (rel, isDir) => rel === REPORT_FILE || (rel === 'charts' && isDir) || (/^charts\/[^/]+\.svg$/.test(rel) && !isDir),
-  describe: `${REPORT_FILE} and charts/*.svg`,
+  allowed: (rel, isDir) => rel === REPORT_FILE || rel === NEXT_RUNS_FILE || (rel === 'charts' && isDir) || (/^charts\/[^/]+\.svg$/.test(rel) && !isDir),
+  describe: `${REPORT_FILE}, ${NEXT_RUNS_FILE} and charts/*.svg`,
 };
 
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
@@ -109,6 +112,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
     async (staging) => {
       for (const c of charts) writeFileAtomic(join(staging, c.path), await renderSvg(c.spec));
       writeFileAtomic(join(staging, REPORT_FILE), markdown);
+      writeFileAtomic(join(staging, NEXT_RUNS_FILE), `${JSON.stringify(nextRunsGrid(analysis), null, 2)}\n`);
     },
     REPORT_OUTPUT,
   );

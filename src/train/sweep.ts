@@ -7,6 +7,8 @@
  *   { "name": "brown-cpu", "out": "runs/brown-cpu", "base": { "preset": "small", ...TrainConfig },
  *     "models": [ { "name": "d128", "model": { "d": 128, ... }, "lr": 3e-3 }, ... ],
  *     "steps": [150, 300, 600], "seeds": [0] }
+ * A model entry may carry its own "steps" (a list, replacing the grid's; the grid's may then be
+ * left out) and "notes" (anything, not passed to the trainer): reports/next-runs.json does both.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
@@ -24,6 +26,7 @@ export interface SweepGrid {
   /** Folder the run logs go to. */
   out: string;
   base: Record<string, unknown>;
+  /** Each entry a config; its own `steps` (a list) replaces the grid's; its `notes` are not passed to the trainer. */
   models: Record<string, unknown>[];
   steps: number[];
   seeds: number[];
@@ -50,16 +53,22 @@ export function readGrid(path: string): SweepGrid {
   }
   if (typeof g.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(g.name)) throw new BitscaleError('expected a name of letters, digits, . _ -', { file: path, field: 'name' });
   if (!Array.isArray(g.models) || g.models.length === 0) throw new BitscaleError('expected a non-empty list', { file: path, field: 'models' });
-  if (!Array.isArray(g.steps) || g.steps.length === 0 || !g.steps.every((s) => Number.isInteger(s) && s > 0)) throw new BitscaleError('expected a non-empty list of positive integers', { file: path, field: 'steps' });
-  return { name: g.name, out: g.out ?? join('runs', g.name), base: g.base ?? {}, models: g.models, steps: g.steps, seeds: g.seeds ?? [0], data: g.data };
+  const budgets = (s: unknown) => Array.isArray(s) && s.length > 0 && s.every((x) => Number.isInteger(x) && x > 0);
+  const ownSteps = g.models.every((m) => m && typeof m === 'object' && 'steps' in m);
+  if (!(ownSteps && g.steps === undefined) && !budgets(g.steps)) throw new BitscaleError('expected a non-empty list of positive integers', { file: path, field: 'steps' });
+  g.models.forEach((m, i) => {
+    if (m && typeof m === 'object' && 'steps' in m && !budgets(m.steps)) throw new BitscaleError('expected a non-empty list of positive integers', { file: path, field: `models[${i}].steps` });
+  });
+  return { name: g.name, out: g.out ?? join('runs', g.name), base: g.base ?? {}, models: g.models, steps: g.steps ?? [], seeds: g.seeds ?? [0], data: g.data };
 }
 
 /** Every run of a grid: models × steps × seeds, id `${grid}-${model}-s${steps}[-seed${seed}]`. */
 export function expandGrid(grid: SweepGrid, file = 'grid'): SweepRun[] {
   const runs: SweepRun[] = [];
-  grid.models.forEach((m, i) => {
+  grid.models.forEach((entry, i) => {
+    const { notes: _notes, steps: own, ...m } = entry;
     const name = typeof m.name === 'string' ? m.name : `m${i}`;
-    for (const steps of grid.steps)
+    for (const steps of Array.isArray(own) ? (own as number[]) : grid.steps)
       for (const seed of grid.seeds) {
         const runId = `${grid.name}-${name}-s${steps}${grid.seeds.length > 1 ? `-seed${seed}` : ''}`;
         if (!RUN_ID_PATTERN.test(runId)) throw new BitscaleError(`gives the run id '${runId}'; a name may hold only letters, digits, '.', '_' and '-'`, { file, field: `models[${i}].name` });

@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import { AdamW } from './adamw.js';
 import { trainingBatch, validationOffsets, windowsAt, type Batch } from './batches.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { acquireRunLock } from './lock.js';
 import { GumbelPool } from './noise.js';
 import type { TrainConfig } from './presets.js';
 import { learningRateAt, temperatureAt } from './schedule.js';
@@ -50,12 +51,18 @@ export interface TrainOptions {
   onEvent?: (message: string) => void;
   /** Tests: return after this many updates as if killed (no summary, no final checkpoint). */
   haltAfter?: number;
+  /**
+   * Stop cleanly when this is aborted (the CLI aborts it on SIGTERM/SIGUSR1: preemption, a time
+   * limit, `scancel`): checkpoint after the current update and return status 'interrupted',
+   * without a summary, so that `--resume` continues with the same records.
+   */
+  stop?: AbortSignal;
 }
 
 export interface TrainResult {
   runId: string;
   logPath: string;
-  status: RunStatus | 'halted';
+  status: RunStatus | 'halted' | 'interrupted';
   steps: number;
   finalValBpc: number | null;
   wallSeconds: number;
@@ -172,8 +179,18 @@ function restoreState(model: BitLM, opt: AdamW, arrays: Float32Array[], step: nu
   opt.t = step;
 }
 
-/** Train one run (new or resumed); see the module comment. */
+/** Train one run (new or resumed), holding the run log's lock (one writer per log); see the module comment. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  mkdirSync(o.outDir, { recursive: true });
+  const lock = acquireRunLock(logPathFor(o.outDir, o.runId));
+  try {
+    return await trainLocked(o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(o: TrainOptions): Promise<TrainResult> {
   const cfg = o.config;
   const m = cfg.model;
   const B = cfg.batchSize;
@@ -229,6 +246,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let lastLogged = start;
   for (; t < cfg.steps; t++) {
     if (o.haltAfter !== undefined && t >= o.haltAfter) break;
+    if (o.stop) {
+      // Signals are delivered by the event loop: yield to it once per update.
+      await new Promise((r) => setImmediate(r));
+      if (o.stop.aborted) break;
+    }
     const lr = learningRateAt(t, cfg.steps, cfg.lr, cfg.warmup, cfg.lrFinal);
     const tau = temperatureAt(t, cfg.steps, cfg.tau0, cfg.tau1);
     const batch = trainingBatch(o.corpus, cfg.seed, t, B, T);
@@ -291,6 +313,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const tokensPerSecond = trainSeconds > 0 ? (trainSteps * tokensPerStep) / trainSeconds : 0;
   const result: TrainResult = { runId: o.runId, logPath, status, steps: status === 'completed' ? t : lastLogged, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };
+  if (o.stop?.aborted && t < cfg.steps && status === 'completed') {
+    writeCheckpoint(ckptPath, { runId: o.runId, step: t, config: cfg, wallSeconds: wall(), sizes: model.variables.concat(opt.m, opt.v).map((v) => v.size) }, stateArrays(model, opt));
+    o.onEvent?.(`interrupted: checkpoint at step ${t} written to ${ckptPath}`);
+    model.dispose();
+    opt.dispose();
+    return { ...result, status: 'interrupted' };
+  }
   if (o.haltAfter !== undefined && t < cfg.steps && status === 'completed') {
     model.dispose();
     opt.dispose();

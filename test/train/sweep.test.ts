@@ -64,3 +64,16 @@ test('config objects accept the run log\'s snake_case model keys and reject unkn
   assert.throws(() => readConfigObject({ preset: 'huge' }, 'x.json'), /unknown preset 'huge'/);
   assert.throws(() => readConfigObject({ preset: 'tiny', model: { heads: 5 } }, 'x.json'), /not divisible/);
 });
+
+test('a model entry may carry its own step budgets (replacing the grid\'s) and notes that do not reach the trainer', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-grid-'));
+  const path = join(dir, 'grid.json');
+  writeFileSync(path, JSON.stringify({ name: 'n', base: { preset: 'tiny' }, models: [{ name: 'a', steps: [10, 20], notes: { gpu_hours: 1.5 } }, { name: 'b', steps: [30] }] }));
+  const runs = expandGrid(readGrid(path), path);
+  assert.deepEqual(runs.map((r) => [r.runId, r.config.steps]), [['n-a-s10', 10], ['n-a-s20', 20], ['n-b-s30', 30]]);
+  assert.ok(!('notes' in runs[0].config));
+  writeFileSync(path, JSON.stringify({ name: 'n', models: [{ name: 'a', steps: [10] }, { name: 'b' }] }));
+  assert.throws(() => readGrid(path), /field 'steps'/);
+  writeFileSync(path, JSON.stringify({ name: 'n', models: [{ name: 'a', steps: 10 }] }));
+  assert.throws(() => readGrid(path), /field 'models\[0\]\.steps'/);
+});
