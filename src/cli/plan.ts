@@ -102,7 +102,7 @@ export function planToJson(r: PlanResult, context: PlanContext) {
     gap_bpc: r.gap,
     ranges_overlap: r.overlap,
     frontier: r.frontier.map(candidateJson),
-    candidates: r.candidates.length,
+    candidate_count: r.candidates.length,
     excluded: r.excluded.map((x) => ({ shape: x.label, batch_size: x.batchSize, reason: x.reason })),
     assumptions: r.assumptions,
   };
@@ -210,7 +210,9 @@ export function register(program: Command): void {
         predict = savedLawPredictor(law);
         lawText = `${law.formula} saved to ${opts.law} (${law.provenance.file ?? 'a table'}, ${law.provenance.used} rows)`;
         measured = savedLawRanges(law);
-        batchSizes = opts.bs ? parseBatchSizes(opts.bs) : [64, 256];
+        // A law from elsewhere says nothing about batches: use those the run table measured (memory and speed), else the seed's 256.
+        const measuredBs = [...new Set(scalingRuns(all).filter((r) => r.arch === 'bitlm-v57').map((r) => r.batchSize))].sort((a, b) => a - b);
+        batchSizes = opts.bs ? parseBatchSizes(opts.bs) : measuredBs.length ? measuredBs : [256];
       } else {
         if (!haveRuns) throw new BitscaleError(`no ${runsDir}/ folder here: give --runs DIR or --law FILE`, { file: runsDir });
         const scaling = scalingRuns(selectRuns(all, { dataset: opts.dataset, arch: 'bitlm-v57' }, runsDir));
