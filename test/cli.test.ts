@@ -60,6 +60,18 @@ test('train --resume PATH continues the log where it is: a completed run elsewhe
   assert.match(missing.stderr, /nope\.jsonl: no run log to resume/);
 });
 
+test('ingest of a non-BitLM run without params: one line on stderr saying why, exit 1, nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-cli-'));
+  const csv = join(dir, 'gpt.csv');
+  writeFileSync(csv, 'steps,bs,lr,val_bpc\n1000,512,6e-4,3.2\n');
+  const runs = join(dir, 'runs');
+  const r = bitscale(['--runs', runs, 'ingest', csv, '--set', 'dataset=owt,seq_len=1024,arch=gpt2,token_unit=token,tokenizer=gpt2']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /gpt\.csv:1: field 'params': missing column: architecture 'gpt2' is not BitLM, so bitscale has no parameter formula for it; give the count/);
+  assert.equal(existsSync(runs), false);
+});
+
 /** One line on stderr, exit 1, nothing on stdout: how every bad option is refused. */
 function refused(args: string[], message: RegExp) {
   const r = bitscale(args);

@@ -14,7 +14,7 @@ import { stableStringify } from '../util/json.js';
 import { formatCount, formatTable, parseCount } from '../util/format.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
 import { fitRunTable, type FitSuite } from '../fit/suite.js';
-import { predictBpc, type Prediction } from '../fit/predict.js';
+import { groupLabel, predictBpc, type Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
 import { withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
@@ -74,9 +74,11 @@ export function formatSuite(s: FitSuite): string {
   out.push('Step laws  L(S) = Linf + C·S^(−beta)  (per step family: dataset, params, bs, LR)');
   out.push(
     formatTable(
-      ['dataset', 'params', 'bs', 'lr', 'steps → val_bpc', 'Δ/doubling', 'Linf', 'beta', 'fit'],
+      ['dataset', 'arch', 'loss unit', 'params', 'bs', 'lr', 'steps → loss', 'Δ/doubling', 'Linf', 'beta', 'fit'],
       s.stepLaws.map((f) => [
         f.dataset,
+        f.arch,
+        f.lossUnit,
         formatCount(f.params),
         f.batchSize,
         f.lr.toExponential(),
@@ -91,9 +93,11 @@ export function formatSuite(s: FitSuite): string {
   out.push('', 'Parameter laws  L(N) = A + B/(N/1e6)^alpha  (per budget: dataset, bs, LR, steps)');
   out.push(
     formatTable(
-      ['dataset', 'bs', 'steps', 'N → val_bpc', 'Δ/decade', 'A=fixed: B', 'alpha', 'RMSE', 'A free: A', 'B', 'alpha'],
+      ['dataset', 'arch', 'loss unit', 'bs', 'steps', 'N → loss', 'Δ/decade', 'A=fixed: B', 'alpha', 'RMSE', 'A free: A', 'B', 'alpha'],
       s.paramBudgets.map((b) => [
         b.dataset,
+        b.arch,
+        b.lossUnit,
         b.batchSize ?? 'mixed',
         formatCount(b.steps, 0),
         b.points.map((p) => `${formatCount(p.params)}:${p.valBpc.toFixed(3)}`).join(' '),
@@ -108,7 +112,7 @@ export function formatSuite(s: FitSuite): string {
     ),
   );
   out.push('', 'Joint law  L(N, D) = E + A/N^alpha + B/D^beta');
-  for (const j of s.joint) out.push(j.fit ? `${j.dataset}:\n${formatFit(j.fit)}` : `${j.dataset}: ${j.note}`);
+  for (const j of s.joint) out.push(j.fit ? `${j.dataset} (${j.arch}, ${j.lossUnit}):\n${formatFit(j.fit)}` : `${j.dataset} (${j.arch}, ${j.lossUnit}): ${j.note}`);
   out.push('', 'Batch size / LR at a matched model');
   out.push(
     formatTable(
@@ -162,9 +166,10 @@ function readCsv(file: string): Record<string, string>[] {
 
 function formatPrediction(p: Prediction): string {
   const lines = [
-    `predicted val_bpc ${p.valBpc.toFixed(3)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% interval ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
+    `predicted val_bpc ${p.valBpc.toFixed(3)} ${p.lossUnit}${p.interval ? `  (${Math.round(p.interval.level * 100)}% interval ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
     `for N = ${formatCount(p.query.params)}, ${formatCount(p.query.steps, 0)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
     `method: ${p.method}`,
+    ...p.borrowing.map((b) => `borrowed (--borrow-gains): the ${b.what}, over ${b.values} doubling(s), includes those of ${b.groups.map(groupLabel).join(', ')}`),
     ...p.alternatives.map((a) => `with ${a.law}: ${a.valBpc.toFixed(3)}`),
     ...(p.range && p.alternatives.length ? [`range over laws (interval ∪ other laws): ${p.range.lo.toFixed(3)}–${p.range.hi.toFixed(3)}`] : []),
     'fits:',
@@ -284,6 +289,8 @@ export function register(program: Command): void {
     .option('--tokens <n>', 'with a law file: training tokens D, e.g. 4T')
     .option('--seq-len <n>', 'context T; only budgets at this T are used')
     .option('--law <law>', 'auto | fixed-a | free: which saturating fit of the run table; or a law file saved by fit --save', 'auto')
+    .option('--arch <name>', 'architecture, when the dataset has runs of more than one (default then: bitlm-v57)')
+    .option('--borrow-gains', 'let the step gain come from other datasets of the same loss unit where this one has too few doublings (said in the output)')
     .option('--collection <name>', 'only runs in this folder of runs/')
     .option('--bootstrap <n>', 'bootstrap resamples (default 1000)')
     .option('--seed <n>', 'bootstrap seed (default 1)')
@@ -308,8 +315,9 @@ export function register(program: Command): void {
           batchSize: count(opts.bs, 'bs'),
           dataset: opts.dataset,
           seqLen: opts.seqLen === undefined ? undefined : count(opts.seqLen, 'seq-len'),
+          arch: opts.arch,
         },
-        { law, fit: { bootstrap: bootstrapFrom(opts) } },
+        { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true },
       );
       for (const w of p.warnings) warn(w);
       emit(opts, p, () => formatPrediction(p));

@@ -22,6 +22,7 @@ export interface PlanCliOptions {
   shape: string[];
   bs?: string;
   law?: string;
+  borrowGains?: boolean;
   json?: boolean;
 }
 
@@ -181,6 +182,7 @@ export function register(program: Command): void {
     .option('--shape <spec>', 'add a shape, e.g. d=1536,L=12,H=32,dff=768 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--bs <list>', 'batch sizes to consider, e.g. 64,256 (default: those the dataset\'s runs used)')
     .option('--law <file>', 'a law saved by `bitscale fit --csv … --form chinchilla --save FILE`, in place of the run table\'s')
+    .option('--borrow-gains', 'as predict: let the step gain come from other datasets of the same loss unit where this one has too few doublings')
     .option('--json', 'print JSON only')
     .addHelpText('after', '\nExamples:\n  bitscale plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning\n  bitscale plan --gpu h100-80gb --gpus 8 --hours 24 --json\n  bitscale plan --gpu a100-40gb --flops 1e19 --law law.json')
     .action(async (opts: PlanCliOptions, cmd: Command) => {
@@ -226,8 +228,9 @@ export function register(program: Command): void {
         }
         const own = scaling.filter((r) => r.dataset === dataset);
         const { fitRunTable } = await import('../fit/index.js');
-        const suite = fitRunTable(scalingRuns(all));
-        predict = runTablePredictor(suite, dataset, opts.seq);
+        // The report's suite: the BitLMv57 scaling runs (src/report/analysis.ts, mainRuns).
+        const suite = fitRunTable(scalingRuns(all).filter((r) => r.arch === 'bitlm-v57'));
+        predict = runTablePredictor(suite, dataset, opts.seq, { borrowGains: opts.borrowGains === true });
         lawText = `the run table's laws for ${dataset} (predictBpc: the saturating law in N at the nearest budget, moved along steps by the measured per-doubling gain), as the report uses`;
         measured = measuredRanges(own, dataset);
         const measuredBs = [...new Set(own.map((r) => r.batchSize))].sort((a, b) => a - b);

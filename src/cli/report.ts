@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--claims <file>', 'the hand-written report\'s claims and recommended config (default: the one bitscale ships)')
     .option('--templates <dir>', 'Handlebars templates, report.md.hbs and partials/ (default: the ones bitscale ships)')
     .option('--bootstrap <n>', 'bootstrap resamples for the fits, 0 (none) to 1M', numberOption('bootstrap', RESAMPLES), 1000)
+    .option('--borrow-gains', 'let predictions borrow step gains from other datasets (same loss unit) where their own has too few doublings; every borrowed number says so')
     .option('--json', 'machine-readable summary on stdout')
     .addHelpText('after', '\nExample:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg')
     .action(async (opts, cmd: Command) => {
@@ -23,7 +24,7 @@ export function register(program: Command): void {
         outDir: opts.out,
         templatesDir: opts.templates ?? join(PACKAGE_ROOT, 'templates'),
         claimsFile: opts.claims ?? join(PACKAGE_ROOT, 'claims', 'seed-report.json'),
-        analysis: { bootstrap: opts.bootstrap },
+        analysis: { bootstrap: opts.bootstrap, borrowGains: opts.borrowGains === true },
         onWarning: warn,
       });
       const h = built.analysis.headline;
@@ -35,13 +36,14 @@ export function register(program: Command): void {
           charts: built.chartPaths,
           inputs_sha256: built.inputsHash,
           runs: built.analysis.runs.length,
-          headline: { params: h.query.params, steps: h.query.steps, batch_size: h.query.batchSize, dataset: h.query.dataset, val_bpc: h.valBpc, interval: h.interval, method: h.method },
+          headline: { params: h.query.params, steps: h.query.steps, batch_size: h.query.batchSize, dataset: h.query.dataset, val_bpc: h.valBpc, interval: h.interval, method: h.method, borrowing: h.borrowing },
           claims: { total: built.claims.length, agree: built.claims.filter((c) => c.agrees === true).length, disagree },
+          other_groups: built.analysis.otherGroups.map((g) => ({ dataset: g.dataset, arch: g.arch, loss_unit: g.lossUnit, runs: g.runs.length, joint: g.suite.joint[0]?.fit ? { params: g.suite.joint[0].fit.params, intervals: g.suite.joint[0].fit.intervals, determination: g.suite.joint[0].fit.determination } : null })),
         },
         () =>
           [
             `wrote ${built.reportPath} and ${built.chartPaths.length} charts from ${built.analysis.runs.length} runs`,
-            `headline: ${h.valBpc.toFixed(3)} bits/byte ${formatInterval(h.interval)} — ${h.method}`,
+            `headline: ${h.valBpc.toFixed(3)} ${h.lossUnit} ${formatInterval(h.interval)} — ${h.method}`,
             `claims: ${built.claims.filter((c) => c.agrees === true).length} of ${built.claims.length} agree; disagree: ${disagree.join(', ') || 'none'}`,
           ].join('\n'),
       );

@@ -9,6 +9,7 @@
  * Every figure keeps the run it came from. Pure: takes RunRecords, returns plain data.
  */
 import { trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
+import { isBitLM } from '../arch/family.js';
 import type { ModelConfigJson, RunRecord } from '../runs/types.js';
 import { findGpu } from './hardware.js';
 import {
@@ -201,7 +202,10 @@ export function fp32PeakChecks(runs: RunRecord[]): PeakCheck[] {
 }
 
 /** Everything the run table says about memory and speed, for estimateTraining. */
-export function calibrateFromRuns(runs: RunRecord[]): Calibration {
+export function calibrateFromRuns(allRuns: RunRecord[]): Calibration {
+  // The estimator models BitLM only (its parameter count, FLOPs and memory come from the BitLM
+  // shape): another architecture's runs never reach it, not even in its notes.
+  const runs = allRuns.filter((r) => isBitLM(r.arch));
   const notes: string[] = [];
   const tt: Partial<Record<StoragePresetId, TtCalibration>> = {};
   for (const id of Object.keys(STORAGE_PRESETS) as StoragePresetId[]) {

@@ -76,18 +76,18 @@ export interface DatasetOffset {
   from: { dataset: string; valBpc: number; runIds: string[] };
   /** The harder dataset. */
   to: { dataset: string; valBpc: number; runIds: string[] };
-  /** to.valBpc − from.valBpc ≥ 0: how much harder `to` is, in bits per byte. */
+  /** to.valBpc − from.valBpc ≥ 0: how much harder `to` is, in the runs' shared loss unit. */
   offset: number;
 }
 
 /**
- * Offset between datasets at matched architecture, N, steps, batch size, LR and context;
+ * Offset between datasets at matched architecture, loss unit, N, steps, batch size, LR and context;
  * replicate runs on one dataset are averaged. Example (seed §2.4): 46.4M, 40K, bs 64:
  * TinyStories 1.169 against GLM (1.794 + 1.792)/2 = 1.793 gives +0.624.
  */
 export function datasetOffsets(runs: readonly RunRecord[]): DatasetOffset[] {
   const out: DatasetOffset[] = [];
-  for (const [, group] of groupRuns([...runs], ['arch', 'params', 'steps', 'batchSize', 'lr', 'seqLen'])) {
+  for (const [, group] of groupRuns([...runs], ['arch', 'params', 'steps', 'batchSize', 'lr', 'seqLen', 'lossUnit'])) {
     const byDataset = new Map<string, RunRecord[]>();
     for (const r of group) byDataset.set(r.dataset, [...(byDataset.get(r.dataset) ?? []), r]);
     const names = [...byDataset.keys()].sort();

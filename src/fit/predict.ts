@@ -23,6 +23,8 @@ export interface PredictQuery {
   dataset: string;
   /** Context T; when given, only budgets at this T are used. */
   seqLen?: number;
+  /** Architecture; when absent and the dataset has runs of several, bitlm-v57 (DEFAULT_ARCH). */
+  arch?: string;
 }
 
 export interface PredictOptions {
@@ -30,6 +32,26 @@ export interface PredictOptions {
   law?: 'auto' | 'fixedA' | 'free';
   /** Options for fitRunTable when runs (not a suite) are given. */
   fit?: FitRunTableOptions;
+  /**
+   * Let the step gain (or, when the group has a single doubling, the interval's spread of gains)
+   * come from other analysis groups of the same loss unit, at comparable step counts. Off by
+   * default: a prediction uses only its own group's runs. When on and used, the prediction says so
+   * in `borrowing`, its method, its assumptions and its warnings.
+   */
+  borrowGains?: boolean;
+}
+
+/** The architecture a query means when it names none and its dataset has runs of several. */
+export const DEFAULT_ARCH = 'bitlm-v57';
+
+/** Evidence a prediction took from outside its analysis group. */
+export interface Borrowing {
+  /** 'step gain': the mean per-doubling gain; 'gain spread': the values the interval draws the gain from. */
+  what: 'step gain' | 'gain spread';
+  /** The analysis groups lent from (src/runs/table.ts analysisGroupKey). */
+  groups: string[];
+  /** How many per-doubling values came from them. */
+  values: number;
 }
 
 export interface StepAdjustment {
@@ -39,11 +61,14 @@ export interface StepAdjustment {
   doublings: number;
   /** Mean ΔBPC per doubling used (from the dataset's own step families when it has any). */
   perDoubling: number;
-  /** Per-doubling values the interval draws from: the dataset's own when it has two or more, else all datasets'. */
+  /**
+   * Per-doubling values the interval draws from: the group's own. With borrowGains and fewer than
+   * two of its own, every comparable doubling of the same loss unit (`borrowing` says so).
+   */
   intervalPool: number[];
   /** The per-doubling values it was averaged from, with their step families. */
   evidence: { family: string; fromSteps: number; toSteps: number; perDoubling: number }[];
-  /** True when the dataset has no step family and other datasets' gains were used. */
+  /** True when the group has no step family and other groups' gains were used (only with borrowGains). */
   borrowed: boolean;
   delta: number;
 }
@@ -51,6 +76,8 @@ export interface StepAdjustment {
 export interface Prediction {
   query: PredictQuery;
   valBpc: number;
+  /** The unit of valBpc and every value below: the budget's group's loss unit, e.g. "bits per byte". */
+  lossUnit: string;
   /** Bootstrap percentile interval (level stated); null when the chosen law is exactly determined. */
   interval: Interval | null;
   /**
@@ -66,12 +93,20 @@ export interface Prediction {
    * one, the joint law at D = steps × batch size × T.
    */
   alternatives: { law: 'A fixed' | 'A free' | 'joint'; valBpc: number }[];
+  /** Evidence taken from other analysis groups; empty unless borrowGains was asked for and used. */
+  borrowing: Borrowing[];
   /** One sentence: how the number was made. */
   method: string;
   /** Keys of the fits used. */
   fits: string[];
   assumptions: string[];
   warnings: string[];
+}
+
+/** "TinyStories (bitlm-v57, bits per byte)" from an analysis group key. */
+export function groupLabel(key: string): string {
+  const f = Object.fromEntries(key.split('|').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+  return `${f.dataset} (${f.arch}, ${f.loss})`;
 }
 
 function usable(f: SaturatingFit | null): f is SaturatingFit {
@@ -81,7 +116,11 @@ function usable(f: SaturatingFit | null): f is SaturatingFit {
 /** Budgets of the dataset ranked: same batch size, same steps, more sizes, nearer steps, key. */
 function rankBudgets(suite: FitSuite, q: PredictQuery): ParamBudgetFit[] {
   const name = q.dataset.toLowerCase();
-  const cands = suite.paramBudgets.filter((b) => b.dataset.toLowerCase() === name && (q.seqLen === undefined || b.seqLen === q.seqLen) && (usable(b.fixedA) || usable(b.free)));
+  let cands = suite.paramBudgets.filter((b) => b.dataset.toLowerCase() === name && (q.arch === undefined || b.arch === q.arch) && (q.seqLen === undefined || b.seqLen === q.seqLen) && (usable(b.fixedA) || usable(b.free)));
+  // A dataset with runs of several architectures: bitscale's own model unless another is named.
+  if (q.arch === undefined && new Set(cands.map((b) => b.group)).size > 1 && cands.some((b) => b.arch === DEFAULT_ARCH)) cands = cands.filter((b) => b.arch === DEFAULT_ARCH);
+  const groups = [...new Set(cands.map((b) => b.group))].sort(byCodePoint);
+  if (groups.length > 1) throw new BitscaleError(`dataset '${q.dataset}' has parameter laws in ${groups.length} analysis groups (${groups.join('; ')}); name the architecture`, { field: 'arch' });
   const score = (b: ParamBudgetFit) => [b.matched ? 0 : 1, b.batchSize === q.batchSize ? 0 : 1, b.steps === q.steps ? 0 : 1, -new Set(b.points.map((p) => p.params)).size, Math.abs(Math.log(b.steps / q.steps))];
   return cands.sort((a, b) => {
     const sa = score(a);
@@ -136,33 +175,48 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   for (const w of fit.warnings) if (w.startsWith('exactly')) warnings.push(`the ${name} law is exactly determined: no interval`);
 
   let step: StepAdjustment | null = null;
+  const borrowing: Borrowing[] = [];
   if (query.steps !== budget.steps) {
-    const same = suite.stepLaws.filter((s) => s.dataset.toLowerCase() === budget.dataset.toLowerCase());
-    // A gain measured far from the move (250 → 500 steps on a small CPU model) says little about
-    // 15K → 30K: other datasets' doublings count only within 4× of the move's ends.
+    // A prediction uses its own analysis group's step gains. Other groups lend theirs only when
+    // borrowGains asks for it, only at the same loss unit, and only within 4× of the move's ends
+    // (a gain measured from 250 to 500 steps on a small CPU model says little about 15K → 30K).
     const lo = Math.min(budget.steps, query.steps) / 4;
     const hi = Math.max(budget.steps, query.steps) * 4;
     const comparable = (d: { fromSteps: number; toSteps: number }) => d.toSteps >= lo && d.fromSteps <= hi;
-    const doublingsOf = (families: typeof suite.stepLaws) => families.flatMap((s) => s.perDoubling.map((d) => ({ family: s.key, fromSteps: d.fromSteps, toSteps: d.toSteps, perDoubling: d.perDoubling })));
-    const pool = same.length ? doublingsOf(same) : doublingsOf(suite.stepLaws).filter(comparable);
-    if (pool.length === 0) throw new BitscaleError(`no step family with two step counts (other datasets: between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps) to move from ${budget.steps} to ${query.steps} steps`, { field: 'steps' });
+    type Doubling = { family: string; group: string; fromSteps: number; toSteps: number; perDoubling: number };
+    const doublingsOf = (families: typeof suite.stepLaws): Doubling[] => families.flatMap((s) => s.perDoubling.map((d) => ({ family: s.key, group: s.group, fromSteps: d.fromSteps, toSteps: d.toSteps, perDoubling: d.perDoubling })));
+    const own = doublingsOf(suite.stepLaws.filter((s) => s.group === budget.group));
+    const lendable = doublingsOf(suite.stepLaws.filter((s) => s.group !== budget.group && s.lossUnit === budget.lossUnit)).filter(comparable);
+    const lent = (pool: Doubling[]) => [...new Set(pool.filter((d) => d.group !== budget.group).map((d) => d.group))].sort(byCodePoint);
+    const lentNames = (pool: Doubling[]) => lent(pool).map(groupLabel).join(', ');
+    const borrowHint = lendable.length ? `; --borrow-gains would use ${lendable.length} doubling(s) of other groups (${lentNames(lendable)}) between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps` : '';
+    if (own.length === 0 && !options.borrowGains) {
+      throw new BitscaleError(`no step family with two step counts in ${budget.dataset} (${budget.arch}, ${budget.lossUnit}) to move from ${budget.steps} to ${query.steps} steps${borrowHint}`, { field: 'steps' });
+    }
+    const pool = own.length ? own : lendable;
+    if (pool.length === 0) throw new BitscaleError(`no step family with two step counts (other groups: between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps, in ${budget.lossUnit}) to move from ${budget.steps} to ${query.steps} steps`, { field: 'steps' });
     const perDoubling = mean(pool.map((p) => p.perDoubling));
     const doublings = Math.log2(query.steps / budget.steps);
-    const everywhere = doublingsOf(suite.stepLaws).filter(comparable).map((d) => d.perDoubling);
-    const intervalPool = pool.length >= 2 ? pool.map((p) => p.perDoubling) : everywhere;
-    step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool, borrowed: same.length === 0, delta: perDoubling * doublings };
+    const everywhere = doublingsOf(suite.stepLaws.filter((s) => s.group === budget.group || s.lossUnit === budget.lossUnit)).filter(comparable);
+    const spreadBorrowed = pool.length < 2 && options.borrowGains === true && everywhere.length >= 2;
+    const intervalPool = spreadBorrowed ? everywhere.map((d) => d.perDoubling) : pool.map((p) => p.perDoubling);
+    step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool.map(({ group: _g, ...d }) => d), borrowed: own.length === 0, delta: perDoubling * doublings };
+    if (step.borrowed) borrowing.push({ what: 'step gain', groups: lent(pool), values: pool.length });
+    if (spreadBorrowed) borrowing.push({ what: 'gain spread', groups: lent(everywhere), values: everywhere.length });
     fits.push(...new Set(pool.map((p) => `per-doubling @ ${p.family}`)));
     assumptions.push(
-      `each doubling of steps changes val_bpc by ${perDoubling.toFixed(3)} (mean of ${pool.length} per-doubling ΔBPC from ${same.length ? budget.dataset : 'all datasets'} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
+      `each doubling of steps changes val_bpc by ${perDoubling.toFixed(3)} (mean of ${pool.length} per-doubling ΔBPC from ${own.length ? budget.dataset : `other groups' (borrowed: ${lentNames(pool)})`} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
     );
-    if (pool.length < 2 && everywhere.length >= 2) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((v) => v.toFixed(3)).join(', ')}), since ${budget.dataset} has ${pool.length}`);
-    if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other datasets`);
+    if (spreadBorrowed) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((d) => d.perDoubling.toFixed(3)).join(', ')}), since ${budget.dataset} has ${pool.length}: borrowed from ${lentNames(everywhere)} (--borrow-gains)`);
+    // Said without naming other groups, so that adding unrelated runs never changes this text.
+    else if (pool.length < 2) assumptions.push(`${budget.dataset} has ${pool.length} measured doubling of steps, so the interval has no spread of gains to draw from: it holds the law's bootstrap spread only, not the uncertainty of the gain (--borrow-gains would draw the spread from other datasets' doublings of the same loss unit)`);
+    if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other groups (${lentNames(pool)})`);
     if (Math.abs(doublings) > 2) warnings.push(`moves ${Math.abs(doublings).toFixed(1)} doublings of steps from the fitted budget`);
   }
   const valBpc = baseBpc + (step?.delta ?? 0);
   const other = name === 'A fixed' ? budget.free : budget.fixedA;
   const alternatives: Prediction['alternatives'] = usable(other) ? [{ law: name === 'A fixed' ? 'A free' : 'A fixed', valBpc: saturatingLoss(other.params, query.params, nUnit) + (step?.delta ?? 0) }] : [];
-  const joint = suite.joint.find((j) => j.dataset === budget.dataset && j.arch === budget.arch && j.fit && Number.isFinite(j.fit.params.alpha));
+  const joint = suite.joint.find((j) => j.group === budget.group && j.fit && Number.isFinite(j.fit.params.alpha));
   if (joint?.fit) {
     alternatives.push({ law: 'joint', valBpc: chinchillaLoss(joint.fit.params, query.params, query.steps * query.batchSize * (query.seqLen ?? budget.seqLen)) });
     fits.push(`joint @ dataset=${joint.dataset}|arch=${joint.arch} (alternative)`);
@@ -182,19 +236,21 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     });
     interval = percentileInterval(values, fit.bootstrap.level);
     assumptions.push(`interval: ${Math.round(fit.bootstrap.level * 100)}% percentile of ${samples.length} bootstrap refits over ${budget.points.length} runs; it does not include the choice of law`);
-    if (step && gains.length < 2) assumptions.push('the interval does not include uncertainty in the per-doubling gain (one value)');
   }
   for (const alt of alternatives)
     if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% interval: the choice of law matters more than the bootstrap spread`);
-  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatCount(budget.steps, 0)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) × ${step.perDoubling.toFixed(3)} BPC per doubling` : ''}`;
+  const lentText = borrowing.length ? ` (${borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
+  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatCount(budget.steps, 0)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) × ${step.perDoubling.toFixed(3)} BPC per doubling` : ''}${lentText}`;
   const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];
   return {
     query,
     valBpc,
+    lossUnit: budget.lossUnit,
     interval,
     range: interval ? { lo: Math.min(...ends), hi: Math.max(...ends) } : null,
     base: { budget: budget.key, law: name, params: { ...fit.params }, nUnit, steps: budget.steps, batchSize: budget.batchSize, valBpc: baseBpc },
     stepAdjustment: step,
+    borrowing,
     alternatives,
     method,
     fits,

@@ -6,7 +6,7 @@
  * stays fast: the power laws solve in microseconds, the joint law uses a coarse start grid.
  */
 import type { RunRecord, RunStatus } from '../runs/types.js';
-import { groupRuns, stepFamilies } from '../runs/table.js';
+import { analysisGroupKey, analysisGroups, byCodePoint, groupRuns, requireOneLossUnit, stepFamilies } from '../runs/table.js';
 import { BESIROGLU_START_GRID, computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ComputeOptimalAllocation, type JointPoint, type StartGrid } from './chinchilla.js';
 import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from './resample.js';
@@ -41,8 +41,16 @@ export const SUITE_START_GRID: StartGrid = {
   beta: BESIROGLU_START_GRID.beta.filter((_, i) => i % 2 === 0),
 };
 
-export interface StepFamilyFit {
-  /** groupRuns key: dataset, arch, params, batchSize, lr. */
+/** Which analysis group a fit belongs to (src/runs/table.ts analysisGroupKey) and the unit of its losses. */
+export interface GroupTag {
+  /** analysisGroupKey: dataset, architecture, token unit, loss unit. */
+  group: string;
+  /** "bits per byte", "bits per token (gpt2)", …: the unit of every loss in the fit. */
+  lossUnit: string;
+}
+
+export interface StepFamilyFit extends GroupTag {
+  /** groupRuns key: dataset, arch, params, batchSize, lr (and the loss unit when it is not per byte). */
   key: string;
   dataset: string;
   arch: string;
@@ -57,7 +65,7 @@ export interface StepFamilyFit {
   note: string | null;
 }
 
-export interface ParamBudgetFit {
+export interface ParamBudgetFit extends GroupTag {
   /** groupRuns key: dataset, arch, batchSize, lr, steps, seqLen (matched) or dataset, arch, steps, seqLen. */
   key: string;
   /** True when every run shares batch size and LR; false for a budget matched only on steps (seed §2.2 style), flagged in `note`. */
@@ -79,7 +87,7 @@ export interface ParamBudgetFit {
   note: string | null;
 }
 
-export interface JointLawFit {
+export interface JointLawFit extends GroupTag {
   dataset: string;
   arch: string;
   runIds: string[];
@@ -92,7 +100,7 @@ export interface JointLawFit {
 
 export interface FitSuite {
   formatVersion: 1;
-  runs: { id: string; file: string; dataset: string; arch: string; params: number; batchSize: number; lr: number; steps: number; tokens: number; valBpc: number }[];
+  runs: { id: string; file: string; dataset: string; arch: string; lossUnit: string; params: number; batchSize: number; lr: number; steps: number; tokens: number; valBpc: number }[];
   excluded: { id: string; reason: string }[];
   options: { bootstrap: Required<BootstrapOptions> | false; statuses: RunStatus[]; fixedA: number; nUnit: number; delta: number; jointStarts: number; jointMinRuns: number };
   stepLaws: StepFamilyFit[];
@@ -107,9 +115,17 @@ function resolveBootstrap(b: BootstrapOptions | false | undefined): Required<Boo
   return { count: b?.count ?? DEFAULT_BOOTSTRAP.count, seed: b?.seed ?? DEFAULT_BOOTSTRAP.seed, level: b?.level ?? DEFAULT_BOOTSTRAP.level };
 }
 
+/** The group's tag, and the suffix its fit keys carry when its losses are not per byte (so keys stay unique across groups). */
+function tagOf(runs: RunRecord[]): GroupTag & { keySuffix: string } {
+  const lossUnit = requireOneLossUnit(runs, `the fits of ${analysisGroupKey(runs[0])}`);
+  return { group: analysisGroupKey(runs[0]), lossUnit, keySuffix: runs[0].tokenUnit === 'byte' && runs[0].lossPer === 'byte' ? '' : `|loss=${lossUnit}` };
+}
+
 function stepFamilyFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false): StepFamilyFit[] {
   const out: StepFamilyFit[] = [];
-  for (const [key, group] of stepFamilies(runs)) {
+  const { keySuffix, ...tag } = tagOf(runs);
+  for (const [familyKey, group] of stepFamilies(runs)) {
+    const key = familyKey + keySuffix;
     const points = group.map((r) => ({ steps: r.steps, valBpc: r.finalValBpc }));
     const distinct = countDistinct(points.map((p) => p.steps));
     if (distinct < 2) continue;
@@ -117,6 +133,7 @@ function stepFamilyFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions>
     const fit = distinct >= 3 ? fitStepLaw(points, { bootstrap }) : null;
     out.push({
       key,
+      ...tag,
       dataset: r0.dataset,
       arch: r0.arch,
       params: r0.params,
@@ -140,8 +157,10 @@ function paramBudgetFit(key: string, group: RunRecord[], matched: boolean, boots
   const notes: string[] = [];
   if (!matched) notes.push(`mixes batch sizes / LRs (${[...new Set(group.map((r) => `bs ${r.batchSize} LR ${r.lr}`))].join('; ')}): matched on steps only`);
   if (!free) notes.push(`two sizes: A held at ${fixedA} only; A free needs three`);
+  const { keySuffix, ...tag } = tagOf(group);
   return {
-    key,
+    key: key + keySuffix,
+    ...tag,
     matched,
     dataset: r0.dataset,
     arch: r0.arch,
@@ -183,7 +202,8 @@ function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | fa
   for (const [, group] of groupRuns(runs, ['dataset', 'arch'])) {
     const points = group.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.finalValBpc }));
     const r0 = group[0];
-    const base = { dataset: r0.dataset, arch: r0.arch, runIds: group.map((r) => r.id), points };
+    const { keySuffix: _suffix, ...tag } = tagOf(group);
+    const base = { ...tag, dataset: r0.dataset, arch: r0.arch, runIds: group.map((r) => r.id), points };
     const spread = countDistinct(points.map((p) => p.params)) >= 2 && countDistinct(points.map((p) => p.tokens)) >= 2;
     if (group.length < minRuns || !spread) {
       out.push({ ...base, fit: null, computeOptimal: [], note: `${group.length} run(s)${spread ? '' : ' without two values of both N and D'}: the joint law needs at least ${minRuns} runs spanning N and D` });
@@ -199,30 +219,82 @@ function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | fa
   return out;
 }
 
+interface ResolvedOptions {
+  bootstrap: Required<BootstrapOptions> | false;
+  statuses: RunStatus[];
+  fixedA: number;
+  nUnit: number;
+  delta: number;
+  grid: StartGrid;
+  jointMinRuns: number;
+}
+
+function resolveOptions(options: FitRunTableOptions): ResolvedOptions {
+  return {
+    bootstrap: resolveBootstrap(options.bootstrap),
+    statuses: options.statuses ?? ['completed'],
+    fixedA: options.fixedA ?? 1.0,
+    nUnit: options.nUnit ?? MILLION,
+    delta: options.delta ?? DEFAULT_HUBER_DELTA,
+    grid: options.jointGrid ?? SUITE_START_GRID,
+    jointMinRuns: options.jointMinRuns ?? 7,
+  };
+}
+
+/** The within-group fits of one analysis group's runs. */
+function groupFits(runs: RunRecord[], o: ResolvedOptions): Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'> {
+  return {
+    stepLaws: stepFamilyFits(runs, o.bootstrap),
+    paramBudgets: paramBudgetFits(runs, o.bootstrap, o.fixedA, o.nUnit),
+    joint: jointFits(runs, o.bootstrap, o.delta, o.grid, o.jointMinRuns),
+    batchLr: compareBatchAndLr(runs),
+  };
+}
+
+function suiteOf(runs: readonly RunRecord[], o: ResolvedOptions, fits: Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'>, used: RunRecord[]): FitSuite {
+  const excluded = runs.filter((r) => !o.statuses.includes(r.status)).map((r) => ({ id: r.id, reason: `status ${r.status}` }));
+  return {
+    formatVersion: 1,
+    runs: used.map((r) => ({ id: r.id, file: r.file, dataset: r.dataset, arch: r.arch, lossUnit: r.lossUnit, params: r.params, batchSize: r.batchSize, lr: r.lr, steps: r.steps, tokens: r.tokens, valBpc: r.finalValBpc })),
+    excluded,
+    options: { bootstrap: o.bootstrap, statuses: o.statuses, fixedA: o.fixedA, nUnit: o.nUnit, delta: o.delta, jointStarts: o.grid.a.length * o.grid.b.length * o.grid.e.length * o.grid.alpha.length * o.grid.beta.length, jointMinRuns: o.jointMinRuns },
+    ...fits,
+    datasetOffsets: datasetOffsets(used),
+  };
+}
+
+/**
+ * Fit the runs of one analysis group (one dataset, architecture, token unit and loss unit). Runs
+ * of different loss units are refused, naming the runs of each unit: a fit never mixes units.
+ */
+export function fitAnalysisGroup(runs: readonly RunRecord[], options: FitRunTableOptions = {}): FitSuite {
+  const o = resolveOptions(options);
+  requireOneLossUnit([...runs], 'one fit');
+  const used = runs.filter((r) => o.statuses.includes(r.status));
+  return suiteOf(runs, o, used.length ? groupFits(used, o) : { stepLaws: [], paramBudgets: [], joint: [], batchLr: [] }, used);
+}
+
 /**
  * Fit every group of the run table. Pure and deterministic: the same runs and options give the
  * same suite (bootstrap seeds are fixed). Runs whose status is not in `options.statuses` are left
- * out and listed in `excluded`.
+ * out and listed in `excluded`. Every fit is made inside one analysis group (src/runs/table.ts):
+ * runs of another dataset, architecture or unit never enter it. Only the dataset offsets compare
+ * datasets, and only at the same architecture and loss unit.
  */
 export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOptions = {}): FitSuite {
-  const bootstrap = resolveBootstrap(options.bootstrap);
-  const statuses = options.statuses ?? ['completed'];
-  const fixedA = options.fixedA ?? 1.0;
-  const nUnit = options.nUnit ?? MILLION;
-  const delta = options.delta ?? DEFAULT_HUBER_DELTA;
-  const grid = options.jointGrid ?? SUITE_START_GRID;
-  const jointMinRuns = options.jointMinRuns ?? 7;
-  const used = runs.filter((r) => statuses.includes(r.status));
-  const excluded = runs.filter((r) => !statuses.includes(r.status)).map((r) => ({ id: r.id, reason: `status ${r.status}` }));
-  return {
-    formatVersion: 1,
-    runs: used.map((r) => ({ id: r.id, file: r.file, dataset: r.dataset, arch: r.arch, params: r.params, batchSize: r.batchSize, lr: r.lr, steps: r.steps, tokens: r.tokens, valBpc: r.finalValBpc })),
-    excluded,
-    options: { bootstrap, statuses, fixedA, nUnit, delta, jointStarts: grid.a.length * grid.b.length * grid.e.length * grid.alpha.length * grid.beta.length, jointMinRuns },
-    stepLaws: stepFamilyFits(used, bootstrap),
-    paramBudgets: paramBudgetFits(used, bootstrap, fixedA, nUnit),
-    joint: jointFits(used, bootstrap, delta, grid, jointMinRuns),
-    batchLr: compareBatchAndLr(used),
-    datasetOffsets: datasetOffsets(used),
-  };
+  const o = resolveOptions(options);
+  const used = runs.filter((r) => o.statuses.includes(r.status));
+  const fits: Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'> = { stepLaws: [], paramBudgets: [], joint: [], batchLr: [] };
+  for (const group of analysisGroups(used).values()) {
+    const g = groupFits(group, o);
+    fits.stepLaws.push(...g.stepLaws);
+    fits.paramBudgets.push(...g.paramBudgets);
+    fits.joint.push(...g.joint);
+    fits.batchLr.push(...g.batchLr);
+  }
+  // The order a single pass over the table gives: families and joint laws by key, matched budgets first.
+  fits.stepLaws.sort((a, b) => byCodePoint(a.key, b.key));
+  fits.paramBudgets.sort((a, b) => Number(!a.matched) - Number(!b.matched) || byCodePoint(a.key, b.key));
+  fits.joint.sort((a, b) => byCodePoint(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`));
+  return suiteOf(runs, o, fits, used);
 }

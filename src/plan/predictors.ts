@@ -7,10 +7,10 @@ import { predictBpc, type FitSuite } from '../fit/index.js';
 import { predictSavedLaw, type SavedLaw } from '../fit/saved.js';
 import type { MeasuredRanges, PlanPrediction, Predictor } from './plan.js';
 
-/** predictBpc on the suite, for one dataset (and context T). */
-export function runTablePredictor(suite: FitSuite, dataset: string, seqLen?: number): Predictor {
+/** predictBpc on the suite, for one dataset's BitLMv57 runs (and context T); `borrowGains` as predictBpc takes it. */
+export function runTablePredictor(suite: FitSuite, dataset: string, seqLen?: number, options: { borrowGains?: boolean } = {}): Predictor {
   return (q) => {
-    const p = predictBpc(suite, { params: q.params, steps: q.steps, batchSize: q.batchSize, dataset, seqLen });
+    const p = predictBpc(suite, { params: q.params, steps: q.steps, batchSize: q.batchSize, dataset, seqLen, arch: 'bitlm-v57' }, { borrowGains: options.borrowGains === true });
     return { valBpc: p.valBpc, interval: p.interval, range: p.range, method: p.method, warnings: p.warnings };
   };
 }

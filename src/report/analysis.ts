@@ -5,12 +5,13 @@
  */
 import { countParams, tokensSeen, type ModelConfig } from '../arch/bitlm.js';
 import { fitRunTable, predictBpc, type FitSuite, type Prediction, type FitRunTableOptions } from '../fit/index.js';
+import { fitAnalysisGroup } from '../fit/suite.js';
 import { calibrateFromRuns, type Calibration } from '../estimate/calibrate.js';
 import { estimateTraining, sweepBatchSizes, type MicroBatchSplit, type TrainingEstimate, type SweepRow } from '../estimate/estimate.js';
 import type { MemoryPrecision } from '../estimate/memory.js';
 import { GPUS } from '../estimate/hardware.js';
 import type { RunLog, RunRecord } from '../runs/types.js';
-import { byCodePoint, scalingRuns as scalingRunsOf, toRunRecord } from '../runs/table.js';
+import { analysisGroups, byCodePoint, scalingRuns as scalingRunsOf, toRunRecord } from '../runs/table.js';
 import { planTraining, type PlanResult } from '../plan/plan.js';
 import { lawBatchSizes, measuredRanges, runTablePredictor } from '../plan/predictors.js';
 import { BITLM_V57_FAMILY, planShapes } from '../plan/shapes.js';
@@ -61,10 +62,31 @@ export interface RankedCandidate {
   split: MicroBatchSplit | null;
 }
 
+/**
+ * The architecture the report's main sections, claims, predictions and estimator are about.
+ * Every other architecture's runs get a section of their own per analysis group.
+ */
+export const MAIN_ARCH = 'bitlm-v57';
+
+/** One analysis group outside the main architecture: its runs and its own fits (general laws only). */
+export interface GroupAnalysis {
+  /** analysisGroupKey of its runs. */
+  key: string;
+  dataset: string;
+  arch: string;
+  lossUnit: string;
+  runs: RunRecord[];
+  suite: FitSuite;
+}
+
 export interface ReportAnalysis {
   runs: RunRecord[];
   scalingRuns: RunRecord[];
+  /** Scaling runs of the main architecture (MAIN_ARCH): what `suite`, the predictions and the claims use. */
+  mainRuns: RunRecord[];
   suite: FitSuite;
+  /** Every other architecture's scaling runs, one entry per analysis group, each fitted on its own. */
+  otherGroups: GroupAnalysis[];
   recommended: RecommendedConfig;
   recommendedParams: number;
   /** Predictions for the recommended config at each budget, and at the report's claimed size. */
@@ -92,7 +114,7 @@ export const PLAN_CHART_HOURS = [1, 2, 4, 8, 16, 32, 64];
  * The best config for the recommended config's own budget (one GPU of its kind for its planned
  * hours), as `bitscale plan` finds it: the family's shapes at the batch sizes with a parameter law.
  */
-export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: Calibration, rec: RecommendedConfig, hours: number | null = rec.plannedHours): { plan: PlanResult | null; note: string | null } {
+export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: Calibration, rec: RecommendedConfig, hours: number | null = rec.plannedHours, borrow: { borrowGains?: boolean } = {}): { plan: PlanResult | null; note: string | null } {
   if (hours === null) return { plan: null, note: 'no planned hours in the claims file' };
   const seqLen = rec.config.seqLen;
   const withLaw = lawBatchSizes(suite, rec.dataset, seqLen);
@@ -103,7 +125,7 @@ export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: C
       budget: { kind: 'hours', hours },
       shapes: planShapes(BITLM_V57_FAMILY, seqLen, [rec.config]),
       batchSizes: withLaw.length ? withLaw : [rec.batchSize],
-      predict: runTablePredictor(suite, rec.dataset, seqLen),
+      predict: runTablePredictor(suite, rec.dataset, seqLen, borrow),
       calibration,
       precision: rec.precision,
       measured: measuredRanges(runs, rec.dataset),
@@ -121,6 +143,12 @@ export interface AnalysisOptions {
   /** Bootstrap resamples for the section-5 refits (default 400: a ranking, not a headline). */
   candidateBootstrap?: number;
   candidates?: CandidateRun[];
+  /**
+   * Let predictions borrow step gains from other analysis groups (other datasets of the same
+   * loss unit) where their own group has too few doublings. Off by default; when on and used,
+   * every affected prediction says so (Prediction.borrowing, its method and assumptions).
+   */
+  borrowGains?: boolean;
 }
 
 /**
@@ -169,16 +197,26 @@ export function predictionSpan(p: Prediction): number | null {
 
 export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): ReportAnalysis {
   const scalingRuns = scalingRunsOf(runs);
+  const mainRuns = scalingRuns.filter((r) => r.arch === MAIN_ARCH);
   const suiteOptions: FitRunTableOptions = { bootstrap: { count: options.bootstrap ?? 1000, seed: 1, level: 0.8 } };
-  const suite = fitRunTable(scalingRuns, suiteOptions);
+  const suite = fitRunTable(mainRuns, suiteOptions);
+  const otherGroups: GroupAnalysis[] = [...analysisGroups(scalingRuns.filter((r) => r.arch !== MAIN_ARCH))].map(([key, group]) => ({
+    key,
+    dataset: group[0].dataset,
+    arch: group[0].arch,
+    lossUnit: group[0].lossUnit,
+    runs: group,
+    suite: fitAnalysisGroup(group, suiteOptions),
+  }));
   const recommendedParams = countParams(rec.config);
   const query = (params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen });
 
+  const borrow = { borrowGains: options.borrowGains === true };
   const predictions = rec.budgets.flatMap((steps) => [
-    { steps, params: recommendedParams, label: rec.label, prediction: predictBpc(suite, query(recommendedParams, steps)) },
-    { steps, params: rec.claimedParams, label: 'the report\'s claimed size', prediction: predictBpc(suite, query(rec.claimedParams, steps)) },
+    { steps, params: recommendedParams, label: rec.label, prediction: predictBpc(suite, query(recommendedParams, steps), borrow) },
+    { steps, params: rec.claimedParams, label: 'the report\'s claimed size', prediction: predictBpc(suite, query(rec.claimedParams, steps), borrow) },
   ]);
-  const headline = predictBpc(suite, query(recommendedParams, rec.steps));
+  const headline = predictBpc(suite, query(recommendedParams, rec.steps), borrow);
 
   const calibration = calibrateFromRuns(runs);
   const estimate = estimateTraining({ config: rec.config, batchSize: rec.batchSize, gpu: rec.gpu, precision: rec.precision, steps: rec.steps }, calibration);
@@ -190,15 +228,15 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   const candidates = options.candidates ?? defaultCandidates(rec, headline.base.steps);
   const candidateSuite: FitRunTableOptions = { bootstrap: { count: options.candidateBootstrap ?? 400, seed: 1, level: 0.8 }, jointMinRuns: Number.MAX_SAFE_INTEGER };
   // Hold the headline's law (A fixed or A free) so that a refit compares like with like.
-  const law = { law: headline.base.law === 'A fixed' ? ('fixedA' as const) : ('free' as const) };
-  const refitBase = predictBpc(fitRunTable(scalingRuns, candidateSuite), query(recommendedParams, rec.steps), law);
+  const law = { law: headline.base.law === 'A fixed' ? ('fixedA' as const) : ('free' as const), ...borrow };
+  const refitBase = predictBpc(fitRunTable(mainRuns, candidateSuite), query(recommendedParams, rec.steps), law);
   const baseWidth = intervalWidth(refitBase);
   const baseSpan = predictionSpan(refitBase);
   const nextRuns: RankedCandidate[] = [];
   for (const c of candidates) {
     const params = countParams(c.config);
-    const predicted = predictBpc(suite, { params, steps: c.steps, batchSize: c.batchSize, dataset: rec.dataset, seqLen: c.config.seqLen }).valBpc;
-    const withRun = [...scalingRuns, hypotheticalRun(c, rec.dataset, predicted)];
+    const predicted = predictBpc(suite, { params, steps: c.steps, batchSize: c.batchSize, dataset: rec.dataset, seqLen: c.config.seqLen }, borrow).valBpc;
+    const withRun = [...mainRuns, hypotheticalRun(c, rec.dataset, predicted)];
     const after = predictBpc(fitRunTable(withRun, candidateSuite), query(recommendedParams, rec.steps), law);
     const widthAfter = intervalWidth(after);
     const spanAfter = predictionSpan(after);
@@ -217,10 +255,10 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     });
   }
   nextRuns.sort((a, b) => b.narrowing - a.narrowing || byCodePoint(a.candidate.id, b.candidate.id));
-  const planned = planForBudget(suite, scalingRuns, calibration, rec);
+  const planned = planForBudget(suite, mainRuns, calibration, rec, rec.plannedHours, borrow);
   const planSweep = planned.plan
     ? [...new Set([...PLAN_CHART_HOURS, rec.plannedHours!])].sort((x, y) => x - y).flatMap((hours) => {
-        const p = planForBudget(suite, scalingRuns, calibration, rec, hours).plan;
+        const p = planForBudget(suite, mainRuns, calibration, rec, hours, borrow).plan;
         return p ? [{ hours, plan: p }] : [];
       })
     : [];
@@ -228,7 +266,9 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   return {
     runs,
     scalingRuns,
+    mainRuns,
     suite,
+    otherGroups,
     recommended: rec,
     recommendedParams,
     predictions,

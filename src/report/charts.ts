@@ -29,6 +29,12 @@ const COUNT_AXIS = {
   values: [1, 2, 5].flatMap((m) => [10, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10].map((p) => m * p)).sort((a, b) => a - b),
 };
 
+/** Large counts (FLOPs, tokens) on a log axis: a label at each power of ten, in exponent form. */
+const POWER_AXIS = {
+  labelExpr: "format(datum.value, '.0e')",
+  values: Array.from({ length: 27 }, (_, i) => 10 ** (i + 3)),
+};
+
 /** A subtitle as lines, split at '; ' (one long line would widen the whole SVG). */
 function subtitleLines(subtitle: string | undefined): string[] | undefined {
   return subtitle?.split('; ');
@@ -77,6 +83,8 @@ interface XYChartInput {
   markers?: ObservedPoint[];
   /** Thin, faint lines (e.g. each run's validation curve), coloured by series, one per `run`. */
   traces?: TracePoint[];
+  /** The x axis's ticks and labels (default: counts with SI suffixes). */
+  xAxis?: object;
 }
 
 export interface TracePoint {
@@ -91,7 +99,7 @@ export interface TracePoint {
  * axis: the shape of both the step-scaling and the param-scaling chart.
  */
 function logXChart(input: XYChartInput): TopLevelSpec {
-  const x = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const }, title: input.xTitle, axis: COUNT_AXIS };
+  const x = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const }, title: input.xTitle, axis: input.xAxis ?? COUNT_AXIS };
   const yScale = { zero: false };
   const color = { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND };
   const laws = [...new Set(input.curves.map((c) => c.law).filter((l): l is string => Boolean(l)))];
@@ -156,14 +164,47 @@ function logXChart(input: XYChartInput): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** val_bpc against optimizer steps (log x), one colour per step family, fitted L∞ + C·S^−β curves. */
-export function stepScalingChart(input: { subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[]; traces?: TracePoint[] }): TopLevelSpec {
-  return logXChart({ title: 'Step scaling: val_bpc vs optimizer steps', xTitle: 'optimizer steps (log scale)', yTitle: 'val_bpc (bits per byte)', ...input });
+/** The loss's name and axis title in its real unit: "val_bpc (bits per byte)" or "validation loss (bits per token (gpt2))". */
+export function lossAxis(unit = 'bits per byte'): { name: string; title: string } {
+  const name = unit === 'bits per byte' ? 'val_bpc' : 'validation loss';
+  return { name, title: `${name} (${unit})` };
 }
 
-/** val_bpc against parameter count (log x), the fitted A + B/N^α law, its extrapolation and band. */
-export function paramScalingChart(input: { subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[]; markers?: ObservedPoint[] }): TopLevelSpec {
-  return logXChart({ title: 'Parameter scaling: val_bpc vs parameters', xTitle: 'parameters (count, log scale)', yTitle: 'val_bpc (bits per byte)', ...input });
+/** Validation loss against optimizer steps (log x), one colour per step family, fitted L∞ + C·S^−β curves. */
+export function stepScalingChart(input: { unit?: string; subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[]; traces?: TracePoint[] }): TopLevelSpec {
+  const axis = lossAxis(input.unit);
+  return logXChart({ title: `Step scaling: ${axis.name} vs optimizer steps`, xTitle: 'optimizer steps (log scale)', yTitle: axis.title, ...input });
+}
+
+/** Validation loss against parameter count (log x), the fitted A + B/N^α law, its extrapolation and band. */
+export function paramScalingChart(input: { unit?: string; subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[]; bands?: BandPoint[]; markers?: ObservedPoint[] }): TopLevelSpec {
+  const axis = lossAxis(input.unit);
+  return logXChart({ title: `Parameter scaling: ${axis.name} vs parameters`, xTitle: 'parameters (count, log scale)', yTitle: axis.title, ...input });
+}
+
+/**
+ * A ladder against training compute C = 6·N·D (log x): measured losses, one colour per model size,
+ * and the joint law's compute-optimal frontier L(N_opt(C), D_opt(C)).
+ */
+export function computeChart(input: { unit: string; subtitle?: string; observed: ObservedPoint[]; curves: CurvePoint[] }): TopLevelSpec {
+  const axis = lossAxis(input.unit);
+  return logXChart({ title: `${axis.name[0].toUpperCase()}${axis.name.slice(1)} vs training compute`, xTitle: 'training compute C = 6·N·D (FLOPs, log scale)', yTitle: axis.title, xAxis: POWER_AXIS, ...input });
+}
+
+/** N_opt and D_opt (log y) against compute C (log x): the compute-optimal line of a joint law. */
+export function allocationChart(input: { subtitle?: string; points: { quantity: string; flops: number; value: number }[] }): TopLevelSpec {
+  const x = { field: 'flops', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'training compute C = 6·N·D (FLOPs, log scale)', axis: POWER_AXIS };
+  const y = { field: 'value', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'N_opt (parameters) and D_opt (tokens), log scale', axis: POWER_AXIS };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Compute-optimal allocation', subtitle: subtitleLines(input.subtitle) },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    data: { values: input.points },
+    mark: { type: 'line', strokeWidth: 2 },
+    encoding: { x, y, color: { field: 'quantity', type: 'nominal', title: null, legend: LEGEND } },
+  } as TopLevelSpec;
 }
 
 /** Predicted val_bpc against step budget with its interval (error bars), one colour per model size. */

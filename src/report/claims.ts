@@ -9,7 +9,7 @@ import type { Prediction } from '../fit/predict.js';
 import { countParams, tokensSeen } from '../arch/bitlm.js';
 import { formatSplit } from '../estimate/estimate.js';
 import { BitscaleError } from '../util/errors.js';
-import type { ReportAnalysis, RecommendedConfig } from './analysis.js';
+import { MAIN_ARCH, type ReportAnalysis, type RecommendedConfig } from './analysis.js';
 
 export interface ClaimExpectation {
   approx?: number;
@@ -130,7 +130,7 @@ export const METRICS: Record<string, Metric> = {
     return { value: countParams(c), how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=640, L=6, d_ff=320, V=128' };
   },
   third_point_measured_bpc: (a) => {
-    const run = a.scalingRuns.find((r) => r.dataset === 'GLM-Reasoning' && r.config?.d === 640 && r.config.layers === 6 && r.batchSize === 256);
+    const run = a.mainRuns.find((r) => r.dataset === 'GLM-Reasoning' && r.config?.d === 640 && r.config.layers === 6 && r.batchSize === 256);
     return run ? { value: run.finalValBpc, how: `measured: run ${run.id} (${run.source ?? run.file})` } : { value: null, how: 'not measured yet' };
   },
   recommended_tokens_30K: (a) => ({ value: tokensSeen(30000, a.recommended.batchSize, a.recommended.config.seqLen), how: `30,000 steps × bs ${a.recommended.batchSize} × T ${a.recommended.config.seqLen}` }),
@@ -140,7 +140,7 @@ export const METRICS: Record<string, Metric> = {
   recommended_activation_gb: (a) => ({ value: memoryGroupBytes(a, ['activations', 'attention']) / GB, how: 'estimator: activations saved for backward, the T×T attention tensors included' }),
   recommended_fits_a100_40gb: (a) => ({ value: a.estimate.fits, how: `estimator: ${(a.estimate.totalBytes / 2 ** 30).toFixed(1)} GiB against ${(a.estimate.usableBytes / 2 ** 30).toFixed(1)} GiB usable on ${a.estimate.gpu.name}` }),
   measured_ms_per_step_46M_bs256: (a) => {
-    const r = a.runs.find((x) => x.dataset === 'GLM-Reasoning' && x.batchSize === 256 && x.params === countParams({ d: 1024, layers: 8, dFf: 512, vocab: 128 }) && x.wallSeconds);
+    const r = a.runs.find((x) => x.arch === MAIN_ARCH && x.dataset === 'GLM-Reasoning' && x.batchSize === 256 && x.params === countParams({ d: 1024, layers: 8, dFf: 512, vocab: 128 }) && x.wallSeconds);
     return r ? { value: (1000 * r.wallSeconds!) / r.steps, how: `run ${r.id}: ${r.wallSeconds} s / ${r.steps} steps` } : { value: null, how: 'no timed run' };
   },
   recommended_seconds_per_step: (a) => ({ value: a.estimate.secondsPerStep, how: `estimator: micro-batches ${a.estimate.split ? formatSplit(a.estimate.split) : 'none fits'}; ${a.estimate.throughput.detail}` }),

@@ -3,21 +3,23 @@
  * place, and the data of each chart. Every number is formatted here, from computed values only.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDurationColumn, formatInteger } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatInteger, parseCount } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
-import type { Prediction } from '../fit/predict.js';
+import { groupLabel, type Prediction } from '../fit/predict.js';
 import type { FitResult, Interval } from '../fit/types.js';
-import type { ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
+import type { JointLawFit, ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
+import { computeOptimalAllocation } from '../fit/chinchilla.js';
+import { isBitLM } from '../arch/family.js';
 import { MEMORY_GROUPS, estimateTrainingMemory, memoryParts, memoryRows } from '../estimate/memory.js';
 import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
-import { byCodePoint, groupRuns } from '../runs/table.js';
+import { byCodePoint, groupRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
-import type { ReportAnalysis } from './analysis.js';
+import type { GroupAnalysis, ReportAnalysis } from './analysis.js';
 import { planChartFile, planView } from './plan-view.js';
 import type { ClaimCheck } from './claims.js';
-import { budgetChart, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
+import { allocationChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type CurvePoint, type ObservedPoint, type TracePoint } from './charts.js';
 
 const GIB = 2 ** 30;
 
@@ -44,9 +46,21 @@ export function formatInterval(i: Interval | null, digits = 3): string {
   return i ? `[${num(i.lo, digits)}, ${num(i.hi, digits)}] (${Math.round(i.level * 100)}%)` : '—';
 }
 
-function paramsLabel(r: { params: number; paramsReported?: string | null; config?: unknown }): string {
-  const exact = formatCount(r.params);
-  return r.paramsReported && r.paramsReported !== exact ? `${exact} (report: ${r.paramsReported})` : exact;
+/**
+ * The count, printed to as many decimals as the source's own figure has, and that figure beside it
+ * only when the two differ at that precision: 5,520,000 reported as "5.52M" prints "5.52M";
+ * 13,680,640 reported as "13.70M" prints "13.68M (report: 13.70M)".
+ */
+export function paramsLabel(r: { params: number; paramsReported?: string | null }): string {
+  const reported = r.paramsReported ?? null;
+  const decimals = reported && /^[0-9.]+[KMBT]$/i.test(reported) ? (reported.split('.')[1]?.length ?? 1) - 1 : 1;
+  const exact = formatCount(r.params, Math.max(1, decimals));
+  return reported && parseCount(reported) !== parseCount(exact) ? `${exact} (report: ${reported})` : exact;
+}
+
+/** "bits per token (gpt2)" → "bits/token (gpt2)": the short form for parameter and RMSE units. */
+export function shortUnit(lossUnit: string): string {
+  return lossUnit.replace(/^bits per /, 'bits/');
 }
 
 function configLabel(r: RunRecord): string {
@@ -62,15 +76,18 @@ function fitParamRows<K extends string>(fit: FitResult<K>, units: Partial<Record
   }));
 }
 
-function fitSummary(fit: FitResult) {
+function fitSummary(fit: FitResult, lossUnit = 'bits per byte') {
+  const unit = shortUnit(lossUnit);
   return {
-    formula: fit.formula,
+    unit,
+    // The fitters' formula texts name the BitLM unit; a fit is in its runs' unit.
+    formula: fit.formula.replace(/bits per byte/g, lossUnit),
     determination: DETERMINATION[fit.determination],
     n: fit.n,
     dof: fit.dof,
     rmse: fit.rmse.toFixed(4),
     bootstrap: fit.bootstrap ? `${fit.bootstrap.used} of ${fit.bootstrap.requested} resamples usable, seed ${fit.bootstrap.seed}` : 'none',
-    loo: fit.loo ? `leave-one-out RMSE ${fit.loo.rmse.toFixed(4)}, max |error| ${fit.loo.maxAbs.toFixed(4)} bits/byte` : null,
+    loo: fit.loo ? `leave-one-out RMSE ${fit.loo.rmse.toFixed(4)}, max |error| ${fit.loo.maxAbs.toFixed(4)} ${unit}` : null,
     warnings: fit.warnings,
   };
 }
@@ -89,6 +106,9 @@ function budgetLabel(b: ParamBudgetFit): string {
 function batchAndLr(g: { batchSize: number | null; lr: number | null }): string {
   return g.batchSize === null || g.lr === null ? 'mixed bs/LR' : `bs=${g.batchSize}, LR ${shortLr(g.lr)}`;
 }
+
+/** Step counts: "15K", and two decimals from a million up, where "4M" would hide 3.7M against 4.2M. */
+const stepsLabel = (steps: number) => formatCount(steps, steps >= 1e6 ? 2 : 0);
 
 const shortLr = (lr: number) => lr.toExponential(1).replace('.0e', 'e');
 
@@ -119,8 +139,9 @@ function runRows(runs: RunRecord[]) {
     id: r.id,
     params: paramsLabel(r),
     config: configLabel(r),
-    steps: formatCount(r.steps, 0),
+    steps: stepsLabel(r.steps),
     bs: r.batchSize,
+    seqLen: r.seqLen,
     lr: shortLr(r.lr),
     tokens: formatCount(r.tokens),
     valBpc: bpc(r.finalValBpc),
@@ -139,31 +160,32 @@ function stepFamilyView(f: StepFamilyFit) {
       .sort((a, b) => a.steps - b.steps)
       .map((p) => {
         const d = f.perDoubling.find((x) => x.toSteps === p.steps);
-        return { steps: formatCount(p.steps, 0), valBpc: bpc(p.valBpc), delta: d ? `${signed(d.delta)} over ${d.doublings.toFixed(2)} doubling(s) = ${signed(d.perDoubling)} per doubling` : '—' };
+        return { steps: stepsLabel(p.steps), valBpc: bpc(p.valBpc), delta: d ? `${signed(d.delta)} over ${d.doublings.toFixed(2)} doubling(s) = ${signed(d.perDoubling)} per doubling` : '—' };
       }),
-    fit: f.fit ? { ...fitSummary(f.fit), params: fitParamRows(f.fit, { Linf: 'bits/byte', C: 'bits/byte · steps^β', beta: '' }) } : null,
+    fit: f.fit ? { ...fitSummary(f.fit, f.lossUnit), params: fitParamRows(f.fit, { Linf: shortUnit(f.lossUnit), C: `${shortUnit(f.lossUnit)} · steps^β`, beta: '' }) } : null,
     note: f.note,
   };
 }
 
 function saturatingView(label: string, fit: SaturatingFit, b: ParamBudgetFit) {
   const nUnit = Number(fit.diagnostics.nUnit ?? 1e6);
+  const unit = shortUnit(b.lossUnit);
   return {
     label,
-    ...fitSummary(fit),
-    params: fitParamRows(fit, { A: 'bits/byte', B: `bits/byte · (N/${formatCount(nUnit)})^α`, alpha: '' }),
+    ...fitSummary(fit, b.lossUnit),
+    params: fitParamRows(fit, { A: unit, B: `${unit} · (N/${formatCount(nUnit)})^α`, alpha: '' }),
     residuals: b.points.map((p, i) => ({ params: formatCount(p.params), observed: bpc(p.valBpc), fitted: bpc(saturatingLoss(fit.params, p.params, nUnit)), residual: signed(fit.residuals[i], 4) })),
   };
 }
 
-function paramBudgetView(b: ParamBudgetFit) {
+function paramBudgetView(b: ParamBudgetFit, onlyFreeFloor = false) {
   return {
     title: budgetLabel(b),
     rows: b.points.map((p, i) => {
       const s = b.slopes.find((x) => x.toParams === p.params);
       return { params: formatCount(p.params), run: b.runIds[i], valBpc: bpc(p.valBpc), slope: s ? `${signed(s.slope)} per decade` : '—' };
     }),
-    fits: [saturatingView(`A held at ${b.fixedA.params.A}`, b.fixedA, b), ...(b.free ? [saturatingView('A fitted', b.free, b)] : [])],
+    fits: onlyFreeFloor && b.free ? [saturatingView('A fitted', b.free, b)] : [saturatingView(`A held at ${b.fixedA.params.A}${onlyFreeFloor ? ' (a reference only: three sizes are needed to fit the floor)' : ''}`, b.fixedA, b), ...(b.free ? [saturatingView('A fitted', b.free, b)] : [])],
     note: b.note,
   };
 }
@@ -171,11 +193,12 @@ function paramBudgetView(b: ParamBudgetFit) {
 // ---------------------------------------------------------------------------------------------
 // Charts
 
-function stepChart(families: StepFamilyFit[], title: string, path: string, curves?: RunRecord[]): ChartFile {
+function stepChart(families: StepFamilyFit[], title: string, path: string, curves?: RunRecord[], label: (f: { dataset: string; params: number; batchSize: number | null; lr: number | null }) => string = familyLabel): ChartFile {
+  const unit = requireOneLossUnit([...families.flatMap((f) => f.runIds.map((id) => ({ id, lossUnit: f.lossUnit }))), ...(curves ?? [])], `the chart ${path}`);
   const observed: ObservedPoint[] = [];
   const lines: CurvePoint[] = [];
   for (const f of families) {
-    const series = familyLabel(f);
+    const series = label(f);
     for (const p of f.points) observed.push({ series, x: p.steps, y: p.valBpc });
     if (f.fit) {
       const xs = f.points.map((p) => p.steps);
@@ -184,15 +207,16 @@ function stepChart(families: StepFamilyFit[], title: string, path: string, curve
       for (const p of f.points.slice().sort((a, b) => a.steps - b.steps)) lines.push({ series, x: p.steps, y: p.valBpc });
     }
   }
-  const traces: TracePoint[] = (curves ?? []).flatMap((r) => r.curve.filter((p) => p.step > 0).map((p) => ({ series: familyLabel(r), run: r.id, x: p.step, y: p.valBpc })));
+  const traces: TracePoint[] = (curves ?? []).flatMap((r) => r.curve.filter((p) => p.step > 0).map((p) => ({ series: label(r), run: r.id, x: p.step, y: p.valBpc })));
   return {
     path,
-    alt: `${title}: val_bpc against optimizer steps, log scale`,
-    spec: stepScalingChart({ subtitle: `${title}; points: final val_bpc of each run; lines: fitted L∞ + C·S^−β (or a segment, two step counts)${traces.length ? '; faint lines: each run\'s validation curve' : ''}`, observed, curves: lines, traces }),
+    alt: `${title}: validation loss (${unit}) against optimizer steps, log scale`,
+    spec: stepScalingChart({ unit, subtitle: `${title}; points: final ${lossAxis(unit).name} of each run; lines: fitted L∞ + C·S^−β (or a segment, two step counts)${traces.length ? '; faint lines: each run\'s validation curve' : ''}`, observed, curves: lines, traces }),
   };
 }
 
 function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
+  const unit = requireOneLossUnit(budgets.flatMap((b) => b.runIds.map((id) => ({ id, lossUnit: b.lossUnit }))), 'the chart charts/params.svg');
   const observed: ObservedPoint[] = [];
   const curves: CurvePoint[] = [];
   const bands: BandPoint[] = [];
@@ -214,7 +238,7 @@ function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
   return {
     path: 'charts/params.svg',
     alt: 'val_bpc against parameter count, log scale, with the fitted saturating law, its bootstrap band and the extrapolation to the recommended size',
-    spec: paramScalingChart({ subtitle: 'points: measured runs; lines: fitted laws, band: 80% bootstrap band (A held); diamond: the recommended config at the matched budget', observed, curves, bands, markers }),
+    spec: paramScalingChart({ unit, subtitle: 'points: measured runs; lines: fitted laws, band: 80% bootstrap band (A held); diamond: the recommended config at the matched budget', observed, curves, bands, markers }),
   };
 }
 
@@ -256,6 +280,144 @@ function memoryChartFile(a: ReportAnalysis): ChartFile {
   };
 }
 
+/**
+ * What the headline's interval rests on for the step gain: borrowed from other groups (said with
+ * their names), or the group's own single doubling (so the gain's uncertainty is not in it).
+ */
+export function headlineGainNote(p: Prediction): string {
+  const s = p.stepAdjustment;
+  if (!s) return '';
+  if (p.borrowing.length) return ` (${p.borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')}, as asked with --borrow-gains)`;
+  if (s.intervalPool.length < 2) return ` (the law's bootstrap spread only: ${p.query.dataset} has ${s.intervalPool.length} measured doubling of steps, so the step gain's own uncertainty is not in it)`;
+  return '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provenance and the sections of other analysis groups
+
+/**
+ * Where a set of runs came from, from each log's own `tool` (and backend/hardware): bitscale's
+ * trainer writes tool "bitscale"; anything else is named as its log names it.
+ */
+export function provenanceText(runs: RunRecord[]): string {
+  const byTool = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const t = r.log.header.tool;
+    const key = `${t.name}\u0000${t.version}`;
+    byTool.set(key, [...(byTool.get(key) ?? []), r]);
+  }
+  const parts = [...byTool.entries()].sort(([x], [y]) => byCodePoint(x, y)).map(([key, rs]) => {
+    const [name, version] = key.split('\u0000');
+    const count = rs.length === runs.length ? '' : `${rs.length} run${rs.length === 1 ? '' : 's'}: `;
+    const where = [...new Set(rs.map((r) => (r.backend && r.backend !== 'unknown' ? `${r.backend} backend on ${r.hardware}` : r.hardware)))].filter((w) => w && w !== 'unknown');
+    const on = where.length ? ` (${where.join('; ')})` : '';
+    if (name === 'bitscale') return `${count}trained with bitscale's embedded trainer (bitscale${version ? ` ${version}` : ''}${where.length ? `; ${where.join('; ')}` : ''})`;
+    return `${count}logs written by ${name}${version ? ` ${version}` : ''}${on}`;
+  });
+  const text = parts.join('; ');
+  return `${text[0].toUpperCase()}${text.slice(1)}.`;
+}
+
+/**
+ * A ladder's runs often share one source and one note (an ingested table): say those once, above
+ * the table, and keep only the differing ones in its rows.
+ */
+function sharedColumns(rows: ReturnType<typeof runRows>) {
+  const only = (values: string[]) => (values.length > 1 && values.every((v) => v === values[0]) ? values[0] : null);
+  const source = only(rows.map((r) => r.source));
+  const notes = only(rows.map((r) => r.notes));
+  return { source, notes, runs: rows.map((r) => ({ ...r, source: source === null ? r.source : '', notes: notes === null ? r.notes : '' })) };
+}
+
+const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/** A joint law the report may use for a compute-optimal line: over-determined, finite, not flagged. */
+function allocatable(j: JointLawFit): boolean {
+  return j.fit !== null && j.fit.determination === 'over' && Number.isFinite(j.fit.params.alpha) && Number.isFinite(j.fit.params.beta) && !j.fit.warnings.some((w) => /extrapolat/i.test(w));
+}
+
+/**
+ * The section of one analysis group outside the main architecture: its runs, the general laws
+ * (joint law with intervals, per-size step laws, size laws), charts in its own loss unit, and the
+ * compute-optimal line when its joint law is over-determined.
+ */
+function groupView(g: GroupAnalysis, charts: ChartFile[]) {
+  const unit = g.lossUnit;
+  const base = `charts/${slug(`${g.dataset}-${g.arch}-${unit}`)}`;
+  const families = [...g.suite.stepLaws].sort((x, y) => x.params - y.params || byCodePoint(x.key, y.key));
+  // One dataset per section: the legend names what differs (the size, and bs/LR only where they do).
+  const oneRecipe = new Set(families.map((f) => batchAndLr(f))).size <= 1;
+  const sizeLabel = (f: { params: number; batchSize: number | null; lr: number | null }) => `N = ${formatCount(f.params)}${oneRecipe ? '' : `, ${batchAndLr(f)}`}`;
+  const stepsChart = families.length ? stepChart(families, `${g.dataset} (${g.arch}): step families${oneRecipe ? `, ${batchAndLr(families[0])}` : ''}`, `${base}-steps.svg`, g.runs.filter((r) => families.some((f) => f.runIds.includes(r.id))), sizeLabel) : null;
+  if (stepsChart) charts.push(stepsChart);
+
+  const joint = g.suite.joint[0] ?? null;
+  const optimal = joint && allocatable(joint) ? joint : null;
+  const observed: ObservedPoint[] = g.runs.map((r) => ({ series: `N = ${formatCount(r.params)}`, x: 6 * r.params * r.tokens, y: r.finalValBpc }));
+  const flops = observed.map((p) => p.x);
+  const cLo = Math.min(...flops);
+  const cHi = Math.max(...flops);
+  const frontier: CurvePoint[] = optimal ? logSpace(cLo, cHi * 100).map((c) => ({ series: 'compute-optimal L(N_opt, D_opt)', x: c, y: computeOptimalAllocation(optimal.fit!.params, c).loss })) : [];
+  const sizes = new Set(observed.map((p) => p.series)).size;
+  const computeFile: ChartFile = {
+    path: `${base}-compute.svg`,
+    alt: `${g.dataset} (${g.arch}): validation loss (${unit}) against training compute`,
+    spec: computeChart({
+      unit,
+      subtitle: `${g.runs.length} runs of ${sizes} size${sizes === 1 ? '' : 's'}; C = 6·N·D with D = steps × batch × T tokens${optimal ? '; line: the joint law at the compute-optimal N and D' : ''}`,
+      observed: sizes > 12 ? observed.map((p) => ({ ...p, series: 'measured runs' })) : observed,
+      curves: frontier,
+    }),
+  };
+  charts.push(computeFile);
+  let allocation: { rows: { flops: string; params: string; tokens: string; ratio: string; loss: string }[]; chart: string; formula: string } | null = null;
+  if (optimal) {
+    const p = optimal.fit!.params;
+    const budgets = [cLo, Math.sqrt(cLo * cHi), cHi, cHi * 10, cHi * 100];
+    const rows = budgets.map((c) => {
+      const o = computeOptimalAllocation(p, c);
+      return { flops: c.toExponential(2), params: formatCount(o.params), tokens: formatCount(o.tokens), ratio: (o.tokens / o.params).toFixed(1), loss: bpc(o.loss) };
+    });
+    const points = logSpace(cLo, cHi * 100).flatMap((c) => {
+      const o = computeOptimalAllocation(p, c);
+      return [
+        { quantity: 'N_opt (parameters)', flops: c, value: o.params },
+        { quantity: 'D_opt (tokens)', flops: c, value: o.tokens },
+      ];
+    });
+    const file: ChartFile = {
+      path: `${base}-allocation.svg`,
+      alt: `${g.dataset} (${g.arch}): compute-optimal parameters and tokens against compute`,
+      spec: allocationChart({ subtitle: `from the joint law: N_opt ∝ C^${(p.beta / (p.alpha + p.beta)).toFixed(3)}, D_opt ∝ C^${(p.alpha / (p.alpha + p.beta)).toFixed(3)}`, points }),
+    };
+    charts.push(file);
+    allocation = {
+      rows,
+      chart: file.path,
+      formula: `N_opt = G·(C/6)^(β/(α+β)) = G·(C/6)^${(p.beta / (p.alpha + p.beta)).toFixed(3)}, D_opt = (C/6)^(α/(α+β))/G = (C/6)^${(p.alpha / (p.alpha + p.beta)).toFixed(3)}/G, G = (αA/(βB))^(1/(α+β))`,
+    };
+  }
+  const tokenUnit = g.runs[0].tokenUnit;
+  const converted = g.runs[0].bytesPerToken;
+  return {
+    dataset: g.dataset,
+    arch: g.arch,
+    unit,
+    provenance: provenanceText(g.runs),
+    units: `Tokens are ${tokenUnit === 'token' ? `${g.runs[0].tokenizer ? `${g.runs[0].tokenizer} ` : ''}tokenizer tokens` : `${tokenUnit}s`}; losses are in ${unit}${converted !== null ? `, converted from per-token losses at ${converted} bytes per token (a figure given at ingest)` : ''}. ${isBitLM(g.arch) ? 'Parameter counts are exact from the BitLM shape where the config is known.' : `Parameter counts are as the logs state them: bitscale has no formula for ${g.arch}, and the BitLM estimator never sees these runs.`}`,
+    ...sharedColumns(runRows(g.runs)),
+    joint: joint?.fit ? { ...fitSummary(joint.fit, unit), params: fitParamRows(joint.fit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) } : null,
+    jointNote: joint?.note ?? (joint ? null : 'no joint law'),
+    allocation,
+    allocationNote: optimal ? null : joint?.fit ? `no compute-optimal line: the joint law is ${DETERMINATION[joint.fit.determination]}${joint.fit.warnings.length ? ` and flagged (${joint.fit.warnings.join('; ')})` : ''}` : 'no compute-optimal line without a joint law',
+    families: families.map(stepFamilyView),
+    familiesNote: families.length ? null : 'No step family: no two runs share a size, batch size and LR at different step counts, so there is no per-size step law.',
+    budgets: g.suite.paramBudgets.map((b) => paramBudgetView(b, true)),
+    stepsChart: stepsChart?.path ?? null,
+    computeChart: computeFile.path,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The whole view
 
@@ -264,10 +426,13 @@ export interface ReportView {
 }
 
 export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { version: string; inputsHash: string; runFiles: number }): { view: ReportView; charts: ChartFile[] } {
-  const seedLike = a.scalingRuns.filter((r) => r.collection === 'seed' || r.collection === 'ingested');
-  const localCollections = [...new Set(a.scalingRuns.map((r) => r.collection))].filter((c) => c !== 'seed' && c !== 'ingested' && c !== '').sort(byCodePoint);
-  const inCollections = (ids: string[], cols: string[]) => ids.every((id) => cols.includes(a.runs.find((r) => r.id === id)?.collection ?? ''));
+  // §1–§5 and the claims are about the main architecture's runs in seed/, ingested/ and at the top
+  // level of runs/; its runs in other folders get a local section each; every other analysis group
+  // (another architecture) a section of its own. Every counted run appears in one of their tables.
   const mainCols = ['seed', 'ingested', ''];
+  const seedLike = a.mainRuns.filter((r) => mainCols.includes(r.collection));
+  const localCollections = [...new Set(a.mainRuns.map((r) => r.collection))].filter((c) => !mainCols.includes(c)).sort(byCodePoint);
+  const inCollections = (ids: string[], cols: string[]) => ids.every((id) => cols.includes(a.runs.find((r) => r.id === id)?.collection ?? ''));
   const mainFamilies = a.suite.stepLaws.filter((f) => inCollections(f.runIds, mainCols));
   const mainBudgets = a.suite.paramBudgets.filter((b) => inCollections(b.runIds, mainCols));
 
@@ -288,7 +453,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const rec = a.recommended;
 
   const local = localCollections.map((col) => {
-    const runs = a.scalingRuns.filter((r) => r.collection === col);
+    const runs = a.mainRuns.filter((r) => r.collection === col);
     const ids = runs.map((r) => r.id);
     const fams = a.suite.stepLaws.filter((f) => f.runIds.every((id) => ids.includes(id)));
     const buds = a.suite.paramBudgets.filter((b) => b.runIds.every((id) => ids.includes(id)));
@@ -296,18 +461,19 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     const chart = stepChart(fams, `${col}: step families`, `charts/${col}-steps.svg`, runs);
     charts.push(chart);
     const datasetsIn = [...new Set(runs.map((r) => r.dataset))];
-    const hw = [...new Set(runs.map((r) => `${r.backend} backend on ${r.hardware}`))];
     return {
       name: col,
       datasets: datasetsIn.join(', '),
-      hardware: hw.join('; '),
+      provenance: provenanceText(runs),
+      sweep: runs.every((r) => r.log.header.tool.name === 'bitscale'),
       runs: runRows(runs),
       families: fams.map(stepFamilyView),
-      budgets: buds.map(paramBudgetView),
-      joint: joint.map((j) => ({ dataset: j.dataset, ...fitSummary(j.fit!), params: fitParamRows(j.fit!, { E: 'bits/byte' }), note: j.note })),
+      budgets: buds.map((b) => paramBudgetView(b)),
+      joint: joint.map((j) => ({ dataset: j.dataset, ...fitSummary(j.fit!, j.lossUnit), params: fitParamRows(j.fit!, { E: shortUnit(j.lossUnit) }), note: j.note })),
       chart: chart.path,
     };
   });
+  const groups = a.otherGroups.map((g) => groupView(g, charts));
 
   const memoryTable = memoryRows(e.memory).map((r) => ({ part: r.groupLabel, component: r.label, shape: r.shapeText, precision: r.bytesPerElement === null ? '' : `${r.bytesPerElement} B/elem`, bytes: gib(r.bytes) }));
   const agreeCount = claims.filter((c) => c.agrees === true).length;
@@ -330,13 +496,14 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const alternativesText = h.alternatives.length
     ? `; the other law${h.alternatives.length > 1 ? 's give' : ' gives'} ${h.alternatives.map((x) => `${bpc(x.valBpc)} (${x.law})`).join(', ')}${outside.length ? ' — outside the interval: the choice of law moves the prediction more than the bootstrap spread' : ''}`
     : '';
+  const gainNote = headlineGainNote(h);
   const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
   const tldr = [
     tsFamily?.fit
       ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${DETERMINATION[tsFamily.fit.determination]}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
       : null,
     glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatCount(glmBudget.steps, 0)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
-    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${alternativesText}.`,
+    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.`,
     `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${splitText(e)}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
     e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatCount(rec.steps, 0)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
     bestNext
@@ -353,7 +520,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     excluded: excluded.map((r) => ({ id: r.id, file: r.file, purpose: r.purpose })),
     tldr,
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
-    params: { chart: paramsChart.path, budgets: mainBudgets.map(paramBudgetView) },
+    params: { chart: paramsChart.path, budgets: mainBudgets.map((b) => paramBudgetView(b)) },
     batch: a.suite.batchLr
       .filter((c) => inCollections([c.from.runId, c.to.runId], mainCols))
       .map((c) => ({
@@ -463,6 +630,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       })),
     },
     local,
+    groups,
     footer: { version: meta.version, inputsHash: meta.inputsHash, runFiles: meta.runFiles },
   };
   return { view, charts };

@@ -185,8 +185,14 @@ export function csvToRunLogs(text: string, file: string, options: IngestOptions 
     }
   }
   const hasConfig = ['d', 'layers', 'heads', 'd_ff'].every((f) => columnOf[f] !== undefined || set[f] !== undefined);
-  if (columnOf.params === undefined && set.params === undefined && !hasConfig) {
-    throw new BitscaleError('missing column (map one with --map params=COLUMN, or give d, layers, heads, d_ff)', { file, line: 1, field: 'params' });
+  const foreignArch = set.arch !== undefined && !isBitLM(set.arch) ? set.arch : null;
+  if (columnOf.params === undefined && set.params === undefined && (!hasConfig || foreignArch)) {
+    throw new BitscaleError(
+      foreignArch
+        ? `missing column: architecture '${foreignArch}' is not BitLM, so bitscale has no parameter formula for it; give the count (--map params=COLUMN or --set params=N)`
+        : 'missing column (map one with --map params=COLUMN, or give d, layers, heads, d_ff for a BitLM model)',
+      { file, line: 1, field: 'params' },
+    );
   }
 
   const rows: CsvRow[] = records.map(({ record, line }) => {

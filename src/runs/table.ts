@@ -213,7 +213,7 @@ export function scalingRuns(runs: RunRecord[]): RunRecord[] {
   return filterRuns(runs, { purpose: 'scaling' });
 }
 
-export type GroupKey = 'dataset' | 'arch' | 'params' | 'batchSize' | 'lr' | 'seqLen' | 'collection' | 'steps';
+export type GroupKey = 'dataset' | 'arch' | 'params' | 'batchSize' | 'lr' | 'seqLen' | 'collection' | 'steps' | 'lossUnit';
 
 /**
  * Group runs by the given fields. The key is "dataset=GLM-Reasoning|params=46399488|…"; groups

@@ -79,7 +79,7 @@ test('bitscale fit writes fits/*.json deterministically: the same runs give byte
   const outB = join(dir, 'fitsB');
   const a = bitscale(['--runs', join(dir, 'runs'), 'fit', '--out', outA, '--bootstrap', '200']);
   assert.equal(a.status, 0, a.stderr);
-  assert.match(a.stdout, /GLM-Reasoning\s+256\s+15K/);
+  assert.match(a.stdout, /GLM-Reasoning\s+bitlm-v57\s+bits per byte\s+256\s+15K/);
   const b = bitscale(['--runs', join(dir, 'runs'), 'fit', '--out', outB, '--bootstrap', '200', '--json']);
   assert.equal(b.status, 0, b.stderr);
   const files = readdirSync(outA).sort();

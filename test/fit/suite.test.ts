@@ -96,12 +96,59 @@ test('adding a fourth GLM size turns the A-free law over-determined and predict 
   assert.ok(Math.abs(alt.valBpc - chinchillaLoss(joint.fit!.params, 369.6e6, 15000 * 256 * 256)) < 1e-12);
 });
 
-test('per-doubling gains measured far from the move (a small CPU study at 250–1000 steps) leave the GLM 15K → 30K interval unchanged', () => {
+test('with --borrow-gains, per-doubling gains measured far from the move (a small CPU study at 250–1000 steps) leave the GLM 15K → 30K interval unchanged', () => {
   const query = { params: 369.6e6, steps: 30000, batchSize: 256, dataset: 'GLM-Reasoning' };
-  const base = predictBpc(seedRuns(), query);
+  const base = predictBpc(seedRuns(), query, { borrowGains: true });
   const cpu = seedRuns([250, 500, 1000].map((steps, i) => ({ id: `cpu${steps}`, dataset: 'brown', params: 213_000, batchSize: 16, lr: 3e-3, steps, valBpc: [3.448, 3.409, 3.382][i] })));
-  const mixed = predictBpc([...seedRuns(), ...cpu], query);
+  const mixed = predictBpc([...seedRuns(), ...cpu], query, { borrowGains: true });
   assert.deepEqual(mixed.interval, base.interval);
   assert.deepEqual(mixed.stepAdjustment?.intervalPool, base.stepAdjustment?.intervalPool);
   assert.equal(base.stepAdjustment?.intervalPool.length, 3);
+});
+
+test('a prediction uses only its own group by default: GLM\'s one doubling, said in the assumptions; --borrow-gains borrows TinyStories\' and says so', () => {
+  const query = { params: 369.6e6, steps: 30000, batchSize: 256, dataset: 'GLM-Reasoning' };
+  const own = predictBpc(seedRuns(), query);
+  // GLM's one doubling: 20K → 40K at 46.4M, bs 64: 1.877 → (1.794 + 1.792)/2 … its per-doubling ΔBPC.
+  assert.equal(own.stepAdjustment?.intervalPool.length, 1);
+  assert.deepEqual(own.borrowing, []);
+  assert.ok(own.assumptions.some((a) => /GLM-Reasoning has 1 measured doubling of steps, so the interval has no spread of gains to draw from/.test(a)));
+  assert.doesNotMatch(own.method, /borrowed/);
+  const lent = predictBpc(seedRuns(), query, { borrowGains: true });
+  assert.equal(lent.valBpc, own.valBpc, 'the mean gain is GLM\'s own either way');
+  assert.deepEqual(lent.borrowing, [{ what: 'gain spread', groups: ['dataset=TinyStories|arch=bitlm-v57|family=bitlm|token=byte|loss=bits per byte'], values: 3 }]);
+  assert.match(lent.method, /\(gain spread borrowed from TinyStories \(bitlm-v57, bits per byte\)\)$/);
+  assert.equal(lent.stepAdjustment?.intervalPool.length, 3);
+});
+
+test('a dataset with no step family of its own is refused a step move unless borrowing is asked for', () => {
+  const runs = seedRuns().filter((r) => !(r.dataset === 'GLM-Reasoning' && r.batchSize === 64));
+  const query = { params: 369.6e6, steps: 30000, batchSize: 256, dataset: 'GLM-Reasoning' };
+  assert.throws(() => predictBpc(runs, query), /no step family with two step counts in GLM-Reasoning \(bitlm-v57, bits per byte\) to move from 15000 to 30000 steps; --borrow-gains would use 2 doubling\(s\) of other groups \(TinyStories \(bitlm-v57, bits per byte\)\)/);
+  const p = predictBpc(runs, query, { borrowGains: true });
+  assert.equal(p.stepAdjustment?.borrowed, true);
+  assert.deepEqual(p.borrowing.map((b) => b.what), ['step gain']);
+  assert.ok(p.warnings.some((w) => /borrowed from other groups \(TinyStories/.test(w)));
+});
+
+test('dataset offsets compare only runs of one loss unit: a per-token twin of a GLM run gives no offset against TinyStories', () => {
+  const runs = seedRuns();
+  const glm = runs.find((r) => r.id === 'glm_50M_40K')!;
+  const twin = { ...glm, id: 'glm-tok', dataset: 'GLM-tokens', tokenUnit: 'token' as const, tokenizer: 'gpt2', lossPer: 'token' as const, lossUnit: 'bits per token (gpt2)' };
+  const offsets = fitRunTable([...runs, twin], { bootstrap: false }).datasetOffsets;
+  assert.ok(offsets.length > 0);
+  assert.ok(offsets.every((o) => o.from.dataset !== 'GLM-tokens' && o.to.dataset !== 'GLM-tokens'), JSON.stringify(offsets.map((o) => [o.from.dataset, o.to.dataset])));
+  assert.deepEqual(offsets, fitRunTable(runs, { bootstrap: false }).datasetOffsets);
+});
+
+test('a dataset with runs of two architectures: predict uses BitLMv57 unless --arch names the other, and never mixes them', () => {
+  const query = { params: 369.6e6, steps: 15000, batchSize: 256, dataset: 'GLM-Reasoning' };
+  const own = predictBpc(seedRuns(), query, { fit: { bootstrap: false } });
+  const gpt = seedRuns().filter((r) => r.dataset === 'GLM-Reasoning' && r.batchSize === 256).map((r) => ({ ...r, id: `gpt-${r.id}`, arch: 'gpt2', finalValBpc: r.finalValBpc - 0.3 }));
+  const both = [...seedRuns(), ...gpt];
+  assert.deepEqual(predictBpc(both, query, { fit: { bootstrap: false } }), own);
+  const other = predictBpc(both, { ...query, arch: 'gpt2' }, { fit: { bootstrap: false } });
+  assert.match(other.base.budget, /arch=gpt2/);
+  assert.ok(other.base.valBpc < own.base.valBpc);
+  assert.ok(other.assumptions.some((a) => a.includes('(3 runs: gpt-glm_5M_bs256, gpt-glm_14M_bs256, gpt-glm_50M_bs256_hlr)')), other.assumptions.join('\n'));
 });

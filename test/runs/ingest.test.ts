@@ -140,5 +140,9 @@ test('a CSV of a foreign architecture without params is refused in one line; its
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-foreign-'));
   const csv = join(dir, 'gpt.csv');
   writeFileSync(csv, 'steps,bs,lr,val_bpc,d,layers,heads,d_ff\n1000,512,6e-4,3.2,768,12,12,3072\n');
-  expectRejected([csv], { set: { dataset: 'owt', seq_len: '1024', arch: 'gpt2' } }, /^Error: .*gpt\.csv:2: field 'params': missing: architecture 'gpt2' is not BitLM, so bitscale has no parameter formula for it; give the count \(--map params=COLUMN or --set params=N\)$|gpt\.csv:2: field 'params': missing: architecture 'gpt2' is not BitLM/);
+  expectRejected([csv], { set: { dataset: 'owt', seq_len: '1024', arch: 'gpt2' } }, /gpt\.csv:1: field 'params': missing column: architecture 'gpt2' is not BitLM, so bitscale has no parameter formula for it; give the count/);
+  // The architecture given per row instead: refused on that row.
+  const perRow = join(dir, 'gpt-rows.csv');
+  writeFileSync(perRow, 'steps,bs,lr,val_bpc,d,layers,heads,d_ff,arch\n1000,512,6e-4,3.2,768,12,12,3072,gpt2\n');
+  expectRejected([perRow], { set: { dataset: 'owt', seq_len: '1024' } }, /gpt-rows\.csv:2: field 'params': missing: architecture 'gpt2' is not BitLM, so bitscale has no parameter formula for it; give the count \(--map params=COLUMN or --set params=N\)/);
 });
