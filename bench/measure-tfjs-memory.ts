@@ -50,7 +50,7 @@ function main(): void {
       const config = { name: s.id, model: { d: m.d, layers: m.layers, heads: m.heads, d_ff: m.dFf, seq_len: m.seqLen, vocab: m.vocab }, batchSize: s.batchSize, steps, lr: 1e-3, warmup: 1, evalEvery: steps, evalWindows: 8, checkpointEvery: 0, profileEvery: 1 };
       writeFileSync(cfgPath, JSON.stringify(config));
       const t0 = performance.now();
-      const args = [join(root, 'bin/bitscale.js'), 'train', '--config', cfgPath, '--out', values.out!, '--run-id', s.id, '--backend', values.backend!, '--checkpoint-dir', join(tmp, 'ckpt')];
+      const args = [join(root, 'bin/bitscale.js'), 'train', '--config', cfgPath, '--out', values.out!, '--run-id', s.id, '--backend', values.backend!, '--checkpoint-dir', join(tmp, 'ckpt'), '--threads', '1'];
       const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`bitscale train failed for ${s.id}: ${r.stderr}`);
       // A 3-step profiling run says nothing about scaling: mark it so that the fits leave it out.

@@ -1,34 +1,49 @@
 /**
- * Benchmark of the embedded trainer: ms/step, tokens/s and achieved GFLOP/s (FLOPs from the shared
- * `trainingFlopsPerStep`) for the issue's three shapes at T=128, bs=16, beside the backend's own
- * plain 2-D matMul GFLOP/s, the ratio to a PyTorch CPU implementation on this machine (2 threads:
- * 88 ms/step for the first shape, 650 ms/step for the third; issue 5), and where the time goes
- * (tf.profile kernel times by kind; the remainder is JavaScript: tensor creation, the attention's
- * per-head loops, the Gumbel bias).
+ * Benchmark of the embedded trainer as a user runs it: for the issue's shapes at T=128, bs=16, and
+ * 1 … N data-parallel workers, a short `train()` run whose steady-state ms/step comes from its own
+ * run log (median of the step records after the first). Beside each shape:
+ *   - GFLOP/s achieved, with FLOPs from the shared `trainingFlopsPerStep`;
+ *   - the scaling efficiency ms(1) / (N · ms(N));
+ *   - the ceiling: cores × the backend's plain 2-D matMul GFLOP/s (measured here on the shape's own
+ *     [B·T × d]·[d × d] product) against the step's FLOPs, and the fraction of it reached;
+ *   - a PyTorch CPU run of the same model measured in the same invocation (bench/bitlm_torch.py),
+ *     when python3 with torch is present (Debian: python3-torch, and libopenblas0-pthread: without
+ *     an optimised BLAS, Debian's torch runs matMuls at ~1 GFLOP/s on the reference BLAS);
+ * then where the time of one single-thread step goes (tf.profile kernel times by kind; the rest is
+ * JavaScript between kernels).
  *
- *   node --import tsx bench/train.ts [--backend wasm|cpu|node|gpu|all] [--steps 5] [--json]
+ *   node --import tsx bench/train.ts [--backend wasm|cpu] [--threads 1,2] [--steps 6]
+ *        [--shapes d128,d512] [--torch-threads 2] [--no-torch] [--json]
  *
- * On a shared 2-core machine, figures taken while other work runs read slow.
+ * On a shared machine, figures taken while other work runs read slow, and scaling over workers
+ * reads worst of all (a busy core stalls every step): compare ratios taken in one invocation.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { availableParallelism, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainingFlopsPerStep, type ModelConfig } from '../src/arch/bitlm.js';
+import { loadBrownCorpus } from '../src/data/corpus.js';
+import { MATMUL_EACH } from '../src/model/batched.js';
 import { createModel } from '../src/model/model.js';
+import { readRunLog } from '../src/runs/log.js';
 import { AdamW, DEFAULT_ADAMW } from '../src/train/adamw.js';
 import { selectBackend, type BackendChoice } from '../src/train/backend.js';
 import { GumbelPool } from '../src/train/noise.js';
-import { trainingStep } from '../src/train/trainer.js';
+import { resolveConfig } from '../src/train/presets.js';
+import { train, trainingStep } from '../src/train/trainer.js';
 import { stableStringify } from '../src/util/json.js';
 import { formatTable } from '../src/util/format.js';
 import { timeRepeated } from './timing.js';
 
 const T = 128;
 const BS = 16;
-const SHAPES: { name: string; model: ModelConfig; pytorchMs: number | null }[] = [
-  { name: 'd128-L2-H8-ff64', model: { d: 128, layers: 2, heads: 8, dFf: 64, seqLen: T, vocab: 128 }, pytorchMs: 88 },
-  { name: 'd256-L4-H8-ff128', model: { d: 256, layers: 4, heads: 8, dFf: 128, seqLen: T, vocab: 128 }, pytorchMs: null },
-  { name: 'd512-L4-H16-ff256', model: { d: 512, layers: 4, heads: 16, dFf: 256, seqLen: T, vocab: 128 }, pytorchMs: 650 },
+const SHAPES: { name: string; model: ModelConfig }[] = [
+  { name: 'd128-L2-H8-ff64', model: { d: 128, layers: 2, heads: 8, dFf: 64, seqLen: T, vocab: 128 } },
+  { name: 'd256-L4-H8-ff128', model: { d: 256, layers: 4, heads: 8, dFf: 128, seqLen: T, vocab: 128 } },
+  { name: 'd512-L4-H16-ff256', model: { d: 512, layers: 4, heads: 16, dFf: 256, seqLen: T, vocab: 128 } },
 ];
 
 /** GFLOP/s of a plain [m×k]·[k×n] matMul on the current backend (median of `repeat`). */
@@ -47,100 +62,158 @@ function matMulGflops(m: number, k: number, n: number, repeat = 5): number {
   return (2 * m * k * n) / (median / 1000) / 1e9;
 }
 
+/** Median ms/step of a short run through `train()` (the user's path), from its run log. */
+async function trainedMsPerStep(model: ModelConfig, threads: number, steps: number): Promise<number> {
+  const root = mkdtempSync(join(tmpdir(), 'bitscale-bench-'));
+  try {
+    const config = resolveConfig('small', { name: 'bench', model, batchSize: BS, steps, warmup: 1, evalEvery: steps + 1, evalWindows: 1, checkpointEvery: 0, profileEvery: 0 });
+    const r = await train({ config, corpus: loadBrownCorpus(), runId: 'bench', outDir: join(root, 'runs'), checkpointDir: join(root, 'ckpt'), threads });
+    const ms = readRunLog(r.logPath)
+      .steps.slice(1) // the first step also sets kernels up and measures memory
+      .map((s) => ((BS * T) / s.tokens_per_s!) * 1000)
+      .sort((a, b) => a - b);
+    return ms[Math.floor(ms.length / 2)];
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The first python with torch: `python3` on the PATH, then the system's (Debian's python3-torch). */
+function torchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
+  process.stderr.write('PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread)\n');
+  return null;
+}
+
+/** PyTorch's ms/step for the same shape, or null (with the reason on stderr). */
+function torchMsPerStep(python: string, m: ModelConfig, threads: number, steps: number): number | null {
+  const script = new URL('./bitlm_torch.py', import.meta.url).pathname;
+  const args = [script, '--d', m.d, '--layers', m.layers, '--heads', m.heads, '--dff', m.dFf, '--seq-len', T, '--batch', BS, '--threads', threads, '--steps', steps].map(String);
+  // Passive OpenMP waiting: with the default spinning, 2 torch threads on a shared machine ran 11×
+  // slower here (5.8 s against 0.53 s per d128 step); on an idle machine it costs next to nothing.
+  const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+  if (r.status !== 0) {
+    process.stderr.write(`PyTorch peer skipped: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n').pop()}\n`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!).ms_per_step as number;
+}
+
 interface Breakdown {
-  linearMatMulMs: number;
-  attentionMatMulMs: number;
-  otherKernelsMs: number;
+  linear_matmul: number;
+  attention_matmul: number;
+  other_kernels: number;
+  javascript: number;
   kernels: number;
 }
 
-/** Kernel time of one step by kind: the model's 2-D linear products (a side of B·T rows), the per-head attention products, the rest. */
-async function profileStep(step: () => void, tokens: number): Promise<Breakdown> {
+/** Where one single-thread step's time goes: kernel time by kind (tf.profile), the rest JavaScript. */
+async function profileStep(model: ModelConfig): Promise<Breakdown> {
+  const bitlm = createModel(model, { arch: 'bitlm-v57', ste: 'clipped', initStd: 0.02, seed: 1 });
+  const opt = new AdamW(bitlm.variables, DEFAULT_ADAMW);
+  const pool = new GumbelPool(1, model.heads * T * T);
+  const tokens = new Int32Array(BS * T).map((_, i) => (i * 31) % 128);
+  const targets = new Int32Array(BS * T).map((_, i) => (i * 17 + 3) % 128);
+  let t = 0;
+  const step = () => void trainingStep(bitlm, opt, pool, { tokens, targets }, t++, 1e-3, 1);
+  const ms = timeRepeated(step, { repeat: 2, warmup: 1 }).median;
   const info = await tf.profile(step);
-  const out: Breakdown = { linearMatMulMs: 0, attentionMatMulMs: 0, otherKernelsMs: 0, kernels: 0 };
+  const out: Breakdown = { linear_matmul: 0, attention_matmul: 0, other_kernels: 0, javascript: 0, kernels: 0 };
   for (const k of info.kernels) {
     if (k.name === 'forward') continue; // a custom op's wrapper: its inner kernels are listed too
-    const ms = (await k.kernelTimeMs) as number;
+    const kms = (await k.kernelTimeMs) as number;
     out.kernels++;
-    if (k.name === 'BatchMatMul' || k.name === '_FusedMatMul') {
-      const touchesTokens = k.inputShapes.some((s) => s.includes(tokens));
-      if (touchesTokens) out.linearMatMulMs += ms;
-      else out.attentionMatMulMs += ms;
-    } else out.otherKernelsMs += ms;
+    if (k.name === MATMUL_EACH) out.attention_matmul += kms;
+    else if (k.name === 'BatchMatMul' || k.name === '_FusedMatMul') {
+      if (k.inputShapes.some((s) => s.includes(BS * T))) out.linear_matmul += kms;
+      else out.attention_matmul += kms;
+    } else out.other_kernels += kms;
   }
+  out.javascript = Math.max(0, ms - out.linear_matmul - out.attention_matmul - out.other_kernels);
+  opt.dispose();
+  bitlm.dispose();
   return out;
 }
 
-async function benchBackend(choice: BackendChoice, steps: number) {
-  const { backend } = await selectBackend(choice);
+async function main(): Promise<void> {
+  const cores = availableParallelism();
+  const { values } = parseArgs({
+    options: {
+      backend: { type: 'string', default: 'wasm' },
+      threads: { type: 'string', default: Array.from({ length: Math.min(cores, BS) }, (_, i) => i + 1).join(',') },
+      steps: { type: 'string', default: '6' },
+      shapes: { type: 'string', default: 'd128,d512' },
+      'torch-threads': { type: 'string', default: '2' },
+      'no-torch': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const { backend } = await selectBackend(values.backend as BackendChoice);
+  const threadCounts = values.threads.split(',').map(Number);
+  const steps = Number(values.steps);
+  const torchThreads = Number(values['torch-threads']);
+  const shapes = SHAPES.filter((s) => values.shapes.split(',').some((p) => s.name.startsWith(p)));
+  const python = values['no-torch'] ? null : torchPython();
   const rows = [];
-  for (const s of SHAPES) {
-    const n = backend === 'cpu' ? 1 : s.model.d >= 512 ? Math.max(2, Math.ceil(steps / 2)) : steps;
-    if (backend === 'cpu' && s.model.d > 128) continue; // the pure-JS backend takes minutes per step here
-    const model = createModel(s.model, { arch: 'bitlm-v57', ste: 'clipped', initStd: 0.02, seed: 1 });
-    const opt = new AdamW(model.variables, DEFAULT_ADAMW);
-    const pool = new GumbelPool(1, BS * s.model.heads * T * T);
-    const tokens = new Int32Array(BS * T).map((_, i) => (i * 31) % 128);
-    const targets = new Int32Array(BS * T).map((_, i) => (i * 17 + 3) % 128);
-    let t = 0;
-    const step = () => {
-      trainingStep(model, opt, pool, { tokens, targets }, t, 1e-3, 1);
-      t++;
-    };
-    // One untimed step first: kernel set-up, pool pages.
-    const ms = timeRepeated(step, { repeat: n, warmup: 1 }).median;
-    const br = await profileStep(step, BS * T);
+  const breakdowns: Record<string, Breakdown> = {};
+  for (const s of shapes) {
     const flops = trainingFlopsPerStep(s.model, BS);
     const plain = matMulGflops(BS * T, s.model.d, s.model.d);
-    rows.push({
-      backend,
-      shape: s.name,
-      ms_per_step: ms,
-      tokens_per_s: (BS * T) / (ms / 1000),
-      achieved_gflops: flops / (ms / 1000) / 1e9,
-      plain_matmul_gflops: plain,
-      vs_pytorch: s.pytorchMs ? ms / s.pytorchMs : null,
-      kernel_ms: { linear_matmul: br.linearMatMulMs, attention_matmul: br.attentionMatMulMs, other: br.otherKernelsMs },
-      kernels_per_step: br.kernels,
-      steps_timed: n,
-    });
-    opt.dispose();
-    model.dispose();
-  }
-  return { backend, rows, reference_matmul_gflops: matMulGflops(4096, 512, 512, 3) };
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' }, steps: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
-  const choices: BackendChoice[] = values.backend === 'all' ? ['gpu', 'node', 'wasm', 'cpu'] : [values.backend as BackendChoice];
-  const results = [];
-  for (const c of choices) {
-    try {
-      results.push(await benchBackend(c, Number(values.steps)));
-    } catch (err) {
-      process.stderr.write(`${c}: skipped (${err instanceof Error ? err.message.split('\n')[0] : String(err)})\n`);
+    const ceilingMs = (flops / (cores * plain * 1e9)) * 1000;
+    const n = s.model.d >= 512 ? Math.max(3, Math.ceil(steps / 2)) : steps;
+    const torchMs = python === null ? null : torchMsPerStep(python, s.model, torchThreads, n);
+    let oneMs: number | null = null;
+    for (const threads of threadCounts) {
+      const ms = await trainedMsPerStep(s.model, threads, n + 1);
+      if (threads === 1) oneMs = ms;
+      rows.push({
+        shape: s.name,
+        threads,
+        ms_per_step: ms,
+        tokens_per_s: (BS * T) / (ms / 1000),
+        achieved_gflops: flops / (ms / 1000) / 1e9,
+        scaling_efficiency: oneMs === null ? null : oneMs / (threads * ms),
+        plain_matmul_gflops: plain,
+        ceiling_ms_per_step: ceilingMs,
+        of_ceiling: ceilingMs / ms,
+        pytorch_ms_per_step: torchMs,
+        vs_pytorch: torchMs === null ? null : ms / torchMs,
+      });
     }
+    breakdowns[s.name] = await profileStep(s.model);
   }
   const load = loadavg()[0];
+  const reference = matMulGflops(4096, 512, 512, 3);
   if (values.json) {
-    process.stdout.write(`${stableStringify({ load_average_1min: load, results })}\n`);
+    process.stdout.write(`${stableStringify({ backend, cores, pytorch_threads: torchThreads, load_average_1min: load, reference_matmul_gflops: reference, rows, single_thread_breakdown_ms: breakdowns })}\n`);
     return;
   }
-  const table = results.flatMap((r) =>
-    r.rows.map((x) => [
-      x.backend,
-      x.shape,
-      x.ms_per_step.toFixed(0),
-      x.tokens_per_s.toFixed(0),
-      x.achieved_gflops.toFixed(2),
-      x.plain_matmul_gflops.toFixed(1),
-      x.vs_pytorch === null ? '—' : `${x.vs_pytorch.toFixed(2)}×`,
-      `${x.kernel_ms.linear_matmul.toFixed(0)} / ${x.kernel_ms.attention_matmul.toFixed(0)} / ${x.kernel_ms.other.toFixed(0)} / ${(x.ms_per_step - x.kernel_ms.linear_matmul - x.kernel_ms.attention_matmul - x.kernel_ms.other).toFixed(0)}`,
-    ]),
+  const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(0)}%`);
+  process.stdout.write(
+    `${formatTable(
+      ['shape (T=128, bs=16)', 'threads', 'ms/step', 'tokens/s', 'GFLOP/s', 'scaling', 'ceiling ms/step', 'of ceiling', `PyTorch ${torchThreads}T ms`, 'ours/PyTorch'],
+      rows.map((x) => [
+        x.shape,
+        x.threads,
+        x.ms_per_step.toFixed(0),
+        x.tokens_per_s.toFixed(0),
+        x.achieved_gflops.toFixed(2),
+        pct(x.scaling_efficiency),
+        x.ceiling_ms_per_step.toFixed(0),
+        pct(x.of_ceiling),
+        x.pytorch_ms_per_step === null ? '—' : x.pytorch_ms_per_step.toFixed(0),
+        x.vs_pytorch === null ? '—' : `${x.vs_pytorch.toFixed(2)}×`,
+      ]),
+    )}\n\n`,
   );
-  process.stdout.write(`${formatTable(['backend', 'shape (T=128, bs=16)', 'ms/step', 'tokens/s', 'GFLOP/s', 'matMul GFLOP/s', 'vs PyTorch', 'ms: linear / attn matmul / other kernels / JS'], table)}\n`);
-  for (const r of results) process.stdout.write(`${r.backend}: plain matMul [4096×512]·[512×512] ${r.reference_matmul_gflops.toFixed(1)} GFLOP/s\n`);
-  process.stdout.write(`load average (1 min) while measuring: ${load.toFixed(2)} on ${availableParallelism()} cores: figures read slow when it is above ~1\n`);
+  process.stdout.write(
+    `${formatTable(
+      ['one step, 1 thread', 'linear matMul ms', 'attention matMul ms', 'other kernels ms', 'JavaScript ms', 'kernels'],
+      Object.entries(breakdowns).map(([name, b]) => [name, b.linear_matmul.toFixed(0), b.attention_matmul.toFixed(0), b.other_kernels.toFixed(0), b.javascript.toFixed(0), b.kernels]),
+    )}\n\n`,
+  );
+  process.stdout.write(`${backend}: plain matMul [4096×512]·[512×512] ${reference.toFixed(1)} GFLOP/s; ceiling = ${cores} cores × the shape's plain matMul GFLOP/s\n`);
+  process.stdout.write(`load average (1 min) while measuring: ${load.toFixed(2)} on ${cores} cores: figures read slow, and scaling low, when it is above ~1\n`);
 }
 
 await main();

@@ -110,7 +110,7 @@ test('train checks every input before building anything: huge batch, path-like r
   const noBuild = (r: { stderr: string }) => assert.ok(!/bitscale train |backend /.test(r.stderr), `nothing built or selected: ${r.stderr}`);
   noBuild(refused(['train', '--preset', 'tiny', '--batch-size', '1e9', '--out', out], /field 'batch-size': expected an integer ≥ 1 and ≤ 10000000, got '1e9'/));
   // In range for the option, too large for the trainer's noise buffer at this shape: named, with the limit.
-  noBuild(refused(['train', '--preset', 'tiny', '--batch-size', '1M', '--out', out], /field 'batchSize': 1000000 is too large for H=4, T=64: .* at most 65536$/m));
+  noBuild(refused(['train', '--preset', 'tiny', '--batch-size', '1M', '--out', out], /field 'batchSize': 1000000 is too large for H=4, T=64: .* at most 262144$/m));
   noBuild(refused(['train', '--preset', 'tiny', '--run-id', '../../evil', '--out', out], /field 'run-id': '\.\.\/\.\.\/evil' may hold only letters, digits/));
   noBuild(refused(['train', '--preset', 'tiny', '--steps', '1e30', '--out', out], /field 'steps': expected an integer ≥ 1 and ≤ 1000000000000, got '1e30'/));
   assert.deepEqual(readdirSync(out), []);

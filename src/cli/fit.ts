@@ -11,7 +11,9 @@ import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
-import { formatCount, formatTable, parseCount } from '../util/format.js';
+import { formatCount, formatTable } from '../util/format.js';
+import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
+import { snakeCaseKeys } from '../util/json.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
 import { fitRunTable, type FitSuite } from '../fit/suite.js';
 import { groupLabel, predictBpc, type Prediction } from '../fit/predict.js';
@@ -19,41 +21,34 @@ import type { BootstrapOptions } from '../fit/resample.js';
 import { withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
 
-function positiveInt(text: string, field: string): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 0) throw new BitscaleError(`'${text}' is not a non-negative integer`, { field });
-  return v;
-}
-
-function numberOption(text: string, field: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v)) throw new BitscaleError(`'${text}' is not a number`, { field });
-  return v;
-}
-
 /** "A=1.0" or "A=1,alpha=0.2" (repeatable) → {A: 1, alpha: 0.2}. */
 export function parseFixes(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of values.flatMap((v) => v.split(','))) {
     const m = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/.exec(part);
     if (!m) throw new BitscaleError(`'${part}' is not NAME=VALUE`, { field: 'fix' });
-    out[m[1]] = numberOption(m[2], 'fix');
+    out[m[1]] = parseNumber(m[2], `fix ${m[1]}`);
   }
   return out;
 }
 
-function bootstrapFrom(opts: { bootstrap?: string; seed?: string; level?: string }): BootstrapOptions | false {
-  const count = opts.bootstrap === undefined ? undefined : positiveInt(opts.bootstrap, 'bootstrap');
-  if (count === 0) return false;
-  const level = opts.level === undefined ? undefined : numberOption(opts.level, 'level');
-  if (level !== undefined && !(level > 0 && level < 1)) throw new BitscaleError(`level ${level} must lie in (0, 1)`, { field: 'level' });
-  return { count, seed: opts.seed === undefined ? undefined : positiveInt(opts.seed, 'seed'), level };
+function bootstrapFrom(opts: { bootstrap?: number; seed?: number; level?: number }): BootstrapOptions | false {
+  if (opts.bootstrap === 0) return false;
+  return { count: opts.bootstrap, seed: opts.seed, level: opts.level };
+}
+
+/** The bootstrap options fit and predict share, each parsed by the shared number parser. */
+function bootstrapOptions(cmd: Command): Command {
+  return cmd
+    .option('--bootstrap <n>', 'bootstrap resamples (0: none; default 1000)', numberOption('bootstrap', RESAMPLES))
+    .option('--seed <n>', 'bootstrap seed (default 1)', numberOption('seed', SEED))
+    .option('--level <p>', 'interval coverage, in (0, 1) (default 0.8)', numberOption('level', LEVEL));
 }
 
 const num = (v: number, digits = 4) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(digits)) : '-');
 const iv = (i: Interval | null | undefined) => (i ? `[${num(i.lo)}, ${num(i.hi)}]` : '-');
 
-/** One fit as a parameter table plus its diagnostics, for humans. */
+/** One fit as a parameter table plus its diagnostics, for humans (its warnings go to stderr, see `warn`). */
 export function formatFit(fit: FitResult): string {
   const rows = fit.paramOrder.map((k) => [k, num(fit.params[k]), k in fit.fixed ? 'fixed' : iv(fit.intervals[k])]);
   const level = fit.bootstrap ? `${Math.round(fit.bootstrap.level * 100)}% interval` : 'interval';
@@ -64,7 +59,6 @@ export function formatFit(fit: FitResult): string {
       (fit.loo ? `, leave-one-out RMSE ${num(fit.loo.rmse)} (max ${num(fit.loo.maxAbs)})` : '') +
       (fit.bootstrap ? `, bootstrap ${fit.bootstrap.used}/${fit.bootstrap.requested} (seed ${fit.bootstrap.seed})` : ''),
   ];
-  for (const w of fit.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
 
@@ -107,12 +101,12 @@ export function formatSuite(s: FitSuite): string {
         num(b.fixedA.rmse, 4),
         b.free ? num(b.free.params.A, 3) : '-',
         b.free ? num(b.free.params.B, 3) : '-',
-        b.free ? `${num(b.free.params.alpha, 3)}${b.free.determination === 'exact' ? ' (exact)' : ''}` : '-',
+        b.free ? `${num(b.free.params.alpha, 3)}${b.free.determination === 'exact' ? ' (exact)' : ''}${b.free.noExtrapolation ? ' (do not extrapolate)' : ''}` : '-',
       ]),
     ),
   );
   out.push('', 'Joint law  L(N, D) = E + A/N^alpha + B/D^beta');
-  for (const j of s.joint) out.push(j.fit ? `${j.dataset} (${j.arch}, ${j.lossUnit}):\n${formatFit(j.fit)}` : `${j.dataset} (${j.arch}, ${j.lossUnit}): ${j.note}`);
+  for (const j of s.joint) out.push(j.fit ? `${j.dataset} (${j.arch}, ${j.lossUnit}):\n${formatFit(j.fit)}${j.fit.noExtrapolation ? '\n(shown, not used to predict: see the warning)' : ''}` : `${j.dataset} (${j.arch}, ${j.lossUnit}): ${j.note}`);
   out.push('', 'Batch size / LR at a matched model');
   out.push(
     formatTable(
@@ -148,6 +142,7 @@ export const FITS_OUTPUT = { allowed: (rel: string, isDir: boolean) => !isDir &&
 
 export function suiteFiles(suite: FitSuite): Record<string, string> {
   const s = withoutSamples(suite);
+  const snake = (v: unknown) => `${stableStringify(snakeCaseKeys(v))}\n`;
   const head = { formatVersion: s.formatVersion, runs: s.runs.map((r) => r.id), options: s.options };
   const files: Record<string, unknown> = {
     'index.json': { ...head, runs: s.runs, excluded: s.excluded, files: ['steps.json', 'params.json', 'joint.json', 'batch-lr.json', 'dataset-offsets.json'] },
@@ -157,7 +152,7 @@ export function suiteFiles(suite: FitSuite): Record<string, string> {
     'batch-lr.json': { ...head, batchLr: s.batchLr },
     'dataset-offsets.json': { ...head, datasetOffsets: s.datasetOffsets },
   };
-  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, `${stableStringify(v)}\n`]));
+  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, snake(v)]));
 }
 
 function readCsv(file: string): Record<string, string>[] {
@@ -181,12 +176,12 @@ function formatPrediction(p: Prediction): string {
 }
 
 /** `predict --law FILE --params N --tokens D`: the saved law's value, bootstrap interval, provenance and extrapolation factors. */
-async function predictFromLawFile(opts: { law: string; params: string; tokens?: string; json?: boolean }, count: (text: string, field: string) => number): Promise<void> {
+async function predictFromLawFile(opts: { law: string; params: number; tokens?: number; json?: boolean }): Promise<void> {
   if (opts.tokens === undefined) throw new BitscaleError('--law FILE needs --tokens D (training tokens, e.g. 4T)', { field: 'tokens' });
   const { readSavedLawFile } = await import('./law-file.js');
   const { predictSavedLaw } = await import('../fit/saved.js');
   const law = readSavedLawFile(opts.law);
-  const p = predictSavedLaw(law, count(opts.params, 'params'), count(opts.tokens, 'tokens'));
+  const p = predictSavedLaw(law, opts.params, opts.tokens);
   for (const w of p.warnings) warn(w);
   const json = {
     law_file: opts.law,
@@ -214,27 +209,26 @@ async function predictFromLawFile(opts: { law: string; params: string; tokens?: 
 }
 
 export function register(program: Command): void {
-  program
-    .command('fit')
-    .description('fit the scaling laws to every group of the run table and write fits/*.json, or fit one law to a CSV (--csv)')
-    .option('--csv <file>', 'fit a table from elsewhere instead of the run table')
-    .option('--form <form>', 'with --csv: steps | saturating | chinchilla')
-    .option('--x <col>', 'with --csv: x column (steps, or N)')
-    .option('--y <col>', 'with --csv: y column (loss / val_bpc)')
-    .option('--d <col>', 'with --csv --form chinchilla: tokens column D')
-    .option('--flops <col>', 'with --csv --form chinchilla: training FLOPs column C, D = C/(6N)')
-    .option('--fix <name=value>', 'hold a parameter fixed, e.g. A=1.0 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--delta <δ>', 'Huber δ of the chinchilla form', '1e-3')
-    .option('--x-unit <n>', 'with --form saturating: B is quoted for x in this unit (e.g. 1e6)')
-    .option('--drop-highest <n>', 'with --csv: drop the n rows with the highest y first (Besiroglu et al. drop 5)')
-    .option('--bootstrap <n>', 'bootstrap resamples (0: none; default 1000)')
-    .option('--seed <n>', 'bootstrap seed (default 1)')
-    .option('--level <p>', 'interval coverage (default 0.8)')
+  bootstrapOptions(
+    program
+      .command('fit')
+      .description('fit the scaling laws to every group of the run table and write fits/*.json, or fit one law to a CSV (--csv)')
+      .option('--csv <file>', 'fit a table from elsewhere instead of the run table')
+      .option('--form <form>', 'with --csv: steps | saturating | chinchilla')
+      .option('--x <col>', 'with --csv: x column (steps, or N)')
+      .option('--y <col>', 'with --csv: y column (loss / val_bpc)')
+      .option('--d <col>', 'with --csv --form chinchilla: tokens column D')
+      .option('--flops <col>', 'with --csv --form chinchilla: training FLOPs column C, D = C/(6N)')
+      .option('--fix <name=value>', 'hold a parameter fixed, e.g. A=1.0 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+      .option('--delta <δ>', 'Huber δ of the chinchilla form (default 1e-3)', numberOption('delta', POSITIVE_REAL))
+      .option('--x-unit <n>', 'with --form saturating: B is quoted for x in this unit (e.g. 1e6 or 1M)', numberOption('x-unit', POSITIVE_REAL))
+      .option('--drop-highest <n>', 'with --csv: drop the n rows with the highest y first (Besiroglu et al. drop 5)', numberOption('drop-highest', NON_NEGATIVE_INT)),
+  )
     .option('--out <dir>', 'where to write the run-table fits', 'fits')
     .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-cpu, …)')
     .option('--dataset <name>', 'only runs on this dataset')
     .option('--save <file>', 'with --csv --form chinchilla: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
-    .option('--json', 'machine-readable JSON on stdout')
+    .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText(
       'after',
       '\nExamples:\n  bitscale fit\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
@@ -253,17 +247,21 @@ export function register(program: Command): void {
           d: opts.d,
           flops: opts.flops,
           fix: parseFixes(opts.fix),
-          delta: numberOption(opts.delta, 'delta'),
-          xUnit: opts.xUnit === undefined ? undefined : numberOption(opts.xUnit, 'x-unit'),
-          dropHighestY: opts.dropHighest === undefined ? undefined : positiveInt(opts.dropHighest, 'drop-highest'),
+          delta: opts.delta,
+          xUnit: opts.xUnit,
+          dropHighestY: opts.dropHighest,
           bootstrap,
           file: opts.csv,
         });
+        for (const w of fit.warnings) warn(w);
         if (opts.save) {
           const { writeSavedLawFile } = await import('./law-file.js');
           writeSavedLawFile(opts.save, { input, fit }, readTextFile(opts.csv));
         }
-        emit(opts, withoutSamples({ ...fit, input }), () => `${opts.csv}: ${input.used} of ${input.rows} rows${input.dropped ? ` (${input.dropped} highest-y dropped)` : ''}\n${formatFit(fit)}${opts.save ? `\nsaved the law to ${opts.save}` : ''}`);
+        emit(opts, snakeCaseKeys(withoutSamples({ ...fit, input })), () => `${opts.csv}: ${input.used} of ${input.rows} rows${input.dropped ? ` (${input.dropped} highest-y dropped)` : ''}\n${formatFit(fit)}${opts.save ? `\nsaved the law to ${opts.save}` : ''}`);
+        // A law that must not be extrapolated, or intervals withheld because they excluded their
+        // own estimate: the numbers are shown (with the warning on stderr), but it is no success.
+        if (fit.noExtrapolation || fit.bootstrap?.withheld) process.exitCode = 1;
         return;
       }
       const runsDir: string = cmd.optsWithGlobals().runs;
@@ -271,55 +269,39 @@ export function register(program: Command): void {
       if (runs.length === 0) throw new BitscaleError('the selected runs are all probes (purpose other than "scaling"): nothing to fit', { file: runsDir });
       assertDirectoryOwned(opts.out, FITS_OUTPUT); // before the fitting, not after
       const suite = fitRunTable(runs, { bootstrap });
+      for (const j of suite.joint) for (const w of j.fit?.warnings ?? []) warn(`joint law on ${j.dataset}: ${w}`);
       const files = suiteFiles(suite);
       // The fit files change together or not at all, as the report and its charts do.
       await writeDirectoryAtomic(opts.out, (staging) => {
         for (const [name, text] of Object.entries(files)) writeFileAtomic(join(staging, name), text);
       }, FITS_OUTPUT);
-      emit(opts, withoutSamples(suite), () => `${formatSuite(suite)}\n\nwrote ${Object.keys(files).map((f) => join(opts.out, f)).join(', ')}`);
+      emit(opts, snakeCaseKeys(withoutSamples(suite)), () => `${formatSuite(suite)}\n\nwrote ${Object.keys(files).map((f) => join(opts.out, f)).join(', ')}`);
     });
 
-  program
-    .command('predict')
-    .description('predict val_bpc for a model not yet trained, with its interval and the fits it came from')
-    .requiredOption('--params <n>', 'parameter count, e.g. 369.6M')
-    .option('--steps <n>', 'optimizer steps, e.g. 30000 or 30K (required without a law file)')
-    .option('--bs <n>', 'batch size (sequences per step) (required without a law file)')
-    .option('--dataset <name>', 'dataset, e.g. GLM-Reasoning (required without a law file)')
-    .option('--tokens <n>', 'with a law file: training tokens D, e.g. 4T')
-    .option('--seq-len <n>', 'context T; only budgets at this T are used')
-    .option('--law <law>', 'auto | fixed-a | free: which saturating fit of the run table; or a law file saved by fit --save', 'auto')
-    .option('--arch <name>', 'architecture, when the dataset has runs of more than one (default then: bitlm-v57)')
-    .option('--borrow-gains', 'let the step gain come from other datasets of the same loss unit where this one has too few doublings (said in the output)')
-    .option('--collection <name>', 'only runs in this folder of runs/')
-    .option('--bootstrap <n>', 'bootstrap resamples (default 1000)')
-    .option('--seed <n>', 'bootstrap seed (default 1)')
-    .option('--level <p>', 'interval coverage (default 0.8)')
-    .option('--json', 'machine-readable JSON on stdout')
+  bootstrapOptions(
+    program
+      .command('predict')
+      .description('predict val_bpc for a model not yet trained, with its interval and the fits it came from')
+      .requiredOption('--params <n>', 'parameter count, e.g. 369.6M', numberOption('params', PARAM_COUNT))
+      .option('--steps <n>', 'optimizer steps, e.g. 30000 or 30K (required without a law file)', numberOption('steps', STEPS))
+      .option('--bs <n>', 'batch size (sequences per step) (required without a law file)', numberOption('bs', BATCH_SIZE))
+      .option('--dataset <name>', 'dataset, e.g. GLM-Reasoning (required without a law file)')
+      .option('--tokens <n>', 'with a law file: training tokens D, e.g. 4T', numberOption('tokens', PARAM_COUNT))
+      .option('--seq-len <n>', 'context T; only budgets at this T are used', numberOption('seq-len', POSITIVE_INT))
+      .option('--law <law>', 'auto | fixed-a | free: which saturating fit of the run table; or a law file saved by fit --save', 'auto')
+      .option('--arch <name>', 'architecture, when the dataset has runs of more than one (default then: bitlm-v57)')
+      .option('--borrow-gains', 'let the step gain come from other datasets of the same loss unit where this one has too few doublings (said in the output)')
+      .option('--collection <name>', 'only runs in this folder of runs/'),
+  )
+    .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
     .action(async (opts, cmd: Command) => {
-      const count = (text: string, field: string) => {
-        const v = parseCount(text);
-        if (!(v > 0)) throw new BitscaleError(`'${text}' is not a positive count`, { field });
-        return v;
-      };
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
-      if (!law) return predictFromLawFile(opts, count);
+      if (!law) return predictFromLawFile(opts);
       for (const k of ['steps', 'bs', 'dataset'] as const) if (opts[k] === undefined) throw new BitscaleError(`--${k} is required (or give --law FILE with --params and --tokens)`, { field: k });
       const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
-      const p = predictBpc(
-        runs,
-        {
-          params: count(opts.params, 'params'),
-          steps: count(opts.steps, 'steps'),
-          batchSize: count(opts.bs, 'bs'),
-          dataset: opts.dataset,
-          seqLen: opts.seqLen === undefined ? undefined : count(opts.seqLen, 'seq-len'),
-          arch: opts.arch,
-        },
-        { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true },
-      );
+      const p = predictBpc(runs, { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true });
       for (const w of p.warnings) warn(w);
-      emit(opts, p, () => formatPrediction(p));
+      emit(opts, snakeCaseKeys(p), () => formatPrediction(p));
     });
 }

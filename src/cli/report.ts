@@ -37,7 +37,12 @@ export function register(program: Command): void {
           inputs_sha256: built.inputsHash,
           runs: built.analysis.runs.length,
           headline: { params: h.query.params, steps: h.query.steps, batch_size: h.query.batchSize, dataset: h.query.dataset, val_bpc: h.valBpc, interval: h.interval, method: h.method, borrowing: h.borrowing },
-          claims: { total: built.claims.length, agree: built.claims.filter((c) => c.agrees === true).length, disagree },
+          claims: {
+            total: built.claims.length,
+            agree: built.claims.filter((c) => c.agrees === true).length,
+            disagree,
+            checks: built.claims.map((c) => ({ id: c.claim.id, verdict: c.verdict, value: c.value, evidence: { kind: c.evidence.kind, dof: c.evidence.dof, text: c.evidence.text } })),
+          },
           other_groups: built.analysis.otherGroups.map((g) => ({ dataset: g.dataset, arch: g.arch, loss_unit: g.lossUnit, runs: g.runs.length, joint: g.suite.joint[0]?.fit ? { params: g.suite.joint[0].fit.params, intervals: g.suite.joint[0].fit.intervals, determination: g.suite.joint[0].fit.determination } : null })),
         },
         () =>

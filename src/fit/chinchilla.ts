@@ -228,7 +228,8 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const warnings: string[] = [];
   const dw = determinationWarning(determination, n, distinctPairs, p);
   if (dw) warnings.push(enoughSpread ? dw : `${dw}; N and D must each take at least two values`);
-  const sol = determination === 'under' ? null : solveChinchilla(points, { delta, starts: gridStarts(options.grid ?? BESIROGLU_START_GRID) });
+  const nonPositive = points.findIndex((q) => !(q.params > 0 && q.tokens > 0 && q.loss > 0));
+  const sol = determination === 'under' || nonPositive >= 0 ? null : solveChinchilla(points, { delta, starts: gridStarts(options.grid ?? BESIROGLU_START_GRID) });
   const params: ChinchillaParams = sol ? thetaToParams(sol.theta) : { E: Number.NaN, A: Number.NaN, B: Number.NaN, alpha: Number.NaN, beta: Number.NaN };
   const residuals = points.map((q) => (sol ? q.loss - chinchillaLoss(params, q.params, q.tokens) : Number.NaN));
   const order: ChinchillaParam[] = ['E', 'A', 'B', 'alpha', 'beta'];
@@ -242,12 +243,13 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   };
   const predictPoint = (q: number[], i: number) => chinchillaLoss({ E: q[0], A: q[1], B: q[2], alpha: q[3], beta: q[4] }, points[i].params, points[i].tokens);
   const identified = sol !== null && determination === 'over';
-  const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, bootstrap: options.bootstrap, loo: options.loo });
+  const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, estimate: order.map((k) => params[k]), bootstrap: options.bootstrap, loo: options.loo });
   if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a 5-parameter law: E, A and α trade off; read the exponents as indicative`);
   // Published LM exponents lie well inside [0, 1]; one far past the start grid means the runs do not pin that axis.
-  for (const k of ['alpha', 'beta'] as const) {
-    if (sol && params[k] > PLAUSIBLE_EXPONENT_MAX) warnings.push(`${k} = ${params[k].toPrecision(3)} is far beyond any measured scaling exponent (> ${PLAUSIBLE_EXPONENT_MAX}): the runs do not pin the ${k === 'alpha' ? 'N' : 'D'} dependence, so do not extrapolate with this law`);
-  }
+  const implausible = (['alpha', 'beta'] as const)
+    .filter((k) => sol && params[k] > PLAUSIBLE_EXPONENT_MAX)
+    .map((k) => `${k} = ${params[k].toPrecision(3)} is far beyond any measured scaling exponent (> ${PLAUSIBLE_EXPONENT_MAX}): the runs do not pin the ${k === 'alpha' ? 'N' : 'D'} dependence, so do not extrapolate with this law`);
+  warnings.push(...implausible);
   return assembleFit(
     {
       form: 'chinchilla',
@@ -268,6 +270,8 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
       freeParameters: p,
       determination,
       solved: sol !== null,
+      failure: determination === 'under' ? warnings[0] : nonPositive >= 0 ? `N, D and the loss must be positive (the law is fitted in logs): point ${nonPositive + 1} has N = ${points[nonPositive].params}, D = ${points[nonPositive].tokens}, loss = ${points[nonPositive].loss}` : null,
+      noExtrapolation: implausible.length ? implausible.join('; ') : null,
     },
     u,
   );

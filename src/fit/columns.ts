@@ -5,6 +5,7 @@
  * D = C/(6·N) from a FLOPs column, and call the fitter.
  */
 import { BitscaleError } from '../util/errors.js';
+import { parseNumberText } from '../util/numbers.js';
 import type { FitForm, FitResult } from './types.js';
 import { fitStepLaw, type StepLawParam } from './steps.js';
 import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
@@ -52,20 +53,33 @@ export const FORM_PARAMS: Record<FitForm, readonly string[]> = {
   chinchilla: ['E', 'A', 'B', 'alpha', 'beta'],
 };
 
-function column(rows: readonly Record<string, string>[], name: string, file: string | undefined): number[] {
+/**
+ * A numeric column, every cell read by the shared number parser (K/M/B/T suffixes accepted).
+ * `positive` names why the value must be > 0 (the laws take powers or logs of x, N, D).
+ */
+function column(rows: readonly Record<string, string>[], name: string, file: string | undefined, positive?: string): number[] {
   if (rows.length > 0 && !(name in rows[0])) throw new BitscaleError(`no column '${name}' (columns: ${Object.keys(rows[0]).join(', ')})`, { file, line: 1, field: name });
   return rows.map((r, i) => {
-    const v = Number(r[name]);
-    if (r[name] === undefined || r[name].trim() === '' || !Number.isFinite(v)) throw new BitscaleError(`'${r[name] ?? ''}' is not a finite number`, { file, line: i + 2, field: name });
+    const text = r[name] ?? '';
+    const v = parseNumberText(text);
+    if (!Number.isFinite(v)) throw new BitscaleError(`'${text}' is not a finite number`, { file, line: i + 2, field: name });
+    if (positive && !(v > 0)) throw new BitscaleError(`${text.trim()} is not positive: ${positive}`, { file, line: i + 2, field: name });
     return v;
   });
 }
 
 /**
  * Fit `spec.form` to the table's rows (objects keyed by header, line 1 being the header). Throws
- * BitscaleError naming the file, line and column of a bad value.
+ * BitscaleError naming the file, line and column of a bad value, and when nothing could be fitted
+ * (no rows, too few distinct points, no solution): an empty fit is never returned.
  */
 export function fitColumns(rows: readonly Record<string, string>[], spec: ColumnFitSpec): ColumnFit {
+  const out = fitColumnsUnchecked(rows, spec);
+  if (out.fit.failure) throw new BitscaleError(`nothing fitted: ${out.fit.failure}`, { file: spec.file });
+  return out;
+}
+
+function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: ColumnFitSpec): ColumnFit {
   const file = spec.file;
   const allowed = FORM_PARAMS[spec.form];
   if (!allowed) throw new BitscaleError(`unknown form '${spec.form}' (steps, saturating, chinchilla)`, { field: 'form' });
@@ -73,16 +87,25 @@ export function fitColumns(rows: readonly Record<string, string>[], spec: Column
     if (spec.form === 'chinchilla') throw new BitscaleError('the chinchilla form fits all five parameters; --fix is for steps and saturating', { field: 'fix' });
     if (!allowed.includes(k)) throw new BitscaleError(`cannot fix '${k}': the ${spec.form} form has ${allowed.join(', ')}`, { field: 'fix' });
   }
-  const x = column(rows, spec.x, file);
-  const y = column(rows, spec.y, file);
+  if (rows.length === 0) throw new BitscaleError('no data rows: the table has a header only', { file });
+  const powerOf = spec.form === 'chinchilla' ? 'the joint law is fitted in logs of N, D and the loss' : 'x is raised to a negative power';
+  const x = column(rows, spec.x, file, powerOf);
+  const y = column(rows, spec.y, file, spec.form === 'chinchilla' ? powerOf : undefined);
   let d: number[] | null = null;
   if (spec.form === 'chinchilla') {
-    if (spec.d) d = column(rows, spec.d, file);
-    else if (spec.flops) d = column(rows, spec.flops, file).map((c, i) => c / (6 * x[i]));
+    if (spec.d) d = column(rows, spec.d, file, powerOf);
+    else if (spec.flops) d = column(rows, spec.flops, file, powerOf).map((c, i) => c / (6 * x[i]));
     else throw new BitscaleError('the chinchilla form needs --d COL (tokens) or --flops COL (training FLOPs, D = C/(6N))', { field: 'd' });
   }
-  let idx = rows.map((_, i) => i);
+  const free = allowed.length - Object.keys(spec.fix ?? {}).length;
   const drop = spec.dropHighestY ?? 0;
+  if (rows.length - drop < free) {
+    const left = Math.max(rows.length - drop, 0);
+    if (drop > 0) throw new BitscaleError(`dropping ${drop} of ${rows.length} rows leaves ${left}, fewer than the ${free} free parameter(s) of the ${spec.form} law`, { file, field: 'drop-highest' });
+    throw new BitscaleError(`${rows.length} row(s), fewer than the ${free} free parameter(s) of the ${spec.form} law: nothing can be fitted`, { file });
+  }
+  if (spec.xUnit !== undefined && !(spec.xUnit > 0)) throw new BitscaleError(`x unit ${spec.xUnit} is not positive`, { field: 'x-unit' });
+  let idx = rows.map((_, i) => i);
   if (drop > 0) idx = [...idx].sort((a, b) => y[a] - y[b] || a - b).slice(0, Math.max(idx.length - drop, 0)).sort((a, b) => a - b);
   const columns: Record<string, string> = { x: spec.x, y: spec.y };
   if (spec.d) columns.d = spec.d;

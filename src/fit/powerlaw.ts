@@ -252,21 +252,35 @@ export function fitOffsetPowerLaw<K extends string>(x: readonly number[], y: rea
   const warnings: string[] = [];
   const dw = determinationWarning(determination, n, distinct, p);
   if (dw) warnings.push(dw);
-  const sol = determination === 'under' ? null : solveOffsetPowerLaw(x, y, fixed, { polish: true });
+  const nonPositive = x.findIndex((v) => !(v > 0));
+  const sol = determination === 'under' || nonPositive >= 0 ? null : solveOffsetPowerLaw(x, y, fixed, { polish: true });
+  const failure = determination === 'under' ? dw : nonPositive >= 0 ? `x must be positive for a power law: x = ${x[nonPositive]} at point ${nonPositive + 1}` : sol ? null : 'the solver found no least-squares solution';
   const params = { [kOff]: sol?.offset ?? Number.NaN, [kScale]: sol?.scale ?? Number.NaN, [kExp]: sol?.exponent ?? Number.NaN } as Record<K, number>;
   const residuals = sol ? x.map((xi, i) => y[i] - offsetPowerLaw(sol, xi)) : x.map(() => Number.NaN);
-  if (sol?.atBound) warnings.push(`${kExp} sits on its search bound [${EXPONENT_RANGE.join(', ')}]: the points do not bend like a decaying power law`);
-  if (sol && sol.scale < 0 && fixed.scale === undefined) warnings.push(`${kScale} < 0: the fitted curve rises with x`);
+  // Either shape is no decaying power law: shown, but not a law to extrapolate with.
+  const flags = [
+    sol?.atBound ? `${kExp} sits on its search bound [${EXPONENT_RANGE.join(', ')}]: the points do not bend like a decaying power law` : null,
+    sol && sol.scale < 0 && fixed.scale === undefined ? `${kScale} < 0: the fitted curve rises with x` : null,
+  ].filter((f): f is string => f !== null);
+  const noExtrapolation = flags.length ? `${flags.join('; ')}, so do not extrapolate with this law` : null;
+  if (noExtrapolation) warnings.push(noExtrapolation);
   const subsetFit = (idx: number[]): number[] | null => {
     const s = solveOffsetPowerLaw(
       idx.map((i) => x[i]),
       idx.map((i) => y[i]),
       fixed,
     );
-    return s && !s.atBound ? [s.offset, s.scale, s.exponent] : null;
+    // Every refit that identifies the law counts, on its bound or not: dropping some by their
+    // outcome would describe other data than the fit's (the fit itself may sit on the bound).
+    return s ? [s.offset, s.scale, s.exponent] : null;
   };
   const predictPoint = (q: number[], i: number) => offsetPowerLaw({ offset: q[0], scale: q[1], exponent: q[2] }, x[i]);
-  const u = estimateUncertainty([kOff, kScale, kExp], fixedNamed, n, subsetFit, predictPoint, y, { identified: sol !== null && determination === 'over', bootstrap: options.bootstrap, loo: options.loo });
+  const u = estimateUncertainty([kOff, kScale, kExp], fixedNamed, n, subsetFit, predictPoint, y, {
+    identified: sol !== null && determination === 'over',
+    estimate: [params[kOff], params[kScale], params[kExp]],
+    bootstrap: options.bootstrap,
+    loo: options.loo,
+  });
   return assembleFit(
     {
       form: options.form,
@@ -281,6 +295,8 @@ export function fitOffsetPowerLaw<K extends string>(x: readonly number[], y: rea
       freeParameters: p,
       determination,
       solved: sol !== null,
+      failure,
+      noExtrapolation,
     },
     u,
   );

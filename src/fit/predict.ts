@@ -8,9 +8,9 @@ import type { RunRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
 import { byCodePoint } from '../runs/table.js';
-import type { Interval } from './types.js';
-import { percentileInterval } from './resample.js';
-import { saturatingLoss, type SaturatingFit } from './saturating.js';
+import type { FitResult, Interval } from './types.js';
+import { holdsEstimate, percentileInterval } from './resample.js';
+import { saturatingLoss, type SaturatingFit, type SaturatingParam } from './saturating.js';
 import { chinchillaLoss } from './chinchilla.js';
 import { mean, seededRandom } from './stats.js';
 import { fitRunTable, type FitRunTableOptions, type FitSuite, type ParamBudgetFit } from './suite.js';
@@ -25,7 +25,12 @@ export interface PredictQuery {
   seqLen?: number;
   /** Architecture; when absent and the dataset has runs of several, bitlm-v57 (DEFAULT_ARCH). */
   arch?: string;
+  /** Vocabulary size V (default 128, BitLMv57's bytes): no model gives more than log2(V) bits per byte. */
+  vocab?: number;
 }
+
+/** BitLMv57's vocabulary: the 128 byte values. */
+export const DEFAULT_VOCAB = 128;
 
 export interface PredictOptions {
   /** Which saturating fit: 'auto' (A free when over-determined, else A fixed), 'fixedA' or 'free'. */
@@ -70,7 +75,27 @@ export interface StepAdjustment {
   evidence: { family: string; fromSteps: number; toSteps: number; perDoubling: number }[];
   /** True when the group has no step family and other groups' gains were used (only with borrowGains). */
   borrowed: boolean;
+  /**
+   * Each further doubling gains this fraction of the one before (2^−β): the first doubling moves
+   * by `perDoubling`, and the gains shrink so that the move saturates instead of running linearly
+   * past the law's floor. The smaller of the fitted step law's 2^−β and the ratio that would just
+   * reach the floor.
+   */
+  ratio: number;
+  /** Where `ratio` came from, in words. */
+  ratioSource: string;
   delta: number;
+}
+
+/** A query outside the range the prediction's runs measured. */
+export interface Extrapolation {
+  quantity: 'params' | 'steps';
+  value: number;
+  measuredMin: number;
+  measuredMax: number;
+  /** How far outside: value / max above the range, min / value below it. */
+  factor: number;
+  direction: 'above' | 'below';
 }
 
 export interface Prediction {
@@ -95,6 +120,14 @@ export interface Prediction {
   alternatives: { law: 'A fixed' | 'A free' | 'joint'; valBpc: number }[];
   /** Evidence taken from other analysis groups; empty unless borrowGains was asked for and used. */
   borrowing: Borrowing[];
+  /** The chosen law's floor A: no prediction goes below it. */
+  floor: number;
+  /** log2(vocab): the entropy of a uniform guess; no prediction goes above it. */
+  ceiling: number;
+  /** Where the query lies outside the measured N or steps (each also a warning). */
+  extrapolations: Extrapolation[];
+  /** Laws that were fitted but not used, and why (flagged "do not extrapolate", or out of their domain here). */
+  notUsed: { law: string; reason: string }[];
   /** One sentence: how the number was made. */
   method: string;
   /** Keys of the fits used. */
@@ -109,8 +142,57 @@ export function groupLabel(key: string): string {
   return `${f.dataset} (${f.arch}, ${f.loss})`;
 }
 
-function usable(f: SaturatingFit | null): f is SaturatingFit {
-  return f !== null && Number.isFinite(f.params.alpha) && Number.isFinite(f.params.B);
+/** A law predict may use: fitted (no failure) and not flagged "do not extrapolate". */
+function usable(f: FitResult | null | undefined): f is FitResult {
+  return !!f && f.failure === null && f.noExtrapolation === null;
+}
+
+/** "25,000×", "1.5×", "1.0e+25×". */
+function formatFactor(f: number): string {
+  if (f < 10) return `${f.toFixed(1)}×`;
+  if (f < 1e7) return `${Number(f.toPrecision(2)).toLocaleString('en-US')}×`;
+  return `${f.toExponential(1)}×`;
+}
+
+/** Where `value` lies outside [min, max] of the measured values, or null inside. */
+export function extrapolationOf(quantity: Extrapolation['quantity'], value: number, measured: readonly number[]): Extrapolation | null {
+  const measuredMin = Math.min(...measured);
+  const measuredMax = Math.max(...measured);
+  if (value > measuredMax) return { quantity, value, measuredMin, measuredMax, factor: value / measuredMax, direction: 'above' };
+  if (value < measuredMin) return { quantity, value, measuredMin, measuredMax, factor: measuredMin / value, direction: 'below' };
+  return null;
+}
+
+export function describeExtrapolation(e: Extrapolation): string {
+  const name = e.quantity === 'params' ? `N = ${formatCount(e.value)}` : `steps ${formatCount(e.value, 0)}`;
+  const at = (v: number) => (e.quantity === 'params' ? formatCount(v) : formatCount(v, 0));
+  return e.direction === 'above'
+    ? `${name} is ${formatFactor(e.factor)} beyond the largest measured ${at(e.measuredMax)}: an extrapolation the runs do not test`
+    : `${name} is ${formatFactor(e.factor)} below the smallest measured ${at(e.measuredMin)}: an extrapolation the runs do not test`;
+}
+
+/**
+ * The per-doubling ratio actually used from a value `base` above `floor`: the fitted law's ratio
+ * (null: none), but never slower than the ratio whose geometric sum of gains just reaches the
+ * floor (1 + g/(base − floor)), so that no number of doublings passes it. A gain g ≥ 0 (loss not
+ * falling with steps) keeps the law's ratio, or 1 (linear) without one. NaN when the first doubling
+ * alone would pass the floor.
+ */
+export function stepRatio(base: number, floor: number, gain: number, lawRatio: number | null): number {
+  if (!(gain < 0)) return lawRatio ?? 1;
+  const toFloor = 1 + gain / (base - floor);
+  if (!(base > floor) || !(toFloor > 0)) return Number.NaN;
+  return lawRatio === null ? toFloor : Math.min(lawRatio, toFloor);
+}
+
+/**
+ * The change over `doublings` doublings of steps when the first moves by `gain` and each further
+ * one by `ratio` times the one before: gain·(1 − ratio^d)/(1 − ratio), gain·d at ratio 1. Holds for
+ * fractional and negative d (fewer steps: the loss rises, faster the further back).
+ */
+export function stepMove(gain: number, doublings: number, ratio: number): number {
+  if (Math.abs(1 - ratio) < 1e-12) return gain * doublings;
+  return (gain * (1 - Math.pow(ratio, doublings))) / (1 - ratio);
 }
 
 /** Budgets of the dataset ranked: same batch size, same steps, more sizes, nearer steps, key. */
@@ -131,17 +213,33 @@ function rankBudgets(suite: FitSuite, q: PredictQuery): ParamBudgetFit[] {
 }
 
 function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: SaturatingFit; name: 'A fixed' | 'A free' } {
+  const why = (f: SaturatingFit | null) => (f ? f.failure ?? f.noExtrapolation : b.note ?? 'not identified');
   if (law === 'free' || (law === 'auto' && usable(b.free) && b.free.determination === 'over') || !usable(b.fixedA)) {
-    if (!usable(b.free)) throw new BitscaleError(`budget ${b.key} has no A-free fit (${b.note ?? 'not identified'})`);
-    return { fit: b.free, name: 'A free' };
+    if (!usable(b.free)) throw new BitscaleError(`budget ${b.key} has no usable saturating law (A fixed: ${why(b.fixedA)}; A free: ${why(b.free)})`, { field: 'law' });
+    return { fit: b.free as SaturatingFit, name: 'A free' };
   }
   return { fit: b.fixedA, name: 'A fixed' };
 }
 
 /**
+ * The per-doubling ratio 2^−β̄ of the dataset's own fitted step laws (three or more step counts,
+ * not flagged); null when it has none. Another dataset's β is not borrowed: how fast gains shrink
+ * is a property of the data, and without a law of its own the move saturates at the floor instead.
+ */
+function stepLawRatio(suite: FitSuite, budget: ParamBudgetFit): { ratio: number; source: string } | null {
+  const own = suite.stepLaws.filter((s) => s.group === budget.group && usable(s.fit) && s.fit!.params.beta > 0);
+  if (own.length === 0) return null;
+  const beta = mean(own.map((s) => s.fit!.params.beta));
+  const what = own.map((s) => `${formatCount(s.params)} bs ${s.batchSize}, ${s.fit!.determination === 'exact' ? 'exactly determined' : `${s.fit!.dof} dof`}`).join('; ');
+  return { ratio: Math.pow(2, -beta), source: `${budget.dataset}'s fitted step law${own.length > 1 ? 's' : ''} L∞ + C·S^−β (${what})` };
+}
+
+/**
  * Predict val_bpc for (params, steps, batch size, dataset). Accepts the run table (fitted here with
  * `options.fit`) or a suite from fitRunTable. Throws BitscaleError when the dataset has no budget
- * with at least two sizes.
+ * with at least two sizes, and when the value lies outside what any law can give: non-finite,
+ * below the law's floor A, or above log2(vocab). A query beyond the measured N or steps carries an
+ * extrapolation (a warning with its factor). Laws flagged "do not extrapolate" are never used.
  */
 export function predictBpc(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): Prediction {
   const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], options.fit) : (input as FitSuite);
@@ -170,9 +268,11 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   );
   if (!budget.matched) warnings.push(`the ${budget.dataset} budget ${budget.note}; no correction applied`);
   else if (budget.batchSize !== query.batchSize) warnings.push(`no ${budget.dataset} budget at bs ${query.batchSize}; used bs ${budget.batchSize} without a batch-size correction`);
-  const maxParams = Math.max(...budget.points.map((p) => p.params));
-  if (query.params > 10 * maxParams) warnings.push(`N = ${formatCount(query.params)} is ${(query.params / maxParams).toFixed(1)}× the largest run in the fit (${formatCount(maxParams)}): beyond 10×, the extrapolation is not supported by the data`);
-  for (const w of fit.warnings) if (w.startsWith('exactly')) warnings.push(`the ${name} law is exactly determined: no interval`);
+  if (fit.determination === 'exact') warnings.push(`the ${name} law is exactly determined: no interval`);
+  const floor = fit.params.A;
+  const ceiling = Math.log2(query.vocab ?? DEFAULT_VOCAB);
+  const notUsed: Prediction['notUsed'] = [];
+  const lawRatio = stepLawRatio(suite, budget);
 
   let step: StepAdjustment | null = null;
   const borrowing: Borrowing[] = [];
@@ -200,12 +300,20 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     const everywhere = doublingsOf(suite.stepLaws.filter((s) => s.group === budget.group || s.lossUnit === budget.lossUnit)).filter(comparable);
     const spreadBorrowed = pool.length < 2 && options.borrowGains === true && everywhere.length >= 2;
     const intervalPool = spreadBorrowed ? everywhere.map((d) => d.perDoubling) : pool.map((p) => p.perDoubling);
-    step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool.map(({ group: _g, ...d }) => d), borrowed: own.length === 0, delta: perDoubling * doublings };
+    const ratio = stepRatio(baseBpc, floor, perDoubling, lawRatio?.ratio ?? null);
+    if (!Number.isFinite(ratio))
+      throw new BitscaleError(`the per-doubling gain ${perDoubling.toFixed(3)} is more than the ${(baseBpc - floor).toFixed(3)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatCount(query.steps, 0)} steps`, { field: 'steps' });
+    const ratioSource =
+      ratio === lawRatio?.ratio
+        ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`
+        : `1 + gain/(${baseBpc.toFixed(3)} − A), the ratio whose gains add up to the distance to the floor A = ${floor}, ${lawRatio ? `since 2^−β = ${lawRatio.ratio.toFixed(3)} from ${lawRatio.source} would pass it` : `since ${budget.dataset} has no step law with three step counts`}`;
+    step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool.map(({ group: _g, ...d }) => d), borrowed: own.length === 0, ratio, ratioSource, delta: stepMove(perDoubling, doublings, ratio) };
     if (step.borrowed) borrowing.push({ what: 'step gain', groups: lent(pool), values: pool.length });
     if (spreadBorrowed) borrowing.push({ what: 'gain spread', groups: lent(everywhere), values: everywhere.length });
     fits.push(...new Set(pool.map((p) => `per-doubling @ ${p.family}`)));
     assumptions.push(
-      `each doubling of steps changes val_bpc by ${perDoubling.toFixed(3)} (mean of ${pool.length} per-doubling ΔBPC from ${own.length ? budget.dataset : `other groups' (borrowed: ${lentNames(pool)})`} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
+      `the first doubling of steps changes val_bpc by ${perDoubling.toFixed(3)} (mean of ${pool.length} per-doubling ΔBPC from ${own.length ? budget.dataset : `other groups' (borrowed: ${lentNames(pool)})`} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
+      `each further doubling gains ${step.ratio.toFixed(3)}× the one before (${step.ratioSource}), so the move saturates above the floor instead of running on linearly`,
     );
     if (spreadBorrowed) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((d) => d.perDoubling.toFixed(3)).join(', ')}), since ${budget.dataset} has ${pool.length}: borrowed from ${lentNames(everywhere)} (--borrow-gains)`);
     // Said without naming other groups, so that adding unrelated runs never changes this text.
@@ -213,14 +321,38 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other groups (${lentNames(pool)})`);
     if (Math.abs(doublings) > 2) warnings.push(`moves ${Math.abs(doublings).toFixed(1)} doublings of steps from the fitted budget`);
   }
+  // A saturating law's value at the query: its value at N, moved by the step gains (saturating
+  // above its own floor).
+  const atQuery = (p: Record<SaturatingParam, number>, gain = step?.perDoubling ?? 0) => {
+    const b = saturatingLoss(p, query.params, nUnit);
+    return step ? b + stepMove(gain, step.doublings, stepRatio(b, p.A, gain, lawRatio?.ratio ?? null)) : b;
+  };
   const valBpc = baseBpc + (step?.delta ?? 0);
+  const measuredSteps = [budget.steps, ...(step ? step.evidence.flatMap((e) => [e.fromSteps, e.toSteps]) : [])];
+  const extrapolations = [extrapolationOf('params', query.params, budget.points.map((p) => p.params)), extrapolationOf('steps', query.steps, measuredSteps)].filter((e): e is Extrapolation => e !== null);
+  for (const e of extrapolations) warnings.push(describeExtrapolation(e));
+  const beyond = extrapolations.length ? ` (${extrapolations.map(describeExtrapolation).join('; ')})` : '';
+  // A value no law can give is an error, not a prediction.
+  if (!Number.isFinite(valBpc)) throw new BitscaleError(`the ${name} law gives no finite value here${beyond}`, { field: 'params' });
+  if (valBpc < floor - 1e-12) throw new BitscaleError(`the ${name} law gives ${valBpc.toFixed(3)} bits/byte, below its own floor A = ${floor}: no law can give this${beyond}`, { field: 'params' });
+  if (valBpc > ceiling) throw new BitscaleError(`the ${name} law gives ${valBpc.toFixed(3)} bits/byte, above log2(${query.vocab ?? DEFAULT_VOCAB}) = ${ceiling.toFixed(3)}, the entropy of a uniform guess over the vocabulary: no model gives this${beyond}`, { field: 'params' });
+
+  const alternatives: Prediction['alternatives'] = [];
+  const consider = (law: Prediction['alternatives'][number]['law'], value: number, lawFloor: number) => {
+    if (Number.isFinite(value) && value >= lawFloor - 1e-12 && value <= ceiling) alternatives.push({ law, valBpc: value });
+    else notUsed.push({ law, reason: `gives ${Number.isFinite(value) ? value.toFixed(3) : 'no finite value'} here, outside [${lawFloor.toFixed(3)}, log2(V) = ${ceiling.toFixed(3)}]` });
+  };
+  const otherName = name === 'A fixed' ? 'A free' : 'A fixed';
   const other = name === 'A fixed' ? budget.free : budget.fixedA;
-  const alternatives: Prediction['alternatives'] = usable(other) ? [{ law: name === 'A fixed' ? 'A free' : 'A fixed', valBpc: saturatingLoss(other.params, query.params, nUnit) + (step?.delta ?? 0) }] : [];
-  const joint = suite.joint.find((j) => j.group === budget.group && j.fit && Number.isFinite(j.fit.params.alpha));
-  if (joint?.fit) {
-    alternatives.push({ law: 'joint', valBpc: chinchillaLoss(joint.fit.params, query.params, query.steps * query.batchSize * (query.seqLen ?? budget.seqLen)) });
+  if (other?.noExtrapolation) notUsed.push({ law: otherName, reason: other.noExtrapolation });
+  else if (usable(other)) consider(otherName, atQuery(other.params as Record<SaturatingParam, number>), other.params.A);
+  const joint = suite.joint.find((j) => j.group === budget.group && j.fit && j.fit.failure === null);
+  if (joint?.fit && joint.fit.noExtrapolation) notUsed.push({ law: 'joint', reason: joint.fit.noExtrapolation });
+  else if (joint?.fit) {
+    consider('joint', chinchillaLoss(joint.fit.params, query.params, query.steps * query.batchSize * (query.seqLen ?? budget.seqLen)), joint.fit.params.E);
     fits.push(`joint @ dataset=${joint.dataset}|arch=${joint.arch} (alternative)`);
   }
+  for (const n of notUsed) assumptions.push(`the ${n.law} law is shown in the fits but not used here: ${n.reason}`);
 
   // Interval: each bootstrap draw of the law, plus a per-doubling gain drawn from the evidence.
   let interval: Interval | null = null;
@@ -230,17 +362,24 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     const gains = step?.intervalPool ?? [];
     const order = fit.paramOrder;
     const values = samples.map((s) => {
-      const p = Object.fromEntries(order.map((k, j) => [k, s[j]])) as Record<'A' | 'B' | 'alpha', number>;
+      const p = Object.fromEntries(order.map((k, j) => [k, s[j]])) as Record<SaturatingParam, number>;
       const g = gains.length ? gains[Math.floor(random() * gains.length)] : 0;
-      return saturatingLoss(p, query.params, nUnit) + g * (step?.doublings ?? 0);
+      // A draw whose gain would pass its floor in one doubling stops at the floor.
+      const v = atQuery(p, g);
+      return Number.isFinite(v) ? v : p.A;
     });
     interval = percentileInterval(values, fit.bootstrap.level);
+    // The same rule as for a fit's parameters: an interval that excludes its own value is withheld.
+    if (interval && !holdsEstimate(interval, valBpc)) {
+      warnings.push(`the ${Math.round(interval.level * 100)}% bootstrap interval [${interval.lo.toFixed(3)}, ${interval.hi.toFixed(3)}] excludes the prediction ${valBpc.toFixed(3)}: no interval is given`);
+      interval = null;
+    }
     assumptions.push(`interval: ${Math.round(fit.bootstrap.level * 100)}% percentile of ${samples.length} bootstrap refits over ${budget.points.length} runs; it does not include the choice of law`);
   }
   for (const alt of alternatives)
     if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% interval: the choice of law matters more than the bootstrap spread`);
   const lentText = borrowing.length ? ` (${borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
-  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatCount(budget.steps, 0)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) × ${step.perDoubling.toFixed(3)} BPC per doubling` : ''}${lentText}`;
+  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatCount(budget.steps, 0)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${step.perDoubling.toFixed(3)} BPC and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
   const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];
   return {
     query,
@@ -252,6 +391,10 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     stepAdjustment: step,
     borrowing,
     alternatives,
+    floor,
+    ceiling,
+    extrapolations,
+    notUsed,
     method,
     fits,
     assumptions,

@@ -37,7 +37,7 @@ export function bootstrapParameters(n: number, fitSubset: (indices: number[]) =>
     const p = fitSubset(resampleIndices(n, random));
     if (p && p.every(Number.isFinite)) samples.push(p);
   }
-  return { samples, summary: { requested: count, used: samples.length, seed, level, method: 'pairs bootstrap over points (runs), percentile interval' } };
+  return { samples, summary: { requested: count, used: samples.length, seed, level, method: 'pairs bootstrap over points (runs), percentile interval', withheld: null } };
 }
 
 /** The central `level` percentile interval of the draws: [q((1−level)/2), q((1+level)/2)]. */
@@ -45,6 +45,16 @@ export function percentileInterval(values: readonly number[], level: number): In
   const finite = values.filter(Number.isFinite);
   if (finite.length < 2) return null;
   return { level, lo: quantile(finite, (1 - level) / 2), hi: quantile(finite, (1 + level) / 2) };
+}
+
+/**
+ * An interval holds its point estimate (to a relative 1e-9, for exact fits whose draws all equal
+ * it). A percentile interval that does not is a sign that the resamples fit other data than the
+ * full fit did (e.g. an outlier that drives every resample holding it to a degenerate fit).
+ */
+export function holdsEstimate(interval: Interval, estimate: number): boolean {
+  const slack = 1e-9 * Math.max(Math.abs(estimate), Math.abs(interval.lo), Math.abs(interval.hi), 1e-300);
+  return interval.lo - slack <= estimate && estimate <= interval.hi + slack;
 }
 
 /** Percentile intervals for each parameter position of the draws. */
@@ -96,7 +106,7 @@ export function estimateUncertainty<K extends string>(
   fitSubset: (indices: number[]) => number[] | null,
   predictPoint: (params: number[], i: number) => number,
   observed: readonly number[],
-  options: { identified: boolean; bootstrap?: BootstrapOptions | false; loo?: boolean },
+  options: { identified: boolean; estimate: readonly number[]; bootstrap?: BootstrapOptions | false; loo?: boolean },
 ): Uncertainty<K> {
   const intervals = Object.fromEntries(order.map((k) => [k, null])) as Record<K, Interval | null>;
   const out: Uncertainty<K> = { intervals, bootstrap: null, samples: undefined, loo: null, warnings: [] };
@@ -104,24 +114,50 @@ export function estimateUncertainty<K extends string>(
   if (options.bootstrap !== false) {
     const draws = bootstrapParameters(n, fitSubset, options.bootstrap ?? {});
     out.bootstrap = draws.summary;
-    out.samples = draws.samples;
-    parameterIntervals(draws.samples, order.length, draws.summary.level).forEach((iv, j) => {
-      if (fixed[order[j]] === undefined) intervals[order[j]] = iv;
+    const found = parameterIntervals(draws.samples, order.length, draws.summary.level);
+    const excluded = order.flatMap((k, j) => {
+      const iv = found[j];
+      return fixed[k] === undefined && iv && !holdsEstimate(iv, options.estimate[j]) ? [`${k} = ${options.estimate[j].toPrecision(4)} outside [${iv.lo.toPrecision(4)}, ${iv.hi.toPrecision(4)}]`] : [];
     });
+    if (excluded.length) {
+      // The draws do not describe this fit: no interval from them, here or in a prediction.
+      draws.summary.withheld = `the ${Math.round(draws.summary.level * 100)}% bootstrap interval excludes its own estimate (${excluded.join('; ')}): the resamples fit other data than the full fit (an outlier or a degenerate fit), so no interval is given`;
+      out.warnings.push(draws.summary.withheld);
+    } else {
+      out.samples = draws.samples;
+      found.forEach((iv, j) => {
+        if (fixed[order[j]] === undefined) intervals[order[j]] = iv;
+      });
+    }
     if (draws.summary.used < draws.summary.requested * 0.5) out.warnings.push(`only ${draws.summary.used} of ${draws.summary.requested} bootstrap resamples identified the fit; intervals are rough`);
   }
   if (options.loo !== false) out.loo = leaveOneOut(n, fitSubset, predictPoint, observed);
   return out;
 }
 
-/** A fit result from its point estimate and its uncertainty: RMSE, n and dof computed here. */
+/**
+ * A fit result from its point estimate and its uncertainty: RMSE, n and dof computed here, and
+ * `failure` set whenever a parameter is not finite, whatever the fitter said, so that no fitter
+ * can return an empty fit as a result.
+ */
 export function assembleFit<K extends string>(
-  core: Pick<FitResult<K>, 'form' | 'formula' | 'params' | 'fixed' | 'residuals' | 'objective' | 'warnings' | 'diagnostics' | 'paramOrder'> & { freeParameters: number; determination: Determination; solved: boolean },
+  core: Pick<FitResult<K>, 'form' | 'formula' | 'params' | 'fixed' | 'residuals' | 'objective' | 'warnings' | 'diagnostics' | 'paramOrder'> & {
+    freeParameters: number;
+    determination: Determination;
+    solved: boolean;
+    /** Why nothing was fitted, when the fitter knows (else a generic reason is given). */
+    failure?: string | null;
+    noExtrapolation?: string | null;
+  },
   u: Uncertainty<K>,
 ): FitResult<K> {
-  const { freeParameters, solved, ...rest } = core;
+  const { freeParameters, solved, failure, noExtrapolation, ...rest } = core;
+  const nonFinite = core.paramOrder.filter((k) => !Number.isFinite(core.params[k]));
+  const failed = !solved || nonFinite.length > 0 ? failure ?? `no finite value for ${nonFinite.join(', ') || 'the parameters'}: the solver found no solution` : null;
   return {
     ...rest,
+    failure: failed,
+    noExtrapolation: failed ? null : noExtrapolation ?? null,
     intervals: u.intervals,
     rmse: solved ? rootMeanSquare(core.residuals) : Number.NaN,
     n: core.residuals.length,

@@ -93,7 +93,7 @@ export interface JointLawFit extends GroupTag {
   runIds: string[];
   points: JointPoint[];
   fit: ChinchillaFit | null;
-  /** Compute-optimal splits at 1×, 10× and 100× the largest run's 6·N·D. */
+  /** Compute-optimal splits at 1×, 10× and 100× the largest run's 6·N·D; none from a failed or flagged law (see `note`). */
   computeOptimal: ComputeOptimalAllocation[];
   note: string | null;
 }
@@ -213,8 +213,11 @@ function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | fa
     const mixed = countDistinct(group.map((r) => `${r.batchSize}/${r.lr}`)) > 1;
     if (mixed) fit.warnings.push('the runs mix batch sizes / LRs; the joint law treats D = tokens alone');
     const maxC = Math.max(...points.map((p) => 6 * p.params * p.tokens));
-    const computeOptimal = Number.isFinite(fit.params.alpha) ? [1, 10, 100].map((k) => computeOptimalAllocation(fit.params, k * maxC)) : [];
-    out.push({ ...base, fit, computeOptimal, note: null });
+    // Compute-optimal splits at 10× and 100× the compute are extrapolations: only from a law that
+    // was fitted and is not flagged "do not extrapolate".
+    const trusted = fit.failure === null && fit.noExtrapolation === null;
+    const computeOptimal = trusted ? [1, 10, 100].map((k) => computeOptimalAllocation(fit.params, k * maxC)) : [];
+    out.push({ ...base, fit, computeOptimal, note: trusted ? null : `no compute-optimal split: ${fit.failure ?? fit.noExtrapolation}` });
   }
   return out;
 }

@@ -26,6 +26,11 @@ export interface BootstrapSummary {
   seed: number;
   level: number;
   method: 'pairs bootstrap over points (runs), percentile interval';
+  /**
+   * Why the intervals were withheld (null when they stand): a percentile interval that excludes
+   * its own point estimate says the resamples describe other data than the fit, so none is shown.
+   */
+  withheld: string | null;
 }
 
 export interface LeaveOneOutSummary {
@@ -58,6 +63,17 @@ export interface FitResult<K extends string = string> {
   bootstrap: BootstrapSummary | null;
   loo: LeaveOneOutSummary | null;
   warnings: string[];
+  /**
+   * Why nothing was fitted (null when the fit has finite values for every free parameter): too
+   * few distinct points, or no solution. A fit with a failure is never a result; `bitscale fit
+   * --csv` exits 1 with it and predict never uses it.
+   */
+  failure: string | null;
+  /**
+   * Why this law must not be used beyond its points (null when it may): an exponent far past any
+   * measured one, or one pinned on its search bound. Such a law is shown, never used to predict.
+   */
+  noExtrapolation: string | null;
   /** Solver details: iterations, starts, whether the exponent sits on its search bound. */
   diagnostics: Record<string, number | boolean | string>;
   /**

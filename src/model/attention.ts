@@ -88,17 +88,18 @@ export interface HardAttentionOptions {
 }
 
 /**
- * (alibi + g)/τ for a batch, in one pass over the pool window: bias[b,h,i,j] =
- * (alibi[h,i,j] + noise[((b·H + h)·T + i)·T + j])/τ. `noise` holds B·H·T·T Gumbel draws; `out`
- * may be a reused buffer (tensors copy their values when made).
+ * (alibi + g)/τ for a batch, in one pass over the noise: bias[b,h,i,j] =
+ * (alibi[h,i,j] + noise[b][(h·T + i)·T + j])/τ, with noise[b] the H·T·T Gumbel draws of sample b.
+ * `out` may be a reused buffer (tensors copy their values when made).
  */
-export function gumbelAlibiBias(alibi: Float32Array, noise: Float32Array, batch: number, tau: number, out = new Float32Array(batch * alibi.length)): Float32Array {
+export function gumbelAlibiBias(alibi: Float32Array, noise: Float32Array[], tau: number, out = new Float32Array(noise.length * alibi.length)): Float32Array {
   const n = alibi.length;
   const inv = 1 / tau;
-  for (let b = 0; b < batch; b++) {
+  noise.forEach((g, b) => {
+    if (g.length !== n) throw new Error(`gumbelAlibiBias: sample ${b} has ${g.length} draws, expected ${n}`);
     const o = b * n;
-    for (let i = 0; i < n; i++) out[o + i] = (alibi[i] + noise[o + i]) * inv;
-  }
+    for (let i = 0; i < n; i++) out[o + i] = (alibi[i] + g[i]) * inv;
+  });
   return out;
 }
 

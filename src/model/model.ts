@@ -21,10 +21,10 @@ export interface ModelOptions {
 export interface ForwardOptions {
   batch: number;
   /**
-   * Training: B·H·T·T standard Gumbel draws for a layer (laid out [B, H, T, T]); null →
-   * evaluation-mode attention (argmax of the scores, no noise).
+   * Training: a layer's standard Gumbel draws, one array of H·T·T (laid out [H, T, T]) per sample
+   * of the batch; null → evaluation-mode attention (argmax of the scores, no noise).
    */
-  gumbel: ((layer: number) => Float32Array) | null;
+  gumbel: ((layer: number) => Float32Array[]) | null;
   /** Gumbel temperature of this step (training only). */
   tau: number;
 }
@@ -100,7 +100,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     for (let l = 0; l < layers; l++) {
       const p = `layer${l}.`;
       const opts = f.gumbel
-        ? { bias: tf.tensor4d(gumbelAlibiBias(alibiData, f.gumbel(l), f.batch, f.tau, biasBuffer(f.batch)), [f.batch, heads, T, T]), tau: f.tau, training: true }
+        ? { bias: tf.tensor4d(gumbelAlibiBias(alibiData, f.gumbel(l), f.tau, biasBuffer(f.batch)), [f.batch, heads, T, T]), tau: f.tau, training: true }
         : { bias: alibi, tau: 1, training: false };
       const y = hardAttention(lin(x, p + 'wq'), lin(x, p + 'wk'), lin(x, p + 'wv'), shape, opts);
       const attn = lin(y, p + 'wo');

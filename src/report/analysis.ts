@@ -209,7 +209,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     suite: fitAnalysisGroup(group, suiteOptions),
   }));
   const recommendedParams = countParams(rec.config);
-  const query = (params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen });
+  const query = (params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen, vocab: rec.config.vocab });
 
   const borrow = { borrowGains: options.borrowGains === true };
   const predictions = rec.budgets.flatMap((steps) => [

@@ -17,7 +17,30 @@ export interface ClaimExpectation {
   range?: [number, number];
   inside_interval?: number;
   equals?: boolean | number;
+  /**
+   * A claimed uncertainty (a half-width): not right or wrong, but wider or narrower than the one
+   * computed, and said so.
+   */
+  width?: number;
 }
+
+/**
+ * What a computed value rests on: 'exact' (a curve through as many points as it has free
+ * parameters: nothing tests it), 'fitted' (with dof > 0 degrees of freedom left), 'measured'
+ * (read from runs), 'arithmetic' (a formula, no data), 'estimator' (bitscale's memory / speed
+ * model), 'prediction' (a law applied past its points; dof of that law).
+ */
+export type EvidenceKind = 'exact' | 'fitted' | 'measured' | 'arithmetic' | 'estimator' | 'prediction';
+
+export interface Evidence {
+  kind: EvidenceKind;
+  /** Degrees of freedom of the fit it rests on; null when no fit is involved. */
+  dof: number | null;
+  /** In words, e.g. "exact: a 3-parameter curve through 3 points (0 dof)". */
+  text: string;
+}
+
+export type Verdict = 'agrees' | 'disagrees' | 'cannot tell' | 'wider than computed' | 'narrower than computed' | 'as wide as computed';
 
 export interface Claim {
   id: string;
@@ -40,7 +63,11 @@ export interface ClaimCheck {
   value: number | boolean | null;
   /** For prediction claims: the prediction's span (its bootstrap interval ∪ the other laws' values). */
   interval: { lo: number; hi: number } | null;
+  /** null when the claim cannot be judged right or wrong (not computable, or an uncertainty compared by width). */
   agrees: boolean | null;
+  verdict: Verdict;
+  /** What kind of evidence the computed value rests on: a verdict on an exact fit says less than one on a measurement. */
+  evidence: Evidence;
   /** How it was computed, in words. */
   how: string;
 }
@@ -49,6 +76,28 @@ interface MetricValue {
   value: number | boolean | null;
   how: string;
   interval?: { lo: number; hi: number } | null;
+  evidence: Evidence;
+}
+
+/** The evidence of a fitted law: exact (dof 0) or fitted with its dof. */
+function fitEvidence(fit: { dof: number; n: number; determination: string }, what: string): Evidence {
+  const free = fit.n - fit.dof;
+  return fit.dof <= 0 || fit.determination === 'exact'
+    ? { kind: 'exact', dof: fit.dof, text: `exact: ${what} with ${free} free parameters through ${fit.n} points (0 dof), untested by its own data` }
+    : { kind: 'fitted', dof: fit.dof, text: `fitted: ${what} with ${fit.dof} dof` };
+}
+
+const measured = (text: string): Evidence => ({ kind: 'measured', dof: null, text: `measured: ${text}` });
+const arithmetic = (text: string): Evidence => ({ kind: 'arithmetic', dof: null, text: `arithmetic: ${text}` });
+const estimator = (text: string): Evidence => ({ kind: 'estimator', dof: null, text: `estimator: ${text}` });
+const NONE: Evidence = { kind: 'measured', dof: null, text: 'nothing to compute it from' };
+
+/** A prediction rests on the law it applies (its dof) and the step gains it borrows. */
+function predictionEvidence(p: Prediction, budgetFit: { dof: number } | null): Evidence {
+  const dof = budgetFit?.dof ?? null;
+  const law = dof === null ? 'a saturating law' : dof <= 0 ? 'a saturating law exact through its points (0 dof)' : `a saturating law fitted with ${dof} dof`;
+  const beyond = p.extrapolations.length ? `, ${p.extrapolations.map((e) => `${e.quantity} ${e.factor.toFixed(1)}× ${e.direction === 'above' ? 'beyond' : 'below'} the measured range`).join(', ')}` : '';
+  return { kind: 'prediction', dof, text: `prediction: ${law}${p.stepAdjustment ? ' moved by measured per-doubling gains' : ''}${beyond}` };
 }
 
 type Metric = (a: ReportAnalysis) => MetricValue;
@@ -69,9 +118,15 @@ function predictionMetric(params: (a: ReportAnalysis) => number, steps: number):
   return (a) => {
     const p = predictionAt(a, params(a), steps);
     return p
-      ? { value: p.valBpc, interval: p.range, how: `predicted at N = ${params(a)} and ${steps} steps: ${p.method}; the range holds the 80% bootstrap interval and the other law's value` }
-      : { value: null, how: `no prediction at ${steps} steps` };
+      ? { value: p.valBpc, interval: p.range, evidence: predictionEvidence(p, lawOf(a, p)), how: `predicted at N = ${params(a)} and ${steps} steps: ${p.method}; the range holds the 80% bootstrap interval and the other law's value` }
+      : { value: null, evidence: NONE, how: `no prediction at ${steps} steps` };
   };
+}
+
+/** The saturating law a prediction used (for its dof). */
+function lawOf(a: ReportAnalysis, p: Prediction): { dof: number } | null {
+  const b = a.suite.paramBudgets.find((x) => x.key === p.base.budget);
+  return (p.base.law === 'A fixed' ? b?.fixedA : b?.free) ?? null;
 }
 
 function memoryGroupBytes(a: ReportAnalysis, groups: string[]): number {
@@ -82,25 +137,27 @@ function memoryGroupBytes(a: ReportAnalysis, groups: string[]): number {
 export const METRICS: Record<string, Metric> = {
   tinystories_step_beta: (a) => {
     const f = a.suite.stepLaws.find((s) => s.dataset === 'TinyStories' && s.fit);
-    return f?.fit ? { value: f.fit.params.beta, how: `L∞ + C·S^−β through ${f.points.length} TinyStories runs (${f.runIds.join(', ')}), ${f.fit.determination} determined` } : { value: null, how: 'no TinyStories step family with three step counts' };
+    return f?.fit
+      ? { value: f.fit.params.beta, evidence: fitEvidence(f.fit, 'L∞ + C·S^−β'), how: `L∞ + C·S^−β through ${f.points.length} TinyStories runs (${f.runIds.join(', ')}), ${f.fit.determination === 'exact' ? 'exactly' : f.fit.determination} determined` }
+      : { value: null, evidence: NONE, how: 'no TinyStories step family with three step counts' };
   },
   glm_step_beta_linf_1_3: (a) => {
     const f = a.suite.stepLaws.find((s) => s.dataset === 'GLM-Reasoning' && s.perDoubling.length > 0);
-    if (!f) return { value: null, how: 'no GLM step family' };
+    if (!f) return { value: null, evidence: NONE, how: 'no GLM step family' };
     const steps = [...new Set(f.points.map((p) => p.steps))].sort((x, y) => x - y);
     const at = (s: number) => ({ steps: s, valBpc: mean(f.points.filter((p) => p.steps === s).map((p) => p.valBpc)) });
     const first = at(steps[0]);
     const last = at(steps[steps.length - 1]);
-    return { value: stepExponentForFloor(first, last, 1.3), how: `β = −log((L₂ − 1.3)/(L₁ − 1.3)) / log(S₂/S₁) from ${first.steps} → ${last.steps} steps (${first.valBpc.toFixed(3)} → ${last.valBpc.toFixed(3)}), L∞ = 1.3 as the report assumes` };
+    return { value: stepExponentForFloor(first, last, 1.3), evidence: { kind: 'exact', dof: 0, text: 'exact: β through 2 step counts with L∞ given (0 dof), untested by its own data' }, how: `β = −log((L₂ − 1.3)/(L₁ − 1.3)) / log(S₂/S₁) from ${first.steps} → ${last.steps} steps (${first.valBpc.toFixed(3)} → ${last.valBpc.toFixed(3)}), L∞ = 1.3 as the report assumes` };
   },
   mean_doubling_delta: (a) => {
     const deltas = a.suite.stepLaws.filter((s) => SEED_DATASETS.includes(s.dataset)).flatMap((s) => s.perDoubling.map((d) => d.perDoubling));
-    return { value: deltas.length ? mean(deltas) : null, how: `mean of ${deltas.length} per-doubling ΔBPC on ${SEED_DATASETS.join(' and ')} (${deltas.map((d) => d.toFixed(3)).join(', ')})` };
+    return { value: deltas.length ? mean(deltas) : null, evidence: measured(`mean of ${deltas.length} differences between runs`), how: `mean of ${deltas.length} per-doubling ΔBPC on ${SEED_DATASETS.join(' and ')} (${deltas.map((d) => d.toFixed(3)).join(', ')})` };
   },
   tinystories_decade_slope: (a) => {
     const b = a.suite.paramBudgets.find((x) => x.dataset === 'TinyStories');
     const s = b?.slopes[0];
-    return s ? { value: s.slope, how: `(${s.toBpc} − ${s.fromBpc}) / log10(${s.toParams} / ${s.fromParams})` } : { value: null, how: 'no TinyStories budget with two sizes' };
+    return s ? { value: s.slope, evidence: measured('a difference between 2 runs'), how: `(${s.toBpc} − ${s.fromBpc}) / log10(${s.toParams} / ${s.fromParams})` } : { value: null, evidence: NONE, how: 'no TinyStories budget with two sizes' };
   },
   batch_lr_delta_bpc: (a) => batchMetric(a, (c) => c.deltaBpc, 'ΔBPC'),
   batch_lr_wall_change: (a) => batchMetric(a, (c) => (c.wallClockRatio === null ? null : c.wallClockRatio - 1), 'wall-clock ratio − 1'),
@@ -108,7 +165,7 @@ export const METRICS: Record<string, Metric> = {
   dataset_offset_glm_vs_tinystories: (a) => {
     // The report quotes the offset at its longest matched budget (40K steps).
     const o = a.suite.datasetOffsets.filter((x) => x.from.dataset === 'TinyStories' && x.to.dataset === 'GLM-Reasoning').sort((x, y) => y.steps - x.steps)[0];
-    return o ? { value: o.offset, how: `GLM ${o.to.valBpc.toFixed(4)} (${o.to.runIds.join(', ')}) − TinyStories ${o.from.valBpc.toFixed(3)} (${o.from.runIds.join(', ')}) at ${o.steps} steps, bs ${o.batchSize}` } : { value: null, how: 'no matched pair' };
+    return o ? { value: o.offset, evidence: measured(`a difference between ${o.to.runIds.length + o.from.runIds.length} runs`), how: `GLM ${o.to.valBpc.toFixed(4)} (${o.to.runIds.join(', ')}) − TinyStories ${o.from.valBpc.toFixed(3)} (${o.from.runIds.join(', ')}) at ${o.steps} steps, bs ${o.batchSize}` } : { value: null, evidence: NONE, how: 'no matched pair' };
   },
   glm_decade_slope_1: (a) => slopeMetric(a, 0),
   glm_decade_slope_2: (a) => slopeMetric(a, 1),
@@ -121,48 +178,48 @@ export const METRICS: Record<string, Metric> = {
   pred_300M_30K_half_width: (a) => {
     const p = predictionAt(a, a.recommended.claimedParams, 30000);
     const r = p?.range ?? null;
-    return r ? { value: (r.hi - r.lo) / 2, how: `half the range at 300M, 30K steps (the ${Math.round(p!.interval!.level * 100)}% bootstrap interval ∪ the other law's value)` } : { value: null, how: 'no interval' };
+    return r ? { value: (r.hi - r.lo) / 2, evidence: predictionEvidence(p!, lawOf(a, p!)), how: `half the range at 300M, 30K steps (the ${Math.round(p!.interval!.level * 100)}% bootstrap interval ∪ the other law's value)` } : { value: null, evidence: NONE, how: 'no interval' };
   },
-  pred_recommended_30K: (a) => ({ value: a.headline.valBpc, interval: a.headline.range, how: `predicted at the real count ${a.recommendedParams} and ${a.headline.query.steps} steps: ${a.headline.method}` }),
-  recommended_params: (a) => ({ value: a.recommendedParams, how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=2048, L=16, d_ff=1024, V=128' }),
+  pred_recommended_30K: (a) => ({ value: a.headline.valBpc, interval: a.headline.range, evidence: predictionEvidence(a.headline, lawOf(a, a.headline)), how: `predicted at the real count ${a.recommendedParams} and ${a.headline.query.steps} steps: ${a.headline.method}` }),
+  recommended_params: (a) => ({ value: a.recommendedParams, evidence: arithmetic('the exact count'), how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=2048, L=16, d_ff=1024, V=128' }),
   third_point_params: () => {
     const c = { d: 640, layers: 6, dFf: 320, vocab: 128 };
-    return { value: countParams(c), how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=640, L=6, d_ff=320, V=128' };
+    return { value: countParams(c), evidence: arithmetic('the exact count'), how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=640, L=6, d_ff=320, V=128' };
   },
   third_point_measured_bpc: (a) => {
     const run = a.mainRuns.find((r) => r.dataset === 'GLM-Reasoning' && r.config?.d === 640 && r.config.layers === 6 && r.batchSize === 256);
-    return run ? { value: run.finalValBpc, how: `measured: run ${run.id} (${run.source ?? run.file})` } : { value: null, how: 'not measured yet' };
+    return run ? { value: run.finalValBpc, evidence: measured('1 run'), how: `run ${run.id} (${run.source ?? run.file})` } : { value: null, evidence: NONE, how: 'not measured yet' };
   },
-  recommended_tokens_30K: (a) => ({ value: tokensSeen(30000, a.recommended.batchSize, a.recommended.config.seqLen), how: `30,000 steps × bs ${a.recommended.batchSize} × T ${a.recommended.config.seqLen}` }),
-  recommended_chinchilla_tokens: (a) => ({ value: 20 * a.recommendedParams, how: `20 tokens per parameter × ${a.recommendedParams}` }),
-  recommended_weight_megabytes: (a) => ({ value: a.recommendedParams / 8 / 1e6, how: `${a.recommendedParams} weights × 1 bit / 8 bits per byte, in 10^6 bytes` }),
-  recommended_memory_total_gb: (a) => ({ value: a.estimate.totalBytes / GB, how: `estimator, ${a.estimate.preset}, bs ${a.estimate.batchSize} as one micro-batch, T×T bytes/element ${a.estimate.tt.value.toFixed(2)}` }),
-  recommended_activation_gb: (a) => ({ value: memoryGroupBytes(a, ['activations', 'attention']) / GB, how: 'estimator: activations saved for backward, the T×T attention tensors included' }),
-  recommended_fits_a100_40gb: (a) => ({ value: a.estimate.fits, how: `estimator: ${(a.estimate.totalBytes / 2 ** 30).toFixed(1)} GiB against ${(a.estimate.usableBytes / 2 ** 30).toFixed(1)} GiB usable on ${a.estimate.gpu.name}` }),
+  recommended_tokens_30K: (a) => ({ value: tokensSeen(30000, a.recommended.batchSize, a.recommended.config.seqLen), evidence: arithmetic('steps × batch × context'), how: `30,000 steps × bs ${a.recommended.batchSize} × T ${a.recommended.config.seqLen}` }),
+  recommended_chinchilla_tokens: (a) => ({ value: 20 * a.recommendedParams, evidence: arithmetic('a rule of thumb times the exact count'), how: `20 tokens per parameter × ${a.recommendedParams}` }),
+  recommended_weight_megabytes: (a) => ({ value: a.recommendedParams / 8 / 1e6, evidence: arithmetic('the exact count at 1 bit per weight'), how: `${a.recommendedParams} weights × 1 bit / 8 bits per byte, in 10^6 bytes` }),
+  recommended_memory_total_gb: (a) => ({ value: a.estimate.totalBytes / GB, evidence: estimator('memory model'), how: `estimator, ${a.estimate.preset}, bs ${a.estimate.batchSize} as one micro-batch, T×T bytes/element ${a.estimate.tt.value.toFixed(2)}` }),
+  recommended_activation_gb: (a) => ({ value: memoryGroupBytes(a, ['activations', 'attention']) / GB, evidence: estimator('memory model'), how: 'estimator: activations saved for backward, the T×T attention tensors included' }),
+  recommended_fits_a100_40gb: (a) => ({ value: a.estimate.fits, evidence: estimator('memory model'), how: `estimator: ${(a.estimate.totalBytes / 2 ** 30).toFixed(1)} GiB against ${(a.estimate.usableBytes / 2 ** 30).toFixed(1)} GiB usable on ${a.estimate.gpu.name}` }),
   measured_ms_per_step_46M_bs256: (a) => {
     const r = a.runs.find((x) => x.arch === MAIN_ARCH && x.dataset === 'GLM-Reasoning' && x.batchSize === 256 && x.params === countParams({ d: 1024, layers: 8, dFf: 512, vocab: 128 }) && x.wallSeconds);
-    return r ? { value: (1000 * r.wallSeconds!) / r.steps, how: `run ${r.id}: ${r.wallSeconds} s / ${r.steps} steps` } : { value: null, how: 'no timed run' };
+    return r ? { value: (1000 * r.wallSeconds!) / r.steps, evidence: measured('1 timed run'), how: `run ${r.id}: ${r.wallSeconds} s / ${r.steps} steps` } : { value: null, evidence: NONE, how: 'no timed run' };
   },
-  recommended_seconds_per_step: (a) => ({ value: a.estimate.secondsPerStep, how: `estimator: micro-batches ${a.estimate.split ? formatSplit(a.estimate.split) : 'none fits'}; ${a.estimate.throughput.detail}` }),
-  recommended_hours_30K: (a) => ({ value: a.estimate.totalHours, how: `estimator: ${a.estimate.steps} steps × ${a.estimate.secondsPerStep?.toFixed(2)} s` }),
+  recommended_seconds_per_step: (a) => ({ value: a.estimate.secondsPerStep, evidence: estimator('speed model calibrated on a measured run'), how: `estimator: micro-batches ${a.estimate.split ? formatSplit(a.estimate.split) : 'none fits'}; ${a.estimate.throughput.detail}` }),
+  recommended_hours_30K: (a) => ({ value: a.estimate.totalHours, evidence: estimator('speed model calibrated on a measured run'), how: `estimator: ${a.estimate.steps} steps × ${a.estimate.secondsPerStep?.toFixed(2)} s` }),
 };
 
 function batchMetric(a: ReportAnalysis, pick: (c: ReportAnalysis['suite']['batchLr'][number]) => number | null, what: string): MetricValue {
   const c = a.suite.batchLr.find((x) => x.dataset === 'GLM-Reasoning' && x.wallClockRatio !== null);
-  if (!c) return { value: null, how: 'no timed pair of runs differing in batch size' };
-  return { value: pick(c), how: `${what}: ${c.to.runId} (bs ${c.to.batchSize}, LR ${c.to.lr}) against ${c.from.runId} (bs ${c.from.batchSize}, LR ${c.from.lr})` };
+  if (!c) return { value: null, evidence: NONE, how: 'no timed pair of runs differing in batch size' };
+  return { value: pick(c), evidence: measured('one pair of runs'), how: `${what}: ${c.to.runId} (bs ${c.to.batchSize}, LR ${c.to.lr}) against ${c.from.runId} (bs ${c.from.batchSize}, LR ${c.from.lr})` };
 }
 
 function slopeMetric(a: ReportAnalysis, i: number): MetricValue {
   const b = paramBudget(a, 'GLM-Reasoning', 256);
   const s = b?.slopes[i];
-  return s ? { value: s.slope, how: `(${s.toBpc} − ${s.fromBpc}) / log10(${s.toParams} / ${s.fromParams})` } : { value: null, how: 'fewer sizes' };
+  return s ? { value: s.slope, evidence: measured('a difference between 2 runs'), how: `(${s.toBpc} − ${s.fromBpc}) / log10(${s.toParams} / ${s.fromParams})` } : { value: null, evidence: NONE, how: 'fewer sizes' };
 }
 
 function saturatingMetric(a: ReportAnalysis, pick: (f: NonNullable<ReturnType<typeof paramBudget>>['fixedA']) => number, what: string): MetricValue {
   const b = paramBudget(a, 'GLM-Reasoning', 256);
-  if (!b) return { value: null, how: 'no GLM budget with two sizes' };
-  return { value: pick(b.fixedA), how: `${what} of A + B/N^α, A held at ${b.fixedA.params.A}, through ${b.points.length} runs (${b.runIds.join(', ')}); N as the exact count` };
+  if (!b) return { value: null, evidence: NONE, how: 'no GLM budget with two sizes' };
+  return { value: pick(b.fixedA), evidence: fitEvidence(b.fixedA, `A + B/N^α, A held at ${b.fixedA.params.A},`), how: `${what} of A + B/N^α, A held at ${b.fixedA.params.A}, through ${b.points.length} runs (${b.runIds.join(', ')}); N as the exact count` };
 }
 
 /** Compare one claim with its computed value. */
@@ -172,14 +229,17 @@ export function checkClaim(claim: Claim, a: ReportAnalysis): ClaimCheck {
   const m = metric(a);
   const e = claim.expect;
   let agrees: boolean | null = null;
+  let verdict: Verdict | null = null;
   if (m.value !== null) {
     if (e.equals !== undefined) agrees = m.value === e.equals;
     else if (typeof m.value !== 'number') agrees = null;
+    else if (e.width !== undefined) verdict = Math.abs(e.width - m.value) <= (e.tol ?? 0) + 1e-12 ? 'as wide as computed' : e.width > m.value ? 'wider than computed' : 'narrower than computed';
     else if (e.range) agrees = m.value >= e.range[0] && m.value <= e.range[1];
     else if (e.approx !== undefined) agrees = Math.abs(m.value - e.approx) <= (e.tol ?? 0) + 1e-12;
     else if (e.inside_interval !== undefined) agrees = m.interval ? e.inside_interval >= m.interval.lo && e.inside_interval <= m.interval.hi : null;
   }
-  return { claim, value: m.value, interval: m.interval ?? null, agrees, how: m.how };
+  verdict ??= agrees === null ? 'cannot tell' : agrees ? 'agrees' : 'disagrees';
+  return { claim, value: m.value, interval: m.interval ?? null, agrees, verdict, evidence: m.evidence, how: m.how };
 }
 
 export function checkClaims(file: ClaimsFile, a: ReportAnalysis): ClaimCheck[] {

@@ -7,7 +7,7 @@ import { formatCount, formatDurationColumn, formatInteger, parseCount } from '..
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
-import { groupLabel, type Prediction } from '../fit/predict.js';
+import { describeExtrapolation, groupLabel, type Prediction } from '../fit/predict.js';
 import type { FitResult, Interval } from '../fit/types.js';
 import type { JointLawFit, ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
 import { computeOptimalAllocation } from '../fit/chinchilla.js';
@@ -89,6 +89,7 @@ function fitSummary(fit: FitResult, lossUnit = 'bits per byte') {
     bootstrap: fit.bootstrap ? `${fit.bootstrap.used} of ${fit.bootstrap.requested} resamples usable, seed ${fit.bootstrap.seed}` : 'none',
     loo: fit.loo ? `leave-one-out RMSE ${fit.loo.rmse.toFixed(4)}, max |error| ${fit.loo.maxAbs.toFixed(4)} ${unit}` : null,
     warnings: fit.warnings,
+    notUsed: fit.noExtrapolation ? 'Shown, not used to predict: this law is flagged "do not extrapolate".' : null,
   };
 }
 
@@ -478,6 +479,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const memoryTable = memoryRows(e.memory).map((r) => ({ part: r.groupLabel, component: r.label, shape: r.shapeText, precision: r.bytesPerElement === null ? '' : `${r.bytesPerElement} B/elem`, bytes: gib(r.bytes) }));
   const agreeCount = claims.filter((c) => c.agrees === true).length;
   const disagree = claims.filter((c) => c.agrees === false);
+  const weakDisagree = disagree.filter((c) => c.evidence.kind === 'exact');
+  const widths = claims.filter((c) => c.verdict.endsWith('than computed') || c.verdict === 'as wide as computed');
 
   const claimValue = (c: ClaimCheck) => {
     if (c.value === null) return 'not computable';
@@ -503,13 +506,13 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${DETERMINATION[tsFamily.fit.determination]}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
       : null,
     glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatCount(glmBudget.steps, 0)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
-    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.`,
+    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.${h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => ` ${t[0].toUpperCase()}${t.slice(1)}.`).join('')}`,
     `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${splitText(e)}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
     e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatCount(rec.steps, 0)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
     bestNext
       ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatCount(bestNext.candidate.steps, 0)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${pct(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${pct(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
       : null,
-    `Claims: ${agreeCount} of ${claims.length} prose claims of the hand-written report agree with the data; ${disagree.length} do not (${disagree.map((c) => c.claim.id).join(', ')}).`,
+    `Claims: ${agreeCount} of ${claims.length} prose claims of the hand-written report agree with the data; ${disagree.length} do not (${disagree.map((c) => c.claim.id).join(', ')})${weakDisagree.length ? `, of which ${weakDisagree.map((c) => c.claim.id).join(', ')} rest${weakDisagree.length === 1 ? 's' : ''} on a fit exact through its points (nothing tests it)` : ''}.${widths.map((c) => ` The claimed uncertainty "${c.claim.quote}" is ${c.verdict} (±${num(c.value as number, 3)}).`).join('')}`,
   ].filter((x): x is string => x !== null);
 
   const view: ReportView = {
@@ -625,7 +628,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
         section: c.claim.section,
         quote: c.claim.quote,
         computed: claimValue(c),
-        verdict: c.agrees === null ? 'cannot tell' : c.agrees ? 'agrees' : '**disagrees**',
+        verdict: c.verdict === 'disagrees' ? '**disagrees**' : c.verdict,
+        evidence: c.evidence.text,
         how: c.how,
       })),
     },

@@ -16,6 +16,7 @@ import { parseCount } from '../util/format.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
 import { parseRunLog, serializeRunLog, validateRecord, RUN_ID_PATTERN } from './log.js';
+import { readForeignRuns, type Mapping } from './formats/index.js';
 import { listRunLogFiles } from './table.js';
 import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog, type SummaryRecord } from './types.js';
 
@@ -58,6 +59,8 @@ export interface IngestOptions {
    */
   bytesPerToken?: number;
   onWarning?: (message: string) => void;
+  /** Read every path as this trainer's log format (src/runs/formats/) instead of recognising it. */
+  format?: string;
 }
 
 export interface PlannedRun {
@@ -65,6 +68,8 @@ export interface PlannedRun {
   source: string;
   target: string;
   log: RunLog;
+  /** For a trainer's log: which metrics and facts were used. */
+  mapping?: Mapping;
 }
 
 /** Parse `a=b,c=d` (the --map and --set syntax). */
@@ -93,18 +98,21 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
   }
   const planned: PlannedRun[] = [];
   for (const file of files) {
-    const text = readTextFile(file);
+    const foreign = readForeignRuns(file, options);
     const ext = extname(file).toLowerCase();
-    const logs: { log: RunLog; line: number }[] =
-      ext === '.csv' ? csvToRunLogs(text, file, options) : [{ log: parseRunLog(text, file, { onWarning: options.onWarning }), line: 1 }];
-    for (const { log: original, line } of logs) {
-      const log = options.bytesPerToken === undefined ? original : convertToPerByte(original, options.bytesPerToken, file, line);
+    const logs: { log: RunLog; line?: number; source?: string; mapping?: Mapping }[] = foreign
+      ? foreign
+      : ext === '.csv'
+        ? csvToRunLogs(readTextFile(file), file, options)
+        : [{ log: parseRunLog(readTextFile(file), file, { onWarning: options.onWarning }), line: 1 }];
+    for (const { log: original, line, source = file, mapping } of logs) {
+      const log = options.bytesPerToken === undefined ? original : convertToPerByte(original, options.bytesPerToken, source, line);
       const id = log.header.run_id;
       const clash = existing.get(id) ?? planned.find((p) => p.runId === id)?.source;
-      if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file, line, field: 'run_id' });
+      if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file: source, line, field: 'run_id' });
       const target = resolveInside(runsDir, join(into, `${id}.jsonl`), '--into');
-      if (existsSync(target)) throw new BitscaleError(`${target} already exists`, { file, line, field: 'run_id' });
-      planned.push({ runId: id, source: file, target, log });
+      if (existsSync(target)) throw new BitscaleError(`${target} already exists`, { file: source, line, field: 'run_id' });
+      planned.push({ runId: id, source, target, log, ...(mapping ? { mapping } : {}) });
     }
   }
   return planned;

@@ -26,12 +26,16 @@ export function windowsAt(bytes: Uint8Array, offsets: number[], seqLen: number):
   return { tokens, targets };
 }
 
-/** The batch of update `step`: B offsets uniform over the training split, drawn from (seed, step). */
-export function trainingBatch(corpus: Corpus, seed: number, step: number, batchSize: number, seqLen: number): Batch {
+/**
+ * The batch of update `step`: B offsets uniform over the training split, drawn from (seed, step);
+ * sample b is the b-th draw. `first`/`count` take samples first … first + count − 1 only (a
+ * data-parallel worker's slice), the same windows the whole batch has at those indices.
+ */
+export function trainingBatch(corpus: Corpus, seed: number, step: number, batchSize: number, seqLen: number, first = 0, count = batchSize - first): Batch {
   const rand = stepRng(seed, step, STREAM.batch);
   const span = corpus.valStart - seqLen - 1;
   const offsets = Array.from({ length: batchSize }, () => Math.floor(rand() * (span + 1)));
-  return windowsAt(corpus.bytes, offsets, seqLen);
+  return windowsAt(corpus.bytes, offsets.slice(first, first + count), seqLen);
 }
 
 /**

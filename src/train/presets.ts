@@ -109,7 +109,7 @@ export function resolveConfig(base: string | null, overrides: Partial<TrainConfi
   return cfg;
 }
 
-/** The Gumbel pool (src/train/noise.ts) holds 4·bs·H·T·T float32 draws in one typed array; V8 allows at most 2^32 elements. */
+/** A layer's attention bias (alibi + Gumbel noise)/τ holds bs·H·T·T float32 values in one typed array; V8 allows at most 2^32 elements. */
 export const MAX_TYPED_ARRAY_ELEMENTS = 2 ** 32;
 
 /** Ranges of the numeric TrainConfig fields (the same specs the CLI's options use). */
@@ -152,10 +152,10 @@ function validateConfig(c: TrainConfig, file?: string): void {
   }
   if (!['clipped', 'identity'].includes(c.ste)) throw new BitscaleError(`expected clipped or identity, got ${c.ste}`, { file, field: 'ste' });
   if (!['bitlm-v57', 'bitlm-v52'].includes(c.arch)) throw new BitscaleError(`expected bitlm-v57 or bitlm-v52, got ${c.arch}`, { file, field: 'arch' });
-  const perSequence = 4 * m.heads * m.seqLen * m.seqLen;
+  const perSequence = m.heads * m.seqLen * m.seqLen;
   if (c.batchSize * perSequence > MAX_TYPED_ARRAY_ELEMENTS) {
     const most = Math.floor(MAX_TYPED_ARRAY_ELEMENTS / perSequence);
-    throw new BitscaleError(`${c.batchSize} is too large for H=${m.heads}, T=${m.seqLen}: the Gumbel noise of one step (4·bs·H·T·T floats) must fit one typed array of 2^32; at most ${most}`, { file, field: 'batchSize' });
+    throw new BitscaleError(`${c.batchSize} is too large for H=${m.heads}, T=${m.seqLen}: a layer's attention bias (bs·H·T·T floats) must fit one typed array of 2^32; at most ${most}`, { file, field: 'batchSize' });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Sweeps: a grid of model configs × step budgets, each run an independent `bitscale train`
- * process (the wasm backend is single-threaded in Node, so `--jobs 2` uses two cores). Runs whose
+ * process. Each run uses `threads` data-parallel workers (src/train/workers.ts); by default the
+ * cores are shared so that jobs × threads ≤ cores. Runs whose
  * log ends in a summary are skipped; a run whose log has no summary (interrupted) is resumed.
  *
  * Grid file (JSON):
@@ -20,6 +21,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { readTextFile } from '../util/files.js';
 import { resolveInside } from '../util/paths.js';
 import { readConfigObject, type TrainConfig } from './presets.js';
+import { defaultThreads } from './workers.js';
 
 export interface SweepGrid {
   name: string;
@@ -94,6 +96,8 @@ export interface SweepOptions {
   grid: SweepGrid;
   runs: SweepRun[];
   jobs: number;
+  /** Data-parallel workers per run (default: the cores shared among the jobs, see defaultThreads). */
+  threads?: number;
   backend: string;
   /** Per-run config files and process output go here. */
   workDir: string;
@@ -125,7 +129,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const r = pending[next++];
       const cfgPath = resolveInside(o.workDir, `${r.runId}.json`, 'run id');
       writeFileAtomic(cfgPath, JSON.stringify(r.config, null, 2) + '\n');
-      const args = [bin, 'train', '--out', o.grid.out, '--backend', o.backend, '--run-id', r.runId];
+      const threads = o.threads ?? defaultThreads(r.config.batchSize, o.jobs);
+      const args = [bin, 'train', '--out', o.grid.out, '--backend', o.backend, '--run-id', r.runId, '--threads', String(threads), '--sweep-jobs', String(o.jobs)];
       if (o.grid.data) args.push('--data', o.grid.data);
       args.push(...(r.resume ? ['--resume', r.runId] : ['--config', cfgPath]));
       o.onEvent(`start ${r.runId} (${(countParams(r.config.model) / 1e6).toFixed(2)}M params, ${r.config.steps} steps${r.resume ? ', resuming' : ''})`);

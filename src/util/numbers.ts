@@ -86,3 +86,5 @@ export const MODEL_DIM: NumberSpec = { integer: true, min: 1, max: 1e6 };
 export const SEQUENCE: NumberSpec = { integer: true, min: 1, max: 1e7 };
 export const SEED: NumberSpec = { integer: true, min: 0, max: 2 ** 32 - 1 };
 export const RESAMPLES: NumberSpec = { integer: true, min: 0, max: 1e6 };
+/** A parameter count (≤ 10^15). */
+export const PARAM_COUNT: NumberSpec = { integer: true, min: 1, max: 1e15 };

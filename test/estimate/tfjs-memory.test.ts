@@ -33,6 +33,8 @@ test('the measured runs exercise both tfjs peak phases: end of backward and the 
   assert.deepEqual([...phases].sort(), ['AdamW update', 'end of backward']);
 });
 
+// One replica in one process (--threads 1): the estimator models a single replica; with workers the
+// log's peak_bytes is the sum of the workers' peaks and the main thread's update.
 test('the fp32 estimate matches tf.profile of the current trainer: one live step of `bitscale train` at a tiny shape', () => {
   const root = new URL('../..', import.meta.url).pathname;
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-memlive-'));
@@ -42,7 +44,7 @@ test('the fp32 estimate matches tf.profile of the current trainer: one live step
     const model = { d: 32, layers: 2, heads: 4, d_ff: 48, seq_len: 32, vocab: 128 };
     const cfg = join(dir, 'cfg.json');
     writeFileSync(cfg, JSON.stringify({ name: 'memlive', model, batchSize: 4, steps: 1, lr: 1e-3, warmup: 1, evalEvery: 1, evalWindows: 2, checkpointEvery: 0, profileEvery: 1 }));
-    const r = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), 'train', '--config', cfg, '--data', text, '--out', dir, '--run-id', 'memlive', '--backend', 'wasm', '--checkpoint-dir', join(dir, 'ckpt')], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), 'train', '--config', cfg, '--data', text, '--out', dir, '--run-id', 'memlive', '--backend', 'wasm', '--checkpoint-dir', join(dir, 'ckpt'), '--threads', '1'], { cwd: root, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const log = readRunLog(join(dir, 'memlive.jsonl'));
     const measured = log.steps[0].peak_bytes!;

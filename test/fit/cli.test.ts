@@ -86,9 +86,10 @@ test('bitscale fit writes fits/*.json deterministically: the same runs give byte
   assert.deepEqual(files, ['batch-lr.json', 'dataset-offsets.json', 'index.json', 'joint.json', 'params.json', 'steps.json']);
   for (const f of files) assert.equal(readFileSync(join(outA, f), 'utf8'), readFileSync(join(outB, f), 'utf8'), f);
   const params = JSON.parse(readFileSync(join(outA, 'params.json'), 'utf8'));
-  assert.equal(params.paramBudgets[0].fixedA.samples, undefined, 'bootstrap draws are not written');
+  assert.equal(params.param_budgets[0].fixed_a.samples, undefined, 'bootstrap draws are not written');
+  assert.equal(params.param_budgets[0].fixed_a.params.A, 1, 'parameter names keep their spelling');
   assert.ok(!readFileSync(join(outA, 'index.json'), 'utf8').match(/20\d\d-\d\d-\d\dT/), 'no timestamps');
-  assert.equal(JSON.parse(b.stdout).formatVersion, 1);
+  assert.equal(JSON.parse(b.stdout).format_version, 1);
 });
 
 test('bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning --json gives value, 80% interval and its sources', () => {
@@ -97,12 +98,98 @@ test('bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reas
   assert.equal(r.status, 0, r.stderr);
   const p = JSON.parse(r.stdout);
   assert.equal(p.query.params, 369600000);
-  assert.ok(p.valBpc > 1.3 && p.valBpc < 1.5);
+  assert.ok(p.val_bpc > 1.3 && p.val_bpc < 1.5);
   assert.equal(p.interval.level, 0.8);
-  assert.ok(p.interval.lo <= p.valBpc && p.valBpc <= p.interval.hi);
+  assert.ok(p.interval.lo <= p.val_bpc && p.val_bpc <= p.interval.hi);
   assert.ok(p.assumptions.length >= 2 && p.fits.length >= 2);
   const human = bitscale(['--runs', join(dir, 'runs'), 'predict', '--params', '3.6B', '--steps', '15K', '--bs', '256', '--dataset', 'GLM-Reasoning']);
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stdout, /predicted val_bpc \d\.\d{3}/);
-  assert.match(human.stderr, /beyond 10×/);
+  assert.match(human.stderr, /N = 3\.60B is 78× beyond the largest measured 46\.4M/);
+});
+
+/** Every object key at any depth of parsed JSON. */
+function keysOf(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(keysOf);
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => [k, ...keysOf(x)]);
+  return [];
+}
+
+test('predict --json and fit --json use snake_case keys everywhere (parameter names such as A, Linf keep theirs)', () => {
+  const dir = seedRunsDir();
+  const p = bitscale(['--runs', join(dir, 'runs'), 'predict', '--params', '369.6M', '--steps', '60K', '--bs', '256', '--dataset', 'GLM-Reasoning', '--bootstrap', '50', '--json']);
+  assert.equal(p.status, 0, p.stderr);
+  const pk = keysOf(JSON.parse(p.stdout));
+  for (const k of ['val_bpc', 'step_adjustment', 'per_doubling', 'interval_pool', 'measured_max', 'not_used', 'batch_size']) assert.ok(pk.includes(k), k);
+  const f = bitscale(['--runs', join(dir, 'runs'), 'fit', '--out', join(dir, 'fits'), '--bootstrap', '20', '--json']);
+  assert.equal(f.status, 0, f.stderr);
+  for (const keys of [pk, keysOf(JSON.parse(f.stdout))]) {
+    const camel = keys.filter((k) => /[a-z][A-Z]/.test(k));
+    assert.deepEqual([...new Set(camel)], [], 'no camelCase key');
+  }
+});
+
+test('predict refuses --steps 30.5, --bs 2.5 and --bs 1e30 and accepts K/M suffixes, each through the shared number parser', () => {
+  const dir = seedRunsDir();
+  const base = ['--runs', join(dir, 'runs'), 'predict', '--params', '369.6M', '--dataset', 'GLM-Reasoning', '--bootstrap', '0'];
+  for (const [args, msg] of [
+    [['--steps', '30.5', '--bs', '256'], /field 'steps': expected an integer ≥ 1 and ≤ 1000000000000, got '30\.5'/],
+    [['--steps', '30K', '--bs', '2.5'], /field 'bs': expected an integer ≥ 1 and ≤ 10000000, got '2\.5'/],
+    [['--steps', '30K', '--bs', '1e30'], /field 'bs': expected an integer/],
+    [['--steps', '1e30', '--bs', '256'], /field 'steps': expected an integer/],
+  ] as const) {
+    const r = bitscale([...base, ...args]);
+    assert.equal(r.status, 1, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, msg);
+  }
+  const ok = bitscale([...base, '--steps', '30K', '--bs', '0.25K', '--json']);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).query.batch_size, 250);
+});
+
+test('fit --csv with nothing to fit exits 1 with one line naming the cause (was exit 0 with every parameter "-")', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-csv-'));
+  const csv = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const good = csv('good.csv', 'x,y\n1,3\n2,2.5\n4,2.2\n8,2.05\n');
+  const cases: [string[], RegExp][] = [
+    [['--csv', csv('nonpos.csv', 'x,y\n0,3\n2,2.5\n4,2.2\n8,2.05\n')], /nonpos\.csv:2: field 'x': 0 is not positive/],
+    [['--csv', csv('empty.csv', 'x,y\n')], /empty\.csv: no data rows/],
+    [['--csv', csv('one.csv', 'x,y\n1,3\n')], /one\.csv: 1 row\(s\), fewer than the 3 free parameter/],
+    [['--csv', csv('three.csv', 'x,y\n1,3\n2,2.5\n4,2.2\n'), '--drop-highest', '5'], /field 'drop-highest': dropping 5 of 3 rows leaves 0/],
+    [['--csv', good, '--x-unit', '0'], /field 'x-unit': expected a number > 0, got '0'/],
+    [['--csv', good, '--bootstrap', 'abc'], /field 'bootstrap': expected an integer/],
+    [['--csv', good, '--level', '1.5'], /field 'level'/],
+  ];
+  for (const [args, msg] of cases) {
+    const r = bitscale(['fit', ...args, '--form', 'saturating', '--x', 'x', '--y', 'y']);
+    assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, msg);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('fit --csv: warnings go to stderr, stdout holds the result only; y = 1e30 gives intervals that hold their estimates and exit 1 with the flag', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-csv-'));
+  const steps = join(dir, 'steps.csv');
+  writeFileSync(steps, 'steps,val_bpc\n10000,1.335\n20000,1.238\n40000,1.169\n');
+  const exact = bitscale(['fit', '--csv', steps, '--form', 'steps', '--x', 'steps', '--y', 'val_bpc']);
+  assert.equal(exact.status, 0, exact.stderr);
+  assert.match(exact.stderr, /warning: exactly determined/);
+  assert.doesNotMatch(exact.stdout, /warning/);
+  const huge = join(dir, 'huge.csv');
+  writeFileSync(huge, 'x,y\n1,1e30\n2,2.5\n4,2.2\n8,2.05\n16,2.0\n');
+  const r = bitscale(['fit', '--csv', huge, '--form', 'saturating', '--x', 'x', '--y', 'y', '--bootstrap', '300', '--json']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /do not extrapolate with this law/);
+  const out = JSON.parse(r.stdout);
+  assert.match(out.no_extrapolation, /search bound/);
+  for (const k of ['A', 'B', 'alpha']) {
+    const iv = out.intervals[k];
+    if (iv) assert.ok(iv.lo <= out.params[k] && out.params[k] <= iv.hi, `${k} = ${out.params[k]} outside [${iv.lo}, ${iv.hi}]`);
+  }
 });

@@ -68,15 +68,15 @@ test('predictBpc at 369.6M/30K/bs 256 on GLM = the A = 1 law at 15K plus one dou
   assert.ok(p.interval!.lo < p.valBpc && p.valBpc < p.interval!.hi);
   assert.ok(p.fits.some((f) => f.startsWith('saturating A fixed')) && p.fits.some((f) => f.startsWith('per-doubling')));
   assert.equal(p.alternatives[0].law, 'A free');
-  assert.equal(p.warnings.filter((w) => w.includes('10×')).length, 0, '369.6M is 8× the largest run');
+  assert.deepEqual(p.extrapolations.map((e) => [e.quantity, e.factor]), [['params', 369.6e6 / 46_399_488]], '369.6M is 8× the largest run; 30K steps lies inside 15K–40K');
   // The same function accepts runs directly.
   assert.ok(Math.abs(predictBpc(seedRuns(), p.query).valBpc - p.valBpc) < 1e-12);
 });
 
-test('predictBpc warns beyond 10× the largest run and refuses a dataset without a parameter law', () => {
+test('predictBpc warns with the factor beyond the largest run and refuses a dataset without a parameter law', () => {
   const suite = fitRunTable(seedRuns(), { bootstrap: { count: 100 } });
   const far = predictBpc(suite, { params: 1e9, steps: 15000, batchSize: 256, dataset: 'glm-reasoning' });
-  assert.ok(far.warnings.some((w) => w.includes('beyond 10×')));
+  assert.ok(far.warnings.includes('N = 1.00B is 22× beyond the largest measured 46.4M: an extrapolation the runs do not test'), far.warnings.join('\n'));
   assert.equal(far.stepAdjustment, null);
   assert.throws(() => predictBpc(suite, { params: 1e8, steps: 1e4, batchSize: 64, dataset: 'Brown' }), BitscaleError);
 });

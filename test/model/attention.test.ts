@@ -31,7 +31,7 @@ const q0 = arr(B * T * d), k0 = arr(B * T * d), v0 = arr(B * T * d), R = arr(B *
 const tau = 0.7;
 const alibi = alibiBias(H, T);
 const noise = gumbelArray(B * H * T * T, mulberry32(11));
-const biasArr = gumbelAlibiBias(alibi, noise, B, tau);
+const biasArr = gumbelAlibiBias(alibi, [noise.subarray(0, H * T * T), noise.subarray(H * T * T)], tau);
 const shape = { batch: B, seqLen: T, heads: H };
 const at = (x: ArrayLike<number>, b: number, i: number, h: number, c: number) => x[(b * T + i) * d + h * hd + c];
 

@@ -46,7 +46,7 @@ for (const arch of ['bitlm-v57', 'bitlm-v52'] as const) {
   test(`no tensor leaks across training steps (${arch}): tf.memory().numTensors is stable`, () => {
     const model = createModel(cfg, { arch, ste: 'clipped', initStd: 0.02, seed: 2 });
     const opt = new AdamW(model.variables, DEFAULT_ADAMW);
-    const pool = arch === 'bitlm-v57' ? new GumbelPool(2, 4 * cfg.heads * cfg.seqLen * cfg.seqLen) : null;
+    const pool = arch === 'bitlm-v57' ? new GumbelPool(2, cfg.heads * cfg.seqLen * cfg.seqLen) : null;
     const counts: number[] = [];
     let first = Infinity;
     let last = 0;

@@ -59,8 +59,27 @@ test('the claims table flags the β and parameter-count claims as disagreeing, a
   assert.equal(verdict('batch-delta'), true);
   assert.equal(verdict('sat-alpha'), true);
   assert.equal(built.claims.find((c) => c.claim.id === 'params-300M')!.value, 369_623_040);
-  assert.match(markdown, /\| §2\.1 \| loss − loss_∞ ∝ steps\^−β with β ≈ 0\.12–0\.15 \| 0\.491 \| \*\*disagrees\*\* \|/);
-  assert.match(markdown, /\| §4 \| Total: ~290M params \| 369\.6M parameters \| \*\*disagrees\*\* \|/);
+  assert.match(markdown, /\| §2\.1 \| loss − loss_∞ ∝ steps\^−β with β ≈ 0\.12–0\.15 \| 0\.491 \| \*\*disagrees\*\* \| exact: L∞ \+ C·S\^−β with 3 free parameters through 3 points \(0 dof\), untested by its own data \|/);
+  assert.match(markdown, /\| §4 \| Total: ~290M params \| 369\.6M parameters \| \*\*disagrees\*\* \| arithmetic: the exact count \|/);
+});
+
+test('each verdict says what it rests on (exact fit, k dof, measured, estimator); a claimed uncertainty is wider or narrower than computed, not right or wrong', async () => {
+  const { built, markdown } = await first;
+  const check = (id: string) => built.claims.find((c) => c.claim.id === id)!;
+  assert.deepEqual(check('step-beta').evidence.kind, 'exact');
+  assert.equal(check('step-beta').evidence.dof, 0);
+  assert.deepEqual([check('sat-alpha').evidence.kind, check('sat-alpha').evidence.dof], ['fitted', 1]);
+  assert.equal(check('batch-delta').evidence.kind, 'measured');
+  assert.equal(check('mem-total').evidence.kind, 'estimator');
+  assert.equal(check('pred-30K').evidence.kind, 'prediction');
+  // ±0.05 claimed against a computed half-range of about 0.02: wider, and neither agreeing nor disagreeing.
+  const u = check('pred-uncertainty');
+  assert.ok((u.value as number) < 0.05);
+  assert.equal(u.verdict, 'wider than computed');
+  assert.equal(u.agrees, null);
+  assert.match(markdown, /\| §3\.1 \| Uncertainty: ±0\.05 BPC \| 0\.0\d\d \| wider than computed \| prediction: a saturating law fitted with 1 dof/);
+  assert.match(markdown, /\| § \| claim \| computed \| verdict \| evidence \| how \|/);
+  assert.match(markdown, /of which step-beta, step-beta-glm rest on a fit exact through its points/);
 });
 
 test('every chart is an SVG file with the marks it should have, linked from the markdown', async () => {

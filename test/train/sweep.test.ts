@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { expandGrid, readGrid, runState, runSweep, type SweepGrid } from '../../src/train/sweep.js';
 import { trainingFlopsPerStep } from '../../src/arch/bitlm.js';
 import { readConfigObject, resolveConfig } from '../../src/train/presets.js';
+import { defaultThreads } from '../../src/train/workers.js';
+import { readRunLog } from '../../src/runs/log.js';
 
 const grid: SweepGrid = {
   name: 'g',
@@ -45,6 +47,16 @@ test('completed logs are skipped, a log without a summary is resumed, a missing 
   const r = await runSweep({ grid: { ...grid, out }, runs: only, jobs: 2, backend: 'wasm', workDir: join(out, 'work'), onEvent: (m) => events.push(m) });
   assert.deepEqual(r.skipped, ['g-a-s100']);
   assert.equal(r.ran.length, 0);
+});
+
+test('a sweep shares the cores among its jobs and every run log records threads and jobs', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'bitscale-sweep-'));
+  const tiny: SweepGrid = { name: 't', out, base: { preset: 'tiny', batchSize: 4, evalWindows: 2, checkpointEvery: 0 }, models: [{ name: 'a', model: { d: 16, layers: 1, heads: 2, d_ff: 16, seq_len: 16 } }], steps: [2], seeds: [0] };
+  const r = await runSweep({ grid: tiny, runs: expandGrid(tiny), jobs: 2, backend: 'wasm', workDir: join(out, 'work'), onEvent: () => {} });
+  assert.deepEqual(r.ran.map((x) => x.exitCode), [0]);
+  const header = readRunLog(join(out, 't-a-s2.jsonl')).header;
+  assert.equal(header.jobs, 2);
+  assert.equal(header.threads, defaultThreads(4, 2));
 });
 
 test('a grid file needs a name, models and positive step budgets', () => {

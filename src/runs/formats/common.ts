@@ -1,0 +1,101 @@
+/**
+ * What every log importer produces: a ForeignRun, named metric series (keyed on metric and step,
+ * the last writer winning) plus the facts the trainer's files state. Readers fill these; convert.ts
+ * turns one into a run log.
+ */
+export const FORMAT_NAMES = ['tensorboard', 'wandb', 'wandb-csv', 'lightning', 'huggingface', 'mlflow', 'nanogpt', 'llmc', 'megatron'] as const;
+export type FormatName = (typeof FORMAT_NAMES)[number];
+
+export interface MetricPoint {
+  step: number;
+  value: number;
+  /** Unix seconds when the writer logged it, where the format records it. */
+  wallTime?: number;
+  /** Where the point was read ("file:line" or "file@byte"), for messages. */
+  where: string;
+}
+
+/**
+ * Points keyed on (metric, step); a later `put` for the same key replaces the earlier one
+ * (last writer wins: readers call `put` in file order, then record order).
+ */
+export class MetricSeries {
+  private readonly byMetric = new Map<string, Map<number, MetricPoint>>();
+
+  /** Highest step per metric, kept up to date so restart checks stay O(1) per point. */
+  private readonly maxStep = new Map<string, number>();
+
+  put(metric: string, point: MetricPoint): void {
+    let points = this.byMetric.get(metric);
+    if (!points) this.byMetric.set(metric, (points = new Map()));
+    points.delete(point.step);
+    points.set(point.step, point);
+    this.maxStep.set(metric, Math.max(this.maxStep.get(metric) ?? -Infinity, point.step));
+  }
+
+  /** Drop points at or after `step` (of the named metrics, or all): a restart superseded them. */
+  purgeFrom(step: number, metrics?: Iterable<string>): number {
+    let dropped = 0;
+    for (const name of metrics ?? this.byMetric.keys()) {
+      const points = this.byMetric.get(name);
+      if (!points) continue;
+      if ((this.maxStep.get(name) ?? -Infinity) < step) continue;
+      let max = -Infinity;
+      for (const s of [...points.keys()]) {
+        if (s >= step) dropped += Number(points.delete(s));
+        else max = Math.max(max, s);
+      }
+      this.maxStep.set(name, max);
+    }
+    return dropped;
+  }
+
+  /** Highest step logged for a metric, or -Infinity. */
+  lastStep(metric: string): number {
+    return this.maxStep.get(metric) ?? -Infinity;
+  }
+
+  names(): string[] {
+    return [...this.byMetric.keys()].filter((n) => (this.byMetric.get(n)?.size ?? 0) > 0).sort();
+  }
+
+  /** A metric's points in step order. */
+  points(metric: string): MetricPoint[] {
+    return [...(this.byMetric.get(metric)?.values() ?? [])].sort((a, b) => a.step - b.step);
+  }
+}
+
+/** Facts a reader found in the trainer's own files; each names where it came from. */
+export interface RunFacts {
+  params?: { value: number; from: string; reported?: string };
+  batchSize?: { value: number; from: string };
+  seqLen?: { value: number; from: string };
+  lr?: { value: number; from: string };
+  plannedSteps?: number;
+  seed?: number;
+  dataset?: string;
+  tokenizer?: string;
+  arch?: string;
+  /** The trainer's framework, stored as the run's backend. */
+  backend: string;
+  /** A hint shown when batch_size cannot be found, e.g. HF's per-device train_batch_size. */
+  batchHint?: string;
+  /** Tokens per optimizer step stated by the trainer (nanoGPT prints it). */
+  tokensPerStep?: { value: number; from: string };
+}
+
+export interface ForeignRun {
+  format: FormatName;
+  /** The run's name in its trainer's terms (a directory name, an MLflow run name…). */
+  name: string;
+  /** The file or directory it was read from. */
+  source: string;
+  series: MetricSeries;
+  facts: RunFacts;
+  /** Metric names this format uses for each role, tried before the shared conventions. */
+  conventions?: Partial<Record<MetricRole, string[]>>;
+  /** How the trainer left the run, where the format records it. */
+  status?: 'completed' | 'stopped' | 'running';
+}
+
+export type MetricRole = 'train_loss' | 'val_loss' | 'tokens' | 'lr';

@@ -1,0 +1,44 @@
+/** The sample trainer logs shipped under test/fixtures/trainer-logs/ (the closing note's commands use them). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { readForeignRuns } from '../../../src/runs/formats/index.js';
+import { TRAINER_LOGS, writeTrainerLogs } from '../../fixtures/trainer-logs.js';
+
+function files(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p).toString('base64');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test('the committed samples are exactly what test/fixtures/trainer-logs.ts writes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-samples-'));
+  writeTrainerLogs(dir);
+  assert.deepEqual(files(TRAINER_LOGS), files(dir));
+});
+
+test('one walk over the samples finds every format, with the rules each sample exercises', () => {
+  const warnings: string[] = [];
+  const runs = readForeignRuns(TRAINER_LOGS, { set: { dataset: 'samples', batch_size: '32', seq_len: '1024', params: '124M', lr: '6e-4' }, onWarning: (m) => warnings.push(m) })!;
+  const byId = new Map(runs.map((r) => [r.log.header.run_id, r]));
+  assert.deepEqual([...byId.keys()].sort(), ['abc123', 'char-lm', 'gpt-345m', 'gpt2-124M', 'gpt2-wikitext', 'ladder-s', 'mlflow-lr3e-3', 'shakespeare-char', 'tensorboard-gpt-small', 'tensorboard-keras-lm']);
+  assert.deepEqual(
+    runs.map((r) => r.mapping.format).sort(),
+    ['huggingface', 'lightning', 'llmc', 'megatron', 'mlflow', 'nanogpt', 'tensorboard', 'tensorboard', 'wandb', 'wandb-csv'],
+  );
+  const tb = runs.find((r) => r.source.endsWith('gpt-small'))!;
+  assert.deepEqual(tb.log.evals.map((e) => [e.step, e.val_bpc]), [[100, 4.6 / Math.LN2], [200, 4.1 / Math.LN2], [300, 3.8 / Math.LN2], [400, 3.6 / Math.LN2]], 'purge at 300 keeps the restart\'s value');
+  assert.equal(byId.get('gpt2-wikitext')!.log.header.params, 124_439_808);
+  assert.equal(byId.get('mlflow-lr3e-3')!.log.summary?.status, 'diverged');
+  assert.deepEqual(byId.get('char-lm')!.log.evals.map((e) => [e.step, e.val_bpc]), [[99, 1.95 / Math.LN2], [199, 1.6 / Math.LN2], [299, 1.5 / Math.LN2]]);
+  assert.ok(warnings.every((w) => /--set \w+=\S+ not used/.test(w)), warnings.join('\n'));
+});

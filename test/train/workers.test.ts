@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useWasm } from '../model/helpers.js';
+import { loadBrownCorpus } from '../../src/data/corpus.js';
+import { readRunLog } from '../../src/runs/log.js';
+import { trainingBatch } from '../../src/train/batches.js';
+import { GumbelPool } from '../../src/train/noise.js';
+import { resolveConfig } from '../../src/train/presets.js';
+import { train } from '../../src/train/trainer.js';
+import { checkThreads, defaultThreads, sliceOf } from '../../src/train/workers.js';
+
+await useWasm();
+const corpus = loadBrownCorpus();
+const model = { d: 32, layers: 1, heads: 2, dFf: 32, seqLen: 32, vocab: 128 };
+const dirs = () => {
+  const root = mkdtempSync(join(tmpdir(), 'bitscale-workers-'));
+  return { outDir: join(root, 'runs'), checkpointDir: join(root, 'ckpt') };
+};
+/** A run's records without the fields that measure time or memory. */
+const timeless = (log: ReturnType<typeof readRunLog>) => ({
+  steps: log.steps.map(({ wall_s, tokens_per_s, peak_bytes, ...rest }) => rest),
+  evals: log.evals.map(({ wall_s, ...rest }) => rest),
+  summary: log.summary ? { ...log.summary, wall_s: null, tokens_per_s: null, peak_bytes: null } : null,
+});
+
+test('worker slices partition the batch in order, as evenly as possible', () => {
+  for (const [B, N] of [[16, 2], [16, 3], [5, 5], [7, 1]]) {
+    const slices = Array.from({ length: N }, (_, i) => sliceOf(B, N, i));
+    assert.equal(slices[0].first, 0);
+    slices.forEach((s, i) => {
+      if (i > 0) assert.equal(s.first, slices[i - 1].first + slices[i - 1].count);
+      assert.ok(s.count === Math.floor(B / N) || s.count === Math.ceil(B / N), `${B}/${N}: ${s.count}`);
+    });
+    assert.equal(slices.reduce((a, s) => a + s.count, 0), B);
+  }
+});
+
+test('default threads share the cores among jobs (jobs × threads ≤ cores), at least 1, at most the batch', () => {
+  assert.equal(defaultThreads(16, 1, 8), 8);
+  assert.equal(defaultThreads(16, 2, 8), 4);
+  assert.equal(defaultThreads(16, 3, 8), 2);
+  assert.equal(defaultThreads(16, 4, 2), 1);
+  assert.equal(defaultThreads(4, 1, 64), 4);
+});
+
+test('a thread count of 0, a negative one, or more than the batch has samples is an error naming threads', () => {
+  assert.equal(checkThreads(4, 4), 4);
+  assert.throws(() => checkThreads(0, 16), /field 'threads': expected an integer ≥ 1, got '0'/);
+  assert.throws(() => checkThreads(-2, 16), /field 'threads'/);
+  assert.throws(() => checkThreads(17, 16), /17 threads is more than the batch's 16 samples/);
+});
+
+test("a worker's slice of the batch has exactly the windows and Gumbel noise the whole batch has at those sample indices", () => {
+  const whole = trainingBatch(corpus, 5, 9, 6, 32);
+  const part = trainingBatch(corpus, 5, 9, 6, 32, 2, 3);
+  assert.deepEqual(part.tokens, whole.tokens.subarray(2 * 32, 5 * 32));
+  assert.deepEqual(part.targets, whole.targets.subarray(2 * 32, 5 * 32));
+  const pool = new GumbelPool(5, 2 * 32 * 32);
+  const all = pool.noise(9, 1, 0, 6);
+  const some = pool.noise(9, 1, 2, 3);
+  assert.equal(some.length, 3);
+  some.forEach((w, i) => assert.deepEqual(w, all[2 + i]));
+  assert.notDeepEqual(all[0], all[1], 'samples get different noise');
+});
+
+test('1 and 2 workers give the same per-step losses within 1e-4 bits over 50 steps; 2 workers twice are bit-for-bit identical', async () => {
+  const config = resolveConfig('tiny', { model, batchSize: 4, steps: 50, warmup: 5, evalEvery: 25, evalWindows: 8, checkpointEvery: 0, profileEvery: 0 });
+  const d = dirs();
+  const logs = [];
+  for (const [id, threads] of [['one', 1], ['two', 2], ['two-again', 2]] as const) {
+    const r = await train({ config, corpus, runId: id, ...d, threads });
+    assert.equal(r.status, 'completed');
+    logs.push(readRunLog(r.logPath));
+  }
+  const [one, two, again] = logs;
+  assert.equal(one.header.threads, 1);
+  assert.equal(two.header.threads, 2);
+  assert.equal(two.header.jobs, 1);
+  assert.equal(two.steps.length, 50);
+  const diff = Math.max(...one.steps.map((s, i) => Math.abs(s.train_loss - two.steps[i].train_loss)));
+  assert.ok(diff <= 1e-4, `max per-step difference ${diff} bits`);
+  two.evals.forEach((e, i) => assert.ok(Math.abs(e.val_bpc - one.evals[i].val_bpc) <= 1e-4, `eval at step ${e.step}`));
+  assert.deepEqual(timeless(again), timeless(two));
+});
+
+test('a worker that dies stops the run with its error, keeps the last checkpoint and leaves only whole records', async () => {
+  const config = resolveConfig('tiny', { model, batchSize: 4, steps: 16, warmup: 5, evalEvery: 0, evalWindows: 8, checkpointEvery: 5, profileEvery: 0 });
+  const d = dirs();
+  await assert.rejects(train({ config, corpus, runId: 'dies', ...d, threads: 2, workerFault: { worker: 1, step: 12 } }), /training worker 2 of 2 failed: .*injected fault at update 12/);
+  const log = readRunLog(join(d.outDir, 'dies.jsonl'));
+  assert.equal(log.steps.length, 12);
+  assert.equal(log.summary, null);
+  assert.ok(readFileSync(join(d.outDir, 'dies.jsonl'), 'utf8').endsWith('}\n'));
+  assert.ok(existsSync(join(d.checkpointDir, 'dies.ckpt')), 'the step-10 checkpoint is kept');
+  // …and the run resumes from it to the same records as one that never failed.
+  await train({ config, corpus, runId: 'dies', ...d, threads: 2, resume: true });
+  await train({ config, corpus, runId: 'whole', ...d, threads: 2 });
+  assert.deepEqual(timeless(readRunLog(join(d.outDir, 'dies.jsonl'))), timeless(readRunLog(join(d.outDir, 'whole.jsonl'))));
+});
+
+test('`bitscale train --threads 2` killed with SIGKILL and resumed writes the same records as an uninterrupted run, apart from timing', async () => {
+  const config = resolveConfig('tiny', { model, batchSize: 4, steps: 30, warmup: 5, evalEvery: 10, evalWindows: 8, checkpointEvery: 10, profileEvery: 0 });
+  const d = dirs();
+  const cfgPath = join(d.outDir, '..', 'cfg.json');
+  writeFileSync(cfgPath, JSON.stringify(config));
+  const bin = new URL('../../bin/bitscale.js', import.meta.url).pathname;
+  const cli = (args: string[], killAfterSteps?: number) =>
+    new Promise<number | string>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'train', '--backend', 'wasm', '--out', d.outDir, '--checkpoint-dir', d.checkpointDir, ...args], { stdio: 'ignore' });
+      let timer: NodeJS.Timeout | undefined;
+      if (killAfterSteps !== undefined)
+        timer = setInterval(() => {
+          const path = join(d.outDir, 'cut.jsonl');
+          if (existsSync(path) && readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('"type":"step"')).length >= killAfterSteps) child.kill('SIGKILL');
+        }, 50);
+      child.on('exit', (code, signal) => {
+        clearInterval(timer);
+        resolve(signal ?? code ?? -1);
+      });
+    });
+  assert.equal(await cli(['--config', cfgPath, '--run-id', 'cut', '--threads', '2'], 15), 'SIGKILL');
+  assert.ok(readRunLog(join(d.outDir, 'cut.jsonl')).summary === null);
+  assert.equal(await cli(['--resume', 'cut']), 0);
+  const r = await train({ config, corpus, runId: 'whole', ...d, threads: 2 });
+  const a = readRunLog(r.logPath);
+  const b = readRunLog(join(d.outDir, 'cut.jsonl'));
+  assert.equal(b.header.threads, 2);
+  assert.deepEqual(timeless(b), timeless(a));
+});
