@@ -102,6 +102,7 @@ export function planToJson(r: PlanResult, context: PlanContext) {
     next_best: r.nextBest ? candidateJson(r.nextBest) : null,
     gap_bpc: r.gap,
     ranges_overlap: r.overlap,
+    edge: r.edge,
     frontier: r.frontier.map(candidateJson),
     candidate_count: r.candidates.length,
     excluded: r.excluded.map((x) => ({ shape: x.label, batch_size: x.batchSize, reason: x.reason })),
@@ -147,6 +148,7 @@ export function renderPlan(r: PlanResult, context: PlanContext): string {
   lines.push(`  speed: ${c.speed}`);
   lines.push(`  method: ${p.method}`);
   if (c.extrapolation) lines.push(`  extrapolation: ${extrapolationText(c)} beyond the measured runs`);
+  if (r.edge) lines.push(`  it is the ${r.edge} size that fits: the best may lie beyond the shapes searched (add one with --shape)`);
   if (r.nextBest && r.gap !== null) {
     const n = r.nextBest;
     lines.push('');

@@ -117,6 +117,8 @@ export interface PlanResult {
   gap: number | null;
   /** True when the two ranges (or intervals, or points) overlap: the data cannot tell them apart. */
   overlap: boolean | null;
+  /** 'largest' / 'smallest' when the recommendation is the largest / smallest size that fits: the optimum may lie beyond the shapes searched. */
+  edge: 'largest' | 'smallest' | null;
   assumptions: string[];
 }
 
@@ -253,6 +255,7 @@ export function planTraining(input: PlanInput): PlanResult {
     nextBest,
     gap: nextBest ? nextBest.prediction.valBpc - recommended.prediction.valBpc : null,
     overlap: nextBest ? rangesOverlap(recommended.prediction, nextBest.prediction) : null,
+    edge: frontier.length < 2 ? null : recommended.params === frontier.at(-1)!.params ? 'largest' : recommended.params === frontier[0].params ? 'smallest' : null,
     assumptions,
   };
 }

@@ -66,6 +66,7 @@ test('with a pure Chinchilla law and a FLOPs budget C = 6ND, the plan picks N wi
   const above = sizes.find((n) => n > nOpt)!;
   assert.ok(best.params === below || best.params === above, `best ${best.params}, N_opt ${nOpt} between ${below} and ${above}`);
   assert.ok(Math.abs(Math.log(best.params / nOpt)) < 0.03, `N ${best.params} vs N_opt ${nOpt}`);
+  assert.equal(plan.edge, null);
   // Its tokens are C/(6N) up to one step's rounding, and its loss is the continuous optimum's to 1e-4 (never below it).
   assert.ok(Math.abs(best.tokens - C / (6 * best.params)) <= 256);
   const optLoss = computeOptimalAllocation(HOFFMANN, C).loss;
@@ -79,11 +80,13 @@ test('when memory binds, the best unconstrained config is excluded and the large
   const base = { gpus: 1, budget: { kind: 'hours' as const, hours: 10 }, shapes, batchSizes: [64], predict: bigger };
   const free = planTraining({ ...base, gpu: gpuWith(1e15) });
   assert.equal(free.recommended.config.d, 4096);
+  assert.equal(free.edge, 'largest');
   // Usable memory between the d=2048 and d=4096 shapes' micro-batch-1 peaks.
   const at1 = (d: number) => estimateTrainingMemory(familyShape(d, BITLM_V57_FAMILY, 256), 1).totalBytes;
   const usable = (at1(2048) + at1(4096)) / 2;
   const tight = planTraining({ ...base, gpu: gpuWith(usable) });
   assert.equal(tight.recommended.config.d, 2048);
+  assert.equal(tight.edge, 'largest');
   assert.ok(tight.excluded.some((x) => x.label === free.recommended.label && /does not fit/.test(x.reason)));
   for (const c of tight.candidates) {
     assert.ok(c.memoryBytes <= usable, `${c.label} uses ${c.memoryBytes} > ${usable}`);
@@ -125,6 +128,7 @@ test('next best and overlap: two sizes whose ranges overlap cannot be told apart
   assert.ok(Math.abs(plan.gap! - 0.1) < 1e-12);
   assert.equal(plan.overlap, false);
   assert.deepEqual(plan.frontier.map((c) => c.config.d), [512, 1024]);
+  assert.equal(plan.edge, 'largest');
 });
 
 test('extrapolation factors: N beyond the largest run and steps below the fewest, inside is null', () => {
