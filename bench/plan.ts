@@ -27,7 +27,7 @@ const shapes = planShapes(BITLM_V57_FAMILY, 256);
 function plan(runsDir: string, gpu: string, gpus: number, hours: number) {
   const runs = loadRunTable(runsDir);
   const scaling = scalingRuns(runs);
-  const suite = fitRunTable(scaling);
+  const suite = fitRunTable(scaling.filter((r) => r.arch === 'bitlm-v57'));
   return planTraining({
     gpu: requireGpu(gpu),
     gpus,
@@ -41,7 +41,7 @@ function plan(runsDir: string, gpu: string, gpus: number, hours: number) {
 }
 
 const runs = loadRunTable(values.runs!);
-const suite = fitRunTable(scalingRuns(runs));
+const suite = fitRunTable(scalingRuns(runs).filter((r) => r.arch === 'bitlm-v57'));
 const calibration = calibrateFromRuns(runs);
 const searchOnly = (gpu: string, gpus: number, hours: number) =>
   planTraining({ gpu: requireGpu(gpu), gpus, budget: { kind: 'hours', hours }, shapes, batchSizes: [64, 256], predict: runTablePredictor(suite, dataset, 256), calibration });
