@@ -6,7 +6,6 @@
 import { readTextFile } from '../util/files.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseCsvTable } from '../util/csv.js';
 import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
@@ -15,8 +14,8 @@ import { formatCount, formatTable } from '../util/format.js';
 import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { snakeCaseKeys } from '../util/json.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
-import { fitRunTable, type FitSuite } from '../fit/suite.js';
-import { groupLabel, predictBpc, type Prediction } from '../fit/predict.js';
+import type { FitSuite } from '../fit/suite.js';
+import type { Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
 import { withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
@@ -155,11 +154,12 @@ export function suiteFiles(suite: FitSuite): Record<string, string> {
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, snake(v)]));
 }
 
-function readCsv(file: string): Record<string, string>[] {
+async function readCsv(file: string): Promise<Record<string, string>[]> {
+  const { parseCsvTable } = await import('../util/csv.js');
   return parseCsvTable(readTextFile(file), file).rows.map((r) => r.record);
 }
 
-function formatPrediction(p: Prediction): string {
+function formatPrediction(p: Prediction, groupLabel: (key: string) => string): string {
   const lines = [
     `predicted val_bpc ${p.valBpc.toFixed(3)} ${p.lossUnit}${p.interval ? `  (${Math.round(p.interval.level * 100)}% interval ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
     `for N = ${formatCount(p.query.params)}, ${formatCount(p.query.steps, 0)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
@@ -234,13 +234,15 @@ export function register(program: Command): void {
       '\nExamples:\n  bitscale fit\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
     )
     .action(async (opts, cmd: Command) => {
+      const { fitColumns, FORM_PARAMS } = await import('../fit/columns.js');
+      const { fitRunTable } = await import('../fit/suite.js');
       const bootstrap = bootstrapFrom(opts);
       if (opts.save && !(opts.csv && opts.form === 'chinchilla')) throw new BitscaleError('--save keeps a law fitted with --csv FILE --form chinchilla', { field: 'save' });
       if (opts.csv) {
         const form = opts.form as FitForm;
         if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating or chinchilla`, { field: 'form' });
         if (!opts.x || !opts.y) throw new BitscaleError('--csv needs --x COL and --y COL', { field: 'x' });
-        const { input, fit } = fitColumns(readCsv(opts.csv), {
+        const { input, fit } = fitColumns(await readCsv(opts.csv), {
           form,
           x: opts.x,
           y: opts.y,
@@ -296,12 +298,13 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
     .action(async (opts, cmd: Command) => {
+      const { predictBpc, groupLabel } = await import('../fit/predict.js');
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) return predictFromLawFile(opts);
       for (const k of ['steps', 'bs', 'dataset'] as const) if (opts[k] === undefined) throw new BitscaleError(`--${k} is required (or give --law FILE with --params and --tokens)`, { field: k });
       const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
       const p = predictBpc(runs, { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true });
       for (const w of p.warnings) warn(w);
-      emit(opts, snakeCaseKeys(p), () => formatPrediction(p));
+      emit(opts, snakeCaseKeys(p), () => formatPrediction(p, groupLabel));
     });
 }

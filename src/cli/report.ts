@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { buildReport } from '../report/build.js';
-import { formatInterval } from '../report/view.js';
 import { emit, warn } from './output.js';
 import { RESAMPLES, numberOption } from '../util/numbers.js';
 import { join } from 'node:path';
@@ -18,6 +16,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable summary on stdout')
     .addHelpText('after', '\nExample:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg')
     .action(async (opts, cmd: Command) => {
+      const { buildReport } = await import('../report/build.js');
+      const { formatInterval } = await import('../report/view.js');
       const runsDir: string = cmd.optsWithGlobals().runs;
       const built = await buildReport({
         runsDir,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadRunTable, selectRuns } from '../runs/table.js';
-import { ingestFiles, parseAssignments, planIngest, CSV_FIELDS, type PlannedRun } from '../runs/ingest.js';
+import type { PlannedRun } from '../runs/ingest.js';
+import { CSV_FIELDS } from '../runs/csv-fields.js';
 import { FORMAT_NAMES } from '../runs/formats/common.js';
 import { METRIC_ROLES, SET_FIELDS } from '../runs/formats/convert.js';
 import type { RunRecord } from '../runs/types.js';
@@ -105,7 +106,8 @@ export function register(program: Command): void {
         `  bitscale ingest tb_logs/ --set params=124M,batch_size=480,seq_len=1024,dataset=owt --bytes-per-token 4.2 --dry-run\n` +
         `  (rules for each format, restarts and duplicates: docs/ingest-formats.md)`,
     )
-    .action((paths: string[], opts, cmd: Command) => {
+    .action(async (paths: string[], opts, cmd: Command) => {
+      const { ingestFiles, parseAssignments, planIngest } = await import('../runs/ingest.js');
       const runsDir: string = cmd.optsWithGlobals().runs;
       const options = {
         into: opts.into, format: opts.format, bytesPerToken: opts.bytesPerToken,

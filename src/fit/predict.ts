@@ -242,7 +242,8 @@ function stepLawRatio(suite: FitSuite, budget: ParamBudgetFit): { ratio: number;
  * extrapolation (a warning with its factor). Laws flagged "do not extrapolate" are never used.
  */
 export function predictBpc(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): Prediction {
-  const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], options.fit) : (input as FitSuite);
+  // Only the queried dataset's parameter and joint laws are read below, so only they are fitted.
+  const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, lawDatasets: [query.dataset] }) : (input as FitSuite);
   if (!(query.params > 0) || !(query.steps > 0) || !(query.batchSize > 0)) throw new BitscaleError('params, steps and batch size must be positive', { field: 'query' });
   const budgets = rankBudgets(suite, query);
   if (budgets.length === 0) {
@@ -253,7 +254,10 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
       const lens = [...new Set(ofDataset.map((b) => b.seqLen))].sort((a, b) => a - b).join(', ');
       throw new BitscaleError(`no parameter law for dataset '${query.dataset}' at seq_len ${query.seqLen}: its laws are at seq_len ${lens}`, { field: 'seq-len' });
     }
-    const known = [...new Set(usableBudgets.map((b) => b.dataset))].join(', ') || 'none';
+    // Every dataset with a law: the suite above holds only this dataset's, so refit the budgets
+    // of all of them without the bootstrap (a few ms).
+    const all = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, bootstrap: false }) : suite;
+    const known = [...new Set(all.paramBudgets.filter((b) => usable(b.fixedA) || usable(b.free)).map((b) => b.dataset))].join(', ') || 'none';
     throw new BitscaleError(`no parameter law for dataset '${query.dataset}': it needs runs at two or more sizes with one batch size, LR and step budget (datasets with one: ${known})`, { field: 'dataset' });
   }
   const budget = budgets[0];

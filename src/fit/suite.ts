@@ -30,6 +30,13 @@ export interface FitRunTableOptions {
   jointGrid?: StartGrid;
   /** Fewest runs on a dataset for the joint law (default 7: two degrees of freedom for five parameters). */
   jointMinRuns?: number;
+  /**
+   * Fit the parameter laws and the joint law only for these datasets (matched case-insensitively;
+   * default: every dataset). Each dataset's fits are independent of the others', so a caller that
+   * needs one dataset's laws (predict) gets the same fits without the cost of the rest. Step
+   * families, batch/LR comparisons and dataset offsets always cover every dataset.
+   */
+  lawDatasets?: readonly string[];
 }
 
 /** Every other value of Besiroglu et al.'s grid in each coordinate: 3⁵ = 243 starts (their full grid has 4,500). */
@@ -230,6 +237,7 @@ interface ResolvedOptions {
   delta: number;
   grid: StartGrid;
   jointMinRuns: number;
+  lawDatasets: Set<string> | null;
 }
 
 function resolveOptions(options: FitRunTableOptions): ResolvedOptions {
@@ -241,15 +249,17 @@ function resolveOptions(options: FitRunTableOptions): ResolvedOptions {
     delta: options.delta ?? DEFAULT_HUBER_DELTA,
     grid: options.jointGrid ?? SUITE_START_GRID,
     jointMinRuns: options.jointMinRuns ?? 7,
+    lawDatasets: options.lawDatasets ? new Set(options.lawDatasets.map((d) => d.toLowerCase())) : null,
   };
 }
 
 /** The within-group fits of one analysis group's runs. */
 function groupFits(runs: RunRecord[], o: ResolvedOptions): Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'> {
+  const lawRuns = o.lawDatasets ? runs.filter((r) => o.lawDatasets!.has(r.dataset.toLowerCase())) : runs;
   return {
     stepLaws: stepFamilyFits(runs, o.bootstrap),
-    paramBudgets: paramBudgetFits(runs, o.bootstrap, o.fixedA, o.nUnit),
-    joint: jointFits(runs, o.bootstrap, o.delta, o.grid, o.jointMinRuns),
+    paramBudgets: paramBudgetFits(lawRuns, o.bootstrap, o.fixedA, o.nUnit),
+    joint: jointFits(lawRuns, o.bootstrap, o.delta, o.grid, o.jointMinRuns),
     batchLr: compareBatchAndLr(runs),
   };
 }

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import Handlebars from 'handlebars';
 import { listRunLogFiles, loadRunTable, byCodePoint } from '../runs/table.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type DirectoryOwnership } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
@@ -18,6 +18,9 @@ import { renderSvg } from './charts.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
+
+// CommonJS, loaded with require() rather than `import` for the reason given in ./charts.ts.
+const Handlebars: typeof import('handlebars') = createRequire(import.meta.url)('handlebars');
 
 export interface BuildReportOptions {
   runsDir: string;

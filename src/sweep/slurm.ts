@@ -12,6 +12,7 @@ import { countParams } from '../arch/bitlm.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
+import { PACKAGE_ROOT } from '../version.js';
 import type { SweepRun } from '../train/sweep.js';
 import type { JobOptions, Scheduler, ScriptInput, TaskView } from './scheduler.js';
 
@@ -71,7 +72,7 @@ function template(): HandlebarsTemplateDelegate {
   if (!compiled) {
     const hb = Handlebars.create();
     hb.registerHelper('sh', (v: unknown) => shellQuote(String(v)));
-    const path = new URL('../../templates/slurm/sweep.sbatch.hbs', import.meta.url);
+    const path = join(PACKAGE_ROOT, 'templates', 'slurm', 'sweep.sbatch.hbs');
     compiled = hb.compile(readFileSync(path, 'utf8'), { noEscape: true, strict: true });
   }
   return compiled;
@@ -94,7 +95,7 @@ export function renderSbatchScript(s: ScriptInput): string {
     signalSeconds: s.options.signalSeconds,
     sbatch: sbatchLines(s.options),
     node: process.execPath,
-    bin: new URL('../../bin/bitscale.js', import.meta.url).pathname,
+    bin: join(PACKAGE_ROOT, 'bin', 'bitscale.js'),
     runsDir: resolve(s.grid.out),
     configDir: join(dir, 'configs'),
     checkpointDir: join(dir, 'checkpoints'),

@@ -22,6 +22,7 @@ import { readTextFile } from '../util/files.js';
 import { resolveInside } from '../util/paths.js';
 import { readConfigObject, type TrainConfig } from './presets.js';
 import { defaultThreads } from './workers.js';
+import { PACKAGE_ROOT } from '../version.js';
 
 export interface SweepGrid {
   name: string;
@@ -122,7 +123,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   }
   pending.sort((a, b) => b.flops - a.flops);
   const ran: SweepResult['ran'] = [];
-  const bin = new URL('../../bin/bitscale.js', import.meta.url).pathname;
+  const bin = join(PACKAGE_ROOT, 'bin', 'bitscale.js');
   let next = 0;
   const worker = async () => {
     while (next < pending.length) {

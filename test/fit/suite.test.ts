@@ -6,6 +6,7 @@ import { saturatingLoss } from '../../src/fit/saturating.js';
 import { chinchillaLoss } from '../../src/fit/chinchilla.js';
 import { BitscaleError } from '../../src/util/errors.js';
 import { SEED_RUNS, seedRuns } from './seed-runs.js';
+import { loadRunTable, scalingRuns } from '../../src/runs/table.js';
 
 // Its speed (46 ms here) is measured by bench/fit.ts, not asserted: timed unit tests flake on a busy machine.
 test('fitRunTable on the seed runs is deterministic with 1000 resamples', () => {
@@ -104,6 +105,35 @@ test('with --borrow-gains, per-doubling gains measured far from the move (a smal
   assert.deepEqual(mixed.interval, base.interval);
   assert.deepEqual(mixed.stepAdjustment?.intervalPool, base.stepAdjustment?.intervalPool);
   assert.equal(base.stepAdjustment?.intervalPool.length, 3);
+});
+
+test('lawDatasets fits the parameter and joint laws of the named datasets only, the same fits as in the whole suite; predict fits only its own', () => {
+  const runs = scalingRuns(loadRunTable(new URL('../../runs/', import.meta.url).pathname));
+  const fit = { bootstrap: { count: 20, seed: 3 } };
+  const all = fitRunTable(runs, fit);
+  assert.ok(new Set(all.paramBudgets.map((b) => b.dataset)).size >= 2 && all.joint.length >= 2, 'the shipped runs have laws on more than one dataset');
+  const brown = fitRunTable(runs, { ...fit, lawDatasets: ['BROWN'] });
+  assert.deepEqual(brown.joint, all.joint.filter((j) => j.dataset === 'brown'));
+  assert.deepEqual(brown.paramBudgets, all.paramBudgets.filter((b) => b.dataset === 'brown'));
+  assert.ok(brown.joint[0].fit, 'brown has a joint law');
+  assert.deepEqual(brown.stepLaws, all.stepLaws);
+  for (const query of [{ params: 2e6, steps: 1000, batchSize: 16, dataset: 'brown' }, { params: 369.6e6, steps: 30000, batchSize: 256, dataset: 'GLM-Reasoning' }]) {
+    const p = predictBpc(runs, query, { fit });
+    assert.deepEqual(p, predictBpc(all, query), query.dataset);
+    // Brown's joint law (α ≈ 16) is flagged "do not extrapolate": considered, shown, never used.
+    if (query.dataset === 'brown') assert.ok(p.notUsed.some((n) => n.law === 'joint') && !p.alternatives.some((a) => a.law === 'joint'));
+  }
+  // The refusal still names every dataset that has a parameter law.
+  const refusal = (input: typeof runs | typeof all) => {
+    try {
+      predictBpc(input, { params: 1e8, steps: 1e4, batchSize: 64, dataset: 'nope' }, { fit });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'no error';
+  };
+  assert.equal(refusal(runs), refusal(all));
+  assert.match(refusal(runs), /datasets with one: .*brown/);
 });
 
 test('a prediction uses only its own group by default: GLM\'s one doubling, said in the assumptions; --borrow-gains borrows TinyStories\' and says so', () => {
