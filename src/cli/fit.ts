@@ -175,6 +175,39 @@ function formatPrediction(p: Prediction, groupLabel: (key: string) => string): s
   return lines.join('\n');
 }
 
+/** `predict --law FILE --params N --tokens D`: the saved law's value, bootstrap interval, provenance and extrapolation factors. */
+async function predictFromLawFile(opts: { law: string; params: number; tokens?: number; json?: boolean }): Promise<void> {
+  if (opts.tokens === undefined) throw new BitscaleError('--law FILE needs --tokens D (training tokens, e.g. 4T)', { field: 'tokens' });
+  const { readSavedLawFile } = await import('./law-file.js');
+  const { predictSavedLaw } = await import('../fit/saved.js');
+  const law = readSavedLawFile(opts.law);
+  const p = predictSavedLaw(law, opts.params, opts.tokens);
+  for (const w of p.warnings) warn(w);
+  const json = {
+    law_file: opts.law,
+    formula: law.formula,
+    law_params: law.params,
+    params: p.params,
+    tokens: p.tokens,
+    value: p.value,
+    interval: p.interval,
+    extrapolation: { params_factor: p.extrapolation.params, tokens_factor: p.extrapolation.tokens },
+    fitted_ranges: law.ranges,
+    provenance: law.provenance,
+    warnings: p.warnings,
+  };
+  emit(opts, json, () =>
+    [
+      `predicted loss ${p.value.toFixed(4)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% bootstrap interval ${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)})` : '  (no interval)'}`,
+      `for N = ${formatCount(p.params)}, D = ${formatCount(p.tokens)} tokens`,
+      `law: ${law.formula}; E ${law.params.E.toPrecision(4)}, A ${law.params.A.toPrecision(4)}, B ${law.params.B.toPrecision(4)}, alpha ${law.params.alpha.toPrecision(4)}, beta ${law.params.beta.toPrecision(4)}`,
+      `from: ${p.provenance}`,
+      `fitted on N ${formatCount(law.ranges.params.min)}–${formatCount(law.ranges.params.max)}, D ${formatCount(law.ranges.tokens.min)}–${formatCount(law.ranges.tokens.max)}`,
+      `extrapolation: ${p.extrapolation.params === null && p.extrapolation.tokens === null ? 'none, inside the fitted ranges' : [p.extrapolation.params !== null ? `N ×${p.extrapolation.params.toFixed(1)}` : '', p.extrapolation.tokens !== null ? `D ×${p.extrapolation.tokens.toFixed(1)}` : ''].filter(Boolean).join(', ')}`,
+    ].join('\n'),
+  );
+}
+
 export function register(program: Command): void {
   bootstrapOptions(
     program
@@ -194,6 +227,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where to write the run-table fits', 'fits')
     .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-cpu, …)')
     .option('--dataset <name>', 'only runs on this dataset')
+    .option('--save <file>', 'with --csv --form chinchilla: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText(
       'after',
@@ -203,6 +237,7 @@ export function register(program: Command): void {
       const { fitColumns, FORM_PARAMS } = await import('../fit/columns.js');
       const { fitRunTable } = await import('../fit/suite.js');
       const bootstrap = bootstrapFrom(opts);
+      if (opts.save && !(opts.csv && opts.form === 'chinchilla')) throw new BitscaleError('--save keeps a law fitted with --csv FILE --form chinchilla', { field: 'save' });
       if (opts.csv) {
         const form = opts.form as FitForm;
         if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating or chinchilla`, { field: 'form' });
@@ -221,7 +256,11 @@ export function register(program: Command): void {
           file: opts.csv,
         });
         for (const w of fit.warnings) warn(w);
-        emit(opts, snakeCaseKeys(withoutSamples({ ...fit, input })), () => `${opts.csv}: ${input.used} of ${input.rows} rows${input.dropped ? ` (${input.dropped} highest-y dropped)` : ''}\n${formatFit(fit)}`);
+        if (opts.save) {
+          const { writeSavedLawFile } = await import('./law-file.js');
+          writeSavedLawFile(opts.save, { input, fit }, readTextFile(opts.csv));
+        }
+        emit(opts, snakeCaseKeys(withoutSamples({ ...fit, input })), () => `${opts.csv}: ${input.used} of ${input.rows} rows${input.dropped ? ` (${input.dropped} highest-y dropped)` : ''}\n${formatFit(fit)}${opts.save ? `\nsaved the law to ${opts.save}` : ''}`);
         // A law that must not be extrapolated, or intervals withheld because they excluded their
         // own estimate: the numbers are shown (with the warning on stderr), but it is no success.
         if (fit.noExtrapolation || fit.bootstrap?.withheld) process.exitCode = 1;
@@ -246,21 +285,23 @@ export function register(program: Command): void {
       .command('predict')
       .description('predict val_bpc for a model not yet trained, with its interval and the fits it came from')
       .requiredOption('--params <n>', 'parameter count, e.g. 369.6M', numberOption('params', PARAM_COUNT))
-      .requiredOption('--steps <n>', 'optimizer steps, e.g. 30000 or 30K', numberOption('steps', STEPS))
-      .requiredOption('--bs <n>', 'batch size (sequences per step)', numberOption('bs', BATCH_SIZE))
-      .requiredOption('--dataset <name>', 'dataset, e.g. GLM-Reasoning')
+      .option('--steps <n>', 'optimizer steps, e.g. 30000 or 30K (required without a law file)', numberOption('steps', STEPS))
+      .option('--bs <n>', 'batch size (sequences per step) (required without a law file)', numberOption('bs', BATCH_SIZE))
+      .option('--dataset <name>', 'dataset, e.g. GLM-Reasoning (required without a law file)')
+      .option('--tokens <n>', 'with a law file: training tokens D, e.g. 4T', numberOption('tokens', PARAM_COUNT))
       .option('--seq-len <n>', 'context T; only budgets at this T are used', numberOption('seq-len', POSITIVE_INT))
-      .option('--law <law>', 'auto | fixed-a | free: which saturating fit', 'auto')
+      .option('--law <law>', 'auto | fixed-a | free: which saturating fit of the run table; or a law file saved by fit --save', 'auto')
       .option('--arch <name>', 'architecture, when the dataset has runs of more than one (default then: bitlm-v57)')
       .option('--borrow-gains', 'let the step gain come from other datasets of the same loss unit where this one has too few doublings (said in the output)')
       .option('--collection <name>', 'only runs in this folder of runs/'),
   )
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
-    .addHelpText('after', '\nExample:\n  bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning')
+    .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
     .action(async (opts, cmd: Command) => {
       const { predictBpc, groupLabel } = await import('../fit/predict.js');
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
-      if (!law) throw new BitscaleError(`--law must be auto, fixed-a or free`, { field: 'law' });
+      if (!law) return predictFromLawFile(opts);
+      for (const k of ['steps', 'bs', 'dataset'] as const) if (opts[k] === undefined) throw new BitscaleError(`--${k} is required (or give --law FILE with --params and --tokens)`, { field: k });
       const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
       const p = predictBpc(runs, { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true });
       for (const w of p.warnings) warn(w);

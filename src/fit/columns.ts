@@ -37,8 +37,14 @@ export interface ColumnFitSpec {
 }
 
 export interface ColumnFit {
-  input: { file: string | null; rows: number; used: number; dropped: number; columns: Record<string, string> };
+  input: { file: string | null; rows: number; used: number; dropped: number; columns: Record<string, string>; ranges: ColumnRanges };
   fit: FitResult;
+}
+
+/** The span of x (and of D, for the chinchilla form) over the rows used: what a prediction is extrapolated from. */
+export interface ColumnRanges {
+  x: { min: number; max: number };
+  d: { min: number; max: number } | null;
 }
 
 export const FORM_PARAMS: Record<FitForm, readonly string[]> = {
@@ -104,7 +110,9 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
   const columns: Record<string, string> = { x: spec.x, y: spec.y };
   if (spec.d) columns.d = spec.d;
   if (spec.flops && !spec.d) columns.flops = spec.flops;
-  const input = { file: file ?? null, rows: rows.length, used: idx.length, dropped: rows.length - idx.length, columns };
+  const span = (v: number[]) => ({ min: Math.min(...idx.map((i) => v[i])), max: Math.max(...idx.map((i) => v[i])) });
+  const ranges: ColumnRanges = { x: span(x), d: d ? span(d) : null };
+  const input = { file: file ?? null, rows: rows.length, used: idx.length, dropped: rows.length - idx.length, columns, ranges };
   if (spec.form === 'steps') {
     const fit = fitStepLaw(
       idx.map((i) => ({ steps: x[i], valBpc: y[i] })),

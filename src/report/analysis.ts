@@ -12,6 +12,11 @@ import type { MemoryPrecision } from '../estimate/memory.js';
 import { GPUS } from '../estimate/hardware.js';
 import type { RunLog, RunRecord } from '../runs/types.js';
 import { analysisGroups, byCodePoint, scalingRuns as scalingRunsOf, toRunRecord } from '../runs/table.js';
+import { planTraining, type PlanResult } from '../plan/plan.js';
+import { lawBatchSizes, measuredRanges, runTablePredictor } from '../plan/predictors.js';
+import { BITLM_V57_FAMILY, planShapes } from '../plan/shapes.js';
+import { requireGpu } from '../estimate/hardware.js';
+import { BitscaleError } from '../util/errors.js';
 
 /** The configuration under evaluation (claims/seed-report.json "recommended"). */
 export interface RecommendedConfig {
@@ -25,6 +30,8 @@ export interface RecommendedConfig {
   budgets: number[];
   gpu: string;
   precision: MemoryPrecision;
+  /** Hours the report planned on one such GPU: the budget for "the best config for the seed's own budget"; null: not planned. */
+  plannedHours: number | null;
 }
 
 /** A run the report could suggest: a config at a budget on the recommended config's dataset. */
@@ -93,6 +100,41 @@ export interface ReportAnalysis {
   nextRuns: RankedCandidate[];
   /** The headline's interval width and span (interval ∪ other laws) from the same refit settings. */
   nextRunsBaseline: { width: number; span: number } | null;
+  /** `bitscale plan` for one recommended GPU over the planned hours; null with planNote when it could not run. */
+  plan: PlanResult | null;
+  planNote: string | null;
+  /** The same plan at other budgets (PLAN_CHART_HOURS on one GPU), for the GPU-hours chart. */
+  planSweep: { hours: number; plan: PlanResult }[];
+}
+
+/** Budgets of the GPU-hours chart: 1 to 64 hours on one GPU, doubling, plus the planned hours. */
+export const PLAN_CHART_HOURS = [1, 2, 4, 8, 16, 32, 64];
+
+/**
+ * The best config for the recommended config's own budget (one GPU of its kind for its planned
+ * hours), as `bitscale plan` finds it: the family's shapes at the batch sizes with a parameter law.
+ */
+export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: Calibration, rec: RecommendedConfig, hours: number | null = rec.plannedHours, borrow: { borrowGains?: boolean } = {}): { plan: PlanResult | null; note: string | null } {
+  if (hours === null) return { plan: null, note: 'no planned hours in the claims file' };
+  const seqLen = rec.config.seqLen;
+  const withLaw = lawBatchSizes(suite, rec.dataset, seqLen);
+  try {
+    const plan = planTraining({
+      gpu: requireGpu(rec.gpu),
+      gpus: 1,
+      budget: { kind: 'hours', hours },
+      shapes: planShapes(BITLM_V57_FAMILY, seqLen, [rec.config]),
+      batchSizes: withLaw.length ? withLaw : [rec.batchSize],
+      predict: runTablePredictor(suite, rec.dataset, seqLen, borrow),
+      calibration,
+      precision: rec.precision,
+      measured: measuredRanges(runs, rec.dataset),
+    });
+    return { plan, note: null };
+  } catch (err) {
+    if (err instanceof BitscaleError) return { plan: null, note: err.message };
+    throw err;
+  }
 }
 
 export interface AnalysisOptions {
@@ -213,6 +255,13 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     });
   }
   nextRuns.sort((a, b) => b.narrowing - a.narrowing || byCodePoint(a.candidate.id, b.candidate.id));
+  const planned = planForBudget(suite, mainRuns, calibration, rec, rec.plannedHours, borrow);
+  const planSweep = planned.plan
+    ? [...new Set([...PLAN_CHART_HOURS, rec.plannedHours!])].sort((x, y) => x - y).flatMap((hours) => {
+        const p = planForBudget(suite, mainRuns, calibration, rec, hours, borrow).plan;
+        return p ? [{ hours, plan: p }] : [];
+      })
+    : [];
 
   return {
     runs,
@@ -230,5 +279,8 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     sweep,
     nextRuns,
     nextRunsBaseline: baseWidth !== null && baseSpan !== null ? { width: baseWidth, span: baseSpan } : null,
+    plan: planned.plan,
+    planNote: planned.note,
+    planSweep,
   };
 }

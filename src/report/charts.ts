@@ -355,6 +355,27 @@ export function budgetChart(input: { subtitle?: string; level: number; points: B
  * Training memory as stacked bars (one bar per configuration, one colour per component) against
  * GPU capacity lines, drawn neutral and named in their own legend.
  */
+/**
+ * Predicted val_bpc against GPU-hours, one line per model size (log x), with the best size at each
+ * budget (the frontier) marked by larger black points.
+ */
+export function planChart(input: { subtitle?: string; points: { series: string; gpuHours: number; bpc: number }[]; best: { gpuHours: number; bpc: number; label: string }[] }): TopLevelSpec {
+  const x = { field: 'gpuHours', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'GPU-hours (log scale)' };
+  const y = { field: 'bpc', type: 'quantitative' as const, scale: { zero: false }, title: 'predicted val_bpc (bits per byte)' };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Predicted val_bpc by GPU-hours, per model size', subtitle: subtitleLines(input.subtitle) },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    layer: [
+      { data: { values: input.points }, mark: { type: 'line', point: { filled: true, size: 30 } }, encoding: { x, y, color: { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND, sort: null } } },
+      { data: { values: input.best }, mark: { type: 'point', shape: 'diamond', filled: true, size: 140, color: 'black' }, encoding: { x, y } },
+      { data: { values: input.best }, mark: { type: 'text', dy: -12, fontSize: 10 }, encoding: { x, y, text: { field: 'label', type: 'nominal' as const } } },
+    ],
+  } as TopLevelSpec;
+}
+
 export function memoryChart(input: { subtitle?: string; bars: { bar: string; component: string; gib: number; order: number }[]; capacities: { gpu: string; gib: number }[] }): TopLevelSpec {
   const y = { field: 'bar', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 700 } };
   const maxGib = Math.max(...input.capacities.map((c) => c.gib), ...sumBy(input.bars));

@@ -273,6 +273,7 @@ export function parseClaimsFile(raw: unknown, file: string): ClaimsFile {
       budgets: Array.isArray(r.budgets) ? r.budgets : [r.steps],
       gpu: String(r.gpu ?? 'a100-40gb'),
       precision: r.precision === 'fp32' ? 'fp32' : 'bf16-autocast',
+      plannedHours: typeof r.planned_hours === 'number' && r.planned_hours > 0 ? r.planned_hours : null,
     },
     claims: o.claims as Claim[],
   };

@@ -17,6 +17,7 @@ import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
 import { byCodePoint, groupRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import type { GroupAnalysis, ReportAnalysis } from './analysis.js';
+import { planChartFile, planView } from './plan-view.js';
 import type { ClaimCheck } from './claims.js';
 import { allocationChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type LawLine, type ObservedPoint, type Segment, type TracePoint } from './charts.js';
 
@@ -456,6 +457,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const predChart = predictionChart(a);
   const memChart = memoryChartFile(a);
   charts.push(stepsChart, paramsChart, predChart, memChart);
+  const budgetPlanChart = planChartFile(a);
+  if (budgetPlanChart) charts.push(budgetPlanChart);
 
   const datasets = [...groupRuns(seedLike, ['dataset']).entries()].map(([, runs]) => ({ name: runs[0].dataset, runs: runRows(runs) }));
   const excluded = a.runs.filter((r) => !a.scalingRuns.includes(r));
@@ -612,6 +615,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       sweep: a.sweep.map((s) => ({ bs: s.batchSize, total: gib(s.totalBytes), attention: gib(s.attentionBytes), fits: s.fits ? 'yes' : 'no' })),
       chart: memChart.path,
     },
+    bestForBudget: planView(a),
     nextRuns: {
       baselineWidth: a.nextRunsBaseline ? a.nextRunsBaseline.width.toFixed(4) : '—',
       baselineSpan: a.nextRunsBaseline ? a.nextRunsBaseline.span.toFixed(4) : '—',

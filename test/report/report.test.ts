@@ -89,6 +89,7 @@ test('every chart is an SVG file with the marks it should have, linked from the 
     'params.svg': ['mark-line', 'mark-symbol', 'mark-area'],
     'predictions.svg': ['mark-line', 'mark-rule', 'mark-symbol'],
     'memory.svg': ['mark-rect', 'mark-rule'],
+    'plan.svg': ['mark-line', 'mark-symbol', 'mark-text'],
   };
   assert.deepEqual(readdirSync(join(outDir, 'charts')).sort(), Object.keys(expected).sort());
   for (const [name, marks] of Object.entries(expected)) {
@@ -99,7 +100,7 @@ test('every chart is an SVG file with the marks it should have, linked from the 
     for (const m of marks) assert.ok(svg.includes(`class="${m} `), `${name} has ${m}`);
     assert.ok(markdown.includes(`](charts/${name})`), `${name} linked`);
   }
-  assert.equal(built.chartPaths.length, 4);
+  assert.equal(built.chartPaths.length, 5);
   // Axis titles carry units.
   assert.match(readFileSync(join(outDir, 'charts/params.svg'), 'utf8'), /parameters \(count, log scale\)/);
   assert.match(readFileSync(join(outDir, 'charts/memory.svg'), 'utf8'), /memory \(GiB\)/);

@@ -1,0 +1,251 @@
+/**
+ * `bitscale plan`: the best BitLMv57 config for a budget (hours on N catalogued GPUs, or a FLOPs
+ * total): the frontier of predicted val_bpc per size, the recommended config with its memory,
+ * micro-batch × accumulation, steps and wall-clock, and whether the data can tell it from the next
+ * best. Parsing and formatting only; the planner is src/plan. Heavy modules load inside the action.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { PlanCandidate, PlanResult } from '../plan/plan.js';
+import { BitscaleError } from '../util/errors.js';
+import { BATCH_SIZE, POSITIVE_INT, POSITIVE_REAL, SEQUENCE, numberOption, parseNumber } from '../util/numbers.js';
+import { formatBytes, formatCount, formatInteger, formatTable } from '../util/format.js';
+import { bold, emit, warn } from './output.js';
+
+export interface PlanCliOptions {
+  gpu: string;
+  gpus: number;
+  hours?: number;
+  flops?: number;
+  dataset?: string;
+  seq: number;
+  shape: string[];
+  bs?: string;
+  law?: string;
+  borrowGains?: boolean;
+  json?: boolean;
+}
+
+const bpc = (v: number) => v.toFixed(3);
+
+function spanText(c: PlanCandidate): string {
+  const p = c.prediction;
+  if (p.range) return `${bpc(p.range.lo)}–${bpc(p.range.hi)}`;
+  if (p.interval) return `${bpc(p.interval.lo)}–${bpc(p.interval.hi)}`;
+  return '-';
+}
+
+/** "N ×4.0, steps ×2.7" or "" inside the measured ranges. */
+export function extrapolationText(c: PlanCandidate): string {
+  const e = c.extrapolation;
+  if (!e) return '';
+  const parts = [e.params !== null ? `N ×${e.params.toFixed(1)}` : '', e.steps !== null ? `steps ×${e.steps.toFixed(1)}` : '', e.tokens !== null ? `D ×${e.tokens.toFixed(1)}` : ''].filter(Boolean);
+  return parts.join(', ');
+}
+
+function splitText(c: PlanCandidate): string {
+  return c.split.parts.map((p) => `${p.count} × ${p.size}`).join(' + ');
+}
+
+function candidateJson(c: PlanCandidate) {
+  return {
+    shape: { d: c.config.d, layers: c.config.layers, heads: c.config.heads, d_ff: c.config.dFf, seq_len: c.config.seqLen, vocab: c.config.vocab },
+    origin: c.origin,
+    params: c.params,
+    batch_size: c.batchSize,
+    per_gpu_batch: c.perGpuBatch,
+    micro_batch: c.microBatch,
+    micro_batches: c.split.parts.map((p) => ({ size: p.size, count: p.count })),
+    accumulation: c.accumulation,
+    memory_bytes: c.memoryBytes,
+    usable_bytes: c.usableBytes,
+    seconds_per_step: c.secondsPerStep,
+    speed: c.speed,
+    steps: c.steps,
+    tokens: c.tokens,
+    tokens_per_param: c.tokensPerParam,
+    hours: c.hours,
+    gpu_hours: c.gpuHours,
+    flops: c.flops,
+    val_bpc: c.prediction.valBpc,
+    interval: c.prediction.interval,
+    range: c.prediction.range,
+    method: c.prediction.method,
+    warnings: c.prediction.warnings,
+    extrapolation: c.extrapolation ? { params_factor: c.extrapolation.params, steps_factor: c.extrapolation.steps, tokens_factor: c.extrapolation.tokens } : null,
+  };
+}
+
+export interface PlanContext {
+  dataset: string | null;
+  law: string;
+  rules: string[];
+  batchSizes: number[];
+  /** Why a measured batch size was left out, when one was. */
+  batchSizeNote: string | null;
+  /** What the law predicts: 'val_bpc' for the run table, 'loss' (the law's own unit) for a law file. */
+  metric: string;
+}
+
+export function planToJson(r: PlanResult, context: PlanContext) {
+  return {
+    gpu: r.gpu.id,
+    gpus: r.gpus,
+    budget: r.budget.kind === 'hours' ? { hours: r.budget.hours } : { flops: r.budget.flops },
+    dataset: context.dataset,
+    law: context.law,
+    metric: context.metric,
+    shape_rules: context.rules,
+    batch_sizes: context.batchSizes,
+    batch_size_note: context.batchSizeNote,
+    recommended: candidateJson(r.recommended),
+    next_best: r.nextBest ? candidateJson(r.nextBest) : null,
+    gap_bpc: r.gap,
+    ranges_overlap: r.overlap,
+    edge: r.edge,
+    frontier: r.frontier.map(candidateJson),
+    candidate_count: r.candidates.length,
+    excluded: r.excluded.map((x) => ({ shape: x.label, batch_size: x.batchSize, reason: x.reason })),
+    assumptions: r.assumptions,
+  };
+}
+
+export function renderPlan(r: PlanResult, context: PlanContext): string {
+  const budget = r.budget.kind === 'hours' ? `${r.budget.hours} h` : `${r.budget.flops.toExponential(2)} FLOPs`;
+  const lines: string[] = [];
+  lines.push(bold(`Plan: ${r.gpus} × ${r.gpu.name} for ${budget}${context.dataset ? `, ${context.dataset}` : ''}`));
+  lines.push(`law: ${context.law}`);
+  lines.push('shapes (BitLMv57 family rules, plus the seed configs and any --shape):');
+  for (const rule of context.rules) lines.push(`  - ${rule}`);
+  lines.push(`batch sizes: ${context.batchSizes.join(', ')}${context.batchSizeNote ? ` (${context.batchSizeNote})` : ''}`);
+  lines.push(`${r.candidates.length} candidates fit and were predicted, ${r.excluded.length} excluded`);
+  lines.push('');
+  lines.push(`Frontier: the best predicted ${context.metric} per size (* recommended)`);
+  const rows = r.frontier.map((c) => [
+    c === r.recommended ? '*' : '',
+    formatCount(c.params),
+    c.label,
+    c.batchSize,
+    splitText(c),
+    formatInteger(c.steps),
+    formatCount(c.tokens),
+    c.tokensPerParam.toFixed(1),
+    formatBytes(c.memoryBytes),
+    c.secondsPerStep.toPrecision(3),
+    bpc(c.prediction.valBpc),
+    spanText(c),
+    extrapolationText(c),
+  ]);
+  lines.push(formatTable(['', 'params', 'shape', 'bs', 'micro × accum (per GPU)', 'steps', 'tokens', 'tok/param', 'memory', 's/step', context.metric, 'range', 'extrapolation'], rows));
+  const c = r.recommended;
+  lines.push('');
+  lines.push(bold(`Recommended: ${c.label} (${formatCount(c.params)} parameters, ${formatInteger(c.params)})`));
+  lines.push(`  batch ${c.batchSize}${r.gpus > 1 ? ` (${c.perGpuBatch} per GPU)` : ''}: micro-batch ${c.microBatch} × accumulation ${c.accumulation} (${splitText(c)})`);
+  lines.push(`  ${formatInteger(c.steps)} steps, ${formatCount(c.tokens)} tokens, ${c.tokensPerParam.toFixed(1)} tokens per parameter`);
+  lines.push(`  memory ${formatBytes(c.memoryBytes)} of ${formatBytes(c.usableBytes)} usable; ${c.secondsPerStep.toPrecision(3)} s/step; ${c.hours.toFixed(2)} h (${c.gpuHours.toFixed(1)} GPU-hours)`);
+  const p = c.prediction;
+  lines.push(`  predicted ${context.metric} ${bpc(p.valBpc)}${p.interval ? ` (${Math.round(p.interval.level * 100)}% interval ${bpc(p.interval.lo)}–${bpc(p.interval.hi)})` : ''}${p.range ? `, range over laws ${bpc(p.range.lo)}–${bpc(p.range.hi)}` : ''}`);
+  lines.push(`  speed: ${c.speed}`);
+  lines.push(`  method: ${p.method}`);
+  if (c.extrapolation) lines.push(`  extrapolation: ${extrapolationText(c)} beyond the measured runs`);
+  if (r.edge) lines.push(`  it is the ${r.edge} size that fits: the best may lie beyond the shapes searched (add one with --shape)`);
+  if (r.nextBest && r.gap !== null) {
+    const n = r.nextBest;
+    lines.push('');
+    lines.push(`Next best: ${n.label} (${formatCount(n.params)}) at bs ${n.batchSize}, ${formatInteger(n.steps)} steps: ${bpc(n.prediction.valBpc)} (+${r.gap.toFixed(3)} BPC)`);
+    lines.push(r.overlap ? '  their ranges overlap: the data cannot tell them apart' : '  their ranges do not overlap: the recommendation is better by more than the laws disagree');
+  }
+  const tooBig = r.excluded.filter((x) => x.reason.startsWith('does not fit'));
+  if (r.excluded.length) {
+    lines.push('');
+    lines.push(`Excluded: ${r.excluded.length} (${tooBig.length} ${tooBig.length === 1 ? "does" : "do"} not fit even at micro-batch 1${tooBig.length ? `: ${[...new Set(tooBig.map((x) => x.label))].join('; ')}` : ''})`);
+    for (const x of r.excluded.filter((y) => !y.reason.startsWith('does not fit')).slice(0, 5)) lines.push(`  - ${x.label} bs ${x.batchSize}: ${x.reason}`);
+  }
+  lines.push('');
+  lines.push('assumptions:');
+  for (const a of r.assumptions) lines.push(`  - ${a}`);
+  return lines.join('\n');
+}
+
+function parseBatchSizes(text: string): number[] {
+  return [...new Set(text.split(',').map((t) => parseNumber(t.trim(), 'bs', BATCH_SIZE)))].sort((a, b) => a - b);
+}
+
+export function register(program: Command): void {
+  program
+    .command('plan')
+    .description('the best BitLMv57 config for a budget: predicted val_bpc, memory fit and wall-clock for each size')
+    .requiredOption('--gpu <id>', 'GPU from the catalog (bitscale estimate --help lists them), e.g. a100-40gb')
+    .option('--gpus <n>', 'GPUs, data parallel', numberOption('gpus', POSITIVE_INT), 1)
+    .option('--hours <h>', 'wall-clock hours on those GPUs', numberOption('hours', POSITIVE_REAL))
+    .option('--flops <c>', 'instead of --hours: total training FLOPs, e.g. 1e19', numberOption('flops', POSITIVE_REAL))
+    .option('--dataset <name>', 'dataset whose laws predict val_bpc (default: the one with the most scaling runs)')
+    .option('--seq <n>', 'context T', numberOption('seq', SEQUENCE), 256)
+    .option('--shape <spec>', 'add a shape, e.g. d=1536,L=12,H=32,dff=768 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--bs <list>', 'batch sizes to consider, e.g. 64,256 (default: those the dataset\'s runs used)')
+    .option('--law <file>', 'a law saved by `bitscale fit --csv … --form chinchilla --save FILE`, in place of the run table\'s')
+    .option('--borrow-gains', 'as predict: let the step gain come from other datasets of the same loss unit where this one has too few doublings')
+    .option('--json', 'print JSON only')
+    .addHelpText('after', '\nExamples:\n  bitscale plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning\n  bitscale plan --gpu h100-80gb --gpus 8 --hours 24 --json\n  bitscale plan --gpu a100-40gb --flops 1e19 --law law.json')
+    .action(async (opts: PlanCliOptions, cmd: Command) => {
+      if ((opts.hours === undefined) === (opts.flops === undefined)) throw new BitscaleError('give one budget: --hours H or --flops C', { field: 'hours' });
+      const { requireGpu } = await import('../estimate/hardware.js');
+      const gpu = requireGpu(opts.gpu);
+      const { planShapes, parseShape, describeFamilyRules, BITLM_V57_FAMILY } = await import('../plan/shapes.js');
+      const { planTraining } = await import('../plan/plan.js');
+      const { lawBatchSizes, measuredRanges, runTablePredictor, savedLawPredictor, savedLawRanges } = await import('../plan/predictors.js');
+      const { calibrateFromRuns } = await import('../estimate/calibrate.js');
+      const { loadRunTable, scalingRuns, selectRuns } = await import('../runs/table.js');
+      const shapes = planShapes(BITLM_V57_FAMILY, opts.seq, opts.shape.map((s) => parseShape(s, opts.seq)));
+      const runsDir: string = cmd.optsWithGlobals().runs ?? 'runs';
+      const runsGiven = cmd.getOptionValueSourceWithGlobals('runs') === 'cli';
+      const haveRuns = runsGiven || existsSync(runsDir);
+      const all = haveRuns ? loadRunTable(runsDir, { onWarning: warn }) : [];
+      const calibration = calibrateFromRuns(all);
+      let predict;
+      let lawText: string;
+      let dataset: string | null = null;
+      let measured = null;
+      let batchSizes: number[];
+      let bsNote: string | null = null;
+      if (opts.law) {
+        const { readSavedLawFile } = await import('./law-file.js');
+        const law = readSavedLawFile(opts.law);
+        predict = savedLawPredictor(law);
+        lawText = `${law.formula} saved to ${opts.law} (${law.provenance.file ?? 'a table'}, ${law.provenance.used} rows)`;
+        measured = savedLawRanges(law);
+        // A law from elsewhere says nothing about batches: use those the run table measured (memory and speed), else the seed's 256.
+        const measuredBs = [...new Set(scalingRuns(all).filter((r) => r.arch === 'bitlm-v57').map((r) => r.batchSize))].sort((a, b) => a - b);
+        batchSizes = opts.bs ? parseBatchSizes(opts.bs) : measuredBs.length ? measuredBs : [256];
+      } else {
+        if (!haveRuns) throw new BitscaleError(`no ${runsDir}/ folder here: give --runs DIR or --law FILE`, { file: runsDir });
+        const scaling = scalingRuns(selectRuns(all, { dataset: opts.dataset, arch: 'bitlm-v57' }, runsDir));
+        if (scaling.length === 0) throw new BitscaleError(`no scaling runs${opts.dataset ? ` with --dataset '${opts.dataset}'` : ''} under ${runsDir}`, { file: runsDir });
+        if (opts.dataset) dataset = scaling[0].dataset;
+        else {
+          const counts = new Map<string, number>();
+          for (const r of scaling) counts.set(r.dataset, (counts.get(r.dataset) ?? 0) + 1);
+          dataset = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0][0];
+          warn(`no --dataset: planning for ${dataset}, the dataset with the most scaling runs (others: ${[...counts.keys()].filter((d) => d !== dataset).join(', ') || 'none'})`);
+        }
+        const own = scaling.filter((r) => r.dataset === dataset);
+        const { fitRunTable } = await import('../fit/index.js');
+        // The report's suite: the BitLMv57 scaling runs (src/report/analysis.ts, mainRuns).
+        const suite = fitRunTable(scalingRuns(all).filter((r) => r.arch === 'bitlm-v57'));
+        predict = runTablePredictor(suite, dataset, opts.seq, { borrowGains: opts.borrowGains === true });
+        lawText = `the run table's laws for ${dataset} (predictBpc: the saturating law in N at the nearest budget, moved along steps by the measured per-doubling gain), as the report uses`;
+        measured = measuredRanges(own, dataset);
+        const measuredBs = [...new Set(own.map((r) => r.batchSize))].sort((a, b) => a - b);
+        const withLaw = lawBatchSizes(suite, dataset, opts.seq);
+        batchSizes = opts.bs ? parseBatchSizes(opts.bs) : withLaw.length ? withLaw : measuredBs;
+        const without = measuredBs.filter((b) => !withLaw.includes(b));
+        if (!opts.bs && without.length && withLaw.length)
+          bsNote = `bs ${without.join(', ')} (also measured) has no ${dataset} parameter law, and predictBpc has no batch-size correction: left out (add it with --bs ${measuredBs.join(',')})`;
+      }
+      const budget = opts.hours !== undefined ? { kind: 'hours' as const, hours: opts.hours } : { kind: 'flops' as const, flops: opts.flops! };
+      const result = planTraining({ gpu, gpus: opts.gpus, budget, shapes, batchSizes, predict, calibration, measured });
+      for (const w of result.recommended.prediction.warnings) warn(w);
+      const context = { dataset, law: lawText, rules: describeFamilyRules(BITLM_V57_FAMILY), batchSizes, batchSizeNote: bsNote, metric: opts.law ? 'loss' : 'val_bpc' };
+      emit(opts, planToJson(result, context), () => renderPlan(result, context));
+    });
+}
