@@ -360,20 +360,41 @@ export function budgetChart(input: { subtitle?: string; level: number; points: B
  * budget (the frontier) marked by larger black points.
  */
 export function planChart(input: { subtitle?: string; points: { series: string; gpuHours: number; bpc: number }[]; best: { gpuHours: number; bpc: number; label: string }[] }): TopLevelSpec {
-  const x = { field: 'gpuHours', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'GPU-hours (log scale)' };
-  const y = { field: 'bpc', type: 'quantitative' as const, scale: { zero: false }, title: 'predicted val_bpc (bits per byte)' };
-  return {
+  const all = [...input.points, ...input.best];
+  const x = { field: 'gpuHours', type: 'quantitative' as const, scale: { type: 'log' as const, domain: logDomain(all.map((p) => p.gpuHours)) }, title: 'GPU-hours (log scale)' };
+  const y = { field: 'bpc', type: 'quantitative' as const, scale: { zero: false, domain: linearDomain(all.map((p) => p.bpc)) }, title: 'predicted val_bpc (bits per byte)' };
+  const sizes = numericOrder(input.points.map((p) => p.series));
+  const frontier = 'best size at that budget';
+  return finishSpec({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Predicted val_bpc by GPU-hours, per model size', subtitle: subtitleLines(input.subtitle) },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
     layer: [
-      { data: { values: input.points }, mark: { type: 'line', point: { filled: true, size: 30 } }, encoding: { x, y, color: { field: 'series', type: 'nominal' as const, title: null, legend: LEGEND, sort: null } } },
-      { data: { values: input.best }, mark: { type: 'point', shape: 'diamond', filled: true, size: 140, color: 'black' }, encoding: { x, y } },
-      { data: { values: input.best }, mark: { type: 'text', dy: -12, fontSize: 10 }, encoding: { x, y, text: { field: 'label', type: 'nominal' as const } } },
+      {
+        data: { values: input.points },
+        mark: { type: 'line', point: { filled: true, size: 30 } },
+        encoding: {
+          x,
+          y,
+          color: { field: 'series', type: 'nominal' as const, title: 'model size', legend: LEGEND, scale: { domain: sizes, range: sizes.map((_, i) => PALETTE[i % PALETTE.length]) } },
+          tooltip: [{ field: 'series', title: 'size' }, { field: 'gpuHours', title: 'GPU-hours', format: '.1f' }, { field: 'bpc', title: 'val_bpc', format: '.3f' }],
+        },
+      },
+      {
+        // The frontier is marked by a neutral diamond with its own legend entry; its size is in the tooltip and the report's table, never as text on the plot.
+        data: { values: input.best.map((b) => ({ ...b, marker: frontier })) },
+        mark: { type: 'point', filled: true, size: 140, color: NEUTRAL },
+        encoding: {
+          x,
+          y,
+          shape: { field: 'marker', type: 'nominal' as const, title: null, legend: LEGEND, scale: { domain: [frontier], range: ['diamond'] } },
+          tooltip: [{ field: 'label', title: 'best size' }, { field: 'gpuHours', title: 'GPU-hours', format: '.1f' }, { field: 'bpc', title: 'val_bpc', format: '.3f' }],
+        },
+      },
     ],
-  } as TopLevelSpec;
+  }) as unknown as TopLevelSpec;
 }
 
 export function memoryChart(input: { subtitle?: string; bars: { bar: string; component: string; gib: number; order: number }[]; capacities: { gpu: string; gib: number }[] }): TopLevelSpec {

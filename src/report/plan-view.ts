@@ -27,7 +27,7 @@ export function planChartFile(a: ReportAnalysis): { path: string; alt: string; s
   return {
     path: 'charts/plan.svg',
     alt: 'predicted val_bpc against GPU-hours for each model size, with the best size at each budget marked',
-    spec: planChart({ subtitle: `one ${gpu}, ${a.recommended.dataset}, the sizes best at some budget and the seed's configs; diamonds: the best size at each budget`, points: points.map(({ params: _p, ...rest }) => rest), best }),
+    spec: planChart({ subtitle: `one ${gpu}, ${a.recommended.dataset}, the sizes best at some budget and the seed's configs`, points: points.map(({ params: _p, ...rest }) => rest), best }),
   };
 }
 
