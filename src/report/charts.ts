@@ -38,6 +38,11 @@ function subtitleLines(subtitle: string | undefined): string[] | undefined {
   return subtitle?.split('; ');
 }
 
+/** What every chart's spec starts with: schema, title and subtitle lines, size and the shared look. */
+function chartFrame(text: string, subtitle: string | undefined) {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title: { text, subtitle: subtitleLines(subtitle) }, width: WIDTH, height: HEIGHT, config: CONFIG };
+}
+
 /** Render a vega-lite spec to an SVG string. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const compiled = vl.compile(spec).spec;
@@ -222,11 +227,7 @@ function logXChart(input: XYChartInput): TopLevelSpec {
   }
   const dodgeNote = dodged.groups.length ? `; set apart: ${dodged.groups.map((g) => `${g.length} runs at ${formatAxisCount(g[0].x)}${g.every((p) => p.run) ? ` (${g.map((p) => p.run).join(', ')})` : ''}`).join(', ')}` : '';
   return finishSpec({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: input.title, subtitle: subtitleLines(`${input.subtitle ?? ''}${dodgeNote}`) },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...chartFrame(input.title, `${input.subtitle ?? ''}${dodgeNote}`),
     params: toggles({ extrapolation: toggleExtrapolation, traces: (input.traces ?? []).length > 0 }),
     layer: layers,
   }) as unknown as TopLevelSpec;
@@ -269,11 +270,7 @@ export function allocationChart(input: { subtitle?: string; measured: [number, n
   const values = rows.map((r) => r.value);
   const yDomain = logDomain(values);
   return finishSpec({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Compute-optimal allocation', subtitle: subtitleLines(input.subtitle) },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...chartFrame('Compute-optimal allocation', input.subtitle),
     params: toggles({ extrapolation: rows.some((r) => r.part === 'extrapolated'), traces: false }),
     data: { values: rows },
     mark: { type: 'line' },
@@ -330,11 +327,7 @@ export function budgetChart(input: { subtitle?: string; level: number; points: B
   const tooltip = [{ field: 'series', title: 'size' }, { field: 'steps', title: 'steps', format: ',' }, { field: 'bpc', title: 'predicted', format: '.3f' }, { field: 'lo', title: `${Math.round(input.level * 100)}% interval from`, format: '.3f' }, { field: 'hi', title: 'to', format: '.3f' }, { field: 'rangeLo', title: 'range over laws from', format: '.3f' }, { field: 'rangeHi', title: 'to', format: '.3f' }];
   const hide = extrapolationOpacity(rows.some((r) => r.extrapolated));
   return finishSpec({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Predicted val_bpc by step budget', subtitle: subtitleLines(input.subtitle) },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...chartFrame('Predicted val_bpc by step budget', input.subtitle),
     params: toggles({ extrapolation: rows.some((r) => r.extrapolated), traces: false }),
     data: { values: placed },
     layer: [
@@ -366,11 +359,7 @@ export function planChart(input: { subtitle?: string; points: { series: string; 
   const sizes = numericOrder(input.points.map((p) => p.series));
   const frontier = 'best size at that budget';
   return finishSpec({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Predicted val_bpc by GPU-hours, per model size', subtitle: subtitleLines(input.subtitle) },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...chartFrame('Predicted val_bpc by GPU-hours, per model size', input.subtitle),
     layer: [
       {
         data: { values: input.points },
@@ -403,11 +392,8 @@ export function memoryChart(input: { subtitle?: string; bars: { bar: string; com
   const capacities = input.capacities.map((c) => ({ ...c, label: `${c.gpu}: ${c.gib.toFixed(1)} GiB usable` }));
   const gpuOrder = [...capacities].sort((a, b) => a.gib - b.gib).map((c) => c.label);
   return finishSpec({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Training memory by component vs GPU capacity', subtitle: subtitleLines(input.subtitle) },
-    width: WIDTH,
+    ...chartFrame('Training memory by component vs GPU capacity', input.subtitle),
     height: { step: 34 },
-    config: CONFIG,
     layer: [
       {
         data: { values: input.bars },
