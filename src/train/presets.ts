@@ -40,6 +40,8 @@ export interface TrainConfig {
   profileEvery: number;
   /** Stop as diverged when the mean train loss of the last 10 steps exceeds this (bits). */
   divergeBits: number;
+  /** What the run is for, written to the header: "scaling" when absent; any other (e.g. "lr-probe") keeps it out of the scaling fits. */
+  purpose?: string;
 }
 
 const V = 128;
@@ -151,6 +153,7 @@ function validateConfig(c: TrainConfig, file?: string): void {
     checkNumber(v, spec, { file, field: f });
   }
   if (!['clipped', 'identity'].includes(c.ste)) throw new BitscaleError(`expected clipped or identity, got ${c.ste}`, { file, field: 'ste' });
+  if (c.purpose !== undefined && (typeof c.purpose !== 'string' || !/^[a-z][a-z0-9-]*$/.test(c.purpose))) throw new BitscaleError(`expected a purpose of lower-case letters, digits and '-' (e.g. "lr-probe"), got ${JSON.stringify(c.purpose)}`, { file, field: 'purpose' });
   if (!['bitlm-v57', 'bitlm-v52'].includes(c.arch)) throw new BitscaleError(`expected bitlm-v57 or bitlm-v52, got ${c.arch}`, { file, field: 'arch' });
   const perSequence = m.heads * m.seqLen * m.seqLen;
   if (c.batchSize * perSequence > MAX_TYPED_ARRAY_ELEMENTS) {

@@ -135,6 +135,7 @@ export function buildHeader(runId: string, cfg: TrainConfig, corpus: Corpus, bac
     optimizer: { name: 'adamw', beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weight_decay: cfg.weightDecay, clip_norm: cfg.clipNorm },
     eval: { every: cfg.evalEvery, windows: cfg.evalWindows, tokens: cfg.evalWindows * m.seqLen, attention: 'eval-mode argmax, no noise' },
     data_source: dataSource,
+    ...(cfg.purpose !== undefined ? { purpose: cfg.purpose } : {}),
     /** The complete config, so that `--resume` can rebuild the run from the log alone. */
     train_config: cfg,
     ...(cfg.arch === 'bitlm-v52' ? { float_params: cfg.model.layers * (7 * m.d + 2 * m.dFf) + m.vocab + m.d } : {}),
