@@ -222,7 +222,7 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
   return [
     `Backtest: predicting the largest size of ${groupLabel(g.group)}`,
     `held out: N = ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs); fitted on ${sizes.length} sizes ${formatCount(sizes[0])}–${formatCount(sizes[sizes.length - 1])} (${b.fitted.runIds.length} runs); extrapolation ${b.extrapolationFactor.toFixed(2)}× in N`,
-    `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${j.determination}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)})`,
+    `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${{ over: 'over-determined', exact: 'exactly determined', under: 'under-determined' }[j.determination]}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)} ${g.lossUnit})`,
     formatTable(
       ['run', 'N', 'steps', 'tokens', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held', 'size law', 'range over laws', 'held'],
       b.points.map((p) => [
