@@ -90,7 +90,7 @@ test('backtestGroups: one backtest per analysis group, completed runs only, and 
         header: sampleHeader({ run_id: `${dataset}-${r.id}`, params: r.params, batch_size: r.batchSize, seq_len: r.seqLen, dataset: { name: dataset, bytes: null, sha256: null, token_unit: 'byte' } }),
         steps: [],
         evals: [{ type: 'eval', step: r.steps, tokens: r.tokens, val_bpc: r.loss }],
-        summary: status ? { type: 'summary', status, steps: r.steps, tokens: r.tokens, final_val_bpc: r.loss, wall_s: null } : undefined,
+        summary: status ? { type: 'summary', status, steps: r.steps, tokens: r.tokens, final_val_bpc: r.loss, wall_s: null } : null,
       },
       `${dataset}/${r.id}.jsonl`,
     )!;
