@@ -241,7 +241,7 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
       ]),
     ),
     `mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (max ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%); the ${level} interval held ${b.summary.intervalHeld} of ${b.summary.withInterval}; the range over laws held ${b.summary.rangeHeld} of ${b.summary.withRange}`,
-    `interval: ${b.interval.method}; ${b.interval.used} of ${b.interval.requested} resamples usable, seed ${b.interval.seed}`,
+    `interval: ${b.interval.method}; n − 5 = ${b.interval.dof}${b.interval.t === null ? '' : `, t = ${b.interval.t.toFixed(3)}, s = ${num(b.interval.logScale!)} (log units)`}`,
     ...b.points.filter((p) => p.sizeLawNote).map((p) => `size law for ${p.runId}: ${p.sizeLawNote}`),
   ].join('\n');
 }
@@ -273,9 +273,10 @@ function backtestJson(g: GroupBacktest) {
  * per the shared error rule, exit 1.
  */
 async function backtestCommand(runs: RunRecord[], opts: { bootstrap?: number; seed?: number; level?: number; json?: boolean }): Promise<void> {
+  if (opts.bootstrap !== undefined || opts.seed !== undefined) throw new BitscaleError('--bootstrap and --seed do not apply to --backtest-largest: its prediction interval is computed, not resampled (--level sets its coverage)', { field: opts.bootstrap !== undefined ? 'bootstrap' : 'seed' });
   const { backtestGroups } = await import('../fit/backtest.js');
   const { groupLabel } = await import('../fit/predict.js');
-  const groups = backtestGroups(runs, { bootstrap: { count: opts.bootstrap, seed: opts.seed, level: opts.level } });
+  const groups = backtestGroups(runs, { level: opts.level });
   const done = groups.filter((g) => g.backtest);
   const refused = groups.filter((g) => !g.backtest);
   if (done.length === 0) throw new BitscaleError(`no analysis group can be backtested: ${refused.map((g) => `${groupLabel(g.group)}: ${g.refusal}`).join('; ') || 'no completed runs'}`);
@@ -304,7 +305,7 @@ export function register(program: Command): void {
     .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-cpu, …)')
     .option('--dataset <name>', 'only runs on this dataset')
     .option('--save <file>', 'with --csv --form chinchilla: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
-    .option('--backtest-largest', 'hold out the largest size of each analysis group, fit the laws on the smaller sizes and predict it; writes nothing (--bootstrap defaults to 200 here)')
+    .option('--backtest-largest', 'hold out the largest size of each analysis group, fit the laws on the smaller sizes and predict it; writes nothing (--level sets the prediction interval)')
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText(
       'after',

@@ -502,7 +502,7 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
       rangeHeld: p.rangeHolds === null ? '—' : p.rangeHolds ? 'yes' : '**no**',
     })),
     summary: `Mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (largest ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%) at ${b.extrapolationFactor.toFixed(2)}× the largest fitted size; the ${level} prediction interval held ${b.summary.intervalHeld} of ${b.summary.withInterval} held-out runs, the range over laws ${b.summary.rangeHeld} of ${b.summary.withRange}.`,
-    method: `Interval: ${b.interval.method}; ${b.interval.used} of ${b.interval.requested} resamples usable, seed ${b.interval.seed}. It is for a new run (the law's uncertainty and the run-to-run scatter), not the bootstrap interval of the fitted curve that the fit tables give. Same as \`bitscale fit --backtest-largest --collection ${col}\`.`,
+    method: `Interval: ${b.interval.method}${b.interval.t === null ? '' : ` (n − 5 = ${b.interval.dof}, t = ${b.interval.t.toFixed(3)}, s = ${b.interval.logScale!.toFixed(4)} in ln units)`}. It is for a new run (the law's uncertainty out at the held-out size and the run-to-run scatter), not the bootstrap interval of the fitted curve that the fit tables give. Same as \`bitscale fit --backtest-largest --collection ${col}\`.`,
     notes: b.points.filter((p) => p.sizeLawNote).map((p) => `${p.runId}: ${p.sizeLawNote}`),
     warnings: b.warnings,
   };

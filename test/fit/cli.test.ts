@@ -200,14 +200,14 @@ test('fit --backtest-largest on a synthetic 5-size ladder: holds out the largest
   const runs = writeLadder(join(dir, 'runs'), { collection: 'ladder', probe: true });
   const largest = Math.max(...runs.map((r) => r.params));
   const out = join(dir, 'fits');
-  const text = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--bootstrap', '60', '--out', out]);
+  const text = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--out', out]);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^Backtest: predicting the largest size of brown \(bitlm-v57, bits per byte\)$/m);
   assert.match(text.stdout, /held out: N = 1\.2M \(3 runs\); fitted on 4 sizes 19\.5K–463\.4K \(12 runs\); extrapolation 2\.51× in N/);
   assert.match(text.stdout, /mean \|relative error\| [0-9.]+% \(max [0-9.]+%\); the 80% interval held [0-3] of 3; the range over laws held [0-3] of 3/);
   assert.ok(!text.stdout.includes('probe'), 'the LR probe is no scaling run');
   assert.throws(() => readdirSync(out), 'nothing written');
-  const json = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--bootstrap', '60', '--json']);
+  const json = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--level', '0.9', '--json']);
   assert.equal(json.status, 0, json.stderr);
   const r = JSON.parse(json.stdout);
   assert.equal(r.backtests.length, 1);
@@ -218,14 +218,19 @@ test('fit --backtest-largest on a synthetic 5-size ladder: holds out the largest
     const truth = runs.find((x) => x.id === p.run_id)!;
     assert.equal(p.measured, truth.loss);
     assert.ok(Math.abs(p.relative_error - (p.predicted - p.measured) / p.measured) < 1e-12);
-    assert.ok(p.interval.lo < p.predicted && p.predicted < p.interval.hi && p.interval.level === 0.8);
+    assert.ok(p.interval.lo < p.predicted && p.predicted < p.interval.hi && p.interval.level === 0.9);
     assert.equal(p.interval_holds, p.interval.lo <= p.measured && p.measured <= p.interval.hi);
     assert.ok(p.range.lo <= p.interval.lo && p.range.hi >= p.interval.hi && typeof p.size_law === 'number');
   }
   assert.equal(b.summary.points, 3);
   assert.ok(Math.abs(b.summary.mean_abs_relative_error - b.points.reduce((s: number, p: { relative_error: number }) => s + Math.abs(p.relative_error), 0) / 3) < 1e-12);
-  assert.equal(b.interval.requested, 60);
+  // 12 fitted runs for the joint law's 5 parameters: t at 7 degrees of freedom, 95th percentile (a 90% interval).
+  assert.equal(b.interval.dof, 7);
+  assert.ok(Math.abs(b.interval.t - 1.894579) < 1e-5);
   assert.deepEqual(r.not_backtested, []);
+  const refused = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--bootstrap', '60']);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /--bootstrap and --seed do not apply to --backtest-largest/);
 });
 
 test('fit --backtest-largest refuses, in one line and exit 1, a group with fewer than 3 sizes left after holding out the largest', () => {
