@@ -221,7 +221,7 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
   const j = b.joint;
   return [
     `Backtest: predicting the largest size of ${groupLabel(g.group)}`,
-    `held out: N = ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs); fitted on ${sizes.length} sizes ${formatCount(sizes[0])}–${formatCount(sizes[sizes.length - 1])} (${b.fitted.runIds.length} runs); extrapolation ${b.extrapolationFactor.toFixed(2)}× in N`,
+    `held out: N = ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs); fitted on ${sizes.length} sizes ${formatCount(sizes[0])}–${formatCount(sizes[sizes.length - 1])} (${b.fitted.runIds.length} runs); extrapolation ${b.extrapolationFactor.toFixed(2)}× in N${b.tokensFactor > 1 ? `, up to ${b.tokensFactor.toFixed(2)}× in D` : ''}`,
     `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${{ over: 'over-determined', exact: 'exactly determined', under: 'under-determined' }[j.determination]}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)} ${g.lossUnit})`,
     formatTable(
       ['run', 'N', 'steps', 'tokens', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held', 'size law', 'range over laws', 'held'],
@@ -258,6 +258,7 @@ function backtestJson(g: GroupBacktest) {
     heldOut: b.heldOut,
     fitted: b.fitted,
     extrapolationFactor: b.extrapolationFactor,
+    tokensFactor: b.tokensFactor,
     joint: { formula: j.formula, params: j.params, determination: j.determination, n: j.n, dof: j.dof, rmse: j.rmse, noExtrapolation: j.noExtrapolation, warnings: j.warnings },
     sizeLaws: b.sizeLaws.map((l) => ({ steps: l.steps, batchSize: l.batchSize, seqLen: l.seqLen, tokens: l.tokens, sizes: l.sizes, runIds: l.runIds, formula: l.fit.formula, params: l.fit.params, determination: l.fit.determination, notUsed: l.notUsed })),
     points: b.points,

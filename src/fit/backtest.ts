@@ -108,6 +108,8 @@ export interface Backtest {
   fitted: { sizes: number[]; runIds: string[] };
   /** Held-out N / the largest fitted N. */
   extrapolationFactor: number;
+  /** The held-out runs' largest D / the largest fitted D: above 1, the backtest also extrapolates in D. */
+  tokensFactor: number;
   joint: ChinchillaFit;
   sizeLaws: BacktestSizeLaw[];
   points: BacktestPoint[];
@@ -269,6 +271,7 @@ export function backtestRuns(runs: readonly BacktestRun[], options: BacktestOpti
     heldOut: { params: largest, runIds: held.map((r) => r.id) },
     fitted: { sizes: fittedSizes, runIds: fitted.map((r) => r.id) },
     extrapolationFactor: largest / fittedSizes[fittedSizes.length - 1],
+    tokensFactor: Math.max(...held.map((r) => r.tokens)) / Math.max(...fitted.map((r) => r.tokens)),
     joint,
     sizeLaws: laws,
     points,

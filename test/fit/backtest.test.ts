@@ -17,6 +17,8 @@ test('backtest on a noiseless ladder from a known law: the largest size is held 
   assert.equal(bt.fitted.runIds.length, 12);
   // The held-out size over the largest fitted one: 1,161,216 / 463,360.
   assert.ok(Math.abs(bt.extrapolationFactor - 1_161_216 / 463_360) < 1e-12);
+  // Every size has the same three budgets: no extrapolation in D.
+  assert.equal(bt.tokensFactor, 1);
   assert.equal(bt.points.length, LADDER_STEPS.length);
   for (const p of bt.points) {
     const truth = chinchillaLoss(LADDER_TRUTH, p.params, p.tokens);
@@ -109,4 +111,15 @@ test('backtestGroups: one backtest per analysis group, completed runs only, and 
   assert.equal(groups[0].backtest?.heldOut.params, largest, 'the running run is no finished budget');
   assert.equal(groups[1].backtest, null);
   assert.match(groups[1].refusal!, /leave 2/);
+});
+
+test('a held-out size trained longer than any fitted run is also an extrapolation in D, and says by how much', () => {
+  const runs = ladderRuns(0);
+  const largest = Math.max(...runs.map((r) => r.params));
+  const longer = runs.map((r) => (r.params === largest ? { ...r, steps: r.steps * 2, tokens: r.tokens * 2, loss: chinchillaLoss(LADDER_TRUTH, r.params, r.tokens * 2) } : r));
+  const bt = backtestRuns(longer);
+  assert.equal(bt.tokensFactor, 2);
+  // 500 and 1000 steps exist among the smaller sizes (size law); 2000 does not.
+  assert.deepEqual(bt.points.map((p) => p.sizeLaw !== null), [true, true, false]);
+  for (const p of bt.points) assert.ok(Math.abs(p.relativeError) < 1e-4);
 });
