@@ -50,8 +50,9 @@ export interface BacktestRun {
 export interface BacktestOptions {
   /** Coverage of the prediction interval (default 0.8). */
   level?: number;
-  /** Start grid of the joint law's fit (default SUITE_START_GRID, 243 starts; the resamples start at its optimum). */
+  /** Start grid of the joint law's fit (default SUITE_START_GRID, 243 starts, as the report's own joint laws). */
   grid?: StartGrid;
+  /** Huber δ of the joint law (default 1e-3, as everywhere). */
   delta?: number;
 }
 
@@ -90,7 +91,7 @@ export interface BacktestPoint {
   predicted: number;
   /** (predicted − measured) / measured. */
   relativeError: number;
-  /** The prediction interval; null when too few resamples were usable. */
+  /** The prediction interval; null when the fit leaves no residual degree of freedom. */
   interval: { level: number; lo: number; hi: number } | null;
   intervalHolds: boolean | null;
   /** The size law's value at this budget; null when the budget has no usable size law (`sizeLawNote` says why). */
@@ -131,10 +132,7 @@ export interface Backtest {
 /** "1 run" / "3 runs". */
 const runsText = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
 
-/**
- * Why these runs cannot be backtested (null when they can): fewer than three distinct sizes once
- * the largest is held out, or no other budget than the held-out size's.
- */
+/** Why these runs cannot be backtested (null when they can): fewer than three distinct sizes once the largest is held out. */
 export function backtestRefusal(runs: readonly Pick<BacktestRun, 'params'>[]): string | null {
   const sizes = [...new Set(runs.map((r) => r.params))].sort((a, b) => a - b);
   if (sizes.length - 1 < BACKTEST_MIN_SIZES) {
