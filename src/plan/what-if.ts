@@ -10,6 +10,7 @@ import { fitRunTable, predictBpc, type FitRunTableOptions, type FitSuite, type P
 import type { MicroBatchSplit } from '../estimate/estimate.js';
 import type { RunLog, RunRecord } from '../runs/types.js';
 import { byCodePoint, toRunRecord } from '../runs/table.js';
+import { predictionRuns } from './predictors.js';
 
 /** Bootstrap resamples of the what-if refits (a ranking, not a headline). */
 export const WHAT_IF_BOOTSTRAP = 400;
@@ -91,7 +92,7 @@ export function heldLaw(law: 'A fixed' | 'A free'): 'fixedA' | 'free' {
 }
 
 /** Two runs are the same run when their shape, batch, LR and steps are: a refit is shared between candidates of different names. */
-function runKey(c: CandidateRun): string {
+export function runKey(c: CandidateRun): string {
   const m = c.config;
   return [m.d, m.layers, m.heads, m.dFf, m.seqLen, m.vocab, c.batchSize, c.lr, c.steps].join('|');
 }
@@ -113,9 +114,7 @@ export class WhatIf {
    */
   constructor(runs: readonly RunRecord[], private readonly suite: FitSuite, readonly dataset: string, options: { bootstrap?: number; borrowGains?: boolean } = {}) {
     this.borrowGains = options.borrowGains === true;
-    // Without borrowing a prediction reads only its own dataset's fits, and each analysis group is
-    // fitted on its own with its own seeded bootstrap: the dataset's runs alone give the same fits, faster.
-    this.runs = this.borrowGains ? [...runs] : runs.filter((r) => r.dataset.toLowerCase() === dataset.toLowerCase());
+    this.runs = predictionRuns(runs, dataset, this.borrowGains);
     this.settings = { bootstrap: { count: options.bootstrap ?? WHAT_IF_BOOTSTRAP, seed: 1, level: 0.8 }, jointMinRuns: Number.MAX_SAFE_INTEGER };
   }
 

@@ -17,6 +17,7 @@ import { lawBatchSizes, measuredRanges, runTablePredictor } from '../plan/predic
 import { BITLM_V57_FAMILY, planShapes } from '../plan/shapes.js';
 import { requireGpu } from '../estimate/hardware.js';
 import { BitscaleError } from '../util/errors.js';
+import { tellApart, type TellApart } from '../plan/tell-apart.js';
 import { WHAT_IF_BOOTSTRAP, WhatIf, defaultCandidates, heldLaw, rankCandidates, type CandidateRun, type RankedCandidate } from '../plan/what-if.js';
 
 export { defaultCandidates, hypotheticalRun, predictionSpan, type CandidateRun, type RankedCandidate } from '../plan/what-if.js';
@@ -78,6 +79,8 @@ export interface ReportAnalysis {
   /** `bitscale plan` for one recommended GPU over the planned hours; null with planNote when it could not run. */
   plan: PlanResult | null;
   planNote: string | null;
+  /** The cheapest run that would tell the plan's best from its next best (§5's refits, shared); null without a plan. */
+  planTellApart: TellApart | null;
   /** The same plan at other budgets (PLAN_CHART_HOURS on one GPU), for the GPU-hours chart. */
   planSweep: { hours: number; plan: PlanResult }[];
 }
@@ -164,6 +167,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   });
   const nextRuns = section5.ranked;
   const planned = planForBudget(suite, mainRuns, calibration, rec, rec.plannedHours, borrow);
+  const planTellApart = planned.plan ? tellApart(planned.plan, whatIf, { runs: mainRuns, seqLen: rec.config.seqLen, calibration, precision: rec.precision }) : null;
   const planSweep = planned.plan
     ? [...new Set([...PLAN_CHART_HOURS, rec.plannedHours!])].sort((x, y) => x - y).flatMap((hours) => {
         const p = planForBudget(suite, mainRuns, calibration, rec, hours, borrow).plan;
@@ -189,6 +193,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     nextRunsBaseline: section5.baseline,
     plan: planned.plan,
     planNote: planned.note,
+    planTellApart,
     planSweep,
   };
 }
