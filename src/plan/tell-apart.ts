@@ -6,6 +6,7 @@
  * ranked as §5 ranks them (by how much they shrink the recommendation's span) and priced in
  * GPU-hours on the plan's GPUs by the estimator. Pure.
  */
+import { countParams } from '../arch/bitlm.js';
 import type { Calibration } from '../estimate/calibrate.js';
 import { estimateTraining, type MicroBatchSplit } from '../estimate/estimate.js';
 import type { MemoryPrecision } from '../estimate/memory.js';
@@ -13,7 +14,7 @@ import type { RunRecord } from '../runs/types.js';
 import { spanOf, type PlanCandidate, type PlanResult } from './plan.js';
 import { runTableQuery } from './predictors.js';
 import { shapeLabel } from './shapes.js';
-import { familyCandidates, heldLaw, rankCandidates, runKey, usualLr, type CandidateRun, type RankedCandidate, type WhatIf, type WhatIfTarget } from './what-if.js';
+import { familyCandidates, heldLaw, rankCandidates, runKey, usualLr, type CandidateRun, type RankedCandidate, type Refitter, type WhatIfTarget } from './what-if.js';
 
 export interface Span {
   lo: number;
@@ -52,7 +53,7 @@ export interface TellApart {
 export const TELL_APART_RULE =
   "each candidate is added to the run table at the val_bpc the current fits predict for it and the fits are redone (the report's §5 refits, the recommendation's law held); " +
   'it tells the two apart when their ranges (interval ∪ other laws) then no longer overlap. The cheapest such run in GPU-hours is named; ' +
-  'when none does, the one that shrinks the overlap of the two ranges most per GPU-hour';
+  'when none does, the one that shrinks the overlap of the two ranges most per GPU-hour. A candidate the dataset already has a run of is left out (its value is measured, not assumed)';
 
 /** Width of the common part of two ranges; negative when there is a gap between them. */
 export function overlapWidth(a: Span, b: Span): number {
@@ -89,7 +90,7 @@ const notNeeded = (note: string): TellApart => ({ needed: false, note, rule: TEL
  */
 export function tellApart(
   plan: PlanResult,
-  w: WhatIf | null,
+  w: Refitter | null,
   options: { runs: readonly RunRecord[]; seqLen?: number; calibration?: Calibration; precision?: MemoryPrecision; candidates?: readonly CandidateRun[] },
 ): TellApart {
   const rec = plan.recommended;
@@ -99,8 +100,9 @@ export function tellApart(
   const p = rec.prediction;
   if (!w || !p.law || p.baseSteps === undefined) return notNeeded("needs the run table's laws, which a refit redoes");
   const lr = usualLr(options.runs, w.dataset, rec.batchSize);
-  const candidates = options.candidates ?? (lr === null ? [] : tellApartCandidates(rec, next, lr, p.baseSteps));
-  if (candidates.length === 0) return notNeeded(`no ${w.dataset} run at bs ${rec.batchSize} to take a learning rate from`);
+  if (!options.candidates && lr === null) return notNeeded(`no ${w.dataset} run at bs ${rec.batchSize} to take a learning rate from`);
+  const measured = new Set(options.runs.filter((r) => r.dataset.toLowerCase() === w.dataset.toLowerCase()).map((r) => `${r.params}|${r.batchSize}|${r.steps}`));
+  const candidates = (options.candidates ?? tellApartCandidates(rec, next, lr!, p.baseSteps)).filter((c) => !measured.has(`${countParams(c.config)}|${c.batchSize}|${c.steps}`));
   const law = heldLaw(p.law);
   const target = (c: PlanCandidate): WhatIfTarget => ({ query: runTableQuery(c, w.dataset, options.seqLen), law });
   const [recTarget, nextTarget] = [target(rec), target(next)];

@@ -141,6 +141,9 @@ export class WhatIf {
   }
 }
 
+/** What the ranking and the plan's tell-apart need of a WhatIf (a test may pass its own). */
+export type Refitter = Pick<WhatIf, 'dataset' | 'before' | 'after' | 'predict'>;
+
 function intervalWidth(p: Prediction): number | null {
   return p.interval ? p.interval.hi - p.interval.lo : null;
 }
@@ -176,7 +179,7 @@ export interface RankedCandidate {
  * Candidates whose refit leaves the target without an interval are left out.
  */
 export function rankCandidates(
-  w: WhatIf,
+  w: Refitter,
   candidates: readonly CandidateRun[],
   target: WhatIfTarget,
   gpuTime: (c: CandidateRun) => { gpuHours: number | null; split: MicroBatchSplit | null },
