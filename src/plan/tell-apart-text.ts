@@ -22,6 +22,7 @@ export function describeRun(r: TellApartRow, count: number, gpu: string): string
 export function tellApartSentences(t: TellApart, gpu: string): string[] {
   const head = 'Cheapest run that would tell them apart';
   if (!t.needed) return [`${head}: none needed — ${t.note}.`];
+  if (t.note) return [`${head}: not searched — ${t.note}.`];
   const b = t.before!;
   const now = `now ${spanText(b.recommended)} and ${spanText(b.nextBest)}, ${apartText(b.overlap)}, at the refit settings`;
   if (!t.pick) return [`${head}: none of the ${t.rows.length} candidates separates them or shrinks their overlap (${now}).`];

@@ -35,9 +35,9 @@ export interface TellApartRow {
 }
 
 export interface TellApart {
-  /** False when there is nothing to tell apart (the ranges do not overlap, or one size is left) or no run table to refit. */
+  /** False when there is nothing to tell apart (the ranges do not overlap, or one size is left). */
   needed: boolean;
-  /** Why no run was searched for, when none was. */
+  /** Why no run was searched for, when none was (not needed, or no run table to refit, as with a law file). */
   note: string | null;
   rule: string;
   /** Both ranges and their overlap at the refit settings, before any run is added. */
@@ -81,7 +81,7 @@ export function planGpuTime(plan: Pick<PlanResult, 'gpu' | 'gpus'>, calibration?
   };
 }
 
-const notNeeded = (note: string): TellApart => ({ needed: false, note, rule: TELL_APART_RULE, before: null, rows: [], pick: null, separates: false });
+const unanswered = (needed: boolean, note: string): TellApart => ({ needed, note, rule: TELL_APART_RULE, before: null, rows: [], pick: null, separates: false });
 
 /**
  * Find the cheapest run that would tell the plan's two best sizes apart (the rule in TELL_APART_RULE).
@@ -95,12 +95,12 @@ export function tellApart(
 ): TellApart {
   const rec = plan.recommended;
   const next = plan.nextBest;
-  if (!next) return notNeeded('only one size fits: nothing to tell apart');
-  if (!plan.overlap) return notNeeded('their ranges do not overlap: no run is needed');
+  if (!next) return unanswered(false, 'only one size fits: nothing to tell apart');
+  if (!plan.overlap) return unanswered(false, 'their ranges do not overlap: no run is needed');
   const p = rec.prediction;
-  if (!w || !p.law || p.baseSteps === undefined) return notNeeded("needs the run table's laws, which a refit redoes");
+  if (!w || !p.law || p.baseSteps === undefined) return unanswered(true, "it needs the run table's laws, which a refit redoes");
   const lr = usualLr(options.runs, w.dataset, rec.batchSize);
-  if (!options.candidates && lr === null) return notNeeded(`no ${w.dataset} run at bs ${rec.batchSize} to take a learning rate from`);
+  if (!options.candidates && lr === null) return unanswered(true, `no ${w.dataset} run at bs ${rec.batchSize} to take a learning rate from`);
   const measured = new Set(options.runs.filter((r) => r.dataset.toLowerCase() === w.dataset.toLowerCase()).map((r) => `${r.params}|${r.batchSize}|${r.steps}`));
   const candidates = (options.candidates ?? tellApartCandidates(rec, next, lr!, p.baseSteps)).filter((c) => !measured.has(`${countParams(c.config)}|${c.batchSize}|${c.steps}`));
   const law = heldLaw(p.law);
