@@ -123,6 +123,7 @@ export function tellApartJson(t: TellApart) {
     before: t.before ? { recommended_range: spanJson(t.before.recommended), next_best_range: spanJson(t.before.nextBest), overlap_bpc: t.before.overlap } : null,
     pick: t.pick ? tellApartRowJson(t.pick) : null,
     pick_separates: t.pick ? t.separates : null,
+    closest: t.closest ? tellApartRowJson(t.closest) : null,
     candidates: t.rows.map(tellApartRowJson),
   };
 }

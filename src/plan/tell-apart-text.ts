@@ -28,5 +28,6 @@ export function tellApartSentences(t: TellApart, gpu: string): string[] {
   if (!t.pick) return [`${head}: none of the ${t.rows.length} candidates separates them or shrinks their overlap (${now}).`];
   const after = `After it the ranges would be ${spanText(t.pick.recommended)} and ${spanText(t.pick.nextBest)}, ${apartText(t.pick.overlap)} (${now}).`;
   if (t.separates) return [`${head}: ${describeRun(t.pick, t.rows.length, gpu)}.`, after];
-  return [`${head}: none of the ${t.rows.length} candidates separates them alone.`, `The one that shrinks their overlap most per GPU-hour: ${describeRun(t.pick, t.rows.length, gpu)}.`, after];
+  const closest = t.closest && t.closest !== t.pick ? [`The one that comes closest, at any price: ${describeRun(t.closest, t.rows.length, gpu)}, leaving them ${apartText(t.closest.overlap)}.`] : [];
+  return [`${head}: none of the ${t.rows.length} candidates separates them alone.`, `The one that shrinks their overlap most per GPU-hour: ${describeRun(t.pick, t.rows.length, gpu)}.`, after, ...closest];
 }

@@ -48,12 +48,14 @@ export interface TellApart {
   pick: TellApartRow | null;
   /** Whether `pick` separates them on its own. */
   separates: boolean;
+  /** When none separates them: the candidate that leaves the least overlap (ties: the cheaper), whatever its price; null otherwise. */
+  closest: TellApartRow | null;
 }
 
 export const TELL_APART_RULE =
   "each candidate is added to the run table at the val_bpc the current fits predict for it and the fits are redone (the report's §5 refits, the recommendation's law held); " +
   'it tells the two apart when their ranges (interval ∪ other laws) then no longer overlap. The cheapest such run in GPU-hours is named; ' +
-  'when none does, the one that shrinks the overlap of the two ranges most per GPU-hour. A candidate the dataset already has a run of is left out (its value is measured, not assumed)';
+  'when none does, the one that shrinks the overlap of the two ranges most per GPU-hour, and beside it the one that leaves the least overlap. A candidate the dataset already has a run of is left out (its value is measured, not assumed)';
 
 /** Width of the common part of two ranges; negative when there is a gap between them. */
 export function overlapWidth(a: Span, b: Span): number {
@@ -81,7 +83,7 @@ export function planGpuTime(plan: Pick<PlanResult, 'gpu' | 'gpus'>, calibration?
   };
 }
 
-const unanswered = (needed: boolean, note: string): TellApart => ({ needed, note, rule: TELL_APART_RULE, before: null, rows: [], pick: null, separates: false });
+const unanswered = (needed: boolean, note: string): TellApart => ({ needed, note, rule: TELL_APART_RULE, before: null, rows: [], pick: null, separates: false, closest: null });
 
 /**
  * Find the cheapest run that would tell the plan's two best sizes apart (the rule in TELL_APART_RULE).
@@ -121,5 +123,6 @@ export function tellApart(
   const perHour = (r: TellApartRow) => (before.overlap - r.overlap) / r.ranked.gpuHours!;
   const shrinking = priced.filter((r) => r.overlap < before.overlap).sort((a, b) => perHour(b) - perHour(a) || a.rank - b.rank);
   const pick = separating[0] ?? shrinking[0] ?? null;
-  return { needed: true, note: null, rule: TELL_APART_RULE, before, rows, pick, separates: separating.length > 0 };
+  const closest = separating.length ? null : ([...shrinking].sort((a, b) => a.overlap - b.overlap || a.ranked.gpuHours! - b.ranked.gpuHours! || a.rank - b.rank)[0] ?? null);
+  return { needed: true, note: null, rule: TELL_APART_RULE, before, rows, pick, separates: separating.length > 0, closest };
 }

@@ -78,6 +78,7 @@ test('only one candidate separates them: it is named, though cheaper ones shrink
   assert.equal(t.rows.length, 6);
   assert.equal(t.separates, true);
   assert.equal(t.pick!.ranked.candidate.id, 'size-d1280-L10');
+  assert.equal(t.closest, null);
   assert.ok(Math.abs(t.pick!.overlap - -0.01) < 1e-12);
   assert.deepEqual(t.rows.filter((r) => r.separates).map((r) => r.ranked.candidate.id), ['size-d1280-L10']);
   // Ranked as §5 ranks: by how much the recommendation's span shrinks (0.10 → 0.02 for d1280 first), ties by id.
@@ -126,6 +127,9 @@ test('none separates: the one that shrinks the overlap most per GPU-hour is name
   const text = tellApartSentences(t, gpu.name);
   assert.equal(text[0], 'Cheapest run that would tell them apart: none of the 6 candidates separates them alone.');
   assert.match(text[1], /^The one that shrinks their overlap most per GPU-hour: size-d768-L6: /);
+  // recommended-short leaves the least overlap (0.04), at a higher price: named beside it.
+  assert.equal(t.closest!.ranked.candidate.id, 'recommended-short');
+  assert.match(text[3], /^The one that comes closest, at any price: recommended-short: .*, leaving them overlapping by 0\.040 BPC\.$/);
 });
 
 test('no overlap: no run is needed, and nothing is refitted', () => {
