@@ -71,7 +71,12 @@ export function tellApartCandidates(recommended: PlanCandidate, nextBest: PlanCa
   const short = (id: string, who: string, c: PlanCandidate): CandidateRun => ({ id, why: `${who} (${shapeLabel(c.config)}) at the matched step budget`, config: c.config, batchSize: c.batchSize, lr, steps: matchedSteps });
   const all = [short('recommended-short', 'the recommendation itself', recommended), short('next-best-short', 'the next best size', nextBest), ...familyCandidates({ config: recommended.config, batchSize: recommended.batchSize, lr }, matchedSteps)];
   const seen = new Set<string>();
-  return all.filter((c) => !seen.has(runKey(c)) && Boolean(seen.add(runKey(c))));
+  return all.filter((c) => {
+    const key = runKey(c);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** GPU-hours of a candidate on the plan's GPUs, data parallel as the plan runs (bs / gpus each); null when it does not split or fit. */
