@@ -26,6 +26,10 @@ export interface BootstrapDraws {
  * Refit on `count` resamples of the n points drawn with replacement (Efron & Tibshirani 1993,
  * "bootstrapping pairs"). Resamples whose fit returns null (too few distinct points) are skipped
  * and not replaced; `summary.used` says how many counted.
+ *
+ * A resample is a multiset: its indices are passed sorted, and a multiset drawn again reuses its
+ * fit. With few points most draws repeat (3 points give 27 ordered draws but only 10 multisets),
+ * so a 1000-resample bootstrap of a 3-point law runs 10 fits, not 1000, with the same draws.
  */
 export function bootstrapParameters(n: number, fitSubset: (indices: number[]) => number[] | null, options: BootstrapOptions = {}): BootstrapDraws {
   const count = options.count ?? DEFAULT_BOOTSTRAP.count;
@@ -33,8 +37,15 @@ export function bootstrapParameters(n: number, fitSubset: (indices: number[]) =>
   const level = options.level ?? DEFAULT_BOOTSTRAP.level;
   const random = seededRandom(seed);
   const samples: number[][] = [];
+  const fitted = new Map<string, number[] | null>();
   for (let b = 0; b < count; b++) {
-    const p = fitSubset(resampleIndices(n, random));
+    const indices = resampleIndices(n, random).sort((i, j) => i - j);
+    const key = indices.join(',');
+    let p = fitted.get(key);
+    if (p === undefined) {
+      p = fitSubset(indices);
+      fitted.set(key, p);
+    }
     if (p && p.every(Number.isFinite)) samples.push(p);
   }
   return { samples, summary: { requested: count, used: samples.length, seed, level, method: 'pairs bootstrap over points (runs), percentile interval', withheld: null } };

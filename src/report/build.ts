@@ -14,7 +14,7 @@ import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
 import { analyseRuns, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
-import { renderSvg } from './charts.js';
+import { startChartRenderer, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView, type ChartFile } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
@@ -31,6 +31,8 @@ export interface BuildReportOptions {
   /** Also write SCALING_REPORT.html, the interactive page. */
   html?: boolean;
   onWarning?: (message: string) => void;
+  /** Render the charts on this thread rather than in a worker (the SVGs are the same). */
+  renderInProcess?: boolean;
 }
 
 export interface BuiltReport {
@@ -96,6 +98,16 @@ export const REPORT_OUTPUT: DirectoryOwnership = {
 
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
   assertDirectoryOwned(options.outDir, REPORT_OUTPUT);
+  // Started first: its thread loads vega while this one reads the runs and fits the laws.
+  const renderer = startChartRenderer({ inProcess: options.renderInProcess });
+  try {
+    return await buildWith(options, renderer);
+  } finally {
+    await renderer.close();
+  }
+}
+
+async function buildWith(options: BuildReportOptions, renderer: ChartRenderer): Promise<BuiltReport> {
   const runs = loadRunTable(options.runsDir, { onWarning: options.onWarning });
   if (runs.length === 0) throw new BitscaleError('no run logs with a val_bpc', { file: options.runsDir });
   const claimsText = readTextFile(options.claimsFile);
@@ -121,7 +133,8 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   await writeDirectoryAtomic(
     options.outDir,
     async (staging) => {
-      for (const c of charts) writeFileAtomic(join(staging, c.path), await renderSvg(c.spec));
+      const svgs = await renderer.render(charts.map((c) => c.spec));
+      charts.forEach((c, i) => writeFileAtomic(join(staging, c.path), svgs[i]));
       writeFileAtomic(join(staging, REPORT_FILE), markdown);
       writeFileAtomic(join(staging, NEXT_RUNS_FILE), `${JSON.stringify(nextRunsGrid(analysis), null, 2)}\n`);
       if (options.html) {
