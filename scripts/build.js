@@ -38,8 +38,9 @@ async function buildInto(outdir) {
   const result = await build({
     absWorkingDir: root,
     // The CLI, and each worker thread's entry (started through src/util/worker-script.ts):
-    // the training workers' (src/train/workers.ts) and the chart renderer's (src/report/chart-renderer.ts).
-    entryPoints: { cli: 'src/cli.ts', 'worker-entry': 'src/train/worker-entry.ts', 'chart-worker': 'src/report/chart-worker.ts' },
+    // the training workers' (src/train/workers.ts), the chart renderer's (src/report/chart-renderer.ts)
+    // and the report's group fitter's (src/report/group-fitter.ts).
+    entryPoints: { cli: 'src/cli.ts', 'worker-entry': 'src/train/worker-entry.ts', 'chart-worker': 'src/report/chart-worker.ts', 'fit-worker': 'src/report/fit-worker.ts' },
     outdir,
     bundle: true,
     splitting: true,

@@ -5,6 +5,7 @@
  */
 import { countParams, type ModelConfig } from '../arch/bitlm.js';
 import { fitRunTable, predictBpc, type FitSuite, type Prediction, type FitRunTableOptions } from '../fit/index.js';
+import type { GroupFits } from '../fit/suite.js';
 import { fitAnalysisGroup } from '../fit/suite.js';
 import { calibrateFromRuns, type Calibration } from '../estimate/calibrate.js';
 import { estimateTraining, sweepBatchSizes, type TrainingEstimate, type SweepRow } from '../estimate/estimate.js';
@@ -127,13 +128,19 @@ export interface AnalysisOptions {
    * every affected prediction says so (Prediction.borrowing, its method and assumptions).
    */
   borrowGains?: boolean;
+  /** Fits of some of the main suite's analysis groups made elsewhere (a worker), from mainSuiteInput's runs and options. */
+  precomputed?: ReadonlyMap<string, GroupFits>;
+}
+
+/** The runs and options of the report's main suite (the BitLMv57 scaling runs): what analyseRuns fits. */
+export function mainSuiteInput(runs: RunRecord[], options: AnalysisOptions = {}): { mainRuns: RunRecord[]; suiteOptions: FitRunTableOptions } {
+  return { mainRuns: scalingRunsOf(runs).filter((r) => r.arch === MAIN_ARCH), suiteOptions: { bootstrap: { count: options.bootstrap ?? 1000, seed: 1, level: 0.8 } } };
 }
 
 export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): ReportAnalysis {
   const scalingRuns = scalingRunsOf(runs);
-  const mainRuns = scalingRuns.filter((r) => r.arch === MAIN_ARCH);
-  const suiteOptions: FitRunTableOptions = { bootstrap: { count: options.bootstrap ?? 1000, seed: 1, level: 0.8 } };
-  const suite = fitRunTable(mainRuns, suiteOptions);
+  const { mainRuns, suiteOptions } = mainSuiteInput(runs, options);
+  const suite = fitRunTable(mainRuns, { ...suiteOptions, precomputed: options.precomputed });
   const otherGroups: GroupAnalysis[] = [...analysisGroups(scalingRuns.filter((r) => r.arch !== MAIN_ARCH))].map(([key, group]) => ({
     key,
     dataset: group[0].dataset,

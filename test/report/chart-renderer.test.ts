@@ -23,8 +23,8 @@ test('the worker renders the same SVG bytes as renderSvg in-process, in order, b
   const renderer = startChartRenderer();
   try {
     const expected = await Promise.all(specs.map((s) => renderSvg(s)));
-    assert.deepEqual(await renderer.render(specs), expected);
-    assert.deepEqual(await renderer.render([specs[1]]), [expected[1]]);
+    assert.deepEqual(await renderer.call(specs), expected);
+    assert.deepEqual(await renderer.call([specs[1]]), [expected[1]]);
   } finally {
     await renderer.close();
   }
@@ -35,9 +35,9 @@ test('a spec vega cannot compile is an error from the worker, as in-process', as
   const renderer = startChartRenderer();
   try {
     await assert.rejects(renderSvg(bad));
-    await assert.rejects(renderer.render([bad]));
+    await assert.rejects(renderer.call([bad]));
     // The worker is still there for the next batch.
-    assert.equal((await renderer.render([specs[0]]))[0], await renderSvg(specs[0]));
+    assert.equal((await renderer.call([specs[0]]))[0], await renderSvg(specs[0]));
   } finally {
     await renderer.close();
   }
@@ -46,5 +46,5 @@ test('a spec vega cannot compile is an error from the worker, as in-process', as
 test('after close (or a dead worker) rendering continues on this thread', async () => {
   const renderer = startChartRenderer();
   await renderer.close();
-  assert.deepEqual(await renderer.render(specs), await Promise.all(specs.map((s) => renderSvg(s))));
+  assert.deepEqual(await renderer.call(specs), await Promise.all(specs.map((s) => renderSvg(s))));
 });
