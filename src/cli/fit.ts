@@ -10,7 +10,7 @@ import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
-import { formatCount, formatTable, formatSteps } from '../util/format.js';
+import { formatCount, formatInteger, formatTable, formatSteps } from '../util/format.js';
 import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { snakeCaseKeys } from '../util/json.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
@@ -19,6 +19,8 @@ import type { Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
 import { withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
+import type { GroupBacktest } from '../fit/backtest.js';
+import type { RunRecord } from '../runs/types.js';
 
 /** "A=1.0" or "A=1,alpha=0.2" (repeatable) → {A: 1, alpha: 0.2}. */
 export function parseFixes(values: string[]): Record<string, number> {
@@ -208,6 +210,82 @@ async function predictFromLawFile(opts: { law: string; params: number; tokens?: 
   );
 }
 
+const pctText = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(100 * v).toFixed(2)}%`;
+const heldText = (v: boolean | null) => (v === null ? '-' : v ? 'yes' : 'no');
+
+/** One group's backtest as a table and its summary, for humans. */
+export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => string): string {
+  const b = g.backtest!;
+  const level = `${Math.round(b.interval.level * 100)}%`;
+  const sizes = b.fitted.sizes;
+  const j = b.joint;
+  return [
+    `Backtest: predicting the largest size of ${groupLabel(g.group)}`,
+    `held out: N = ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs); fitted on ${sizes.length} sizes ${formatCount(sizes[0])}–${formatCount(sizes[sizes.length - 1])} (${b.fitted.runIds.length} runs); extrapolation ${b.extrapolationFactor.toFixed(2)}× in N${b.tokensFactor > 1 ? `, up to ${b.tokensFactor.toFixed(2)}× in D` : ''}`,
+    `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${{ over: 'over-determined', exact: 'exactly determined', under: 'under-determined' }[j.determination]}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)} ${g.lossUnit})`,
+    formatTable(
+      ['run', 'N', 'steps', 'tokens', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held', 'size law', 'range over laws', 'held'],
+      b.points.map((p) => [
+        p.runId,
+        formatCount(p.params),
+        formatInteger(p.steps),
+        formatCount(p.tokens),
+        p.measured.toFixed(4),
+        p.predicted.toFixed(4),
+        pctText(p.relativeError),
+        p.interval ? `${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)}` : '-',
+        heldText(p.intervalHolds),
+        p.sizeLaw === null ? '-' : p.sizeLaw.toFixed(4),
+        p.range ? `${p.range.lo.toFixed(4)}–${p.range.hi.toFixed(4)}` : '-',
+        heldText(p.rangeHolds),
+      ]),
+    ),
+    `mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (max ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%); the ${level} interval held ${b.summary.intervalHeld} of ${b.summary.withInterval}; the range over laws held ${b.summary.rangeHeld} of ${b.summary.withRange}`,
+    `interval: ${b.interval.method}; n − 5 = ${b.interval.dof}${b.interval.t === null ? '' : `, t = ${b.interval.t.toFixed(3)}, s = ${num(b.interval.logScale!)} (log units)`}`,
+    ...b.points.filter((p) => p.sizeLawNote).map((p) => `size law for ${p.runId}: ${p.sizeLawNote}`),
+  ].join('\n');
+}
+
+/** The JSON form of one group's backtest (camelCase here; snake_case on output). */
+function backtestJson(g: GroupBacktest) {
+  const b = g.backtest!;
+  const j = b.joint;
+  return {
+    group: g.group,
+    dataset: g.dataset,
+    arch: g.arch,
+    lossUnit: g.lossUnit,
+    heldOut: b.heldOut,
+    fitted: b.fitted,
+    extrapolationFactor: b.extrapolationFactor,
+    tokensFactor: b.tokensFactor,
+    joint: { formula: j.formula, params: j.params, determination: j.determination, n: j.n, dof: j.dof, rmse: j.rmse, noExtrapolation: j.noExtrapolation, warnings: j.warnings },
+    sizeLaws: b.sizeLaws.map((l) => ({ steps: l.steps, batchSize: l.batchSize, seqLen: l.seqLen, tokens: l.tokens, sizes: l.sizes, runIds: l.runIds, formula: l.fit.formula, params: l.fit.params, determination: l.fit.determination, notUsed: l.notUsed })),
+    points: b.points,
+    summary: b.summary,
+    interval: b.interval,
+    warnings: b.warnings,
+  };
+}
+
+/**
+ * `fit --backtest-largest`: each analysis group of the selected runs backtested (nothing written).
+ * A group that cannot be (too few sizes) is a warning while another can; when none can, one line
+ * per the shared error rule, exit 1.
+ */
+async function backtestCommand(runs: RunRecord[], opts: { bootstrap?: number; seed?: number; level?: number; json?: boolean }): Promise<void> {
+  if (opts.bootstrap !== undefined || opts.seed !== undefined) throw new BitscaleError('--bootstrap and --seed do not apply to --backtest-largest: its prediction interval is computed, not resampled (--level sets its coverage)', { field: opts.bootstrap !== undefined ? 'bootstrap' : 'seed' });
+  const { backtestGroups } = await import('../fit/backtest.js');
+  const { groupLabel } = await import('../fit/predict.js');
+  const groups = backtestGroups(runs, { level: opts.level });
+  const done = groups.filter((g) => g.backtest);
+  const refused = groups.filter((g) => !g.backtest);
+  if (done.length === 0) throw new BitscaleError(`no analysis group can be backtested: ${refused.map((g) => `${groupLabel(g.group)}: ${g.refusal}`).join('; ') || 'no completed runs'}`);
+  for (const g of refused) warn(`${groupLabel(g.group)} is not backtested: ${g.refusal}`);
+  for (const g of done) for (const w of g.backtest!.warnings) warn(`backtest of ${groupLabel(g.group)}: ${w}`);
+  emit(opts, snakeCaseKeys({ backtests: done.map(backtestJson), notBacktested: refused.map((g) => ({ group: g.group, reason: g.refusal })) }), () => done.map((g) => formatBacktest(g, groupLabel)).join('\n\n'));
+}
+
 export function register(program: Command): void {
   bootstrapOptions(
     program
@@ -228,10 +306,11 @@ export function register(program: Command): void {
     .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-ladder, …)')
     .option('--dataset <name>', 'only runs on this dataset')
     .option('--save <file>', 'with --csv --form chinchilla: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
+    .option('--backtest-largest', 'hold out the largest size of each analysis group, fit the laws on the smaller sizes and predict it; writes nothing (--level sets the prediction interval)')
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText(
       'after',
-      '\nExamples:\n  bitscale fit\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
+      '\nExamples:\n  bitscale fit\n  bitscale fit --backtest-largest --dataset brown\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
     )
     .action(async (opts, cmd: Command) => {
       const { fitColumns, FORM_PARAMS } = await import('../fit/columns.js');
@@ -269,6 +348,7 @@ export function register(program: Command): void {
       const runsDir: string = cmd.optsWithGlobals().runs;
       const runs = scalingRuns(selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir));
       if (runs.length === 0) throw new BitscaleError('the selected runs are all probes (purpose other than "scaling"): nothing to fit', { file: runsDir });
+      if (opts.backtestLargest) return backtestCommand(runs, opts);
       assertDirectoryOwned(opts.out, FITS_OUTPUT); // before the fitting, not after
       const suite = fitRunTable(runs, { bootstrap });
       for (const j of suite.joint) for (const w of j.fit?.warnings ?? []) warn(`joint law on ${j.dataset}: ${w}`);

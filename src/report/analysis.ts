@@ -7,12 +7,13 @@ import { countParams, type ModelConfig } from '../arch/bitlm.js';
 import { fitRunTable, predictBpc, type FitSuite, type Prediction, type FitRunTableOptions } from '../fit/index.js';
 import type { GroupFits } from '../fit/suite.js';
 import { fitAnalysisGroup } from '../fit/suite.js';
+import { backtestGroups, type GroupBacktest } from '../fit/backtest.js';
 import { calibrateFromRuns, type Calibration } from '../estimate/calibrate.js';
 import { estimateTraining, sweepBatchSizes, type TrainingEstimate, type SweepRow } from '../estimate/estimate.js';
 import type { MemoryPrecision } from '../estimate/memory.js';
 import { GPUS } from '../estimate/hardware.js';
 import type { RunRecord } from '../runs/types.js';
-import { analysisGroups, scalingRuns as scalingRunsOf } from '../runs/table.js';
+import { analysisGroups, byCodePoint, scalingRuns as scalingRunsOf } from '../runs/table.js';
 import { planTraining, type PlanResult } from '../plan/plan.js';
 import { lawBatchSizes, measuredRanges, runTablePredictor } from '../plan/predictors.js';
 import { BITLM_V57_FAMILY, planShapes } from '../plan/shapes.js';
@@ -56,6 +57,17 @@ export interface GroupAnalysis {
   suite: FitSuite;
 }
 
+/**
+ * The collections (folders of runs/) whose main-architecture runs make §1–§5 and the claims; the
+ * runs of every other collection get a local section each.
+ */
+export const MAIN_COLLECTIONS = ['seed', 'ingested', ''];
+
+/** Runs grouped by local collection (every collection outside MAIN_COLLECTIONS), in name order. */
+export function localCollections(runs: RunRecord[]): string[] {
+  return [...new Set(runs.map((r) => r.collection))].filter((c) => !MAIN_COLLECTIONS.includes(c)).sort(byCodePoint);
+}
+
 export interface ReportAnalysis {
   runs: RunRecord[];
   scalingRuns: RunRecord[];
@@ -84,6 +96,8 @@ export interface ReportAnalysis {
   planTellApart: TellApart | null;
   /** The same plan at other budgets (PLAN_CHART_HOURS on one GPU), for the GPU-hours chart. */
   planSweep: { hours: number; plan: PlanResult }[];
+  /** Each local collection's backtest (its largest size predicted from the smaller ones), per analysis group. */
+  backtests: { collection: string; groups: GroupBacktest[] }[];
 }
 
 /** Budgets of the GPU-hours chart: 1 to 64 hours on one GPU, doubling, plus the planned hours. */
@@ -182,7 +196,10 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
       })
     : [];
 
+  const backtests = localCollections(mainRuns).map((collection) => ({ collection, groups: backtestGroups(mainRuns.filter((r) => r.collection === collection)) }));
+
   return {
+    backtests,
     runs,
     scalingRuns,
     mainRuns,

@@ -94,6 +94,16 @@ export interface BandPoint {
   hi: number;
 }
 
+export interface IntervalBar {
+  x: number;
+  /** The interval. */
+  lo: number;
+  hi: number;
+  /** The range over laws: the interval ∪ the other laws' values. */
+  rangeLo: number;
+  rangeHi: number;
+}
+
 export interface TracePoint {
   series: string;
   run: string;
@@ -112,6 +122,10 @@ interface XYChartInput {
   bands?: BandPoint[];
   /** Prediction points (a diamond each, named in the legend). */
   markers?: { x: number; y: number; label: string }[];
+  /** Bars at prediction points: a thick one for the interval, a thin one for the range over laws (rule 3), neutral like the markers. */
+  intervals?: IntervalBar[];
+  /** Area of a prediction's diamond (default 150; smaller where bars must show around it). */
+  markerSize?: number;
   /** Each run's validation curve: hidden in the SVG, a checkbox shows them on the interactive page. */
   traces?: TracePoint[];
   /** Label large counts as powers of ten (FLOPs) rather than with SI suffixes. */
@@ -139,7 +153,8 @@ function xEncoding(title: string, domain: [number, number], power = false, field
 }
 
 /** Colour and shape by series, one shared legend in numeric order (rules 6–7); `extra` entries (predictions) come last, neutral diamonds. */
-function seriesChannels(series: string[], extra: string[] = []) {
+function seriesChannels(series: string[], extraLabels: string[] = []) {
+  const extra = [...new Set(extraLabels)];
   const ordered = numericOrder(series).filter((x) => !extra.includes(x));
   const domain = [...ordered, ...extra];
   const cycle = <T>(xs: T[]) => ordered.map((_, i) => xs[i % xs.length]);
@@ -157,7 +172,7 @@ function logXChart(input: XYChartInput): TopLevelSpec {
   const laws = input.laws ?? [];
   const segments = input.segments ?? [];
   const markers = input.markers ?? [];
-  const xs = [...input.observed.map((p) => p.x), ...markers.map((m) => m.x), ...laws.flatMap((l) => l.drawn ?? l.measured), ...segments.flatMap((s) => s.points.map((p) => p.x))];
+  const xs = [...input.observed.map((p) => p.x), ...markers.map((m) => m.x), ...(input.intervals ?? []).map((b) => b.x), ...laws.flatMap((l) => l.drawn ?? l.measured), ...segments.flatMap((s) => s.points.map((p) => p.x))];
   const domain = logDomain(xs);
   const severalLaws = new Set(laws.map((l) => l.law ?? '')).size > 1;
   const lines = [
@@ -174,7 +189,7 @@ function logXChart(input: XYChartInput): TopLevelSpec {
   const x = xEncoding(input.xTitle, domain, input.powerAxis);
   // The y axis spans what the SVG shows (points, laws, bands, predictions), not the hidden run curves.
   const inX = (x: number) => x >= domain[0] && x <= domain[1];
-  const ys = [...input.observed.map((p) => p.y), ...markers.map((m) => m.y), ...lines.map((l) => l.y), ...(input.bands ?? []).filter((b) => inX(b.x)).flatMap((b) => [b.lo, b.hi])];
+  const ys = [...input.observed.map((p) => p.y), ...markers.map((m) => m.y), ...lines.map((l) => l.y), ...(input.bands ?? []).filter((b) => inX(b.x)).flatMap((b) => [b.lo, b.hi]), ...(input.intervals ?? []).flatMap((b) => [b.lo, b.hi, b.rangeLo, b.rangeHi])];
   const y = { field: 'y', type: 'quantitative' as const, scale: { zero: false, domain: linearDomain(ys), nice: false }, title: input.yTitle };
   const yTolerance = 0.004 * (Math.max(...input.observed.map((p) => p.y)) - Math.min(...input.observed.map((p) => p.y)) || 1);
   const dodged = dodge(input.observed, Math.max(yTolerance, 0.01));
@@ -219,10 +234,16 @@ function logXChart(input: XYChartInput): TopLevelSpec {
       tooltip: [{ field: 'run', title: 'run' }, { field: 'series', title: 'series' }, { field: 'x', title: input.xTitle, format: ',.0f' }, { field: 'y', title: input.yTitle, format: '.4f' }],
     },
   });
+  if (input.intervals && input.intervals.length > 0) {
+    const hide = extrapolationOpacity(true, 'true');
+    const bar = (field: string, field2: string, strokeWidth: number) => ({ mark: { type: 'rule', strokeWidth, color: NEUTRAL }, encoding: { x, y: { ...y, field }, y2: { field: field2 }, ...hide } });
+    const tick = (field: string) => ({ mark: { type: 'tick', orient: 'horizontal', size: 8, thickness: 1.2, color: NEUTRAL }, encoding: { x, y: { ...y, field }, ...hide } });
+    layers.push({ data: { values: input.intervals }, layer: [bar('rangeLo', 'rangeHi', 1.2), tick('rangeLo'), tick('rangeHi'), bar('lo', 'hi', 4)] });
+  }
   if (markers.length > 0) {
     layers.push({
       data: { values: markers.map((m) => ({ ...m, series: m.label })) },
-      mark: { type: 'point', filled: true, size: 150 },
+      mark: { type: 'point', filled: true, size: input.markerSize ?? 150 },
       encoding: {
         x,
         y,
@@ -259,6 +280,27 @@ export function stepScalingChart(input: { unit?: string; subtitle?: string; obse
 export function paramScalingChart(input: { unit?: string; subtitle?: string; observed: ObservedPoint[]; laws: LawLine[]; bands?: BandPoint[]; markers?: { x: number; y: number; label: string }[] }): TopLevelSpec {
   const axis = lossAxis(input.unit);
   return logXChart({ title: `Parameter scaling: ${axis.name} vs parameters`, xTitle: 'parameters (count, log scale)', yTitle: axis.title, ...input });
+}
+
+/**
+ * The backtest of a ladder: validation loss against training tokens (log x), one colour and shape
+ * per size, the joint law fitted on the smaller sizes drawn per size (solid over a size's own
+ * budgets; the held-out size's curve is all prediction, so dashed), and the held-out runs'
+ * predictions as neutral diamonds with the interval (thick bar) and the range over laws (thin bar).
+ */
+export function backtestChart(input: { unit: string; subtitle?: string; observed: ObservedPoint[]; laws: LawLine[]; predictions: (IntervalBar & { y: number })[]; predictionLabel: string }): TopLevelSpec {
+  const axis = lossAxis(input.unit);
+  return logXChart({
+    title: `Backtest: ${axis.name} vs training tokens`,
+    xTitle: 'training tokens D (count, log scale)',
+    yTitle: axis.title,
+    subtitle: input.subtitle,
+    observed: input.observed,
+    laws: input.laws,
+    markers: input.predictions.map((p) => ({ x: p.x, y: p.y, label: input.predictionLabel })),
+    intervals: input.predictions.map(({ y: _y, ...bar }) => bar),
+    markerSize: 45,
+  });
 }
 
 /**

@@ -16,10 +16,12 @@ import { MEMORY_GROUPS, estimateTrainingMemory, memoryParts, memoryRows } from '
 import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
 import { byCodePoint, groupRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
-import type { GroupAnalysis, ReportAnalysis } from './analysis.js';
+import { localCollections, MAIN_COLLECTIONS, type GroupAnalysis, type ReportAnalysis } from './analysis.js';
+import { BACKTEST_MIN_SIZES, type GroupBacktest } from '../fit/backtest.js';
+import { chinchillaLoss } from '../fit/chinchilla.js';
 import { planChartFile, planView } from './plan-view.js';
 import type { ClaimCheck } from './claims.js';
-import { allocationChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type LawLine, type ObservedPoint, type Segment, type TracePoint } from './charts.js';
+import { allocationChart, backtestChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type LawLine, type ObservedPoint, type Segment, type TracePoint } from './charts.js';
 
 const GIB = 2 ** 30;
 
@@ -434,6 +436,80 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The backtest of a local collection
+
+/** "+0.41%" with a true minus sign. */
+const pctSigned = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(100 * v).toFixed(2)}%`;
+
+/**
+ * A local collection's backtest: its table, summary and chart (all runs against tokens, the joint
+ * law fitted on the smaller sizes per size, the held-out runs' predictions with their bars), or the
+ * reason it could not be made.
+ */
+function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: boolean, charts: ChartFile[]) {
+  const title = `Backtest: predicting the largest size${named ? ` (${groupLabel(g.group)})` : ''}`;
+  const b = g.backtest;
+  if (!b) return { title, refusal: `Not computed: ${g.refusal}. Train at least ${BACKTEST_MIN_SIZES + 1} sizes for a backtest.` };
+  const unit = shortUnit(g.lossUnit);
+  const level = `${Math.round(b.interval.level * 100)}%`;
+  const inGroup = runs.filter((r) => r.status === 'completed' && b.heldOut.runIds.concat(b.fitted.runIds).includes(r.id));
+  const sizeLabel = (n: number) => `${formatCount(n)}${n === b.heldOut.params ? ' (held out)' : ''}`;
+  const tokens = inGroup.map((r) => r.tokens);
+  const span: [number, number] = [Math.min(...tokens), Math.max(...tokens)];
+  const laws: LawLine[] = [...new Set(inGroup.map((r) => r.params))].map((n) => {
+    const own = inGroup.filter((r) => r.params === n).map((r) => r.tokens);
+    // The held-out size's curve is a prediction everywhere (nothing of its size was fitted): no measured part.
+    const measured: [number, number] = n === b.heldOut.params ? [0, 0] : [Math.min(...own), Math.max(...own)];
+    return { series: sizeLabel(n), determination: b.joint.determination, measured, drawn: span, f: (d: number) => chinchillaLoss(b.joint.params, n, d) };
+  });
+  // Each prediction is drawn just right of the run it predicts (rule 4: the two would share a place).
+  const offset = 10 ** 0.025;
+  const predictions = b.points.filter((p) => p.interval && p.range).map((p) => ({ x: p.tokens * offset, y: p.predicted, lo: p.interval!.lo, hi: p.interval!.hi, rangeLo: p.range!.lo, rangeHi: p.range!.hi }));
+  const path = `charts/${col}-backtest${named ? `-${g.dataset.replace(/[^A-Za-z0-9-]/g, '-')}` : ''}.svg`;
+  const fittedSizes = b.fitted.sizes;
+  charts.push({
+    path,
+    alt: `Backtest of ${col}: ${lossAxis(g.lossUnit).name} against training tokens for every size, the joint law fitted without the largest size drawn per size, and the largest size's predictions with their ${level} prediction intervals and range over laws`,
+    spec: backtestChart({
+      unit: g.lossUnit,
+      subtitle: `points: measured runs; lines: L(N, D) fitted on the ${fittedSizes.length} smaller sizes, at each size's N (dashed: the held-out size, predicted); diamonds: the predictions for the held-out runs, drawn just right of them; thick bar: ${level} prediction interval, thin bar: range over laws; values: the table below`,
+      observed: inGroup.map((r) => ({ series: sizeLabel(r.params), x: r.tokens, y: r.finalValBpc, run: r.id })),
+      laws,
+      predictions,
+      predictionLabel: `predicted for the held-out size (fitted without it)`,
+    }),
+  });
+  const sizeLawUsed = b.points.filter((p) => p.sizeLaw !== null).length;
+  return {
+    title,
+    refusal: null,
+    chart: path,
+    intro: `Every run of the largest size, ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs), is held out. The joint law L(N, D) = E + A/N^α + B/D^β is fitted on the ${fittedSizes.length} smaller sizes (${fittedSizes.map((n) => formatCount(n)).join(', ')}; ${b.fitted.runIds.length} runs, all their budgets) and predicts the held-out runs, ${b.extrapolationFactor.toFixed(2)}× beyond the largest fitted size in N${b.tokensFactor > 1 ? ` and up to ${b.tokensFactor.toFixed(2)}× beyond the largest fitted token count` : ''}. The size law A + B/N^α (A fitted) is fitted at each budget (steps, batch size, context) with at least ${BACKTEST_MIN_SIZES} smaller sizes; its value at the held-out size widens the interval into the range over laws${sizeLawUsed < b.points.length ? ` (${b.points.length - sizeLawUsed} of ${b.points.length} held-out runs have no such budget: their range is the interval alone)` : ''}.`,
+    joint: `Joint law on the smaller sizes: E = ${num(b.joint.params.E, 4)} ${unit}, A = ${num(b.joint.params.A, 4)}, B = ${num(b.joint.params.B, 4)}, α = ${num(b.joint.params.alpha, 4)}, β = ${num(b.joint.params.beta, 4)} (${DETERMINATION[b.joint.determination]}, n = ${b.joint.n}, dof = ${b.joint.dof}, RMSE ${b.joint.rmse.toFixed(4)} ${unit}).`,
+    level,
+    rows: b.points.map((p) => ({
+      run: p.runId,
+      params: formatCount(p.params),
+      // Exact: a ladder's 1,120 steps must not read "1K".
+      steps: formatInteger(p.steps),
+      tokens: formatCount(p.tokens),
+      measured: p.measured.toFixed(4),
+      predicted: p.predicted.toFixed(4),
+      error: pctSigned(p.relativeError),
+      interval: p.interval ? `[${p.interval.lo.toFixed(4)}, ${p.interval.hi.toFixed(4)}]` : '—',
+      held: p.intervalHolds === null ? '—' : p.intervalHolds ? 'yes' : '**no**',
+      sizeLaw: p.sizeLaw === null ? '—' : p.sizeLaw.toFixed(4),
+      range: p.range ? `[${p.range.lo.toFixed(4)}, ${p.range.hi.toFixed(4)}]` : '—',
+      rangeHeld: p.rangeHolds === null ? '—' : p.rangeHolds ? 'yes' : '**no**',
+    })),
+    summary: `Mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (largest ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%) at ${b.extrapolationFactor.toFixed(2)}× the largest fitted size; the ${level} prediction interval held ${b.summary.intervalHeld} of ${b.summary.withInterval} held-out runs, the range over laws ${b.summary.rangeHeld} of ${b.summary.withRange}.`,
+    method: `Interval: ${b.interval.method}${b.interval.t === null ? '' : ` (n − 5 = ${b.interval.dof}, t = ${b.interval.t.toFixed(3)}, s = ${b.interval.logScale!.toFixed(4)} in ln units)`}. It is for a new run (the law's uncertainty out at the held-out size and the run-to-run scatter), not the bootstrap interval of the fitted curve that the fit tables give. Same as \`bitscale fit --backtest-largest --collection ${col}\`.`,
+    notes: b.points.filter((p) => p.sizeLawNote).map((p) => `${p.runId}: ${p.sizeLawNote}`),
+    warnings: b.warnings,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The whole view
 
 export interface ReportView {
@@ -444,9 +520,9 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   // §1–§5 and the claims are about the main architecture's runs in seed/, ingested/ and at the top
   // level of runs/; its runs in other folders get a local section each; every other analysis group
   // (another architecture) a section of its own. Every counted run appears in one of their tables.
-  const mainCols = ['seed', 'ingested', ''];
+  const mainCols = MAIN_COLLECTIONS;
   const seedLike = a.mainRuns.filter((r) => mainCols.includes(r.collection));
-  const localCollections = [...new Set(a.mainRuns.map((r) => r.collection))].filter((c) => !mainCols.includes(c)).sort(byCodePoint);
+  const locals = localCollections(a.mainRuns);
   const inCollections = (ids: string[], cols: string[]) => ids.every((id) => cols.includes(a.runs.find((r) => r.id === id)?.collection ?? ''));
   const mainFamilies = a.suite.stepLaws.filter((f) => inCollections(f.runIds, mainCols));
   const mainBudgets = a.suite.paramBudgets.filter((b) => inCollections(b.runIds, mainCols));
@@ -467,7 +543,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const h = a.headline;
   const rec = a.recommended;
 
-  const local = localCollections.map((col) => {
+  const local = locals.map((col) => {
     const runs = a.mainRuns.filter((r) => r.collection === col);
     const ids = runs.map((r) => r.id);
     const fams = a.suite.stepLaws.filter((f) => f.runIds.every((id) => ids.includes(id)));
@@ -485,6 +561,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       families: fams.map(stepFamilyView),
       budgets: buds.map((b) => paramBudgetView(b)),
       joint: joint.map((j) => ({ dataset: j.dataset, ...fitSummary(j.fit!, j.lossUnit), params: fitParamRows(j.fit!, { E: shortUnit(j.lossUnit) }), note: j.note })),
+      backtests: (a.backtests.find((b) => b.collection === col)?.groups ?? []).map((g, i, all) => backtestView(col, g, runs, all.length > 1, charts)),
       chart: chart.path,
     };
   });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeRunLog } from '../../src/runs/log.js';
 import { SEED_RUNS, seedRunLog } from './seed-runs.js';
+import { writeLadder } from './ladder-fixture.js';
 
 const CHINCHILLA = 'test/fit/fixtures/chinchilla_besiroglu2024.csv';
 
@@ -192,4 +193,51 @@ test('fit --csv: warnings go to stderr, stdout holds the result only; y = 1e30 g
     const iv = out.intervals[k];
     if (iv) assert.ok(iv.lo <= out.params[k] && out.params[k] <= iv.hi, `${k} = ${out.params[k]} outside [${iv.lo}, ${iv.hi}]`);
   }
+});
+
+test('fit --backtest-largest on a synthetic 5-size ladder: holds out the largest scaling size (not the larger LR probe), prints the table, and --json gives snake_case points with interval and range; writes no fits', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-backtest-'));
+  const runs = writeLadder(join(dir, 'runs'), { collection: 'ladder', probe: true });
+  const largest = Math.max(...runs.map((r) => r.params));
+  const out = join(dir, 'fits');
+  const text = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--out', out]);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^Backtest: predicting the largest size of brown \(bitlm-v57, bits per byte\)$/m);
+  assert.match(text.stdout, /held out: N = 1\.2M \(3 runs\); fitted on 4 sizes 19\.5K–463\.4K \(12 runs\); extrapolation 2\.51× in N/);
+  assert.match(text.stdout, /mean \|relative error\| [0-9.]+% \(max [0-9.]+%\); the 80% interval held [0-3] of 3; the range over laws held [0-3] of 3/);
+  assert.ok(!text.stdout.includes('probe'), 'the LR probe is no scaling run');
+  assert.throws(() => readdirSync(out), 'nothing written');
+  const json = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--level', '0.9', '--json']);
+  assert.equal(json.status, 0, json.stderr);
+  const r = JSON.parse(json.stdout);
+  assert.equal(r.backtests.length, 1);
+  const b = r.backtests[0];
+  assert.equal(b.held_out.params, largest);
+  assert.equal(b.points.length, 3);
+  for (const p of b.points) {
+    const truth = runs.find((x) => x.id === p.run_id)!;
+    assert.equal(p.measured, truth.loss);
+    assert.ok(Math.abs(p.relative_error - (p.predicted - p.measured) / p.measured) < 1e-12);
+    assert.ok(p.interval.lo < p.predicted && p.predicted < p.interval.hi && p.interval.level === 0.9);
+    assert.equal(p.interval_holds, p.interval.lo <= p.measured && p.measured <= p.interval.hi);
+    assert.ok(p.range.lo <= p.interval.lo && p.range.hi >= p.interval.hi && typeof p.size_law === 'number');
+  }
+  assert.equal(b.summary.points, 3);
+  assert.ok(Math.abs(b.summary.mean_abs_relative_error - b.points.reduce((s: number, p: { relative_error: number }) => s + Math.abs(p.relative_error), 0) / 3) < 1e-12);
+  // 12 fitted runs for the joint law's 5 parameters: t at 7 degrees of freedom, 95th percentile (a 90% interval).
+  assert.equal(b.interval.dof, 7);
+  assert.ok(Math.abs(b.interval.t - 1.894579) < 1e-5);
+  assert.deepEqual(r.not_backtested, []);
+  const refused = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--bootstrap', '60']);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /--bootstrap and --seed do not apply to --backtest-largest/);
+});
+
+test('fit --backtest-largest refuses, in one line and exit 1, a group with fewer than 3 sizes left after holding out the largest', () => {
+  const dir = seedRunsDir();
+  const r = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--dataset', 'GLM-Reasoning']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /no analysis group can be backtested: GLM-Reasoning \(bitlm-v57, bits per byte\): the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 6 runs at 3 size\(s\) \(5\.5M, 13\.7M, 46\.4M\) leave 2 \(5\.5M, 13\.7M\)/);
 });

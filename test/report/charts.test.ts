@@ -1,16 +1,17 @@
 /**
  * The chart rules (src/report/chart-rules.ts), on their own and on the charts the report ships
- * (built from the repository's runs/): extrapolation dashed, exact fits dotted and named, legends
+ * (built from the repository's runs/, plus a synthetic ladder for the backtest chart): extrapolation dashed, exact fits dotted and named, legends
  * in numeric order, no text box over a mark box, axes spanning the data, no raw markup.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport } from '../../src/report/build.js';
 import { renderSvg } from '../../src/report/charts.js';
 import { dodge, labelNumber, lineStyle, logDomain, numericOrder, plainText, sampleLaw } from '../../src/report/chart-rules.js';
+import { writeLadder } from '../fit/ladder-fixture.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -68,9 +69,14 @@ test('logDomain pads the data by a few percent, not to the next decade', () => {
 // ---------------------------------------------------------------------------------------------
 // The shipped charts
 
+// The shipped runs plus a synthetic 5-size ladder (test/fit/ladder-fixture.ts) as a local
+// collection, so that every rule below also checks a backtest chart, whatever ladder ships.
 const shipped = (async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'bitscale-charts-'));
-  const built = await buildReport({ runsDir: join(root, 'runs'), outDir, templatesDir: join(root, 'templates'), claimsFile: join(root, 'claims/seed-report.json'), analysis: { bootstrap: 200, candidateBootstrap: 50 } });
+  const runsDir = mkdtempSync(join(tmpdir(), 'bitscale-charts-runs-'));
+  cpSync(join(root, 'runs'), runsDir, { recursive: true });
+  writeLadder(runsDir, { collection: 'synthetic-ladder' });
+  const built = await buildReport({ runsDir, outDir, templatesDir: join(root, 'templates'), claimsFile: join(root, 'claims/seed-report.json'), analysis: { bootstrap: 200, candidateBootstrap: 50 } });
   return { built, svgs: built.charts.map((c) => ({ path: c.path, spec: c.spec as unknown as Spec, svg: readFileSync(join(outDir, c.path), 'utf8') })) };
 })();
 
@@ -118,7 +124,7 @@ function legendLabels(svg: string): string[][] {
   return svg.split('class="mark-group role-legend"').slice(1).map((part) => [...part.matchAll(/role-legend-label"[^>]*><text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]));
 }
 
-test('shipped charts: every legend lists the numbers it names in increasing order (the ladder's sizes: 19.5K … 454.7K)', async () => {
+test('shipped charts: every legend lists the numbers it names in increasing order (the ladder sizes: 19.5K … 454.7K)', async () => {
   const { svgs } = await shipped;
   for (const { path, svg } of svgs) {
     for (const labels of legendLabels(svg)) {
@@ -261,4 +267,23 @@ test('shipped charts: no raw markup in any text, units in the axis titles, log x
     const [lo, hi] = domain;
     assert.ok(lo >= Math.min(...xs) / 1.25 && hi <= Math.max(...xs) * 1.25, `${path}: x from ${lo} to ${hi} for data ${Math.min(...xs)}..${Math.max(...xs)}`);
   }
+});
+
+test('the backtest chart: every run a point by size, the held-out size named and its law dashed, one neutral prediction entry with a thick interval bar and a thin range bar per held-out run', async () => {
+  const { svgs } = await shipped;
+  const bt = svgs.find((s) => s.path === 'charts/synthetic-ladder-backtest.svg');
+  assert.ok(bt, 'the synthetic ladder has a backtest chart');
+  const labels = legendLabels(bt.svg).flat();
+  assert.deepEqual(labels.slice(0, 6), ['19.5K', '61.4K', '176.6K', '463.4K', '1.2M (held out)', 'predicted for the held-out size (fitted without it)']);
+  const layers = layersOf(bt.spec);
+  const points = layers.find((l) => (l.data?.values ?? []).some((r) => 'xd' in r))!.data!.values!;
+  assert.equal(points.length, 15);
+  const lines = layers.find((l) => (l.data?.values ?? []).some((r) => 'part' in r))!.data!.values!;
+  assert.ok(lines.filter((r) => r.series === '1.2M (held out)').every((r) => r.part === 'extrapolated'), 'the held-out size is predicted everywhere');
+  assert.ok(lines.filter((r) => r.series === '19.5K').some((r) => r.part === 'measured'));
+  const bars = layers.find((l) => l.layer)!;
+  const rows = bars.data!.values! as { lo: number; hi: number; rangeLo: number; rangeHi: number }[];
+  assert.equal(rows.length, 3);
+  for (const r of rows) assert.ok(r.rangeLo <= r.lo && r.lo < r.hi && r.hi <= r.rangeHi);
+  assert.match(bt.svg, /stroke-width="4"/);
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { buildReport } from '../../src/report/build.js';
 import { memoryRows } from '../../src/estimate/memory.js';
 import { RUN_LOG_FORMAT_VERSION } from '../../src/runs/types.js';
+import { writeLadder } from '../fit/ladder-fixture.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -166,4 +167,30 @@ test('adding a run log updates the affected numbers: a 4th GLM size at the match
   assert.notEqual(b.built.analysis.headline.valBpc, a.built.analysis.headline.valBpc);
   assert.notEqual(b.built.inputsHash, a.built.inputsHash);
   assert.match(b.markdown, /from 11 run logs/);
+});
+
+test('a local collection gains "Backtest: predicting the largest size": the table and chart for a 5-size ladder, and the reason (≥ 3 smaller sizes) for the 3-size brown-cpu study', async () => {
+  const dir = seedRuns();
+  cpSync(join(root, 'runs/brown-cpu'), join(dir, 'brown-cpu'), { recursive: true });
+  const ladder = writeLadder(dir, { collection: 'ladder', probe: true });
+  const { markdown, built } = await build(dir);
+  const section = (name: string) => markdown.slice(markdown.indexOf(`## Local data set: \`runs/${name}/\``)).split(/\n## /)[0];
+  const brown = section('brown-cpu');
+  assert.match(brown, /#### Backtest: predicting the largest size\n\nNot computed: the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 9 runs at 3 size\(s\) \(61\.4K, 213\.0K, 657\.4K\) leave 2 \(61\.4K, 213\.0K\)\. Train at least 4 sizes for a backtest\./);
+  const lad = section('ladder');
+  assert.match(lad, /#### Backtest: predicting the largest size\n\nEvery run of the largest size, 1\.2M \(3 runs\), is held out\./);
+  assert.match(lad, /!\[charts\/ladder-backtest\.svg\]\(charts\/ladder-backtest\.svg\)/);
+  const rows = [...lad.matchAll(/^\| (ladder-d224-L4-s\d+) \| 1\.2M \| [^|]+ \| [^|]+ \| ([0-9.]+) \| ([0-9.]+) \| ([−+][0-9.]+)% \| \[([0-9.]+), ([0-9.]+)\] \| (yes|\*\*no\*\*) \|/gm)];
+  assert.equal(rows.length, 3, lad);
+  for (const [, id, measured, predicted, err, lo, hi, held] of rows) {
+    const run = ladder.find((r) => r.id === id)!;
+    assert.equal(measured, run.loss.toFixed(4));
+    const e = (Number(predicted) - Number(measured)) / Number(measured);
+    assert.ok(Math.abs(100 * e - Number(err.replace('−', '-'))) < 0.01, `${id}: ${err} vs ${e}`);
+    assert.equal(held === 'yes', Number(lo) <= Number(measured) && Number(measured) <= Number(hi));
+  }
+  assert.match(lad, /Mean \\\|relative error\\\| [0-9.]+% \(largest [0-9.]+%\) at 2\.51× the largest fitted size; the 80% prediction interval held [0-3] of 3 held-out runs, the range over laws [0-3] of 3\./);
+  assert.ok(!lad.includes('probe'), 'the LR probe is neither held out nor fitted');
+  assert.ok(built.chartPaths.some((p) => p.endsWith('charts/ladder-backtest.svg')));
+  assert.ok(!built.chartPaths.some((p) => p.endsWith('charts/brown-cpu-backtest.svg')));
 });
