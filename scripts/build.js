@@ -37,8 +37,10 @@ async function buildInto(outdir) {
 
   const result = await build({
     absWorkingDir: root,
-    // The CLI, and the training workers' entry (src/train/workers.ts starts dist/worker-entry.js).
-    entryPoints: { cli: 'src/cli.ts', 'worker-entry': 'src/train/worker-entry.ts' },
+    // The CLI, and each worker thread's entry (started through src/util/worker-script.ts):
+    // the training workers' (src/train/workers.ts), the chart renderer's (src/report/chart-renderer.ts)
+    // and the report's group fitter's (src/report/group-fitter.ts).
+    entryPoints: { cli: 'src/cli.ts', 'worker-entry': 'src/train/worker-entry.ts', 'chart-worker': 'src/report/chart-worker.ts', 'fit-worker': 'src/report/fit-worker.ts' },
     outdir,
     bundle: true,
     splitting: true,

@@ -50,8 +50,8 @@ test('bad input: one line on stderr naming file, line and field, exit 1, nothing
 
 test('train --resume PATH continues the log where it is: a completed run elsewhere is refused by its own path', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-resume-'));
-  const log = join(dir, 'brown-cpu-d64-L2-s250.jsonl');
-  writeFileSync(log, readFileSync(join(root, 'runs/brown-cpu/brown-cpu-d64-L2-s250.jsonl')));
+  const log = join(dir, 'brown-ladder-d32-L2-s280.jsonl');
+  writeFileSync(log, readFileSync(join(root, 'runs/brown-ladder/brown-ladder-d32-L2-s280.jsonl')));
   const r = bitscale(['train', '--resume', log, '--backend', 'cpu', '--checkpoint-dir', join(dir, 'ck')]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`${log.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the run is already completed`));
@@ -118,8 +118,8 @@ test('train checks every input before building anything: huge batch, path-like r
 
 test('a filter or runs folder that matches nothing is an error in every command: one line naming it and what exists, exit 1', () => {
   refused(['runs', '--dataset', 'nope'], /^bitscale: no runs with --dataset 'nope' under runs \(datasets: GLM-Reasoning, TinyStories, brown\)$/m);
-  refused(['runs', '--collection', 'nope'], /no runs with --collection 'nope' under runs \(collections: brown-cpu, seed, tfjs-memory\)/);
-  refused(['runs', '--dataset', 'brown', '--collection', 'seed'], /no runs with --collection 'seed' among the runs with --dataset 'brown' under runs \(collections there: brown-cpu, tfjs-memory\)/);
+  refused(['runs', '--collection', 'nope'], /no runs with --collection 'nope' under runs \(collections: brown-ladder, seed, tfjs-memory\)/);
+  refused(['runs', '--dataset', 'brown', '--collection', 'seed'], /no runs with --collection 'seed' among the runs with --dataset 'brown' under runs \(collections there: brown-ladder, tfjs-memory\)/);
   refused(['fit', '--dataset', 'nope', '--out', mkdtempSync(join(tmpdir(), 'bitscale-fit-'))], /no runs with --dataset 'nope' under runs \(datasets: /);
   for (const cmd of [['runs'], ['fit'], ['estimate', '--model', '46.4M'], ['predict', '--params', '1M', '--steps', '1K', '--bs', '8', '--dataset', 'x'], ['report', '--out', mkdtempSync(join(tmpdir(), 'bitscale-rep-'))]]) {
     refused(['--runs', '/nonexistent', ...cmd], /^bitscale: \/nonexistent: no such runs folder/m);
@@ -142,13 +142,14 @@ test('runs --json: snake_case keys all the way down, the run log\'s own names wh
   assert.equal(v72.curve.at(-1).val_bpc, v72.val_bpc);
 });
 
-test('runs: one unit per wall-clock column (the brown-cpu runs are all in min, not "101.5 s" beside "2.2 min")', () => {
-  const r = bitscale(['runs', '--collection', 'brown-cpu']);
+test('runs: one unit per wall-clock column (the ladder\'s runs take 25 s to 12 min: all in min, not "24.8 s" beside "2.8 min"); steps exact (1,120, not "1K")', () => {
+  const r = bitscale(['runs', '--collection', 'brown-ladder']);
   assert.equal(r.code, 0, r.stderr);
   const cells = [...r.stdout.matchAll(/ ([0-9.]+ (?:s|min|h|ms))  +completed/g)].map((m) => m[1]);
-  assert.equal(cells.length, 9, r.stdout);
+  assert.equal(cells.length, 23, r.stdout);
   assert.ok(cells.every((c) => c.endsWith(' min')), cells.join(', '));
-  assert.ok(cells.includes('1.7 min'), cells.join(', ')); // brown-cpu-d64-L2-s500: 101.5 s
+  assert.ok(cells.includes('0.4 min'), cells.join(', ')); // brown-ladder-d32-L2-s280: 24.8 s
+  assert.match(r.stdout, /^brown-ladder-d192-L2-s1120 .* 1,120 /m);
 });
 
 test('train: one quiet backend line (reasons only with --verbose) and snake_case --json', () => {

@@ -10,7 +10,7 @@ import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
-import { formatCount, formatInteger, formatTable } from '../util/format.js';
+import { formatCount, formatInteger, formatTable, formatSteps } from '../util/format.js';
 import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { snakeCaseKeys } from '../util/json.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
@@ -77,7 +77,7 @@ export function formatSuite(s: FitSuite): string {
         formatCount(f.params),
         f.batchSize,
         f.lr.toExponential(),
-        f.points.map((p) => `${formatCount(p.steps, 0)}:${p.valBpc.toFixed(3)}`).join(' '),
+        f.points.map((p) => `${formatSteps(p.steps)}:${p.valBpc.toFixed(3)}`).join(' '),
         f.perDoubling.map((d) => d.perDoubling.toFixed(3)).join(' '),
         f.fit ? num(f.fit.params.Linf, 3) : '-',
         f.fit ? num(f.fit.params.beta, 3) : '-',
@@ -94,7 +94,7 @@ export function formatSuite(s: FitSuite): string {
         b.arch,
         b.lossUnit,
         b.batchSize ?? 'mixed',
-        formatCount(b.steps, 0),
+        formatSteps(b.steps),
         b.points.map((p) => `${formatCount(p.params)}:${p.valBpc.toFixed(3)}`).join(' '),
         b.slopes.map((d) => d.slope.toFixed(2)).join(' '),
         `${num(b.fixedA.params.B, 3)} ${iv(b.fixedA.intervals.B)}`,
@@ -115,8 +115,8 @@ export function formatSuite(s: FitSuite): string {
       s.batchLr.map((c) => [
         c.dataset,
         formatCount(c.params),
-        `${c.from.runId} ${c.from.batchSize}/${c.from.lr}/${formatCount(c.from.steps, 0)}`,
-        `${c.to.runId} ${c.to.batchSize}/${c.to.lr}/${formatCount(c.to.steps, 0)}`,
+        `${c.from.runId} ${c.from.batchSize}/${c.from.lr}/${formatSteps(c.from.steps)}`,
+        `${c.to.runId} ${c.to.batchSize}/${c.to.lr}/${formatSteps(c.to.steps)}`,
         c.deltaBpc.toFixed(3),
         c.wallClockRatio === null ? '-' : c.wallClockRatio.toFixed(2),
         c.tokensRatio.toFixed(2),
@@ -127,7 +127,7 @@ export function formatSuite(s: FitSuite): string {
   out.push(
     formatTable(
       ['params', 'steps', 'bs', 'easier', 'harder', 'offset'],
-      s.datasetOffsets.map((d) => [formatCount(d.params), formatCount(d.steps, 0), d.batchSize, `${d.from.dataset} ${d.from.valBpc.toFixed(3)}`, `${d.to.dataset} ${d.to.valBpc.toFixed(3)}`, `+${d.offset.toFixed(3)}`]),
+      s.datasetOffsets.map((d) => [formatCount(d.params), formatSteps(d.steps), d.batchSize, `${d.from.dataset} ${d.from.valBpc.toFixed(3)}`, `${d.to.dataset} ${d.to.valBpc.toFixed(3)}`, `+${d.offset.toFixed(3)}`]),
     ),
   );
   if (s.excluded.length) out.push('', `left out: ${s.excluded.map((e) => `${e.id} (${e.reason})`).join(', ')}`);
@@ -164,7 +164,7 @@ async function readCsv(file: string): Promise<Record<string, string>[]> {
 function formatPrediction(p: Prediction, groupLabel: (key: string) => string): string {
   const lines = [
     `predicted val_bpc ${p.valBpc.toFixed(3)} ${p.lossUnit}${p.interval ? `  (${Math.round(p.interval.level * 100)}% interval ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
-    `for N = ${formatCount(p.query.params)}, ${formatCount(p.query.steps, 0)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
+    `for N = ${formatCount(p.query.params)}, ${formatSteps(p.query.steps)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
     `method: ${p.method}`,
     ...p.borrowing.map((b) => `borrowed (--borrow-gains): the ${b.what}, over ${b.values} doubling(s), includes those of ${b.groups.map(groupLabel).join(', ')}`),
     ...p.alternatives.map((a) => `with ${a.law}: ${a.valBpc.toFixed(3)}`),
@@ -303,7 +303,7 @@ export function register(program: Command): void {
       .option('--drop-highest <n>', 'with --csv: drop the n rows with the highest y first (Besiroglu et al. drop 5)', numberOption('drop-highest', NON_NEGATIVE_INT)),
   )
     .option('--out <dir>', 'where to write the run-table fits', 'fits')
-    .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-cpu, …)')
+    .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-ladder, …)')
     .option('--dataset <name>', 'only runs on this dataset')
     .option('--save <file>', 'with --csv --form chinchilla: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
     .option('--backtest-largest', 'hold out the largest size of each analysis group, fit the laws on the smaller sizes and predict it; writes nothing (--level sets the prediction interval)')

@@ -7,10 +7,13 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { PlanCandidate, PlanResult } from '../plan/plan.js';
+import type { FitSuite } from '../fit/index.js';
+import type { Span, TellApart, TellApartRow } from '../plan/tell-apart.js';
 import { BitscaleError } from '../util/errors.js';
 import { BATCH_SIZE, POSITIVE_INT, POSITIVE_REAL, SEQUENCE, numberOption, parseNumber } from '../util/numbers.js';
 import { formatBytes, formatCount, formatInteger, formatTable } from '../util/format.js';
 import { bold, emit, warn } from './output.js';
+import { tellApartSentences } from '../plan/tell-apart-text.js';
 
 export interface PlanCliOptions {
   gpu: string;
@@ -87,7 +90,45 @@ export interface PlanContext {
   metric: string;
 }
 
-export function planToJson(r: PlanResult, context: PlanContext) {
+const spanJson = (s: Span) => ({ lo: s.lo, hi: s.hi });
+
+function tellApartRowJson(r: TellApartRow) {
+  const c = r.ranked.candidate;
+  return {
+    id: c.id,
+    why: c.why,
+    shape: { d: c.config.d, layers: c.config.layers, heads: c.config.heads, d_ff: c.config.dFf, seq_len: c.config.seqLen, vocab: c.config.vocab },
+    params: r.ranked.params,
+    batch_size: c.batchSize,
+    lr: c.lr,
+    steps: c.steps,
+    tokens: r.ranked.tokens,
+    gpu_hours: r.ranked.gpuHours,
+    assumed_val_bpc: r.ranked.predictedBpc,
+    rank: r.rank,
+    span_narrowing: r.ranked.narrowing,
+    recommended_range_after: spanJson(r.recommended),
+    next_best_range_after: spanJson(r.nextBest),
+    overlap_after_bpc: r.overlap,
+    separates: r.separates,
+  };
+}
+
+/** The tell-apart answer as JSON (snake_case). */
+export function tellApartJson(t: TellApart) {
+  return {
+    needed: t.needed,
+    note: t.note,
+    rule: t.rule,
+    before: t.before ? { recommended_range: spanJson(t.before.recommended), next_best_range: spanJson(t.before.nextBest), overlap_bpc: t.before.overlap } : null,
+    pick: t.pick ? tellApartRowJson(t.pick) : null,
+    pick_separates: t.pick ? t.separates : null,
+    closest: t.closest ? tellApartRowJson(t.closest) : null,
+    candidates: t.rows.map(tellApartRowJson),
+  };
+}
+
+export function planToJson(r: PlanResult, context: PlanContext, t: TellApart) {
   return {
     gpu: r.gpu.id,
     gpus: r.gpus,
@@ -102,6 +143,7 @@ export function planToJson(r: PlanResult, context: PlanContext) {
     next_best: r.nextBest ? candidateJson(r.nextBest) : null,
     gap_bpc: r.gap,
     ranges_overlap: r.overlap,
+    tell_apart: tellApartJson(t),
     edge: r.edge,
     frontier: r.frontier.map(candidateJson),
     candidate_count: r.candidates.length,
@@ -110,7 +152,7 @@ export function planToJson(r: PlanResult, context: PlanContext) {
   };
 }
 
-export function renderPlan(r: PlanResult, context: PlanContext): string {
+export function renderPlan(r: PlanResult, context: PlanContext, t: TellApart): string {
   const budget = r.budget.kind === 'hours' ? `${r.budget.hours} h` : `${r.budget.flops.toExponential(2)} FLOPs`;
   const lines: string[] = [];
   lines.push(bold(`Plan: ${r.gpus} × ${r.gpu.name} for ${budget}${context.dataset ? `, ${context.dataset}` : ''}`));
@@ -154,6 +196,30 @@ export function renderPlan(r: PlanResult, context: PlanContext): string {
     lines.push('');
     lines.push(`Next best: ${n.label} (${formatCount(n.params)}) at bs ${n.batchSize}, ${formatInteger(n.steps)} steps: ${bpc(n.prediction.valBpc)} (+${r.gap.toFixed(3)} BPC)`);
     lines.push(r.overlap ? '  their ranges overlap: the data cannot tell them apart' : '  their ranges do not overlap: the recommendation is better by more than the laws disagree');
+    lines.push('');
+    const [first, ...rest] = tellApartSentences(t, r.gpu.name);
+    lines.push(first, ...rest.map((x) => `  ${x}`));
+    if (t.rows.length) {
+      lines.push(`  rule: ${t.rule}`);
+      lines.push(
+        formatTable(
+          ['rank', 'run', 'params', 'steps', 'bs', 'GPU-hours', 'assumed', 'recommended after', 'next best after', 'overlap after', 'separates'],
+          t.rows.map((x) => [
+            x.rank,
+            x.ranked.candidate.id,
+            formatCount(x.ranked.params),
+            formatInteger(x.ranked.candidate.steps),
+            x.ranked.candidate.batchSize,
+            x.ranked.gpuHours === null ? '-' : x.ranked.gpuHours.toFixed(1),
+            bpc(x.ranked.predictedBpc),
+            `${bpc(x.recommended.lo)}–${bpc(x.recommended.hi)}`,
+            `${bpc(x.nextBest.lo)}–${bpc(x.nextBest.hi)}`,
+            x.overlap.toFixed(3),
+            x.separates ? 'yes' : 'no',
+          ]),
+        ).replace(/^/gm, '  '),
+      );
+    }
   }
   const tooBig = r.excluded.filter((x) => x.reason.startsWith('does not fit'));
   if (r.excluded.length) {
@@ -193,7 +259,7 @@ export function register(program: Command): void {
       const gpu = requireGpu(opts.gpu);
       const { planShapes, parseShape, describeFamilyRules, BITLM_V57_FAMILY } = await import('../plan/shapes.js');
       const { planTraining } = await import('../plan/plan.js');
-      const { lawBatchSizes, measuredRanges, runTablePredictor, savedLawPredictor, savedLawRanges } = await import('../plan/predictors.js');
+      const { lawBatchSizes, measuredRanges, predictionRuns, runTablePredictor, savedLawPredictor, savedLawRanges } = await import('../plan/predictors.js');
       const { calibrateFromRuns } = await import('../estimate/calibrate.js');
       const { loadRunTable, scalingRuns, selectRuns } = await import('../runs/table.js');
       const shapes = planShapes(BITLM_V57_FAMILY, opts.seq, opts.shape.map((s) => parseShape(s, opts.seq)));
@@ -208,6 +274,8 @@ export function register(program: Command): void {
       let measured = null;
       let batchSizes: number[];
       let bsNote: string | null = null;
+      let suite: FitSuite | null = null;
+      const mainRuns = scalingRuns(all).filter((r) => r.arch === 'bitlm-v57');
       if (opts.law) {
         const { readSavedLawFile } = await import('./law-file.js');
         const law = readSavedLawFile(opts.law);
@@ -215,7 +283,7 @@ export function register(program: Command): void {
         lawText = `${law.formula} saved to ${opts.law} (${law.provenance.file ?? 'a table'}, ${law.provenance.used} rows)`;
         measured = savedLawRanges(law);
         // A law from elsewhere says nothing about batches: use those the run table measured (memory and speed), else the seed's 256.
-        const measuredBs = [...new Set(scalingRuns(all).filter((r) => r.arch === 'bitlm-v57').map((r) => r.batchSize))].sort((a, b) => a - b);
+        const measuredBs = [...new Set(mainRuns.map((r) => r.batchSize))].sort((a, b) => a - b);
         batchSizes = opts.bs ? parseBatchSizes(opts.bs) : measuredBs.length ? measuredBs : [256];
       } else {
         if (!haveRuns) throw new BitscaleError(`no ${runsDir}/ folder here: give --runs DIR or --law FILE`, { file: runsDir });
@@ -230,8 +298,8 @@ export function register(program: Command): void {
         }
         const own = scaling.filter((r) => r.dataset === dataset);
         const { fitRunTable } = await import('../fit/index.js');
-        // The report's suite: the BitLMv57 scaling runs (src/report/analysis.ts, mainRuns).
-        const suite = fitRunTable(scalingRuns(all).filter((r) => r.arch === 'bitlm-v57'));
+        // The report's fits (its suite is every BitLMv57 scaling run, src/report/analysis.ts), for the runs this dataset's predictions read.
+        suite = fitRunTable(predictionRuns(mainRuns, dataset, opts.borrowGains === true));
         predict = runTablePredictor(suite, dataset, opts.seq, { borrowGains: opts.borrowGains === true });
         lawText = `the run table's laws for ${dataset} (predictBpc: the saturating law in N at the nearest budget, moved along steps by the measured per-doubling gain), as the report uses`;
         measured = measuredRanges(own, dataset);
@@ -245,7 +313,11 @@ export function register(program: Command): void {
       const budget = opts.hours !== undefined ? { kind: 'hours' as const, hours: opts.hours } : { kind: 'flops' as const, flops: opts.flops! };
       const result = planTraining({ gpu, gpus: opts.gpus, budget, shapes, batchSizes, predict, calibration, measured });
       for (const w of result.recommended.prediction.warnings) warn(w);
+      const { tellApart } = await import('../plan/tell-apart.js');
+      const { WhatIf } = await import('../plan/what-if.js');
+      const whatIf = suite && dataset ? new WhatIf(mainRuns, suite, dataset, { borrowGains: opts.borrowGains === true }) : null;
+      const apart = tellApart(result, whatIf, { runs: mainRuns, seqLen: opts.seq, calibration });
       const context = { dataset, law: lawText, rules: describeFamilyRules(BITLM_V57_FAMILY), batchSizes, batchSizeNote: bsNote, metric: opts.law ? 'loss' : 'val_bpc' };
-      emit(opts, planToJson(result, context), () => renderPlan(result, context));
+      emit(opts, planToJson(result, context, apart), () => renderPlan(result, context, apart));
     });
 }

@@ -5,7 +5,7 @@ import { CSV_FIELDS } from '../runs/csv-fields.js';
 import { FORMAT_NAMES } from '../runs/formats/common.js';
 import { METRIC_ROLES, SET_FIELDS } from '../runs/formats/convert.js';
 import type { RunRecord } from '../runs/types.js';
-import { formatCount, formatDurationColumn, formatTable } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatTable, formatSteps } from '../util/format.js';
 import { numberOption, POSITIVE_REAL } from '../util/numbers.js';
 import { emit, warn } from './output.js';
 
@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .command('runs')
     .description('print the run table: every run log under --runs, one row per run')
     .option('--dataset <name>', 'only runs on this dataset')
-    .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-cpu, …)')
+    .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-ladder, …)')
     .option('--json', 'machine-readable JSON on stdout')
     .addHelpText('after', '\nExample:\n  bitscale runs --dataset GLM-Reasoning')
     .action((opts, cmd: Command) => {
@@ -73,7 +73,7 @@ export function register(program: Command): void {
             r.paramsReported && r.config === null ? r.paramsReported : formatCount(r.params),
             r.batchSize,
             r.lr.toExponential(),
-            formatCount(r.steps, 0),
+            formatSteps(r.steps),
             formatCount(r.tokens),
             r.finalValBpc.toFixed(3),
             r.lossUnit,

@@ -6,7 +6,7 @@
  */
 import type { RunRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatCount } from '../util/format.js';
+import { formatCount, formatSteps } from '../util/format.js';
 import { byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
@@ -268,7 +268,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   const fits = [`saturating ${name} @ ${budget.key}`];
   const baseBpc = saturatingLoss(fit.params, query.params, nUnit);
   assumptions.push(
-    `val_bpc(N) at ${formatCount(budget.steps, 0)} steps${budget.matched ? `, bs ${budget.batchSize}, LR ${budget.lr}` : ''} follows ${name === 'A fixed' ? `A + B/N^α with A held at ${fit.params.A}` : 'A + B/N^α with A fitted'} (${budget.points.length} runs: ${budget.runIds.join(', ')})`,
+    `val_bpc(N) at ${formatSteps(budget.steps)} steps${budget.matched ? `, bs ${budget.batchSize}, LR ${budget.lr}` : ''} follows ${name === 'A fixed' ? `A + B/N^α with A held at ${fit.params.A}` : 'A + B/N^α with A fitted'} (${budget.points.length} runs: ${budget.runIds.join(', ')})`,
   );
   if (!budget.matched) warnings.push(`the ${budget.dataset} budget ${budget.note}; no correction applied`);
   else if (budget.batchSize !== query.batchSize) warnings.push(`no ${budget.dataset} budget at bs ${query.batchSize}; used bs ${budget.batchSize} without a batch-size correction`);
@@ -306,7 +306,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     const intervalPool = spreadBorrowed ? everywhere.map((d) => d.perDoubling) : pool.map((p) => p.perDoubling);
     const ratio = stepRatio(baseBpc, floor, perDoubling, lawRatio?.ratio ?? null);
     if (!Number.isFinite(ratio))
-      throw new BitscaleError(`the per-doubling gain ${perDoubling.toFixed(3)} is more than the ${(baseBpc - floor).toFixed(3)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatCount(query.steps, 0)} steps`, { field: 'steps' });
+      throw new BitscaleError(`the per-doubling gain ${perDoubling.toFixed(3)} is more than the ${(baseBpc - floor).toFixed(3)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'steps' });
     const ratioSource =
       ratio === lawRatio?.ratio
         ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`
@@ -383,7 +383,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   for (const alt of alternatives)
     if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% interval: the choice of law matters more than the bootstrap spread`);
   const lentText = borrowing.length ? ` (${borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
-  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatCount(budget.steps, 0)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${step.perDoubling.toFixed(3)} BPC and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
+  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${step.perDoubling.toFixed(3)} BPC and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
   const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];
   return {
     query,

@@ -37,7 +37,15 @@ export interface FitRunTableOptions {
    * families, batch/LR comparisons and dataset offsets always cover every dataset.
    */
   lawDatasets?: readonly string[];
+  /**
+   * Fits of some analysis groups already made with the same runs and options (by fitGroupsByKey,
+   * e.g. in a worker thread), keyed by analysis group: used as they are, the other groups fitted here.
+   */
+  precomputed?: ReadonlyMap<string, GroupFits>;
 }
+
+/** The within-group fits of one analysis group, as fitRunTable makes them. */
+export type GroupFits = Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'>;
 
 /** Every other value of Besiroglu et al.'s grid in each coordinate: 3⁵ = 243 starts (their full grid has 4,500). */
 export const SUITE_START_GRID: StartGrid = {
@@ -254,7 +262,7 @@ function resolveOptions(options: FitRunTableOptions): ResolvedOptions {
 }
 
 /** The within-group fits of one analysis group's runs. */
-function groupFits(runs: RunRecord[], o: ResolvedOptions): Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'> {
+function groupFits(runs: RunRecord[], o: ResolvedOptions): GroupFits {
   const lawRuns = o.lawDatasets ? runs.filter((r) => o.lawDatasets!.has(r.dataset.toLowerCase())) : runs;
   return {
     stepLaws: stepFamilyFits(runs, o.bootstrap),
@@ -297,9 +305,9 @@ export function fitAnalysisGroup(runs: readonly RunRecord[], options: FitRunTabl
 export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOptions = {}): FitSuite {
   const o = resolveOptions(options);
   const used = runs.filter((r) => o.statuses.includes(r.status));
-  const fits: Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'> = { stepLaws: [], paramBudgets: [], joint: [], batchLr: [] };
-  for (const group of analysisGroups(used).values()) {
-    const g = groupFits(group, o);
+  const fits: GroupFits = { stepLaws: [], paramBudgets: [], joint: [], batchLr: [] };
+  for (const [key, group] of analysisGroups(used)) {
+    const g = options.precomputed?.get(key) ?? groupFits(group, o);
     fits.stepLaws.push(...g.stepLaws);
     fits.paramBudgets.push(...g.paramBudgets);
     fits.joint.push(...g.joint);
@@ -310,4 +318,26 @@ export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOpti
   fits.paramBudgets.sort((a, b) => Number(!a.matched) - Number(!b.matched) || byCodePoint(a.key, b.key));
   fits.joint.sort((a, b) => byCodePoint(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`));
   return suiteOf(runs, o, fits, used);
+}
+
+/**
+ * The fits of the analysis groups named by `keys` (analysisGroupKey), exactly as fitRunTable with
+ * the same runs and options makes them: pass the result to it as `precomputed`. The report fits
+ * some groups in a worker thread this way while this thread fits the others.
+ */
+export function fitGroupsByKey(runs: readonly RunRecord[], options: FitRunTableOptions, keys: readonly string[]): Map<string, GroupFits> {
+  const o = resolveOptions(options);
+  const groups = analysisGroups(runs.filter((r) => o.statuses.includes(r.status)));
+  const out = new Map<string, GroupFits>();
+  for (const key of keys) {
+    const group = groups.get(key);
+    if (group) out.set(key, groupFits(group, o));
+  }
+  return out;
+}
+
+/** The analysis group keys of the runs fitRunTable would fit with these options. */
+export function fittedGroupKeys(runs: readonly RunRecord[], options: FitRunTableOptions = {}): string[] {
+  const o = resolveOptions(options);
+  return [...analysisGroups(runs.filter((r) => o.statuses.includes(r.status))).keys()];
 }

@@ -20,6 +20,9 @@ export interface PlanPrediction {
   range: { lo: number; hi: number } | null;
   method: string;
   warnings: string[];
+  /** For the run table's laws: the saturating law used and the step count of its matched budget (what a refit holds and where short runs go). */
+  law?: 'A fixed' | 'A free';
+  baseSteps?: number;
 }
 
 export interface PredictorQuery {
@@ -122,12 +125,13 @@ export interface PlanResult {
   assumptions: string[];
 }
 
-function spanOf(p: PlanPrediction): { lo: number; hi: number } {
+/** A prediction's range: interval ∪ other laws, else the interval, else the point. */
+export function spanOf(p: Pick<PlanPrediction, 'valBpc' | 'interval' | 'range'>): { lo: number; hi: number } {
   return p.range ?? (p.interval ? { lo: p.interval.lo, hi: p.interval.hi } : { lo: p.valBpc, hi: p.valBpc });
 }
 
 /** Whether two predictions' ranges (interval ∪ other laws, else the interval, else the point) overlap. */
-export function rangesOverlap(a: PlanPrediction, b: PlanPrediction): boolean {
+export function rangesOverlap(a: Pick<PlanPrediction, 'valBpc' | 'interval' | 'range'>, b: Pick<PlanPrediction, 'valBpc' | 'interval' | 'range'>): boolean {
   const x = spanOf(a);
   const y = spanOf(b);
   return x.lo <= y.hi && y.lo <= x.hi;

@@ -3,15 +3,29 @@
  * law L(N, D) = E + A/N^α + B/D^β saved by `bitscale fit --csv … --form chinchilla --save`. Pure.
  */
 import type { RunRecord } from '../runs/types.js';
-import { predictBpc, type FitSuite } from '../fit/index.js';
+import { predictBpc, type FitSuite, type PredictQuery } from '../fit/index.js';
 import { predictSavedLaw, type SavedLaw } from '../fit/saved.js';
-import type { MeasuredRanges, PlanPrediction, Predictor } from './plan.js';
+import type { MeasuredRanges, PlanPrediction, Predictor, PredictorQuery } from './plan.js';
+
+/**
+ * The runs a dataset's predictions read: without borrowing, only the dataset's own. Each analysis
+ * group is fitted on its own with its own seeded bootstrap, so fitting these alone gives the same
+ * fits for the dataset, faster.
+ */
+export function predictionRuns(runs: readonly RunRecord[], dataset: string, borrowGains: boolean): RunRecord[] {
+  return borrowGains ? [...runs] : runs.filter((r) => r.dataset.toLowerCase() === dataset.toLowerCase());
+}
+
+/** The predictBpc query the run table's predictor asks for a candidate. */
+export function runTableQuery(q: Pick<PredictorQuery, 'params' | 'steps' | 'batchSize'>, dataset: string, seqLen?: number): PredictQuery {
+  return { params: q.params, steps: q.steps, batchSize: q.batchSize, dataset, seqLen, arch: 'bitlm-v57' };
+}
 
 /** predictBpc on the suite, for one dataset's BitLMv57 runs (and context T); `borrowGains` as predictBpc takes it. */
 export function runTablePredictor(suite: FitSuite, dataset: string, seqLen?: number, options: { borrowGains?: boolean } = {}): Predictor {
   return (q) => {
-    const p = predictBpc(suite, { params: q.params, steps: q.steps, batchSize: q.batchSize, dataset, seqLen, arch: 'bitlm-v57' }, { borrowGains: options.borrowGains === true });
-    return { valBpc: p.valBpc, interval: p.interval, range: p.range, method: p.method, warnings: p.warnings };
+    const p = predictBpc(suite, runTableQuery(q, dataset, seqLen), { borrowGains: options.borrowGains === true });
+    return { valBpc: p.valBpc, interval: p.interval, range: p.range, method: p.method, warnings: p.warnings, law: p.base.law, baseSteps: p.base.steps };
   };
 }
 

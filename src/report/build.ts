@@ -8,13 +8,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { listRunLogFiles, loadRunTable, byCodePoint } from '../runs/table.js';
+import { analysisGroupKey, listRunLogFiles, loadRunTable, byCodePoint } from '../runs/table.js';
+import type { RunRecord } from '../runs/types.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type DirectoryOwnership } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
-import { analyseRuns, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
-import { renderSvg } from './charts.js';
+import { analyseRuns, mainSuiteInput, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
+import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
+import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
+import { startChartRenderer, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView, type ChartFile } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
@@ -31,6 +34,8 @@ export interface BuildReportOptions {
   /** Also write SCALING_REPORT.html, the interactive page. */
   html?: boolean;
   onWarning?: (message: string) => void;
+  /** Fit and render on this thread only, no worker threads (the outputs are the same). */
+  inProcess?: boolean;
 }
 
 export interface BuiltReport {
@@ -96,6 +101,29 @@ export const REPORT_OUTPUT: DirectoryOwnership = {
 
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
   assertDirectoryOwned(options.outDir, REPORT_OUTPUT);
+  // Started first: one thread loads vega while this one reads the runs; another fits the groups
+  // other than the recommended config's while this one fits that group.
+  const renderer = startChartRenderer({ inProcess: options.inProcess });
+  const fitter = startGroupFitter({ inProcess: options.inProcess });
+  try {
+    return await buildWith(options, renderer, fitter);
+  } finally {
+    await Promise.all([renderer.close(), fitter.close()]);
+  }
+}
+
+/** The main suite's group fits, the recommended dataset's here and the others' in the fitter's thread. */
+async function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: AnalysisOptions | undefined, fitter: GroupFitter): Promise<Map<string, GroupFits>> {
+  const { mainRuns, suiteOptions } = mainSuiteInput(runs, analysis);
+  const keys = fittedGroupKeys(mainRuns, suiteOptions);
+  const here = new Set(mainRuns.filter((r) => r.dataset === recommendedDataset).map(analysisGroupKey));
+  const away = keys.filter((k) => !here.has(k));
+  const remote = away.length ? fitter.call({ runs: mainRuns.map(withoutLog), options: suiteOptions, keys: away }) : Promise.resolve(new Map<string, GroupFits>());
+  const local = fitGroupsByKey(mainRuns, suiteOptions, keys.filter((k) => here.has(k)));
+  return new Map([...local, ...(await remote)]);
+}
+
+async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, fitter: GroupFitter): Promise<BuiltReport> {
   const runs = loadRunTable(options.runsDir, { onWarning: options.onWarning });
   if (runs.length === 0) throw new BitscaleError('no run logs with a val_bpc', { file: options.runsDir });
   const claimsText = readTextFile(options.claimsFile);
@@ -108,7 +136,8 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
   const { main, files: templateFiles } = loadTemplates(options.templatesDir);
 
-  const analysis = analyseRuns(runs, claimsFile.recommended, options.analysis);
+  const precomputed = await fitMainGroups(runs, claimsFile.recommended.dataset, options.analysis, fitter);
+  const analysis = analyseRuns(runs, claimsFile.recommended, { ...options.analysis, precomputed });
   const claims = checkClaims(claimsFile, analysis);
 
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
@@ -121,7 +150,8 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   await writeDirectoryAtomic(
     options.outDir,
     async (staging) => {
-      for (const c of charts) writeFileAtomic(join(staging, c.path), await renderSvg(c.spec));
+      const svgs = await renderer.call(charts.map((c) => c.spec));
+      charts.forEach((c, i) => writeFileAtomic(join(staging, c.path), svgs[i]));
       writeFileAtomic(join(staging, REPORT_FILE), markdown);
       writeFileAtomic(join(staging, NEXT_RUNS_FILE), `${JSON.stringify(nextRunsGrid(analysis), null, 2)}\n`);
       if (options.html) {

@@ -9,10 +9,17 @@ import { dodge, finishSpec, linearDomain, lineStyle, logDomain, NEUTRAL, numeric
 
 // vega and vega-lite are loaded with require(): both ship CommonJS builds (~1 MB), and an ES
 // `import` of CommonJS makes Node scan their source for named exports first (~0.1 s of CPU on
-// every report).
+// every report). They are loaded on first use, not with this module: the spec builders need
+// neither, and the report renders in a worker thread that loads them while the fits run
+// (./chart-worker.ts).
 const require = createRequire(import.meta.url);
-const vega: typeof import('vega') = require('vega');
-const vl: typeof import('vega-lite') = require('vega-lite');
+let renderers: { vega: typeof import('vega'); vl: typeof import('vega-lite') } | null = null;
+
+/** Load vega and vega-lite (about a third of a second), once. */
+export function loadRenderer(): { vega: typeof import('vega'); vl: typeof import('vega-lite') } {
+  renderers ??= { vega: require('vega'), vl: require('vega-lite') };
+  return renderers;
+}
 
 const WIDTH = 560;
 const HEIGHT = 320;
@@ -45,6 +52,7 @@ function chartFrame(text: string, subtitle: string | undefined) {
 
 /** Render a vega-lite spec to an SVG string. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const { vega, vl } = loadRenderer();
   const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();

@@ -33,7 +33,7 @@ export function scriptSafe(text: string): string {
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** Chart ids from their paths: "charts/brown-cpu-steps.svg" → "chart-brown-cpu-steps". */
+/** Chart ids from their paths: "charts/brown-ladder-steps.svg" → "chart-brown-ladder-steps". */
 export const chartId = (path: string) => `chart-${path.replace(/^charts\//, '').replace(/\.svg$/, '').replace(/[^A-Za-z0-9-]/g, '-')}`;
 
 /**

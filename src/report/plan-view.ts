@@ -10,6 +10,8 @@ import { describeFamilyRules, BITLM_V57_FAMILY, shapeLabel } from '../plan/shape
 import type { ReportAnalysis } from './analysis.js';
 import { planChart } from './charts.js';
 import type { TopLevelSpec } from 'vega-lite';
+import { runKey } from '../plan/what-if.js';
+import { spanText, tellApartSentences } from '../plan/tell-apart-text.js';
 
 /**
  * The GPU-hours chart: for the sizes that are best at some budget, and the seed's configs, the
@@ -66,6 +68,31 @@ function column(c: PlanCandidate) {
   };
 }
 
+/** §4's "cheapest run that would tell them apart": the sentences and the candidates, with the §5 row each one repeats. */
+function tellApartView(a: ReportAnalysis, gpu: string) {
+  const t = a.planTellApart;
+  if (!t) return null;
+  const section5 = new Map(a.nextRuns.map((n, i) => [runKey(n.candidate), `${i + 1}. ${n.candidate.id}`]));
+  return {
+    sentences: tellApartSentences(t, gpu),
+    rule: t.rule,
+    rows: t.rows.map((r) => ({
+      rank: r.rank,
+      id: r.ranked.candidate.id,
+      shape: shapeLabel(r.ranked.candidate.config),
+      params: formatCount(r.ranked.params),
+      budget: `${formatCount(r.ranked.candidate.steps, 0)} steps, bs ${r.ranked.candidate.batchSize}`,
+      hours: r.ranked.gpuHours === null ? '—' : `${r.ranked.gpuHours.toFixed(1)} h`,
+      assumed: bpc(r.ranked.predictedBpc),
+      bestAfter: spanText(r.recommended),
+      nextAfter: spanText(r.nextBest),
+      overlap: r.overlap.toFixed(3),
+      separates: r.separates ? 'yes' : 'no',
+      section5: section5.get(runKey(r.ranked.candidate)) ?? '',
+    })),
+  };
+}
+
 export function planView(a: ReportAnalysis) {
   const plan = a.plan;
   const rec = a.recommended;
@@ -103,6 +130,7 @@ export function planView(a: ReportAnalysis) {
     best: column(best),
     nextBest: plan.nextBest ? { shape: plan.nextBest.label, params: formatCount(plan.nextBest.params), valBpc: bpc(plan.nextBest.prediction.valBpc), gap: plan.gap!.toFixed(3) } : null,
     overlap: plan.overlap === true,
+    tellApart: tellApartView(a, plan.gpu.name),
     gainOverSeed: seedInHours ? (seedInHours.prediction.valBpc - best.prediction.valBpc).toFixed(3) : null,
     seedOverlap: seedInHours ? seedInHours !== best && rangesOverlap(seedInHours.prediction, best.prediction) : null,
     chart: planChartFile(a)?.path ?? null,

@@ -3,7 +3,7 @@
  * place, and the data of each chart. Every number is formatted here, from computed values only.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDurationColumn, formatInteger, parseCount } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatInteger, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
@@ -102,7 +102,7 @@ function familyLabel(f: { dataset: string; params: number; batchSize: number | n
 }
 
 function budgetLabel(b: ParamBudgetFit): string {
-  return `${b.dataset}, ${formatCount(b.steps, 0)} steps, ${batchAndLr(b)}`;
+  return `${b.dataset}, ${formatSteps(b.steps)} steps, ${batchAndLr(b)}`;
 }
 
 /** "bs=256, LR 6e-4", or "mixed bs/LR" for a group that matches on steps only. */
@@ -111,7 +111,7 @@ function batchAndLr(g: { batchSize: number | null; lr: number | null }): string 
 }
 
 /** Step counts: "15K", and two decimals from a million up, where "4M" would hide 3.7M against 4.2M. */
-const stepsLabel = (steps: number) => formatCount(steps, steps >= 1e6 ? 2 : 0);
+const stepsLabel = (steps: number) => formatSteps(steps);
 
 const shortLr = (lr: number) => lr.toExponential(1).replace('.0e', 'e');
 
@@ -243,7 +243,7 @@ function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
       laws.push({ series, law: 'A fitted', determination: free.determination, measured, drawn, f: (x) => saturatingLoss(free.params, x, nUnit) });
     }
   }
-  const markers = matched ? [{ x: a.recommendedParams, y: matched.valBpc, label: `predicted: ${formatCount(a.recommendedParams)} (recommended) at ${formatCount(a.headline.base.steps, 0)} steps: ${bpc(matched.valBpc)} ${formatInterval(matched.interval)}` }] : [];
+  const markers = matched ? [{ x: a.recommendedParams, y: matched.valBpc, label: `predicted: ${formatCount(a.recommendedParams)} (recommended) at ${formatSteps(a.headline.base.steps)} steps: ${bpc(matched.valBpc)} ${formatInterval(matched.interval)}` }] : [];
   return {
     path: 'charts/params.svg',
     alt: 'val_bpc against parameter count, log scale, with the fitted saturating laws over the measured sizes, the extrapolation to the recommended size dashed, and the bootstrap band',
@@ -596,12 +596,12 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     tsFamily?.fit
       ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${DETERMINATION[tsFamily.fit.determination]}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
       : null,
-    glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatCount(glmBudget.steps, 0)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
-    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatCount(rec.steps, 0)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.${h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => ` ${t[0].toUpperCase()}${t.slice(1)}.`).join('')}`,
+    glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatSteps(glmBudget.steps)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
+    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatSteps(rec.steps)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.${h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => ` ${t[0].toUpperCase()}${t.slice(1)}.`).join('')}`,
     `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${splitText(e)}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
-    e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatCount(rec.steps, 0)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
+    e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatSteps(rec.steps)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
     bestNext
-      ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatCount(bestNext.candidate.steps, 0)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${pct(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${pct(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
+      ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatSteps(bestNext.candidate.steps)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${pct(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${pct(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
       : null,
     `Claims: ${agreeCount} of ${claims.length} prose claims of the hand-written report agree with the data; ${disagree.length} do not (${disagree.map((c) => c.claim.id).join(', ')})${weakDisagree.length ? `, of which ${weakDisagree.map((c) => c.claim.id).join(', ')} rest${weakDisagree.length === 1 ? 's' : ''} on a fit exact through its points (nothing tests it)` : ''}.${widths.map((c) => ` The claimed uncertainty "${c.claim.quote}" is ${c.verdict} (±${num(c.value as number, 3)}).`).join('')}`,
   ].filter((x): x is string => x !== null);
@@ -619,14 +619,14 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       .filter((c) => inCollections([c.from.runId, c.to.runId], mainCols))
       .map((c) => ({
         model: `${c.dataset}, ${formatCount(c.params)}`,
-        from: `${c.from.runId}: bs ${c.from.batchSize}, LR ${c.from.lr}, ${formatCount(c.from.steps, 0)} steps, ${formatCount(c.from.tokens)} tokens, ${bpc(c.from.valBpc)}`,
-        to: `${c.to.runId}: bs ${c.to.batchSize}, LR ${c.to.lr}, ${formatCount(c.to.steps, 0)} steps, ${formatCount(c.to.tokens)} tokens, ${bpc(c.to.valBpc)}`,
+        from: `${c.from.runId}: bs ${c.from.batchSize}, LR ${c.from.lr}, ${formatSteps(c.from.steps)} steps, ${formatCount(c.from.tokens)} tokens, ${bpc(c.from.valBpc)}`,
+        to: `${c.to.runId}: bs ${c.to.batchSize}, LR ${c.to.lr}, ${formatSteps(c.to.steps)} steps, ${formatCount(c.to.tokens)} tokens, ${bpc(c.to.valBpc)}`,
         delta: signed(c.deltaBpc),
         wall: c.wallClockRatio === null ? '—' : `${c.wallClockRatio.toFixed(2)}× (${pct(c.wallClockRatio - 1)})`,
         tokens: `${c.tokensRatio.toFixed(2)}×`,
       })),
     offsets: a.suite.datasetOffsets.map((o) => ({
-      at: `${formatCount(o.params)}, ${formatCount(o.steps, 0)} steps, bs ${o.batchSize}, LR ${o.lr}`,
+      at: `${formatCount(o.params)}, ${formatSteps(o.steps)} steps, bs ${o.batchSize}, LR ${o.lr}`,
       from: `${o.from.dataset} ${bpc(o.from.valBpc)} (${o.from.runIds.join(', ')})`,
       to: `${o.to.dataset} ${o.to.valBpc.toFixed(4)} (${o.to.runIds.join(', ')})`,
       offset: signed(o.offset),
@@ -636,7 +636,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       dataset: rec.dataset,
       rows: a.predictions.map((p) => ({
         params: `${formatCount(p.params)} (${p.label})`,
-        steps: formatCount(p.steps, 0),
+        steps: formatSteps(p.steps),
         tokens: formatCount(p.steps * rec.batchSize * rec.config.seqLen),
         valBpc: bpc(p.prediction.valBpc),
         interval: formatInterval(p.prediction.interval),
@@ -669,7 +669,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       accumulation: e.fits ? `one micro-batch of ${e.batchSize}` : splitText(e),
       secondsPerStep: e.secondsPerStep === null ? '—' : `${e.secondsPerStep.toFixed(2)} s`,
       hours: e.totalHours === null ? '—' : `${e.totalHours.toFixed(1)} h`,
-      steps: formatCount(rec.steps, 0),
+      steps: formatSteps(rec.steps),
       tt: `${e.tt.value.toFixed(2)} bytes per element (${e.tt.source})`,
       evidence: e.evidence,
       calibrationNotes: a.calibration.notes,
@@ -703,7 +703,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
         why: n.candidate.why,
         config: `d=${n.candidate.config.d}, L=${n.candidate.config.layers}, H=${n.candidate.config.heads}, d_ff=${n.candidate.config.dFf}`,
         params: formatCount(n.params),
-        budget: `${formatCount(n.candidate.steps, 0)} steps, bs ${n.candidate.batchSize}, ${formatCount(n.tokens)} tokens`,
+        budget: `${formatSteps(n.candidate.steps)} steps, bs ${n.candidate.batchSize}, ${formatCount(n.tokens)} tokens`,
         predicted: bpc(n.predictedBpc),
         widthAfter: n.widthAfter.toFixed(4),
         spanAfter: n.spanAfter.toFixed(4),

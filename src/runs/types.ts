@@ -145,7 +145,7 @@ export interface RunRecord {
   id: string;
   /** Path of the log relative to the runs directory, e.g. "seed/v71.jsonl". */
   file: string;
-  /** First folder under runs/ ("seed", "brown-cpu", …): the collection the run was shipped in. */
+  /** First folder under runs/ ("seed", "brown-ladder", …): the collection the run was shipped in. */
   collection: string;
   /** The log's architecture name; isBitLM(arch) says whether BitLM formulas apply. */
   arch: string;

@@ -5,7 +5,7 @@
  * log ends in a summary are skipped; a run whose log has no summary (interrupted) is resumed.
  *
  * Grid file (JSON):
- *   { "name": "brown-cpu", "out": "runs/brown-cpu", "base": { "preset": "small", ...TrainConfig },
+ *   { "name": "brown-ladder", "out": "runs/brown-ladder", "base": { "preset": "small", ...TrainConfig },
  *     "models": [ { "name": "d128", "model": { "d": 128, ... }, "lr": 3e-3 }, ... ],
  *     "steps": [150, 300, 600], "seeds": [0] }
  * A model entry may carry its own "steps" (a list, replacing the grid's; the grid's may then be

@@ -13,10 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { Corpus } from '../data/corpus.js';
 import type { BitLM } from '../model/model.js';
 import { BitscaleError } from '../util/errors.js';
+import { workerScript } from '../util/worker-script.js';
 import { AdamW } from './adamw.js';
 import type { TrainConfig } from './presets.js';
 
@@ -42,22 +43,6 @@ export function checkThreads(threads: number, batchSize: number): number {
   if (!Number.isSafeInteger(threads) || threads < 1) throw new BitscaleError(`expected an integer ≥ 1, got '${threads}'`, { field: 'threads' });
   if (threads > batchSize) throw new BitscaleError(`${threads} threads is more than the batch's ${batchSize} samples (each worker takes at least one)`, { field: 'threads' });
   return threads;
-}
-
-/**
- * How to start the worker entry. From TypeScript sources (this file ends in .ts) the worker
- * registers tsx first: Node 20 does not apply `--import tsx` from a Worker's execArgv. A built
- * copy (dist/) would start a `worker-entry.js` beside this module; adapt only this function.
- */
-export function workerEntry(): { script: string | URL; options: WorkerOptions } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./worker-entry.ts', here).href;
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-    return { script: code, options: { eval: true } };
-  }
-  return { script: new URL('./worker-entry.js', here), options: {} };
 }
 
 /** What a worker gets at start (structured-cloned; the SharedArrayBuffers are shared). */
@@ -132,7 +117,7 @@ export class TrainingWorkers {
     const total = o.sizes.reduce((a, b) => a + b, 0);
     const weights = new SharedArrayBuffer(4 * total);
     const grads = Array.from({ length: o.threads }, () => new SharedArrayBuffer(4 * total));
-    const { script, options } = workerEntry();
+    const { script, options } = workerScript(import.meta.url, 'worker-entry');
     const workers = grads.map((g, index) => {
       const { first, count } = sliceOf(o.config.batchSize, o.threads, index);
       const init: WorkerInit = {

@@ -14,6 +14,18 @@ export function formatCount(n: number, digits = 1): string {
   return `${n}`;
 }
 
+/**
+ * A step (or other integer) count, compact only where that is exact: 15000 → "15K", 40000 → "40K",
+ * but 1120 → "1,120" and 30339 → "30,339" (formatCount(1120, 0) would print "1K").
+ */
+export function formatSteps(n: number): string {
+  if (!Number.isInteger(n) || Math.abs(n) < 1e3) return `${n}`;
+  for (const [unit, suffix] of [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']] as const) {
+    if (Math.abs(n) >= unit) return n % unit === 0 || (Math.abs(n) >= 1e6 && (n * 100) % unit === 0) ? `${n / unit}${suffix}` : formatInteger(n);
+  }
+  return formatInteger(n);
+}
+
 /** 369623040 → "369,623,040" (locale-independent). */
 export function formatInteger(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');

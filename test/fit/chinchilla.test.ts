@@ -67,7 +67,7 @@ test('compute-optimal split: with α = β and A = B, N_opt = D_opt = sqrt(C/6), 
 });
 
 test('a joint fit whose exponent runs far past any measured one (the Brown CPU study: N gains stop after 213K) says not to extrapolate with it', () => {
-  // runs/brown-cpu final val_bpc: 3 sizes × 250/500/1000 steps at bs 16, T 128.
+  // The former CPU study (runs/brown-cpu, since replaced by runs/brown-ladder), final val_bpc: 3 sizes × 250/500/1000 steps at bs 16, T 128.
   const sizes = [61_440, 212_992, 657_408];
   const bpc = [
     [3.619, 3.559, 3.542],

@@ -79,7 +79,7 @@ test('a value above log2(vocab) is an error, not a prediction: --params 100 gave
 });
 
 test('a law flagged "do not extrapolate" is shown in the suite but never used by predict (the Brown joint law, α ≈ 16)', () => {
-  // runs/brown-cpu: 3 sizes × 250/500/1000 steps at bs 16.
+  // The former CPU study (runs/brown-cpu, since replaced by runs/brown-ladder): 3 sizes × 250/500/1000 steps at bs 16.
   const sizes = [61_440, 212_992, 657_408];
   const bpc = [
     [3.619, 3.559, 3.542],

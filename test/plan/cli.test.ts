@@ -26,7 +26,7 @@ test('plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning --json: a frontier
   const r = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  for (const k of ['recommended', 'next_best', 'gap_bpc', 'ranges_overlap', 'frontier', 'shape_rules', 'batch_sizes', 'excluded', 'assumptions']) assert.ok(k in out, k);
+  for (const k of ['recommended', 'next_best', 'gap_bpc', 'ranges_overlap', 'tell_apart', 'frontier', 'shape_rules', 'batch_sizes', 'excluded', 'assumptions']) assert.ok(k in out, k);
   const rec = out.recommended;
   assert.ok(rec.memory_bytes <= rec.usable_bytes);
   assert.ok(rec.hours <= 12 && rec.hours > 11.9);
@@ -42,8 +42,55 @@ test('plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning --json: a frontier
   const best = /^\| shape \| .* \| .* \| (d=\d+ L=\d+ H=\d+ d_ff=\d+) \|$/m.exec(report);
   assert.ok(best, 'the report has the best-config table');
   assert.equal(best[1], `d=${rec.shape.d} L=${rec.shape.layers} H=${rec.shape.heads} d_ff=${rec.shape.d_ff}`);
+  // The report's "cheapest run that would tell them apart" is the CLI's, word for word.
+  const text = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning']).stdout.split('\n');
+  const from = text.findIndex((l) => l.startsWith('Cheapest run that would tell them apart:'));
+  const sentences = [text[from]];
+  for (const l of text.slice(from + 1)) {
+    if (!/^ {2}(The one|After it)/.test(l)) break;
+    sentences.push(l.trim());
+  }
+  assert.ok(report.includes(`\n${sentences.join(' ')}\n`), sentences.join(' '));
   // Its size lies beyond the largest GLM-Reasoning run (46.4M): marked with the factor.
   if (rec.params > 46_399_488) assert.ok(Math.abs(rec.extrapolation.params_factor - rec.params / 46_399_488) < 1e-9);
+});
+
+test('plan: the cheapest run that would tell the two best apart, in the text and under tell_apart in --json (GLM-Reasoning, 1 h: their ranges overlap)', () => {
+  const args = ['plan', '--gpu', 'a100-40gb', '--hours', '1', '--dataset', 'GLM-Reasoning'];
+  const json = bitscale([...args, '--json']);
+  assert.equal(json.status, 0, json.stderr);
+  const out = JSON.parse(json.stdout);
+  assert.equal(out.ranges_overlap, true);
+  const t = out.tell_apart;
+  for (const k of ['needed', 'note', 'rule', 'before', 'pick', 'pick_separates', 'candidates']) assert.ok(k in t, k);
+  assert.equal(t.needed, true);
+  for (const k of ['id', 'shape', 'params', 'batch_size', 'steps', 'gpu_hours', 'assumed_val_bpc', 'rank', 'recommended_range_after', 'next_best_range_after', 'overlap_after_bpc', 'separates']) assert.ok(k in t.pick, k);
+  // The rule: the cheapest separating candidate, else the largest overlap shrink per GPU-hour.
+  type Row = { id: string; gpu_hours: number; overlap_after_bpc: number; separates: boolean; rank: number; recommended_range_after: { lo: number; hi: number }; next_best_range_after: { lo: number; hi: number } };
+  const rows: Row[] = t.candidates;
+  for (const r of rows) assert.equal(r.separates, Math.min(r.recommended_range_after.hi, r.next_best_range_after.hi) - Math.max(r.recommended_range_after.lo, r.next_best_range_after.lo) < 0);
+  const sep = rows.filter((r) => r.separates).sort((a, b) => a.gpu_hours - b.gpu_hours);
+  const per = (r: Row) => (t.before.overlap_bpc - r.overlap_after_bpc) / r.gpu_hours;
+  const expected = sep[0] ?? [...rows].sort((a, b) => per(b) - per(a))[0];
+  assert.equal(t.pick.id, expected.id);
+  assert.equal(t.pick_separates, sep.length > 0);
+  // The text names the same run, its GPU-hours and rank.
+  const text = bitscale(args);
+  assert.equal(text.status, 0, text.stderr);
+  const line = text.stdout.split('\n').find((l) => l.startsWith('Cheapest run that would tell them apart:'));
+  assert.ok(line, text.stdout);
+  const named = t.pick_separates ? line : text.stdout.split('\n').find((l) => l.includes('shrinks their overlap most per GPU-hour'))!;
+  assert.ok(named.includes(`${t.pick.id}: `) && named.includes(`${t.pick.gpu_hours.toFixed(1)} GPU-hours on NVIDIA A100 40GB`) && named.includes(`(rank ${t.pick.rank} of ${rows.length} `), named);
+});
+
+test('plan: where the two best do not overlap (TinyStories, 1 h), no run is needed, in the text and the JSON', () => {
+  const args = ['plan', '--gpu', 'a100-40gb', '--hours', '1', '--dataset', 'TinyStories'];
+  const out = JSON.parse(bitscale([...args, '--json']).stdout);
+  assert.equal(out.ranges_overlap, false);
+  assert.equal(out.tell_apart.needed, false);
+  assert.equal(out.tell_apart.pick, null);
+  assert.deepEqual(out.tell_apart.candidates, []);
+  assert.match(bitscale(args).stdout, /^Cheapest run that would tell them apart: none needed — their ranges do not overlap: no run is needed\.$/m);
 });
 
 test('plan: bad input is one line and exit 1 (unknown GPU lists the known ones; zero/negative hours and GPUs; a dataset with no runs; a file that is not a saved fit; no budget)', () => {

@@ -110,9 +110,9 @@ test('shipped charts: every extrapolated row of a line is drawn dashed (or dotte
   assert.match(params, /class="mark-line role-mark[\s\S]*stroke-dasharray="7,4"/);
 });
 
-test('shipped charts: exactly determined fits are dotted and their legend says so (brown-cpu, params)', async () => {
+test('shipped charts: exactly determined fits are dotted and their legend says so (the step laws, params)', async () => {
   const { svgs } = await shipped;
-  for (const name of ['charts/params.svg', 'charts/brown-cpu-steps.svg']) {
+  for (const name of ['charts/params.svg', 'charts/brown-ladder-steps.svg']) {
     const s = svgs.find((x) => x.path === name);
     if (!s) continue;
     assert.match(s.svg, />[^<]*exactly determined fit[^<]*</, `${name}: the legend names the exact fit`);
@@ -124,7 +124,7 @@ function legendLabels(svg: string): string[][] {
   return svg.split('class="mark-group role-legend"').slice(1).map((part) => [...part.matchAll(/role-legend-label"[^>]*><text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]));
 }
 
-test('shipped charts: every legend lists the numbers it names in increasing order (the brown-cpu sizes: 61.4K, 213.0K, 657.4K)', async () => {
+test('shipped charts: every legend lists the numbers it names in increasing order (the ladder sizes: 19.5K … 454.7K)', async () => {
   const { svgs } = await shipped;
   for (const { path, svg } of svgs) {
     for (const labels of legendLabels(svg)) {
@@ -132,10 +132,10 @@ test('shipped charts: every legend lists the numbers it names in increasing orde
       assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b), `${path}: ${labels.join(' | ')}`);
     }
   }
-  const brown = svgs.find((s) => s.path === 'charts/brown-cpu-steps.svg');
+  const brown = svgs.find((s) => s.path === 'charts/brown-ladder-steps.svg');
   if (brown) {
     const sizes = legendLabels(brown.svg).flat().map((l) => /, ([0-9.]+K),/.exec(l)?.[1]).filter(Boolean);
-    assert.deepEqual(sizes, ['61.4K', '213.0K', '657.4K']);
+    assert.deepEqual(sizes, ['19.5K', '37.6K', '90.9K', '213.0K', '454.7K']);
   }
 });
 

@@ -199,7 +199,7 @@ test('every run the report counts appears in a table; provenance comes from each
   const lab = text.slice(text.indexOf('## Local data set: `runs/lab/`'));
   assert.match(lab, /^Logs written by bitscale ingest \(csv\) 0\.1\.0 \(pytorch backend on RTX 4090\)\.$/m);
   assert.doesNotMatch(lab.slice(0, lab.indexOf('\n|')), /embedded trainer|Regenerate with the sweep/);
-  assert.match(text, /^Trained with bitscale's embedded trainer \(bitscale 0\.1\.0; wasm backend on .*\)\. Regenerate with the sweep named in the README\.$/m, 'brown-cpu, trained by bitscale, says so');
+  assert.match(text, /^Trained with bitscale's embedded trainer \(bitscale 0\.1\.0; wasm backend on .*\)\. Regenerate with the sweep named in the README\.$/m, 'brown-ladder, trained by bitscale, says so');
 });
 
 test('params_reported is shown only when it differs from the count printed at its own precision', () => {

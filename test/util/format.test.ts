@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytesColumn, formatDuration, formatDurationColumn } from '../../src/util/format.js';
+import { formatBytesColumn, formatDuration, formatDurationColumn, formatSteps } from '../../src/util/format.js';
 
 test('a column of durations uses one unit: the runs table no longer mixes "101.5 s" and "2.2 min"', () => {
-  // The brown-cpu d64 runs: 51.4 s, 101.5 s, 3.4 min; the d128 run 7.9 min.
+  // The former CPU study's (runs/brown-cpu) d64 runs: 51.4 s, 101.5 s, 3.4 min; its d128 run 7.9 min.
   const { unit, cells } = formatDurationColumn([51.4, 101.5, 204, 474, null]);
   assert.equal(unit, 'min');
   assert.deepEqual(cells, ['0.9 min', '1.7 min', '3.4 min', '7.9 min', '-']);
@@ -26,4 +26,14 @@ test('a column of byte counts uses one unit: the estimate\'s memory table no lon
   assert.deepEqual(formatBytesColumn([704.5 * 2 ** 20, 8 * 2 ** 20, 1.376953125 * GIB, 74.57 * GIB]), ['0.69 GiB', '0.0078 GiB', '1.38 GiB', '74.57 GiB']);
   assert.deepEqual(formatBytesColumn([2048, 863.1 * 1024]), ['2.00 KiB', '863.10 KiB']);
   assert.deepEqual(formatBytesColumn([0, 12]), ['0 B', '12 B']);
+});
+
+test('formatSteps is compact only where exact: 15K and 40K, but 1,120 and 30,339 (not "1K", "30K")', () => {
+  assert.equal(formatSteps(15000), '15K');
+  assert.equal(formatSteps(40000), '40K');
+  assert.equal(formatSteps(1120), '1,120');
+  assert.equal(formatSteps(30339), '30,339');
+  assert.equal(formatSteps(280), '280');
+  assert.equal(formatSteps(1_250_000), '1.25M');
+  assert.equal(formatSteps(1_234_567), '1,234,567');
 });

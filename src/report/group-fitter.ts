@@ -1,0 +1,32 @@
+/**
+ * The report's fits on two cores: the analysis groups other than the recommended config's are
+ * fitted in a worker thread (./fit-worker.ts) while this thread fits that group; analyseRuns then
+ * takes both as `precomputed`. The fits are the ones fitRunTable makes in one thread (the same
+ * pure code on the same runs and options); where no worker runs, they are made here.
+ */
+import type { FitRunTableOptions, GroupFits } from '../fit/suite.js';
+import type { RunRecord } from '../runs/types.js';
+import { startWorkerCalls, type WorkerCalls } from '../util/worker-call.js';
+
+export interface GroupFitRequest {
+  /** The runs, without their parsed logs (the fits read only the run table's fields). */
+  runs: RunRecord[];
+  options: FitRunTableOptions;
+  keys: string[];
+}
+
+export async function fitGroups(request: GroupFitRequest): Promise<Map<string, GroupFits>> {
+  const { fitGroupsByKey } = await import('../fit/suite.js');
+  return fitGroupsByKey(request.runs, request.options, request.keys);
+}
+
+export type GroupFitter = WorkerCalls<GroupFitRequest, Map<string, GroupFits>>;
+
+export function startGroupFitter(options: { inProcess?: boolean } = {}): GroupFitter {
+  return startWorkerCalls(import.meta.url, 'fit-worker', fitGroups, options);
+}
+
+/** A run as sent to the worker: the fields the fits read, not the parsed log. */
+export function withoutLog(r: RunRecord): RunRecord {
+  return { ...r, log: null as unknown as RunRecord['log'] };
+}
