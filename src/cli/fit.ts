@@ -10,7 +10,7 @@ import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
-import { formatCount, formatInteger, formatTable, formatSteps } from '../util/format.js';
+import { formatCount, formatTable, formatSteps } from '../util/format.js';
 import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { snakeCaseKeys } from '../util/json.js';
 import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
@@ -228,7 +228,7 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
       b.points.map((p) => [
         p.runId,
         formatCount(p.params),
-        formatInteger(p.steps),
+        formatSteps(p.steps),
         formatCount(p.tokens),
         p.measured.toFixed(4),
         p.predicted.toFixed(4),

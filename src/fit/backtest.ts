@@ -25,7 +25,7 @@
 import type { RunRecord } from '../runs/types.js';
 import { analysisGroupKey, byCodePoint } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatCount, formatInteger } from '../util/format.js';
+import { formatCount, formatSteps } from '../util/format.js';
 import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type JointPoint, type StartGrid } from './chinchilla.js';
 import { fitSaturatingPowerLaw, MILLION, saturatingLoss, type SaturatingFit } from './saturating.js';
 import { mean } from './stats.js';
@@ -234,7 +234,7 @@ export function backtestRuns(runs: readonly BacktestRun[], options: BacktestOpti
     const law = laws.find((l) => budgetKey(l) === budgetKey(r));
     let sizeLaw: number | null = null;
     let sizeLawNote: string | null = null;
-    if (!law) sizeLawNote = `no budget of ${formatInteger(r.steps)} steps, bs ${r.batchSize}, T ${r.seqLen} with ${BACKTEST_MIN_SIZES} smaller sizes`;
+    if (!law) sizeLawNote = `no budget of ${formatSteps(r.steps)} steps, bs ${r.batchSize}, T ${r.seqLen} with ${BACKTEST_MIN_SIZES} smaller sizes`;
     else if (law.notUsed) sizeLawNote = `the size law at this budget is not used: ${law.notUsed}`;
     else {
       const v = saturatingLoss(law.fit.params, r.params, MILLION);

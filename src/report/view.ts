@@ -490,8 +490,7 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
     rows: b.points.map((p) => ({
       run: p.runId,
       params: formatCount(p.params),
-      // Exact: a ladder's 1,120 steps must not read "1K".
-      steps: formatInteger(p.steps),
+      steps: stepsLabel(p.steps),
       tokens: formatCount(p.tokens),
       measured: p.measured.toFixed(4),
       predicted: p.predicted.toFixed(4),
