@@ -80,7 +80,7 @@ test('the size law is used only at a budget with three smaller sizes; elsewhere 
   assert.deepEqual(bt.sizeLaws.map((l) => l.steps), [250, 500]);
   const at1000 = bt.points.find((p) => p.steps === 1000)!;
   assert.equal(at1000.sizeLaw, null);
-  assert.match(at1000.sizeLawNote!, /no budget of 1,000 steps, bs 16, T 128 with 3 smaller sizes/);
+  assert.match(at1000.sizeLawNote!, /no budget of 1K steps, bs 16, T 128 with 3 smaller sizes/);
   assert.deepEqual(at1000.range, at1000.interval && { lo: at1000.interval.lo, hi: at1000.interval.hi });
   for (const p of bt.points.filter((q) => q.steps !== 1000)) {
     assert.ok(p.sizeLaw !== null && p.range && p.interval);
