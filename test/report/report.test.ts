@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport } from '../../src/report/build.js';
@@ -169,16 +169,15 @@ test('adding a run log updates the affected numbers: a 4th GLM size at the match
   assert.match(b.markdown, /from 11 run logs/);
 });
 
-test('a local collection gains "Backtest: predicting the largest size": the table and chart for a 5-size ladder, and the reason (≥ 3 smaller sizes) for a 3-size study', async () => {
+test('a local collection gains "Backtest: predicting the largest size": the table and chart for a 5-size ladder, and the reason (≥ 3 smaller sizes) for a 3-size study (the three smallest sizes of the shipped ladder)', async () => {
   const dir = seedRuns();
-  // A 3-size study: three of the shipped ladder's sizes (d=32, 80, 192), all their budgets.
-  const shippedLadder = join(root, 'runs/brown-ladder');
-  for (const f of readdirSync(shippedLadder).filter((n) => /^brown-ladder-d(32|80|192)-L2-s\d+\.jsonl$/.test(n))) cpSync(join(shippedLadder, f), join(dir, 'three-sizes', f));
+  mkdirSync(join(dir, 'brown-small'));
+  for (const d of [32, 48, 80]) for (const steps of [280, 560, 1120]) cpSync(join(root, `runs/brown-ladder/brown-ladder-d${d}-L2-s${steps}.jsonl`), join(dir, 'brown-small', `brown-ladder-d${d}-L2-s${steps}.jsonl`));
   const ladder = writeLadder(dir, { collection: 'ladder', probe: true });
   const { markdown, built } = await build(dir);
   const section = (name: string) => markdown.slice(markdown.indexOf(`## Local data set: \`runs/${name}/\``)).split(/\n## /)[0];
-  const three = section('three-sizes');
-  assert.match(three, /#### Backtest: predicting the largest size\n\nNot computed: the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 9 runs at 3 size\(s\) \(19\.5K, 90\.9K, 454\.7K\) leave 2 \(19\.5K, 90\.9K\)\. Train at least 4 sizes for a backtest\./);
+  const brown = section('brown-small');
+  assert.match(brown, /#### Backtest: predicting the largest size\n\nNot computed: the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 9 runs at 3 size\(s\) \(19\.5K, 37\.6K, 90\.9K\) leave 2 \(19\.5K, 37\.6K\)\. Train at least 4 sizes for a backtest\./);
   const lad = section('ladder');
   assert.match(lad, /#### Backtest: predicting the largest size\n\nEvery run of the largest size, 1\.2M \(3 runs\), is held out\./);
   assert.match(lad, /!\[charts\/ladder-backtest\.svg\]\(charts\/ladder-backtest\.svg\)/);
@@ -194,5 +193,5 @@ test('a local collection gains "Backtest: predicting the largest size": the tabl
   assert.match(lad, /Mean \\\|relative error\\\| [0-9.]+% \(largest [0-9.]+%\) at 2\.51× the largest fitted size; the 80% prediction interval held [0-3] of 3 held-out runs, the range over laws [0-3] of 3\./);
   assert.ok(!lad.includes('probe'), 'the LR probe is neither held out nor fitted');
   assert.ok(built.chartPaths.some((p) => p.endsWith('charts/ladder-backtest.svg')));
-  assert.ok(!built.chartPaths.some((p) => p.endsWith('charts/three-sizes-backtest.svg')));
+  assert.ok(!built.chartPaths.some((p) => p.endsWith('charts/brown-small-backtest.svg')));
 });
