@@ -9,6 +9,7 @@
 import { countParams } from '../../src/arch/bitlm.js';
 import { chinchillaLoss, type ChinchillaParams } from '../../src/fit/chinchilla.js';
 import { seededRandom } from '../../src/fit/stats.js';
+import type { BacktestRun } from '../../src/fit/backtest.js';
 import { writeRunLog } from '../../src/runs/log.js';
 import type { RunLog } from '../../src/runs/types.js';
 import { join } from 'node:path';
@@ -35,15 +36,8 @@ export function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-export interface LadderRun {
-  id: string;
-  params: number;
-  steps: number;
-  batchSize: number;
-  seqLen: number;
-  tokens: number;
-  loss: number;
-}
+/** A ladder run: what the backtest reads (id, N, budget, tokens, loss). */
+export type LadderRun = BacktestRun;
 
 /** The ladder's runs: val_bpc = the law + `noise` × a standard normal draw (seeded). */
 export function ladderRuns(noise = 0, seed = 1, truth: ChinchillaParams = LADDER_TRUTH): LadderRun[] {
