@@ -556,7 +556,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       datasets: datasetsIn.join(', '),
       provenance: provenanceText(runs),
       sweep: runs.every((r) => r.log.header.tool.name === 'bitscale'),
-      runs: runRows(runs),
+      // A ladder reads by size, then budget (not by run id, where d128 sorts before d32).
+      runs: runRows([...runs].sort((x, y) => x.params - y.params || x.steps - y.steps || byCodePoint(x.id, y.id))),
       families: fams.map(stepFamilyView),
       budgets: buds.map((b) => paramBudgetView(b)),
       joint: joint.map((j) => ({ dataset: j.dataset, ...fitSummary(j.fit!, j.lossUnit), params: fitParamRows(j.fit!, { E: shortUnit(j.lossUnit) }), note: j.note })),
