@@ -56,6 +56,8 @@ export const PLAUSIBLE_EXPONENT_MAX = 3;
 /** Screening tolerance for the grid phase (absolute change of the objective per step) and how many screened end points are polished. */
 const SCREEN_TOLERANCE = 1e-10;
 const POLISH_COUNT = 8;
+/** Iteration cap of a refit from the full-data optimum (a bootstrap resample, a left-out run). */
+const SUBSET_MAX_ITERATIONS = 1000;
 
 /** E + A·N^(−α) + B·D^(−β). */
 export function chinchillaLoss(p: ChinchillaParams, params: number, tokens: number): number {
@@ -234,16 +236,26 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const residuals = points.map((q) => (sol ? q.loss - chinchillaLoss(params, q.params, q.tokens) : Number.NaN));
   const order: ChinchillaParam[] = ['E', 'A', 'B', 'alpha', 'beta'];
   const warm = sol ? [Array.from(sol.theta)] : [];
+  // Refits that stop short of the convergence test (iteration cap or a failed line search): their
+  // draws sit where L-BFGS stopped, not at their optimum, and the report must say how many.
+  const refits = { solved: 0, unconverged: 0 };
   const subsetFit = (idx: number[]): number[] | null => {
     if (countDistinct(idx.map((i) => `${points[i].params}|${points[i].tokens}`)) < p) return null;
-    const s = solveChinchilla(points, { delta, starts: warm, idx });
+    const s = solveChinchilla(points, { delta, starts: warm, idx, maxIterations: SUBSET_MAX_ITERATIONS });
     if (!s) return null;
+    refits.solved++;
+    if (!s.converged) refits.unconverged++;
     const q = thetaToParams(s.theta);
     return order.map((k) => q[k]);
   };
   const predictPoint = (q: number[], i: number) => chinchillaLoss({ E: q[0], A: q[1], B: q[2], alpha: q[3], beta: q[4] }, points[i].params, points[i].tokens);
   const identified = sol !== null && determination === 'over';
   const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, estimate: order.map((k) => params[k]), bootstrap: options.bootstrap, loo: options.loo });
+  if (refits.unconverged > 0) {
+    warnings.push(
+      `${refits.unconverged} of the ${refits.solved} refits behind the intervals and the leave-one-out error (each distinct bootstrap resample, each left-out run) stopped before L-BFGS converged (${SUBSET_MAX_ITERATIONS} iterations or a failed line search); those draws sit short of their own optimum, so read the intervals as approximate`,
+    );
+  }
   if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a 5-parameter law: E, A and α trade off; read the exponents as indicative`);
   // Published LM exponents lie well inside [0, 1]; one far past the start grid means the runs do not pin that axis.
   const implausible = (['alpha', 'beta'] as const)

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { loadRunTable, scalingRuns } from '../../src/runs/table.js';
 import assert from 'node:assert/strict';
 import { chinchillaLoss, computeOptimalAllocation, fitChinchillaLaw } from '../../src/fit/chinchilla.js';
 import { minimizeLbfgs } from '../../src/fit/lbfgs.js';
@@ -78,4 +79,14 @@ test('a joint fit whose exponent runs far past any measured one (the Brown CPU s
   const fit = fitChinchillaLaw(points, { grid: SUITE_START_GRID, bootstrap: false });
   assert.ok(fit.params.alpha > 3, `alpha ${fit.params.alpha}`);
   assert.ok(fit.warnings.some((w) => /^alpha = .* is far beyond any measured scaling exponent/.test(w)), fit.warnings.join('\n'));
+});
+
+test('refits that stop before L-BFGS converges are counted in a warning (the Brown ladder: a flat E–A–α valley); none on the seed GLM runs', () => {
+  const runs = scalingRuns(loadRunTable(new URL('../../runs/', import.meta.url).pathname));
+  const law = (dataset: string) => fitChinchillaLaw(runs.filter((r) => r.dataset === dataset).map((r) => ({ params: r.params, tokens: r.tokens, loss: r.finalValBpc })), { grid: SUITE_START_GRID, bootstrap: { count: 200, seed: 1 } });
+  const brown = law('brown').warnings.find((w) => /refits behind the intervals/.test(w));
+  assert.ok(brown, 'the ladder has unconverged refits');
+  const [, stopped, total] = /^(\d+) of the (\d+) refits/.exec(brown)!.map(Number);
+  assert.ok(stopped > 0 && stopped <= total && total <= 200 + 15, brown);
+  assert.ok(!law('GLM-Reasoning').warnings.some((w) => /refits behind the intervals/.test(w)));
 });
