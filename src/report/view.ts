@@ -603,6 +603,16 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     bestNext
       ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatSteps(bestNext.candidate.steps)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${pct(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${pct(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
       : null,
+    ...a.backtests.flatMap(({ collection, groups }) =>
+      groups.flatMap((g) => {
+        const b = g.backtest;
+        if (!b) return [];
+        const s = b.summary;
+        return [
+          `Backtest on \`runs/${collection}/\`: the joint law L(N, D) fitted on the ${b.fitted.sizes.length} smaller sizes (${formatCount(b.fitted.sizes[0])}–${formatCount(b.fitted.sizes[b.fitted.sizes.length - 1])}) predicts the held-out ${formatCount(b.heldOut.params)} runs, ${b.extrapolationFactor.toFixed(2)}× beyond them in N, within ${(100 * s.meanAbsRelativeError).toFixed(2)}% on average (at most ${(100 * s.maxAbsRelativeError).toFixed(2)}%); the ${Math.round(100 * b.interval.level)}% prediction interval held ${s.intervalHeld} of ${s.withInterval}.`,
+        ];
+      }),
+    ),
     `Claims: ${agreeCount} of ${claims.length} prose claims of the hand-written report agree with the data; ${disagree.length} do not (${disagree.map((c) => c.claim.id).join(', ')})${weakDisagree.length ? `, of which ${weakDisagree.map((c) => c.claim.id).join(', ')} rest${weakDisagree.length === 1 ? 's' : ''} on a fit exact through its points (nothing tests it)` : ''}.${widths.map((c) => ` The claimed uncertainty "${c.claim.quote}" is ${c.verdict} (±${num(c.value as number, 3)}).`).join('')}`,
   ].filter((x): x is string => x !== null);
 
