@@ -23,7 +23,7 @@
  * uncertainty of the law's form, which no interval of one law holds.
  */
 import type { RunRecord } from '../runs/types.js';
-import { analysisGroupKey, byCodePoint } from '../runs/table.js';
+import { analysisGroups, byCodePoint } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatSteps } from '../util/format.js';
 import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type JointPoint, type StartGrid } from './chinchilla.js';
@@ -308,19 +308,15 @@ export interface GroupBacktest {
  * backtested comes back with its refusal rather than throwing, so that a report can say why.
  */
 export function backtestGroups(runs: readonly RunRecord[], options: BacktestOptions = {}): GroupBacktest[] {
-  const completed = runs.filter((r) => r.status === 'completed');
-  const groups = new Map<string, RunRecord[]>();
-  for (const r of completed) groups.set(analysisGroupKey(r), [...(groups.get(analysisGroupKey(r)) ?? []), r]);
-  return [...groups.entries()]
-    .sort(([x], [y]) => byCodePoint(x, y))
-    .map(([group, rs]) => {
-      const base = { group, dataset: rs[0].dataset, arch: rs[0].arch, lossUnit: rs[0].lossUnit };
-      try {
-        return { ...base, backtest: backtestRuns(rs.map(backtestRunOf), options, group), refusal: null };
-      } catch (err) {
-        if (err instanceof BitscaleError) return { ...base, backtest: null, refusal: err.message };
-        throw err;
-      }
-    });
+  // analysisGroups orders the groups by key; backtestRuns orders each group's runs itself.
+  return [...analysisGroups(runs.filter((r) => r.status === 'completed'))].map(([group, rs]) => {
+    const base = { group, dataset: rs[0].dataset, arch: rs[0].arch, lossUnit: rs[0].lossUnit };
+    try {
+      return { ...base, backtest: backtestRuns(rs.map(backtestRunOf), options, group), refusal: null };
+    } catch (err) {
+      if (err instanceof BitscaleError) return { ...base, backtest: null, refusal: err.message };
+      throw err;
+    }
+  });
 }
 

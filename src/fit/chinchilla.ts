@@ -56,8 +56,8 @@ export const PLAUSIBLE_EXPONENT_MAX = 3;
 /** Screening tolerance for the grid phase (absolute change of the objective per step) and how many screened end points are polished. */
 const SCREEN_TOLERANCE = 1e-10;
 const POLISH_COUNT = 8;
-/** Iteration cap of a refit from the full-data optimum (a bootstrap resample, a left-out run). */
-const SUBSET_MAX_ITERATIONS = 1000;
+/** L-BFGS iteration cap of each start (and of each refit from the full-data optimum: a bootstrap resample, a left-out run). */
+const MAX_ITERATIONS = 1000;
 
 /** E + A·N^(−α) + B·D^(−β). */
 export function chinchillaLoss(p: ChinchillaParams, params: number, tokens: number): number {
@@ -189,7 +189,7 @@ export function solveChinchilla(
   let iterations = 0;
   const screenTol = starts.length > POLISH_COUNT ? options.screenTolerance ?? SCREEN_TOLERANCE : 1e-15;
   for (const s of starts) {
-    const r = minimizeLbfgs(f, [s[0] - s[3] * cN, s[1] - s[4] * cD, s[2], s[3], s[4]], { maxIterations: options.maxIterations ?? 1000, functionTolerance: screenTol });
+    const r = minimizeLbfgs(f, [s[0] - s[3] * cN, s[1] - s[4] * cD, s[2], s[3], s[4]], { maxIterations: options.maxIterations ?? MAX_ITERATIONS, functionTolerance: screenTol });
     iterations += r.iterations;
     if (Number.isFinite(r.f) && r.x.every(Number.isFinite)) screened.push(r);
   }
@@ -241,7 +241,7 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const refits = { solved: 0, unconverged: 0 };
   const subsetFit = (idx: number[]): number[] | null => {
     if (countDistinct(idx.map((i) => `${points[i].params}|${points[i].tokens}`)) < p) return null;
-    const s = solveChinchilla(points, { delta, starts: warm, idx, maxIterations: SUBSET_MAX_ITERATIONS });
+    const s = solveChinchilla(points, { delta, starts: warm, idx });
     if (!s) return null;
     refits.solved++;
     if (!s.converged) refits.unconverged++;
@@ -253,7 +253,7 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, estimate: order.map((k) => params[k]), bootstrap: options.bootstrap, loo: options.loo });
   if (refits.unconverged > 0) {
     warnings.push(
-      `${refits.unconverged} of the ${refits.solved} refits behind the intervals and the leave-one-out error (each distinct bootstrap resample, each left-out run) stopped before L-BFGS converged (${SUBSET_MAX_ITERATIONS} iterations or a failed line search); those draws sit short of their own optimum, so read the intervals as approximate`,
+      `${refits.unconverged} of the ${refits.solved} refits behind the intervals and the leave-one-out error (each distinct bootstrap resample, each left-out run) stopped before L-BFGS converged (${MAX_ITERATIONS} iterations or a failed line search); those draws sit short of their own optimum, so read the intervals as approximate`,
     );
   }
   if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a 5-parameter law: E, A and α trade off; read the exponents as indicative`);

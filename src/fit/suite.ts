@@ -261,6 +261,11 @@ function resolveOptions(options: FitRunTableOptions): ResolvedOptions {
   };
 }
 
+/** The runs a fit uses: those whose status the options admit (default: completed). */
+function usedRuns(runs: readonly RunRecord[], o: ResolvedOptions): RunRecord[] {
+  return runs.filter((r) => o.statuses.includes(r.status));
+}
+
 /** The within-group fits of one analysis group's runs. */
 function groupFits(runs: RunRecord[], o: ResolvedOptions): GroupFits {
   const lawRuns = o.lawDatasets ? runs.filter((r) => o.lawDatasets!.has(r.dataset.toLowerCase())) : runs;
@@ -291,7 +296,7 @@ function suiteOf(runs: readonly RunRecord[], o: ResolvedOptions, fits: Pick<FitS
 export function fitAnalysisGroup(runs: readonly RunRecord[], options: FitRunTableOptions = {}): FitSuite {
   const o = resolveOptions(options);
   requireOneLossUnit([...runs], 'one fit');
-  const used = runs.filter((r) => o.statuses.includes(r.status));
+  const used = usedRuns(runs, o);
   return suiteOf(runs, o, used.length ? groupFits(used, o) : { stepLaws: [], paramBudgets: [], joint: [], batchLr: [] }, used);
 }
 
@@ -304,7 +309,7 @@ export function fitAnalysisGroup(runs: readonly RunRecord[], options: FitRunTabl
  */
 export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOptions = {}): FitSuite {
   const o = resolveOptions(options);
-  const used = runs.filter((r) => o.statuses.includes(r.status));
+  const used = usedRuns(runs, o);
   const fits: GroupFits = { stepLaws: [], paramBudgets: [], joint: [], batchLr: [] };
   for (const [key, group] of analysisGroups(used)) {
     const g = options.precomputed?.get(key) ?? groupFits(group, o);
@@ -327,7 +332,7 @@ export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOpti
  */
 export function fitGroupsByKey(runs: readonly RunRecord[], options: FitRunTableOptions, keys: readonly string[]): Map<string, GroupFits> {
   const o = resolveOptions(options);
-  const groups = analysisGroups(runs.filter((r) => o.statuses.includes(r.status)));
+  const groups = analysisGroups(usedRuns(runs, o));
   const out = new Map<string, GroupFits>();
   for (const key of keys) {
     const group = groups.get(key);
@@ -338,6 +343,5 @@ export function fitGroupsByKey(runs: readonly RunRecord[], options: FitRunTableO
 
 /** The analysis group keys of the runs fitRunTable would fit with these options. */
 export function fittedGroupKeys(runs: readonly RunRecord[], options: FitRunTableOptions = {}): string[] {
-  const o = resolveOptions(options);
-  return [...analysisGroups(runs.filter((r) => o.statuses.includes(r.status))).keys()];
+  return [...analysisGroups(usedRuns(runs, resolveOptions(options))).keys()];
 }
