@@ -9,7 +9,7 @@
  * Plus the compute-optimal split N_opt(C), D_opt(C) under C = 6·N·D.
  */
 import type { FitResult } from './types.js';
-import { minimizeLbfgs, type LbfgsResult } from './lbfgs.js';
+import { DEFAULT_GRADIENT_TOLERANCE, minimizeLbfgs, type LbfgsResult, type ValueAndGradient } from './lbfgs.js';
 import { assembleFit, estimateUncertainty, type BootstrapOptions } from './resample.js';
 import { countDistinct } from './stats.js';
 import { determinationOf, determinationWarning } from './powerlaw.js';
@@ -56,8 +56,15 @@ export const PLAUSIBLE_EXPONENT_MAX = 3;
 /** Screening tolerance for the grid phase (absolute change of the objective per step) and how many screened end points are polished. */
 const SCREEN_TOLERANCE = 1e-10;
 const POLISH_COUNT = 8;
-/** L-BFGS iteration cap of each start (and of each refit from the full-data optimum: a bootstrap resample, a left-out run). */
+/** L-BFGS iteration cap of each start of the grid. */
 const MAX_ITERATIONS = 1000;
+/**
+ * A refit (a bootstrap resample, a left-out run) that has not converged after this many L-BFGS
+ * iterations is checked against the floor-free boundary E = 0 (see refitChinchilla); one that is
+ * not at the boundary runs on to REFIT_MAX_ITERATIONS.
+ */
+const BOUNDARY_CHECK_AFTER = 250;
+const REFIT_MAX_ITERATIONS = 20000;
 
 /** E + A·N^(−α) + B·D^(−β). */
 export function chinchillaLoss(p: ChinchillaParams, params: number, tokens: number): number {
@@ -208,10 +215,101 @@ export function solveChinchilla(
   return { theta, objective: best.f, starts: starts.length, converged: best.converged, iterations };
 }
 
+/** A refit's optimum; `atFloor` when it is the E = 0 boundary (theta's e is −∞, E exactly 0). */
+export interface JointRefit extends JointSolution {
+  atFloor: boolean;
+}
+
+/** ln E at which E is negligible beside any loss yet exp(e) is still a normal double (see floorSlope). */
+const LN_TINY_E = Math.log(1e-300);
+
+/**
+ * ∂f/∂E at E = 0 for the floor-free law at x4 = (a', b', α, β) (centred): Σ ψ(rᵢ)/L̂ᵢ. The e-gradient
+ * of the objective at a negligible E is E·Σ ψ(rᵢ)/L̂ᵢ, so dividing it by that E gives the slope.
+ */
+function floorSlope(f: ValueAndGradient, x4: Float64Array): number {
+  const g = new Float64Array(5);
+  f(Float64Array.from([x4[0], x4[1], LN_TINY_E, x4[2], x4[3]]), g);
+  return g[2] / Math.exp(LN_TINY_E);
+}
+
+/**
+ * Refit the joint law on `idx` from `start` (θ = (a, b, e, α, β), the full-data optimum). With few
+ * runs a resample often has no floor: its objective keeps falling as E → 0, and L-BFGS in e = ln E
+ * walks towards −∞ for thousands of iterations (each step in e costs the same while E shrinks
+ * geometrically), stopping mid-way at whatever cap it has. So a refit not converged after
+ * BOUNDARY_CHECK_AFTER iterations is compared with the boundary E = 0: the floor-free law
+ * L = A/N^α + B/D^β minimised from where L-BFGS stands. The boundary is the refit's optimum when it
+ * is at least as low and is a Karush–Kuhn–Tucker point of the problem in E ≥ 0 (∂f/∂E ≥ 0 there,
+ * to L-BFGS's own gradient tolerance: raising E from 0 does not help); otherwise L-BFGS runs again
+ * in all five parameters with a longer cap.
+ */
+export function refitChinchilla(points: readonly JointPoint[], start: readonly number[], options: { delta?: number; idx?: readonly number[] } = {}): JointRefit | null {
+  const data = logData(points, options.idx);
+  const cN = data.lnN.reduce((s, v) => s + v, 0) / data.lnN.length;
+  const cD = data.lnD.reduce((s, v) => s + v, 0) / data.lnD.length;
+  const f = huberObjective(data, options.delta ?? DEFAULT_HUBER_DELTA, cN, cD);
+  const finite = (r: LbfgsResult) => Number.isFinite(r.f) && r.x.every(Number.isFinite);
+  const uncentre = (x: ArrayLike<number>, e: number) => Float64Array.from([x[0] + x[3] * cN, x[1] + x[4] * cD, e, x[3], x[4]]);
+  const x0 = [start[0] - start[3] * cN, start[1] - start[4] * cD, start[2], start[3], start[4]];
+  const first = minimizeLbfgs(f, x0, { maxIterations: BOUNDARY_CHECK_AFTER, functionTolerance: 1e-15 });
+  if (!finite(first)) return null;
+  let iterations = first.iterations;
+  const interior = (r: LbfgsResult): JointRefit => ({ theta: uncentre(r.x, r.x[2]), objective: r.f, starts: 1, converged: r.converged, iterations, atFloor: false });
+  if (first.converged) return interior(first);
+  // The floor-free law: the objective with e = −∞ (the third term vanishes), over (a', b', α, β).
+  const th = new Float64Array(5);
+  const g5 = new Float64Array(5);
+  const floorFree: ValueAndGradient = (x, g) => {
+    th[0] = x[0];
+    th[1] = x[1];
+    th[2] = Number.NEGATIVE_INFINITY;
+    th[3] = x[2];
+    th[4] = x[3];
+    const v = f(th, g5);
+    g[0] = g5[0];
+    g[1] = g5[1];
+    g[2] = g5[3];
+    g[3] = g5[4];
+    return v;
+  };
+  const floor = minimizeLbfgs(floorFree, [first.x[0], first.x[1], first.x[3], first.x[4]], { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15 });
+  iterations += floor.iterations;
+  if (Number.isFinite(floor.f) && floor.x.every(Number.isFinite) && floor.f <= first.f && floorSlope(f, floor.x) >= -DEFAULT_GRADIENT_TOLERANCE) {
+    const x = floor.x;
+    return { theta: uncentre([x[0], x[1], 0, x[2], x[3]], Number.NEGATIVE_INFINITY), objective: floor.f, starts: 1, converged: floor.converged, iterations, atFloor: true };
+  }
+  // Not at the boundary: L-BFGS again from the start, with the longer cap (a restart from where it
+  // stood would lose its curvature pairs, and its first short steps can pass the ftol test early).
+  const long = minimizeLbfgs(f, x0, { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15 });
+  iterations += long.iterations;
+  return finite(long) ? interior(long) : interior(first);
+}
+
+/** Bootstrap refits of the joint law as plain data, so that another thread can compute them (refitChinchillaMany). */
+export interface JointRefitTask {
+  points: JointPoint[];
+  /** The full-data optimum θ = (a, b, e, α, β) every refit starts from. */
+  start: number[];
+  delta: number;
+  /** The runs of each refit (indices into `points`, a multiset). */
+  subsets: number[][];
+}
+
+/** Each subset's refit, in order (null where it is not identified or the solver failed). */
+export type JointRefitMany = (task: JointRefitTask) => (JointRefit | null)[];
+
+export const refitChinchillaMany: JointRefitMany = (task) => task.subsets.map((idx) => (countDistinct(idx.map((i) => `${task.points[i].params}|${task.points[i].tokens}`)) < 5 ? null : refitChinchilla(task.points, task.start, { delta: task.delta, idx })));
+
 export interface ChinchillaFitOptions {
   delta?: number;
   grid?: StartGrid;
   bootstrap?: BootstrapOptions | false;
+  /**
+   * Computes the bootstrap's refits (default refitChinchillaMany, on this thread): the report's fit
+   * worker shares them with the main thread. Not part of a fit's inputs: any refitter gives the same draws.
+   */
+  refitMany?: JointRefitMany;
   /** Leave-one-out error (default true when over-determined). */
   loo?: boolean;
 }
@@ -235,25 +333,30 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const params: ChinchillaParams = sol ? thetaToParams(sol.theta) : { E: Number.NaN, A: Number.NaN, B: Number.NaN, alpha: Number.NaN, beta: Number.NaN };
   const residuals = points.map((q) => (sol ? q.loss - chinchillaLoss(params, q.params, q.tokens) : Number.NaN));
   const order: ChinchillaParam[] = ['E', 'A', 'B', 'alpha', 'beta'];
-  const warm = sol ? [Array.from(sol.theta)] : [];
   // Refits that stop short of the convergence test (iteration cap or a failed line search): their
   // draws sit where L-BFGS stopped, not at their optimum, and the report must say how many.
-  const refits = { solved: 0, unconverged: 0 };
-  const subsetFit = (idx: number[]): number[] | null => {
-    if (countDistinct(idx.map((i) => `${points[i].params}|${points[i].tokens}`)) < p) return null;
-    const s = solveChinchilla(points, { delta, starts: warm, idx });
+  const refits = { solved: 0, unconverged: 0, atFloor: 0 };
+  const drawOf = (s: JointRefit | null): number[] | null => {
     if (!s) return null;
     refits.solved++;
     if (!s.converged) refits.unconverged++;
+    if (s.atFloor) refits.atFloor++;
     const q = thetaToParams(s.theta);
     return order.map((k) => q[k]);
   };
+  const refitMany = (subsets: number[][]) => (sol ? (options.refitMany ?? refitChinchillaMany)({ points: [...points], start: Array.from(sol.theta), delta, subsets }).map(drawOf) : subsets.map(() => null));
+  const subsetFit = (idx: number[]): number[] | null => refitMany([idx])[0];
   const predictPoint = (q: number[], i: number) => chinchillaLoss({ E: q[0], A: q[1], B: q[2], alpha: q[3], beta: q[4] }, points[i].params, points[i].tokens);
   const identified = sol !== null && determination === 'over';
-  const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, estimate: order.map((k) => params[k]), bootstrap: options.bootstrap, loo: options.loo });
+  const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, estimate: order.map((k) => params[k]), bootstrap: options.bootstrap, loo: options.loo, fitMany: refitMany });
   if (refits.unconverged > 0) {
     warnings.push(
-      `${refits.unconverged} of the ${refits.solved} refits behind the intervals and the leave-one-out error (each distinct bootstrap resample, each left-out run) stopped before L-BFGS converged (${MAX_ITERATIONS} iterations or a failed line search); those draws sit short of their own optimum, so read the intervals as approximate`,
+      `${refits.unconverged} of the ${refits.solved} refits behind the intervals and the leave-one-out error (each distinct bootstrap resample, each left-out run) stopped before L-BFGS converged (${REFIT_MAX_ITERATIONS} iterations or a failed line search); those draws sit short of their own optimum, so read the intervals as approximate`,
+    );
+  }
+  if (refits.atFloor > 0) {
+    warnings.push(
+      `${refits.atFloor} of the ${refits.solved} refits behind the intervals and the leave-one-out error fit best with no floor (E = 0, the boundary of the law: A/N^alpha + B/D^beta alone), so E's interval reaches 0: the runs do not pin the floor`,
     );
   }
   if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a 5-parameter law: E, A and α trade off; read the exponents as indicative`);
@@ -277,6 +380,9 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
         starts: sol?.starts ?? 0,
         iterations: sol?.iterations ?? 0,
         converged: sol?.converged ?? false,
+        refits: refits.solved,
+        refitsAtFloor: refits.atFloor,
+        refitsUnconverged: refits.unconverged,
       },
       paramOrder: order,
       freeParameters: p,

@@ -4,6 +4,9 @@
  * as Hoffmann et al. 2022 and Besiroglu et al. 2024 use L-BFGS. Unconstrained; no I/O.
  */
 
+/** The default gradient test: stop when max |∂f/∂x| ≤ this. */
+export const DEFAULT_GRADIENT_TOLERANCE = 1e-10;
+
 export interface LbfgsOptions {
   /** Pairs (s, y) kept (default 10). */
   memory?: number;
@@ -37,20 +40,27 @@ function maxAbs(a: Float64Array): number {
   return m;
 }
 
-/** Minimise f from x0. Returns the best point seen. */
+/**
+ * Minimise f from x0. Returns the best point seen. The (s, y) pairs live in one ring buffer, and no
+ * array is allocated per iteration: the joint law's bootstrap runs this hundreds of thousands of
+ * iterations on five parameters, where allocation would cost as much as the objective.
+ */
 export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, options: LbfgsOptions = {}): LbfgsResult {
   const m = options.memory ?? 10;
   const maxIterations = options.maxIterations ?? 1000;
-  const gtol = options.gradientTolerance ?? 1e-10;
+  const gtol = options.gradientTolerance ?? DEFAULT_GRADIENT_TOLERANCE;
   const ftol = options.functionTolerance ?? 1e-15;
   const n = x0.length;
-  let x = Float64Array.from(x0);
+  const x = Float64Array.from(x0);
   let g = new Float64Array(n);
   let fx = f(x, g);
   let evaluations = 1;
-  const S: Float64Array[] = [];
-  const Y: Float64Array[] = [];
-  const rho: number[] = [];
+  // Pair j (0 = oldest of the k kept) is at slot (head + j) % m; S and Y hold slot t at t·n.
+  const S = new Float64Array(m * n);
+  const Y = new Float64Array(m * n);
+  const rho = new Float64Array(m);
+  let head = 0;
+  let k = 0;
   const alpha = new Float64Array(m);
   const d = new Float64Array(n);
   const xNew = new Float64Array(n);
@@ -61,23 +71,36 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
     iterations++;
     // Two-loop recursion: d = −H·g.
     for (let i = 0; i < n; i++) d[i] = -g[i];
-    const k = S.length;
     for (let j = k - 1; j >= 0; j--) {
-      alpha[j] = rho[j] * dot(S[j], d);
-      for (let i = 0; i < n; i++) d[i] -= alpha[j] * Y[j][i];
+      const o = ((head + j) % m) * n;
+      let sd = 0;
+      for (let i = 0; i < n; i++) sd += S[o + i] * d[i];
+      const a = rho[(head + j) % m] * sd;
+      alpha[j] = a;
+      for (let i = 0; i < n; i++) d[i] -= a * Y[o + i];
     }
-    const gamma = k > 0 ? dot(S[k - 1], Y[k - 1]) / dot(Y[k - 1], Y[k - 1]) : 1 / Math.max(maxAbs(g), 1e-300);
+    let gamma: number;
+    if (k > 0) {
+      const o = ((head + k - 1) % m) * n;
+      let sy = 0;
+      let yy = 0;
+      for (let i = 0; i < n; i++) sy += S[o + i] * Y[o + i];
+      for (let i = 0; i < n; i++) yy += Y[o + i] * Y[o + i];
+      gamma = sy / yy;
+    } else gamma = 1 / Math.max(maxAbs(g), 1e-300);
     for (let i = 0; i < n; i++) d[i] *= gamma;
     for (let j = 0; j < k; j++) {
-      const beta = rho[j] * dot(Y[j], d);
-      for (let i = 0; i < n; i++) d[i] += (alpha[j] - beta) * S[j][i];
+      const o = ((head + j) % m) * n;
+      let yd = 0;
+      for (let i = 0; i < n; i++) yd += Y[o + i] * d[i];
+      const c = alpha[j] - rho[(head + j) % m] * yd;
+      for (let i = 0; i < n; i++) d[i] += c * S[o + i];
     }
     let slope = dot(g, d);
     if (!(slope < 0)) {
       // Not a descent direction: restart from steepest descent.
-      S.length = 0;
-      Y.length = 0;
-      rho.length = 0;
+      k = 0;
+      head = 0;
       const scale = 1 / Math.max(maxAbs(g), 1e-300);
       for (let i = 0; i < n; i++) d[i] = -g[i] * scale;
       slope = dot(g, d);
@@ -97,25 +120,23 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
       step *= 0.5;
     }
     if (!accepted) break;
-    const s = new Float64Array(n);
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      s[i] = xNew[i] - x[i];
-      y[i] = gNew[i] - g[i];
-    }
-    const sy = dot(s, y);
+    // The new pair goes to the slot after the newest, replacing the oldest when all m are kept.
+    // A pair with sᵀy ≤ 0 is not kept (it would break the positive definiteness of H).
+    let sy = 0;
+    for (let i = 0; i < n; i++) sy += (xNew[i] - x[i]) * (gNew[i] - g[i]);
     if (sy > 1e-300) {
-      if (S.length === m) {
-        S.shift();
-        Y.shift();
-        rho.shift();
+      const slot = k < m ? (head + k) % m : head;
+      const o = slot * n;
+      for (let i = 0; i < n; i++) {
+        S[o + i] = xNew[i] - x[i];
+        Y[o + i] = gNew[i] - g[i];
       }
-      S.push(s);
-      Y.push(y);
-      rho.push(1 / sy);
+      rho[slot] = 1 / sy;
+      if (k < m) k++;
+      else head = (head + 1) % m;
     }
     const fPrev = fx;
-    x = Float64Array.from(xNew);
+    x.set(xNew);
     const swap = g;
     g = gNew;
     gNew = swap;

@@ -4,7 +4,7 @@
  * which returns a parameter vector or null when the subset does not identify the parameters.
  */
 import type { BootstrapSummary, Determination, FitResult, Interval, LeaveOneOutSummary } from './types.js';
-import { quantile, resampleIndices, rootMeanSquare, seededRandom } from './stats.js';
+import { quantileOfSorted, resampleIndices, rootMeanSquare, seededRandom } from './stats.js';
 
 export interface BootstrapOptions {
   /** Resamples to draw (default 1000). */
@@ -30,22 +30,34 @@ export interface BootstrapDraws {
  * A resample is a multiset: its indices are passed sorted, and a multiset drawn again reuses its
  * fit. With few points most draws repeat (3 points give 27 ordered draws but only 10 multisets),
  * so a 1000-resample bootstrap of a 3-point law runs 10 fits, not 1000, with the same draws.
+ *
+ * Every resample is drawn first and the distinct multisets are fitted together, by `fitMany` when
+ * given (which may share them out between threads: each fit depends on its indices alone, so the
+ * draws are the same however they are computed), else one by one with `fitSubset`.
  */
-export function bootstrapParameters(n: number, fitSubset: (indices: number[]) => number[] | null, options: BootstrapOptions = {}): BootstrapDraws {
+export function bootstrapParameters(n: number, fitSubset: (indices: number[]) => number[] | null, options: BootstrapOptions = {}, fitMany?: (subsets: number[][]) => (number[] | null)[]): BootstrapDraws {
   const count = options.count ?? DEFAULT_BOOTSTRAP.count;
   const seed = options.seed ?? DEFAULT_BOOTSTRAP.seed;
   const level = options.level ?? DEFAULT_BOOTSTRAP.level;
   const random = seededRandom(seed);
-  const samples: number[][] = [];
-  const fitted = new Map<string, number[] | null>();
+  const slotOf = new Map<string, number>();
+  const distinct: number[][] = [];
+  const draws: number[] = [];
   for (let b = 0; b < count; b++) {
     const indices = resampleIndices(n, random).sort((i, j) => i - j);
     const key = indices.join(',');
-    let p = fitted.get(key);
-    if (p === undefined) {
-      p = fitSubset(indices);
-      fitted.set(key, p);
+    let slot = slotOf.get(key);
+    if (slot === undefined) {
+      slot = distinct.length;
+      slotOf.set(key, slot);
+      distinct.push(indices);
     }
+    draws.push(slot);
+  }
+  const fits = fitMany ? fitMany(distinct) : distinct.map(fitSubset);
+  const samples: number[][] = [];
+  for (const slot of draws) {
+    const p = fits[slot];
     if (p && p.every(Number.isFinite)) samples.push(p);
   }
   return { samples, summary: { requested: count, used: samples.length, seed, level, method: 'pairs bootstrap over points (runs), percentile interval', withheld: null } };
@@ -53,9 +65,9 @@ export function bootstrapParameters(n: number, fitSubset: (indices: number[]) =>
 
 /** The central `level` percentile interval of the draws: [q((1−level)/2), q((1+level)/2)]. */
 export function percentileInterval(values: readonly number[], level: number): Interval | null {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length < 2) return null;
-  return { level, lo: quantile(finite, (1 - level) / 2), hi: quantile(finite, (1 + level) / 2) };
+  const sorted = Float64Array.from(values.filter(Number.isFinite)).sort();
+  if (sorted.length < 2) return null;
+  return { level, lo: quantileOfSorted(sorted, (1 - level) / 2), hi: quantileOfSorted(sorted, (1 + level) / 2) };
 }
 
 /**
@@ -117,13 +129,13 @@ export function estimateUncertainty<K extends string>(
   fitSubset: (indices: number[]) => number[] | null,
   predictPoint: (params: number[], i: number) => number,
   observed: readonly number[],
-  options: { identified: boolean; estimate: readonly number[]; bootstrap?: BootstrapOptions | false; loo?: boolean },
+  options: { identified: boolean; estimate: readonly number[]; bootstrap?: BootstrapOptions | false; loo?: boolean; fitMany?: (subsets: number[][]) => (number[] | null)[] },
 ): Uncertainty<K> {
   const intervals = Object.fromEntries(order.map((k) => [k, null])) as Record<K, Interval | null>;
   const out: Uncertainty<K> = { intervals, bootstrap: null, samples: undefined, loo: null, warnings: [] };
   if (!options.identified) return out;
   if (options.bootstrap !== false) {
-    const draws = bootstrapParameters(n, fitSubset, options.bootstrap ?? {});
+    const draws = bootstrapParameters(n, fitSubset, options.bootstrap ?? {}, options.fitMany);
     out.bootstrap = draws.summary;
     const found = parameterIntervals(draws.samples, order.length, draws.summary.level);
     const excluded = order.flatMap((k, j) => {

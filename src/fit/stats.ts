@@ -27,8 +27,12 @@ export function resampleIndices(n: number, random: () => number): number[] {
 
 /** The q-quantile (0 ≤ q ≤ 1) with linear interpolation between order statistics (R type 7, numpy's default). */
 export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
+  return quantileOfSorted(Float64Array.from(values).sort(), q);
+}
+
+/** quantile() of values already in ascending order (several quantiles of one sample sort it once). */
+export function quantileOfSorted(s: ArrayLike<number>, q: number): number {
+  if (s.length === 0) return Number.NaN;
   const h = (s.length - 1) * q;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, s.length - 1);

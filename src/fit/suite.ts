@@ -7,7 +7,7 @@
  */
 import type { RunRecord, RunStatus } from '../runs/types.js';
 import { analysisGroupKey, analysisGroups, byCodePoint, groupRuns, requireOneLossUnit, stepFamilies } from '../runs/table.js';
-import { BESIROGLU_START_GRID, computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ComputeOptimalAllocation, type JointPoint, type StartGrid } from './chinchilla.js';
+import { BESIROGLU_START_GRID, computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ComputeOptimalAllocation, type JointPoint, type JointRefitMany, type StartGrid } from './chinchilla.js';
 import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from './resample.js';
 import { fitSaturatingPowerLaw, MILLION, type ParamPoint, type SaturatingFit } from './saturating.js';
@@ -42,6 +42,11 @@ export interface FitRunTableOptions {
    * e.g. in a worker thread), keyed by analysis group: used as they are, the other groups fitted here.
    */
   precomputed?: ReadonlyMap<string, GroupFits>;
+  /**
+   * Computes the joint law's bootstrap refits (src/fit/chinchilla.ts refitMany; default: on this
+   * thread). Not an input of the fits, and not sent to another thread: the thread that fits sets it.
+   */
+  jointRefits?: JointRefitMany;
 }
 
 /** The within-group fits of one analysis group, as fitRunTable makes them. */
@@ -212,7 +217,7 @@ function paramBudgetFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions
   return out;
 }
 
-function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false, delta: number, grid: StartGrid, minRuns: number): JointLawFit[] {
+function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false, delta: number, grid: StartGrid, minRuns: number, refitMany: JointRefitMany | undefined): JointLawFit[] {
   const out: JointLawFit[] = [];
   for (const [, group] of groupRuns(runs, ['dataset', 'arch'])) {
     const points = group.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.finalValBpc }));
@@ -224,7 +229,7 @@ function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | fa
       out.push({ ...base, fit: null, computeOptimal: [], note: `${group.length} run(s)${spread ? '' : ' without two values of both N and D'}: the joint law needs at least ${minRuns} runs spanning N and D` });
       continue;
     }
-    const fit = fitChinchillaLaw(points, { delta, grid, bootstrap });
+    const fit = fitChinchillaLaw(points, { delta, grid, bootstrap, refitMany });
     const mixed = countDistinct(group.map((r) => `${r.batchSize}/${r.lr}`)) > 1;
     if (mixed) fit.warnings.push('the runs mix batch sizes / LRs; the joint law treats D = tokens alone');
     const maxC = Math.max(...points.map((p) => 6 * p.params * p.tokens));
@@ -246,6 +251,7 @@ interface ResolvedOptions {
   grid: StartGrid;
   jointMinRuns: number;
   lawDatasets: Set<string> | null;
+  jointRefits: JointRefitMany | undefined;
 }
 
 function resolveOptions(options: FitRunTableOptions): ResolvedOptions {
@@ -258,6 +264,7 @@ function resolveOptions(options: FitRunTableOptions): ResolvedOptions {
     grid: options.jointGrid ?? SUITE_START_GRID,
     jointMinRuns: options.jointMinRuns ?? 7,
     lawDatasets: options.lawDatasets ? new Set(options.lawDatasets.map((d) => d.toLowerCase())) : null,
+    jointRefits: options.jointRefits,
   };
 }
 
@@ -272,7 +279,7 @@ function groupFits(runs: RunRecord[], o: ResolvedOptions): GroupFits {
   return {
     stepLaws: stepFamilyFits(runs, o.bootstrap),
     paramBudgets: paramBudgetFits(lawRuns, o.bootstrap, o.fixedA, o.nUnit),
-    joint: jointFits(lawRuns, o.bootstrap, o.delta, o.grid, o.jointMinRuns),
+    joint: jointFits(lawRuns, o.bootstrap, o.delta, o.grid, o.jointMinRuns, o.jointRefits),
     batchLr: compareBatchAndLr(runs),
   };
 }

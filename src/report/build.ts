@@ -16,6 +16,7 @@ import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
 import { analyseRuns, mainSuiteInput, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
+import { startRefitHelper } from './refit-helper.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
 import { startChartRenderer, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
@@ -69,6 +70,19 @@ function markdownSafe(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A template compiled now rather than on its first use (Handlebars compiles lazily), so that the
+ * report can compile its templates while it waits for the fits: run once on an empty view, which
+ * compiles the whole template and renders nothing that is kept.
+ */
+function compileNow(hb: typeof Handlebars, source: string): HandlebarsTemplateDelegate {
+  const template = hb.compile(source, TEMPLATE_OPTIONS);
+  template({});
+  return template;
+}
+
+const TEMPLATE_OPTIONS = { noEscape: true, strict: false };
+
 function loadTemplates(dir: string): { main: HandlebarsTemplateDelegate; files: { name: string; path: string }[] } {
   const hb = Handlebars.create();
   const mainPath = join(dir, 'report.md.hbs');
@@ -77,10 +91,10 @@ function loadTemplates(dir: string): { main: HandlebarsTemplateDelegate; files: 
   const files = [{ name: 'templates/report.md.hbs', path: mainPath }];
   for (const name of existsSync(partialsDir) ? readdirSync(partialsDir).filter((n) => n.endsWith('.hbs')).sort(byCodePoint) : []) {
     const path = join(partialsDir, name);
-    hb.registerPartial(name.replace(/\.hbs$/, ''), readTextFile(path));
+    hb.registerPartial(name.replace(/\.hbs$/, ''), compileNow(hb, readTextFile(path)));
     files.push({ name: `templates/partials/${name}`, path });
   }
-  const main = hb.compile(readTextFile(mainPath), { noEscape: true, strict: false });
+  const main = compileNow(hb, readTextFile(mainPath));
   return { main, files };
 }
 
@@ -103,11 +117,14 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   assertDirectoryOwned(options.outDir, REPORT_OUTPUT);
   // Started first: one thread loads vega while this one reads the runs; another fits the groups
   // other than the recommended config's while this one fits that group.
+  // This thread also computes half of the worker's joint-law refits while it waits (./refit-helper.ts).
   const renderer = startChartRenderer({ inProcess: options.inProcess });
-  const fitter = startGroupFitter({ inProcess: options.inProcess });
+  const helper = options.inProcess ? null : startRefitHelper();
+  const fitter = startGroupFitter({ inProcess: options.inProcess, helper: helper?.handle });
   try {
     return await buildWith(options, renderer, fitter);
   } finally {
+    helper?.close();
     await Promise.all([renderer.close(), fitter.close()]);
   }
 }
@@ -134,9 +151,12 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
     throw new BitscaleError(`cannot read the claims file: ${(err as Error).message.split('\n')[0]}`, { file: options.claimsFile });
   }
   const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
+  // The worker starts on its groups first; the templates are compiled while it fits them.
+  const fitting = fitMainGroups(runs, claimsFile.recommended.dataset, options.analysis, fitter);
+  // Awaited below; should the templates fail first, the fits' outcome is no longer wanted.
+  fitting.catch(() => {});
   const { main, files: templateFiles } = loadTemplates(options.templatesDir);
-
-  const precomputed = await fitMainGroups(runs, claimsFile.recommended.dataset, options.analysis, fitter);
+  const precomputed = await fitting;
   const analysis = analyseRuns(runs, claimsFile.recommended, { ...options.analysis, precomputed });
   const claims = checkClaims(claimsFile, analysis);
 

@@ -7,6 +7,7 @@
 import type { FitRunTableOptions, GroupFits } from '../fit/suite.js';
 import type { RunRecord } from '../runs/types.js';
 import { startWorkerCalls, type WorkerCalls } from '../util/worker-call.js';
+import type { RefitHelperHandle } from './refit-helper.js';
 
 export interface GroupFitRequest {
   /** The runs, without their parsed logs (the fits read only the run table's fields). */
@@ -20,10 +21,19 @@ export async function fitGroups(request: GroupFitRequest): Promise<Map<string, G
   return fitGroupsByKey(request.runs, request.options, request.keys);
 }
 
+/** In the worker: fitGroups, sharing the joint law's refits with the main thread when it offered to help (./refit-helper.ts). */
+export async function fitGroupsSharing(request: GroupFitRequest, helper: RefitHelperHandle | undefined): Promise<Map<string, GroupFits>> {
+  if (!helper) return fitGroups(request);
+  const { sharedRefitter } = await import('./refit-helper.js');
+  return fitGroups({ ...request, options: { ...request.options, jointRefits: sharedRefitter(helper) } });
+}
+
 export type GroupFitter = WorkerCalls<GroupFitRequest, Map<string, GroupFits>>;
 
-export function startGroupFitter(options: { inProcess?: boolean } = {}): GroupFitter {
-  return startWorkerCalls(import.meta.url, 'fit-worker', fitGroups, options);
+/** The fitter's worker; with `helper`, the worker sends half of its joint-law refits to this thread. */
+export function startGroupFitter(options: { inProcess?: boolean; helper?: RefitHelperHandle } = {}): GroupFitter {
+  const { helper, ...rest } = options;
+  return startWorkerCalls(import.meta.url, 'fit-worker', fitGroups, helper ? { ...rest, workerData: { helper }, transferList: [helper.port] } : rest);
 }
 
 /** A run as sent to the worker: the fields the fits read, not the parsed log. */

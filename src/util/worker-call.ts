@@ -5,7 +5,7 @@
  * depends on whether a worker ran (the report's chart rendering and group fits use it to overlap
  * work on a second core).
  */
-import { parentPort, Worker } from 'node:worker_threads';
+import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { workerScript } from './worker-script.js';
 
 export interface WorkerCalls<Req, Res> {
@@ -18,15 +18,21 @@ export interface WorkerCalls<Req, Res> {
 type Reply<Res> = { ok: Res } | { error: string };
 
 /**
- * Start the worker whose entry is the module `name` beside `callerUrl` (see workerScript); with
- * `inProcess: true`, or where it cannot start, every call runs `fallback` on this thread.
+ * Start the worker whose entry is the module `name` beside `callerUrl` (see workerScript), with
+ * `workerData` (and `transferList`: what it moves rather than copies); with `inProcess: true`, or
+ * where it cannot start, every call runs `fallback` on this thread.
  */
-export function startWorkerCalls<Req, Res>(callerUrl: string, name: string, fallback: (request: Req) => Promise<Res>, options: { inProcess?: boolean } = {}): WorkerCalls<Req, Res> {
+export function startWorkerCalls<Req, Res>(
+  callerUrl: string,
+  name: string,
+  fallback: (request: Req) => Promise<Res>,
+  options: { inProcess?: boolean; workerData?: unknown; transferList?: Transferable[] } = {},
+): WorkerCalls<Req, Res> {
   let worker: Worker | null = null;
   if (!options.inProcess) {
     try {
       const { script, options: workerOptions } = workerScript(callerUrl, name);
-      worker = new Worker(script, workerOptions);
+      worker = new Worker(script, { ...workerOptions, workerData: options.workerData, transferList: options.transferList as WorkerOptions['transferList'] });
       // A worker never keeps the process alive on its own; close() ends it on every normal path.
       worker.unref();
     } catch {

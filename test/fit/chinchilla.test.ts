@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { loadRunTable, scalingRuns } from '../../src/runs/table.js';
 import assert from 'node:assert/strict';
-import { chinchillaLoss, computeOptimalAllocation, fitChinchillaLaw } from '../../src/fit/chinchilla.js';
+import { chinchillaLoss, computeOptimalAllocation, fitChinchillaLaw, refitChinchilla, refitChinchillaMany, solveChinchilla } from '../../src/fit/chinchilla.js';
 import { minimizeLbfgs } from '../../src/fit/lbfgs.js';
 import { SUITE_START_GRID } from '../../src/fit/suite.js';
 import { huber, seededRandom } from '../../src/fit/stats.js';
@@ -81,12 +81,66 @@ test('a joint fit whose exponent runs far past any measured one (the Brown CPU s
   assert.ok(fit.warnings.some((w) => /^alpha = .* is far beyond any measured scaling exponent/.test(w)), fit.warnings.join('\n'));
 });
 
-test('refits that stop before L-BFGS converges are counted in a warning (the Brown ladder: a flat E–A–α valley); none on the seed GLM runs', () => {
+test('every refit of the Brown ladder converges: those whose floor goes to 0 end at the E = 0 boundary and are counted in a warning; none on the seed GLM runs', () => {
   const runs = scalingRuns(loadRunTable(new URL('../../runs/', import.meta.url).pathname));
   const law = (dataset: string) => fitChinchillaLaw(runs.filter((r) => r.dataset === dataset).map((r) => ({ params: r.params, tokens: r.tokens, loss: r.finalValBpc })), { grid: SUITE_START_GRID, bootstrap: { count: 200, seed: 1 } });
-  const brown = law('brown').warnings.find((w) => /refits behind the intervals/.test(w));
-  assert.ok(brown, 'the ladder has unconverged refits');
-  const [, stopped, total] = /^(\d+) of the (\d+) refits/.exec(brown)!.map(Number);
-  assert.ok(stopped > 0 && stopped <= total && total <= 200 + 15, brown);
-  assert.ok(!law('GLM-Reasoning').warnings.some((w) => /refits behind the intervals/.test(w)));
+  const brown = law('brown');
+  assert.equal(brown.diagnostics.refitsUnconverged, 0, brown.warnings.join('\n'));
+  assert.ok(!brown.warnings.some((w) => /stopped before L-BFGS converged/.test(w)));
+  const atFloor = Number(brown.diagnostics.refitsAtFloor);
+  const warning = brown.warnings.find((w) => /fit best with no floor/.test(w));
+  assert.ok(atFloor > 0 && warning?.startsWith(`${atFloor} of the ${brown.diagnostics.refits} refits`), warning);
+  // Those draws have E exactly 0, so the interval of E starts at 0.
+  assert.ok(brown.samples!.some((d) => d[0] === 0));
+  assert.equal(brown.intervals.E!.lo, 0);
+  const glm = law('GLM-Reasoning');
+  assert.ok(!glm.warnings.some((w) => /refits behind the intervals/.test(w)), glm.warnings.join('\n'));
+});
+
+/** A 5 × 3 ladder from a law (N 20K–500K, D 0.5M–2M tokens), with ±noise (relative, seeded). */
+function ladder(p: { E: number; A: number; B: number; alpha: number; beta: number }, noise: number, seed: number) {
+  const random = seededRandom(seed);
+  return [2e4, 4e4, 9e4, 2e5, 5e5].flatMap((params) => [5.7e5, 1.15e6, 2.3e6].map((tokens) => ({ params, tokens, loss: chinchillaLoss(p, params, tokens) * (1 + noise * (random() * 2 - 1)) })));
+}
+
+test('a refit of exact data with no floor (E = 0 drawn) ends at the boundary E = 0, converged, at least as low as L-BFGS run 20 times longer', () => {
+  const truth = { E: 0, A: 30, B: 40, alpha: 0.15, beta: 0.12 };
+  const points = ladder(truth, 0, 3);
+  // Start where a fit with a floor would: E = 1.
+  const start = [Math.log(truth.A), Math.log(truth.B), Math.log(1), truth.alpha, truth.beta];
+  const r = refitChinchilla(points, start)!;
+  assert.ok(r.atFloor && r.converged, JSON.stringify(r));
+  assert.equal(r.theta[2], Number.NEGATIVE_INFINITY);
+  // Plain L-BFGS in e = ln E only walks towards −∞; given 20,000 iterations it gets no lower.
+  const plain = solveChinchilla(points, { starts: [start], maxIterations: 20000 })!;
+  assert.ok(r.objective <= plain.objective * (1 + 1e-9), `${r.objective} vs ${plain.objective}`);
+  assert.ok(plain.theta[2] < Math.log(0.05), `plain L-BFGS heads for E = 0 too (ln E = ${plain.theta[2]})`);
+});
+
+test('a refit of data with a real floor stays inside (E > 0), converged, and recovers it', () => {
+  const truth = { E: 2.5, A: 30, B: 40, alpha: 0.3, beta: 0.25 };
+  const points = ladder(truth, 0, 4);
+  const r = refitChinchilla(points, [Math.log(20), Math.log(60), Math.log(2), 0.25, 0.3])!;
+  assert.ok(!r.atFloor && r.converged, JSON.stringify(r));
+  const E = Math.exp(r.theta[2]);
+  assert.ok(Math.abs(E - truth.E) < 0.05, `E ${E}`);
+});
+
+test('bootstrap draws are the same whether the distinct resamples are fitted one by one or in one batch', () => {
+  const points = ladder({ E: 2.5, A: 30, B: 40, alpha: 0.3, beta: 0.25 }, 0.003, 5);
+  const batched: number[][][] = [];
+  const one = fitChinchillaLaw(points, { grid: SUITE_START_GRID, bootstrap: { count: 60 }, loo: false });
+  const two = fitChinchillaLaw(points, {
+    grid: SUITE_START_GRID,
+    bootstrap: { count: 60 },
+    loo: false,
+    refitMany: (task) => {
+      batched.push(task.subsets);
+      return refitChinchillaMany(task);
+    },
+  });
+  assert.equal(batched.length, 1, 'one batch of every distinct resample');
+  assert.equal(batched[0].length, Number(one.diagnostics.refits));
+  assert.deepEqual(two.samples, one.samples);
+  assert.deepEqual(two.intervals, one.intervals);
 });

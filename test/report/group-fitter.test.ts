@@ -1,6 +1,7 @@
 /**
  * The report fits some analysis groups in a worker thread (src/report/group-fitter.ts): the suite
- * assembled from them must equal the one fitRunTable makes alone, value for value.
+ * assembled from them must equal the one fitRunTable makes alone, value for value, also when the
+ * worker shares the joint law's bootstrap refits with this thread (src/report/refit-helper.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { fitGroupsByKey, fitRunTable, fittedGroupKeys } from '../../src/fit/suit
 import { loadRunTable } from '../../src/runs/table.js';
 import { mainSuiteInput } from '../../src/report/analysis.js';
 import { startGroupFitter, withoutLog } from '../../src/report/group-fitter.js';
+import { startRefitHelper } from '../../src/report/refit-helper.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -24,6 +26,26 @@ test('groups fitted in the worker and here give the suite fitRunTable gives in o
     const precomputed = new Map([...fitGroupsByKey(mainRuns, suiteOptions, [here]), ...remote]);
     assert.deepEqual(fitRunTable(mainRuns, { ...suiteOptions, precomputed }), fitRunTable(mainRuns, suiteOptions));
   } finally {
+    await fitter.close();
+  }
+});
+
+test('a worker that sends half of the joint law refits to this thread gives the same fits, draw for draw', async () => {
+  const { mainRuns, suiteOptions } = mainSuiteInput(loadRunTable(join(root, 'runs')), { bootstrap: 200 });
+  const brown = fittedGroupKeys(mainRuns, suiteOptions).filter((k) => k.startsWith('dataset=brown|'));
+  assert.equal(brown.length, 1, 'the Brown ladder has a joint law with a bootstrap');
+  const helper = startRefitHelper();
+  const fitter = startGroupFitter({ helper: helper.handle });
+  try {
+    const remote = await fitter.call({ runs: mainRuns.map(withoutLog), options: suiteOptions, keys: brown });
+    const joint = remote.get(brown[0])!.joint.find((j) => j.fit !== null)!;
+    const refits = Number(joint.fit!.diagnostics.refits);
+    assert.ok(refits > 100, `the law has bootstrap refits (${refits})`);
+    // This thread made about half of them (a batch is split in two; the left-out-run refits come one at a time, unshared).
+    assert.ok(helper.refitted() >= (refits - joint.points.length) / 2 - 1 && helper.refitted() < refits, `${helper.refitted()} of ${refits}`);
+    assert.deepEqual(remote, fitGroupsByKey(mainRuns, suiteOptions, brown));
+  } finally {
+    helper.close();
     await fitter.close();
   }
 });
