@@ -1,13 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useWasm, maxAbsDiff } from './helpers.js';
-import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE } from '../../src/model/ops.js';
+import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, signValues, steMask, TransposeMemo } from '../../src/model/ops.js';
 
 const tf = await useWasm();
 const xs = [-2, -1, -0.5, 0, 0.5, 1, 2];
 
 test('signSTE maps z ≥ 0 to +1 and z < 0 to −1 (sign(0) = +1)', () => {
   assert.deepEqual(Array.from(signSTE(tf.tensor1d(xs)).dataSync()), [-1, -1, -1, 1, 1, 1, 1]);
+});
+
+test('sign and the STE mask by unary kernels: −0 and 0 give +1, |z| = 1 and the largest float below it pass, the next float above 1 does not', () => {
+  const above1 = 1 + 2 ** -23;
+  const z = tf.tensor1d([-0, 0, -1e-30, 1e-30, -1, 1, -above1, above1, 1 - 2 ** -24, -Infinity, Infinity]);
+  assert.deepEqual(Array.from(signValues(z).dataSync()), [1, 1, -1, 1, -1, 1, -1, 1, 1, -1, 1]);
+  assert.deepEqual(Array.from(steMask(z).dataSync()), [1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0]);
 });
 
 test('the clipped STE passes the gradient only where |z| ≤ 1', () => {
@@ -36,6 +43,19 @@ test('lin(x, W) = x·sign(W)/sqrt(fan_in), dx = dy·sign(W)ᵀ/√fan_in, dW = x
   assert.deepEqual(Array.from(dW.dataSync()), [0.5, 1.5, -0, -1.5, 0.5, 0, 0.5, 1.5]);
 });
 
+test('linears sharing one transpose memo give the same gradients as linears with their own', () => {
+  const x = tf.randomNormal([6, 4], 0, 1, 'float32', 3);
+  const ws = [tf.randomNormal([4, 3], 0, 1, 'float32', 4), tf.randomNormal([4, 5], 0, 1, 'float32', 5)];
+  const r = [tf.randomNormal([6, 3], 0, 1, 'float32', 6), tf.randomNormal([6, 5], 0, 1, 'float32', 7)];
+  const loss = (shared: boolean) => (a: import('@tensorflow/tfjs-core').Tensor, b: import('@tensorflow/tfjs-core').Tensor, c: import('@tensorflow/tfjs-core').Tensor) => {
+    const memo = shared ? new TransposeMemo() : undefined;
+    return tf.add(tf.sum(tf.mul(signLinear(a as never, b as never, 'clipped', memo), r[0])), tf.sum(tf.mul(signLinear(a as never, c as never, 'clipped', memo), r[1])));
+  };
+  const own = tf.grads(loss(false))([x, ...ws]);
+  const shared = tf.grads(loss(true))([x, ...ws]);
+  own.forEach((g, i) => assert.deepEqual(Array.from(shared[i].dataSync()), Array.from(g.dataSync()), `input ${i}`));
+});
+
 test('embedding rows gather E[token] and scatter-add the gradient back to the used rows', () => {
   const E = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
   const tokens = new Int32Array([2, 0, 2]);
@@ -43,6 +63,7 @@ test('embedding rows gather E[token] and scatter-add the gradient back to the us
   const dy = tf.tensor2d([[1, 1], [10, 10], [100, 100]]);
   const g = tf.grad((e: import('@tensorflow/tfjs-core').Tensor) => tf.sum(tf.mul(embedRows(e as never, tokens), dy)))(E);
   assert.deepEqual(Array.from(g.dataSync()), [10, 10, 0, 0, 101, 101]);
+  assert.throws(() => embedRows(E as never, new Int32Array([3])), /token 3 is outside the vocabulary of 3/);
 });
 
 test('cross-entropy of uniform logits is ln V nats, and its gradient is (softmax − onehot)/N', () => {
