@@ -57,6 +57,30 @@ export class AdamW {
     });
   }
 
+  /**
+   * The same update in JavaScript over [lo, hi) of flat float32 arrays of weights, moments and
+   * gradients (data-parallel workers update disjoint ranges of shared memory: src/train/workers.ts).
+   * `t` is the update count after this update. Every operation is rounded to float32 as tfjs's
+   * float32 kernels round it (Math.fround of the exact double result is the correctly rounded
+   * float32 result for +, −, ×, ÷ and √), so it gives the values `apply` gives.
+   */
+  static applyRange(cfg: AdamWConfig, a: { w: Float32Array; m: Float32Array; v: Float32Array; g: Float32Array }, lo: number, hi: number, t: number, norm: number, lr: number): void {
+    const f = Math.fround;
+    const { beta1, beta2, eps, weightDecay, clipNorm } = cfg;
+    const clip = clipNorm > 0 && norm > clipNorm ? f(clipNorm / norm) : 1;
+    const [b1, nb1, b2, nb2, c1, c2, e, decay, rate] = [beta1, 1 - beta1, beta2, 1 - beta2, 1 - Math.pow(beta1, t), 1 - Math.pow(beta2, t), eps, 1 - lr * weightDecay, lr].map(f);
+    const { w, m, v, g } = a;
+    for (let k = lo; k < hi; k++) {
+      const gk = clip === 1 ? g[k] : f(g[k] * clip);
+      const mk = f(f(m[k] * b1) + f(gk * nb1));
+      const vk = f(f(v[k] * b2) + f(f(gk * gk) * nb2));
+      const step = f(f(mk / c1) / f(f(Math.sqrt(f(vk / c2))) + e));
+      w[k] = f(w[k] * decay) - f(step * rate);
+      m[k] = mk;
+      v[k] = vk;
+    }
+  }
+
   dispose(): void {
     for (const x of [...this.m, ...this.v]) x.dispose();
   }

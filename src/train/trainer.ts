@@ -234,7 +234,7 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
   }
 
   const workers = useWorkers ? await TrainingWorkers.start({ config: cfg, corpus: o.corpus, backend: tf.getBackend(), threads, sizes: model.variables.map((v) => v.size), faultAt: o.workerFault }) : null;
-  workers?.publish(model.variables);
+  workers?.publish(model.variables, opt);
   const tokensPerStep = B * T;
   let lastVal: number | null = null;
   let peakBytes: number | null = null;
@@ -267,7 +267,7 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
     const s0 = performance.now();
     const measure = t === start || (cfg.profileEvery > 0 && (t + 1) % cfg.profileEvery === 0);
     let stepPeak: number | undefined;
-    if (workers) ({ lossNats, gradNorm, peakBytes: stepPeak } = await workers.trainingStep(model, opt, t, lr, tau, measure));
+    if (workers) ({ lossNats, gradNorm, peakBytes: stepPeak } = await workers.trainingStep(opt, t, lr, tau, measure));
     else if (measure) stepPeak = (await tf.profile(update)).peakBytes;
     else update();
     if (stepPeak !== undefined) peakBytes = Math.max(peakBytes ?? 0, stepPeak);
@@ -309,12 +309,15 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
       writer.append(ev);
     }
     if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < cfg.steps) {
+      workers?.pull(model.variables, opt);
       writeCheckpoint(ckptPath, { runId: o.runId, step, config: cfg, wallSeconds: wall(), sizes: model.variables.concat(opt.m, opt.v).map((v) => v.size) }, stateArrays(model, opt));
     }
     const rate = trainSteps / trainSeconds;
     o.onProgress?.({ step, steps: cfg.steps, trainBits: bits, tokensPerSecond: rate * tokensPerStep, etaSeconds: (cfg.steps - step) / rate, valBpc: lastVal });
   }
 
+  // With workers the state lives in their shared memory: bring it back for the final checkpoints.
+  workers?.pull(model.variables, opt);
   await workers?.close();
   const tokensPerSecond = trainSeconds > 0 ? (trainSteps * tokensPerStep) / trainSeconds : 0;
   const result: TrainResult = { runId: o.runId, logPath, status, steps: status === 'completed' ? t : lastLogged, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };

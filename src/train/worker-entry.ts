@@ -1,17 +1,19 @@
 /**
  * One data-parallel training worker (started by src/train/workers.ts): its own TensorFlow.js
- * backend and model replica. It answers 'step' with the mean loss and gradients of its slice of the
- * batch (written to its shared gradient region) and 'eval' with the summed nats of its validation
- * windows, reloading the shared weights whenever the main thread has published new ones.
+ * backend and model replica. It answers 'step' by computing the mean loss and gradients of its
+ * slice of the batch, then, with the other workers, summing the gradients and applying AdamW to its
+ * range of the shared weights and moments; and 'eval' with the summed nats of its validation
+ * windows. It reloads the shared weights whenever they have changed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createModel } from '../model/model.js';
+import { AdamW } from './adamw.js';
 import { selectBackend, type BackendChoice } from './backend.js';
 import { trainingBatch } from './batches.js';
 import { GumbelPool } from './noise.js';
 import { evaluationNats, sliceGradients } from './replica.js';
-import type { WorkerCommand, WorkerInit, WorkerReply } from './workers.js';
+import { Barrier, sliceOf, variableViews, type WorkerCommand, type WorkerInit, type WorkerReply } from './workers.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -21,16 +23,23 @@ const m = cfg.model;
 const model = createModel(m, { arch: cfg.arch, ste: cfg.ste, initStd: cfg.initStd, seed: cfg.seed });
 const pool = cfg.arch === 'bitlm-v57' ? new GumbelPool(cfg.seed, m.heads * m.seqLen * m.seqLen) : null;
 const corpus = init.corpus;
-const view = (buf: SharedArrayBuffer) => {
-  let off = 0;
-  return init.sizes.map((n) => {
-    const v = new Float32Array(buf, 4 * off, n);
-    off += n;
-    return v;
-  });
+const N = init.threads;
+const total = init.sizes.reduce((a, b) => a + b, 0);
+const weights = variableViews(init.weights, init.sizes);
+const grads = variableViews(init.grads[init.index], init.sizes);
+/** The whole flat state, for the range this worker reduces and updates. */
+const flat = {
+  w: new Float32Array(init.weights),
+  m: new Float32Array(init.moments[0]),
+  v: new Float32Array(init.moments[1]),
+  g: init.grads.map((b) => new Float32Array(b)),
 };
-const weights = view(init.weights);
-const grads = view(init.grads);
+const range = sliceOf(total, N, init.index);
+const barrier = new Barrier(init.control, N);
+/** Per worker: [mean loss of its slice, Σ of squares of its range of the summed gradient]. */
+const shared = new Float64Array(init.control, 8, 2 * N);
+/** n_w/B: worker w's share of the batch. */
+const shareOf = Array.from({ length: N }, (_, w) => sliceOf(cfg.batchSize, N, w).count / cfg.batchSize);
 let loaded = -1;
 
 function load(version: number): void {
@@ -39,7 +48,8 @@ function load(version: number): void {
   loaded = version;
 }
 
-function step(c: Extract<WorkerCommand, { kind: 'step' }>): number {
+/** This worker's slice: loss and gradients into its shared region. */
+function sliceStep(c: Extract<WorkerCommand, { kind: 'step' }>): number {
   if (init.faultAtStep === c.t) throw new Error(`injected fault at update ${c.t}`);
   const batch = trainingBatch(corpus, cfg.seed, c.t, cfg.batchSize, m.seqLen, init.first, init.count);
   return tf.tidy(() => {
@@ -49,15 +59,47 @@ function step(c: Extract<WorkerCommand, { kind: 'step' }>): number {
   });
 }
 
+/**
+ * The whole batch's update, this worker's part: Σ_w (n_w/B)·g_w over its range, in worker order,
+ * into grads[0]'s range (no other worker reads it); the global norm from every worker's partial
+ * squares in worker order; AdamW on the range unless the loss or the norm is not finite.
+ */
+function update(c: Extract<WorkerCommand, { kind: 'step' }>, sliceLoss: number): Extract<WorkerReply, { kind: 'step' }> {
+  shared[2 * init.index] = sliceLoss;
+  barrier.wait();
+  const [lo, hi] = [range.first, range.first + range.count];
+  const sum = flat.g[0];
+  // One streaming pass per worker (the store rounds each partial sum to float32).
+  for (let k = lo; k < hi; k++) sum[k] = shareOf[0] * sum[k];
+  for (let w = 1; w < N; w++) {
+    const [g, c] = [flat.g[w], shareOf[w]];
+    for (let k = lo; k < hi; k++) sum[k] += c * g[k];
+  }
+  let squares = 0;
+  for (let k = lo; k < hi; k++) squares += sum[k] * sum[k];
+  shared[2 * init.index + 1] = squares;
+  barrier.wait();
+  let lossNats = 0;
+  let normSquared = 0;
+  for (let w = 0; w < N; w++) {
+    lossNats += shareOf[w] * shared[2 * w];
+    normSquared += shared[2 * w + 1];
+  }
+  const gradNorm = Math.sqrt(normSquared);
+  const updated = Number.isFinite(lossNats) && Number.isFinite(gradNorm);
+  if (updated) AdamW.applyRange(cfg, { w: flat.w, m: flat.m, v: flat.v, g: sum }, lo, hi, c.adamStep, gradNorm, c.lr);
+  return { kind: 'step', lossNats, gradNorm, updated, peakBytes: null };
+}
+
 port.on('message', async (c: WorkerCommand) => {
   load(c.version);
   let reply: WorkerReply;
   if (c.kind === 'step') {
     let lossNats = Number.NaN;
     let peakBytes: number | null = null;
-    if (c.measure) peakBytes = (await tf.profile(() => void (lossNats = step(c)))).peakBytes;
-    else lossNats = step(c);
-    reply = { kind: 'step', lossNats, peakBytes };
+    if (c.measure) peakBytes = (await tf.profile(() => void (lossNats = sliceStep(c)))).peakBytes;
+    else lossNats = sliceStep(c);
+    reply = { ...update(c, lossNats), peakBytes };
   } else {
     reply = { kind: 'eval', nats: evaluationNats(model, corpus, c.offsets, c.batchSize) };
   }

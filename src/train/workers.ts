@@ -1,15 +1,22 @@
 /**
  * Data-parallel training on every core. The wasm and cpu backends of TensorFlow.js run on one
  * thread in Node, so a run with `threads` > 1 starts that many worker_threads, each with its own
- * backend instance and model replica (src/train/worker-entry.ts). Per update:
- *   1. the main thread's weights are published to a SharedArrayBuffer every worker reads;
- *   2. worker w takes samples [⌊wB/N⌋, ⌊(w+1)B/N⌋) of the batch and writes its mean loss and
+ * backend instance and model replica (src/train/worker-entry.ts). The weights and AdamW's moments
+ * live in SharedArrayBuffers. Per update:
+ *   1. worker w takes samples [⌊wB/N⌋, ⌊(w+1)B/N⌋) of the batch and writes its mean loss and
  *      gradients to its own shared region;
- *   3. the main thread sums them, weighted by slice size, in worker order 0 … N−1 (a fixed order,
- *      so a given N is bit-for-bit deterministic), and applies one AdamW step to its own copy.
- * Batch windows and Gumbel noise belong to (seed, step, sample index), so N changes only the order
- * of summation. Evaluation windows are split the same way. A worker that fails stops every pending
- * and later request with its error; the caller keeps its last checkpoint.
+ *   2. after a barrier, worker w sums the gradients of its own range of the parameters (ranges
+ *      split like the batch), weighted by slice size, in worker order 0 … N−1, and the squares of
+ *      the sums; after a second barrier every worker adds the N partial squares in worker order
+ *      (a fixed order, so a given N is bit-for-bit deterministic) into the global norm;
+ *   3. worker w applies AdamW (AdamW.applyRange, the same float32 arithmetic as AdamW.apply) to its
+ *      range of the shared weights and moments; every worker reloads the weights at its next
+ *      command.
+ * The main thread does no arithmetic between updates: it copies the state in (publish) when the run
+ * starts or resumes and out (pull) for checkpoints. Batch windows and Gumbel noise belong to (seed,
+ * step, sample index), so N changes only the order of summation. Evaluation windows are split the
+ * same way. A worker that fails stops every pending and later request with its error; the others,
+ * waiting at a barrier, are ended; the caller keeps its last checkpoint.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
@@ -18,7 +25,7 @@ import type { Corpus } from '../data/corpus.js';
 import type { BitLM } from '../model/model.js';
 import { BitscaleError } from '../util/errors.js';
 import { workerScript } from '../util/worker-script.js';
-import { AdamW } from './adamw.js';
+import type { AdamW } from './adamw.js';
 import type { TrainConfig } from './presets.js';
 
 /** Backends whose kernels run on one JavaScript thread: the ones workers multiply. */
@@ -54,17 +61,59 @@ export interface WorkerInit {
   corpus: Corpus;
   first: number;
   count: number;
-  /** Every variable's latent weights, in variable order: written by the main thread. */
+  /** Every variable's latent weights, in variable order, flat; then AdamW's first and second moments, same layout. */
   weights: SharedArrayBuffer;
-  /** This worker's gradients, same layout: written by the worker. */
-  grads: SharedArrayBuffer;
+  moments: [SharedArrayBuffer, SharedArrayBuffer];
+  /** Every worker's gradients, same layout; worker w writes grads[w], then sums its range into it. */
+  grads: SharedArrayBuffer[];
+  /** The barrier's two Int32 counters, then per worker its mean loss and partial squared norm (float64). */
+  control: SharedArrayBuffer;
   sizes: number[];
   /** Tests: throw at this update (0-based), as a worker that dies. */
   faultAtStep?: number;
 }
 
-export type WorkerCommand = { kind: 'step'; t: number; tau: number; version: number; measure: boolean } | { kind: 'eval'; offsets: number[]; batchSize: number; version: number };
-export type WorkerReply = { kind: 'ready' } | { kind: 'step'; lossNats: number; peakBytes: number | null } | { kind: 'eval'; nats: number };
+/** Update `t` (0-based) with learning rate lr; `adamStep` is AdamW's update count after it. */
+export type WorkerCommand = { kind: 'step'; t: number; tau: number; lr: number; adamStep: number; version: number; measure: boolean } | { kind: 'eval'; offsets: number[]; batchSize: number; version: number };
+export type WorkerReply = { kind: 'ready' } | { kind: 'step'; lossNats: number; gradNorm: number; updated: boolean; peakBytes: number | null } | { kind: 'eval'; nats: number };
+
+/** Bytes of the control buffer for `threads` workers: two Int32 barrier counters, then 2 float64 per worker. */
+export function controlBytes(threads: number): number {
+  return 8 + 16 * threads;
+}
+
+/**
+ * A reusable barrier for `parties` threads over two Int32 slots (arrived, generation) of shared
+ * memory. Waits in 50 ms slices, so that a thread whose peer died can still be terminated.
+ */
+export class Barrier {
+  private readonly i32: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer, private readonly parties: number) {
+    this.i32 = new Int32Array(buffer, 0, 2);
+  }
+
+  wait(): void {
+    const generation = Atomics.load(this.i32, 1);
+    if (Atomics.add(this.i32, 0, 1) === this.parties - 1) {
+      Atomics.store(this.i32, 0, 0);
+      Atomics.add(this.i32, 1, 1);
+      Atomics.notify(this.i32, 1);
+      return;
+    }
+    while (Atomics.load(this.i32, 1) === generation) Atomics.wait(this.i32, 1, generation, 50);
+  }
+}
+
+/** One Float32Array view per variable over a flat buffer of Σ sizes values. */
+export function variableViews(buf: SharedArrayBuffer, sizes: number[]): Float32Array[] {
+  let off = 0;
+  return sizes.map((n) => {
+    const v = new Float32Array(buf, 4 * off, n);
+    off += n;
+    return v;
+  });
+}
 
 interface Pending {
   resolve: (r: WorkerReply) => void;
@@ -74,7 +123,7 @@ interface Pending {
 export interface ParallelStep {
   lossNats: number;
   gradNorm: number;
-  /** Σ of the workers' peak bytes plus the main thread's update, when measured. */
+  /** Σ of the workers' peak bytes, when measured. */
   peakBytes?: number;
 }
 
@@ -84,28 +133,17 @@ export class TrainingWorkers {
   private pending: (Pending | null)[];
   private version = 0;
   private readonly weights: Float32Array[];
-  private readonly grads: Float32Array[][];
-  private readonly slices: { first: number; count: number }[];
+  private readonly moments: [Float32Array[], Float32Array[]];
 
   private constructor(
     private readonly workers: Worker[],
     weightsBuf: SharedArrayBuffer,
-    gradBufs: SharedArrayBuffer[],
-    private readonly sizes: number[],
-    private readonly batchSize: number,
+    momentBufs: [SharedArrayBuffer, SharedArrayBuffer],
+    sizes: number[],
   ) {
-    const views = (buf: SharedArrayBuffer) => {
-      let off = 0;
-      return sizes.map((n) => {
-        const v = new Float32Array(buf, 4 * off, n);
-        off += n;
-        return v;
-      });
-    };
-    this.weights = views(weightsBuf);
-    this.grads = gradBufs.map(views);
+    this.weights = variableViews(weightsBuf, sizes);
+    this.moments = [variableViews(momentBufs[0], sizes), variableViews(momentBufs[1], sizes)];
     this.pending = workers.map(() => null);
-    this.slices = workers.map((_, i) => sliceOf(batchSize, workers.length, i));
   }
 
   get threads(): number {
@@ -116,9 +154,11 @@ export class TrainingWorkers {
   static async start(o: { config: TrainConfig; corpus: Corpus; backend: string; threads: number; sizes: number[]; faultAt?: { worker: number; step: number } }): Promise<TrainingWorkers> {
     const total = o.sizes.reduce((a, b) => a + b, 0);
     const weights = new SharedArrayBuffer(4 * total);
+    const moments: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(4 * total), new SharedArrayBuffer(4 * total)];
     const grads = Array.from({ length: o.threads }, () => new SharedArrayBuffer(4 * total));
+    const control = new SharedArrayBuffer(controlBytes(o.threads));
     const { script, options } = workerScript(import.meta.url, 'worker-entry');
-    const workers = grads.map((g, index) => {
+    const workers = grads.map((_, index) => {
       const { first, count } = sliceOf(o.config.batchSize, o.threads, index);
       const init: WorkerInit = {
         index,
@@ -129,7 +169,9 @@ export class TrainingWorkers {
         first,
         count,
         weights,
-        grads: g,
+        moments,
+        grads,
+        control,
         sizes: o.sizes,
         ...(o.faultAt?.worker === index ? { faultAtStep: o.faultAt.step } : {}),
       };
@@ -138,7 +180,7 @@ export class TrainingWorkers {
       w.unref();
       return w;
     });
-    const pool = new TrainingWorkers(workers, weights, grads, o.sizes, o.config.batchSize);
+    const pool = new TrainingWorkers(workers, weights, moments, o.sizes);
     workers.forEach((w, i) => {
       w.on('message', (r: WorkerReply) => pool.settle(i, r));
       w.on('error', (e) => pool.fail(i, e instanceof Error ? e.message : String(e)));
@@ -177,53 +219,41 @@ export class TrainingWorkers {
     );
   }
 
-  /** Copy the main thread's variables to the shared weights; workers reload them on their next command. */
-  publish(variables: tf.Variable[]): void {
+  /** Copy the main thread's weights and AdamW moments to shared memory (start, resume); workers reload on their next command. */
+  publish(variables: tf.Variable[], opt: AdamW): void {
     variables.forEach((v, i) => this.weights[i].set(v.dataSync() as Float32Array));
+    opt.m.forEach((v, i) => this.moments[0][i].set(v.dataSync() as Float32Array));
+    opt.v.forEach((v, i) => this.moments[1][i].set(v.dataSync() as Float32Array));
     this.version++;
   }
 
-  /**
-   * Mean loss and gradient of the whole batch of update t: Σ_w (n_w/B)·(loss_w, g_w) in worker
-   * order, in float32.
-   */
-  async gradients(t: number, tau: number, measure: boolean): Promise<{ lossNats: number; grads: Float32Array[]; peakBytes: number | null }> {
-    const replies = await this.all(() => ({ kind: 'step', t, tau, version: this.version, measure }));
-    const sum = this.sizes.map((n) => new Float32Array(n));
-    let lossNats = 0;
-    let peak: number | null = measure ? 0 : null;
-    replies.forEach((r, w) => {
-      if (r.kind !== 'step') throw new Error(`worker ${w + 1} answered '${r.kind}' to a step`);
-      const c = this.slices[w].count / this.batchSize;
-      lossNats += c * r.lossNats;
-      if (peak !== null) peak += r.peakBytes ?? 0;
-      this.grads[w].forEach((g, i) => {
-        const s = sum[i];
-        for (let k = 0; k < g.length; k++) s[k] += c * g[k];
-      });
-    });
-    return { lossNats, grads: sum, peakBytes: peak };
+  /** Copy the shared weights and moments back into the main thread's model and optimizer (checkpoints). */
+  pull(variables: tf.Variable[], opt: AdamW): void {
+    const put = (vars: tf.Variable[], views: Float32Array[]) => vars.forEach((v, i) => v.assign(tf.tensor(views[i], v.shape)));
+    put(variables, this.weights);
+    put(opt.m, this.moments[0]);
+    put(opt.v, this.moments[1]);
   }
 
   /**
-   * One optimizer update t on the main thread's model: the workers' summed gradients, the global
-   * norm, AdamW (skipped when the loss or the norm is not finite), then the new weights published.
+   * One optimizer update t, done by the workers (see the module comment): the mean loss and global
+   * gradient norm of the whole batch, and AdamW's step on the shared state unless either is not
+   * finite. The optimizer's update count `opt.t` advances when the update is applied.
    */
-  async trainingStep(model: BitLM, opt: AdamW, t: number, lr: number, tau: number, measure: boolean): Promise<ParallelStep> {
-    const { lossNats, grads, peakBytes } = await this.gradients(t, tau, measure);
-    let gradNorm = Number.NaN;
-    const update = () => {
-      tf.tidy(() => {
-        const list = grads.map((g, i) => tf.tensor(g, model.variables[i].shape));
-        gradNorm = AdamW.globalNorm(list).dataSync()[0];
-        if (Number.isFinite(lossNats) && Number.isFinite(gradNorm)) opt.apply(list, gradNorm, lr);
-      });
-    };
-    let mainPeak = 0;
-    if (measure) mainPeak = (await tf.profile(update)).peakBytes;
-    else update();
-    this.publish(model.variables);
-    return { lossNats, gradNorm, ...(peakBytes !== null ? { peakBytes: peakBytes + mainPeak } : {}) };
+  async trainingStep(opt: AdamW, t: number, lr: number, tau: number, measure: boolean): Promise<ParallelStep> {
+    const replies = await this.all(() => ({ kind: 'step', t, tau, lr, adamStep: opt.t + 1, version: this.version, measure }));
+    let peak: number | null = measure ? 0 : null;
+    const steps = replies.map((r, w) => {
+      if (r.kind !== 'step') throw new Error(`worker ${w + 1} answered '${r.kind}' to a step`);
+      if (peak !== null) peak += r.peakBytes ?? 0;
+      return r;
+    });
+    const { lossNats, gradNorm, updated } = steps[0];
+    if (updated) {
+      opt.t += 1;
+      this.version++;
+    }
+    return { lossNats, gradNorm, ...(peak !== null ? { peakBytes: peak } : {}) };
   }
 
   /** Mean validation bits per byte over `offsets`, the windows split among the workers like a batch. */

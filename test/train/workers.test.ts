@@ -87,6 +87,19 @@ test('1 and 2 workers give the same per-step losses within 1e-4 bits over 50 ste
   assert.deepEqual(timeless(again), timeless(two));
 });
 
+test('3 workers (slices of 1, 1 and 2 samples; uneven ranges of the parameters to update) agree with 1 within 1e-4 bits over 20 steps, and repeat bit for bit', async () => {
+  const config = resolveConfig('tiny', { model, batchSize: 4, steps: 20, warmup: 5, evalEvery: 20, evalWindows: 6, checkpointEvery: 0, profileEvery: 0 });
+  const d = dirs();
+  const logs = [];
+  for (const [id, threads] of [['one', 1], ['three', 3], ['three-again', 3]] as const) logs.push(readRunLog((await train({ config, corpus, runId: id, ...d, threads })).logPath));
+  const [one, three, again] = logs;
+  assert.equal(three.header.threads, 3);
+  const diff = Math.max(...one.steps.map((s, i) => Math.abs(s.train_loss - three.steps[i].train_loss)));
+  assert.ok(diff <= 1e-4, `max per-step difference ${diff} bits`);
+  assert.ok(Math.abs(three.evals[0].val_bpc - one.evals[0].val_bpc) <= 1e-4);
+  assert.deepEqual(timeless(again), timeless(three));
+});
+
 test('a worker that dies stops the run with its error, keeps the last checkpoint and leaves only whole records', async () => {
   const config = resolveConfig('tiny', { model, batchSize: 4, steps: 16, warmup: 5, evalEvery: 0, evalWindows: 8, checkpointEvery: 5, profileEvery: 0 });
   const d = dirs();
