@@ -86,7 +86,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   const alibiData = alibiBias(heads, T);
   const alibi = tf.keep(tf.tensor3d(alibiData, [heads, T, T]));
   const ste = options.ste;
-  // One scratch buffer for the per-layer (alibi + noise)/τ bias: 8 MB at B=16, H=8, T=128.
+  // One scratch buffer for the per-layer Gumbel noise: 8 MB at B=16, H=8, T=128.
   let scratch = new Float32Array(0);
   const biasBuffer = (batch: number) => {
     if (scratch.length !== batch * alibiData.length) scratch = new Float32Array(batch * alibiData.length);
@@ -101,7 +101,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     for (let l = 0; l < layers; l++) {
       const p = `layer${l}.`;
       const opts = f.gumbel
-        ? { bias: tf.tensor4d(gumbelAlibiBias(alibiData, f.gumbel(l), f.tau, biasBuffer(f.batch)), [f.batch, heads, T, T]), tau: f.tau, training: true }
+        ? { bias: gumbelAlibiBias(alibi, f.gumbel(l), f.tau, biasBuffer(f.batch)), tau: f.tau, training: true }
         : { bias: alibi, tau: 1, training: false };
       const xT = new TransposeMemo();
       const y = hardAttention(lin(x, p + 'wq', xT), lin(x, p + 'wk', xT), lin(x, p + 'wv', xT), shape, opts);

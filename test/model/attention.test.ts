@@ -23,6 +23,17 @@ test('the ALiBi bias is −m_h·(i − j) on and below the diagonal and masked a
   assert.equal(at(1, 1, 2), MASKED_SCORE);
 });
 
+test('the Gumbel bias is (alibi + g)/τ per sample, each operation rounded to float32', () => {
+  const [h, t] = [2, 3];
+  const al = alibiBias(h, t);
+  const g = [gumbelArray(h * t * t, mulberry32(3)), gumbelArray(h * t * t, mulberry32(4))];
+  const got = gumbelAlibiBias(tf.tensor3d(al, [h, t, t]), g, 0.7).dataSync();
+  const f = Math.fround;
+  const want = g.flatMap((gb) => Array.from(gb, (x, i) => f(f(al[i] + x) * f(1 / 0.7))));
+  assert.deepEqual(Array.from(got), want);
+  assert.throws(() => gumbelAlibiBias(tf.tensor3d(al, [h, t, t]), [g[0].subarray(1)], 0.7), /sample 0 has 17 draws, expected 18/);
+});
+
 // A small problem: B = 2, T = 5, H = 2, hd = 3 (d = 6), laid out [B·T, d].
 const B = 2, T = 5, H = 2, hd = 3, d = H * hd;
 const rand = mulberry32(7);
@@ -31,7 +42,7 @@ const q0 = arr(B * T * d), k0 = arr(B * T * d), v0 = arr(B * T * d), R = arr(B *
 const tau = 0.7;
 const alibi = alibiBias(H, T);
 const noise = gumbelArray(B * H * T * T, mulberry32(11));
-const biasArr = gumbelAlibiBias(alibi, [noise.subarray(0, H * T * T), noise.subarray(H * T * T)], tau);
+const biasArr = gumbelAlibiBias(tf.tensor3d(alibi, [H, T, T]), [noise.subarray(0, H * T * T), noise.subarray(H * T * T)], tau).dataSync();
 const shape = { batch: B, seqLen: T, heads: H };
 const at = (x: ArrayLike<number>, b: number, i: number, h: number, c: number) => x[(b * T + i) * d + h * hd + c];
 
