@@ -5,42 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.js';
+import { registerWasmKernels } from './wasm-kernels.js';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
-
-let clonesShared = false;
-
-/**
- * customGrad keeps a clone of every tensor an op save()s (tfjs's engine clones through the Identity
- * kernel). The cpu backend's Identity shares the values (tensors are immutable: one buffer, one
- * more reference), as the wasm backend's Reshape does; the wasm backend's Identity copies them,
- * ~150 copies per training step (20–30 ms of a d=512 worker's step). On wasm this registers an
- * Identity that shares, like cpu's; once per process, and only where the backend counts references.
- */
-function shareWasmClones(): void {
-  if (clonesShared || tf.getBackend() !== 'wasm') return;
-  clonesShared = true;
-  type Counting = { incRef(id: tf.DataId): void };
-  const wasm = tf.findBackend('wasm') as unknown as Partial<Counting> | undefined;
-  if (typeof wasm?.incRef !== 'function') return;
-  tf.unregisterKernel(tf.Identity, 'wasm');
-  tf.registerKernel({
-    kernelName: tf.Identity,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const x = inputs.x as tf.TensorInfo;
-      (backend as unknown as Counting).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  });
-}
 
 /**
  * tf.customGrad with plain typing: f gets the input tensors and `save`, returns the value and a
  * gradient function (dy, saved tensors) → one gradient per input.
  */
 export function customOp(f: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFn }): (...xs: tf.Tensor[]) => tf.Tensor {
-  shareWasmClones();
+  registerWasmKernels();
   const wrapped = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const r = f(args as tf.Tensor[], save);

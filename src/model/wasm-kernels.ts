@@ -1,0 +1,114 @@
+/**
+ * Two replacements, registered once per process, for kernels of tfjs-backend-wasm whose own versions
+ * cost the trainer more than the work they do (measured by bench/train.ts's per-kernel profile):
+ *   - Identity: customGrad keeps a clone of every tensor an op save()s, and tfjs's engine clones
+ *     through Identity. The cpu backend's Identity shares the values (tensors are immutable: one
+ *     buffer, one more reference), as the wasm backend's own Reshape does; the wasm backend's
+ *     copies them, ~150 copies per training step (20–30 ms of a d=512 worker's step). This one
+ *     shares, like cpu's.
+ *   - Transpose: the wasm kernel moves one value at a time through a general N-d index (4–8 ns per
+ *     value: 4.3 ms for a [1024, 512] activation). Every transpose the model makes is, once axes
+ *     that stay together are merged, out[b][c][r][e] = in[b][r][c][e] (a 2-D transpose, batched or
+ *     of runs of e values: xᵀ for weight gradients, the attention's head splits and merges); this
+ *     one does that in cache-sized blocks in JavaScript on the backend's memory (~2 ns per value)
+ *     and hands every other permutation to the original kernel.
+ * Both use the wasm backend's `incRef`, `makeOutput` and `typedArrayFromHeap`, and are registered
+ * only when the backend has them (tfjs-backend-wasm 4.x).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+interface WasmBackend {
+  incRef(id: tf.DataId): void;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+function hasInternals(b: unknown): b is WasmBackend {
+  const w = b as Partial<WasmBackend> | undefined;
+  return typeof w?.incRef === 'function' && typeof w?.makeOutput === 'function' && typeof w?.typedArrayFromHeap === 'function';
+}
+
+/**
+ * A transpose as out[b][c][r][e] = in[b][r][c][e] with in of shape [batch, rows, cols, run], or null
+ * when the permutation is not of that form. Size-1 axes are dropped and axes that stay adjacent and
+ * in order are merged first.
+ */
+export function blockTransposeShape(shape: number[], perm: number[]): { batch: number; rows: number; cols: number; run: number } | null {
+  const kept = perm.filter((a) => shape[a] !== 1);
+  // Merge output neighbours that are input neighbours in the same order into groups of input axes.
+  const groups: number[][] = [];
+  for (const a of kept) {
+    const last = groups[groups.length - 1];
+    if (last && a === last[last.length - 1] + 1) last.push(a);
+    else groups.push([a]);
+  }
+  const size = (g: number[]) => g.reduce((n, a) => n * shape[a], 1);
+  // The groups in input order, each with its place in the output.
+  const byInput = groups.map((g, out) => ({ g, out })).sort((a, b) => a.g[0] - b.g[0]);
+  const inSize = (k: number) => size(byInput[k].g);
+  const is = (...outOf: number[]) => outOf.length === byInput.length && byInput.every((x, k) => x.out === outOf[k]);
+  if (is(1, 0)) return { batch: 1, rows: inSize(0), cols: inSize(1), run: 1 };
+  if (is(0, 2, 1)) return { batch: inSize(0), rows: inSize(1), cols: inSize(2), run: 1 };
+  if (is(1, 0, 2)) return { batch: 1, rows: inSize(0), cols: inSize(1), run: inSize(2) };
+  if (is(0, 2, 1, 3)) return { batch: inSize(0), rows: inSize(1), cols: inSize(2), run: inSize(3) };
+  return null;
+}
+
+/** out[b][c][r][e] = x[b][r][c][e], in blocks of BLOCK × BLOCK (rows × cols) for the caches. */
+export function blockTranspose(x: ArrayLike<number>, out: { [i: number]: number }, s: { batch: number; rows: number; cols: number; run: number }): void {
+  const BLOCK = 8;
+  const { batch, rows: R, cols: C, run: E } = s;
+  for (let b = 0; b < batch; b++) {
+    const base = b * R * C * E;
+    for (let r0 = 0; r0 < R; r0 += BLOCK)
+      for (let c0 = 0; c0 < C; c0 += BLOCK) {
+        const r1 = Math.min(R, r0 + BLOCK);
+        const c1 = Math.min(C, c0 + BLOCK);
+        for (let r = r0; r < r1; r++)
+          for (let c = c0; c < c1; c++) {
+            const from = base + (r * C + c) * E;
+            const to = base + (c * R + r) * E;
+            for (let e = 0; e < E; e++) out[to + e] = x[from + e];
+          }
+      }
+  }
+}
+
+let registered = false;
+
+/** Register both kernels for wasm, once; a no-op on other backends or without the internals. */
+export function registerWasmKernels(): void {
+  if (registered || tf.getBackend() !== 'wasm') return;
+  registered = true;
+  const backend = tf.findBackend('wasm');
+  const original = tf.getKernel(tf.Transpose, 'wasm');
+  if (!hasInternals(backend) || !original) return;
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({
+    kernelName: tf.Identity,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend: be }) => {
+      const x = inputs.x as tf.TensorInfo;
+      (be as unknown as WasmBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+  tf.unregisterKernel(tf.Transpose, 'wasm');
+  tf.registerKernel({
+    kernelName: tf.Transpose,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const perm = (args.attrs as unknown as { perm: number[] }).perm;
+      const s = x.dtype === 'string' || x.dtype === 'complex64' ? null : blockTransposeShape(x.shape, perm);
+      if (!s) return original.kernelFunc(args);
+      const be = args.backend as unknown as WasmBackend;
+      const out = be.makeOutput(
+        perm.map((a) => x.shape[a]),
+        x.dtype,
+      );
+      blockTranspose(be.typedArrayFromHeap(x), be.typedArrayFromHeap(out), s);
+      return out;
+    },
+  });
+}

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useWasm } from './helpers.js';
+import { blockTransposeShape, registerWasmKernels } from '../../src/model/wasm-kernels.js';
+
+const tf = await useWasm();
+registerWasmKernels();
+
+/** out[i] by index arithmetic: the definition of a transpose. */
+function reference(values: number[], shape: number[], perm: number[]): number[] {
+  const outShape = perm.map((a) => shape[a]);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const n = values.length;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let rest = i;
+    let from = 0;
+    for (let k = outShape.length - 1; k >= 0; k--) {
+      from += (rest % outShape[k]) * strides[perm[k]];
+      rest = Math.floor(rest / outShape[k]);
+    }
+    out.push(values[from]);
+  }
+  return out;
+}
+
+test('the block transpose recognises 2-D, batched and run transposes after merging axes, and nothing else', () => {
+  assert.deepEqual(blockTransposeShape([6, 4], [1, 0]), { batch: 1, rows: 6, cols: 4, run: 1 });
+  assert.deepEqual(blockTransposeShape([2, 5, 3, 4], [0, 2, 1, 3]), { batch: 2, rows: 5, cols: 3, run: 4 });
+  assert.deepEqual(blockTransposeShape([2, 5, 3, 4], [0, 2, 3, 1]), { batch: 2, rows: 5, cols: 12, run: 1 });
+  assert.deepEqual(blockTransposeShape([2, 3, 4, 5], [0, 3, 1, 2]), { batch: 2, rows: 12, cols: 5, run: 1 });
+  assert.deepEqual(blockTransposeShape([1, 6, 4], [0, 2, 1]), { batch: 1, rows: 6, cols: 4, run: 1 });
+  assert.equal(blockTransposeShape([2, 3, 4], [2, 1, 0]), null);
+  assert.equal(blockTransposeShape([2, 3, 4], [0, 1, 2]), null);
+});
+
+test("tf.transpose on wasm gives the definition's values for every permutation the model uses, for float32 and int32, and for others by the original kernel", () => {
+  const cases: [number[], number[]][] = [
+    [[37, 21], [1, 0]],
+    [[3, 17, 4, 5], [0, 2, 1, 3]],
+    [[3, 17, 4, 5], [0, 2, 3, 1]],
+    [[3, 4, 5, 17], [0, 3, 1, 2]],
+    [[6, 9, 11], [0, 2, 1]],
+    [[9, 11, 3], [1, 0, 2]],
+    [[4, 5, 6], [2, 0, 1]],
+    [[4, 5, 6], [1, 2, 0]],
+    [[1, 8, 1, 3], [3, 2, 1, 0]],
+  ];
+  for (const [shape, perm] of cases) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = Array.from({ length: n }, (_, i) => (i * 7919) % 1009);
+    for (const dtype of ['float32', 'int32'] as const) {
+      const y = tf.transpose(tf.tensor(values, shape, dtype), perm);
+      assert.deepEqual(y.shape, perm.map((a) => shape[a]));
+      assert.equal(y.dtype, dtype);
+      assert.deepEqual(Array.from(y.dataSync()), reference(values, shape, perm), `${shape} by ${perm} (${dtype})`);
+    }
+  }
+});
+
+test('on wasm a clone shares its buffer yet outlives the original', () => {
+  const x = tf.tensor1d([1.5, -2, 3]);
+  const before = tf.memory().numBytes;
+  const y = tf.clone(x);
+  assert.equal(tf.memory().numBytes - before, 12, 'tf.memory still counts the handle');
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1.5, -2, 3]);
+  y.dispose();
+});
