@@ -34,7 +34,7 @@ test('the measured runs exercise both tfjs peak phases: end of backward and the 
 });
 
 // One replica in one process (--threads 1): the estimator models a single replica; with workers the
-// log's peak_bytes is the sum of the workers' peaks and the main thread's update.
+// log's peak_bytes is the sum of the workers' peaks.
 test('the fp32 estimate matches tf.profile of the current trainer: one live step of `bitscale train` at a tiny shape', () => {
   const root = new URL('../..', import.meta.url).pathname;
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-memlive-'));
