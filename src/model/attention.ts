@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchedMatMul } from './batched.js';
 import { customOp } from './ops.js';
+import { readValues } from './wasm-kernels.js';
 
 /** Additive score for future positions: exp(−1e9/τ) is 0 in fp32, without the NaNs of −∞. */
 export const MASKED_SCORE = -1e9;
@@ -140,7 +141,7 @@ export function hardAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, sh
     const idx = idxT.dataSync() as Int32Array; // [B, H, T]: the chosen key position per query
     idxT.dispose();
     const out = new Float32Array(B * T * d);
-    moveHeadRows(idx, vin.dataSync() as Float32Array, out, shape, hd, 'gather');
+    moveHeadRows(idx, readValues(vin) as Float32Array, out, shape, hd, 'gather');
     const p = opts.training ? tf.tidy(() => tf.reshape(tf.softmax(z), [B * H, T, T])) : null;
     z.dispose();
     save(p ? [qin, kin, vin, p] : [qin, kin, vin]);
@@ -150,7 +151,7 @@ export function hardAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, sh
         const [qs, ks, vs, ps] = saved;
         if (!ps) throw new Error('hardAttention: no gradient in evaluation mode');
         const dv = new Float32Array(B * T * d);
-        moveHeadRows(idx, dy.dataSync() as Float32Array, dv, shape, hd, 'scatter-add');
+        moveHeadRows(idx, readValues(dy) as Float32Array, dv, shape, hd, 'scatter-add');
         const dP = batchedMatMul(toHeads(dy, shape, hd), toHeadsT(vs, shape, hd));
         const [dq, dk] = softmaxPathGrads(dP, ps as tf.Tensor3D, qs, ks, scale, shape, hd);
         return [dq, dk, tf.tensor2d(dv, [B * T, d])];

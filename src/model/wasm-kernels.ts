@@ -65,6 +65,16 @@ function blockTranspose(x: Float32Array | Int32Array | Uint8Array, out: Float32A
     }
 }
 
+/**
+ * A tensor's values without a copy where the backend keeps them in this thread's memory (wasm: a
+ * view of its heap, valid until the next tensor is made; read it at once), else `dataSync()`.
+ */
+export function readValues(t: tf.Tensor): Float32Array | Int32Array | Uint8Array {
+  const backend = tf.getBackend() === 'wasm' ? tf.findBackend('wasm') : null;
+  if (hasInternals(backend) && t.dtype !== 'string' && t.dtype !== 'complex64') return backend.typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array | Int32Array | Uint8Array;
+}
+
 let registered = false;
 
 /** Register both kernels for wasm, once; a no-op on other backends or without the internals. */

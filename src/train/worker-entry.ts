@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createModel } from '../model/model.js';
+import { readValues } from '../model/wasm-kernels.js';
 import { AdamW } from './adamw.js';
 import { selectBackend, type BackendChoice } from './backend.js';
 import { trainingBatch } from './batches.js';
@@ -54,7 +55,7 @@ function sliceStep(c: Extract<WorkerCommand, { kind: 'step' }>): number {
   const batch = trainingBatch(corpus, cfg.seed, c.t, cfg.batchSize, m.seqLen, init.first, init.count);
   return tf.tidy(() => {
     const { value, grads: list } = sliceGradients(model, pool, batch, c.t, c.tau, init.first);
-    list.forEach((g, i) => grads[i].set(g.dataSync() as Float32Array));
+    list.forEach((g, i) => grads[i].set(readValues(g)));
     return value.dataSync()[0];
   });
 }

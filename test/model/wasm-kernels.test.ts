@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useWasm } from './helpers.js';
-import { blockTransposeShape, registerWasmKernels } from '../../src/model/wasm-kernels.js';
+import { blockTransposeShape, readValues, registerWasmKernels } from '../../src/model/wasm-kernels.js';
 
 const tf = await useWasm();
 registerWasmKernels();
@@ -66,4 +66,16 @@ test('on wasm a clone shares its buffer yet outlives the original', () => {
   x.dispose();
   assert.deepEqual(Array.from(y.dataSync()), [1.5, -2, 3]);
   y.dispose();
+});
+
+test('readValues gives the values dataSync gives, float32 and int32, without a copy on wasm', () => {
+  const f = tf.tensor2d([[1.5, -2], [3, 4.25]]);
+  const i = tf.tensor1d([7, -8, 9], 'int32');
+  assert.deepEqual(Array.from(readValues(f)), Array.from(f.dataSync()));
+  assert.deepEqual(Array.from(readValues(i)), [7, -8, 9]);
+  assert.ok(readValues(i) instanceof Int32Array);
+  const a = readValues(f);
+  const b = readValues(f);
+  assert.equal(a.buffer, b.buffer, 'both views lie on the backend memory');
+  assert.equal(a.byteOffset, b.byteOffset);
 });
