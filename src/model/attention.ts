@@ -52,12 +52,6 @@ function fromHeads(y: tf.Tensor, s: AttentionShape, hd: number): tf.Tensor2D {
   return tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, H * hd]);
 }
 
-/** [B·H, hd, T] → [B·T, d]. */
-function fromHeadsT(y: tf.Tensor, s: AttentionShape, hd: number): tf.Tensor2D {
-  const { batch: B, seqLen: T, heads: H } = s;
-  return tf.reshape(tf.transpose(tf.reshape(y, [B, H, hd, T]), [0, 3, 1, 2]), [B * T, H * hd]);
-}
-
 /** Z = (q·kᵀ)·scale + bias as [B, H, T, T]; the scale is applied to q (d-sized, not T²-sized). */
 function scores(q: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, scale: number, s: AttentionShape, hd: number): tf.Tensor4D {
   const { batch: B, seqLen: T, heads: H } = s;
@@ -67,12 +61,14 @@ function scores(q: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, scale: number, s: A
 
 /**
  * Gradients for q and k from dL/dP through P = softmax(Z), Z = (q·kᵀ)·scale + bias:
- *   dZ = P ⊙ (dP − Σ_j dP⊙P);  dq = dZ·(k·scale);  dkᵀ = (q·scale)ᵀ·dZ.
+ *   dZ = P ⊙ (dP − Σ_j dP⊙P);  dq = dZ·(k·scale);  dk = dZᵀ·(q·scale).
  */
 function softmaxPathGrads(dP: tf.Tensor3D, p: tf.Tensor3D, q: tf.Tensor, k: tf.Tensor, scale: number, s: AttentionShape, hd: number): [tf.Tensor2D, tf.Tensor2D] {
   const dz = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true))) as tf.Tensor3D;
   const dq = fromHeads(batchedMatMul(dz, toHeads(tf.mul(k, scale), s, hd)), s, hd);
-  const dk = fromHeadsT(batchedMatMul(toHeadsT(tf.mul(q, scale), s, hd), dz), s, hd);
+  // dk = dZᵀ·(q·scale) per head, from a transposed dZ: [T, T]·[T, hd] takes XNNPACK's fast shape,
+  // where (q·scale)ᵀ·dZ, [hd, T]·[T, T], packs a T×T operand per head (3× slower at hd = 16).
+  const dk = fromHeads(batchedMatMul(tf.transpose(dz, [0, 2, 1]) as tf.Tensor3D, toHeads(tf.mul(q, scale), s, hd)), s, hd);
   return [dq, dk];
 }
 
