@@ -14,7 +14,7 @@ import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type Direc
 import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
-import { analyseRuns, mainSuiteInput, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
+import { analyseRecommended, analyseRuns, mainSuiteInput, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
 import { startRefitHelper } from './refit-helper.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
@@ -129,15 +129,19 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   }
 }
 
-/** The main suite's group fits, the recommended dataset's here and the others' in the fitter's thread. */
-async function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: AnalysisOptions | undefined, fitter: GroupFitter): Promise<Map<string, GroupFits>> {
+/**
+ * The main suite's group fits: the recommended dataset's, made here at once, and the others', made
+ * in the fitter's thread (`away`, to be awaited).
+ */
+function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: AnalysisOptions | undefined, fitter: GroupFitter): { here: Map<string, GroupFits>; away: Promise<Map<string, GroupFits>> } {
   const { mainRuns, suiteOptions } = mainSuiteInput(runs, analysis);
   const keys = fittedGroupKeys(mainRuns, suiteOptions);
-  const here = new Set(mainRuns.filter((r) => r.dataset === recommendedDataset).map(analysisGroupKey));
-  const away = keys.filter((k) => !here.has(k));
-  const remote = away.length ? fitter.call({ runs: mainRuns.map(withoutLog), options: suiteOptions, keys: away }) : Promise.resolve(new Map<string, GroupFits>());
-  const local = fitGroupsByKey(mainRuns, suiteOptions, keys.filter((k) => here.has(k)));
-  return new Map([...local, ...(await remote)]);
+  const local = new Set(mainRuns.filter((r) => r.dataset === recommendedDataset).map(analysisGroupKey));
+  const remote = keys.filter((k) => !local.has(k));
+  const away = remote.length ? fitter.call({ runs: mainRuns.map(withoutLog), options: suiteOptions, keys: remote }) : Promise.resolve(new Map<string, GroupFits>());
+  // Awaited by the caller; should it fail first (a template), the fits' outcome is no longer wanted.
+  away.catch(() => {});
+  return { here: fitGroupsByKey(mainRuns, suiteOptions, keys.filter((k) => local.has(k))), away };
 }
 
 async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, fitter: GroupFitter): Promise<BuiltReport> {
@@ -151,13 +155,15 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
     throw new BitscaleError(`cannot read the claims file: ${(err as Error).message.split('\n')[0]}`, { file: options.claimsFile });
   }
   const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
-  // The worker starts on its groups first; the templates are compiled while it fits them.
-  const fitting = fitMainGroups(runs, claimsFile.recommended.dataset, options.analysis, fitter);
-  // Awaited below; should the templates fail first, the fits' outcome is no longer wanted.
-  fitting.catch(() => {});
+  // The worker starts on the other groups first. While it fits them this thread fits the
+  // recommended config's group, analyses that config from its dataset's laws alone, and compiles
+  // the templates; then it helps with the worker's joint-law refits (./refit-helper.ts).
+  const rec = claimsFile.recommended;
+  const { here, away } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
+  const recommended = analyseRecommended(recommendedSuite(runs, rec, { ...options.analysis, precomputed: here }), runs, rec, options.analysis);
   const { main, files: templateFiles } = loadTemplates(options.templatesDir);
-  const precomputed = await fitting;
-  const analysis = analyseRuns(runs, claimsFile.recommended, { ...options.analysis, precomputed });
+  const precomputed = new Map([...here, ...(await away)]);
+  const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, recommended });
   const claims = checkClaims(claimsFile, analysis);
 
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
