@@ -219,7 +219,16 @@ export function recommendedSuite(runs: RunRecord[], rec: RecommendedConfig, opti
   return fitRunTable(mainRuns, { ...suiteOptions, lawDatasets: [rec.dataset], precomputed: options.precomputed });
 }
 
-export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions & { recommended?: RecommendedAnalysis } = {}): ReportAnalysis {
+/** Each local collection's backtest: its own fits of its own runs, none of the suite's. */
+export function localBacktests(mainRuns: RunRecord[]): ReportAnalysis['backtests'] {
+  return localCollections(mainRuns).map((collection) => ({ collection, groups: backtestGroups(mainRuns.filter((r) => r.collection === collection)) }));
+}
+
+/**
+ * Everything the report says. `recommended` (analyseRecommended) and `backtests` (localBacktests)
+ * may be passed in, computed beforehand from the same runs: the report makes them while a worker fits.
+ */
+export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions & { recommended?: RecommendedAnalysis; backtests?: ReportAnalysis['backtests'] } = {}): ReportAnalysis {
   const scalingRuns = scalingRunsOf(runs);
   const { mainRuns, suiteOptions } = mainSuiteInput(runs, options);
   const suite = fitRunTable(mainRuns, { ...suiteOptions, precomputed: options.precomputed });
@@ -232,6 +241,6 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     suite: fitAnalysisGroup(group, suiteOptions),
   }));
   const recommended = options.recommended ?? analyseRecommended(suite, runs, rec, options);
-  const backtests = localCollections(mainRuns).map((collection) => ({ collection, groups: backtestGroups(mainRuns.filter((r) => r.collection === collection)) }));
+  const backtests = options.backtests ?? localBacktests(mainRuns);
   return { backtests, runs, scalingRuns, mainRuns, suite, otherGroups, recommended: rec, ...recommended };
 }

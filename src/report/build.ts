@@ -14,7 +14,7 @@ import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type Direc
 import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
-import { analyseRecommended, analyseRuns, mainSuiteInput, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
+import { analyseRecommended, analyseRuns, localBacktests, mainSuiteInput, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
 import { startRefitHelper } from './refit-helper.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
@@ -156,14 +156,16 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   }
   const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
   // The worker starts on the other groups first. While it fits them this thread fits the
-  // recommended config's group, analyses that config from its dataset's laws alone, and compiles
-  // the templates; then it helps with the worker's joint-law refits (./refit-helper.ts).
+  // recommended config's group, analyses that config from its dataset's laws alone, runs the
+  // backtests and compiles the templates; then it helps with the worker's joint-law refits
+  // (./refit-helper.ts), which are shared out as each thread comes free.
   const rec = claimsFile.recommended;
   const { here, away } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
   const recommended = analyseRecommended(recommendedSuite(runs, rec, { ...options.analysis, precomputed: here }), runs, rec, options.analysis);
+  const backtests = localBacktests(mainSuiteInput(runs, options.analysis).mainRuns);
   const { main, files: templateFiles } = loadTemplates(options.templatesDir);
   const precomputed = new Map([...here, ...(await away)]);
-  const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, recommended });
+  const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, recommended, backtests });
   const claims = checkClaims(claimsFile, analysis);
 
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
