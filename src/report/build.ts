@@ -18,9 +18,9 @@ import { analyseRecommended, analyseRuns, localBacktests, mainSuiteInput, recomm
 import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
 import { startRefitHelper } from './refit-helper.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
-import { startChartRenderer, type ChartRenderer } from './chart-renderer.js';
+import { renderAhead, startChartRenderer, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
-import { buildView, type ChartFile } from './view.js';
+import { buildView, recommendedCharts, type ChartFile } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
 
 // CommonJS, loaded with require() rather than `import` for the reason given in ./charts.ts.
@@ -162,6 +162,8 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   const rec = claimsFile.recommended;
   const { here, away } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
   const recommended = analyseRecommended(recommendedSuite(runs, rec, { ...options.analysis, precomputed: here }), runs, rec, options.analysis);
+  // The recommended config's charts are drawn now, by the chart worker, while the fits go on.
+  const renderAll = renderAhead(renderer, recommendedCharts({ recommended: rec, ...recommended }).map((c) => c.spec));
   const backtests = localBacktests(mainSuiteInput(runs, options.analysis).mainRuns);
   const { main, files: templateFiles } = loadTemplates(options.templatesDir);
   const precomputed = new Map([...here, ...(await away)]);
@@ -178,7 +180,7 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   await writeDirectoryAtomic(
     options.outDir,
     async (staging) => {
-      const svgs = await renderer.call(charts.map((c) => c.spec));
+      const svgs = await renderAll(charts.map((c) => c.spec));
       charts.forEach((c, i) => writeFileAtomic(join(staging, c.path), svgs[i]));
       writeFileAtomic(join(staging, REPORT_FILE), markdown);
       writeFileAtomic(join(staging, NEXT_RUNS_FILE), `${JSON.stringify(nextRunsGrid(analysis), null, 2)}\n`);
