@@ -224,15 +224,10 @@ export function localBacktests(mainRuns: RunRecord[]): ReportAnalysis['backtests
   return localCollections(mainRuns).map((collection) => ({ collection, groups: backtestGroups(mainRuns.filter((r) => r.collection === collection)) }));
 }
 
-/**
- * Everything the report says. `recommended` (analyseRecommended) and `backtests` (localBacktests)
- * may be passed in, computed beforehand from the same runs: the report makes them while a worker fits.
- */
-export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions & { recommended?: RecommendedAnalysis; backtests?: ReportAnalysis['backtests'] } = {}): ReportAnalysis {
-  const scalingRuns = scalingRunsOf(runs);
-  const { mainRuns, suiteOptions } = mainSuiteInput(runs, options);
-  const suite = fitRunTable(mainRuns, { ...suiteOptions, precomputed: options.precomputed });
-  const otherGroups: GroupAnalysis[] = [...analysisGroups(scalingRuns.filter((r) => r.arch !== MAIN_ARCH))].map(([key, group]) => ({
+/** Every other architecture's scaling runs, one analysis group each, each fitted on its own. */
+export function otherGroupAnalyses(runs: RunRecord[], options: AnalysisOptions = {}): GroupAnalysis[] {
+  const { suiteOptions } = mainSuiteInput(runs, options);
+  return [...analysisGroups(scalingRunsOf(runs).filter((r) => r.arch !== MAIN_ARCH))].map(([key, group]) => ({
     key,
     dataset: group[0].dataset,
     arch: group[0].arch,
@@ -240,6 +235,23 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     runs: group,
     suite: fitAnalysisGroup(group, suiteOptions),
   }));
+}
+
+/** Parts of the analysis made beforehand from the same runs and options (the report makes them while a worker fits). */
+export interface AnalysisParts {
+  /** The main suite, already fitted (the report's first view passes recommendedSuite's). */
+  suite?: FitSuite;
+  recommended?: RecommendedAnalysis;
+  backtests?: ReportAnalysis['backtests'];
+  otherGroups?: GroupAnalysis[];
+}
+
+/** Everything the report says; any of `parts` given is used as it is. */
+export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions & AnalysisParts = {}): ReportAnalysis {
+  const scalingRuns = scalingRunsOf(runs);
+  const { mainRuns, suiteOptions } = mainSuiteInput(runs, options);
+  const suite = options.suite ?? fitRunTable(mainRuns, { ...suiteOptions, precomputed: options.precomputed });
+  const otherGroups = options.otherGroups ?? otherGroupAnalyses(runs, options);
   const recommended = options.recommended ?? analyseRecommended(suite, runs, rec, options);
   const backtests = options.backtests ?? localBacktests(mainRuns);
   return { backtests, runs, scalingRuns, mainRuns, suite, otherGroups, recommended: rec, ...recommended };

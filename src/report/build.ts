@@ -14,13 +14,13 @@ import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type Direc
 import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
-import { analyseRecommended, analyseRuns, localBacktests, mainSuiteInput, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
+import { analyseRecommended, analyseRuns, localBacktests, mainSuiteInput, otherGroupAnalyses, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
 import { startRefitHelper } from './refit-helper.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
 import { renderAhead, startChartRenderer, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
-import { buildView, recommendedCharts, type ChartFile } from './view.js';
+import { buildView, type ChartFile } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
 
 // CommonJS, loaded with require() rather than `import` for the reason given in ./charts.ts.
@@ -157,22 +157,29 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
   // The worker starts on the other groups first. While it fits them this thread fits the
   // recommended config's group, analyses that config from its dataset's laws alone, runs the
-  // backtests and compiles the templates; then it helps with the worker's joint-law refits
-  // (./refit-helper.ts), which are shared out as each thread comes free.
+  // backtests, compiles the templates and draws a first view, whose charts the chart worker
+  // renders at once; then it helps with the worker's joint-law refits (./refit-helper.ts), which
+  // are shared out as each thread comes free.
   const rec = claimsFile.recommended;
   const { here, away } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
-  const recommended = analyseRecommended(recommendedSuite(runs, rec, { ...options.analysis, precomputed: here }), runs, rec, options.analysis);
-  // The recommended config's charts are drawn now, by the chart worker, while the fits go on.
-  const renderAll = renderAhead(renderer, recommendedCharts({ recommended: rec, ...recommended }).map((c) => c.spec));
-  const backtests = localBacktests(mainSuiteInput(runs, options.analysis).mainRuns);
+  const recSuite = recommendedSuite(runs, rec, { ...options.analysis, precomputed: here });
+  const parts = {
+    recommended: analyseRecommended(recSuite, runs, rec, options.analysis),
+    backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns),
+    otherGroups: otherGroupAnalyses(runs, options.analysis),
+  };
   const { main, files: templateFiles } = loadTemplates(options.templatesDir);
-  const precomputed = new Map([...here, ...(await away)]);
-  const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, recommended, backtests });
-  const claims = checkClaims(claimsFile, analysis);
-
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
   const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templateFiles]);
-  const { view, charts } = buildView(analysis, claims, { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length });
+  const meta = { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length };
+  // The first view lacks the other groups' laws; a chart they change is rendered again at the end.
+  const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, ...parts });
+  const renderAll = renderAhead(renderer, buildView(first, checkClaims(claimsFile, first), meta).charts.map((c) => c.spec));
+
+  const precomputed = new Map([...here, ...(await away)]);
+  const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, ...parts });
+  const claims = checkClaims(claimsFile, analysis);
+  const { view, charts } = buildView(analysis, claims, meta);
 
   const markdown = main(markdownSafe(view)).replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '\n');
   // The report and its charts change together or not at all: all of them are rendered into a

@@ -17,7 +17,7 @@ import { spanText, tellApartSentences } from '../plan/tell-apart-text.js';
  * The GPU-hours chart: for the sizes that are best at some budget, and the seed's configs, the
  * predicted val_bpc of their best batch at each budget of the sweep; the frontier as black diamonds.
  */
-export function planChartFile(a: Pick<ReportAnalysis, 'planSweep' | 'recommended'>): { path: string; alt: string; spec: TopLevelSpec } | null {
+export function planChartFile(a: ReportAnalysis): { path: string; alt: string; spec: TopLevelSpec } | null {
   if (a.planSweep.length < 2) return null;
   const bestSizes = new Set(a.planSweep.map((s) => s.plan.recommended.params));
   const seedSizes = new Set(Object.values(SEED_CONFIGS).map((c) => countParams(c)));

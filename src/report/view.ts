@@ -251,7 +251,7 @@ function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
   };
 }
 
-function predictionChart(a: RecommendedView): ChartFile {
+function predictionChart(a: ReportAnalysis): ChartFile {
   const points = a.predictions
     .filter((p) => p.prediction.interval)
     .map((p) => ({
@@ -281,7 +281,7 @@ function splitText(e: TrainingEstimate): string {
   return s.even ? `${s.steps} accumulation steps of ${s.largest} (${formatSplit(s)} = ${e.batchSize})` : `${s.steps} accumulation steps (${formatSplit(s)} = ${e.batchSize}, uneven)`;
 }
 
-function memoryChartFile(a: RecommendedView): ChartFile {
+function memoryChartFile(a: ReportAnalysis): ChartFile {
   const e = a.estimate;
   const opts = { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value };
   const cfg = a.recommended.config;
@@ -515,18 +515,6 @@ export interface ReportView {
   [key: string]: unknown;
 }
 
-/** What the recommended config's charts read: analyseRecommended's part of the analysis. */
-export type RecommendedView = Pick<ReportAnalysis, 'recommended' | 'recommendedParams' | 'predictions' | 'headline' | 'estimate' | 'otherGpus' | 'planSweep'>;
-
-/**
- * The charts of the recommended config alone (predictions, memory, the plan's GPU-hours), in the
- * report's order: the report renders them while the worker's fits are still running.
- */
-export function recommendedCharts(a: RecommendedView): ChartFile[] {
-  const plan = planChartFile(a);
-  return [predictionChart(a), memoryChartFile(a), ...(plan ? [plan] : [])];
-}
-
 export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { version: string; inputsHash: string; runFiles: number }): { view: ReportView; charts: ChartFile[] } {
   // §1–§5 and the claims are about the main architecture's runs in seed/, ingested/ and at the top
   // level of runs/; its runs in other folders get a local section each; every other analysis group
@@ -541,8 +529,11 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const charts: ChartFile[] = [];
   const stepsChart = stepChart(mainFamilies, 'Measured step families', 'charts/steps.svg');
   const paramsChart = paramChart(a, mainBudgets);
-  const [predChart, memChart, ...planCharts] = recommendedCharts(a);
-  charts.push(stepsChart, paramsChart, predChart, memChart, ...planCharts);
+  const predChart = predictionChart(a);
+  const memChart = memoryChartFile(a);
+  charts.push(stepsChart, paramsChart, predChart, memChart);
+  const budgetPlanChart = planChartFile(a);
+  if (budgetPlanChart) charts.push(budgetPlanChart);
 
   const datasets = [...groupRuns(seedLike, ['dataset']).entries()].map(([, runs]) => ({ name: runs[0].dataset, runs: runRows(runs) }));
   const excluded = a.runs.filter((r) => !a.scalingRuns.includes(r));
