@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { analysisGroupKey, listRunLogFiles, loadRunTable, byCodePoint } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
@@ -22,9 +21,7 @@ import { renderAhead, startChartRenderer, type ChartRenderer } from './chart-ren
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView, type ChartFile } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
-
-// CommonJS, loaded with require() rather than `import` for the reason given in ./charts.ts.
-const Handlebars: typeof import('handlebars') = createRequire(import.meta.url)('handlebars');
+import { compileTemplate, createTemplateEnv } from './templates.js';
 
 export interface BuildReportOptions {
   runsDir: string;
@@ -70,31 +67,18 @@ function markdownSafe(value: unknown): unknown {
   return value;
 }
 
-/**
- * A template compiled now rather than on its first use (Handlebars compiles lazily), so that the
- * report can compile its templates while it waits for the fits: run once on an empty view, which
- * compiles the whole template and renders nothing that is kept.
- */
-function compileNow(hb: typeof Handlebars, source: string): HandlebarsTemplateDelegate {
-  const template = hb.compile(source, TEMPLATE_OPTIONS);
-  template({});
-  return template;
-}
-
-const TEMPLATE_OPTIONS = { noEscape: true, strict: false };
-
 function loadTemplates(dir: string): { main: HandlebarsTemplateDelegate; files: { name: string; path: string }[] } {
-  const hb = Handlebars.create();
+  const hb = createTemplateEnv();
   const mainPath = join(dir, 'report.md.hbs');
   if (!existsSync(mainPath)) throw new BitscaleError('missing the report template', { file: mainPath });
   const partialsDir = join(dir, 'partials');
   const files = [{ name: 'templates/report.md.hbs', path: mainPath }];
   for (const name of existsSync(partialsDir) ? readdirSync(partialsDir).filter((n) => n.endsWith('.hbs')).sort(byCodePoint) : []) {
     const path = join(partialsDir, name);
-    hb.registerPartial(name.replace(/\.hbs$/, ''), compileNow(hb, readTextFile(path)));
+    hb.registerPartial(name.replace(/\.hbs$/, ''), compileTemplate(hb, readTextFile(path)));
     files.push({ name: `templates/partials/${name}`, path });
   }
-  const main = compileNow(hb, readTextFile(mainPath));
+  const main = compileTemplate(hb, readTextFile(mainPath));
   return { main, files };
 }
 
