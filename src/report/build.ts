@@ -17,6 +17,7 @@ import { analyseRecommended, analyseRuns, localBacktests, mainSuiteInput, otherG
 import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
 import { startRefitHelper } from './refit-helper.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
+import type { TopLevelSpec } from 'vega-lite';
 import { renderAhead, startChartRenderer, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView, type ChartFile } from './view.js';
@@ -100,8 +101,8 @@ export const REPORT_OUTPUT: DirectoryOwnership = {
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
   assertDirectoryOwned(options.outDir, REPORT_OUTPUT);
   // Started first: one thread loads vega while this one reads the runs; another fits the groups
-  // other than the recommended config's while this one fits that group.
-  // This thread also computes half of the worker's joint-law refits while it waits (./refit-helper.ts).
+  // other than the recommended config's while this one fits that group and, once free, shares the
+  // worker's joint-law refits (./refit-helper.ts).
   const renderer = startChartRenderer({ inProcess: options.inProcess });
   const helper = options.inProcess ? null : startRefitHelper();
   const fitter = startGroupFitter({ inProcess: options.inProcess, helper: helper?.handle });
@@ -126,6 +127,18 @@ function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: 
   // Awaited by the caller; should it fail first (a template), the fits' outcome is no longer wanted.
   away.catch(() => {});
   return { here: fitGroupsByKey(mainRuns, suiteOptions, keys.filter((k) => local.has(k))), away };
+}
+
+/**
+ * The chart specs of the first view, or none where it cannot be built (from laws it lacks): it is
+ * only a head start, and the report itself is built from every fit, which says what is wrong.
+ */
+function firstViewCharts(build: () => ChartFile[]): TopLevelSpec[] {
+  try {
+    return build().map((c) => c.spec);
+  } catch {
+    return [];
+  }
 }
 
 async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, fitter: GroupFitter): Promise<BuiltReport> {
@@ -157,8 +170,10 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templateFiles]);
   const meta = { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length };
   // The first view lacks the other groups' laws; a chart they change is rendered again at the end.
-  const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, ...parts });
-  const renderAll = renderAhead(renderer, buildView(first, checkClaims(claimsFile, first), meta).charts.map((c) => c.spec));
+  const renderAll = renderAhead(renderer, firstViewCharts(() => {
+    const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, ...parts });
+    return buildView(first, checkClaims(claimsFile, first), meta).charts;
+  }));
 
   const precomputed = new Map([...here, ...(await away)]);
   const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, ...parts });
