@@ -1,11 +1,11 @@
 /**
  * Benchmark of the joint-law fit: 250 synthetic points from a known Chinchilla-form law with 1%
  * noise, the full Besiroglu et al. start grid (4,500 L-BFGS starts), then 1000 bootstrap refits
- * started at the optimum (what fitChinchillaLaw does), and fitRunTable on the seed's runs.
+ * started at the optimum (refitChinchilla, as fitChinchillaLaw does), and fitRunTable on the seed's runs.
  * Run: node --import tsx bench/fit.ts
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { BESIROGLU_START_GRID, chinchillaLoss, fitChinchillaLaw, solveChinchilla, type JointPoint } from '../src/fit/chinchilla.js';
+import { BESIROGLU_START_GRID, chinchillaLoss, fitChinchillaLaw, refitChinchilla, solveChinchilla, type JointPoint } from '../src/fit/chinchilla.js';
 import { bootstrapParameters } from '../src/fit/resample.js';
 import { seededRandom } from '../src/fit/stats.js';
 import { fitRunTable } from '../src/fit/suite.js';
@@ -32,9 +32,9 @@ const [sol, gridS] = time(() => solveChinchilla(points));
 if (!sol) throw new Error('no fit');
 rows.push(['joint law, full grid (250 points)', starts, `${gridS.toFixed(2)} s`, (starts / gridS).toFixed(0), `α ${sol.theta[3].toFixed(4)}, β ${sol.theta[4].toFixed(4)}`]);
 
-const warm = [Array.from(sol.theta)];
+const warm = Array.from(sol.theta);
 const [draws, bootS] = time(() => bootstrapParameters(points.length, (idx) => {
-  const s = solveChinchilla(points, { starts: warm, idx });
+  const s = refitChinchilla(points, warm, { idx });
   return s ? Array.from(s.theta) : null;
 }, { count: 1000 }));
 rows.push(['bootstrap refits, warm start', draws.summary.used, `${bootS.toFixed(2)} s`, (draws.summary.used / bootS).toFixed(0), '']);

@@ -13,10 +13,18 @@
 // Usage: node scripts/build.js [--or-warn] [package-root]   (default: the folder above this script)
 // --or-warn (the `prepare` script): a failed build is a warning, not a failed `npm ci`; the CLI
 // then runs the sources and says so at every start.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIST_DIR, MANIFEST, describeInputs } from '../bin/build-check.js';
+
+const require = createRequire(import.meta.url);
+/** Must equal TEMPLATE_OPTIONS in src/report/templates.ts (which ignores the file otherwise; test/report/templates.test.ts checks). */
+const TEMPLATE_OPTIONS = { noEscape: true, strict: false };
+const PRECOMPILED_FILE = 'templates.cjs';
+
 
 const args = process.argv.slice(2);
 const orWarn = args.includes('--or-warn');
@@ -62,8 +70,33 @@ async function buildInto(outdir) {
     renameSync(tmp, file.path);
     written.add(basename(file.path));
   }
+  // The report's templates, precompiled (src/report/templates.ts takes one only where its text,
+  // by sha256, and the compile options are the ones compiled here).
+  const templatesFile = precompileTemplates(join(root, 'templates'));
+  writeFileSync(join(outdir, `${PRECOMPILED_FILE}.${process.pid}.tmp`), templatesFile);
+  renameSync(join(outdir, `${PRECOMPILED_FILE}.${process.pid}.tmp`), join(outdir, PRECOMPILED_FILE));
+  written.add(PRECOMPILED_FILE);
   const manifestPath = join(outdir, MANIFEST);
   writeFileSync(`${manifestPath}.${process.pid}.tmp`, `${JSON.stringify({ inputs }, null, 1)}\n`);
   renameSync(`${manifestPath}.${process.pid}.tmp`, manifestPath);
   for (const name of readdirSync(outdir)) if (!written.has(name) && !name.endsWith('.tmp')) rmSync(join(outdir, name), { force: true });
+}
+
+
+/** A CommonJS module of every .hbs below `dir`, precompiled by Handlebars, keyed by the sha256 of its text. */
+function precompileTemplates(dir) {
+  const Handlebars = require('handlebars');
+  const specs = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.hbs')) {
+        const text = readFileSync(p, 'utf8');
+        specs.push(`${JSON.stringify(createHash('sha256').update(text).digest('hex'))}: ${Handlebars.precompile(text, { ...TEMPLATE_OPTIONS })}`);
+      }
+    }
+  };
+  walk(dir);
+  return `// Precompiled by scripts/build.js from templates/: do not edit.\nmodule.exports = { options: ${JSON.stringify(TEMPLATE_OPTIONS)}, specs: {\n${specs.join(',\n')}\n} };\n`;
 }

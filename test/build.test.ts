@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,6 +91,15 @@ test('the bundle writes the same report, file for file, as the sources, with tem
   const ta = tree(join(a, 'rep'));
   assert.ok(ta.has('SCALING_REPORT.md') && [...ta.keys()].some((k) => k.endsWith('.svg')));
   assert.deepEqual(ta, tree(join(b, 'rep')));
+});
+
+test('the build precompiles every shipped template, with the options the report compiles with, so the bundle need not compile them', async () => {
+  const { TEMPLATE_OPTIONS, PRECOMPILED_FILE, templateKey } = await import('../src/report/templates.js');
+  const file = createRequire(import.meta.url)(join(pkg, 'dist', PRECOMPILED_FILE)) as { options: unknown; specs: Record<string, unknown> };
+  assert.deepEqual(file.options, TEMPLATE_OPTIONS);
+  const shipped = (readdirSync(join(pkg, 'templates'), { recursive: true }) as string[]).filter((n) => n.endsWith('.hbs'));
+  assert.ok(shipped.includes('report.md.hbs') && shipped.length > 10, shipped.join(', '));
+  for (const n of shipped) assert.ok(templateKey(readFileSync(join(pkg, 'templates', n), 'utf8')) in file.specs, n);
 });
 
 test('commands that do not need them load neither TensorFlow.js, vega, Handlebars, the fitters nor the CSV parser', () => {

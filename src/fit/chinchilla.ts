@@ -241,8 +241,8 @@ function floorSlope(f: ValueAndGradient, x4: Float64Array): number {
  * BOUNDARY_CHECK_AFTER iterations is compared with the boundary E = 0: the floor-free law
  * L = A/N^α + B/D^β minimised from where L-BFGS stands. The boundary is the refit's optimum when it
  * is at least as low and is a Karush–Kuhn–Tucker point of the problem in E ≥ 0 (∂f/∂E ≥ 0 there,
- * to L-BFGS's own gradient tolerance: raising E from 0 does not help); otherwise L-BFGS runs again
- * in all five parameters with a longer cap.
+ * to L-BFGS's own gradient tolerance: raising E from 0 does not help); otherwise L-BFGS goes on in
+ * all five parameters, up to REFIT_MAX_ITERATIONS.
  */
 export function refitChinchilla(points: readonly JointPoint[], start: readonly number[], options: { delta?: number; idx?: readonly number[] } = {}): JointRefit | null {
   const data = logData(points, options.idx);
@@ -252,11 +252,6 @@ export function refitChinchilla(points: readonly JointPoint[], start: readonly n
   const finite = (r: LbfgsResult) => Number.isFinite(r.f) && r.x.every(Number.isFinite);
   const uncentre = (x: ArrayLike<number>, e: number) => Float64Array.from([x[0] + x[3] * cN, x[1] + x[4] * cD, e, x[3], x[4]]);
   const x0 = [start[0] - start[3] * cN, start[1] - start[4] * cD, start[2], start[3], start[4]];
-  const first = minimizeLbfgs(f, x0, { maxIterations: BOUNDARY_CHECK_AFTER, functionTolerance: 1e-15 });
-  if (!finite(first)) return null;
-  let iterations = first.iterations;
-  const interior = (r: LbfgsResult): JointRefit => ({ theta: uncentre(r.x, r.x[2]), objective: r.f, starts: 1, converged: r.converged, iterations, atFloor: false });
-  if (first.converged) return interior(first);
   // The floor-free law: the objective with e = −∞ (the third term vanishes), over (a', b', α, β).
   const th = new Float64Array(5);
   const g5 = new Float64Array(5);
@@ -273,17 +268,23 @@ export function refitChinchilla(points: readonly JointPoint[], start: readonly n
     g[3] = g5[4];
     return v;
   };
-  const floor = minimizeLbfgs(floorFree, [first.x[0], first.x[1], first.x[3], first.x[4]], { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15 });
-  iterations += floor.iterations;
-  if (Number.isFinite(floor.f) && floor.x.every(Number.isFinite) && floor.f <= first.f && floorSlope(f, floor.x) >= -DEFAULT_GRADIENT_TOLERANCE) {
+  // At the checkpoint: the boundary's optimum, from where L-BFGS stands, if it wins.
+  let atFloor: LbfgsResult | null = null;
+  let floorIterations = 0;
+  const boundaryWins = (x: Float64Array, fx: number): boolean => {
+    const floor = minimizeLbfgs(floorFree, [x[0], x[1], x[3], x[4]], { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15 });
+    floorIterations = floor.iterations;
+    if (finite(floor) && floor.f <= fx && floorSlope(f, floor.x) >= -DEFAULT_GRADIENT_TOLERANCE) atFloor = floor;
+    return atFloor !== null;
+  };
+  const run = minimizeLbfgs(f, x0, { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15, checkpoint: { at: BOUNDARY_CHECK_AFTER, stop: boundaryWins } });
+  const iterations = run.iterations + floorIterations;
+  const floor = atFloor as LbfgsResult | null;
+  if (floor) {
     const x = floor.x;
     return { theta: uncentre([x[0], x[1], 0, x[2], x[3]], Number.NEGATIVE_INFINITY), objective: floor.f, starts: 1, converged: floor.converged, iterations, atFloor: true };
   }
-  // Not at the boundary: L-BFGS again from the start, with the longer cap (a restart from where it
-  // stood would lose its curvature pairs, and its first short steps can pass the ftol test early).
-  const long = minimizeLbfgs(f, x0, { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15 });
-  iterations += long.iterations;
-  return finite(long) ? interior(long) : interior(first);
+  return finite(run) ? { theta: uncentre(run.x, run.x[2]), objective: run.f, starts: 1, converged: run.converged, iterations, atFloor: false } : null;
 }
 
 /** Bootstrap refits of the joint law as plain data, so that another thread can compute them (refitChinchillaMany). */

@@ -15,6 +15,11 @@ export interface LbfgsOptions {
   gradientTolerance?: number;
   /** Stop when (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) ≤ this (default 1e-15, scipy's L-BFGS-B `ftol` as Besiroglu et al. set it). */
   functionTolerance?: number;
+  /**
+   * Called once, after iteration `at` if L-BFGS has not stopped by then, with the current point and
+   * value; returning true stops the run there (the result then says `converged: false`).
+   */
+  checkpoint?: { at: number; stop: (x: Float64Array, f: number) => boolean };
 }
 
 export interface LbfgsResult {
@@ -142,6 +147,7 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
     gNew = swap;
     fx = fNew;
     if (maxAbs(g) <= gtol || (fPrev - fx) / Math.max(Math.abs(fPrev), Math.abs(fx), 1) <= ftol) converged = true;
+    else if (iterations === options.checkpoint?.at && options.checkpoint.stop(x, fx)) break;
   }
   return { x, f: fx, iterations, evaluations, converged };
 }

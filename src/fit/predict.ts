@@ -365,8 +365,10 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     const random = seededRandom(fit.bootstrap.seed + 7919);
     const gains = step?.intervalPool ?? [];
     const order = fit.paramOrder;
+    // One parameter object, refilled for each draw (a thousand draws per prediction, many predictions per report).
+    const p = { ...fit.params } as Record<SaturatingParam, number>;
     const values = samples.map((s) => {
-      const p = Object.fromEntries(order.map((k, j) => [k, s[j]])) as Record<SaturatingParam, number>;
+      order.forEach((k, j) => (p[k] = s[j]));
       const g = gains.length ? gains[Math.floor(random() * gains.length)] : 0;
       // A draw whose gain would pass its floor in one doubling stops at the floor.
       const v = atQuery(p, g);

@@ -151,18 +151,20 @@ export function mainSuiteInput(runs: RunRecord[], options: AnalysisOptions = {})
   return { mainRuns: scalingRunsOf(runs).filter((r) => r.arch === MAIN_ARCH), suiteOptions: { bootstrap: { count: options.bootstrap ?? 1000, seed: 1, level: 0.8 } } };
 }
 
-export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): ReportAnalysis {
-  const scalingRuns = scalingRunsOf(runs);
-  const { mainRuns, suiteOptions } = mainSuiteInput(runs, options);
-  const suite = fitRunTable(mainRuns, { ...suiteOptions, precomputed: options.precomputed });
-  const otherGroups: GroupAnalysis[] = [...analysisGroups(scalingRuns.filter((r) => r.arch !== MAIN_ARCH))].map(([key, group]) => ({
-    key,
-    dataset: group[0].dataset,
-    arch: group[0].arch,
-    lossUnit: group[0].lossUnit,
-    runs: group,
-    suite: fitAnalysisGroup(group, suiteOptions),
-  }));
+/** The analysis of the recommended config: it reads only the fits of the config's own dataset. */
+export type RecommendedAnalysis = Pick<
+  ReportAnalysis,
+  'recommendedParams' | 'predictions' | 'headline' | 'calibration' | 'estimate' | 'otherGpus' | 'sweep' | 'nextRuns' | 'nextRunsBaseline' | 'plan' | 'planNote' | 'planTellApart' | 'planSweep'
+>;
+
+/**
+ * The recommended config's predictions, estimate, §5 ranking and plan. They read only the fits of
+ * `rec.dataset` (predictBpc, the plan's predictor and §5's refits stay inside one dataset unless
+ * borrowGains is on), so `suite` may fit the laws of that dataset alone (lawDatasets): the report
+ * computes this part from the recommended group's fits while a worker fits the others.
+ */
+export function analyseRecommended(suite: FitSuite, runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): RecommendedAnalysis {
+  const { mainRuns } = mainSuiteInput(runs, options);
   const recommendedParams = countParams(rec.config);
   const query = (params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen, vocab: rec.config.vocab });
 
@@ -186,7 +188,6 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     const est = estimateTraining({ config: c.config, batchSize: c.batchSize, gpu: rec.gpu, precision: rec.precision, steps: c.steps }, calibration);
     return { gpuHours: est.totalHours, split: est.split };
   });
-  const nextRuns = section5.ranked;
   const planned = planForBudget(suite, mainRuns, calibration, rec, rec.plannedHours, borrow);
   const planTellApart = planned.plan ? tellApart(planned.plan, whatIf, { runs: mainRuns, seqLen: rec.config.seqLen, calibration, precision: rec.precision }) : null;
   const planSweep = planned.plan
@@ -195,17 +196,7 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
         return p ? [{ hours, plan: p }] : [];
       })
     : [];
-
-  const backtests = localCollections(mainRuns).map((collection) => ({ collection, groups: backtestGroups(mainRuns.filter((r) => r.collection === collection)) }));
-
   return {
-    backtests,
-    runs,
-    scalingRuns,
-    mainRuns,
-    suite,
-    otherGroups,
-    recommended: rec,
     recommendedParams,
     predictions,
     headline,
@@ -213,11 +204,55 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
     estimate,
     otherGpus,
     sweep,
-    nextRuns,
+    nextRuns: section5.ranked,
     nextRunsBaseline: section5.baseline,
     plan: planned.plan,
     planNote: planned.note,
     planTellApart,
     planSweep,
   };
+}
+
+/** The suite analyseRecommended needs: the laws of the recommended dataset only, from its group's fits when given. */
+export function recommendedSuite(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): FitSuite {
+  const { mainRuns, suiteOptions } = mainSuiteInput(runs, options);
+  return fitRunTable(mainRuns, { ...suiteOptions, lawDatasets: [rec.dataset], precomputed: options.precomputed });
+}
+
+/** Each local collection's backtest: its own fits of its own runs, none of the suite's. */
+export function localBacktests(mainRuns: RunRecord[]): ReportAnalysis['backtests'] {
+  return localCollections(mainRuns).map((collection) => ({ collection, groups: backtestGroups(mainRuns.filter((r) => r.collection === collection)) }));
+}
+
+/** Every other architecture's scaling runs, one analysis group each, each fitted on its own. */
+export function otherGroupAnalyses(runs: RunRecord[], options: AnalysisOptions = {}): GroupAnalysis[] {
+  const { suiteOptions } = mainSuiteInput(runs, options);
+  return [...analysisGroups(scalingRunsOf(runs).filter((r) => r.arch !== MAIN_ARCH))].map(([key, group]) => ({
+    key,
+    dataset: group[0].dataset,
+    arch: group[0].arch,
+    lossUnit: group[0].lossUnit,
+    runs: group,
+    suite: fitAnalysisGroup(group, suiteOptions),
+  }));
+}
+
+/** Parts of the analysis made beforehand from the same runs and options (the report makes them while a worker fits). */
+export interface AnalysisParts {
+  /** The main suite, already fitted (the report's first view passes recommendedSuite's). */
+  suite?: FitSuite;
+  recommended?: RecommendedAnalysis;
+  backtests?: ReportAnalysis['backtests'];
+  otherGroups?: GroupAnalysis[];
+}
+
+/** Everything the report says; any of `parts` given is used as it is. */
+export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions & AnalysisParts = {}): ReportAnalysis {
+  const scalingRuns = scalingRunsOf(runs);
+  const { mainRuns, suiteOptions } = mainSuiteInput(runs, options);
+  const suite = options.suite ?? fitRunTable(mainRuns, { ...suiteOptions, precomputed: options.precomputed });
+  const otherGroups = options.otherGroups ?? otherGroupAnalyses(runs, options);
+  const recommended = options.recommended ?? analyseRecommended(suite, runs, rec, options);
+  const backtests = options.backtests ?? localBacktests(mainRuns);
+  return { backtests, runs, scalingRuns, mainRuns, suite, otherGroups, recommended: rec, ...recommended };
 }

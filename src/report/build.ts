@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { analysisGroupKey, listRunLogFiles, loadRunTable, byCodePoint } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
@@ -14,17 +13,16 @@ import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type Direc
 import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
-import { analyseRuns, mainSuiteInput, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
+import { analyseRecommended, analyseRuns, localBacktests, mainSuiteInput, otherGroupAnalyses, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
 import { startRefitHelper } from './refit-helper.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
-import { startChartRenderer, type ChartRenderer } from './chart-renderer.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderAhead, startChartRenderer, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView, type ChartFile } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
-
-// CommonJS, loaded with require() rather than `import` for the reason given in ./charts.ts.
-const Handlebars: typeof import('handlebars') = createRequire(import.meta.url)('handlebars');
+import { compileTemplate, createTemplateEnv } from './templates.js';
 
 export interface BuildReportOptions {
   runsDir: string;
@@ -70,31 +68,18 @@ function markdownSafe(value: unknown): unknown {
   return value;
 }
 
-/**
- * A template compiled now rather than on its first use (Handlebars compiles lazily), so that the
- * report can compile its templates while it waits for the fits: run once on an empty view, which
- * compiles the whole template and renders nothing that is kept.
- */
-function compileNow(hb: typeof Handlebars, source: string): HandlebarsTemplateDelegate {
-  const template = hb.compile(source, TEMPLATE_OPTIONS);
-  template({});
-  return template;
-}
-
-const TEMPLATE_OPTIONS = { noEscape: true, strict: false };
-
 function loadTemplates(dir: string): { main: HandlebarsTemplateDelegate; files: { name: string; path: string }[] } {
-  const hb = Handlebars.create();
+  const hb = createTemplateEnv();
   const mainPath = join(dir, 'report.md.hbs');
   if (!existsSync(mainPath)) throw new BitscaleError('missing the report template', { file: mainPath });
   const partialsDir = join(dir, 'partials');
   const files = [{ name: 'templates/report.md.hbs', path: mainPath }];
   for (const name of existsSync(partialsDir) ? readdirSync(partialsDir).filter((n) => n.endsWith('.hbs')).sort(byCodePoint) : []) {
     const path = join(partialsDir, name);
-    hb.registerPartial(name.replace(/\.hbs$/, ''), compileNow(hb, readTextFile(path)));
+    hb.registerPartial(name.replace(/\.hbs$/, ''), compileTemplate(hb, readTextFile(path)));
     files.push({ name: `templates/partials/${name}`, path });
   }
-  const main = compileNow(hb, readTextFile(mainPath));
+  const main = compileTemplate(hb, readTextFile(mainPath));
   return { main, files };
 }
 
@@ -116,8 +101,8 @@ export const REPORT_OUTPUT: DirectoryOwnership = {
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
   assertDirectoryOwned(options.outDir, REPORT_OUTPUT);
   // Started first: one thread loads vega while this one reads the runs; another fits the groups
-  // other than the recommended config's while this one fits that group.
-  // This thread also computes half of the worker's joint-law refits while it waits (./refit-helper.ts).
+  // other than the recommended config's while this one fits that group and, once free, shares the
+  // worker's joint-law refits (./refit-helper.ts).
   const renderer = startChartRenderer({ inProcess: options.inProcess });
   const helper = options.inProcess ? null : startRefitHelper();
   const fitter = startGroupFitter({ inProcess: options.inProcess, helper: helper?.handle });
@@ -129,15 +114,31 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   }
 }
 
-/** The main suite's group fits, the recommended dataset's here and the others' in the fitter's thread. */
-async function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: AnalysisOptions | undefined, fitter: GroupFitter): Promise<Map<string, GroupFits>> {
+/**
+ * The main suite's group fits: the recommended dataset's, made here at once, and the others', made
+ * in the fitter's thread (`away`, to be awaited).
+ */
+function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: AnalysisOptions | undefined, fitter: GroupFitter): { here: Map<string, GroupFits>; away: Promise<Map<string, GroupFits>> } {
   const { mainRuns, suiteOptions } = mainSuiteInput(runs, analysis);
   const keys = fittedGroupKeys(mainRuns, suiteOptions);
-  const here = new Set(mainRuns.filter((r) => r.dataset === recommendedDataset).map(analysisGroupKey));
-  const away = keys.filter((k) => !here.has(k));
-  const remote = away.length ? fitter.call({ runs: mainRuns.map(withoutLog), options: suiteOptions, keys: away }) : Promise.resolve(new Map<string, GroupFits>());
-  const local = fitGroupsByKey(mainRuns, suiteOptions, keys.filter((k) => here.has(k)));
-  return new Map([...local, ...(await remote)]);
+  const local = new Set(mainRuns.filter((r) => r.dataset === recommendedDataset).map(analysisGroupKey));
+  const remote = keys.filter((k) => !local.has(k));
+  const away = remote.length ? fitter.call({ runs: mainRuns.map(withoutLog), options: suiteOptions, keys: remote }) : Promise.resolve(new Map<string, GroupFits>());
+  // Awaited by the caller; should it fail first (a template), the fits' outcome is no longer wanted.
+  away.catch(() => {});
+  return { here: fitGroupsByKey(mainRuns, suiteOptions, keys.filter((k) => local.has(k))), away };
+}
+
+/**
+ * The chart specs of the first view, or none where it cannot be built (from laws it lacks): it is
+ * only a head start, and the report itself is built from every fit, which says what is wrong.
+ */
+function firstViewCharts(build: () => ChartFile[]): TopLevelSpec[] {
+  try {
+    return build().map((c) => c.spec);
+  } catch {
+    return [];
+  }
 }
 
 async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, fitter: GroupFitter): Promise<BuiltReport> {
@@ -151,18 +152,33 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
     throw new BitscaleError(`cannot read the claims file: ${(err as Error).message.split('\n')[0]}`, { file: options.claimsFile });
   }
   const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
-  // The worker starts on its groups first; the templates are compiled while it fits them.
-  const fitting = fitMainGroups(runs, claimsFile.recommended.dataset, options.analysis, fitter);
-  // Awaited below; should the templates fail first, the fits' outcome is no longer wanted.
-  fitting.catch(() => {});
+  // The worker starts on the other groups first. While it fits them this thread fits the
+  // recommended config's group, analyses that config from its dataset's laws alone, runs the
+  // backtests, compiles the templates and draws a first view, whose charts the chart worker
+  // renders at once; then it helps with the worker's joint-law refits (./refit-helper.ts), which
+  // are shared out as each thread comes free.
+  const rec = claimsFile.recommended;
+  const { here, away } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
+  const recSuite = recommendedSuite(runs, rec, { ...options.analysis, precomputed: here });
+  const parts = {
+    recommended: analyseRecommended(recSuite, runs, rec, options.analysis),
+    backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns),
+    otherGroups: otherGroupAnalyses(runs, options.analysis),
+  };
   const { main, files: templateFiles } = loadTemplates(options.templatesDir);
-  const precomputed = await fitting;
-  const analysis = analyseRuns(runs, claimsFile.recommended, { ...options.analysis, precomputed });
-  const claims = checkClaims(claimsFile, analysis);
-
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
   const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templateFiles]);
-  const { view, charts } = buildView(analysis, claims, { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length });
+  const meta = { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length };
+  // The first view lacks the other groups' laws; a chart they change is rendered again at the end.
+  const renderAll = renderAhead(renderer, firstViewCharts(() => {
+    const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, ...parts });
+    return buildView(first, checkClaims(claimsFile, first), meta).charts;
+  }));
+
+  const precomputed = new Map([...here, ...(await away)]);
+  const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, ...parts });
+  const claims = checkClaims(claimsFile, analysis);
+  const { view, charts } = buildView(analysis, claims, meta);
 
   const markdown = main(markdownSafe(view)).replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '\n');
   // The report and its charts change together or not at all: all of them are rendered into a
@@ -170,7 +186,7 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   await writeDirectoryAtomic(
     options.outDir,
     async (staging) => {
-      const svgs = await renderer.call(charts.map((c) => c.spec));
+      const svgs = await renderAll(charts.map((c) => c.spec));
       charts.forEach((c, i) => writeFileAtomic(join(staging, c.path), svgs[i]));
       writeFileAtomic(join(staging, REPORT_FILE), markdown);
       writeFileAtomic(join(staging, NEXT_RUNS_FILE), `${JSON.stringify(nextRunsGrid(analysis), null, 2)}\n`);

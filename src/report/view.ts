@@ -120,8 +120,9 @@ function band(fit: FitResult, series: string, xs: number[], at: (p: Record<strin
   const samples = fit.samples ?? [];
   if (samples.length < 20 || !fit.bootstrap) return [];
   const out: BandPoint[] = [];
+  const draws = samples.map((s) => Object.fromEntries(fit.paramOrder.map((k, j) => [k, s[j]])));
   for (const x of xs) {
-    const values = samples.map((s) => at(Object.fromEntries(fit.paramOrder.map((k, j) => [k, s[j]])), x)).filter(Number.isFinite);
+    const values = draws.map((p) => at(p, x)).filter(Number.isFinite);
     const i = percentileInterval(values, fit.bootstrap.level);
     if (i) out.push({ series, x, lo: i.lo, hi: i.hi });
   }

@@ -17,6 +17,24 @@ test('L-BFGS finds the Rosenbrock minimum (1, 1) from (−1.2, 1)', () => {
   assert.ok(r.converged);
 });
 
+test('an L-BFGS checkpoint sees the point once, stops the run when asked, and changes nothing when not', () => {
+  const rosen = (x: Float64Array, g: Float64Array) => {
+    const [a, b] = x;
+    g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+    g[1] = 200 * (b - a * a);
+    return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+  };
+  const plain = minimizeLbfgs(rosen, [-1.2, 1]);
+  const seen: number[] = [];
+  const kept = minimizeLbfgs(rosen, [-1.2, 1], { checkpoint: { at: 5, stop: (_x, f) => (seen.push(f), false) } });
+  assert.deepEqual(kept, plain);
+  assert.equal(seen.length, 1);
+  const stopped = minimizeLbfgs(rosen, [-1.2, 1], { checkpoint: { at: 5, stop: () => true } });
+  assert.equal(stopped.iterations, 5);
+  assert.equal(stopped.converged, false);
+  assert.equal(stopped.f, seen[0]);
+});
+
 test('the joint law drawn with known E, A, B, α, β and 0.5% noise is recovered by the Huber fit', () => {
   const truth = { E: 1.8, A: 400, B: 2000, alpha: 0.34, beta: 0.3 };
   const random = seededRandom(7);

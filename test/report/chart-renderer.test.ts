@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TopLevelSpec } from 'vega-lite';
-import { startChartRenderer } from '../../src/report/chart-renderer.js';
+import { renderAhead, startChartRenderer } from '../../src/report/chart-renderer.js';
 import { renderSvg } from '../../src/report/charts.js';
 
 const spec = (title: string, values: { x: number; y: number }[]): TopLevelSpec => ({
@@ -47,4 +47,21 @@ test('after close (or a dead worker) rendering continues on this thread', async 
   const renderer = startChartRenderer();
   await renderer.close();
   assert.deepEqual(await renderer.call(specs), await Promise.all(specs.map((s) => renderSvg(s))));
+});
+
+test('charts rendered ahead are reused where the final list has the same spec, and only the others are rendered after', async () => {
+  const renderer = startChartRenderer();
+  const sent: string[][] = [];
+  const watched = { call: (batch: TopLevelSpec[]) => (sent.push(batch.map((b) => String(b.title))), renderer.call(batch)), close: () => renderer.close() };
+  try {
+    const c = spec('c', [{ x: 1, y: 1 }, { x: 2, y: 4 }]);
+    // 'a' is rendered ahead; the final list has 'b', the same 'a', and an 'a2' whose data changed.
+    const renderAll = renderAhead(watched, [specs[0]]);
+    const changed = spec('a2', [{ x: 1, y: 3 }, { x: 2, y: 2.4 }]);
+    const svgs = await renderAll([specs[1], specs[0], changed, c]);
+    assert.deepEqual(sent, [['a'], ['b', 'a2', 'c']]);
+    assert.deepEqual(svgs, await Promise.all([specs[1], specs[0], changed, c].map((s) => renderSvg(s))));
+  } finally {
+    await renderer.close();
+  }
 });

@@ -30,7 +30,7 @@ test('groups fitted in the worker and here give the suite fitRunTable gives in o
   }
 });
 
-test('a worker that sends half of the joint law refits to this thread gives the same fits, draw for draw', async () => {
+test('a worker that shares the joint law refits with this thread, chunk by chunk, gives the same fits, draw for draw', async () => {
   const { mainRuns, suiteOptions } = mainSuiteInput(loadRunTable(join(root, 'runs')), { bootstrap: 200 });
   const brown = fittedGroupKeys(mainRuns, suiteOptions).filter((k) => k.startsWith('dataset=brown|'));
   assert.equal(brown.length, 1, 'the Brown ladder has a joint law with a bootstrap');
@@ -41,8 +41,8 @@ test('a worker that sends half of the joint law refits to this thread gives the 
     const joint = remote.get(brown[0])!.joint.find((j) => j.fit !== null)!;
     const refits = Number(joint.fit!.diagnostics.refits);
     assert.ok(refits > 100, `the law has bootstrap refits (${refits})`);
-    // This thread made about half of them (a batch is split in two; the left-out-run refits come one at a time, unshared).
-    assert.ok(helper.refitted() >= (refits - joint.points.length) / 2 - 1 && helper.refitted() < refits, `${helper.refitted()} of ${refits}`);
+    // This thread, idle while it awaits the worker, claimed some of the chunks (the left-out-run refits come one at a time, unshared).
+    assert.ok(helper.refitted() > 0 && helper.refitted() < refits, `${helper.refitted()} of ${refits}`);
     assert.deepEqual(remote, fitGroupsByKey(mainRuns, suiteOptions, brown));
   } finally {
     helper.close();

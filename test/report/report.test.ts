@@ -198,3 +198,15 @@ test('a local collection gains "Backtest: predicting the largest size": the tabl
   assert.ok(built.chartPaths.some((p) => p.endsWith('charts/ladder-backtest.svg')));
   assert.ok(!built.chartPaths.some((p) => p.endsWith('charts/brown-small-backtest.svg')));
 });
+
+test('the report made with its worker threads (shared refits, charts ahead) is byte for byte the one made on one thread', async () => {
+  const common = { runsDir: join(root, 'runs'), templatesDir: join(root, 'templates'), claimsFile: join(root, 'claims/seed-report.json'), analysis: { bootstrap: 200, candidateBootstrap: 50 } };
+  const outThreads = mkdtempSync(join(tmpdir(), 'bitscale-report-threads-'));
+  const outOne = mkdtempSync(join(tmpdir(), 'bitscale-report-one-'));
+  await buildReport({ ...common, outDir: outThreads });
+  await buildReport({ ...common, outDir: outOne, inProcess: true });
+  const files = (dir: string) => [...readdirSync(dir), ...readdirSync(join(dir, 'charts')).map((n) => `charts/${n}`)].filter((n) => n !== 'charts').sort();
+  assert.deepEqual(files(outThreads), files(outOne));
+  assert.ok(files(outOne).includes('charts/brown-ladder-backtest.svg'), 'the shipped runs, with the Brown ladder and its joint law');
+  for (const f of files(outOne)) assert.equal(readFileSync(join(outThreads, f), 'utf8'), readFileSync(join(outOne, f), 'utf8'), f);
+});
