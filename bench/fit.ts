@@ -7,8 +7,9 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { BESIROGLU_START_GRID, chinchillaLoss, fitChinchillaLaw, refitChinchilla, solveChinchilla, type JointPoint } from '../src/fit/chinchilla.js';
 import { bootstrapParameters } from '../src/fit/resample.js';
-import { seededRandom } from '../src/fit/stats.js';
-import { fitRunTable } from '../src/fit/suite.js';
+import { quantile, resampleIndices, seededRandom } from '../src/fit/stats.js';
+import { fitRunTable, SUITE_START_GRID } from '../src/fit/suite.js';
+import { loadRunTable } from '../src/runs/table.js';
 import { formatTable } from '../src/util/format.js';
 import { seedRuns } from '../test/fit/seed-runs.js';
 
@@ -52,4 +53,28 @@ const [, suiteS] = time(() => {
 rows.push(['fitRunTable, 10 seed runs, 1000 resamples', reps, `${((suiteS / reps) * 1000).toFixed(0)} ms each`, (reps / suiteS).toFixed(1), '']);
 
 console.log(formatTable(['what', 'fits', 'wall', 'fits/s', 'note'], rows));
+
+// The Brown ladder's joint law (15 runs): 1,000 bootstrap refits from the full-data optimum, as
+// fitChinchillaLaw makes them (refitChinchilla: the E = 0 check at iteration 250) against plain
+// L-BFGS capped at 1,000 iterations (the earlier refits) and at 20,000 (to convergence).
+const brown = loadRunTable(new URL('../runs/brown-ladder/', import.meta.url).pathname).filter((r) => r.status === 'completed' && r.purpose === 'scaling');
+const ladder: JointPoint[] = brown.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.finalValBpc }));
+const optimum = fitChinchillaLaw(ladder, { grid: SUITE_START_GRID, bootstrap: false, loo: false }).params;
+const start = [Math.log(optimum.A), Math.log(optimum.B), Math.log(optimum.E), optimum.alpha, optimum.beta];
+const draw = seededRandom(1);
+const resamples = Array.from({ length: 1000 }, () => resampleIndices(ladder.length, draw).sort((i, j) => i - j));
+const ladderRows: (string | number)[][] = [];
+const methods: [string, (idx: number[]) => { iterations: number; converged: boolean; theta: Float64Array; atFloor?: boolean } | null][] = [
+  ['refitChinchilla (E = 0 check at 250)', (idx) => refitChinchilla(ladder, start, { idx })],
+  ['plain L-BFGS, cap 1,000', (idx) => solveChinchilla(ladder, { starts: [start], idx, maxIterations: 1000 })],
+  ['plain L-BFGS, cap 20,000', (idx) => solveChinchilla(ladder, { starts: [start], idx, maxIterations: 20000 })],
+];
+for (const [name, refit] of methods) {
+  const [out, s] = time(() => resamples.map(refit));
+  const done = out.filter((r) => r !== null);
+  const betas = done.map((r) => r.theta[4]);
+  ladderRows.push([name, done.reduce((a, r) => a + r.iterations, 0), done.filter((r) => !r.converged).length, done.filter((r) => r.atFloor).length, `${s.toFixed(2)} s`, `[${quantile(betas, 0.1).toFixed(4)}, ${quantile(betas, 0.9).toFixed(4)}]`]);
+}
+console.log(`\nBrown ladder joint law (${ladder.length} runs): 1,000 bootstrap refits`);
+console.log(formatTable(['refits', 'L-BFGS iterations', 'not converged', 'at E = 0', 'wall', 'beta 80% interval'], ladderRows));
 console.log(`node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine slows these numbers)`);
