@@ -65,6 +65,8 @@ const MAX_ITERATIONS = 1000;
  */
 const BOUNDARY_CHECK_AFTER = 250;
 const REFIT_MAX_ITERATIONS = 20000;
+/** E, A, B, α, β. */
+const JOINT_PARAMETERS = 5;
 
 /** E + A·N^(−α) + B·D^(−β). */
 export function chinchillaLoss(p: ChinchillaParams, params: number, tokens: number): number {
@@ -159,6 +161,26 @@ function huberObjective(data: LogData, delta: number, cN: number, cD: number) {
   };
 }
 
+/**
+ * The Huber objective on the points `idx` selects, in the centred coordinates huberObjective uses,
+ * with the maps between θ = (a, b, e, α, β) and those coordinates (e passes through unchanged).
+ */
+function centredObjective(points: readonly JointPoint[], idx: readonly number[] | undefined, delta: number) {
+  const data = logData(points, idx);
+  const cN = data.lnN.reduce((s, v) => s + v, 0) / data.lnN.length;
+  const cD = data.lnD.reduce((s, v) => s + v, 0) / data.lnD.length;
+  return {
+    f: huberObjective(data, delta, cN, cD),
+    centre: (t: ArrayLike<number>) => [t[0] - t[3] * cN, t[1] - t[4] * cD, t[2], t[3], t[4]],
+    uncentre: (x: ArrayLike<number>) => Float64Array.from([x[0] + x[3] * cN, x[1] + x[4] * cD, x[2], x[3], x[4]]),
+  };
+}
+
+/** An L-BFGS end point with a finite value and finite coordinates. */
+function finiteResult(r: LbfgsResult): boolean {
+  return Number.isFinite(r.f) && r.x.every(Number.isFinite);
+}
+
 function gridStarts(grid: StartGrid): number[][] {
   const out: number[][] = [];
   for (const a of grid.a) for (const b of grid.b) for (const e of grid.e) for (const al of grid.alpha) for (const be of grid.beta) out.push([a, b, e, al, be]);
@@ -185,10 +207,7 @@ export function solveChinchilla(
   points: readonly JointPoint[],
   options: { delta?: number; starts?: readonly number[][]; idx?: readonly number[]; maxIterations?: number; screenTolerance?: number } = {},
 ): JointSolution | null {
-  const data = logData(points, options.idx);
-  const cN = data.lnN.reduce((s, v) => s + v, 0) / data.lnN.length;
-  const cD = data.lnD.reduce((s, v) => s + v, 0) / data.lnD.length;
-  const f = huberObjective(data, options.delta ?? DEFAULT_HUBER_DELTA, cN, cD);
+  const { f, centre, uncentre } = centredObjective(points, options.idx, options.delta ?? DEFAULT_HUBER_DELTA);
   const starts = options.starts ?? gridStarts(BESIROGLU_START_GRID);
   // Every start runs to a screening tolerance; the few best end points are then polished to
   // scipy-tight tolerance (ftol 1e-15) and the lowest kept.
@@ -196,9 +215,9 @@ export function solveChinchilla(
   let iterations = 0;
   const screenTol = starts.length > POLISH_COUNT ? options.screenTolerance ?? SCREEN_TOLERANCE : 1e-15;
   for (const s of starts) {
-    const r = minimizeLbfgs(f, [s[0] - s[3] * cN, s[1] - s[4] * cD, s[2], s[3], s[4]], { maxIterations: options.maxIterations ?? MAX_ITERATIONS, functionTolerance: screenTol });
+    const r = minimizeLbfgs(f, centre(s), { maxIterations: options.maxIterations ?? MAX_ITERATIONS, functionTolerance: screenTol });
     iterations += r.iterations;
-    if (Number.isFinite(r.f) && r.x.every(Number.isFinite)) screened.push(r);
+    if (finiteResult(r)) screened.push(r);
   }
   screened.sort((p, q) => p.f - q.f);
   let best: LbfgsResult | null = screened[0] ?? null;
@@ -210,9 +229,7 @@ export function solveChinchilla(
     }
   }
   if (!best) return null;
-  const x = best.x;
-  const theta = Float64Array.from([x[0] + x[3] * cN, x[1] + x[4] * cD, x[2], x[3], x[4]]);
-  return { theta, objective: best.f, starts: starts.length, converged: best.converged, iterations };
+  return { theta: uncentre(best.x), objective: best.f, starts: starts.length, converged: best.converged, iterations };
 }
 
 /** A refit's optimum; `atFloor` when it is the E = 0 boundary (theta's e is −∞, E exactly 0). */
@@ -245,13 +262,7 @@ function floorSlope(f: ValueAndGradient, x4: Float64Array): number {
  * all five parameters, up to REFIT_MAX_ITERATIONS.
  */
 export function refitChinchilla(points: readonly JointPoint[], start: readonly number[], options: { delta?: number; idx?: readonly number[] } = {}): JointRefit | null {
-  const data = logData(points, options.idx);
-  const cN = data.lnN.reduce((s, v) => s + v, 0) / data.lnN.length;
-  const cD = data.lnD.reduce((s, v) => s + v, 0) / data.lnD.length;
-  const f = huberObjective(data, options.delta ?? DEFAULT_HUBER_DELTA, cN, cD);
-  const finite = (r: LbfgsResult) => Number.isFinite(r.f) && r.x.every(Number.isFinite);
-  const uncentre = (x: ArrayLike<number>, e: number) => Float64Array.from([x[0] + x[3] * cN, x[1] + x[4] * cD, e, x[3], x[4]]);
-  const x0 = [start[0] - start[3] * cN, start[1] - start[4] * cD, start[2], start[3], start[4]];
+  const { f, centre, uncentre } = centredObjective(points, options.idx, options.delta ?? DEFAULT_HUBER_DELTA);
   // The floor-free law: the objective with e = −∞ (the third term vanishes), over (a', b', α, β).
   const th = new Float64Array(5);
   const g5 = new Float64Array(5);
@@ -274,17 +285,17 @@ export function refitChinchilla(points: readonly JointPoint[], start: readonly n
   const boundaryWins = (x: Float64Array, fx: number): boolean => {
     const floor = minimizeLbfgs(floorFree, [x[0], x[1], x[3], x[4]], { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15 });
     floorIterations = floor.iterations;
-    if (finite(floor) && floor.f <= fx && floorSlope(f, floor.x) >= -DEFAULT_GRADIENT_TOLERANCE) atFloor = floor;
+    if (finiteResult(floor) && floor.f <= fx && floorSlope(f, floor.x) >= -DEFAULT_GRADIENT_TOLERANCE) atFloor = floor;
     return atFloor !== null;
   };
-  const run = minimizeLbfgs(f, x0, { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15, checkpoint: { at: BOUNDARY_CHECK_AFTER, stop: boundaryWins } });
+  const run = minimizeLbfgs(f, centre(start), { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15, checkpoint: { at: BOUNDARY_CHECK_AFTER, stop: boundaryWins } });
   const iterations = run.iterations + floorIterations;
   const floor = atFloor as LbfgsResult | null;
   if (floor) {
     const x = floor.x;
-    return { theta: uncentre([x[0], x[1], 0, x[2], x[3]], Number.NEGATIVE_INFINITY), objective: floor.f, starts: 1, converged: floor.converged, iterations, atFloor: true };
+    return { theta: uncentre([x[0], x[1], Number.NEGATIVE_INFINITY, x[2], x[3]]), objective: floor.f, starts: 1, converged: floor.converged, iterations, atFloor: true };
   }
-  return finite(run) ? { theta: uncentre(run.x, run.x[2]), objective: run.f, starts: 1, converged: run.converged, iterations, atFloor: false } : null;
+  return finiteResult(run) ? { theta: uncentre(run.x), objective: run.f, starts: 1, converged: run.converged, iterations, atFloor: false } : null;
 }
 
 /** Bootstrap refits of the joint law as plain data, so that another thread can compute them (refitChinchillaMany). */
@@ -300,7 +311,9 @@ export interface JointRefitTask {
 /** Each subset's refit, in order (null where it is not identified or the solver failed). */
 export type JointRefitMany = (task: JointRefitTask) => (JointRefit | null)[];
 
-export const refitChinchillaMany: JointRefitMany = (task) => task.subsets.map((idx) => (countDistinct(idx.map((i) => `${task.points[i].params}|${task.points[i].tokens}`)) < 5 ? null : refitChinchilla(task.points, task.start, { delta: task.delta, idx })));
+/** A subset identifies the law only with at least as many distinct (N, D) pairs as it has parameters. */
+export const refitChinchillaMany: JointRefitMany = (task) =>
+  task.subsets.map((idx) => (countDistinct(idx.map((i) => `${task.points[i].params}|${task.points[i].tokens}`)) < JOINT_PARAMETERS ? null : refitChinchilla(task.points, task.start, { delta: task.delta, idx })));
 
 export interface ChinchillaFitOptions {
   delta?: number;
@@ -322,7 +335,7 @@ export interface ChinchillaFitOptions {
 export function fitChinchillaLaw(points: readonly JointPoint[], options: ChinchillaFitOptions = {}): ChinchillaFit {
   const delta = options.delta ?? DEFAULT_HUBER_DELTA;
   const n = points.length;
-  const p = 5;
+  const p = JOINT_PARAMETERS;
   const distinctPairs = countDistinct(points.map((q) => `${q.params}|${q.tokens}`));
   const enoughSpread = countDistinct(points.map((q) => q.params)) >= 2 && countDistinct(points.map((q) => q.tokens)) >= 2;
   const determination = enoughSpread ? determinationOf(distinctPairs, p) : 'under';
@@ -334,8 +347,9 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const params: ChinchillaParams = sol ? thetaToParams(sol.theta) : { E: Number.NaN, A: Number.NaN, B: Number.NaN, alpha: Number.NaN, beta: Number.NaN };
   const residuals = points.map((q) => (sol ? q.loss - chinchillaLoss(params, q.params, q.tokens) : Number.NaN));
   const order: ChinchillaParam[] = ['E', 'A', 'B', 'alpha', 'beta'];
-  // Refits that stop short of the convergence test (iteration cap or a failed line search): their
-  // draws sit where L-BFGS stopped, not at their optimum, and the report must say how many.
+  // How many refits were made, how many stopped short of the convergence test (iteration cap or a
+  // failed line search: their draws sit where L-BFGS stopped), and how many ended at E = 0; the
+  // report says so under the law.
   const refits = { solved: 0, unconverged: 0, atFloor: 0 };
   const drawOf = (s: JointRefit | null): number[] | null => {
     if (!s) return null;

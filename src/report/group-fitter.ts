@@ -29,7 +29,7 @@ export async function fitGroupsSharing(request: GroupFitRequest, helper: RefitHe
 
 export type GroupFitter = WorkerCalls<GroupFitRequest, Map<string, GroupFits>>;
 
-/** The fitter's worker; with `helper`, the worker sends half of its joint-law refits to this thread. */
+/** The fitter's worker; with `helper`, the worker shares its joint-law refits with this thread, chunk by chunk. */
 export function startGroupFitter(options: { inProcess?: boolean; helper?: RefitHelperHandle } = {}): GroupFitter {
   const { helper, ...rest } = options;
   return startWorkerCalls(import.meta.url, 'fit-worker', fitGroups, helper ? { ...rest, workerData: { helper }, transferList: [helper.port] } : rest);

@@ -35,9 +35,8 @@ const SENT = 1;
 
 interface ChunkReply {
   chunk: number;
+  /** null when the helper failed on this chunk: the worker computes it (and meets the error itself). */
   refits: (JointRefit | null)[] | null;
-  /** Set when the helper failed on this chunk: the worker computes it. */
-  error?: string;
 }
 
 function chunkOf(task: JointRefitTask, chunk: number): JointRefitTask {
@@ -57,8 +56,8 @@ export function startRefitHelper(): { handle: RefitHelperHandle; close(): void; 
         const part = chunkOf(task, chunk);
         reply = { chunk, refits: refitChinchillaMany(part) };
         refitted += part.subsets.length;
-      } catch (err) {
-        reply = { chunk, refits: null, error: err instanceof Error ? err.message : String(err) };
+      } catch {
+        reply = { chunk, refits: null };
       }
       port1.postMessage(reply);
       Atomics.add(count, SENT, 1);
