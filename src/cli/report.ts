@@ -17,10 +17,20 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable summary on stdout')
     .addHelpText('after', '\nExamples:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg\n  bitscale report --html     # the same, plus reports/SCALING_REPORT.html (interactive charts, sortable tables)')
     .action(async (opts, cmd: Command) => {
-      const { buildReport } = await import('../report/build.js');
-      const { formatInterval } = await import('../report/view.js');
+      // The worker threads first: they load vega and the fitters while this thread loads the report.
+      const threads = (await import('../report/threads.js')).startReportThreads();
+      let buildReport: typeof import('../report/build.js').buildReport;
+      let formatInterval: typeof import('../report/view.js').formatInterval;
+      try {
+        ({ buildReport } = await import('../report/build.js'));
+        ({ formatInterval } = await import('../report/view.js'));
+      } catch (err) {
+        await threads.close();
+        throw err;
+      }
       const runsDir: string = cmd.optsWithGlobals().runs;
       const built = await buildReport({
+        threads,
         runsDir,
         outDir: opts.out,
         templatesDir: opts.templates ?? join(PACKAGE_ROOT, 'templates'),

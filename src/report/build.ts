@@ -14,11 +14,11 @@ import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
 import { analyseRecommended, analyseRuns, localBacktests, mainSuiteInput, otherGroupAnalyses, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
-import { startGroupFitter, withoutLog, type GroupFitter } from './group-fitter.js';
-import { startRefitHelper } from './refit-helper.js';
+import { withoutLog, type GroupFitter } from './group-fitter.js';
+import { startReportThreads, type ReportThreads } from './threads.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderAhead, startChartRenderer, type ChartRenderer } from './chart-renderer.js';
+import { renderAhead, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
 import { buildView, type ChartFile } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
@@ -35,6 +35,8 @@ export interface BuildReportOptions {
   onWarning?: (message: string) => void;
   /** Fit and render on this thread only, no worker threads (the outputs are the same). */
   inProcess?: boolean;
+  /** Worker threads started earlier (./threads.ts), which the report then owns and closes; by default it starts its own. */
+  threads?: ReportThreads;
 }
 
 export interface BuiltReport {
@@ -99,18 +101,16 @@ export const REPORT_OUTPUT: DirectoryOwnership = {
 };
 
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
-  assertDirectoryOwned(options.outDir, REPORT_OUTPUT);
-  // Started first: one thread loads vega while this one reads the runs; another fits the groups
-  // other than the recommended config's while this one fits that group and, once free, shares the
-  // worker's joint-law refits (./refit-helper.ts).
-  const renderer = startChartRenderer({ inProcess: options.inProcess });
-  const helper = options.inProcess ? null : startRefitHelper();
-  const fitter = startGroupFitter({ inProcess: options.inProcess, helper: helper?.handle });
+  // Started first (or, by `bitscale report`, before this module loaded): one thread loads vega
+  // while this one reads the runs; another fits the groups other than the recommended config's
+  // while this one fits that group and, once free, shares the worker's joint-law refits
+  // (./refit-helper.ts).
+  const threads = options.threads ?? startReportThreads({ inProcess: options.inProcess });
   try {
-    return await buildWith(options, renderer, fitter);
+    assertDirectoryOwned(options.outDir, REPORT_OUTPUT);
+    return await buildWith(options, threads.renderer, threads.fitter);
   } finally {
-    helper?.close();
-    await Promise.all([renderer.close(), fitter.close()]);
+    await threads.close();
   }
 }
 

@@ -4,11 +4,12 @@
  * takes both as `precomputed`. The fits are the ones fitRunTable makes in one thread (the same
  * pure code on the same runs and options); where no worker runs, they are made here.
  */
-// Imported up front: the worker loads the fitters while the main thread reads the runs.
-import { fitGroupsByKey, type FitRunTableOptions, type GroupFits } from '../fit/suite.js';
+// Types only: the main thread starts the worker before it loads the fitters (./threads.ts); the
+// worker's entry loads them as it starts.
+import type { FitRunTableOptions, GroupFits } from '../fit/suite.js';
 import type { RunRecord } from '../runs/types.js';
 import { startWorkerCalls, type WorkerCalls } from '../util/worker-call.js';
-import { sharedRefitter, type RefitHelperHandle } from './refit-helper.js';
+import type { RefitHelperHandle } from './refit-helper.js';
 
 export interface GroupFitRequest {
   /** The runs, without their parsed logs (the fits read only the run table's fields). */
@@ -17,14 +18,10 @@ export interface GroupFitRequest {
   keys: string[];
 }
 
-export async function fitGroups(request: GroupFitRequest): Promise<Map<string, GroupFits>> {
+/** The fits on this thread: where no worker runs. */
+async function fitGroups(request: GroupFitRequest): Promise<Map<string, GroupFits>> {
+  const { fitGroupsByKey } = await import('../fit/suite.js');
   return fitGroupsByKey(request.runs, request.options, request.keys);
-}
-
-/** In the worker: fitGroups, sharing the joint law's refits with the main thread when it offered to help (./refit-helper.ts). */
-export async function fitGroupsSharing(request: GroupFitRequest, helper: RefitHelperHandle | undefined): Promise<Map<string, GroupFits>> {
-  if (!helper) return fitGroups(request);
-  return fitGroups({ ...request, options: { ...request.options, jointRefits: sharedRefitter(helper) } });
 }
 
 export type GroupFitter = WorkerCalls<GroupFitRequest, Map<string, GroupFits>>;

@@ -14,7 +14,8 @@
  * same bytes however the chunks fall.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { refitChinchillaMany, type JointRefit, type JointRefitMany, type JointRefitTask } from '../fit/chinchilla.js';
+// Types only: the main thread starts the helper before it loads the fitters (./threads.ts).
+import type { JointRefit, JointRefitMany, JointRefitTask } from '../fit/chinchilla.js';
 
 /** What the worker is given (in its workerData; the port is transferred). */
 export interface RefitHelperHandle {
@@ -47,7 +48,9 @@ function chunkOf(task: JointRefitTask, chunk: number): JointRefitTask {
 export function startRefitHelper(): { handle: RefitHelperHandle; close(): void; refitted(): number } {
   const { port1, port2 } = new MessageChannel();
   let refitted = 0;
-  port1.on('message', ({ task, counters }: Offer) => {
+  port1.on('message', async ({ task, counters }: Offer) => {
+    // Loaded by then on every path (the report imports the fitters long before the worker offers).
+    const { refitChinchillaMany } = await import('../fit/chinchilla.js');
     const count = new Int32Array(counters);
     const chunks = Math.ceil(task.subsets.length / CHUNK);
     for (let chunk = Atomics.add(count, NEXT, 1); chunk < chunks; chunk = Atomics.add(count, NEXT, 1)) {
@@ -69,8 +72,8 @@ export function startRefitHelper(): { handle: RefitHelperHandle; close(): void; 
   return { handle: { port: port2 }, close: () => port1.close(), refitted: () => refitted };
 }
 
-/** In the worker: a refitter that shares each batch, chunk by chunk, with the helper's thread. */
-export function sharedRefitter(handle: RefitHelperHandle): JointRefitMany {
+/** In the worker: a refitter that shares each batch, chunk by chunk, with the helper's thread; `refitChinchillaMany` is the fitters' own (passed in, so that this module loads none). */
+export function sharedRefitter(handle: RefitHelperHandle, refitChinchillaMany: JointRefitMany): JointRefitMany {
   return (task) => {
     const chunks = Math.ceil(task.subsets.length / CHUNK);
     if (chunks < 2) return refitChinchillaMany(task);
