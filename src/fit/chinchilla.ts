@@ -77,19 +77,40 @@ interface LogData {
   lnN: Float64Array;
   lnD: Float64Array;
   lnL: Float64Array;
+  /** How many times each point counts: a bootstrap resample draws some runs more than once. */
+  w: Float64Array;
 }
 
+/**
+ * The points `idx` selects (default: all, once each) in logs, each distinct index once with its
+ * count as a weight: the objective is the same sum, and a resample of n runs holds only about
+ * 0.63·n distinct ones, so each evaluation costs a third less.
+ */
 function logData(points: readonly JointPoint[], idx?: readonly number[]): LogData {
-  const ix = idx ?? points.map((_, i) => i);
+  const counts = new Map<number, number>();
+  for (const i of idx ?? points.keys()) counts.set(i, (counts.get(i) ?? 0) + 1);
+  const ix = [...counts.keys()];
   return {
     lnN: Float64Array.from(ix, (i) => Math.log(points[i].params)),
     lnD: Float64Array.from(ix, (i) => Math.log(points[i].tokens)),
     lnL: Float64Array.from(ix, (i) => Math.log(points[i].loss)),
+    w: Float64Array.from(ix, (i) => counts.get(i)!),
   };
 }
 
+/** Σ wᵢ·vᵢ / Σ wᵢ. */
+function weightedMean(v: Float64Array, w: Float64Array): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    s += w[i] * v[i];
+    n += w[i];
+  }
+  return s / n;
+}
+
 /**
- * Σ Huber_δ(LSE(a − α lnN, b − β lnD, e) − lnL) and its gradient, in centred coordinates
+ * Σ wᵢ·Huber_δ(LSE(a − α lnN, b − β lnD, e) − lnL) and its gradient, in centred coordinates
  * θ' = (a', b', e, α, β) with a' = a − α·cN, b' = b − β·cD (cN, cD the means of lnN, lnD): the
  * same function, but a' and α are no longer nearly collinear, so L-BFGS needs far fewer steps.
  */
@@ -98,6 +119,7 @@ function huberObjective(data: LogData, delta: number, cN: number, cD: number) {
   const xN = Float64Array.from(data.lnN, (v) => v - cN);
   const xD = Float64Array.from(data.lnD, (v) => v - cD);
   const lnL = data.lnL;
+  const w = data.w;
   return (th: Float64Array, g: Float64Array): number => {
     const a = th[0];
     const b = th[1];
@@ -137,13 +159,14 @@ function huberObjective(data: LogData, delta: number, cN: number, cD: number) {
       const s = p1 + p2 + p3;
       const r = m + Math.log(s) - lnL[i];
       const ar = r < 0 ? -r : r;
+      const wi = w[i];
       let d: number;
       if (ar <= delta) {
-        f += 0.5 * r * r;
-        d = r;
+        f += wi * (0.5 * r * r);
+        d = wi * r;
       } else {
-        f += delta * (ar - 0.5 * delta);
-        d = r > 0 ? delta : -delta;
+        f += wi * (delta * (ar - 0.5 * delta));
+        d = wi * (r > 0 ? delta : -delta);
       }
       const dr = d / s;
       ga += dr * p1;
@@ -167,8 +190,8 @@ function huberObjective(data: LogData, delta: number, cN: number, cD: number) {
  */
 function centredObjective(points: readonly JointPoint[], idx: readonly number[] | undefined, delta: number) {
   const data = logData(points, idx);
-  const cN = data.lnN.reduce((s, v) => s + v, 0) / data.lnN.length;
-  const cD = data.lnD.reduce((s, v) => s + v, 0) / data.lnD.length;
+  const cN = weightedMean(data.lnN, data.w);
+  const cD = weightedMean(data.lnD, data.w);
   return {
     f: huberObjective(data, delta, cN, cD),
     centre: (t: ArrayLike<number>) => [t[0] - t[3] * cN, t[1] - t[4] * cD, t[2], t[3], t[4]],

@@ -144,6 +144,22 @@ test('a refit of data with a real floor stays inside (E > 0), converged, and rec
   assert.ok(Math.abs(E - truth.E) < 0.05, `E ${E}`);
 });
 
+test('a refit of a resample counts a run drawn k times with weight k: the same optimum as the run written k times over', () => {
+  const points = ladder({ E: 2.5, A: 30, B: 40, alpha: 0.3, beta: 0.25 }, 0.003, 6);
+  const idx = [0, 0, 0, 2, 4, 4, 5, 7, 7, 8, 10, 11, 11, 13, 14];
+  const start = [Math.log(30), Math.log(40), Math.log(2.5), 0.3, 0.25];
+  const weighted = refitChinchilla(points, start, { idx })!;
+  const copied = refitChinchilla(idx.map((i) => points[i]), start)!;
+  assert.ok(weighted.converged && copied.converged);
+  // The same objective (a sum over the same 15 terms), to rounding.
+  assert.ok(Math.abs(weighted.objective - copied.objective) <= 1e-9 * copied.objective, `${weighted.objective} vs ${copied.objective}`);
+  // And so the same law, to the precision the objective pins it.
+  const law = (th: Float64Array) => points.map((q) => chinchillaLoss({ E: Math.exp(th[2]), A: Math.exp(th[0]), B: Math.exp(th[1]), alpha: th[3], beta: th[4] }, q.params, q.tokens));
+  const a = law(weighted.theta);
+  const b = law(copied.theta);
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-6 * b[i], `point ${i}: ${v} vs ${b[i]}`));
+});
+
 test('bootstrap draws are the same whether the distinct resamples are fitted one by one or in one batch', () => {
   const points = ladder({ E: 2.5, A: 30, B: 40, alpha: 0.3, beta: 0.25 }, 0.003, 5);
   const batched: number[][][] = [];
