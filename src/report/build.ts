@@ -153,27 +153,27 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   }
   const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
   // The worker starts on the other groups first. While it fits them this thread fits the
-  // recommended config's group, analyses that config from its dataset's laws alone, runs the
-  // backtests, compiles the templates and draws a first view, whose charts the chart worker
-  // renders at once; then it helps with the worker's joint-law refits (./refit-helper.ts), which
-  // are shared out as each thread comes free.
+  // recommended config's group, analyses that config from its dataset's laws alone and draws a
+  // first view, whose charts the chart worker renders at once; then it runs the backtests and
+  // helps with the worker's joint-law refits (./refit-helper.ts), which are shared out as each
+  // thread comes free.
   const rec = claimsFile.recommended;
   const { here, away } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
   const recSuite = recommendedSuite(runs, rec, { ...options.analysis, precomputed: here });
-  const parts = {
-    recommended: analyseRecommended(recSuite, runs, rec, options.analysis),
-    backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns),
-    otherGroups: otherGroupAnalyses(runs, options.analysis),
-  };
-  const { main, files: templateFiles } = loadTemplates(options.templatesDir);
+  const recommended = analyseRecommended(recSuite, runs, rec, options.analysis);
+  const otherGroups = otherGroupAnalyses(runs, options.analysis);
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
-  const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templateFiles]);
+  const templatesHere = loadTemplates(options.templatesDir);
+  const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templatesHere.files]);
   const meta = { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length };
-  // The first view lacks the other groups' laws; a chart they change is rendered again at the end.
+  // The first view lacks the other groups' laws and the backtests (made after it, so that the
+  // chart worker starts sooner); a chart either changes is rendered again at the end.
   const renderAll = renderAhead(renderer, firstViewCharts(() => {
-    const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, ...parts });
+    const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, recommended, otherGroups, backtests: [] });
     return buildView(first, checkClaims(claimsFile, first), meta).charts;
   }));
+  const parts = { recommended, otherGroups, backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns) };
+  const { main } = templatesHere;
 
   const precomputed = new Map([...here, ...(await away)]);
   const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, ...parts });
