@@ -75,18 +75,21 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
   while (!converged && iterations < maxIterations && Number.isFinite(fx)) {
     iterations++;
     // Two-loop recursion: d = −H·g.
+    // Pair j's slot is head + j, less m past the end (a compare, not an integer division: this
+    // loop runs hundreds of thousands of times in a bootstrap).
     for (let i = 0; i < n; i++) d[i] = -g[i];
     for (let j = k - 1; j >= 0; j--) {
-      const o = ((head + j) % m) * n;
+      const slot = head + j < m ? head + j : head + j - m;
+      const o = slot * n;
       let sd = 0;
       for (let i = 0; i < n; i++) sd += S[o + i] * d[i];
-      const a = rho[(head + j) % m] * sd;
+      const a = rho[slot] * sd;
       alpha[j] = a;
       for (let i = 0; i < n; i++) d[i] -= a * Y[o + i];
     }
     let gamma: number;
     if (k > 0) {
-      const o = ((head + k - 1) % m) * n;
+      const o = (head + k - 1 < m ? head + k - 1 : head + k - 1 - m) * n;
       let sy = 0;
       let yy = 0;
       for (let i = 0; i < n; i++) sy += S[o + i] * Y[o + i];
@@ -95,10 +98,11 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
     } else gamma = 1 / Math.max(maxAbs(g), 1e-300);
     for (let i = 0; i < n; i++) d[i] *= gamma;
     for (let j = 0; j < k; j++) {
-      const o = ((head + j) % m) * n;
+      const slot = head + j < m ? head + j : head + j - m;
+      const o = slot * n;
       let yd = 0;
       for (let i = 0; i < n; i++) yd += Y[o + i] * d[i];
-      const c = alpha[j] - rho[(head + j) % m] * yd;
+      const c = alpha[j] - rho[slot] * yd;
       for (let i = 0; i < n; i++) d[i] += c * S[o + i];
     }
     let slope = dot(g, d);

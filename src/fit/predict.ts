@@ -6,7 +6,7 @@
  */
 import type { RunRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatCount, formatSteps } from '../util/format.js';
+import { formatCount, formatInteger, formatSteps } from '../util/format.js';
 import { byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
@@ -150,7 +150,8 @@ function usable(f: FitResult | null | undefined): f is FitResult {
 /** "25,000×", "1.5×", "1.0e+25×". */
 function formatFactor(f: number): string {
   if (f < 10) return `${f.toFixed(1)}×`;
-  if (f < 1e7) return `${Number(f.toPrecision(2)).toLocaleString('en-US')}×`;
+  // formatInteger, not toLocaleString: the same digits, without ICU's number formatter (~15 ms on first use).
+  if (f < 1e7) return `${formatInteger(Number(f.toPrecision(2)))}×`;
   return `${f.toExponential(1)}×`;
 }
 
