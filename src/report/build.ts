@@ -118,7 +118,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
  * The main suite's group fits: the recommended dataset's, made here at once, and the others', made
  * in the fitter's thread (`away`, to be awaited).
  */
-function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: AnalysisOptions | undefined, fitter: GroupFitter): { here: Map<string, GroupFits>; away: Promise<Map<string, GroupFits>> } {
+function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: AnalysisOptions | undefined, fitter: GroupFitter): { here: Map<string, GroupFits>; away: Promise<Map<string, GroupFits>>; awayCount: number } {
   const { mainRuns, suiteOptions } = mainSuiteInput(runs, analysis);
   const keys = fittedGroupKeys(mainRuns, suiteOptions);
   const local = new Set(mainRuns.filter((r) => r.dataset === recommendedDataset).map(analysisGroupKey));
@@ -126,16 +126,19 @@ function fitMainGroups(runs: RunRecord[], recommendedDataset: string, analysis: 
   const away = remote.length ? fitter.call({ runs: mainRuns.map(withoutLog), options: suiteOptions, keys: remote }) : Promise.resolve(new Map<string, GroupFits>());
   // Awaited by the caller; should it fail first (a template), the fits' outcome is no longer wanted.
   away.catch(() => {});
-  return { here: fitGroupsByKey(mainRuns, suiteOptions, keys.filter((k) => local.has(k))), away };
+  return { here: fitGroupsByKey(mainRuns, suiteOptions, keys.filter((k) => local.has(k))), away, awayCount: remote.length };
 }
 
 /**
  * The chart specs of the first view, or none where it cannot be built (from laws it lacks): it is
  * only a head start, and the report itself is built from every fit, which says what is wrong.
+ * With other datasets fitted away, a chart of every dataset's laws is bound to change: left out.
  */
-function firstViewCharts(build: () => ChartFile[]): TopLevelSpec[] {
+function firstViewCharts(build: () => ChartFile[], othersAway: boolean): TopLevelSpec[] {
   try {
-    return build().map((c) => c.spec);
+    return build()
+      .filter((c) => !(othersAway && c.everyDataset))
+      .map((c) => c.spec);
   } catch {
     return [];
   }
@@ -158,7 +161,7 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   // helps with the worker's joint-law refits (./refit-helper.ts), which are shared out as each
   // thread comes free.
   const rec = claimsFile.recommended;
-  const { here, away } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
+  const { here, away, awayCount } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
   const recSuite = recommendedSuite(runs, rec, { ...options.analysis, precomputed: here });
   const recommended = analyseRecommended(recSuite, runs, rec, options.analysis);
   const otherGroups = otherGroupAnalyses(runs, options.analysis);
@@ -167,11 +170,11 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templatesHere.files]);
   const meta = { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length };
   // The first view lacks the other groups' laws and the backtests (made after it, so that the
-  // chart worker starts sooner); a chart either changes is rendered again at the end.
+  // chart worker starts sooner); a chart either changes is rendered at the end.
   const renderAll = renderAhead(renderer, firstViewCharts(() => {
     const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, recommended, otherGroups, backtests: [] });
     return buildView(first, checkClaims(claimsFile, first), meta).charts;
-  }));
+  }, awayCount > 0));
   const parts = { recommended, otherGroups, backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns) };
   const { main } = templatesHere;
 

@@ -30,6 +30,8 @@ export interface ChartFile {
   path: string;
   alt: string;
   spec: TopLevelSpec;
+  /** Draws the laws of every dataset of the main suite, not only the recommended config's (the report's first view lacks the others, so does not render it ahead). */
+  everyDataset?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,6 +249,7 @@ function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
   const markers = matched ? [{ x: a.recommendedParams, y: matched.valBpc, label: `predicted: ${formatCount(a.recommendedParams)} (recommended) at ${formatSteps(a.headline.base.steps)} steps: ${bpc(matched.valBpc)} ${formatInterval(matched.interval)}` }] : [];
   return {
     path: 'charts/params.svg',
+    everyDataset: true,
     alt: 'val_bpc against parameter count, log scale, with the fitted saturating laws over the measured sizes, the extrapolation to the recommended size dashed, and the bootstrap band',
     spec: paramScalingChart({ unit, subtitle: 'points: measured runs (run ids in the table below); lines: fitted A + B/N^α laws, band: 80% bootstrap band (A held); diamond: the recommended config at the matched budget', observed, laws, bands, markers }),
   };
