@@ -157,6 +157,12 @@ export type RecommendedAnalysis = Pick<
   'recommendedParams' | 'predictions' | 'headline' | 'calibration' | 'estimate' | 'otherGpus' | 'sweep' | 'nextRuns' | 'nextRunsBaseline' | 'plan' | 'planNote' | 'planTellApart' | 'planSweep'
 >;
 
+/** The part of the recommended config's analysis that no chart draws from: §5's ranking and the plan's tell-apart (refits with a run added). */
+export type RecommendedRanking = Pick<RecommendedAnalysis, 'nextRuns' | 'nextRunsBaseline' | 'planTellApart'>;
+
+/** The rest: the predictions, the estimate and the plan, which the charts draw from. */
+export type RecommendedCore = Omit<RecommendedAnalysis, keyof RecommendedRanking>;
+
 /**
  * The recommended config's predictions, estimate, §5 ranking and plan. They read only the fits of
  * `rec.dataset` (predictBpc, the plan's predictor and §5's refits stay inside one dataset unless
@@ -164,9 +170,17 @@ export type RecommendedAnalysis = Pick<
  * computes this part from the recommended group's fits while a worker fits the others.
  */
 export function analyseRecommended(suite: FitSuite, runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): RecommendedAnalysis {
+  const core = recommendedCore(suite, runs, rec, options);
+  return { ...core, ...rankRecommended(core, suite, runs, rec, options) };
+}
+
+const recommendedQuery = (rec: RecommendedConfig, params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen, vocab: rec.config.vocab });
+
+/** analyseRecommended's predictions, estimate and plan (the report draws its first view from these, before the ranking). */
+export function recommendedCore(suite: FitSuite, runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): RecommendedCore {
   const { mainRuns } = mainSuiteInput(runs, options);
   const recommendedParams = countParams(rec.config);
-  const query = (params: number, steps: number) => ({ params, steps, batchSize: rec.batchSize, dataset: rec.dataset, seqLen: rec.config.seqLen, vocab: rec.config.vocab });
+  const query = (params: number, steps: number) => recommendedQuery(rec, params, steps);
 
   const borrow = { borrowGains: options.borrowGains === true };
   const predictions = rec.budgets.flatMap((steps) => [
@@ -180,37 +194,33 @@ export function analyseRecommended(suite: FitSuite, runs: RunRecord[], rec: Reco
   const otherGpus = GPUS.filter((g) => g.id !== estimate.gpu.id).map((g) => estimateTraining({ config: rec.config, batchSize: rec.batchSize, gpu: g.id, precision: rec.precision, steps: rec.steps }, calibration));
   const sweep = sweepBatchSizes({ config: rec.config, gpu: rec.gpu, precision: rec.precision, steps: rec.steps }, calibration);
 
-  // Section 5: add each candidate at its predicted value, refit, and see how the headline's
-  // uncertainty moves: its bootstrap interval and its span over the other laws.
-  const candidates = options.candidates ?? defaultCandidates(rec, headline.base.steps);
-  const whatIf = new WhatIf(mainRuns, suite, rec.dataset, { bootstrap: options.candidateBootstrap ?? WHAT_IF_BOOTSTRAP, ...borrow });
-  const section5 = rankCandidates(whatIf, candidates, { query: query(recommendedParams, rec.steps), law: heldLaw(headline.base.law) }, (c) => {
-    const est = estimateTraining({ config: c.config, batchSize: c.batchSize, gpu: rec.gpu, precision: rec.precision, steps: c.steps }, calibration);
-    return { gpuHours: est.totalHours, split: est.split };
-  });
   const planned = planForBudget(suite, mainRuns, calibration, rec, rec.plannedHours, borrow);
-  const planTellApart = planned.plan ? tellApart(planned.plan, whatIf, { runs: mainRuns, seqLen: rec.config.seqLen, calibration, precision: rec.precision }) : null;
   const planSweep = planned.plan
     ? [...new Set([...PLAN_CHART_HOURS, rec.plannedHours!])].sort((x, y) => x - y).flatMap((hours) => {
         const p = planForBudget(suite, mainRuns, calibration, rec, hours, borrow).plan;
         return p ? [{ hours, plan: p }] : [];
       })
     : [];
-  return {
-    recommendedParams,
-    predictions,
-    headline,
-    calibration,
-    estimate,
-    otherGpus,
-    sweep,
-    nextRuns: section5.ranked,
-    nextRunsBaseline: section5.baseline,
-    plan: planned.plan,
-    planNote: planned.note,
-    planTellApart,
-    planSweep,
-  };
+  return { recommendedParams, predictions, headline, calibration, estimate, otherGpus, sweep, plan: planned.plan, planNote: planned.note, planSweep };
+}
+
+/**
+ * Section 5: add each candidate at its predicted value, refit, and see how the headline's
+ * uncertainty moves (its bootstrap interval and its span over the other laws); and the plan's
+ * tell-apart, from the same refits.
+ */
+export function rankRecommended(core: RecommendedCore, suite: FitSuite, runs: RunRecord[], rec: RecommendedConfig, options: AnalysisOptions = {}): RecommendedRanking {
+  const { mainRuns } = mainSuiteInput(runs, options);
+  const borrow = { borrowGains: options.borrowGains === true };
+  const { headline, calibration, recommendedParams } = core;
+  const candidates = options.candidates ?? defaultCandidates(rec, headline.base.steps);
+  const whatIf = new WhatIf(mainRuns, suite, rec.dataset, { bootstrap: options.candidateBootstrap ?? WHAT_IF_BOOTSTRAP, ...borrow });
+  const section5 = rankCandidates(whatIf, candidates, { query: recommendedQuery(rec, recommendedParams, rec.steps), law: heldLaw(headline.base.law) }, (c) => {
+    const est = estimateTraining({ config: c.config, batchSize: c.batchSize, gpu: rec.gpu, precision: rec.precision, steps: c.steps }, calibration);
+    return { gpuHours: est.totalHours, split: est.split };
+  });
+  const planTellApart = core.plan ? tellApart(core.plan, whatIf, { runs: mainRuns, seqLen: rec.config.seqLen, calibration, precision: rec.precision }) : null;
+  return { nextRuns: section5.ranked, nextRunsBaseline: section5.baseline, planTellApart };
 }
 
 /** The suite analyseRecommended needs: the laws of the recommended dataset only, from its group's fits when given. */

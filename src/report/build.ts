@@ -13,7 +13,7 @@ import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type Direc
 import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { VERSION } from '../version.js';
-import { analyseRecommended, analyseRuns, localBacktests, mainSuiteInput, otherGroupAnalyses, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
+import { analyseRuns, localBacktests, mainSuiteInput, otherGroupAnalyses, rankRecommended, recommendedCore, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { withoutLog, type GroupFitter } from './group-fitter.js';
 import { startReportThreads, type ReportThreads } from './threads.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
@@ -157,24 +157,26 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   const claimsFile = parseClaimsFile(claimsRaw, options.claimsFile);
   // The worker starts on the other groups first. While it fits them this thread fits the
   // recommended config's group, analyses that config from its dataset's laws alone and draws a
-  // first view, whose charts the chart worker renders at once; then it runs the backtests and
-  // helps with the worker's joint-law refits (./refit-helper.ts), which are shared out as each
-  // thread comes free.
+  // first view, whose charts the chart worker renders at once; then it ranks §5's candidates, runs
+  // the backtests and helps with the worker's joint-law refits (./refit-helper.ts), which are
+  // shared out as each thread comes free.
   const rec = claimsFile.recommended;
   const { here, away, awayCount } = fitMainGroups(runs, rec.dataset, options.analysis, fitter);
   const recSuite = recommendedSuite(runs, rec, { ...options.analysis, precomputed: here });
-  const recommended = analyseRecommended(recSuite, runs, rec, options.analysis);
+  const core = recommendedCore(recSuite, runs, rec, options.analysis);
   const otherGroups = otherGroupAnalyses(runs, options.analysis);
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
   const templatesHere = loadTemplates(options.templatesDir);
   const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templatesHere.files]);
   const meta = { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length };
-  // The first view lacks the other groups' laws and the backtests (made after it, so that the
-  // chart worker starts sooner); a chart either changes is rendered at the end.
+  // The first view lacks the other groups' laws, §5's ranking and the backtests (made after it, so
+  // that the chart worker starts sooner); a chart any of them changes is rendered at the end.
   const renderAll = renderAhead(renderer, firstViewCharts(() => {
-    const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, recommended, otherGroups, backtests: [] });
+    const unranked = { ...core, nextRuns: [], nextRunsBaseline: null, planTellApart: null };
+    const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, recommended: unranked, otherGroups, backtests: [] });
     return buildView(first, checkClaims(claimsFile, first), meta).charts;
   }, awayCount > 0));
+  const recommended = { ...core, ...rankRecommended(core, recSuite, runs, rec, options.analysis) };
   const parts = { recommended, otherGroups, backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns) };
   const { main } = templatesHere;
 
