@@ -166,8 +166,8 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   const core = recommendedCore(recSuite, runs, rec, options.analysis);
   const otherGroups = otherGroupAnalyses(runs, options.analysis);
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
-  const templatesHere = loadTemplates(options.templatesDir);
-  const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templatesHere.files]);
+  const templates = loadTemplates(options.templatesDir);
+  const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templates.files]);
   const meta = { version: VERSION, inputsHash: inputsHash.slice(0, 16), runFiles: runFiles.length };
   // The first view lacks the other groups' laws, §5's ranking and the backtests (made after it, so
   // that the chart worker starts sooner); a chart any of them changes is rendered at the end.
@@ -178,14 +178,13 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   }, awayCount > 0));
   const recommended = { ...core, ...rankRecommended(core, recSuite, runs, rec, options.analysis) };
   const parts = { recommended, otherGroups, backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns) };
-  const { main } = templatesHere;
 
   const precomputed = new Map([...here, ...(await away)]);
   const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, ...parts });
   const claims = checkClaims(claimsFile, analysis);
   const { view, charts } = buildView(analysis, claims, meta);
 
-  const markdown = main(markdownSafe(view)).replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '\n');
+  const markdown = templates.main(markdownSafe(view)).replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '\n');
   // The report and its charts change together or not at all: all of them are rendered into a
   // staging folder beside the output folder, which then replaces it in one rename.
   await writeDirectoryAtomic(
