@@ -11,6 +11,20 @@ import { windowsAt, type Batch } from './batches.js';
 import type { GumbelPool } from './noise.js';
 
 /**
+ * Set each variable to the matching values, in variable order. The tensor the values go through is
+ * disposed: `assign` keeps a reference to its argument's data, so an argument left undisposed keeps
+ * every earlier value of the variable alive (a worker reloading its weights each step grew by the
+ * model's size per step).
+ */
+export function assignValues(variables: readonly tf.Variable[], values: readonly Float32Array[]): void {
+  variables.forEach((v, i) => {
+    const t = tf.tensor(values[i], v.shape);
+    v.assign(t);
+    t.dispose();
+  });
+}
+
+/**
  * Mean loss (nats) of `batch` — samples first … first + n − 1 of update t — and its gradients for
  * every variable, in variable order. Run inside tf.tidy.
  */

@@ -21,7 +21,7 @@ import { trainingBatch, validationOffsets, type Batch } from './batches.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { acquireRunLock } from './lock.js';
 import { GumbelPool } from './noise.js';
-import { evaluationNats, sliceGradients } from './replica.js';
+import { assignValues, evaluationNats, sliceGradients } from './replica.js';
 import { checkThreads, TrainingWorkers, WORKER_BACKENDS } from './workers.js';
 import type { TrainConfig } from './presets.js';
 import { learningRateAt, temperatureAt } from './schedule.js';
@@ -174,8 +174,8 @@ function restoreState(model: BitLM, opt: AdamW, arrays: Float32Array[], step: nu
   if (arrays.length !== all.length) throw new BitscaleError(`checkpoint holds ${arrays.length} arrays, the model needs ${all.length}`);
   all.forEach((v, i) => {
     if (arrays[i].length !== v.size) throw new BitscaleError(`checkpoint array ${i} has ${arrays[i].length} values, expected ${v.size}`);
-    v.assign(tf.tensor(arrays[i], v.shape));
   });
+  assignValues(all, arrays);
   opt.t = step;
 }
 

@@ -13,7 +13,7 @@ import { AdamW } from './adamw.js';
 import { selectBackend, type BackendChoice } from './backend.js';
 import { trainingBatch } from './batches.js';
 import { GumbelPool } from './noise.js';
-import { evaluationNats, sliceGradients } from './replica.js';
+import { assignValues, evaluationNats, sliceGradients } from './replica.js';
 import { Barrier, sliceOf, variableViews, type WorkerCommand, type WorkerInit, type WorkerReply } from './workers.js';
 
 const init = workerData as WorkerInit;
@@ -45,7 +45,7 @@ let loaded = -1;
 
 function load(version: number): void {
   if (version === loaded) return;
-  model.variables.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape)));
+  assignValues(model.variables, weights);
   loaded = version;
 }
 

@@ -26,6 +26,7 @@ import type { BitLM } from '../model/model.js';
 import { BitscaleError } from '../util/errors.js';
 import { workerScript } from '../util/worker-script.js';
 import type { AdamW } from './adamw.js';
+import { assignValues } from './replica.js';
 import type { TrainConfig } from './presets.js';
 
 /** Backends whose kernels run on one JavaScript thread: the ones workers multiply. */
@@ -229,10 +230,9 @@ export class TrainingWorkers {
 
   /** Copy the shared weights and moments back into the main thread's model and optimizer (checkpoints). */
   pull(variables: tf.Variable[], opt: AdamW): void {
-    const put = (vars: tf.Variable[], views: Float32Array[]) => vars.forEach((v, i) => v.assign(tf.tensor(views[i], v.shape)));
-    put(variables, this.weights);
-    put(opt.m, this.moments[0]);
-    put(opt.v, this.moments[1]);
+    assignValues(variables, this.weights);
+    assignValues(opt.m, this.moments[0]);
+    assignValues(opt.v, this.moments[1]);
   }
 
   /**

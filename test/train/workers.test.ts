@@ -144,3 +144,17 @@ test('`bitscale train --threads 2` killed with SIGKILL and resumed writes the sa
   assert.equal(b.header.threads, 2);
   assert.deepEqual(timeless(b), timeless(a));
 });
+
+test('reloading a replica\'s weights (as a worker does every step, and pull at checkpoints) sets them and holds no earlier copy', async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { assignValues } = await import('../../src/train/replica.js');
+  const vars = [tf.variable(tf.zeros([3, 4])), tf.variable(tf.zeros([5]))];
+  const before = tf.memory();
+  for (let k = 1; k <= 10; k++) assignValues(vars, [new Float32Array(12).fill(k), new Float32Array(5).fill(-k)]);
+  const after = tf.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numBytes, before.numBytes);
+  assert.deepEqual([...vars[0].dataSync()], new Array(12).fill(10));
+  assert.deepEqual([...vars[1].dataSync()], new Array(5).fill(-10));
+  vars.forEach((v) => v.dispose());
+});
