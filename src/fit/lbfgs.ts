@@ -66,6 +66,8 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
   const rho = new Float64Array(m);
   let head = 0;
   let k = 0;
+  /** Pair j's slot, j < 2m: head + j, less m past the end (a compare, not an integer division: L-BFGS runs hundreds of thousands of iterations in a bootstrap). */
+  const slotOf = (j: number) => (head + j < m ? head + j : head + j - m);
   const alpha = new Float64Array(m);
   const d = new Float64Array(n);
   const xNew = new Float64Array(n);
@@ -75,11 +77,9 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
   while (!converged && iterations < maxIterations && Number.isFinite(fx)) {
     iterations++;
     // Two-loop recursion: d = −H·g.
-    // Pair j's slot is head + j, less m past the end (a compare, not an integer division: this
-    // loop runs hundreds of thousands of times in a bootstrap).
     for (let i = 0; i < n; i++) d[i] = -g[i];
     for (let j = k - 1; j >= 0; j--) {
-      const slot = head + j < m ? head + j : head + j - m;
+      const slot = slotOf(j);
       const o = slot * n;
       let sd = 0;
       for (let i = 0; i < n; i++) sd += S[o + i] * d[i];
@@ -89,7 +89,7 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
     }
     let gamma: number;
     if (k > 0) {
-      const o = (head + k - 1 < m ? head + k - 1 : head + k - 1 - m) * n;
+      const o = slotOf(k - 1) * n;
       let sy = 0;
       let yy = 0;
       for (let i = 0; i < n; i++) sy += S[o + i] * Y[o + i];
@@ -98,7 +98,7 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
     } else gamma = 1 / Math.max(maxAbs(g), 1e-300);
     for (let i = 0; i < n; i++) d[i] *= gamma;
     for (let j = 0; j < k; j++) {
-      const slot = head + j < m ? head + j : head + j - m;
+      const slot = slotOf(j);
       const o = slot * n;
       let yd = 0;
       for (let i = 0; i < n; i++) yd += Y[o + i] * d[i];
@@ -134,7 +134,7 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
     let sy = 0;
     for (let i = 0; i < n; i++) sy += (xNew[i] - x[i]) * (gNew[i] - g[i]);
     if (sy > 1e-300) {
-      const slot = k < m ? (head + k) % m : head;
+      const slot = k < m ? slotOf(k) : head;
       const o = slot * n;
       for (let i = 0; i < n; i++) {
         S[o + i] = xNew[i] - x[i];
@@ -142,7 +142,7 @@ export function minimizeLbfgs(f: ValueAndGradient, x0: ArrayLike<number>, option
       }
       rho[slot] = 1 / sy;
       if (k < m) k++;
-      else head = (head + 1) % m;
+      else head = slotOf(1);
     }
     const fPrev = fx;
     x.set(xNew);
