@@ -21,10 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { DIST_DIR, MANIFEST, describeInputs } from '../bin/build-check.js';
 
 const require = createRequire(import.meta.url);
-/** Must equal TEMPLATE_OPTIONS in src/report/templates.ts (which ignores the file otherwise; test/report/templates.test.ts checks). */
+/** Must equal TEMPLATE_OPTIONS in src/report/templates.ts (which ignores the file otherwise; test/build.test.ts checks). */
 const TEMPLATE_OPTIONS = { noEscape: true, strict: false };
 const PRECOMPILED_FILE = 'templates.cjs';
-
 
 const args = process.argv.slice(2);
 const orWarn = args.includes('--or-warn');
@@ -81,7 +80,6 @@ async function buildInto(outdir) {
   renameSync(`${manifestPath}.${process.pid}.tmp`, manifestPath);
   for (const name of readdirSync(outdir)) if (!written.has(name) && !name.endsWith('.tmp')) rmSync(join(outdir, name), { force: true });
 }
-
 
 /** A CommonJS module of every .hbs below `dir`, precompiled by Handlebars, keyed by the sha256 of its text. */
 function precompileTemplates(dir) {
