@@ -111,8 +111,8 @@ interface Breakdown {
   batch: number;
   /** Median wall-clock of the step (forward, backward, AdamW on every weight), alone on the machine. */
   step_ms: number;
-  /** Fastest wall-clock of the forward and backward passes alone: what a worker computes before its share of the update. */
-  forward_backward_ms: number;
+  /** Fastest wall-clock of the forward and backward passes alone (what a worker computes before its share of the update), when asked for. */
+  forward_backward_ms: number | null;
   linear_matmul: number;
   attention_matmul: number;
   other_kernels: number;
@@ -125,7 +125,7 @@ interface Breakdown {
  * JavaScript. With one worker's share of the batch it bounds the workers from below: N workers on
  * N cores cannot step faster than one of them alone on its share (perfect scaling, no update).
  */
-async function profileStep(model: ModelConfig, batch = BS): Promise<Breakdown> {
+async function profileStep(model: ModelConfig, batch = BS, timeForwardBackward = false): Promise<Breakdown> {
   const bitlm = createModel(model, { arch: 'bitlm-v57', ste: 'clipped', initStd: 0.02, seed: 1 });
   const opt = new AdamW(bitlm.variables, DEFAULT_ADAMW);
   const pool = new GumbelPool(1, model.heads * T * T);
@@ -133,9 +133,9 @@ async function profileStep(model: ModelConfig, batch = BS): Promise<Breakdown> {
   const targets = new Int32Array(batch * T).map((_, i) => (i * 17 + 3) % 128);
   let t = 0;
   const step = () => void trainingStep(bitlm, opt, pool, { tokens, targets }, t++, 1e-3, 1);
-  const ms = timeRepeated(step, { repeat: 3, warmup: 1 }).median;
+  const ms = timeRepeated(step, { repeat: 2, warmup: 1 }).median;
   // The fastest of several: a lower bound is the best the machine does.
-  const forwardBackward = timeRepeated(() => tf.tidy(() => void sliceGradients(bitlm, pool, { tokens, targets }, t++, 1, 0).value.dataSync()), { repeat: 5, warmup: 1 }).min;
+  const forwardBackward = timeForwardBackward ? timeRepeated(() => tf.tidy(() => void sliceGradients(bitlm, pool, { tokens, targets }, t++, 1, 0).value.dataSync()), { repeat: 5, warmup: 1 }).min : null;
   const info = await tf.profile(step);
   const out: Breakdown = { batch, step_ms: ms, forward_backward_ms: forwardBackward, linear_matmul: 0, attention_matmul: 0, other_kernels: 0, javascript: 0, kernels: 0 };
   for (const k of info.kernels) {
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
       // The ceiling again, from a plain matMul measured just before: the machine's speed drifts
       // over the minutes this shape took, and the bound compares two figures of the same moment.
       const plainNow = matMulGflops(BS * T, s.model.d, s.model.d);
-      bounds.push({ shape: s.name, threads: most, share: await profileStep(s.model, sliceOf(BS, most, 0).count), ceilingMs: (flops / (cores * plainNow * 1e9)) * 1000 });
+      bounds.push({ shape: s.name, threads: most, share: await profileStep(s.model, sliceOf(BS, most, 0).count, true), ceilingMs: (flops / (cores * plainNow * 1e9)) * 1000 });
     }
   }
   const load = loadavg()[0];
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${formatTable(
         ['one worker\'s share, alone', 'threads', 'samples', 'forward+backward ms', 'ceiling ms/step', 'best of ceiling', 'whole step ms', 'linear matMul ms', 'attention matMul ms', 'other kernels ms'],
-        bounds.map((b) => [b.shape, b.threads, b.share.batch, b.share.forward_backward_ms.toFixed(0), b.ceilingMs.toFixed(0), pct(b.ceilingMs / b.share.forward_backward_ms), b.share.step_ms.toFixed(0), b.share.linear_matmul.toFixed(0), b.share.attention_matmul.toFixed(0), b.share.other_kernels.toFixed(0)]),
+        bounds.map((b) => [b.shape, b.threads, b.share.batch, b.share.forward_backward_ms!.toFixed(0), b.ceilingMs.toFixed(0), pct(b.ceilingMs / b.share.forward_backward_ms!), b.share.step_ms.toFixed(0), b.share.linear_matmul.toFixed(0), b.share.attention_matmul.toFixed(0), b.share.other_kernels.toFixed(0)]),
       )}\n`,
     );
     process.stdout.write(
