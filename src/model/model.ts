@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { countTrainableParams, type Architecture, type ModelConfig } from '../arch/bitlm.js';
 import { alibiBias, gumbelAlibiBias, hardAttention, softAttention, type AttentionShape } from './attention.js';
-import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, TransposeMemo, type SteKind } from './ops.js';
+import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, LayerInput, type SteKind } from './ops.js';
 import { normalArray, stepRng, STREAM } from './rng.js';
 
 export interface ModelOptions {
@@ -92,8 +92,9 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     if (scratch.length !== batch * alibiData.length) scratch = new Float32Array(batch * alibiData.length);
     return scratch;
   };
-  // Linears that read the same x pass one memo, so that the backward transposes x once for all.
-  const lin = (x: tf.Tensor2D, name: string, xT?: TransposeMemo) => signLinear(x, P(name), ste, xT);
+  // Linears that read the same x share one LayerInput, so that the backward transposes x once for
+  // all; v57's x is ±1, so its products run on packed bits.
+  const lin = (x: tf.Tensor2D, name: string, input?: LayerInput) => signLinear(x, P(name), ste, input);
 
   function logitsV57(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
     const shape: AttentionShape = { batch: f.batch, seqLen: T, heads };
@@ -103,29 +104,29 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
       const opts = f.gumbel
         ? { bias: gumbelAlibiBias(alibi, f.gumbel(l), f.tau, biasBuffer(f.batch)), tau: f.tau, training: true }
         : { bias: alibi, tau: 1, training: false };
-      const xT = new TransposeMemo();
-      const y = hardAttention(lin(x, p + 'wq', xT), lin(x, p + 'wk', xT), lin(x, p + 'wv', xT), shape, opts);
+      const xIn = new LayerInput(true);
+      const y = hardAttention(lin(x, p + 'wq', xIn), lin(x, p + 'wk', xIn), lin(x, p + 'wv', xIn), shape, opts);
       const attn = lin(y, p + 'wo');
-      const h = tf.mul(signSTE(lin(x, p + 'wg', xT), ste), lin(x, p + 'wu', xT)) as tf.Tensor2D;
+      const h = tf.mul(signSTE(lin(x, p + 'wg', xIn), ste), lin(x, p + 'wu', xIn)) as tf.Tensor2D;
       const ffn = lin(h, p + 'wd');
       x = signSTE(tf.addN([x, attn, ffn]), ste) as tf.Tensor2D;
     }
-    return lin(x, 'unembed');
+    return lin(x, 'unembed', new LayerInput(true));
   }
 
   function logitsV52(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
     const shape: AttentionShape = { batch: f.batch, seqLen: T, heads };
-    const alin = (x: tf.Tensor2D, w: string, a: string, xT?: TransposeMemo) => tf.mul(lin(x, w, xT), P(a)) as tf.Tensor2D;
+    const alin = (x: tf.Tensor2D, w: string, a: string, input?: LayerInput) => tf.mul(lin(x, w, input), P(a)) as tf.Tensor2D;
     let x = signSTE(embedRows(P('embed'), tokens), ste) as tf.Tensor2D;
     for (let l = 0; l < layers; l++) {
       const p = `layer${l}.`;
       const h1 = rmsNorm(x, G(p + 'norm_attn'));
-      const h1T = new TransposeMemo();
-      const y = softAttention(alin(h1, p + 'wq', p + 'alpha_q', h1T), alin(h1, p + 'wk', p + 'alpha_k', h1T), alin(h1, p + 'wv', p + 'alpha_v', h1T), shape, alibi);
+      const h1In = new LayerInput();
+      const y = softAttention(alin(h1, p + 'wq', p + 'alpha_q', h1In), alin(h1, p + 'wk', p + 'alpha_k', h1In), alin(h1, p + 'wv', p + 'alpha_v', h1In), shape, alibi);
       x = tf.add(x, alin(y, p + 'wo', p + 'alpha_o'));
       const h2 = rmsNorm(x, G(p + 'norm_ffn'));
-      const h2T = new TransposeMemo();
-      const h = tf.mul(signSTE(alin(h2, p + 'wg', p + 'alpha_g', h2T), ste), alin(h2, p + 'wu', p + 'alpha_u', h2T)) as tf.Tensor2D;
+      const h2In = new LayerInput();
+      const h = tf.mul(signSTE(alin(h2, p + 'wg', p + 'alpha_g', h2In), ste), alin(h2, p + 'wu', p + 'alpha_u', h2In)) as tf.Tensor2D;
       x = tf.add(x, alin(h, p + 'wd', p + 'alpha_d'));
     }
     return alin(rmsNorm(x, G('norm_final')), 'unembed', 'alpha_logits');

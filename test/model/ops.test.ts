@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useWasm, maxAbsDiff } from './helpers.js';
-import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, signValues, steMask, TransposeMemo } from '../../src/model/ops.js';
+import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, signValues, steMask, LayerInput } from '../../src/model/ops.js';
 
 const tf = await useWasm();
 const xs = [-2, -1, -0.5, 0, 0.5, 1, 2];
@@ -43,12 +43,12 @@ test('lin(x, W) = x·sign(W)/sqrt(fan_in), dx = dy·sign(W)ᵀ/√fan_in, dW = x
   assert.deepEqual(Array.from(dW.dataSync()), [0.5, 1.5, -0, -1.5, 0.5, 0, 0.5, 1.5]);
 });
 
-test('linears sharing one transpose memo give the same gradients as linears with their own', () => {
+test('linears sharing one LayerInput give the same gradients as linears with their own', () => {
   const x = tf.randomNormal([6, 4], 0, 1, 'float32', 3);
   const ws = [tf.randomNormal([4, 3], 0, 1, 'float32', 4), tf.randomNormal([4, 5], 0, 1, 'float32', 5)];
   const r = [tf.randomNormal([6, 3], 0, 1, 'float32', 6), tf.randomNormal([6, 5], 0, 1, 'float32', 7)];
   const loss = (shared: boolean) => (a: import('@tensorflow/tfjs-core').Tensor, b: import('@tensorflow/tfjs-core').Tensor, c: import('@tensorflow/tfjs-core').Tensor) => {
-    const memo = shared ? new TransposeMemo() : undefined;
+    const memo = shared ? new LayerInput() : undefined;
     return tf.add(tf.sum(tf.mul(signLinear(a as never, b as never, 'clipped', memo), r[0])), tf.sum(tf.mul(signLinear(a as never, c as never, 'clipped', memo), r[1])));
   };
   const own = tf.grads(loss(false))([x, ...ws]);
@@ -85,4 +85,23 @@ test('RMSNorm gradients match central finite differences', () => {
   const numG = g0.map((_, i) => (f(x0, g0.map((v, j) => (j === i ? v + h : v))) - f(x0, g0.map((v, j) => (j === i ? v - h : v)))) / (2 * h));
   assert.ok(maxAbsDiff(dx.dataSync(), numX) < 2e-3, `dx ${Array.from(dx.dataSync())} vs ${numX}`);
   assert.ok(maxAbsDiff(dg.dataSync(), numG) < 2e-3);
+});
+
+test('a LayerInput declared ±1 runs the forward product on packed bits with the same value and gradients, bit for bit', () => {
+  const x = signValues(tf.randomNormal([12, 70], 0, 1, 'float32', 8)) as import('@tensorflow/tfjs-core').Tensor2D;
+  const ws = [tf.randomNormal([70, 9], 0, 1, 'float32', 9), tf.randomNormal([70, 16], 0, 1, 'float32', 10)];
+  const r = [tf.randomNormal([12, 9], 0, 1, 'float32', 11), tf.randomNormal([12, 16], 0, 1, 'float32', 12)];
+  const run = (plusMinusOne: boolean) => {
+    const input = new LayerInput(plusMinusOne);
+    const f = (a: import('@tensorflow/tfjs-core').Tensor, b: import('@tensorflow/tfjs-core').Tensor, c: import('@tensorflow/tfjs-core').Tensor) =>
+      tf.add(tf.sum(tf.mul(signLinear(a as never, b as never, 'clipped', input), r[0])), tf.sum(tf.mul(signLinear(a as never, c as never, 'clipped', input), r[1])));
+    const { value, grads } = tf.valueAndGrads(f)([x, ...ws]);
+    return { value: value.dataSync()[0], grads: grads.map((g) => Array.from(g.dataSync())), packed: input.packedSigns(x) !== null };
+  };
+  const plain = run(false);
+  const packed = run(true);
+  assert.equal(plain.packed, false);
+  assert.equal(packed.packed, true);
+  assert.equal(packed.value, plain.value);
+  packed.grads.forEach((g, i) => assert.deepEqual(g, plain.grads[i], `input ${i}`));
 });

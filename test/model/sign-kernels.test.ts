@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { useWasm } from './helpers.js';
+import { packSigns, signMatMulInto } from '../../src/model/sign-kernels.js';
+import { readValues } from '../../src/model/wasm-kernels.js';
+
+const tf = await useWasm();
+
+/** ±1 values from a fixed linear congruential stream (no Math.random: failures must reproduce). */
+function plusMinusOne(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s & 0x10000 ? -1 : 1;
+  });
+}
+
+test('the committed module is the assembly of sign-kernels.wat (scripts/wasm.js --check)', () => {
+  const r = spawnSync(process.execPath, [new URL('../../scripts/wasm.js', import.meta.url).pathname, '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('packed signs: bit j of a row is set where value j is < 0; −0 and +0 pack as +1; bits past k stay 0', () => {
+  const row = new Float32Array(70).fill(1);
+  for (const j of [0, 3, 63, 64, 69]) row[j] = -1;
+  row[5] = -0;
+  row[6] = 0;
+  row[7] = -1e-30;
+  const p = packSigns(row, 1, 70)!;
+  assert.equal(p.words, 2);
+  const words = new BigUint64Array(p.bits.buffer, p.bits.byteOffset, 2);
+  assert.equal(words[0], (1n << 0n) | (1n << 3n) | (1n << 7n) | (1n << 63n));
+  assert.equal(words[1], (1n << 0n) | (1n << 5n));
+});
+
+test('a NaN anywhere (the SIMD body or the tail) leaves nothing to pack', () => {
+  for (const at of [2, 68]) {
+    const row = plusMinusOne(69, 1);
+    row[at] = NaN;
+    assert.equal(packSigns(row, 1, 69), null, `NaN at ${at}`);
+  }
+});
+
+test('the packed product equals the float product x·w, then ·scale, bit for bit', () => {
+  // Odd shapes take every path: k not a multiple of 4 or 64, n not a multiple of 4, one-word rows.
+  for (const [m, k, n, seed] of [[5, 70, 9, 1], [33, 128, 64, 2], [16, 512, 256, 3], [3, 1, 5, 4], [8, 200, 7, 5]]) {
+    const x = tf.tensor2d(plusMinusOne(m * k, seed), [m, k]);
+    const w = tf.tensor2d(plusMinusOne(k * n, seed + 100), [k, n]);
+    const scale = 1 / Math.sqrt(k);
+    const expected = tf.mul(tf.matMul(x, w), scale).dataSync();
+    const out = new Float32Array(m * n);
+    signMatMulInto(packSigns(readValues(x) as Float32Array, m, k)!, packSigns(readValues(tf.transpose(w)) as Float32Array, n, k)!, scale, out);
+    assert.deepEqual(Array.from(out), Array.from(expected), `[${m}, ${k}]·[${k}, ${n}]`);
+  }
+});
+
+test('mismatched operands are refused', () => {
+  const a = packSigns(plusMinusOne(6, 1), 2, 3)!;
+  const b = packSigns(plusMinusOne(8, 2), 2, 4)!;
+  assert.throws(() => signMatMulInto(a, b, 1, new Float32Array(4)), /inner sizes 3 and 4 differ/);
+  assert.throws(() => signMatMulInto(a, a, 1, new Float32Array(3)), /holds 3 values, expected 4/);
+  assert.throws(() => packSigns(new Float32Array(5), 2, 3), /5 values are not a \[2, 3\] matrix/);
+});
