@@ -13,8 +13,8 @@
  *   - a PyTorch CPU run of the same model measured in the same invocation (bench/bitlm_torch.py),
  *     when python3 with torch is present (Debian: python3-torch, and libopenblas0-pthread: without
  *     an optimised BLAS, Debian's torch runs matMuls at ~1 GFLOP/s on the reference BLAS);
- * then where the time of one single-thread step goes (tf.profile kernel times by kind; the rest is
- * JavaScript between kernels), and the same for one worker's share of the batch alone: N workers
+ * then where the time of one single-thread step goes (tf.profile kernel times by kind, and bitscale's
+ * own kernels in src/model/kernels.wat by their own timers; the rest is JavaScript between kernels), and the same for one worker's share of the batch alone: N workers
  * cannot beat that, so the ceiling over it is the most "of ceiling" perfect scaling would reach.
  *
  *   node --import tsx bench/train.ts [--backend wasm|cpu] [--threads 1,2] [--steps 6]
@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { signProductFlopsPerStep, trainingFlopsPerStep, type ModelConfig } from '../src/arch/bitlm.js';
 import { loadBrownCorpus } from '../src/data/corpus.js';
 import { MATMUL_EACH } from '../src/model/batched.js';
+import { kernelMs } from '../src/model/kernels.js';
 import { createModel } from '../src/model/model.js';
 import { readRunLog } from '../src/runs/log.js';
 import { AdamW, DEFAULT_ADAMW } from '../src/train/adamw.js';
@@ -119,6 +120,9 @@ interface Breakdown {
   forward_backward_ms: number | null;
   linear_matmul: number;
   attention_matmul: number;
+  /** bitscale's own kernels (kernels.wat), copies in and out included: the packed ±1 forward products, the causal attention. */
+  packed_sign_products: number;
+  causal_attention: number;
   other_kernels: number;
   javascript: number;
   kernels: number;
@@ -140,8 +144,9 @@ async function profileStep(model: ModelConfig, batch = BS, timeForwardBackward =
   const ms = timeRepeated(step, { repeat: 2, warmup: 1 }).median;
   // The fastest of several: a lower bound is the best the machine does.
   const forwardBackward = timeForwardBackward ? timeRepeated(() => tf.tidy(() => void sliceGradients(bitlm, pool, { tokens, targets }, t++, 1, 0).value.dataSync()), { repeat: 5, warmup: 1 }).min : null;
+  kernelMs.packedSignProducts = kernelMs.causalAttention = 0;
   const info = await tf.profile(step);
-  const out: Breakdown = { batch, step_ms: ms, forward_backward_ms: forwardBackward, linear_matmul: 0, attention_matmul: 0, other_kernels: 0, javascript: 0, kernels: 0 };
+  const out: Breakdown = { batch, step_ms: ms, forward_backward_ms: forwardBackward, linear_matmul: 0, attention_matmul: 0, packed_sign_products: kernelMs.packedSignProducts, causal_attention: kernelMs.causalAttention, other_kernels: 0, javascript: 0, kernels: 0 };
   for (const k of info.kernels) {
     if (k.name === 'forward') continue; // a custom op's wrapper: its inner kernels are listed too
     const kms = (await k.kernelTimeMs) as number;
@@ -152,7 +157,7 @@ async function profileStep(model: ModelConfig, batch = BS, timeForwardBackward =
       else out.attention_matmul += kms;
     } else out.other_kernels += kms;
   }
-  out.javascript = Math.max(0, ms - out.linear_matmul - out.attention_matmul - out.other_kernels);
+  out.javascript = Math.max(0, ms - out.linear_matmul - out.attention_matmul - out.packed_sign_products - out.causal_attention - out.other_kernels);
   opt.dispose();
   bitlm.dispose();
   return out;
@@ -245,15 +250,15 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `${formatTable(
-      ['one step, 1 thread', 'linear matMul ms', 'attention matMul ms', 'other kernels ms', 'JavaScript ms', 'kernels'],
-      Object.entries(breakdowns).map(([name, b]) => [name, b.linear_matmul.toFixed(0), b.attention_matmul.toFixed(0), b.other_kernels.toFixed(0), b.javascript.toFixed(0), b.kernels]),
+      ['one step, 1 thread', 'linear matMul ms', 'attention matMul ms', 'packed ±1 ms', 'causal attention ms', 'other kernels ms', 'JavaScript ms', 'kernels'],
+      Object.entries(breakdowns).map(([name, b]) => [name, b.linear_matmul.toFixed(0), b.attention_matmul.toFixed(0), b.packed_sign_products.toFixed(0), b.causal_attention.toFixed(0), b.other_kernels.toFixed(0), b.javascript.toFixed(0), b.kernels]),
     )}\n\n`,
   );
   if (bounds.length) {
     process.stdout.write(
       `${formatTable(
-        ['one worker\'s share, alone', 'threads', 'samples', 'forward+backward ms', 'ceiling ms/step', 'best of ceiling', 'whole step ms', 'linear matMul ms', 'attention matMul ms', 'other kernels ms'],
-        bounds.map((b) => [b.shape, b.threads, b.share.batch, b.share.forward_backward_ms!.toFixed(0), b.ceilingMs.toFixed(0), pct(b.ceilingMs / b.share.forward_backward_ms!), b.share.step_ms.toFixed(0), b.share.linear_matmul.toFixed(0), b.share.attention_matmul.toFixed(0), b.share.other_kernels.toFixed(0)]),
+        ['one worker\'s share, alone', 'threads', 'samples', 'forward+backward ms', 'ceiling ms/step', 'best of ceiling', 'whole step ms', 'linear matMul ms', 'attention matMul ms', 'packed ±1 ms', 'causal attention ms', 'other kernels ms'],
+        bounds.map((b) => [b.shape, b.threads, b.share.batch, b.share.forward_backward_ms!.toFixed(0), b.ceilingMs.toFixed(0), pct(b.ceilingMs / b.share.forward_backward_ms!), b.share.step_ms.toFixed(0), b.share.linear_matmul.toFixed(0), b.share.attention_matmul.toFixed(0), b.share.packed_sign_products.toFixed(0), b.share.causal_attention.toFixed(0), b.share.other_kernels.toFixed(0)]),
       )}\n`,
     );
     process.stdout.write(

@@ -31,10 +31,14 @@ export function modelConfigFromJson(c: ModelConfigJson): ModelConfig {
   return { d: c.d, layers: c.layers, heads: c.heads, dFf: c.d_ff, seqLen: c.seq_len, vocab: c.vocab };
 }
 
-/** The storage preset a run's backend implies: torch.compile → compiled, other PyTorch → eager, tfjs → tfjs-fp32. */
-export function presetForRun(run: Pick<RunRecord, 'backend' | 'precision'>): StoragePresetId | null {
+/**
+ * The storage preset a run's backend implies: torch.compile → compiled, other PyTorch → eager,
+ * tfjs → tfjs-fp32 where its attention ran on bitscale's causal kernels, else
+ * tfjs-fp32-full-attention (a log that does not say was written before those kernels).
+ */
+export function presetForRun(run: Pick<RunRecord, 'backend' | 'precision' | 'attentionKernels'>): StoragePresetId | null {
   const b = run.backend.toLowerCase();
-  if (run.precision === 'fp32' && TFJS_BACKENDS.some((t) => b.includes(t))) return 'tfjs-fp32';
+  if (run.precision === 'fp32' && TFJS_BACKENDS.some((t) => b.includes(t))) return run.attentionKernels === 'causal' ? 'tfjs-fp32' : 'tfjs-fp32-full-attention';
   if (run.precision === 'fp32' && b.includes('torch') && !b.includes('compile')) return 'torch-eager-fp32';
   if (run.precision !== 'bf16-autocast') return null;
   if (b.includes('compile')) return 'torch-compiled-bf16';
@@ -87,6 +91,8 @@ export interface ThroughputPoint {
 export interface PeakCheck {
   runId: string;
   file: string;
+  /** The tfjs preset the run's log implies (presetForRun). */
+  preset: StoragePresetId;
   config: ModelConfig;
   batchSize: number;
   measuredBytes: number;
@@ -193,10 +199,11 @@ export function throughputPoints(runs: RunRecord[], notes: string[] = []): Throu
 export function fp32PeakChecks(runs: RunRecord[]): PeakCheck[] {
   const out: PeakCheck[] = [];
   for (const r of runs) {
-    if (presetForRun(r) !== 'tfjs-fp32' || !r.config || r.arch !== 'bitlm-v57' || r.peakBytes === null || r.peakBytes <= 0) continue;
+    const preset = presetForRun(r);
+    if ((preset !== 'tfjs-fp32' && preset !== 'tfjs-fp32-full-attention') || !r.config || r.arch !== 'bitlm-v57' || r.peakBytes === null || r.peakBytes <= 0) continue;
     const config = modelConfigFromJson(r.config);
-    const predictedBytes = estimateTrainingMemory(config, r.batchSize, { precision: 'fp32', preset: 'tfjs-fp32' }).totalBytes;
-    out.push({ runId: r.id, file: r.file, config, batchSize: r.batchSize, measuredBytes: r.peakBytes, predictedBytes, ratio: predictedBytes / r.peakBytes });
+    const predictedBytes = estimateTrainingMemory(config, r.batchSize, { precision: 'fp32', preset }).totalBytes;
+    out.push({ runId: r.id, file: r.file, preset, config, batchSize: r.batchSize, measuredBytes: r.peakBytes, predictedBytes, ratio: predictedBytes / r.peakBytes });
   }
   return out;
 }

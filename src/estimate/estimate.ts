@@ -6,7 +6,7 @@
 import { countParams, trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
 import { formatDuration } from '../util/format.js';
 import { BitscaleError } from '../util/errors.js';
-import type { Calibration, ThroughputPoint, TtCalibration } from './calibrate.js';
+import type { Calibration, PeakCheck, ThroughputPoint, TtCalibration } from './calibrate.js';
 import { requireGpu, type GpuSpec } from './hardware.js';
 import {
   COMPONENT_KEYS,
@@ -238,9 +238,7 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
     `speed: ${throughput.detail}`,
     `time floor ${formatDuration(floor)} per micro-step (${KERNELS_PER_LAYER} kernel launches per layer × ${config.layers} layers × ${KERNEL_LAUNCH_SECONDS * 1e6} µs, the low end of the 5–20 µs launch time Meta's Holistic Trace Analysis reports): ${floorApplied ? 'it sets the time: the FLOPs alone would take less' : 'not reached: the FLOPs take longer'}`,
     ...(throughput.method === 'calibrated' ? ['speed caveat: the calibrating wall-clock includes evaluation and start-up; larger matmuls usually run nearer peak, so this is conservative for bigger models'] : []),
-    ...(preset === 'tfjs-fp32' && calibration && calibration.fp32Checks.length > 0
-      ? [`tfjs-fp32 memory model checked against ${calibration.fp32Checks.length} measured tf.profile peaks: predicted/measured ${Math.min(...calibration.fp32Checks.map((c) => c.ratio)).toFixed(3)}–${Math.max(...calibration.fp32Checks.map((c) => c.ratio)).toFixed(3)}`]
-      : []),
+    ...peakCheckEvidence(preset, calibration?.fp32Checks ?? []),
   ];
   return {
     config,
@@ -320,4 +318,12 @@ export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
     calibrating_run: e.throughput.run?.runId ?? null,
     evidence: e.evidence,
   };
+}
+
+/** The evidence line for a tfjs preset: how its memory model compared with the measured peaks of the runs it describes. */
+function peakCheckEvidence(preset: StoragePresetId, checks: PeakCheck[]): string[] {
+  const mine = checks.filter((c) => c.preset === preset);
+  if (mine.length === 0) return [];
+  const ratios = mine.map((c) => c.ratio);
+  return [`${preset} memory model checked against ${mine.length} measured tf.profile peaks: predicted/measured ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`];
 }

@@ -148,7 +148,7 @@ export interface StoragePreset {
   fragmentationWhy: string;
 }
 
-export type StoragePresetId = 'torch-eager-bf16' | 'torch-compiled-bf16' | 'custom-op-bf16' | 'torch-eager-fp32' | 'tfjs-fp32';
+export type StoragePresetId = 'torch-eager-bf16' | 'torch-compiled-bf16' | 'custom-op-bf16' | 'torch-eager-fp32' | 'tfjs-fp32' | 'tfjs-fp32-full-attention';
 
 const fp32 = (why: string): StorageEntry => ({ bytes: 4, why: `fp32: ${why}` });
 const bf16 = (why: string): StorageEntry => ({ bytes: 2, why: `bf16: ${why}` });
@@ -180,6 +180,81 @@ const TFJS_STATE: Partial<Record<ComponentKey, StorageEntry>> = {
   adamw_v: { bytes: 8, why: 'fp32 ×2 handles: AdamW.v and its zerosLike' },
   alibi: fp32("alibiBias tensor, kept for the model's life"),
 };
+
+/**
+ * The bitscale tfjs trainer's step, fp32, for either kind of hard attention: "causal" (bitscale's
+ * kernels, on wasm and cpu) or "backend" (the backend's own kernels over the full T×T square: the
+ * native backends, and every run logged before the causal kernels).
+ *
+ * Derived from src/model (ops.ts, attention.ts, model.ts, gradients.ts) and src/train (trainer.ts,
+ * adamw.ts) under tfjs-core 4.22's engine, which tf.profile reads: numBytes grows by a tensor's size
+ * for every live tensor HANDLE (engine.trackTensor), so reshapes, clones and a variable with its
+ * initial tensor each count, even when they share one buffer. A customGrad op keeps a clone of each
+ * tensor it save()s; a registered gradient keeps clones of its inputsToSave; saved clones and every
+ * handle made in backward (customGrad gradFuncs run outside any tidy) live until the backward tidy
+ * ends, which is therefore the activation peak; the forward's own handles die with the forward tidy
+ * (fewer: 21 d-wide, 8 d_ff-wide per layer, and the backend attention's 2 T×T). The causal kernels
+ * keep the softmax rows, and the ±1 products the layer inputs' packed signs, outside tfjs; the
+ * trainer's peak_bytes adds them (src/train/replica.ts). AdamW.apply makes 15 handles per weight in
+ * one tidy. Not modelled: the backend attention's [B, H, T, 1] row sums (1/T of a T×T tensor).
+ */
+function tfjsPreset(attention: 'causal' | 'backend'): StoragePreset {
+  const causal = attention === 'causal';
+  const bits = causal ? '; and its packed signs, 1 bit a value' : '';
+  return {
+    id: causal ? 'tfjs-fp32' : 'tfjs-fp32-full-attention',
+    precision: 'fp32',
+    description: causal
+      ? "the bitscale tfjs trainer on wasm or cpu (src/model, src/train), fp32, its attention and ±1 products in bitscale's kernels: bytes per live tensor handle as tf.profile counts them, plus what the kernels keep for the backward"
+      : "the bitscale tfjs trainer with the attention in the backend's kernels over the full T×T square (native backends; runs logged before bitscale's kernels), fp32, as tf.profile counts it: bytes per live tensor handle",
+    phases: [
+      {
+        name: 'end of backward',
+        entries: {
+          ...TFJS_STATE,
+          sign_weight_copies: { bytes: 8, why: 'fp32 ×2 handles: the clones of sign(W)ᵀ·scale and mask(W)·scale that every signLinear save()s' },
+          gradients: fp32('dW of every variable: signLinear (xᵀ·dy)·mask, embedRows onehotᵀ·dy'),
+          weight_grad_temporaries: fp32('xᵀ·dy of every signLinear, before the mask'),
+          embedding: fp32('embedRows output, saved by signSTE'),
+          layer_input: { bytes: causal ? 24.125 : 24, why: `fp32 ×6 clones: saved by the q, k, v, gate and up signLinears and by the residual AddN${bits}` },
+          q: fp32('saved by hardAttention'),
+          k: fp32('saved by hardAttention'),
+          v: fp32('saved by hardAttention'),
+          attention_scores: none('z lives inside the hardAttention op only'),
+          attention_probs: fp32(causal ? 'p = softmax(z) over j ≤ i, in rows of T, kept by the causal kernels outside tfjs' : 'p = softmax(z), saved by hardAttention'),
+          attention_onehot: none('kept as argmax indices in a JS Int32Array'),
+          attention_output: fp32('y·v (a row gather), saved by the Wo signLinear'),
+          attention_proj: fp32('saved by the residual AddN'),
+          ffn_gate_pre: fp32('saved by signSTE'),
+          ffn_gate: fp32('saved by Mul'),
+          ffn_up: fp32('saved by Mul'),
+          ffn_h: fp32('saved by the Wd signLinear'),
+          ffn_out: fp32('saved by the residual AddN'),
+          residual_pre_sign: fp32('saved by signSTE'),
+          final_hidden: { bytes: causal ? 4.125 : 4, why: `fp32: x_L, saved by the unembedding signLinear${bits}` },
+          loss: { bytes: 8, why: 'fp32 ×2: logSoftmax and the target one-hot, saved by crossEntropyNats' },
+          activation_grads_d: causal
+            ? { bytes: 80, why: 'fp32 ×20 handles per layer: 2 per signLinear with fan-in d (dy·sign(W)ᵀ·scale, xᵀ) ×6; dq, dk and dv of hardAttention; 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' }
+            : { bytes: 160, why: 'fp32 ×40 handles per layer: 2 per signLinear with fan-in d (dy·sign(W)ᵀ·scale, xᵀ) ×6; 23 in hardAttention backward (reshape, transpose, reshape for each of 6 head splits or merges, q·scale, k·scale, 2 batched products, dv); 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' },
+          activation_grads_dff: { bytes: 24, why: 'fp32 ×6 per layer: 2 in the Wd signLinear, 2 in Mul, 2 in the gate signSTE' },
+          attention_grads: causal ? none("dP and dZ live in the causal kernels' scratch, one head at a time") : { bytes: 16, why: 'fp32 ×4 per layer: dP, dP⊙p, dP − Σ, p⊙(…)' },
+          embedding_grads: { bytes: 16, why: 'fp32 ×4: 2 in the unembedding signLinear, 2 in the embedding signSTE' },
+          logit_grads: { bytes: 20, why: 'fp32 ×5: exp, −onehot, ÷N, ·dy in crossEntropyNats; the [V, bs·T] one-hotᵀ of embedRows' },
+        },
+      },
+      {
+        name: 'AdamW update',
+        entries: {
+          ...TFJS_STATE,
+          gradients: fp32('the gradient list, alive through the whole update tidy'),
+          optimizer_temporaries: { bytes: 60, why: 'fp32 ×15 handles per weight alive until the update tidy ends: m·β1, g·(1−β1), +, v·β2, g², ·(1−β2), +, m/c1, v/c2, √, +ε, ÷, w·(1−lr·wd), step·lr, − (one more, g·clip, when the norm is clipped)' },
+        },
+      },
+    ],
+    fragmentation: 0,
+    fragmentationWhy: 'tf.profile counts tensor handles, not allocator blocks',
+  };
+}
 
 /**
  * Storage presets. The PyTorch figures are derived op by op from which tensors autograd saves
@@ -293,65 +368,8 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
     fragmentation: 0.1,
     fragmentationWhy: 'caching allocator, as eager bf16',
   },
-  // Derived from src/model (ops.ts, attention.ts, model.ts, gradients.ts) and src/train
-  // (trainer.ts, adamw.ts) under tfjs-core 4.22's engine, which tf.profile reads: numBytes grows
-  // by a tensor's size for every live tensor HANDLE (engine.trackTensor), so reshapes, clones and
-  // a variable with its initial tensor each count, even when they share one buffer. A customGrad
-  // op keeps a clone of each tensor it save()s; a registered gradient keeps clones of its
-  // inputsToSave; saved clones and every handle made in backward (customGrad gradFuncs run outside
-  // any tidy) live until the backward tidy ends, which is therefore the activation peak; the
-  // forward's own handles and the Gumbel bias die with the forward tidy (fewer: 21 d-wide, 8
-  // d_ff-wide, 2 T×T per layer). AdamW.apply makes 15 handles per weight in one tidy. Not
-  // modelled: the [B, H, T, 1] row sums of the softmax backward (1/T of a T×T tensor).
-  'tfjs-fp32': {
-    id: 'tfjs-fp32',
-    precision: 'fp32',
-    description: 'the bitscale tfjs trainer (src/model, src/train), fp32, as tf.profile counts it: bytes per live tensor handle',
-    phases: [
-      {
-        name: 'end of backward',
-        entries: {
-          ...TFJS_STATE,
-          sign_weight_copies: { bytes: 8, why: 'fp32 ×2 handles: the clones of sign(W)ᵀ·scale and mask(W)·scale that every signLinear save()s' },
-          gradients: fp32('dW of every variable: signLinear (xᵀ·dy)·mask, embedRows onehotᵀ·dy'),
-          weight_grad_temporaries: fp32('xᵀ·dy of every signLinear, before the mask'),
-          embedding: fp32('embedRows output, saved by signSTE'),
-          layer_input: { bytes: 24, why: 'fp32 ×6 clones: saved by the q, k, v, gate and up signLinears and by the residual AddN' },
-          q: fp32('saved by hardAttention'),
-          k: fp32('saved by hardAttention'),
-          v: fp32('saved by hardAttention'),
-          attention_scores: none('z lives inside the hardAttention op only'),
-          attention_probs: fp32('p = softmax(z), saved by hardAttention'),
-          attention_onehot: none('kept as argmax indices in a JS Int32Array'),
-          attention_output: fp32('y·v (a row gather), saved by the Wo signLinear'),
-          attention_proj: fp32('saved by the residual AddN'),
-          ffn_gate_pre: fp32('saved by signSTE'),
-          ffn_gate: fp32('saved by Mul'),
-          ffn_up: fp32('saved by Mul'),
-          ffn_h: fp32('saved by the Wd signLinear'),
-          ffn_out: fp32('saved by the residual AddN'),
-          residual_pre_sign: fp32('saved by signSTE'),
-          final_hidden: fp32('x_L, saved by the unembedding signLinear'),
-          loss: { bytes: 8, why: 'fp32 ×2: logSoftmax and the target one-hot, saved by crossEntropyNats' },
-          activation_grads_d: { bytes: 160, why: 'fp32 ×40 handles per layer: 2 per signLinear with fan-in d (dy·sign(W)ᵀ·scale, xᵀ) ×6; 23 in hardAttention backward (reshape, transpose, reshape for each of 6 head splits or merges, q·scale, k·scale, 2 batched products, dv); 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' },
-          activation_grads_dff: { bytes: 24, why: 'fp32 ×6 per layer: 2 in the Wd signLinear, 2 in Mul, 2 in the gate signSTE' },
-          attention_grads: { bytes: 16, why: 'fp32 ×4 per layer: dP, dP⊙p, dP − Σ, p⊙(…)' },
-          embedding_grads: { bytes: 16, why: 'fp32 ×4: 2 in the unembedding signLinear, 2 in the embedding signSTE' },
-          logit_grads: { bytes: 20, why: 'fp32 ×5: exp, −onehot, ÷N, ·dy in crossEntropyNats; the [V, bs·T] one-hotᵀ of embedRows' },
-        },
-      },
-      {
-        name: 'AdamW update',
-        entries: {
-          ...TFJS_STATE,
-          gradients: fp32('the gradient list, alive through the whole update tidy'),
-          optimizer_temporaries: { bytes: 60, why: 'fp32 ×15 handles per weight alive until the update tidy ends: m·β1, g·(1−β1), +, v·β2, g², ·(1−β2), +, m/c1, v/c2, √, +ε, ÷, w·(1−lr·wd), step·lr, − (one more, g·clip, when the norm is clipped)' },
-        },
-      },
-    ],
-    fragmentation: 0,
-    fragmentationWhy: 'tf.profile counts tensor handles, not allocator blocks',
-  },
+  'tfjs-fp32': tfjsPreset('causal'),
+  'tfjs-fp32-full-attention': tfjsPreset('backend'),
 };
 
 /**

@@ -5,7 +5,9 @@
  * gather of v and its gradient for v a scatter-add, both done on the selected indices.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { causalKernelFits, causalScoreGrads, causalScores } from './attention-kernels.js';
 import { batchedMatMul } from './batched.js';
+import { keptForBackward } from './kernels.js';
 import { customOp } from './ops.js';
 import { readValues } from './wasm-kernels.js';
 
@@ -73,15 +75,29 @@ function softmaxPathGrads(dP: tf.Tensor3D, p: tf.Tensor3D, q: tf.Tensor, k: tf.T
 }
 
 export interface HardAttentionOptions {
+  /** The ALiBi bias [H, T, T] (see `alibiBias`). */
+  alibi: tf.Tensor3D;
   /**
-   * Additive scores: in training (alibi + g)/τ as [B, H, T, T] with Gumbel noise g (see
-   * `gumbelAlibiBias`); in evaluation the plain alibi [H, T, T] with tau = 1.
+   * Training: one array of H·T·T standard Gumbel draws per sample (laid out [H, T, T]), added to
+   * the alibi and scaled by 1/τ; null: evaluation (the plain alibi, no gradient).
    */
-  bias: tf.Tensor;
+  noise: Float32Array[] | null;
   /** Gumbel temperature: shapes the gradient only, never the forward choice. */
   tau: number;
-  /** false in evaluation: no softmax is kept and there is no gradient. */
-  training: boolean;
+  /** "tfjs" forces the backend-kernel path where the causal kernels would run (tests compare the two). */
+  path?: 'auto' | 'tfjs';
+}
+
+/** Backends on which the causal kernels beat the backend's own kernels (bench/train.ts's profile). */
+const CAUSAL_KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
+
+/**
+ * Which kernels hardAttention runs on for this backend and shape (a run log's `attention_kernels`):
+ * bitscale's causal kernels on wasm and cpu where T and the head width are multiples of 4, else the
+ * backend's own.
+ */
+export function hardAttentionKernels(backend: string, shape: AttentionShape, headWidth: number): 'causal' | 'backend' {
+  return CAUSAL_KERNEL_BACKENDS.has(backend) && causalKernelFits(shape, headWidth) ? 'causal' : 'backend';
 }
 
 /**
@@ -123,31 +139,46 @@ function moveHeadRows(idx: Int32Array, src: Float32Array, out: Float32Array, s: 
  * Causal Gumbel-hard-argmax straight-through attention for q, k, v [B·T, d]:
  *   Z = (q·kᵀ/√hd + alibi + g)/τ,  P = softmax(Z),  Y = onehot(argmax Z) (forward),
  *   out = Y·v;  backward as for Y = onehot − stopgrad(P) + P: dv = Yᵀ·dout, dP = dout·vᵀ.
- * τ > 0 does not change the argmax. Ties go to the oldest position (tf.argMax returns the first
- * maximum).
+ * τ > 0 does not change the argmax. Ties go to the oldest position. On wasm and cpu the scores
+ * and their gradients run in the causal kernels (attention-kernels.ts) where T and hd allow;
+ * elsewhere, as backend kernels over the full T×T square.
  */
 export function hardAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, shape: AttentionShape, opts: HardAttentionOptions): tf.Tensor2D {
   const { batch: B, seqLen: T, heads: H } = shape;
   const d = q.shape[1];
   const hd = d / H;
   const scale = 1 / (Math.sqrt(hd) * opts.tau);
+  const useKernels = opts.path !== 'tfjs' && hardAttentionKernels(tf.getBackend(), shape, hd) === 'causal';
   const op = customOp(([qin, kin, vin], save) => {
-    const z = tf.tidy(() => scores(qin, kin, opts.bias, scale, shape, hd));
-    const idxT = tf.argMax(z, -1);
-    const idx = idxT.dataSync() as Int32Array; // [B, H, T]: the chosen key position per query
-    idxT.dispose();
+    let idx: Int32Array;
+    let p: Float32Array | tf.Tensor3D | null;
+    if (useKernels) {
+      ({ idx, p } = causalScores(readValues(qin) as Float32Array, readValues(kin) as Float32Array, readValues(opts.alibi) as Float32Array, opts.noise, shape, hd, scale, opts.tau));
+      keptForBackward.bytes += p?.byteLength ?? 0;
+    } else {
+      const bias = opts.noise ? gumbelAlibiBias(opts.alibi, opts.noise, opts.tau) : opts.alibi;
+      const z = tf.tidy(() => scores(qin, kin, bias, scale, shape, hd));
+      if (bias !== opts.alibi) bias.dispose();
+      const idxT = tf.argMax(z, -1);
+      idx = idxT.dataSync() as Int32Array; // [B, H, T]: the chosen key position per query
+      idxT.dispose();
+      p = opts.noise ? tf.tidy(() => tf.reshape(tf.softmax(z), [B * H, T, T]) as tf.Tensor3D) : null;
+      z.dispose();
+    }
     const out = new Float32Array(B * T * d);
     moveHeadRows(idx, readValues(vin) as Float32Array, out, shape, hd, 'gather');
-    const p = opts.training ? tf.tidy(() => tf.reshape(tf.softmax(z), [B * H, T, T])) : null;
-    z.dispose();
-    save(p ? [qin, kin, vin, p] : [qin, kin, vin]);
+    save(p instanceof tf.Tensor ? [qin, kin, vin, p] : [qin, kin, vin]);
     return {
       value: tf.tensor2d(out, [B * T, d]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [qs, ks, vs, ps] = saved;
-        if (!ps) throw new Error('hardAttention: no gradient in evaluation mode');
+        if (!p) throw new Error('hardAttention: no gradient in evaluation mode');
         const dv = new Float32Array(B * T * d);
         moveHeadRows(idx, readValues(dy) as Float32Array, dv, shape, hd, 'scatter-add');
+        if (p instanceof Float32Array) {
+          const g = causalScoreGrads(readValues(qs) as Float32Array, readValues(ks) as Float32Array, readValues(vs) as Float32Array, readValues(dy) as Float32Array, p, shape, hd, scale);
+          return [tf.tensor2d(g.dq, [B * T, d]), tf.tensor2d(g.dk, [B * T, d]), tf.tensor2d(dv, [B * T, d])];
+        }
         const dP = batchedMatMul(toHeads(dy, shape, hd), toHeadsT(vs, shape, hd));
         const [dq, dk] = softmaxPathGrads(dP, ps as tf.Tensor3D, qs, ks, scale, shape, hd);
         return [dq, dk, tf.tensor2d(dv, [B * T, d])];

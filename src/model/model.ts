@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { countTrainableParams, type Architecture, type ModelConfig } from '../arch/bitlm.js';
-import { alibiBias, gumbelAlibiBias, hardAttention, softAttention, type AttentionShape } from './attention.js';
+import { alibiBias, hardAttention, softAttention, type AttentionShape } from './attention.js';
 import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, LayerInput, type SteKind } from './ops.js';
 import { normalArray, stepRng, STREAM } from './rng.js';
 
@@ -86,12 +86,6 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   const alibiData = alibiBias(heads, T);
   const alibi = tf.keep(tf.tensor3d(alibiData, [heads, T, T]));
   const ste = options.ste;
-  // One scratch buffer for the per-layer Gumbel noise: 8 MB at B=16, H=8, T=128.
-  let scratch = new Float32Array(0);
-  const biasBuffer = (batch: number) => {
-    if (scratch.length !== batch * alibiData.length) scratch = new Float32Array(batch * alibiData.length);
-    return scratch;
-  };
   // Linears that read the same x share one LayerInput, so that the backward transposes x once for
   // all; v57's x is ±1, so its products run on packed bits.
   const lin = (x: tf.Tensor2D, name: string, input?: LayerInput) => signLinear(x, P(name), ste, input);
@@ -101,9 +95,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     let x = signSTE(embedRows(P('embed'), tokens), ste) as tf.Tensor2D;
     for (let l = 0; l < layers; l++) {
       const p = `layer${l}.`;
-      const opts = f.gumbel
-        ? { bias: gumbelAlibiBias(alibi, f.gumbel(l), f.tau, biasBuffer(f.batch)), tau: f.tau, training: true }
-        : { bias: alibi, tau: 1, training: false };
+      const opts = f.gumbel ? { alibi, noise: f.gumbel(l), tau: f.tau } : { alibi, noise: null, tau: 1 };
       const xIn = new LayerInput(true);
       const y = hardAttention(lin(x, p + 'wq', xIn), lin(x, p + 'wk', xIn), lin(x, p + 'wv', xIn), shape, opts);
       const attn = lin(y, p + 'wo');

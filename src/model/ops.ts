@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.js';
+import { keptForBackward } from './kernels.js';
 import { packSigns, signMatMulInto, type PackedSigns } from './sign-kernels.js';
 import { readValues, registerWasmKernels } from './wasm-kernels.js';
 
@@ -83,7 +84,10 @@ export class LayerInput {
   /** x's signs, packed once; null where the packed product does not apply (x not ±1, a backend with a fast matMul of its own, or a NaN in x). */
   packedSigns(x: tf.Tensor2D): PackedSigns | null {
     if (!this.plusMinusOne || !PACKED_SIGN_BACKENDS.has(tf.getBackend())) return null;
-    if (this.signs === undefined) this.signs = packSigns(readValues(x) as Float32Array, x.shape[0], x.shape[1]);
+    if (this.signs === undefined) {
+      this.signs = packSigns(readValues(x) as Float32Array, x.shape[0], x.shape[1]);
+      keptForBackward.bytes += this.signs?.bits.byteLength ?? 0;
+    }
     return this.signs;
   }
 }

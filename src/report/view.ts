@@ -689,6 +689,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       calibrationNotes: a.calibration.notes,
       peakChecks: a.calibration.fp32Checks.map((c) => ({
         run: c.runId,
+        preset: c.preset,
         config: `d=${c.config.d}, L=${c.config.layers}, H=${c.config.heads}, d_ff=${c.config.dFf}, T=${c.config.seqLen}, bs=${c.batchSize}`,
         measured: `${(c.measuredBytes / 2 ** 20).toFixed(2)} MiB`,
         predicted: `${(c.predictedBytes / 2 ** 20).toFixed(2)} MiB`,

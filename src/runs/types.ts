@@ -17,6 +17,10 @@ export const TOKEN_UNITS: readonly TokenUnit[] = ['byte', 'char', 'token'];
 export type LossUnit = 'bits' | 'nats';
 export const LOSS_UNITS: readonly LossUnit[] = ['bits', 'nats'];
 
+/** Which kernels a tfjs run's hard attention ran on (header `attention_kernels`). */
+export type AttentionKernels = 'causal' | 'backend';
+export const ATTENTION_KERNELS: readonly AttentionKernels[] = ['causal', 'backend'];
+
 export type Precision = 'fp32' | 'bf16-autocast' | 'fp16-autocast' | 'unknown';
 export type RunStatus = 'completed' | 'diverged' | 'stopped' | 'running';
 
@@ -80,6 +84,12 @@ export interface HeaderRecord {
   backend: string;
   hardware: string;
   tool: { name: string; version: string };
+  /**
+   * `bitscale train`: which kernels ran the hard attention. "causal": bitscale's causal kernels
+   * (wasm and cpu), which keep the softmax rows outside tfjs; "backend": the backend's own, over the
+   * full T×T square. Absent: "backend" for a bitscale log (logs written before the causal kernels).
+   */
+  attention_kernels?: AttentionKernels;
   /** Where the numbers come from, e.g. "hand-written seed scaling report §1". */
   source?: string;
   /** "scaling" (the default when absent) or another purpose, e.g. "memory-measurement": such runs are kept out of the scaling fits. */
@@ -176,6 +186,8 @@ export interface RunRecord {
   curve: CurvePoint[];
   precision: Precision;
   backend: string;
+  /** A bitscale tfjs run's attention kernels (header `attention_kernels`); null where the header does not say. */
+  attentionKernels: AttentionKernels | null;
   hardware: string;
   status: RunStatus;
   wallSeconds: number | null;

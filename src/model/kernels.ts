@@ -1,0 +1,62 @@
+/**
+ * bitscale's own WebAssembly kernels (kernels.wat): one instance per thread, with one memory that
+ * each call fills with its inputs, computes in, and is read back from. Nothing stays in it between
+ * calls, so callers never share regions. The wrappers are sign-kernels.ts (packed ±1 products) and
+ * attention-kernels.ts (the hard attention's causal scores and their gradients).
+ */
+import { KERNELS_WASM } from './kernels.wasm.js';
+
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  pack_signs(src: number, rows: number, k: number, dst: number, kw: number): number;
+  sign_matmul(a: number, m: number, b: number, n: number, kw: number, k: number, scale: number, out: number): void;
+}
+
+let kernels: KernelExports | null = null;
+
+export function kernelModule(): KernelExports {
+  kernels ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(KERNELS_WASM, 'base64'))).exports as unknown as KernelExports;
+  return kernels;
+}
+
+/** The module's memory, grown to hold at least `bytes` (views of an earlier buffer go stale on growth). */
+export function kernelMemory(bytes: number): ArrayBuffer {
+  const k = kernelModule();
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  return k.memory.buffer;
+}
+
+/**
+ * Byte offsets for consecutive regions of the given byte sizes, each 16-aligned, from byte 16 (so
+ * that 0 can mean "none"), and the total they need.
+ */
+export function layoutRegions(sizes: number[]): { at: number[]; end: number } {
+  const at: number[] = [];
+  let end = 16;
+  for (const s of sizes) {
+    at.push(end);
+    end += Math.ceil(s / 16) * 16;
+  }
+  return { at, end };
+}
+
+/**
+ * Bytes these kernels' callers keep for the backward pass outside tfjs's tensors (the attention's
+ * softmax rows, a layer input's packed signs), added up since the last reset: tf.profile does not
+ * see them, so a measured peak adds them (src/train/replica.ts, `measuredPeakBytes`).
+ */
+export const keptForBackward = { bytes: 0 };
+
+/** Milliseconds spent in these kernels (copies in and out included) since the counters were zeroed; bench/train.ts reads them beside tf.profile's kernel times. */
+export const kernelMs = { packedSignProducts: 0, causalAttention: 0 };
+
+/** f(), its wall-clock added to kernelMs[key]. */
+export function timed<R>(key: keyof typeof kernelMs, f: () => R): R {
+  const t0 = performance.now();
+  try {
+    return f();
+  } finally {
+    kernelMs[key] += performance.now() - t0;
+  }
+}

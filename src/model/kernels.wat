@@ -1,0 +1,423 @@
+;; bitscale's WebAssembly kernels for the trainer (src/model/kernels.ts loads them). Assembled by
+;; `node scripts/wasm.js` into kernels.wasm.ts; test/model/sign-kernels.test.ts checks the two agree.
+;;
+;; Bit-packed products of ±1 matrices for the forward pass (src/model/sign-kernels.ts). A ±1 row of length k is kw = ceil(k/64) 64-bit words, bit j set where the value is −1 (bits past
+;; k are 0). For two such rows, a·b = k − 2·popcount(a XOR b): an exact integer, as the float
+;; product of ±1 values is whenever |a·b| < 2^24.
+(module
+  (memory (export "memory") 1)
+
+  ;; Rows of the f32 matrix at $src [rows, k] → packed rows at $dst, 8·kw bytes each. A value is −1
+  ;; when it is < 0 (so −0 packs as +1, as sign(−0) = +1 in the trainer). Returns 1 if any value is
+  ;; NaN (which has no sign to pack), else 0.
+  (func (export "pack_signs") (param $src i32) (param $rows i32) (param $k i32) (param $dst i32) (param $kw i32) (result i32)
+    (local $r i32) (local $j i32) (local $k4 i32) (local $row i32) (local $at i32) (local $bits i64)
+    (local $v v128) (local $nan v128) (local $nan1 i32)
+    (local.set $k4 (i32.and (local.get $k) (i32.const -4)))
+    (memory.fill (local.get $dst) (i32.const 0) (i32.mul (i32.mul (local.get $rows) (local.get $kw)) (i32.const 8)))
+    (local.set $r (i32.const 0))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $dst) (i32.mul (local.get $r) (i32.shl (local.get $kw) (i32.const 3)))))
+        ;; four values at a time: the sign bits of a lane-wise (v < 0)
+        (local.set $j (i32.const 0))
+        (block $quads_done
+          (loop $quads
+            (br_if $quads_done (i32.ge_u (local.get $j) (local.get $k4)))
+            (local.set $v (v128.load (local.get $src)))
+            (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+            (local.set $bits (i64.extend_i32_u (i32x4.bitmask (f32x4.lt (local.get $v) (v128.const f32x4 0 0 0 0)))))
+            (local.set $at (i32.add (local.get $row) (i32.shl (i32.shr_u (local.get $j) (i32.const 6)) (i32.const 3))))
+            (i64.store (local.get $at)
+              (i64.or (i64.load (local.get $at))
+                (i64.shl (local.get $bits) (i64.extend_i32_u (i32.and (local.get $j) (i32.const 63))))))
+            (local.set $src (i32.add (local.get $src) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $quads)))
+        ;; the last k mod 4 values one at a time
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $k)))
+            (local.set $nan1 (i32.or (local.get $nan1) (f32.ne (f32.load (local.get $src)) (f32.load (local.get $src)))))
+            (local.set $at (i32.add (local.get $row) (i32.shl (i32.shr_u (local.get $j) (i32.const 6)) (i32.const 3))))
+            (i64.store (local.get $at)
+              (i64.or (i64.load (local.get $at))
+                (i64.shl (i64.extend_i32_u (f32.lt (f32.load (local.get $src)) (f32.const 0)))
+                  (i64.extend_i32_u (i32.and (local.get $j) (i32.const 63))))))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))
+    (i32.or (local.get $nan1) (v128.any_true (local.get $nan))))
+
+  ;; out[i, c] = (k − 2·popcount(a_i XOR b_c))·scale as f32 for packed rows a [m, kw] and b [n, kw]:
+  ;; the product A·Bᵀ of the ±1 matrices, scaled once in f32 (as tf.mul(tf.matMul(…), scale) does).
+  ;; Four columns share each load of a row's word.
+  (func (export "sign_matmul") (param $a i32) (param $m i32) (param $b i32) (param $n i32) (param $kw i32) (param $k i32) (param $scale f32) (param $out i32)
+    (local $i i32) (local $c i32) (local $w i32) (local $n4 i32) (local $stride i32) (local $arow i32)
+    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $aw i64)
+    (local $s0 i64) (local $s1 i64) (local $s2 i64) (local $s3 i64) (local $kk i64)
+    (local.set $stride (i32.shl (local.get $kw) (i32.const 3)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (local.set $kk (i64.extend_i32_u (local.get $k)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $arow (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $c (i32.const 0))
+        (block $quads_done
+          (loop $quads
+            (br_if $quads_done (i32.ge_u (local.get $c) (local.get $n4)))
+            (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $c) (local.get $stride))))
+            (local.set $b1 (i32.add (local.get $b0) (local.get $stride)))
+            (local.set $b2 (i32.add (local.get $b1) (local.get $stride)))
+            (local.set $b3 (i32.add (local.get $b2) (local.get $stride)))
+            (local.set $s0 (i64.const 0))
+            (local.set $s1 (i64.const 0))
+            (local.set $s2 (i64.const 0))
+            (local.set $s3 (i64.const 0))
+            (local.set $w (i32.const 0))
+            (loop $words
+              (local.set $aw (i64.load (i32.add (local.get $arow) (local.get $w))))
+              (local.set $s0 (i64.add (local.get $s0) (i64.popcnt (i64.xor (local.get $aw) (i64.load (i32.add (local.get $b0) (local.get $w)))))))
+              (local.set $s1 (i64.add (local.get $s1) (i64.popcnt (i64.xor (local.get $aw) (i64.load (i32.add (local.get $b1) (local.get $w)))))))
+              (local.set $s2 (i64.add (local.get $s2) (i64.popcnt (i64.xor (local.get $aw) (i64.load (i32.add (local.get $b2) (local.get $w)))))))
+              (local.set $s3 (i64.add (local.get $s3) (i64.popcnt (i64.xor (local.get $aw) (i64.load (i32.add (local.get $b3) (local.get $w)))))))
+              (local.set $w (i32.add (local.get $w) (i32.const 8)))
+              (br_if $words (i32.lt_u (local.get $w) (local.get $stride))))
+            (f32.store offset=0 (local.get $out) (f32.mul (f32.convert_i64_s (i64.sub (local.get $kk) (i64.shl (local.get $s0) (i64.const 1)))) (local.get $scale)))
+            (f32.store offset=4 (local.get $out) (f32.mul (f32.convert_i64_s (i64.sub (local.get $kk) (i64.shl (local.get $s1) (i64.const 1)))) (local.get $scale)))
+            (f32.store offset=8 (local.get $out) (f32.mul (f32.convert_i64_s (i64.sub (local.get $kk) (i64.shl (local.get $s2) (i64.const 1)))) (local.get $scale)))
+            (f32.store offset=12 (local.get $out) (f32.mul (f32.convert_i64_s (i64.sub (local.get $kk) (i64.shl (local.get $s3) (i64.const 1)))) (local.get $scale)))
+            (local.set $out (i32.add (local.get $out) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $quads)))
+        ;; the last n mod 4 columns one at a time
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $c) (local.get $n)))
+            (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $c) (local.get $stride))))
+            (local.set $s0 (i64.const 0))
+            (local.set $w (i32.const 0))
+            (loop $words1
+              (local.set $s0 (i64.add (local.get $s0)
+                (i64.popcnt (i64.xor (i64.load (i32.add (local.get $arow) (local.get $w))) (i64.load (i32.add (local.get $b0) (local.get $w)))))))
+              (local.set $w (i32.add (local.get $w) (i32.const 8)))
+              (br_if $words1 (i32.lt_u (local.get $w) (local.get $stride))))
+            (f32.store (local.get $out) (f32.mul (f32.convert_i64_s (i64.sub (local.get $kk) (i64.shl (local.get $s0) (i64.const 1)))) (local.get $scale)))
+            (local.set $out (i32.add (local.get $out) (i32.const 4)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $tail)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; ---- Causal hard attention (src/model/attention-kernels.ts) ----
+  ;; q, k, v and dout are [B·T, d] with head h in columns h·hd … h·hd + hd − 1 (d = H·hd); T and hd
+  ;; are multiples of 4. Per (b, h) only keys j ≤ i are scored, four at a time, for blocks of four
+  ;; queries i0 … i0 + 3 that share their groups of keys (the last group runs past each query and
+  ;; is masked or ignored). All offsets are in bytes.
+
+  ;; dst[c·T + j] = src row j, column c, for j < T and c < hd: one head's rows (rowb bytes apart), transposed.
+  (func $transpose_head (param $src i32) (param $rowb i32) (param $hd i32) (param $T i32) (param $dst i32)
+    (local $j i32) (local $c i32) (local $row i32)
+    (local.set $j (i32.const 0))
+    (loop $rows
+      (local.set $row (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $rowb))))
+      (local.set $c (i32.const 0))
+      (loop $cols
+        (f32.store
+          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $T)) (local.get $j)) (i32.const 2)))
+          (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br_if $cols (i32.lt_u (local.get $c) (local.get $hd))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $j) (local.get $T)))))
+
+  ;; out[r·T + j] = Σ_c a_r[c]·bT[c·T + j] for the four rows a_r at $a + r·rowb, c < hd, and
+  ;; j < 4·groups (sums in order of c).
+  (func $block_scores (param $a i32) (param $rowb i32) (param $bT i32) (param $T i32) (param $hd i32) (param $groups i32) (param $out i32)
+    (local $g i32) (local $c i32) (local $hdb i32) (local $Tb i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $bp i32) (local $o i32)
+    (local $b v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $Tb (i32.shl (local.get $T) (i32.const 2)))
+    (local.set $hdb (i32.shl (local.get $hd) (i32.const 2)))
+    (local.set $a1 (i32.add (local.get $a) (local.get $rowb)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $rowb)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $rowb)))
+    (local.set $g (i32.const 0))
+    (loop $groups
+      (local.set $s0 (v128.const i32x4 0 0 0 0))
+      (local.set $s1 (v128.const i32x4 0 0 0 0))
+      (local.set $s2 (v128.const i32x4 0 0 0 0))
+      (local.set $s3 (v128.const i32x4 0 0 0 0))
+      (local.set $bp (i32.add (local.get $bT) (i32.shl (local.get $g) (i32.const 4))))
+      (local.set $c (i32.const 0))
+      (loop $inner
+        (local.set $b (v128.load (local.get $bp)))
+        (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load32_splat (i32.add (local.get $a) (local.get $c))) (local.get $b))))
+        (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load32_splat (i32.add (local.get $a1) (local.get $c))) (local.get $b))))
+        (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (v128.load32_splat (i32.add (local.get $a2) (local.get $c))) (local.get $b))))
+        (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (v128.load32_splat (i32.add (local.get $a3) (local.get $c))) (local.get $b))))
+        (local.set $bp (i32.add (local.get $bp) (local.get $Tb)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br_if $inner (i32.lt_u (local.get $c) (local.get $hdb))))
+      (local.set $o (i32.add (local.get $out) (i32.shl (local.get $g) (i32.const 4))))
+      (v128.store (local.get $o) (local.get $s0))
+      (v128.store (i32.add (local.get $o) (local.get $Tb)) (local.get $s1))
+      (v128.store (i32.add (local.get $o) (i32.shl (local.get $Tb) (i32.const 1))) (local.get $s2))
+      (v128.store (i32.add (local.get $o) (i32.mul (local.get $Tb) (i32.const 3))) (local.get $s3))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $groups (i32.lt_u (local.get $g) (local.get $groups)))))
+
+  ;; e^x lane-wise for x ≤ 0, as Cephes' expf: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-5
+  ;; polynomial in r, 2^n by the exponent bits (relative error ~1e-7). 0 below −87.3, where e^x
+  ;; leaves the normal floats; NaN stays NaN.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r
+      (f32x4.sub
+        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+        (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r))
+      (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p
+      (f32x4.add
+        (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+        (v128.const f32x4 1 1 1 1)))
+    (v128.andnot
+      (f32x4.mul (local.get $p)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+      (f32x4.lt (local.get $x) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3))))
+
+  ;; The sum of a vector's four lanes, as (l0 + l1) + (l2 + l3).
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; For every (b, h, i) and key j ≤ i: z = q_i·k_j + bias, with q already scaled by 1/(√hd·τ) and
+  ;; bias = (alibi[h,i,j] + noise[b,h,i,j])·invTau, or alibi[h,i,j] when $noise = 0. Writes the
+  ;; first j of the largest z to idx[(b·H + h)·T + i] and, when $p ≠ 0, softmax over j ≤ i to the
+  ;; row p[((b·H + h)·T + i)·T + j] (zeros past i up to the row's last group of four; the rest of
+  ;; the row is not written). Scratch: $kT hd·T floats, $z 4·T floats.
+  (func (export "attn_forward")
+    (param $q i32) (param $k i32) (param $alibi i32) (param $noise i32) (param $B i32) (param $T i32) (param $H i32) (param $hd i32)
+    (param $invTau f32) (param $idx i32) (param $p i32) (param $kT i32) (param $z i32)
+    (local $b i32) (local $h i32) (local $bh i32) (local $i0 i32) (local $r i32) (local $i i32) (local $j i32) (local $g i32) (local $groups i32)
+    (local $rowb i32) (local $Tb i32) (local $base i32) (local $off i32) (local $zrow i32) (local $brow i32) (local $nrow i32) (local $prow i32)
+    (local $best f32) (local $bi i32) (local $zj f32) (local $bias v128) (local $e v128) (local $sum v128) (local $max v128) (local $total v128)
+    (local.set $rowb (i32.shl (i32.mul (local.get $H) (local.get $hd)) (i32.const 2)))
+    (local.set $Tb (i32.shl (local.get $T) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (loop $batch
+      (local.set $base (i32.mul (i32.mul (local.get $b) (local.get $T)) (local.get $rowb)))
+      (local.set $h (i32.const 0))
+      (loop $heads
+        (local.set $bh (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $h)))
+        (call $transpose_head
+          (i32.add (i32.add (local.get $k) (local.get $base)) (i32.shl (i32.mul (local.get $h) (local.get $hd)) (i32.const 2)))
+          (local.get $rowb) (local.get $hd) (local.get $T) (local.get $kT))
+        (local.set $i0 (i32.const 0))
+        (loop $blocks
+          (local.set $groups (i32.add (i32.shr_u (local.get $i0) (i32.const 2)) (i32.const 1)))
+          (call $block_scores
+            (i32.add (i32.add (i32.add (local.get $q) (local.get $base)) (i32.mul (local.get $i0) (local.get $rowb))) (i32.shl (i32.mul (local.get $h) (local.get $hd)) (i32.const 2)))
+            (local.get $rowb) (local.get $kT) (local.get $T) (local.get $hd) (local.get $groups) (local.get $z))
+          (local.set $r (i32.const 0))
+          (loop $queries
+            (local.set $i (i32.add (local.get $i0) (local.get $r)))
+            (local.set $zrow (i32.add (local.get $z) (i32.mul (local.get $r) (local.get $Tb))))
+            (local.set $brow (i32.add (local.get $alibi) (i32.mul (i32.add (i32.mul (local.get $h) (local.get $T)) (local.get $i)) (local.get $Tb))))
+            (local.set $nrow (i32.add (local.get $noise) (i32.mul (i32.add (i32.mul (local.get $bh) (local.get $T)) (local.get $i)) (local.get $Tb))))
+            ;; z += bias over the row's groups
+            (local.set $g (i32.const 0))
+            (loop $bias_groups
+              (local.set $off (i32.shl (local.get $g) (i32.const 4)))
+              (local.set $bias (v128.load (i32.add (local.get $brow) (local.get $off))))
+              (if (local.get $noise)
+                (then
+                  (local.set $bias
+                    (f32x4.mul
+                      (f32x4.add (local.get $bias) (v128.load (i32.add (local.get $nrow) (local.get $off))))
+                      (f32x4.splat (local.get $invTau))))))
+              (v128.store (i32.add (local.get $zrow) (local.get $off))
+                (f32x4.add (v128.load (i32.add (local.get $zrow) (local.get $off))) (local.get $bias)))
+              (local.set $g (i32.add (local.get $g) (i32.const 1)))
+              (br_if $bias_groups (i32.lt_u (local.get $g) (local.get $groups))))
+            ;; the first largest z over j ≤ i
+            (local.set $best (f32.load (local.get $zrow)))
+            (local.set $bi (i32.const 0))
+            (local.set $j (i32.const 1))
+            (block $argmax_done
+              (loop $argmax
+                (br_if $argmax_done (i32.gt_u (local.get $j) (local.get $i)))
+                (local.set $zj (f32.load (i32.add (local.get $zrow) (i32.shl (local.get $j) (i32.const 2)))))
+                (if (f32.gt (local.get $zj) (local.get $best))
+                  (then
+                    (local.set $best (local.get $zj))
+                    (local.set $bi (local.get $j))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $argmax)))
+            (i32.store (i32.add (local.get $idx) (i32.shl (i32.add (i32.mul (local.get $bh) (local.get $T)) (local.get $i)) (i32.const 2))) (local.get $bi))
+            ;; softmax over j ≤ i
+            (if (local.get $p)
+              (then
+                (local.set $prow (i32.add (local.get $p) (i32.mul (i32.add (i32.mul (local.get $bh) (local.get $T)) (local.get $i)) (local.get $Tb))))
+                (local.set $max (f32x4.splat (local.get $best)))
+                (local.set $sum (v128.const i32x4 0 0 0 0))
+                (local.set $g (i32.const 0))
+                (loop $exp_groups
+                  (local.set $off (i32.shl (local.get $g) (i32.const 4)))
+                  (local.set $e
+                    (v128.andnot
+                      (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $zrow) (local.get $off))) (local.get $max)))
+                      (i32x4.gt_s
+                        (i32x4.add (i32x4.splat (i32.shl (local.get $g) (i32.const 2))) (v128.const i32x4 0 1 2 3))
+                        (i32x4.splat (local.get $i)))))
+                  (v128.store (i32.add (local.get $prow) (local.get $off)) (local.get $e))
+                  (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
+                  (local.set $g (i32.add (local.get $g) (i32.const 1)))
+                  (br_if $exp_groups (i32.lt_u (local.get $g) (local.get $groups))))
+                (local.set $total (f32x4.splat (call $hsum (local.get $sum))))
+                (local.set $g (i32.const 0))
+                (loop $div_groups
+                  (local.set $off (i32.add (local.get $prow) (i32.shl (local.get $g) (i32.const 4))))
+                  (v128.store (local.get $off) (f32x4.div (v128.load (local.get $off)) (local.get $total)))
+                  (local.set $g (i32.add (local.get $g) (i32.const 1)))
+                  (br_if $div_groups (i32.lt_u (local.get $g) (local.get $groups))))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br_if $queries (i32.lt_u (local.get $r) (i32.const 4))))
+          (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+          (br_if $blocks (i32.lt_u (local.get $i0) (local.get $T))))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br_if $heads (i32.lt_u (local.get $h) (local.get $H))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $batch (i32.lt_u (local.get $b) (local.get $B)))))
+
+  ;; The gradients of the softmax path (the straight-through estimator's) for every (b, h):
+  ;;   dP[i,j] = dout_i·v_j,  dz[i,j] = p[i,j]·(dP[i,j] − Σ_j' dP[i,j']·p[i,j']),
+  ;;   dq_i = scale·Σ_j dz[i,j]·k_j,  dk_j = scale·Σ_i dz[i,j]·q_i,  over j ≤ i,
+  ;; with p as attn_forward wrote it; every value of dq and dk is written. Scratch: $vT hd·T floats,
+  ;; $dz T·T floats.
+  (func (export "attn_backward")
+    (param $q i32) (param $k i32) (param $v i32) (param $dout i32) (param $p i32) (param $B i32) (param $T i32) (param $H i32) (param $hd i32)
+    (param $scale f32) (param $dq i32) (param $dk i32) (param $vT i32) (param $dz i32)
+    (local $b i32) (local $h i32) (local $bh i32) (local $i0 i32) (local $r i32) (local $i i32) (local $j i32) (local $g i32) (local $groups i32)
+    (local $rowb i32) (local $Tb i32) (local $hdb i32) (local $head i32) (local $c i32) (local $off i32) (local $drow i32) (local $prow i32) (local $jmax i32)
+    (local $acc v128) (local $rs v128) (local $kv v128) (local $dzv v128) (local $sc v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $z0 i32) (local $o i32)
+    (local.set $rowb (i32.shl (i32.mul (local.get $H) (local.get $hd)) (i32.const 2)))
+    (local.set $Tb (i32.shl (local.get $T) (i32.const 2)))
+    (local.set $hdb (i32.shl (local.get $hd) (i32.const 2)))
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (local.set $b (i32.const 0))
+    (loop $batch
+      (local.set $h (i32.const 0))
+      (loop $heads
+        (local.set $bh (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $h)))
+        ;; byte offset of row (b, 0), head h
+        (local.set $head (i32.add (i32.mul (i32.mul (local.get $b) (local.get $T)) (local.get $rowb)) (i32.mul (local.get $h) (local.get $hdb))))
+        (call $transpose_head (i32.add (local.get $v) (local.get $head)) (local.get $rowb) (local.get $hd) (local.get $T) (local.get $vT))
+        ;; dP into dz, then dz in place, four queries at a time
+        (local.set $i0 (i32.const 0))
+        (loop $blocks
+          (local.set $groups (i32.add (i32.shr_u (local.get $i0) (i32.const 2)) (i32.const 1)))
+          (call $block_scores
+            (i32.add (i32.add (local.get $dout) (local.get $head)) (i32.mul (local.get $i0) (local.get $rowb)))
+            (local.get $rowb) (local.get $vT) (local.get $T) (local.get $hd) (local.get $groups)
+            (i32.add (local.get $dz) (i32.mul (local.get $i0) (local.get $Tb))))
+          (local.set $r (i32.const 0))
+          (loop $queries
+            (local.set $i (i32.add (local.get $i0) (local.get $r)))
+            (local.set $drow (i32.add (local.get $dz) (i32.mul (local.get $i) (local.get $Tb))))
+            (local.set $prow (i32.add (local.get $p) (i32.mul (i32.add (i32.mul (local.get $bh) (local.get $T)) (local.get $i)) (local.get $Tb))))
+            (local.set $acc (v128.const i32x4 0 0 0 0))
+            (local.set $g (i32.const 0))
+            (loop $dot_groups
+              (local.set $off (i32.shl (local.get $g) (i32.const 4)))
+              (local.set $acc (f32x4.add (local.get $acc)
+                (f32x4.mul (v128.load (i32.add (local.get $drow) (local.get $off))) (v128.load (i32.add (local.get $prow) (local.get $off))))))
+              (local.set $g (i32.add (local.get $g) (i32.const 1)))
+              (br_if $dot_groups (i32.lt_u (local.get $g) (local.get $groups))))
+            (local.set $rs (f32x4.splat (call $hsum (local.get $acc))))
+            (local.set $g (i32.const 0))
+            (loop $dz_groups
+              (local.set $off (i32.shl (local.get $g) (i32.const 4)))
+              (v128.store (i32.add (local.get $drow) (local.get $off))
+                (f32x4.mul (v128.load (i32.add (local.get $prow) (local.get $off)))
+                  (f32x4.sub (v128.load (i32.add (local.get $drow) (local.get $off))) (local.get $rs))))
+              (local.set $g (i32.add (local.get $g) (i32.const 1)))
+              (br_if $dz_groups (i32.lt_u (local.get $g) (local.get $groups))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br_if $queries (i32.lt_u (local.get $r) (i32.const 4))))
+          (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+          (br_if $blocks (i32.lt_u (local.get $i0) (local.get $T))))
+        ;; dq, four query rows at a time: Σ over the keys of their groups (dz is 0 past each query)
+        (local.set $i0 (i32.const 0))
+        (loop $dq_blocks
+          (local.set $jmax (i32.add (i32.and (local.get $i0) (i32.const -4)) (i32.const 4)))
+          (local.set $z0 (i32.add (local.get $dz) (i32.mul (local.get $i0) (local.get $Tb))))
+          (local.set $c (i32.const 0))
+          (loop $dq_cols
+            (local.set $s0 (v128.const i32x4 0 0 0 0))
+            (local.set $s1 (v128.const i32x4 0 0 0 0))
+            (local.set $s2 (v128.const i32x4 0 0 0 0))
+            (local.set $s3 (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.const 0))
+            (loop $dq_keys
+              (local.set $kv (v128.load (i32.add (i32.add (i32.add (local.get $k) (local.get $head)) (i32.mul (local.get $j) (local.get $rowb))) (local.get $c))))
+              (local.set $off (i32.add (local.get $z0) (i32.shl (local.get $j) (i32.const 2))))
+              (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load32_splat (local.get $off)) (local.get $kv))))
+              (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (local.get $Tb))) (local.get $kv))))
+              (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (i32.shl (local.get $Tb) (i32.const 1)))) (local.get $kv))))
+              (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (i32.mul (local.get $Tb) (i32.const 3)))) (local.get $kv))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $dq_keys (i32.lt_u (local.get $j) (local.get $jmax))))
+            (local.set $o (i32.add (i32.add (i32.add (local.get $dq) (local.get $head)) (i32.mul (local.get $i0) (local.get $rowb))) (local.get $c)))
+            (v128.store (local.get $o) (f32x4.mul (local.get $s0) (local.get $sc)))
+            (v128.store (i32.add (local.get $o) (local.get $rowb)) (f32x4.mul (local.get $s1) (local.get $sc)))
+            (v128.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32x4.mul (local.get $s2) (local.get $sc)))
+            (v128.store (i32.add (local.get $o) (i32.mul (local.get $rowb) (i32.const 3))) (f32x4.mul (local.get $s3) (local.get $sc)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br_if $dq_cols (i32.lt_u (local.get $c) (local.get $hdb))))
+          (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+          (br_if $dq_blocks (i32.lt_u (local.get $i0) (local.get $T))))
+        ;; dk, four key rows j0 … j0 + 3 at a time: Σ over the queries i ≥ j0 (dz is 0 where i < j)
+        (local.set $i0 (i32.const 0))
+        (loop $dk_blocks
+          (local.set $c (i32.const 0))
+          (loop $dk_cols
+            (local.set $s0 (v128.const i32x4 0 0 0 0))
+            (local.set $s1 (v128.const i32x4 0 0 0 0))
+            (local.set $s2 (v128.const i32x4 0 0 0 0))
+            (local.set $s3 (v128.const i32x4 0 0 0 0))
+            (local.set $i (local.get $i0))
+            (loop $dk_queries
+              (local.set $dzv (v128.load (i32.add (local.get $dz) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $T)) (local.get $i0)) (i32.const 2)))))
+              (local.set $kv (v128.load (i32.add (i32.add (i32.add (local.get $q) (local.get $head)) (i32.mul (local.get $i) (local.get $rowb))) (local.get $c))))
+              (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $dzv) (local.get $dzv)) (local.get $kv))))
+              (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $dzv) (local.get $dzv)) (local.get $kv))))
+              (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $dzv) (local.get $dzv)) (local.get $kv))))
+              (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $dzv) (local.get $dzv)) (local.get $kv))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $dk_queries (i32.lt_u (local.get $i) (local.get $T))))
+            (local.set $o (i32.add (i32.add (i32.add (local.get $dk) (local.get $head)) (i32.mul (local.get $i0) (local.get $rowb))) (local.get $c)))
+            (v128.store (local.get $o) (f32x4.mul (local.get $s0) (local.get $sc)))
+            (v128.store (i32.add (local.get $o) (local.get $rowb)) (f32x4.mul (local.get $s1) (local.get $sc)))
+            (v128.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32x4.mul (local.get $s2) (local.get $sc)))
+            (v128.store (i32.add (local.get $o) (i32.mul (local.get $rowb) (i32.const 3))) (f32x4.mul (local.get $s3) (local.get $sc)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br_if $dk_cols (i32.lt_u (local.get $c) (local.get $hdb))))
+          (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+          (br_if $dk_blocks (i32.lt_u (local.get $i0) (local.get $T))))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br_if $heads (i32.lt_u (local.get $h) (local.get $H))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $batch (i32.lt_u (local.get $b) (local.get $B))))))
