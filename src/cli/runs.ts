@@ -34,7 +34,7 @@ const RUN_JSON_KEYS: Record<Exclude<keyof RunRecord, 'log' | 'curve'>, string> =
   finalValBpc: 'val_bpc',
   precision: 'precision',
   backend: 'backend',
-  attentionKernels: 'attention_kernels',
+  kernels: 'kernels',
   hardware: 'hardware',
   status: 'status',
   wallSeconds: 'wall_s',

@@ -33,12 +33,12 @@ export function modelConfigFromJson(c: ModelConfigJson): ModelConfig {
 
 /**
  * The storage preset a run's backend implies: torch.compile → compiled, other PyTorch → eager,
- * tfjs → tfjs-fp32 where its attention ran on bitscale's causal kernels, else
- * tfjs-fp32-full-attention (a log that does not say was written before those kernels).
+ * tfjs → tfjs-fp32 where the step ran on bitscale's kernels, else tfjs-fp32-backend-kernels (a log
+ * that does not say was written before those kernels).
  */
-export function presetForRun(run: Pick<RunRecord, 'backend' | 'precision' | 'attentionKernels'>): StoragePresetId | null {
+export function presetForRun(run: Pick<RunRecord, 'backend' | 'precision' | 'kernels'>): StoragePresetId | null {
   const b = run.backend.toLowerCase();
-  if (run.precision === 'fp32' && TFJS_BACKENDS.some((t) => b.includes(t))) return run.attentionKernels === 'causal' ? 'tfjs-fp32' : 'tfjs-fp32-full-attention';
+  if (run.precision === 'fp32' && TFJS_BACKENDS.some((t) => b.includes(t))) return run.kernels === 'bitscale' ? 'tfjs-fp32' : 'tfjs-fp32-backend-kernels';
   if (run.precision === 'fp32' && b.includes('torch') && !b.includes('compile')) return 'torch-eager-fp32';
   if (run.precision !== 'bf16-autocast') return null;
   if (b.includes('compile')) return 'torch-compiled-bf16';
@@ -200,7 +200,7 @@ export function fp32PeakChecks(runs: RunRecord[]): PeakCheck[] {
   const out: PeakCheck[] = [];
   for (const r of runs) {
     const preset = presetForRun(r);
-    if ((preset !== 'tfjs-fp32' && preset !== 'tfjs-fp32-full-attention') || !r.config || r.arch !== 'bitlm-v57' || r.peakBytes === null || r.peakBytes <= 0) continue;
+    if ((preset !== 'tfjs-fp32' && preset !== 'tfjs-fp32-backend-kernels') || !r.config || r.arch !== 'bitlm-v57' || r.peakBytes === null || r.peakBytes <= 0) continue;
     const config = modelConfigFromJson(r.config);
     const predictedBytes = estimateTrainingMemory(config, r.batchSize, { precision: 'fp32', preset }).totalBytes;
     out.push({ runId: r.id, file: r.file, preset, config, batchSize: r.batchSize, measuredBytes: r.peakBytes, predictedBytes, ratio: predictedBytes / r.peakBytes });

@@ -148,7 +148,7 @@ export interface StoragePreset {
   fragmentationWhy: string;
 }
 
-export type StoragePresetId = 'torch-eager-bf16' | 'torch-compiled-bf16' | 'custom-op-bf16' | 'torch-eager-fp32' | 'tfjs-fp32' | 'tfjs-fp32-full-attention';
+export type StoragePresetId = 'torch-eager-bf16' | 'torch-compiled-bf16' | 'custom-op-bf16' | 'torch-eager-fp32' | 'tfjs-fp32' | 'tfjs-fp32-backend-kernels';
 
 const fp32 = (why: string): StorageEntry => ({ bytes: 4, why: `fp32: ${why}` });
 const bf16 = (why: string): StorageEntry => ({ bytes: 2, why: `bf16: ${why}` });
@@ -182,9 +182,10 @@ const TFJS_STATE: Partial<Record<ComponentKey, StorageEntry>> = {
 };
 
 /**
- * The bitscale tfjs trainer's step, fp32, for either kind of hard attention: "causal" (bitscale's
- * kernels, on wasm and cpu) or "backend" (the backend's own kernels over the full T×T square: the
- * native backends, and every run logged before the causal kernels).
+ * The bitscale tfjs trainer's step, fp32, on either set of kernels: "bitscale" (its own, on wasm
+ * and cpu: ±1 products on packed bits, the hard attention causal) or "backend" (the backend's
+ * matMuls and the attention over the full T×T square: the native backends, and every run logged
+ * before bitscale's kernels).
  *
  * Derived from src/model (ops.ts, attention.ts, model.ts, gradients.ts) and src/train (trainer.ts,
  * adamw.ts) under tfjs-core 4.22's engine, which tf.profile reads: numBytes grows by a tensor's size
@@ -193,35 +194,38 @@ const TFJS_STATE: Partial<Record<ComponentKey, StorageEntry>> = {
  * tensor it save()s; a registered gradient keeps clones of its inputsToSave; saved clones and every
  * handle made in backward (customGrad gradFuncs run outside any tidy) live until the backward tidy
  * ends, which is therefore the activation peak; the forward's own handles die with the forward tidy
- * (fewer: 21 d-wide, 8 d_ff-wide per layer, and the backend attention's 2 T×T). The causal kernels
- * keep the softmax rows, and the ±1 products the layer inputs' packed signs, outside tfjs; the
- * trainer's peak_bytes adds them (src/train/replica.ts). AdamW.apply makes 15 handles per weight in
- * one tidy. Not modelled: the backend attention's [B, H, T, 1] row sums (1/T of a T×T tensor).
+ * (fewer: 21 d-wide, 8 d_ff-wide per layer, and the backend attention's 2 T×T). bitscale's kernels
+ * keep the softmax rows and the ±1 layer inputs' packed rows and columns outside tfjs; the trainer's
+ * peak_bytes adds them (src/train/replica.ts). AdamW.apply makes 15 handles per weight in one tidy.
+ * Not modelled: the backend attention's [B, H, T, 1] row sums (1/T of a T×T tensor).
  */
-function tfjsPreset(attention: 'causal' | 'backend'): StoragePreset {
-  const causal = attention === 'causal';
-  const bits = causal ? '; and its packed signs, 1 bit a value' : '';
+function tfjsPreset(kernels: 'bitscale' | 'backend'): StoragePreset {
+  const causal = kernels === 'bitscale';
   return {
-    id: causal ? 'tfjs-fp32' : 'tfjs-fp32-full-attention',
+    id: causal ? 'tfjs-fp32' : 'tfjs-fp32-backend-kernels',
     precision: 'fp32',
     description: causal
-      ? "the bitscale tfjs trainer on wasm or cpu (src/model, src/train), fp32, its attention and ±1 products in bitscale's kernels: bytes per live tensor handle as tf.profile counts them, plus what the kernels keep for the backward"
-      : "the bitscale tfjs trainer with the attention in the backend's kernels over the full T×T square (native backends; runs logged before bitscale's kernels), fp32, as tf.profile counts it: bytes per live tensor handle",
+      ? "the bitscale tfjs trainer on wasm or cpu (src/model, src/train), fp32, on bitscale's kernels (±1 products on packed bits, causal attention): bytes per live tensor handle as tf.profile counts them, plus what the kernels keep for the backward"
+      : "the bitscale tfjs trainer on the backend's kernels (matMuls, attention over the full T×T square: the native backends; runs logged before bitscale's kernels), fp32, as tf.profile counts it: bytes per live tensor handle",
     phases: [
       {
         name: 'end of backward',
         entries: {
           ...TFJS_STATE,
-          sign_weight_copies: { bytes: 8, why: 'fp32 ×2 handles: the clones of sign(W)ᵀ·scale and mask(W)·scale that every signLinear save()s' },
+          sign_weight_copies: causal
+            ? fp32('the clone of mask(W)·scale that every signLinear save()s (sign(W) itself is kept as bits, 1/32 of this)')
+            : { bytes: 8, why: 'fp32 ×2 handles: the clones of sign(W)ᵀ·scale and mask(W)·scale that every signLinear save()s' },
           gradients: fp32('dW of every variable: signLinear (xᵀ·dy)·mask, embedRows onehotᵀ·dy'),
           weight_grad_temporaries: fp32('xᵀ·dy of every signLinear, before the mask'),
           embedding: fp32('embedRows output, saved by signSTE'),
-          layer_input: { bytes: causal ? 24.125 : 24, why: `fp32 ×6 clones: saved by the q, k, v, gate and up signLinears and by the residual AddN${bits}` },
+          layer_input: causal
+            ? { bytes: 4.25, why: 'fp32: the clone the residual AddN saves; and its packed rows and columns, 1 bit a value each, for the q, k, v, gate and up products (which save no float x)' }
+            : { bytes: 24, why: 'fp32 ×6 clones: saved by the q, k, v, gate and up signLinears and by the residual AddN' },
           q: fp32('saved by hardAttention'),
           k: fp32('saved by hardAttention'),
           v: fp32('saved by hardAttention'),
           attention_scores: none('z lives inside the hardAttention op only'),
-          attention_probs: fp32(causal ? 'p = softmax(z) over j ≤ i, in rows of T, kept by the causal kernels outside tfjs' : 'p = softmax(z), saved by hardAttention'),
+          attention_probs: fp32(causal ? 'p = softmax(z) over j ≤ i, in rows of T, kept by the causal attention outside tfjs' : 'p = softmax(z), saved by hardAttention'),
           attention_onehot: none('kept as argmax indices in a JS Int32Array'),
           attention_output: fp32('y·v (a row gather), saved by the Wo signLinear'),
           attention_proj: fp32('saved by the residual AddN'),
@@ -231,15 +235,15 @@ function tfjsPreset(attention: 'causal' | 'backend'): StoragePreset {
           ffn_h: fp32('saved by the Wd signLinear'),
           ffn_out: fp32('saved by the residual AddN'),
           residual_pre_sign: fp32('saved by signSTE'),
-          final_hidden: { bytes: causal ? 4.125 : 4, why: `fp32: x_L, saved by the unembedding signLinear${bits}` },
+          final_hidden: causal ? { bytes: 0.25, why: 'x_L as packed rows and columns, 1 bit a value each, for the unembedding products' } : fp32('x_L, saved by the unembedding signLinear'),
           loss: { bytes: 8, why: 'fp32 ×2: logSoftmax and the target one-hot, saved by crossEntropyNats' },
           activation_grads_d: causal
-            ? { bytes: 80, why: 'fp32 ×20 handles per layer: 2 per signLinear with fan-in d (dy·sign(W)ᵀ·scale, xᵀ) ×6; dq, dk and dv of hardAttention; 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' }
+            ? { bytes: 60, why: 'fp32 ×15 handles per layer: dx of the 6 signLinears with fan-in d, and the Wo linear\'s xᵀ (its weight gradient is a float product); dq, dk and dv of hardAttention; 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' }
             : { bytes: 160, why: 'fp32 ×40 handles per layer: 2 per signLinear with fan-in d (dy·sign(W)ᵀ·scale, xᵀ) ×6; 23 in hardAttention backward (reshape, transpose, reshape for each of 6 head splits or merges, q·scale, k·scale, 2 batched products, dv); 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' },
           activation_grads_dff: { bytes: 24, why: 'fp32 ×6 per layer: 2 in the Wd signLinear, 2 in Mul, 2 in the gate signSTE' },
           attention_grads: causal ? none("dP and dZ live in the causal kernels' scratch, one head at a time") : { bytes: 16, why: 'fp32 ×4 per layer: dP, dP⊙p, dP − Σ, p⊙(…)' },
-          embedding_grads: { bytes: 16, why: 'fp32 ×4: 2 in the unembedding signLinear, 2 in the embedding signSTE' },
-          logit_grads: { bytes: 20, why: 'fp32 ×5: exp, −onehot, ÷N, ·dy in crossEntropyNats; the [V, bs·T] one-hotᵀ of embedRows' },
+          embedding_grads: causal ? { bytes: 12, why: 'fp32 ×3: dx of the unembedding signLinear, 2 in the embedding signSTE' } : { bytes: 16, why: 'fp32 ×4: 2 in the unembedding signLinear, 2 in the embedding signSTE' },
+          logit_grads: causal ? { bytes: 16, why: 'fp32 ×4: exp, −onehot, ÷N, ·dy in crossEntropyNats' } : { bytes: 20, why: 'fp32 ×5: exp, −onehot, ÷N, ·dy in crossEntropyNats; the [V, bs·T] one-hotᵀ of embedRows' },
         },
       },
       {
@@ -368,8 +372,8 @@ export const STORAGE_PRESETS: Record<StoragePresetId, StoragePreset> = {
     fragmentation: 0.1,
     fragmentationWhy: 'caching allocator, as eager bf16',
   },
-  'tfjs-fp32': tfjsPreset('causal'),
-  'tfjs-fp32-full-attention': tfjsPreset('backend'),
+  'tfjs-fp32': tfjsPreset('bitscale'),
+  'tfjs-fp32-backend-kernels': tfjsPreset('backend'),
 };
 
 /**

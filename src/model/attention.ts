@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { causalKernelFits, causalScoreGrads, causalScores } from './attention-kernels.js';
 import { batchedMatMul } from './batched.js';
-import { keptForBackward } from './kernels.js';
+import { KERNEL_BACKENDS, keptForBackward } from './kernels.js';
 import { customOp } from './ops.js';
 import { readValues } from './wasm-kernels.js';
 
@@ -84,20 +84,8 @@ export interface HardAttentionOptions {
   noise: Float32Array[] | null;
   /** Gumbel temperature: shapes the gradient only, never the forward choice. */
   tau: number;
-  /** "tfjs" forces the backend-kernel path where the causal kernels would run (tests compare the two). */
+  /** "tfjs": the backend's kernels even where the causal ones would run (a model off bitscale's kernels; tests compare the two). */
   path?: 'auto' | 'tfjs';
-}
-
-/** Backends on which the causal kernels beat the backend's own kernels (bench/train.ts's profile). */
-const CAUSAL_KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
-
-/**
- * Which kernels hardAttention runs on for this backend and shape (a run log's `attention_kernels`):
- * bitscale's causal kernels on wasm and cpu where T and the head width are multiples of 4, else the
- * backend's own.
- */
-export function hardAttentionKernels(backend: string, shape: AttentionShape, headWidth: number): 'causal' | 'backend' {
-  return CAUSAL_KERNEL_BACKENDS.has(backend) && causalKernelFits(shape, headWidth) ? 'causal' : 'backend';
 }
 
 /**
@@ -148,7 +136,7 @@ export function hardAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, sh
   const d = q.shape[1];
   const hd = d / H;
   const scale = 1 / (Math.sqrt(hd) * opts.tau);
-  const useKernels = opts.path !== 'tfjs' && hardAttentionKernels(tf.getBackend(), shape, hd) === 'causal';
+  const useKernels = opts.path !== 'tfjs' && KERNEL_BACKENDS.has(tf.getBackend()) && causalKernelFits(shape, hd);
   const op = customOp(([qin, kin, vin], save) => {
     let idx: Int32Array;
     let p: Float32Array | tf.Tensor3D | null;

@@ -9,8 +9,17 @@ import { KERNELS_WASM } from './kernels.wasm.js';
 export interface KernelExports {
   memory: WebAssembly.Memory;
   pack_signs(src: number, rows: number, k: number, dst: number, kw: number): number;
+  pack_sign_columns(src: number, k: number, n: number, dst: number, kw: number): number;
   sign_matmul(a: number, m: number, b: number, n: number, kw: number, k: number, scale: number, out: number): void;
+  sign_gemm(a: number, M: number, K: number, bits: number, N: number, kw: number, mode: number, scale: number, out: number, a4: number, tables: number, acc: number): void;
 }
+
+/**
+ * The backends whose own kernels these beat (measured by bench/train.ts on wasm: the popcount
+ * product 7× at [1024, 512]·[512, 512], the table-lookup product 3×, the causal attention ~2×), and
+ * whose tensors live in this thread's memory; the native backends keep theirs.
+ */
+export const KERNEL_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu']);
 
 let kernels: KernelExports | null = null;
 
@@ -49,7 +58,7 @@ export function layoutRegions(sizes: number[]): { at: number[]; end: number } {
 export const keptForBackward = { bytes: 0 };
 
 /** Milliseconds spent in these kernels (copies in and out included) since the counters were zeroed; bench/train.ts reads them beside tf.profile's kernel times. */
-export const kernelMs = { packedSignProducts: 0, causalAttention: 0 };
+export const kernelMs = { packedSignProducts: 0, signGemm: 0, causalAttention: 0 };
 
 /** f(), its wall-clock added to kernelMs[key]. */
 export function timed<R>(key: keyof typeof kernelMs, f: () => R): R {

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { countTrainableParams, type Architecture, type ModelConfig } from '../arch/bitlm.js';
 import { alibiBias, hardAttention, softAttention, type AttentionShape } from './attention.js';
+import { KERNEL_BACKENDS } from './kernels.js';
 import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, LayerInput, type SteKind } from './ops.js';
 import { normalArray, stepRng, STREAM } from './rng.js';
 
@@ -67,6 +68,15 @@ export function parameterShapes(c: ModelConfig, arch: Architecture): { name: str
 /** Makes variable names unique across models in one process (tfjs keeps a global registry). */
 let modelCounter = 0;
 
+/**
+ * Whether a model of this shape trains on bitscale's own kernels on this backend (a run log's
+ * `kernels`): on wasm and cpu, with T and the head width multiples of 4, so that the ±1 products
+ * and the causal attention run on them together (the memory model has one preset for each set).
+ */
+export function bitscaleKernelsFit(backend: string, c: ModelConfig): boolean {
+  return KERNEL_BACKENDS.has(backend) && c.seqLen % 4 === 0 && (c.d / c.heads) % 4 === 0;
+}
+
 export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   const { d, heads, seqLen: T, layers } = config;
   if (d % heads !== 0) throw new Error(`d=${d} is not divisible by heads=${heads}`);
@@ -88,22 +98,24 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   const ste = options.ste;
   // Linears that read the same x share one LayerInput, so that the backward transposes x once for
   // all; v57's x is ±1, so its products run on packed bits.
-  const lin = (x: tf.Tensor2D, name: string, input?: LayerInput) => signLinear(x, P(name), ste, input);
+  const kernels = bitscaleKernelsFit(tf.getBackend(), config);
+  const lin = (x: tf.Tensor2D, name: string, input = new LayerInput(false, kernels)) => signLinear(x, P(name), ste, input);
 
   function logitsV57(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
     const shape: AttentionShape = { batch: f.batch, seqLen: T, heads };
     let x = signSTE(embedRows(P('embed'), tokens), ste) as tf.Tensor2D;
     for (let l = 0; l < layers; l++) {
       const p = `layer${l}.`;
-      const opts = f.gumbel ? { alibi, noise: f.gumbel(l), tau: f.tau } : { alibi, noise: null, tau: 1 };
-      const xIn = new LayerInput(true);
+      const path = kernels ? ('auto' as const) : ('tfjs' as const);
+      const opts = f.gumbel ? { alibi, noise: f.gumbel(l), tau: f.tau, path } : { alibi, noise: null, tau: 1, path };
+      const xIn = new LayerInput(true, kernels);
       const y = hardAttention(lin(x, p + 'wq', xIn), lin(x, p + 'wk', xIn), lin(x, p + 'wv', xIn), shape, opts);
       const attn = lin(y, p + 'wo');
       const h = tf.mul(signSTE(lin(x, p + 'wg', xIn), ste), lin(x, p + 'wu', xIn)) as tf.Tensor2D;
       const ffn = lin(h, p + 'wd');
       x = signSTE(tf.addN([x, attn, ffn]), ste) as tf.Tensor2D;
     }
-    return lin(x, 'unembed', new LayerInput(true));
+    return lin(x, 'unembed', new LayerInput(true, kernels));
   }
 
   function logitsV52(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
@@ -113,11 +125,11 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     for (let l = 0; l < layers; l++) {
       const p = `layer${l}.`;
       const h1 = rmsNorm(x, G(p + 'norm_attn'));
-      const h1In = new LayerInput();
+      const h1In = new LayerInput(false, kernels);
       const y = softAttention(alin(h1, p + 'wq', p + 'alpha_q', h1In), alin(h1, p + 'wk', p + 'alpha_k', h1In), alin(h1, p + 'wv', p + 'alpha_v', h1In), shape, alibi);
       x = tf.add(x, alin(y, p + 'wo', p + 'alpha_o'));
       const h2 = rmsNorm(x, G(p + 'norm_ffn'));
-      const h2In = new LayerInput();
+      const h2In = new LayerInput(false, kernels);
       const h = tf.mul(signSTE(alin(h2, p + 'wg', p + 'alpha_g', h2In), ste), alin(h2, p + 'wu', p + 'alpha_u', h2In)) as tf.Tensor2D;
       x = tf.add(x, alin(h, p + 'wd', p + 'alpha_d'));
     }

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.js';
-import { keptForBackward } from './kernels.js';
-import { packSigns, signMatMulInto, type PackedSigns } from './sign-kernels.js';
+import { KERNEL_BACKENDS, keptForBackward } from './kernels.js';
+import { packSignColumns, packSigns, signGemm, signMatMulInto, type PackedSigns } from './sign-kernels.js';
 import { readValues, registerWasmKernels } from './wasm-kernels.js';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
@@ -60,70 +60,113 @@ export function signSTE(z: tf.Tensor, kind: SteKind = 'clipped'): tf.Tensor {
   return op(z);
 }
 
-/** Backends whose matMul the packed-bit product beats (measured: 7× at [1024, 512]·[512, 512] on wasm). */
-const PACKED_SIGN_BACKENDS = new Set(['wasm', 'cpu']);
+/** Whether signLinear runs its products in bitscale's kernels on the current backend. */
+export function signKernelsApply(): boolean {
+  return KERNEL_BACKENDS.has(tf.getBackend());
+}
 
 /**
  * What every signLinear that reads the same layer input x shares (q, k, v, gate and up all read
- * it): xᵀ, made by the first backward that needs it from its saved x, and, when x is declared ±1,
- * x's packed signs, made by the first forward. One per forward pass; xᵀ lives until the backward
- * pass ends, like every tensor made in a custom gradient.
+ * it), made once by the first linear that needs it: xᵀ (the weight gradients' float product) and,
+ * when x is declared ±1 and the kernels apply, x's packed rows (the forward's popcount product) and
+ * packed columns (the weight gradients' table-lookup product, in place of xᵀ). One per forward
+ * pass; what it holds lives until the backward pass ends.
  */
 export class LayerInput {
   private t: tf.Tensor2D | null = null;
-  private signs: PackedSigns | null | undefined;
+  private rows: PackedSigns | null | undefined;
+  private columns: PackedSigns | null | undefined;
 
-  /** plusMinusOne: x holds only ±1 (a signSTE output), so its products may run on packed bits. */
-  constructor(readonly plusMinusOne = false) {}
+  /**
+   * plusMinusOne: x holds only ±1 (a signSTE output), so its products may run on packed bits;
+   * kernels: the products that read x may run on bitscale's kernels at all (default: where the
+   * backend is one they beat).
+   */
+  constructor(
+    readonly plusMinusOne = false,
+    readonly kernels = signKernelsApply(),
+  ) {}
 
   transposed(x: tf.Tensor2D): tf.Tensor2D {
     if (this.t === null || this.t.isDisposed) this.t = tf.transpose(x);
     return this.t;
   }
 
-  /** x's signs, packed once; null where the packed product does not apply (x not ±1, a backend with a fast matMul of its own, or a NaN in x). */
+  /** x's rows as signs, packed once; null where they do not apply (x not ±1, a backend with a fast matMul of its own, or a NaN in x). */
   packedSigns(x: tf.Tensor2D): PackedSigns | null {
-    if (!this.plusMinusOne || !PACKED_SIGN_BACKENDS.has(tf.getBackend())) return null;
-    if (this.signs === undefined) {
-      this.signs = packSigns(readValues(x) as Float32Array, x.shape[0], x.shape[1]);
-      keptForBackward.bytes += this.signs?.bits.byteLength ?? 0;
-    }
-    return this.signs;
+    if (this.rows === undefined) this.rows = this.pack(x, packSigns);
+    return this.rows;
+  }
+
+  /** x's columns as signs (the rows of xᵀ), packed once; null where they do not apply. */
+  packedColumns(x: tf.Tensor2D): PackedSigns | null {
+    if (this.columns === undefined) this.columns = this.pack(x, packSignColumns);
+    return this.columns;
+  }
+
+  private pack(x: tf.Tensor2D, packer: (values: Float32Array, rows: number, cols: number) => PackedSigns | null): PackedSigns | null {
+    if (!this.plusMinusOne || !this.kernels) return null;
+    const packed = packer(readValues(x) as Float32Array, x.shape[0], x.shape[1]);
+    keptForBackward.bytes += packed?.bits.byteLength ?? 0;
+    return packed;
   }
 }
 
 /**
  * lin(x, W) = (x · signSTE(W)) / sqrt(fan_in) for x [N, fan_in], W [fan_in, out]. The product is
  * taken first and scaled after, so ±1 inputs give exact integers before the scale (spec,
- * "Implementation notes"). Backward: dx = dy·(sign(W)ᵀ/√fan_in), dW = (xᵀ·dy)·(mask(W)/√fan_in),
- * the scales folded into the weight-sized factors so no extra pass runs over activations. Linears
- * that read the same x share one `LayerInput`, so that xᵀ is made once for all of them; when it
- * declares x ±1, the forward product runs on packed bits, with the same values bit for bit.
+ * "Implementation notes"). Backward: dx = dy·sign(W)ᵀ/√fan_in, dW = (xᵀ·dy)·(mask(W)/√fan_in).
+ * Linears that read the same x share one `LayerInput`, so that what is made from x is made once.
+ *
+ * On wasm and cpu every product with a ±1 factor runs in bitscale's kernels: x·sign(W) by popcount
+ * where x is ±1 (the same values bit for bit), else by table lookup, as do dy·sign(W)ᵀ and, for ±1
+ * x, xᵀ·dy; those sum in another order than a float matMul, so they agree with it to float
+ * rounding. Elsewhere (and for row counts not a multiple of 4) the products are the backend's
+ * matMuls, with the scales folded into the weight-sized factors.
  */
 export function signLinear(x: tf.Tensor2D, w: tf.Tensor2D, kind: SteKind = 'clipped', input: LayerInput = new LayerInput()): tf.Tensor2D {
   const [fanIn, out] = w.shape;
   const scale = 1 / Math.sqrt(fanIn);
   const op = customOp(([xin, win], save) => {
-    const sw = signValues(win) as tf.Tensor2D;
-    const swtScaled = tf.tidy(() => tf.mul(tf.transpose(sw), scale)) as tf.Tensor2D;
+    const rows = xin.shape[0];
     const maskScaled = tf.tidy(() => (kind === 'clipped' ? tf.mul(steMask(win), scale) : tf.fill(win.shape, scale)));
-    save([xin, swtScaled, maskScaled]);
-    const xBits = input.packedSigns(xin as tf.Tensor2D);
-    // sign(W)ᵀ·scale has sign(W)ᵀ's signs: its rows are the packed product's output columns.
-    const wBits = xBits && packSigns(readValues(swtScaled) as Float32Array, out, fanIn);
+    // The kernels' operands: sign(W)'s columns for the forward and its rows for dx, packed from W
+    // itself (w < 0 is −1, as in signValues), and for ±1 x its packed rows (forward) and columns (dW).
+    const kernels = input.kernels && rows % 4 === 0;
+    const wColumns = kernels ? packSignColumns(readValues(win) as Float32Array, fanIn, out) : null;
+    const wRows = wColumns && packSigns(readValues(win) as Float32Array, fanIn, out);
+    const xRows = wRows && input.packedSigns(xin as tf.Tensor2D);
+    const xColumns = wRows && out % 4 === 0 ? input.packedColumns(xin as tf.Tensor2D) : null;
     let value: tf.Tensor2D;
-    if (xBits && wBits) {
-      const values = new Float32Array(xBits.rows * out);
-      signMatMulInto(xBits, wBits, scale, values);
-      value = tf.tensor2d(values, [xBits.rows, out]);
-    } else value = tf.tidy(() => tf.mul(tf.matMul(xin as tf.Tensor2D, sw), scale)) as tf.Tensor2D;
-    sw.dispose();
+    if (wRows && xRows) {
+      const values = new Float32Array(rows * out);
+      signMatMulInto(xRows, wColumns!, scale, values);
+      value = tf.tensor2d(values, [rows, out]);
+      save(xColumns ? [maskScaled] : [xin, maskScaled]);
+    } else if (wRows) {
+      value = tf.tensor2d(signGemm(readValues(xin) as Float32Array, rows, wColumns!, scale), [rows, out]);
+      save(xColumns ? [maskScaled] : [xin, maskScaled]);
+    } else {
+      const sw = signValues(win) as tf.Tensor2D;
+      value = tf.tidy(() => tf.mul(tf.matMul(xin as tf.Tensor2D, sw), scale)) as tf.Tensor2D;
+      save([xin, tf.tidy(() => tf.mul(tf.transpose(sw), scale)), maskScaled]);
+      sw.dispose();
+    }
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const g = dy as tf.Tensor2D;
-        const [xs, swts, masks] = saved as tf.Tensor2D[];
-        return [tf.matMul(g, swts), tf.mul(tf.matMul(input.transposed(xs), g), masks)];
+        if (!wRows) {
+          const [xs, swts, masks] = saved as tf.Tensor2D[];
+          return [tf.matMul(g, swts), tf.mul(tf.matMul(input.transposed(xs), g), masks)];
+        }
+        const masks = saved[saved.length - 1];
+        // Both products read dy's values before any tensor is made (a view of wasm memory).
+        const dyValues = readValues(g) as Float32Array;
+        const dxValues = signGemm(dyValues, rows, wRows, scale);
+        const xtdyValues = xColumns && signGemm(dyValues, out, xColumns, 1, true);
+        const xtdy = xtdyValues ? tf.tensor2d(xtdyValues, [fanIn, out]) : tf.matMul(input.transposed(saved[0] as tf.Tensor2D), g);
+        return [tf.tensor2d(dxValues, [rows, fanIn]), tf.mul(xtdy, masks)];
       },
     };
   });
@@ -143,8 +186,9 @@ function gatherRows(e: tf.Tensor2D, tokens: Int32Array): tf.Tensor2D {
 }
 
 /**
- * Embedding rows E[tokens] ([N, d]). Forward is a row gather; backward dE = onehotᵀ·dy as one
- * plain matMul (wasm has no gradient kernel for gather: tfjs-notes.md).
+ * Embedding rows E[tokens] ([N, d]). Forward is a row gather; backward dE = onehotᵀ·dy, on wasm and
+ * cpu as a scatter-add of dy's rows in JavaScript, elsewhere as one plain matMul (wasm has no
+ * gradient kernel for gather: tfjs-notes.md).
  */
 export function embedRows(e: tf.Tensor2D, tokens: Int32Array): tf.Tensor2D {
   const [V] = e.shape;
@@ -154,6 +198,14 @@ export function embedRows(e: tf.Tensor2D, tokens: Int32Array): tf.Tensor2D {
     return {
       value: tf.getBackend() === 'wasm' ? gatherRows(ein as tf.Tensor2D, tokens) : tf.tidy(() => tf.gather(ein, tf.tensor1d(tokens, 'int32'))),
       gradFunc: (dy: tf.Tensor) => {
+        if (signKernelsApply()) {
+          // dE[token] += dy row, in row order: the one-hot product without its V·N multiplications.
+          const [, d] = dy.shape;
+          const rowsIn = readValues(dy) as Float32Array;
+          const dE = new Float32Array(V * d);
+          for (let i = 0; i < N; i++) for (let c = 0, at = tokens[i] * d, from = i * d; c < d; c++) dE[at + c] += rowsIn[from + c];
+          return [tf.tensor2d(dE, [V, d])];
+        }
         const oneHotT = new Float32Array(V * N);
         for (let i = 0; i < N; i++) oneHotT[tokens[i] * N + i] = 1;
         return [tf.matMul(tf.tensor2d(oneHotT, [V, N]), dy as tf.Tensor2D)];

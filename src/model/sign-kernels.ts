@@ -22,18 +22,30 @@ export interface PackedSigns {
  * null when it holds a NaN: the float path keeps NaN where these bits would not.
  */
 export function packSigns(values: Float32Array, rows: number, k: number): PackedSigns | null {
-  return timed('packedSignProducts', () => packSignsNow(values, rows, k));
+  if (values.length !== rows * k || k < 1) throw new Error(`packSigns: ${values.length} values are not a [${rows}, ${k}] matrix`);
+  return packWith('pack_signs', values, rows, k, rows, k);
 }
 
-function packSignsNow(values: Float32Array, rows: number, k: number): PackedSigns | null {
-  if (values.length !== rows * k || k < 1) throw new Error(`packSigns: ${values.length} values are not a [${rows}, ${k}] matrix`);
-  const words = Math.ceil(k / 64);
-  const bitsBytes = 8 * rows * words;
-  const { at: [src, dst], end } = layoutRegions([4 * rows * k, bitsBytes]);
-  const mem = kernelMemory(end);
-  new Float32Array(mem, src, rows * k).set(values);
-  if (kernelModule().pack_signs(src, rows, k, dst, words) !== 0) return null;
-  return { bits: new Uint8Array(mem, dst, bitsBytes).slice(), rows, k, words };
+/**
+ * The signs of a [rows, cols] float matrix's columns (the rows of its transpose, without making
+ * it), or null when it holds a NaN.
+ */
+export function packSignColumns(values: Float32Array, rows: number, cols: number): PackedSigns | null {
+  if (values.length !== rows * cols || rows < 1) throw new Error(`packSignColumns: ${values.length} values are not a [${rows}, ${cols}] matrix`);
+  return packWith('pack_sign_columns', values, rows, cols, cols, rows);
+}
+
+/** Run one packing kernel on [rows, cols] values, giving `outRows` packed rows of `k` signs. */
+function packWith(kernel: 'pack_signs' | 'pack_sign_columns', values: Float32Array, rows: number, cols: number, outRows: number, k: number): PackedSigns | null {
+  return timed('packedSignProducts', () => {
+    const words = Math.ceil(k / 64);
+    const bitsBytes = 8 * outRows * words;
+    const { at: [src, dst], end } = layoutRegions([4 * rows * cols, bitsBytes]);
+    const mem = kernelMemory(end);
+    new Float32Array(mem, src, rows * cols).set(values);
+    if (kernelModule()[kernel](src, rows, cols, dst, words) !== 0) return null;
+    return { bits: new Uint8Array(mem, dst, bitsBytes).slice(), rows: outRows, k, words };
+  });
 }
 
 /**
@@ -50,5 +62,27 @@ export function signMatMulInto(a: PackedSigns, b: PackedSigns, scale: number, ou
     new Uint8Array(mem, bAt, b.bits.length).set(b.bits);
     kernelModule().sign_matmul(aAt, a.rows, bAt, b.rows, a.words, a.k, scale, outAt);
     out.set(new Float32Array(mem, outAt, out.length));
+  });
+}
+
+/**
+ * A·S·scale for a float matrix A [M, K] and a ±1 matrix S [K, N] given by its packed columns
+ * (`columns`: N rows of K signs, as packSigns makes them from Sᵀ), by table lookup: four rows of A
+ * at a time, 256 signed sums per eight k, one lookup per column and eight k. M must be a multiple
+ * of 4. `aTransposed`: A is given as Aᵀ [K, M] and the result is returned as (A·S)ᵀ [N, M].
+ */
+export function signGemm(a: Float32Array, M: number, columns: PackedSigns, scale: number, aTransposed = false): Float32Array {
+  const K = columns.k;
+  const N = columns.rows;
+  if (M % 4 !== 0) throw new Error(`signGemm: M = ${M} is not a multiple of 4`);
+  if (a.length !== M * K) throw new Error(`signGemm: ${a.length} values are not a [${M}, ${K}] matrix`);
+  return timed('signGemm', () => {
+    const k8 = Math.ceil(K / 8) * 8;
+    const { at: [aAt, bitsAt, outAt, a4At, tablesAt, accAt], end } = layoutRegions([4 * M * K, columns.bits.length, 4 * M * N, 16 * k8, 4096 * 8, 16 * N]);
+    const mem = kernelMemory(end);
+    new Float32Array(mem, aAt, M * K).set(a);
+    new Uint8Array(mem, bitsAt, columns.bits.length).set(columns.bits);
+    kernelModule().sign_gemm(aAt, M, K, bitsAt, N, columns.words, aTransposed ? 1 : 0, scale, outAt, a4At, tablesAt, accAt);
+    return new Float32Array(mem, outAt, M * N).slice();
   });
 }

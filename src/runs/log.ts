@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { readTextFile } from '../util/files.js';
 import { checkRunLog, setLine } from './checks.js';
 import {
-  ATTENTION_KERNELS,
+  TRAINER_KERNELS,
   LOSS_UNITS,
   RUN_LOG_FORMAT_VERSION,
   TOKEN_UNITS,
@@ -261,7 +261,7 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   requireOneOf(o, 'loss_unit', LOSS_UNITS, where, 'loss unit');
   requireOneOf(o, 'precision', PRECISIONS, where, 'precision');
   requireString(o, 'backend', where);
-  if (o.attention_kernels !== undefined) requireOneOf(o, 'attention_kernels', ATTENTION_KERNELS, where, 'attention kernels');
+  if (o.kernels !== undefined) requireOneOf(o, 'kernels', TRAINER_KERNELS, where, 'kernels');
   requireString(o, 'hardware', where);
   const tool = requireObject(o, 'tool', where)!;
   if (typeof tool.name !== 'string' || typeof tool.version !== 'string') fail(where, 'tool', 'expected {name, version}');

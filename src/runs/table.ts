@@ -76,7 +76,7 @@ export function toRunRecord(log: RunLog, file: string, onWarning?: (m: string) =
     curve,
     precision: h.precision,
     backend: h.backend,
-    attentionKernels: h.attention_kernels ?? null,
+    kernels: h.kernels ?? null,
     hardware: h.hardware,
     status: summary?.status ?? 'running',
     wallSeconds: summary?.wall_s ?? lastWall,

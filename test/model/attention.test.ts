@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useWasm, maxAbsDiff } from './helpers.js';
-import { alibiBias, alibiSlopes, gumbelAlibiBias, hardAttention, hardAttentionKernels, MASKED_SCORE, softAttention } from '../../src/model/attention.js';
+import { alibiBias, alibiSlopes, gumbelAlibiBias, hardAttention, MASKED_SCORE, softAttention } from '../../src/model/attention.js';
 import { causalKernelFits } from '../../src/model/attention-kernels.js';
 import { mulberry32, gumbelArray } from '../../src/model/rng.js';
 
@@ -158,15 +158,6 @@ function hardAttentionSuite(name: string, B: number, T: number, H: number, hd: n
     assert.ok(Array.from(out.dataSync()).every((x) => x === 0));
   });
 }
-
-test('the causal kernels run on wasm and cpu where T and the head width are multiples of 4; elsewhere the backend\'s kernels', () => {
-  const shape = { batch: 4, seqLen: 32, heads: 2 };
-  assert.equal(hardAttentionKernels('wasm', shape, 16), 'causal');
-  assert.equal(hardAttentionKernels('cpu', shape, 16), 'causal');
-  assert.equal(hardAttentionKernels('tensorflow', shape, 16), 'backend');
-  assert.equal(hardAttentionKernels('wasm', { ...shape, seqLen: 30 }, 16), 'backend');
-  assert.equal(hardAttentionKernels('wasm', shape, 6), 'backend');
-});
 
 hardAttentionSuite('T = 5, hd = 3', 2, 5, 2, 3, 7, 'tfjs');
 hardAttentionSuite('T = 8, hd = 4', 2, 8, 2, 4, 17, 'kernels');

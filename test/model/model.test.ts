@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useWasm } from './helpers.js';
 import { countParams, countTrainableParams, signProductFlopsPerStep, trainingFlopsPerStep, type ModelConfig } from '../../src/arch/bitlm.js';
-import { createModel, parameterShapes } from '../../src/model/model.js';
+import { bitscaleKernelsFit, createModel, parameterShapes } from '../../src/model/model.js';
 import { AdamW, DEFAULT_ADAMW } from '../../src/train/adamw.js';
 import { GumbelPool } from '../../src/train/noise.js';
 import { trainingStep, evaluateBpc } from '../../src/train/trainer.js';
@@ -30,6 +30,16 @@ test('the packed-bit FLOPs are 2·tokens·(the sizes of wq, wk, wv, wg, wu and u
   assert.equal(signProductFlopsPerStep(d512, 16), 2 * size * 16 * 128);
   assert.equal(signProductFlopsPerStep(d512, 16), 17_448_304_640);
   assert.equal(trainingFlopsPerStep(d512, 16), 78_114_717_696);
+});
+
+test('a model trains on bitscale\'s kernels on wasm and cpu where T and the head width are multiples of 4; elsewhere on the backend\'s', () => {
+  const c: ModelConfig = { d: 64, layers: 1, heads: 4, dFf: 32, seqLen: 32, vocab: 128 };
+  assert.equal(bitscaleKernelsFit('wasm', c), true);
+  assert.equal(bitscaleKernelsFit('cpu', c), true);
+  assert.equal(bitscaleKernelsFit('tensorflow', c), false);
+  assert.equal(bitscaleKernelsFit('wasm', { ...c, seqLen: 30 }), false);
+  assert.equal(bitscaleKernelsFit('wasm', { ...c, heads: 8 }), true, 'head width 8');
+  assert.equal(bitscaleKernelsFit('wasm', { ...c, heads: 32 }), false, 'head width 2');
 });
 
 test('the v52 model adds L·(7d + 2·d_ff) + V + d float parameters to the same ±1 matrices', () => {

@@ -87,21 +87,34 @@ test('RMSNorm gradients match central finite differences', () => {
   assert.ok(maxAbsDiff(dg.dataSync(), numG) < 2e-3);
 });
 
-test('a LayerInput declared ±1 runs the forward product on packed bits with the same value and gradients, bit for bit', () => {
-  const x = signValues(tf.randomNormal([12, 70], 0, 1, 'float32', 8)) as import('@tensorflow/tfjs-core').Tensor2D;
-  const ws = [tf.randomNormal([70, 9], 0, 1, 'float32', 9), tf.randomNormal([70, 16], 0, 1, 'float32', 10)];
-  const r = [tf.randomNormal([12, 9], 0, 1, 'float32', 11), tf.randomNormal([12, 16], 0, 1, 'float32', 12)];
-  const run = (plusMinusOne: boolean) => {
-    const input = new LayerInput(plusMinusOne);
-    const f = (a: import('@tensorflow/tfjs-core').Tensor, b: import('@tensorflow/tfjs-core').Tensor, c: import('@tensorflow/tfjs-core').Tensor) =>
-      tf.add(tf.sum(tf.mul(signLinear(a as never, b as never, 'clipped', input), r[0])), tf.sum(tf.mul(signLinear(a as never, c as never, 'clipped', input), r[1])));
-    const { value, grads } = tf.valueAndGrads(f)([x, ...ws]);
-    return { value: value.dataSync()[0], grads: grads.map((g) => Array.from(g.dataSync())), packed: input.packedSigns(x) !== null };
+test('signLinear on bitscale\'s kernels equals the formula written in backend ops: the ±1-input forward bit for bit, everything else to float rounding', () => {
+  type Tn = import('@tensorflow/tfjs-core').Tensor;
+  const rows = 12;
+  const ws = [tf.randomNormal([70, 9], 0, 1, 'float32', 9), tf.randomNormal([70, 16], 0, 1, 'float32', 10)] as import('@tensorflow/tfjs-core').Tensor2D[];
+  const r = [tf.randomNormal([rows, 9], 0, 1, 'float32', 11), tf.randomNormal([rows, 16], 0, 1, 'float32', 12)];
+  const scale = 1 / Math.sqrt(70);
+  /** The spec's lin and its gradients in plain backend ops, for loss Σ_i Σ lin(x, W_i) ⊙ r_i. */
+  const reference = (x: Tn) => {
+    const value = ws.map((w) => tf.mul(tf.matMul(x as never, signValues(w) as never), scale));
+    const dx = ws.reduce((acc: Tn, w, i) => tf.add(acc, tf.matMul(r[i] as never, tf.transpose(signValues(w)) as never)), tf.zeros([rows, 70]));
+    const dW = ws.map((w, i) => tf.mul(tf.mul(tf.matMul(tf.transpose(x) as never, r[i] as never), steMask(w)), scale));
+    return { value: value.map((v) => Array.from(v.dataSync())), grads: [tf.mul(dx, scale), ...dW].map((g) => Array.from(g.dataSync())) };
   };
-  const plain = run(false);
-  const packed = run(true);
-  assert.equal(plain.packed, false);
-  assert.equal(packed.packed, true);
-  assert.equal(packed.value, plain.value);
-  packed.grads.forEach((g, i) => assert.deepEqual(g, plain.grads[i], `input ${i}`));
+  for (const plusMinusOne of [true, false]) {
+    const x = (plusMinusOne ? signValues(tf.randomNormal([rows, 70], 0, 1, 'float32', 8)) : tf.randomNormal([rows, 70], 0, 1, 'float32', 8)) as import('@tensorflow/tfjs-core').Tensor2D;
+    const input = new LayerInput(plusMinusOne);
+    const value = ws.map((w) => Array.from(signLinear(x, w, 'clipped', new LayerInput(plusMinusOne)).dataSync()));
+    const f = (a: Tn, b: Tn, c: Tn) => tf.add(tf.sum(tf.mul(signLinear(a as never, b as never, 'clipped', input), r[0])), tf.sum(tf.mul(signLinear(a as never, c as never, 'clipped', input), r[1])));
+    const grads = tf.grads(f)([x, ...ws]).map((g) => Array.from(g.dataSync()));
+    const want = reference(x);
+    assert.equal(input.packedSigns(x) !== null, plusMinusOne, 'a ±1 input is packed');
+    value.forEach((v, i) => {
+      if (plusMinusOne) assert.deepEqual(v, want.value[i], `value ${i}`);
+      else assert.ok(maxAbsDiff(v, want.value[i]) <= 1e-5 * Math.max(...want.value[i].map(Math.abs)), `value ${i}: ${maxAbsDiff(v, want.value[i])}`);
+    });
+    grads.forEach((g, i) => {
+      const largest = Math.max(...want.grads[i].map(Math.abs));
+      assert.ok(maxAbsDiff(g, want.grads[i]) <= 1e-5 * largest, `${plusMinusOne ? '±1' : 'float'} input, gradient ${i}: differs by ${maxAbsDiff(g, want.grads[i])} (largest ${largest})`);
+    });
+  }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { useWasm } from './helpers.js';
-import { packSigns, signMatMulInto } from '../../src/model/sign-kernels.js';
+import { packSignColumns, packSigns, signGemm, signMatMulInto } from '../../src/model/sign-kernels.js';
 import { readValues } from '../../src/model/wasm-kernels.js';
 
 const tf = await useWasm();
@@ -61,4 +61,36 @@ test('mismatched operands are refused', () => {
   assert.throws(() => signMatMulInto(a, b, 1, new Float32Array(4)), /inner sizes 3 and 4 differ/);
   assert.throws(() => signMatMulInto(a, a, 1, new Float32Array(3)), /holds 3 values, expected 4/);
   assert.throws(() => packSigns(new Float32Array(5), 2, 3), /5 values are not a \[2, 3\] matrix/);
+});
+
+test('the table-lookup product A·S equals the float product to float rounding, in both layouts (K across groups of eight chunks and a tail, M a multiple of 4)', () => {
+  for (const [M, K, N, seed] of [[4, 70, 9, 1], [8, 130, 5, 2], [12, 64, 16, 3], [4, 1, 3, 4], [16, 520, 7, 5]]) {
+    const a = Float32Array.from(plusMinusOne(M * K, seed), (s, i) => s * ((i % 13) + 1) * 0.37);
+    const S = tf.tensor2d(plusMinusOne(K * N, seed + 50), [K, N]);
+    const expected = tf.matMul(tf.tensor2d(a, [M, K]), S).dataSync();
+    const columns = packSigns(readValues(tf.transpose(S)) as Float32Array, N, K)!;
+    const largest = Math.max(...Array.from(expected, Math.abs));
+    const rowsOut = signGemm(a, M, columns, 0.5);
+    const aT = tf.transpose(tf.tensor2d(a, [M, K])).dataSync() as Float32Array;
+    const colsOut = signGemm(aT, M, columns, 0.5, true);
+    for (let m = 0; m < M; m++)
+      for (let n = 0; n < N; n++) {
+        const want = 0.5 * expected[m * N + n];
+        assert.ok(Math.abs(rowsOut[m * N + n] - want) <= 1e-6 * largest, `[${M}, ${K}]·[${K}, ${N}] at (${m}, ${n}): ${rowsOut[m * N + n]} vs ${want}`);
+        assert.ok(Math.abs(colsOut[n * M + m] - want) <= 1e-6 * largest, `transposed layout at (${m}, ${n})`);
+      }
+  }
+  assert.throws(() => signGemm(new Float32Array(6 * 3), 6, packSigns(plusMinusOne(6, 1), 2, 3)!, 1), /M = 6 is not a multiple of 4/);
+});
+
+test('packed columns are the packed rows of the transpose, made without it; a NaN leaves nothing to pack', () => {
+  for (const [rows, cols, seed] of [[70, 9, 1], [64, 3, 2], [1, 5, 3], [130, 4, 4]]) {
+    const m = plusMinusOne(rows * cols, seed);
+    m[0] = -0;
+    const t = tf.transpose(tf.tensor2d(m, [rows, cols])).dataSync() as Float32Array;
+    assert.deepEqual(packSignColumns(m, rows, cols), packSigns(t, cols, rows), `[${rows}, ${cols}]`);
+  }
+  const m = plusMinusOne(70 * 3, 5);
+  m[69 * 3 + 2] = NaN;
+  assert.equal(packSignColumns(m, 70, 3), null);
 });

@@ -64,7 +64,7 @@ test('validation names the field: NaN loss, negative params, unknown units, para
     [JSON.stringify(sampleHeader({ params: -5, config: null })) + '\n', /x\.jsonl:1: field 'params': must be positive, got -5/],
     [JSON.stringify(sampleHeader({ dataset: { name: 'x', bytes: null, sha256: null, token_unit: 'word' as 'byte' } })) + '\n', /field 'dataset\.token_unit': unknown dataset units "word"/],
     [JSON.stringify(sampleHeader({ params: 12345 })) + '\n', /field 'params': 12345 differs from 61440/],
-    [JSON.stringify(sampleHeader({ attention_kernels: 'flash' as 'causal' })) + '\n', /x\.jsonl:1: field 'attention_kernels': unknown attention kernels "flash" \(expected one of: causal, backend\)/],
+    [JSON.stringify(sampleHeader({ kernels: 'flash' as 'bitscale' })) + '\n', /x\.jsonl:1: field 'kernels': unknown kernels "flash" \(expected one of: bitscale, backend\)/],
     [h + '\n{"type":"step","step":1,"tokens":1}\n', /x\.jsonl:2: field 'train_loss': missing/],
     ['{"type":"step","step":1,"tokens":1,"train_loss":1}\n', /x\.jsonl:1: field 'type': the first record must be the header/],
   ];

@@ -81,8 +81,8 @@ test('1 and 2 workers give the same per-step losses within 1e-4 bits over 50 ste
   assert.equal(two.header.threads, 2);
   assert.equal(two.header.jobs, 1);
   // On wasm, with T and the head width multiples of 4, the attention ran on the causal kernels.
-  assert.equal(one.header.attention_kernels, 'causal');
-  assert.equal(two.header.attention_kernels, 'causal');
+  assert.equal(one.header.kernels, 'bitscale');
+  assert.equal(two.header.kernels, 'bitscale');
   assert.equal(two.steps.length, 50);
   const diff = Math.max(...one.steps.map((s, i) => Math.abs(s.train_loss - two.steps[i].train_loss)));
   assert.ok(diff <= 1e-4, `max per-step difference ${diff} bits`);
