@@ -56,17 +56,6 @@ export function trainingFlopsPerStep(c: ModelConfig, batchSize: number): number 
   return 6 * countMatmulParams(c) * tokens + 12 * c.layers * c.d * c.seqLen * tokens;
 }
 
-/**
- * The part of `trainingFlopsPerStep` that BitLMv57's trainer does on packed bits instead of floats:
- * the forward products whose two factors are both ±1 (q, k, v, gate and up read the ±1 residual,
- * the logits the last one; each through sign(W)):
- *   2·(L·(3d² + 2·d·d_ff) + V·d)·tokens.
- * Example: d=512, L=4, d_ff=256, V=128, bs=16, T=128 → 17,448,304,640 of 78,114,717,696.
- */
-export function signProductFlopsPerStep(c: ModelConfig, batchSize: number): number {
-  return 2 * (c.layers * (3 * c.d * c.d + 2 * c.d * c.dFf) + c.vocab * c.d) * batchSize * c.seqLen;
-}
-
 /** Forward-only FLOPs per token (evaluation): a third of the training figure. */
 export function forwardFlopsPerToken(c: ModelConfig): number {
   return 2 * countMatmulParams(c) + 4 * c.layers * c.d * c.seqLen;

@@ -1,7 +1,7 @@
 /**
  * bitscale's own WebAssembly kernels (kernels.wat): one instance per thread, with one memory that
  * each call fills with its inputs, computes in, and is read back from. Nothing stays in it between
- * calls, so callers never share regions. The wrappers are sign-kernels.ts (packed ±1 products) and
+ * calls, so callers never share regions. The wrappers are sign-kernels.ts (products with a ±1 factor) and
  * attention-kernels.ts (the hard attention's causal scores and their gradients).
  */
 import { KERNELS_WASM } from './kernels.wasm.js';
@@ -58,7 +58,7 @@ export function layoutRegions(sizes: number[]): { at: number[]; end: number } {
 export const keptForBackward = { bytes: 0 };
 
 /** Milliseconds spent in these kernels (copies in and out included) since the counters were zeroed; bench/train.ts reads them beside tf.profile's kernel times. */
-export const kernelMs = { packedSignProducts: 0, signGemm: 0, causalAttention: 0 };
+export const kernelMs = { signProducts: 0, causalAttention: 0 };
 
 /** f(), its wall-clock added to kernelMs[key]. */
 export function timed<R>(key: keyof typeof kernelMs, f: () => R): R {

@@ -37,7 +37,7 @@ export function packSignColumns(values: Float32Array, rows: number, cols: number
 
 /** Run one packing kernel on [rows, cols] values, giving `outRows` packed rows of `k` signs. */
 function packWith(kernel: 'pack_signs' | 'pack_sign_columns', values: Float32Array, rows: number, cols: number, outRows: number, k: number): PackedSigns | null {
-  return timed('packedSignProducts', () => {
+  return timed('signProducts', () => {
     const words = Math.ceil(k / 64);
     const bitsBytes = 8 * outRows * words;
     const { at: [src, dst], end } = layoutRegions([4 * rows * cols, bitsBytes]);
@@ -55,7 +55,7 @@ function packWith(kernel: 'pack_signs' | 'pack_sign_columns', values: Float32Arr
 export function signMatMulInto(a: PackedSigns, b: PackedSigns, scale: number, out: Float32Array): void {
   if (a.k !== b.k) throw new Error(`signMatMul: inner sizes ${a.k} and ${b.k} differ`);
   if (out.length !== a.rows * b.rows) throw new Error(`signMatMul: the output holds ${out.length} values, expected ${a.rows * b.rows}`);
-  timed('packedSignProducts', () => {
+  timed('signProducts', () => {
     const { at: [aAt, bAt, outAt], end } = layoutRegions([a.bits.length, b.bits.length, 4 * out.length]);
     const mem = kernelMemory(end);
     new Uint8Array(mem, aAt, a.bits.length).set(a.bits);
@@ -76,7 +76,7 @@ export function signGemm(a: Float32Array, M: number, columns: PackedSigns, scale
   const N = columns.rows;
   if (M % 4 !== 0) throw new Error(`signGemm: M = ${M} is not a multiple of 4`);
   if (a.length !== M * K) throw new Error(`signGemm: ${a.length} values are not a [${M}, ${K}] matrix`);
-  return timed('signGemm', () => {
+  return timed('signProducts', () => {
     const k8 = Math.ceil(K / 8) * 8;
     const { at: [aAt, bitsAt, outAt, a4At, tablesAt, accAt], end } = layoutRegions([4 * M * K, columns.bits.length, 4 * M * N, 16 * k8, 4096 * 8, 16 * N]);
     const mem = kernelMemory(end);
