@@ -149,141 +149,176 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
-  ;; ---- Products with a ±1 factor on packed bits by table lookup (src/model/sign-gemm.ts) ----
+  ;; ---- Products with a ±1 factor on packed bits by table lookup (src/model/sign-kernels.ts) ----
   ;; R = A·S for a float matrix A [M, K] and a ±1 matrix S [K, N] given as packed columns (for each n,
-  ;; kw 64-bit words, bit k set where S[k, n] = −1). Four rows of A at a time (the lanes), in chunks
-  ;; of eight k: a table of the 256 signed sums Σ_b ±A[·, 8c + b] per chunk, so that one lookup by
-  ;; the chunk's byte of S's column adds 32 products.
+  ;; kw 64-bit words, bit k set where S[k, n] = −1). Eight rows of A at a time (two vectors of four
+  ;; lanes; rows past M are zeros and not written), in chunks of eight k: a table of the 256 signed
+  ;; sums Σ_b ±A[·, 8c + b] per chunk, so that one lookup by the chunk's byte of S's column adds 64
+  ;; products. Tables are built four chunks (32 KiB) at a time.
   ;;   $mode 0: A is [M, K] row-major and R is written [M, N] row-major;
   ;;   $mode 1: A is given as Aᵀ [K, M] row-major and R is written as Rᵀ [N, M] row-major.
-  ;; M is a multiple of 4. Every result is multiplied by $scale. Scratch: $a4 16·(8·ceil(K/8)) bytes,
-  ;; $tables 4096·8 bytes (eight chunks' tables), $acc 16·N bytes.
+  ;; M is a multiple of 4. Every result is multiplied by $scale. Scratch: $a8 32·(8·ceil(K/8)) bytes,
+  ;; $tables 8192·4 bytes, $acc 32·N bytes.
   (func (export "sign_gemm")
     (param $a i32) (param $M i32) (param $K i32) (param $bits i32) (param $N i32) (param $kw i32) (param $mode i32) (param $scale f32)
-    (param $out i32) (param $a4 i32) (param $tables i32) (param $acc i32)
+    (param $out i32) (param $a8 i32) (param $tables i32) (param $acc i32)
     (local $m0 i32) (local $k i32) (local $k8 i32) (local $chunks i32) (local $c0 i32) (local $cn i32) (local $c i32) (local $n i32)
     (local $b i32) (local $half i32) (local $p i32) (local $t i32) (local $src i32) (local $col i32) (local $o i32) (local $rowb i32)
-    (local $v v128) (local $two v128) (local $s0 v128) (local $s1 v128) (local $sc v128)
+    (local $r i32) (local $end i32)
+    (local $lo v128) (local $hi v128) (local $two0 v128) (local $two1 v128) (local $s0 v128) (local $s1 v128) (local $sc v128)
     (local.set $chunks (i32.shr_u (i32.add (local.get $K) (i32.const 7)) (i32.const 3)))
     (local.set $k8 (i32.shl (local.get $chunks) (i32.const 3)))
     (local.set $sc (f32x4.splat (local.get $scale)))
     (local.set $rowb (i32.shl (local.get $kw) (i32.const 3)))
     (local.set $m0 (i32.const 0))
     (loop $blocks
-      ;; a4[k] = the four rows' values at k (zero past K)
-      (local.set $k (i32.const 0))
-      (loop $fill
-        (if (i32.lt_u (local.get $k) (local.get $K))
+      ;; a8[k] = the eight rows' values at k (zero past K and past M)
+      (memory.fill (local.get $a8) (i32.const 0) (i32.shl (local.get $k8) (i32.const 5)))
+      (local.set $r (i32.const 0))
+      ;; Aᵀ with all eight rows: two vectors per k
+      (if (i32.and (local.get $mode) (i32.le_u (i32.add (local.get $m0) (i32.const 8)) (local.get $M)))
+        (then
+          (local.set $k (i32.const 0))
+          (local.set $src (i32.add (local.get $a) (i32.shl (local.get $m0) (i32.const 2))))
+          (local.set $o (local.get $a8))
+          (loop $fill8
+            (v128.store offset=0 (local.get $o) (v128.load offset=0 (local.get $src)))
+            (v128.store offset=16 (local.get $o) (v128.load offset=16 (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (i32.shl (local.get $M) (i32.const 2))))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $fill8 (i32.lt_u (local.get $k) (local.get $K))))
+          (local.set $r (i32.const 8))))
+      (block $filled
+      (loop $fill_rows
+        (br_if $filled (i32.ge_u (local.get $r) (i32.const 8)))
+        (if (i32.lt_u (i32.add (local.get $m0) (local.get $r)) (local.get $M))
           (then
-            (if (local.get $mode)
-              (then (local.set $v (v128.load (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $M)) (local.get $m0)) (i32.const 2))))))
-              (else
-                (local.set $src (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $m0) (local.get $K)) (local.get $k)) (i32.const 2))))
-                (local.set $v (f32x4.splat (f32.load (local.get $src))))
-                (local.set $src (i32.add (local.get $src) (i32.shl (local.get $K) (i32.const 2))))
-                (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load (local.get $src))))
-                (local.set $src (i32.add (local.get $src) (i32.shl (local.get $K) (i32.const 2))))
-                (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load (local.get $src))))
-                (local.set $src (i32.add (local.get $src) (i32.shl (local.get $K) (i32.const 2))))
-                (local.set $v (f32x4.replace_lane 3 (local.get $v) (f32.load (local.get $src)))))))
-          (else (local.set $v (v128.const i32x4 0 0 0 0))))
-        (v128.store (i32.add (local.get $a4) (i32.shl (local.get $k) (i32.const 4))) (local.get $v))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br_if $fill (i32.lt_u (local.get $k) (local.get $k8))))
-      (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $N) (i32.const 4)))
-      ;; eight chunks at a time: build their tables, then add one lookup per chunk to every column
+            (local.set $k (i32.const 0))
+            (loop $fill
+              (if (local.get $mode)
+                (then
+                  (f32.store (i32.add (local.get $a8) (i32.add (i32.shl (local.get $k) (i32.const 5)) (i32.shl (local.get $r) (i32.const 2))))
+                    (f32.load (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $M)) (i32.add (local.get $m0) (local.get $r))) (i32.const 2))))))
+                (else
+                  (f32.store (i32.add (local.get $a8) (i32.add (i32.shl (local.get $k) (i32.const 5)) (i32.shl (local.get $r) (i32.const 2))))
+                    (f32.load (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $K)) (local.get $k)) (i32.const 2)))))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $fill (i32.lt_u (local.get $k) (local.get $K))))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $fill_rows)))
+      (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $N) (i32.const 5)))
+      ;; four chunks at a time: build their tables, then add one lookup per chunk to every column
       (local.set $c0 (i32.const 0))
       (loop $groups
         (local.set $cn (i32.sub (local.get $chunks) (local.get $c0)))
-        (if (i32.gt_u (local.get $cn) (i32.const 8)) (then (local.set $cn (i32.const 8))))
+        (if (i32.gt_u (local.get $cn) (i32.const 4)) (then (local.set $cn (i32.const 4))))
         (local.set $c (i32.const 0))
         (loop $build
-          ;; table t: T[0] = Σ_b a_b; T[p + 2^b] = T[p] − 2·a_b for p < 2^b
-          (local.set $t (i32.add (local.get $tables) (i32.shl (local.get $c) (i32.const 12))))
-          (local.set $src (i32.add (local.get $a4) (i32.shl (i32.add (local.get $c0) (local.get $c)) (i32.const 7))))
-          (v128.store (local.get $t)
+          ;; table t (entries of 32 bytes): T[0] = Σ_b a_b; T[p + 2^b] = T[p] − 2·a_b for p < 2^b
+          (local.set $t (i32.add (local.get $tables) (i32.shl (local.get $c) (i32.const 13))))
+          (local.set $src (i32.add (local.get $a8) (i32.shl (i32.add (local.get $c0) (local.get $c)) (i32.const 8))))
+          (v128.store offset=0 (local.get $t)
             (f32x4.add
               (f32x4.add
-                (f32x4.add (v128.load offset=0 (local.get $src)) (v128.load offset=16 (local.get $src)))
-                (f32x4.add (v128.load offset=32 (local.get $src)) (v128.load offset=48 (local.get $src))))
+                (f32x4.add (v128.load offset=0 (local.get $src)) (v128.load offset=32 (local.get $src)))
+                (f32x4.add (v128.load offset=64 (local.get $src)) (v128.load offset=96 (local.get $src))))
               (f32x4.add
-                (f32x4.add (v128.load offset=64 (local.get $src)) (v128.load offset=80 (local.get $src)))
-                (f32x4.add (v128.load offset=96 (local.get $src)) (v128.load offset=112 (local.get $src))))))
-          ;; b = 0 and 1 (entries 1, 2 and 3), then b ≥ 2 four entries at a time
-          (local.set $two (f32x4.add (v128.load offset=0 (local.get $src)) (v128.load offset=0 (local.get $src))))
-          (v128.store offset=16 (local.get $t) (f32x4.sub (v128.load (local.get $t)) (local.get $two)))
-          (local.set $two (f32x4.add (v128.load offset=16 (local.get $src)) (v128.load offset=16 (local.get $src))))
-          (v128.store offset=32 (local.get $t) (f32x4.sub (v128.load (local.get $t)) (local.get $two)))
-          (v128.store offset=48 (local.get $t) (f32x4.sub (v128.load offset=16 (local.get $t)) (local.get $two)))
-          (local.set $b (i32.const 2))
+                (f32x4.add (v128.load offset=128 (local.get $src)) (v128.load offset=160 (local.get $src)))
+                (f32x4.add (v128.load offset=192 (local.get $src)) (v128.load offset=224 (local.get $src))))))
+          (v128.store offset=16 (local.get $t)
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (v128.load offset=16 (local.get $src)) (v128.load offset=48 (local.get $src)))
+                (f32x4.add (v128.load offset=80 (local.get $src)) (v128.load offset=112 (local.get $src))))
+              (f32x4.add
+                (f32x4.add (v128.load offset=144 (local.get $src)) (v128.load offset=176 (local.get $src)))
+                (f32x4.add (v128.load offset=208 (local.get $src)) (v128.load offset=240 (local.get $src))))))
+          (local.set $b (i32.const 0))
           (loop $bits_loop
-            (local.set $v (v128.load (i32.add (local.get $src) (i32.shl (local.get $b) (i32.const 4)))))
-            (local.set $two (f32x4.add (local.get $v) (local.get $v)))
-            (local.set $half (i32.shl (i32.const 16) (local.get $b)))
+            (local.set $lo (v128.load offset=0 (i32.add (local.get $src) (i32.shl (local.get $b) (i32.const 5)))))
+            (local.set $hi (v128.load offset=16 (i32.add (local.get $src) (i32.shl (local.get $b) (i32.const 5)))))
+            (local.set $two0 (f32x4.add (local.get $lo) (local.get $lo)))
+            (local.set $two1 (f32x4.add (local.get $hi) (local.get $hi)))
+            (local.set $half (i32.shl (i32.const 32) (local.get $b)))
             (local.set $p (local.get $t))
             (local.set $o (i32.add (local.get $t) (local.get $half)))
+            (local.set $end (local.get $o))
             (loop $entries
-              (v128.store offset=0 (local.get $o) (f32x4.sub (v128.load offset=0 (local.get $p)) (local.get $two)))
-              (v128.store offset=16 (local.get $o) (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $two)))
-              (v128.store offset=32 (local.get $o) (f32x4.sub (v128.load offset=32 (local.get $p)) (local.get $two)))
-              (v128.store offset=48 (local.get $o) (f32x4.sub (v128.load offset=48 (local.get $p)) (local.get $two)))
-              (local.set $p (i32.add (local.get $p) (i32.const 64)))
-              (local.set $o (i32.add (local.get $o) (i32.const 64)))
-              (br_if $entries (i32.lt_u (local.get $p) (i32.add (local.get $t) (local.get $half)))))
+              (v128.store offset=0 (local.get $o) (f32x4.sub (v128.load offset=0 (local.get $p)) (local.get $two0)))
+              (v128.store offset=16 (local.get $o) (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $two1)))
+              (local.set $p (i32.add (local.get $p) (i32.const 32)))
+              (local.set $o (i32.add (local.get $o) (i32.const 32)))
+              (br_if $entries (i32.lt_u (local.get $p) (local.get $end))))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br_if $bits_loop (i32.lt_u (local.get $b) (i32.const 8))))
           (local.set $c (i32.add (local.get $c) (i32.const 1)))
           (br_if $build (i32.lt_u (local.get $c) (local.get $cn))))
-        ;; lookups: for every column, the group's chunks in two alternating sums
+        ;; lookups: for every column, the group's chunks
         (local.set $n (i32.const 0))
         (loop $columns
           (local.set $col (i32.add (i32.add (local.get $bits) (i32.mul (local.get $n) (local.get $rowb))) (local.get $c0)))
-          (local.set $o (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 4))))
-          (local.set $s0 (v128.load (local.get $o)))
-          (local.set $s1 (v128.const i32x4 0 0 0 0))
-          (if (i32.eq (local.get $cn) (i32.const 8))
+          (local.set $o (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 5))))
+          (local.set $s0 (v128.load offset=0 (local.get $o)))
+          (local.set $s1 (v128.load offset=16 (local.get $o)))
+          (if (i32.eq (local.get $cn) (i32.const 4))
             (then
-              (local.set $t (local.get $tables))
-              (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=0 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=0 (local.get $col)) (i32.const 4))))))
-              (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=4096 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=1 (local.get $col)) (i32.const 4))))))
-              (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=8192 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=2 (local.get $col)) (i32.const 4))))))
-              (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=12288 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=3 (local.get $col)) (i32.const 4))))))
-              (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=16384 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=4 (local.get $col)) (i32.const 4))))))
-              (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=20480 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=5 (local.get $col)) (i32.const 4))))))
-              (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=24576 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=6 (local.get $col)) (i32.const 4))))))
-              (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=28672 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=7 (local.get $col)) (i32.const 4)))))))
+              (local.set $t (i32.add (local.get $tables) (i32.shl (i32.load8_u offset=0 (local.get $col)) (i32.const 5))))
+              (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=0 (local.get $t))))
+              (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=16 (local.get $t))))
+              (local.set $t (i32.add (local.get $tables) (i32.shl (i32.load8_u offset=1 (local.get $col)) (i32.const 5))))
+              (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=8192 (local.get $t))))
+              (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=8208 (local.get $t))))
+              (local.set $t (i32.add (local.get $tables) (i32.shl (i32.load8_u offset=2 (local.get $col)) (i32.const 5))))
+              (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=16384 (local.get $t))))
+              (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=16400 (local.get $t))))
+              (local.set $t (i32.add (local.get $tables) (i32.shl (i32.load8_u offset=3 (local.get $col)) (i32.const 5))))
+              (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=24576 (local.get $t))))
+              (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=24592 (local.get $t)))))
             (else
               (local.set $c (i32.const 0))
-              (local.set $t (local.get $tables))
               (loop $lookups
-                (local.set $s0 (f32x4.add (local.get $s0)
-                  (v128.load (i32.add (local.get $t) (i32.shl (i32.load8_u (i32.add (local.get $col) (local.get $c))) (i32.const 4))))))
-                (local.set $t (i32.add (local.get $t) (i32.const 4096)))
+                (local.set $t (i32.add (i32.add (local.get $tables) (i32.shl (local.get $c) (i32.const 13)))
+                  (i32.shl (i32.load8_u (i32.add (local.get $col) (local.get $c))) (i32.const 5))))
+                (local.set $s0 (f32x4.add (local.get $s0) (v128.load offset=0 (local.get $t))))
+                (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=16 (local.get $t))))
                 (local.set $c (i32.add (local.get $c) (i32.const 1)))
                 (br_if $lookups (i32.lt_u (local.get $c) (local.get $cn))))))
-          (v128.store (local.get $o) (f32x4.add (local.get $s0) (local.get $s1)))
+          (v128.store offset=0 (local.get $o) (local.get $s0))
+          (v128.store offset=16 (local.get $o) (local.get $s1))
           (local.set $n (i32.add (local.get $n) (i32.const 1)))
           (br_if $columns (i32.lt_u (local.get $n) (local.get $N))))
-        (local.set $c0 (i32.add (local.get $c0) (i32.const 8)))
+        (local.set $c0 (i32.add (local.get $c0) (i32.const 4)))
         (br_if $groups (i32.lt_u (local.get $c0) (local.get $chunks))))
-      ;; results, scaled
+      ;; results, scaled: rows m0 … m0 + 7 that exist
       (local.set $n (i32.const 0))
       (loop $write
-        (local.set $v (f32x4.mul (v128.load (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 4)))) (local.get $sc)))
+        (local.set $o (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 5))))
+        (local.set $lo (f32x4.mul (v128.load offset=0 (local.get $o)) (local.get $sc)))
+        (local.set $hi (f32x4.mul (v128.load offset=16 (local.get $o)) (local.get $sc)))
         (if (local.get $mode)
-          (then (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $M)) (local.get $m0)) (i32.const 2))) (local.get $v)))
+          (then
+            (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $M)) (local.get $m0)) (i32.const 2))))
+            (v128.store (local.get $o) (local.get $lo))
+            (if (i32.lt_u (i32.add (local.get $m0) (i32.const 4)) (local.get $M)) (then (v128.store offset=16 (local.get $o) (local.get $hi)))))
           (else
             (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $m0) (local.get $N)) (local.get $n)) (i32.const 2))))
-            (f32.store (local.get $o) (f32x4.extract_lane 0 (local.get $v)))
-            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $N) (i32.const 2))))
-            (f32.store (local.get $o) (f32x4.extract_lane 1 (local.get $v)))
-            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $N) (i32.const 2))))
-            (f32.store (local.get $o) (f32x4.extract_lane 2 (local.get $v)))
-            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $N) (i32.const 2))))
-            (f32.store (local.get $o) (f32x4.extract_lane 3 (local.get $v)))))
+            (local.set $rowb (i32.shl (local.get $N) (i32.const 2)))
+            (f32.store (local.get $o) (f32x4.extract_lane 0 (local.get $lo)))
+            (f32.store (i32.add (local.get $o) (local.get $rowb)) (f32x4.extract_lane 1 (local.get $lo)))
+            (f32.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32x4.extract_lane 2 (local.get $lo)))
+            (f32.store (i32.add (local.get $o) (i32.mul (local.get $rowb) (i32.const 3))) (f32x4.extract_lane 3 (local.get $lo)))
+            (if (i32.lt_u (i32.add (local.get $m0) (i32.const 4)) (local.get $M))
+              (then
+                (local.set $o (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 2))))
+                (f32.store (local.get $o) (f32x4.extract_lane 0 (local.get $hi)))
+                (f32.store (i32.add (local.get $o) (local.get $rowb)) (f32x4.extract_lane 1 (local.get $hi)))
+                (f32.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32x4.extract_lane 2 (local.get $hi)))
+                (f32.store (i32.add (local.get $o) (i32.mul (local.get $rowb) (i32.const 3))) (f32x4.extract_lane 3 (local.get $hi)))))
+            (local.set $rowb (i32.shl (local.get $kw) (i32.const 3)))))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (br_if $write (i32.lt_u (local.get $n) (local.get $N))))
-      (local.set $m0 (i32.add (local.get $m0) (i32.const 4)))
+      (local.set $m0 (i32.add (local.get $m0) (i32.const 8)))
       (br_if $blocks (i32.lt_u (local.get $m0) (local.get $M)))))
 
   ;; ---- Causal hard attention (src/model/attention-kernels.ts) ----

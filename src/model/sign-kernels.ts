@@ -67,8 +67,8 @@ export function signMatMulInto(a: PackedSigns, b: PackedSigns, scale: number, ou
 
 /**
  * A·S·scale for a float matrix A [M, K] and a ±1 matrix S [K, N] given by its packed columns
- * (`columns`: N rows of K signs, as packSigns makes them from Sᵀ), by table lookup: four rows of A
- * at a time, 256 signed sums per eight k, one lookup per column and eight k. M must be a multiple
+ * (`columns`: N rows of K signs, as packSigns makes them from Sᵀ), by table lookup: eight rows of
+ * A at a time, 256 signed sums per eight k, one lookup per column and eight k. M must be a multiple
  * of 4. `aTransposed`: A is given as Aᵀ [K, M] and the result is returned as (A·S)ᵀ [N, M].
  */
 export function signGemm(a: Float32Array, M: number, columns: PackedSigns, scale: number, aTransposed = false): Float32Array {
@@ -78,11 +78,11 @@ export function signGemm(a: Float32Array, M: number, columns: PackedSigns, scale
   if (a.length !== M * K) throw new Error(`signGemm: ${a.length} values are not a [${M}, ${K}] matrix`);
   return timed('signProducts', () => {
     const k8 = Math.ceil(K / 8) * 8;
-    const { at: [aAt, bitsAt, outAt, a4At, tablesAt, accAt], end } = layoutRegions([4 * M * K, columns.bits.length, 4 * M * N, 16 * k8, 4096 * 8, 16 * N]);
+    const { at: [aAt, bitsAt, outAt, a8At, tablesAt, accAt], end } = layoutRegions([4 * M * K, columns.bits.length, 4 * M * N, 32 * k8, 8192 * 4, 32 * N]);
     const mem = kernelMemory(end);
     new Float32Array(mem, aAt, M * K).set(a);
     new Uint8Array(mem, bitsAt, columns.bits.length).set(columns.bits);
-    kernelModule().sign_gemm(aAt, M, K, bitsAt, N, columns.words, aTransposed ? 1 : 0, scale, outAt, a4At, tablesAt, accAt);
+    kernelModule().sign_gemm(aAt, M, K, bitsAt, N, columns.words, aTransposed ? 1 : 0, scale, outAt, a8At, tablesAt, accAt);
     return new Float32Array(mem, outAt, M * N).slice();
   });
 }
