@@ -1,7 +1,8 @@
 /**
  * Causal attention with ALiBi for BitLMv57 (hard, Gumbel straight-through) and v52 (softmax), each
- * ONE custom-gradient op (docs/model.md, "Implementation notes"). The per-head
- * products go through `batchedMatMul` (plain 2-D matMuls on wasm); the hard forward's y·v is a row
+ * ONE custom-gradient op (docs/model.md, "Implementation notes"). The hard attention's scores and
+ * their gradients run in bitscale's causal kernels (attention-kernels.ts) on wasm and cpu, else as
+ * per-head products through `batchedMatMul` (plain 2-D matMuls on wasm); its forward y·v is a row
  * gather of v and its gradient for v a scatter-add, both done on the selected indices.
  */
 import * as tf from '@tensorflow/tfjs-core';
