@@ -1,8 +1,8 @@
 /**
  * bitscale's own WebAssembly kernels (kernels.wat): one instance per thread, with one memory that
  * each call fills with its inputs, computes in, and is read back from. Nothing stays in it between
- * calls, so callers never share regions. The wrappers are sign-kernels.ts (products with a ±1 factor) and
- * attention-kernels.ts (the hard attention's causal scores and their gradients).
+ * calls, so callers never share regions. The wrappers are sign-kernels.ts (products with a ±1
+ * factor) and attention-kernels.ts (the hard attention's causal scores and their gradients).
  */
 import { KERNELS_WASM } from './kernels.wasm.js';
 

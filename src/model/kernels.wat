@@ -1,9 +1,12 @@
-;; bitscale's WebAssembly kernels for the trainer (src/model/kernels.ts loads them). Assembled by
-;; `node scripts/wasm.js` into kernels.wasm.ts; test/model/sign-kernels.test.ts checks the two agree.
+;; bitscale's WebAssembly kernels for the trainer (src/model/kernels.ts loads them), in three
+;; families: packing signs and the popcount product of two ±1 matrices, the table-lookup product of
+;; a float and a ±1 matrix (both wrapped by sign-kernels.ts), and the hard attention's causal scores
+;; and gradients (attention-kernels.ts). Assembled by `node scripts/wasm.js` into kernels.wasm.ts;
+;; test/model/sign-kernels.test.ts checks the two agree.
 ;;
-;; Bit-packed products of ±1 matrices for the forward pass (src/model/sign-kernels.ts). A ±1 row of length k is kw = ceil(k/64) 64-bit words, bit j set where the value is −1 (bits past
-;; k are 0). For two such rows, a·b = k − 2·popcount(a XOR b): an exact integer, as the float
-;; product of ±1 values is whenever |a·b| < 2^24.
+;; A ±1 row of length k packs into kw = ceil(k/64) 64-bit words, bit j set where the value is −1
+;; (bits past k are 0). For two such rows, a·b = k − 2·popcount(a XOR b): an exact integer, as the
+;; float product of ±1 values is whenever |a·b| < 2^24.
 (module
   (memory (export "memory") 1)
 
