@@ -17,6 +17,8 @@ export interface ModelOptions {
   /** Latent weights start at N(0, initStd²) (spec: 0.02). */
   initStd: number;
   seed: number;
+  /** false: the backend's kernels even where bitscale's fit (tests compare the two); default: bitscaleKernelsFit. */
+  kernels?: boolean;
 }
 
 export interface ForwardOptions {
@@ -98,7 +100,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   const ste = options.ste;
   // Linears that read the same x share one LayerInput, so that the backward transposes x once for
   // all; v57's x is ±1, so its products run on packed bits.
-  const kernels = bitscaleKernelsFit(tf.getBackend(), config);
+  const kernels = options.kernels !== false && bitscaleKernelsFit(tf.getBackend(), config);
   const lin = (x: tf.Tensor2D, name: string, input = new LayerInput(false, kernels)) => signLinear(x, P(name), ste, input);
 
   function logitsV57(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {

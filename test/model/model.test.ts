@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useWasm } from './helpers.js';
+import { maxAbsDiff, useWasm } from './helpers.js';
 import { countParams, countTrainableParams, type ModelConfig } from '../../src/arch/bitlm.js';
 import { bitscaleKernelsFit, createModel, parameterShapes } from '../../src/model/model.js';
 import { AdamW, DEFAULT_ADAMW } from '../../src/train/adamw.js';
@@ -30,6 +30,29 @@ test('a model trains on bitscale\'s kernels on wasm and cpu where T and the head
   assert.equal(bitscaleKernelsFit('wasm', { ...c, seqLen: 30 }), false);
   assert.equal(bitscaleKernelsFit('wasm', { ...c, heads: 8 }), true, 'head width 8');
   assert.equal(bitscaleKernelsFit('wasm', { ...c, heads: 32 }), false, 'head width 2');
+});
+
+test('a model on bitscale\'s kernels and the same model on the backend\'s give the same loss and gradients to float rounding (v57 and v52)', () => {
+  const c: ModelConfig = { d: 64, layers: 2, heads: 4, dFf: 32, seqLen: 32, vocab: 128 };
+  const tokens = new Int32Array(4 * 32).map((_, i) => (i * 37 + 11) % 128);
+  const targets = new Int32Array(4 * 32).map((_, i) => (i * 53 + 5) % 128);
+  for (const arch of ['bitlm-v57', 'bitlm-v52'] as const) {
+    const run = (kernels: boolean) => {
+      const model = createModel(c, { arch, ste: 'clipped', initStd: 0.02, seed: 3, kernels });
+      const pool = new GumbelPool(3, c.heads * c.seqLen * c.seqLen);
+      const { value, grads } = tf.variableGrads(() => model.lossNats(tokens, targets, { batch: 4, gumbel: (l) => pool.noise(0, l, 0, 4), tau: 0.7 }), model.variables);
+      const out = { loss: value.dataSync()[0], grads: model.variables.map((v) => Array.from(grads[v.name].dataSync())) };
+      model.dispose();
+      return out;
+    };
+    const ours = run(true);
+    const backend = run(false);
+    assert.ok(Math.abs(ours.loss - backend.loss) <= 1e-5, `${arch}: loss ${ours.loss} vs ${backend.loss}`);
+    ours.grads.forEach((g, i) => {
+      const largest = Math.max(...backend.grads[i].map(Math.abs));
+      assert.ok(maxAbsDiff(g, backend.grads[i]) <= 1e-5 * largest, `${arch}, variable ${i}: differs by ${maxAbsDiff(g, backend.grads[i])} (largest ${largest})`);
+    });
+  }
 });
 
 test('the v52 model adds L·(7d + 2·d_ff) + V + d float parameters to the same ±1 matrices', () => {
