@@ -14,6 +14,13 @@ interface AttentionExports extends KernelExports {
 
 const kernels = () => kernelModule() as AttentionExports;
 
+/**
+ * Softmax rows handed back by the backward pass, for the next forward to fill: one [B, H, T, T]
+ * array per layer would otherwise be allocated and dropped every step.
+ */
+const spareRows: Float32Array[] = [];
+const MAX_SPARE_ROWS = 16;
+
 /** Whether the kernels take this shape (T and the head width multiples of 4). */
 export function causalKernelFits(shape: AttentionShape, hd: number): boolean {
   return shape.seqLen % 4 === 0 && hd % 4 === 0 && hd > 0;
@@ -54,16 +61,20 @@ function causalScoresNow(q: Float32Array, k: Float32Array, alibi: Float32Array, 
     new Float32Array(mem, noiseAt + 4 * b * tt, tt).set(g);
   });
   kernels().attn_forward(qAt, kAt, alibiAt, training ? noiseAt : 0, B, T, H, hd, 1 / tau, idxAt, training ? pAt : 0, kTAt, zAt);
-  return {
-    idx: new Int32Array(mem, idxAt, B * H * T).slice(),
-    p: training ? new Float32Array(mem, pAt, B * tt).slice() : null,
-  };
+  let p: Float32Array | null = null;
+  if (training) {
+    p = spareRows.pop() ?? new Float32Array(B * tt);
+    if (p.length !== B * tt) p = new Float32Array(B * tt);
+    p.set(new Float32Array(mem, pAt, B * tt));
+  }
+  return { idx: new Int32Array(mem, idxAt, B * H * T).slice(), p };
 }
 
 /**
  * Gradients of the softmax path for q and k ([B·T, d] each) from dout [B·T, d], v, and p as
  * causalScores returned it: dP = dout·vᵀ, dZ = P ⊙ (dP − Σ_j dP ⊙ P), dq = dZ·k·scale,
- * dk = dZᵀ·q·scale, per head over j ≤ i.
+ * dk = dZᵀ·q·scale, per head over j ≤ i. Takes p back for a later causalScores (do not use it
+ * after); dq and dk are views of the kernels' memory, valid until the next kernel call.
  */
 export function causalScoreGrads(q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array, p: Float32Array, shape: AttentionShape, hd: number, scale: number): { dq: Float32Array; dk: Float32Array } {
   return timed('causalAttention', () => causalScoreGradsNow(q, k, v, dout, p, shape, hd, scale));
@@ -81,5 +92,6 @@ function causalScoreGradsNow(q: Float32Array, k: Float32Array, v: Float32Array, 
   new Float32Array(mem, doutAt, n).set(dout);
   new Float32Array(mem, pAt, p.length).set(p);
   kernels().attn_backward(qAt, kAt, vAt, doutAt, pAt, B, T, H, hd, scale, dqAt, dkAt, vTAt, dzAt);
-  return { dq: new Float32Array(mem, dqAt, n).slice(), dk: new Float32Array(mem, dkAt, n).slice() };
+  if (spareRows.length < MAX_SPARE_ROWS) spareRows.push(p);
+  return { dq: new Float32Array(mem, dqAt, n), dk: new Float32Array(mem, dkAt, n) };
 }

@@ -10,7 +10,7 @@ import { causalKernelFits, causalScoreGrads, causalScores } from './attention-ke
 import { batchedMatMul } from './batched.js';
 import { KERNEL_BACKENDS, keptForBackward } from './kernels.js';
 import { customOp } from './ops.js';
-import { readValues } from './wasm-kernels.js';
+import { readValues, scratchZeros, tensorOf } from './wasm-kernels.js';
 
 /** Additive score for future positions: exp(−1e9/τ) is 0 in fp32, without the NaNs of −∞. */
 export const MASKED_SCORE = -1e9;
@@ -154,23 +154,24 @@ export function hardAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, sh
       p = opts.noise ? tf.tidy(() => tf.reshape(tf.softmax(z), [B * H, T, T]) as tf.Tensor3D) : null;
       z.dispose();
     }
-    const out = new Float32Array(B * T * d);
+    const out = scratchZeros(B * T * d);
     moveHeadRows(idx, readValues(vin) as Float32Array, out, shape, hd, 'gather');
     save(p instanceof tf.Tensor ? [qin, kin, vin, p] : [qin, kin, vin]);
     return {
-      value: tf.tensor2d(out, [B * T, d]),
+      value: tensorOf(out, [B * T, d]) as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [qs, ks, vs, ps] = saved;
         if (!p) throw new Error('hardAttention: no gradient in evaluation mode');
-        const dv = new Float32Array(B * T * d);
-        moveHeadRows(idx, readValues(dy) as Float32Array, dv, shape, hd, 'scatter-add');
+        const dvValues = scratchZeros(B * T * d);
+        moveHeadRows(idx, readValues(dy) as Float32Array, dvValues, shape, hd, 'scatter-add');
+        const dv = tensorOf(dvValues, [B * T, d]);
         if (p instanceof Float32Array) {
           const g = causalScoreGrads(readValues(qs) as Float32Array, readValues(ks) as Float32Array, readValues(vs) as Float32Array, readValues(dy) as Float32Array, p, shape, hd, scale);
-          return [tf.tensor2d(g.dq, [B * T, d]), tf.tensor2d(g.dk, [B * T, d]), tf.tensor2d(dv, [B * T, d])];
+          return [tensorOf(g.dq, [B * T, d]), tensorOf(g.dk, [B * T, d]), dv];
         }
         const dP = batchedMatMul(toHeads(dy, shape, hd), toHeadsT(vs, shape, hd));
         const [dq, dk] = softmaxPathGrads(dP, ps as tf.Tensor3D, qs, ks, scale, shape, hd);
-        return [dq, dk, tf.tensor2d(dv, [B * T, d])];
+        return [dq, dk, dv];
       },
     };
   });

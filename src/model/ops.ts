@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.js';
 import { KERNEL_BACKENDS, keptForBackward } from './kernels.js';
-import { packSignColumns, packSigns, signGemm, signMatMulInto, type PackedSigns } from './sign-kernels.js';
-import { readValues, registerWasmKernels } from './wasm-kernels.js';
+import { packSignColumns, packSigns, signGemm, signMatMul, type PackedSigns } from './sign-kernels.js';
+import { readValues, registerWasmKernels, scratchZeros, tensorOf } from './wasm-kernels.js';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
 
@@ -139,12 +139,10 @@ export function signLinear(x: tf.Tensor2D, w: tf.Tensor2D, kind: SteKind = 'clip
     const xColumns = wRows && out % 4 === 0 ? input.packedColumns(xin as tf.Tensor2D) : null;
     let value: tf.Tensor2D;
     if (wRows && xRows) {
-      const values = new Float32Array(rows * out);
-      signMatMulInto(xRows, wColumns!, scale, values);
-      value = tf.tensor2d(values, [rows, out]);
+      value = tensorOf(signMatMul(xRows, wColumns!, scale), [rows, out]) as tf.Tensor2D;
       save(xColumns ? [maskScaled] : [xin, maskScaled]);
     } else if (wRows) {
-      value = tf.tensor2d(signGemm(readValues(xin) as Float32Array, rows, wColumns!, scale), [rows, out]);
+      value = tensorOf(signGemm(readValues(xin) as Float32Array, rows, wColumns!, scale), [rows, out]) as tf.Tensor2D;
       save(xColumns ? [maskScaled] : [xin, maskScaled]);
     } else {
       const sw = signValues(win) as tf.Tensor2D;
@@ -161,12 +159,10 @@ export function signLinear(x: tf.Tensor2D, w: tf.Tensor2D, kind: SteKind = 'clip
           return [tf.matMul(g, swts), tf.mul(tf.matMul(input.transposed(xs), g), masks)];
         }
         const masks = saved[saved.length - 1];
-        // Both products read dy's values before any tensor is made (a view of wasm memory).
-        const dyValues = readValues(g) as Float32Array;
-        const dxValues = signGemm(dyValues, rows, wRows, scale);
-        const xtdyValues = xColumns && signGemm(dyValues, out, xColumns, 1, true);
-        const xtdy = xtdyValues ? tf.tensor2d(xtdyValues, [fanIn, out]) : tf.matMul(input.transposed(saved[0] as tf.Tensor2D), g);
-        return [tf.tensor2d(dxValues, [rows, fanIn]), tf.mul(xtdy, masks)];
+        // dy's values are a view of wasm memory, stale once a tensor is made: read them per product.
+        const dx = tensorOf(signGemm(readValues(g) as Float32Array, rows, wRows, scale), [rows, fanIn]);
+        const xtdy = xColumns ? tensorOf(signGemm(readValues(g) as Float32Array, out, xColumns, 1, true), [fanIn, out]) : tf.matMul(input.transposed(saved[0] as tf.Tensor2D), g);
+        return [dx, tf.mul(xtdy, masks)];
       },
     };
   });
@@ -176,13 +172,13 @@ export function signLinear(x: tf.Tensor2D, w: tf.Tensor2D, kind: SteKind = 'clip
 /** E[tokens] by copying rows in JavaScript: wasm's GatherV2 took ~30 ms for 2,048 rows of 128 to 512 values. */
 function gatherRows(e: tf.Tensor2D, tokens: Int32Array): tf.Tensor2D {
   const [V, d] = e.shape;
-  const values = e.dataSync() as Float32Array;
-  const out = new Float32Array(tokens.length * d);
+  const values = readValues(e) as Float32Array;
+  const out = scratchZeros(tokens.length * d);
   tokens.forEach((tok, i) => {
     if (!(tok >= 0 && tok < V)) throw new Error(`embedRows: token ${tok} is outside the vocabulary of ${V}`);
     out.set(values.subarray(tok * d, (tok + 1) * d), i * d);
   });
-  return tf.tensor2d(out, [tokens.length, d]);
+  return tensorOf(out, [tokens.length, d]) as tf.Tensor2D;
 }
 
 /**
@@ -202,9 +198,9 @@ export function embedRows(e: tf.Tensor2D, tokens: Int32Array): tf.Tensor2D {
           // dE[token] += dy row, in row order: the one-hot product without its V·N multiplications.
           const [, d] = dy.shape;
           const rowsIn = readValues(dy) as Float32Array;
-          const dE = new Float32Array(V * d);
+          const dE = scratchZeros(V * d);
           for (let i = 0; i < N; i++) for (let c = 0, at = tokens[i] * d, from = i * d; c < d; c++) dE[at + c] += rowsIn[from + c];
-          return [tf.tensor2d(dE, [V, d])];
+          return [tensorOf(dE, [V, d])];
         }
         const oneHotT = new Float32Array(V * N);
         for (let i = 0; i < N; i++) oneHotT[tokens[i] * N + i] = 1;

@@ -50,18 +50,19 @@ function packWith(kernel: 'pack_signs' | 'pack_sign_columns', values: Float32Arr
 
 /**
  * (a·bᵀ)·scale as float32 [a.rows, b.rows] for ±1 matrices a [M, K] and b [N, K] (b is the weight
- * transposed: its rows are the output columns), written into `out`.
+ * transposed: its rows are the output columns). Returns a view of the kernels' memory, valid until
+ * the next kernel call: make the tensor from it at once (see `tensorOf`).
  */
-export function signMatMulInto(a: PackedSigns, b: PackedSigns, scale: number, out: Float32Array): void {
+export function signMatMul(a: PackedSigns, b: PackedSigns, scale: number): Float32Array {
   if (a.k !== b.k) throw new Error(`signMatMul: inner sizes ${a.k} and ${b.k} differ`);
-  if (out.length !== a.rows * b.rows) throw new Error(`signMatMul: the output holds ${out.length} values, expected ${a.rows * b.rows}`);
-  timed('signProducts', () => {
-    const { at: [aAt, bAt, outAt], end } = layoutRegions([a.bits.length, b.bits.length, 4 * out.length]);
+  return timed('signProducts', () => {
+    const size = a.rows * b.rows;
+    const { at: [aAt, bAt, outAt], end } = layoutRegions([a.bits.length, b.bits.length, 4 * size]);
     const mem = kernelMemory(end);
     new Uint8Array(mem, aAt, a.bits.length).set(a.bits);
     new Uint8Array(mem, bAt, b.bits.length).set(b.bits);
     kernelModule().sign_matmul(aAt, a.rows, bAt, b.rows, a.words, a.k, scale, outAt);
-    out.set(new Float32Array(mem, outAt, out.length));
+    return new Float32Array(mem, outAt, size);
   });
 }
 
@@ -70,6 +71,7 @@ export function signMatMulInto(a: PackedSigns, b: PackedSigns, scale: number, ou
  * (`columns`: N rows of K signs, as packSigns makes them from Sᵀ), by table lookup: eight rows of
  * A at a time, 256 signed sums per eight k, one lookup per column and eight k. M must be a multiple
  * of 4. `aTransposed`: A is given as Aᵀ [K, M] and the result is returned as (A·S)ᵀ [N, M].
+ * Returns a view of the kernels' memory, valid until the next kernel call.
  */
 export function signGemm(a: Float32Array, M: number, columns: PackedSigns, scale: number, aTransposed = false): Float32Array {
   const K = columns.k;
@@ -83,6 +85,6 @@ export function signGemm(a: Float32Array, M: number, columns: PackedSigns, scale
     new Float32Array(mem, aAt, M * K).set(a);
     new Uint8Array(mem, bitsAt, columns.bits.length).set(columns.bits);
     kernelModule().sign_gemm(aAt, M, K, bitsAt, N, columns.words, aTransposed ? 1 : 0, scale, outAt, a8At, tablesAt, accAt);
-    return new Float32Array(mem, outAt, M * N).slice();
+    return new Float32Array(mem, outAt, M * N);
   });
 }

@@ -75,6 +75,26 @@ export function readValues(t: tf.Tensor): Float32Array | Int32Array | Uint8Array
   return t.dataSync() as Float32Array | Int32Array | Uint8Array;
 }
 
+/**
+ * A tensor of `values` held in a transient buffer (a view of bitscale's kernel memory, or scratch
+ * reused by the next call): the wasm backend copies values into its own memory as the tensor is
+ * made; every other backend may keep the array it is given, so it gets a copy. Saves the trainer a
+ * fresh array per product on wasm (and the page faults and GC that come with it).
+ */
+export function tensorOf(values: Float32Array, shape: number[]): tf.Tensor {
+  return tf.tensor(tf.getBackend() === 'wasm' ? values : values.slice(), shape);
+}
+
+let scratch = new Float32Array(0);
+
+/** n zeros in this thread's scratch buffer, for values that go into `tensorOf` at once. */
+export function scratchZeros(n: number): Float32Array {
+  if (scratch.length < n) scratch = new Float32Array(n);
+  const out = scratch.subarray(0, n);
+  out.fill(0);
+  return out;
+}
+
 let registered = false;
 
 /** Register both kernels for wasm, once; a no-op on other backends or without the internals. */

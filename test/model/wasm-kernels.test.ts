@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useWasm } from './helpers.js';
-import { blockTransposeShape, readValues, registerWasmKernels } from '../../src/model/wasm-kernels.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { blockTransposeShape, readValues, registerWasmKernels, scratchZeros, tensorOf } from '../../src/model/wasm-kernels.js';
 
 const tf = await useWasm();
 registerWasmKernels();
@@ -78,4 +79,16 @@ test('readValues gives the values dataSync gives, float32 and int32, without a c
   const b = readValues(f);
   assert.equal(a.buffer, b.buffer, 'both views lie on the backend memory');
   assert.equal(a.byteOffset, b.byteOffset);
+});
+
+test('tensorOf: a tensor made from a transient buffer keeps its values when the buffer is reused (wasm copies them; other backends get a copy)', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await selectBackend(backend);
+    const buffer = scratchZeros(4);
+    buffer.set([1, 2, 3, 4]);
+    const t = tensorOf(buffer, [2, 2]);
+    scratchZeros(4).fill(9);
+    assert.deepEqual(Array.from(t.dataSync()), [1, 2, 3, 4], backend);
+    assert.deepEqual(Array.from(scratchZeros(3)), [0, 0, 0], 'scratch comes zeroed');
+  }
 });
