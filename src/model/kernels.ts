@@ -12,6 +12,7 @@ export interface KernelExports {
   pack_sign_columns(src: number, k: number, n: number, dst: number, kw: number): number;
   sign_matmul(a: number, m: number, b: number, n: number, kw: number, k: number, scale: number, out: number): void;
   sign_gemm(a: number, M: number, K: number, bits: number, N: number, kw: number, mode: number, scale: number, out: number, a4: number, tables: number, acc: number): void;
+  adamw(w: number, m: number, v: number, g: number, n: number, clip: number, b1: number, nb1: number, b2: number, nb2: number, c1: number, c2: number, e: number, decay: number, rate: number): void;
 }
 
 /**

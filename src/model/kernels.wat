@@ -1,8 +1,8 @@
-;; bitscale's WebAssembly kernels for the trainer (src/model/kernels.ts loads them), in three
-;; families: packing signs and the popcount product of two ±1 matrices, the table-lookup product of
-;; a float and a ±1 matrix (both wrapped by sign-kernels.ts), and the hard attention's causal scores
-;; and gradients (attention-kernels.ts). Assembled by `node scripts/wasm.js` into kernels.wasm.ts;
-;; test/model/sign-kernels.test.ts checks the two agree.
+;; bitscale's WebAssembly kernels for the trainer (src/model/kernels.ts loads them): packing signs
+;; and the popcount product of two ±1 matrices, the table-lookup product of a float and a ±1 matrix
+;; (both wrapped by sign-kernels.ts), the hard attention's causal scores and gradients
+;; (attention-kernels.ts), and AdamW over flat arrays (src/train/adamw.ts). Assembled by
+;; `node scripts/wasm.js` into kernels.wasm.ts; test/model/sign-kernels.test.ts checks the two agree.
 ;;
 ;; A ±1 row of length k packs into kw = ceil(k/64) 64-bit words, bit j set where the value is −1
 ;; (bits past k are 0). For two such rows, a·b = k − 2·popcount(a XOR b): an exact integer, as the
@@ -152,7 +152,53 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
-  ;; ---- Products with a ±1 factor on packed bits by table lookup (src/model/sign-kernels.ts) ----
+;; ---- AdamW over flat float32 arrays (src/train/adamw.ts, applyRange) ----
+  ;; For k < n (a multiple of 4), every operation rounded to float32, in the order applyRange uses:
+  ;;   g = g·clip;  m = m·b1 + g·nb1;  v = v·b2 + (g·g)·nb2;
+  ;;   w = w·decay − ((m/c1) / (√(v/c2) + e))·rate.
+  ;; With clip = 1, g·clip is g itself, as applyRange's unclipped branch reads it.
+  (func (export "adamw")
+    (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $n i32)
+    (param $clip f32) (param $b1 f32) (param $nb1 f32) (param $b2 f32) (param $nb2 f32) (param $c1 f32) (param $c2 f32) (param $e f32) (param $decay f32) (param $rate f32)
+    (local $k i32) (local $gk v128) (local $mk v128) (local $vk v128) (local $step v128)
+    (local $vclip v128) (local $vb1 v128) (local $vnb1 v128) (local $vb2 v128) (local $vnb2 v128) (local $vc1 v128) (local $vc2 v128) (local $ve v128) (local $vdecay v128) (local $vrate v128)
+    (local.set $vclip (f32x4.splat (local.get $clip)))
+    (local.set $vb1 (f32x4.splat (local.get $b1)))
+    (local.set $vnb1 (f32x4.splat (local.get $nb1)))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vnb2 (f32x4.splat (local.get $nb2)))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $ve (f32x4.splat (local.get $e)))
+    (local.set $vdecay (f32x4.splat (local.get $decay)))
+    (local.set $vrate (f32x4.splat (local.get $rate)))
+    (local.set $k (i32.const 0))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+        (local.set $gk (f32x4.mul (v128.load (i32.add (local.get $g) (i32.shl (local.get $k) (i32.const 2)))) (local.get $vclip)))
+        (local.set $mk
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $m) (i32.shl (local.get $k) (i32.const 2)))) (local.get $vb1))
+            (f32x4.mul (local.get $gk) (local.get $vnb1))))
+        (local.set $vk
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $v) (i32.shl (local.get $k) (i32.const 2)))) (local.get $vb2))
+            (f32x4.mul (f32x4.mul (local.get $gk) (local.get $gk)) (local.get $vnb2))))
+        (local.set $step
+          (f32x4.div
+            (f32x4.div (local.get $mk) (local.get $vc1))
+            (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vk) (local.get $vc2))) (local.get $ve))))
+        (v128.store (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 2)))
+          (f32x4.sub
+            (f32x4.mul (v128.load (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 2)))) (local.get $vdecay))
+            (f32x4.mul (local.get $step) (local.get $vrate))))
+        (v128.store (i32.add (local.get $m) (i32.shl (local.get $k) (i32.const 2))) (local.get $mk))
+        (v128.store (i32.add (local.get $v) (i32.shl (local.get $k) (i32.const 2))) (local.get $vk))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $each))))
+
+    ;; ---- Products with a ±1 factor on packed bits by table lookup (src/model/sign-kernels.ts) ----
   ;; R = A·S for a float matrix A [M, K] and a ±1 matrix S [K, N] given as packed columns (for each n,
   ;; kw 64-bit words, bit k set where S[k, n] = −1). Eight rows of A at a time (two vectors of four
   ;; lanes; rows past M are zeros and not written), in chunks of eight k: a table of the 256 signed

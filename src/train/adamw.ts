@@ -4,6 +4,7 @@
  * save and restore.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { kernelMemory, kernelModule, layoutRegions } from '../model/kernels.js';
 
 export interface AdamWConfig {
   beta1: number;
@@ -58,26 +59,52 @@ export class AdamW {
   }
 
   /**
-   * The same update in JavaScript over [lo, hi) of flat float32 arrays of weights, moments and
-   * gradients (data-parallel workers update disjoint ranges of shared memory: src/train/workers.ts).
-   * `t` is the update count after this update. Every operation is rounded to float32 as tfjs's
-   * float32 kernels round it (Math.fround of the exact double result is the correctly rounded
-   * float32 result for +, −, ×, ÷ and √), so it gives the values `apply` gives.
+   * The same update over [lo, hi) of flat float32 arrays of weights, moments and gradients
+   * (data-parallel workers update disjoint ranges of shared memory: src/train/workers.ts). `t` is
+   * the update count after this update. Every operation is rounded to float32 as tfjs's float32
+   * kernels round it, so it gives the values `apply` gives. Runs in bitscale's WebAssembly kernel
+   * (kernels.wat, `adamw`: four values an instruction, ~10× this loop in JavaScript), the range
+   * copied through its memory a chunk at a time; the last few values in JavaScript.
    */
   static applyRange(cfg: AdamWConfig, a: { w: Float32Array; m: Float32Array; v: Float32Array; g: Float32Array }, lo: number, hi: number, t: number, norm: number, lr: number): void {
+    const k = AdamW.floatConstants(cfg, t, norm, lr);
+    const CHUNK = 1 << 18;
+    const kernel = kernelModule();
+    let start = lo;
+    for (; start + 4 <= hi; ) {
+      const n = Math.min(CHUNK, (hi - start) & ~3);
+      const { at, end } = layoutRegions([4 * n, 4 * n, 4 * n, 4 * n]);
+      const mem = kernelMemory(end);
+      const views = at.map((offset) => new Float32Array(mem, offset, n));
+      [a.w, a.m, a.v, a.g].forEach((arr, i) => views[i].set(arr.subarray(start, start + n)));
+      kernel.adamw(at[0], at[1], at[2], at[3], n, k.clip, k.b1, k.nb1, k.b2, k.nb2, k.c1, k.c2, k.e, k.decay, k.rate);
+      [a.w, a.m, a.v].forEach((arr, i) => arr.set(views[i], start));
+      start += n;
+    }
+    AdamW.applyRangeInJs(k, a, start, hi);
+  }
+
+  /** The update's constants, each rounded to float32 (clip is 1 when the norm needs no clipping). */
+  private static floatConstants(cfg: AdamWConfig, t: number, norm: number, lr: number) {
     const f = Math.fround;
     const { beta1, beta2, eps, weightDecay, clipNorm } = cfg;
     const clip = clipNorm > 0 && norm > clipNorm ? f(clipNorm / norm) : 1;
     const [b1, nb1, b2, nb2, c1, c2, e, decay, rate] = [beta1, 1 - beta1, beta2, 1 - beta2, 1 - Math.pow(beta1, t), 1 - Math.pow(beta2, t), eps, 1 - lr * weightDecay, lr].map(f);
+    return { clip, b1, nb1, b2, nb2, c1, c2, e, decay, rate };
+  }
+
+  /** applyRange's arithmetic in JavaScript (Math.fround of the exact double result is the correctly rounded float32 result for +, −, ×, ÷ and √). */
+  private static applyRangeInJs(k: ReturnType<typeof AdamW.floatConstants>, a: { w: Float32Array; m: Float32Array; v: Float32Array; g: Float32Array }, lo: number, hi: number): void {
+    const f = Math.fround;
     const { w, m, v, g } = a;
-    for (let k = lo; k < hi; k++) {
-      const gk = clip === 1 ? g[k] : f(g[k] * clip);
-      const mk = f(f(m[k] * b1) + f(gk * nb1));
-      const vk = f(f(v[k] * b2) + f(f(gk * gk) * nb2));
-      const step = f(f(mk / c1) / f(f(Math.sqrt(f(vk / c2))) + e));
-      w[k] = f(w[k] * decay) - f(step * rate);
-      m[k] = mk;
-      v[k] = vk;
+    for (let i = lo; i < hi; i++) {
+      const gk = k.clip === 1 ? g[i] : f(g[i] * k.clip);
+      const mk = f(f(m[i] * k.b1) + f(gk * k.nb1));
+      const vk = f(f(v[i] * k.b2) + f(f(gk * gk) * k.nb2));
+      const step = f(f(mk / k.c1) / f(f(Math.sqrt(f(vk / k.c2))) + k.e));
+      w[i] = f(w[i] * k.decay) - f(step * k.rate);
+      m[i] = mk;
+      v[i] = vk;
     }
   }
 

@@ -29,7 +29,7 @@ test('the global norm is sqrt of the sum of squares over all gradients', () => {
   assert.ok(Math.abs(AdamW.globalNorm([tf.tensor1d([3]), tf.tensor2d([[4, 12]])]).dataSync()[0] - 13) < 1e-6);
 });
 
-test('applyRange over flat arrays gives bit for bit the weights and moments of apply, clipped or not, range by range', () => {
+test('applyRange over flat arrays gives bit for bit the weights and moments of apply, clipped or not, range by range (a range of a length not a multiple of 4 too)', () => {
   const n = 1000;
   const rand = (seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 7919 + i * 104729) * (1 + (i % 7)));
   const w0 = new Float32Array(rand(1));
@@ -40,8 +40,9 @@ test('applyRange over flat arrays gives bit for bit the weights and moments of a
     const g = new Float32Array(rand(t + 10).map((x) => x * 0.01));
     opt.apply([tf.tensor1d(g)], norm, 3e-3);
     flat.g.set(g);
-    AdamW.applyRange(DEFAULT_ADAMW, flat, 0, 600, t, norm, 3e-3);
-    AdamW.applyRange(DEFAULT_ADAMW, flat, 600, n, t, norm, 3e-3);
+    AdamW.applyRange(DEFAULT_ADAMW, flat, 0, 601, t, norm, 3e-3);
+    AdamW.applyRange(DEFAULT_ADAMW, flat, 601, 603, t, norm, 3e-3);
+    AdamW.applyRange(DEFAULT_ADAMW, flat, 603, n, t, norm, 3e-3);
     assert.deepEqual(flat.w, w.dataSync(), `weights after update ${t}`);
     assert.deepEqual(flat.m, opt.m[0].dataSync(), `first moments after update ${t}`);
     assert.deepEqual(flat.v, opt.v[0].dataSync(), `second moments after update ${t}`);
