@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.js';
 import { KERNEL_BACKENDS, keptForBackward } from './kernels.js';
-import { packSignColumns, packSigns, signGemm, signMatMul, type PackedSigns } from './sign-kernels.js';
+import { packSignColumns, packSignRowsAndColumns, packSigns, signGemm, signMatMul, type PackedSigns } from './sign-kernels.js';
 import { readValues, registerWasmKernels, scratchZeros, tensorOf } from './wasm-kernels.js';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
@@ -132,17 +132,13 @@ export function signLinear(x: tf.Tensor2D, w: tf.Tensor2D, kind: SteKind = 'clip
     const maskScaled = tf.tidy(() => (kind === 'clipped' ? tf.mul(steMask(win), scale) : tf.fill(win.shape, scale)));
     // The kernels' operands: sign(W)'s columns for the forward and its rows for dx, packed from W
     // itself (w < 0 is −1, as in signValues), and for ±1 x its packed rows (forward) and columns (dW).
-    const kernels = input.kernels && rows % 4 === 0;
-    const wColumns = kernels ? packSignColumns(readValues(win) as Float32Array, fanIn, out) : null;
-    const wRows = wColumns && packSigns(readValues(win) as Float32Array, fanIn, out);
-    const xRows = wRows && input.packedSigns(xin as tf.Tensor2D);
-    const xColumns = wRows && out % 4 === 0 ? input.packedColumns(xin as tf.Tensor2D) : null;
+    const wSigns = input.kernels && rows % 4 === 0 ? packSignRowsAndColumns(readValues(win) as Float32Array, fanIn, out) : null;
+    const xColumns = wSigns && out % 4 === 0 ? input.packedColumns(xin as tf.Tensor2D) : null;
     let value: tf.Tensor2D;
-    if (wRows && xRows) {
-      value = tensorOf(signMatMul(xRows, wColumns!, scale), [rows, out]) as tf.Tensor2D;
-      save(xColumns ? [maskScaled] : [xin, maskScaled]);
-    } else if (wRows) {
-      value = tensorOf(signGemm(readValues(xin) as Float32Array, rows, wColumns!, scale), [rows, out]) as tf.Tensor2D;
+    if (wSigns) {
+      const xRows = input.packedSigns(xin as tf.Tensor2D);
+      const product = xRows ? signMatMul(xRows, wSigns.columns, scale) : signGemm(readValues(xin) as Float32Array, rows, wSigns.columns, scale);
+      value = tensorOf(product, [rows, out]) as tf.Tensor2D;
       save(xColumns ? [maskScaled] : [xin, maskScaled]);
     } else {
       const sw = signValues(win) as tf.Tensor2D;
@@ -154,13 +150,13 @@ export function signLinear(x: tf.Tensor2D, w: tf.Tensor2D, kind: SteKind = 'clip
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const g = dy as tf.Tensor2D;
-        if (!wRows) {
+        if (!wSigns) {
           const [xs, swts, masks] = saved as tf.Tensor2D[];
           return [tf.matMul(g, swts), tf.mul(tf.matMul(input.transposed(xs), g), masks)];
         }
         const masks = saved[saved.length - 1];
         // dy's values are a view of wasm memory, stale once a tensor is made: read them per product.
-        const dx = tensorOf(signGemm(readValues(g) as Float32Array, rows, wRows, scale), [rows, fanIn]);
+        const dx = tensorOf(signGemm(readValues(g) as Float32Array, rows, wSigns.rows, scale), [rows, fanIn]);
         const xtdy = xColumns ? tensorOf(signGemm(readValues(g) as Float32Array, out, xColumns, 1, true), [fanIn, out]) : tf.matMul(input.transposed(saved[0] as tf.Tensor2D), g);
         return [dx, tf.mul(xtdy, masks)];
       },

@@ -1,11 +1,12 @@
 /**
- * Products of ±1 matrices on packed bits (docs/model.md, "Implementation notes"). Five of a layer's
- * seven linears (q, k, v, gate, up) and the logits read the ±1 residual through ±1 weights, so their
- * forward product is x·sign(W) with both factors ±1: with the signs packed 64 to a word,
+ * Products with a ±1 factor on packed bits, in kernels.wat (docs/model.md, "Implementation notes").
+ * Five of a layer's seven linears (q, k, v, gate, up) and the logits read the ±1 residual through ±1
+ * weights, so their forward product is x·sign(W) with both factors ±1: with the signs packed 64 to a
+ * word,
  *   x_i·w_c = K − 2·popcount(x_i XOR w_c),
  * an exact integer, as the float product is (every partial sum of ±1 terms is an integer below
- * 2^24). The result therefore equals the float path's bit for bit, scale included, at a fraction of
- * its work: ~2 popcounts per 128 multiply-adds, in kernels.wat.
+ * 2^24), so `signMatMul` equals the float path bit for bit, scale included, at ~2 popcounts per 128
+ * multiply-adds. Every other product with one ±1 factor goes through `signGemm`, by table lookup.
  */
 import { kernelMemory, kernelModule, layoutRegions, timed } from './kernels.js';
 
@@ -23,7 +24,7 @@ export interface PackedSigns {
  */
 export function packSigns(values: Float32Array, rows: number, k: number): PackedSigns | null {
   if (values.length !== rows * k || k < 1) throw new Error(`packSigns: ${values.length} values are not a [${rows}, ${k}] matrix`);
-  return packWith('pack_signs', values, rows, k, rows, k);
+  return packAs(values, rows, k, ['rows'])?.[0] ?? null;
 }
 
 /**
@@ -32,19 +33,31 @@ export function packSigns(values: Float32Array, rows: number, k: number): Packed
  */
 export function packSignColumns(values: Float32Array, rows: number, cols: number): PackedSigns | null {
   if (values.length !== rows * cols || rows < 1) throw new Error(`packSignColumns: ${values.length} values are not a [${rows}, ${cols}] matrix`);
-  return packWith('pack_sign_columns', values, rows, cols, cols, rows);
+  return packAs(values, rows, cols, ['columns'])?.[0] ?? null;
 }
 
-/** Run one packing kernel on [rows, cols] values, giving `outRows` packed rows of `k` signs. */
-function packWith(kernel: 'pack_signs' | 'pack_sign_columns', values: Float32Array, rows: number, cols: number, outRows: number, k: number): PackedSigns | null {
+/** Both of a [rows, cols] float matrix's packings, from one copy of its values; null when it holds a NaN. */
+export function packSignRowsAndColumns(values: Float32Array, rows: number, cols: number): { rows: PackedSigns; columns: PackedSigns } | null {
+  if (values.length !== rows * cols || rows < 1 || cols < 1) throw new Error(`packSignRowsAndColumns: ${values.length} values are not a [${rows}, ${cols}] matrix`);
+  const packed = packAs(values, rows, cols, ['rows', 'columns']);
+  return packed && { rows: packed[0], columns: packed[1] };
+}
+
+/** Copy [rows, cols] values into the kernels' memory once and pack them as each of `ways` asks. */
+function packAs(values: Float32Array, rows: number, cols: number, ways: ('rows' | 'columns')[]): PackedSigns[] | null {
   return timed('signProducts', () => {
-    const words = Math.ceil(k / 64);
-    const bitsBytes = 8 * outRows * words;
-    const { at: [src, dst], end } = layoutRegions([4 * rows * cols, bitsBytes]);
+    const shapes = ways.map((way) => (way === 'rows' ? { outRows: rows, k: cols } : { outRows: cols, k: rows })).map((x) => ({ ...x, words: Math.ceil(x.k / 64) }));
+    const { at: [src, ...dst], end } = layoutRegions([4 * rows * cols, ...shapes.map((x) => 8 * x.outRows * x.words)]);
     const mem = kernelMemory(end);
     new Float32Array(mem, src, rows * cols).set(values);
-    if (kernelModule()[kernel](src, rows, cols, dst, words) !== 0) return null;
-    return { bits: new Uint8Array(mem, dst, bitsBytes).slice(), rows: outRows, k, words };
+    const kernels = kernelModule();
+    const out: PackedSigns[] = [];
+    for (const [i, way] of ways.entries()) {
+      const { outRows, k, words } = shapes[i];
+      if ((way === 'rows' ? kernels.pack_signs : kernels.pack_sign_columns)(src, rows, cols, dst[i], words) !== 0) return null;
+      out.push({ bits: new Uint8Array(mem, dst[i], 8 * outRows * words).slice(), rows: outRows, k, words });
+    }
+    return out;
   });
 }
 

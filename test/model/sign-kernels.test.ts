@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { useWasm } from './helpers.js';
-import { packSignColumns, packSigns, signGemm, signMatMul } from '../../src/model/sign-kernels.js';
+import { packSignColumns, packSignRowsAndColumns, packSigns, signGemm, signMatMul } from '../../src/model/sign-kernels.js';
 import { readValues } from '../../src/model/wasm-kernels.js';
 
 const tf = await useWasm();
@@ -81,14 +81,16 @@ test('the table-lookup product A·S equals the float product to float rounding, 
   assert.throws(() => signGemm(new Float32Array(6 * 3), 6, packSigns(plusMinusOne(6, 1), 2, 3)!, 1), /M = 6 is not a multiple of 4/);
 });
 
-test('packed columns are the packed rows of the transpose, made without it; a NaN leaves nothing to pack', () => {
+test('packed columns are the packed rows of the transpose, made without it, alone or beside the rows; a NaN leaves nothing to pack', () => {
   for (const [rows, cols, seed] of [[70, 9, 1], [64, 3, 2], [1, 5, 3], [130, 4, 4]]) {
     const m = plusMinusOne(rows * cols, seed);
     m[0] = -0;
     const t = tf.transpose(tf.tensor2d(m, [rows, cols])).dataSync() as Float32Array;
     assert.deepEqual(packSignColumns(m, rows, cols), packSigns(t, cols, rows), `[${rows}, ${cols}]`);
+    assert.deepEqual(packSignRowsAndColumns(m, rows, cols), { rows: packSigns(m, rows, cols), columns: packSigns(t, cols, rows) }, `both of [${rows}, ${cols}]`);
   }
   const m = plusMinusOne(70 * 3, 5);
   m[69 * 3 + 2] = NaN;
   assert.equal(packSignColumns(m, 70, 3), null);
+  assert.equal(packSignRowsAndColumns(m, 70, 3), null);
 });
