@@ -200,11 +200,11 @@ const TFJS_STATE: Partial<Record<ComponentKey, StorageEntry>> = {
  * Not modelled: the backend attention's [B, H, T, 1] row sums (1/T of a T×T tensor).
  */
 function tfjsPreset(kernels: 'bitscale' | 'backend'): StoragePreset {
-  const causal = kernels === 'bitscale';
+  const ours = kernels === 'bitscale';
   return {
-    id: causal ? 'tfjs-fp32' : 'tfjs-fp32-backend-kernels',
+    id: ours ? 'tfjs-fp32' : 'tfjs-fp32-backend-kernels',
     precision: 'fp32',
-    description: causal
+    description: ours
       ? "the bitscale tfjs trainer on wasm or cpu (src/model, src/train), fp32, on bitscale's kernels (±1 products on packed bits, causal attention): bytes per live tensor handle as tf.profile counts them, plus what the kernels keep for the backward"
       : "the bitscale tfjs trainer on the backend's kernels (matMuls, attention over the full T×T square: the native backends; runs logged before bitscale's kernels), fp32, as tf.profile counts it: bytes per live tensor handle",
     phases: [
@@ -212,20 +212,20 @@ function tfjsPreset(kernels: 'bitscale' | 'backend'): StoragePreset {
         name: 'end of backward',
         entries: {
           ...TFJS_STATE,
-          sign_weight_copies: causal
+          sign_weight_copies: ours
             ? fp32('the clone of mask(W)·scale that every signLinear save()s (sign(W) itself is kept as bits, 1/32 of this)')
             : { bytes: 8, why: 'fp32 ×2 handles: the clones of sign(W)ᵀ·scale and mask(W)·scale that every signLinear save()s' },
           gradients: fp32('dW of every variable: signLinear (xᵀ·dy)·mask, embedRows onehotᵀ·dy'),
           weight_grad_temporaries: fp32('xᵀ·dy of every signLinear, before the mask'),
           embedding: fp32('embedRows output, saved by signSTE'),
-          layer_input: causal
+          layer_input: ours
             ? { bytes: 4.25, why: 'fp32: the clone the residual AddN saves; and its packed rows and columns, 1 bit a value each, for the q, k, v, gate and up products (which save no float x)' }
             : { bytes: 24, why: 'fp32 ×6 clones: saved by the q, k, v, gate and up signLinears and by the residual AddN' },
           q: fp32('saved by hardAttention'),
           k: fp32('saved by hardAttention'),
           v: fp32('saved by hardAttention'),
           attention_scores: none('z lives inside the hardAttention op only'),
-          attention_probs: fp32(causal ? 'p = softmax(z) over j ≤ i, in rows of T, kept by the causal attention outside tfjs' : 'p = softmax(z), saved by hardAttention'),
+          attention_probs: fp32(ours ? 'p = softmax(z) over j ≤ i, in rows of T, kept by the causal attention outside tfjs' : 'p = softmax(z), saved by hardAttention'),
           attention_onehot: none('kept as argmax indices in a JS Int32Array'),
           attention_output: fp32('y·v (a row gather), saved by the Wo signLinear'),
           attention_proj: fp32('saved by the residual AddN'),
@@ -235,15 +235,15 @@ function tfjsPreset(kernels: 'bitscale' | 'backend'): StoragePreset {
           ffn_h: fp32('saved by the Wd signLinear'),
           ffn_out: fp32('saved by the residual AddN'),
           residual_pre_sign: fp32('saved by signSTE'),
-          final_hidden: causal ? { bytes: 0.25, why: 'x_L as packed rows and columns, 1 bit a value each, for the unembedding products' } : fp32('x_L, saved by the unembedding signLinear'),
+          final_hidden: ours ? { bytes: 0.25, why: 'x_L as packed rows and columns, 1 bit a value each, for the unembedding products' } : fp32('x_L, saved by the unembedding signLinear'),
           loss: { bytes: 8, why: 'fp32 ×2: logSoftmax and the target one-hot, saved by crossEntropyNats' },
-          activation_grads_d: causal
+          activation_grads_d: ours
             ? { bytes: 60, why: 'fp32 ×15 handles per layer: dx of the 6 signLinears with fan-in d, and the Wo linear\'s xᵀ (its weight gradient is a float product); dq, dk and dv of hardAttention; 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' }
             : { bytes: 160, why: 'fp32 ×40 handles per layer: 2 per signLinear with fan-in d (dy·sign(W)ᵀ·scale, xᵀ) ×6; 23 in hardAttention backward (reshape, transpose, reshape for each of 6 head splits or merges, q·scale, k·scale, 2 batched products, dv); 3 AddN gradient clones; 2 in the residual signSTE (mask, dx)' },
           activation_grads_dff: { bytes: 24, why: 'fp32 ×6 per layer: 2 in the Wd signLinear, 2 in Mul, 2 in the gate signSTE' },
-          attention_grads: causal ? none("dP and dZ live in the causal kernels' scratch, one head at a time") : { bytes: 16, why: 'fp32 ×4 per layer: dP, dP⊙p, dP − Σ, p⊙(…)' },
-          embedding_grads: causal ? { bytes: 12, why: 'fp32 ×3: dx of the unembedding signLinear, 2 in the embedding signSTE' } : { bytes: 16, why: 'fp32 ×4: 2 in the unembedding signLinear, 2 in the embedding signSTE' },
-          logit_grads: causal ? { bytes: 16, why: 'fp32 ×4: exp, −onehot, ÷N, ·dy in crossEntropyNats' } : { bytes: 20, why: 'fp32 ×5: exp, −onehot, ÷N, ·dy in crossEntropyNats; the [V, bs·T] one-hotᵀ of embedRows' },
+          attention_grads: ours ? none("dP and dZ live in the causal kernels' scratch, one head at a time") : { bytes: 16, why: 'fp32 ×4 per layer: dP, dP⊙p, dP − Σ, p⊙(…)' },
+          embedding_grads: ours ? { bytes: 12, why: 'fp32 ×3: dx of the unembedding signLinear, 2 in the embedding signSTE' } : { bytes: 16, why: 'fp32 ×4: 2 in the unembedding signLinear, 2 in the embedding signSTE' },
+          logit_grads: ours ? { bytes: 16, why: 'fp32 ×4: exp, −onehot, ÷N, ·dy in crossEntropyNats' } : { bytes: 20, why: 'fp32 ×5: exp, −onehot, ÷N, ·dy in crossEntropyNats; the [V, bs·T] one-hotᵀ of embedRows' },
         },
       },
       {

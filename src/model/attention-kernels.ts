@@ -5,14 +5,7 @@
  * gradient of the softmax path. Needs T and hd to be multiples of 4.
  */
 import type { AttentionShape } from './attention.js';
-import { kernelMemory, kernelModule, layoutRegions, timed, type KernelExports } from './kernels.js';
-
-interface AttentionExports extends KernelExports {
-  attn_forward(q: number, k: number, alibi: number, noise: number, B: number, T: number, H: number, hd: number, invTau: number, idx: number, p: number, kT: number, z: number): void;
-  attn_backward(q: number, k: number, v: number, dout: number, p: number, B: number, T: number, H: number, hd: number, scale: number, dq: number, dk: number, vT: number, dz: number): void;
-}
-
-const kernels = () => kernelModule() as AttentionExports;
+import { kernelMemory, kernelModule, layoutRegions, timed } from './kernels.js';
 
 /**
  * Softmax rows handed back by the backward pass, for the next forward to fill: one [B, H, T, T]
@@ -60,7 +53,7 @@ function causalScoresNow(q: Float32Array, k: Float32Array, alibi: Float32Array, 
     if (g.length !== tt) throw new Error(`causalScores: sample ${b} has ${g.length} draws, expected ${tt}`);
     new Float32Array(mem, noiseAt + 4 * b * tt, tt).set(g);
   });
-  kernels().attn_forward(qAt, kAt, alibiAt, training ? noiseAt : 0, B, T, H, hd, 1 / tau, idxAt, training ? pAt : 0, kTAt, zAt);
+  kernelModule().attn_forward(qAt, kAt, alibiAt, training ? noiseAt : 0, B, T, H, hd, 1 / tau, idxAt, training ? pAt : 0, kTAt, zAt);
   let p: Float32Array | null = null;
   if (training) {
     p = spareRows.pop() ?? new Float32Array(B * tt);
@@ -91,7 +84,7 @@ function causalScoreGradsNow(q: Float32Array, k: Float32Array, v: Float32Array, 
   new Float32Array(mem, vAt, n).set(v);
   new Float32Array(mem, doutAt, n).set(dout);
   new Float32Array(mem, pAt, p.length).set(p);
-  kernels().attn_backward(qAt, kAt, vAt, doutAt, pAt, B, T, H, hd, scale, dqAt, dkAt, vTAt, dzAt);
+  kernelModule().attn_backward(qAt, kAt, vAt, doutAt, pAt, B, T, H, hd, scale, dqAt, dkAt, vTAt, dzAt);
   if (spareRows.length < MAX_SPARE_ROWS) spareRows.push(p);
   return { dq: new Float32Array(mem, dqAt, n), dk: new Float32Array(mem, dkAt, n) };
 }

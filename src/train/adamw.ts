@@ -63,8 +63,9 @@ export class AdamW {
    * (data-parallel workers update disjoint ranges of shared memory: src/train/workers.ts). `t` is
    * the update count after this update. Every operation is rounded to float32 as tfjs's float32
    * kernels round it, so it gives the values `apply` gives. Runs in bitscale's WebAssembly kernel
-   * (kernels.wat, `adamw`: four values an instruction, ~10× this loop in JavaScript), the range
-   * copied through its memory a chunk at a time; the last few values in JavaScript.
+   * (kernels.wat, `adamw`: four values an instruction; 9.5 ms against 54 ms in JavaScript for 2.95M
+   * values, copies included), the range copied through its memory a chunk at a time; the last few
+   * values in JavaScript.
    */
   static applyRange(cfg: AdamWConfig, a: { w: Float32Array; m: Float32Array; v: Float32Array; g: Float32Array }, lo: number, hi: number, t: number, norm: number, lr: number): void {
     const k = AdamW.floatConstants(cfg, t, norm, lr);
