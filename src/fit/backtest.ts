@@ -26,12 +26,11 @@ import type { RunRecord } from '../runs/types.js';
 import { analysisGroups, byCodePoint } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatSteps } from '../util/format.js';
-import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type JointPoint, type StartGrid } from './chinchilla.js';
+import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type ExponentGrid, type JointPoint } from './chinchilla.js';
 import { fitSaturatingPowerLaw, MILLION, saturatingLoss, type SaturatingFit } from './saturating.js';
 import { mean } from './stats.js';
 import { Matrix, pseudoInverse } from 'ml-matrix';
 import { createRequire } from 'node:module';
-import { SUITE_START_GRID } from './suite.js';
 
 /** One run as the backtest sees it: its size, its budget and what it measured. */
 export interface BacktestRun {
@@ -50,8 +49,8 @@ export interface BacktestRun {
 export interface BacktestOptions {
   /** Coverage of the prediction interval (default 0.8). */
   level?: number;
-  /** Start grid of the joint law's fit (default SUITE_START_GRID, 243 starts, as the report's own joint laws). */
-  grid?: StartGrid;
+  /** Exponent grid of the joint law's fit (default JOINT_EXPONENT_GRID, as the report's own joint laws). */
+  grid?: ExponentGrid;
   /** Huber δ of the joint law (default 1e-3, as everywhere). */
   delta?: number;
 }
@@ -222,7 +221,7 @@ export function backtestRuns(runs: readonly BacktestRun[], options: BacktestOpti
   const fitted = runs.filter((r) => r.params !== largest).sort(order);
   const fittedSizes = [...new Set(fitted.map((r) => r.params))].sort((x, y) => x - y);
   const jointPoints = fitted.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.loss }));
-  const joint = fitChinchillaLaw(jointPoints, { delta, grid: options.grid ?? SUITE_START_GRID, bootstrap: false, loo: false });
+  const joint = fitChinchillaLaw(jointPoints, { delta, grid: options.grid, bootstrap: false, loo: false });
   if (joint.failure) throw new BitscaleError(`the joint law cannot be fitted on the ${fittedSizes.length} smaller sizes (${runsText(fitted.length)}): ${joint.failure}`);
   const warnings = [...joint.warnings];
   const laws = sizeLaws(fitted);

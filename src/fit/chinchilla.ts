@@ -1,18 +1,19 @@
 /**
- * The joint law L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, approach 3), fitted as
- * Besiroglu et al. 2024 ("Chinchilla Scaling: A replication attempt", §2) describe:
- * log-space parameters a = ln A, b = ln B, e = ln E; prediction
- *   ln L̂ = LSE(a − α ln N, b − β ln D, e);
- * objective Σ Huber_δ(ln L̂ − ln L) with δ = 1e-3; minimised with L-BFGS from every start of a grid
- * (theirs: a, b ∈ {0, 5, …, 25}, e ∈ {−1, −0.5, …, 1}, α, β ∈ {0, 0.5, …, 2}: 4,500 starts), the
- * lowest objective kept. Bootstrap and leave-one-out refits start from the full-data optimum.
+ * The joint law L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, approach 3), with the objective
+ * Besiroglu et al. 2024 ("Chinchilla Scaling: A replication attempt", §2) use:
+ *   Σ Huber_δ(ln L̂ − ln L), δ = 1e-3,
+ * minimised by variable projection (src/fit/varpro.ts): for fixed exponents (α, β) the law is
+ * linear in (E, A, B) ≥ 0, which Gauss–Newton/IRLS with non-negative least squares solves exactly;
+ * only α and β are searched (a grid of 21 × 21 exponents, then a Nelder–Mead polish). E = 0 (no
+ * floor) is an ordinary point of that search, not a valley that an optimiser in ln E walks down.
+ * Bootstrap and leave-one-out refits search a coarser 6 × 6 grid plus the full-data optimum.
  * Plus the compute-optimal split N_opt(C), D_opt(C) under C = 6·N·D.
  */
 import type { FitResult } from './types.js';
-import { DEFAULT_GRADIENT_TOLERANCE, minimizeLbfgs, type LbfgsResult, type ValueAndGradient } from './lbfgs.js';
 import { assembleFit, estimateUncertainty, type BootstrapOptions } from './resample.js';
 import { countDistinct } from './stats.js';
-import { determinationOf, determinationWarning } from './powerlaw.js';
+import { determinationOf, determinationWarning, EXPONENT_RANGE } from './powerlaw.js';
+import { solveVarPro, type VarProProblem } from './varpro.js';
 
 export interface JointPoint {
   /** Parameters N (a count). */
@@ -28,186 +29,78 @@ export type ChinchillaFit = FitResult<ChinchillaParam>;
 
 export const CHINCHILLA_FORMULA = 'L(N, D) = E + A/N^alpha + B/D^beta, N = parameters, D = training tokens (counts)';
 
-/** A start grid: values for each log-space parameter (a = ln A, b = ln B, e = ln E, alpha, beta). */
-export interface StartGrid {
-  a: readonly number[];
-  b: readonly number[];
-  e: readonly number[];
+/** The exponents searched: values of α and β tried on the grid before the polish. */
+export interface ExponentGrid {
   alpha: readonly number[];
   beta: readonly number[];
 }
 
-const range = (from: number, to: number, step: number) => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => from + i * step);
-
-/** Besiroglu et al. 2024's grid of initialisations (4,500 starts). */
-export const BESIROGLU_START_GRID: StartGrid = {
-  a: range(0, 25, 5),
-  b: range(0, 25, 5),
-  e: range(-1, 1, 0.5),
-  alpha: range(0, 2, 0.5),
-  beta: range(0, 2, 0.5),
-};
+const EXPONENT_VALUES = [0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.75, 0.9, 1.1, 1.4, 1.8, 2.4, 3.2, 4.2, 5];
+/** The full fit's grid: 21 × 21 exponent pairs from 0.01 to 5 (published LM exponents lie near 0.3). */
+export const JOINT_EXPONENT_GRID: ExponentGrid = { alpha: EXPONENT_VALUES, beta: EXPONENT_VALUES };
+const REFIT_VALUES = [0.05, 0.15, 0.3, 0.6, 1.2, 2.4];
+/** A refit's exponents are polished to this (the full fit's to 1e-9): a bootstrap percentile quoted to 4 digits needs no more. */
+const REFIT_TOLERANCE = 1e-5;
+/** A refit's grid (6 × 6), searched together with the full-data optimum. */
+export const REFIT_EXPONENT_GRID: ExponentGrid = { alpha: REFIT_VALUES, beta: REFIT_VALUES };
 
 export const DEFAULT_HUBER_DELTA = 1e-3;
 
-/** An exponent above this is flagged: the start grid ends at 2 and published LM exponents sit near 0.3. */
+/** An exponent above this is flagged: published LM exponents sit near 0.3. */
 export const PLAUSIBLE_EXPONENT_MAX = 3;
 
-/** Screening tolerance for the grid phase (absolute change of the objective per step) and how many screened end points are polished. */
-const SCREEN_TOLERANCE = 1e-10;
-const POLISH_COUNT = 8;
-/** L-BFGS iteration cap of each start of the grid. */
-const MAX_ITERATIONS = 1000;
-/**
- * A refit (a bootstrap resample, a left-out run) that has not converged after this many L-BFGS
- * iterations is checked against the floor-free boundary E = 0 (see refitChinchilla); one that is
- * not at the boundary runs on to REFIT_MAX_ITERATIONS.
- */
-const BOUNDARY_CHECK_AFTER = 250;
-const REFIT_MAX_ITERATIONS = 20000;
 /** E, A, B, α, β. */
 const JOINT_PARAMETERS = 5;
+
+/** Exponents closer than this (relative) are reported as tied: the runs do not tell the N and D terms apart. */
+const TIE_TOLERANCE = 1e-3;
 
 /** E + A·N^(−α) + B·D^(−β). */
 export function chinchillaLoss(p: ChinchillaParams, params: number, tokens: number): number {
   return p.E + p.A * Math.pow(params, -p.alpha) + p.B * Math.pow(tokens, -p.beta);
 }
 
-interface LogData {
-  lnN: Float64Array;
-  lnD: Float64Array;
-  lnL: Float64Array;
-  /** How many times each point counts: a bootstrap resample draws some runs more than once. */
-  w: Float64Array;
-}
-
 /**
- * The points `idx` selects (default: all, once each) in logs, each distinct index once with its
- * count as a weight: the objective is the same sum, and a resample of n runs holds only about
- * 0.63·n distinct ones, so each evaluation costs a third less.
+ * The points `idx` selects (default: all, once each) as a variable-projection problem: each distinct
+ * index once with its count as a weight (a resample of n runs holds about 0.63·n distinct ones),
+ * ln N and ln D centred on their weighted means cN, cD so that the basis 1, e^(−α(ln N − cN)),
+ * e^(−β(ln D − cD)) is of order 1 whatever the units; A = A'·e^(α·cN), B = B'·e^(β·cD).
  */
-function logData(points: readonly JointPoint[], idx?: readonly number[]): LogData {
+function jointProblem(points: readonly JointPoint[], idx: readonly number[] | undefined, delta: number): { problem: VarProProblem; cN: number; cD: number } {
   const counts = new Map<number, number>();
   for (const i of idx ?? points.keys()) counts.set(i, (counts.get(i) ?? 0) + 1);
   const ix = [...counts.keys()];
-  return {
-    lnN: Float64Array.from(ix, (i) => Math.log(points[i].params)),
-    lnD: Float64Array.from(ix, (i) => Math.log(points[i].tokens)),
-    lnL: Float64Array.from(ix, (i) => Math.log(points[i].loss)),
-    w: Float64Array.from(ix, (i) => counts.get(i)!),
-  };
-}
-
-/** Σ wᵢ·vᵢ / Σ wᵢ. */
-function weightedMean(v: Float64Array, w: Float64Array): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < v.length; i++) {
-    s += w[i] * v[i];
-    n += w[i];
-  }
-  return s / n;
-}
-
-/**
- * Σ wᵢ·Huber_δ(LSE(a − α lnN, b − β lnD, e) − lnL) and its gradient, in centred coordinates
- * θ' = (a', b', e, α, β) with a' = a − α·cN, b' = b − β·cD (cN, cD the means of lnN, lnD): the
- * same function, but a' and α are no longer nearly collinear, so L-BFGS needs far fewer steps.
- */
-function huberObjective(data: LogData, delta: number, cN: number, cD: number) {
-  const n = data.lnL.length;
-  const xN = Float64Array.from(data.lnN, (v) => v - cN);
-  const xD = Float64Array.from(data.lnD, (v) => v - cD);
-  const lnL = data.lnL;
-  const w = data.w;
-  return (th: Float64Array, g: Float64Array): number => {
-    const a = th[0];
-    const b = th[1];
-    const e = th[2];
-    const al = th[3];
-    const be = th[4];
-    let f = 0;
-    let ga = 0;
-    let gb = 0;
-    let ge = 0;
-    let gal = 0;
-    let gbe = 0;
-    for (let i = 0; i < n; i++) {
-      const t1 = a - al * xN[i];
-      const t2 = b - be * xD[i];
-      // exp(t − max) for the three terms; the largest is exactly 1.
-      let p1: number;
-      let p2: number;
-      let p3: number;
-      let m: number;
-      if (t1 >= t2 && t1 >= e) {
-        m = t1;
-        p1 = 1;
-        p2 = Math.exp(t2 - m);
-        p3 = Math.exp(e - m);
-      } else if (t2 >= e) {
-        m = t2;
-        p1 = Math.exp(t1 - m);
-        p2 = 1;
-        p3 = Math.exp(e - m);
-      } else {
-        m = e;
-        p1 = Math.exp(t1 - m);
-        p2 = Math.exp(t2 - m);
-        p3 = 1;
+  const w = Float64Array.from(ix, (i) => counts.get(i)!);
+  const lnN = Float64Array.from(ix, (i) => Math.log(points[i].params));
+  const lnD = Float64Array.from(ix, (i) => Math.log(points[i].tokens));
+  const total = w.reduce((s, v) => s + v, 0);
+  const cN = lnN.reduce((s, v, i) => s + w[i] * v, 0) / total;
+  const cD = lnD.reduce((s, v, i) => s + w[i] * v, 0) / total;
+  const xN = lnN.map((v) => v - cN);
+  const xD = lnD.map((v) => v - cD);
+  const problem: VarProProblem = {
+    y: Float64Array.from(ix, (i) => points[i].loss),
+    w,
+    linear: 3,
+    nonNegative: [true, true, true],
+    loss: { kind: 'log-huber', delta },
+    basis(theta, phi, offset) {
+      const al = theta[0];
+      const be = theta[1];
+      for (let i = 0; i < xN.length; i++) {
+        phi[3 * i] = 1;
+        phi[3 * i + 1] = Math.exp(-al * xN[i]);
+        phi[3 * i + 2] = Math.exp(-be * xD[i]);
+        offset[i] = 0;
       }
-      const s = p1 + p2 + p3;
-      const r = m + Math.log(s) - lnL[i];
-      const ar = r < 0 ? -r : r;
-      const wi = w[i];
-      let d: number;
-      if (ar <= delta) {
-        f += wi * (0.5 * r * r);
-        d = wi * r;
-      } else {
-        f += wi * (delta * (ar - 0.5 * delta));
-        d = wi * (r > 0 ? delta : -delta);
-      }
-      const dr = d / s;
-      ga += dr * p1;
-      gb += dr * p2;
-      ge += dr * p3;
-      gal -= dr * p1 * xN[i];
-      gbe -= dr * p2 * xD[i];
-    }
-    g[0] = ga;
-    g[1] = gb;
-    g[2] = ge;
-    g[3] = gal;
-    g[4] = gbe;
-    return f;
+    },
   };
+  return { problem, cN, cD };
 }
 
-/**
- * The Huber objective on the points `idx` selects, in the centred coordinates huberObjective uses,
- * with the maps between θ = (a, b, e, α, β) and those coordinates (e passes through unchanged).
- */
-function centredObjective(points: readonly JointPoint[], idx: readonly number[] | undefined, delta: number) {
-  const data = logData(points, idx);
-  const cN = weightedMean(data.lnN, data.w);
-  const cD = weightedMean(data.lnD, data.w);
-  return {
-    f: huberObjective(data, delta, cN, cD),
-    centre: (t: ArrayLike<number>) => [t[0] - t[3] * cN, t[1] - t[4] * cD, t[2], t[3], t[4]],
-    uncentre: (x: ArrayLike<number>) => Float64Array.from([x[0] + x[3] * cN, x[1] + x[4] * cD, x[2], x[3], x[4]]),
-  };
-}
-
-/** An L-BFGS end point with a finite value and finite coordinates. */
-function finiteResult(r: LbfgsResult): boolean {
-  return Number.isFinite(r.f) && r.x.every(Number.isFinite);
-}
-
-function gridStarts(grid: StartGrid): number[][] {
-  const out: number[][] = [];
-  for (const a of grid.a) for (const b of grid.b) for (const e of grid.e) for (const al of grid.alpha) for (const be of grid.beta) out.push([a, b, e, al, be]);
-  return out;
+/** θ = (ln A, ln B, ln E, α, β) from the linear part (E, A', B') and the exponents; a coefficient at 0 gives −∞. */
+function thetaOf(c: ArrayLike<number>, alpha: number, beta: number, cN: number, cD: number): Float64Array {
+  return Float64Array.from([Math.log(c[1]) + alpha * cN, Math.log(c[2]) + beta * cD, Math.log(c[0]), alpha, beta]);
 }
 
 function thetaToParams(th: ArrayLike<number>): ChinchillaParams {
@@ -215,116 +108,57 @@ function thetaToParams(th: ArrayLike<number>): ChinchillaParams {
 }
 
 export interface JointSolution {
+  /** θ = (ln A, ln B, ln E, α, β); ln E = −∞ when the optimum has no floor (E = 0). */
   theta: Float64Array;
   objective: number;
+  /** Exponent pairs on the grid (and extra starts) searched before the polish. */
   starts: number;
+  /** The polish met its tolerance. */
   converged: boolean;
+  /** Profile evaluations: each an exact solve of (E, A, B) for one (α, β). */
   iterations: number;
+  /** Per exponent (α, β): the optimum sits on the search bound. */
+  atBound: [boolean, boolean];
 }
 
 /**
- * Minimise the Huber objective from each start (θ = (a, b, e, α, β)); keep the lowest. Each start
- * is mapped to centred coordinates, minimised there, and the optimum mapped back.
+ * Minimise the Huber objective over (α, β) on `grid` (plus `starts`, θ vectors whose α, β are
+ * tried too), each pair with its exact (E, A, B) ≥ 0; null when no pair has a solution.
  */
 export function solveChinchilla(
   points: readonly JointPoint[],
-  options: { delta?: number; starts?: readonly number[][]; idx?: readonly number[]; maxIterations?: number; screenTolerance?: number } = {},
+  options: { delta?: number; grid?: ExponentGrid; starts?: readonly (readonly number[])[]; idx?: readonly number[]; tolerance?: number } = {},
 ): JointSolution | null {
-  const { f, centre, uncentre } = centredObjective(points, options.idx, options.delta ?? DEFAULT_HUBER_DELTA);
-  const starts = options.starts ?? gridStarts(BESIROGLU_START_GRID);
-  // Every start runs to a screening tolerance; the few best end points are then polished to
-  // scipy-tight tolerance (ftol 1e-15) and the lowest kept.
-  const screened: LbfgsResult[] = [];
-  let iterations = 0;
-  const screenTol = starts.length > POLISH_COUNT ? options.screenTolerance ?? SCREEN_TOLERANCE : 1e-15;
-  for (const s of starts) {
-    const r = minimizeLbfgs(f, centre(s), { maxIterations: options.maxIterations ?? MAX_ITERATIONS, functionTolerance: screenTol });
-    iterations += r.iterations;
-    if (finiteResult(r)) screened.push(r);
-  }
-  screened.sort((p, q) => p.f - q.f);
-  let best: LbfgsResult | null = screened[0] ?? null;
-  if (screenTol > 1e-15) {
-    for (const r of screened.slice(0, POLISH_COUNT)) {
-      const polished = minimizeLbfgs(f, r.x, { maxIterations: 5000, functionTolerance: 1e-15 });
-      iterations += polished.iterations;
-      if (Number.isFinite(polished.f) && best && polished.f < best.f) best = polished;
-    }
-  }
-  if (!best) return null;
-  return { theta: uncentre(best.x), objective: best.f, starts: starts.length, converged: best.converged, iterations };
+  const { problem, cN, cD } = jointProblem(points, options.idx, options.delta ?? DEFAULT_HUBER_DELTA);
+  const grid = options.grid ?? JOINT_EXPONENT_GRID;
+  const starts = (options.starts ?? []).filter((s) => Number.isFinite(s[3]) && Number.isFinite(s[4])).map((s) => [s[3], s[4]]);
+  const sol = solveVarPro(problem, { grid: [grid.alpha, grid.beta], bounds: [EXPONENT_RANGE, EXPONENT_RANGE], starts, tolerance: options.tolerance });
+  if (!sol) return null;
+  return {
+    theta: thetaOf(sol.c, sol.theta[0], sol.theta[1], cN, cD),
+    objective: sol.objective,
+    starts: grid.alpha.length * grid.beta.length + starts.length,
+    converged: sol.converged,
+    iterations: sol.evaluations,
+    atBound: [sol.atBound[0], sol.atBound[1]],
+  };
 }
 
-/** A refit's optimum; `atFloor` when it is the E = 0 boundary (theta's e is −∞, E exactly 0). */
+/** A refit's optimum; `atFloor` when it has no floor (E exactly 0). */
 export interface JointRefit extends JointSolution {
   atFloor: boolean;
 }
 
-/** ln E at which E is negligible beside any loss yet exp(e) is still a normal double (see floorSlope). */
-const LN_TINY_E = Math.log(1e-300);
-
-/**
- * ∂f/∂E at E = 0 for the floor-free law at x4 = (a', b', α, β) (centred): Σ ψ(rᵢ)/L̂ᵢ. The e-gradient
- * of the objective at a negligible E is E·Σ ψ(rᵢ)/L̂ᵢ, so dividing it by that E gives the slope.
- */
-function floorSlope(f: ValueAndGradient, x4: Float64Array): number {
-  const g = new Float64Array(5);
-  f(Float64Array.from([x4[0], x4[1], LN_TINY_E, x4[2], x4[3]]), g);
-  return g[2] / Math.exp(LN_TINY_E);
-}
-
-/**
- * Refit the joint law on `idx` from `start` (θ = (a, b, e, α, β), the full-data optimum). With few
- * runs a resample often has no floor: its objective keeps falling as E → 0, and L-BFGS in e = ln E
- * walks towards −∞ for thousands of iterations (each step in e costs the same while E shrinks
- * geometrically), stopping mid-way at whatever cap it has. So a refit not converged after
- * BOUNDARY_CHECK_AFTER iterations is compared with the boundary E = 0: the floor-free law
- * L = A/N^α + B/D^β minimised from where L-BFGS stands. The boundary is the refit's optimum when it
- * is at least as low and is a Karush–Kuhn–Tucker point of the problem in E ≥ 0 (∂f/∂E ≥ 0 there,
- * to L-BFGS's own gradient tolerance: raising E from 0 does not help); otherwise L-BFGS goes on in
- * all five parameters, up to REFIT_MAX_ITERATIONS.
- */
+/** Refit the joint law on `idx`: the refit grid plus the exponents of `start` (θ, the full-data optimum). */
 export function refitChinchilla(points: readonly JointPoint[], start: readonly number[], options: { delta?: number; idx?: readonly number[] } = {}): JointRefit | null {
-  const { f, centre, uncentre } = centredObjective(points, options.idx, options.delta ?? DEFAULT_HUBER_DELTA);
-  // The floor-free law: the objective with e = −∞ (the third term vanishes), over (a', b', α, β).
-  const th = new Float64Array(5);
-  const g5 = new Float64Array(5);
-  const floorFree: ValueAndGradient = (x, g) => {
-    th[0] = x[0];
-    th[1] = x[1];
-    th[2] = Number.NEGATIVE_INFINITY;
-    th[3] = x[2];
-    th[4] = x[3];
-    const v = f(th, g5);
-    g[0] = g5[0];
-    g[1] = g5[1];
-    g[2] = g5[3];
-    g[3] = g5[4];
-    return v;
-  };
-  // At the checkpoint: the boundary's optimum, from where L-BFGS stands, if it wins.
-  let atFloor: LbfgsResult | null = null;
-  let floorIterations = 0;
-  const boundaryWins = (x: Float64Array, fx: number): boolean => {
-    const floor = minimizeLbfgs(floorFree, [x[0], x[1], x[3], x[4]], { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15 });
-    floorIterations = floor.iterations;
-    if (finiteResult(floor) && floor.f <= fx && floorSlope(f, floor.x) >= -DEFAULT_GRADIENT_TOLERANCE) atFloor = floor;
-    return atFloor !== null;
-  };
-  const run = minimizeLbfgs(f, centre(start), { maxIterations: REFIT_MAX_ITERATIONS, functionTolerance: 1e-15, checkpoint: { at: BOUNDARY_CHECK_AFTER, stop: boundaryWins } });
-  const iterations = run.iterations + floorIterations;
-  const floor = atFloor as LbfgsResult | null;
-  if (floor) {
-    const x = floor.x;
-    return { theta: uncentre([x[0], x[1], Number.NEGATIVE_INFINITY, x[2], x[3]]), objective: floor.f, starts: 1, converged: floor.converged, iterations, atFloor: true };
-  }
-  return finiteResult(run) ? { theta: uncentre(run.x), objective: run.f, starts: 1, converged: run.converged, iterations, atFloor: false } : null;
+  const sol = solveChinchilla(points, { delta: options.delta, idx: options.idx, grid: REFIT_EXPONENT_GRID, starts: [start], tolerance: REFIT_TOLERANCE });
+  return sol ? { ...sol, atFloor: sol.theta[2] === Number.NEGATIVE_INFINITY } : null;
 }
 
 /** Bootstrap refits of the joint law as plain data, so that another thread can compute them (refitChinchillaMany). */
 export interface JointRefitTask {
   points: JointPoint[];
-  /** The full-data optimum θ = (a, b, e, α, β) every refit starts from. */
+  /** The full-data optimum θ = (a, b, e, α, β); its exponents are searched beside the refit grid. */
   start: number[];
   delta: number;
   /** The runs of each refit (indices into `points`, a multiset). */
@@ -340,7 +174,7 @@ export const refitChinchillaMany: JointRefitMany = (task) =>
 
 export interface ChinchillaFitOptions {
   delta?: number;
-  grid?: StartGrid;
+  grid?: ExponentGrid;
   bootstrap?: BootstrapOptions | false;
   /**
    * Computes the bootstrap's refits (default refitChinchillaMany, on this thread): the report's fit
@@ -351,9 +185,14 @@ export interface ChinchillaFitOptions {
   loo?: boolean;
 }
 
+/** "alpha and beta tie at 0.2500 (…)" when the exponents agree within TIE_TOLERANCE, else null. */
+export function exponentTie(alpha: number, beta: number): string | null {
+  return Math.abs(alpha - beta) <= TIE_TOLERANCE * Math.max(Math.abs(alpha), Math.abs(beta)) ? `alpha and beta tie (${alpha.toPrecision(4)} and ${beta.toPrecision(4)}): the runs do not tell the N and D terms apart, so neither exponent is measured on its own` : null;
+}
+
 /**
- * Fit the joint law with the Huber objective from the full start grid; intervals from a pairs
- * bootstrap whose refits start at the full-data optimum; leave-one-out error in loss units.
+ * Fit the joint law with the Huber objective by variable projection; intervals from a pairs
+ * bootstrap over runs; leave-one-out error in loss units.
  */
 export function fitChinchillaLaw(points: readonly JointPoint[], options: ChinchillaFitOptions = {}): ChinchillaFit {
   const delta = options.delta ?? DEFAULT_HUBER_DELTA;
@@ -362,17 +201,16 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const distinctPairs = countDistinct(points.map((q) => `${q.params}|${q.tokens}`));
   const enoughSpread = countDistinct(points.map((q) => q.params)) >= 2 && countDistinct(points.map((q) => q.tokens)) >= 2;
   const determination = enoughSpread ? determinationOf(distinctPairs, p) : 'under';
-  const warnings: string[] = [];
-  const dw = determinationWarning(determination, n, distinctPairs, p);
-  if (dw) warnings.push(enoughSpread ? dw : `${dw}; N and D must each take at least two values`);
   const nonPositive = points.findIndex((q) => !(q.params > 0 && q.tokens > 0 && q.loss > 0));
-  const sol = determination === 'under' || nonPositive >= 0 ? null : solveChinchilla(points, { delta, starts: gridStarts(options.grid ?? BESIROGLU_START_GRID) });
+  const sol = determination === 'under' || nonPositive >= 0 ? null : solveChinchilla(points, { delta, grid: options.grid });
   const params: ChinchillaParams = sol ? thetaToParams(sol.theta) : { E: Number.NaN, A: Number.NaN, B: Number.NaN, alpha: Number.NaN, beta: Number.NaN };
   const residuals = points.map((q) => (sol ? q.loss - chinchillaLoss(params, q.params, q.tokens) : Number.NaN));
+  const warnings: string[] = [];
+  const dw = determinationWarning(determination, n, distinctPairs, p, sol ? residuals : null, points.map((q) => q.loss));
+  if (dw) warnings.push(enoughSpread ? dw : `${dw}; N and D must each take at least two values`);
   const order: ChinchillaParam[] = ['E', 'A', 'B', 'alpha', 'beta'];
-  // How many refits were made, how many stopped short of the convergence test (iteration cap or a
-  // failed line search: their draws sit where L-BFGS stopped), and how many ended at E = 0; the
-  // report says so under the law.
+  // How many refits were made, how many ended their polish short of its tolerance, and how many
+  // ended at E = 0; the report says so under the law.
   const refits = { solved: 0, unconverged: 0, atFloor: 0 };
   const drawOf = (s: JointRefit | null): number[] | null => {
     if (!s) return null;
@@ -388,9 +226,7 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
   const identified = sol !== null && determination === 'over';
   const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, estimate: order.map((k) => params[k]), bootstrap: options.bootstrap, loo: options.loo, fitMany: refitMany });
   if (refits.unconverged > 0) {
-    warnings.push(
-      `${refits.unconverged} of the ${refits.solved} refits behind the intervals and the leave-one-out error (each distinct bootstrap resample, each left-out run) stopped before L-BFGS converged (${REFIT_MAX_ITERATIONS} iterations or a failed line search); those draws sit short of their own optimum, so read the intervals as approximate`,
-    );
+    warnings.push(`${refits.unconverged} of the ${refits.solved} refits behind the intervals and the leave-one-out error ended their exponent search short of its tolerance; those draws sit near, not at, their own optimum`);
   }
   if (refits.atFloor > 0) {
     warnings.push(
@@ -398,11 +234,17 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
     );
   }
   if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a 5-parameter law: E, A and α trade off; read the exponents as indicative`);
-  // Published LM exponents lie well inside [0, 1]; one far past the start grid means the runs do not pin that axis.
-  const implausible = (['alpha', 'beta'] as const)
-    .filter((k) => sol && params[k] > PLAUSIBLE_EXPONENT_MAX)
-    .map((k) => `${k} = ${params[k].toPrecision(3)} is far beyond any measured scaling exponent (> ${PLAUSIBLE_EXPONENT_MAX}): the runs do not pin the ${k === 'alpha' ? 'N' : 'D'} dependence, so do not extrapolate with this law`);
-  warnings.push(...implausible);
+  const flags: string[] = [];
+  if (sol) {
+    (['alpha', 'beta'] as const).forEach((k, j) => {
+      if (sol.atBound[j]) flags.push(`${k} = ${params[k].toPrecision(3)} sits on its search bound [${EXPONENT_RANGE.join(', ')}]: the runs do not pin the ${k === 'alpha' ? 'N' : 'D'} dependence`);
+      else if (params[k] > PLAUSIBLE_EXPONENT_MAX) flags.push(`${k} = ${params[k].toPrecision(3)} is far beyond any measured scaling exponent (> ${PLAUSIBLE_EXPONENT_MAX}): the runs do not pin the ${k === 'alpha' ? 'N' : 'D'} dependence`);
+    });
+    const tie = exponentTie(params.alpha, params.beta);
+    if (tie) warnings.push(tie);
+  }
+  const noExtrapolation = flags.length ? `${flags.join('; ')}, so do not extrapolate with this law` : null;
+  if (noExtrapolation) warnings.push(noExtrapolation);
   return assembleFit(
     {
       form: 'chinchilla',
@@ -413,11 +255,13 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
       objective: sol?.objective ?? Number.NaN,
       warnings,
       diagnostics: {
-        solver: 'L-BFGS from every start of the grid (screened, best 8 polished), lowest Huber objective kept',
+        solver: 'variable projection: (E, A, B) ≥ 0 solved exactly for each (alpha, beta) by Gauss–Newton/IRLS with non-negative least squares; (alpha, beta) searched on a grid, then Nelder–Mead',
         delta,
         starts: sol?.starts ?? 0,
         iterations: sol?.iterations ?? 0,
         converged: sol?.converged ?? false,
+        alphaAtBound: sol?.atBound[0] ?? false,
+        betaAtBound: sol?.atBound[1] ?? false,
         refits: refits.solved,
         refitsAtFloor: refits.atFloor,
         refitsUnconverged: refits.unconverged,
@@ -427,7 +271,7 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
       determination,
       solved: sol !== null,
       failure: determination === 'under' ? warnings[0] : nonPositive >= 0 ? `N, D and the loss must be positive (the law is fitted in logs): point ${nonPositive + 1} has N = ${points[nonPositive].params}, D = ${points[nonPositive].tokens}, loss = ${points[nonPositive].loss}` : null,
-      noExtrapolation: implausible.length ? implausible.join('; ') : null,
+      noExtrapolation,
     },
     u,
   );

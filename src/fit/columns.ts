@@ -9,7 +9,7 @@ import { parseNumberText } from '../util/numbers.js';
 import type { FitForm, FitResult } from './types.js';
 import { fitStepLaw, type StepLawParam } from './steps.js';
 import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
-import { BESIROGLU_START_GRID, fitChinchillaLaw, type StartGrid } from './chinchilla.js';
+import { fitChinchillaLaw, type ExponentGrid } from './chinchilla.js';
 import type { BootstrapOptions } from './resample.js';
 
 export interface ColumnFitSpec {
@@ -31,7 +31,7 @@ export interface ColumnFitSpec {
   xUnit?: number;
   /** Drop this many rows with the highest y before fitting. */
   dropHighestY?: number;
-  grid?: StartGrid;
+  grid?: ExponentGrid;
   /** File name, for error messages. */
   file?: string;
 }
@@ -129,7 +129,7 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
   }
   const fit = fitChinchillaLaw(
     idx.map((i) => ({ params: x[i], tokens: d![i], loss: y[i] })),
-    { delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid ?? BESIROGLU_START_GRID },
+    { delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid },
   );
   return { input, fit };
 }

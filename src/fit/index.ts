@@ -2,7 +2,6 @@
 export * from './types.js';
 export * from './stats.js';
 export * from './resample.js';
-export * from './lbfgs.js';
 export * from './powerlaw.js';
 export * from './steps.js';
 export * from './saturating.js';

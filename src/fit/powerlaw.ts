@@ -2,15 +2,17 @@
  * The offset power law y = offset + scale · x^(−exponent), the shape of both the step law
  * L(S) = L∞ + C·S^(−β) and the saturating parameter law L(N) = A + B/N^α.
  *
- * Least squares by variable projection (Golub & Pereyra 1973): for a given exponent the model is
- * linear in (offset, scale), which have a closed form; the exponent is found by a log-spaced scan
- * of the profile residual followed by golden-section search. The main fit is then polished with
+ * Least squares by variable projection (src/fit/varpro.ts, Golub & Pereyra 1973): for a given
+ * exponent the model is linear in (offset, scale), solved exactly; the exponent is found by a
+ * log-spaced scan of the profile residual and a local polish. The main fit is then polished with
  * Levenberg–Marquardt (ml-levenberg-marquardt) on all free parameters. Any parameter may be fixed.
+ * The offset is a loss floor (A, L∞): a fitted floor below zero is a failed fit, not a law.
  */
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import type { Determination, FitForm, FitResult } from './types.js';
 import { assembleFit, estimateUncertainty, type BootstrapOptions } from './resample.js';
 import { countDistinct } from './stats.js';
+import { solveVarPro, type VarProProblem } from './varpro.js';
 
 export interface OffsetPowerLaw {
   offset: number;
@@ -41,68 +43,12 @@ export function freeParameterCount(fixed: OffsetPowerLawFixed): number {
   return (fixed.offset === undefined ? 1 : 0) + (fixed.scale === undefined ? 1 : 0) + (fixed.exponent === undefined ? 1 : 0);
 }
 
-interface Profile {
-  offset: number;
-  scaleNorm: number;
-  rss: number;
-}
-
-/**
- * For a fixed exponent k, the least-squares offset and scale on z = x / xRef (scaleNorm is the
- * scale for z; scale for x is scaleNorm · xRef^k).
- */
-function profileAt(z: readonly number[], y: readonly number[], k: number, fixed: OffsetPowerLawFixed, xRef: number): Profile | null {
-  const n = z.length;
-  const u = z.map((v) => Math.pow(v, -k));
-  let offset: number;
-  let scaleNorm: number;
-  if (fixed.scale !== undefined) {
-    scaleNorm = fixed.scale * Math.pow(xRef, -k);
-    if (fixed.offset !== undefined) offset = fixed.offset;
-    else {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += y[i] - scaleNorm * u[i];
-      offset = s / n;
-    }
-  } else if (fixed.offset !== undefined) {
-    offset = fixed.offset;
-    let suy = 0;
-    let suu = 0;
-    for (let i = 0; i < n; i++) {
-      suy += u[i] * (y[i] - offset);
-      suu += u[i] * u[i];
-    }
-    if (!(suu > 0)) return null;
-    scaleNorm = suy / suu;
-  } else {
-    let mu = 0;
-    let my = 0;
-    for (let i = 0; i < n; i++) {
-      mu += u[i];
-      my += y[i];
-    }
-    mu /= n;
-    my /= n;
-    let suu = 0;
-    let suy = 0;
-    for (let i = 0; i < n; i++) {
-      suu += (u[i] - mu) ** 2;
-      suy += (u[i] - mu) * (y[i] - my);
-    }
-    if (!(suu > 1e-300) || suu < 1e-24 * mu * mu * n) return null;
-    scaleNorm = suy / suu;
-    offset = my - scaleNorm * mu;
-  }
-  let rss = 0;
-  for (let i = 0; i < n; i++) rss += (y[i] - offset - scaleNorm * u[i]) ** 2;
-  return Number.isFinite(rss) ? { offset, scaleNorm, rss } : null;
-}
-
 /**
  * Least-squares solution of y = offset + scale·x^(−exponent) with any parameter fixed; null when the
- * points cannot identify the free parameters (fewer distinct x than free parameters).
- * `polish` runs Levenberg–Marquardt from the profile solution (used for the main fit; the
- * bootstrap relies on the profile search alone, which already finds the least-squares optimum).
+ * points cannot identify the free parameters (fewer distinct x than free parameters). Variable
+ * projection (src/fit/varpro.ts): offset and scale, free in sign, are exact for each exponent; the
+ * exponent is searched on 97 log-spaced values of EXPONENT_RANGE, then polished. `polish` runs
+ * Levenberg–Marquardt from that solution on all free parameters (kept only if it lowers the RSS).
  */
 export function solveOffsetPowerLaw(
   x: readonly number[],
@@ -112,73 +58,41 @@ export function solveOffsetPowerLaw(
 ): OffsetPowerLawSolution | null {
   const p = freeParameterCount(fixed);
   if (x.length === 0 || countDistinct(x) < Math.max(p, 1) || x.some((v) => !(v > 0))) return null;
+  // x in units of its geometric mean, so that x^(−k) stays of order 1 whatever x's unit.
   const xRef = Math.exp(x.reduce((s, v) => s + Math.log(v), 0) / x.length);
-  const z = x.map((v) => v / xRef);
-  const [kMin, kMax] = options.exponentRange ?? EXPONENT_RANGE;
-  let best: { k: number; prof: Profile } | null = null;
-  let atBound = false;
-  if (fixed.exponent !== undefined) {
-    const prof = profileAt(z, y, fixed.exponent, fixed, xRef);
-    if (prof) best = { k: fixed.exponent, prof };
-  } else {
-    const steps = 96;
-    const grid: number[] = [];
-    for (let i = 0; i <= steps; i++) grid.push(kMin * Math.pow(kMax / kMin, i / steps));
-    let bi = -1;
-    let bestRss = Infinity;
-    const profiles = grid.map((k) => profileAt(z, y, k, fixed, xRef));
-    profiles.forEach((pr, i) => {
-      if (pr && pr.rss < bestRss) {
-        bestRss = pr.rss;
-        bi = i;
+  const lnZ = x.map((v) => Math.log(v / xRef));
+  const range = options.exponentRange ?? EXPONENT_RANGE;
+  const [kMin, kMax] = range;
+  const steps = 96;
+  const grid = fixed.exponent !== undefined ? [fixed.exponent] : Array.from({ length: steps + 1 }, (_, i) => kMin * Math.pow(kMax / kMin, i / steps));
+  // Linear coefficients: the offset and the scale of z^(−k) (scale for x is that · xRef^k), each unless fixed.
+  const freeOffset = fixed.offset === undefined;
+  const freeScale = fixed.scale === undefined;
+  const k = Number(freeOffset) + Number(freeScale);
+  const problem: VarProProblem = {
+    y,
+    linear: k,
+    nonNegative: new Array(k).fill(false),
+    loss: { kind: 'squares' },
+    basis(theta, phi, offset) {
+      const e = theta[0];
+      for (let i = 0; i < lnZ.length; i++) {
+        const u = Math.exp(-e * lnZ[i]);
+        let j = 0;
+        if (freeOffset) phi[i * k + j++] = 1;
+        if (freeScale) phi[i * k + j++] = u;
+        offset[i] = (freeOffset ? 0 : fixed.offset!) + (freeScale ? 0 : fixed.scale! * Math.pow(x[i], -e));
       }
-    });
-    if (bi < 0) return null;
-    // Golden-section search on log k between the scan's neighbours of the best point.
-    let a = Math.log(grid[Math.max(bi - 1, 0)]);
-    let b = Math.log(grid[Math.min(bi + 1, steps)]);
-    const rssAt = (lk: number) => profileAt(z, y, Math.exp(lk), fixed, xRef)?.rss ?? Infinity;
-    const phi = (Math.sqrt(5) - 1) / 2;
-    let c = b - phi * (b - a);
-    let d = a + phi * (b - a);
-    let fc = rssAt(c);
-    let fd = rssAt(d);
-    for (let it = 0; it < 80 && b - a > 1e-13; it++) {
-      if (fc < fd) {
-        b = d;
-        d = c;
-        fd = fc;
-        c = b - phi * (b - a);
-        fc = rssAt(c);
-      } else {
-        a = c;
-        c = d;
-        fc = fd;
-        d = a + phi * (b - a);
-        fd = rssAt(d);
-      }
-    }
-    let k = Math.exp((a + b) / 2);
-    let prof = profileAt(z, y, k, fixed, xRef);
-    if (!prof || prof.rss > bestRss) {
-      k = grid[bi];
-      prof = profiles[bi];
-    }
-    if (!prof) return null;
-    best = { k, prof };
-    atBound = (bi === 0 || bi === steps) && (Math.abs(Math.log(k / kMin)) < 1e-3 || Math.abs(Math.log(k / kMax)) < 1e-3);
-  }
-  if (!best) return null;
-  let sol: OffsetPowerLawSolution = {
-    offset: best.prof.offset,
-    scale: best.prof.scaleNorm * Math.pow(xRef, best.k),
-    exponent: best.k,
-    rss: best.prof.rss,
-    atBound,
-    lmIterations: 0,
+    },
   };
-  if (options.polish && p > 0 && !atBound && sol.rss > 1e-24) sol = polishWithLevenbergMarquardt(z, y, fixed, xRef, sol);
-  return sol;
+  const sol = solveVarPro(problem, { grid: [grid], bounds: [fixed.exponent !== undefined ? [fixed.exponent, fixed.exponent] : range], tolerance: 1e-12 });
+  if (!sol) return null;
+  const exponent = sol.theta[0];
+  const offset = freeOffset ? sol.c[0] : fixed.offset!;
+  const scale = freeScale ? sol.c[k - 1] * Math.pow(xRef, exponent) : fixed.scale!;
+  let out: OffsetPowerLawSolution = { offset, scale, exponent, rss: sol.objective, atBound: sol.atBound[0], lmIterations: 0 };
+  if (options.polish && p > 0 && !out.atBound && out.rss > 1e-24) out = polishWithLevenbergMarquardt(x.map((v) => v / xRef), y, fixed, xRef, out);
+  return out;
 }
 
 /** Levenberg–Marquardt on the free parameters (in z = x/xRef units), started at the profile solution; kept only if it lowers the RSS. */
@@ -217,11 +131,28 @@ export function determinationOf(distinctPoints: number, freeParameters: number):
   return distinctPoints < freeParameters ? 'under' : distinctPoints === freeParameters ? 'exact' : 'over';
 }
 
-/** The warning a fit carries for its determination, or null when over-determined. */
-export function determinationWarning(d: Determination, n: number, distinct: number, p: number): string | null {
-  if (d === 'exact') return `exactly determined: ${distinct} distinct point(s) for ${p} free parameter(s); the curve passes through every point, so there is no residual to judge it by and no interval`;
+/** Residuals this small against the data (relative) are zero to rounding: the curve passes through the points. */
+const ROUNDING = 1e-9;
+
+/**
+ * The warning a fit carries for its determination, or null when over-determined. With as many
+ * distinct points as free parameters, "exactly determined" is said only when the residuals are
+ * zero to rounding; otherwise the law cannot pass through its points, and the warning gives the
+ * residual. Either way nothing tests the law.
+ */
+export function determinationWarning(d: Determination, n: number, distinct: number, p: number, residuals: readonly number[] | null = null, y: readonly number[] = []): string | null {
   if (d === 'under') return `under-determined: ${distinct} distinct point(s) (${n} in all) for ${p} free parameter(s); the parameters are not identified`;
-  return null;
+  if (d === 'over') return null;
+  const replicates = n > distinct ? ` (${n} rows: repeats of the same x count as replicates, not as new points)` : '';
+  if (residuals && residuals.every(Number.isFinite)) {
+    const scale = Math.max(...y.map(Math.abs), 1e-300);
+    const worst = Math.max(...residuals.map(Math.abs));
+    if (worst > ROUNDING * scale) {
+      const rms = Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / residuals.length);
+      return `as many distinct points (${distinct}) as free parameters${replicates}, yet the law does not pass through them (RMSE ${rms.toPrecision(3)}, largest |residual| ${worst.toPrecision(3)}): nothing tests it, and it has no interval`;
+    }
+  }
+  return `exactly determined: ${distinct} distinct point(s) for ${p} free parameter(s)${replicates}; the curve passes through every point, so nothing tests it and it has no interval`;
 }
 
 export interface OffsetPowerLawFitOptions<K extends string> {
@@ -250,13 +181,15 @@ export function fitOffsetPowerLaw<K extends string>(x: readonly number[], y: rea
   const distinct = countDistinct(x);
   const determination = determinationOf(distinct, p);
   const warnings: string[] = [];
-  const dw = determinationWarning(determination, n, distinct, p);
-  if (dw) warnings.push(dw);
   const nonPositive = x.findIndex((v) => !(v > 0));
   const sol = determination === 'under' || nonPositive >= 0 ? null : solveOffsetPowerLaw(x, y, fixed, { polish: true });
-  const failure = determination === 'under' ? dw : nonPositive >= 0 ? `x must be positive for a power law: x = ${x[nonPositive]} at point ${nonPositive + 1}` : sol ? null : 'the solver found no least-squares solution';
   const params = { [kOff]: sol?.offset ?? Number.NaN, [kScale]: sol?.scale ?? Number.NaN, [kExp]: sol?.exponent ?? Number.NaN } as Record<K, number>;
   const residuals = sol ? x.map((xi, i) => y[i] - offsetPowerLaw(sol, xi)) : x.map(() => Number.NaN);
+  const dw = determinationWarning(determination, n, distinct, p, sol ? residuals : null, y);
+  if (dw) warnings.push(dw);
+  // A loss has no negative floor: such an optimum says the points do not bend towards any floor.
+  const belowZero = sol && fixed.offset === undefined && sol.offset < 0 ? `the fitted floor ${kOff} = ${sol.offset.toPrecision(4)} is below zero, and no loss is negative: the points do not bend towards a floor (${kExp} = ${sol.exponent.toPrecision(3)}), so there is no law with ${kOff} fitted; hold ${kOff} fixed or add points that show the floor` : null;
+  const failure = determination === 'under' ? dw : nonPositive >= 0 ? `x must be positive for a power law: x = ${x[nonPositive]} at point ${nonPositive + 1}` : !sol ? 'the solver found no least-squares solution' : belowZero;
   // Either shape is no decaying power law: shown, but not a law to extrapolate with.
   const flags = [
     sol?.atBound ? `${kExp} sits on its search bound [${EXPONENT_RANGE.join(', ')}]: the points do not bend like a decaying power law` : null,
@@ -276,7 +209,7 @@ export function fitOffsetPowerLaw<K extends string>(x: readonly number[], y: rea
   };
   const predictPoint = (q: number[], i: number) => offsetPowerLaw({ offset: q[0], scale: q[1], exponent: q[2] }, x[i]);
   const u = estimateUncertainty([kOff, kScale, kExp], fixedNamed, n, subsetFit, predictPoint, y, {
-    identified: sol !== null && determination === 'over',
+    identified: sol !== null && determination === 'over' && belowZero === null,
     estimate: [params[kOff], params[kScale], params[kExp]],
     bootstrap: options.bootstrap,
     loo: options.loo,
@@ -290,7 +223,7 @@ export function fitOffsetPowerLaw<K extends string>(x: readonly number[], y: rea
       residuals,
       objective: sol?.rss ?? Number.NaN,
       warnings,
-      diagnostics: { solver: 'variable projection (golden-section on the exponent) + Levenberg–Marquardt polish', lmIterations: sol?.lmIterations ?? 0, exponentAtBound: sol?.atBound ?? false },
+      diagnostics: { solver: 'variable projection (exponent scan and polish, offset and scale exact) + Levenberg–Marquardt polish', lmIterations: sol?.lmIterations ?? 0, exponentAtBound: sol?.atBound ?? false },
       paramOrder: [kOff, kScale, kExp],
       freeParameters: p,
       determination,

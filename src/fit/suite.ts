@@ -3,11 +3,11 @@
  * per-decade slopes and the saturating law per (dataset, arch, batch size, LR, steps, context)
  * budget, the joint law per dataset where there are enough runs, the batch/LR comparison and
  * the dataset offsets. The report calls it several times (with hypothetical runs added), so it
- * stays fast: the power laws solve in microseconds, the joint law uses a coarse start grid.
+ * stays fast: the power laws solve in microseconds, the joint law in milliseconds.
  */
 import type { RunRecord, RunStatus } from '../runs/types.js';
 import { analysisGroupKey, analysisGroups, byCodePoint, groupRuns, requireOneLossUnit, stepFamilies } from '../runs/table.js';
-import { BESIROGLU_START_GRID, computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ComputeOptimalAllocation, type JointPoint, type JointRefitMany, type StartGrid } from './chinchilla.js';
+import { computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, JOINT_EXPONENT_GRID, type ChinchillaFit, type ComputeOptimalAllocation, type ExponentGrid, type JointPoint, type JointRefitMany } from './chinchilla.js';
 import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from './resample.js';
 import { fitSaturatingPowerLaw, MILLION, type ParamPoint, type SaturatingFit } from './saturating.js';
@@ -26,8 +26,8 @@ export interface FitRunTableOptions {
   nUnit?: number;
   /** Huber δ of the joint law (default 1e-3). */
   delta?: number;
-  /** Start grid of the joint law (default SUITE_START_GRID, 243 starts). */
-  jointGrid?: StartGrid;
+  /** Exponent grid of the joint law (default JOINT_EXPONENT_GRID, 21 × 21). */
+  jointGrid?: ExponentGrid;
   /** Fewest runs on a dataset for the joint law (default 7: two degrees of freedom for five parameters). */
   jointMinRuns?: number;
   /**
@@ -51,15 +51,6 @@ export interface FitRunTableOptions {
 
 /** The within-group fits of one analysis group, as fitRunTable makes them. */
 export type GroupFits = Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'>;
-
-/** Every other value of Besiroglu et al.'s grid in each coordinate: 3⁵ = 243 starts (their full grid has 4,500). */
-export const SUITE_START_GRID: StartGrid = {
-  a: BESIROGLU_START_GRID.a.filter((_, i) => i % 2 === 0),
-  b: BESIROGLU_START_GRID.b.filter((_, i) => i % 2 === 0),
-  e: BESIROGLU_START_GRID.e.filter((_, i) => i % 2 === 0),
-  alpha: BESIROGLU_START_GRID.alpha.filter((_, i) => i % 2 === 0),
-  beta: BESIROGLU_START_GRID.beta.filter((_, i) => i % 2 === 0),
-};
 
 /** Which analysis group a fit belongs to (src/runs/table.ts analysisGroupKey) and the unit of its losses. */
 export interface GroupTag {
@@ -122,7 +113,7 @@ export interface FitSuite {
   formatVersion: 1;
   runs: { id: string; file: string; dataset: string; arch: string; lossUnit: string; params: number; batchSize: number; lr: number; steps: number; tokens: number; valBpc: number }[];
   excluded: { id: string; reason: string }[];
-  options: { bootstrap: Required<BootstrapOptions> | false; statuses: RunStatus[]; fixedA: number; nUnit: number; delta: number; jointStarts: number; jointMinRuns: number };
+  options: { bootstrap: Required<BootstrapOptions> | false; statuses: RunStatus[]; fixedA: number; nUnit: number; delta: number; jointExponentGrid: number; jointMinRuns: number };
   stepLaws: StepFamilyFit[];
   paramBudgets: ParamBudgetFit[];
   joint: JointLawFit[];
@@ -217,7 +208,7 @@ function paramBudgetFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions
   return out;
 }
 
-function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false, delta: number, grid: StartGrid, minRuns: number, refitMany: JointRefitMany | undefined): JointLawFit[] {
+function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false, delta: number, grid: ExponentGrid, minRuns: number, refitMany: JointRefitMany | undefined): JointLawFit[] {
   const out: JointLawFit[] = [];
   for (const [, group] of groupRuns(runs, ['dataset', 'arch'])) {
     const points = group.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.finalValBpc }));
@@ -248,7 +239,7 @@ interface ResolvedOptions {
   fixedA: number;
   nUnit: number;
   delta: number;
-  grid: StartGrid;
+  grid: ExponentGrid;
   jointMinRuns: number;
   lawDatasets: Set<string> | null;
   jointRefits: JointRefitMany | undefined;
@@ -261,7 +252,7 @@ function resolveOptions(options: FitRunTableOptions): ResolvedOptions {
     fixedA: options.fixedA ?? 1.0,
     nUnit: options.nUnit ?? MILLION,
     delta: options.delta ?? DEFAULT_HUBER_DELTA,
-    grid: options.jointGrid ?? SUITE_START_GRID,
+    grid: options.jointGrid ?? JOINT_EXPONENT_GRID,
     jointMinRuns: options.jointMinRuns ?? 7,
     lawDatasets: options.lawDatasets ? new Set(options.lawDatasets.map((d) => d.toLowerCase())) : null,
     jointRefits: options.jointRefits,
@@ -290,7 +281,7 @@ function suiteOf(runs: readonly RunRecord[], o: ResolvedOptions, fits: Pick<FitS
     formatVersion: 1,
     runs: used.map((r) => ({ id: r.id, file: r.file, dataset: r.dataset, arch: r.arch, lossUnit: r.lossUnit, params: r.params, batchSize: r.batchSize, lr: r.lr, steps: r.steps, tokens: r.tokens, valBpc: r.finalValBpc })),
     excluded,
-    options: { bootstrap: o.bootstrap, statuses: o.statuses, fixedA: o.fixedA, nUnit: o.nUnit, delta: o.delta, jointStarts: o.grid.a.length * o.grid.b.length * o.grid.e.length * o.grid.alpha.length * o.grid.beta.length, jointMinRuns: o.jointMinRuns },
+    options: { bootstrap: o.bootstrap, statuses: o.statuses, fixedA: o.fixedA, nUnit: o.nUnit, delta: o.delta, jointExponentGrid: o.grid.alpha.length * o.grid.beta.length, jointMinRuns: o.jointMinRuns },
     ...fits,
     datasetOffsets: datasetOffsets(used),
   };

@@ -1,7 +1,7 @@
 /**
  * The joint law's bootstrap refits on two threads during a report. The fit worker
  * (./group-fitter.ts) fits the groups other than the recommended config's while the main thread
- * works on that config's analysis and then waits; the refits (a thousand L-BFGS refits of the
+ * works on that config's analysis and then waits; the refits (a thousand refits of the
  * Brown ladder's joint law) are most of the worker's work. So the worker offers each batch of
  * refits to the main thread as well: the batch is cut into chunks, and each thread claims the next
  * chunk from a shared counter (Atomics.add) until none is left. The main thread claims chunks from

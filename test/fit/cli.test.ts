@@ -33,7 +33,9 @@ test('fit --csv on the Besiroglu et al. 2024 Chinchilla data (5 highest losses d
   assert.equal(out.input.used, 240);
   assert.equal(out.residuals.length, 240);
   assert.ok(out.objective > 0 && out.intervals.alpha.lo < out.params.alpha && out.intervals.alpha.hi > out.params.alpha);
-  assert.equal(out.diagnostics.starts, 4500);
+  // Besiroglu et al.'s own optimum objective is matched or beaten (the 0.2 L-BFGS fitter reached 1.0182740178008e-3).
+  assert.ok(out.objective <= 1.0182740178008e-3, `objective ${out.objective}`);
+  assert.equal(out.diagnostics.starts, 441);
   assert.equal(out.samples, undefined);
 });
 
