@@ -17,7 +17,7 @@ import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
 import type { FitSuite } from '../fit/suite.js';
 import type { Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
-import { withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
+import { determinationLabel, withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
 import type { GroupBacktest } from '../fit/backtest.js';
 import type { RunRecord } from '../runs/types.js';
@@ -29,6 +29,18 @@ export function parseFixes(values: string[]): Record<string, number> {
     const m = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/.exec(part);
     if (!m) throw new BitscaleError(`'${part}' is not NAME=VALUE`, { field: 'fix' });
     out[m[1]] = parseNumber(m[2], `fix ${m[1]}`);
+  }
+  return out;
+}
+
+/** "steps=1000" (repeatable) → {steps: '1000'}; the column name may hold spaces ("Training FLOP=1e19"). */
+export function parseWhere(values: string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const at = v.lastIndexOf('=');
+    if (at <= 0 || at === v.length - 1) throw new BitscaleError(`'${v}' is not COLUMN=VALUE`, { field: 'where' });
+    out[v.slice(0, at).trim()] = v.slice(at + 1).trim();
   }
   return out;
 }
@@ -56,7 +68,7 @@ export function formatFit(fit: FitResult): string {
   const lines = [
     fit.formula,
     formatTable(['param', 'value', level], rows),
-    `n ${fit.n}, dof ${fit.dof} (${fit.determination}), RMSE ${num(fit.rmse)}, objective ${num(fit.objective)}` +
+    `n ${fit.n}, dof ${fit.dof} (${determinationLabel(fit)}), RMSE ${num(fit.rmse)}, objective ${num(fit.objective)}` +
       (fit.loo ? `, leave-one-out RMSE ${num(fit.loo.rmse)} (max ${num(fit.loo.maxAbs)})` : '') +
       (fit.bootstrap ? `, bootstrap ${fit.bootstrap.used}/${fit.bootstrap.requested} (seed ${fit.bootstrap.seed})` : ''),
   ];
@@ -222,7 +234,7 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
   return [
     `Backtest: predicting the largest size of ${groupLabel(g.group)}`,
     `held out: N = ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs); fitted on ${sizes.length} sizes ${formatCount(sizes[0])}–${formatCount(sizes[sizes.length - 1])} (${b.fitted.runIds.length} runs); extrapolation ${b.extrapolationFactor.toFixed(2)}× in N${b.tokensFactor > 1 ? `, up to ${b.tokensFactor.toFixed(2)}× in D` : ''}`,
-    `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${{ over: 'over-determined', exact: 'exactly determined', under: 'under-determined' }[j.determination]}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)} ${g.lossUnit})`,
+    `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${determinationLabel(j)}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)} ${g.lossUnit})`,
     formatTable(
       ['run', 'N', 'steps', 'tokens', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held', 'size law', 'range over laws', 'held'],
       b.points.map((p) => [
@@ -300,6 +312,7 @@ export function register(program: Command): void {
       .option('--fix <name=value>', 'hold a parameter fixed, e.g. A=1.0 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
       .option('--delta <δ>', 'Huber δ of the chinchilla form (default 1e-3)', numberOption('delta', POSITIVE_REAL))
       .option('--x-unit <n>', 'with --form saturating: B is quoted for x in this unit (e.g. 1e6 or 1M)', numberOption('x-unit', POSITIVE_REAL))
+      .option('--where <col=value>', 'with --csv: keep only the rows where the column has this value, e.g. steps=1000 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
       .option('--drop-highest <n>', 'with --csv: drop the n rows with the highest y first (Besiroglu et al. drop 5)', numberOption('drop-highest', NON_NEGATIVE_INT)),
   )
     .option('--out <dir>', 'where to write the run-table fits', 'fits')
@@ -331,6 +344,7 @@ export function register(program: Command): void {
           delta: opts.delta,
           xUnit: opts.xUnit,
           dropHighestY: opts.dropHighest,
+          where: parseWhere(opts.where),
           bootstrap,
           file: opts.csv,
         });

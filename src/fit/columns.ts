@@ -32,8 +32,39 @@ export interface ColumnFitSpec {
   /** Drop this many rows with the highest y before fitting. */
   dropHighestY?: number;
   grid?: ExponentGrid;
+  /** Keep only the rows whose column equals the value (numerically where both parse as numbers), e.g. {steps: '1000'}. */
+  where?: Record<string, string>;
   /** File name, for error messages. */
   file?: string;
+}
+
+/**
+ * Columns that name a training budget (steps, tokens, compute, batch, LR) or a model size: a size
+ * law holds at one budget, a step law at one size, so rows that differ in such a column are not one
+ * law's points. Matched on the column name, case and separators ignored.
+ */
+const BUDGET_COLUMN = /^(steps?|iters?|iterations?|train(ing)?(steps|tokens|flops?)|tokens?|d|flops?|compute|c|budget|batch(size)?|bs|lr|learningrate|epochs?)$/;
+const SIZE_COLUMN = /^(params?|parameters|n|modelsize|size|nparams|numparams)$/;
+const columnKey = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/**
+ * Why these rows are not one law's points (null when they may be): for the saturating form, a
+ * budget column other than x and y with more than one value; for the steps form, a size column
+ * with more than one value. The joint law models both N and D and takes mixed rows.
+ */
+function mixedRowsRefusal(rows: readonly Record<string, string>[], idx: readonly number[], spec: ColumnFitSpec): string | null {
+  if (spec.form === 'chinchilla' || rows.length === 0) return null;
+  const pattern = spec.form === 'saturating' ? BUDGET_COLUMN : SIZE_COLUMN;
+  const what = spec.form === 'saturating' ? 'budgets' : 'model sizes';
+  for (const col of Object.keys(rows[0])) {
+    if (col === spec.x || col === spec.y || spec.where?.[col] !== undefined || !pattern.test(columnKey(col))) continue;
+    const values = [...new Set(idx.map((i) => rows[i][col].trim()))];
+    if (values.length < 2) continue;
+    const shown = values.slice(0, 4).join(', ') + (values.length > 4 ? ', …' : '');
+    const law = spec.form === 'saturating' ? 'a size law A + B/N^alpha holds at one budget' : 'a step law Linf + C·S^(−beta) holds at one model size';
+    return `the rows mix ${values.length} ${what} in column '${col}' (${shown}): ${law}; keep one with --where '${col}=${values[0]}'${spec.form === 'saturating' ? ', or fit --form chinchilla, which models N and D together' : ''}`;
+  }
+  return null;
 }
 
 export interface ColumnFit {
@@ -99,13 +130,25 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
   }
   const free = allowed.length - Object.keys(spec.fix ?? {}).length;
   const drop = spec.dropHighestY ?? 0;
-  if (rows.length - drop < free) {
+  if (rows.length - drop < free && !spec.where) {
     const left = Math.max(rows.length - drop, 0);
     if (drop > 0) throw new BitscaleError(`dropping ${drop} of ${rows.length} rows leaves ${left}, fewer than the ${free} free parameter(s) of the ${spec.form} law`, { file, field: 'drop-highest' });
     throw new BitscaleError(`${rows.length} row(s), fewer than the ${free} free parameter(s) of the ${spec.form} law: nothing can be fitted`, { file });
   }
   if (spec.xUnit !== undefined && !(spec.xUnit > 0)) throw new BitscaleError(`x unit ${spec.xUnit} is not positive`, { field: 'x-unit' });
   let idx = rows.map((_, i) => i);
+  for (const [col, want] of Object.entries(spec.where ?? {})) {
+    if (!(col in rows[0])) throw new BitscaleError(`no column '${col}' (columns: ${Object.keys(rows[0]).join(', ')})`, { file, line: 1, field: 'where' });
+    const wantNumber = parseNumberText(want);
+    idx = idx.filter((i) => {
+      const v = rows[i][col].trim();
+      const asNumber = parseNumberText(v);
+      return Number.isFinite(wantNumber) && Number.isFinite(asNumber) ? asNumber === wantNumber : v === want.trim();
+    });
+    if (idx.length === 0) throw new BitscaleError(`no row has ${col} = ${want} (values: ${[...new Set(rows.map((r) => r[col].trim()))].slice(0, 8).join(', ')})`, { file, field: 'where' });
+  }
+  const mixed = mixedRowsRefusal(rows, idx, spec);
+  if (mixed) throw new BitscaleError(mixed, { file });
   if (drop > 0) idx = [...idx].sort((a, b) => y[a] - y[b] || a - b).slice(0, Math.max(idx.length - drop, 0)).sort((a, b) => a - b);
   const columns: Record<string, string> = { x: spec.x, y: spec.y };
   if (spec.d) columns.d = spec.d;

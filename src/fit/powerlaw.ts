@@ -9,7 +9,7 @@
  * The offset is a loss floor (A, L∞): a fitted floor below zero is a failed fit, not a law.
  */
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
-import type { Determination, FitForm, FitResult } from './types.js';
+import { ROUNDING, type Determination, type FitForm, type FitResult } from './types.js';
 import { assembleFit, estimateUncertainty, type BootstrapOptions } from './resample.js';
 import { countDistinct } from './stats.js';
 import { solveVarPro, type VarProProblem } from './varpro.js';
@@ -131,9 +131,6 @@ export function determinationOf(distinctPoints: number, freeParameters: number):
   return distinctPoints < freeParameters ? 'under' : distinctPoints === freeParameters ? 'exact' : 'over';
 }
 
-/** Residuals this small against the data (relative) are zero to rounding: the curve passes through the points. */
-const ROUNDING = 1e-9;
-
 /**
  * The warning a fit carries for its determination, or null when over-determined. With as many
  * distinct points as free parameters, "exactly determined" is said only when the residuals are
@@ -227,7 +224,7 @@ export function fitOffsetPowerLaw<K extends string>(x: readonly number[], y: rea
       paramOrder: [kOff, kScale, kExp],
       freeParameters: p,
       determination,
-      solved: sol !== null,
+      solved: sol !== null && belowZero === null,
       failure,
       noExtrapolation,
     },

@@ -182,7 +182,8 @@ export function assembleFit<K extends string>(
     failure: failed,
     noExtrapolation: failed ? null : noExtrapolation ?? null,
     intervals: u.intervals,
-    rmse: solved ? rootMeanSquare(core.residuals) : Number.NaN,
+    // A fit refused for what it found (a floor below zero) still has residuals to show.
+    rmse: core.residuals.length && core.residuals.every(Number.isFinite) ? rootMeanSquare(core.residuals) : Number.NaN,
     n: core.residuals.length,
     dof: core.residuals.length - freeParameters,
     bootstrap: u.bootstrap,

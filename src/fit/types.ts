@@ -91,3 +91,19 @@ export interface FitResult<K extends string = string> {
 export function withoutSamples<T>(value: T): T {
   return JSON.parse(JSON.stringify(value, (k, v) => (k === 'samples' ? undefined : v)));
 }
+
+/** Residual this small against the data (relative) is zero to rounding: the curve passes through its points. */
+export const ROUNDING = 1e-9;
+
+/**
+ * How a fit was determined, in words: over- or under-determined, "exactly determined" only when
+ * the curve passes through its points (residuals zero to rounding), and otherwise "as many points
+ * as parameters" (nothing tests it, yet it leaves a residual).
+ */
+export function determinationLabel(fit: Pick<FitResult, 'determination' | 'residuals'>, observed?: readonly number[]): string {
+  if (fit.determination === 'over') return 'over-determined';
+  if (fit.determination === 'under') return 'under-determined';
+  const worst = Math.max(...fit.residuals.map(Math.abs));
+  const scale = observed && observed.length ? Math.max(...observed.map(Math.abs)) : 1;
+  return Number.isFinite(worst) && worst > ROUNDING * scale ? 'as many points as parameters, not passing through them' : 'exactly determined';
+}

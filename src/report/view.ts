@@ -8,7 +8,7 @@ import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
 import { describeExtrapolation, groupLabel, type Prediction } from '../fit/predict.js';
-import type { FitResult, Interval } from '../fit/types.js';
+import { determinationLabel, type FitResult, type Interval } from '../fit/types.js';
 import type { JointLawFit, ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
 import { computeOptimalAllocation } from '../fit/chinchilla.js';
 import { isBitLM } from '../arch/family.js';
@@ -43,7 +43,6 @@ const pct = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(100 * v).toFixed(0)
 const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
 /** Fixed or exponential notation, with a true minus sign. */
 const num = (v: number, digits = 3) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(digits) : v.toFixed(digits)).replace(/^-/, '−');
-const DETERMINATION = { over: 'over-determined', exact: 'exactly determined', under: 'under-determined' } as const;
 
 /** "[1.392, 1.422] (80%)" or "—" */
 export function formatInterval(i: Interval | null, digits = 3): string {
@@ -86,14 +85,14 @@ function fitSummary(fit: FitResult, lossUnit = 'bits per byte') {
     unit,
     // The fitters' formula texts name the BitLM unit; a fit is in its runs' unit.
     formula: fit.formula.replace(/bits per byte/g, lossUnit),
-    determination: DETERMINATION[fit.determination],
+    determination: determinationLabel(fit),
     n: fit.n,
     dof: fit.dof,
     rmse: fit.rmse.toFixed(4),
     bootstrap: fit.bootstrap ? `${fit.bootstrap.used} of ${fit.bootstrap.requested} resamples usable, seed ${fit.bootstrap.seed}` : 'none',
     loo: fit.loo ? `leave-one-out RMSE ${fit.loo.rmse.toFixed(4)}, max |error| ${fit.loo.maxAbs.toFixed(4)} ${unit}` : null,
     warnings: fit.warnings,
-    notUsed: fit.noExtrapolation ? 'Shown, not used to predict: this law is flagged "do not extrapolate".' : null,
+    notUsed: fit.failure ? `Not a law, never used to predict: ${fit.failure}.` : fit.noExtrapolation ? 'Shown, not used to predict: this law is flagged "do not extrapolate".' : null,
   };
 }
 
@@ -430,7 +429,7 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
     joint: joint?.fit ? { ...fitSummary(joint.fit, unit), params: fitParamRows(joint.fit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) } : null,
     jointNote: joint?.note ?? (joint ? null : 'no joint law'),
     allocation,
-    allocationNote: optimal ? null : joint?.fit ? `no compute-optimal line: the joint law is ${DETERMINATION[joint.fit.determination]}${joint.fit.warnings.length ? ` and flagged (${joint.fit.warnings.join('; ')})` : ''}` : 'no compute-optimal line without a joint law',
+    allocationNote: optimal ? null : joint?.fit ? `no compute-optimal line: the joint law is ${determinationLabel(joint.fit)}${joint.fit.warnings.length ? ` and flagged (${joint.fit.warnings.join('; ')})` : ''}` : 'no compute-optimal line without a joint law',
     families: families.map(stepFamilyView),
     familiesNote: families.length ? null : 'No step family: no two runs share a size, batch size and LR at different step counts, so there is no per-size step law.',
     budgets: g.suite.paramBudgets.map((b) => paramBudgetView(b, true)),
@@ -489,7 +488,7 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
     refusal: null,
     chart: path,
     intro: `Every run of the largest size, ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs), is held out. The joint law L(N, D) = E + A/N^α + B/D^β is fitted on the ${fittedSizes.length} smaller sizes (${fittedSizes.map((n) => formatCount(n)).join(', ')}; ${b.fitted.runIds.length} runs, all their budgets) and predicts the held-out runs, ${b.extrapolationFactor.toFixed(2)}× beyond the largest fitted size in N${b.tokensFactor > 1 ? ` and up to ${b.tokensFactor.toFixed(2)}× beyond the largest fitted token count` : ''}. The size law A + B/N^α (A fitted) is fitted at each budget (steps, batch size, context) with at least ${BACKTEST_MIN_SIZES} smaller sizes; its value at the held-out size widens the interval into the range over laws${sizeLawUsed < b.points.length ? ` (${b.points.length - sizeLawUsed} of ${b.points.length} held-out runs have no usable size law, as the notes below say: their range is the interval alone)` : ''}.`,
-    joint: `Joint law on the smaller sizes: E = ${num(b.joint.params.E, 4)} ${unit}, A = ${num(b.joint.params.A, 4)}, B = ${num(b.joint.params.B, 4)}, α = ${num(b.joint.params.alpha, 4)}, β = ${num(b.joint.params.beta, 4)} (${DETERMINATION[b.joint.determination]}, n = ${b.joint.n}, dof = ${b.joint.dof}, RMSE ${b.joint.rmse.toFixed(4)} ${unit}).`,
+    joint: `Joint law on the smaller sizes: E = ${num(b.joint.params.E, 4)} ${unit}, A = ${num(b.joint.params.A, 4)}, B = ${num(b.joint.params.B, 4)}, α = ${num(b.joint.params.alpha, 4)}, β = ${num(b.joint.params.beta, 4)} (${determinationLabel(b.joint)}, n = ${b.joint.n}, dof = ${b.joint.dof}, RMSE ${b.joint.rmse.toFixed(4)} ${unit}).`,
     level,
     rows: b.points.map((p) => ({
       run: p.runId,
@@ -598,7 +597,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
   const tldr = [
     tsFamily?.fit
-      ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${DETERMINATION[tsFamily.fit.determination]}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
+      ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${determinationLabel(tsFamily.fit)}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
       : null,
     glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatSteps(glmBudget.steps)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
     `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatSteps(rec.steps)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.${h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => ` ${t[0].toUpperCase()}${t.slice(1)}.`).join('')}`,

@@ -176,7 +176,7 @@ test('fit --csv with nothing to fit exits 1 with one line naming the cause (was 
   }
 });
 
-test('fit --csv: warnings go to stderr, stdout holds the result only; y = 1e30 gives intervals that hold their estimates and exit 1 with the flag', () => {
+test('fit --csv: warnings go to stderr, stdout holds the result only; y = 1e30 gives intervals that hold their estimates and exit 1 with the flag (A held), or a failed fit (A fitted below zero)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-csv-'));
   const steps = join(dir, 'steps.csv');
   writeFileSync(steps, 'steps,val_bpc\n10000,1.335\n20000,1.238\n40000,1.169\n');
@@ -186,12 +186,15 @@ test('fit --csv: warnings go to stderr, stdout holds the result only; y = 1e30 g
   assert.doesNotMatch(exact.stdout, /warning/);
   const huge = join(dir, 'huge.csv');
   writeFileSync(huge, 'x,y\n1,1e30\n2,2.5\n4,2.2\n8,2.05\n16,2.0\n');
-  const r = bitscale(['fit', '--csv', huge, '--form', 'saturating', '--x', 'x', '--y', 'y', '--bootstrap', '300', '--json']);
+  const free = bitscale(['fit', '--csv', huge, '--form', 'saturating', '--x', 'x', '--y', 'y', '--bootstrap', '300', '--json']);
+  assert.equal(free.status, 1);
+  assert.match(free.stderr, /nothing fitted: the fitted floor A = -[0-9.e+]+ is below zero/);
+  const r = bitscale(['fit', '--csv', huge, '--form', 'saturating', '--x', 'x', '--y', 'y', '--fix', 'A=1', '--bootstrap', '300', '--json']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /do not extrapolate with this law/);
   const out = JSON.parse(r.stdout);
   assert.match(out.no_extrapolation, /search bound/);
-  for (const k of ['A', 'B', 'alpha']) {
+  for (const k of ['B', 'alpha']) {
     const iv = out.intervals[k];
     if (iv) assert.ok(iv.lo <= out.params[k] && out.params[k] <= iv.hi, `${k} = ${out.params[k]} outside [${iv.lo}, ${iv.hi}]`);
   }

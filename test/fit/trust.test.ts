@@ -132,10 +132,47 @@ test('a bootstrap interval that excludes its own estimate is withheld, with the 
 
 test('y = 1e30 at one point: every interval holds its estimate (resamples on the exponent bound are no longer dropped) and the law is flagged', () => {
   const points = [1, 2, 4, 8, 16].map((params, i) => ({ params, valBpc: [1e30, 2.5, 2.2, 2.05, 2.0][i] }));
-  const fit = fitSaturatingPowerLaw(points, { nUnit: 1, bootstrap: { count: 300 } });
+  // With A fitted its floor runs below zero (a failed fit, tested below); held at 1, the law stands but is flagged.
+  const fit = fitSaturatingPowerLaw(points, { nUnit: 1, fix: { A: 1 }, bootstrap: { count: 300 } });
   for (const k of fit.paramOrder) {
     const iv = fit.intervals[k];
     if (iv) assert.ok(iv.lo <= fit.params[k] && fit.params[k] <= iv.hi, `${k} = ${fit.params[k]} outside [${iv.lo}, ${iv.hi}]`);
   }
   assert.ok(fit.noExtrapolation !== null);
+});
+
+test('fit --csv refuses a size law over rows that mix step budgets, in one line naming the column and its values; --where keeps one budget', () => {
+  // One size at two budgets: 4 rows, 3 sizes (the issue's case, which gave "dof 1 (exact)" and A = −293).
+  const rows = [
+    { params: '1e6', steps: '1000', loss: '3.0' },
+    { params: '2e6', steps: '1000', loss: '2.8' },
+    { params: '4e6', steps: '1000', loss: '2.7' },
+    { params: '4e6', steps: '2000', loss: '2.5' },
+  ];
+  assert.throws(() => fitColumns(rows, { form: 'saturating', x: 'params', y: 'loss', file: 'm.csv', bootstrap: false }), (e: Error) => e.message === "m.csv: the rows mix 2 budgets in column 'steps' (1000, 2000): a size law A + B/N^alpha holds at one budget; keep one with --where 'steps=1000', or fit --form chinchilla, which models N and D together");
+  const kept = fitColumns(rows, { form: 'saturating', x: 'params', y: 'loss', where: { steps: '1000' }, bootstrap: false });
+  assert.equal(kept.input.used, 3);
+  // A step law over rows of several model sizes is refused the same way.
+  const steps = [
+    { steps: '1000', N: '1e6', loss: '3.0' },
+    { steps: '2000', N: '1e6', loss: '2.8' },
+    { steps: '4000', N: '2e6', loss: '2.5' },
+  ];
+  assert.throws(() => fitColumns(steps, { form: 'steps', x: 'steps', y: 'loss', bootstrap: false }), /the rows mix 2 model sizes in column 'N' \(1e6, 2e6\): a step law/);
+  assert.throws(() => fitColumns(rows, { form: 'saturating', x: 'params', y: 'loss', where: { steps: '3000' }, bootstrap: false }), /no row has steps = 3000 \(values: 1000, 2000\)/);
+});
+
+test('a fitted loss floor below zero is a failed fit with its reason, not a law (the Brown 560-step budget gave A = −119.57)', () => {
+  // Points that fall straight in log N, with no bend towards a floor: the least-squares A runs negative.
+  const points = [19_456, 37_632, 90_880, 212_992, 454_656].map((params, i) => ({ params, valBpc: [3.706, 3.625, 3.536, 3.4, 3.324][i] }));
+  const fit = fitSaturatingPowerLaw(points, { bootstrap: false });
+  assert.ok(fit.params.A < 0, `A ${fit.params.A}`);
+  assert.match(fit.failure ?? '', /^the fitted floor A = -[0-9.]+ is below zero, and no loss is negative: the points do not bend towards a floor/);
+  assert.throws(() => fitColumns(points.map((p) => ({ n: String(p.params), y: String(p.valBpc) })), { form: 'saturating', x: 'n', y: 'y', bootstrap: false }), /nothing fitted: the fitted floor A = -/);
+});
+
+test('four rows at three distinct x for three parameters: the warning counts the repeat as a replicate and gives the residual, never "passes through every point"', () => {
+  const fit = fitSaturatingPowerLaw([{ params: 1e6, valBpc: 3.0 }, { params: 2e6, valBpc: 2.8 }, { params: 4e6, valBpc: 2.7 }, { params: 4e6, valBpc: 2.68 }], { bootstrap: false });
+  assert.equal(fit.determination, 'exact');
+  assert.match(fit.warnings[0], /^as many distinct points \(3\) as free parameters \(4 rows: repeats of the same x count as replicates, not as new points\), yet the law does not pass through them \(RMSE /);
 });
