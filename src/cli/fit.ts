@@ -175,7 +175,7 @@ async function readCsv(file: string): Promise<Record<string, string>[]> {
 
 function formatPrediction(p: Prediction, groupLabel: (key: string) => string): string {
   const lines = [
-    `predicted val_bpc ${p.valBpc.toFixed(3)} ${p.lossUnit}${p.interval ? `  (${Math.round(p.interval.level * 100)}% interval ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
+    `predicted val_bpc ${p.valBpc.toFixed(3)} ${p.lossUnit}${p.interval ? `  (${Math.round(p.interval.level * 100)}% prediction interval for a new run ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
     `for N = ${formatCount(p.query.params)}, ${formatSteps(p.query.steps)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
     `method: ${p.method}`,
     ...p.borrowing.map((b) => `borrowed (--borrow-gains): the ${b.what}, over ${b.values} doubling(s), includes those of ${b.groups.map(groupLabel).join(', ')}`),
@@ -205,6 +205,8 @@ async function predictFromLawFile(opts: { law: string; params: number; tokens?: 
     tokens: p.tokens,
     value: p.value,
     interval: p.interval,
+    curve_interval: p.curveInterval,
+    scatter: p.scatter,
     extrapolation: { params_factor: p.extrapolation.params, tokens_factor: p.extrapolation.tokens },
     fitted_ranges: law.ranges,
     provenance: law.provenance,
@@ -212,7 +214,8 @@ async function predictFromLawFile(opts: { law: string; params: number; tokens?: 
   };
   emit(opts, json, () =>
     [
-      `predicted loss ${p.value.toFixed(4)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% bootstrap interval ${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)})` : '  (no interval)'}`,
+      `predicted loss ${p.value.toFixed(4)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% prediction interval for a new run ${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)})` : '  (no interval)'}`,
+      ...(p.curveInterval ? [`the curve itself (bootstrap of the law, no run-to-run scatter): ${p.curveInterval.lo.toFixed(4)}–${p.curveInterval.hi.toFixed(4)}${p.scatter ? `; scatter σ = ${p.scatter.toFixed(4)} in ln(loss)` : ''}`] : []),
       `for N = ${formatCount(p.params)}, D = ${formatCount(p.tokens)} tokens`,
       `law: ${law.formula}; E ${law.params.E.toPrecision(4)}, A ${law.params.A.toPrecision(4)}, B ${law.params.B.toPrecision(4)}, alpha ${law.params.alpha.toPrecision(4)}, beta ${law.params.beta.toPrecision(4)}`,
       `from: ${p.provenance}`,

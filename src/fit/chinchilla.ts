@@ -260,6 +260,8 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
         starts: sol?.starts ?? 0,
         iterations: sol?.iterations ?? 0,
         converged: sol?.converged ?? false,
+        // RMS of ln L − ln L̂: the residual scale where the law is fitted (prediction intervals use it).
+        logRmse: sol ? Math.sqrt(points.reduce((acc, q) => acc + Math.log(q.loss / chinchillaLoss(params, q.params, q.tokens)) ** 2, 0) / n) : Number.NaN,
         alphaAtBound: sol?.atBound[0] ?? false,
         betaAtBound: sol?.atBound[1] ?? false,
         refits: refits.solved,

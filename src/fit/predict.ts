@@ -103,7 +103,10 @@ export interface Prediction {
   valBpc: number;
   /** The unit of valBpc and every value below: the budget's group's loss unit, e.g. "bits per byte". */
   lossUnit: string;
-  /** Bootstrap percentile interval (level stated); null when the chosen law is exactly determined. */
+  /**
+   * Prediction interval for a new run (level stated): the law's bootstrap draws, moved by drawn
+   * step gains, plus the run-to-run scatter (runScatter); null when the chosen law is exactly determined.
+   */
   interval: Interval | null;
   /**
    * The smallest range holding the interval and every alternative law's value: the uncertainty
@@ -134,6 +137,23 @@ export interface Prediction {
   fits: string[];
   assumptions: string[];
   warnings: string[];
+}
+
+/**
+ * The run-to-run scatter a new run adds to the law's own uncertainty: the law's leave-one-out RMSE
+ * (how far a run the law did not see lands from it) where it has one, else its residual standard
+ * error sqrt(RSS/(n − p)); null when it has neither (an exactly determined law).
+ */
+export function runScatter(fit: FitResult): { sigma: number; source: string } | null {
+  if (fit.loo && Number.isFinite(fit.loo.rmse) && fit.loo.rmse > 0) return { sigma: fit.loo.rmse, source: `the law's leave-one-out RMSE over ${fit.loo.errors.filter((e) => e !== null).length} runs` };
+  if (fit.dof > 0 && Number.isFinite(fit.rmse)) return { sigma: fit.rmse * Math.sqrt(fit.n / fit.dof), source: `the law's residual standard error, ${fit.dof} dof` };
+  return null;
+}
+
+/** One draw of a standard normal from a uniform generator (Box–Muller, cosine branch). */
+export function standardNormal(random: () => number): number {
+  const u = 1 - random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
 /** "TinyStories (bitlm-v57, bits per byte)" from an analysis group key. */
@@ -359,9 +379,11 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   }
   for (const n of notUsed) assumptions.push(`the ${n.law} law is shown in the fits but not used here: ${n.reason}`);
 
-  // Interval: each bootstrap draw of the law, plus a per-doubling gain drawn from the evidence.
+  // Prediction interval for a new run: each bootstrap draw of the law, a per-doubling gain drawn
+  // from the evidence, and the run-to-run scatter (see runScatter).
   let interval: Interval | null = null;
   const samples = fit.samples ?? [];
+  const scatter = runScatter(fit);
   if (samples.length >= 2 && fit.bootstrap) {
     const random = seededRandom(fit.bootstrap.seed + 7919);
     const gains = step?.intervalPool ?? [];
@@ -373,15 +395,18 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
       const g = gains.length ? gains[Math.floor(random() * gains.length)] : 0;
       // A draw whose gain would pass its floor in one doubling stops at the floor.
       const v = atQuery(p, g);
-      return Number.isFinite(v) ? v : p.A;
+      return (Number.isFinite(v) ? v : p.A) + (scatter ? scatter.sigma * standardNormal(random) : 0);
     });
     interval = percentileInterval(values, fit.bootstrap.level);
     // The same rule as for a fit's parameters: an interval that excludes its own value is withheld.
     if (interval && !holdsEstimate(interval, valBpc)) {
-      warnings.push(`the ${Math.round(interval.level * 100)}% bootstrap interval [${interval.lo.toFixed(3)}, ${interval.hi.toFixed(3)}] excludes the prediction ${valBpc.toFixed(3)}: no interval is given`);
+      warnings.push(`the ${Math.round(interval.level * 100)}% interval [${interval.lo.toFixed(3)}, ${interval.hi.toFixed(3)}] excludes the prediction ${valBpc.toFixed(3)}: no interval is given`);
       interval = null;
     }
-    assumptions.push(`interval: ${Math.round(fit.bootstrap.level * 100)}% percentile of ${samples.length} bootstrap refits over ${budget.points.length} runs; it does not include the choice of law`);
+    assumptions.push(
+      `interval: ${Math.round(fit.bootstrap.level * 100)}% prediction interval for a new run, the percentiles of ${samples.length} bootstrap refits of the law over ${budget.points.length} runs${step ? ', each moved by a per-doubling gain drawn from the evidence,' : ''} ${scatter ? `plus a normal run-to-run scatter of σ = ${scatter.sigma.toFixed(4)} (${scatter.source})` : 'with no run-to-run scatter (the law leaves no residual to measure it by): it holds the law\'s uncertainty only'}; it does not include the choice of law`,
+    );
+    if (!scatter) warnings.push('the interval holds the law\'s uncertainty only: with no leave-one-out error or residual degree of freedom, the run-to-run scatter is not measured');
   }
   for (const alt of alternatives)
     if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% interval: the choice of law matters more than the bootstrap spread`);

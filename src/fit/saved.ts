@@ -9,6 +9,8 @@ import { BitscaleError } from '../util/errors.js';
 import { CHINCHILLA_FORMULA, chinchillaLoss, type ChinchillaParams } from './chinchilla.js';
 import type { ColumnFit } from './columns.js';
 import { percentileInterval } from './resample.js';
+import { seededRandom } from './stats.js';
+import { standardNormal } from './predict.js';
 import type { Interval } from './types.js';
 
 export const SAVED_LAW_FORMAT = 'bitscale-law';
@@ -40,6 +42,8 @@ export interface SavedLaw {
     columns: Record<string, string>;
     n: number;
     rmse: number;
+    /** RMS of ln(observed) − ln(law) over the rows fitted (absent in files saved before 0.3). */
+    log_rmse?: number;
     determination: string;
     bootstrap_seed: number | null;
     warnings: string[];
@@ -71,6 +75,7 @@ export function savedLawFromFit(result: ColumnFit, sha256: string | null): Saved
       columns: input.columns,
       n: fit.n,
       rmse: fit.rmse,
+      log_rmse: Number(fit.diagnostics.logRmse),
       determination: fit.determination,
       bootstrap_seed: fit.bootstrap?.seed ?? null,
       warnings: fit.warnings,
@@ -105,8 +110,15 @@ export interface SavedLawPrediction {
   params: number;
   tokens: number;
   value: number;
-  /** Bootstrap percentile interval over the saved draws; null without them. */
+  /**
+   * Prediction interval for a new run: each saved draw of the law times e^(σ·z), z standard normal,
+   * σ the fit's residual standard error in ln(loss) (the law is fitted in logs); null without draws.
+   */
   interval: Interval | null;
+  /** The curve's own bootstrap percentile interval (no run-to-run scatter); null without draws. */
+  curveInterval: Interval | null;
+  /** σ in ln(loss); null when the fit left no residual degree of freedom. */
+  scatter: number | null;
   /** Factors beyond the fitted N and D ranges (null inside). */
   extrapolation: { params: number | null; tokens: number | null };
   warnings: string[];
@@ -119,16 +131,25 @@ export function predictSavedLaw(law: SavedLaw, params: number, tokens: number): 
   if (!(params > 0) || !(tokens > 0)) throw new BitscaleError('params and tokens must be positive', { field: 'params' });
   const value = chinchillaLoss(law.params, params, tokens);
   let interval: Interval | null = null;
+  let curveInterval: Interval | null = null;
+  const dof = law.provenance.n - 5;
+  // The fit's residual standard error in ln(loss), where the law is fitted.
+  const scatter = dof > 0 && typeof law.provenance.log_rmse === 'number' && Number.isFinite(law.provenance.log_rmse) ? law.provenance.log_rmse * Math.sqrt(law.provenance.n / dof) : null;
   if (law.samples.length >= 2 && law.level !== null) {
     const values = law.samples.map((s) => chinchillaLoss(Object.fromEntries(law.param_order.map((k, i) => [k, s[i]])) as ChinchillaParams, params, tokens)).filter(Number.isFinite);
-    if (values.length >= 2) interval = percentileInterval(values, law.level);
+    if (values.length >= 2) {
+      curveInterval = percentileInterval(values, law.level);
+      const random = seededRandom((law.provenance.bootstrap_seed ?? 1) + 7919);
+      interval = scatter === null ? null : percentileInterval(values.map((v) => v * Math.exp(scatter * standardNormal(random))), law.level);
+    }
   }
   const extrapolation = { params: factorOutside(params, law.ranges.params), tokens: factorOutside(tokens, law.ranges.tokens) };
   const warnings: string[] = [];
   if (extrapolation.params !== null) warnings.push(`N is ${extrapolation.params.toFixed(1)}× ${params > law.ranges.params.max ? 'beyond the largest' : 'below the smallest'} N the law was fitted on (${law.ranges.params.min.toExponential(2)}–${law.ranges.params.max.toExponential(2)})`);
   if (extrapolation.tokens !== null) warnings.push(`D is ${extrapolation.tokens.toFixed(1)}× ${tokens > law.ranges.tokens.max ? 'beyond the largest' : 'below the smallest'} D the law was fitted on (${law.ranges.tokens.min.toExponential(2)}–${law.ranges.tokens.max.toExponential(2)})`);
-  if (interval === null) warnings.push('the law was saved without bootstrap draws: no interval');
+  if (curveInterval === null) warnings.push('the law was saved without bootstrap draws: no interval');
+  else if (interval === null) warnings.push(`the law leaves no residual degree of freedom (n = ${law.provenance.n}) or was saved without its log residual scale: only the curve's bootstrap interval, no prediction interval for a new run`);
   const pv = law.provenance;
   const provenance = `${pv.file ?? 'a table'}${pv.sha256 ? ` (sha256 ${pv.sha256.slice(0, 12)}…)` : ''}: ${pv.used} of ${pv.rows} rows, columns ${Object.entries(pv.columns).map(([k, v]) => `${k}=${v}`).join(', ')}; n ${pv.n}, RMSE ${pv.rmse.toPrecision(3)}, ${pv.determination}-determined`;
-  return { params, tokens, value, interval, extrapolation, warnings, provenance };
+  return { params, tokens, value, interval, curveInterval, scatter, extrapolation, warnings, provenance };
 }

@@ -341,7 +341,7 @@ export interface BudgetPoint {
   series: string;
   steps: number;
   bpc: number;
-  /** The bootstrap interval. */
+  /** The prediction interval for a new run. */
   lo: number;
   hi: number;
   /** The range over laws: the interval ∪ the other laws' values. */
@@ -353,7 +353,7 @@ export interface BudgetPoint {
 
 /**
  * Predicted loss against step budget, one colour and shape per model size: a thick bar for the
- * bootstrap interval and a thin one for the range over laws (rule 3), sizes set apart at each
+ * prediction interval and a thin one for the range over laws (rule 3), sizes set apart at each
  * budget (rule 4), the values in the report's table rather than on the plot (rule 5).
  */
 export function budgetChart(input: { subtitle?: string; level: number; points: BudgetPoint[] }): TopLevelSpec {

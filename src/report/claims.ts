@@ -61,7 +61,7 @@ export interface ClaimCheck {
   claim: Claim;
   /** The computed value; null when the runs do not allow computing it. */
   value: number | boolean | null;
-  /** For prediction claims: the prediction's span (its bootstrap interval ∪ the other laws' values). */
+  /** For prediction claims: the prediction's span (its prediction interval ∪ the other laws' values). */
   interval: { lo: number; hi: number } | null;
   /** null when the claim cannot be judged right or wrong (not computable, or an uncertainty compared by width). */
   agrees: boolean | null;
@@ -118,7 +118,7 @@ function predictionMetric(params: (a: ReportAnalysis) => number, steps: number):
   return (a) => {
     const p = predictionAt(a, params(a), steps);
     return p
-      ? { value: p.valBpc, interval: p.range, evidence: predictionEvidence(p, lawOf(a, p)), how: `predicted at N = ${params(a)} and ${steps} steps: ${p.method}; the range holds the 80% bootstrap interval and the other law's value` }
+      ? { value: p.valBpc, interval: p.range, evidence: predictionEvidence(p, lawOf(a, p)), how: `predicted at N = ${params(a)} and ${steps} steps: ${p.method}; the range holds the 80% prediction interval for a new run and the other law's value` }
       : { value: null, evidence: NONE, how: `no prediction at ${steps} steps` };
   };
 }
@@ -178,7 +178,7 @@ export const METRICS: Record<string, Metric> = {
   pred_300M_30K_half_width: (a) => {
     const p = predictionAt(a, a.recommended.claimedParams, 30000);
     const r = p?.range ?? null;
-    return r ? { value: (r.hi - r.lo) / 2, evidence: predictionEvidence(p!, lawOf(a, p!)), how: `half the range at 300M, 30K steps (the ${Math.round(p!.interval!.level * 100)}% bootstrap interval ∪ the other law's value)` } : { value: null, evidence: NONE, how: 'no interval' };
+    return r ? { value: (r.hi - r.lo) / 2, evidence: predictionEvidence(p!, lawOf(a, p!)), how: `half the range at 300M, 30K steps (the ${Math.round(p!.interval!.level * 100)}% prediction interval for a new run ∪ the other law's value)` } : { value: null, evidence: NONE, how: 'no interval' };
   },
   pred_recommended_30K: (a) => ({ value: a.headline.valBpc, interval: a.headline.range, evidence: predictionEvidence(a.headline, lawOf(a, a.headline)), how: `predicted at the real count ${a.recommendedParams} and ${a.headline.query.steps} steps: ${a.headline.method}` }),
   recommended_params: (a) => ({ value: a.recommendedParams, evidence: arithmetic('the exact count'), how: 'N = L·(4d² + 3·d·d_ff) + 2·V·d for d=2048, L=16, d_ff=1024, V=128' }),

@@ -272,7 +272,7 @@ function predictionChart(a: ReportAnalysis): ChartFile {
   return {
     path: 'charts/predictions.svg',
     alt: `predicted val_bpc against step budget with ${Math.round(level * 100)}% intervals and the range over laws`,
-    spec: budgetChart({ level, subtitle: `${a.recommended.dataset}, bs=${a.recommended.batchSize}: ${a.headline.method.split(' + ')[0]} + per-doubling step gain; thick bar: ${Math.round(level * 100)}% bootstrap interval, thin bar: range over laws; values: the table below`, points }),
+    spec: budgetChart({ level, subtitle: `${a.recommended.dataset}, bs=${a.recommended.batchSize}: ${a.headline.method.split(' + ')[0]} + per-doubling step gain; thick bar: ${Math.round(level * 100)}% prediction interval for a new run, thin bar: range over laws; values: the table below`, points }),
   };
 }
 
