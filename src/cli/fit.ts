@@ -19,7 +19,7 @@ import type { Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
 import { determinationLabel, withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
-import type { GroupBacktest } from '../fit/backtest.js';
+import type { Coverage, GroupBacktest } from '../fit/backtest.js';
 import type { RunRecord } from '../runs/types.js';
 
 /** "A=1.0" or "A=1,alpha=0.2" (repeatable) → {A: 1, alpha: 0.2}. */
@@ -283,6 +283,44 @@ function backtestJson(g: GroupBacktest) {
   };
 }
 
+/** A leave-one-size-out coverage as a table and its summary, for humans. */
+export function formatCoverage(title: string, c: Coverage, lossUnit: string): string {
+  const level = `${Math.round(c.level * 100)}%`;
+  return [
+    title,
+    formatTable(
+      ['held-out N', 'run', 'tokens', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held'],
+      c.points.map((p) => [formatCount(p.params), p.runId, formatCount(p.tokens), p.measured.toFixed(4), p.predicted.toFixed(4), pctText((p.predicted - p.measured) / p.measured), p.interval ? `${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)}` : '-', heldText(p.holds)]),
+    ),
+    `coverage of the ${level} prediction interval by leave-one-size-out: ${c.held} of ${c.withInterval} held-out runs (${(100 * c.coverage).toFixed(0)}%) over ${c.sizes.length} sizes; mean |relative error| ${(100 * c.meanAbsRelativeError).toFixed(2)}% (${lossUnit})`,
+    ...c.skipped.map((k) => `size ${formatCount(k.params)} not held out: ${k.reason}`),
+  ].join('\n');
+}
+
+function coverageJson(c: Coverage) {
+  return { level: c.level, sizes: c.sizes, held: c.held, withInterval: c.withInterval, coverage: c.coverage, meanAbsRelativeError: c.meanAbsRelativeError, points: c.points, skipped: c.skipped, method: c.method };
+}
+
+/** `fit --coverage`: each analysis group's leave-one-size-out coverage (nothing written). */
+async function coverageCommand(runs: RunRecord[], opts: { level?: number; json?: boolean }): Promise<void> {
+  const { leaveOneSizeOut, backtestRunOf } = await import('../fit/backtest.js');
+  const { groupLabel } = await import('../fit/predict.js');
+  const { analysisGroups } = await import('../runs/table.js');
+  const done: { group: string; lossUnit: string; coverage: Coverage }[] = [];
+  const refused: { group: string; reason: string }[] = [];
+  for (const [group, rs] of analysisGroups(runs.filter((r) => r.status === 'completed'))) {
+    try {
+      done.push({ group, lossUnit: rs[0].lossUnit, coverage: leaveOneSizeOut(rs.map(backtestRunOf), { level: opts.level }) });
+    } catch (err) {
+      if (!(err instanceof BitscaleError)) throw err;
+      refused.push({ group, reason: err.message });
+    }
+  }
+  if (done.length === 0) throw new BitscaleError(`no analysis group has enough sizes for coverage: ${refused.map((g) => `${groupLabel(g.group)}: ${g.reason}`).join('; ') || 'no completed runs'}`);
+  for (const g of refused) warn(`${groupLabel(g.group)}: no coverage: ${g.reason}`);
+  emit(opts, snakeCaseKeys({ coverage: done.map((g) => ({ group: g.group, lossUnit: g.lossUnit, ...coverageJson(g.coverage) })), notCovered: refused }), () => done.map((g) => formatCoverage(`Coverage: ${groupLabel(g.group)}`, g.coverage, g.lossUnit)).join('\n\n'));
+}
+
 /**
  * `fit --backtest-largest`: each analysis group of the selected runs backtested (nothing written).
  * A group that cannot be (too few sizes) is a warning while another can; when none can, one line
@@ -298,7 +336,13 @@ async function backtestCommand(runs: RunRecord[], opts: { bootstrap?: number; se
   if (done.length === 0) throw new BitscaleError(`no analysis group can be backtested: ${refused.map((g) => `${groupLabel(g.group)}: ${g.refusal}`).join('; ') || 'no completed runs'}`);
   for (const g of refused) warn(`${groupLabel(g.group)} is not backtested: ${g.refusal}`);
   for (const g of done) for (const w of g.backtest!.warnings) warn(`backtest of ${groupLabel(g.group)}: ${w}`);
-  emit(opts, snakeCaseKeys({ backtests: done.map(backtestJson), notBacktested: refused.map((g) => ({ group: g.group, reason: g.refusal })) }), () => done.map((g) => formatBacktest(g, groupLabel)).join('\n\n'));
+  // Beside each backtest, the coverage of the same interval with every size held out in turn.
+  const { leaveOneSizeOut, backtestRunOf } = await import('../fit/backtest.js');
+  const { analysisGroups } = await import('../runs/table.js');
+  const groupsRuns = analysisGroups(runs.filter((r) => r.status === 'completed'));
+  const coverage = new Map(done.map((g) => [g.group, leaveOneSizeOut(groupsRuns.get(g.group)!.map(backtestRunOf), { level: opts.level })]));
+  const coverageLine = (c: Coverage) => `coverage of the ${Math.round(c.level * 100)}% interval by leave-one-size-out (fit --coverage): ${c.held} of ${c.withInterval} held-out runs (${(100 * c.coverage).toFixed(0)}%) over ${c.sizes.length} sizes`;
+  emit(opts, snakeCaseKeys({ backtests: done.map((g) => ({ ...backtestJson(g), coverage: coverageJson(coverage.get(g.group)!) })), notBacktested: refused.map((g) => ({ group: g.group, reason: g.refusal })) }), () => done.map((g) => `${formatBacktest(g, groupLabel)}\n${coverageLine(coverage.get(g.group)!)}`).join('\n\n'));
 }
 
 export function register(program: Command): void {
@@ -322,6 +366,7 @@ export function register(program: Command): void {
     .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-ladder, …)')
     .option('--dataset <name>', 'only runs on this dataset')
     .option('--save <file>', 'with --csv --form chinchilla: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
+    .option('--coverage', 'measure the coverage of the joint law\'s prediction interval by leave-one-size-out, per analysis group (or on --csv with --form chinchilla); writes nothing (--level sets the interval)')
     .option('--backtest-largest', 'hold out the largest size of each analysis group, fit the laws on the smaller sizes and predict it; writes nothing (--level sets the prediction interval)')
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText(
@@ -337,7 +382,7 @@ export function register(program: Command): void {
         const form = opts.form as FitForm;
         if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating or chinchilla`, { field: 'form' });
         if (!opts.x || !opts.y) throw new BitscaleError('--csv needs --x COL and --y COL', { field: 'x' });
-        const { input, fit } = fitColumns(await readCsv(opts.csv), {
+        const columnFit = fitColumns(await readCsv(opts.csv), {
           form,
           x: opts.x,
           y: opts.y,
@@ -351,10 +396,18 @@ export function register(program: Command): void {
           bootstrap,
           file: opts.csv,
         });
+        const { input, fit } = columnFit;
         for (const w of fit.warnings) warn(w);
+        if (opts.coverage) {
+          if (form !== 'chinchilla') throw new BitscaleError('--coverage measures the joint law: use it with --form chinchilla', { field: 'coverage' });
+          const { leaveOneSizeOut } = await import('../fit/backtest.js');
+          const c = leaveOneSizeOut(columnFit.jointPoints!.map((q, i) => ({ id: `row ${i + 1}`, params: q.params, steps: 0, batchSize: 0, seqLen: 0, tokens: q.tokens, loss: q.loss })), { level: opts.level, delta: opts.delta });
+          emit(opts, snakeCaseKeys({ file: opts.csv, ...coverageJson(c) }), () => formatCoverage(`Coverage: ${opts.csv} (${input.used} rows)`, c, 'loss'));
+          return;
+        }
         if (opts.save) {
           const { writeSavedLawFile } = await import('./law-file.js');
-          writeSavedLawFile(opts.save, { input, fit }, readTextFile(opts.csv));
+          writeSavedLawFile(opts.save, columnFit, readTextFile(opts.csv));
         }
         emit(opts, snakeCaseKeys(withoutSamples({ ...fit, input })), () => `${opts.csv}: ${input.used} of ${input.rows} rows${input.dropped ? ` (${input.dropped} highest-y dropped)` : ''}\n${formatFit(fit)}${opts.save ? `\nsaved the law to ${opts.save}` : ''}`);
         // A law that must not be extrapolated, or intervals withheld because they excluded their
@@ -366,6 +419,7 @@ export function register(program: Command): void {
       const runs = scalingRuns(selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir));
       if (runs.length === 0) throw new BitscaleError('the selected runs are all probes (purpose other than "scaling"): nothing to fit', { file: runsDir });
       if (opts.backtestLargest) return backtestCommand(runs, opts);
+      if (opts.coverage) return coverageCommand(runs, opts);
       assertDirectoryOwned(opts.out, FITS_OUTPUT); // before the fitting, not after
       const suite = fitRunTable(runs, { bootstrap });
       for (const j of suite.joint) for (const w of j.fit?.warnings ?? []) warn(`joint law on ${j.dataset}: ${w}`);

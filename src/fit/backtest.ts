@@ -319,3 +319,74 @@ export function backtestGroups(runs: readonly RunRecord[], options: BacktestOpti
   });
 }
 
+
+/** One held-out run of a leave-one-size-out pass. */
+export interface CoveragePoint {
+  runId: string;
+  params: number;
+  tokens: number;
+  measured: number;
+  predicted: number;
+  interval: { level: number; lo: number; hi: number } | null;
+  holds: boolean | null;
+}
+
+export interface Coverage {
+  level: number;
+  /** Sizes held out in turn (each with at least BACKTEST_MIN_SIZES others to fit on). */
+  sizes: number[];
+  points: CoveragePoint[];
+  /** Held-out runs whose interval held the measured value, of those with an interval. */
+  held: number;
+  withInterval: number;
+  /** held / withInterval (NaN without any interval). */
+  coverage: number;
+  meanAbsRelativeError: number;
+  /** Sizes that could not be held out, with why (a failed fit on the rest). */
+  skipped: { params: number; reason: string }[];
+  method: string;
+}
+
+/**
+ * Empirical coverage of the joint law's prediction interval by leave-one-size-out: each distinct
+ * N in turn is held out (every run of it), the law is fitted on the other sizes, and each held-out
+ * run is predicted with the prediction interval of the backtest (see the module comment); the
+ * coverage is the share of held-out runs inside their interval. A well-calibrated 80% interval
+ * holds about 80%. Throws BitscaleError when fewer than BACKTEST_MIN_SIZES + 1 sizes exist.
+ */
+export function leaveOneSizeOut(runs: readonly BacktestRun[], options: BacktestOptions = {}): Coverage {
+  const level = options.level ?? BACKTEST_DEFAULT_LEVEL;
+  const delta = options.delta ?? DEFAULT_HUBER_DELTA;
+  const sizes = [...new Set(runs.map((r) => r.params))].sort((a, b) => a - b);
+  if (sizes.length < BACKTEST_MIN_SIZES + 1) throw new BitscaleError(`coverage by leave-one-size-out needs at least ${BACKTEST_MIN_SIZES + 1} sizes (each held out with ${BACKTEST_MIN_SIZES} left to fit on); ${runsText(runs.length)} at ${sizes.length} size(s)`);
+  const points: CoveragePoint[] = [];
+  const skipped: Coverage['skipped'] = [];
+  for (const size of sizes) {
+    const held = runs.filter((r) => r.params === size).sort((x, y) => x.tokens - y.tokens || byCodePoint(x.id, y.id));
+    const fitted = runs.filter((r) => r.params !== size);
+    const jointPoints = fitted.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.loss }));
+    const joint = fitChinchillaLaw(jointPoints, { delta, grid: options.grid, bootstrap: false, loo: false });
+    if (joint.failure) {
+      skipped.push({ params: size, reason: joint.failure });
+      continue;
+    }
+    const pi = predictionIntervals(jointPoints, joint.params, held, level);
+    held.forEach((r, k) => {
+      const interval = pi.intervals[k];
+      points.push({ runId: r.id, params: r.params, tokens: r.tokens, measured: r.loss, predicted: chinchillaLoss(joint.params, r.params, r.tokens), interval, holds: interval ? interval.lo <= r.loss && r.loss <= interval.hi : null });
+    });
+  }
+  const withInterval = points.filter((p) => p.interval).length;
+  const held = points.filter((p) => p.holds).length;
+  return {
+    level,
+    sizes: sizes.filter((s) => !skipped.some((k) => k.params === s)),
+    points,
+    held,
+    withInterval,
+    coverage: withInterval ? held / withInterval : Number.NaN,
+    meanAbsRelativeError: mean(points.map((p) => Math.abs(p.predicted - p.measured) / p.measured)),
+    skipped,
+    method: `each size held out in turn, the joint law fitted on the others, each held-out run predicted with the ${Math.round(level * 100)}% ${BACKTEST_INTERVAL_METHOD}`,
+  };
+}

@@ -9,7 +9,7 @@ import { parseNumberText } from '../util/numbers.js';
 import type { FitForm, FitResult } from './types.js';
 import { fitStepLaw, type StepLawParam } from './steps.js';
 import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
-import { fitChinchillaLaw, type ExponentGrid } from './chinchilla.js';
+import { fitChinchillaLaw, type ExponentGrid, type JointPoint } from './chinchilla.js';
 import type { BootstrapOptions } from './resample.js';
 
 export interface ColumnFitSpec {
@@ -70,6 +70,8 @@ function mixedRowsRefusal(rows: readonly Record<string, string>[], idx: readonly
 export interface ColumnFit {
   input: { file: string | null; rows: number; used: number; dropped: number; columns: Record<string, string>; ranges: ColumnRanges };
   fit: FitResult;
+  /** The chinchilla form's points as fitted (row order, rows dropped left out); null for the other forms. */
+  jointPoints: JointPoint[] | null;
 }
 
 /** The span of x (and of D, for the chinchilla form) over the rows used: what a prediction is extrapolated from. */
@@ -161,18 +163,16 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
       idx.map((i) => ({ steps: x[i], valBpc: y[i] })),
       { fix: spec.fix as Partial<Record<StepLawParam, number>>, bootstrap: spec.bootstrap, loo: spec.loo },
     );
-    return { input, fit };
+    return { input, fit, jointPoints: null };
   }
   if (spec.form === 'saturating') {
     const fit = fitSaturatingPowerLaw(
       idx.map((i) => ({ params: x[i], valBpc: y[i] })),
       { fix: spec.fix as Partial<Record<SaturatingParam, number>>, nUnit: spec.xUnit ?? 1, bootstrap: spec.bootstrap, loo: spec.loo },
     );
-    return { input, fit };
+    return { input, fit, jointPoints: null };
   }
-  const fit = fitChinchillaLaw(
-    idx.map((i) => ({ params: x[i], tokens: d![i], loss: y[i] })),
-    { delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid },
-  );
-  return { input, fit };
+  const jointPoints = idx.map((i) => ({ params: x[i], tokens: d![i], loss: y[i] }));
+  const fit = fitChinchillaLaw(jointPoints, { delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid });
+  return { input, fit, jointPoints };
 }

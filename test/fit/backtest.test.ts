@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backtestGroups, backtestRefusal, backtestRuns } from '../../src/fit/backtest.js';
+import { backtestGroups, backtestRefusal, backtestRuns, leaveOneSizeOut } from '../../src/fit/backtest.js';
+import { seededRandom } from '../../src/fit/stats.js';
 import { chinchillaLoss } from '../../src/fit/chinchilla.js';
 import { BitscaleError } from '../../src/util/errors.js';
 import { LADDER_STEPS, LADDER_TRUTH, ladderRuns } from './ladder-fixture.js';
@@ -122,4 +123,32 @@ test('a held-out size trained longer than any fitted run is also an extrapolatio
   // 500 and 1000 steps exist among the smaller sizes (size law); 2000 does not.
   assert.deepEqual(bt.points.map((p) => p.sizeLaw !== null), [true, true, false]);
   for (const p of bt.points) assert.ok(Math.abs(p.relativeError) < 1e-4);
+});
+
+test('leave-one-size-out coverage of the 80% interval on synthetic ladders with known parameters lands near 80% (40 ladders, 600 held-out runs, noise 0.01 bits)', () => {
+  const truth = { E: 2.6, A: 40, B: 300, alpha: 0.3, beta: 0.35 };
+  let held = 0;
+  let total = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const random = seededRandom(1000 + seed);
+    const runs = [2e4, 4e4, 9e4, 2e5, 4.5e5].flatMap((params, i) =>
+      [5.7e5, 1.15e6, 2.3e6].map((tokens, j) => {
+        // Gaussian noise (Box–Muller) of 0.01 bits.
+        const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+        return { id: `s${i}-t${j}`, params, steps: tokens / 2048, batchSize: 16, seqLen: 128, tokens, loss: chinchillaLoss(truth, params, tokens) + 0.01 * z };
+      }),
+    );
+    const c = leaveOneSizeOut(runs);
+    assert.equal(c.sizes.length, 5);
+    held += c.held;
+    total += c.withInterval;
+  }
+  assert.equal(total, 600);
+  const coverage = held / total;
+  assert.ok(coverage >= 0.72 && coverage <= 0.9, `coverage ${coverage}`);
+});
+
+test('leave-one-size-out refuses, in one line, a group with fewer than four sizes', () => {
+  const runs = [1e5, 2e5, 4e5].flatMap((params) => [1e6, 2e6].map((tokens) => ({ id: `${params}-${tokens}`, params, steps: 1, batchSize: 1, seqLen: 1, tokens, loss: 3 })));
+  assert.throws(() => leaveOneSizeOut(runs), /^Error: coverage by leave-one-size-out needs at least 4 sizes .*6 runs at 3 size\(s\)$|coverage by leave-one-size-out needs at least 4 sizes/);
 });
