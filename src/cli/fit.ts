@@ -67,6 +67,7 @@ export function formatFit(fit: FitResult): string {
   const level = fit.bootstrap ? `${Math.round(fit.bootstrap.level * 100)}% interval` : 'interval';
   const lines = [
     fit.formula,
+    ...(typeof fit.diagnostics.formChoice === 'string' ? [`form: ${fit.diagnostics.formChoice}`] : []),
     formatTable(['param', 'value', level], rows),
     `n ${fit.n}, dof ${fit.dof} (${determinationLabel(fit)}), RMSE ${num(fit.rmse)}, objective ${num(fit.objective)}` +
       (fit.loo ? `, leave-one-out RMSE ${num(fit.loo.rmse)} (max ${num(fit.loo.maxAbs)})` : '') +
@@ -238,6 +239,7 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
     `Backtest: predicting the largest size of ${groupLabel(g.group)}`,
     `held out: N = ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs); fitted on ${sizes.length} sizes ${formatCount(sizes[0])}–${formatCount(sizes[sizes.length - 1])} (${b.fitted.runIds.length} runs); extrapolation ${b.extrapolationFactor.toFixed(2)}× in N${b.tokensFactor > 1 ? `, up to ${b.tokensFactor.toFixed(2)}× in D` : ''}`,
     `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${determinationLabel(j)}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)} ${g.lossUnit})`,
+    ...(typeof j.diagnostics.formChoice === 'string' ? [`form: ${j.diagnostics.formChoice}`] : []),
     formatTable(
       ['run', 'N', 'steps', 'tokens', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held', 'size law', 'range over laws', 'held'],
       b.points.map((p) => [
@@ -274,7 +276,7 @@ function backtestJson(g: GroupBacktest) {
     fitted: b.fitted,
     extrapolationFactor: b.extrapolationFactor,
     tokensFactor: b.tokensFactor,
-    joint: { formula: j.formula, params: j.params, determination: j.determination, n: j.n, dof: j.dof, rmse: j.rmse, noExtrapolation: j.noExtrapolation, warnings: j.warnings },
+    joint: { formula: j.formula, formChoice: j.diagnostics.formChoice ?? null, params: j.params, determination: j.determination, n: j.n, dof: j.dof, rmse: j.rmse, noExtrapolation: j.noExtrapolation, warnings: j.warnings },
     sizeLaws: b.sizeLaws.map((l) => ({ steps: l.steps, batchSize: l.batchSize, seqLen: l.seqLen, tokens: l.tokens, sizes: l.sizes, runIds: l.runIds, formula: l.fit.formula, params: l.fit.params, determination: l.fit.determination, notUsed: l.notUsed })),
     points: b.points,
     summary: b.summary,
@@ -357,7 +359,8 @@ export function register(program: Command): void {
       .option('--d <col>', 'with --csv --form chinchilla: tokens column D')
       .option('--flops <col>', 'with --csv --form chinchilla: training FLOPs column C, D = C/(6N)')
       .option('--fix <name=value>', 'hold a parameter fixed, e.g. A=1.0 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-      .option('--delta <δ>', 'Huber δ of the chinchilla form (default 1e-3)', numberOption('delta', POSITIVE_REAL))
+      .option('--delta <δ>', 'Huber δ of the chinchilla form (given: used as is; default: the form is chosen by held-out sizes)', numberOption('delta', POSITIVE_REAL))
+      .option('--no-select', 'with --form chinchilla: no form selection; the published default (E fitted, Huber δ = 1e-3)')
       .option('--x-unit <n>', 'with --form saturating: B is quoted for x in this unit (e.g. 1e6 or 1M)', numberOption('x-unit', POSITIVE_REAL))
       .option('--where <col=value>', 'with --csv: keep only the rows where the column has this value, e.g. steps=1000 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
       .option('--drop-highest <n>', 'with --csv: drop the n rows with the highest y first (Besiroglu et al. drop 5)', numberOption('drop-highest', NON_NEGATIVE_INT)),
@@ -390,6 +393,7 @@ export function register(program: Command): void {
           flops: opts.flops,
           fix: parseFixes(opts.fix),
           delta: opts.delta,
+          select: opts.select,
           xUnit: opts.xUnit,
           dropHighestY: opts.dropHighest,
           where: parseWhere(opts.where),

@@ -26,9 +26,10 @@ import type { RunRecord } from '../runs/types.js';
 import { analysisGroups, byCodePoint } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatSteps } from '../util/format.js';
-import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type ExponentGrid, type JointPoint } from './chinchilla.js';
+import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type ExponentGrid, type JointFloor, type JointPoint, jointParameterCount } from './chinchilla.js';
 import { fitSaturatingPowerLaw, MILLION, saturatingLoss, type SaturatingFit } from './saturating.js';
 import { mean } from './stats.js';
+import { describeSelection, selectJointForm } from './select.js';
 import { Matrix, pseudoInverse } from 'ml-matrix';
 import { createRequire } from 'node:module';
 
@@ -185,10 +186,11 @@ function predictionIntervals(
   fit: ChinchillaParams,
   targets: readonly { params: number; tokens: number }[],
   level: number,
+  floor: JointFloor = 'free',
 ): { intervals: ({ level: number; lo: number; hi: number } | null)[]; dof: number; t: number | null; scale: number | null; note: string | null } {
-  const p = 5;
+  const p = jointParameterCount(floor);
   const dof = points.length - p;
-  if (dof < 1) return { intervals: targets.map(() => null), dof, t: null, scale: null, note: `no interval: ${points.length} runs leave no residual degree of freedom for the joint law's 5 parameters` };
+  if (dof < 1) return { intervals: targets.map(() => null), dof, t: null, scale: null, note: `no interval: ${points.length} runs leave no residual degree of freedom for the joint law's ${p} parameters` };
   const residuals = points.map((q) => Math.log(q.loss) - Math.log(chinchillaLoss(fit, q.params, q.tokens)));
   const scale = Math.sqrt(residuals.reduce((acc, r) => acc + r * r, 0) / dof);
   const J = new Matrix(points.map((q) => logGradient(fit, q.params, q.tokens)));
@@ -221,11 +223,15 @@ export function backtestRuns(runs: readonly BacktestRun[], options: BacktestOpti
   const fitted = runs.filter((r) => r.params !== largest).sort(order);
   const fittedSizes = [...new Set(fitted.map((r) => r.params))].sort((x, y) => x - y);
   const jointPoints = fitted.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.loss }));
-  const joint = fitChinchillaLaw(jointPoints, { delta, grid: options.grid, bootstrap: false, loo: false });
+  // The form chosen by held-out sizes among the fitted runs only: the held-out size plays no part.
+  const selection = options.delta === undefined ? selectJointForm(jointPoints, { grid: options.grid }) : null;
+  const form = selection?.chosen ?? { delta, floor: 'free' as const };
+  const joint = fitChinchillaLaw(jointPoints, { delta: form.delta, floor: form.floor, grid: options.grid, bootstrap: false, loo: false });
+  if (selection) joint.diagnostics.formChoice = describeSelection(selection);
   if (joint.failure) throw new BitscaleError(`the joint law cannot be fitted on the ${fittedSizes.length} smaller sizes (${runsText(fitted.length)}): ${joint.failure}`);
   const warnings = [...joint.warnings];
   const laws = sizeLaws(fitted);
-  const pi = predictionIntervals(jointPoints, joint.params, held, level);
+  const pi = predictionIntervals(jointPoints, joint.params, held, level, form.floor);
   if (pi.note) warnings.push(pi.note);
   const points: BacktestPoint[] = held.map((r, k) => {
     const predicted = chinchillaLoss(joint.params, r.params, r.tokens);

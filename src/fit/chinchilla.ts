@@ -49,9 +49,6 @@ export const DEFAULT_HUBER_DELTA = 1e-3;
 /** An exponent above this is flagged: published LM exponents sit near 0.3. */
 export const PLAUSIBLE_EXPONENT_MAX = 3;
 
-/** E, A, B, α, β. */
-const JOINT_PARAMETERS = 5;
-
 /** Exponents closer than this (relative) are reported as tied: the runs do not tell the N and D terms apart. */
 const TIE_TOLERANCE = 1e-3;
 
@@ -66,7 +63,7 @@ export function chinchillaLoss(p: ChinchillaParams, params: number, tokens: numb
  * ln N and ln D centred on their weighted means cN, cD so that the basis 1, e^(−α(ln N − cN)),
  * e^(−β(ln D − cD)) is of order 1 whatever the units; A = A'·e^(α·cN), B = B'·e^(β·cD).
  */
-function jointProblem(points: readonly JointPoint[], idx: readonly number[] | undefined, delta: number): { problem: VarProProblem; cN: number; cD: number } {
+function jointProblem(points: readonly JointPoint[], idx: readonly number[] | undefined, delta: number, floor: JointFloor): { problem: VarProProblem; cN: number; cD: number } {
   const counts = new Map<number, number>();
   for (const i of idx ?? points.keys()) counts.set(i, (counts.get(i) ?? 0) + 1);
   const ix = [...counts.keys()];
@@ -78,19 +75,22 @@ function jointProblem(points: readonly JointPoint[], idx: readonly number[] | un
   const cD = lnD.reduce((s, v, i) => s + w[i] * v, 0) / total;
   const xN = lnN.map((v) => v - cN);
   const xD = lnD.map((v) => v - cD);
+  // With no floor (E held at 0) the constant column is left out.
+  const k = floor === 'free' ? 3 : 2;
+  const e0 = k - 2;
   const problem: VarProProblem = {
     y: Float64Array.from(ix, (i) => points[i].loss),
     w,
-    linear: 3,
-    nonNegative: [true, true, true],
+    linear: k,
+    nonNegative: new Array(k).fill(true),
     loss: { kind: 'log-huber', delta },
     basis(theta, phi, offset) {
       const al = theta[0];
       const be = theta[1];
       for (let i = 0; i < xN.length; i++) {
-        phi[3 * i] = 1;
-        phi[3 * i + 1] = Math.exp(-al * xN[i]);
-        phi[3 * i + 2] = Math.exp(-be * xD[i]);
+        if (e0) phi[k * i] = 1;
+        phi[k * i + e0] = Math.exp(-al * xN[i]);
+        phi[k * i + e0 + 1] = Math.exp(-be * xD[i]);
         offset[i] = 0;
       }
     },
@@ -98,10 +98,17 @@ function jointProblem(points: readonly JointPoint[], idx: readonly number[] | un
   return { problem, cN, cD };
 }
 
-/** θ = (ln A, ln B, ln E, α, β) from the linear part (E, A', B') and the exponents; a coefficient at 0 gives −∞. */
+/** θ = (ln A, ln B, ln E, α, β) from the linear part ((E,) A', B') and the exponents; a coefficient at 0 gives −∞. */
 function thetaOf(c: ArrayLike<number>, alpha: number, beta: number, cN: number, cD: number): Float64Array {
-  return Float64Array.from([Math.log(c[1]) + alpha * cN, Math.log(c[2]) + beta * cD, Math.log(c[0]), alpha, beta]);
+  const [E, A, B] = c.length === 3 ? [c[0], c[1], c[2]] : [0, c[0], c[1]];
+  return Float64Array.from([Math.log(A) + alpha * cN, Math.log(B) + beta * cD, Math.log(E), alpha, beta]);
 }
+
+/** The floor E: fitted (E ≥ 0) or held at 0 (the floor-free law A/N^α + B/D^β, four parameters). */
+export type JointFloor = 'free' | 'none';
+
+/** Free parameters of the joint law with this floor. */
+export const jointParameterCount = (floor: JointFloor) => (floor === 'free' ? 5 : 4);
 
 function thetaToParams(th: ArrayLike<number>): ChinchillaParams {
   return { E: Math.exp(th[2]), A: Math.exp(th[0]), B: Math.exp(th[1]), alpha: th[3], beta: th[4] };
@@ -127,9 +134,9 @@ export interface JointSolution {
  */
 export function solveChinchilla(
   points: readonly JointPoint[],
-  options: { delta?: number; grid?: ExponentGrid; starts?: readonly (readonly number[])[]; idx?: readonly number[]; tolerance?: number } = {},
+  options: { delta?: number; floor?: JointFloor; grid?: ExponentGrid; starts?: readonly (readonly number[])[]; idx?: readonly number[]; tolerance?: number } = {},
 ): JointSolution | null {
-  const { problem, cN, cD } = jointProblem(points, options.idx, options.delta ?? DEFAULT_HUBER_DELTA);
+  const { problem, cN, cD } = jointProblem(points, options.idx, options.delta ?? DEFAULT_HUBER_DELTA, options.floor ?? 'free');
   const grid = options.grid ?? JOINT_EXPONENT_GRID;
   const starts = (options.starts ?? []).filter((s) => Number.isFinite(s[3]) && Number.isFinite(s[4])).map((s) => [s[3], s[4]]);
   const sol = solveVarPro(problem, { grid: [grid.alpha, grid.beta], bounds: [EXPONENT_RANGE, EXPONENT_RANGE], starts, tolerance: options.tolerance });
@@ -150,8 +157,8 @@ export interface JointRefit extends JointSolution {
 }
 
 /** Refit the joint law on `idx`: the refit grid plus the exponents of `start` (θ, the full-data optimum). */
-export function refitChinchilla(points: readonly JointPoint[], start: readonly number[], options: { delta?: number; idx?: readonly number[] } = {}): JointRefit | null {
-  const sol = solveChinchilla(points, { delta: options.delta, idx: options.idx, grid: REFIT_EXPONENT_GRID, starts: [start], tolerance: REFIT_TOLERANCE });
+export function refitChinchilla(points: readonly JointPoint[], start: readonly number[], options: { delta?: number; floor?: JointFloor; idx?: readonly number[] } = {}): JointRefit | null {
+  const sol = solveChinchilla(points, { delta: options.delta, floor: options.floor, idx: options.idx, grid: REFIT_EXPONENT_GRID, starts: [start], tolerance: REFIT_TOLERANCE });
   return sol ? { ...sol, atFloor: sol.theta[2] === Number.NEGATIVE_INFINITY } : null;
 }
 
@@ -161,6 +168,8 @@ export interface JointRefitTask {
   /** The full-data optimum θ = (a, b, e, α, β); its exponents are searched beside the refit grid. */
   start: number[];
   delta: number;
+  /** The floor of the law refitted (default 'free'). */
+  floor?: JointFloor;
   /** The runs of each refit (indices into `points`, a multiset). */
   subsets: number[][];
 }
@@ -170,10 +179,12 @@ export type JointRefitMany = (task: JointRefitTask) => (JointRefit | null)[];
 
 /** A subset identifies the law only with at least as many distinct (N, D) pairs as it has parameters. */
 export const refitChinchillaMany: JointRefitMany = (task) =>
-  task.subsets.map((idx) => (countDistinct(idx.map((i) => `${task.points[i].params}|${task.points[i].tokens}`)) < JOINT_PARAMETERS ? null : refitChinchilla(task.points, task.start, { delta: task.delta, idx })));
+  task.subsets.map((idx) => (countDistinct(idx.map((i) => `${task.points[i].params}|${task.points[i].tokens}`)) < jointParameterCount(task.floor ?? 'free') ? null : refitChinchilla(task.points, task.start, { delta: task.delta, floor: task.floor, idx })));
 
 export interface ChinchillaFitOptions {
   delta?: number;
+  /** 'free' (default): E ≥ 0 fitted; 'none': E held at 0. */
+  floor?: JointFloor;
   grid?: ExponentGrid;
   bootstrap?: BootstrapOptions | false;
   /**
@@ -196,13 +207,14 @@ export function exponentTie(alpha: number, beta: number): string | null {
  */
 export function fitChinchillaLaw(points: readonly JointPoint[], options: ChinchillaFitOptions = {}): ChinchillaFit {
   const delta = options.delta ?? DEFAULT_HUBER_DELTA;
+  const floor = options.floor ?? 'free';
   const n = points.length;
-  const p = JOINT_PARAMETERS;
+  const p = jointParameterCount(floor);
   const distinctPairs = countDistinct(points.map((q) => `${q.params}|${q.tokens}`));
   const enoughSpread = countDistinct(points.map((q) => q.params)) >= 2 && countDistinct(points.map((q) => q.tokens)) >= 2;
   const determination = enoughSpread ? determinationOf(distinctPairs, p) : 'under';
   const nonPositive = points.findIndex((q) => !(q.params > 0 && q.tokens > 0 && q.loss > 0));
-  const sol = determination === 'under' || nonPositive >= 0 ? null : solveChinchilla(points, { delta, grid: options.grid });
+  const sol = determination === 'under' || nonPositive >= 0 ? null : solveChinchilla(points, { delta, floor, grid: options.grid });
   const params: ChinchillaParams = sol ? thetaToParams(sol.theta) : { E: Number.NaN, A: Number.NaN, B: Number.NaN, alpha: Number.NaN, beta: Number.NaN };
   const residuals = points.map((q) => (sol ? q.loss - chinchillaLoss(params, q.params, q.tokens) : Number.NaN));
   const warnings: string[] = [];
@@ -220,20 +232,20 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
     const q = thetaToParams(s.theta);
     return order.map((k) => q[k]);
   };
-  const refitMany = (subsets: number[][]) => (sol ? (options.refitMany ?? refitChinchillaMany)({ points: [...points], start: Array.from(sol.theta), delta, subsets }).map(drawOf) : subsets.map(() => null));
+  const refitMany = (subsets: number[][]) => (sol ? (options.refitMany ?? refitChinchillaMany)({ points: [...points], start: Array.from(sol.theta), delta, floor, subsets }).map(drawOf) : subsets.map(() => null));
   const subsetFit = (idx: number[]): number[] | null => refitMany([idx])[0];
   const predictPoint = (q: number[], i: number) => chinchillaLoss({ E: q[0], A: q[1], B: q[2], alpha: q[3], beta: q[4] }, points[i].params, points[i].tokens);
   const identified = sol !== null && determination === 'over';
-  const u = estimateUncertainty(order, {}, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, estimate: order.map((k) => params[k]), bootstrap: options.bootstrap, loo: options.loo, fitMany: refitMany });
+  const u = estimateUncertainty(order, floor === 'free' ? {} : { E: 0 }, n, subsetFit, predictPoint, points.map((q) => q.loss), { identified, estimate: order.map((k) => params[k]), bootstrap: options.bootstrap, loo: options.loo, fitMany: refitMany });
   if (refits.unconverged > 0) {
     warnings.push(`${refits.unconverged} of the ${refits.solved} refits behind the intervals and the leave-one-out error ended their exponent search short of its tolerance; those draws sit near, not at, their own optimum`);
   }
-  if (refits.atFloor > 0) {
+  if (refits.atFloor > 0 && floor === 'free') {
     warnings.push(
       `${refits.atFloor} of the ${refits.solved} refits behind the intervals and the leave-one-out error fit best with no floor (E = 0, the boundary of the law: A/N^alpha + B/D^beta alone), so E's interval reaches 0: the runs do not pin the floor`,
     );
   }
-  if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a 5-parameter law: E, A and α trade off; read the exponents as indicative`);
+  if (identified && n - p < 5) warnings.push(`only ${n - p} degree(s) of freedom for a ${p}-parameter law: E, A and α trade off; read the exponents as indicative`);
   const flags: string[] = [];
   if (sol) {
     (['alpha', 'beta'] as const).forEach((k, j) => {
@@ -250,13 +262,14 @@ export function fitChinchillaLaw(points: readonly JointPoint[], options: Chinchi
       form: 'chinchilla',
       formula: CHINCHILLA_FORMULA,
       params,
-      fixed: {},
+      fixed: floor === 'free' ? {} : { E: 0 },
       residuals,
       objective: sol?.objective ?? Number.NaN,
       warnings,
       diagnostics: {
         solver: 'variable projection: (E, A, B) ≥ 0 solved exactly for each (alpha, beta) by Gauss–Newton/IRLS with non-negative least squares; (alpha, beta) searched on a grid, then Nelder–Mead',
         delta,
+        floor,
         starts: sol?.starts ?? 0,
         iterations: sol?.iterations ?? 0,
         converged: sol?.converged ?? false,

@@ -11,6 +11,7 @@ import { fitStepLaw, type StepLawParam } from './steps.js';
 import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
 import { fitChinchillaLaw, type ExponentGrid, type JointPoint } from './chinchilla.js';
 import type { BootstrapOptions } from './resample.js';
+import { describeSelection, selectJointForm } from './select.js';
 
 export interface ColumnFitSpec {
   form: FitForm;
@@ -23,8 +24,10 @@ export interface ColumnFitSpec {
   flops?: string;
   /** Parameters held fixed, by the names of the form (Linf, C, beta / A, B, alpha). */
   fix?: Record<string, number>;
-  /** Huber δ (chinchilla). */
+  /** Huber δ (chinchilla); given, it is used as is and no form is selected. */
   delta?: number;
+  /** Chinchilla form: choose δ and the floor by held-out sizes (src/fit/select.ts; default true unless `delta` is given). */
+  select?: boolean;
   bootstrap?: BootstrapOptions | false;
   loo?: boolean;
   /** Unit of x for the saturating law's B (default 1: B for x as given). */
@@ -173,6 +176,8 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
     return { input, fit, jointPoints: null };
   }
   const jointPoints = idx.map((i) => ({ params: x[i], tokens: d![i], loss: y[i] }));
-  const fit = fitChinchillaLaw(jointPoints, { delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid });
+  const selection = spec.delta === undefined && spec.select !== false ? selectJointForm(jointPoints, { grid: spec.grid }) : null;
+  const fit = fitChinchillaLaw(jointPoints, { delta: selection?.chosen.delta ?? spec.delta, floor: selection?.chosen.floor, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid });
+  if (selection) fit.diagnostics.formChoice = describeSelection(selection);
   return { input, fit, jointPoints };
 }

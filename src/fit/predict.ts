@@ -233,13 +233,32 @@ function rankBudgets(suite: FitSuite, q: PredictQuery): ParamBudgetFit[] {
   });
 }
 
-function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: SaturatingFit; name: 'A fixed' | 'A free' } {
+/**
+ * The saturating law a prediction uses. 'fixedA' and 'free' say which; 'auto' lets the runs say:
+ * where both variants have a leave-one-out error, the one with the lower leave-one-out RMSE (each
+ * refit without a run predicts it: the law's error on a run it did not see); otherwise A free when
+ * it is over-determined and usable, else A held. The reason is returned for the assumptions.
+ */
+function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: SaturatingFit; name: 'A fixed' | 'A free'; why: string } {
   const why = (f: SaturatingFit | null) => (f ? f.failure ?? f.noExtrapolation : b.note ?? 'not identified');
-  if (law === 'free' || (law === 'auto' && usable(b.free) && b.free.determination === 'over') || !usable(b.fixedA)) {
-    if (!usable(b.free)) throw new BitscaleError(`budget ${b.key} has no usable saturating law (A fixed: ${why(b.fixedA)}; A free: ${why(b.free)})`, { field: 'law' });
-    return { fit: b.free as SaturatingFit, name: 'A free' };
+  const free = usable(b.free) ? (b.free as SaturatingFit) : null;
+  const fixed = usable(b.fixedA) ? b.fixedA : null;
+  if (law === 'free' && !free) throw new BitscaleError(`budget ${b.key} has no usable saturating law with A fitted: ${why(b.free)}`, { field: 'law' });
+  if (law === 'fixedA' && !fixed) throw new BitscaleError(`budget ${b.key} has no usable saturating law with A held: ${why(b.fixedA)}`, { field: 'law' });
+  if (!free && !fixed) throw new BitscaleError(`budget ${b.key} has no usable saturating law (A fixed: ${why(b.fixedA)}; A free: ${why(b.free)})`, { field: 'law' });
+  if (law === 'free') return { fit: free!, name: 'A free', why: 'A fitted, as asked (--law free)' };
+  if (law === 'fixedA') return { fit: fixed!, name: 'A fixed', why: 'A held, as asked (--law fixed-a)' };
+  if (!free) return { fit: fixed!, name: 'A fixed', why: `A held: the law with A fitted is not usable here (${why(b.free)})` };
+  if (!fixed) return { fit: free, name: 'A free', why: `A fitted: the law with A held is not usable here (${why(b.fixedA)})` };
+  const looFree = free.determination === 'over' ? free.loo?.rmse : undefined;
+  const looFixed = fixed.determination === 'over' ? fixed.loo?.rmse : undefined;
+  if (looFree !== undefined && looFixed !== undefined && Number.isFinite(looFree) && Number.isFinite(looFixed)) {
+    const text = `leave-one-out RMSE ${looFree.toFixed(4)} with A fitted, ${looFixed.toFixed(4)} with A held at ${fixed.params.A}`;
+    return looFree < looFixed ? { fit: free, name: 'A free', why: `A fitted, chosen by leave-one-out error over the budget's runs (${text})` } : { fit: fixed, name: 'A fixed', why: `A held, chosen by leave-one-out error over the budget's runs (${text})` };
   }
-  return { fit: b.fixedA, name: 'A fixed' };
+  return free.determination === 'over'
+    ? { fit: free, name: 'A free', why: 'A fitted: over-determined, and A held has no leave-one-out error to compare' }
+    : { fit: fixed, name: 'A fixed', why: `A held: with A fitted the law is ${free.determination === 'exact' ? 'exactly determined' : 'under-determined'}, so nothing measures its error on a run it did not see` };
 }
 
 /**
@@ -282,13 +301,14 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     throw new BitscaleError(`no parameter law for dataset '${query.dataset}': it needs runs at two or more sizes with one batch size, LR and step budget (datasets with one: ${known})`, { field: 'dataset' });
   }
   const budget = budgets[0];
-  const { fit, name } = chooseLaw(budget, options.law ?? 'auto');
+  const { fit, name, why: lawWhy } = chooseLaw(budget, options.law ?? 'auto');
   const nUnit = Number(fit.diagnostics.nUnit ?? 1e6);
   const warnings: string[] = [];
   const assumptions: string[] = [];
   const fits = [`saturating ${name} @ ${budget.key}`];
   const baseBpc = saturatingLoss(fit.params, query.params, nUnit);
   assumptions.push(
+    `law: ${lawWhy}`,
     `val_bpc(N) at ${formatSteps(budget.steps)} steps${budget.matched ? `, bs ${budget.batchSize}, LR ${budget.lr}` : ''} follows ${name === 'A fixed' ? `A + B/N^α with A held at ${fit.params.A}` : 'A + B/N^α with A fitted'} (${budget.points.length} runs: ${budget.runIds.join(', ')})`,
   );
   if (!budget.matched) warnings.push(`the ${budget.dataset} budget ${budget.note}; no correction applied`);
@@ -409,7 +429,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     if (!scatter) warnings.push('the interval holds the law\'s uncertainty only: with no leave-one-out error or residual degree of freedom, the run-to-run scatter is not measured');
   }
   for (const alt of alternatives)
-    if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% interval: the choice of law matters more than the bootstrap spread`);
+    if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% prediction interval: the choice of law matters more than the spread the interval holds`);
   const lentText = borrowing.length ? ` (${borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
   const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${step.perDoubling.toFixed(3)} BPC and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
   const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];

@@ -8,6 +8,7 @@
 import type { RunRecord, RunStatus } from '../runs/types.js';
 import { analysisGroupKey, analysisGroups, byCodePoint, groupRuns, requireOneLossUnit, stepFamilies } from '../runs/table.js';
 import { computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, JOINT_EXPONENT_GRID, type ChinchillaFit, type ComputeOptimalAllocation, type ExponentGrid, type JointPoint, type JointRefitMany } from './chinchilla.js';
+import { describeSelection, selectJointForm, type FormSelection } from './select.js';
 import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from './resample.js';
 import { fitSaturatingPowerLaw, MILLION, type ParamPoint, type SaturatingFit } from './saturating.js';
@@ -104,6 +105,8 @@ export interface JointLawFit extends GroupTag {
   runIds: string[];
   points: JointPoint[];
   fit: ChinchillaFit | null;
+  /** How the law's form (Huber δ, floor) was chosen by held-out sizes; null with fewer than three sizes (the default form is used). */
+  selection: FormSelection | null;
   /** Compute-optimal splits at 1×, 10× and 100× the largest run's 6·N·D; none from a failed or flagged law (see `note`). */
   computeOptimal: ComputeOptimalAllocation[];
   note: string | null;
@@ -217,10 +220,14 @@ function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | fa
     const base = { ...tag, dataset: r0.dataset, arch: r0.arch, runIds: group.map((r) => r.id), points };
     const spread = countDistinct(points.map((p) => p.params)) >= 2 && countDistinct(points.map((p) => p.tokens)) >= 2;
     if (group.length < minRuns || !spread) {
-      out.push({ ...base, fit: null, computeOptimal: [], note: `${group.length} run(s)${spread ? '' : ' without two values of both N and D'}: the joint law needs at least ${minRuns} runs spanning N and D` });
+      out.push({ ...base, fit: null, selection: null, computeOptimal: [], note: `${group.length} run(s)${spread ? '' : ' without two values of both N and D'}: the joint law needs at least ${minRuns} runs spanning N and D` });
       continue;
     }
-    const fit = fitChinchillaLaw(points, { delta, grid, bootstrap, refitMany });
+    // The form (δ, floor) chosen by held-out sizes of these runs alone; an explicit δ is kept as given.
+    const selection = delta === DEFAULT_HUBER_DELTA ? selectJointForm(points, { grid }) : null;
+    const form = selection?.chosen ?? { delta, floor: 'free' as const };
+    const fit = fitChinchillaLaw(points, { delta: form.delta, floor: form.floor, grid, bootstrap, refitMany });
+    if (selection) fit.diagnostics.formChoice = describeSelection(selection);
     const mixed = countDistinct(group.map((r) => `${r.batchSize}/${r.lr}`)) > 1;
     if (mixed) fit.warnings.push('the runs mix batch sizes / LRs; the joint law treats D = tokens alone');
     const maxC = Math.max(...points.map((p) => 6 * p.params * p.tokens));
@@ -228,7 +235,7 @@ function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | fa
     // was fitted and is not flagged "do not extrapolate".
     const trusted = fit.failure === null && fit.noExtrapolation === null;
     const computeOptimal = trusted ? [1, 10, 100].map((k) => computeOptimalAllocation(fit.params, k * maxC)) : [];
-    out.push({ ...base, fit, computeOptimal, note: trusted ? null : `no compute-optimal split: ${fit.failure ?? fit.noExtrapolation}` });
+    out.push({ ...base, fit, selection, computeOptimal, note: trusted ? null : `no compute-optimal split: ${fit.failure ?? fit.noExtrapolation}` });
   }
   return out;
 }

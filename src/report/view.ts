@@ -92,6 +92,7 @@ function fitSummary(fit: FitResult, lossUnit = 'bits per byte') {
     bootstrap: fit.bootstrap ? `${fit.bootstrap.used} of ${fit.bootstrap.requested} resamples usable, seed ${fit.bootstrap.seed}` : 'none',
     loo: fit.loo ? `leave-one-out RMSE ${fit.loo.rmse.toFixed(4)}, max |error| ${fit.loo.maxAbs.toFixed(4)} ${unit}` : null,
     warnings: fit.warnings,
+    formChoice: typeof fit.diagnostics.formChoice === 'string' ? fit.diagnostics.formChoice : null,
     notUsed: fit.failure ? `Not a law, never used to predict: ${fit.failure}.` : fit.noExtrapolation ? 'Shown, not used to predict: this law is flagged "do not extrapolate".' : null,
   };
 }

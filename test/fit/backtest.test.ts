@@ -44,14 +44,16 @@ test('the 80% prediction interval covers held-out runs at about its nominal rate
     held += bt.summary.intervalHeld;
     rangeHeld += bt.summary.rangeHeld;
     total += bt.summary.withInterval;
-    assert.equal(bt.interval.dof, 7);
+    // 12 fitted runs less the chosen form's parameters: 5 with E fitted, 4 with no floor.
+    assert.equal(bt.interval.dof, bt.joint.diagnostics.floor === 'none' ? 8 : 7);
     for (const p of bt.points) {
       const truth = chinchillaLoss(LADDER_TRUTH, p.params, p.tokens);
       if (p.interval && p.interval.lo <= truth && truth <= p.interval.hi) truthHeld++;
     }
   }
   assert.equal(total, 300);
-  // Measured: 238 of 300 (79%). A binomial 80% over 300 runs has a standard error of 2.3 points.
+  // Measured: 230 of 300 (77%) with the form chosen by held-out sizes (238, 79%, with the default
+  // form always). A binomial 80% over 300 runs has a standard error of 2.3 points.
   const coverage = held / total;
   assert.ok(coverage >= 0.72 && coverage <= 0.88, `80% interval coverage ${held}/${total} = ${coverage.toFixed(3)}`);
   // The range over laws holds the interval, so it covers at least as often; the interval is for a

@@ -3,6 +3,7 @@ import { loadRunTable, scalingRuns } from '../../src/runs/table.js';
 import assert from 'node:assert/strict';
 import { chinchillaLoss, computeOptimalAllocation, fitChinchillaLaw, refitChinchilla, refitChinchillaMany, solveChinchilla } from '../../src/fit/chinchilla.js';
 import { huber, seededRandom } from '../../src/fit/stats.js';
+import { describeSelection, JOINT_FORMS, selectJointForm } from '../../src/fit/select.js';
 
 test('the joint law drawn with known E, A, B, α, β and 0.5% noise is recovered by the Huber fit', () => {
   const truth = { E: 1.8, A: 400, B: 2000, alpha: 0.34, beta: 0.3 };
@@ -184,4 +185,23 @@ test('bootstrap draws are the same whether the distinct resamples are fitted one
   assert.equal(batched[0].length, Number(one.diagnostics.refits));
   assert.deepEqual(two.samples, one.samples);
   assert.deepEqual(two.intervals, one.intervals);
+});
+
+test('form selection by held-out sizes keeps the published default on data drawn from it; on exact floor-free data the floor-free form predicts every held-out size exactly, and the choice is within one standard error of the best', () => {
+  const withFloor = ladder({ E: 2.5, A: 30, B: 40, alpha: 0.3, beta: 0.25 }, 0.002, 11);
+  const a = selectJointForm(withFloor)!;
+  assert.equal(a.chosen.name, JOINT_FORMS[0].name);
+  assert.equal(a.folds, 5);
+  assert.equal(a.scores.length, JOINT_FORMS.length);
+  // Exact data with no floor: the floor-free form predicts every held-out size exactly.
+  const noFloor = ladder({ E: 0, A: 30, B: 40, alpha: 0.15, beta: 0.12 }, 0, 12);
+  const b = selectJointForm(noFloor)!;
+  const score = (name: string) => b.scores.find((s) => s.form.name === name)!.rmsLogError;
+  assert.ok(score('no floor (E = 0), Huber δ = 1e-3') < 1e-6, `${score('no floor (E = 0), Huber δ = 1e-3')}`);
+  // The chosen form is within one standard error of the best score, and named with its runner-up.
+  const best = Math.min(...b.scores.map((s) => s.rmsLogError));
+  assert.ok(score(b.chosen.name) ** 2 <= best ** 2 + b.scores.find((s) => s.rmsLogError === best)!.mseStandardError);
+  assert.match(describeSelection(b), /chosen by held-out sizes \(RMS log error .* over 15 held-out runs in 5 folds\)/);
+  // Fewer than three sizes: nothing to select by.
+  assert.equal(selectJointForm(withFloor.filter((p) => p.params <= 4e4)), null);
 });
