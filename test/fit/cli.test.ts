@@ -202,7 +202,7 @@ test('fit --backtest-largest on a synthetic 5-size ladder: holds out the largest
   const out = join(dir, 'fits');
   const text = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--out', out]);
   assert.equal(text.status, 0, text.stderr);
-  assert.match(text.stdout, /^Backtest: predicting the largest size of brown \(bitlm-v57, bits per byte\)$/m);
+  assert.match(text.stdout, /^Backtest: predicting the largest size of brown \(bitlm-v57, bits per byte\), recipe T 128, bs 16, LR 0\.003 cosine, warmup 25 steps, final LR 0$/m);
   assert.match(text.stdout, /held out: N = 1\.2M \(3 runs\); fitted on 4 sizes 19\.5K–463\.4K \(12 runs\); extrapolation 2\.51× in N/);
   assert.match(text.stdout, /mean \|relative error\| [0-9.]+% \(max [0-9.]+%\); the 80% interval held [0-3] of 3; the range over laws held [0-3] of 3/);
   assert.ok(!text.stdout.includes('probe'), 'the LR probe is no scaling run');
@@ -233,11 +233,12 @@ test('fit --backtest-largest on a synthetic 5-size ladder: holds out the largest
   assert.match(refused.stderr, /--bootstrap and --seed do not apply to --backtest-largest/);
 });
 
-test('fit --backtest-largest refuses, in one line and exit 1, a group with fewer than 3 sizes left after holding out the largest', () => {
+test('fit --backtest-largest refuses, in one line and exit 1, fit groups with fewer than 3 sizes left after holding out the largest (GLM: one per recipe)', () => {
   const dir = seedRunsDir();
   const r = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--dataset', 'GLM-Reasoning']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, /no analysis group can be backtested: GLM-Reasoning \(bitlm-v57, bits per byte\): the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 6 runs at 3 size\(s\) \(5\.5M, 13\.7M, 46\.4M\) leave 2 \(5\.5M, 13\.7M\)/);
+  // The bs 256 / LR 6e-4 runs (3 sizes) and the bs 64 / LR 3e-4 runs (one size) are two recipes: never one backtest.
+  assert.match(r.stderr, /no fit group can be backtested: GLM-Reasoning \(bitlm-v57, bits per byte\), recipe T 256, bs 256, LR 0\.0006: the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 3 runs at 3 size\(s\) \(5\.5M, 13\.7M, 46\.4M\) leave 2 \(5\.5M, 13\.7M\); GLM-Reasoning \(bitlm-v57, bits per byte\), recipe T 256, bs 64, LR 0\.0003: the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 3 runs at 1 size\(s\) \(46\.4M\) leave 0 \(none\)/);
 });
