@@ -23,7 +23,7 @@
  * uncertainty of the law's form, which no interval of one law holds.
  */
 import type { RunRecord } from '../runs/types.js';
-import { analysisGroupKey, analysisGroups, byCodePoint, fitGroups, mainFitGroup, recipeLabel } from '../runs/table.js';
+import { analysisGroupKey, analysisGroups, byCodePoint, fitGroups, groupRecipe, mainFitGroup, recipeLabel } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatSteps } from '../util/format.js';
 import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type JointPoint, type StartGrid } from './chinchilla.js';
@@ -322,7 +322,7 @@ export function backtestGroups(runs: readonly RunRecord[], options: BacktestOpti
     const main = mainFitGroup(recipes);
     return [...recipes].sort(([a], [b]) => Number(b === main) - Number(a === main)).map(([key, rs]) => {
       const group = analysisGroupKey(rs[0]);
-      const base = { group, recipe: recipeLabel(rs[0]), mainRecipe: key === main, dataset: rs[0].dataset, arch: rs[0].arch, lossUnit: rs[0].lossUnit };
+      const base = { group, recipe: recipeLabel(groupRecipe(rs)), mainRecipe: key === main, dataset: rs[0].dataset, arch: rs[0].arch, lossUnit: rs[0].lossUnit };
       try {
         return { ...base, backtest: backtestRuns(rs.map(backtestRunOf), options, group), refusal: null };
       } catch (err) {

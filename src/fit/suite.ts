@@ -6,7 +6,7 @@
  * stays fast: the power laws solve in microseconds, the joint law uses a coarse start grid.
  */
 import type { RunRecord, RunStatus } from '../runs/types.js';
-import { analysisGroupKey, analysisGroups, byCodePoint, fitGroups, groupRuns, mainFitGroup, recipeDifference, recipeDifferences, recipeLabel, requireOneLossUnit, stepFamilies } from '../runs/table.js';
+import { analysisGroupKey, analysisGroups, byCodePoint, fitGroups, groupRuns, mainFitGroup, groupRecipe, recipeDifference, recipeDifferences, recipeLabel, type RecipeFields, requireOneLossUnit, stepFamilies } from '../runs/table.js';
 import { BESIROGLU_START_GRID, computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ComputeOptimalAllocation, type JointPoint, type JointRefitMany, type StartGrid } from './chinchilla.js';
 import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from './resample.js';
@@ -178,11 +178,12 @@ function groupTagOf(runs: RunRecord[]): GroupTag & { keySuffix: string } {
   return { group: analysisGroupKey(runs[0]), lossUnit, keySuffix: runs[0].tokenUnit === 'byte' && runs[0].lossPer === 'byte' ? '' : `|loss=${lossUnit}` };
 }
 
-/** One fit group's runs, whether its recipe is the analysis group's main one, and a run of the main recipe. */
+/** One fit group's runs and recipe, and whether it is the analysis group's main recipe (and which that is). */
 interface Recipe {
   runs: RunRecord[];
+  fields: RecipeFields;
   main: boolean;
-  mainRun: RunRecord;
+  mainFields: RecipeFields;
 }
 
 /**
@@ -193,11 +194,11 @@ interface Recipe {
  */
 function tagOf(r: Recipe, covered: readonly string[], runs: RunRecord[] = r.runs): GroupTag & RecipeTag & { keySuffix: string } {
   const { keySuffix, ...tag } = groupTagOf(runs);
-  const extra = recipeDifferences(r.runs[0], r.mainRun)
+  const extra = recipeDifferences(r.fields, r.mainFields)
     .filter(([field]) => !covered.includes(field))
     .map(([field, value]) => `|${field.replace(/ /g, '_')}=${value}`)
     .join('');
-  return { ...tag, recipe: recipeLabel(r.runs[0]), mainRecipe: r.main, keySuffix: keySuffix + extra };
+  return { ...tag, recipe: recipeLabel(r.fields), mainRecipe: r.main, keySuffix: keySuffix + extra };
 }
 
 function stepFamilyFits(r: Recipe, bootstrap: Required<BootstrapOptions> | false): StepFamilyFit[] {
@@ -356,11 +357,12 @@ function groupFits(runs: RunRecord[], o: ResolvedOptions): GroupFits {
   const laws = o.lawDatasets === null || o.lawDatasets.has(runs[0].dataset.toLowerCase());
   const groups = fitGroups(runs);
   const mainKey = mainFitGroup(groups);
-  const mainRun = groups.get(mainKey!)![0];
-  const recipes = [...groups].map(([key, rs]) => ({ runs: rs, main: key === mainKey, mainRun }));
+  const mainFields = groupRecipe(groups.get(mainKey!)!);
+  const recipes = [...groups].map(([key, rs]) => ({ runs: rs, fields: groupRecipe(rs), main: key === mainKey, mainFields }));
   const stepLaws = recipes.flatMap((r) => stepFamilyFits(r, o.bootstrap)).sort((a, b) => byCodePoint(a.key, b.key));
   const paramBudgets = laws ? recipes.flatMap((r) => paramBudgetFits(r, o.bootstrap, o.fixedA, o.nUnit)).sort((a, b) => byCodePoint(a.key, b.key)) : [];
-  const joint = laws ? recipes.flatMap((r) => jointFits(r, o.bootstrap, o.delta, o.grid, o.jointMinRuns, o.jointRefits)) : [];
+  // The main recipe's joint law first, then the others' in label order.
+  const joint = laws ? recipes.flatMap((r) => jointFits(r, o.bootstrap, o.delta, o.grid, o.jointMinRuns, o.jointRefits)).sort((a, b) => Number(b.mainRecipe) - Number(a.mainRecipe) || byCodePoint(a.recipe, b.recipe)) : [];
   const fits = { stepLaws, paramBudgets, joint, batchLr: compareBatchAndLr(runs), sizeComparisons: laws ? sizeComparisons(runs, paramBudgets) : [] };
   return { ...fits, excluded: laws ? notInAnyLaw(recipes, fits, o.jointMinRuns) : [] };
 }
@@ -379,8 +381,8 @@ function notInAnyLaw(recipes: Recipe[], fits: Pick<GroupFits, 'stepLaws' | 'para
     const r0 = recipe.runs[0];
     const sizes = countDistinct(recipe.runs.map((r) => r.params));
     const steps = countDistinct(recipe.runs.map((r) => r.steps));
-    const own = `its recipe (${recipeLabel(r0)}) has ${recipe.runs.length} run${recipe.runs.length === 1 ? '' : 's'} of ${r0.dataset} at ${sizes} size${sizes === 1 ? '' : 's'} and ${steps} step count${steps === 1 ? '' : 's'}: too few for a step family, a size law or the joint law (${minRuns} runs)`;
-    const why = recipe.main ? own : `another recipe than the main ${r0.dataset} one (${recipeDifference(r0, recipe.mainRun)}); ${own}`;
+    const own = `its recipe (${recipeLabel(recipe.fields)}) has ${recipe.runs.length} run${recipe.runs.length === 1 ? '' : 's'} of ${r0.dataset} at ${sizes} size${sizes === 1 ? '' : 's'} and ${steps} step count${steps === 1 ? '' : 's'}: too few for a step family, a size law or the joint law (${minRuns} runs)`;
+    const why = recipe.main ? own : `another recipe than the main ${r0.dataset} one (${recipeDifference(recipe.fields, recipe.mainFields)}); ${own}`;
     for (const r of recipe.runs) if (!inLaw.has(r.id)) out.push({ id: r.id, reason: compared.has(r.id) ? `${why}; compared across recipes only` : why });
   }
   return out;

@@ -444,6 +444,9 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
     ...sharedColumns(runRows(g.runs)),
     joint: joint?.fit ? { ...fitSummary(joint.fit, unit), params: fitParamRows(joint.fit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) } : null,
     jointNote: joint?.note ?? (joint ? null : 'no joint law'),
+    // Where the group has runs of several recipes: the law above is the main recipe's, and each other recipe's says what it is.
+    jointRecipe: joint && g.suite.joint.length > 1 ? `The main recipe's runs only (${joint.recipe}; ${joint.runIds.length} run${joint.runIds.length === 1 ? '' : 's'}): a law never mixes recipes.` : null,
+    otherJoints: g.suite.joint.slice(1).map((j) => `Recipe ${j.recipe} (${j.runIds.length} run${j.runIds.length === 1 ? '' : 's'}): ${j.fit ? `its own joint law, E = ${num(j.fit.params.E, 4)}, A = ${num(j.fit.params.A, 4)}, B = ${num(j.fit.params.B, 4)}, α = ${num(j.fit.params.alpha, 4)}, β = ${num(j.fit.params.beta, 4)} (${DETERMINATION[j.fit.determination]}, n = ${j.fit.n})` : `not fitted: ${j.note}`}.`),
     allocation,
     allocationNote: optimal ? null : joint?.fit ? `no compute-optimal line: the joint law is ${DETERMINATION[joint.fit.determination]}${joint.fit.warnings.length ? ` and flagged (${joint.fit.warnings.join('; ')})` : ''}` : 'no compute-optimal line without a joint law',
     families: families.map(stepFamilyView),

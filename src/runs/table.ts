@@ -171,9 +171,38 @@ export function recipeDifference(a: RecipeFields, b: RecipeFields): string {
     .join('; ');
 }
 
-/** Runs split into fit groups (fitGroupKey), in key order; runs inside a group in (params, steps, id) order. */
+/** The LR schedule fields a log may leave unknown ('unknown' schedule, null warmup or final LR). */
+const SCHEDULE_FIELDS = ['lrSchedule', 'warmupSteps', 'lrFinal'] as const;
+const known = (r: RecipeFields, f: (typeof SCHEDULE_FIELDS)[number]) => (f === 'lrSchedule' ? r[f] !== 'unknown' : r[f] !== null);
+
+/**
+ * Runs split into fit groups (fitGroupKey), in key order; runs inside a group in (params, steps,
+ * id) order. A schedule field a log leaves unknown is no evidence of a difference: where the other
+ * runs of its analysis group, T, batch size and peak LR all record one value for it, the run is
+ * grouped as if it recorded that value (a new GLM run logged with its cosine schedule joins the
+ * seed's, which do not say); where they record several, it stays unknown, a recipe of its own.
+ */
 export function fitGroups(runs: RunRecord[]): Map<string, RunRecord[]> {
-  return groupByKey(runs, fitGroupKey);
+  const core = (r: RunRecord) => `${analysisGroupKey(r)}|${r.seqLen}|${r.batchSize}|${r.lr}`;
+  const values = new Map<string, Map<string, Set<string | number>>>();
+  for (const r of runs) {
+    const byField = values.get(core(r)) ?? new Map<string, Set<string | number>>();
+    values.set(core(r), byField);
+    for (const f of SCHEDULE_FIELDS) if (known(r, f)) byField.set(f, (byField.get(f) ?? new Set()).add(r[f]!));
+  }
+  const filled = (r: RunRecord): RunRecord => {
+    const byField = values.get(core(r))!;
+    const fill = (f: (typeof SCHEDULE_FIELDS)[number]) => (!known(r, f) && byField.get(f)?.size === 1 ? { [f]: [...byField.get(f)!][0] } : {});
+    return { ...r, ...fill('lrSchedule'), ...fill('warmupSteps'), ...fill('lrFinal') };
+  };
+  return groupByKey(runs, (r) => fitGroupKey(filled(r)));
+}
+
+/** A fit group's recipe: each schedule field as the runs that record it give it (fitGroups makes them agree), else unknown. */
+export function groupRecipe(runs: readonly RunRecord[]): RecipeFields {
+  const r0 = runs[0];
+  const pick = <F extends (typeof SCHEDULE_FIELDS)[number]>(f: F): RunRecord[F] => (runs.find((r) => known(r, f)) ?? r0)[f];
+  return { seqLen: r0.seqLen, batchSize: r0.batchSize, lr: r0.lr, lrSchedule: pick('lrSchedule'), warmupSteps: pick('warmupSteps'), lrFinal: pick('lrFinal') };
 }
 
 /**

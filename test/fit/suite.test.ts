@@ -6,8 +6,9 @@ import { saturatingLoss } from '../../src/fit/saturating.js';
 import { chinchillaLoss } from '../../src/fit/chinchilla.js';
 import { BitscaleError } from '../../src/util/errors.js';
 import { SEED_RUNS, seedRuns } from './seed-runs.js';
-import { fitGroupKey, loadRunTable, scalingRuns, toRunRecord } from '../../src/runs/table.js';
+import { fitGroupKey, fitGroups, groupRecipe, loadRunTable, recipeLabel, scalingRuns, toRunRecord } from '../../src/runs/table.js';
 import { backtestGroups } from '../../src/fit/backtest.js';
+import { hypotheticalRun } from '../../src/plan/what-if.js';
 import type { HeaderRecord, RunRecord } from '../../src/runs/types.js';
 import { sampleHeader } from '../helpers.js';
 import { ladderRuns, type LadderRun } from './ladder-fixture.js';
@@ -261,10 +262,25 @@ test('the smoke-run scenario: a tiny run (T 64, LR 4e-3, warmup 40) beside a 5-s
   assert.match(other.refusal!, /1 run at 1 size\(s\)/);
 });
 
-test('the recipe is what the log records: a log without schedule, warmup or final LR reads as unknown, and two such runs share a recipe', () => {
-  const [r] = ladderRuns(0, 1);
+test('the recipe is what the log records: an unknown schedule field joins the one value the runs of its T, bs and peak LR record, and stays apart where they record two', () => {
+  const [r, r2, r3] = ladderRuns(0, 1);
   const bare = ladderRecord(r, { lr: { peak: 3e-3 } as HeaderRecord['lr'] });
   assert.deepEqual([bare.lrSchedule, bare.warmupSteps, bare.lrFinal], ['unknown', null, null]);
-  assert.equal(fitGroupKey(bare), fitGroupKey(ladderRecord({ ...r, id: 'other' }, { run_id: 'other', lr: { peak: 3e-3 } as HeaderRecord['lr'] })));
-  assert.notEqual(fitGroupKey(bare), fitGroupKey(ladderRecord(r)));
+  assert.notEqual(fitGroupKey(bare), fitGroupKey(ladderRecord(r)), 'as recorded, the two differ');
+  const withOne = fitGroups([bare, ladderRecord(r2), ladderRecord(r3)]);
+  assert.equal(withOne.size, 1, 'one recorded schedule (cosine, warmup 25, final 0): the bare run joins it');
+  assert.equal(recipeLabel(groupRecipe([...withOne.values()][0])), 'T 128, bs 16, LR 0.003 cosine, warmup 25 steps, final LR 0');
+  const withTwo = fitGroups([bare, ladderRecord(r2), ladderRecord(r3, { lr: { peak: 3e-3, schedule: 'cosine', warmup_steps: 100, final: 0 } })]);
+  assert.deepEqual([...withTwo.values()].map((g) => g.map((x) => x.id)).sort(), [[r.id], [r2.id], [r3.id]].sort(), 'warmup 25 or 100: the bare run cannot tell, and stays apart');
+  assert.equal(fitGroups(seedRuns()).size, 4, 'the seed runs record no schedule: grouped by T, bs and LR alone');
+});
+
+test('a what-if candidate (schedule unknown) joins the laws of the runs of its batch size, LR and T, which record one schedule', () => {
+  const runs = ladderRuns(0, 1).map((r) => ladderRecord(r));
+  const candidate = { id: 'c', why: 'test', config: { d: 128, layers: 2, heads: 4, dFf: 64, seqLen: 128, vocab: 128 }, batchSize: 16, lr: 3e-3, steps: 500 };
+  const twin = hypotheticalRun(candidate, 'brown', 3.5);
+  assert.equal(twin.lrSchedule, 'unknown');
+  const refit = fitRunTable([...runs, twin], { bootstrap: false });
+  assert.ok(refit.paramBudgets.some((b) => b.steps === 500 && b.mainRecipe && b.runIds.includes(twin.id)));
+  assert.deepEqual(refit.excluded, []);
 });

@@ -192,7 +192,7 @@ test('a fit over runs of different loss units is refused, naming the runs of eac
 test('every run the report counts appears in a table; provenance comes from each log\'s tool', async () => {
   const { more, moreDir } = await reports();
   const text = readFileSync(join(moreDir, 'SCALING_REPORT.md'), 'utf8');
-  const listed = (id: string) => new RegExp(`^\\| ${id.replace(/[.]/g, '\\.')} \\|`, 'm').test(text) || text.includes(`- \`${id}\` (`);
+  const listed = (id: string) => new RegExp(`^\\| ${id.replace(/[.]/g, '\\.')} \\|`, 'm').test(text) || text.includes(`| \`${id}\` |`);
   const missing = more.analysis.runs.filter((r) => !listed(r.id)).map((r) => r.id);
   assert.deepEqual(missing, [], 'runs counted in the header but in no table');
   assert.match(text, /^\| top-level-run \|/m, 'a run at the top level of runs/ has a row');

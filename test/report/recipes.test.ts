@@ -12,7 +12,7 @@ import { countParams } from '../../src/arch/bitlm.js';
 import { buildReport } from '../../src/report/build.js';
 import { writeRunLog } from '../../src/runs/log.js';
 import type { HeaderRecord } from '../../src/runs/types.js';
-import { sampleHeader } from '../helpers.js';
+import { foreignHeader, sampleHeader } from '../helpers.js';
 import { writeLadder } from '../fit/ladder-fixture.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -38,6 +38,14 @@ test('the report: a smoke run (T 64, LR 4e-3) and a stray in the ladder join no 
   writeRun(dir, 'local', tiny, 400, 3.59);
   // A stray in the ladder's own folder: a ladder size at T 64, far off the ladder's law.
   writeRun(dir, 'ladder', sampleHeader({ run_id: 'ladder-stray-T64', config: { d: 64, layers: 2, heads: 4, d_ff: 32, seq_len: 64, vocab: 128 }, params: countParams({ d: 64, layers: 2, dFf: 32, vocab: 128 }), batch_size: 16, seq_len: 64, lr: { peak: 3e-3, schedule: 'cosine', warmup_steps: 25, final: 0 } }), 500, 2.5);
+  // Another architecture: a 3 × 3 GPT-2 ladder of one recipe (warmup 700) and one run at warmup 2000.
+  for (const params of [20e6, 60e6, 180e6]) {
+    for (const steps of [2000, 4000, 8000]) {
+      const tokens = steps * 512 * 1024;
+      writeRun(dir, 'gpt', foreignHeader({ run_id: `gpt-${params / 1e6}M-s${steps}`, params, config: null }), steps, 1.8 + 300 / params ** 0.3 + 400 / tokens ** 0.3);
+    }
+  }
+  writeRun(dir, 'gpt', foreignHeader({ run_id: 'gpt-warmup2000', params: 60e6, config: null, lr: { peak: 6e-4, schedule: 'cosine', warmup_steps: 2000, final: 6e-5 } }), 4000, 3.2);
   const outDir = mkdtempSync(join(tmpdir(), 'bitscale-recipes-out-'));
   const built = await buildReport({ runsDir: dir, outDir, templatesDir: join(root, 'templates'), claimsFile: join(root, 'claims/seed-report.json'), analysis: { bootstrap: 100, candidateBootstrap: 50 } });
   const markdown = readFileSync(built.reportPath, 'utf8');
@@ -62,4 +70,10 @@ test('the report: a smoke run (T 64, LR 4e-3) and a stray in the ladder join no 
   const local = section('local');
   assert.match(local, /#### Joint law L\(N, D\) on brown\n\nNot fitted: 1 run\(s\) without two values of both N and D: the joint law needs at least 7 runs spanning N and D \(recipe T 64, bs 16, LR 0\.004 cosine, warmup 40 steps, final LR 0\)\./);
   assert.match(local, /#### Backtest: predicting the largest size\n\nNot computed: /);
+
+  // Another architecture's section: the joint law is the main recipe's and says so; the other recipe's says why it is not fitted.
+  const gpt = markdown.slice(markdown.indexOf('## Other architecture: gpt2 on openwebtext')).split(/\n## /)[0];
+  assert.match(gpt, /#### Joint law L\(N, D\) \(bits per token \(gpt2\)\)\n\nThe main recipe's runs only \(T 1024, bs 512, LR 0\.0006 cosine, warmup 700 steps, final LR 0\.00006; 9 runs\): a law never mixes recipes\.\n\n\| parameter \|/);
+  assert.match(gpt, /^Recipe T 1024, bs 512, LR 0\.0006 cosine, warmup 2000 steps, final LR 0\.00006 \(1 run\): not fitted: 1 run\(s\) without two values of both N and D: the joint law needs at least 7 runs spanning N and D\.$/m);
+  assert.match(reason('gpt-warmup2000')!, /^another recipe than the main openwebtext one \(warmup 2000 steps vs 700 steps\)/);
 });
