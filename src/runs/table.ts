@@ -349,7 +349,8 @@ export function compareRuns(a: RunRecord, b: RunRecord): number {
 
 /**
  * Runs of one "step family": same dataset, params, batch size, LR and architecture, but different
- * step budgets. The step law is fitted within each family.
+ * step budgets. The step law is fitted within each family; src/fit/suite.ts groups each fit group
+ * (fitGroups) apart, so a family's runs also share T and the LR schedule.
  */
 export function stepFamilies(runs: RunRecord[]): Map<string, RunRecord[]> {
   return groupRuns(runs, ['dataset', 'arch', 'params', 'batchSize', 'lr']);
