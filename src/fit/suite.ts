@@ -1,8 +1,10 @@
 /**
  * Every fit the run table supports, in one pure, deterministic call: step laws per step family,
  * per-decade slopes and the saturating law per (dataset, arch, batch size, LR, steps, context)
- * budget, the joint law per dataset where there are enough runs, the batch/LR comparison and
- * the dataset offsets. The report calls it several times (with hypothetical runs added), so it
+ * budget, the joint law per dataset and recipe where there are enough runs, the batch/LR
+ * comparison and the dataset offsets. Every law takes the runs of one fit group (recipe: T,
+ * batch size, LR schedule; src/runs/table.ts fitGroups) only; every run in no law is listed in
+ * `excluded` with why. The report calls it several times (with hypothetical runs added), so it
  * stays fast: the power laws solve in microseconds, the joint law uses a coarse start grid.
  */
 import type { RunRecord, RunStatus } from '../runs/types.js';
@@ -78,7 +80,7 @@ export interface RecipeTag {
 }
 
 export interface StepFamilyFit extends GroupTag, RecipeTag {
-  /** groupRuns key: dataset, arch, params, batchSize, lr (and the loss unit when it is not per byte). */
+  /** groupRuns key: dataset, arch, params, batchSize, lr (and the loss unit when it is not per byte, and the recipe fields that differ from the main recipe's). */
   key: string;
   dataset: string;
   arch: string;
@@ -94,7 +96,7 @@ export interface StepFamilyFit extends GroupTag, RecipeTag {
 }
 
 export interface ParamBudgetFit extends GroupTag, RecipeTag {
-  /** groupRuns key: dataset, arch, batchSize, lr, steps, seqLen (matched) or dataset, arch, steps, seqLen. */
+  /** groupRuns key: dataset, arch, batchSize, lr, steps, seqLen (and the recipe fields that differ from the main recipe's). */
   key: string;
   /** Always true: every run of a size law shares its recipe (budgets matched on steps only are SizeComparisons, not laws). Kept for readers of saved fits. */
   matched: boolean;
@@ -266,7 +268,7 @@ function paramBudgetFits(recipe: Recipe, bootstrap: Required<BootstrapOptions> |
 
 /**
  * Sizes that no recipe brings together at a step count and context, compared across recipes
- * (SizeComparison): the per-decade slopes between them, no law. `lawKeys` are the size laws made.
+ * (SizeComparison): the per-decade slopes between them, no law. `laws` are the size laws made.
  */
 function sizeComparisons(runs: RunRecord[], laws: readonly ParamBudgetFit[]): SizeComparison[] {
   const out: SizeComparison[] = [];
@@ -427,9 +429,9 @@ export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOpti
     const g = options.precomputed?.get(key) ?? groupFits(group, o);
     for (const part of FIT_PARTS) (fits[part] as unknown[]).push(...g[part]);
   }
-  // The order a single pass over the table gives: families and joint laws by key, matched budgets first.
+  // The order a single pass over the table gives: families and budgets by key.
   fits.stepLaws.sort((a, b) => byCodePoint(a.key, b.key));
-  fits.paramBudgets.sort((a, b) => Number(!a.matched) - Number(!b.matched) || byCodePoint(a.key, b.key));
+  fits.paramBudgets.sort((a, b) => byCodePoint(a.key, b.key));
   // Joint laws: the main recipe first in each group, then the other recipes in label order.
   fits.joint.sort((a, b) => byCodePoint(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`) || Number(b.mainRecipe) - Number(a.mainRecipe) || byCodePoint(a.recipe, b.recipe));
   fits.sizeComparisons.sort((a, b) => byCodePoint(a.key, b.key));
