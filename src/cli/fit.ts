@@ -6,7 +6,7 @@
 import { readTextFile } from '../util/files.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
+import { byCodePoint, loadRunTable, notScalingRuns, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
@@ -120,7 +120,10 @@ export function formatSuite(s: FitSuite): string {
     ),
   );
   out.push('', 'Joint law  L(N, D) = E + A/N^alpha + B/D^beta');
-  for (const j of s.joint) out.push(j.fit ? `${j.dataset} (${j.arch}, ${j.lossUnit}):\n${formatFit(j.fit)}${j.fit.noExtrapolation ? '\n(shown, not used to predict: see the warning)' : ''}` : `${j.dataset} (${j.arch}, ${j.lossUnit}): ${j.note}`);
+  for (const j of s.joint) {
+    const label = `${j.dataset} (${j.arch}, ${j.lossUnit}; recipe ${j.recipe})`;
+    out.push(j.fit ? `${label}:\n${formatFit(j.fit)}${j.fit.noExtrapolation ? '\n(shown, not used to predict: see the warning)' : ''}` : `${label}: not fitted: ${j.note}`);
+  }
   out.push('', 'Batch size / LR at a matched model');
   out.push(
     formatTable(
@@ -143,7 +146,11 @@ export function formatSuite(s: FitSuite): string {
       s.datasetOffsets.map((d) => [formatCount(d.params), formatSteps(d.steps), d.batchSize, `${d.from.dataset} ${d.from.valBpc.toFixed(3)}`, `${d.to.dataset} ${d.to.valBpc.toFixed(3)}`, `+${d.offset.toFixed(3)}`]),
     ),
   );
-  if (s.excluded.length) out.push('', `left out: ${s.excluded.map((e) => `${e.id} (${e.reason})`).join(', ')}`);
+  if (s.sizeComparisons.length) {
+    out.push('', 'Sizes compared across recipes (a measured difference, not a law)');
+    out.push(formatTable(['dataset', 'steps', 'N → loss (run: recipe)', 'Δ/decade'], s.sizeComparisons.map((c) => [c.dataset, formatSteps(c.steps), c.points.map((p, i) => `${formatCount(p.params)}:${p.valBpc.toFixed(3)} (${c.runIds[i]}: ${c.recipes[i]})`).join(' '), c.slopes.map((d) => d.slope.toFixed(2)).join(' ')])));
+  }
+  if (s.excluded.length) out.push('', 'Runs not in any law', formatTable(['run', 'reason'], s.excluded.map((e) => [e.id, e.reason])));
   return out.join('\n');
 }
 
@@ -161,7 +168,7 @@ export function suiteFiles(suite: FitSuite): Record<string, string> {
   const files: Record<string, unknown> = {
     'index.json': { ...head, runs: s.runs, excluded: s.excluded, files: ['steps.json', 'params.json', 'joint.json', 'batch-lr.json', 'dataset-offsets.json'] },
     'steps.json': { ...head, stepLaws: s.stepLaws },
-    'params.json': { ...head, paramBudgets: s.paramBudgets },
+    'params.json': { ...head, paramBudgets: s.paramBudgets, sizeComparisons: s.sizeComparisons },
     'joint.json': { ...head, joint: s.joint },
     'batch-lr.json': { ...head, batchLr: s.batchLr },
     'dataset-offsets.json': { ...head, datasetOffsets: s.datasetOffsets },
@@ -236,7 +243,7 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
   const sizes = b.fitted.sizes;
   const j = b.joint;
   return [
-    `Backtest: predicting the largest size of ${groupLabel(g.group)}`,
+    `Backtest: predicting the largest size of ${groupLabel(g.group)}, recipe ${g.recipe}`,
     `held out: N = ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs); fitted on ${sizes.length} sizes ${formatCount(sizes[0])}–${formatCount(sizes[sizes.length - 1])} (${b.fitted.runIds.length} runs); extrapolation ${b.extrapolationFactor.toFixed(2)}× in N${b.tokensFactor > 1 ? `, up to ${b.tokensFactor.toFixed(2)}× in D` : ''}`,
     `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${determinationLabel(j)}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)} ${g.lossUnit})`,
     ...(typeof j.diagnostics.formChoice === 'string' ? [`form: ${j.diagnostics.formChoice}`] : []),
@@ -269,6 +276,8 @@ function backtestJson(g: GroupBacktest) {
   const j = b.joint;
   return {
     group: g.group,
+    recipe: g.recipe,
+    mainRecipe: g.mainRecipe,
     dataset: g.dataset,
     arch: g.arch,
     lossUnit: g.lossUnit,
@@ -335,16 +344,16 @@ async function backtestCommand(runs: RunRecord[], opts: { bootstrap?: number; se
   const groups = backtestGroups(runs, { level: opts.level });
   const done = groups.filter((g) => g.backtest);
   const refused = groups.filter((g) => !g.backtest);
-  if (done.length === 0) throw new BitscaleError(`no analysis group can be backtested: ${refused.map((g) => `${groupLabel(g.group)}: ${g.refusal}`).join('; ') || 'no completed runs'}`);
-  for (const g of refused) warn(`${groupLabel(g.group)} is not backtested: ${g.refusal}`);
-  for (const g of done) for (const w of g.backtest!.warnings) warn(`backtest of ${groupLabel(g.group)}: ${w}`);
-  // Beside each backtest, the coverage of the same interval with every size held out in turn.
+  const label = (g: GroupBacktest) => `${groupLabel(g.group)}, recipe ${g.recipe}`;
+  if (done.length === 0) throw new BitscaleError(`no fit group can be backtested: ${refused.map((g) => `${label(g)}: ${g.refusal}`).join('; ') || 'no completed runs'}`);
+  for (const g of refused) warn(`${label(g)} is not backtested: ${g.refusal}`);
+  for (const g of done) for (const w of g.backtest!.warnings) warn(`backtest of ${label(g)}: ${w}`);
+  // Beside each backtest, the coverage of the same interval with every size of its runs held out in turn.
   const { leaveOneSizeOut, backtestRunOf } = await import('../fit/backtest.js');
-  const { analysisGroups } = await import('../runs/table.js');
-  const groupsRuns = analysisGroups(runs.filter((r) => r.status === 'completed'));
-  const coverage = new Map(done.map((g) => [g.group, leaveOneSizeOut(groupsRuns.get(g.group)!.map(backtestRunOf), { level: opts.level })]));
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const coverage = new Map(done.map((g) => [g, leaveOneSizeOut([...g.backtest!.fitted.runIds, ...g.backtest!.heldOut.runIds].map((id) => backtestRunOf(byId.get(id)!)), { level: opts.level })]));
   const coverageLine = (c: Coverage) => `coverage of the ${Math.round(c.level * 100)}% interval by leave-one-size-out (fit --coverage): ${c.held} of ${c.withInterval} held-out runs (${(100 * c.coverage).toFixed(0)}%) over ${c.sizes.length} sizes`;
-  emit(opts, snakeCaseKeys({ backtests: done.map((g) => ({ ...backtestJson(g), coverage: coverageJson(coverage.get(g.group)!) })), notBacktested: refused.map((g) => ({ group: g.group, reason: g.refusal })) }), () => done.map((g) => `${formatBacktest(g, groupLabel)}\n${coverageLine(coverage.get(g.group)!)}`).join('\n\n'));
+  emit(opts, snakeCaseKeys({ backtests: done.map((g) => ({ ...backtestJson(g), coverage: coverageJson(coverage.get(g)!) })), notBacktested: refused.map((g) => ({ group: g.group, recipe: g.recipe, reason: g.refusal })) }), () => done.map((g) => `${formatBacktest(g, groupLabel)}\n${coverageLine(coverage.get(g)!)}`).join('\n\n'));
 }
 
 export function register(program: Command): void {
@@ -420,12 +429,15 @@ export function register(program: Command): void {
         return;
       }
       const runsDir: string = cmd.optsWithGlobals().runs;
-      const runs = scalingRuns(selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir));
+      const selected = selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir);
+      const runs = scalingRuns(selected);
       if (runs.length === 0) throw new BitscaleError('the selected runs are all probes (purpose other than "scaling"): nothing to fit', { file: runsDir });
       if (opts.backtestLargest) return backtestCommand(runs, opts);
       if (opts.coverage) return coverageCommand(runs, opts);
       assertDirectoryOwned(opts.out, FITS_OUTPUT); // before the fitting, not after
-      const suite = fitRunTable(runs, { bootstrap });
+      const fitted = fitRunTable(runs, { bootstrap });
+      // Probes never reach the fits; they are listed with the runs the fits left out, and why.
+      const suite = { ...fitted, excluded: [...fitted.excluded, ...notScalingRuns(selected)].sort((a, b) => byCodePoint(a.id, b.id)) };
       for (const j of suite.joint) for (const w of j.fit?.warnings ?? []) warn(`joint law on ${j.dataset}: ${w}`);
       const files = suiteFiles(suite);
       // The fit files change together or not at all, as the report and its charts do.

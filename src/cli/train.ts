@@ -3,7 +3,7 @@
  * trainer is src/train (imported lazily so that other commands start without TensorFlow.js).
  */
 import { Option, type Command } from 'commander';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { BitscaleError } from '../util/errors.js';
 import { BATCH_SIZE, POSITIVE_INT, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
@@ -86,9 +86,8 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const { checkThreads, defaultThreads } = await import('../train/workers.js');
   type TC = import('../train/presets.js').TrainConfig;
 
-  // `--resume path/to/run.jsonl` continues the log where it is (unless --out says otherwise).
   const resumePath = opts.resume?.endsWith('.jsonl') ? opts.resume : null;
-  const outDir = opts.out ?? (resumePath ? dirname(resumePath) : null) ?? (cmd.optsWithGlobals().runs as string) ?? 'runs';
+  const outDir = trainOutDir({ out: opts.out, resumePath, runs: cmd.optsWithGlobals().runs as string | undefined });
   let config: TC;
   let runId: string;
   let dataPath = opts.data;
@@ -230,6 +229,21 @@ async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
   if (failed.length > 0) process.exitCode = 1;
 }
 
+/**
+ * The collection `train` writes into under the runs folder when no --out is given: a folder of its
+ * own, so that a smoke test (`train --preset tiny`) never joins a shipped collection's fits, and
+ * the report shows it in a local section of its own ("Local data set: runs/local/").
+ */
+export const DEFAULT_TRAIN_COLLECTION = 'local';
+
+/**
+ * The folder a run log goes to: --out when given; for `--resume path/to/run.jsonl`, the folder
+ * that log is in; otherwise `<runs>/local/` (DEFAULT_TRAIN_COLLECTION).
+ */
+export function trainOutDir(o: { out?: string; resumePath?: string | null; runs?: string }): string {
+  return o.out ?? (o.resumePath ? dirname(o.resumePath) : null) ?? join(o.runs ?? 'runs', DEFAULT_TRAIN_COLLECTION);
+}
+
 export function register(program: Command): void {
   program
     .command('train')
@@ -237,7 +251,7 @@ export function register(program: Command): void {
     .option('--preset <name>', 'tiny, small, medium, large, 5.9M, 13.7M, 46.4M, 300M')
     .option('--config <file>', 'JSON config (any TrainConfig field; "preset" names a base)')
     .option('--data <file|dir>', 'train on this text instead of the Brown corpus')
-    .option('--out <dir>', 'folder for the run log (default: the --runs folder)')
+    .option('--out <dir>', `folder for the run log (default: ${DEFAULT_TRAIN_COLLECTION}/ under the --runs folder, e.g. runs/${DEFAULT_TRAIN_COLLECTION}/)`)
     .option('--run-id <id>', 'run id (default: <name>-s<steps>-seed<seed>)')
     .option('--resume <run>', 'continue a run (id or .jsonl path) from its last checkpoint')
     .option('--resume-existing', 'with --config and --run-id: resume the run if its log exists, do nothing if it is finished')

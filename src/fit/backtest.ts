@@ -23,7 +23,7 @@
  * uncertainty of the law's form, which no interval of one law holds.
  */
 import type { RunRecord } from '../runs/types.js';
-import { analysisGroups, byCodePoint } from '../runs/table.js';
+import { analysisGroupKey, analysisGroups, byCodePoint, fitGroups, groupRecipe, mainFitGroup, recipeLabel } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatSteps } from '../util/format.js';
 import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type ExponentGrid, type JointFloor, type JointPoint, jointParameterCount } from './chinchilla.js';
@@ -298,7 +298,12 @@ export function backtestRunOf(r: RunRecord): BacktestRun {
 }
 
 export interface GroupBacktest {
+  /** analysisGroupKey of the runs. */
   group: string;
+  /** Their recipe (recipeLabel): a backtest, like every law, stays inside one fit group. */
+  recipe: string;
+  /** True for the analysis group's main recipe (mainFitGroup: most runs, then most sizes). */
+  mainRecipe: boolean;
   dataset: string;
   arch: string;
   lossUnit: string;
@@ -308,20 +313,28 @@ export interface GroupBacktest {
 }
 
 /**
- * Backtest each analysis group of the given runs (completed runs only: a running run's last point
- * is no finished budget). The caller keeps probes out (scalingRuns). A group that cannot be
- * backtested comes back with its refusal rather than throwing, so that a report can say why.
+ * Backtest each fit group (analysis group and recipe, src/runs/table.ts fitGroupKey) of the given
+ * runs, completed runs only (a running run's last point is no finished budget): a run of another
+ * context, batch size or LR schedule never enters another recipe's backtest. The caller keeps
+ * probes out (scalingRuns). Groups come in analysis-group order, the main recipe first; a group
+ * that cannot be backtested comes back with its refusal rather than throwing, so that a report
+ * can say why.
  */
 export function backtestGroups(runs: readonly RunRecord[], options: BacktestOptions = {}): GroupBacktest[] {
   // analysisGroups orders the groups by key; backtestRuns orders each group's runs itself.
-  return [...analysisGroups(runs.filter((r) => r.status === 'completed'))].map(([group, rs]) => {
-    const base = { group, dataset: rs[0].dataset, arch: rs[0].arch, lossUnit: rs[0].lossUnit };
-    try {
-      return { ...base, backtest: backtestRuns(rs.map(backtestRunOf), options, group), refusal: null };
-    } catch (err) {
-      if (err instanceof BitscaleError) return { ...base, backtest: null, refusal: err.message };
-      throw err;
-    }
+  return [...analysisGroups(runs.filter((r) => r.status === 'completed'))].flatMap(([, analysisRuns]) => {
+    const recipes = fitGroups(analysisRuns);
+    const main = mainFitGroup(recipes);
+    return [...recipes].sort(([a], [b]) => Number(b === main) - Number(a === main)).map(([key, rs]) => {
+      const group = analysisGroupKey(rs[0]);
+      const base = { group, recipe: recipeLabel(groupRecipe(rs)), mainRecipe: key === main, dataset: rs[0].dataset, arch: rs[0].arch, lossUnit: rs[0].lossUnit };
+      try {
+        return { ...base, backtest: backtestRuns(rs.map(backtestRunOf), options, group), refusal: null };
+      } catch (err) {
+        if (err instanceof BitscaleError) return { ...base, backtest: null, refusal: err.message };
+        throw err;
+      }
+    });
   });
 }
 

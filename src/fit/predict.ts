@@ -391,7 +391,8 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   const other = name === 'A fixed' ? budget.free : budget.fixedA;
   if (other?.noExtrapolation) notUsed.push({ law: otherName, reason: other.noExtrapolation });
   else if (usable(other)) consider(otherName, atQuery(other.params as Record<SaturatingParam, number>), other.params.A);
-  const joint = suite.joint.find((j) => j.group === budget.group && j.fit && j.fit.failure === null);
+  // The joint law of the budget's own recipe only: another recipe's law is another law.
+  const joint = suite.joint.find((j) => j.group === budget.group && j.recipe === budget.recipe && j.fit && j.fit.failure === null);
   if (joint?.fit && joint.fit.noExtrapolation) notUsed.push({ law: 'joint', reason: joint.fit.noExtrapolation });
   else if (joint?.fit) {
     consider('joint', chinchillaLoss(joint.fit.params, query.params, query.steps * query.batchSize * (query.seqLen ?? budget.seqLen)), joint.fit.params.E);

@@ -1,12 +1,14 @@
 /**
  * Every fit the run table supports, in one pure, deterministic call: step laws per step family,
  * per-decade slopes and the saturating law per (dataset, arch, batch size, LR, steps, context)
- * budget, the joint law per dataset where there are enough runs, the batch/LR comparison and
- * the dataset offsets. The report calls it several times (with hypothetical runs added), so it
+ * budget, the joint law per dataset and recipe where there are enough runs, the batch/LR
+ * comparison and the dataset offsets. Every law takes the runs of one fit group (recipe: T,
+ * batch size, LR schedule; src/runs/table.ts fitGroups) only; every run in no law is listed in
+ * `excluded` with why. The report calls it several times (with hypothetical runs added), so it
  * stays fast: the power laws solve in microseconds, the joint law in milliseconds.
  */
 import type { RunRecord, RunStatus } from '../runs/types.js';
-import { analysisGroupKey, analysisGroups, byCodePoint, groupRuns, requireOneLossUnit, stepFamilies } from '../runs/table.js';
+import { analysisGroupKey, analysisGroups, byCodePoint, fitGroups, groupRuns, mainFitGroup, groupRecipe, recipeDifference, recipeDifferences, recipeLabel, type RecipeFields, requireOneLossUnit, stepFamilies } from '../runs/table.js';
 import { computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, JOINT_EXPONENT_GRID, type ChinchillaFit, type ComputeOptimalAllocation, type ExponentGrid, type JointPoint, type JointRefitMany } from './chinchilla.js';
 import { describeSelection, selectJointForm, type FormSelection } from './select.js';
 import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
@@ -50,8 +52,8 @@ export interface FitRunTableOptions {
   jointRefits?: JointRefitMany;
 }
 
-/** The within-group fits of one analysis group, as fitRunTable makes them. */
-export type GroupFits = Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'>;
+/** The within-group fits of one analysis group, as fitRunTable makes them, and the group's runs that entered no law. */
+export type GroupFits = Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr' | 'sizeComparisons' | 'excluded'>;
 
 /** Which analysis group a fit belongs to (src/runs/table.ts analysisGroupKey) and the unit of its losses. */
 export interface GroupTag {
@@ -61,8 +63,16 @@ export interface GroupTag {
   lossUnit: string;
 }
 
-export interface StepFamilyFit extends GroupTag {
-  /** groupRuns key: dataset, arch, params, batchSize, lr (and the loss unit when it is not per byte). */
+/** The recipe every run of a law shares (src/runs/table.ts fitGroupKey): a law never mixes recipes. */
+export interface RecipeTag {
+  /** recipeLabel: "T 128, bs 16, LR 0.001 cosine, warmup 30 steps, final LR 0". */
+  recipe: string;
+  /** True for the analysis group's main recipe (mainFitGroup: most runs, then most sizes). */
+  mainRecipe: boolean;
+}
+
+export interface StepFamilyFit extends GroupTag, RecipeTag {
+  /** groupRuns key: dataset, arch, params, batchSize, lr (and the loss unit when it is not per byte, and the recipe fields that differ from the main recipe's). */
   key: string;
   dataset: string;
   arch: string;
@@ -77,14 +87,14 @@ export interface StepFamilyFit extends GroupTag {
   note: string | null;
 }
 
-export interface ParamBudgetFit extends GroupTag {
-  /** groupRuns key: dataset, arch, batchSize, lr, steps, seqLen (matched) or dataset, arch, steps, seqLen. */
+export interface ParamBudgetFit extends GroupTag, RecipeTag {
+  /** groupRuns key: dataset, arch, batchSize, lr, steps, seqLen (and the recipe fields that differ from the main recipe's). */
   key: string;
-  /** True when every run shares batch size and LR; false for a budget matched only on steps (seed §2.2 style), flagged in `note`. */
+  /** Always true: every run of a size law shares its recipe (budgets matched on steps only are SizeComparisons, not laws). Kept for readers of saved fits. */
   matched: boolean;
   dataset: string;
   arch: string;
-  /** null when the runs mix batch sizes or LRs. */
+  /** The budget's batch size and LR (null only in fits saved before budgets were always matched). */
   batchSize: number | null;
   lr: number | null;
   steps: number;
@@ -99,7 +109,7 @@ export interface ParamBudgetFit extends GroupTag {
   note: string | null;
 }
 
-export interface JointLawFit extends GroupTag {
+export interface JointLawFit extends GroupTag, RecipeTag {
   dataset: string;
   arch: string;
   runIds: string[];
@@ -112,16 +122,45 @@ export interface JointLawFit extends GroupTag {
   note: string | null;
 }
 
+/**
+ * Sizes at one step count and context whose runs differ in recipe (batch size, LR schedule): the
+ * seed report's §2.2 TinyStories pair. A measured difference between runs, not a law: no form is
+ * fitted through it and no prediction reads it.
+ */
+export interface SizeComparison extends GroupTag {
+  /** groupRuns key: dataset, arch, steps, seqLen. */
+  key: string;
+  dataset: string;
+  arch: string;
+  steps: number;
+  seqLen: number;
+  runIds: string[];
+  /** Each run's recipe (recipeLabel), in runIds order. */
+  recipes: string[];
+  points: ParamPoint[];
+  slopes: PerDecadeSlope[];
+  note: string;
+}
+
 export interface FitSuite {
   formatVersion: 1;
   runs: { id: string; file: string; dataset: string; arch: string; lossUnit: string; params: number; batchSize: number; lr: number; steps: number; tokens: number; valBpc: number }[];
+  /** Every run given that entered no law (step family, size law or fitted joint law), with why: its status, or a recipe with too few runs. */
   excluded: { id: string; reason: string }[];
   options: { bootstrap: Required<BootstrapOptions> | false; statuses: RunStatus[]; fixedA: number; nUnit: number; delta: number; jointExponentGrid: number; jointMinRuns: number };
   stepLaws: StepFamilyFit[];
   paramBudgets: ParamBudgetFit[];
   joint: JointLawFit[];
   batchLr: BatchLrComparison[];
+  sizeComparisons: SizeComparison[];
   datasetOffsets: DatasetOffset[];
+}
+
+/** The parts of GroupFits, in the order fitRunTable concatenates them. */
+const FIT_PARTS = ['stepLaws', 'paramBudgets', 'joint', 'batchLr', 'sizeComparisons', 'excluded'] as const;
+
+function emptyFits(): GroupFits {
+  return { stepLaws: [], paramBudgets: [], joint: [], batchLr: [], sizeComparisons: [], excluded: [] };
 }
 
 function resolveBootstrap(b: BootstrapOptions | false | undefined): Required<BootstrapOptions> | false {
@@ -130,15 +169,38 @@ function resolveBootstrap(b: BootstrapOptions | false | undefined): Required<Boo
 }
 
 /** The group's tag, and the suffix its fit keys carry when its losses are not per byte (so keys stay unique across groups). */
-function tagOf(runs: RunRecord[]): GroupTag & { keySuffix: string } {
+function groupTagOf(runs: RunRecord[]): GroupTag & { keySuffix: string } {
   const lossUnit = requireOneLossUnit(runs, `the fits of ${analysisGroupKey(runs[0])}`);
   return { group: analysisGroupKey(runs[0]), lossUnit, keySuffix: runs[0].tokenUnit === 'byte' && runs[0].lossPer === 'byte' ? '' : `|loss=${lossUnit}` };
 }
 
-function stepFamilyFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false): StepFamilyFit[] {
+/** One fit group's runs and recipe, and whether it is the analysis group's main recipe (and which that is). */
+interface Recipe {
+  runs: RunRecord[];
+  fields: RecipeFields;
+  main: boolean;
+  mainFields: RecipeFields;
+}
+
+/**
+ * A fit group's tag. A key carries the recipe fields in which its group differs from the main
+ * recipe and that the key does not already name (`covered`: e.g. a step family's key names the
+ * batch size and LR), as "|seq_len=64|warmup=40 steps": keys stay unique inside the analysis
+ * group, and the main recipe's keys stay as they always were.
+ */
+function tagOf(r: Recipe, covered: readonly string[], runs: RunRecord[] = r.runs): GroupTag & RecipeTag & { keySuffix: string } {
+  const { keySuffix, ...tag } = groupTagOf(runs);
+  const extra = recipeDifferences(r.fields, r.mainFields)
+    .filter(([field]) => !covered.includes(field))
+    .map(([field, value]) => `|${field.replace(/ /g, '_')}=${value}`)
+    .join('');
+  return { ...tag, recipe: recipeLabel(r.fields), mainRecipe: r.main, keySuffix: keySuffix + extra };
+}
+
+function stepFamilyFits(r: Recipe, bootstrap: Required<BootstrapOptions> | false): StepFamilyFit[] {
   const out: StepFamilyFit[] = [];
-  const { keySuffix, ...tag } = tagOf(runs);
-  for (const [familyKey, group] of stepFamilies(runs)) {
+  const { keySuffix, ...tag } = tagOf(r, ['batch size', 'peak LR']);
+  for (const [familyKey, group] of stepFamilies(r.runs)) {
     const key = familyKey + keySuffix;
     const points = group.map((r) => ({ steps: r.steps, valBpc: r.finalValBpc }));
     const distinct = countDistinct(points.map((p) => p.steps));
@@ -163,23 +225,20 @@ function stepFamilyFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions>
   return out;
 }
 
-function paramBudgetFit(key: string, group: RunRecord[], matched: boolean, bootstrap: Required<BootstrapOptions> | false, fixedA: number, nUnit: number): ParamBudgetFit {
+function paramBudgetFit(key: string, recipe: Recipe, group: RunRecord[], bootstrap: Required<BootstrapOptions> | false, fixedA: number, nUnit: number): ParamBudgetFit {
   const points = group.map((r) => ({ params: r.params, valBpc: r.finalValBpc }));
   const distinct = countDistinct(points.map((p) => p.params));
   const r0 = group[0];
   const free = distinct >= 3 ? fitSaturatingPowerLaw(points, { nUnit, bootstrap }) : null;
-  const notes: string[] = [];
-  if (!matched) notes.push(`mixes batch sizes / LRs (${[...new Set(group.map((r) => `bs ${r.batchSize} LR ${r.lr}`))].join('; ')}): matched on steps only`);
-  if (!free) notes.push(`two sizes: A held at ${fixedA} only; A free needs three`);
-  const { keySuffix, ...tag } = tagOf(group);
+  const { keySuffix, ...tag } = tagOf(recipe, ['batch size', 'peak LR', 'seq_len'], group);
   return {
     key: key + keySuffix,
     ...tag,
-    matched,
+    matched: true,
     dataset: r0.dataset,
     arch: r0.arch,
-    batchSize: matched ? r0.batchSize : null,
-    lr: matched ? r0.lr : null,
+    batchSize: r0.batchSize,
+    lr: r0.lr,
     steps: r0.steps,
     seqLen: r0.seqLen,
     runIds: group.map((r) => r.id),
@@ -187,36 +246,56 @@ function paramBudgetFit(key: string, group: RunRecord[], matched: boolean, boots
     slopes: perDecadeSlopes(points),
     fixedA: fitSaturatingPowerLaw(points, { fix: { A: fixedA }, nUnit, bootstrap }),
     free,
-    note: notes.length ? notes.join('; ') : null,
+    note: free ? null : `two sizes: A held at ${fixedA} only; A free needs three`,
   };
 }
 
-/**
- * Budgets with two or more sizes: matched ones (same dataset, arch, batch size, LR, steps, T),
- * then, for sizes that no matched budget brings together, budgets matched on steps only.
- */
-function paramBudgetFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false, fixedA: number, nUnit: number): ParamBudgetFit[] {
+/** One recipe's budgets (steps) with two or more sizes: each a size law. */
+function paramBudgetFits(recipe: Recipe, bootstrap: Required<BootstrapOptions> | false, fixedA: number, nUnit: number): ParamBudgetFit[] {
   const out: ParamBudgetFit[] = [];
-  const sizesTogether = new Set<string>();
-  for (const [key, group] of groupRuns(runs, ['dataset', 'arch', 'batchSize', 'lr', 'steps', 'seqLen'])) {
+  for (const [key, group] of groupRuns(recipe.runs, ['dataset', 'arch', 'batchSize', 'lr', 'steps', 'seqLen'])) {
     if (countDistinct(group.map((r) => r.params)) < 2) continue;
-    out.push(paramBudgetFit(key, group, true, bootstrap, fixedA, nUnit));
-    sizesTogether.add(`${group[0].dataset}|${group[0].arch}|${group[0].steps}|${group[0].seqLen}`);
-  }
-  for (const [key, group] of groupRuns(runs, ['dataset', 'arch', 'steps', 'seqLen'])) {
-    const r0 = group[0];
-    if (countDistinct(group.map((r) => r.params)) < 2 || sizesTogether.has(`${r0.dataset}|${r0.arch}|${r0.steps}|${r0.seqLen}`)) continue;
-    out.push(paramBudgetFit(key, group, false, bootstrap, fixedA, nUnit));
+    out.push(paramBudgetFit(key, recipe, group, bootstrap, fixedA, nUnit));
   }
   return out;
 }
 
-function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | false, delta: number, grid: ExponentGrid, minRuns: number, refitMany: JointRefitMany | undefined): JointLawFit[] {
+/**
+ * Sizes that no recipe brings together at a step count and context, compared across recipes
+ * (SizeComparison): the per-decade slopes between them, no law. `laws` are the size laws made.
+ */
+function sizeComparisons(runs: RunRecord[], laws: readonly ParamBudgetFit[]): SizeComparison[] {
+  const out: SizeComparison[] = [];
+  const together = new Set(laws.map((b) => `${b.steps}|${b.seqLen}`));
+  for (const [key, group] of groupRuns(runs, ['dataset', 'arch', 'steps', 'seqLen'])) {
+    const r0 = group[0];
+    if (countDistinct(group.map((r) => r.params)) < 2 || together.has(`${r0.steps}|${r0.seqLen}`)) continue;
+    const { keySuffix, ...tag } = groupTagOf(group);
+    const recipes = group.map((r) => recipeLabel(r));
+    const points = group.map((r) => ({ params: r.params, valBpc: r.finalValBpc }));
+    out.push({
+      key: key + keySuffix,
+      ...tag,
+      dataset: r0.dataset,
+      arch: r0.arch,
+      steps: r0.steps,
+      seqLen: r0.seqLen,
+      runIds: group.map((r) => r.id),
+      recipes,
+      points,
+      slopes: perDecadeSlopes(points),
+      note: `a comparison across recipes (${[...new Set(recipes)].join('; ')}), not a law: no size law is fitted through runs of different recipes`,
+    });
+  }
+  return out;
+}
+
+function jointFits(recipe: Recipe, bootstrap: Required<BootstrapOptions> | false, delta: number, grid: ExponentGrid, minRuns: number, refitMany: JointRefitMany | undefined): JointLawFit[] {
   const out: JointLawFit[] = [];
-  for (const [, group] of groupRuns(runs, ['dataset', 'arch'])) {
+  for (const [, group] of groupRuns(recipe.runs, ['dataset', 'arch'])) {
     const points = group.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.finalValBpc }));
     const r0 = group[0];
-    const { keySuffix: _suffix, ...tag } = tagOf(group);
+    const { keySuffix: _suffix, ...tag } = tagOf(recipe, [], group);
     const base = { ...tag, dataset: r0.dataset, arch: r0.arch, runIds: group.map((r) => r.id), points };
     const spread = countDistinct(points.map((p) => p.params)) >= 2 && countDistinct(points.map((p) => p.tokens)) >= 2;
     if (group.length < minRuns || !spread) {
@@ -228,8 +307,6 @@ function jointFits(runs: RunRecord[], bootstrap: Required<BootstrapOptions> | fa
     const form = selection?.chosen ?? { delta, floor: 'free' as const };
     const fit = fitChinchillaLaw(points, { delta: form.delta, floor: form.floor, grid, bootstrap, refitMany });
     if (selection) fit.diagnostics.formChoice = describeSelection(selection);
-    const mixed = countDistinct(group.map((r) => `${r.batchSize}/${r.lr}`)) > 1;
-    if (mixed) fit.warnings.push('the runs mix batch sizes / LRs; the joint law treats D = tokens alone');
     const maxC = Math.max(...points.map((p) => 6 * p.params * p.tokens));
     // Compute-optimal splits at 10× and 100× the compute are extrapolations: only from a law that
     // was fitted and is not flagged "do not extrapolate".
@@ -271,25 +348,55 @@ function usedRuns(runs: readonly RunRecord[], o: ResolvedOptions): RunRecord[] {
   return runs.filter((r) => o.statuses.includes(r.status));
 }
 
-/** The within-group fits of one analysis group's runs. */
+/**
+ * The within-group fits of one analysis group's runs: each law inside one fit group (recipe), the
+ * batch/LR comparison and the cross-recipe size comparisons over the whole group, and every run
+ * that entered no law with why (for a dataset whose laws are fitted).
+ */
 function groupFits(runs: RunRecord[], o: ResolvedOptions): GroupFits {
-  const lawRuns = o.lawDatasets ? runs.filter((r) => o.lawDatasets!.has(r.dataset.toLowerCase())) : runs;
-  return {
-    stepLaws: stepFamilyFits(runs, o.bootstrap),
-    paramBudgets: paramBudgetFits(lawRuns, o.bootstrap, o.fixedA, o.nUnit),
-    joint: jointFits(lawRuns, o.bootstrap, o.delta, o.grid, o.jointMinRuns, o.jointRefits),
-    batchLr: compareBatchAndLr(runs),
-  };
+  const laws = o.lawDatasets === null || o.lawDatasets.has(runs[0].dataset.toLowerCase());
+  const groups = fitGroups(runs);
+  const mainKey = mainFitGroup(groups);
+  const mainFields = groupRecipe(groups.get(mainKey!)!);
+  const recipes = [...groups].map(([key, rs]) => ({ runs: rs, fields: groupRecipe(rs), main: key === mainKey, mainFields }));
+  const stepLaws = recipes.flatMap((r) => stepFamilyFits(r, o.bootstrap)).sort((a, b) => byCodePoint(a.key, b.key));
+  const paramBudgets = laws ? recipes.flatMap((r) => paramBudgetFits(r, o.bootstrap, o.fixedA, o.nUnit)).sort((a, b) => byCodePoint(a.key, b.key)) : [];
+  // The main recipe's joint law first, then the others' in label order.
+  const joint = laws ? recipes.flatMap((r) => jointFits(r, o.bootstrap, o.delta, o.grid, o.jointMinRuns, o.jointRefits)).sort((a, b) => Number(b.mainRecipe) - Number(a.mainRecipe) || byCodePoint(a.recipe, b.recipe)) : [];
+  const fits = { stepLaws, paramBudgets, joint, batchLr: compareBatchAndLr(runs), sizeComparisons: laws ? sizeComparisons(runs, paramBudgets) : [] };
+  return { ...fits, excluded: laws ? notInAnyLaw(recipes, fits, o.jointMinRuns) : [] };
 }
 
-function suiteOf(runs: readonly RunRecord[], o: ResolvedOptions, fits: Pick<FitSuite, 'stepLaws' | 'paramBudgets' | 'joint' | 'batchLr'>, used: RunRecord[]): FitSuite {
-  const excluded = runs.filter((r) => !o.statuses.includes(r.status)).map((r) => ({ id: r.id, reason: `status ${r.status}` }));
+/**
+ * The runs of one analysis group that entered no law, each with why: its recipe has too few runs
+ * for any (a step family needs two step counts at one size, a size law two sizes at one step
+ * count, the joint law `minRuns` runs over both), and where it is not the main recipe, how it
+ * differs from it.
+ */
+function notInAnyLaw(recipes: Recipe[], fits: Pick<GroupFits, 'stepLaws' | 'paramBudgets' | 'joint' | 'sizeComparisons'>, minRuns: number): FitSuite['excluded'] {
+  const inLaw = new Set([...fits.stepLaws, ...fits.paramBudgets, ...fits.joint.filter((j) => j.fit)].flatMap((f) => f.runIds));
+  const compared = new Set(fits.sizeComparisons.flatMap((c) => c.runIds));
+  const out: FitSuite['excluded'] = [];
+  for (const recipe of recipes) {
+    const r0 = recipe.runs[0];
+    const sizes = countDistinct(recipe.runs.map((r) => r.params));
+    const steps = countDistinct(recipe.runs.map((r) => r.steps));
+    const own = `its recipe (${recipeLabel(recipe.fields)}) has ${recipe.runs.length} run${recipe.runs.length === 1 ? '' : 's'} of ${r0.dataset} at ${sizes} size${sizes === 1 ? '' : 's'} and ${steps} step count${steps === 1 ? '' : 's'}: too few for a step family, a size law or the joint law (${minRuns} runs)`;
+    const why = recipe.main ? own : `another recipe than the main ${r0.dataset} one (${recipeDifference(recipe.fields, recipe.mainFields)}); ${own}`;
+    for (const r of recipe.runs) if (!inLaw.has(r.id)) out.push({ id: r.id, reason: compared.has(r.id) ? `${why}; compared across recipes only` : why });
+  }
+  return out;
+}
+
+function suiteOf(runs: readonly RunRecord[], o: ResolvedOptions, fits: GroupFits, used: RunRecord[]): FitSuite {
+  const byStatus = runs.filter((r) => !o.statuses.includes(r.status)).map((r) => ({ id: r.id, reason: `status ${r.status}` }));
+  const excluded = [...byStatus, ...fits.excluded].sort((a, b) => byCodePoint(a.id, b.id));
   return {
     formatVersion: 1,
     runs: used.map((r) => ({ id: r.id, file: r.file, dataset: r.dataset, arch: r.arch, lossUnit: r.lossUnit, params: r.params, batchSize: r.batchSize, lr: r.lr, steps: r.steps, tokens: r.tokens, valBpc: r.finalValBpc })),
-    excluded,
     options: { bootstrap: o.bootstrap, statuses: o.statuses, fixedA: o.fixedA, nUnit: o.nUnit, delta: o.delta, jointExponentGrid: o.grid.alpha.length * o.grid.beta.length, jointMinRuns: o.jointMinRuns },
     ...fits,
+    excluded,
     datasetOffsets: datasetOffsets(used),
   };
 }
@@ -302,7 +409,7 @@ export function fitAnalysisGroup(runs: readonly RunRecord[], options: FitRunTabl
   const o = resolveOptions(options);
   requireOneLossUnit([...runs], 'one fit');
   const used = usedRuns(runs, o);
-  return suiteOf(runs, o, used.length ? groupFits(used, o) : { stepLaws: [], paramBudgets: [], joint: [], batchLr: [] }, used);
+  return suiteOf(runs, o, used.length ? groupFits(used, o) : emptyFits(), used);
 }
 
 /**
@@ -315,18 +422,17 @@ export function fitAnalysisGroup(runs: readonly RunRecord[], options: FitRunTabl
 export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOptions = {}): FitSuite {
   const o = resolveOptions(options);
   const used = usedRuns(runs, o);
-  const fits: GroupFits = { stepLaws: [], paramBudgets: [], joint: [], batchLr: [] };
+  const fits = emptyFits();
   for (const [key, group] of analysisGroups(used)) {
     const g = options.precomputed?.get(key) ?? groupFits(group, o);
-    fits.stepLaws.push(...g.stepLaws);
-    fits.paramBudgets.push(...g.paramBudgets);
-    fits.joint.push(...g.joint);
-    fits.batchLr.push(...g.batchLr);
+    for (const part of FIT_PARTS) (fits[part] as unknown[]).push(...g[part]);
   }
-  // The order a single pass over the table gives: families and joint laws by key, matched budgets first.
+  // The order a single pass over the table gives: families and budgets by key.
   fits.stepLaws.sort((a, b) => byCodePoint(a.key, b.key));
-  fits.paramBudgets.sort((a, b) => Number(!a.matched) - Number(!b.matched) || byCodePoint(a.key, b.key));
-  fits.joint.sort((a, b) => byCodePoint(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`));
+  fits.paramBudgets.sort((a, b) => byCodePoint(a.key, b.key));
+  // Joint laws: the main recipe first in each group, then the other recipes in label order.
+  fits.joint.sort((a, b) => byCodePoint(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`) || Number(b.mainRecipe) - Number(a.mainRecipe) || byCodePoint(a.recipe, b.recipe));
+  fits.sizeComparisons.sort((a, b) => byCodePoint(a.key, b.key));
   return suiteOf(runs, o, fits, used);
 }
 

@@ -155,9 +155,12 @@ export const METRICS: Record<string, Metric> = {
     return { value: deltas.length ? mean(deltas) : null, evidence: measured(`mean of ${deltas.length} differences between runs`), how: `mean of ${deltas.length} per-doubling ΔBPC on ${SEED_DATASETS.join(' and ')} (${deltas.map((d) => d.toFixed(3)).join(', ')})` };
   },
   tinystories_decade_slope: (a) => {
-    const b = a.suite.paramBudgets.find((x) => x.dataset === 'TinyStories');
-    const s = b?.slopes[0];
-    return s ? { value: s.slope, evidence: measured('a difference between 2 runs'), how: `(${s.toBpc} − ${s.fromBpc}) / log10(${s.toParams} / ${s.fromParams})` } : { value: null, evidence: NONE, how: 'no TinyStories budget with two sizes' };
+    // The seed's pair (v70, v72) differs in batch size and LR: a comparison across recipes, not a size law.
+    const law = a.suite.paramBudgets.find((x) => x.dataset === 'TinyStories');
+    const across = a.suite.sizeComparisons.find((x) => x.dataset === 'TinyStories');
+    const s = (law ?? across)?.slopes[0];
+    const recipes = !law && across ? ` across recipes (${[...new Set(across.recipes)].join(' vs ')})` : '';
+    return s ? { value: s.slope, evidence: measured('a difference between 2 runs'), how: `(${s.toBpc} − ${s.fromBpc}) / log10(${s.toParams} / ${s.fromParams})${recipes}` } : { value: null, evidence: NONE, how: 'no TinyStories budget with two sizes' };
   },
   batch_lr_delta_bpc: (a) => batchMetric(a, (c) => c.deltaBpc, 'ΔBPC'),
   batch_lr_wall_change: (a) => batchMetric(a, (c) => (c.wallClockRatio === null ? null : c.wallClockRatio - 1), 'wall-clock ratio − 1'),

@@ -9,12 +9,12 @@ import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
 import { describeExtrapolation, groupLabel, type Prediction } from '../fit/predict.js';
 import { determinationLabel, type FitResult, type Interval } from '../fit/types.js';
-import type { JointLawFit, ParamBudgetFit, StepFamilyFit } from '../fit/suite.js';
+import type { JointLawFit, ParamBudgetFit, SizeComparison, StepFamilyFit } from '../fit/suite.js';
 import { computeOptimalAllocation } from '../fit/chinchilla.js';
 import { isBitLM } from '../arch/family.js';
 import { MEMORY_GROUPS, estimateTrainingMemory, memoryParts, memoryRows } from '../estimate/memory.js';
 import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
-import { byCodePoint, groupRuns, requireOneLossUnit } from '../runs/table.js';
+import { byCodePoint, groupRuns, notScalingRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import { localCollections, MAIN_COLLECTIONS, type GroupAnalysis, type ReportAnalysis } from './analysis.js';
 import { BACKTEST_MIN_SIZES, type GroupBacktest } from '../fit/backtest.js';
@@ -184,6 +184,19 @@ function saturatingView(label: string, fit: SaturatingFit, b: ParamBudgetFit) {
   };
 }
 
+/** Sizes compared across recipes at one step count: their rows and slopes, no law (SizeComparison). */
+function sizeComparisonView(c: SizeComparison) {
+  return {
+    title: `${c.dataset}, ${formatSteps(c.steps)} steps, across recipes`,
+    rows: c.points.map((p, i) => {
+      const s = c.slopes.find((x) => x.toParams === p.params);
+      return { params: formatCount(p.params), run: `${c.runIds[i]} (${c.recipes[i]})`, valBpc: bpc(p.valBpc), slope: s ? `${signed(s.slope)} per decade` : '—' };
+    }),
+    fits: [],
+    note: `${c.note[0].toUpperCase()}${c.note.slice(1)}.`,
+  };
+}
+
 function paramBudgetView(b: ParamBudgetFit, onlyFreeFloor = false) {
   return {
     title: budgetLabel(b),
@@ -223,8 +236,8 @@ function stepChart(families: StepFamilyFit[], title: string, path: string, curve
   };
 }
 
-function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
-  const unit = requireOneLossUnit(budgets.flatMap((b) => b.runIds.map((id) => ({ id, lossUnit: b.lossUnit }))), 'the chart charts/params.svg');
+function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[], comparisons: SizeComparison[]): ChartFile {
+  const unit = requireOneLossUnit([...budgets, ...comparisons].flatMap((b) => b.runIds.map((id) => ({ id, lossUnit: b.lossUnit }))), 'the chart charts/params.svg');
   const observed: ObservedPoint[] = [];
   const laws: LawLine[] = [];
   const bands: BandPoint[] = [];
@@ -246,6 +259,8 @@ function paramChart(a: ReportAnalysis, budgets: ParamBudgetFit[]): ChartFile {
       laws.push({ series, law: 'A fitted', determination: free.determination, measured, drawn, f: (x) => saturatingLoss(free.params, x, nUnit) });
     }
   }
+  // Sizes compared across recipes: their points, no law through them.
+  for (const c of comparisons) c.points.forEach((p, i) => observed.push({ series: `${c.dataset}, ${formatSteps(c.steps)} steps, across recipes`, x: p.params, y: p.valBpc, run: c.runIds[i] }));
   const markers = matched ? [{ x: a.recommendedParams, y: matched.valBpc, label: `predicted: ${formatCount(a.recommendedParams)} (recommended) at ${formatSteps(a.headline.base.steps)} steps: ${bpc(matched.valBpc)} ${formatInterval(matched.interval)}` }] : [];
   return {
     path: 'charts/params.svg',
@@ -429,6 +444,9 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
     ...sharedColumns(runRows(g.runs)),
     joint: joint?.fit ? { ...fitSummary(joint.fit, unit), params: fitParamRows(joint.fit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) } : null,
     jointNote: joint?.note ?? (joint ? null : 'no joint law'),
+    // Where the group has runs of several recipes: the law above is the main recipe's, and each other recipe's says what it is.
+    jointRecipe: joint && g.suite.joint.length > 1 ? `The main recipe's runs only (${joint.recipe}; ${joint.runIds.length} run${joint.runIds.length === 1 ? '' : 's'}): a law never mixes recipes.` : null,
+    otherJoints: g.suite.joint.slice(1).map((j) => `Recipe ${j.recipe} (${j.runIds.length} run${j.runIds.length === 1 ? '' : 's'}): ${j.fit ? `its own joint law, E = ${num(j.fit.params.E, 4)}, A = ${num(j.fit.params.A, 4)}, B = ${num(j.fit.params.B, 4)}, α = ${num(j.fit.params.alpha, 4)}, β = ${num(j.fit.params.beta, 4)} (${determinationLabel(j.fit)}, n = ${j.fit.n})` : `not fitted: ${j.note}`}.`),
     allocation,
     allocationNote: optimal ? null : joint?.fit ? `no compute-optimal line: the joint law is ${determinationLabel(joint.fit)}${joint.fit.warnings.length ? ` and flagged (${joint.fit.warnings.join('; ')})` : ''}` : 'no compute-optimal line without a joint law',
     families: families.map(stepFamilyView),
@@ -512,6 +530,31 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
   };
 }
 
+/**
+ * A local section's joint law: its fit table, or "not fitted" with the reason. The recipe is named
+ * where the section has joint laws of several recipes of one dataset, and runs of other
+ * collections in it are counted.
+ */
+function jointView(j: JointLawFit, all: JointLawFit[], ids: string[]) {
+  const several = all.filter((x) => x.group === j.group).length > 1;
+  const elsewhere = j.runIds.filter((id) => !ids.includes(id)).length;
+  const title = `${j.dataset}${several ? ` (recipe ${j.recipe})` : ''}`;
+  const also = elsewhere ? ` It includes ${elsewhere} run${elsewhere === 1 ? '' : 's'} of the same recipe from other collections.` : '';
+  if (!j.fit) return { title, fit: null, notFitted: `Not fitted: ${j.note} (recipe ${j.recipe}).${also}` };
+  return { title, fit: { ...fitSummary(j.fit, j.lossUnit), params: fitParamRows(j.fit, { E: shortUnit(j.lossUnit) }) }, notFitted: null, also: also.trim() || null };
+}
+
+/**
+ * Every run that is in no fit, with why: probes and measurement runs (their purpose), and the
+ * scaling runs the fits left out (a status, or a recipe with too few runs: FitSuite.excluded), in
+ * the order of their files.
+ */
+function notInAnyFit(a: ReportAnalysis): { id: string; file: string; reason: string }[] {
+  const reasons = new Map<string, string>();
+  for (const e of [...notScalingRuns(a.runs), ...[a.suite, ...a.otherGroups.map((g) => g.suite)].flatMap((s) => s.excluded)]) reasons.set(e.id, e.reason);
+  return a.runs.filter((r) => reasons.has(r.id)).sort((x, y) => byCodePoint(x.file, y.file)).map((r) => ({ id: r.id, file: r.file, reason: reasons.get(r.id)! }));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The whole view
 
@@ -529,10 +572,11 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const inCollections = (ids: string[], cols: string[]) => ids.every((id) => cols.includes(a.runs.find((r) => r.id === id)?.collection ?? ''));
   const mainFamilies = a.suite.stepLaws.filter((f) => inCollections(f.runIds, mainCols));
   const mainBudgets = a.suite.paramBudgets.filter((b) => inCollections(b.runIds, mainCols));
+  const mainComparisons = a.suite.sizeComparisons.filter((c) => inCollections(c.runIds, mainCols));
 
   const charts: ChartFile[] = [];
   const stepsChart = stepChart(mainFamilies, 'Measured step families', 'charts/steps.svg');
-  const paramsChart = paramChart(a, mainBudgets);
+  const paramsChart = paramChart(a, mainBudgets, mainComparisons);
   const predChart = predictionChart(a);
   const memChart = memoryChartFile(a);
   charts.push(stepsChart, paramsChart, predChart, memChart);
@@ -540,7 +584,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   if (budgetPlanChart) charts.push(budgetPlanChart);
 
   const datasets = [...groupRuns(seedLike, ['dataset']).entries()].map(([, runs]) => ({ name: runs[0].dataset, runs: runRows(runs) }));
-  const excluded = a.runs.filter((r) => !a.scalingRuns.includes(r));
+  const excluded = notInAnyFit(a);
 
   const e = a.estimate;
   const h = a.headline;
@@ -551,7 +595,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     const ids = runs.map((r) => r.id);
     const fams = a.suite.stepLaws.filter((f) => f.runIds.every((id) => ids.includes(id)));
     const buds = a.suite.paramBudgets.filter((b) => b.runIds.every((id) => ids.includes(id)));
-    const joint = a.suite.joint.filter((j) => j.runIds.every((id) => ids.includes(id)) && j.fit);
+    // Every joint law with a run here, fitted or not: a law that cannot be made says why.
+    const joint = a.suite.joint.filter((j) => j.runIds.some((id) => ids.includes(id)));
     const chart = stepChart(fams, `${col}: step families`, `charts/${col}-steps.svg`, runs);
     charts.push(chart);
     const datasetsIn = [...new Set(runs.map((r) => r.dataset))];
@@ -564,7 +609,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       runs: runRows([...runs].sort((x, y) => x.params - y.params || x.steps - y.steps || byCodePoint(x.id, y.id))),
       families: fams.map(stepFamilyView),
       budgets: buds.map((b) => paramBudgetView(b)),
-      joint: joint.map((j) => ({ dataset: j.dataset, ...fitSummary(j.fit!, j.lossUnit), params: fitParamRows(j.fit!, { E: shortUnit(j.lossUnit) }), note: j.note })),
+      joint: joint.map((j) => jointView(j, joint, ids)),
       backtests: (a.backtests.find((b) => b.collection === col)?.groups ?? []).map((g, i, all) => backtestView(col, g, runs, all.length > 1, charts)),
       chart: chart.path,
     };
@@ -625,10 +670,10 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     runCount: a.runs.length,
     scalingRunCount: a.scalingRuns.length,
     datasets,
-    excluded: excluded.map((r) => ({ id: r.id, file: r.file, purpose: r.purpose })),
+    excluded,
     tldr,
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
-    params: { chart: paramsChart.path, budgets: mainBudgets.map((b) => paramBudgetView(b)) },
+    params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
     batch: a.suite.batchLr
       .filter((c) => inCollections([c.from.runId, c.to.runId], mainCols))
       .map((c) => ({

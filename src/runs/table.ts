@@ -69,6 +69,10 @@ export function toRunRecord(log: RunLog, file: string, onWarning?: (m: string) =
     batchSize: h.batch_size,
     seqLen: h.seq_len,
     lr: h.lr.peak,
+    // The validator requires lr.peak only: a schedule the log leaves out is recorded as unknown.
+    lrSchedule: typeof h.lr.schedule === 'string' ? h.lr.schedule : 'unknown',
+    warmupSteps: typeof h.lr.warmup_steps === 'number' ? h.lr.warmup_steps : null,
+    lrFinal: typeof h.lr.final === 'number' ? h.lr.final : null,
     plannedSteps: h.planned_steps,
     steps: last.step,
     tokens: tokensSeen(last.step, h.batch_size, h.seq_len),
@@ -118,6 +122,102 @@ export function analysisGroupKey(r: Pick<RunRecord, 'dataset' | 'arch' | 'tokenU
 /** Runs split into analysis groups, in key order; runs inside a group in (params, steps, id) order. */
 export function analysisGroups(runs: RunRecord[]): Map<string, RunRecord[]> {
   return groupByKey(runs, analysisGroupKey);
+}
+
+/** The fields of a run that make its recipe, beyond its analysis group. */
+export type RecipeFields = Pick<RunRecord, 'seqLen' | 'batchSize' | 'lr' | 'lrSchedule' | 'warmupSteps' | 'lrFinal'>;
+
+/** Each recipe field's name in messages and its value, in the order they are compared. */
+function recipeParts(r: RecipeFields): [string, string][] {
+  return [
+    ['seq_len', String(r.seqLen)],
+    ['batch size', String(r.batchSize)],
+    ['peak LR', String(r.lr)],
+    ['LR schedule', r.lrSchedule],
+    ['warmup', r.warmupSteps === null ? 'unknown' : `${r.warmupSteps} steps`],
+    ['final LR', r.lrFinal === null ? 'unknown' : String(r.lrFinal)],
+  ];
+}
+
+/**
+ * The fit group of a run: its analysis group plus its recipe (seq_len, batch size and the LR
+ * schedule the log records: peak, shape, warmup steps, final LR). Runs enter a law together only
+ * inside one fit group: a run of another context, batch size or schedule would move a law whose
+ * form has no term for the difference. The planned step count is not part of the recipe: a
+ * budget's schedule ends at its own budget, and that is the D the laws vary. Laws that do model a
+ * difference (the batch/LR comparison, the dataset offset) compare fit groups instead.
+ */
+export function fitGroupKey(r: Pick<RunRecord, 'dataset' | 'arch' | 'tokenUnit' | 'tokenizer' | 'lossUnit'> & RecipeFields): string {
+  return `${analysisGroupKey(r)}|${recipeParts(r).map(([k, v]) => `${k.replace(/ /g, '_')}=${v}`).join('|')}`;
+}
+
+/** A recipe in words: "T 128, bs 16, LR 0.001 cosine, warmup 30 steps, final LR 0". */
+export function recipeLabel(r: RecipeFields): string {
+  const warmup = r.warmupSteps === null ? '' : `, warmup ${r.warmupSteps} steps`;
+  const final = r.lrFinal === null ? '' : `, final LR ${r.lrFinal}`;
+  return `T ${r.seqLen}, bs ${r.batchSize}, LR ${r.lr}${r.lrSchedule === 'unknown' ? '' : ` ${r.lrSchedule}`}${warmup}${final}`;
+}
+
+/** The recipe fields in which `a` differs from `b`: [field, a's value, b's value], in recipe order. */
+export function recipeDifferences(a: RecipeFields, b: RecipeFields): [string, string, string][] {
+  const pb = recipeParts(b);
+  return recipeParts(a).flatMap(([k, v], i) => (v === pb[i][1] ? [] : [[k, v, pb[i][1]] as [string, string, string]]));
+}
+
+/** How two recipes differ, field by field: "seq_len 64 vs 128; peak LR 0.004 vs 0.001"; '' when they agree. */
+export function recipeDifference(a: RecipeFields, b: RecipeFields): string {
+  return recipeDifferences(a, b)
+    .map(([k, va, vb]) => `${k} ${va} vs ${vb}`)
+    .join('; ');
+}
+
+/** The LR schedule fields a log may leave unknown ('unknown' schedule, null warmup or final LR). */
+const SCHEDULE_FIELDS = ['lrSchedule', 'warmupSteps', 'lrFinal'] as const;
+const known = (r: RecipeFields, f: (typeof SCHEDULE_FIELDS)[number]) => (f === 'lrSchedule' ? r[f] !== 'unknown' : r[f] !== null);
+
+/**
+ * Runs split into fit groups (fitGroupKey), in key order; runs inside a group in (params, steps,
+ * id) order. A schedule field a log leaves unknown is no evidence of a difference: where the other
+ * runs of its analysis group, T, batch size and peak LR all record one value for it, the run is
+ * grouped as if it recorded that value (a new GLM run logged with its cosine schedule joins the
+ * seed's, which do not say); where they record several, it stays unknown, a recipe of its own.
+ */
+export function fitGroups(runs: RunRecord[]): Map<string, RunRecord[]> {
+  const core = (r: RunRecord) => `${analysisGroupKey(r)}|${r.seqLen}|${r.batchSize}|${r.lr}`;
+  const values = new Map<string, Map<string, Set<string | number>>>();
+  for (const r of runs) {
+    const byField = values.get(core(r)) ?? new Map<string, Set<string | number>>();
+    values.set(core(r), byField);
+    for (const f of SCHEDULE_FIELDS) if (known(r, f)) byField.set(f, (byField.get(f) ?? new Set()).add(r[f]!));
+  }
+  const filled = (r: RunRecord): RunRecord => {
+    const byField = values.get(core(r))!;
+    const fill = (f: (typeof SCHEDULE_FIELDS)[number]) => (!known(r, f) && byField.get(f)?.size === 1 ? { [f]: [...byField.get(f)!][0] } : {});
+    return { ...r, ...fill('lrSchedule'), ...fill('warmupSteps'), ...fill('lrFinal') };
+  };
+  return groupByKey(runs, (r) => fitGroupKey(filled(r)));
+}
+
+/** A fit group's recipe: each schedule field as the runs that record it give it (fitGroups makes them agree), else unknown. */
+export function groupRecipe(runs: readonly RunRecord[]): RecipeFields {
+  const r0 = runs[0];
+  const pick = <F extends (typeof SCHEDULE_FIELDS)[number]>(f: F): RunRecord[F] => (runs.find((r) => known(r, f)) ?? r0)[f];
+  return { seqLen: r0.seqLen, batchSize: r0.batchSize, lr: r0.lr, lrSchedule: pick('lrSchedule'), warmupSteps: pick('warmupSteps'), lrFinal: pick('lrFinal') };
+}
+
+/**
+ * The main recipe of one analysis group's runs: the fit group with the most runs, then the most
+ * distinct sizes, then the first key. Runs of any other recipe are fitted in their own group; the
+ * main recipe is what a stray run is compared to when it says why it entered no law.
+ */
+export function mainFitGroup(groups: ReadonlyMap<string, RunRecord[]>): string | null {
+  let best: string | null = null;
+  let score: [number, number] = [-1, -1];
+  for (const [key, runs] of groups) {
+    const s: [number, number] = [runs.length, new Set(runs.map((r) => r.params)).size];
+    if (s[0] > score[0] || (s[0] === score[0] && s[1] > score[1])) [best, score] = [key, s];
+  }
+  return best;
 }
 
 /**
@@ -214,6 +314,11 @@ export function scalingRuns(runs: RunRecord[]): RunRecord[] {
   return filterRuns(runs, { purpose: 'scaling' });
 }
 
+/** The runs scalingRuns leaves out, each with why: "purpose memory-measurement: …". */
+export function notScalingRuns(runs: RunRecord[]): { id: string; reason: string }[] {
+  return runs.filter((r) => r.purpose !== 'scaling').map((r) => ({ id: r.id, reason: `purpose ${r.purpose}: measures something else, kept out of the scaling fits` }));
+}
+
 export type GroupKey = 'dataset' | 'arch' | 'params' | 'batchSize' | 'lr' | 'seqLen' | 'collection' | 'steps' | 'lossUnit';
 
 /**
@@ -244,7 +349,8 @@ export function compareRuns(a: RunRecord, b: RunRecord): number {
 
 /**
  * Runs of one "step family": same dataset, params, batch size, LR and architecture, but different
- * step budgets. The step law is fitted within each family.
+ * step budgets. The step law is fitted within each family; src/fit/suite.ts groups each fit group
+ * (fitGroups) apart, so a family's runs also share T and the LR schedule.
  */
 export function stepFamilies(runs: RunRecord[]): Map<string, RunRecord[]> {
   return groupRuns(runs, ['dataset', 'arch', 'params', 'batchSize', 'lr']);

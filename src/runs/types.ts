@@ -177,7 +177,12 @@ export interface RunRecord {
   lossUnit: string;
   batchSize: number;
   seqLen: number;
+  /** Peak learning rate (header `lr.peak`). */
   lr: number;
+  /** The rest of the LR schedule the header records (`lr.schedule`, `lr.warmup_steps`, `lr.final`): part of a run's recipe. */
+  lrSchedule: LrScheduleJson['schedule'];
+  warmupSteps: number | null;
+  lrFinal: number | null;
   plannedSteps: number;
   /** Last step with a val_bpc. */
   steps: number;

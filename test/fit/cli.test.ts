@@ -207,7 +207,7 @@ test('fit --backtest-largest on a synthetic 5-size ladder: holds out the largest
   const out = join(dir, 'fits');
   const text = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--out', out]);
   assert.equal(text.status, 0, text.stderr);
-  assert.match(text.stdout, /^Backtest: predicting the largest size of brown \(bitlm-v57, bits per byte\)$/m);
+  assert.match(text.stdout, /^Backtest: predicting the largest size of brown \(bitlm-v57, bits per byte\), recipe T 128, bs 16, LR 0\.003 cosine, warmup 25 steps, final LR 0$/m);
   assert.match(text.stdout, /held out: N = 1\.2M \(3 runs\); fitted on 4 sizes 19\.5K–463\.4K \(12 runs\); extrapolation 2\.51× in N/);
   assert.match(text.stdout, /mean \|relative error\| [0-9.]+% \(max [0-9.]+%\); the 80% interval held [0-3] of 3; the range over laws held [0-3] of 3/);
   assert.ok(!text.stdout.includes('probe'), 'the LR probe is no scaling run');
@@ -238,11 +238,36 @@ test('fit --backtest-largest on a synthetic 5-size ladder: holds out the largest
   assert.match(refused.stderr, /--bootstrap and --seed do not apply to --backtest-largest/);
 });
 
-test('fit --backtest-largest refuses, in one line and exit 1, a group with fewer than 3 sizes left after holding out the largest', () => {
+test('fit --backtest-largest refuses, in one line and exit 1, fit groups with fewer than 3 sizes left after holding out the largest (GLM: one per recipe)', () => {
   const dir = seedRunsDir();
   const r = bitscale(['fit', '--backtest-largest', '--runs', join(dir, 'runs'), '--dataset', 'GLM-Reasoning']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, /no analysis group can be backtested: GLM-Reasoning \(bitlm-v57, bits per byte\): the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 6 runs at 3 size\(s\) \(5\.5M, 13\.7M, 46\.4M\) leave 2 \(5\.5M, 13\.7M\)/);
+  // The bs 256 / LR 6e-4 runs (3 sizes) and the bs 64 / LR 3e-4 runs (one size) are two recipes: never one backtest.
+  assert.match(r.stderr, /no fit group can be backtested: GLM-Reasoning \(bitlm-v57, bits per byte\), recipe T 256, bs 256, LR 0\.0006: the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 3 runs at 3 size\(s\) \(5\.5M, 13\.7M, 46\.4M\) leave 2 \(5\.5M, 13\.7M\); GLM-Reasoning \(bitlm-v57, bits per byte\), recipe T 256, bs 64, LR 0\.0003: the backtest holds out the largest size and needs at least 3 smaller sizes to fit on; 3 runs at 1 size\(s\) \(46\.4M\) leave 0 \(none\)/);
+});
+
+test('fit lists every run in no law with why, in its output and in fits/index.json: a probe, and a run of another recipe beside a ladder (whose joint law it leaves as it was)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-fit-recipes-'));
+  const runs = join(dir, 'runs');
+  writeLadder(runs, { collection: 'ladder', probe: true });
+  const plain = bitscale(['fit', '--runs', runs, '--out', join(dir, 'fits-plain'), '--bootstrap', '20', '--json']);
+  assert.equal(plain.status, 0, plain.stderr);
+  // As `train --preset tiny` writes it by default: runs/local/, T 64, LR 4e-3, warmup 40.
+  const h = { ...seedRunLog(SEED_RUNS[0]).header, run_id: 'tiny-s400-seed0', arch: 'bitlm-v57', params: 73_728, batch_size: 16, seq_len: 64, lr: { peak: 4e-3, schedule: 'cosine' as const, warmup_steps: 40, final: 0 }, planned_steps: 400, dataset: { name: 'brown', bytes: null, sha256: null, token_unit: 'byte' as const } };
+  writeRunLog(join(runs, 'local', 'tiny-s400-seed0.jsonl'), { header: h, steps: [], evals: [{ type: 'eval', step: 400, tokens: 409_600, val_bpc: 3.59 }], summary: { type: 'summary', status: 'completed', steps: 400, tokens: 409_600, final_val_bpc: 3.59, wall_s: null } });
+  const r = bitscale(['fit', '--runs', runs, '--out', join(dir, 'fits'), '--bootstrap', '20']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Runs not in any law$/m);
+  assert.match(r.stdout, /^ladder-probe-\S+ +purpose lr-probe: measures something else, kept out of the scaling fits$/m);
+  assert.match(r.stdout, /^tiny-s400-seed0 +another recipe than the main brown one \(seq_len 64 vs 128; peak LR 0\.004 vs 0\.003; warmup 40 steps vs 25 steps\)/m);
+  assert.match(r.stdout, /^brown \(bitlm-v57, bits per byte; recipe T 64, bs 16, LR 0\.004 cosine, warmup 40 steps, final LR 0\): not fitted: 1 run\(s\)/m);
+  const index = JSON.parse(readFileSync(join(dir, 'fits', 'index.json'), 'utf8'));
+  const ids: string[] = index.excluded.map((e: { id: string }) => e.id);
+  assert.deepEqual(ids, [...ids].sort(), 'in run id order');
+  assert.ok(index.excluded.some((e: { id: string; reason: string }) => e.id === 'tiny-s400-seed0' && e.reason.startsWith('another recipe than the main brown one')));
+  assert.ok(index.excluded.some((e: { id: string; reason: string }) => e.id.startsWith('ladder-probe') && e.reason.startsWith('purpose lr-probe')));
+  const main = (text: string) => JSON.parse(text).joint.filter((j: { main_recipe: boolean }) => j.main_recipe);
+  assert.deepEqual(main(readFileSync(join(dir, 'fits', 'joint.json'), 'utf8')), main(readFileSync(join(dir, 'fits-plain', 'joint.json'), 'utf8')));
 });

@@ -12,7 +12,7 @@ import { fitSaturatingPowerLaw } from '../../src/fit/saturating.js';
 import { fitColumns } from '../../src/fit/columns.js';
 import { estimateUncertainty } from '../../src/fit/resample.js';
 import { BitscaleError } from '../../src/util/errors.js';
-import { seedRuns, type SeedRunSpec } from './seed-runs.js';
+import { SEED_RUNS, seedRuns, type SeedRunSpec } from './seed-runs.js';
 
 const GLM = { params: 369.6e6, batchSize: 256, dataset: 'GLM-Reasoning' };
 
@@ -62,9 +62,12 @@ test('predict at 60K steps on GLM (no step law of its own): 15K → 30K moves by
 });
 
 test('predict on TinyStories at 80K steps: β from its own step law (0.491): 20K → 40K by the mean gain g, 40K → 80K by g·2^−β (hand sum)', () => {
-  const suite = fitRunTable(seedRuns(), { bootstrap: false });
+  // The seed's TinyStories sizes differ in recipe (v70: bs 256, LR 3.2e-3), so no size law joins them:
+  // a 5.5M run at the 46.4M runs' recipe (bs 64, LR 3e-4, 20K steps), at v70's value, gives the budget.
+  const suite = fitRunTable(seedRuns([...SEED_RUNS, { id: 'ts_5M_bs64', dataset: 'TinyStories', params: 5_500_000, batchSize: 64, lr: 3e-4, steps: 20000, valBpc: 1.481 }]), { bootstrap: false });
   const beta = suite.stepLaws.find((s) => s.dataset === 'TinyStories' && s.fit)!.fit!.params.beta;
   const budget = suite.paramBudgets.find((b) => b.dataset === 'TinyStories')!;
+  assert.deepEqual(budget.runIds, ['ts_5M_bs64', 'v72']);
   const g = (-0.097 + -0.069) / 2;
   const l0 = saturatingLoss(budget.fixedA.params, 10e6);
   const p = predictBpc(suite, { params: 10e6, steps: 80000, batchSize: 64, dataset: 'TinyStories' });

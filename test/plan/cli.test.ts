@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -84,7 +84,14 @@ test('plan: the cheapest run that would tell the two best apart, in the text and
 });
 
 test('plan: where the two best do not overlap (TinyStories, 1 h), no run is needed, in the text and the JSON', () => {
-  const args = ['plan', '--gpu', 'a100-40gb', '--hours', '1', '--dataset', 'TinyStories'];
+  // The seed's two TinyStories sizes differ in recipe (v70: bs 256, LR 3.2e-3), and no size law joins
+  // recipes: a 5.5M twin of v70 at the 46.4M runs' recipe (bs 64, LR 3e-4) gives TinyStories its law.
+  const runs = mkdtempSync(join(tmpdir(), 'bitscale-plan-ts-'));
+  cpSync('runs/seed', join(runs, 'seed'), { recursive: true });
+  const v70 = readFileSync('runs/seed/v70.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const twin = v70.map((rec) => (rec.type === 'header' ? { ...rec, run_id: 'ts_5M_bs64', batch_size: 64, lr: { ...rec.lr, peak: 3e-4 } } : { ...rec, tokens: (rec.step ?? rec.steps) * 64 * 256 }));
+  writeFileSync(join(runs, 'seed', 'ts_5M_bs64.jsonl'), twin.map((rec) => JSON.stringify(rec)).join('\n') + '\n');
+  const args = ['plan', '--runs', runs, '--gpu', 'a100-40gb', '--hours', '1', '--dataset', 'TinyStories'];
   const out = JSON.parse(bitscale([...args, '--json']).stdout);
   assert.equal(out.ranges_overlap, false);
   assert.equal(out.tell_apart.needed, false);

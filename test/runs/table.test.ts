@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analysisGroupKey, analysisGroups, filterRuns, groupRuns, loadRunTable, requireOneLossUnit, stepFamilies, toRunRecord, valBpcAtStep } from '../../src/runs/table.js';
-import type { HeaderRecord } from '../../src/runs/types.js';
-import { foreignHeader } from '../helpers.js';
+import { analysisGroupKey, analysisGroups, filterRuns, fitGroupKey, fitGroups, groupRuns, loadRunTable, mainFitGroup, recipeDifference, recipeLabel, requireOneLossUnit, stepFamilies, toRunRecord, valBpcAtStep } from '../../src/runs/table.js';
+import type { HeaderRecord, RunRecord } from '../../src/runs/types.js';
+import { foreignHeader, sampleHeader } from '../helpers.js';
 
 const runsDir = new URL('../../runs/', import.meta.url).pathname;
 const seed = () => filterRuns(loadRunTable(runsDir), { collection: 'seed' });
@@ -95,4 +95,36 @@ test('a fit or chart over mixed loss units is refused, naming the runs of each u
   ];
   assert.throws(() => requireOneLossUnit(runs, 'the step law'), /^Error: the step law would mix loss units \(bits per byte: a, c; bits per token \(gpt2\): b\); fit each unit apart$|the step law would mix loss units \(bits per byte: a, c; bits per token \(gpt2\): b\)/);
   assert.equal(requireOneLossUnit([runs[1]], 'x'), 'bits per token (gpt2)');
+});
+
+test('fit groups split an analysis group by recipe: T, batch size and the LR schedule the log records (peak, shape, warmup, final), not by step budget', () => {
+  const run = (id: string, h: Partial<HeaderRecord>) => toRunRecord({ header: sampleHeader({ run_id: id, ...h }), steps: [], evals: [{ type: 'eval', step: 100, tokens: 25600, val_bpc: 3 }], summary: null }, `x/${id}.jsonl`)!;
+  const cosine = { peak: 1e-3, schedule: 'cosine' as const, warmup_steps: 10, final: 0 };
+  const runs = [
+    run('a', { planned_steps: 100 }),
+    run('b', { planned_steps: 400 }),
+    run('c', { params: 2 * (4 * 32 * 32 + 3 * 32 * 16) + 2 * 128 * 32, config: { d: 32, layers: 2, heads: 4, d_ff: 16, seq_len: 32, vocab: 128 } }),
+    run('t64', { seq_len: 64 }),
+    run('warm', { lr: { ...cosine, warmup_steps: 50 } }),
+  ];
+  const groups = fitGroups(runs);
+  assert.equal(groups.size, 3);
+  assert.equal(new Set(runs.map(analysisGroupKey)).size, 1, 'one analysis group');
+  assert.deepEqual(groups.get(fitGroupKey(runs[0]))!.map((r) => r.id), ['c', 'a', 'b'], 'two budgets and two sizes of one recipe');
+  assert.equal(mainFitGroup(groups), fitGroupKey(runs[0]));
+  assert.equal(recipeLabel(runs[0]), 'T 32, bs 8, LR 0.001 cosine, warmup 10 steps, final LR 0');
+  assert.equal(recipeDifference(runs[3], runs[0]), 'seq_len 64 vs 32');
+  assert.equal(recipeDifference(runs[4], runs[0]), 'warmup 50 steps vs 10 steps');
+  assert.equal(recipeDifference(runs[1], runs[0]), '');
+});
+
+test('the main recipe is the one with the most runs, then the most sizes', () => {
+  const run = (id: string, bs: number, params: number) => ({ id, params, batchSize: bs }) as RunRecord;
+  const groups = new Map([
+    ['bs64', [run('a', 64, 1), run('b', 64, 1), run('c', 64, 1)]],
+    ['bs256', [run('d', 256, 1), run('e', 256, 2), run('f', 256, 3)]],
+    ['bs16', [run('g', 16, 1), run('h', 16, 2)]],
+  ]);
+  assert.equal(mainFitGroup(groups), 'bs256', 'three runs each: three sizes beat one');
+  assert.equal(mainFitGroup(new Map()), null);
 });

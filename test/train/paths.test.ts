@@ -25,3 +25,12 @@ test('sweep: a model name that would give a run id with a path in it is refused,
   assert.throws(() => expandGrid(grid, 'grid.json'), /grid\.json: field 'models\[1\]\.name': gives the run id 'g-\/\.\.\/\.\.\/\.\.\/evil-s100'/);
   assert.throws(() => runState(mkdtempSync(join(tmpdir(), 'bitscale-sweep-')), '../x'), /leads outside/);
 });
+
+test('train writes into a collection of its own by default (runs/local/), so a smoke test never joins a shipped collection; --out and a resumed log\'s folder win', async () => {
+  const { trainOutDir, DEFAULT_TRAIN_COLLECTION } = await import('../../src/cli/train.js');
+  assert.equal(DEFAULT_TRAIN_COLLECTION, 'local');
+  assert.equal(trainOutDir({}), join('runs', 'local'));
+  assert.equal(trainOutDir({ runs: '/data/my-runs' }), join('/data/my-runs', 'local'));
+  assert.equal(trainOutDir({ runs: 'runs', out: 'runs/brown-ladder' }), 'runs/brown-ladder');
+  assert.equal(trainOutDir({ runs: 'runs', resumePath: 'runs/seed/x.jsonl' }), 'runs/seed');
+});
