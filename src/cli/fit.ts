@@ -348,12 +348,8 @@ async function backtestCommand(runs: RunRecord[], opts: { bootstrap?: number; se
   if (done.length === 0) throw new BitscaleError(`no fit group can be backtested: ${refused.map((g) => `${label(g)}: ${g.refusal}`).join('; ') || 'no completed runs'}`);
   for (const g of refused) warn(`${label(g)} is not backtested: ${g.refusal}`);
   for (const g of done) for (const w of g.backtest!.warnings) warn(`backtest of ${label(g)}: ${w}`);
-  // Beside each backtest, the coverage of the same interval with every size of its runs held out in turn.
-  const { leaveOneSizeOut, backtestRunOf } = await import('../fit/backtest.js');
-  const byId = new Map(runs.map((r) => [r.id, r]));
-  const coverage = new Map(done.map((g) => [g, leaveOneSizeOut([...g.backtest!.fitted.runIds, ...g.backtest!.heldOut.runIds].map((id) => backtestRunOf(byId.get(id)!)), { level: opts.level })]));
-  const coverageLine = (c: Coverage) => `coverage of the ${Math.round(c.level * 100)}% interval by leave-one-size-out (fit --coverage): ${c.held} of ${c.withInterval} held-out runs (${(100 * c.coverage).toFixed(0)}%) over ${c.sizes.length} sizes`;
-  emit(opts, snakeCaseKeys({ backtests: done.map((g) => ({ ...backtestJson(g), coverage: coverageJson(coverage.get(g)!) })), notBacktested: refused.map((g) => ({ group: g.group, recipe: g.recipe, reason: g.refusal })) }), () => done.map((g) => `${formatBacktest(g, groupLabel)}\n${coverageLine(coverage.get(g)!)}`).join('\n\n'));
+  const coverageLine = (c: Coverage | null) => (c ? `coverage of the ${Math.round(c.level * 100)}% interval by leave-one-size-out (fit --coverage): ${c.held} of ${c.withInterval} held-out runs (${(100 * c.coverage).toFixed(0)}%) over ${c.sizes.length} sizes` : 'coverage: too few sizes to hold each out in turn');
+  emit(opts, snakeCaseKeys({ backtests: done.map((g) => ({ ...backtestJson(g), coverage: g.backtest!.coverage ? coverageJson(g.backtest!.coverage) : null })), notBacktested: refused.map((g) => ({ group: g.group, recipe: g.recipe, reason: g.refusal })) }), () => done.map((g) => `${formatBacktest(g, groupLabel)}\n${coverageLine(g.backtest!.coverage)}`).join('\n\n'));
 }
 
 export function register(program: Command): void {

@@ -126,6 +126,11 @@ export interface Backtest {
   };
   /** How the interval was made: its level, the residual degrees of freedom n − 5, Student's t and the log residual scale s (null without an interval). */
   interval: { method: string; level: number; dof: number; t: number | null; logScale: number | null };
+  /**
+   * The same interval's coverage with every size of these runs held out in turn (leaveOneSizeOut);
+   * null with fewer than BACKTEST_MIN_SIZES + 1 sizes.
+   */
+  coverage: Coverage | null;
   warnings: string[];
 }
 
@@ -288,6 +293,7 @@ export function backtestRuns(runs: readonly BacktestRun[], options: BacktestOpti
       withRange: withRange.length,
     },
     interval: { method: BACKTEST_INTERVAL_METHOD, level, dof: pi.dof, t: pi.t, logScale: pi.scale },
+    coverage: leaveOneSizeOut(runs, options),
     warnings,
   };
 }

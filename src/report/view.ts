@@ -523,7 +523,7 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
       range: p.range ? `[${p.range.lo.toFixed(4)}, ${p.range.hi.toFixed(4)}]` : '—',
       rangeHeld: p.rangeHolds === null ? '—' : p.rangeHolds ? 'yes' : '**no**',
     })),
-    summary: `Mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (largest ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%) at ${b.extrapolationFactor.toFixed(2)}× the largest fitted size; the ${level} prediction interval held ${b.summary.intervalHeld} of ${b.summary.withInterval} held-out runs, the range over laws ${b.summary.rangeHeld} of ${b.summary.withRange}.`,
+    summary: `Mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (largest ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%) at ${b.extrapolationFactor.toFixed(2)}× the largest fitted size; the ${level} prediction interval held ${b.summary.intervalHeld} of ${b.summary.withInterval} held-out runs, the range over laws ${b.summary.rangeHeld} of ${b.summary.withRange}.${b.coverage ? ` With every size held out in turn (\`bitscale fit --coverage\`), the same interval held ${b.coverage.held} of ${b.coverage.withInterval} held-out runs (${(100 * b.coverage.coverage).toFixed(0)}%; mean |relative error| ${(100 * b.coverage.meanAbsRelativeError).toFixed(2)}%).` : ''}`,
     method: `Interval: ${b.interval.method}${b.interval.t === null ? '' : ` (n − 5 = ${b.interval.dof}, t = ${b.interval.t.toFixed(3)}, s = ${b.interval.logScale!.toFixed(4)} in ln units)`}. It is for a new run (the law's uncertainty out at the held-out size and the run-to-run scatter), not the bootstrap interval of the fitted curve that the fit tables give. Same as \`bitscale fit --backtest-largest --collection ${col}\`.`,
     notes: b.points.filter((p) => p.sizeLawNote).map((p) => `${p.runId}: ${p.sizeLawNote}`),
     warnings: b.warnings,
@@ -658,7 +658,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
         if (!b) return [];
         const s = b.summary;
         return [
-          `Backtest on \`runs/${collection}/\`: the joint law L(N, D) fitted on the ${b.fitted.sizes.length} smaller sizes (${formatCount(b.fitted.sizes[0])}–${formatCount(b.fitted.sizes[b.fitted.sizes.length - 1])}) predicts the held-out ${formatCount(b.heldOut.params)} runs, ${b.extrapolationFactor.toFixed(2)}× beyond them in N, within ${(100 * s.meanAbsRelativeError).toFixed(2)}% on average (at most ${(100 * s.maxAbsRelativeError).toFixed(2)}%); the ${Math.round(100 * b.interval.level)}% prediction interval held ${s.intervalHeld} of ${s.withInterval}.`,
+          `Backtest on \`runs/${collection}/\`: the joint law L(N, D) fitted on the ${b.fitted.sizes.length} smaller sizes (${formatCount(b.fitted.sizes[0])}–${formatCount(b.fitted.sizes[b.fitted.sizes.length - 1])}) predicts the held-out ${formatCount(b.heldOut.params)} runs, ${b.extrapolationFactor.toFixed(2)}× beyond them in N, within ${(100 * s.meanAbsRelativeError).toFixed(2)}% on average (at most ${(100 * s.maxAbsRelativeError).toFixed(2)}%); the ${Math.round(100 * b.interval.level)}% prediction interval held ${s.intervalHeld} of ${s.withInterval}${b.coverage ? `, and ${b.coverage.held} of ${b.coverage.withInterval} (${(100 * b.coverage.coverage).toFixed(0)}%) with every size held out in turn` : ''}.`,
         ];
       }),
     ),
