@@ -362,7 +362,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     );
     if (spreadBorrowed) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((d) => d.perDoubling.toFixed(3)).join(', ')}), since ${budget.dataset} has ${pool.length}: borrowed from ${lentNames(everywhere)} (--borrow-gains)`);
     // Said without naming other groups, so that adding unrelated runs never changes this text.
-    else if (pool.length < 2) assumptions.push(`${budget.dataset} has ${pool.length} measured doubling of steps, so the interval has no spread of gains to draw from: it holds the law's bootstrap spread only, not the uncertainty of the gain (--borrow-gains would draw the spread from other datasets' doublings of the same loss unit)`);
+    else if (pool.length < 2) assumptions.push(`${budget.dataset} has ${pool.length} measured doubling of steps, so the interval has no spread of gains to draw from: it holds the law's bootstrap spread and the run-to-run scatter, not the uncertainty of the gain (--borrow-gains would draw the spread from other datasets' doublings of the same loss unit)`);
     if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other groups (${lentNames(pool)})`);
     if (Math.abs(doublings) > 2) warnings.push(`moves ${Math.abs(doublings).toFixed(1)} doublings of steps from the fitted budget`);
   }

@@ -327,7 +327,7 @@ export function headlineGainNote(p: Prediction): string {
   const s = p.stepAdjustment;
   if (!s) return '';
   if (p.borrowing.length) return ` (${p.borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')}, as asked with --borrow-gains)`;
-  if (s.intervalPool.length < 2) return ` (the law's bootstrap spread only: ${p.query.dataset} has ${s.intervalPool.length} measured doubling of steps, so the step gain's own uncertainty is not in it)`;
+  if (s.intervalPool.length < 2) return ` (the law's bootstrap spread and the run-to-run scatter: ${p.query.dataset} has ${s.intervalPool.length} measured doubling of steps, so the step gain's own uncertainty is not in it)`;
   return '';
 }
 
@@ -637,7 +637,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
   const outside = h.alternatives.filter((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi));
   const alternativesText = h.alternatives.length
-    ? `; the other law${h.alternatives.length > 1 ? 's give' : ' gives'} ${h.alternatives.map((x) => `${bpc(x.valBpc)} (${x.law})`).join(', ')}${outside.length ? ' — outside the interval: the choice of law moves the prediction more than the bootstrap spread' : ''}`
+    ? `; the other law${h.alternatives.length > 1 ? 's give' : ' gives'} ${h.alternatives.map((x) => `${bpc(x.valBpc)} (${x.law})`).join(', ')}${outside.length ? ' — outside the interval: the choice of law moves the prediction more than the interval allows for' : ''}`
     : '';
   const gainNote = headlineGainNote(h);
   const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
