@@ -94,6 +94,16 @@ function jointProblem(points: readonly JointPoint[], idx: readonly number[] | un
         offset[i] = 0;
       }
     },
+    basisDerivative(theta, j, dphi, doffset) {
+      // ∂/∂α of e^(−α·xN) is −xN·e^(−α·xN) (column A'), ∂/∂β likewise for B'; the floor's column is constant.
+      const e = theta[j];
+      const x = j === 0 ? xN : xD;
+      for (let i = 0; i < x.length; i++) {
+        dphi.fill(0, k * i, k * i + k);
+        dphi[k * i + e0 + j] = -x[i] * Math.exp(-e * x[i]);
+        doffset[i] = 0;
+      }
+    },
   };
   return { problem, cN, cD };
 }

@@ -19,7 +19,9 @@
  *     current split of points inside and beyond δ first (exact once the split is right), and the
  *     IRLS step where that does not descend.
  * The profile F(θ) = min_c f(c, θ) is then searched over the exponents only: every point of a
- * coarse grid, then a Nelder–Mead polish (Lagarias et al. 1998) from the best, inside the bounds.
+ * coarse grid, then a polish from the best, inside the bounds: where the problem gives ∂φ/∂θ, a
+ * projected BFGS with the profile's exact gradient (by the envelope theorem, ∂F/∂θⱼ = ∂f/∂θⱼ at
+ * the optimal c(θ): Σᵢ wᵢ·ρ'(rᵢ)·∂rᵢ/∂θⱼ with c held), else Nelder–Mead (Lagarias et al. 1998).
  * A coefficient constrained to ≥ 0 may end exactly at 0 (E = 0: no floor), an optimum on the
  * boundary that a search in log coordinates can only approach.
  */
@@ -41,6 +43,11 @@ export interface VarProProblem {
    * exponents θ.
    */
   basis(theta: ArrayLike<number>, phi: Float64Array, offset: Float64Array): void;
+  /**
+   * Optional: fill dphi (n·k) and doffset (n) with ∂φ/∂θⱼ and ∂o/∂θⱼ. Given, the polish is a
+   * projected BFGS on the profile with its exact gradient (see profileGradient); else Nelder–Mead.
+   */
+  basisDerivative?(theta: ArrayLike<number>, j: number, dphi: Float64Array, doffset: Float64Array): void;
   loss: VarProLoss;
 }
 
@@ -415,13 +422,14 @@ export function solveVarPro(p: VarProProblem, search: ExponentSearch): VarProSol
   let evaluations = 0;
   let iterations = 0;
   let best: { theta: Float64Array; sol: LinearSolution } | null = null;
-  const consider = (theta: Float64Array): number => {
+  // Solve the linear part at θ (s.yhat then holds its fitted values) and keep the lowest point seen.
+  const consider = (theta: Float64Array): LinearSolution | null => {
     evaluations++;
     const sol = solveLinearWith(p, theta, s);
-    if (!sol) return Infinity;
+    if (!sol) return null;
     iterations += sol.iterations;
-    if (Number.isFinite(sol.objective) && (!best || sol.objective < best.sol.objective)) best = { theta: Float64Array.from(theta), sol };
-    return sol.objective;
+    if (Number.isFinite(sol.objective) && (!best || sol.objective < best.sol.objective)) best = { theta: Float64Array.from(theta), sol: { ...sol, c: Float64Array.from(sol.c) } };
+    return sol;
   };
   // The grid, in lexicographic order (deterministic ties: the first lowest point is kept).
   const idx = new Array<number>(dims).fill(0);
@@ -446,15 +454,21 @@ export function solveVarPro(p: VarProProblem, search: ExponentSearch): VarProSol
     const profile = (x: Float64Array): number => {
       for (let a = 0; a < free.length; a++) full[free[a]] = x[a];
       const outside = clampInto(full, search.bounds, clamped);
-      const v = consider(Float64Array.from(clamped));
+      const v = consider(Float64Array.from(clamped))?.objective ?? Infinity;
       return outside > 0 ? v + outside * (1 + Math.abs(v)) : v;
     };
-    const steps = free.map((j) => {
-      const [lo, hi] = search.bounds[j];
-      return Math.max(Math.min(0.1 * Math.abs(start[j]), 0.05 * (hi - lo)), 1e-4);
-    });
-    const nm = minimizeNelderMead(profile, free.map((j) => start[j]), steps, { tolerance: search.tolerance ?? 1e-9, maxEvaluations: search.maxEvaluations ?? 400 });
-    converged = nm.converged;
+    const tolerance = search.tolerance ?? 1e-9;
+    const maxEvaluations = search.maxEvaluations ?? 400;
+    const polished = p.basisDerivative ? polishByGradient(p, s, search, free, start, consider, tolerance, maxEvaluations) : null;
+    if (polished !== null) converged = polished;
+    else {
+      const steps = free.map((j) => {
+        const [lo, hi] = search.bounds[j];
+        return Math.max(Math.min(0.1 * Math.abs(start[j]), 0.05 * (hi - lo)), 1e-4);
+      });
+      const nm = minimizeNelderMead(profile, free.map((j) => start[j]), steps, { tolerance, maxEvaluations });
+      converged = nm.converged;
+    }
   }
   const b = best as { theta: Float64Array; sol: LinearSolution };
   const atBound = Array.from(b.theta, (v, j) => {
@@ -462,6 +476,151 @@ export function solveVarPro(p: VarProProblem, search: ExponentSearch): VarProSol
     return search.grid[j].length > 1 && (Math.abs(v - lo) <= 1e-6 * Math.max(Math.abs(lo), 1e-3) || Math.abs(v - hi) <= 1e-6 * Math.max(Math.abs(hi), 1e-3));
   });
   return { theta: b.theta, c: b.sol.c, objective: b.sol.objective, atBound, evaluations, iterations, converged };
+}
+
+/**
+ * ∂F/∂θⱼ for the free exponents at θ, from the linear solution c (s.yhat at it): by the envelope
+ * theorem, Σᵢ wᵢ·ρ'(rᵢ)·∂ŷᵢ/∂θⱼ (squares: ρ' = 2r; log-huber: ψ(r)/ŷᵢ, ψ = r clipped to ±δ), with
+ * ∂ŷᵢ/∂θⱼ = Σₖ cₖ·∂φᵢₖ/∂θⱼ + ∂oᵢ/∂θⱼ.
+ */
+function profileGradient(p: VarProProblem, s: Scratch, theta: Float64Array, c: Float64Array, free: readonly number[], out: Float64Array): void {
+  const n = s.yhat.length;
+  const k = p.linear;
+  const dphi = new Float64Array(n * k);
+  const doff = new Float64Array(n);
+  for (let a = 0; a < free.length; a++) {
+    p.basisDerivative!(theta, free[a], dphi, doff);
+    let g = 0;
+    for (let i = 0; i < n; i++) {
+      if (s.w[i] === 0) continue;
+      let dy = doff[i];
+      for (let j = 0; j < k; j++) dy += c[j] * dphi[i * k + j];
+      if (p.loss.kind === 'squares') g += s.w[i] * 2 * (s.yhat[i] - p.y[i]) * dy;
+      else {
+        const r = Math.log(s.yhat[i]) - s.lnY[i];
+        const psi = r > p.loss.delta ? p.loss.delta : r < -p.loss.delta ? -p.loss.delta : r;
+        g += (s.w[i] * psi * dy) / s.yhat[i];
+      }
+    }
+    out[a] = g;
+  }
+}
+
+/**
+ * Projected BFGS on the profile over the free exponents, from `start` (the grid's best), inside
+ * the bounds: a coordinate on its bound whose gradient points outward is held there; Armijo
+ * backtracking along the projected step. Returns whether it converged (the projected step or
+ * gradient below tolerance), or null when it could not take a first step (the caller falls back
+ * to Nelder–Mead). `consider` evaluates F and keeps the lowest point seen.
+ */
+function polishByGradient(
+  p: VarProProblem,
+  s: Scratch,
+  search: ExponentSearch,
+  free: readonly number[],
+  start: Float64Array,
+  consider: (theta: Float64Array) => LinearSolution | null,
+  tolerance: number,
+  maxEvaluations: number,
+): boolean | null {
+  const m = free.length;
+  const theta = Float64Array.from(start);
+  const lo = free.map((j) => search.bounds[j][0]);
+  const hi = free.map((j) => search.bounds[j][1]);
+  // F and its gradient at theta (s.yhat and the solution refreshed by the evaluation).
+  const evaluate = (th: Float64Array, g: Float64Array): number => {
+    const sol = consider(Float64Array.from(th));
+    if (!sol || !Number.isFinite(sol.objective)) return Infinity;
+    profileGradient(p, s, th, sol.c, free, g);
+    return sol.objective;
+  };
+  let g = new Float64Array(m);
+  let f = evaluate(theta, g);
+  if (!Number.isFinite(f)) return null;
+  // Inverse Hessian approximation, started as a scaled identity.
+  const H = new Float64Array(m * m);
+  const resetH = (scale: number) => {
+    H.fill(0);
+    for (let a = 0; a < m; a++) H[a * m + a] = scale;
+  };
+  const gnorm = () => Math.sqrt(g.reduce((acc, v) => acc + v * v, 0));
+  resetH(0.01 / Math.max(gnorm(), 1e-300));
+  const x = new Float64Array(m);
+  const d = new Float64Array(m);
+  const xNew = new Float64Array(m);
+  const thNew = new Float64Array(theta.length);
+  let gNew = new Float64Array(m);
+  let evals = 1;
+  let took = false;
+  for (let a = 0; a < m; a++) x[a] = theta[free[a]];
+  while (evals < maxEvaluations) {
+    // Coordinates held on a bound (gradient pushing out) take no step.
+    const held = x.map((v, a) => ((v <= lo[a] && g[a] > 0) || (v >= hi[a] && g[a] < 0) ? 1 : 0));
+    for (let a = 0; a < m; a++) {
+      let v = 0;
+      for (let b = 0; b < m; b++) if (!held[b]) v -= H[a * m + b] * g[b];
+      d[a] = held[a] ? 0 : v;
+    }
+    let slope = 0;
+    for (let a = 0; a < m; a++) slope += g[a] * d[a];
+    if (!(slope < 0)) {
+      // Not a descent direction: steepest descent on the free coordinates, H reset.
+      resetH(0.01 / Math.max(gnorm(), 1e-300));
+      slope = 0;
+      for (let a = 0; a < m; a++) {
+        d[a] = held[a] ? 0 : -H[a * m + a] * g[a];
+        slope += g[a] * d[a];
+      }
+      if (!(slope < 0)) return took ? true : null;
+    }
+    let step = 1;
+    let fNew = Infinity;
+    let accepted = false;
+    for (let ls = 0; ls < 40 && evals < maxEvaluations; ls++) {
+      for (let a = 0; a < m; a++) xNew[a] = Math.min(hi[a], Math.max(lo[a], x[a] + step * d[a]));
+      thNew.set(theta);
+      for (let a = 0; a < m; a++) thNew[free[a]] = xNew[a];
+      fNew = evaluate(thNew, gNew);
+      evals++;
+      let decrease = 0;
+      for (let a = 0; a < m; a++) decrease += g[a] * (xNew[a] - x[a]);
+      if (fNew <= f + 1e-4 * Math.min(decrease, 0)) {
+        accepted = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!accepted) return took ? true : null;
+    took = true;
+    let moved = 0;
+    let sy = 0;
+    const sv = new Float64Array(m);
+    const yv = new Float64Array(m);
+    for (let a = 0; a < m; a++) {
+      sv[a] = xNew[a] - x[a];
+      yv[a] = gNew[a] - g[a];
+      moved = Math.max(moved, Math.abs(sv[a]));
+      sy += sv[a] * yv[a];
+    }
+    // BFGS update of the inverse Hessian (skipped when sᵀy ≤ 0, which would break positive definiteness).
+    if (sy > 1e-300) {
+      const Hy = new Float64Array(m);
+      for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) Hy[a] += H[a * m + b] * yv[b];
+      let yHy = 0;
+      for (let a = 0; a < m; a++) yHy += yv[a] * Hy[a];
+      for (let a = 0; a < m; a++)
+        for (let b = 0; b < m; b++) H[a * m + b] += ((sy + yHy) * sv[a] * sv[b]) / (sy * sy) - (Hy[a] * sv[b] + sv[a] * Hy[b]) / sy;
+    }
+    const gain = f - fNew;
+    x.set(xNew);
+    theta.set(thNew);
+    const swap = g;
+    g = gNew;
+    gNew = swap;
+    f = fNew;
+    if (moved <= tolerance || gain <= 1e-15 * Math.max(f, 1e-300)) return true;
+  }
+  return false;
 }
 
 /**
