@@ -6,7 +6,7 @@
 import { countParams, trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
 import { formatDuration } from '../util/format.js';
 import { BitscaleError } from '../util/errors.js';
-import type { Calibration, PeakCheck, ThroughputPoint, TtCalibration } from './calibrate.js';
+import { curveSeconds, fitSpeedCurve, type Calibration, type PeakCheck, type SpeedCurve, type ThroughputPoint, type TtCalibration } from './calibrate.js';
 import { requireGpu, type GpuSpec } from './hardware.js';
 import {
   COMPONENT_KEYS,
@@ -70,9 +70,20 @@ export function splitBatch(batchSize: number, maxMicro: number): MicroBatchSplit
   for (let even = k; even <= 2 * k; even++) {
     if (batchSize % even === 0) return { parts: [{ size: batchSize / even, count: even }], steps: even, largest: batchSize / even, even: true };
   }
+  return fewestSplit(batchSize, maxMicro);
+}
+
+/**
+ * The split with the fewest micro-steps, k = ceil(bs / maxMicro), balanced (sizes differ by at most
+ * one): bs 251, max 122 → 2 × 84 + 1 × 83; bs 256, max 122 → 1 × 86 + 2 × 85. null when maxMicro < 1.
+ */
+export function fewestSplit(batchSize: number, maxMicro: number): MicroBatchSplit | null {
+  if (!(maxMicro >= 1)) return null;
+  const k = Math.ceil(batchSize / Math.min(maxMicro, batchSize));
   const q = Math.floor(batchSize / k);
   const r = batchSize - q * k;
-  return { parts: [{ size: q + 1, count: r }, { size: q, count: k - r }], steps: k, largest: q + 1, even: false };
+  const parts = [{ size: q + 1, count: r }, { size: q, count: k - r }].filter((p) => p.count > 0);
+  return { parts, steps: k, largest: parts[0].size, even: r === 0 };
 }
 
 /** "4 × 64" or, for an uneven split, "2 × 84 + 1 × 83" (count × micro-batch). */
@@ -104,12 +115,18 @@ export interface TtChoice {
 }
 
 export interface ThroughputChoice {
-  method: 'calibrated' | 'mfu-assumption';
+  /** calibrated: the curve of runs on this GPU; transferred: of runs on other GPUs at this precision; mfu-assumption: a constant MFU. */
+  method: 'calibrated' | 'transferred' | 'mfu-assumption';
+  /** seconds(F) = (F / mfuMax + overheadFlops) / peak (src/estimate/calibrate.ts); a constant MFU has overheadFlops 0. */
+  curve: SpeedCurve;
+  /** The GPU's dense FLOP/s at the precision. */
+  peakFlops: number;
+  /** FLOPs per step over seconds per step at this estimate's shape and batch, and that over the peak. */
   achievedFlops: number;
   mfu: number;
-  /** The calibrating run, when method is 'calibrated'. */
-  run: ThroughputPoint | null;
   detail: string;
+  /** How far the curve is from the runs it rests on: the leave-one-out range, in words; null without two runs. */
+  spread: string | null;
 }
 
 export interface TrainingEstimate {
@@ -154,50 +171,63 @@ function chooseTt(input: EstimateInput, preset: StoragePresetId, calibration?: C
   return { value: cal.value, source: `${cal.verdict} (${range})`, min: cal.min, max };
 }
 
-/** The point whose FLOPs per step are nearest (in log) to `flops`. */
-function nearestPoint(points: ThroughputPoint[], flops: number): ThroughputPoint {
-  const dist = (p: ThroughputPoint) => Math.abs(Math.log(p.flopsPerStep / flops));
-  return points.reduce((a, b) => (dist(b) < dist(a) ? b : a));
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const tflop = (x: number) => `${(x / 1e12).toFixed(2)} TFLOP`;
+
+/** "×0.43–×2.35" over the ratios. */
+function ratioRange(ratios: number[]): string {
+  return `×${Math.min(...ratios).toFixed(2)}–×${Math.max(...ratios).toFixed(2)}`;
 }
 
-function describeRun(p: ThroughputPoint): string {
-  return `${p.runId} (${p.gpu}): ${p.steps} steps in ${(p.wallSeconds / 60).toFixed(0)} min at bs=${p.batchSize} = ${(p.secondsPerStep * 1000).toFixed(0)} ms/step, ${(p.flopsPerStep / 1e12).toFixed(2)} TFLOP/step → ${(p.achievedFlops / 1e12).toFixed(1)} TFLOP/s achieved (MFU ${(100 * p.mfu).toFixed(1)}%)`;
+/** The curve in words: its formula, the runs and their measured MFU, the fixed part on this GPU. */
+function describeCurve(curve: SpeedCurve, points: readonly ThroughputPoint[], peak: number): string {
+  const mfus = points.map((p) => p.mfu);
+  const measured = points.length === 1 ? pct(mfus[0]) : `${pct(Math.min(...mfus))}–${pct(Math.max(...mfus))}`;
+  const runs = points.map((p) => `${p.runId} (${p.gpu}, bs=${p.batchSize}, ${(p.secondsPerStep * 1000).toFixed(0)} ms/step, ${tflop(p.flopsPerStep)}/step)`).join(', ');
+  if (curve.overheadFlops === 0) return `constant MFU ${pct(curve.mfuMax)} measured by ${runs} (one run cannot separate a fixed part from the FLOPs)`;
+  return `MFU(F) = ${pct(curve.mfuMax)} · F / (F + ${tflop(curve.mfuMax * curve.overheadFlops)}), F the FLOPs per step: a fixed ${formatDuration(curve.overheadFlops / peak)} per step here plus the FLOPs at ${pct(curve.mfuMax)} of peak, fitted on ${points.length} runs (measured MFU ${measured}): ${runs}`;
+}
+
+function spreadText(curve: SpeedCurve): string | null {
+  if (curve.leaveOneOut.length === 0) return null;
+  const exact = curve.residuals.every((r) => Math.abs(r.ratio - 1) < 1e-9);
+  return `${exact ? `the curve passes through its ${curve.residuals.length} runs` : `the curve gives its runs' step times at ${ratioRange(curve.residuals.map((r) => r.ratio))}`}; fitted without one run, it gives that run's time at ${ratioRange(curve.leaveOneOut.map((r) => r.ratio))} of measured`;
 }
 
 /**
- * Achieved FLOP/s for this GPU and precision: `mfu` × peak when given; else from the measured run
- * on the same GPU whose FLOPs per micro-step are nearest (in log) to ours; else an MFU assumption:
- * the MFU of the nearest run on another GPU at this precision, else DEFAULT_MFU.
+ * How fast a step runs on this GPU and precision, as a function of its FLOPs:
+ *   --mfu given              → that MFU, constant;
+ *   runs on this GPU         → the speed curve fitted on them (calibrateFromRuns' points);
+ *   runs on other GPUs only  → their curve, in MFU, carried to this GPU's peak (an assumption);
+ *   no runs                  → DEFAULT_MFU, constant.
+ * Every branch's time grows with the FLOPs (src/estimate/calibrate.ts, SpeedCurve).
  */
-export function chooseThroughput(gpu: GpuSpec, precision: MemoryPrecision, flopsPerMicroStep: number, calibration?: Calibration, mfu?: number): ThroughputChoice {
+export function chooseSpeed(gpu: GpuSpec, precision: MemoryPrecision, calibration?: Calibration, mfu?: number): Omit<ThroughputChoice, 'achievedFlops' | 'mfu'> {
   const peak = precision === 'fp32' ? gpu.fp32Flops : gpu.bf16Flops;
+  const peakText = `${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`;
   const points = (calibration?.throughput ?? []).filter((p) => p.precision === precision);
   const same = points.filter((p) => p.gpu === gpu.id);
+  const constant = (m: number): SpeedCurve => ({ mfuMax: m, overheadFlops: 0, runs: [], leaveOneOut: [], residuals: [] });
   if (mfu !== undefined) {
-    // A given MFU always wins, and says what it replaces.
-    const measured = same.length > 0 ? nearestPoint(same, flopsPerMicroStep) : null;
+    const measured = fitSpeedCurve(same);
     return {
       method: 'mfu-assumption',
-      achievedFlops: mfu * peak,
-      mfu,
-      run: null,
-      detail: `MFU ${(100 * mfu).toFixed(1)}% given (--mfu) of ${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak${measured ? `, instead of the ${(100 * measured.achievedFlops / peak).toFixed(1)}% measured by ${measured.runId}` : ''}`,
+      curve: constant(mfu),
+      peakFlops: peak,
+      detail: `MFU ${pct(mfu)} given (--mfu) of ${peakText}${measured ? `, instead of the curve measured on ${gpu.id}: ${describeCurve(measured, same, peak)}` : ''}`,
+      spread: null,
     };
   }
-  if (same.length > 0) {
-    const best = nearestPoint(same, flopsPerMicroStep);
-    return { method: 'calibrated', achievedFlops: best.achievedFlops, mfu: best.achievedFlops / peak, run: best, detail: describeRun(best) };
-  }
-  const peakText = `${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`;
-  const other = points.length > 0 ? nearestPoint(points, flopsPerMicroStep) : null;
-  const assumed = other?.mfu ?? DEFAULT_MFU;
-  const why = other ? `the MFU measured by ${describeRun(other)}` : 'default';
+  const used = same.length > 0 ? same : points;
+  const curve = fitSpeedCurve(used);
+  if (!curve) return { method: 'mfu-assumption', curve: constant(DEFAULT_MFU), peakFlops: peak, detail: `no measured run at ${precision}: assumed MFU ${pct(DEFAULT_MFU)} (default) of ${peakText}`, spread: null };
+  if (same.length > 0) return { method: 'calibrated', curve, peakFlops: peak, detail: `${describeCurve(curve, used, peak)}; ${peakText}`, spread: spreadText(curve) };
   return {
-    method: 'mfu-assumption',
-    achievedFlops: assumed * peak,
-    mfu: assumed,
-    run: null,
-    detail: `no measured run on ${gpu.id} at ${precision}: assumed MFU ${(100 * assumed).toFixed(1)}% (${why}) of ${peakText}`,
+    method: 'transferred',
+    curve,
+    peakFlops: peak,
+    detail: `no measured run on ${gpu.id} at ${precision}: assumed the MFU curve of the runs on ${[...new Set(used.map((p) => p.gpu))].join(', ')} carries over (${describeCurve(curve, used, peak)}) of ${peakText}`,
+    spread: spreadText(curve),
   };
 }
 
@@ -206,7 +236,8 @@ export function chooseThroughput(gpu: GpuSpec, precision: MemoryPrecision, flops
  *   fits           = memory(bs).total ≤ usable
  *   maxMicroBatch  = floor((usable − fixed) / perSample)
  *   split          = splitBatch(bs, maxMicroBatch): micro-batches summing to exactly bs
- *   secondsPerStep = Σ over micro-batches of max(flops(micro) / achievedFlops, floor)
+ *   secondsPerStep = fixed / peak + Σ over micro-batches of max(flops(micro) / (mfuMax · peak), floor)
+ *                    (the speed curve's fixed part once per optimizer step; chooseSpeed)
  *   totalHours     = steps · secondsPerStep / 3600
  */
 export function estimateTraining(input: EstimateInput, calibration?: Calibration): TrainingEstimate {
@@ -220,15 +251,23 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
   const usableBytes = gpu.usableBytes;
   const fits = memory.totalBytes <= usableBytes;
   const maxMicro = maxMicroBatch(memory, usableBytes);
-  const split = splitBatch(batchSize, fits ? batchSize : maxMicro);
+  const flopsPerStep = trainingFlopsPerStep(config, batchSize);
+  const speed = chooseSpeed(gpu, precision, calibration, input.mfu);
+  const floor = microStepFloorSeconds(config);
+  const microSeconds = (size: number) => trainingFlopsPerStep(config, size) / (speed.curve.mfuMax * speed.peakFlops);
+  const splitSeconds = (s: MicroBatchSplit) => speed.curve.overheadFlops / speed.peakFlops + s.parts.reduce((sum, p) => sum + p.count * Math.max(microSeconds(p.size), floor), 0);
+  // Equal micro-batches where they cost nothing; where the launch floor makes their extra micro-steps
+  // slower, the fewest micro-steps instead (so that a larger batch never gets a faster step).
+  const evenSplit = splitBatch(batchSize, fits ? batchSize : maxMicro);
+  const fewest = fewestSplit(batchSize, fits ? batchSize : maxMicro);
+  const split = evenSplit && fewest && splitSeconds(fewest) < splitSeconds(evenSplit) ? fewest : evenSplit;
   const microBatch = split?.largest ?? 0;
   const gradAccumSteps = split?.steps ?? null;
-  const flopsPerStep = trainingFlopsPerStep(config, batchSize);
-  const throughput = chooseThroughput(gpu, precision, trainingFlopsPerStep(config, Math.max(1, microBatch)), calibration, input.mfu);
-  const floor = microStepFloorSeconds(config);
-  const microSeconds = (size: number) => trainingFlopsPerStep(config, size) / throughput.achievedFlops;
   const floorApplied = split !== null && split.parts.some((p) => microSeconds(p.size) < floor);
-  const secondsPerStep = split ? split.parts.reduce((s, p) => s + p.count * Math.max(microSeconds(p.size), floor), 0) : null;
+  const secondsPerStep = split ? splitSeconds(split) : null;
+  // Achieved FLOP/s at this shape; with no split, at a micro-batch of 1 (what the curve would give it).
+  const achievedFlops = secondsPerStep !== null ? flopsPerStep / secondsPerStep : trainingFlopsPerStep(config, 1) / curveSeconds(speed.curve, trainingFlopsPerStep(config, 1), speed.peakFlops);
+  const throughput: ThroughputChoice = { ...speed, achievedFlops, mfu: achievedFlops / speed.peakFlops };
   const steps = input.steps ?? null;
   const totalHours = steps !== null && secondsPerStep !== null ? (steps * secondsPerStep) / 3600 : null;
   const evidence = [
@@ -236,8 +275,9 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
     `storage ${preset}: ${STORAGE_PRESETS[preset].description}${input.preset ? '' : ` (the default for ${precision} on a GPU; others for ${precision}: ${Object.values(STORAGE_PRESETS).filter((p) => p.precision === precision && p.id !== preset).map((p) => p.id).join(', ') || 'none'}, chosen with --storage)`}`,
     `T×T bytes per element ${tt.value.toFixed(2)}: ${tt.source}`,
     `speed: ${throughput.detail}`,
+    ...(throughput.spread ? [`speed spread: ${throughput.spread}`] : []),
     `time floor ${formatDuration(floor)} per micro-step (${KERNELS_PER_LAYER} kernel launches per layer × ${config.layers} layers × ${KERNEL_LAUNCH_SECONDS * 1e6} µs, the low end of the 5–20 µs launch time Meta's Holistic Trace Analysis reports): ${floorApplied ? 'it sets the time: the FLOPs alone would take less' : 'not reached: the FLOPs take longer'}`,
-    ...(throughput.method === 'calibrated' ? ['speed caveat: the calibrating wall-clock includes evaluation and start-up; larger matmuls usually run nearer peak, so this is conservative for bigger models'] : []),
+    ...(throughput.curve.overheadFlops > 0 ? ['speed caveat: the fixed part is counted once per optimizer step (the calibrating runs did not accumulate, so they cannot say how it splits over micro-steps) and includes the evaluation and start-up their wall-clock counted'] : []),
     ...peakCheckEvidence(preset, calibration?.fp32Checks ?? []),
   ];
   return {
@@ -315,7 +355,9 @@ export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
     achieved_flops: Math.round(e.throughput.achievedFlops),
     mfu: e.throughput.mfu,
     throughput_method: e.throughput.method,
-    calibrating_run: e.throughput.run?.runId ?? null,
+    calibrating_runs: e.throughput.curve.runs,
+    speed_curve: { mfu_max: e.throughput.curve.mfuMax, overhead_flops: e.throughput.curve.overheadFlops },
+    speed_spread: e.throughput.spread,
     evidence: e.evidence,
   };
 }

@@ -24,7 +24,7 @@ test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s key
   assert.equal(j.grad_accum_steps, 4);
   assert.ok(Number.isInteger(j.memory.total_bytes) && Number.isInteger(j.usable_bytes));
   assert.equal(j.total_hours, (30000 * j.seconds_per_step) / 3600);
-  assert.equal(j.calibrating_run, 'glm_50M_bs256_hlr');
+  assert.deepEqual(j.calibrating_runs, ['glm_50M_a100_bf16', 'glm_50M_bs256_hlr']);
   assert.ok(j.memory.total_bytes > 0 && j.memory.attention_probs > 0);
 });
 
@@ -39,7 +39,7 @@ test('estimate --config takes the shape and batch from a run log; --sweep-bs --j
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /46\.4M parameters \(46,399,488\)/);
   assert.match(human.stdout, /fits: yes/);
-  assert.match(human.stdout, /glm_50M_bs256_hlr \(a100-40gb\): 15000 steps in 69 min at bs=256 = 276 ms\/step/);
+  assert.match(human.stdout, /glm_50M_bs256_hlr \(a100-40gb, bs=256, 276 ms\/step, 19\.84 TFLOP\/step\)/);
 });
 
 test('estimate with an unknown GPU or a missing shape: one line on stderr, exit 1', () => {
