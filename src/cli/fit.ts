@@ -376,7 +376,7 @@ export function register(program: Command): void {
       .option('--collection <name>', 'only runs in this folder of runs/'),
   )
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
-    .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
+    .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --batch-size 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
     .action(async (opts, cmd: Command) => {
       const { predictBpc, groupLabel } = await import('../fit/predict.js');
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];

@@ -14,6 +14,7 @@ import {
   STORAGE_PRESETS,
   estimateTrainingMemory,
   maxMicroBatch,
+  maxTtBytesThatFit,
   presetTtBytes,
   type MemoryBreakdown,
   type MemoryPrecision,
@@ -64,7 +65,7 @@ export interface MicroBatchSplit {
  * null when not even a micro-batch of 1 fits (maxMicro < 1).
  */
 export function splitBatch(batchSize: number, maxMicro: number): MicroBatchSplit | null {
-  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'bs' });
+  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'batch-size' });
   if (!(maxMicro >= 1)) return null;
   const k = Math.ceil(batchSize / Math.min(maxMicro, batchSize));
   for (let even = k; even <= 2 * k; even++) {
@@ -105,6 +106,34 @@ export interface EstimateInput {
   ttBytesPerElement?: number;
   /** MFU to assume when no calibrating run exists (default DEFAULT_MFU). */
   mfu?: number;
+  /** Fraction of the usable memory kept free, in [0, 1) (default 0; `plan` keeps DEFAULT_PLAN_HEADROOM). */
+  headroom?: number;
+}
+
+/**
+ * Whether a batch fits across the T×T bytes-per-element range the calibration allows (TtChoice's
+ * min–max): 'fits' at the range's top, 'no' even at its bottom, else 'depends' — it fits at up to
+ * maxTtBytes bytes per element. Without a range (given by --tt-bytes, or an uncalibrated preset) the
+ * one value decides.
+ */
+export interface MemoryVerdict {
+  kind: 'fits' | 'no' | 'depends';
+  /** The largest T×T bytes per element at which it fits the memory limit (−∞: not even at 0). */
+  maxTtBytes: number;
+  /** The range judged over: [min, max] (max null: no upper evidence), or the one value. */
+  range: [number, number | null];
+  /** "fits", "does not fit" or "depends on the T×T storage (fits at ≤ 3.60 bytes/element)". */
+  text: string;
+}
+
+/** The verdict for `batchSize` as one micro-batch against `limitBytes`, over the T×T range `tt`. */
+export function memoryVerdict(config: ModelConfig, batchSize: number, limitBytes: number, tt: TtChoice, options: { precision: MemoryPrecision; preset: StoragePresetId }): MemoryVerdict {
+  const maxTtBytes = maxTtBytesThatFit(config, batchSize, limitBytes, options);
+  const lo = tt.min ?? tt.value;
+  const hi = tt.min === null ? tt.value : tt.max;
+  const kind = maxTtBytes < lo ? 'no' : hi !== null && maxTtBytes >= hi ? 'fits' : 'depends';
+  const text = kind === 'fits' ? 'fits' : kind === 'no' ? 'does not fit' : `depends on the T×T storage (fits at ≤ ${maxTtBytes.toFixed(2)} bytes/element)`;
+  return { kind, maxTtBytes, range: [lo, hi], text };
 }
 
 export interface TtChoice {
@@ -142,7 +171,15 @@ export interface TrainingEstimate {
   memory: MemoryBreakdown;
   totalBytes: number;
   usableBytes: number;
+  /** The fraction of usableBytes kept free, and what is left: the limit every fit is judged against. */
+  headroom: number;
+  limitBytes: number;
+  /** At the T×T value used (tt.value). */
   fits: boolean;
+  /** The whole batch as one micro-batch, over the T×T range. */
+  verdict: MemoryVerdict;
+  /** The largest micro-batch of the split, over the T×T range; null when none fits. */
+  microBatchVerdict: MemoryVerdict | null;
   maxMicroBatch: number;
   /** The micro-batches one optimizer step runs (splitBatch); they sum to batchSize. null when not even bs=1 fits. */
   split: MicroBatchSplit | null;
@@ -242,15 +279,18 @@ export function chooseSpeed(gpu: GpuSpec, precision: MemoryPrecision, calibratio
  */
 export function estimateTraining(input: EstimateInput, calibration?: Calibration): TrainingEstimate {
   const { config, batchSize } = input;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'bs' });
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'batch-size' });
   const gpu = typeof input.gpu === 'string' ? requireGpu(input.gpu) : input.gpu;
   const precision = input.precision ?? (input.preset ? STORAGE_PRESETS[input.preset].precision : 'bf16-autocast');
   const preset = input.preset ?? DEFAULT_PRESET[precision];
   const tt = chooseTt(input, preset, calibration);
   const memory = estimateTrainingMemory(config, batchSize, { precision, preset, ttBytesPerElement: tt.value });
   const usableBytes = gpu.usableBytes;
-  const fits = memory.totalBytes <= usableBytes;
-  const maxMicro = maxMicroBatch(memory, usableBytes);
+  const headroom = input.headroom ?? 0;
+  if (!(headroom >= 0 && headroom < 1)) throw new BitscaleError(`headroom must be a fraction in [0, 1), got ${headroom}`, { field: 'headroom' });
+  const limitBytes = usableBytes * (1 - headroom);
+  const fits = memory.totalBytes <= limitBytes;
+  const maxMicro = maxMicroBatch(memory, limitBytes);
   const flopsPerStep = trainingFlopsPerStep(config, batchSize);
   const speed = chooseSpeed(gpu, precision, calibration, input.mfu);
   const floor = microStepFloorSeconds(config);
@@ -268,10 +308,13 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
   // Achieved FLOP/s at this shape; with no split, at a micro-batch of 1 (what the curve would give it).
   const achievedFlops = secondsPerStep !== null ? flopsPerStep / secondsPerStep : trainingFlopsPerStep(config, 1) / curveSeconds(speed.curve, trainingFlopsPerStep(config, 1), speed.peakFlops);
   const throughput: ThroughputChoice = { ...speed, achievedFlops, mfu: achievedFlops / speed.peakFlops };
+  const storage = { precision, preset };
+  const verdict = memoryVerdict(config, batchSize, limitBytes, tt, storage);
+  const microBatchVerdict = split ? memoryVerdict(config, split.largest, limitBytes, tt, storage) : null;
   const steps = input.steps ?? null;
   const totalHours = steps !== null && secondsPerStep !== null ? (steps * secondsPerStep) / 3600 : null;
   const evidence = [
-    `GPU ${gpu.name}: ${(usableBytes / 2 ** 30).toFixed(2)} GiB usable (${gpu.sources.capacity_gib}; less the runtime reserve)`,
+    `GPU ${gpu.name}: ${(usableBytes / 2 ** 30).toFixed(2)} GiB usable (${gpu.sources.capacity_gib}; less the runtime reserve)${headroom > 0 ? `; ${(100 * headroom).toFixed(0)}% kept free as headroom, so ${(limitBytes / 2 ** 30).toFixed(2)} GiB is the limit` : ''}`,
     `storage ${preset}: ${STORAGE_PRESETS[preset].description}${input.preset ? '' : ` (the default for ${precision} on a GPU; others for ${precision}: ${Object.values(STORAGE_PRESETS).filter((p) => p.precision === precision && p.id !== preset).map((p) => p.id).join(', ') || 'none'}, chosen with --storage)`}`,
     `T×T bytes per element ${tt.value.toFixed(2)}: ${tt.source}`,
     `speed: ${throughput.detail}`,
@@ -291,7 +334,11 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
     memory,
     totalBytes: memory.totalBytes,
     usableBytes,
+    headroom,
+    limitBytes,
     fits,
+    verdict,
+    microBatchVerdict,
     maxMicroBatch: maxMicro,
     split,
     microBatch,
@@ -312,6 +359,8 @@ export interface SweepRow {
   totalBytes: number;
   attentionBytes: number;
   fits: boolean;
+  /** Over the T×T range (memoryVerdict). */
+  verdict: MemoryVerdict;
 }
 
 /** Memory and fit for bs = 1, 2, 4, … up to and including the first that does not fit (at most 2^24). */
@@ -321,8 +370,8 @@ export function sweepBatchSizes(input: Omit<EstimateInput, 'batchSize'>, calibra
   const opts = { precision: base.precision, preset: base.preset, ttBytesPerElement: base.tt.value };
   for (let bs = 1; bs <= 2 ** 24; bs *= 2) {
     const m = estimateTrainingMemory(input.config, bs, opts);
-    const fits = m.totalBytes <= base.usableBytes;
-    rows.push({ batchSize: bs, totalBytes: m.totalBytes, attentionBytes: m.byGroup.attention, fits });
+    const fits = m.totalBytes <= base.limitBytes;
+    rows.push({ batchSize: bs, totalBytes: m.totalBytes, attentionBytes: m.byGroup.attention, fits, verdict: memoryVerdict(input.config, bs, base.limitBytes, base.tt, { precision: base.precision, preset: base.preset }) });
     if (!fits) break;
   }
   return rows;
@@ -337,6 +386,10 @@ export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
     flops_per_step: e.flopsPerStep,
     memory,
     fits: e.fits,
+    memory_verdict: verdictJson(e.verdict),
+    micro_batch_memory_verdict: e.microBatchVerdict ? verdictJson(e.microBatchVerdict) : null,
+    headroom: e.headroom,
+    limit_bytes: e.limitBytes,
     max_micro_batch: e.maxMicroBatch,
     micro_batch: e.microBatch,
     micro_batches: e.split ? e.split.parts.map((p) => ({ size: p.size, count: p.count })) : null,
@@ -360,6 +413,11 @@ export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
     speed_spread: e.throughput.spread,
     evidence: e.evidence,
   };
+}
+
+/** A verdict as JSON: kind, the largest T×T bytes/element that fits, the range judged over. */
+export function verdictJson(v: MemoryVerdict) {
+  return { kind: v.kind, max_tt_bytes: Number.isFinite(v.maxTtBytes) ? v.maxTtBytes : null, tt_bytes_range: v.range, text: v.text };
 }
 
 /** The evidence line for a tfjs preset: how its memory model compared with the measured peaks of the runs it describes. */

@@ -72,6 +72,8 @@ export const NON_NEGATIVE_INT: NumberSpec = { integer: true, min: 0 };
 export const POSITIVE_REAL: NumberSpec = { min: 0, minExclusive: true };
 /** A fraction in (0, 1], e.g. MFU. */
 export const FRACTION: NumberSpec = { min: 0, minExclusive: true, max: 1 };
+/** A fraction of memory kept free, in [0, 1). */
+export const HEADROOM: NumberSpec = { min: 0, max: 1, maxExclusive: true };
 /** A probability level strictly inside (0, 1), e.g. an interval's coverage. */
 export const LEVEL: NumberSpec = { min: 0, minExclusive: true, max: 1, maxExclusive: true };
 

@@ -13,7 +13,7 @@ function bitscale(args: string[]) {
 }
 
 test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s keys, fits false, accumulation to keep bs=256', () => {
-  const r = bitscale(['estimate', '--d', '2048', '--layers', '16', '--heads', '32', '--dff', '1024', '--seq', '256', '--bs', '256', '--gpu', 'a100-40gb', '--steps', '30000', '--precision', 'bf16-autocast', '--json']);
+  const r = bitscale(['estimate', '--d', '2048', '--layers', '16', '--heads', '32', '--d-ff', '1024', '--seq-len', '256', '--batch-size', '256', '--gpu', 'a100-40gb', '--steps', '30000', '--precision', 'bf16-autocast', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.params, 369_623_040);
@@ -28,8 +28,8 @@ test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s key
   assert.ok(j.memory.total_bytes > 0 && j.memory.attention_probs > 0);
 });
 
-test('estimate --config takes the shape and batch from a run log; --sweep-bs --json lists bs = 1, 2, 4, … to the first misfit', () => {
-  const r = bitscale(['estimate', '--config', 'runs/seed/glm_50M_bs256_hlr.jsonl', '--sweep-bs', '--json']);
+test('estimate --config takes the shape and batch from a run log; --sweep-batch-size --json lists bs = 1, 2, 4, … to the first misfit', () => {
+  const r = bitscale(['estimate', '--config', 'runs/seed/glm_50M_bs256_hlr.jsonl', '--sweep-batch-size', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.rows[0].batch_size, 1);
