@@ -164,3 +164,33 @@ test('every byte figure of the estimate is a whole number, even with a calibrate
   assert.equal(Object.values(j.memory).reduce((a, b) => a + b, 0) - j.memory.total_bytes, j.memory.total_bytes);
   for (const r of sweepBatchSizes({ config: SEED_CONFIGS['300M'], gpu: 'a100-40gb', ttBytesPerElement: 6.2301 }, cal)) assert.ok(Number.isInteger(r.totalBytes) && Number.isInteger(r.attentionBytes));
 });
+
+test('memory verdicts carry the T×T range 2.00–6.23: 300M on an A100 at bs 128 depends (fits at ≤ 3.63), on an H100 at bs 256 depends (≤ 4.48); A100 bs 256 does not fit, H100 bs 128 fits', () => {
+  const v = (gpu: string, batchSize: number) => estimateTraining({ config: SEED_CONFIGS['300M'], batchSize, gpu }, cal);
+  const a128 = v('a100-40gb', 128);
+  assert.equal(a128.fits, false, 'at the 4.00 bytes used, a flat no before');
+  assert.equal(a128.verdict.kind, 'depends');
+  assert.equal(a128.verdict.text, 'depends on the T×T storage (fits at ≤ 3.63 bytes/element)');
+  // The boundary is exact: at X bytes/element the batch takes the whole usable memory.
+  const atX = estimateTrainingMemory(SEED_CONFIGS['300M'], 128, { precision: a128.precision, preset: a128.preset, ttBytesPerElement: a128.verdict.maxTtBytes }).totalBytes;
+  assert.ok(Math.abs(atX / a128.usableBytes - 1) < 1e-9);
+  const h256 = v('h100-80gb', 256);
+  assert.equal(h256.fits, true, 'at the 4.00 bytes used, a flat yes before');
+  assert.equal(h256.verdict.text, 'depends on the T×T storage (fits at ≤ 4.48 bytes/element)');
+  assert.equal(v('a100-40gb', 256).verdict.text, 'does not fit');
+  assert.equal(v('h100-80gb', 128).verdict.text, 'fits');
+  assert.deepEqual(a128.verdict.range.map((x) => x!.toFixed(2)), ['2.00', '6.23']);
+  // A value given with --tt-bytes is no range: it decides alone.
+  const given = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 128, gpu: 'a100-40gb', ttBytesPerElement: 3 }, cal);
+  assert.equal(given.verdict.kind, 'fits');
+  assert.deepEqual(given.verdict.range, [3, 3]);
+});
+
+test('headroom: the limit is usable × (1 − headroom), and the largest micro-batch is cut to fit it', () => {
+  const none = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb' }, cal);
+  const kept = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb', headroom: 0.2 }, cal);
+  assert.equal(kept.limitBytes, 0.8 * kept.usableBytes);
+  assert.ok(kept.maxMicroBatch < none.maxMicroBatch);
+  assert.ok(estimateTrainingMemory(SEED_CONFIGS['300M'], kept.split!.largest, { ttBytesPerElement: 4 }).totalBytes <= kept.limitBytes);
+  assert.throws(() => estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb', headroom: 1 }, cal), /field 'headroom'/);
+});
