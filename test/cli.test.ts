@@ -201,3 +201,7 @@ test('--gpu a100 is refused as ambiguous, naming both A100s; a run log\'s bare "
   const h100 = bitscale(['estimate', '--model', '46.4M', '--gpu', 'h100', '--json']);
   assert.equal(JSON.parse(h100.stdout).gpu, 'h100-80gb', 'a family with one member is not ambiguous');
 });
+
+test('predict --params 100T blames params: at that size the law leaves less above its floor than one doubling of steps gains', () => {
+  refused(['predict', '--params', '100T', '--steps', '30000', '--batch-size', '256', '--dataset', 'GLM-Reasoning'], /^bitscale: field 'params': the per-doubling gain -0\.084 is more than the 0\.033 left above the law's floor A = 1 at N = 100\.00T/m);
+});

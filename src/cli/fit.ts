@@ -111,7 +111,7 @@ export function formatSuite(s: FitSuite): string {
   out.push('', 'Batch size / LR at a matched model');
   out.push(
     formatTable(
-      ['dataset', 'params', 'from (bs/lr/steps)', 'to', 'ΔBPC', 'wall ratio', 'tokens ratio'],
+      ['dataset', 'params', 'from (bs/lr/steps)', 'to', 'Δ val loss', 'wall ratio', 'tokens ratio'],
       s.batchLr.map((c) => [
         c.dataset,
         formatCount(c.params),

@@ -6,6 +6,7 @@
  * stays fast: the power laws solve in microseconds, the joint law uses a coarse start grid.
  */
 import type { RunRecord, RunStatus } from '../runs/types.js';
+import { byNaturalOrder } from '../util/numbers.js';
 import { analysisGroupKey, analysisGroups, byCodePoint, groupRuns, requireOneLossUnit, stepFamilies } from '../runs/table.js';
 import { BESIROGLU_START_GRID, computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ComputeOptimalAllocation, type JointPoint, type JointRefitMany, type StartGrid } from './chinchilla.js';
 import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
@@ -326,9 +327,9 @@ export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOpti
     fits.batchLr.push(...g.batchLr);
   }
   // The order a single pass over the table gives: families and joint laws by key, matched budgets first.
-  fits.stepLaws.sort((a, b) => byCodePoint(a.key, b.key));
-  fits.paramBudgets.sort((a, b) => Number(!a.matched) - Number(!b.matched) || byCodePoint(a.key, b.key));
-  fits.joint.sort((a, b) => byCodePoint(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`));
+  fits.stepLaws.sort((a, b) => byNaturalOrder(a.key, b.key));
+  fits.paramBudgets.sort((a, b) => Number(!a.matched) - Number(!b.matched) || byNaturalOrder(a.key, b.key));
+  fits.joint.sort((a, b) => byNaturalOrder(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`));
   return suiteOf(runs, o, fits, used);
 }
 
