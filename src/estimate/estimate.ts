@@ -217,12 +217,13 @@ function ratioRange(ratios: number[]): string {
 }
 
 /** The curve in words: its formula, the runs and their measured MFU, the fixed part on this GPU. */
-function describeCurve(curve: SpeedCurve, points: readonly ThroughputPoint[], peak: number): string {
+function describeCurve(curve: SpeedCurve, points: readonly ThroughputPoint[], peak: number | null): string {
   const mfus = points.map((p) => p.mfu);
   const measured = points.length === 1 ? pct(mfus[0]) : `${pct(Math.min(...mfus))}–${pct(Math.max(...mfus))}`;
   const runs = points.map((p) => `${p.runId} (${p.gpu}, bs=${p.batchSize}, ${(p.secondsPerStep * 1000).toFixed(0)} ms/step, ${tflop(p.flopsPerStep)}/step)`).join(', ');
   if (curve.overheadFlops === 0) return `constant MFU ${pct(curve.mfuMax)} measured by ${runs} (one run cannot separate a fixed part from the FLOPs)`;
-  return `MFU(F) = ${pct(curve.mfuMax)} · F / (F + ${tflop(curve.mfuMax * curve.overheadFlops)}), F the FLOPs per step: a fixed ${formatDuration(curve.overheadFlops / peak)} per step here plus the FLOPs at ${pct(curve.mfuMax)} of peak, fitted on ${points.length} runs (measured MFU ${measured}): ${runs}`;
+  const fixed = peak === null ? 'a fixed part' : `a fixed ${formatDuration(curve.overheadFlops / peak)} per step here`;
+  return `MFU(F) = ${pct(curve.mfuMax)} · F / (F + ${tflop(curve.mfuMax * curve.overheadFlops)}), F the FLOPs per step: ${fixed} plus the FLOPs at ${pct(curve.mfuMax)} of peak, fitted on ${points.length} runs (measured MFU ${measured}): ${runs}`;
 }
 
 function spreadText(curve: SpeedCurve): string | null {
@@ -263,7 +264,8 @@ export function chooseSpeed(gpu: GpuSpec, precision: MemoryPrecision, calibratio
     method: 'transferred',
     curve,
     peakFlops: peak,
-    detail: `no measured run on ${gpu.id} at ${precision}: assumed the MFU curve of the runs on ${[...new Set(used.map((p) => p.gpu))].join(', ')} carries over (${describeCurve(curve, used, peak)}) of ${peakText}`,
+    // The curve is stated without this GPU's figures, so that every GPU it is carried to reads the same.
+    detail: `no measured run on ${gpu.id} at ${precision}: assumed the MFU curve of the runs on ${[...new Set(used.map((p) => p.gpu))].join(', ')} carries over (${describeCurve(curve, used, null)}) of ${peakText}`,
     spread: spreadText(curve),
   };
 }
@@ -396,7 +398,7 @@ export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
     grad_accum_steps: e.gradAccumSteps,
     floor_seconds_per_micro_step: e.floorSecondsPerMicroStep,
     seconds_per_step: e.secondsPerStep,
-    total_hours: e.totalHours,
+    hours: e.totalHours,
     steps: e.steps,
     batch_size: e.batchSize,
     gpu: e.gpu.id,

@@ -23,7 +23,7 @@ test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s key
   assert.deepEqual(j.micro_batches, [{ size: 64, count: 4 }]);
   assert.equal(j.grad_accum_steps, 4);
   assert.ok(Number.isInteger(j.memory.total_bytes) && Number.isInteger(j.usable_bytes));
-  assert.equal(j.total_hours, (30000 * j.seconds_per_step) / 3600);
+  assert.equal(j.hours, (30000 * j.seconds_per_step) / 3600);
   assert.deepEqual(j.calibrating_runs, ['glm_50M_a100_bf16', 'glm_50M_bs256_hlr']);
   assert.ok(j.memory.total_bytes > 0 && j.memory.attention_probs > 0);
 });

@@ -58,3 +58,16 @@ test('next-runs.json without any recorded data says so and is refused by sweep, 
     assert.deepEqual(lines, [`bitscale: ${path}: field 'data': the grid names dataset 'GLM-Reasoning' but no data to train it on: set "data" to its text file or folder (without it every run would train on the brown corpus)`]);
   }
 });
+
+test('a sweep\'s per-run config is written in snake_case (batch_size, eval_windows, d_ff) and train --config reads back the same config', async () => {
+  const { trainConfigJson } = await import('../../src/sweep/slurm.js');
+  const { readConfigObject } = await import('../../src/train/presets.js');
+  const grid = readGrid(join(root, 'sweeps', 'brown-ladder.json'));
+  for (const run of expandGrid(grid, 'sweeps/brown-ladder.json').slice(0, 3)) {
+    const json = trainConfigJson(run.config);
+    const keys = (v: unknown): string[] => (v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...keys(x)]) : []);
+    assert.deepEqual(keys(json).filter((k) => !/^[a-z0-9_]+$/.test(k)), []);
+    assert.equal(json.batch_size, run.config.batchSize);
+    assert.deepEqual(readConfigObject(JSON.parse(JSON.stringify(json)), 'configs/x.json'), run.config);
+  }
+});
