@@ -212,8 +212,10 @@ export interface SpeedCurve {
   mfuMax: number;
   /** The fixed part of a step, in FLOPs at peak (overheadFlops / peak seconds on any GPU). */
   overheadFlops: number;
-  /** The runs it was fitted on. */
+  /** The runs it was fitted on, and the FLOPs per step and MFU they span. */
   runs: string[];
+  flopsRange: [number, number] | null;
+  mfuRange: [number, number] | null;
   /** Each run's step time as the curve fitted without it predicts it, over the measured time (the spread); empty below 2 runs. */
   leaveOneOut: { runId: string; ratio: number }[];
   /** Each run's step time as the curve predicts it, over the measured time. */
@@ -275,7 +277,8 @@ export function fitSpeedCurve(points: readonly ThroughputPoint[]): SpeedCurve | 
           const other = fitSpeedSamples(samples.filter((_, j) => j !== i));
           return { runId: p.runId, ratio: curveSeconds(other, p.flopsPerStep, p.peakFlops) / p.secondsPerStep };
         });
-  return { ...fit, runs: points.map((p) => p.runId), leaveOneOut, residuals };
+  const span = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+  return { ...fit, runs: points.map((p) => p.runId), flopsRange: span(points.map((p) => p.flopsPerStep)), mfuRange: span(points.map((p) => p.mfu)), leaveOneOut, residuals };
 }
 
 /** fp32-model predictions against every BitLMv57 tfjs run that logged tf.profile peak bytes (the preset models v57, not v52). */

@@ -156,6 +156,8 @@ export interface ThroughputChoice {
   detail: string;
   /** How far the curve is from the runs it rests on: the leave-one-out range, in words; null without two runs. */
   spread: string | null;
+  /** Where this step's FLOPs lie outside those of the runs the curve rests on: how far, and the MFU read off there; null inside. */
+  extrapolation: string | null;
 }
 
 export interface TrainingEstimate {
@@ -232,6 +234,17 @@ function spreadText(curve: SpeedCurve): string | null {
   return `${exact ? `the curve passes through its ${curve.residuals.length} runs` : `the curve gives its runs' step times at ${ratioRange(curve.residuals.map((r) => r.ratio))}`}; fitted without one run, it gives that run's time at ${ratioRange(curve.leaveOneOut.map((r) => r.ratio))} of measured`;
 }
 
+/** "this step's 160.2 TFLOP is 8.1× the most any calibrating run did (19.84 TFLOP): MFU 38.0% read off the curve, above any measured (9.8%–23.0%)", or null inside the runs' range. */
+function speedExtrapolation(curve: SpeedCurve, flops: number, mfu: number): string | null {
+  if (!curve.flopsRange || !curve.mfuRange) return null;
+  const [lo, hi] = curve.flopsRange;
+  if (flops >= lo && flops <= hi) return null;
+  const beyond = flops > hi ? `${(flops / hi).toFixed(1)}× the most any calibrating run did (${tflop(hi)})` : `${(lo / flops).toFixed(1)}× below the least any calibrating run did (${tflop(lo)})`;
+  const [mlo, mhi] = curve.mfuRange;
+  const where = mfu > mhi ? 'above any measured' : mfu < mlo ? 'below any measured' : 'inside the measured';
+  return `this step's ${tflop(flops)} is ${beyond}: MFU ${pct(mfu)} read off the curve, ${where} (${pct(mlo)}–${pct(mhi)})`;
+}
+
 /**
  * How fast a step runs on this GPU and precision, as a function of its FLOPs:
  *   --mfu given              → that MFU, constant;
@@ -240,12 +253,12 @@ function spreadText(curve: SpeedCurve): string | null {
  *   no runs                  → DEFAULT_MFU, constant.
  * Every branch's time grows with the FLOPs (src/estimate/calibrate.ts, SpeedCurve).
  */
-export function chooseSpeed(gpu: GpuSpec, precision: MemoryPrecision, calibration?: Calibration, mfu?: number): Omit<ThroughputChoice, 'achievedFlops' | 'mfu'> {
+export function chooseSpeed(gpu: GpuSpec, precision: MemoryPrecision, calibration?: Calibration, mfu?: number): Omit<ThroughputChoice, 'achievedFlops' | 'mfu' | 'extrapolation'> {
   const peak = precision === 'fp32' ? gpu.fp32Flops : gpu.bf16Flops;
   const peakText = `${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`;
   const points = (calibration?.throughput ?? []).filter((p) => p.precision === precision);
   const same = points.filter((p) => p.gpu === gpu.id);
-  const constant = (m: number): SpeedCurve => ({ mfuMax: m, overheadFlops: 0, runs: [], leaveOneOut: [], residuals: [] });
+  const constant = (m: number): SpeedCurve => ({ mfuMax: m, overheadFlops: 0, runs: [], flopsRange: null, mfuRange: null, leaveOneOut: [], residuals: [] });
   if (mfu !== undefined) {
     const measured = fitSpeedCurve(same);
     return {
@@ -309,7 +322,8 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
   const secondsPerStep = split ? splitSeconds(split) : null;
   // Achieved FLOP/s at this shape; with no split, at a micro-batch of 1 (what the curve would give it).
   const achievedFlops = secondsPerStep !== null ? flopsPerStep / secondsPerStep : trainingFlopsPerStep(config, 1) / curveSeconds(speed.curve, trainingFlopsPerStep(config, 1), speed.peakFlops);
-  const throughput: ThroughputChoice = { ...speed, achievedFlops, mfu: achievedFlops / speed.peakFlops };
+  const mfuHere = achievedFlops / speed.peakFlops;
+  const throughput: ThroughputChoice = { ...speed, achievedFlops, mfu: mfuHere, extrapolation: speedExtrapolation(speed.curve, flopsPerStep, mfuHere) };
   const storage = { precision, preset };
   const verdict = memoryVerdict(config, batchSize, limitBytes, tt, storage);
   const microBatchVerdict = split ? memoryVerdict(config, split.largest, limitBytes, tt, storage) : null;
@@ -321,6 +335,7 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
     `T×T bytes per element ${tt.value.toFixed(2)}: ${tt.source}`,
     `speed: ${throughput.detail}`,
     ...(throughput.spread ? [`speed spread: ${throughput.spread}`] : []),
+    ...(throughput.extrapolation ? [`speed extrapolation: ${throughput.extrapolation}`] : []),
     `time floor ${formatDuration(floor)} per micro-step (${KERNELS_PER_LAYER} kernel launches per layer × ${config.layers} layers × ${KERNEL_LAUNCH_SECONDS * 1e6} µs, the low end of the 5–20 µs launch time Meta's Holistic Trace Analysis reports): ${floorApplied ? 'it sets the time: the FLOPs alone would take less' : 'not reached: the FLOPs take longer'}`,
     ...(throughput.curve.overheadFlops > 0 ? ['speed caveat: the fixed part is counted once per optimizer step (the calibrating runs did not accumulate, so they cannot say how it splits over micro-steps) and includes the evaluation and start-up their wall-clock counted'] : []),
     ...peakCheckEvidence(preset, calibration?.fp32Checks ?? []),
@@ -413,6 +428,7 @@ export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
     calibrating_runs: e.throughput.curve.runs,
     speed_curve: { mfu_max: e.throughput.curve.mfuMax, overhead_flops: e.throughput.curve.overheadFlops },
     speed_spread: e.throughput.spread,
+    speed_extrapolation: e.throughput.extrapolation,
     evidence: e.evidence,
   };
 }

@@ -246,7 +246,7 @@ export function planTraining(input: PlanInput): PlanResult {
         limitBytes: e.limitBytes,
         memoryVerdict: e.microBatchVerdict,
         secondsPerStep,
-        speed: `${e.throughput.detail}${e.throughput.spread ? `; spread: ${e.throughput.spread}` : ''}${e.floorApplied ? '; the per-micro-step launch floor sets the time' : ''}`,
+        speed: `${e.throughput.detail}${e.throughput.spread ? `; spread: ${e.throughput.spread}` : ''}${e.throughput.extrapolation ? `; ${e.throughput.extrapolation}` : ''}${e.floorApplied ? '; the per-micro-step launch floor sets the time' : ''}`,
         steps,
         tokens,
         tokensPerParam: tokens / params,

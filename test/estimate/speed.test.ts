@@ -92,3 +92,11 @@ test('the issue\'s family shapes on an A100 at bs 256: 13.7M < 19.7M < 31.1M in 
   assert.ok(mfus[0] < mfus[1] && mfus[1] < mfus[2] && mfus[2] < 0.418);
   assert.ok(trainingFlopsPerStep(shapes[0], 256) < trainingFlopsPerStep(shapes[2], 256));
 });
+
+test('a step beyond the calibrating runs\' FLOPs says so: the 300M at bs 256 is 7.7× the largest measured step, at an MFU above any measured', () => {
+  const big = estimateTraining({ config: SEED_CONFIGS['300M'], batchSize: 256, gpu: 'a100-40gb' }, cal);
+  assert.equal(big.throughput.extrapolation, `this step's ${(big.flopsPerStep / 1e12).toFixed(2)} TFLOP is 7.7× the most any calibrating run did (19.84 TFLOP): MFU ${(100 * big.throughput.mfu).toFixed(1)}% read off the curve, above any measured (9.8%–23.0%)`);
+  assert.ok(big.evidence.includes(`speed extrapolation: ${big.throughput.extrapolation}`));
+  assert.equal(estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 128, gpu: 'a100-40gb' }, cal).throughput.extrapolation, null, 'inside the runs');
+  assert.equal(estimateTraining({ config: SEED_CONFIGS['46.4M'], batchSize: 128, gpu: 'a100-40gb', mfu: 0.3 }, cal).throughput.extrapolation, null, 'a given MFU is no curve');
+});
