@@ -381,7 +381,7 @@ export function register(program: Command): void {
       const { predictBpc, groupLabel } = await import('../fit/predict.js');
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) return predictFromLawFile(opts);
-      for (const k of ['steps', 'bs', 'dataset'] as const) if (opts[k] === undefined) throw new BitscaleError(`--${k} is required (or give --law FILE with --params and --tokens)`, { field: k });
+      for (const [k, flag] of [['steps', 'steps'], ['bs', 'batch-size'], ['dataset', 'dataset']] as const) if (opts[k] === undefined) throw new BitscaleError(`--${flag} is required (or give --law FILE with --params and --tokens)`, { field: flag });
       const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
       const p = predictBpc(runs, { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true });
       for (const w of p.warnings) warn(w);
