@@ -1,7 +1,7 @@
 /**
  * `bitscale estimate`: parameters, FLOPs per step, the memory breakdown, fit, micro-batch and
  * gradient accumulation, seconds per step and total hours for a BitLMv57 shape on a GPU, calibrated
- * from the run table (--runs). `--sweep-bs` lists memory and fit for bs = 1, 2, 4, … .
+ * from the run table (--runs). `--sweep-batch-size` lists memory and fit for bs = 1, 2, 4, … ; every fit also over the T×T range (memoryVerdict).
  */
 import { existsSync } from 'node:fs';
 import { readTextFile } from '../util/files.js';
@@ -218,7 +218,7 @@ export function register(program: Command): void {
     .option('--precision <p>', `${MEMORY_PRECISIONS.join(' | ')} (default bf16-autocast; fp32 is PyTorch fp32 on the GPU, torch-eager-fp32, unless --storage says otherwise)`)
     .option('--storage <preset>', `what the implementation keeps (${Object.keys(STORAGE_PRESETS).join(', ')})`)
     .option('--tt-bytes <n>', 'bytes kept per [bs,H,T,T] element per layer, 0–64 (overrides calibration)', numberOption('tt-bytes', TT_BYTES))
-    .option('--mfu <x>', 'MFU in (0, 1] to assume, overriding calibration (default: measured on this GPU, else the nearest run\'s, else 0.25)', numberOption('mfu', FRACTION))
+    .option('--mfu <x>', 'a constant MFU in (0, 1] to assume, overriding calibration (default: the speed curve of the runs on this GPU, else of the runs on others, else 0.25)', numberOption('mfu', FRACTION))
     .option('--headroom <fraction>', 'fraction of the usable memory to keep free, in [0, 1) (default 0; plan keeps 0.05)', numberOption('headroom', HEADROOM))
     .option('--sweep-batch-size', 'memory and fit for batch sizes 1, 2, 4, … up to the first that does not fit')
     .option('--json', 'print JSON only')

@@ -21,7 +21,7 @@ import {
   type StoragePresetId,
 } from './memory.js';
 
-/** MFU assumed when no run on the same GPU and precision measured one: the seed's 46.4M bs=256 A100 run reached ~0.23. */
+/** MFU assumed when no run at the precision measured one (on any GPU): the seed's 46.4M bs=256 A100 run reached ~0.23. */
 export const DEFAULT_MFU = 0.25;
 
 /**
