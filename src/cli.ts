@@ -16,7 +16,9 @@ export function buildProgram(): Command {
     .description('Scaling laws, predictions and a scaling report for strict ±1 (1-bit) BitLMv57 language models')
     .version(VERSION)
     .option('--runs <dir>', 'directory holding the run logs', 'runs')
-    .configureOutput({ outputError: (str, write) => write(`bitscale: ${str.trim().split('\n')[0]} (see --help)\n`) });
+    // One line: commander's first line, with its "(Did you mean --batch-size?)" when it has one.
+    .configureOutput({ outputError: (str, write) => write(`bitscale: ${str.trim().split('\n').filter((l, i) => i === 0 || l.startsWith('(Did you mean')).join(' ')} (see --help)\n`) })
+    .showSuggestionAfterError(true);
   registerCommands(program);
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

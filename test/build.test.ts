@@ -133,7 +133,7 @@ test('train runs from the bundle on the wasm backend (its .wasm files load) and 
     const r = cli(['train', '--preset', 'tiny', '--steps', '2', '--batch-size', '2', '--eval-every', '2', '--data', text, '--out', out, '--backend', 'wasm', '--checkpoint-dir', join(work, 'ckpt'), '--json'], { fromSource });
     assert.equal(r.status, 0, r.stderr);
     // Timings and memory differ from run to run; everything else is the seed's.
-    return readFileSync(join(work, out, 'tiny-s2-seed0.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => {
+    return readFileSync(join(work, out, 'tiny-bitlm-v57-s2-seed0.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => {
       const { wall_s: _w, tokens_per_s: _t, peak_bytes: _p, ...rest } = JSON.parse(line);
       return rest;
     });

@@ -85,15 +85,15 @@ function refused(args: string[], message: RegExp) {
 test('numeric options go through the shared parser: kind, range and K/M suffixes, one line naming the field', () => {
   refused(['report', '--bootstrap', 'abc', '--out', mkdtempSync(join(tmpdir(), 'bitscale-rep-'))], /^bitscale: field 'bootstrap': expected an integer ≥ 0 and ≤ 1000000, got 'abc'$/m);
   refused(['estimate', '--model', '46.4M', '--mfu', '5'], /field 'mfu': expected a number > 0 and ≤ 1, got '5'/);
-  refused(['estimate', '--model', '46.4M', '--bs', '2.5'], /field 'bs': expected an integer ≥ 1 and ≤ 10000000, got '2.5'/);
-  refused(['estimate', '--model', '46.4M', '--bs', '1e30'], /field 'bs'/);
+  refused(['estimate', '--model', '46.4M', '--batch-size', '2.5'], /field 'batch-size': expected an integer ≥ 1 and ≤ 10000000, got '2.5'/);
+  refused(['estimate', '--model', '46.4M', '--batch-size', '1e30'], /field 'batch-size'/);
   refused(['estimate', '--model', '46.4M', '--d', '0'], /field 'd'/);
   refused(['estimate', '--model', '46.4M', '--tt-bytes', '-1'], /field 'tt-bytes'/);
   refused(['train', '--preset', 'tiny', '--steps', '30.5'], /field 'steps'/);
   refused(['train', '--preset', 'tiny', '--lr', 'abc'], /field 'lr'/);
   refused(['sweep', '--grid', 'x.json', '--jobs', '0'], /field 'jobs'/);
   // Suffixes everywhere: estimate takes 40K steps as predict takes 30K.
-  const ok = bitscale(['estimate', '--model', '46.4M', '--steps', '40K', '--bs', '0.256K', '--json']);
+  const ok = bitscale(['estimate', '--model', '46.4M', '--steps', '40K', '--batch-size', '0.256K', '--json']);
   assert.equal(ok.code, 0, ok.stderr);
   const j = JSON.parse(ok.stdout);
   assert.equal(j.steps, 40000);
@@ -102,7 +102,7 @@ test('numeric options go through the shared parser: kind, range and K/M suffixes
   const mfu = JSON.parse(bitscale(['estimate', '--model', '46.4M', '--mfu', '0.5', '--json']).stdout);
   assert.equal(mfu.mfu, 0.5);
   assert.equal(mfu.throughput_method, 'mfu-assumption');
-  assert.ok(mfu.evidence.some((l: string) => /MFU 50\.0% given \(--mfu\).*instead of the 23\.0% measured by glm_50M_bs256_hlr/.test(l)));
+  assert.ok(mfu.evidence.some((l: string) => /MFU 50\.0% given \(--mfu\).*instead of the curve measured on a100-40gb: MFU\(F\) = 41\.8% · F/.test(l)));
 });
 
 test('train checks every input before building anything: huge batch, path-like run id, 1e30 steps', () => {
@@ -121,12 +121,12 @@ test('a filter or runs folder that matches nothing is an error in every command:
   refused(['runs', '--collection', 'nope'], /no runs with --collection 'nope' under runs \(collections: brown-ladder, seed, tfjs-memory\)/);
   refused(['runs', '--dataset', 'brown', '--collection', 'seed'], /no runs with --collection 'seed' among the runs with --dataset 'brown' under runs \(collections there: brown-ladder, tfjs-memory\)/);
   refused(['fit', '--dataset', 'nope', '--out', mkdtempSync(join(tmpdir(), 'bitscale-fit-'))], /no runs with --dataset 'nope' under runs \(datasets: /);
-  for (const cmd of [['runs'], ['fit'], ['estimate', '--model', '46.4M'], ['predict', '--params', '1M', '--steps', '1K', '--bs', '8', '--dataset', 'x'], ['report', '--out', mkdtempSync(join(tmpdir(), 'bitscale-rep-'))]]) {
+  for (const cmd of [['runs'], ['fit'], ['estimate', '--model', '46.4M'], ['predict', '--params', '1M', '--steps', '1K', '--batch-size', '8', '--dataset', 'x'], ['report', '--out', mkdtempSync(join(tmpdir(), 'bitscale-rep-'))]]) {
     refused(['--runs', '/nonexistent', ...cmd], /^bitscale: \/nonexistent: no such runs folder/m);
   }
   refused(['--runs', mkdtempSync(join(tmpdir(), 'bitscale-empty-')), 'runs'], /no run logs \(\*\.jsonl\) with a validation point in this folder/);
   // predict at a seq_len with no law says so, rather than listing the dataset as one that has a law.
-  refused(['predict', '--params', '369.6M', '--steps', '30K', '--bs', '256', '--dataset', 'GLM-Reasoning', '--seq-len', '512'], /field 'seq-len': no parameter law for dataset 'GLM-Reasoning' at seq_len 512: its laws are at seq_len 256$/m);
+  refused(['predict', '--params', '369.6M', '--steps', '30K', '--batch-size', '256', '--dataset', 'GLM-Reasoning', '--seq-len', '512'], /field 'seq-len': no parameter law for dataset 'GLM-Reasoning' at seq_len 512: its laws are at seq_len 256$/m);
 });
 
 test('runs --json: snake_case keys all the way down, the run log\'s own names where it has them', () => {
@@ -170,4 +170,42 @@ test('train: one quiet backend line (reasons only with --verbose) and snake_case
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stderr, /^backend \S+ \(not available: [^\n]*\)\n( {2}\S[^\n]*\n)+/);
   }
+});
+
+test('one vocabulary: --batch-size, --seq-len, --d-ff in every command; the old --bs, --seq, --dff still work for this release, hidden from --help, with a warning', () => {
+  for (const c of ['estimate', 'plan', 'predict']) {
+    const help = bitscale([c, '--help']).stdout;
+    assert.match(help, /--batch-size/, c);
+    assert.doesNotMatch(help, /--(bs|seq|dff)(?![\w-])/, c);
+  }
+  const now = bitscale(['estimate', '--model', '46.4M', '--batch-size', '64', '--seq-len', '128', '--json']);
+  const old = bitscale(['estimate', '--model', '46.4M', '--bs', '64', '--seq', '128', '--json']);
+  assert.equal(old.code, 0, old.stderr);
+  assert.equal(old.stdout, now.stdout, 'the old flags mean the same');
+  assert.match(old.stderr, /^warning: --bs is renamed --batch-size \(the old name works for this release only\)$/m);
+  assert.match(old.stderr, /^warning: --seq is renamed --seq-len/m);
+  assert.equal(JSON.parse(now.stdout).batch_size, 64);
+  // predict reads its batch under either name.
+  const p = (flag: string) => bitscale(['predict', '--params', '46.4M', '--steps', '15K', flag, '256', '--dataset', 'GLM-Reasoning', '--bootstrap', '0', '--json']);
+  assert.equal(p('--batch-size').stdout, p('--bs').stdout);
+});
+
+test('an unknown flag gets "did you mean", on the one error line', () => {
+  refused(['estimate', '--model', '46.4M', '--batch-sise', '8'], /^bitscale: error: unknown option '--batch-sise' \(Did you mean --batch-size\?\) \(see --help\)$/m);
+  refused(['plan', '--gpu', 'a100-40gb', '--hours', '1', '--head-room', '0.1'], /\(Did you mean --headroom\?\)/);
+});
+
+test('--gpu a100 is refused as ambiguous, naming both A100s; a run log\'s bare "A100" still reads as the 40GB', () => {
+  refused(['estimate', '--model', '46.4M', '--gpu', 'a100'], /^bitscale: field 'gpu': 'a100' is ambiguous: a100-40gb \(40 GB\) or a100-80gb \(80 GB\)$/m);
+  refused(['plan', '--gpu', 'A100', '--hours', '1'], /field 'gpu': 'A100' is ambiguous/);
+  const h100 = bitscale(['estimate', '--model', '46.4M', '--gpu', 'h100', '--json']);
+  assert.equal(JSON.parse(h100.stdout).gpu, 'h100-80gb', 'a family with one member is not ambiguous');
+});
+
+test('predict --params 100T blames params: at that size the law leaves less above its floor than one doubling of steps gains', () => {
+  refused(['predict', '--params', '100T', '--steps', '30000', '--batch-size', '256', '--dataset', 'GLM-Reasoning'], /^bitscale: field 'params': the per-doubling gain -0\.084 is more than the 0\.033 left above the law's floor A = 1 at N = 100\.00T/m);
+});
+
+test('predict without a batch size asks for --batch-size, by its current name', () => {
+  refused(['predict', '--params', '46.4M', '--steps', '15K', '--dataset', 'GLM-Reasoning'], /^bitscale: field 'batch-size': --batch-size is required \(or give --law FILE with --params and --tokens\)$/m);
 });

@@ -65,6 +65,7 @@ export async function runClusterSweep(opts: ClusterCliOptions): Promise<void> {
     emit(opts, { cancelled: ids }, () => (ids.length ? `cancelled ${ids.length} tasks: ${ids.join(' ')}` : 'nothing queued or running to cancel'));
     return;
   }
+  (await import('../sweep/grid-data.js')).checkGridFileData(opts.grid);
   const result = submitSweep({
     grid, gridPath: opts.grid, runs, sweepDir, backend: opts.backend, submit: Boolean(opts.submit),
     options: {

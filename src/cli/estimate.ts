@@ -1,21 +1,21 @@
 /**
  * `bitscale estimate`: parameters, FLOPs per step, the memory breakdown, fit, micro-batch and
  * gradient accumulation, seconds per step and total hours for a BitLMv57 shape on a GPU, calibrated
- * from the run table (--runs). `--sweep-bs` lists memory and fit for bs = 1, 2, 4, … .
+ * from the run table (--runs). `--sweep-batch-size` lists memory and fit for bs = 1, 2, 4, … ; every fit also over the T×T range (memoryVerdict).
  */
 import { existsSync } from 'node:fs';
 import { readTextFile } from '../util/files.js';
 import type { Command } from 'commander';
 import { SEED_CONFIGS, type ModelConfig } from '../arch/bitlm.js';
 import { calibrateFromRuns, modelConfigFromJson, type Calibration } from '../estimate/calibrate.js';
-import { estimateToJson, estimateTraining, formatSplit, sweepBatchSizes, type EstimateInput, type TrainingEstimate } from '../estimate/estimate.js';
+import { estimateToJson, estimateTraining, formatSplit, sweepBatchSizes, verdictJson, type EstimateInput, type TrainingEstimate } from '../estimate/estimate.js';
 import { GPUS } from '../estimate/hardware.js';
 import { MEMORY_PRECISIONS, STORAGE_PRESETS, memoryRows, type MemoryPrecision, type StoragePresetId } from '../estimate/memory.js';
 import { parseRunLog } from '../runs/log.js';
 import { loadRunTable } from '../runs/table.js';
 import type { ModelConfigJson } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { BATCH_SIZE, FRACTION, MODEL_DIM, SEQUENCE, STEPS, checkNumber, numberOption, type NumberSpec } from '../util/numbers.js';
+import { BATCH_SIZE, FRACTION, HEADROOM, MODEL_DIM, SEQUENCE, STEPS, checkNumber, numberOption, type NumberSpec } from '../util/numbers.js';
 import { formatBytes, formatBytesColumn, formatCount, formatDuration, formatInteger, formatTable } from '../util/format.js';
 import { bold, emit, warn } from './output.js';
 
@@ -26,17 +26,18 @@ export interface EstimateCliOptions {
   d?: number;
   layers?: number;
   heads?: number;
-  dff?: number;
-  seq?: number;
+  dFf?: number;
+  seqLen?: number;
   vocab?: number;
-  bs?: number;
+  batchSize?: number;
   gpu: string;
   steps?: number;
   precision?: string;
   storage?: string;
   ttBytes?: number;
   mfu?: number;
-  sweepBs?: boolean;
+  headroom?: number;
+  sweepBatchSize?: boolean;
   json?: boolean;
 }
 
@@ -114,11 +115,11 @@ export function estimateInputFromOptions(o: EstimateCliOptions): EstimateInput &
     d: o.d ?? base.d,
     layers: o.layers ?? base.layers,
     heads: o.heads ?? base.heads,
-    dFf: o.dff ?? base.dFf,
-    seqLen: o.seq ?? base.seqLen ?? 256,
+    dFf: o.dFf ?? base.dFf,
+    seqLen: o.seqLen ?? base.seqLen ?? 256,
     vocab: o.vocab ?? base.vocab ?? 128,
   };
-  for (const [k, flagName] of [['d', 'd'], ['layers', 'layers'], ['heads', 'heads'], ['dFf', 'dff']] as const) {
+  for (const [k, flagName] of [['d', 'd'], ['layers', 'layers'], ['heads', 'heads'], ['dFf', 'd-ff']] as const) {
     if (config[k] === undefined) throw new BitscaleError(`no model ${k}: give --${flagName}, --model or --config`, { field: flagName });
   }
   if (config.d! % config.heads! !== 0) throw new BitscaleError(`d=${config.d} is not divisible by heads=${config.heads}`, { field: 'heads' });
@@ -127,14 +128,20 @@ export function estimateInputFromOptions(o: EstimateCliOptions): EstimateInput &
   if (o.storage && !STORAGE_PRESETS[o.storage as StoragePresetId]) throw new BitscaleError(`unknown storage '${o.storage}' (known: ${Object.keys(STORAGE_PRESETS).join(', ')})`, { field: 'storage' });
   return {
     config: config as ModelConfig,
-    batchSize: o.bs ?? batchSize ?? 256,
+    batchSize: o.batchSize ?? batchSize ?? 256,
     gpu: o.gpu,
     precision: precision as MemoryPrecision,
     preset: o.storage as StoragePresetId | undefined,
     steps: o.steps ?? steps,
     ttBytesPerElement: o.ttBytes,
     mfu: o.mfu,
+    headroom: o.headroom,
   };
+}
+
+/** "2.00–6.23", "2.00–∞", or one value. */
+function rangeText([lo, hi]: [number, number | null]): string {
+  return hi === lo ? lo.toFixed(2) : `${lo.toFixed(2)}–${hi === null ? '∞' : hi.toFixed(2)}`;
 }
 
 function gib(bytes: number): string {
@@ -167,7 +174,9 @@ export function renderEstimate(e: TrainingEstimate): string {
   rows.push(['total', '', '', '', bytes.at(-1)!]);
   lines.push(formatTable(['part', 'component', 'shape', 'bytes/elt', 'bytes'], rows));
   lines.push('');
-  lines.push(`fits: ${e.fits ? 'yes' : 'NO'} (${gib(e.totalBytes)} of ${gib(e.usableBytes)})`);
+  const limit = e.headroom > 0 ? `${gib(e.limitBytes)} (${gib(e.usableBytes)} usable less ${(100 * e.headroom).toFixed(0)}% headroom)` : gib(e.usableBytes);
+  lines.push(`fits: ${e.fits ? 'yes' : 'NO'} at ${e.tt.value.toFixed(2)} T×T bytes/element (${gib(e.totalBytes)} of ${limit})`);
+  lines.push(`memory verdict over the T×T range ${rangeText(e.verdict.range)} bytes/element: ${e.verdict.text}${e.microBatchVerdict && e.split && e.split.steps > 1 ? `; its micro-batch of ${e.split.largest}: ${e.microBatchVerdict.text}` : ''}`);
   const maxMb = Number.isFinite(e.maxMicroBatch) ? String(e.maxMicroBatch) : 'unbounded';
   lines.push(`largest micro-batch that fits: ${maxMb}`);
   lines.push(accumulationText(e));
@@ -200,23 +209,24 @@ export function register(program: Command): void {
     .option('--d <n>', 'model width', numberOption('d', MODEL_DIM))
     .option('--layers <n>', 'layers', numberOption('layers', MODEL_DIM))
     .option('--heads <n>', 'attention heads', numberOption('heads', MODEL_DIM))
-    .option('--dff <n>', 'FFN width', numberOption('dff', MODEL_DIM))
-    .option('--seq <n>', 'context T (default 256)', numberOption('seq', SEQUENCE))
+    .option('--d-ff <n>', 'FFN width', numberOption('d-ff', MODEL_DIM))
+    .option('--seq-len <n>', 'context T (default 256)', numberOption('seq-len', SEQUENCE))
     .option('--vocab <n>', 'vocabulary (default 128)', numberOption('vocab', SEQUENCE))
-    .option('--bs <n>', 'effective batch size (default 256; K/M suffixes allowed)', numberOption('bs', BATCH_SIZE))
+    .option('--batch-size <n>', 'effective batch size (default 256; K/M suffixes allowed)', numberOption('batch-size', BATCH_SIZE))
     .option('--gpu <id>', `GPU (${GPUS.map((g) => g.id).join(', ')})`, 'a100-40gb')
     .option('--steps <n>', 'optimizer steps, for the total wall-clock (e.g. 30K)', numberOption('steps', STEPS))
     .option('--precision <p>', `${MEMORY_PRECISIONS.join(' | ')} (default bf16-autocast; fp32 is PyTorch fp32 on the GPU, torch-eager-fp32, unless --storage says otherwise)`)
     .option('--storage <preset>', `what the implementation keeps (${Object.keys(STORAGE_PRESETS).join(', ')})`)
     .option('--tt-bytes <n>', 'bytes kept per [bs,H,T,T] element per layer, 0–64 (overrides calibration)', numberOption('tt-bytes', TT_BYTES))
-    .option('--mfu <x>', 'MFU in (0, 1] to assume, overriding calibration (default: measured on this GPU, else the nearest run\'s, else 0.25)', numberOption('mfu', FRACTION))
-    .option('--sweep-bs', 'memory and fit for bs = 1, 2, 4, … up to the first that does not fit')
+    .option('--mfu <x>', 'a constant MFU in (0, 1] to assume, overriding calibration (default: the speed curve of the runs on this GPU, else of the runs on others, else 0.25)', numberOption('mfu', FRACTION))
+    .option('--headroom <fraction>', 'fraction of the usable memory to keep free, in [0, 1) (default 0; plan keeps 0.05)', numberOption('headroom', HEADROOM))
+    .option('--sweep-batch-size', 'memory and fit for batch sizes 1, 2, 4, … up to the first that does not fit')
     .option('--json', 'print JSON only')
     .action((opts: EstimateCliOptions, cmd: Command) => {
       const input = estimateInputFromOptions(opts);
       const { calibration, note } = loadCalibration(cmd);
       if (note) warn(note);
-      if (opts.sweepBs) {
+      if (opts.sweepBatchSize) {
         const rows = sweepBatchSizes(input, calibration);
         const e = estimateTraining(input, calibration);
         const json = {
@@ -226,14 +236,14 @@ export function register(program: Command): void {
           storage: e.preset,
           tt_bytes_per_element: e.tt.value,
           max_micro_batch: e.maxMicroBatch,
-          rows: rows.map((r) => ({ batch_size: r.batchSize, total_bytes: r.totalBytes, attention_bytes: r.attentionBytes, fits: r.fits })),
+          rows: rows.map((r) => ({ batch_size: r.batchSize, total_bytes: r.totalBytes, attention_bytes: r.attentionBytes, fits: r.fits, memory_verdict: verdictJson(r.verdict) })),
         };
         const totals = formatBytesColumn(rows.map((r) => r.totalBytes));
         const attention = formatBytesColumn(rows.map((r) => r.attentionBytes));
         emit(opts, json, () =>
           [
             `${e.gpu.name}, ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}, T×T bytes per element ${e.tt.value.toFixed(2)}`,
-            formatTable(['bs', 'total', 'T×T attention', 'fits'], rows.map((r, i) => [r.batchSize, totals[i], attention[i], r.fits ? 'yes' : 'no'])),
+            formatTable(['bs', 'total', 'T×T attention', `fits at ${e.tt.value.toFixed(2)}`, `over T×T ${rangeText(e.verdict.range)} bytes/element`], rows.map((r, i) => [r.batchSize, totals[i], attention[i], r.fits ? 'yes' : 'no', r.verdict.text])),
             `largest micro-batch that fits: ${Number.isFinite(e.maxMicroBatch) ? e.maxMicroBatch : 'unbounded'}`,
           ].join('\n'),
         );

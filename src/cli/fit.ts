@@ -127,7 +127,7 @@ export function formatSuite(s: FitSuite): string {
   out.push('', 'Batch size / LR at a matched model');
   out.push(
     formatTable(
-      ['dataset', 'params', 'from (bs/lr/steps)', 'to', 'ΔBPC', 'wall ratio', 'tokens ratio'],
+      ['dataset', 'params', 'from (bs/lr/steps)', 'to', 'Δ val loss', 'wall ratio', 'tokens ratio'],
       s.batchLr.map((c) => [
         c.dataset,
         formatCount(c.params),
@@ -459,12 +459,12 @@ export function register(program: Command): void {
       .option('--collection <name>', 'only runs in this folder of runs/'),
   )
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
-    .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --bs 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
+    .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --batch-size 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
     .action(async (opts, cmd: Command) => {
       const { predictBpc, groupLabel } = await import('../fit/predict.js');
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) return predictFromLawFile(opts);
-      for (const k of ['steps', 'bs', 'dataset'] as const) if (opts[k] === undefined) throw new BitscaleError(`--${k} is required (or give --law FILE with --params and --tokens)`, { field: k });
+      for (const [k, flag] of [['steps', 'steps'], ['bs', 'batch-size'], ['dataset', 'dataset']] as const) if (opts[k] === undefined) throw new BitscaleError(`--${flag} is required (or give --law FILE with --params and --tokens)`, { field: flag });
       const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
       const p = predictBpc(runs, { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true });
       for (const w of p.warnings) warn(w);

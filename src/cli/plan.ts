@@ -5,14 +5,19 @@
  * best. Parsing and formatting only; the planner is src/plan. Heavy modules load inside the action.
  */
 import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { readTextFile } from '../util/files.js';
+import { PACKAGE_ROOT } from '../version.js';
 import type { Command } from 'commander';
 import type { PlanCandidate, PlanResult } from '../plan/plan.js';
 import type { FitSuite } from '../fit/index.js';
 import type { Span, TellApart, TellApartRow } from '../plan/tell-apart.js';
 import { BitscaleError } from '../util/errors.js';
-import { BATCH_SIZE, POSITIVE_INT, POSITIVE_REAL, SEQUENCE, numberOption, parseNumber } from '../util/numbers.js';
+import { BATCH_SIZE, HEADROOM, POSITIVE_INT, POSITIVE_REAL, SEQUENCE, numberOption, parseNumber } from '../util/numbers.js';
 import { formatBytes, formatCount, formatInteger, formatTable } from '../util/format.js';
 import { bold, emit, warn } from './output.js';
+import { verdictJson } from '../estimate/estimate.js';
+import { DEFAULT_PLAN_HEADROOM, microAccumText, verdictCell } from '../plan/plan.js';
 import { tellApartSentences } from '../plan/tell-apart-text.js';
 
 export interface PlanCliOptions {
@@ -21,9 +26,10 @@ export interface PlanCliOptions {
   hours?: number;
   flops?: number;
   dataset?: string;
-  seq: number;
+  seqLen: number;
   shape: string[];
-  bs?: string;
+  batchSize?: string;
+  headroom: number;
   law?: string;
   borrowGains?: boolean;
   json?: boolean;
@@ -46,9 +52,6 @@ export function extrapolationText(c: PlanCandidate): string {
   return parts.join(', ');
 }
 
-function splitText(c: PlanCandidate): string {
-  return c.split.parts.map((p) => `${p.count} × ${p.size}`).join(' + ');
-}
 
 function candidateJson(c: PlanCandidate) {
   return {
@@ -59,9 +62,11 @@ function candidateJson(c: PlanCandidate) {
     per_gpu_batch: c.perGpuBatch,
     micro_batch: c.microBatch,
     micro_batches: c.split.parts.map((p) => ({ size: p.size, count: p.count })),
-    accumulation: c.accumulation,
+    grad_accum_steps: c.accumulation,
     memory_bytes: c.memoryBytes,
     usable_bytes: c.usableBytes,
+    limit_bytes: c.limitBytes,
+    memory_verdict: verdictJson(c.memoryVerdict),
     seconds_per_step: c.secondsPerStep,
     speed: c.speed,
     steps: c.steps,
@@ -81,6 +86,8 @@ function candidateJson(c: PlanCandidate) {
 
 export interface PlanContext {
   dataset: string | null;
+  /** Why this dataset: "--dataset", "the report's headline dataset (…)", or the fallback. */
+  datasetSource: string | null;
   law: string;
   rules: string[];
   batchSizes: number[];
@@ -133,7 +140,9 @@ export function planToJson(r: PlanResult, context: PlanContext, t: TellApart) {
     gpu: r.gpu.id,
     gpus: r.gpus,
     budget: r.budget.kind === 'hours' ? { hours: r.budget.hours } : { flops: r.budget.flops },
+    headroom: r.headroom,
     dataset: context.dataset,
+    dataset_source: context.datasetSource,
     law: context.law,
     metric: context.metric,
     shape_rules: context.rules,
@@ -156,6 +165,8 @@ export function renderPlan(r: PlanResult, context: PlanContext, t: TellApart): s
   const budget = r.budget.kind === 'hours' ? `${r.budget.hours} h` : `${r.budget.flops.toExponential(2)} FLOPs`;
   const lines: string[] = [];
   lines.push(bold(`Plan: ${r.gpus} × ${r.gpu.name} for ${budget}${context.dataset ? `, ${context.dataset}` : ''}`));
+  if (context.datasetSource) lines.push(`dataset: ${context.dataset} (${context.datasetSource})`);
+  lines.push(`memory: ${(100 * r.headroom).toFixed(0)}% of each GPU's usable memory kept free (--headroom ${r.headroom}); T×T column: "fits" across the estimator's bytes/element range, "≤ X B" where it fits only up to X bytes/element`);
   lines.push(`law: ${context.law}`);
   lines.push('shapes (BitLMv57 family rules, plus the seed configs and any --shape):');
   for (const rule of context.rules) lines.push(`  - ${rule}`);
@@ -168,23 +179,25 @@ export function renderPlan(r: PlanResult, context: PlanContext, t: TellApart): s
     formatCount(c.params),
     c.label,
     c.batchSize,
-    splitText(c),
+    microAccumText(c.split),
     formatInteger(c.steps),
     formatCount(c.tokens),
     c.tokensPerParam.toFixed(1),
     formatBytes(c.memoryBytes),
+    verdictCell(c.memoryVerdict),
     c.secondsPerStep.toPrecision(3),
     bpc(c.prediction.valBpc),
     spanText(c),
     extrapolationText(c),
   ]);
-  lines.push(formatTable(['', 'params', 'shape', 'bs', 'micro × accum (per GPU)', 'steps', 'tokens', 'tok/param', 'memory', 's/step', context.metric, 'range', 'extrapolation'], rows));
+  lines.push(formatTable(['', 'params', 'shape', 'bs', 'micro × accum (per GPU)', 'steps', 'tokens', 'tok/param', 'memory', 'T×T', 's/step', context.metric, 'range', 'extrapolation'], rows));
   const c = r.recommended;
   lines.push('');
   lines.push(bold(`Recommended: ${c.label} (${formatCount(c.params)} parameters, ${formatInteger(c.params)})`));
-  lines.push(`  batch ${c.batchSize}${r.gpus > 1 ? ` (${c.perGpuBatch} per GPU)` : ''}: micro-batch ${c.microBatch} × accumulation ${c.accumulation} (${splitText(c)})`);
+  lines.push(`  batch ${c.batchSize}${r.gpus > 1 ? ` (${c.perGpuBatch} per GPU)` : ''}: micro-batch × accumulation ${microAccumText(c.split)}`);
   lines.push(`  ${formatInteger(c.steps)} steps, ${formatCount(c.tokens)} tokens, ${c.tokensPerParam.toFixed(1)} tokens per parameter`);
-  lines.push(`  memory ${formatBytes(c.memoryBytes)} of ${formatBytes(c.usableBytes)} usable; ${c.secondsPerStep.toPrecision(3)} s/step; ${c.hours.toFixed(2)} h (${c.gpuHours.toFixed(1)} GPU-hours)`);
+  lines.push(`  memory ${formatBytes(c.memoryBytes)} of ${formatBytes(c.limitBytes)} (${formatBytes(c.usableBytes)} usable less ${(100 * r.headroom).toFixed(0)}% headroom); over the T×T range ${c.memoryVerdict.range[0].toFixed(2)}–${c.memoryVerdict.range[1] === null ? '∞' : c.memoryVerdict.range[1].toFixed(2)} bytes/element it ${c.memoryVerdict.text}`);
+  lines.push(`  ${c.secondsPerStep.toPrecision(3)} s/step; ${c.hours.toFixed(2)} h (${c.gpuHours.toFixed(1)} GPU-hours)`);
   const p = c.prediction;
   lines.push(`  predicted ${context.metric} ${bpc(p.valBpc)}${p.interval ? ` (${Math.round(p.interval.level * 100)}% interval ${bpc(p.interval.lo)}–${bpc(p.interval.hi)})` : ''}${p.range ? `, range over laws ${bpc(p.range.lo)}–${bpc(p.range.hi)}` : ''}`);
   lines.push(`  speed: ${c.speed}`);
@@ -194,7 +207,7 @@ export function renderPlan(r: PlanResult, context: PlanContext, t: TellApart): s
   if (r.nextBest && r.gap !== null) {
     const n = r.nextBest;
     lines.push('');
-    lines.push(`Next best: ${n.label} (${formatCount(n.params)}) at bs ${n.batchSize}, ${formatInteger(n.steps)} steps: ${bpc(n.prediction.valBpc)} (+${r.gap.toFixed(3)} BPC)`);
+    lines.push(`Next best: ${n.label} (${formatCount(n.params)}) at bs ${n.batchSize}, ${formatInteger(n.steps)} steps: ${bpc(n.prediction.valBpc)} (+${r.gap.toFixed(3)} ${context.metric === 'val_bpc' ? 'BPC' : "in the law's loss unit"})`);
     lines.push(r.overlap ? '  their ranges overlap: the data cannot tell them apart' : '  their ranges do not overlap: the recommendation is better by more than the laws disagree');
     lines.push('');
     const [first, ...rest] = tellApartSentences(t, r.gpu.name);
@@ -234,7 +247,28 @@ export function renderPlan(r: PlanResult, context: PlanContext, t: TellApart): s
 }
 
 function parseBatchSizes(text: string): number[] {
-  return [...new Set(text.split(',').map((t) => parseNumber(t.trim(), 'bs', BATCH_SIZE)))].sort((a, b) => a - b);
+  return [...new Set(text.split(',').map((t) => parseNumber(t.trim(), 'batch-size', BATCH_SIZE)))].sort((a, b) => a - b);
+}
+
+/** The report's headline dataset: the "recommended" block of the claims file bitscale ships (what `bitscale report` predicts for). */
+export function headlineDataset(claimsFile = join(PACKAGE_ROOT, 'claims', 'seed-report.json')): { dataset: string; file: string } | null {
+  if (!existsSync(claimsFile)) return null;
+  const raw = JSON.parse(readTextFile(claimsFile)) as { recommended?: { dataset?: unknown } };
+  const dataset = raw.recommended?.dataset;
+  return typeof dataset === 'string' && dataset ? { dataset, file: relative(process.cwd(), claimsFile) || claimsFile } : null;
+}
+
+/** The dataset to plan for: --dataset, else the report's headline dataset, else the one with the most scaling runs (said in a warning). */
+export function chooseDataset(scaling: readonly { dataset: string }[], asked: string | undefined, headline = headlineDataset()): { dataset: string; source: string } {
+  if (asked) return { dataset: scaling[0].dataset, source: '--dataset' };
+  const counts = new Map<string, number>();
+  for (const r of scaling) counts.set(r.dataset, (counts.get(r.dataset) ?? 0) + 1);
+  const own = headline && [...counts.keys()].find((d) => d.toLowerCase() === headline.dataset.toLowerCase());
+  if (own) return { dataset: own, source: `the report's headline dataset, from ${headline!.file}; another with --dataset` };
+  const most = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0][0];
+  const source = `${headline ? `the report's headline dataset ${headline.dataset} has no scaling runs here, so ` : ''}the dataset with the most scaling runs (others: ${[...counts.keys()].filter((d) => d !== most).join(', ') || 'none'})`;
+  warn(`no --dataset: planning for ${most}, ${source}`);
+  return { dataset: most, source };
 }
 
 export function register(program: Command): void {
@@ -245,10 +279,11 @@ export function register(program: Command): void {
     .option('--gpus <n>', 'GPUs, data parallel', numberOption('gpus', POSITIVE_INT), 1)
     .option('--hours <h>', 'wall-clock hours on those GPUs', numberOption('hours', POSITIVE_REAL))
     .option('--flops <c>', 'instead of --hours: total training FLOPs, e.g. 1e19', numberOption('flops', POSITIVE_REAL))
-    .option('--dataset <name>', 'dataset whose laws predict val_bpc (default: the one with the most scaling runs)')
-    .option('--seq <n>', 'context T', numberOption('seq', SEQUENCE), 256)
+    .option('--dataset <name>', "dataset whose laws predict val_bpc (default: the report's headline dataset, GLM-Reasoning)")
+    .option('--seq-len <n>', 'context T', numberOption('seq-len', SEQUENCE), 256)
     .option('--shape <spec>', 'add a shape, e.g. d=1536,L=12,H=32,dff=768 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--bs <list>', 'batch sizes to consider, e.g. 64,256 (default: those the dataset\'s runs used)')
+    .option('--batch-size <list>', 'batch sizes to consider, e.g. 64,256 (default: those the dataset\'s runs used)')
+    .option('--headroom <fraction>', `fraction of each GPU's usable memory to keep free, in [0, 1)`, numberOption('headroom', HEADROOM), DEFAULT_PLAN_HEADROOM)
     .option('--law <file>', 'a law saved by `bitscale fit --csv … --form chinchilla --save FILE`, in place of the run table\'s')
     .option('--borrow-gains', 'as predict: let the step gain come from other datasets of the same loss unit where this one has too few doublings')
     .option('--json', 'print JSON only')
@@ -262,7 +297,7 @@ export function register(program: Command): void {
       const { lawBatchSizes, measuredRanges, predictionRuns, runTablePredictor, savedLawPredictor, savedLawRanges } = await import('../plan/predictors.js');
       const { calibrateFromRuns } = await import('../estimate/calibrate.js');
       const { loadRunTable, scalingRuns, selectRuns } = await import('../runs/table.js');
-      const shapes = planShapes(BITLM_V57_FAMILY, opts.seq, opts.shape.map((s) => parseShape(s, opts.seq)));
+      const shapes = planShapes(BITLM_V57_FAMILY, opts.seqLen, opts.shape.map((s) => parseShape(s, opts.seqLen)));
       const runsDir: string = cmd.optsWithGlobals().runs ?? 'runs';
       const runsGiven = cmd.getOptionValueSourceWithGlobals('runs') === 'cli';
       const haveRuns = runsGiven || existsSync(runsDir);
@@ -271,6 +306,7 @@ export function register(program: Command): void {
       let predict;
       let lawText: string;
       let dataset: string | null = null;
+      let datasetSource: string | null = null;
       let measured = null;
       let batchSizes: number[];
       let bsNote: string | null = null;
@@ -281,43 +317,40 @@ export function register(program: Command): void {
         const law = readSavedLawFile(opts.law);
         predict = savedLawPredictor(law);
         lawText = `${law.formula} saved to ${opts.law} (${law.provenance.file ?? 'a table'}, ${law.provenance.used} rows)`;
+        // A saved law records no architecture or token unit: say what its D is here.
+        warn(`${opts.law}: the law is applied to byte-level strict ±1 BitLMv57 shapes, with D = steps × batch × T bytes (one token is one byte); a law fitted on another tokenizer or on float models (as ${law.provenance.file ?? 'its table'} may be) predicts in its own loss unit and does not transfer`);
         measured = savedLawRanges(law);
         // A law from elsewhere says nothing about batches: use those the run table measured (memory and speed), else the seed's 256.
         const measuredBs = [...new Set(mainRuns.map((r) => r.batchSize))].sort((a, b) => a - b);
-        batchSizes = opts.bs ? parseBatchSizes(opts.bs) : measuredBs.length ? measuredBs : [256];
+        batchSizes = opts.batchSize ? parseBatchSizes(opts.batchSize) : measuredBs.length ? measuredBs : [256];
       } else {
         if (!haveRuns) throw new BitscaleError(`no ${runsDir}/ folder here: give --runs DIR or --law FILE`, { file: runsDir });
         const scaling = scalingRuns(selectRuns(all, { dataset: opts.dataset, arch: 'bitlm-v57' }, runsDir));
-        if (scaling.length === 0) throw new BitscaleError(`no scaling runs${opts.dataset ? ` with --dataset '${opts.dataset}'` : ''} under ${runsDir}`, { file: runsDir });
-        if (opts.dataset) dataset = scaling[0].dataset;
-        else {
-          const counts = new Map<string, number>();
-          for (const r of scaling) counts.set(r.dataset, (counts.get(r.dataset) ?? 0) + 1);
-          dataset = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0][0];
-          warn(`no --dataset: planning for ${dataset}, the dataset with the most scaling runs (others: ${[...counts.keys()].filter((d) => d !== dataset).join(', ') || 'none'})`);
-        }
+        if (scaling.length === 0) throw new BitscaleError(`no scaling runs${opts.dataset ? ` with --dataset '${opts.dataset}'` : ''} under ${runsDir}`, { file: runsDir, field: opts.dataset ? 'dataset' : undefined });
+        ({ dataset, source: datasetSource } = chooseDataset(scaling, opts.dataset));
         const own = scaling.filter((r) => r.dataset === dataset);
         const { fitRunTable } = await import('../fit/index.js');
         // The report's fits (its suite is every BitLMv57 scaling run, src/report/analysis.ts), for the runs this dataset's predictions read.
-        suite = fitRunTable(predictionRuns(mainRuns, dataset, opts.borrowGains === true));
-        predict = runTablePredictor(suite, dataset, opts.seq, { borrowGains: opts.borrowGains === true });
+        suite = fitRunTable(predictionRuns(mainRuns, dataset!, opts.borrowGains === true));
+        predict = runTablePredictor(suite, dataset!, opts.seqLen, { borrowGains: opts.borrowGains === true });
         lawText = `the run table's laws for ${dataset} (predictBpc: the saturating law in N at the nearest budget, moved along steps by the measured per-doubling gain), as the report uses`;
-        measured = measuredRanges(own, dataset);
+        measured = measuredRanges(own, dataset!);
         const measuredBs = [...new Set(own.map((r) => r.batchSize))].sort((a, b) => a - b);
-        const withLaw = lawBatchSizes(suite, dataset, opts.seq);
-        batchSizes = opts.bs ? parseBatchSizes(opts.bs) : withLaw.length ? withLaw : measuredBs;
+        const withLaw = lawBatchSizes(suite, dataset!, opts.seqLen);
+        batchSizes = opts.batchSize ? parseBatchSizes(opts.batchSize) : withLaw.length ? withLaw : measuredBs;
         const without = measuredBs.filter((b) => !withLaw.includes(b));
-        if (!opts.bs && without.length && withLaw.length)
-          bsNote = `bs ${without.join(', ')} (also measured) has no ${dataset} parameter law, and predictBpc has no batch-size correction: left out (add it with --bs ${measuredBs.join(',')})`;
+        if (!opts.batchSize && without.length && withLaw.length)
+          bsNote = `bs ${without.join(', ')} (also measured) has no ${dataset} parameter law, and predictBpc has no batch-size correction: left out (add it with --batch-size ${measuredBs.join(',')})`;
       }
       const budget = opts.hours !== undefined ? { kind: 'hours' as const, hours: opts.hours } : { kind: 'flops' as const, flops: opts.flops! };
-      const result = planTraining({ gpu, gpus: opts.gpus, budget, shapes, batchSizes, predict, calibration, measured });
+      const result = planTraining({ gpu, gpus: opts.gpus, budget, shapes, batchSizes, predict, calibration, measured, headroom: opts.headroom });
       for (const w of result.recommended.prediction.warnings) warn(w);
+      if (result.recommended.memoryVerdict.kind !== 'fits') warn(`the recommended micro-batch ${result.recommended.memoryVerdict.text}: check the T×T storage of your implementation before the run`);
       const { tellApart } = await import('../plan/tell-apart.js');
       const { WhatIf } = await import('../plan/what-if.js');
       const whatIf = suite && dataset ? new WhatIf(mainRuns, suite, dataset, { borrowGains: opts.borrowGains === true }) : null;
-      const apart = tellApart(result, whatIf, { runs: mainRuns, seqLen: opts.seq, calibration });
-      const context = { dataset, law: lawText, rules: describeFamilyRules(BITLM_V57_FAMILY), batchSizes, batchSizeNote: bsNote, metric: opts.law ? 'loss' : 'val_bpc' };
+      const apart = tellApart(result, whatIf, { runs: mainRuns, seqLen: opts.seqLen, calibration });
+      const context = { dataset, datasetSource, law: lawText, rules: describeFamilyRules(BITLM_V57_FAMILY), batchSizes, batchSizeNote: bsNote, metric: opts.law ? 'loss' : 'val_bpc' };
       emit(opts, planToJson(result, context, apart), () => renderPlan(result, context, apart));
     });
 }

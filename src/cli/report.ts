@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('--templates <dir>', 'Handlebars templates, report.md.hbs and partials/ (default: the ones bitscale ships)')
     .option('--bootstrap <n>', 'bootstrap resamples for the fits, 0 (none) to 1M', numberOption('bootstrap', RESAMPLES), 1000)
     .option('--borrow-gains', 'let predictions borrow step gains from other datasets (same loss unit) where their own has too few doublings; every borrowed number says so')
-    .option('--html', 'also write SCALING_REPORT.html: the report as one self-contained interactive page (no network needed to view it)')
+    .option('--html', 'also write SCALING_REPORT.html: the report as one self-contained interactive page (no network needed to view it); once written, later reports keep it current')
     .option('--json', 'machine-readable summary on stdout')
     .addHelpText('after', '\nExamples:\n  bitscale report            # reads runs/, writes reports/SCALING_REPORT.md and reports/charts/*.svg\n  bitscale report --html     # the same, plus reports/SCALING_REPORT.html (interactive charts, sortable tables)')
     .action(async (opts, cmd: Command) => {

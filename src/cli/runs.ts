@@ -27,7 +27,7 @@ const RUN_JSON_KEYS: Record<Exclude<keyof RunRecord, 'log' | 'curve'>, string> =
   lossUnit: 'loss_unit',
   batchSize: 'batch_size',
   seqLen: 'seq_len',
-  lr: 'lr_peak',
+  lr: 'lr',
   lrSchedule: 'lr_schedule',
   warmupSteps: 'warmup_steps',
   lrFinal: 'lr_final',

@@ -131,7 +131,7 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
     if (opts.ste) set('ste', opts.ste as TC['ste']);
     const base = opts.config ? readConfigFile(opts.config) : resolveConfig(opts.preset!);
     config = resolveConfig(null, { ...base, ...overrides, evalEvery: overrides.evalEvery ?? (overrides.steps ? 0 : base.evalEvery) });
-    runId = opts.runId ?? `${config.name}-s${config.steps}-seed${config.seed}`;
+    runId = opts.runId ?? `${config.name}-${config.arch}-s${config.steps}-seed${config.seed}`;
   }
   // Every input is checked before anything is built: the run id names a file under the runs folder.
   if (!RUN_ID_PATTERN.test(runId)) throw new BitscaleError(`'${runId}' may hold only letters, digits, '.', '_' and '-' (it names the log file under ${outDir})`, { field: opts.runId ? 'run-id' : 'run_id' });
@@ -210,6 +210,7 @@ async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
   const { countParams } = await import('../arch/bitlm.js');
   const grid = readGrid(opts.grid);
   const runs = expandGrid(grid, opts.grid);
+  (await import('../sweep/grid-data.js')).checkGridFileData(opts.grid);
   const jobs = opts.jobs;
   const { checkThreads, defaultThreads } = await import('../train/workers.js');
   const { availableParallelism } = await import('node:os');
@@ -252,7 +253,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON config (any TrainConfig field; "preset" names a base)')
     .option('--data <file|dir>', 'train on this text instead of the Brown corpus')
     .option('--out <dir>', `folder for the run log (default: ${DEFAULT_TRAIN_COLLECTION}/ under the --runs folder, e.g. runs/${DEFAULT_TRAIN_COLLECTION}/)`)
-    .option('--run-id <id>', 'run id (default: <name>-s<steps>-seed<seed>)')
+    .option('--run-id <id>', 'run id (default: <name>-<arch>-s<steps>-seed<seed>, e.g. tiny-bitlm-v57-s400-seed0)')
     .option('--resume <run>', 'continue a run (id or .jsonl path) from its last checkpoint')
     .option('--resume-existing', 'with --config and --run-id: resume the run if its log exists, do nothing if it is finished')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')

@@ -6,7 +6,7 @@
 import { countParams, trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
 import { formatDuration } from '../util/format.js';
 import { BitscaleError } from '../util/errors.js';
-import type { Calibration, PeakCheck, ThroughputPoint, TtCalibration } from './calibrate.js';
+import { curveSeconds, fitSpeedCurve, type Calibration, type PeakCheck, type SpeedCurve, type ThroughputPoint, type TtCalibration } from './calibrate.js';
 import { requireGpu, type GpuSpec } from './hardware.js';
 import {
   COMPONENT_KEYS,
@@ -14,13 +14,14 @@ import {
   STORAGE_PRESETS,
   estimateTrainingMemory,
   maxMicroBatch,
+  maxTtBytesThatFit,
   presetTtBytes,
   type MemoryBreakdown,
   type MemoryPrecision,
   type StoragePresetId,
 } from './memory.js';
 
-/** MFU assumed when no run on the same GPU and precision measured one: the seed's 46.4M bs=256 A100 run reached ~0.23. */
+/** MFU assumed when no run at the precision measured one (on any GPU): the seed's 46.4M bs=256 A100 run reached ~0.23. */
 export const DEFAULT_MFU = 0.25;
 
 /**
@@ -64,15 +65,26 @@ export interface MicroBatchSplit {
  * null when not even a micro-batch of 1 fits (maxMicro < 1).
  */
 export function splitBatch(batchSize: number, maxMicro: number): MicroBatchSplit | null {
-  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'bs' });
+  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'batch-size' });
   if (!(maxMicro >= 1)) return null;
   const k = Math.ceil(batchSize / Math.min(maxMicro, batchSize));
   for (let even = k; even <= 2 * k; even++) {
     if (batchSize % even === 0) return { parts: [{ size: batchSize / even, count: even }], steps: even, largest: batchSize / even, even: true };
   }
+  return fewestSplit(batchSize, maxMicro);
+}
+
+/**
+ * The split with the fewest micro-steps, k = ceil(bs / maxMicro), balanced (sizes differ by at most
+ * one): bs 251, max 122 → 2 × 84 + 1 × 83; bs 256, max 122 → 1 × 86 + 2 × 85. null when maxMicro < 1.
+ */
+export function fewestSplit(batchSize: number, maxMicro: number): MicroBatchSplit | null {
+  if (!(maxMicro >= 1)) return null;
+  const k = Math.ceil(batchSize / Math.min(maxMicro, batchSize));
   const q = Math.floor(batchSize / k);
   const r = batchSize - q * k;
-  return { parts: [{ size: q + 1, count: r }, { size: q, count: k - r }], steps: k, largest: q + 1, even: false };
+  const parts = [{ size: q + 1, count: r }, { size: q, count: k - r }].filter((p) => p.count > 0);
+  return { parts, steps: k, largest: parts[0].size, even: r === 0 };
 }
 
 /** "4 × 64" or, for an uneven split, "2 × 84 + 1 × 83" (count × micro-batch). */
@@ -94,6 +106,34 @@ export interface EstimateInput {
   ttBytesPerElement?: number;
   /** MFU to assume when no calibrating run exists (default DEFAULT_MFU). */
   mfu?: number;
+  /** Fraction of the usable memory kept free, in [0, 1) (default 0; `plan` keeps DEFAULT_PLAN_HEADROOM). */
+  headroom?: number;
+}
+
+/**
+ * Whether a batch fits across the T×T bytes-per-element range the calibration allows (TtChoice's
+ * min–max): 'fits' at the range's top, 'no' even at its bottom, else 'depends' — it fits at up to
+ * maxTtBytes bytes per element. Without a range (given by --tt-bytes, or an uncalibrated preset) the
+ * one value decides.
+ */
+export interface MemoryVerdict {
+  kind: 'fits' | 'no' | 'depends';
+  /** The largest T×T bytes per element at which it fits the memory limit (−∞: not even at 0). */
+  maxTtBytes: number;
+  /** The range judged over: [min, max] (max null: no upper evidence), or the one value. */
+  range: [number, number | null];
+  /** "fits", "does not fit" or "depends on the T×T storage (fits at ≤ 3.60 bytes/element)". */
+  text: string;
+}
+
+/** The verdict for `batchSize` as one micro-batch against `limitBytes`, over the T×T range `tt`. */
+export function memoryVerdict(config: ModelConfig, batchSize: number, limitBytes: number, tt: TtChoice, options: { precision: MemoryPrecision; preset: StoragePresetId }): MemoryVerdict {
+  const maxTtBytes = maxTtBytesThatFit(config, batchSize, limitBytes, options);
+  const lo = tt.min ?? tt.value;
+  const hi = tt.min === null ? tt.value : tt.max;
+  const kind = maxTtBytes < lo ? 'no' : hi !== null && maxTtBytes >= hi ? 'fits' : 'depends';
+  const text = kind === 'fits' ? 'fits' : kind === 'no' ? 'does not fit' : `depends on the T×T storage (fits at ≤ ${maxTtBytes.toFixed(2)} bytes/element)`;
+  return { kind, maxTtBytes, range: [lo, hi], text };
 }
 
 export interface TtChoice {
@@ -104,12 +144,20 @@ export interface TtChoice {
 }
 
 export interface ThroughputChoice {
-  method: 'calibrated' | 'mfu-assumption';
+  /** calibrated: the curve of runs on this GPU; transferred: of runs on other GPUs at this precision; mfu-assumption: a constant MFU. */
+  method: 'calibrated' | 'transferred' | 'mfu-assumption';
+  /** seconds(F) = (F / mfuMax + overheadFlops) / peak (src/estimate/calibrate.ts); a constant MFU has overheadFlops 0. */
+  curve: SpeedCurve;
+  /** The GPU's dense FLOP/s at the precision. */
+  peakFlops: number;
+  /** FLOPs per step over seconds per step at this estimate's shape and batch, and that over the peak. */
   achievedFlops: number;
   mfu: number;
-  /** The calibrating run, when method is 'calibrated'. */
-  run: ThroughputPoint | null;
   detail: string;
+  /** How far the curve is from the runs it rests on: the leave-one-out range, in words; null without two runs. */
+  spread: string | null;
+  /** Where this step's FLOPs lie outside those of the runs the curve rests on: how far, and the MFU read off there; null inside. */
+  extrapolation: string | null;
 }
 
 export interface TrainingEstimate {
@@ -125,7 +173,15 @@ export interface TrainingEstimate {
   memory: MemoryBreakdown;
   totalBytes: number;
   usableBytes: number;
+  /** The fraction of usableBytes kept free, and what is left: the limit every fit is judged against. */
+  headroom: number;
+  limitBytes: number;
+  /** At the T×T value used (tt.value). */
   fits: boolean;
+  /** The whole batch as one micro-batch, over the T×T range. */
+  verdict: MemoryVerdict;
+  /** The largest micro-batch of the split, over the T×T range; null when none fits. */
+  microBatchVerdict: MemoryVerdict | null;
   maxMicroBatch: number;
   /** The micro-batches one optimizer step runs (splitBatch); they sum to batchSize. null when not even bs=1 fits. */
   split: MicroBatchSplit | null;
@@ -154,50 +210,76 @@ function chooseTt(input: EstimateInput, preset: StoragePresetId, calibration?: C
   return { value: cal.value, source: `${cal.verdict} (${range})`, min: cal.min, max };
 }
 
-/** The point whose FLOPs per step are nearest (in log) to `flops`. */
-function nearestPoint(points: ThroughputPoint[], flops: number): ThroughputPoint {
-  const dist = (p: ThroughputPoint) => Math.abs(Math.log(p.flopsPerStep / flops));
-  return points.reduce((a, b) => (dist(b) < dist(a) ? b : a));
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const tflop = (x: number) => `${(x / 1e12).toFixed(2)} TFLOP`;
+
+/** "×0.43–×2.35" over the ratios. */
+function ratioRange(ratios: number[]): string {
+  return `×${Math.min(...ratios).toFixed(2)}–×${Math.max(...ratios).toFixed(2)}`;
 }
 
-function describeRun(p: ThroughputPoint): string {
-  return `${p.runId} (${p.gpu}): ${p.steps} steps in ${(p.wallSeconds / 60).toFixed(0)} min at bs=${p.batchSize} = ${(p.secondsPerStep * 1000).toFixed(0)} ms/step, ${(p.flopsPerStep / 1e12).toFixed(2)} TFLOP/step → ${(p.achievedFlops / 1e12).toFixed(1)} TFLOP/s achieved (MFU ${(100 * p.mfu).toFixed(1)}%)`;
+/** The curve in words: its formula, the runs and their measured MFU, the fixed part on this GPU. */
+function describeCurve(curve: SpeedCurve, points: readonly ThroughputPoint[], peak: number | null): string {
+  const mfus = points.map((p) => p.mfu);
+  const measured = points.length === 1 ? pct(mfus[0]) : `${pct(Math.min(...mfus))}–${pct(Math.max(...mfus))}`;
+  const runs = points.map((p) => `${p.runId} (${p.gpu}, bs=${p.batchSize}, ${(p.secondsPerStep * 1000).toFixed(0)} ms/step, ${tflop(p.flopsPerStep)}/step)`).join(', ');
+  if (curve.overheadFlops === 0) return `constant MFU ${pct(curve.mfuMax)} measured by ${runs} (one run cannot separate a fixed part from the FLOPs)`;
+  const fixed = peak === null ? 'a fixed part' : `a fixed ${formatDuration(curve.overheadFlops / peak)} per step here`;
+  return `MFU(F) = ${pct(curve.mfuMax)} · F / (F + ${tflop(curve.mfuMax * curve.overheadFlops)}), F the FLOPs per step: ${fixed} plus the FLOPs at ${pct(curve.mfuMax)} of peak, fitted on ${points.length} runs (measured MFU ${measured}): ${runs}`;
+}
+
+function spreadText(curve: SpeedCurve): string | null {
+  if (curve.leaveOneOut.length === 0) return null;
+  const exact = curve.residuals.every((r) => Math.abs(r.ratio - 1) < 1e-9);
+  return `${exact ? `the curve passes through its ${curve.residuals.length} runs` : `the curve gives its runs' step times at ${ratioRange(curve.residuals.map((r) => r.ratio))}`}; fitted without one run, it gives that run's time at ${ratioRange(curve.leaveOneOut.map((r) => r.ratio))} of measured`;
+}
+
+/** "this step's 160.2 TFLOP is 8.1× the most any calibrating run did (19.84 TFLOP): MFU 38.0% read off the curve, above any measured (9.8%–23.0%)", or null inside the runs' range. */
+function speedExtrapolation(curve: SpeedCurve, flops: number, mfu: number): string | null {
+  if (!curve.flopsRange || !curve.mfuRange) return null;
+  const [lo, hi] = curve.flopsRange;
+  if (flops >= lo && flops <= hi) return null;
+  const beyond = flops > hi ? `${(flops / hi).toFixed(1)}× the most any calibrating run did (${tflop(hi)})` : `${(lo / flops).toFixed(1)}× below the least any calibrating run did (${tflop(lo)})`;
+  const [mlo, mhi] = curve.mfuRange;
+  const where = mfu > mhi ? 'above any measured' : mfu < mlo ? 'below any measured' : 'inside the measured';
+  return `this step's ${tflop(flops)} is ${beyond}: MFU ${pct(mfu)} read off the curve, ${where} (${pct(mlo)}–${pct(mhi)})`;
 }
 
 /**
- * Achieved FLOP/s for this GPU and precision: `mfu` × peak when given; else from the measured run
- * on the same GPU whose FLOPs per micro-step are nearest (in log) to ours; else an MFU assumption:
- * the MFU of the nearest run on another GPU at this precision, else DEFAULT_MFU.
+ * How fast a step runs on this GPU and precision, as a function of its FLOPs:
+ *   --mfu given              → that MFU, constant;
+ *   runs on this GPU         → the speed curve fitted on them (calibrateFromRuns' points);
+ *   runs on other GPUs only  → their curve, in MFU, carried to this GPU's peak (an assumption);
+ *   no runs                  → DEFAULT_MFU, constant.
+ * Every branch's time grows with the FLOPs (src/estimate/calibrate.ts, SpeedCurve).
  */
-export function chooseThroughput(gpu: GpuSpec, precision: MemoryPrecision, flopsPerMicroStep: number, calibration?: Calibration, mfu?: number): ThroughputChoice {
+export function chooseSpeed(gpu: GpuSpec, precision: MemoryPrecision, calibration?: Calibration, mfu?: number): Omit<ThroughputChoice, 'achievedFlops' | 'mfu' | 'extrapolation'> {
   const peak = precision === 'fp32' ? gpu.fp32Flops : gpu.bf16Flops;
+  const peakText = `${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`;
   const points = (calibration?.throughput ?? []).filter((p) => p.precision === precision);
   const same = points.filter((p) => p.gpu === gpu.id);
+  const constant = (m: number): SpeedCurve => ({ mfuMax: m, overheadFlops: 0, runs: [], flopsRange: null, mfuRange: null, leaveOneOut: [], residuals: [] });
   if (mfu !== undefined) {
-    // A given MFU always wins, and says what it replaces.
-    const measured = same.length > 0 ? nearestPoint(same, flopsPerMicroStep) : null;
+    const measured = fitSpeedCurve(same);
     return {
       method: 'mfu-assumption',
-      achievedFlops: mfu * peak,
-      mfu,
-      run: null,
-      detail: `MFU ${(100 * mfu).toFixed(1)}% given (--mfu) of ${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak${measured ? `, instead of the ${(100 * measured.achievedFlops / peak).toFixed(1)}% measured by ${measured.runId}` : ''}`,
+      curve: constant(mfu),
+      peakFlops: peak,
+      detail: `MFU ${pct(mfu)} given (--mfu) of ${peakText}${measured ? `, instead of the curve measured on ${gpu.id}: ${describeCurve(measured, same, peak)}` : ''}`,
+      spread: null,
     };
   }
-  if (same.length > 0) {
-    const best = nearestPoint(same, flopsPerMicroStep);
-    return { method: 'calibrated', achievedFlops: best.achievedFlops, mfu: best.achievedFlops / peak, run: best, detail: describeRun(best) };
-  }
-  const peakText = `${(peak / 1e12).toFixed(1)} TFLOP/s dense ${precision === 'fp32' ? 'fp32' : 'bf16'} peak`;
-  const other = points.length > 0 ? nearestPoint(points, flopsPerMicroStep) : null;
-  const assumed = other?.mfu ?? DEFAULT_MFU;
-  const why = other ? `the MFU measured by ${describeRun(other)}` : 'default';
+  const used = same.length > 0 ? same : points;
+  const curve = fitSpeedCurve(used);
+  if (!curve) return { method: 'mfu-assumption', curve: constant(DEFAULT_MFU), peakFlops: peak, detail: `no measured run at ${precision}: assumed MFU ${pct(DEFAULT_MFU)} (default) of ${peakText}`, spread: null };
+  if (same.length > 0) return { method: 'calibrated', curve, peakFlops: peak, detail: `${describeCurve(curve, used, peak)}; ${peakText}`, spread: spreadText(curve) };
   return {
-    method: 'mfu-assumption',
-    achievedFlops: assumed * peak,
-    mfu: assumed,
-    run: null,
-    detail: `no measured run on ${gpu.id} at ${precision}: assumed MFU ${(100 * assumed).toFixed(1)}% (${why}) of ${peakText}`,
+    method: 'transferred',
+    curve,
+    peakFlops: peak,
+    // The curve is stated without this GPU's figures, so that every GPU it is carried to reads the same.
+    detail: `no measured run on ${gpu.id} at ${precision}: assumed the MFU curve of the runs on ${[...new Set(used.map((p) => p.gpu))].join(', ')} carries over (${describeCurve(curve, used, null)}) of ${peakText}`,
+    spread: spreadText(curve),
   };
 }
 
@@ -206,38 +288,56 @@ export function chooseThroughput(gpu: GpuSpec, precision: MemoryPrecision, flops
  *   fits           = memory(bs).total ≤ usable
  *   maxMicroBatch  = floor((usable − fixed) / perSample)
  *   split          = splitBatch(bs, maxMicroBatch): micro-batches summing to exactly bs
- *   secondsPerStep = Σ over micro-batches of max(flops(micro) / achievedFlops, floor)
+ *   secondsPerStep = fixed / peak + Σ over micro-batches of max(flops(micro) / (mfuMax · peak), floor)
+ *                    (the speed curve's fixed part once per optimizer step; chooseSpeed)
  *   totalHours     = steps · secondsPerStep / 3600
  */
 export function estimateTraining(input: EstimateInput, calibration?: Calibration): TrainingEstimate {
   const { config, batchSize } = input;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'bs' });
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new BitscaleError(`batch size must be a positive integer, got ${batchSize}`, { field: 'batch-size' });
   const gpu = typeof input.gpu === 'string' ? requireGpu(input.gpu) : input.gpu;
   const precision = input.precision ?? (input.preset ? STORAGE_PRESETS[input.preset].precision : 'bf16-autocast');
   const preset = input.preset ?? DEFAULT_PRESET[precision];
   const tt = chooseTt(input, preset, calibration);
   const memory = estimateTrainingMemory(config, batchSize, { precision, preset, ttBytesPerElement: tt.value });
   const usableBytes = gpu.usableBytes;
-  const fits = memory.totalBytes <= usableBytes;
-  const maxMicro = maxMicroBatch(memory, usableBytes);
-  const split = splitBatch(batchSize, fits ? batchSize : maxMicro);
+  const headroom = input.headroom ?? 0;
+  if (!(headroom >= 0 && headroom < 1)) throw new BitscaleError(`headroom must be a fraction in [0, 1), got ${headroom}`, { field: 'headroom' });
+  const limitBytes = usableBytes * (1 - headroom);
+  const fits = memory.totalBytes <= limitBytes;
+  const maxMicro = maxMicroBatch(memory, limitBytes);
+  const flopsPerStep = trainingFlopsPerStep(config, batchSize);
+  const speed = chooseSpeed(gpu, precision, calibration, input.mfu);
+  const floor = microStepFloorSeconds(config);
+  const microSeconds = (size: number) => trainingFlopsPerStep(config, size) / (speed.curve.mfuMax * speed.peakFlops);
+  const splitSeconds = (s: MicroBatchSplit) => speed.curve.overheadFlops / speed.peakFlops + s.parts.reduce((sum, p) => sum + p.count * Math.max(microSeconds(p.size), floor), 0);
+  // Equal micro-batches where they cost nothing; where the launch floor makes their extra micro-steps
+  // slower, the fewest micro-steps instead (so that a larger batch never gets a faster step).
+  const evenSplit = splitBatch(batchSize, fits ? batchSize : maxMicro);
+  const fewest = fewestSplit(batchSize, fits ? batchSize : maxMicro);
+  const split = evenSplit && fewest && splitSeconds(fewest) < splitSeconds(evenSplit) ? fewest : evenSplit;
   const microBatch = split?.largest ?? 0;
   const gradAccumSteps = split?.steps ?? null;
-  const flopsPerStep = trainingFlopsPerStep(config, batchSize);
-  const throughput = chooseThroughput(gpu, precision, trainingFlopsPerStep(config, Math.max(1, microBatch)), calibration, input.mfu);
-  const floor = microStepFloorSeconds(config);
-  const microSeconds = (size: number) => trainingFlopsPerStep(config, size) / throughput.achievedFlops;
   const floorApplied = split !== null && split.parts.some((p) => microSeconds(p.size) < floor);
-  const secondsPerStep = split ? split.parts.reduce((s, p) => s + p.count * Math.max(microSeconds(p.size), floor), 0) : null;
+  const secondsPerStep = split ? splitSeconds(split) : null;
+  // Achieved FLOP/s at this shape; with no split, at a micro-batch of 1 (what the curve would give it).
+  const achievedFlops = secondsPerStep !== null ? flopsPerStep / secondsPerStep : trainingFlopsPerStep(config, 1) / curveSeconds(speed.curve, trainingFlopsPerStep(config, 1), speed.peakFlops);
+  const mfuHere = achievedFlops / speed.peakFlops;
+  const throughput: ThroughputChoice = { ...speed, achievedFlops, mfu: mfuHere, extrapolation: speedExtrapolation(speed.curve, flopsPerStep, mfuHere) };
+  const storage = { precision, preset };
+  const verdict = memoryVerdict(config, batchSize, limitBytes, tt, storage);
+  const microBatchVerdict = split ? memoryVerdict(config, split.largest, limitBytes, tt, storage) : null;
   const steps = input.steps ?? null;
   const totalHours = steps !== null && secondsPerStep !== null ? (steps * secondsPerStep) / 3600 : null;
   const evidence = [
-    `GPU ${gpu.name}: ${(usableBytes / 2 ** 30).toFixed(2)} GiB usable (${gpu.sources.capacity_gib}; less the runtime reserve)`,
+    `GPU ${gpu.name}: ${(usableBytes / 2 ** 30).toFixed(2)} GiB usable (${gpu.sources.capacity_gib}; less the runtime reserve)${headroom > 0 ? `; ${(100 * headroom).toFixed(0)}% kept free as headroom, so ${(limitBytes / 2 ** 30).toFixed(2)} GiB is the limit` : ''}`,
     `storage ${preset}: ${STORAGE_PRESETS[preset].description}${input.preset ? '' : ` (the default for ${precision} on a GPU; others for ${precision}: ${Object.values(STORAGE_PRESETS).filter((p) => p.precision === precision && p.id !== preset).map((p) => p.id).join(', ') || 'none'}, chosen with --storage)`}`,
     `T×T bytes per element ${tt.value.toFixed(2)}: ${tt.source}`,
     `speed: ${throughput.detail}`,
+    ...(throughput.spread ? [`speed spread: ${throughput.spread}`] : []),
+    ...(throughput.extrapolation ? [`speed extrapolation: ${throughput.extrapolation}`] : []),
     `time floor ${formatDuration(floor)} per micro-step (${KERNELS_PER_LAYER} kernel launches per layer × ${config.layers} layers × ${KERNEL_LAUNCH_SECONDS * 1e6} µs, the low end of the 5–20 µs launch time Meta's Holistic Trace Analysis reports): ${floorApplied ? 'it sets the time: the FLOPs alone would take less' : 'not reached: the FLOPs take longer'}`,
-    ...(throughput.method === 'calibrated' ? ['speed caveat: the calibrating wall-clock includes evaluation and start-up; larger matmuls usually run nearer peak, so this is conservative for bigger models'] : []),
+    ...(throughput.curve.overheadFlops > 0 ? ['speed caveat: the fixed part is counted once per optimizer step (the calibrating runs did not accumulate, so they cannot say how it splits over micro-steps) and includes the evaluation and start-up their wall-clock counted'] : []),
     ...peakCheckEvidence(preset, calibration?.fp32Checks ?? []),
   ];
   return {
@@ -251,7 +351,11 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
     memory,
     totalBytes: memory.totalBytes,
     usableBytes,
+    headroom,
+    limitBytes,
     fits,
+    verdict,
+    microBatchVerdict,
     maxMicroBatch: maxMicro,
     split,
     microBatch,
@@ -272,6 +376,8 @@ export interface SweepRow {
   totalBytes: number;
   attentionBytes: number;
   fits: boolean;
+  /** Over the T×T range (memoryVerdict). */
+  verdict: MemoryVerdict;
 }
 
 /** Memory and fit for bs = 1, 2, 4, … up to and including the first that does not fit (at most 2^24). */
@@ -281,8 +387,8 @@ export function sweepBatchSizes(input: Omit<EstimateInput, 'batchSize'>, calibra
   const opts = { precision: base.precision, preset: base.preset, ttBytesPerElement: base.tt.value };
   for (let bs = 1; bs <= 2 ** 24; bs *= 2) {
     const m = estimateTrainingMemory(input.config, bs, opts);
-    const fits = m.totalBytes <= base.usableBytes;
-    rows.push({ batchSize: bs, totalBytes: m.totalBytes, attentionBytes: m.byGroup.attention, fits });
+    const fits = m.totalBytes <= base.limitBytes;
+    rows.push({ batchSize: bs, totalBytes: m.totalBytes, attentionBytes: m.byGroup.attention, fits, verdict: memoryVerdict(input.config, bs, base.limitBytes, base.tt, { precision: base.precision, preset: base.preset }) });
     if (!fits) break;
   }
   return rows;
@@ -297,13 +403,17 @@ export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
     flops_per_step: e.flopsPerStep,
     memory,
     fits: e.fits,
+    memory_verdict: verdictJson(e.verdict),
+    micro_batch_memory_verdict: e.microBatchVerdict ? verdictJson(e.microBatchVerdict) : null,
+    headroom: e.headroom,
+    limit_bytes: e.limitBytes,
     max_micro_batch: e.maxMicroBatch,
     micro_batch: e.microBatch,
     micro_batches: e.split ? e.split.parts.map((p) => ({ size: p.size, count: p.count })) : null,
     grad_accum_steps: e.gradAccumSteps,
     floor_seconds_per_micro_step: e.floorSecondsPerMicroStep,
     seconds_per_step: e.secondsPerStep,
-    total_hours: e.totalHours,
+    hours: e.totalHours,
     steps: e.steps,
     batch_size: e.batchSize,
     gpu: e.gpu.id,
@@ -315,9 +425,17 @@ export function estimateToJson(e: TrainingEstimate): Record<string, unknown> {
     achieved_flops: Math.round(e.throughput.achievedFlops),
     mfu: e.throughput.mfu,
     throughput_method: e.throughput.method,
-    calibrating_run: e.throughput.run?.runId ?? null,
+    calibrating_runs: e.throughput.curve.runs,
+    speed_curve: { mfu_max: e.throughput.curve.mfuMax, overhead_flops: e.throughput.curve.overheadFlops },
+    speed_spread: e.throughput.spread,
+    speed_extrapolation: e.throughput.extrapolation,
     evidence: e.evidence,
   };
+}
+
+/** A verdict as JSON: kind, the largest T×T bytes/element that fits, the range judged over. */
+export function verdictJson(v: MemoryVerdict) {
+  return { kind: v.kind, max_tt_bytes: Number.isFinite(v.maxTtBytes) ? v.maxTtBytes : null, tt_bytes_range: v.range, text: v.text };
 }
 
 /** The evidence line for a tfjs preset: how its memory model compared with the measured peaks of the runs it describes. */

@@ -53,8 +53,15 @@ export function findGpu(idOrName: string): GpuSpec | null {
   return GPUS.find((g) => g.id === key || g.aliases.some((a) => normalizeGpuName(a) === key)) ?? null;
 }
 
-/** Like findGpu, but an unknown GPU is a BitscaleError listing the known ids. */
+/**
+ * Like findGpu, for a GPU a user typed: an unknown one is a BitscaleError listing the known ids, and
+ * a family name that several catalog entries share ("a100": 40GB or 80GB) is refused as ambiguous,
+ * though a run log's bare "A100" still reads as the 40GB (findGpu).
+ */
 export function requireGpu(idOrName: string): GpuSpec {
+  const key = normalizeGpuName(idOrName);
+  const family = GPUS.filter((g) => g.id.startsWith(`${key}-`));
+  if (family.length > 1) throw new BitscaleError(`'${idOrName}' is ambiguous: ${family.map((g) => `${g.id} (${g.memoryGb} GB)`).join(' or ')}`, { field: 'gpu' });
   const gpu = findGpu(idOrName);
   if (!gpu) throw new BitscaleError(`unknown GPU '${idOrName}' (known: ${GPUS.map((g) => g.id).join(', ')})`, { field: 'gpu' });
   return gpu;

@@ -525,7 +525,7 @@ function phaseComponents(phase: StoragePhase, config: ModelConfig, batchSize: nu
  * 16 GiB of T×T probabilities (4 bytes × 256·32·256² × 8 layers).
  */
 export function estimateTrainingMemory(config: ModelConfig, batchSize: number, options: MemoryOptions = {}): MemoryBreakdown {
-  if (!(Number.isInteger(batchSize) && batchSize >= 0)) throw new BitscaleError(`batch size must be a non-negative integer, got ${batchSize}`, { field: 'bs' });
+  if (!(Number.isInteger(batchSize) && batchSize >= 0)) throw new BitscaleError(`batch size must be a non-negative integer, got ${batchSize}`, { field: 'batch-size' });
   const precision = options.precision ?? (options.preset ? requirePreset(options.preset).precision : 'bf16-autocast');
   const preset = requirePreset(options.preset ?? DEFAULT_PRESET[precision]);
   if (preset.precision !== precision) throw new BitscaleError(`storage preset ${preset.id} is for ${preset.precision}, not ${precision}`, { field: 'storage' });

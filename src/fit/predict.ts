@@ -347,7 +347,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     const intervalPool = spreadBorrowed ? everywhere.map((d) => d.perDoubling) : pool.map((p) => p.perDoubling);
     const ratio = stepRatio(baseBpc, floor, perDoubling, lawRatio?.ratio ?? null);
     if (!Number.isFinite(ratio))
-      throw new BitscaleError(`the per-doubling gain ${perDoubling.toFixed(3)} is more than the ${(baseBpc - floor).toFixed(3)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'steps' });
+      throw new BitscaleError(`the per-doubling gain ${perDoubling.toFixed(3)} is more than the ${(baseBpc - floor).toFixed(3)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'params' });
     const ratioSource =
       ratio === lawRatio?.ratio
         ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`

@@ -8,6 +8,7 @@
  * stays fast: the power laws solve in microseconds, the joint law in milliseconds.
  */
 import type { RunRecord, RunStatus } from '../runs/types.js';
+import { byNaturalOrder } from '../util/numbers.js';
 import { analysisGroupKey, analysisGroups, byCodePoint, fitGroups, groupRuns, mainFitGroup, groupRecipe, recipeDifference, recipeDifferences, recipeLabel, type RecipeFields, requireOneLossUnit, stepFamilies } from '../runs/table.js';
 import { computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, JOINT_EXPONENT_GRID, type ChinchillaFit, type ComputeOptimalAllocation, type ExponentGrid, type JointPoint, type JointRefitMany } from './chinchilla.js';
 import { describeSelection, selectJointForm, type FormSelection } from './select.js';
@@ -427,12 +428,12 @@ export function fitRunTable(runs: readonly RunRecord[], options: FitRunTableOpti
     const g = options.precomputed?.get(key) ?? groupFits(group, o);
     for (const part of FIT_PARTS) (fits[part] as unknown[]).push(...g[part]);
   }
-  // The order a single pass over the table gives: families and budgets by key.
-  fits.stepLaws.sort((a, b) => byCodePoint(a.key, b.key));
-  fits.paramBudgets.sort((a, b) => byCodePoint(a.key, b.key));
+  // The order a single pass over the table gives: families and budgets by key, numbers in numeric order.
+  fits.stepLaws.sort((a, b) => byNaturalOrder(a.key, b.key));
+  fits.paramBudgets.sort((a, b) => byNaturalOrder(a.key, b.key));
   // Joint laws: the main recipe first in each group, then the other recipes in label order.
-  fits.joint.sort((a, b) => byCodePoint(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`) || Number(b.mainRecipe) - Number(a.mainRecipe) || byCodePoint(a.recipe, b.recipe));
-  fits.sizeComparisons.sort((a, b) => byCodePoint(a.key, b.key));
+  fits.joint.sort((a, b) => byNaturalOrder(`${a.dataset}|${a.arch}|${a.group}`, `${b.dataset}|${b.arch}|${b.group}`) || Number(b.mainRecipe) - Number(a.mainRecipe) || byCodePoint(a.recipe, b.recipe));
+  fits.sizeComparisons.sort((a, b) => byNaturalOrder(a.key, b.key));
   return suiteOf(runs, o, fits, used);
 }
 

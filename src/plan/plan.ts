@@ -7,7 +7,7 @@
  */
 import { countParams, trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
 import type { Calibration } from '../estimate/calibrate.js';
-import { estimateTraining, type MicroBatchSplit } from '../estimate/estimate.js';
+import { estimateTraining, type MemoryVerdict, type MicroBatchSplit } from '../estimate/estimate.js';
 import type { GpuSpec } from '../estimate/hardware.js';
 import { estimateTrainingMemory, type MemoryPrecision } from '../estimate/memory.js';
 import { BitscaleError } from '../util/errors.js';
@@ -57,9 +57,14 @@ export interface PlanInput {
   calibration?: Calibration;
   precision?: MemoryPrecision;
   measured?: MeasuredRanges | null;
+  /** Fraction of each GPU's usable memory kept free (default DEFAULT_PLAN_HEADROOM). */
+  headroom?: number;
   /** FLOPs of one optimizer step, for a FLOPs budget (default trainingFlopsPerStep; a test may pass 6·N·tokens). */
   flopsPerStep?: (config: ModelConfig, batchSize: number) => number;
 }
+
+/** The plan keeps 5% of the usable memory free: the memory model's own error is a few percent (docs/memory.md), and the allocator fragments. */
+export const DEFAULT_PLAN_HEADROOM = 0.05;
 
 /** How far outside the measured ranges a candidate lies: factor > 1 beyond, null inside. */
 export interface Extrapolation {
@@ -81,9 +86,12 @@ export interface PlanCandidate {
   split: MicroBatchSplit;
   microBatch: number;
   accumulation: number;
-  /** Peak bytes of the largest micro-batch, and what the GPU offers. */
+  /** Peak bytes of the largest micro-batch, what the GPU offers, and that less the headroom (the limit). */
   memoryBytes: number;
   usableBytes: number;
+  limitBytes: number;
+  /** The largest micro-batch over the estimator's T×T bytes/element range: fits, or depends (fits at ≤ X). */
+  memoryVerdict: MemoryVerdict;
   secondsPerStep: number;
   /** Where the speed came from (the estimator's throughput choice: a calibrating run or an MFU assumption). */
   speed: string;
@@ -108,6 +116,8 @@ export interface PlanResult {
   gpu: GpuSpec;
   gpus: number;
   budget: PlanBudget;
+  /** The fraction of usable memory kept free. */
+  headroom: number;
   /** Every candidate that fits and got a prediction, best (lowest val_bpc) first. */
   candidates: PlanCandidate[];
   excluded: Excluded[];
@@ -123,6 +133,19 @@ export interface PlanResult {
   /** 'largest' / 'smallest' when the recommendation is the largest / smallest size that fits: the optimum may lie beyond the shapes searched. */
   edge: 'largest' | 'smallest' | null;
   assumptions: string[];
+}
+
+/**
+ * A split in "micro-batch × accumulation" order: "64 × 4"; uneven, each size × its count:
+ * "86 × 1 + 85 × 2" (the estimator's formatSplit writes count × size: "4 × 64").
+ */
+export function microAccumText(split: MicroBatchSplit): string {
+  return split.parts.map((p) => `${p.size} × ${p.count}`).join(' + ');
+}
+
+/** A candidate's memory verdict in a table cell: "fits", or "≤ 4.48 B" where it fits only up to that many T×T bytes/element. */
+export function verdictCell(v: MemoryVerdict): string {
+  return v.kind === 'fits' ? 'fits' : v.kind === 'no' ? 'no' : `≤ ${v.maxTtBytes.toFixed(2)} B`;
 }
 
 /** A prediction's range: interval ∪ other laws, else the interval, else the point. */
@@ -166,8 +189,10 @@ export function planTraining(input: PlanInput): PlanResult {
   if (budget.kind === 'flops' && !(budget.flops > 0 && Number.isFinite(budget.flops))) throw new BitscaleError(`FLOPs must be > 0, got ${budget.flops}`, { field: 'flops' });
   if (input.shapes.length === 0 || input.batchSizes.length === 0) throw new BitscaleError('no shapes or no batch sizes to plan over', { field: 'shape' });
   const flopsPerStep = input.flopsPerStep ?? trainingFlopsPerStep;
+  const headroom = input.headroom ?? DEFAULT_PLAN_HEADROOM;
   const candidates: PlanCandidate[] = [];
   const excluded: Excluded[] = [];
+  let predictionError: BitscaleError | null = null;
   for (const shape of input.shapes) {
     const { config, label } = shape;
     const params = countParams(config);
@@ -178,15 +203,15 @@ export function planTraining(input: PlanInput): PlanResult {
         continue;
       }
       const perGpuBatch = batchSize / gpus;
-      const e = estimateTraining({ config, batchSize: perGpuBatch, gpu, precision: input.precision }, input.calibration);
-      if (e.split === null || e.secondsPerStep === null) {
-        skip(`does not fit ${gpu.name} even at micro-batch 1 (${(estimateTrainingMemory(config, 1, { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value }).totalBytes / 2 ** 30).toFixed(1)} GiB > ${(e.usableBytes / 2 ** 30).toFixed(1)} GiB usable)`);
+      const e = estimateTraining({ config, batchSize: perGpuBatch, gpu, precision: input.precision, headroom }, input.calibration);
+      if (e.split === null || e.secondsPerStep === null || e.microBatchVerdict === null) {
+        skip(`does not fit ${gpu.name} even at micro-batch 1 (${(estimateTrainingMemory(config, 1, { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value }).totalBytes / 2 ** 30).toFixed(1)} GiB > ${(e.limitBytes / 2 ** 30).toFixed(1)} GiB, the usable less ${(100 * headroom).toFixed(0)}% headroom)`);
         continue;
       }
       const memoryBytes = estimateTrainingMemory(config, e.split.largest, { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value }).totalBytes;
-      if (memoryBytes > e.usableBytes) {
+      if (memoryBytes > e.limitBytes) {
         // The split is built to fit; this guards the rule that nothing recommended is over memory.
-        skip(`micro-batch ${e.split.largest} needs ${memoryBytes} bytes > ${e.usableBytes} usable`);
+        skip(`micro-batch ${e.split.largest} needs ${memoryBytes} bytes > ${e.limitBytes} (usable less headroom)`);
         continue;
       }
       const secondsPerStep = e.secondsPerStep;
@@ -201,6 +226,7 @@ export function planTraining(input: PlanInput): PlanResult {
         prediction = input.predict({ config, params, steps, batchSize, tokens });
       } catch (err) {
         if (!(err instanceof BitscaleError)) throw err;
+        predictionError ??= err;
         skip(`no prediction: ${err.message}`);
         continue;
       }
@@ -217,8 +243,10 @@ export function planTraining(input: PlanInput): PlanResult {
         accumulation: e.split.steps,
         memoryBytes,
         usableBytes: e.usableBytes,
+        limitBytes: e.limitBytes,
+        memoryVerdict: e.microBatchVerdict,
         secondsPerStep,
-        speed: `${e.throughput.detail}${e.floorApplied ? '; the per-micro-step launch floor sets the time' : ''}`,
+        speed: `${e.throughput.detail}${e.throughput.spread ? `; spread: ${e.throughput.spread}` : ''}${e.throughput.extrapolation ? `; ${e.throughput.extrapolation}` : ''}${e.floorApplied ? '; the per-micro-step launch floor sets the time' : ''}`,
         steps,
         tokens,
         tokensPerParam: tokens / params,
@@ -231,8 +259,10 @@ export function planTraining(input: PlanInput): PlanResult {
     }
   }
   if (candidates.length === 0) {
-    const reasons = [...new Set(excluded.map((x) => x.reason.replace(/^no prediction: /, '')))].slice(0, 3).join('; ');
-    throw new BitscaleError(`no candidate fits ${gpus > 1 ? `${gpus}× ` : ''}${gpu.name} with a prediction (${reasons})`, { field: 'gpu' });
+    // Blame what failed: the law (its own field) when some candidate fit and none could be predicted, else the GPU.
+    if (predictionError) throw predictionError;
+    const reasons = [...new Set(excluded.map((x) => x.reason))].slice(0, 3).join('; ');
+    throw new BitscaleError(`no candidate fits ${gpus > 1 ? `${gpus}× ` : ''}${gpu.name} (${reasons})`, { field: 'gpu' });
   }
   candidates.sort(byPrediction);
   const bestPerSize = new Map<number, PlanCandidate>();
@@ -245,13 +275,15 @@ export function planTraining(input: PlanInput): PlanResult {
     budget.kind === 'hours'
       ? `steps = floor(${budget.hours} h × 3600 / s per step), s per step from the estimator (memory model and calibrated speed)`
       : `steps = floor(${budget.flops.toExponential(3)} FLOPs / FLOPs per step); hours at the estimator's speed`,
-    'micro-batch: the largest that fits the memory model; accumulation brings it to the batch size (an exact split)',
+    `memory: ${(100 * headroom).toFixed(0)}% of the usable memory kept free (--headroom ${headroom}); micro-batch: the largest that fits the rest by the memory model; accumulation brings it to the batch size (an exact split)`,
+    'memory verdict per candidate over the estimator\'s T×T bytes/element range: "fits" across it, or "≤ X" where it fits only up to X bytes/element',
     'a candidate outside the measured sizes or step counts is an extrapolation; the factor says how far',
   ];
   return {
     gpu,
     gpus,
     budget,
+    headroom,
     candidates,
     excluded,
     frontier,

@@ -186,7 +186,9 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
 
   const markdown = templates.main(markdownSafe(view)).replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '\n');
   // The report and its charts change together or not at all: all of them are rendered into a
-  // staging folder beside the output folder, which then replaces it in one rename.
+  // staging folder beside the output folder, which then replaces it in one rename. A page an
+  // earlier `report --html` wrote is rewritten too, not dropped by the swap.
+  const html = options.html === true || existsSync(join(options.outDir, HTML_FILE));
   await writeDirectoryAtomic(
     options.outDir,
     async (staging) => {
@@ -194,7 +196,7 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
       charts.forEach((c, i) => writeFileAtomic(join(staging, c.path), svgs[i]));
       writeFileAtomic(join(staging, REPORT_FILE), markdown);
       writeFileAtomic(join(staging, NEXT_RUNS_FILE), `${JSON.stringify(nextRunsGrid(analysis), null, 2)}\n`);
-      if (options.html) {
+      if (html) {
         // Loaded only when asked for: marked and the browser builds are not needed otherwise.
         const { renderHtml } = await import('./html.js');
         writeFileAtomic(join(staging, HTML_FILE), renderHtml({ title: /^# (.*)$/m.exec(markdown)?.[1] ?? 'Scaling report', markdown, charts }));
@@ -202,5 +204,5 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
     },
     REPORT_OUTPUT,
   );
-  return { reportPath: join(options.outDir, REPORT_FILE), chartPaths: charts.map((c) => join(options.outDir, c.path)), htmlPath: options.html ? join(options.outDir, HTML_FILE) : null, charts, analysis, claims, inputsHash };
+  return { reportPath: join(options.outDir, REPORT_FILE), chartPaths: charts.map((c) => join(options.outDir, c.path)), htmlPath: html ? join(options.outDir, HTML_FILE) : null, charts, analysis, claims, inputsHash };
 }

@@ -91,6 +91,8 @@ const measured = (text: string): Evidence => ({ kind: 'measured', dof: null, tex
 const arithmetic = (text: string): Evidence => ({ kind: 'arithmetic', dof: null, text: `arithmetic: ${text}` });
 const estimator = (text: string): Evidence => ({ kind: 'estimator', dof: null, text: `estimator: ${text}` });
 const NONE: Evidence = { kind: 'measured', dof: null, text: 'nothing to compute it from' };
+/** What a wall-clock figure rests on: the speed curve of the measured runs, and where the step lies beyond them. */
+const speedEvidence = (a: ReportAnalysis) => `speed curve fitted on ${a.estimate.throughput.curve.runs.length} measured runs${a.estimate.throughput.extrapolation ? `, extrapolated: ${a.estimate.throughput.extrapolation}` : ''}`;
 
 /** A prediction rests on the law it applies (its dof) and the step gains it borrows. */
 function predictionEvidence(p: Prediction, budgetFit: { dof: number } | null): Evidence {
@@ -203,8 +205,8 @@ export const METRICS: Record<string, Metric> = {
     const r = a.runs.find((x) => x.arch === MAIN_ARCH && x.dataset === 'GLM-Reasoning' && x.batchSize === 256 && x.params === countParams({ d: 1024, layers: 8, dFf: 512, vocab: 128 }) && x.wallSeconds);
     return r ? { value: (1000 * r.wallSeconds!) / r.steps, evidence: measured('1 timed run'), how: `run ${r.id}: ${r.wallSeconds} s / ${r.steps} steps` } : { value: null, evidence: NONE, how: 'no timed run' };
   },
-  recommended_seconds_per_step: (a) => ({ value: a.estimate.secondsPerStep, evidence: estimator('speed model calibrated on a measured run'), how: `estimator: micro-batches ${a.estimate.split ? formatSplit(a.estimate.split) : 'none fits'}; ${a.estimate.throughput.detail}` }),
-  recommended_hours_30K: (a) => ({ value: a.estimate.totalHours, evidence: estimator('speed model calibrated on a measured run'), how: `estimator: ${a.estimate.steps} steps × ${a.estimate.secondsPerStep?.toFixed(2)} s` }),
+  recommended_seconds_per_step: (a) => ({ value: a.estimate.secondsPerStep, evidence: estimator(speedEvidence(a)), how: `estimator: micro-batches ${a.estimate.split ? formatSplit(a.estimate.split) : 'none fits'}; ${a.estimate.throughput.detail}` }),
+  recommended_hours_30K: (a) => ({ value: a.estimate.totalHours, evidence: estimator(speedEvidence(a)), how: `estimator: ${a.estimate.steps} steps × ${a.estimate.secondsPerStep?.toFixed(2)} s` }),
 };
 
 function batchMetric(a: ReportAnalysis, pick: (c: ReportAnalysis['suite']['batchLr'][number]) => number | null, what: string): MetricValue {

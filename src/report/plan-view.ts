@@ -5,7 +5,7 @@
  */
 import { formatCount, formatInteger } from '../util/format.js';
 import { SEED_CONFIGS, countParams } from '../arch/bitlm.js';
-import { rangesOverlap, type PlanCandidate } from '../plan/plan.js';
+import { microAccumText, rangesOverlap, verdictCell, type PlanCandidate } from '../plan/plan.js';
 import { describeFamilyRules, BITLM_V57_FAMILY, shapeLabel } from '../plan/shapes.js';
 import type { ReportAnalysis } from './analysis.js';
 import { planChart } from './charts.js';
@@ -48,18 +48,16 @@ function extrapolation(c: PlanCandidate): string {
   return [e.params !== null ? `N ×${e.params.toFixed(1)}` : '', e.steps !== null ? `steps ×${e.steps.toFixed(1)}` : ''].filter(Boolean).join(', ');
 }
 
-const split = (c: PlanCandidate) => c.split.parts.map((p) => `${p.count} × ${p.size}`).join(' + ');
-
 function column(c: PlanCandidate) {
   return {
     shape: c.label,
     params: formatCount(c.params),
     bs: c.batchSize,
-    micro: `${c.microBatch} × ${c.accumulation} (${split(c)})`,
+    micro: microAccumText(c.split),
     steps: formatInteger(c.steps),
     tokens: formatCount(c.tokens),
     tokensPerParam: c.tokensPerParam.toFixed(1),
-    memory: `${gib(c.memoryBytes)} of ${gib(c.usableBytes)}`,
+    memory: `${gib(c.memoryBytes)} of ${gib(c.limitBytes)} (T×T: ${verdictCell(c.memoryVerdict)})`,
     secondsPerStep: `${c.secondsPerStep.toFixed(3)} s`,
     hours: `${c.hours.toFixed(1)} h`,
     valBpc: bpc(c.prediction.valBpc),
@@ -107,6 +105,7 @@ export function planView(a: ReportAnalysis) {
     command: `bitscale plan --gpu ${plan.gpu.id} --hours ${rec.plannedHours} --dataset ${rec.dataset}`,
     gpu: plan.gpu.name,
     hours: rec.plannedHours,
+    headroom: `${(100 * plan.headroom).toFixed(0)}%`,
     rules: describeFamilyRules(BITLM_V57_FAMILY),
     batchSizes: [...new Set(plan.candidates.map((c) => c.batchSize))].sort((x, y) => x - y).join(', '),
     candidates: plan.candidates.length,

@@ -647,7 +647,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       : null,
     glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatSteps(glmBudget.steps)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
     `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatSteps(rec.steps)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.${h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => ` ${t[0].toUpperCase()}${t.slice(1)}.`).join('')}`,
-    `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? 'it fits' : `it does not fit; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${splitText(e)}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
+    `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? `it ${e.verdict.text}` : `it does not fit at ${e.tt.value.toFixed(2)} T×T bytes/element${e.verdict.kind === 'depends' ? ` (it ${e.verdict.text})` : ''}; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${splitText(e)}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
     e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatSteps(rec.steps)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
     bestNext
       ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatSteps(bestNext.candidate.steps)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${pct(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${pct(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
@@ -723,7 +723,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       total: gib(e.totalBytes),
       usable: gib(e.usableBytes),
       attention: gib(e.memory.byGroup.attention),
-      verdict: e.fits ? 'fits' : 'does not fit',
+      verdict: e.verdict.text,
       maxMicroBatch: e.maxMicroBatch,
       accumulation: e.fits ? `one micro-batch of ${e.batchSize}` : splitText(e),
       secondsPerStep: e.secondsPerStep === null ? '—' : `${e.secondsPerStep.toFixed(2)} s`,
@@ -743,13 +743,13 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       otherGpus: a.otherGpus.map((o) => ({
         gpu: o.gpu.name,
         usable: gib(o.usableBytes),
-        verdict: o.fits ? 'fits' : splitText(o),
+        verdict: o.fits ? o.verdict.text : splitText(o),
         secondsPerStep: o.secondsPerStep === null ? '—' : `${o.secondsPerStep.toFixed(2)} s`,
         hours: o.totalHours === null ? '—' : `${o.totalHours.toFixed(1)} h`,
         speed: o.throughput.method === 'calibrated' ? 'calibrated from a run on it' : `MFU ${(100 * o.throughput.mfu).toFixed(0)}% assumed`,
       })),
       otherGpuSpeedNotes: [...new Set(a.otherGpus.filter((o) => o.throughput.method !== 'calibrated').map((o) => o.throughput.detail.replace(/^no measured run on [^:]+: /, '').replace(/ of [0-9.]+ TFLOP\/s dense \S+ peak$/, ' of each GPU\'s dense peak')))],
-      sweep: a.sweep.map((s) => ({ bs: s.batchSize, total: gib(s.totalBytes), attention: gib(s.attentionBytes), fits: s.fits ? 'yes' : 'no' })),
+      sweep: a.sweep.map((s) => ({ bs: s.batchSize, total: gib(s.totalBytes), attention: gib(s.attentionBytes), fits: s.verdict.text })),
       chart: memChart.path,
     },
     bestForBudget: planView(a),

@@ -2,6 +2,7 @@
  * The run table: every run log under runs/ as a typed RunRecord, and the queries the fitters and
  * the report need (filter, group by dataset / params / batch size / LR, per-step curves).
  */
+import { byNaturalOrder } from '../util/numbers.js';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { tokensSeen } from '../arch/bitlm.js';
@@ -338,7 +339,7 @@ function groupByKey(runs: RunRecord[], keyOf: (r: RunRecord) => string): Map<str
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
-  const sorted = [...groups.entries()].sort(([a], [b]) => byCodePoint(a, b));
+  const sorted = [...groups.entries()].sort(([a], [b]) => byNaturalOrder(a, b));
   for (const [, g] of sorted) g.sort(compareRuns);
   return new Map(sorted);
 }

@@ -129,11 +129,24 @@ export function writeNewScript(sweepDir: string, render: (number: number) => str
   throw new BitscaleError('no free script number', { file: sweepDir });
 }
 
+/**
+ * A run's full config as a file users read: snake_case keys as the CLI's JSON spells them
+ * (batch_size, eval_windows; the model's d_ff and seq_len), which `train --config` reads back.
+ */
+export function trainConfigJson(config: SweepRun['config']): Record<string, unknown> {
+  const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const { model, ...rest } = config;
+  return {
+    ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [snake(k), v])),
+    model: { d: model.d, layers: model.layers, heads: model.heads, d_ff: model.dFf, seq_len: model.seqLen, vocab: model.vocab },
+  };
+}
+
 /** Write every run's full config where the tasks read it (same content each time: atomic rewrite), and the folders the tasks write to. */
 export function writeRunConfigs(sweepDir: string, runs: SweepRun[]): void {
   // Slurm does not create the folder of --output: a task whose output cannot be opened fails to launch.
   for (const sub of ['logs', 'checkpoints']) mkdirSync(join(sweepDir, sub), { recursive: true });
-  for (const r of runs) writeFileAtomic(join(sweepDir, 'configs', `${r.runId}.json`), `${JSON.stringify(r.config, null, 2)}\n`);
+  for (const r of runs) writeFileAtomic(join(sweepDir, 'configs', `${r.runId}.json`), `${JSON.stringify(trainConfigJson(r.config), null, 2)}\n`);
 }
 
 /** Run a Slurm client; a missing command or a failure is one line with its stderr. */

@@ -169,7 +169,8 @@ function validateConfig(c: TrainConfig, file?: string): void {
  */
 export function readConfigObject(raw: Record<string, unknown>, file: string): TrainConfig {
   const { preset, model, ...rest } = raw as { preset?: string; model?: Record<string, number> } & Partial<TrainConfig>;
-  const overrides: Partial<TrainConfig> = { ...rest };
+  // snake_case keys (batch_size, eval_windows), as the JSON the CLI writes spells them, are the camelCase fields.
+  const overrides: Partial<TrainConfig> = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
   if (model) {
     const base = preset ? PRESETS[preset]?.model : undefined;
     const merged: Record<string, number> = { ...(base ?? { vocab: V }), ...model };

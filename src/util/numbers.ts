@@ -72,6 +72,8 @@ export const NON_NEGATIVE_INT: NumberSpec = { integer: true, min: 0 };
 export const POSITIVE_REAL: NumberSpec = { min: 0, minExclusive: true };
 /** A fraction in (0, 1], e.g. MFU. */
 export const FRACTION: NumberSpec = { min: 0, minExclusive: true, max: 1 };
+/** A fraction of memory kept free, in [0, 1). */
+export const HEADROOM: NumberSpec = { min: 0, max: 1, maxExclusive: true };
 /** A probability level strictly inside (0, 1), e.g. an interval's coverage. */
 export const LEVEL: NumberSpec = { min: 0, minExclusive: true, max: 1, maxExclusive: true };
 
@@ -88,3 +90,24 @@ export const SEED: NumberSpec = { integer: true, min: 0, max: 2 ** 32 - 1 };
 export const RESAMPLES: NumberSpec = { integer: true, min: 0, max: 1e6 };
 /** A parameter count (≤ 10^15). */
 export const PARAM_COUNT: NumberSpec = { integer: true, min: 1, max: 1e15 };
+
+const NATURAL_TOKEN = /[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?|[^0-9]+/gi;
+
+/**
+ * Order strings as a reader expects numbers in them: runs of digits (with a decimal part and
+ * exponent) compare as numbers, the rest by code point, so "params=19520" < "params=37568" <
+ * "params=212992" (code-point order puts 212992 before 37568). Ties fall back to code point order,
+ * so the order is total and the same on every machine (no locale).
+ */
+export function byNaturalOrder(a: string, b: string): number {
+  const x = a.match(NATURAL_TOKEN) ?? [];
+  const y = b.match(NATURAL_TOKEN) ?? [];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [p, q] = [x[i], y[i]];
+    if (p === q) continue;
+    const numeric = /^[0-9]/.test(p) && /^[0-9]/.test(q);
+    const d = numeric ? Number(p) - Number(q) : p < q ? -1 : 1;
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return x.length - y.length || (a < b ? -1 : a > b ? 1 : 0);
+}

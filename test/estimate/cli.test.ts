@@ -13,7 +13,7 @@ function bitscale(args: string[]) {
 }
 
 test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s keys, fits false, accumulation to keep bs=256', () => {
-  const r = bitscale(['estimate', '--d', '2048', '--layers', '16', '--heads', '32', '--dff', '1024', '--seq', '256', '--bs', '256', '--gpu', 'a100-40gb', '--steps', '30000', '--precision', 'bf16-autocast', '--json']);
+  const r = bitscale(['estimate', '--d', '2048', '--layers', '16', '--heads', '32', '--d-ff', '1024', '--seq-len', '256', '--batch-size', '256', '--gpu', 'a100-40gb', '--steps', '30000', '--precision', 'bf16-autocast', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.params, 369_623_040);
@@ -23,13 +23,13 @@ test('estimate --json for the issue\'s 300M command: only JSON, the issue\'s key
   assert.deepEqual(j.micro_batches, [{ size: 64, count: 4 }]);
   assert.equal(j.grad_accum_steps, 4);
   assert.ok(Number.isInteger(j.memory.total_bytes) && Number.isInteger(j.usable_bytes));
-  assert.equal(j.total_hours, (30000 * j.seconds_per_step) / 3600);
-  assert.equal(j.calibrating_run, 'glm_50M_bs256_hlr');
+  assert.equal(j.hours, (30000 * j.seconds_per_step) / 3600);
+  assert.deepEqual(j.calibrating_runs, ['glm_50M_a100_bf16', 'glm_50M_bs256_hlr']);
   assert.ok(j.memory.total_bytes > 0 && j.memory.attention_probs > 0);
 });
 
-test('estimate --config takes the shape and batch from a run log; --sweep-bs --json lists bs = 1, 2, 4, … to the first misfit', () => {
-  const r = bitscale(['estimate', '--config', 'runs/seed/glm_50M_bs256_hlr.jsonl', '--sweep-bs', '--json']);
+test('estimate --config takes the shape and batch from a run log; --sweep-batch-size --json lists bs = 1, 2, 4, … to the first misfit', () => {
+  const r = bitscale(['estimate', '--config', 'runs/seed/glm_50M_bs256_hlr.jsonl', '--sweep-batch-size', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.rows[0].batch_size, 1);
@@ -39,7 +39,7 @@ test('estimate --config takes the shape and batch from a run log; --sweep-bs --j
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /46\.4M parameters \(46,399,488\)/);
   assert.match(human.stdout, /fits: yes/);
-  assert.match(human.stdout, /glm_50M_bs256_hlr \(a100-40gb\): 15000 steps in 69 min at bs=256 = 276 ms\/step/);
+  assert.match(human.stdout, /glm_50M_bs256_hlr \(a100-40gb, bs=256, 276 ms\/step, 19\.84 TFLOP\/step\)/);
 });
 
 test('estimate with an unknown GPU or a missing shape: one line on stderr, exit 1', () => {

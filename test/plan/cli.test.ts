@@ -153,3 +153,65 @@ test('fit --csv --form chinchilla --save, then predict --law on the Chinchilla d
   assert.ok(Math.abs(out.recommended.val_bpc - (E + A / out.recommended.params ** alpha + B / out.recommended.tokens ** beta)) < 1e-12);
   failsWith(['predict', '--law', lawFile, '--params', '7B'], /--law FILE needs --tokens/);
 });
+
+test('plan without --dataset plans for the report\'s headline dataset (GLM-Reasoning): the README\'s 8 × H100 command works and says why', () => {
+  const r = bitscale(['plan', '--gpu', 'h100-80gb', '--gpus', '8', '--hours', '24', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.dataset, 'GLM-Reasoning');
+  assert.match(out.dataset_source, /the report's headline dataset, from claims\/seed-report\.json/);
+  const text = bitscale(['plan', '--gpu', 'h100-80gb', '--gpus', '8', '--hours', '24']);
+  assert.match(text.stdout, /^dataset: GLM-Reasoning \(the report's headline dataset/m);
+});
+
+test('plan keeps 5% of the memory free by default and says so; --headroom changes it; every candidate carries its T×T verdict', () => {
+  const plan = (extra: string[]) => JSON.parse(bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning', '--json', ...extra]).stdout);
+  const usable = 39 * 2 ** 30;
+  for (const [extra, headroom] of [[[], 0.05], [['--headroom', '0.2'], 0.2]] as const) {
+    const out = plan([...extra]);
+    assert.equal(out.headroom, headroom);
+    assert.ok(out.assumptions.some((a: string) => a.startsWith(`memory: ${Math.round(headroom * 100)}% of the usable memory kept free`)));
+    for (const c of out.frontier) {
+      assert.equal(c.usable_bytes, usable);
+      assert.equal(c.limit_bytes, usable * (1 - headroom));
+      assert.ok(c.memory_bytes <= c.limit_bytes);
+      assert.ok(['fits', 'depends'].includes(c.memory_verdict.kind));
+      assert.deepEqual(c.memory_verdict.tt_bytes_range.map((x: number) => x.toFixed(2)), ['2.00', '6.23']);
+      // "depends" names the largest T×T bytes/element at which it still fits, inside the range.
+      if (c.memory_verdict.kind === 'depends') assert.ok(c.memory_verdict.max_tt_bytes >= 2 && c.memory_verdict.max_tt_bytes < 6.23);
+    }
+  }
+  const text = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning']).stdout;
+  assert.match(text, /^memory: 5% of each GPU's usable memory kept free \(--headroom 0\.05\)/m);
+  assert.match(text, /of 37\.05 GiB \(39\.00 GiB usable less 5% headroom\)/);
+});
+
+test('plan\'s "micro × accum" column prints the micro-batch first: 16 × 2 is two micro-steps of 16', () => {
+  const out = JSON.parse(bitscale(['plan', '--gpu', 'h100-80gb', '--gpus', '8', '--hours', '24', '--json']).stdout);
+  const accumulated = out.frontier.find((c: { grad_accum_steps: number }) => c.grad_accum_steps > 1);
+  assert.ok(accumulated, 'some candidate accumulates');
+  const text = bitscale(['plan', '--gpu', 'h100-80gb', '--gpus', '8', '--hours', '24']).stdout;
+  const row = text.split('\n').find((l) => l.includes(`d=${accumulated.shape.d} L=${accumulated.shape.layers} `))!;
+  assert.ok(row.includes(` ${accumulated.micro_batch} × ${accumulated.grad_accum_steps} `), row);
+  assert.equal(accumulated.micro_batch * accumulated.grad_accum_steps, accumulated.per_gpu_batch);
+});
+
+test('plan for a dataset whose laws are at another context blames seq-len, not the GPU', () => {
+  failsWith(['plan', '--gpu', 'h100-80gb', '--hours', '24', '--dataset', 'brown'], /^bitscale: field 'seq-len': no parameter law for dataset 'brown' at seq_len 256: its laws are at seq_len 128$/m);
+});
+
+test('plan --law says that the law is applied to byte-level ±1 shapes; step time grows with size (369.6M < 721.6M)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-plan-law-'));
+  const law = join(dir, 'law.json');
+  const fit = bitscale(['fit', '--csv', CHINCHILLA, '--form', 'chinchilla', '--x', 'Model Size', '--flops', 'Training FLOP', '--y', 'loss', '--drop-highest', '5', '--bootstrap', '0', '--save', law, '--json']);
+  assert.equal(fit.status, 0, fit.stderr);
+  const r = bitscale(['plan', '--gpu', 'a100-40gb', '--flops', '1e19', '--law', law, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /the law is applied to byte-level strict ±1 BitLMv57 shapes, with D = steps × batch × T bytes/);
+  const out = JSON.parse(r.stdout);
+  const at = (n: number) => out.frontier.find((c: { params: number }) => Math.abs(c.params - n) < 1e5);
+  assert.ok(at(369_623_040).seconds_per_step < at(721_551_360).seconds_per_step);
+  const perSize = [...out.frontier].sort((a: { params: number }, b: { params: number }) => a.params - b.params);
+  const sameBatch = perSize.filter((c: { batch_size: number }) => c.batch_size === perSize[0].batch_size);
+  for (let i = 1; i < sameBatch.length; i++) assert.ok(sameBatch[i].seconds_per_step >= sameBatch[i - 1].seconds_per_step, `${sameBatch[i].params}`);
+});

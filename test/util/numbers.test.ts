@@ -30,3 +30,14 @@ test('parseNumber checks kind and range and names the field', () => {
   assert.throws(() => parseNumber('1', 'level', LEVEL), /< 1/);
   assert.equal(parseNumber('2.5K', 'bs', POSITIVE_INT), 2500);
 });
+
+test('byNaturalOrder: numbers inside strings compare as numbers (19.5K < 37.6K < 213.0K as counts), the rest by code point, ties total', async () => {
+  const { byNaturalOrder } = await import('../../src/util/numbers.js');
+  const keys = ['params=212992|bs=16', 'params=19520|bs=16', 'params=37568|bs=16', 'params=90880|bs=16'];
+  assert.deepEqual([...keys].sort(byNaturalOrder), ['params=19520|bs=16', 'params=37568|bs=16', 'params=90880|bs=16', 'params=212992|bs=16']);
+  assert.deepEqual(['steps=1120', 'steps=280', 'steps=560'].sort(byNaturalOrder), ['steps=280', 'steps=560', 'steps=1120']);
+  assert.deepEqual(['lr=0.003', 'lr=0.0006', 'lr=0.001'].sort(byNaturalOrder), ['lr=0.0006', 'lr=0.001', 'lr=0.003']);
+  assert.deepEqual(['brown', 'GLM-Reasoning', 'TinyStories'].sort(byNaturalOrder), ['GLM-Reasoning', 'TinyStories', 'brown']);
+  assert.equal(byNaturalOrder('a01', 'a1'), '01' < '1' ? -1 : 1, 'equal numbers fall back to code point order');
+  assert.equal(byNaturalOrder('x', 'x'), 0);
+});
