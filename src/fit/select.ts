@@ -98,14 +98,18 @@ export function scoreJointForm(points: readonly JointPoint[], form: JointForm, g
   return { form, rmsLogError: errors.length ? Math.sqrt(mse) : Number.NaN, mseStandardError: errors.length ? sd / Math.sqrt(squares.length) : Number.NaN, meanAbsRelativeError: errors.length ? mean(relative) : Number.NaN, predicted: errors.length, failedFolds };
 }
 
+/** Fewest sizes to select by: holding one out must leave three, the fewest that pin α with a floor. */
+export const MIN_SELECTION_SIZES = 4;
+
 /**
- * Score every candidate and pick the lowest held-out error; null when the points have fewer than
- * three sizes (nothing to hold out and still fit) or no candidate could be scored.
+ * Score every candidate and pick by the rule in the module comment; null when the points have
+ * fewer than MIN_SELECTION_SIZES sizes (a fold would leave too few to fit on: the default form is
+ * then used) or no candidate could be scored.
  */
 export function selectJointForm(points: readonly JointPoint[], options: { forms?: readonly JointForm[]; grid?: ExponentGrid } = {}): FormSelection | null {
   const forms = options.forms ?? JOINT_FORMS;
   const folds = sizeFolds(points).length;
-  if (folds < 3) return null;
+  if (new Set(points.map((p) => p.params)).size < MIN_SELECTION_SIZES) return null;
   const scores = forms.map((f) => scoreJointForm(points, f, options.grid));
   // A form whose folds could not all be fitted is scored on fewer sizes than the others: it is not compared.
   const scored = scores.filter((s) => Number.isFinite(s.rmsLogError) && s.failedFolds === 0);
