@@ -265,7 +265,7 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
       ]),
     ),
     `mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (max ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%); the ${level} interval held ${b.summary.intervalHeld} of ${b.summary.withInterval}; the range over laws held ${b.summary.rangeHeld} of ${b.summary.withRange}`,
-    `interval: ${b.interval.method}; n − 5 = ${b.interval.dof}${b.interval.t === null ? '' : `, t = ${b.interval.t.toFixed(3)}, s = ${num(b.interval.logScale!)} (log units)`}`,
+    `interval: ${b.interval.method}; n − p = ${b.interval.dof}${b.interval.t === null ? '' : `, t = ${b.interval.t.toFixed(3)}, s = ${num(b.interval.logScale!)} (log units)`}`,
     ...b.points.filter((p) => p.sizeLawNote).map((p) => `size law for ${p.runId}: ${p.sizeLawNote}`),
   ].join('\n');
 }

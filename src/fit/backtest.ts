@@ -11,8 +11,9 @@
  * where a run lands). It is the classical prediction interval of a nonlinear regression (Seber &
  * Wild 1989, "Nonlinear Regression", §5.12.1), taken at the joint law's (Huber) fit, in log space
  * where that law is fitted:
- *   ln L̂(x₀) ± t_{(1+level)/2, n−5} · s · sqrt(1 + g₀ᵀ (JᵀJ)⁻¹ g₀),
- * s² = Σ r_i² / (n − 5) from the fit's log residuals, J the Jacobian of ln L̂ in the fitted
+ *   ln L̂(x₀) ± t_{(1+level)/2, n−p} · s · sqrt(1 + g₀ᵀ (JᵀJ)⁻¹ g₀),
+ * p the law's free parameters (5; 4 when the chosen form has no floor), s² = Σ r_i² / (n − p)
+ * from the fit's log residuals, J the Jacobian of ln L̂ in the fitted
  * coordinates (ln A, ln B, ln E, α, β) at the fitted runs, g₀ its row at the held-out run. The 1
  * holds the run-to-run scatter, g₀ᵀ(JᵀJ)⁻¹g₀ the law's uncertainty out at the held-out size, and
  * Student's t the uncertainty of s itself with few runs. On synthetic ladders with known
@@ -63,7 +64,7 @@ export const BACKTEST_MIN_SIZES = 3;
 
 /** The interval's method, in one line (the report and --json state it). */
 export const BACKTEST_INTERVAL_METHOD =
-  'prediction interval of a nonlinear regression (Seber & Wild 1989, §5.12.1) at the joint law\'s fit, in log space: ln L̂ ± t(n − 5) · s · sqrt(1 + g₀ᵀ(JᵀJ)⁻¹g₀), s from the fit\'s log residuals, J the law\'s Jacobian at the fitted runs';
+  'prediction interval of a nonlinear regression (Seber & Wild 1989, §5.12.1) at the joint law\'s fit, in log space: ln L̂ ± t(n − p) · s · sqrt(1 + g₀ᵀ(JᵀJ)⁻¹g₀), p the law\'s free parameters (5, or 4 with no floor), s from the fit\'s log residuals, J the law\'s Jacobian at the fitted runs';
 
 /** A matched budget's size law A + B/N^α (A fitted), from the smaller sizes only. */
 export interface BacktestSizeLaw {
@@ -124,7 +125,7 @@ export interface Backtest {
     rangeHeld: number;
     withRange: number;
   };
-  /** How the interval was made: its level, the residual degrees of freedom n − 5, Student's t and the log residual scale s (null without an interval). */
+  /** How the interval was made: its level, the residual degrees of freedom n − p, Student's t and the log residual scale s (null without an interval). */
   interval: { method: string; level: number; dof: number; t: number | null; logScale: number | null };
   /**
    * The same interval's coverage with every size of these runs held out in turn (leaveOneSizeOut);
