@@ -5,26 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bitscaleCli as bitscale, failsWith } from '../helpers.js';
 
 const SYNTHETIC = 'test/fit/fixtures/data-constrained-synthetic.csv';
 const COLUMNS = ['--form', 'data-constrained', '--x', 'params', '--d', 'tokens', '--unique', 'unique_tokens', '--y', 'loss'];
-
-function bitscale(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/bitscale.js', ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function failsWith(args: string[], pattern: RegExp): void {
-  const r = bitscale(args);
-  assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}`);
-  assert.equal(r.stdout, '');
-  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, pattern);
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'bitscale-dc-'));
 const csv = (name: string, text: string) => {
