@@ -144,3 +144,13 @@ test('fewer distinct runs than free parameters: under-determined, nothing fitted
   assert.equal(fit.determination, 'under');
   assert.match(fit.failure!, /^under-determined: 4 distinct point\(s\) \(4 in all\) for 6 free parameter\(s\)/);
 });
+
+test('with the base law fixed, N_opt comes from the fixed A/B: R*_D = 15 and R*_N = 5 are both fitted within 10% on runs beyond N_opt(U)', () => {
+  const truth = { E: 1.8, A: 400, B: 2000, alpha: 0.34, beta: 0.34, R_D_star: 15, R_N_star: 5 };
+  const runs = drawRuns(truth, [1e6, 1e7, 1e8, 3e8], [2e8, 1e9], [0.5, 1, 4, 16, 32], 0.002, 6);
+  const { E, A, B, alpha, beta } = truth;
+  const fit = fitDataConstrainedLaw(runs, { fix: { E, A, B, alpha, beta }, bootstrap: false, loo: false });
+  assert.equal(fit.dof, runs.length - 2);
+  close(fit.params.R_N_star, 5, 0.1, 'R_N_star');
+  close(fit.params.R_D_star, 15, 0.1, 'R_D_star');
+});
