@@ -1,5 +1,22 @@
 /** Shared test fixtures. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import type { HeaderRecord } from '../src/runs/types.js';
+
+/** `node bin/bitscale.js …args` from the repository root: its exit status, stdout and stderr. */
+export function bitscaleCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/bitscale.js', ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** One line on stderr, exit 1, nothing on stdout, matching `pattern`. */
+export function failsWith(args: string[], pattern: RegExp): void {
+  const r = bitscaleCli(args);
+  assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}`);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, pattern);
+}
 
 /** A valid header for a small v57 run; override any field. */
 export function sampleHeader(overrides: Partial<HeaderRecord> = {}): HeaderRecord {

@@ -20,13 +20,15 @@ import type { BootstrapOptions } from '../fit/resample.js';
 import { determinationLabel, withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
 import { emit, warn } from './output.js';
 import type { Coverage, GroupBacktest } from '../fit/backtest.js';
+import type { DataConstrainedFit } from '../fit/data-constrained.js';
+import type { AnySavedLaw, SavedDataConstrainedLaw, SavedLawPrediction } from '../fit/saved.js';
 import type { RunRecord } from '../runs/types.js';
 
-/** "A=1.0" or "A=1,alpha=0.2" (repeatable) → {A: 1, alpha: 0.2}. */
+/** "A=1.0" or "A=1,alpha=0.2" or "R_D_star=15" (repeatable) → {A: 1, alpha: 0.2}. */
 export function parseFixes(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of values.flatMap((v) => v.split(','))) {
-    const m = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/.exec(part);
+    const m = /^\s*([A-Za-z][A-Za-z_]*)\s*=\s*(\S+)\s*$/.exec(part);
     if (!m) throw new BitscaleError(`'${part}' is not NAME=VALUE`, { field: 'fix' });
     out[m[1]] = parseNumber(m[2], `fix ${m[1]}`);
   }
@@ -64,6 +66,9 @@ const iv = (i: Interval | null | undefined) => (i ? `[${num(i.lo)}, ${num(i.hi)}
 /** One fit as a parameter table plus its diagnostics, for humans (its warnings go to stderr, see `warn`). */
 export function formatFit(fit: FitResult): string {
   const rows = fit.paramOrder.map((k) => [k, num(fit.params[k]), k in fit.fixed ? 'fixed' : iv(fit.intervals[k])]);
+  // The data-constrained law's R* parameters the runs did not identify: named, never given a value.
+  const notIdentified = (fit as Partial<DataConstrainedFit>).notIdentified ?? {};
+  for (const [k, why] of Object.entries(notIdentified)) if (why) rows.push([k, k === 'R_N_star' ? '+∞ (held)' : 'not identified', 'not identified']);
   const level = fit.bootstrap ? `${Math.round(fit.bootstrap.level * 100)}% interval` : 'interval';
   const lines = [
     fit.formula,
@@ -198,37 +203,70 @@ function formatPrediction(p: Prediction, groupLabel: (key: string) => string): s
 }
 
 /** `predict --law FILE --params N --tokens D`: the saved law's value, bootstrap interval, provenance and extrapolation factors. */
-async function predictFromLawFile(opts: { law: string; params: number; tokens?: number; json?: boolean }): Promise<void> {
+async function predictFromLawFile(opts: { law: string; params: number; tokens?: number; uniqueTokens?: number; json?: boolean }): Promise<void> {
   if (opts.tokens === undefined) throw new BitscaleError('--law FILE needs --tokens D (training tokens, e.g. 4T)', { field: 'tokens' });
-  const { readSavedLawFile } = await import('./law-file.js');
+  const { readAnySavedLawFile } = await import('./law-file.js');
   const { predictSavedLaw } = await import('../fit/saved.js');
-  const law = readSavedLawFile(opts.law);
+  const law = readAnySavedLawFile(opts.law);
+  if (law.form === 'data-constrained') return predictFromDataConstrainedLaw(law, { ...opts, tokens: opts.tokens });
+  if (opts.uniqueTokens !== undefined) throw new BitscaleError(`--unique-tokens needs a data-constrained law; ${opts.law} holds a ${law.form} law, which treats every token as unique`, { field: 'unique-tokens' });
   const p = predictSavedLaw(law, opts.params, opts.tokens);
   for (const w of p.warnings) warn(w);
-  const json = {
-    law_file: opts.law,
-    formula: law.formula,
-    law_params: law.params,
-    params: p.params,
-    tokens: p.tokens,
-    value: p.value,
-    interval: p.interval,
-    curve_interval: p.curveInterval,
-    scatter: p.scatter,
-    extrapolation: { params_factor: p.extrapolation.params, tokens_factor: p.extrapolation.tokens },
-    fitted_ranges: law.ranges,
-    provenance: law.provenance,
-    warnings: p.warnings,
-  };
+  const json = { ...savedPredictionJson(opts.law, law, p), extrapolation: { params_factor: p.extrapolation.params, tokens_factor: p.extrapolation.tokens } };
   emit(opts, json, () =>
     [
-      `predicted loss ${p.value.toFixed(4)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% prediction interval for a new run ${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)})` : '  (no interval)'}`,
-      ...(p.curveInterval ? [`the curve itself (bootstrap of the law, no run-to-run scatter): ${p.curveInterval.lo.toFixed(4)}–${p.curveInterval.hi.toFixed(4)}${p.scatter ? `; scatter σ = ${p.scatter.toFixed(4)} in ln(loss)` : ''}`] : []),
+      ...savedPredictionHead(p),
       `for N = ${formatCount(p.params)}, D = ${formatCount(p.tokens)} tokens`,
       `law: ${law.formula}; E ${law.params.E.toPrecision(4)}, A ${law.params.A.toPrecision(4)}, B ${law.params.B.toPrecision(4)}, alpha ${law.params.alpha.toPrecision(4)}, beta ${law.params.beta.toPrecision(4)}`,
       `from: ${p.provenance}`,
       `fitted on N ${formatCount(law.ranges.params.min)}–${formatCount(law.ranges.params.max)}, D ${formatCount(law.ranges.tokens.min)}–${formatCount(law.ranges.tokens.max)}`,
       `extrapolation: ${p.extrapolation.params === null && p.extrapolation.tokens === null ? 'none, inside the fitted ranges' : [p.extrapolation.params !== null ? `N ×${p.extrapolation.params.toFixed(1)}` : '', p.extrapolation.tokens !== null ? `D ×${p.extrapolation.tokens.toFixed(1)}` : ''].filter(Boolean).join(', ')}`,
+    ].join('\n'),
+  );
+}
+
+/** What predict --law --json prints for a law of either form. */
+function savedPredictionJson(file: string, law: AnySavedLaw, p: SavedLawPrediction) {
+  return { law_file: file, formula: law.formula, law_params: law.params, params: p.params, tokens: p.tokens, value: p.value, interval: p.interval, curve_interval: p.curveInterval, scatter: p.scatter, fitted_ranges: law.ranges, provenance: law.provenance, warnings: p.warnings };
+}
+
+/** The first lines predict --law prints: the value with its prediction interval, and the curve's own interval. */
+function savedPredictionHead(p: SavedLawPrediction): string[] {
+  return [
+    `predicted loss ${p.value.toFixed(4)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% prediction interval for a new run ${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)})` : '  (no interval)'}`,
+    ...(p.curveInterval ? [`the curve itself (bootstrap of the law, no run-to-run scatter): ${p.curveInterval.lo.toFixed(4)}–${p.curveInterval.hi.toFixed(4)}${p.scatter ? `; scatter σ = ${p.scatter.toFixed(4)} in ln(loss)` : ''}`] : []),
+  ];
+}
+
+/** `predict --law FILE --params N --tokens D --unique-tokens U` on a data-constrained law: the value, its intervals, passes, D', N' and the cost of repetition. */
+async function predictFromDataConstrainedLaw(law: SavedDataConstrainedLaw, opts: { law: string; params: number; tokens: number; uniqueTokens?: number; json?: boolean }): Promise<void> {
+  if (opts.uniqueTokens === undefined) throw new BitscaleError(`${opts.law} holds a data-constrained law: give --unique-tokens U (the corpus size in tokens, e.g. 387M)`, { field: 'unique-tokens' });
+  const { predictDataConstrainedLaw } = await import('../fit/saved.js');
+  const p = predictDataConstrainedLaw(law, opts.params, opts.tokens, opts.uniqueTokens);
+  for (const w of p.warnings) warn(w);
+  const json = {
+    ...savedPredictionJson(opts.law, law, p),
+    not_identified: law.not_identified,
+    unique_tokens: p.uniqueTokens,
+    passes: p.passes,
+    effective_tokens: p.effectiveTokens,
+    effective_params: p.effectiveParams,
+    optimal_params: p.optimalParams,
+    unique_data_value: p.uniqueDataValue,
+    repetition_cost: p.repetitionCost,
+    repetition_cost_interval: p.repetitionCostInterval,
+    extrapolation: { params_factor: p.extrapolation.params, tokens_factor: p.extrapolation.tokens, unique_tokens_factor: p.extrapolation.uniqueTokens, passes_factor: p.extrapolation.passes },
+  };
+  const lp = law.params;
+  const r = (v: number | null) => (v === null ? '-' : v.toPrecision(4));
+  emit(opts, json, () =>
+    [
+      ...savedPredictionHead(p),
+      `for N = ${formatCount(p.params)}, D = ${formatCount(p.tokens)} tokens over U = ${formatCount(p.uniqueTokens)} unique tokens: ${p.passes.toFixed(2)} passes; effective D' = ${formatCount(p.effectiveTokens)}${p.optimalParams === null ? '' : `, effective N' = ${formatCount(p.effectiveParams)} (N_opt(U) = ${formatCount(p.optimalParams)})`}`,
+      `cost of repetition${p.optimalParams === null ? '' : ' (repeated tokens, and parameters beyond N_opt(U))'}: ${p.repetitionCost >= 0 ? '+' : ''}${p.repetitionCost.toFixed(4)} over the same law with every token unique (${p.uniqueDataValue.toFixed(4)})${p.repetitionCostInterval ? `, bootstrap ${Math.round(p.repetitionCostInterval.level * 100)}% interval ${p.repetitionCostInterval.lo.toFixed(4)}–${p.repetitionCostInterval.hi.toFixed(4)}` : ''}`,
+      `law: E ${r(lp.E)}, A ${r(lp.A)}, B ${r(lp.B)}, alpha ${r(lp.alpha)}, beta ${r(lp.beta)}, R_D_star ${lp.R_D_star === null ? 'not identified' : r(lp.R_D_star)}, R_N_star ${lp.R_N_star === null ? '+∞ (not identified)' : r(lp.R_N_star)}`,
+      `from: ${p.provenance}`,
+      `fitted on N ${formatCount(law.ranges.params.min)}–${formatCount(law.ranges.params.max)}, D ${formatCount(law.ranges.tokens.min)}–${formatCount(law.ranges.tokens.max)}, U ${formatCount(law.ranges.unique_tokens.min)}–${formatCount(law.ranges.unique_tokens.max)}, ${law.ranges.passes.min.toPrecision(3)}–${law.ranges.passes.max.toPrecision(3)} passes`,
     ].join('\n'),
   );
 }
@@ -358,12 +396,13 @@ export function register(program: Command): void {
       .command('fit')
       .description('fit the scaling laws to every group of the run table and write fits/*.json, or fit one law to a CSV (--csv)')
       .option('--csv <file>', 'fit a table from elsewhere instead of the run table')
-      .option('--form <form>', 'with --csv: steps | saturating | chinchilla')
+      .option('--form <form>', 'with --csv: steps | saturating | chinchilla | data-constrained')
       .option('--x <col>', 'with --csv: x column (steps, or N)')
       .option('--y <col>', 'with --csv: y column (loss / val_bpc)')
-      .option('--d <col>', 'with --csv --form chinchilla: tokens column D')
+      .option('--d <col>', 'with --csv --form chinchilla or data-constrained: tokens column D')
+      .option('--unique <col>', 'with --csv --form data-constrained: unique-tokens column U (the corpus each run drew its D tokens from)')
       .option('--flops <col>', 'with --csv --form chinchilla: training FLOPs column C, D = C/(6N)')
-      .option('--fix <name=value>', 'hold a parameter fixed, e.g. A=1.0 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+      .option('--fix <name=value>', 'hold a parameter fixed, e.g. A=1.0 or R_N_star=5 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
       .option('--delta <δ>', 'Huber δ of the chinchilla form (given: used as is; default: the form is chosen by held-out sizes)', numberOption('delta', POSITIVE_REAL))
       .option('--no-select', 'with --form chinchilla: no form selection; the published default (E fitted, Huber δ = 1e-3)')
       .option('--x-unit <n>', 'with --form saturating: B is quoted for x in this unit (e.g. 1e6 or 1M)', numberOption('x-unit', POSITIVE_REAL))
@@ -373,7 +412,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where to write the run-table fits', 'fits')
     .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-ladder, …)')
     .option('--dataset <name>', 'only runs on this dataset')
-    .option('--save <file>', 'with --csv --form chinchilla: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
+    .option('--save <file>', 'with --csv --form chinchilla or data-constrained: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
     .option('--coverage', 'measure the coverage of the joint law\'s prediction interval by leave-one-size-out, per analysis group (or on --csv with --form chinchilla); writes nothing (--level sets the interval)')
     .option('--backtest-largest', 'hold out the largest size of each analysis group, fit the laws on the smaller sizes and predict it; writes nothing (--level sets the prediction interval)')
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
@@ -385,16 +424,18 @@ export function register(program: Command): void {
       const { fitColumns, FORM_PARAMS } = await import('../fit/columns.js');
       const { fitRunTable } = await import('../fit/suite.js');
       const bootstrap = bootstrapFrom(opts);
-      if (opts.save && !(opts.csv && opts.form === 'chinchilla')) throw new BitscaleError('--save keeps a law fitted with --csv FILE --form chinchilla', { field: 'save' });
+      if (opts.save && !(opts.csv && (opts.form === 'chinchilla' || opts.form === 'data-constrained'))) throw new BitscaleError('--save keeps a law fitted with --csv FILE --form chinchilla or data-constrained', { field: 'save' });
       if (opts.csv) {
         const form = opts.form as FitForm;
-        if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating or chinchilla`, { field: 'form' });
+        if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating, chinchilla or data-constrained`, { field: 'form' });
+        if (opts.unique && form !== 'data-constrained') throw new BitscaleError('--unique COL is for --form data-constrained', { field: 'unique' });
         if (!opts.x || !opts.y) throw new BitscaleError('--csv needs --x COL and --y COL', { field: 'x' });
         const columnFit = fitColumns(await readCsv(opts.csv), {
           form,
           x: opts.x,
           y: opts.y,
           d: opts.d,
+          unique: opts.unique,
           flops: opts.flops,
           fix: parseFixes(opts.fix),
           delta: opts.delta,
@@ -452,6 +493,7 @@ export function register(program: Command): void {
       .option('--bs <n>', 'batch size (sequences per step) (required without a law file)', numberOption('bs', BATCH_SIZE))
       .option('--dataset <name>', 'dataset, e.g. GLM-Reasoning (required without a law file)')
       .option('--tokens <n>', 'with a law file: training tokens D, e.g. 4T', numberOption('tokens', PARAM_COUNT))
+      .option('--unique-tokens <n>', 'with a data-constrained law file: unique tokens U of the corpus (passes = D/U), e.g. 387M', numberOption('unique-tokens', PARAM_COUNT))
       .option('--seq-len <n>', 'context T; only budgets at this T are used', numberOption('seq-len', POSITIVE_INT))
       .option('--law <law>', 'auto | fixed-a | free: which saturating fit of the run table; or a law file saved by fit --save', 'auto')
       .option('--arch <name>', 'architecture, when the dataset has runs of more than one (default then: bitlm-v57)')

@@ -4,23 +4,30 @@ import { readTextFile } from '../util/files.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
 import { BitscaleError } from '../util/errors.js';
-import { parseSavedLaw, savedLawFromFit, type SavedLaw } from '../fit/saved.js';
+import { parseAnySavedLaw, parseSavedLaw, savedLawFromFit, type AnySavedLaw, type SavedLaw } from '../fit/saved.js';
 import type { ColumnFit } from '../fit/columns.js';
 
-/** The law in `path`, checked; one BitscaleError naming the file when it is not a saved fit. */
-export function readSavedLawFile(path: string): SavedLaw {
+function readJson(path: string): unknown {
   const text = readTextFile(path);
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new BitscaleError('not a saved fit (not valid JSON)', { file: path });
   }
-  return parseSavedLaw(raw, path);
+}
+
+/** The chinchilla law in `path` (what plan --law takes), checked; one BitscaleError naming the file when it is not one. */
+export function readSavedLawFile(path: string): SavedLaw {
+  return parseSavedLaw(readJson(path), path);
+}
+
+/** The law of either form in `path` (what predict --law takes), checked. */
+export function readAnySavedLawFile(path: string): AnySavedLaw {
+  return parseAnySavedLaw(readJson(path), path);
 }
 
 /** Write the fit of `csvText` as a law file (atomically; sorted keys, so the same fit gives the same bytes). */
-export function writeSavedLawFile(path: string, result: ColumnFit, csvText: string): SavedLaw {
+export function writeSavedLawFile(path: string, result: ColumnFit, csvText: string): AnySavedLaw {
   const law = savedLawFromFit(result, createHash('sha256').update(csvText).digest('hex'));
   writeFileAtomic(path, `${stableStringify(law)}\n`);
   return law;

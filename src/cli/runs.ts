@@ -20,6 +20,9 @@ const RUN_JSON_KEYS: Record<Exclude<keyof RunRecord, 'log' | 'curve'>, string> =
   paramsReported: 'params_reported',
   dataset: 'dataset',
   datasetBytes: 'dataset_bytes',
+  uniqueTokens: 'unique_tokens',
+  passes: 'passes',
+  corpusSize: 'corpus_size',
   tokenUnit: 'token_unit',
   tokenizer: 'tokenizer',
   bytesPerToken: 'bytes_per_token',
@@ -70,7 +73,7 @@ export function register(program: Command): void {
       const wall = formatDurationColumn(runs.map((r) => r.wallSeconds)).cells;
       emit(opts, { runs: runs.map(runToJson) }, () =>
         formatTable(
-          ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'val loss', 'loss unit', 'precision', 'hardware', 'wall-clock', 'status'],
+          ['run', 'dataset', 'params', 'bs', 'lr', 'steps', 'tokens', 'passes', 'val loss', 'loss unit', 'precision', 'hardware', 'wall-clock', 'status'],
           runs.map((r, i) => [
             r.id,
             r.dataset,
@@ -79,6 +82,7 @@ export function register(program: Command): void {
             r.lr.toExponential(),
             formatSteps(r.steps),
             formatCount(r.tokens),
+            r.passes === null ? 'unknown' : r.passes.toFixed(2),
             r.finalValBpc.toFixed(3),
             r.lossUnit,
             r.precision,
@@ -86,7 +90,7 @@ export function register(program: Command): void {
             wall[i],
             r.status,
           ]),
-        ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T (in each run's token unit), val loss in its loss unit`,
+        ) + `\n${runs.length} run${runs.length === 1 ? '' : 's'}; params as a count, tokens = steps × bs × T (in each run's token unit), passes = tokens ÷ unique tokens of the corpus (unknown where the log states no size), val loss in its loss unit`,
       );
     });
 

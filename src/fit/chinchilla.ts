@@ -13,7 +13,7 @@ import type { FitResult } from './types.js';
 import { assembleFit, estimateUncertainty, type BootstrapOptions } from './resample.js';
 import { countDistinct } from './stats.js';
 import { determinationOf, determinationWarning, EXPONENT_RANGE } from './powerlaw.js';
-import { solveVarPro, type VarProProblem } from './varpro.js';
+import { nonNegativeLogHuber, solveVarPro, weightedIndices, type VarProProblem } from './varpro.js';
 
 export interface JointPoint {
   /** Parameters N (a count). */
@@ -64,10 +64,7 @@ export function chinchillaLoss(p: ChinchillaParams, params: number, tokens: numb
  * e^(−β(ln D − cD)) is of order 1 whatever the units; A = A'·e^(α·cN), B = B'·e^(β·cD).
  */
 function jointProblem(points: readonly JointPoint[], idx: readonly number[] | undefined, delta: number, floor: JointFloor): { problem: VarProProblem; cN: number; cD: number } {
-  const counts = new Map<number, number>();
-  for (const i of idx ?? points.keys()) counts.set(i, (counts.get(i) ?? 0) + 1);
-  const ix = [...counts.keys()];
-  const w = Float64Array.from(ix, (i) => counts.get(i)!);
+  const { ix, w } = weightedIndices(points.length, idx);
   const lnN = Float64Array.from(ix, (i) => Math.log(points[i].params));
   const lnD = Float64Array.from(ix, (i) => Math.log(points[i].tokens));
   const total = w.reduce((s, v) => s + v, 0);
@@ -78,13 +75,12 @@ function jointProblem(points: readonly JointPoint[], idx: readonly number[] | un
   // With no floor (E held at 0) the constant column is left out.
   const k = floor === 'free' ? 3 : 2;
   const e0 = k - 2;
-  const problem: VarProProblem = {
-    y: Float64Array.from(ix, (i) => points[i].loss),
+  const problem = nonNegativeLogHuber(
+    Float64Array.from(ix, (i) => points[i].loss),
     w,
-    linear: k,
-    nonNegative: new Array(k).fill(true),
-    loss: { kind: 'log-huber', delta },
-    basis(theta, phi, offset) {
+    k,
+    delta,
+    (theta, phi, offset) => {
       const al = theta[0];
       const be = theta[1];
       for (let i = 0; i < xN.length; i++) {
@@ -94,8 +90,8 @@ function jointProblem(points: readonly JointPoint[], idx: readonly number[] | un
         offset[i] = 0;
       }
     },
-    basisDerivative(theta, j, dphi, doffset) {
-      // ∂/∂α of e^(−α·xN) is −xN·e^(−α·xN) (column A'), ∂/∂β likewise for B'; the floor's column is constant.
+    // ∂/∂α of e^(−α·xN) is −xN·e^(−α·xN) (column A'), ∂/∂β likewise for B'; the floor's column is constant.
+    (theta, j, dphi, doffset) => {
       const e = theta[j];
       const x = j === 0 ? xN : xD;
       for (let i = 0; i < x.length; i++) {
@@ -104,7 +100,7 @@ function jointProblem(points: readonly JointPoint[], idx: readonly number[] | un
         doffset[i] = 0;
       }
     },
-  };
+  );
   return { problem, cN, cD };
 }
 
@@ -314,8 +310,24 @@ export interface ComputeOptimalAllocation {
  * eq. 4): N_opt = G·(C/6)^(β/(α+β)), D_opt = G^(−1)·(C/6)^(α/(α+β)), G = (αA/(βB))^(1/(α+β)).
  */
 export function computeOptimalAllocation(p: ChinchillaParams, flops: number): ComputeOptimalAllocation {
-  const G = Math.pow((p.alpha * p.A) / (p.beta * p.B), 1 / (p.alpha + p.beta));
+  const G = optimalSplitConstant(p);
   const params = G * Math.pow(flops / 6, p.beta / (p.alpha + p.beta));
   const tokens = Math.pow(flops / 6, p.alpha / (p.alpha + p.beta)) / G;
   return { flops, params, tokens, loss: chinchillaLoss(p, params, tokens) };
+}
+
+/** G = (αA/(βB))^(1/(α+β)) of computeOptimalAllocation: N_opt = G·(C/6)^(β/(α+β)). */
+function optimalSplitConstant(p: Pick<ChinchillaParams, 'A' | 'B' | 'alpha' | 'beta'>): number {
+  return Math.pow((p.alpha * p.A) / (p.beta * p.B), 1 / (p.alpha + p.beta));
+}
+
+/**
+ * The compute-optimal model for the budget whose optimal D is `tokens` (computeOptimalAllocation
+ * solved for C): D_opt = G^(−1)·(C/6)^(α/(α+β)) = U gives C/6 = (G·U)^((α+β)/α), so
+ * N_opt(U) = G·(G·U)^(β/α). Muennighoff et al. (2023) cap the useful parameters of a model trained
+ * on U unique tokens at this N.
+ */
+export function computeOptimalParamsForTokens(p: Pick<ChinchillaParams, 'A' | 'B' | 'alpha' | 'beta'>, tokens: number): number {
+  const G = optimalSplitConstant(p);
+  return G * Math.pow(G * tokens, p.beta / p.alpha);
 }

@@ -1,5 +1,5 @@
 /**
- * Fit any of the three laws to columns of a table from elsewhere (what `bitscale fit --csv` does
+ * Fit any of the four laws to columns of a table from elsewhere (what `bitscale fit --csv` does
  * after reading the file): pick the columns, check every value, optionally drop the highest-y
  * rows (Besiroglu et al. 2024 drop the five highest-loss points of the Chinchilla data), derive
  * D = C/(6·N) from a FLOPs column, and call the fitter.
@@ -10,6 +10,7 @@ import type { FitForm, FitResult } from './types.js';
 import { fitStepLaw, type StepLawParam } from './steps.js';
 import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
 import { fitChinchillaLaw, type ExponentGrid, type JointPoint } from './chinchilla.js';
+import { fitDataConstrainedLaw, HALF_FIXED, type DataConstrainedParams, type RepetitionPoint } from './data-constrained.js';
 import type { BootstrapOptions } from './resample.js';
 import { describeSelection, selectJointForm } from './select.js';
 
@@ -18,8 +19,10 @@ export interface ColumnFitSpec {
   /** Column of x: steps (steps form) or N (saturating, chinchilla). */
   x: string;
   y: string;
-  /** Column of D, tokens (chinchilla). */
+  /** Column of D, tokens (chinchilla, data-constrained). */
   d?: string;
+  /** Column of U, the unique tokens of the corpus D was drawn from (data-constrained). */
+  unique?: string;
   /** Column of training FLOPs C, giving D = C / (6·N) (chinchilla, instead of `d`). */
   flops?: string;
   /** Parameters held fixed, by the names of the form (Linf, C, beta / A, B, alpha). */
@@ -56,7 +59,7 @@ const columnKey = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '')
  * with more than one value. The joint law models both N and D and takes mixed rows.
  */
 function mixedRowsRefusal(rows: readonly Record<string, string>[], idx: readonly number[], spec: ColumnFitSpec): string | null {
-  if (spec.form === 'chinchilla' || rows.length === 0) return null;
+  if (spec.form === 'chinchilla' || spec.form === 'data-constrained' || rows.length === 0) return null;
   const pattern = spec.form === 'saturating' ? BUDGET_COLUMN : SIZE_COLUMN;
   const what = spec.form === 'saturating' ? 'budgets' : 'model sizes';
   for (const col of Object.keys(rows[0])) {
@@ -75,19 +78,31 @@ export interface ColumnFit {
   fit: FitResult;
   /** The chinchilla form's points as fitted (row order, rows dropped left out); null for the other forms. */
   jointPoints: JointPoint[] | null;
+  /** The data-constrained form's points as fitted; null for the other forms. */
+  repetitionPoints?: RepetitionPoint[] | null;
 }
 
-/** The span of x (and of D, for the chinchilla form) over the rows used: what a prediction is extrapolated from. */
+/** The span of x (and of D, and U, for the joint forms) over the rows used: what a prediction is extrapolated from. */
 export interface ColumnRanges {
   x: { min: number; max: number };
   d: { min: number; max: number } | null;
+  /** Unique tokens U and passes D/U (data-constrained form). */
+  unique?: { min: number; max: number };
+  passes?: { min: number; max: number };
 }
 
 export const FORM_PARAMS: Record<FitForm, readonly string[]> = {
   steps: ['Linf', 'C', 'beta'],
   saturating: ['A', 'B', 'alpha'],
   chinchilla: ['E', 'A', 'B', 'alpha', 'beta'],
+  'data-constrained': ['E', 'A', 'B', 'alpha', 'beta', 'R_D_star', 'R_N_star'],
 };
+
+/** A held value of the data-constrained law: E, A, B ≥ 0; an exponent or R* > 0 (finite). */
+function checkFixedValue(name: string, value: number): void {
+  const nonNegative = name === 'E' || name === 'A' || name === 'B';
+  if (!Number.isFinite(value) || (nonNegative ? value < 0 : !(value > 0))) throw new BitscaleError(`${name}=${value}: must be ${nonNegative ? '≥ 0' : '> 0'} and finite`, { field: 'fix' });
+}
 
 /**
  * A numeric column, every cell read by the shared number parser (K/M/B/T suffixes accepted).
@@ -118,21 +133,27 @@ export function fitColumns(rows: readonly Record<string, string>[], spec: Column
 function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: ColumnFitSpec): ColumnFit {
   const file = spec.file;
   const allowed = FORM_PARAMS[spec.form];
-  if (!allowed) throw new BitscaleError(`unknown form '${spec.form}' (steps, saturating, chinchilla)`, { field: 'form' });
-  for (const k of Object.keys(spec.fix ?? {})) {
-    if (spec.form === 'chinchilla') throw new BitscaleError('the chinchilla form fits all five parameters; --fix is for steps and saturating', { field: 'fix' });
+  if (!allowed) throw new BitscaleError(`unknown form '${spec.form}' (steps, saturating, chinchilla, data-constrained)`, { field: 'form' });
+  for (const [k, v] of Object.entries(spec.fix ?? {})) {
+    if (spec.form === 'chinchilla') throw new BitscaleError('the chinchilla form fits all five parameters; --fix is for steps, saturating and data-constrained', { field: 'fix' });
     if (!allowed.includes(k)) throw new BitscaleError(`cannot fix '${k}': the ${spec.form} form has ${allowed.join(', ')}`, { field: 'fix' });
+    if (spec.form === 'data-constrained') checkFixedValue(k, v);
   }
+  if (spec.form === 'data-constrained' && spec.fix?.R_N_star !== undefined && (spec.fix.A === undefined) !== (spec.fix.B === undefined)) throw new BitscaleError(HALF_FIXED, { field: 'fix' });
   if (rows.length === 0) throw new BitscaleError('no data rows: the table has a header only', { file });
-  const powerOf = spec.form === 'chinchilla' ? 'the joint law is fitted in logs of N, D and the loss' : 'x is raised to a negative power';
+  const joint = spec.form === 'chinchilla' || spec.form === 'data-constrained';
+  const powerOf = joint ? 'the joint law is fitted in logs of N, D and the loss' : 'x is raised to a negative power';
+  if (spec.form === 'data-constrained' && !spec.unique) throw new BitscaleError('the data-constrained form needs --unique COL (unique tokens U of the corpus each run drew its D tokens from)', { field: 'unique' });
   const x = column(rows, spec.x, file, powerOf);
-  const y = column(rows, spec.y, file, spec.form === 'chinchilla' ? powerOf : undefined);
+  const y = column(rows, spec.y, file, joint ? powerOf : undefined);
   let d: number[] | null = null;
-  if (spec.form === 'chinchilla') {
+  if (joint) {
     if (spec.d) d = column(rows, spec.d, file, powerOf);
     else if (spec.flops) d = column(rows, spec.flops, file, powerOf).map((c, i) => c / (6 * x[i]));
-    else throw new BitscaleError('the chinchilla form needs --d COL (tokens) or --flops COL (training FLOPs, D = C/(6N))', { field: 'd' });
+    else throw new BitscaleError(`the ${spec.form} form needs --d COL (tokens) or --flops COL (training FLOPs, D = C/(6N))`, { field: 'd' });
   }
+  // Less than one pass (D < U) is allowed: no token repeats.
+  const u = spec.form === 'data-constrained' ? column(rows, spec.unique!, file, 'a corpus holds a positive number of unique tokens') : null;
   const free = allowed.length - Object.keys(spec.fix ?? {}).length;
   const drop = spec.dropHighestY ?? 0;
   if (rows.length - drop < free && !spec.where) {
@@ -157,9 +178,14 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
   if (drop > 0) idx = [...idx].sort((a, b) => y[a] - y[b] || a - b).slice(0, Math.max(idx.length - drop, 0)).sort((a, b) => a - b);
   const columns: Record<string, string> = { x: spec.x, y: spec.y };
   if (spec.d) columns.d = spec.d;
+  if (u) columns.unique = spec.unique!;
   if (spec.flops && !spec.d) columns.flops = spec.flops;
   const span = (v: number[]) => ({ min: Math.min(...idx.map((i) => v[i])), max: Math.max(...idx.map((i) => v[i])) });
   const ranges: ColumnRanges = { x: span(x), d: d ? span(d) : null };
+  if (u) {
+    ranges.unique = span(u);
+    ranges.passes = span(u.map((v, i) => d![i] / v));
+  }
   const input = { file: file ?? null, rows: rows.length, used: idx.length, dropped: rows.length - idx.length, columns, ranges };
   if (spec.form === 'steps') {
     const fit = fitStepLaw(
@@ -174,6 +200,11 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
       { fix: spec.fix as Partial<Record<SaturatingParam, number>>, nUnit: spec.xUnit ?? 1, bootstrap: spec.bootstrap, loo: spec.loo },
     );
     return { input, fit, jointPoints: null };
+  }
+  if (spec.form === 'data-constrained') {
+    const repetitionPoints = idx.map((i) => ({ params: x[i], tokens: d![i], uniqueTokens: u![i], loss: y[i] }));
+    const fit = fitDataConstrainedLaw(repetitionPoints, { fix: spec.fix as Partial<DataConstrainedParams>, delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo });
+    return { input, fit, jointPoints: null, repetitionPoints };
   }
   const jointPoints = idx.map((i) => ({ params: x[i], tokens: d![i], loss: y[i] }));
   const selection = spec.delta === undefined && spec.select !== false ? selectJointForm(jointPoints, { grid: spec.grid }) : null;

@@ -40,7 +40,7 @@ export interface LeaveOneOutSummary {
   maxAbs: number;
 }
 
-export type FitForm = 'steps' | 'saturating' | 'chinchilla';
+export type FitForm = 'steps' | 'saturating' | 'chinchilla' | 'data-constrained';
 
 export interface FitResult<K extends string = string> {
   form: FitForm;

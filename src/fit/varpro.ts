@@ -51,6 +51,22 @@ export interface VarProProblem {
   loss: VarProLoss;
 }
 
+/**
+ * The points a resample `idx` selects (default: all, once each), each distinct index once with its
+ * count as its weight wᵢ (a resample of n runs holds about 0.63·n distinct ones).
+ */
+export function weightedIndices(n: number, idx?: readonly number[]): { ix: number[]; w: Float64Array } {
+  const counts = new Map<number, number>();
+  for (const i of idx ?? Array.from({ length: n }, (_, j) => j)) counts.set(i, (counts.get(i) ?? 0) + 1);
+  const ix = [...counts.keys()];
+  return { ix, w: Float64Array.from(ix, (i) => counts.get(i)!) };
+}
+
+/** A 'log-huber' problem whose k linear coefficients are all ≥ 0 (the joint laws' E, A, B). */
+export function nonNegativeLogHuber(y: Float64Array, w: Float64Array, k: number, delta: number, basis: VarProProblem['basis'], basisDerivative?: VarProProblem['basisDerivative']): VarProProblem {
+  return { y, w, linear: k, nonNegative: new Array(k).fill(true), loss: { kind: 'log-huber', delta }, basis, basisDerivative };
+}
+
 export interface LinearSolution {
   c: Float64Array;
   /** Σ wᵢ·ρ(rᵢ); Infinity when no c gives a finite objective (e.g. a prediction ≤ 0 in log space). */

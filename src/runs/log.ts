@@ -256,6 +256,8 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   const ds = requireObject(o, 'dataset', where)!;
   if (typeof ds.name !== 'string' || ds.name === '') fail(where, 'dataset.name', 'missing');
   if (ds.bytes !== null && (typeof ds.bytes !== 'number' || !Number.isInteger(ds.bytes) || ds.bytes <= 0)) fail(where, 'dataset.bytes', `expected a positive integer or null, got ${describe(ds.bytes)}`);
+  for (const f of ['train_bytes', 'unique_tokens'])
+    if (ds[f] !== undefined && ds[f] !== null && (typeof ds[f] !== 'number' || !Number.isFinite(ds[f]) || (ds[f] as number) <= 0)) fail(where, `dataset.${f}`, `expected a positive number or null, got ${describe(ds[f])}`);
   if (ds.sha256 !== null && (typeof ds.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ds.sha256))) fail(where, 'dataset.sha256', `expected 64 lowercase hex digits or null, got ${describe(ds.sha256)}`);
   validateUnits(o, ds, where);
   requireOneOf(o, 'loss_unit', LOSS_UNITS, where, 'loss unit');

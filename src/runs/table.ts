@@ -66,6 +66,7 @@ export function toRunRecord(log: RunLog, file: string, onWarning?: (m: string) =
     paramsReported: h.params_reported ?? null,
     dataset: h.dataset.name,
     datasetBytes: h.dataset.bytes,
+    ...corpusSizeOf(h, tokensSeen(last.step, h.batch_size, h.seq_len)),
     ...lossUnitOf(h),
     batchSize: h.batch_size,
     seqLen: h.seq_len,
@@ -92,6 +93,23 @@ export function toRunRecord(log: RunLog, file: string, onWarning?: (m: string) =
     purpose: typeof h.purpose === 'string' ? h.purpose : 'scaling',
     log,
   };
+}
+
+/**
+ * The unique tokens U of a run's training corpus in its token unit, and its passes over it
+ * (tokens ÷ U): from `dataset.unique_tokens`, else the training split's bytes (`train_bytes`, else
+ * the whole corpus's `bytes`) at one byte per token for a byte-level run or ÷ `bytes_per_token`.
+ * A size the log does not state is unknown, never guessed.
+ */
+export function corpusSizeOf(h: HeaderRecord, tokens: number): Pick<RunRecord, 'uniqueTokens' | 'passes' | 'corpusSize'> {
+  const known = (uniqueTokens: number, corpusSize: string) => ({ uniqueTokens, passes: tokens / uniqueTokens, corpusSize });
+  const ds = h.dataset;
+  if (typeof ds.unique_tokens === 'number') return known(ds.unique_tokens, 'dataset.unique_tokens');
+  const [bytes, field] = typeof ds.train_bytes === 'number' ? [ds.train_bytes, 'dataset.train_bytes (training split)'] : typeof ds.bytes === 'number' ? [ds.bytes, 'dataset.bytes (whole corpus, validation included)'] : [null, ''];
+  if (bytes === null) return { uniqueTokens: null, passes: null, corpusSize: 'unknown: the log states no corpus size' };
+  if (ds.token_unit === 'byte') return known(bytes, `${field}, 1 byte per token`);
+  if (typeof h.bytes_per_token === 'number') return known(bytes / h.bytes_per_token, `${field} ÷ ${h.bytes_per_token} bytes per token`);
+  return { uniqueTokens: null, passes: null, corpusSize: `unknown: the corpus is stated in bytes and the run counts ${ds.token_unit}s, with no bytes per token` };
 }
 
 /** The token unit, tokenizer, conversion figure and loss unit (in words) a header declares. */

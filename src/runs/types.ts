@@ -34,8 +34,11 @@ export interface DatasetIdentity {
   tokenizer?: string;
   /** How bytes ≥ 128 were handled, e.g. "dropped" or "mapped to 127". */
   non_ascii?: string;
+  /** Bytes of the training split (the part a run repeats); null or absent where not stated. */
   train_bytes?: number | null;
   val_bytes?: number | null;
+  /** Unique tokens of the training split in the run's token unit, where the source states it. */
+  unique_tokens?: number | null;
 }
 
 export interface ModelConfigJson {
@@ -165,6 +168,12 @@ export interface RunRecord {
   paramsReported: string | null;
   dataset: string;
   datasetBytes: number | null;
+  /** Unique tokens U of the training corpus, in the run's token unit; null where no size is stated. */
+  uniqueTokens: number | null;
+  /** Passes over the corpus, tokens ÷ U; null where U is unknown. */
+  passes: number | null;
+  /** Where U comes from (e.g. "dataset.train_bytes, 1 byte per token"), or "unknown: …" with why. */
+  corpusSize: string;
   /** What one token is (tokens, seq_len and batch counts are in this unit). */
   tokenUnit: TokenUnit;
   /** The tokenizer when tokenUnit is 'token'; null otherwise or when the log does not say. */

@@ -1,26 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bitscaleCli as bitscale, failsWith } from '../helpers.js';
 
 const CHINCHILLA = 'test/fit/fixtures/chinchilla_besiroglu2024.csv';
-
-function bitscale(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/bitscale.js', ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** One line on stderr, exit 1, matching `pattern`. */
-function failsWith(args: string[], pattern: RegExp): void {
-  const r = bitscale(args);
-  assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}`);
-  assert.equal(r.stdout, '');
-  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, pattern);
-}
 
 test('plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning --json: a frontier and a recommendation that fits and takes at most 12 h', () => {
   const r = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning', '--json']);
