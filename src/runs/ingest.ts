@@ -1,17 +1,20 @@
 /**
  * Ingestion: run logs (JSONL) and tabular results (CSV) into runs/<collection>/<run_id>.jsonl.
- * Everything is parsed and validated first; only when every input is clean is anything written
- * (each file atomically, never over an existing one). Sources are only ever read.
+ * Everything is parsed and validated first, without a lock; then, holding the run table's lock
+ * (`runs/.ingest.lock`, proper-lockfile), the run ids are checked again against the whole table
+ * and every run of the command is written as one transaction (writeNewFilesTogether: all or
+ * none, never over an existing file). Sources are only ever read.
  */
-import { existsSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, extname, join, relative, sep } from 'node:path';
+import lockfile from 'proper-lockfile';
 import { countParams } from '../arch/bitlm.js';
 import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { readTextFile } from '../util/files.js';
+import { recoverStagedFiles, writeNewFilesTogether } from '../util/atomic.js';
+import { fsError, readHead, readTextFile } from '../util/files.js';
 import { resolveInside } from '../util/paths.js';
-import { checkRunLog, setLine } from './checks.js';
+import { checkRunLog, copyPlace, setLine } from './checks.js';
 import { parseCount } from '../util/format.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
@@ -42,6 +45,11 @@ export interface IngestOptions {
   onWarning?: (message: string) => void;
   /** Read every path as this trainer's log format (src/runs/formats/) instead of recognising it. */
   format?: string;
+  /**
+   * A trainer's run that cannot be read fails the whole command (default: it is reported as a
+   * warning and the other runs are ingested; the command fails only when none could be read).
+   */
+  strict?: boolean;
 }
 
 export interface PlannedRun {
@@ -72,11 +80,7 @@ export function parseAssignments(text: string | undefined, what: string): Record
 export function planIngest(files: string[], runsDir: string, options: IngestOptions = {}): PlannedRun[] {
   const into = options.into ?? 'ingested';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(into)) throw new BitscaleError(`--into: '${into}' must be a plain folder name`);
-  const existing = new Map<string, string>();
-  for (const path of listRunLogFiles(runsDir)) {
-    const id = readHeaderRunId(path);
-    if (id) existing.set(id, path);
-  }
+  const existing = existingRunIds(runsDir);
   const planned: PlannedRun[] = [];
   for (const file of files) {
     const foreign = readForeignRuns(file, options);
@@ -87,7 +91,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
         ? csvToRunLogs(readTextFile(file), file, options)
         : [{ log: parseRunLog(readTextFile(file), file, { onWarning: options.onWarning }), line: 1 }];
     for (const { log: original, line, source = file, mapping } of logs) {
-      const log = options.bytesPerToken === undefined ? original : convertToPerByte(original, options.bytesPerToken, source, line);
+      const log = options.bytesPerToken === undefined ? original : convertToPerByte(original, options.bytesPerToken, source, line, options.onWarning);
       const id = log.header.run_id;
       const clash = existing.get(id) ?? planned.find((p) => p.runId === id)?.source;
       if (clash) throw new BitscaleError(`duplicate run id '${id}' (already in ${clash})`, { file: source, line, field: 'run_id' });
@@ -96,6 +100,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
       planned.push({ runId: id, source, target, log, ...(mapping ? { mapping } : {}) });
     }
   }
+  if (planned.length === 0) throw new BitscaleError('no runs in the given files (a table with a header and no rows?)', { file: files.length === 1 ? files[0] : files.join(', ') });
   return planned;
 }
 
@@ -103,40 +108,121 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
  * A per-token log converted to per byte: losses divided by `bytesPerToken`, the figure recorded in
  * the header. Refused for a byte-level log and for one already converted.
  */
-export function convertToPerByte(log: RunLog, bytesPerToken: number, file: string, line = 1): RunLog {
+export function convertToPerByte(log: RunLog, bytesPerToken: number, file: string, line = 1, onWarning?: (message: string) => void): RunLog {
   const h = log.header;
   if (h.dataset.token_unit === 'byte') throw new BitscaleError(`--bytes-per-token: run '${h.run_id}' is byte-level (token_unit byte); there is nothing to convert`, { file, line, field: 'token_unit' });
   if (h.bytes_per_token !== undefined) throw new BitscaleError(`--bytes-per-token: run '${h.run_id}' was already converted (bytes_per_token ${h.bytes_per_token})`, { file, line, field: 'bytes_per_token' });
   const per = (v: number) => v / bytesPerToken;
   const header: HeaderRecord = { ...h, bytes_per_token: bytesPerToken };
   validateRecord(header, { file, line });
-  return {
-    header,
-    steps: log.steps.map((s) => ({ ...s, train_loss: per(s.train_loss) })),
-    evals: log.evals.map((e) => ({ ...e, val_bpc: per(e.val_bpc), ...(typeof e.train_loss === 'number' ? { train_loss: per(e.train_loss) } : {}) })),
-    summary: log.summary ? { ...log.summary, final_val_bpc: log.summary.final_val_bpc === null ? null : per(log.summary.final_val_bpc) } : null,
+  const converted: RunLog = {
+    header: copyPlace(h, header),
+    steps: log.steps.map((s) => copyPlace(s, { ...s, train_loss: per(s.train_loss) })),
+    evals: log.evals.map((e) => copyPlace(e, { ...e, val_bpc: per(e.val_bpc), ...(typeof e.train_loss === 'number' ? { train_loss: per(e.train_loss) } : {}) })),
+    summary: log.summary ? copyPlace(log.summary, { ...log.summary, final_val_bpc: log.summary.final_val_bpc === null ? null : per(log.summary.final_val_bpc) }) : null,
   };
+  // The bounds again, on the converted values: a figure like 1e-6 would store losses no reader accepts.
+  try {
+    checkRunLog(converted, file, onWarning);
+  } catch (err) {
+    if (err instanceof BitscaleError) throw new BitscaleError(`${err.message} (after --bytes-per-token ${bytesPerToken})`);
+    throw err;
+  }
+  return converted;
 }
 
-/** The run id on a log's first line, or null when that line is not a header. */
+/** The run id on a log's first line, or null when that line is not a header (or cannot be read). */
 function readHeaderRunId(path: string): string | null {
-  const firstLine = readTextFile(path).split('\n', 1)[0];
   try {
-    const id = (JSON.parse(firstLine) as { run_id?: unknown }).run_id;
+    const id = (JSON.parse(readHead(path, 1024 * 1024).split('\n', 1)[0]) as { run_id?: unknown } | null)?.run_id;
     return typeof id === 'string' ? id : null;
   } catch {
     return null;
   }
 }
 
-/** Write the planned runs, each atomically. */
-export function applyIngest(plan: PlannedRun[]): void {
-  for (const p of plan) writeFileAtomic(p.target, serializeRunLog(p.log));
+/** The run ids already in the table, each with its file. */
+function existingRunIds(runsDir: string): Map<string, string> {
+  const existing = new Map<string, string>();
+  for (const path of listRunLogFiles(runsDir)) {
+    const id = readHeaderRunId(path);
+    if (id && !existing.has(id)) existing.set(id, path);
+  }
+  return existing;
+}
+
+/** The run table's lock: a folder in runs/, held by one ingest at a time. */
+export const RUN_TABLE_LOCK = '.ingest.lock';
+/** proper-lockfile refreshes the lock's time every STALE/2 while held; one older than STALE is a dead holder's. */
+const LOCK_STALE_MS = 20_000;
+/** How long an ingest waits for another to finish before giving up. */
+const LOCK_WAIT_MS = 30_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Hold the run table's lock while `section` runs. Waits for another ingest (up to LOCK_WAIT_MS);
+ * a lock left by a killed ingest goes stale after LOCK_STALE_MS and is taken over by
+ * proper-lockfile.
+ */
+export function withRunTableLock<T>(runsDir: string, section: () => T): T {
+  const lockPath = join(runsDir, RUN_TABLE_LOCK);
+  try {
+    mkdirSync(runsDir, { recursive: true });
+  } catch (err) {
+    throw fsError(err, runsDir);
+  }
+  let compromised: Error | null = null;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let release: () => void;
+  for (;;) {
+    try {
+      release = lockfile.lockSync(runsDir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, onCompromised: (err) => void (compromised = err) });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw fsError(err, lockPath);
+      if (Date.now() > deadline) {
+        throw new BitscaleError(`another ingest has held the run table's lock for over ${LOCK_WAIT_MS / 1000} s; wait for it, or, if none is running, remove the folder ${lockPath} (a lock left by a killed ingest is taken over by itself after ${LOCK_STALE_MS / 1000} s)`, { file: lockPath });
+      }
+      sleepSync(50 + Math.floor(Math.random() * 50));
+    }
+  }
+  try {
+    const result = section();
+    if (compromised) throw new BitscaleError(`the run table's lock was lost while this ingest held it (${(compromised as Error).message}); check the runs with bitscale runs`, { file: lockPath });
+    return result;
+  } finally {
+    try {
+      release();
+    } catch {
+      // Already released or taken over: proper-lockfile reported it through onCompromised.
+    }
+  }
+}
+
+/**
+ * Write the planned runs as one transaction under the run table's lock: the leftovers of a killed
+ * ingest are finished or removed first, the run ids are checked again against the whole table
+ * (another ingest may have written since the plan), then all runs are written or none.
+ */
+export function applyIngest(plan: PlannedRun[], runsDir: string, onWarning?: (message: string) => void): void {
+  withRunTableLock(runsDir, () => {
+    for (const note of recoverStagedFiles(runsDir)) onWarning?.(note);
+    const existing = existingRunIds(runsDir);
+    for (const p of plan) {
+      const clash = existing.get(p.runId);
+      if (clash) throw new BitscaleError(`duplicate run id '${p.runId}' (already in ${clash}, written while this ingest was reading)`, { file: p.source, field: 'run_id' });
+      if (existsSync(p.target)) throw new BitscaleError(`${p.target} already exists`, { file: p.source, field: 'run_id' });
+    }
+    writeNewFilesTogether(runsDir, plan.map((p) => ({ target: relative(runsDir, p.target).split(sep).join('/'), data: serializeRunLog(p.log) })));
+  });
 }
 
 export function ingestFiles(files: string[], runsDir: string, options: IngestOptions = {}): PlannedRun[] {
   const plan = planIngest(files, runsDir, options);
-  applyIngest(plan);
+  applyIngest(plan, runsDir, options.onWarning);
   return plan;
 }
 

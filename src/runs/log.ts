@@ -26,6 +26,8 @@ import {
 const STATUSES = ['completed', 'diverged', 'stopped', 'running'];
 const PRECISIONS = ['fp32', 'bf16-autocast', 'fp16-autocast', 'unknown'];
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** The longest run id: `<id>.jsonl` and the writers' temporary names stay under NAME_MAX (255 bytes). */
+export const RUN_ID_MAX_LENGTH = 200;
 
 export interface ParseOptions {
   /** Called once per skipped truncated line. */
@@ -147,7 +149,7 @@ export function appendRecord(path: string, record: LogRecord): void {
 
 interface Where {
   file: string;
-  line: number;
+  line?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -244,6 +246,8 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   if (version > RUN_LOG_FORMAT_VERSION) fail(where, 'format_version', `version ${version} is newer than this bitscale reads (${RUN_LOG_FORMAT_VERSION})`);
   const id = requireString(o, 'run_id', where)!;
   if (!RUN_ID_PATTERN.test(id)) fail(where, 'run_id', `${describe(id)} may hold only letters, digits, '.', '_' and '-'`);
+  if (id.length > RUN_ID_MAX_LENGTH) fail(where, 'run_id', `is ${id.length} characters long; at most ${RUN_ID_MAX_LENGTH} (it names the log's file)`);
+  if (o.tokens_step_offset !== undefined && o.tokens_step_offset !== 0 && o.tokens_step_offset !== 1) fail(where, 'tokens_step_offset', `expected 0 or 1, got ${describe(o.tokens_step_offset)}`);
   validateArchParamsConfig(o, where);
   requireNumber(o, 'batch_size', where, { integer: true, positive: true });
   requireString(o, 'params_reported', where, { optional: true });

@@ -6,19 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { readForeignRuns } from '../../../src/runs/formats/index.js';
 import { TRAINER_LOGS, writeTrainerLogs } from '../../fixtures/trainer-logs.js';
+import { snapshotFiles } from '../snapshot.js';
 
-function files(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p).toString('base64');
-    }
-  };
-  walk(dir);
-  return out;
-}
+const files = snapshotFiles;
 
 test('the committed samples are exactly what test/fixtures/trainer-logs.ts writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-samples-'));

@@ -1,0 +1,125 @@
+/**
+ * Ingest as one transaction under the run table's lock (issue 27, items 1 and 5): all runs of a
+ * command or none, leftovers of a killed ingest finished or removed by the next one, and
+ * concurrent ingests of the same run ids never both succeed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ingestFiles, planIngest, applyIngest, RUN_TABLE_LOCK } from '../../src/runs/ingest.js';
+import { serializeRunLog } from '../../src/runs/log.js';
+import { loadRunTable } from '../../src/runs/table.js';
+import { STAGING_PREFIX, writeNewFilesTogether } from '../../src/util/atomic.js';
+import { sampleHeader } from '../helpers.js';
+import { snapshotFiles } from './snapshot.js';
+
+const bin = new URL('../../bin/bitscale.js', import.meta.url).pathname;
+
+function sampleLog(runId: string): string {
+  return serializeRunLog({
+    header: sampleHeader({ run_id: runId }),
+    steps: [],
+    evals: [{ type: 'eval', step: 100, tokens: 100 * 8 * 32, val_bpc: 3.5 }],
+    summary: { type: 'summary', status: 'completed', steps: 100, tokens: 100 * 8 * 32, final_val_bpc: 3.5, wall_s: 10 },
+  });
+}
+
+function sources(ids: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-tx-src-'));
+  return ids.map((id) => {
+    const p = join(dir, `${id}.jsonl`);
+    writeFileSync(p, sampleLog(id));
+    return p;
+  });
+}
+
+const snapshot = snapshotFiles;
+
+test('a run whose file appears between planning and writing fails the whole command: no run of it is written and no staging folder is left', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'bitscale-tx-'));
+  const plan = planIngest(sources(['a', 'b', 'c']), runs);
+  mkdirSync(join(runs, 'ingested'));
+  // Another writer put a file at b's target meanwhile (its header names another run id).
+  writeFileSync(join(runs, 'ingested', 'b.jsonl'), sampleLog('someone-else'));
+  const before = snapshot(runs);
+  assert.throws(() => applyIngest(plan, runs), /ingested\/b\.jsonl already exists/);
+  assert.deepEqual(snapshot(runs), before, 'a and c were not written');
+  assert.deepEqual(readdirSync(runs).filter((n) => n.startsWith('.')), [], 'no staging folder and no lock left');
+});
+
+test('writeNewFilesTogether: a link that fails half-way removes the links already made, and never replaces an existing file', () => {
+  const root = mkdtempSync(join(tmpdir(), 'bitscale-tx-'));
+  writeFileSync(join(root, 'y'), 'theirs');
+  assert.throws(() => writeNewFilesTogether(root, [{ target: 'x', data: 'mine x' }, { target: 'y', data: 'mine y' }]), /y: already exists/);
+  assert.deepEqual(readdirSync(root), ['y']);
+  assert.equal(readFileSync(join(root, 'y'), 'utf8'), 'theirs');
+});
+
+test('leftovers of a killed ingest: staged runs past the commit point are put in place by the next ingest, ones before it removed', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'bitscale-tx-'));
+  // Killed after its manifest (the commit point) and after linking the first of two runs.
+  const committed = join(runs, `${STAGING_PREFIX}99999-aaaa`);
+  mkdirSync(committed);
+  mkdirSync(join(runs, 'ingested'));
+  writeFileSync(join(committed, '0.part'), sampleLog('k1'));
+  writeFileSync(join(committed, '1.part'), sampleLog('k2'));
+  writeFileSync(join(committed, 'manifest.json'), JSON.stringify([{ part: '0.part', target: 'ingested/k1.jsonl' }, { part: '1.part', target: 'ingested/k2.jsonl' }]));
+  linkSync(join(committed, '0.part'), join(runs, 'ingested', 'k1.jsonl'));
+  // Killed while staging (no manifest): nothing of it may appear.
+  const uncommitted = join(runs, `${STAGING_PREFIX}99998-bbbb`);
+  mkdirSync(uncommitted);
+  writeFileSync(join(uncommitted, '0.part'), sampleLog('half'));
+
+  const warnings: string[] = [];
+  ingestFiles(sources(['next']), runs, { onWarning: (m) => warnings.push(m) });
+  assert.deepEqual(loadRunTable(runs).map((r) => r.id).sort(), ['k1', 'k2', 'next']);
+  assert.deepEqual(readdirSync(runs).filter((n) => n.startsWith('.')), []);
+  assert.match(warnings.join('\n'), /99999-aaaa: finished an interrupted write \(1 file put in place\)/);
+  assert.match(warnings.join('\n'), /99998-bbbb: removed what an interrupted write had staged/);
+});
+
+test('a 300-character run id is refused in one line naming the field, not with ENAMETOOLONG', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'bitscale-tx-'));
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-tx-src-'));
+  const p = join(dir, 'long.jsonl');
+  writeFileSync(p, sampleLog('x'.repeat(300)));
+  assert.throws(() => ingestFiles([p], runs), /long\.jsonl:1: field 'run_id': is 300 characters long; at most 200/);
+});
+
+function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+test('concurrent ingests of the same run ids (same folder or two folders) never both succeed; the table stays readable', async () => {
+  const trials = [
+    { intoA: 'ingested', intoB: 'ingested' },
+    { intoA: 'one', intoB: 'two' },
+    { intoA: 'one', intoB: 'two' },
+  ];
+  const results = await Promise.all(
+    trials.map(async ({ intoA, intoB }) => {
+      const runs = mkdtempSync(join(tmpdir(), 'bitscale-tx-race-'));
+      const [a, b] = [sources(['p', 'q']), sources(['p', 'q'])];
+      const outcomes = await Promise.all([runCli(['--runs', runs, 'ingest', ...a, '--into', intoA]), runCli(['--runs', runs, 'ingest', ...b, '--into', intoB])]);
+      return { runs, outcomes };
+    }),
+  );
+  for (const { runs, outcomes } of results) {
+    const codes = outcomes.map((o) => o.code).sort();
+    assert.deepEqual(codes, [0, 1], outcomes.map((o) => o.stderr).join('\n'));
+    const loser = outcomes.find((o) => o.code === 1)!;
+    assert.match(loser.stderr, /duplicate run id 'p'|already exists/);
+    const lines = loser.stderr.trim().split('\n').filter((l) => !/changed since the build/.test(l));
+    assert.equal(lines.length, 1, `one line: ${loser.stderr}`);
+    assert.deepEqual(loadRunTable(runs).map((r) => r.id).sort(), ['p', 'q']);
+    assert.ok(!existsSync(join(runs, RUN_TABLE_LOCK)), 'the lock is released');
+  }
+});
