@@ -1,12 +1,21 @@
 /**
- * One writer per run log: `${log}.lock` holds the writer's host and pid, created with O_EXCL so
- * that two processes cannot both hold it (written to a temporary file and hard-linked into place,
- * so the lock is never seen empty). A lock whose pid is dead on this host is stale (its
- * writer was killed with SIGKILL or lost its node's power) and is taken over; a live writer, or a
- * lock from another host that cannot be checked from here, is a clear error.
+ * One writer per run log: `${log}.lock` names its writer by host, pid and the process's start
+ * time (field 22 of /proc/<pid>/stat, in clock ticks since boot) with the machine's boot id, so
+ * that a pid reused by an unrelated process is not taken for the writer. The lock is written to a
+ * temporary file and hard-linked into place (O_EXCL semantics: two processes cannot both create
+ * it, and it is never seen half-written).
+ *
+ * A lock is stale when its writer is gone: no such pid, a zombie (a SIGKILLed trainer whose
+ * parent has not reaped it), a pid now owned by a process that started at another time, or a
+ * boot id of an earlier boot. Taking over a stale lock happens under a short guard lock
+ * (proper-lockfile, `${log}.lock.takeover`): the holder of the guard reads the lock again,
+ * removes it only if it is still the stale one it judged, and links its own; two processes that
+ * both found it stale cannot both end up holding it. A lock from another host cannot be checked
+ * from here and is an error. Every message names the lock file and how to clear it.
  */
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import lockfile from 'proper-lockfile';
 import { BitscaleError } from '../util/errors.js';
 
 export interface LockOwner {
@@ -14,6 +23,10 @@ export interface LockOwner {
   pid: number;
   /** ISO time the lock was taken. */
   since: string;
+  /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22); absent where /proc is not available. */
+  start?: number;
+  /** /proc/sys/kernel/random/boot_id of the machine when the lock was taken. */
+  boot?: string;
 }
 
 export interface RunLock {
@@ -25,8 +38,37 @@ export function lockPathFor(logPath: string): string {
   return `${logPath}.lock`;
 }
 
-/** Is `pid` a live process on this machine? (signal 0 checks without sending anything) */
+/** A process as /proc/<pid>/stat describes it: its state letter and start time; null when there is no such process (or no /proc). */
+export function procStat(pid: number): { state: string; start: number } | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const start = Number(fields[19]);
+  return fields[0] && Number.isFinite(start) ? { state: fields[0], start } : null;
+}
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const hasProc = () => existsSync('/proc/self/stat');
+
+/** Is `pid` a live process on this machine? (signal 0 checks without sending anything; a zombie counts as gone) */
 export function processAlive(pid: number): boolean {
+  if (hasProc()) {
+    const st = procStat(pid);
+    return st !== null && st.state !== 'Z' && st.state !== 'X';
+  }
   try {
     process.kill(pid, 0);
     return true;
@@ -35,57 +77,111 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** This process as a lock owner. */
+function me(): LockOwner {
+  const own = procStat(process.pid);
+  const boot = bootId();
+  return { host: hostname(), pid: process.pid, since: new Date().toISOString(), ...(own ? { start: own.start } : {}), ...(boot ? { boot } : {}) };
+}
+
+/** Why a lock on this host is stale, or null when its writer is alive. */
+export function staleReason(owner: LockOwner): string | null {
+  const boot = bootId();
+  if (owner.boot && boot && owner.boot !== boot) return 'the machine has restarted since it was taken';
+  if (!hasProc()) return processAlive(owner.pid) ? null : `pid ${owner.pid} is not running`;
+  const st = procStat(owner.pid);
+  if (!st) return `pid ${owner.pid} is not running`;
+  if (st.state === 'Z' || st.state === 'X') return `pid ${owner.pid} has exited (a zombie not yet reaped by its parent)`;
+  if (owner.start !== undefined && st.start !== owner.start) return `pid ${owner.pid} now belongs to another process (started at tick ${st.start}, the writer at ${owner.start})`;
+  return null;
+}
+
 export function readLockOwner(path: string): LockOwner | null {
   try {
     const o = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
-    return typeof o.host === 'string' && Number.isInteger(o.pid) ? o : null;
+    return o !== null && typeof o === 'object' && typeof o.host === 'string' && Number.isInteger(o.pid) ? o : null;
   } catch {
     return null;
   }
 }
 
-/** Take the lock of the run log at `logPath`, or throw naming the process that holds it. */
+function readRaw(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Remove the lock at `path` if it still holds exactly `staleText`, under the takeover guard.
+ * Returns false when another process holds the guard (the caller tries again).
+ */
+function removeIfUnchanged(path: string, staleText: string): boolean {
+  let release: () => void;
+  try {
+    release = lockfile.lockSync(path, { lockfilePath: `${path}.takeover`, realpath: false, stale: 5000 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return false;
+    throw err;
+  }
+  try {
+    if (readRaw(path) === staleText) unlinkSync(path);
+  } finally {
+    release();
+  }
+  return true;
+}
+
+/** Take the lock of the run log at `logPath`, or throw naming the process that holds it and the lock file. */
 export function acquireRunLock(logPath: string): RunLock {
   const path = lockPathFor(logPath);
-  if (heldHere.has(path)) throw new BitscaleError('the run log is already being written by this process', { file: logPath });
-  const me: LockOwner = { host: hostname(), pid: process.pid, since: new Date().toISOString() };
-  const tmp = `${path}.${me.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(me)}\n`);
+  if (heldHere.has(path)) throw new BitscaleError(`this process already holds ${path}: the run log is already being written by this process`, { file: logPath });
+  const owner = me();
+  const tmp = `${path}.${owner.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(owner)}\n`);
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
       try {
         linkSync(tmp, path);
+        return holding(path, owner);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const owner = readLockOwner(path);
-        if (owner && owner.host !== me.host)
-          throw new BitscaleError(`the run log is being written by pid ${owner.pid} on host ${owner.host} (lock taken ${owner.since}); if that process is gone, delete ${path}`, { file: logPath });
-        if (owner && owner.pid !== me.pid && processAlive(owner.pid))
-          throw new BitscaleError(`the run log is being written by pid ${owner.pid} on this host (lock taken ${owner.since}); stop it first, or wait for it to finish`, { file: logPath });
-        // Stale: its pid is dead on this host (or the file is not a lock): take it over.
-        rmSync(path, { force: true });
-        continue;
       }
-      return holding(path, me);
+      const text = readRaw(path);
+      if (text === null) continue; // removed meanwhile: try again
+      const other = readLockOwner(path);
+      if (other && other.host !== owner.host) {
+        throw new BitscaleError(`the run log is being written by pid ${other.pid} on host ${other.host} (lock taken ${other.since}); this host cannot check that process: if it is gone, delete ${path}`, { file: logPath });
+      }
+      const why = other ? staleReason(other) : 'the lock file is not a lock bitscale wrote';
+      if (other && why === null) {
+        throw new BitscaleError(`the run log is being written by pid ${other.pid} on this host (lock taken ${other.since}, lock file ${path}); stop it first (kill ${other.pid}) or wait for it to finish`, { file: logPath });
+      }
+      if (!removeIfUnchanged(path, text)) sleepSync(10 + Math.floor(Math.random() * 20));
     }
   } finally {
     rmSync(tmp, { force: true });
   }
-  throw new BitscaleError(`could not take the lock ${path} (another process keeps taking it)`, { file: logPath });
+  throw new BitscaleError(`could not take the lock ${path}: other processes keep taking it; stop them, or delete ${path} if none is running`, { file: logPath });
 }
 
 /** Locks this process holds (a second writer inside one process is refused too). */
 const heldHere = new Set<string>();
 
-function holding(path: string, me: LockOwner): RunLock {
+function holding(path: string, owner: LockOwner): RunLock {
   heldHere.add(path);
   let held = true;
   const release = () => {
     if (!held) return;
     held = false;
     heldHere.delete(path);
-    const owner = readLockOwner(path);
-    if (owner && owner.pid === me.pid && owner.host === me.host) rmSync(path, { force: true });
+    const current = readLockOwner(path);
+    if (current && current.pid === owner.pid && current.host === owner.host && current.start === owner.start) rmSync(path, { force: true });
     process.off('exit', release);
   };
   process.on('exit', release);
