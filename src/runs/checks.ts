@@ -125,7 +125,8 @@ export function checkRunLog(log: RunLog, file: string, onWarning?: (message: str
   let previous: (StepRecord | EvalRecord) | null = null;
   let lastOfKind: { step?: StepRecord; eval?: EvalRecord } = {};
   const all = [...log.steps, ...log.evals];
-  const inFileOrder = options.fileOrder !== false && all.every((r) => lineOf(r) !== undefined);
+  // Lines order records only within one file: records read from several files are ordered by step.
+  const inFileOrder = options.fileOrder !== false && all.every((r) => lineOf(r) !== undefined && fileOf(r) === file);
   for (const r of all.sort(inFileOrder ? (a, b) => lineOf(a)! - lineOf(b)! : (a, b) => a.step - b.step)) {
     checkSteps(r, 'step', r.step, fail, warn);
     checkTokens(r, r.step, r.tokens);
@@ -133,7 +134,7 @@ export function checkRunLog(log: RunLog, file: string, onWarning?: (message: str
     else checkLoss(r, 'train_loss', r.train_loss, 'train');
     const same = lastOfKind[r.type];
     if (same && r.step <= same.step) {
-      fail(r, 'step', r.step === same.step ? `a second ${r.type} record at step ${r.step} (the first at ${placeOf(same)})` : `${r.type} records out of step order: step ${r.step} after step ${same.step} (${placeOf(same)})`);
+      fail(r, 'step', r.step === same.step ? `a second ${r.type} record at step ${r.step} (the first on ${placeOf(same)})` : `${r.type} records out of step order: step ${r.step} after step ${same.step} (${placeOf(same)})`);
     }
     if (previous && r.step < previous.step) fail(r, 'step', `records out of step order: step ${r.step} after step ${previous.step} (${placeOf(previous)})`);
     previous = r;

@@ -3,6 +3,8 @@
  * the last writer winning) plus the facts the trainer's files state. Readers fill these; convert.ts
  * turns one into a run log.
  */
+import { parseLoggedNumber } from './values.js';
+
 export const FORMAT_NAMES = ['tensorboard', 'wandb', 'wandb-csv', 'lightning', 'huggingface', 'mlflow', 'nanogpt', 'llmc', 'megatron'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
@@ -63,6 +65,27 @@ export class MetricSeries {
   points(metric: string): MetricPoint[] {
     return [...(this.byMetric.get(metric)?.values() ?? [])].sort((a, b) => a.step - b.step);
   }
+}
+
+/** Where a warning should go (the user's stderr at ingest). */
+export type Warn = ((message: string) => void) | undefined;
+
+/**
+ * Put a value as the trainer printed it: a decimal or Python's nan/inf. Anything else (hex,
+ * "1,5", "2.05.1") is skipped with a warning naming the place, never stored as NaN or re-read.
+ */
+export function putLogged(series: MetricSeries, metric: string, step: number, text: string, where: string, warn: Warn, wallTime?: number): void {
+  const value = parseLoggedNumber(text);
+  if (value === null) {
+    warn?.(`${where}: '${text.trim().slice(0, 40)}' is not a decimal number; the ${metric} point at step ${step} is skipped`);
+    return;
+  }
+  series.put(metric, { step, value, where, ...(wallTime !== undefined ? { wallTime } : {}) });
+}
+
+/** The warning for a last line with no line end, which a reader drops: its last number may be cut short. */
+export function unterminatedLine(file: string, line: number, text: string): string {
+  return `${file}:${line}: skipped the last line, which has no line end (the writer was probably still running or was killed, so its last number may be cut short): '${text.slice(0, 60)}'`;
 }
 
 /** Facts a reader found in the trainer's own files; each names where it came from. */

@@ -7,7 +7,8 @@ import { BitscaleError } from '../../util/errors.js';
 import { formatCount } from '../../util/format.js';
 import { parseNumber, POSITIVE_INT, POSITIVE_REAL, NON_NEGATIVE_INT } from '../../util/numbers.js';
 import { VERSION } from '../../version.js';
-import { RUN_ID_PATTERN } from '../log.js';
+import { copyPlace, setPlace, type Place } from '../checks.js';
+import { RUN_ID_MAX_LENGTH, RUN_ID_PATTERN } from '../log.js';
 import { RUN_LOG_FORMAT_VERSION, TOKEN_UNITS, type TokenUnit, type EvalRecord, type HeaderRecord, type RunLog, type StepRecord, type SummaryRecord } from '../types.js';
 import type { ForeignRun, FormatName, MetricPoint, MetricRole, RunFacts } from './common.js';
 
@@ -84,10 +85,36 @@ export function chooseMetric(run: ForeignRun, role: MetricRole, map: Record<stri
   return null;
 }
 
-/** A run id from a trainer's run name: characters outside [A-Za-z0-9._-] become '-'. */
+/** A run id from a trainer's run name: characters outside [A-Za-z0-9._-] become '-'; at most RUN_ID_MAX_LENGTH characters. */
 export function runIdFrom(name: string): string {
-  const id = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/-+$/, '');
+  const id = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, RUN_ID_MAX_LENGTH).replace(/-+$/, '');
   return id === '' ? 'run' : id;
+}
+
+/** A MetricPoint's `where` ("file:line", "file@byte", "file log_history[3]") as the place of a record, for messages. */
+export function placeOfPoint(where: string): Place {
+  const m = /^(.*):(\d+)$/s.exec(where);
+  return m ? { file: m[1], line: Number(m[2]) } : { file: where };
+}
+
+/**
+ * Which step a tokens-seen metric counts: 0 when the value at step s is s × tokens per step
+ * (bitscale's own rule: s updates done), 1 when it is (s + 1) × tokens per step (the trainer logs
+ * after the update numbered s, as W&B's 0-based _step does). The convention with the smaller
+ * largest relative misfit wins; a point at step 0 with tokens > 0 can only be the latter.
+ */
+export function tokensStepOffset(points: { step: number; value: number }[]): { offset: 0 | 1; perStep: number } | null {
+  const last = points.at(-1);
+  if (!last || last.value <= 0) return null;
+  const misfit = (offset: number) => {
+    if (last.step + offset <= 0) return { misfit: Infinity, perStep: 0 };
+    const perStep = last.value / (last.step + offset);
+    const misfit = points.reduce((m, p) => Math.max(m, Math.abs(p.value - (p.step + offset) * perStep) / Math.max(1, (p.step + offset) * perStep)), 0);
+    return { misfit, perStep };
+  };
+  const before = misfit(0);
+  const after = misfit(1);
+  return after.misfit < before.misfit ? { offset: 1, perStep: after.perStep } : Number.isFinite(before.misfit) ? { offset: 0, perStep: before.perStep } : null;
 }
 
 /**
@@ -116,13 +143,15 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const valPoints = run.series.points(metrics.val_loss);
   const trainPoints = metrics.train_loss ? run.series.points(metrics.train_loss) : [];
   const lrAt = new Map((metrics.lr ? run.series.points(metrics.lr) : []).map((p) => [p.step, p.value]));
-  const tokenPoints = metrics.tokens ? run.series.points(metrics.tokens).filter((p) => Number.isFinite(p.value)) : [];
+  const tokenPoints = metrics.tokens ? run.series.points(metrics.tokens).filter((p) => Number.isFinite(p.value) && p.value >= 0) : [];
   const lastStep = Math.max(valPoints.at(-1)?.step ?? 0, trainPoints.at(-1)?.step ?? 0);
 
-  // Tokens per step: a tokens-seen metric, else what the trainer states, else batch × seq len.
-  const lastTokens = [...tokenPoints].reverse().find((p) => p.step > 0);
-  let tokensPerStep: { value: number; from: string } | undefined = lastTokens
-    ? { value: lastTokens.value / lastTokens.step, from: `metric ${metrics.tokens}` }
+  // Tokens per step: a tokens-seen metric (its own counts win, whichever step it counts from),
+  // else what the trainer states, else batch × seq len.
+  const counted = tokensStepOffset(tokenPoints);
+  const tokenOffset = counted?.offset ?? 0;
+  let tokensPerStep: { value: number; from: string } | undefined = counted
+    ? { value: counted.perStep, from: `metric ${metrics.tokens}${tokenOffset ? ', logged after the update numbered by its step: tokens = (step + 1) × tokens per step' : ''}` }
     : run.facts.tokensPerStep;
 
   // The files come first; --set fills what they lack (as it does for CSV columns), and a --set
@@ -170,7 +199,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   }
   tokensPerStep ??= { value: batch!.value * seq!.value, from: 'batch_size × seq_len' };
   const tokenAt = new Map(tokenPoints.map((p) => [p.step, p.value]));
-  const tokensOf = (step: number) => tokenAt.get(step) ?? Math.round(step * tokensPerStep!.value);
+  const tokensOf = (step: number) => tokenAt.get(step) ?? Math.round((step + tokenOffset) * tokensPerStep!.value);
 
   const nonfinite: { metric: string; step: number; value: string; at: string }[] = [];
   const finite = (metric: string, p: MetricPoint) => {
@@ -181,17 +210,22 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const wallStart = [...valPoints, ...trainPoints].reduce((m, p) => Math.min(m, p.wallTime ?? Infinity), Infinity);
   const wallOf = (p: MetricPoint) => (p.wallTime !== undefined && Number.isFinite(wallStart) ? { wall_s: Math.max(0, p.wallTime - wallStart) } : {});
 
+  // Each record keeps the place in the user's own file it came from, for messages.
+  const placed = <T extends object>(rec: T, p: MetricPoint): T => {
+    setPlace(rec, placeOfPoint(p.where));
+    return rec;
+  };
   const steps: StepRecord[] = trainPoints
     .filter((p) => finite(metrics.train_loss!, p))
     .map((p) => {
       const rec: StepRecord = { type: 'step', step: p.step, tokens: tokensOf(p.step), train_loss: toBits(p.value) };
       const l = lrAt.get(p.step);
       if (l !== undefined && Number.isFinite(l) && l >= 0) rec.lr = l;
-      return { ...rec, ...wallOf(p) };
+      return placed({ ...rec, ...wallOf(p) }, p);
     });
   const evals: EvalRecord[] = valPoints
     .filter((p) => finite(metrics.val_loss!, p))
-    .map((p) => ({ type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value), ...wallOf(p) }));
+    .map((p) => placed({ type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value), ...wallOf(p) }, p));
   if (evals.length === 0) throw new BitscaleError(`metric ${metrics.val_loss} has no finite value`, { file, field: 'val_loss' });
 
   const tokenUnit = set.token_unit ?? 'token';
@@ -219,10 +253,15 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     source: run.source,
   };
   if (params!.reported) header.params_reported = params!.reported;
+  if (tokenOffset) header.tokens_step_offset = 1;
+  setPlace(header, { file });
   if (set.notes) header.notes = set.notes;
   header.ingested_from = { format: run.format, metrics, params: params!.from, tokens: tokensPerStep.from };
 
   const last = evals[evals.length - 1];
+  // The run closes at its last record, which for a killed, running or diverged run is often a
+  // training step after the last validation; the result is the last finite validation point.
+  const lastRecord = [...steps, ...evals].reduce((a, b) => (b.step > a.step || (b.step === a.step && b.type === 'eval') ? b : a));
   // Status: diverged on any non-finite loss; else what the format records; else completed when the
   // last logged step reaches the planned steps (or none are known), stopped when it falls short.
   const planned = header.planned_steps;
@@ -230,11 +269,12 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const summary: SummaryRecord = {
     type: 'summary',
     status,
-    steps: last.step,
-    tokens: last.tokens,
+    steps: lastRecord.step,
+    tokens: lastRecord.tokens,
     final_val_bpc: last.val_bpc,
-    wall_s: typeof last.wall_s === 'number' ? last.wall_s : null,
+    wall_s: typeof lastRecord.wall_s === 'number' ? lastRecord.wall_s : null,
   };
+  copyPlace(lastRecord, summary);
   if (status === 'stopped' && !run.status) summary.message = `the last logged step ${lastStep} is short of the planned ${planned}`;
   if (nonfinite.length > 0) {
     const first = nonfinite[0];
@@ -242,6 +282,9 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     summary.nonfinite = nonfinite;
   }
   if (!RUN_ID_PATTERN.test(header.run_id)) throw new BitscaleError(`'${header.run_id}' may hold only letters, digits, '.', '_' and '-'`, { file, field: 'run_id' });
+  if (status !== 'completed') {
+    options.onWarning?.(`${file}: run '${header.run_id}' ingested as ${status}${summary.message ? ` (${summary.message})` : run.status ? ` (as the ${run.format} files record it)` : ''}; its result is the last finite validation point, step ${last.step}`);
+  }
   return {
     log: { header, steps, evals, summary },
     mapping: {

@@ -5,14 +5,22 @@
  * count is computed from it, src/arch/transformers.ts). Checkpoints hold a copy of the state up
  * to their step: the state with the highest `global_step` is read (the top-level one on a tie).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { countHfParams } from '../../arch/transformers.js';
 import { BitscaleError } from '../../util/errors.js';
+import { readTextFile } from '../../util/files.js';
 import { MetricSeries, type ForeignRun, type RunFacts } from './common.js';
 import { parsePythonJson } from './values.js';
 
-const readJson = (file: string) => parsePythonJson(readFileSync(file, 'utf8'), file) as Record<string, unknown>;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A JSON file that must hold an object (trainer_state.json, config.json). */
+function readJson(file: string): Record<string, unknown> {
+  const value = parsePythonJson(readTextFile(file), file);
+  if (!isPlainObject(value)) throw new BitscaleError(`expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`, { file });
+  return value;
+}
 
 /** Is this a Trainer output directory (or one of its checkpoints)? */
 export function isHuggingFaceDir(dir: string): boolean {
@@ -29,16 +37,25 @@ export function readHuggingFaceRun(dir: string, onWarning?: (m: string) => void)
     .filter((f) => existsSync(f));
   if (candidates.length === 0) throw new BitscaleError('no trainer_state.json here', { file: dir });
   const states = candidates.map((file) => ({ file, state: readJson(file) }));
-  const newest = states.reduce((a, b) => (Number(b.state.global_step ?? 0) > Number(a.state.global_step ?? 0) ? b : a));
+  const globalStep = (state: Record<string, unknown>) => (typeof state.global_step === 'number' && Number.isFinite(state.global_step) ? state.global_step : 0);
+  const newest = states.reduce((a, b) => (globalStep(b.state) > globalStep(a.state) ? b : a));
   const file = newest.file;
   const history = newest.state.log_history;
   if (!Array.isArray(history)) throw new BitscaleError('no log_history list', { file, field: 'log_history' });
 
   const series = new MetricSeries();
-  history.forEach((entry: Record<string, unknown>, i: number) => {
+  history.forEach((entry: unknown, i: number) => {
+    if (!isPlainObject(entry)) {
+      onWarning?.(`${file}: log_history[${i}] is ${entry === null ? 'null' : typeof entry}, not an entry; skipped`);
+      return;
+    }
     if ('train_runtime' in entry) return; // the final summary: train_loss is an average over the run
     const step = entry.step;
-    if (typeof step !== 'number') throw new BitscaleError(`log_history[${i}] has no step`, { file, field: `log_history[${i}].step` });
+    // An entry without its step is skipped, never given another step.
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) {
+      onWarning?.(`${file}: field 'log_history[${i}].step': ${step === undefined ? 'missing' : `expected a step number, got ${JSON.stringify(step)?.slice(0, 40)}`}; the entry is skipped`);
+      return;
+    }
     for (const [k, v] of Object.entries(entry)) {
       if (NOT_METRICS.has(k)) continue;
       if (typeof v === 'number') series.put(k, { step, value: v, where: `${file} log_history[${i}]` });
@@ -54,7 +71,7 @@ export function readHuggingFaceRun(dir: string, onWarning?: (m: string) => void)
     if (counted) facts.params = { value: counted.params, from: `${configFile} (${counted.formula})` };
     else onWarning?.(`${configFile}: model_type ${JSON.stringify(config.model_type)} has no parameter formula in bitscale; give --set params=`);
   }
-  if (typeof newest.state.max_steps === 'number' && newest.state.max_steps > 0) facts.plannedSteps = newest.state.max_steps;
+  if (typeof newest.state.max_steps === 'number' && Number.isInteger(newest.state.max_steps) && newest.state.max_steps > 0) facts.plannedSteps = newest.state.max_steps;
   const perDevice = newest.state.train_batch_size;
   facts.batchHint = typeof perDevice === 'number'
     ? `trainer_state.json has train_batch_size ${perDevice}, which is per device; the effective batch also needs devices × gradient accumulation`

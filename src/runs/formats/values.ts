@@ -37,7 +37,7 @@ export function factsFromConfig(config: Record<string, unknown>, from: string, b
   const num = (names: readonly string[], integer: boolean) => {
     const hit = find(names);
     if (!hit) return undefined;
-    const v = typeof hit[1] === 'number' ? hit[1] : typeof hit[1] === 'string' ? Number(hit[1]) : NaN;
+    const v = typeof hit[1] === 'number' ? hit[1] : typeof hit[1] === 'string' ? (parseDecimal(hit[1]) ?? NaN) : NaN;
     if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) return undefined;
     return { value: v, from: from.endsWith('/') ? `${from}${hit[0]}` : `${from} ${hit[0]}` };
   };
@@ -60,12 +60,25 @@ export function factsFromConfig(config: Record<string, unknown>, from: string, b
   return facts;
 }
 
-/** Python's spellings of non-finite floats (nan, inf, -inf, NaN, Infinity) and plain numbers. */
-export function parseLoggedNumber(text: string): number {
+/** A decimal number as trainers print it (no hex, no thousands separators, no second point). */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A finite decimal number, or null for anything else ("0x10", "1,5", "2.05.1", "", "nan"). */
+export function parseDecimal(text: string): number | null {
+  const t = text.trim();
+  return DECIMAL.test(t) ? Number(t) : null;
+}
+
+/**
+ * A logged value: a decimal number, or Python's spellings of non-finite floats (nan, inf, -inf,
+ * NaN, Infinity). Null for anything else, which the reader skips with a warning: an unreadable
+ * number is never taken for NaN (that would call the run diverged) nor read as hex.
+ */
+export function parseLoggedNumber(text: string): number | null {
   const t = text.trim();
   if (/^[-+]?nan$/i.test(t)) return NaN;
   if (/^[-+]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  return t === '' ? NaN : Number(t);
+  return parseDecimal(t);
 }
 
 /** PyYAML's `!!python/tuple` (Lightning's hparams.yaml) read as a list. */
