@@ -238,6 +238,7 @@ interface CsvRow {
 /** Turn a results table into run logs: one run per run_id (or per row when there is none). */
 export function csvToRunLogs(text: string, file: string, options: IngestOptions = {}): { log: RunLog; line: number }[] {
   const { columns, rows: records } = parseCsvTable(text, file);
+  if (records.length === 0) throw new BitscaleError('a header and no rows: no runs to ingest', { file, line: 1 });
   const map = { ...(options.map ?? {}) };
   const set = options.set ?? {};
   for (const field of Object.keys({ ...map, ...set })) {
@@ -251,7 +252,14 @@ export function csvToRunLogs(text: string, file: string, options: IngestOptions 
       columnOf[field] = map[field];
     } else if (columns.includes(field)) columnOf[field] = field;
   }
-  for (const [alias, field] of Object.entries(ALIASES)) if (columnOf[field] === undefined && columns.includes(alias)) columnOf[field] = alias;
+  // An alias fills a field only when exactly one of its aliases is a column: with both `step` and
+  // `iter`, say, either could be meant, so the user chooses.
+  for (const field of new Set(Object.values(ALIASES))) {
+    if (columnOf[field] !== undefined) continue;
+    const present = Object.entries(ALIASES).filter(([alias, f]) => f === field && columns.includes(alias)).map(([alias]) => alias);
+    if (present.length > 1) throw new BitscaleError(`columns ${present.map((c) => `'${c}'`).join(' and ')} could both be the ${field}; choose one with --map ${field}=COLUMN`, { file, line: 1, field });
+    if (present.length === 1) columnOf[field] = present[0];
+  }
   const used = new Set(Object.values(columnOf));
 
   for (const field of ['dataset', 'steps', 'batch_size', 'seq_len', 'lr', 'val_bpc'] as const) {
