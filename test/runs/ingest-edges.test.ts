@@ -6,21 +6,13 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestFiles } from '../../src/runs/ingest.js';
-import { serializeRunLog } from '../../src/runs/log.js';
 import { loadRunTable } from '../../src/runs/table.js';
-import { sampleHeader } from '../helpers.js';
+import { sampleLogText } from './sample-log.js';
 import { snapshotFiles } from './snapshot.js';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `bitscale-${name}-`));
 
-function sampleLog(runId: string): string {
-  return serializeRunLog({
-    header: sampleHeader({ run_id: runId }),
-    steps: [],
-    evals: [{ type: 'eval', step: 100, tokens: 100 * 8 * 32, val_bpc: 3.5 }],
-    summary: { type: 'summary', status: 'completed', steps: 100, tokens: 100 * 8 * 32, final_val_bpc: 3.5, wall_s: 10 },
-  });
-}
+const sampleLog = sampleLogText;
 
 test('a FIFO or a symlink to /dev/zero is refused at once in one line naming it, for a run log and for a trainer\'s log', { skip: process.platform === 'win32' }, () => {
   const dir = tmp('special');

@@ -10,22 +10,14 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestFiles, planIngest, applyIngest, RUN_TABLE_LOCK } from '../../src/runs/ingest.js';
-import { serializeRunLog } from '../../src/runs/log.js';
 import { loadRunTable } from '../../src/runs/table.js';
 import { STAGING_PREFIX, writeNewFilesTogether } from '../../src/util/atomic.js';
-import { sampleHeader } from '../helpers.js';
+import { sampleLogText } from './sample-log.js';
 import { snapshotFiles } from './snapshot.js';
 
 const bin = new URL('../../bin/bitscale.js', import.meta.url).pathname;
 
-function sampleLog(runId: string): string {
-  return serializeRunLog({
-    header: sampleHeader({ run_id: runId }),
-    steps: [],
-    evals: [{ type: 'eval', step: 100, tokens: 100 * 8 * 32, val_bpc: 3.5 }],
-    summary: { type: 'summary', status: 'completed', steps: 100, tokens: 100 * 8 * 32, final_val_bpc: 3.5, wall_s: 10 },
-  });
-}
+const sampleLog = sampleLogText;
 
 function sources(ids: string[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-tx-src-'));
