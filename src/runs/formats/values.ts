@@ -92,7 +92,12 @@ export function parseTrainerYaml(text: string, file: string, onWarning?: (m: str
   const doc = parseDocument(text, { customTags: [PYTHON_TUPLE] });
   if (doc.errors.length > 0) throw new BitscaleError(`not valid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file, line: doc.errors[0].linePos?.[0]?.line });
   for (const w of doc.warnings) onWarning?.(`${file}: ${w.message.split('\n')[0]} (read as its plain value)`);
-  return doc.toJS();
+  try {
+    // The yaml package refuses a document whose aliases expand too far (an "alias bomb").
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new BitscaleError(`not YAML bitscale reads: ${String((err as Error).message).split('\n')[0]}`, { file });
+  }
 }
 
 const PY_NONFINITE = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity } as Record<string, number>;
@@ -106,7 +111,9 @@ export function parsePythonJson(text: string, file: string): unknown {
   try {
     return JSON.parse(marked, (_k, v) => (typeof v === 'string' && v.startsWith('\u0000') ? PY_NONFINITE[v.slice(1)] : v));
   } catch (err) {
-    throw new BitscaleError(`not valid JSON: ${(err as Error).message}`, { file });
+    // V8 quotes the text around the fault, newlines and all: keep the message to one short line.
+    const why = String((err as Error).message).replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 160);
+    throw new BitscaleError(`not valid JSON: ${why}`, { file });
   }
 }
 
