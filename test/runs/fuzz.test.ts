@@ -15,6 +15,7 @@ import { join, relative } from 'node:path';
 import { ingestFiles, type IngestOptions } from '../../src/runs/ingest.js';
 import { loadRunTable } from '../../src/runs/table.js';
 import { BitscaleError } from '../../src/util/errors.js';
+import { seededRandom } from '../../src/fit/stats.js';
 import { TRAINER_LOGS } from '../fixtures/trainer-logs.js';
 import { snapshotFiles } from './snapshot.js';
 
@@ -23,17 +24,8 @@ const CASES = Number(process.env.FUZZ_CASES ?? 250);
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const seedRuns = new URL('../../runs/seed/', import.meta.url).pathname;
 
-/** mulberry32: a small seeded generator, so every run of the test mutates the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so every run of the test mutates the same way. */
+const prng = seededRandom;
 
 interface Format {
   name: string;
