@@ -18,7 +18,7 @@ import { checkRunLog, copyPlace, setLine } from './checks.js';
 import { parseCount } from '../util/format.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
-import { parseRunLog, serializeRunLog, validateRecord, RUN_ID_PATTERN } from './log.js';
+import { parseRunLog, serializeRunLogChunks, validateRecord, RUN_ID_PATTERN } from './log.js';
 import { readForeignRuns, type Mapping } from './formats/index.js';
 import { listRunLogFiles } from './table.js';
 import { CSV_FIELDS } from './csv-fields.js';
@@ -216,7 +216,7 @@ export function applyIngest(plan: PlannedRun[], runsDir: string, onWarning?: (me
       if (clash) throw new BitscaleError(`duplicate run id '${p.runId}' (already in ${clash}, written while this ingest was reading)`, { file: p.source, field: 'run_id' });
       if (existsSync(p.target)) throw new BitscaleError(`${p.target} already exists`, { file: p.source, field: 'run_id' });
     }
-    writeNewFilesTogether(runsDir, plan.map((p) => ({ target: relative(runsDir, p.target).split(sep).join('/'), data: serializeRunLog(p.log) })));
+    writeNewFilesTogether(runsDir, plan.map((p) => ({ target: relative(runsDir, p.target).split(sep).join('/'), data: serializeRunLogChunks(p.log) })));
   });
 }
 

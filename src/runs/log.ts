@@ -85,9 +85,25 @@ export function readRunLog(path: string, options: ParseOptions = {}): RunLog {
 
 /** One record per line, keys in insertion order; the file ends with a newline. */
 export function serializeRunLog(log: RunLog): string {
-  const records: LogRecord[] = [log.header, ...mergeByStep(log.steps, log.evals)];
-  if (log.summary) records.push(log.summary);
-  return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  return [...serializeRunLogChunks(log)].join('');
+}
+
+/**
+ * The same text as serializeRunLog, in pieces of about `chunkChars` characters, so that a log of
+ * millions of records can be written without ever being one string (V8 caps a string at 2²⁹ − 24
+ * characters).
+ */
+export function* serializeRunLogChunks(log: RunLog, chunkChars = 1 << 20): Generator<string> {
+  let buf = JSON.stringify(log.header) + '\n';
+  for (const r of mergeByStep(log.steps, log.evals)) {
+    buf += JSON.stringify(r) + '\n';
+    if (buf.length >= chunkChars) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (log.summary) buf += JSON.stringify(log.summary) + '\n';
+  if (buf !== '') yield buf;
 }
 
 /** Write a whole log atomically (temp file, then rename). */
@@ -95,13 +111,23 @@ export function writeRunLog(path: string, log: RunLog): void {
   writeFileAtomic(path, serializeRunLog(log));
 }
 
-/** Step and eval records interleaved in step order (a step's eval follows its step record). */
-function mergeByStep(steps: StepRecord[], evals: EvalRecord[]): (StepRecord | EvalRecord)[] {
-  const all: (StepRecord | EvalRecord)[] = [...steps, ...evals];
-  return all
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => a.r.step - b.r.step || (a.r.type === b.r.type ? a.i - b.i : a.r.type === 'step' ? -1 : 1))
-    .map(({ r }) => r);
+const inStepOrder = (records: { step: number }[]) => records.every((r, i) => i === 0 || records[i - 1].step <= r.step);
+
+/**
+ * Step and eval records interleaved in step order (a step's eval follows its step record; records
+ * of one kind keep their order). Both lists are normally in step order already: then this is a
+ * linear merge, with no copy of either list.
+ */
+function* mergeByStep(steps: StepRecord[], evals: EvalRecord[]): Generator<StepRecord | EvalRecord> {
+  const byStep = (list: (StepRecord | EvalRecord)[]) => list.map((r, i) => ({ r, i })).sort((a, b) => a.r.step - b.r.step || a.i - b.i).map(({ r }) => r);
+  const s = inStepOrder(steps) ? steps : (byStep(steps) as StepRecord[]);
+  const e = inStepOrder(evals) ? evals : (byStep(evals) as EvalRecord[]);
+  let i = 0;
+  let j = 0;
+  while (i < s.length || j < e.length) {
+    if (j >= e.length || (i < s.length && s[i].step <= e[j].step)) yield s[i++];
+    else yield e[j++];
+  }
 }
 
 /**

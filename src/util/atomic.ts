@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BitscaleError } from './errors.js';
 import { fsError } from './files.js';
@@ -41,7 +41,24 @@ const MANIFEST = 'manifest.json';
 export interface NewFile {
   /** Where it goes, relative to the root ('/'-separated). */
   target: string;
-  data: string | Uint8Array;
+  /** The bytes, or pieces of text written one after another (a large file never one string). */
+  data: string | Uint8Array | Iterable<string>;
+}
+
+/** Write `data` to a new file and fsync it. */
+function writeAndSync(path: string, data: NewFile['data']): void {
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    writeFileSync(path, data);
+    fsyncFile(path);
+    return;
+  }
+  const fd = openSync(path, 'wx');
+  try {
+    for (const piece of data) writeSync(fd, piece);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -60,11 +77,7 @@ export function writeNewFilesTogether(root: string, files: NewFile[]): void {
   mkdirSync(staging, { recursive: true });
   const linked: string[] = [];
   try {
-    files.forEach((f, i) => {
-      const p = join(staging, `${i}.part`);
-      writeFileSync(p, f.data);
-      fsyncFile(p);
-    });
+    files.forEach((f, i) => writeAndSync(join(staging, `${i}.part`), f.data));
     writeFileAtomic(join(staging, MANIFEST), JSON.stringify(files.map((f, i) => ({ part: `${i}.part`, target: f.target }))));
     files.forEach((f, i) => {
       const target = join(root, f.target);

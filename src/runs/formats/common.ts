@@ -13,8 +13,18 @@ export interface MetricPoint {
   value: number;
   /** Unix seconds when the writer logged it, where the format records it. */
   wallTime?: number;
-  /** Where the point was read ("file:line" or "file@byte"), for messages. */
-  where: string;
+  /**
+   * Where the point was read, for messages: the file ("file@byte" or "file log_history[3]" where
+   * that says more), and the line for text formats (kept apart, so that a point costs no string of
+   * its own; a point is itself the `Place` of the record made from it).
+   */
+  file: string;
+  line?: number;
+}
+
+/** A point's place as text: "file:line", or `file` as it is. */
+export function pointPlace(p: Pick<MetricPoint, 'file' | 'line'>): string {
+  return p.line !== undefined ? `${p.file}:${p.line}` : p.file;
 }
 
 /**
@@ -74,13 +84,13 @@ export type Warn = ((message: string) => void) | undefined;
  * Put a value as the trainer printed it: a decimal or Python's nan/inf. Anything else (hex,
  * "1,5", "2.05.1") is skipped with a warning naming the place, never stored as NaN or re-read.
  */
-export function putLogged(series: MetricSeries, metric: string, step: number, text: string, where: string, warn: Warn, wallTime?: number): void {
+export function putLogged(series: MetricSeries, metric: string, step: number, text: string, file: string, line: number, warn: Warn, wallTime?: number): void {
   const value = parseLoggedNumber(text);
   if (value === null) {
-    warn?.(`${where}: '${text.trim().slice(0, 40)}' is not a decimal number; the ${metric} point at step ${step} is skipped`);
+    warn?.(`${file}:${line}: '${text.trim().slice(0, 40)}' is not a decimal number; the ${metric} point at step ${step} is skipped`);
     return;
   }
-  series.put(metric, { step, value, where, ...(wallTime !== undefined ? { wallTime } : {}) });
+  series.put(metric, { step, value, file, line, ...(wallTime !== undefined ? { wallTime } : {}) });
 }
 
 /** The warning for a last line with no line end, which a reader drops: its last number may be cut short. */

@@ -7,10 +7,10 @@ import { BitscaleError } from '../../util/errors.js';
 import { formatCount } from '../../util/format.js';
 import { parseNumber, POSITIVE_INT, POSITIVE_REAL, NON_NEGATIVE_INT } from '../../util/numbers.js';
 import { VERSION } from '../../version.js';
-import { copyPlace, setPlace, type Place } from '../checks.js';
+import { copyPlace, setPlace } from '../checks.js';
 import { RUN_ID_MAX_LENGTH, RUN_ID_PATTERN } from '../log.js';
 import { RUN_LOG_FORMAT_VERSION, TOKEN_UNITS, type TokenUnit, type EvalRecord, type HeaderRecord, type RunLog, type StepRecord, type SummaryRecord } from '../types.js';
-import type { ForeignRun, FormatName, MetricPoint, MetricRole, RunFacts } from './common.js';
+import { pointPlace, type ForeignRun, type FormatName, type MetricPoint, type MetricRole, type RunFacts } from './common.js';
 
 /** Fields `--map` may name for a trainer's log: which metric plays each role. */
 export const METRIC_ROLES: Record<MetricRole, string> = {
@@ -91,11 +91,6 @@ export function runIdFrom(name: string): string {
   return id === '' ? 'run' : id;
 }
 
-/** A MetricPoint's `where` ("file:line", "file@byte", "file log_history[3]") as the place of a record, for messages. */
-export function placeOfPoint(where: string): Place {
-  const m = /^(.*):(\d+)$/s.exec(where);
-  return m ? { file: m[1], line: Number(m[2]) } : { file: where };
-}
 
 /**
  * Which step a tokens-seen metric counts: 0 when the value at step s is s × tokens per step
@@ -204,28 +199,34 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const nonfinite: { metric: string; step: number; value: string; at: string }[] = [];
   const finite = (metric: string, p: MetricPoint) => {
     if (Number.isFinite(p.value)) return true;
-    nonfinite.push({ metric, step: p.step, value: String(p.value), at: p.where });
+    nonfinite.push({ metric, step: p.step, value: String(p.value), at: pointPlace(p) });
     return false;
   };
   const wallStart = [...valPoints, ...trainPoints].reduce((m, p) => Math.min(m, p.wallTime ?? Infinity), Infinity);
-  const wallOf = (p: MetricPoint) => (p.wallTime !== undefined && Number.isFinite(wallStart) ? { wall_s: Math.max(0, p.wallTime - wallStart) } : {});
+  const wallOf = (p: MetricPoint) => (p.wallTime !== undefined && Number.isFinite(wallStart) ? Math.max(0, p.wallTime - wallStart) : undefined);
 
   // Each record keeps the place in the user's own file it came from, for messages.
-  const placed = <T extends object>(rec: T, p: MetricPoint): T => {
-    setPlace(rec, placeOfPoint(p.where));
-    return rec;
-  };
-  const steps: StepRecord[] = trainPoints
-    .filter((p) => finite(metrics.train_loss!, p))
-    .map((p) => {
-      const rec: StepRecord = { type: 'step', step: p.step, tokens: tokensOf(p.step), train_loss: toBits(p.value) };
-      const l = lrAt.get(p.step);
-      if (l !== undefined && Number.isFinite(l) && l >= 0) rec.lr = l;
-      return placed({ ...rec, ...wallOf(p) }, p);
-    });
-  const evals: EvalRecord[] = valPoints
-    .filter((p) => finite(metrics.val_loss!, p))
-    .map((p) => placed({ type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value), ...wallOf(p) }, p));
+  // (A point is itself a Place: {file, line}.)
+  const steps: StepRecord[] = [];
+  for (const p of trainPoints) {
+    if (!finite(metrics.train_loss!, p)) continue;
+    const rec: StepRecord = { type: 'step', step: p.step, tokens: tokensOf(p.step), train_loss: toBits(p.value) };
+    const l = lrAt.get(p.step);
+    if (l !== undefined && Number.isFinite(l) && l >= 0) rec.lr = l;
+    const wall = wallOf(p);
+    if (wall !== undefined) rec.wall_s = wall;
+    setPlace(rec, p);
+    steps.push(rec);
+  }
+  const evals: EvalRecord[] = [];
+  for (const p of valPoints) {
+    if (!finite(metrics.val_loss!, p)) continue;
+    const rec: EvalRecord = { type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value) };
+    const wall = wallOf(p);
+    if (wall !== undefined) rec.wall_s = wall;
+    setPlace(rec, p);
+    evals.push(rec);
+  }
   if (evals.length === 0) throw new BitscaleError(`metric ${metrics.val_loss} has no finite value`, { file, field: 'val_loss' });
 
   const tokenUnit = set.token_unit ?? 'token';

@@ -45,7 +45,7 @@ function readVersion(dir: string, onWarning?: (m: string) => void): Version {
     firstStep = Math.min(firstStep, step);
     for (const c of columns) {
       if (c === 'step' || c === 'epoch' || record[c] === '' || record[c] === undefined) continue;
-      putLogged(series, c, step, record[c], `${file}:${line}`, onWarning);
+      putLogged(series, c, step, record[c], file, line, onWarning);
     }
   }
   const hp = join(dir, 'hparams.yaml');

@@ -48,7 +48,7 @@ export function readMlflowRun(dir: string, onWarning?: (m: string) => void): For
         onWarning?.(`${where}: expected '<timestamp ms> <value> <step>', got '${text.trim().slice(0, 60)}'; the line is skipped`);
         continue;
       }
-      putLogged(series, key, Number(parts[2]), parts[1], where, onWarning, Number(parts[0]) / 1000);
+      putLogged(series, key, Number(parts[2]), parts[1], file, line, onWarning, Number(parts[0]) / 1000);
     }
   }
   const params: Record<string, unknown> = {};

@@ -67,10 +67,10 @@ export function readNanoGptLog(file: string, warn?: Warn): ForeignRun {
     const where = `${file}:${n}`;
     let m: RegExpExecArray | null;
     if ((m = /^step (\d+): train loss ([^,]+), val loss (\S+)/.exec(line))) {
-      putLogged(series, 'train/loss', Number(m[1]), m[2], where, warn);
-      putLogged(series, 'val/loss', Number(m[1]), m[3], where, warn);
+      putLogged(series, 'train/loss', Number(m[1]), m[2], file, n, warn);
+      putLogged(series, 'val/loss', Number(m[1]), m[3], file, n, warn);
     } else if ((m = /^iter (\d+): loss ([^,]+)/.exec(line))) {
-      putLogged(series, 'iter/loss', Number(m[1]), m[2], where, warn);
+      putLogged(series, 'iter/loss', Number(m[1]), m[2], file, n, warn);
     } else if ((m = /^tokens per iteration will be: (\d{1,3}(?:,\d{3})*|\d+)$/.exec(line))) {
       tokensPerIter = Number(m[1].replace(/,/g, ''));
     } else if ((m = /^number of parameters: (\d+(?:\.\d+)?)M$/.exec(line))) {
@@ -97,7 +97,7 @@ export function readLlmcLog(file: string, warn?: Warn): ForeignRun {
     if (!m) continue;
     for (const pair of m[2].split(/\s+/)) {
       const kv = /^([A-Za-z_]\w*):(\S+)$/.exec(pair);
-      if (kv) putLogged(series, kv[1], Number(m[1]), kv[2], `${file}:${line}`, warn);
+      if (kv) putLogged(series, kv[1], Number(m[1]), kv[2], file, line, warn);
     }
   }
   if (series.names().length === 0) throw new BitscaleError('no llm.c log lines (s:N trl:X / s:N tel:Y)', { file });
@@ -129,12 +129,12 @@ export function readMegatronLog(file: string, warn?: Warn): ForeignRun {
       const step = Number(it[1]);
       facts.plannedSteps ??= Number(it[2]);
       const f = fields(it[3]);
-      for (const key of ['lm loss', 'learning rate']) if (f.has(key)) putLogged(series, key, step, f.get(key)!, where, warn);
+      for (const key of ['lm loss', 'learning rate']) if (f.has(key)) putLogged(series, key, step, f.get(key)!, file, line, warn);
       const batch = parseDecimal(f.get('global batch size') ?? '');
       if (batch !== null && Number.isInteger(batch) && batch > 0) facts.batchSize ??= { value: batch, from: `${where} global batch size` };
     } else if (val) {
       const f = fields(val[2]);
-      if (f.has('lm loss value')) putLogged(series, 'validation/lm loss', Number(val[1]), f.get('lm loss value')!, where, warn);
+      if (f.has('lm loss value')) putLogged(series, 'validation/lm loss', Number(val[1]), f.get('lm loss value')!, file, line, warn);
     }
   }
   if (series.names().length === 0) throw new BitscaleError('no Megatron-LM iteration lines (iteration N/ T | … | lm loss: X |)', { file });

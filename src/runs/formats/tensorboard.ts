@@ -230,7 +230,7 @@ export function addEventFile(series: MetricSeries, file: string, prefix: string,
       const value = v.value === 'simple_value' ? shortestFloat32(v.simple_value ?? 0) : v.value === 'tensor' && v.tensor ? tensorScalar(v.tensor) : null;
       if (value === null) continue;
       if (step < series.lastStep(tag)) series.purgeFrom(step, [tag]);
-      series.put(tag, { step, value, wallTime: ev.wall_time, where: `${file}@${offset}` });
+      series.put(tag, { step, value, wallTime: ev.wall_time, file: `${file}@${offset}` });
     }
   }
 }

@@ -172,7 +172,7 @@ function putRow(series: MetricSeries, row: unknown, fallbackStep: number | undef
   const wall = typeof row._timestamp === 'number' && Number.isFinite(row._timestamp) ? row._timestamp : undefined;
   for (const [k, v] of Object.entries(row)) {
     if (k.startsWith('_')) continue;
-    if (typeof v === 'number') series.put(k, { step, value: v, wallTime: wall, where });
+    if (typeof v === 'number') series.put(k, { step, value: v, wallTime: wall, file: where });
   }
 }
 
@@ -282,7 +282,7 @@ export function readWandbCsv(file: string, onWarning?: Warn): ForeignRun[] {
       if (kind === 'panel' && !c.includes(' - ')) continue;
       let series = runs.get(run);
       if (!series) runs.set(run, (series = new MetricSeries()));
-      putLogged(series, key, step, record[c], `${file}:${line}`, onWarning);
+      putLogged(series, key, step, record[c], file, line, onWarning);
     }
   }
   return [...runs].map(([name, series]) => ({ format: 'wandb-csv' as const, name, source: file, series, facts: { backend: 'wandb' } }));
