@@ -3,7 +3,14 @@
  * the last writer winning) plus the facts the trainer's files state. Readers fill these; convert.ts
  * turns one into a run log.
  */
+import { BitscaleError } from '../../util/errors.js';
 import { parseLoggedNumber } from './values.js';
+
+/**
+ * The most values (all metrics, all steps) one run may log: at about 250 bytes each in memory, 4M
+ * keep an ingest near 1 GB; a log with more is refused in one line rather than run out of memory.
+ */
+export const MAX_POINTS_PER_RUN = 4_000_000;
 
 export const FORMAT_NAMES = ['tensorboard', 'wandb', 'wandb-csv', 'lightning', 'huggingface', 'mlflow', 'nanogpt', 'llmc', 'megatron'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
@@ -37,10 +44,20 @@ export class MetricSeries {
   /** Highest step per metric, kept up to date so restart checks stay O(1) per point. */
   private readonly maxStep = new Map<string, number>();
 
+  /** Points held, all metrics together. */
+  private count = 0;
+
+  constructor(private readonly limit = MAX_POINTS_PER_RUN) {}
+
   put(metric: string, point: MetricPoint): void {
     let points = this.byMetric.get(metric);
     if (!points) this.byMetric.set(metric, (points = new Map()));
-    points.delete(point.step);
+    if (!points.delete(point.step) && ++this.count > this.limit) {
+      throw new BitscaleError(
+        `holds more than ${this.limit.toLocaleString('en-US')} logged values in one run; ingest keeps a run in memory (about 250 bytes a value), so it stops here rather than run out of memory: keep every k-th training line of the log (validation lines all), then ingest that`,
+        { file: point.file.replace(/(@\d+| log_history\[\d+\])$/, '') },
+      );
+    }
     points.set(point.step, point);
     this.maxStep.set(metric, Math.max(this.maxStep.get(metric) ?? -Infinity, point.step));
   }
@@ -54,7 +71,10 @@ export class MetricSeries {
       if ((this.maxStep.get(name) ?? -Infinity) < step) continue;
       let max = -Infinity;
       for (const s of [...points.keys()]) {
-        if (s >= step) dropped += Number(points.delete(s));
+        if (s >= step && points.delete(s)) {
+          dropped++;
+          this.count--;
+        }
         else max = Math.max(max, s);
       }
       this.maxStep.set(name, max);

@@ -126,3 +126,13 @@ test('--bytes-per-token is followed by the bounds again: 1e-6 is refused at inge
   assert.match(warnings.join('\n'), /main\.log:\d+: field 'val_bpc': .* is below what any model reaches on natural text/);
   assert.equal(loadRunTable(runs).length, 1);
 });
+
+test('a run logging more values than ingest keeps in memory is refused in one line naming its file, not with an out-of-memory crash; a value logged again at its step does not count twice', async () => {
+  const { MetricSeries } = await import('../../../src/runs/formats/common.js');
+  const series = new MetricSeries(3);
+  series.put('loss', { step: 1, value: 3, file: 'big/main.log', line: 1 });
+  series.put('loss', { step: 1, value: 2.9, file: 'big/main.log', line: 2 });
+  series.put('loss', { step: 2, value: 2.8, file: 'big/main.log', line: 3 });
+  series.put('val', { step: 2, value: 2.8, file: 'big/main.log', line: 4 });
+  assert.throws(() => series.put('loss', { step: 3, value: 2.7, file: 'big/events.out.tfevents.1@1234' }), (err: Error) => err.message.startsWith('big/events.out.tfevents.1: holds more than 3 logged values in one run'));
+});
