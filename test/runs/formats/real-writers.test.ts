@@ -6,7 +6,7 @@ import { readTensorBoardRun } from '../../../src/runs/formats/tensorboard.js';
 
 const fixtures = new URL('../../fixtures/real-writers/', import.meta.url).pathname;
 
-test('a TF2/Keras validation event file (real writer): every record decodes, 10 epochs, and the per-iteration steps are 48,000 samples ÷ batch 32 = 1,500 a epoch', () => {
+test('a TF2/Keras validation event file (real writer): every record decodes, 10 epochs, and the per-iteration steps are 48,000 samples ÷ batch 32 = 1,500 an epoch', () => {
   const warnings: string[] = [];
   const run = readTensorBoardRun(join(fixtures, 'keras-mnist-validation'), 'validation', (m) => warnings.push(m));
   assert.deepEqual(warnings, []);
