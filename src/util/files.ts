@@ -149,3 +149,28 @@ export function* readLines(path: string, chunkBytes = 1024 * 1024): Generator<Te
     closeSync(fd);
   }
 }
+
+/**
+ * A regular file read a piece at a time through a 1 MiB window, for record formats (TFRecord):
+ * `read(pos, n)` returns a view valid until the next call. `close()` when done.
+ */
+export function openFileWindow(path: string, window = 1 << 20): { size: number; read(pos: number, n: number): Uint8Array; close(): void } {
+  const fd = openRegularFile(path);
+  const size = fstatSync(fd).size;
+  let buf = Buffer.alloc(window);
+  let start = 0;
+  let length = 0;
+  const read = (pos: number, n: number): Uint8Array => {
+    n = Math.max(0, Math.min(n, size - pos));
+    if (pos >= start && pos + n <= start + length) return buf.subarray(pos - start, pos - start + n);
+    if (n > buf.length) buf = Buffer.alloc(n);
+    try {
+      length = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
+    } catch (err) {
+      throw fsError(err, path);
+    }
+    start = pos;
+    return buf.subarray(0, Math.min(n, length));
+  };
+  return { size, read, close: () => closeSync(fd) };
+}

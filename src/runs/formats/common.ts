@@ -7,10 +7,11 @@ import { BitscaleError } from '../../util/errors.js';
 import { parseLoggedNumber } from './values.js';
 
 /**
- * The most values (all metrics, all steps) one run may log: at about 250 bytes each in memory, 4M
- * keep an ingest near 1 GB; a log with more is refused in one line rather than run out of memory.
+ * The most values (all metrics, all steps) one run may log. Measured with bench/ingest-memory.ts:
+ * an llm.c log of 2.0M values peaked at 792 MiB, so 2M keep an ingest under 1 GB; a log with more
+ * is refused in one line rather than run out of memory.
  */
-export const MAX_POINTS_PER_RUN = 4_000_000;
+export const MAX_POINTS_PER_RUN = 2_000_000;
 
 export const FORMAT_NAMES = ['tensorboard', 'wandb', 'wandb-csv', 'lightning', 'huggingface', 'mlflow', 'nanogpt', 'llmc', 'megatron'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
@@ -54,7 +55,7 @@ export class MetricSeries {
     if (!points) this.byMetric.set(metric, (points = new Map()));
     if (!points.delete(point.step) && ++this.count > this.limit) {
       throw new BitscaleError(
-        `holds more than ${this.limit.toLocaleString('en-US')} logged values in one run; ingest keeps a run in memory (about 250 bytes a value), so it stops here rather than run out of memory: keep every k-th training line of the log (validation lines all), then ingest that`,
+        `holds more than ${this.limit.toLocaleString('en-US')} logged values in one run; ingest keeps a run in memory (about 400 bytes a value at its peak), so it stops here rather than run out of memory: keep every k-th training line of the log (validation lines all), then ingest that`,
         { file: point.file.replace(/(@\d+| log_history\[\d+\])$/, '') },
       );
     }

@@ -22,6 +22,8 @@ export interface CsvStream {
 }
 
 function cells(text: string, file: string, line: number): string[] {
+  // Most rows of a trainer's CSV hold no quote: split them directly (csv-parse for the rest).
+  if (!text.includes('"')) return text.split(',').map((c) => c.trim());
   try {
     const [row] = parse(text, { trim: true, relax_column_count: true }) as string[][];
     return row ?? [];

@@ -23,10 +23,10 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { BitscaleError } from '../../util/errors.js';
-import { readRegularFile } from '../../util/files.js';
+import { openFileWindow, readRegularFile } from '../../util/files.js';
 import { MetricSeries, type ForeignRun, type RunFacts } from './common.js';
 import { factsFromConfig, flattenConfig, shortestFloat32 } from './values.js';
-import { readTFRecords } from './tfrecord.js';
+import { eachTFRecord, readTFRecords, type ByteSource } from './tfrecord.js';
 
 export const EVENT_PROTO = `
 syntax = "proto3";
@@ -207,8 +207,17 @@ function decodeHparams(content: Uint8Array, file: string, offset: number): Recor
  * Hyper-parameters found in an hparams `session_start_info` go into `hparams`.
  */
 export function addEventFile(series: MetricSeries, file: string, prefix: string, skipTags: Set<string>, onWarning?: (m: string) => void, hparams?: Record<string, unknown>): void {
+  const source = openFileWindow(file);
+  try {
+    addEvents(series, source, file, prefix, skipTags, onWarning, hparams);
+  } finally {
+    source.close();
+  }
+}
+
+function addEvents(series: MetricSeries, source: ByteSource, file: string, prefix: string, skipTags: Set<string>, onWarning?: (m: string) => void, hparams?: Record<string, unknown>): void {
   const type = tensorBoardEventType();
-  for (const { offset, data } of readTFRecords(readRegularFile(file), file, onWarning)) {
+  for (const { offset, data } of eachTFRecord(source, file, onWarning)) {
     let ev: EventJson;
     try {
       ev = type.toObject(type.decode(data), { longs: Number, oneofs: true }) as EventJson;

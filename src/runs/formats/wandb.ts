@@ -58,11 +58,15 @@ const LAST = 4;
 
 /** The whole records of a `.wandb` file, reassembled across block boundaries. */
 export function readWandbRecords(bytes: Uint8Array, file: string, onWarning?: (m: string) => void): { offset: number; data: Uint8Array }[] {
+  return [...eachWandbRecord(bytes, file, onWarning)];
+}
+
+/** The whole records one at a time (a large file's records are never all held as objects at once). */
+export function* eachWandbRecord(bytes: Uint8Array, file: string, onWarning?: (m: string) => void): Generator<{ offset: number; data: Uint8Array }> {
   if (bytes.length < WANDB_HEADER.length || !WANDB_HEADER.every((b, i) => bytes[i] === b)) {
     throw new BitscaleError('not a W&B .wandb file (expected the header :W&B, 0xBEE1, version 0)', { file });
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: { offset: number; data: Uint8Array }[] = [];
   let pending: Uint8Array[] | null = null;
   let pendingStart = 0;
   let pos = WANDB_HEADER.length;
@@ -98,7 +102,7 @@ export function readWandbRecords(bytes: Uint8Array, file: string, onWarning?: (m
     }
     if (type === FULL || type === FIRST) {
       if (pending) throw new BitscaleError(`corrupt .wandb file: a record starting at byte ${pendingStart} is not finished before byte ${pos}`, { file });
-      if (type === FULL) out.push({ offset: pos, data });
+      if (type === FULL) yield { offset: pos, data };
       else {
         pending = [data];
         pendingStart = pos;
@@ -107,14 +111,14 @@ export function readWandbRecords(bytes: Uint8Array, file: string, onWarning?: (m
       if (!pending) throw new BitscaleError(`corrupt .wandb file: a continuation chunk at byte ${pos} has no first chunk`, { file });
       pending.push(data);
       if (type === LAST) {
-        out.push({ offset: pendingStart, data: Buffer.concat(pending) });
+        const whole = Buffer.concat(pending);
         pending = null;
+        yield { offset: pendingStart, data: whole };
       }
     }
     pos = end;
   }
   if (pending) onWarning?.(`${file}: skipped a truncated last record at byte ${pendingStart} (its last chunk is missing)`);
-  return out;
 }
 
 /** Frame records as wandb's writer does (for fixtures and round-trip tests). */
@@ -180,7 +184,7 @@ interface HistoryItemJson { key?: string; nested_key?: string[]; value_json?: st
 
 function addWandbFile(series: MetricSeries, file: string, onWarning?: (m: string) => void): void {
   const type = wandbRecordType();
-  for (const { offset, data } of readWandbRecords(readRegularFile(file), file, onWarning)) {
+  for (const { offset, data } of eachWandbRecord(readRegularFile(file), file, onWarning)) {
     let rec: { history?: { item?: HistoryItemJson[]; step?: { num?: number } } };
     try {
       rec = type.toObject(type.decode(data), { longs: Number }) as typeof rec;
