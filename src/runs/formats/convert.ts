@@ -10,7 +10,7 @@ import { VERSION } from '../../version.js';
 import { copyPlace, setPlace } from '../checks.js';
 import { RUN_ID_MAX_LENGTH, RUN_ID_PATTERN } from '../log.js';
 import { RUN_LOG_FORMAT_VERSION, TOKEN_UNITS, type TokenUnit, type EvalRecord, type HeaderRecord, type RunLog, type StepRecord, type SummaryRecord } from '../types.js';
-import { pointPlace, type ForeignRun, type FormatName, type MetricPoint, type MetricRole, type RunFacts } from './common.js';
+import { pointPlace, type ForeignRun, type FormatName, type MetricPoint, type MetricRole, type RunFacts, type SeriesView } from './common.js';
 
 /** Fields `--map` may name for a trainer's log: which metric plays each role. */
 export const METRIC_ROLES: Record<MetricRole, string> = {
@@ -98,19 +98,56 @@ export function runIdFrom(name: string): string {
  * after the update numbered s, as W&B's 0-based _step does). The convention with the smaller
  * largest relative misfit wins; a point at step 0 with tokens > 0 can only be the latter.
  */
-export function tokensStepOffset(points: { step: number; value: number }[]): { offset: 0 | 1; perStep: number } | null {
-  const last = points.at(-1);
-  if (!last || last.value <= 0) return null;
+export function tokensStepOffset(points: Indexed): { offset: 0 | 1; perStep: number } | null {
+  const n = points.length;
+  if (n === 0 || points.value(n - 1) <= 0) return null;
+  const lastStep = points.step(n - 1);
+  const lastValue = points.value(n - 1);
   const misfit = (offset: number) => {
-    if (last.step + offset <= 0) return { misfit: Infinity, perStep: 0 };
-    const perStep = last.value / (last.step + offset);
-    const misfit = points.reduce((m, p) => Math.max(m, Math.abs(p.value - (p.step + offset) * perStep) / Math.max(1, (p.step + offset) * perStep)), 0);
-    return { misfit, perStep };
+    if (lastStep + offset <= 0) return { misfit: Infinity, perStep: 0 };
+    const perStep = lastValue / (lastStep + offset);
+    let worst = 0;
+    for (let k = 0; k < n; k++) {
+      const expected = (points.step(k) + offset) * perStep;
+      worst = Math.max(worst, Math.abs(points.value(k) - expected) / Math.max(1, expected));
+    }
+    return { misfit: worst, perStep };
   };
   const before = misfit(0);
   const after = misfit(1);
   return after.misfit < before.misfit ? { offset: 1, perStep: after.perStep } : Number.isFinite(before.misfit) ? { offset: 0, perStep: before.perStep } : null;
 }
+
+/** Points read by index, in step order. */
+export interface Indexed {
+  length: number;
+  step(k: number): number;
+  value(k: number): number;
+}
+
+/** The finite, non-negative points of a view (a tokens counter's usable values). */
+function usable(v: SeriesView): Indexed {
+  const keep: number[] = [];
+  for (let k = 0; k < v.length; k++) if (Number.isFinite(v.value(k)) && v.value(k) >= 0) keep.push(k);
+  return { length: keep.length, step: (j) => v.step(keep[j]), value: (j) => v.value(keep[j]) };
+}
+
+/** The value at `step` of points in step order (binary search), or undefined. */
+function valueAt(points: Indexed, step: number): number | undefined {
+  let lo = 0;
+  let hi = points.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = points.step(mid);
+    if (s === step) return points.value(mid);
+    if (s < step) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** More training-loss points than this are thinned to every k-th as step records (see foreignToRunLog). */
+export const MAX_STEP_RECORDS = 100_000;
 
 /**
  * One ForeignRun as a run log in bits per token: bits = nats / ln 2, `dataset.token_unit` "token"
@@ -135,11 +172,14 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   if (!metrics.val_loss) {
     throw new BitscaleError(`no validation loss among the metrics (${run.series.names().join(', ') || 'none'}); name one with --map val_loss=METRIC`, { file, field: 'val_loss' });
   }
-  const valPoints = run.series.points(metrics.val_loss);
-  const trainPoints = metrics.train_loss ? run.series.points(metrics.train_loss) : [];
-  const lrAt = new Map((metrics.lr ? run.series.points(metrics.lr) : []).map((p) => [p.step, p.value]));
-  const tokenPoints = metrics.tokens ? run.series.points(metrics.tokens).filter((p) => Number.isFinite(p.value) && p.value >= 0) : [];
-  const lastStep = Math.max(valPoints.at(-1)?.step ?? 0, trainPoints.at(-1)?.step ?? 0);
+  // Views read the points by index: a metric of millions of points is never turned into objects.
+  const none = run.series.view('');
+  const val = run.series.view(metrics.val_loss);
+  const train = metrics.train_loss ? run.series.view(metrics.train_loss) : none;
+  const lrs = metrics.lr ? run.series.view(metrics.lr) : none;
+  const tokenView = metrics.tokens ? run.series.view(metrics.tokens) : none;
+  const tokenPoints = usable(tokenView);
+  const lastStep = Math.max(val.length ? val.step(val.length - 1) : 0, train.length ? train.step(train.length - 1) : 0);
 
   // Tokens per step: a tokens-seen metric (its own counts win, whichever step it counts from),
   // else what the trainer states, else batch × seq len.
@@ -176,8 +216,9 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const params = fill('params', run.facts.params, (t) => Math.round(parseNumber(t, 'params', POSITIVE_REAL))) as RunFacts['params'];
   if (!params) missing('params', 'the format stores no parameter count and no architecture bitscale can count');
   let lr = run.facts.lr;
-  if (!lr && lrAt.size > 0) {
-    const peak = [...lrAt.values()].filter(Number.isFinite).reduce((a, b) => Math.max(a, b), -Infinity);
+  if (!lr && lrs.length > 0) {
+    let peak = -Infinity;
+    for (let k = 0; k < lrs.length; k++) if (Number.isFinite(lrs.value(k))) peak = Math.max(peak, lrs.value(k));
     if (peak > 0) lr = { value: peak, from: `max of metric ${metrics.lr}` };
   }
   lr = fill('lr', lr, (t) => parseNumber(t, 'lr', POSITIVE_REAL));
@@ -193,8 +234,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     options.onWarning?.(`${file}: ${tokensPerStep.value} tokens per step (${tokensPerStep.from}) differ from batch_size ${batch!.value} × seq_len ${seq!.value}; eval records carry the former, the run table's token counts the latter`);
   }
   tokensPerStep ??= { value: batch!.value * seq!.value, from: 'batch_size × seq_len' };
-  const tokenAt = new Map(tokenPoints.map((p) => [p.step, p.value]));
-  const tokensOf = (step: number) => tokenAt.get(step) ?? Math.round((step + tokenOffset) * tokensPerStep!.value);
+  const tokensOf = (step: number) => valueAt(tokenPoints, step) ?? Math.round((step + tokenOffset) * tokensPerStep!.value);
 
   const nonfinite: { metric: string; step: number; value: string; at: string }[] = [];
   const finite = (metric: string, p: MetricPoint) => {
@@ -202,27 +242,42 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     nonfinite.push({ metric, step: p.step, value: String(p.value), at: pointPlace(p) });
     return false;
   };
-  const wallStart = [...valPoints, ...trainPoints].reduce((m, p) => Math.min(m, p.wallTime ?? Infinity), Infinity);
-  const wallOf = (p: MetricPoint) => (p.wallTime !== undefined && Number.isFinite(wallStart) ? Math.max(0, p.wallTime - wallStart) : undefined);
+  let wallStart = Infinity;
+  for (const v of [val, train]) for (let k = 0; k < v.length; k++) wallStart = Math.min(wallStart, v.wall(k) ?? Infinity);
+  const wallOf = (w: number | undefined) => (w !== undefined && Number.isFinite(wallStart) ? Math.max(0, w - wallStart) : undefined);
+
+  // Training-loss points: every one is checked for a non-finite value; a run logging more than
+  // MAX_STEP_RECORDS keeps every k-th (and the last) as step records, said in a warning and in the
+  // header: step records only inform the run table's wall-clock and peak memory, while every
+  // validation point is kept.
+  const finiteTrain: number[] = [];
+  for (let k = 0; k < train.length; k++) {
+    if (Number.isFinite(train.value(k))) finiteTrain.push(k);
+    else finite(metrics.train_loss!, train.point(k));
+  }
+  const every = Math.max(1, Math.ceil(finiteTrain.length / MAX_STEP_RECORDS));
+  const keptTrain = every === 1 ? finiteTrain : finiteTrain.filter((_, j) => j % every === 0 || j === finiteTrain.length - 1);
+  if (every > 1) options.onWarning?.(`${file}: ${finiteTrain.length} training-loss points; ${keptTrain.length} kept as step records (one in every ${every}, and the last): step records only give the run table its wall-clock and peak memory, and every validation point is kept`);
 
   // Each record keeps the place in the user's own file it came from, for messages.
   // (A point is itself a Place: {file, line}.)
   const steps: StepRecord[] = [];
-  for (const p of trainPoints) {
-    if (!finite(metrics.train_loss!, p)) continue;
+  for (const k of keptTrain) {
+    const p = train.point(k);
     const rec: StepRecord = { type: 'step', step: p.step, tokens: tokensOf(p.step), train_loss: toBits(p.value) };
-    const l = lrAt.get(p.step);
+    const l = valueAt(lrs, p.step);
     if (l !== undefined && Number.isFinite(l) && l >= 0) rec.lr = l;
-    const wall = wallOf(p);
+    const wall = wallOf(p.wallTime);
     if (wall !== undefined) rec.wall_s = wall;
     setPlace(rec, p);
     steps.push(rec);
   }
   const evals: EvalRecord[] = [];
-  for (const p of valPoints) {
+  for (let k = 0; k < val.length; k++) {
+    const p = val.point(k);
     if (!finite(metrics.val_loss!, p)) continue;
     const rec: EvalRecord = { type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value) };
-    const wall = wallOf(p);
+    const wall = wallOf(p.wallTime);
     if (wall !== undefined) rec.wall_s = wall;
     setPlace(rec, p);
     evals.push(rec);
@@ -255,9 +310,10 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   };
   if (params!.reported) header.params_reported = params!.reported;
   if (tokenOffset) header.tokens_step_offset = 1;
+
   setPlace(header, { file });
   if (set.notes) header.notes = set.notes;
-  header.ingested_from = { format: run.format, metrics, params: params!.from, tokens: tokensPerStep.from };
+  header.ingested_from = { format: run.format, metrics, params: params!.from, tokens: tokensPerStep.from, ...(every > 1 ? { train_points: { logged: finiteTrain.length, kept: keptTrain.length, every } } : {}) };
 
   const last = evals[evals.length - 1];
   // The run closes at its last record, which for a killed, running or diverged run is often a

@@ -73,8 +73,13 @@ export function readLightningRuns(dir: string, onWarning?: (m: string) => void):
   }
   const single = groups.length === 1 && !isLightningVersionDir(dir);
   return groups.map((versions) => {
-    const series = new MetricSeries();
-    for (const v of versions) for (const m of v.series.names()) for (const p of v.series.points(m)) series.put(m, p);
+    const series = versions.length === 1 ? versions[0].series : new MetricSeries();
+    for (const v of versions.length === 1 ? [] : versions) {
+      for (const m of v.series.names()) {
+        const points = v.series.view(m);
+        for (let k = 0; k < points.length; k++) series.put(m, points.point(k));
+      }
+    }
     const config = Object.assign({}, ...versions.map((v) => v.config)) as Record<string, unknown>;
     const first = versions[0].dir;
     const hp = join(first, 'hparams.yaml');

@@ -127,12 +127,39 @@ test('--bytes-per-token is followed by the bounds again: 1e-6 is refused at inge
   assert.equal(loadRunTable(runs).length, 1);
 });
 
-test('a run logging more values than ingest keeps in memory is refused in one line naming its file, not with an out-of-memory crash; a value logged again at its step does not count twice', async () => {
+test('a run logging more values than ingest keeps in memory is refused in one line naming its file, not with an out-of-memory crash', async () => {
   const { MetricSeries } = await import('../../../src/runs/formats/common.js');
   const series = new MetricSeries(3);
   series.put('loss', { step: 1, value: 3, file: 'big/main.log', line: 1 });
   series.put('loss', { step: 1, value: 2.9, file: 'big/main.log', line: 2 });
-  series.put('loss', { step: 2, value: 2.8, file: 'big/main.log', line: 3 });
   series.put('val', { step: 2, value: 2.8, file: 'big/main.log', line: 4 });
+  assert.deepEqual(series.points('loss').map((p) => [p.step, p.value, p.line]), [[1, 2.9, 2]], 'the last writer wins');
   assert.throws(() => series.put('loss', { step: 3, value: 2.7, file: 'big/events.out.tfevents.1@1234' }), (err: Error) => err.message.startsWith('big/events.out.tfevents.1: holds more than 3 logged values in one run'));
+});
+
+test('MetricSeries keeps the last writer per step, in step order, when steps arrive out of order and after a restart purge', async () => {
+  const { MetricSeries } = await import('../../../src/runs/formats/common.js');
+  const s = new MetricSeries();
+  for (const [step, value] of [[10, 1], [30, 3], [20, 2], [30, 3.5], [40, 4]]) s.put('m', { step, value, file: 'f', wallTime: step });
+  assert.deepEqual(s.points('m').map((p) => [p.step, p.value, p.wallTime]), [[10, 1, 10], [20, 2, 20], [30, 3.5, 30], [40, 4, 40]]);
+  assert.equal(s.purgeFrom(30), 3);
+  s.put('m', { step: 35, value: 9, file: 'g', line: 7 });
+  assert.deepEqual(s.points('m').map((p) => [p.step, p.value, p.file, p.line]), [[10, 1, 'f', undefined], [20, 2, 'f', undefined], [35, 9, 'g', 7]]);
+  assert.equal(s.lastStep('m'), 35);
+});
+
+test('a run logging more training-loss points than MAX_STEP_RECORDS keeps every k-th as step records, says so, and keeps every validation point', async () => {
+  const { MAX_STEP_RECORDS } = await import('../../../src/runs/formats/convert.js');
+  const file = join(tmp('thin'), 'thin', 'main.log');
+  const n = 2 * MAX_STEP_RECORDS + 10;
+  const lines: string[] = [];
+  for (let s = 0; s < n; s++) lines.push(`s:${s} trl:3.0`, ...(s % 1000 === 0 ? [`s:${s} tel:3.1`] : []));
+  writeFile(file, lines.join('\n') + '\n');
+  const { runs, warnings } = read(file, { set: { params: '1M', batch_size: '4', seq_len: '64', lr: '1e-3', dataset: 'x' } });
+  const log = runs[0].log;
+  assert.equal(log.evals.length, Math.ceil(n / 1000));
+  assert.equal(log.steps.length, Math.ceil(n / 3) + 1, 'every 3rd of 200,010 and the last');
+  assert.deepEqual([log.steps[1].step, log.steps.at(-1)!.step, log.summary!.steps], [3, n - 1, n - 1]);
+  assert.deepEqual((log.header.ingested_from as { train_points?: unknown }).train_points, { logged: n, kept: log.steps.length, every: 3 });
+  assert.match(warnings.join('\n'), new RegExp(`${n} training-loss points; ${log.steps.length} kept as step records \\(one in every 3, and the last\\)`));
 });
