@@ -18,7 +18,7 @@ import { checkRunLog, copyPlace, setLine } from './checks.js';
 import { parseCount } from '../util/format.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
-import { parseRunLog, serializeRunLogChunks, validateRecord, RUN_ID_PATTERN } from './log.js';
+import { readRunLog, serializeRunLogChunks, validateRecord, RUN_ID_PATTERN } from './log.js';
 import { readForeignRuns, type Mapping } from './formats/index.js';
 import { listRunLogFiles } from './table.js';
 import { CSV_FIELDS } from './csv-fields.js';
@@ -89,7 +89,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
       ? foreign
       : ext === '.csv'
         ? csvToRunLogs(readTextFile(file), file, options)
-        : [{ log: parseRunLog(readTextFile(file), file, { onWarning: options.onWarning }), line: 1 }];
+        : [{ log: readRunLog(file, { onWarning: options.onWarning }), line: 1 }];
     for (const { log: original, line, source = file, mapping } of logs) {
       const log = options.bytesPerToken === undefined ? original : convertToPerByte(original, options.bytesPerToken, source, line, options.onWarning);
       const id = log.header.run_id;

@@ -8,7 +8,7 @@ import { countParams } from '../arch/bitlm.js';
 import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { readTextFile } from '../util/files.js';
+import { readLines, type TextLine } from '../util/files.js';
 import { checkRunLog, setLine } from './checks.js';
 import {
   TRAINER_KERNELS,
@@ -36,25 +36,39 @@ export interface ParseOptions {
 
 /** Parse and validate a whole log from text. `file` is used in error messages only. */
 export function parseRunLog(text: string, file: string, options: ParseOptions = {}): RunLog {
+  return parseRunLogLines(linesOf(text), file, options);
+}
+
+/** The lines of a text, as readLines gives a file's. */
+function* linesOf(text: string): Generator<TextLine> {
   text = text.replace(/^\uFEFF/, ''); // a byte-order mark, as CSV accepts it
-  const lines = text.split('\n');
-  const endsWithNewline = text.endsWith('\n');
-  if (endsWithNewline) lines.pop();
+  let start = 0;
+  let line = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) {
+      yield { text: text.slice(start), line: ++line, terminated: false };
+      return;
+    }
+    yield { text: text.slice(start, nl), line: ++line, terminated: true };
+    start = nl + 1;
+  }
+}
+
+/** Parse and validate a log from its lines (a file streamed by readLines, or a text split). */
+export function parseRunLogLines(lines: Iterable<TextLine>, file: string, options: ParseOptions = {}): RunLog {
   let header: HeaderRecord | null = null;
   const steps: StepRecord[] = [];
   const evals: EvalRecord[] = [];
   let summary: SummaryRecord | null = null;
 
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const raw = lines[i];
+  for (const { text: raw, line: lineNo, terminated } of lines) {
     if (raw.trim() === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch {
-      const isTruncatedTail = i === lines.length - 1 && !endsWithNewline;
-      if (isTruncatedTail) {
+      if (!terminated) {
         options.onWarning?.(`${file}:${lineNo}: skipped a truncated last line (the writer was probably killed)`);
         continue;
       }
@@ -79,8 +93,9 @@ export function parseRunLog(text: string, file: string, options: ParseOptions = 
   return log;
 }
 
+/** Read a log file line by line (never the whole file as one string). */
 export function readRunLog(path: string, options: ParseOptions = {}): RunLog {
-  return parseRunLog(readTextFile(path), path, options);
+  return parseRunLogLines(readLines(path), path, options);
 }
 
 /** One record per line, keys in insertion order; the file ends with a newline. */
