@@ -30,7 +30,7 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
 }
 
 /** Are the bytes from `pos` to the end all zero (a preallocated, never written tail)? */
-function zeroFrom(src: ByteSource, pos: number): boolean {
+export function zeroFrom(src: ByteSource, pos: number): boolean {
   for (let p = pos; p < src.size; p += 1 << 20) if (!src.read(p, 1 << 20).every((b) => b === 0)) return false;
   return true;
 }

@@ -16,7 +16,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { BitscaleError } from '../../util/errors.js';
-import { readLines, readRegularFile, readTextFile } from '../../util/files.js';
+import { openFileWindow, readLines, readTextFile } from '../../util/files.js';
+import { bufferSource, zeroFrom, type ByteSource } from './tfrecord.js';
 import { crc32 } from './crc.js';
 import { readCsvStream } from './csv-stream.js';
 import { MetricSeries, putLogged, unterminatedLine, type ForeignRun, type RunFacts, type Warn } from './common.js';
@@ -58,42 +59,47 @@ const LAST = 4;
 
 /** The whole records of a `.wandb` file, reassembled across block boundaries. */
 export function readWandbRecords(bytes: Uint8Array, file: string, onWarning?: (m: string) => void): { offset: number; data: Uint8Array }[] {
-  return [...eachWandbRecord(bytes, file, onWarning)];
+  return [...eachWandbRecord(bufferSource(bytes), file, onWarning)].map((r) => ({ offset: r.offset, data: r.data.slice() }));
 }
 
-/** The whole records one at a time (a large file's records are never all held as objects at once). */
-export function* eachWandbRecord(bytes: Uint8Array, file: string, onWarning?: (m: string) => void): Generator<{ offset: number; data: Uint8Array }> {
-  if (bytes.length < WANDB_HEADER.length || !WANDB_HEADER.every((b, i) => bytes[i] === b)) {
+/**
+ * The whole records one at a time, so that a large file is neither read whole nor held as objects
+ * at once. A record's `data` is valid until the next one is asked for.
+ */
+export function* eachWandbRecord(src: ByteSource, file: string, onWarning?: (m: string) => void): Generator<{ offset: number; data: Uint8Array }> {
+  const head = src.read(0, WANDB_HEADER.length);
+  if (head.length < WANDB_HEADER.length || !WANDB_HEADER.every((b, i) => head[i] === b)) {
     throw new BitscaleError('not a W&B .wandb file (expected the header :W&B, 0xBEE1, version 0)', { file });
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pending: Uint8Array[] | null = null;
   let pendingStart = 0;
   let pos = WANDB_HEADER.length;
-  while (pos < bytes.length) {
+  while (pos < src.size) {
     const left = WANDB_BLOCK - (pos % WANDB_BLOCK);
     if (left < CHUNK_HEADER) {
       pos += left;
       continue;
     }
     const torn = (why: string) => onWarning?.(`${file}: skipped a truncated last record at byte ${pending ? pendingStart : pos} (${why}; the writer was probably still running or was killed)`);
-    if (bytes.length - pos < CHUNK_HEADER) {
+    if (src.size - pos < CHUNK_HEADER) {
       torn('a partial chunk header');
       pending = null;
       break;
     }
-    const crc = view.getUint32(pos, true);
-    const length = view.getUint16(pos + 4, true);
-    const type = bytes[pos + 6];
+    const chunkHead = src.read(pos, CHUNK_HEADER);
+    const view = new DataView(chunkHead.buffer, chunkHead.byteOffset, CHUNK_HEADER);
+    const crc = view.getUint32(0, true);
+    const length = view.getUint16(4, true);
+    const type = chunkHead[6];
     const end = pos + CHUNK_HEADER + length;
-    if (end > bytes.length) {
+    if (end > src.size) {
       torn(`a chunk needs ${length} bytes`);
       pending = null;
       break;
     }
-    const data = bytes.subarray(pos + CHUNK_HEADER, end);
+    const data = src.read(pos + CHUNK_HEADER, length);
     if (crc32(data, crc32(Uint8Array.of(type))) !== crc || type < FULL || type > LAST) {
-      if (end === bytes.length || bytes.subarray(pos).every((b) => b === 0)) {
+      if (end === src.size || zeroFrom(src, pos)) {
         torn('a bad last chunk');
         pending = null;
         break;
@@ -104,12 +110,12 @@ export function* eachWandbRecord(bytes: Uint8Array, file: string, onWarning?: (m
       if (pending) throw new BitscaleError(`corrupt .wandb file: a record starting at byte ${pendingStart} is not finished before byte ${pos}`, { file });
       if (type === FULL) yield { offset: pos, data };
       else {
-        pending = [data];
+        pending = [data.slice()];
         pendingStart = pos;
       }
     } else {
       if (!pending) throw new BitscaleError(`corrupt .wandb file: a continuation chunk at byte ${pos} has no first chunk`, { file });
-      pending.push(data);
+      pending.push(data.slice());
       if (type === LAST) {
         const whole = Buffer.concat(pending);
         pending = null;
@@ -183,8 +189,17 @@ function putRow(series: MetricSeries, row: unknown, fallbackStep: number | undef
 interface HistoryItemJson { key?: string; nested_key?: string[]; value_json?: string }
 
 function addWandbFile(series: MetricSeries, file: string, onWarning?: (m: string) => void): void {
+  const source = openFileWindow(file);
+  try {
+    addWandbRecords(series, source, file, onWarning);
+  } finally {
+    source.close();
+  }
+}
+
+function addWandbRecords(series: MetricSeries, source: ByteSource, file: string, onWarning?: (m: string) => void): void {
   const type = wandbRecordType();
-  for (const { offset, data } of eachWandbRecord(readRegularFile(file), file, onWarning)) {
+  for (const { offset, data } of eachWandbRecord(source, file, onWarning)) {
     let rec: { history?: { item?: HistoryItemJson[]; step?: { num?: number } } };
     try {
       rec = type.toObject(type.decode(data), { longs: Number }) as typeof rec;
