@@ -37,7 +37,7 @@ export function zeroFrom(src: ByteSource, pos: number): boolean {
 
 /** Every complete record of a TFRecord file's bytes. `file` names the file in errors and warnings. */
 export function readTFRecords(bytes: Uint8Array, file: string, onWarning?: (message: string) => void): TFRecord[] {
-  return [...eachTFRecord(bufferSource(bytes), file, onWarning)].map((r) => ({ offset: r.offset, data: r.data.slice() }));
+  return [...eachTFRecord(bufferSource(bytes), file, onWarning)].map((r) => ({ offset: r.offset, data: new Uint8Array(r.data) }));
 }
 
 /**

@@ -59,7 +59,7 @@ const LAST = 4;
 
 /** The whole records of a `.wandb` file, reassembled across block boundaries. */
 export function readWandbRecords(bytes: Uint8Array, file: string, onWarning?: (m: string) => void): { offset: number; data: Uint8Array }[] {
-  return [...eachWandbRecord(bufferSource(bytes), file, onWarning)].map((r) => ({ offset: r.offset, data: r.data.slice() }));
+  return [...eachWandbRecord(bufferSource(bytes), file, onWarning)].map((r) => ({ offset: r.offset, data: new Uint8Array(r.data) }));
 }
 
 /**
@@ -110,12 +110,12 @@ export function* eachWandbRecord(src: ByteSource, file: string, onWarning?: (m: 
       if (pending) throw new BitscaleError(`corrupt .wandb file: a record starting at byte ${pendingStart} is not finished before byte ${pos}`, { file });
       if (type === FULL) yield { offset: pos, data };
       else {
-        pending = [data.slice()];
+        pending = [new Uint8Array(data)]; // a copy: the window moves on (Buffer.slice would be a view)
         pendingStart = pos;
       }
     } else {
       if (!pending) throw new BitscaleError(`corrupt .wandb file: a continuation chunk at byte ${pos} has no first chunk`, { file });
-      pending.push(data.slice());
+      pending.push(new Uint8Array(data));
       if (type === LAST) {
         const whole = Buffer.concat(pending);
         pending = null;
