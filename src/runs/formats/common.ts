@@ -7,7 +7,7 @@ import { BitscaleError } from '../../util/errors.js';
 import { parseLoggedNumber } from './values.js';
 
 /**
- * The most values (all metrics, all steps) one run may log: at 36 bytes a value in MetricSeries
+ * The most values (all metrics, all steps) one run may log: at 37 bytes a value in MetricSeries
  * (twice that while a column grows), 16M stay within about 1 GB; a log with more is refused in one
  * line rather than run out of memory.
  */
@@ -28,22 +28,34 @@ export interface MetricPoint {
    */
   file: string;
   line?: number;
+  /** Byte offset of the record in `file` (TensorBoard, .wandb), where there are no lines. */
+  byte?: number;
+  /** Index of the entry in a list (Hugging Face's log_history). */
+  entry?: number;
 }
 
-/** A point's place as text: "file:line", or `file` as it is. */
-export function pointPlace(p: Pick<MetricPoint, 'file' | 'line'>): string {
-  return p.line !== undefined ? `${p.file}:${p.line}` : p.file;
+/** A point's place as text: "file:line", "file@byte", "file log_history[i]", or the file. */
+export function pointPlace(p: Pick<MetricPoint, 'file' | 'line' | 'byte' | 'entry'>): string {
+  if (p.line !== undefined) return `${p.file}:${p.line}`;
+  if (p.byte !== undefined) return `${p.file}@${p.byte}`;
+  if (p.entry !== undefined) return `${p.file} log_history[${p.entry}]`;
+  return p.file;
 }
 
-/** One metric's points as columns, in the order they were put (a point costs 36 bytes, not an object). */
+const LINE = 1;
+const BYTE = 2;
+const ENTRY = 3;
+
+/** One metric's points as columns, in the order they were put (a point costs 37 bytes, not an object). */
 class Column {
   n = 0;
   step = new Float64Array(64);
   value = new Float64Array(64);
   /** Wall time in seconds, NaN where none; allocated when the first point has one. */
   wall: Float64Array | null = null;
-  /** Line in the file, NaN where none. */
-  line = new Float64Array(64);
+  /** Line, byte offset or entry index in the file (which one: `kind`). */
+  at = new Float64Array(64);
+  kind = new Uint8Array(64);
   file = new Uint32Array(64);
   maxStep = -Infinity;
   /** Steps never went down in put order (then last-writer-wins needs no sort). */
@@ -53,14 +65,15 @@ class Column {
 
   grow(): void {
     const cap = this.step.length * 2;
-    const more = <T extends Float64Array | Uint32Array>(a: T): T => {
+    const more = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(cap);
       b.set(a);
       return b;
     };
     this.step = more(this.step);
     this.value = more(this.value);
-    this.line = more(this.line);
+    this.at = more(this.at);
+    this.kind = more(this.kind);
     this.file = more(this.file);
     if (this.wall) this.wall = more(this.wall);
   }
@@ -111,7 +124,8 @@ export class MetricSeries {
     if (i > 0 && point.step < c.step[i - 1]) c.ordered = false;
     c.step[i] = point.step;
     c.value[i] = point.value;
-    c.line[i] = point.line ?? NaN;
+    c.kind[i] = point.line !== undefined ? LINE : point.byte !== undefined ? BYTE : point.entry !== undefined ? ENTRY : 0;
+    c.at[i] = point.line ?? point.byte ?? point.entry ?? 0;
     c.file[i] = f;
     if (point.wallTime !== undefined && !c.wall) {
       c.wall = new Float64Array(c.step.length);
@@ -134,7 +148,8 @@ export class MetricSeries {
         if (c.step[i] >= step) continue;
         c.step[kept] = c.step[i];
         c.value[kept] = c.value[i];
-        c.line[kept] = c.line[i];
+        c.at[kept] = c.at[i];
+        c.kind[kept] = c.kind[i];
         c.file[kept] = c.file[i];
         if (c.wall) c.wall[kept] = c.wall[i];
         max = Math.max(max, c.step[i]);
@@ -188,7 +203,9 @@ export class MetricSeries {
       point: (k) => {
         const i = idx[k];
         const p: MetricPoint = { step: c.step[i], value: c.value[i], file: this.files[c.file[i]] };
-        if (!Number.isNaN(c.line[i])) p.line = c.line[i];
+        if (c.kind[i] === LINE) p.line = c.at[i];
+        else if (c.kind[i] === BYTE) p.byte = c.at[i];
+        else if (c.kind[i] === ENTRY) p.entry = c.at[i];
         const w = wall(k);
         if (w !== undefined) p.wallTime = w;
         return p;

@@ -260,7 +260,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   if (every > 1) options.onWarning?.(`${file}: ${finiteTrain.length} training-loss points; ${keptTrain.length} kept as step records (one in every ${every}, and the last): step records only give the run table its wall-clock and peak memory, and every validation point is kept`);
 
   // Each record keeps the place in the user's own file it came from, for messages.
-  // (A point is itself a Place: {file, line}.)
+  const placeOf = (p: MetricPoint) => (p.line !== undefined ? p : { file: pointPlace(p) });
   const steps: StepRecord[] = [];
   for (const k of keptTrain) {
     const p = train.point(k);
@@ -269,7 +269,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     if (l !== undefined && Number.isFinite(l) && l >= 0) rec.lr = l;
     const wall = wallOf(p.wallTime);
     if (wall !== undefined) rec.wall_s = wall;
-    setPlace(rec, p);
+    setPlace(rec, placeOf(p));
     steps.push(rec);
   }
   const evals: EvalRecord[] = [];
@@ -279,7 +279,7 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     const rec: EvalRecord = { type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value) };
     const wall = wallOf(p.wallTime);
     if (wall !== undefined) rec.wall_s = wall;
-    setPlace(rec, p);
+    setPlace(rec, placeOf(p));
     evals.push(rec);
   }
   if (evals.length === 0) throw new BitscaleError(`metric ${metrics.val_loss} has no finite value`, { file, field: 'val_loss' });

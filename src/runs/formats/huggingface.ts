@@ -56,10 +56,9 @@ export function readHuggingFaceRun(dir: string, onWarning?: (m: string) => void)
       onWarning?.(`${file}: field 'log_history[${i}].step': ${step === undefined ? 'missing' : `expected a step number, got ${JSON.stringify(step)?.slice(0, 40)}`}; the entry is skipped`);
       return;
     }
-    const where = `${file} log_history[${i}]`;
     for (const [k, v] of Object.entries(entry)) {
       if (NOT_METRICS.has(k)) continue;
-      if (typeof v === 'number') series.put(k, { step, value: v, file: where });
+      if (typeof v === 'number') series.put(k, { step, value: v, file, entry: i });
     }
   });
 

@@ -239,7 +239,7 @@ function addEvents(series: MetricSeries, source: ByteSource, file: string, prefi
       const value = v.value === 'simple_value' ? shortestFloat32(v.simple_value ?? 0) : v.value === 'tensor' && v.tensor ? tensorScalar(v.tensor) : null;
       if (value === null) continue;
       if (step < series.lastStep(tag)) series.purgeFrom(step, [tag]);
-      series.put(tag, { step, value, wallTime: ev.wall_time, file: `${file}@${offset}` });
+      series.put(tag, { step, value, wallTime: ev.wall_time, file, byte: offset });
     }
   }
 }

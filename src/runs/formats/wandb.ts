@@ -20,7 +20,10 @@ import { openFileWindow, readLines, readTextFile } from '../../util/files.js';
 import { bufferSource, zeroFrom, type ByteSource } from './tfrecord.js';
 import { crc32 } from './crc.js';
 import { readCsvStream } from './csv-stream.js';
-import { MetricSeries, putLogged, unterminatedLine, type ForeignRun, type RunFacts, type Warn } from './common.js';
+import { MetricSeries, pointPlace, putLogged, unterminatedLine, type ForeignRun, type MetricPoint, type RunFacts, type Warn } from './common.js';
+
+/** Where a row was read. */
+type Place = Pick<MetricPoint, 'file' | 'line' | 'byte'>;
 import { factsFromConfig, flattenConfig, parsePythonJson, parseTrainerYaml } from './values.js';
 
 export const WANDB_RECORD_PROTO = `
@@ -169,7 +172,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
  * `fallbackStep` (the .wandb record's own step); a row with neither is skipped with a warning,
  * never given another step. Values that are not numbers (strings, media, nested objects) are not metrics.
  */
-function putRow(series: MetricSeries, row: unknown, fallbackStep: number | undefined, where: string, warn: Warn): void {
+function putRow(series: MetricSeries, row: unknown, fallbackStep: number | undefined, at: Place, warn: Warn): void {
+  const where = pointPlace(at);
   if (!isPlainObject(row)) {
     warn?.(`${where}: expected a JSON object of logged values, got ${row === null ? 'null' : Array.isArray(row) ? 'a list' : typeof row}; skipped`);
     return;
@@ -182,7 +186,7 @@ function putRow(series: MetricSeries, row: unknown, fallbackStep: number | undef
   const wall = typeof row._timestamp === 'number' && Number.isFinite(row._timestamp) ? row._timestamp : undefined;
   for (const [k, v] of Object.entries(row)) {
     if (k.startsWith('_')) continue;
-    if (typeof v === 'number') series.put(k, { step, value: v, wallTime: wall, file: where });
+    if (typeof v === 'number') series.put(k, { step, value: v, wallTime: wall, ...at });
   }
 }
 
@@ -212,7 +216,7 @@ function addWandbRecords(series: MetricSeries, source: ByteSource, file: string,
       const key = item.nested_key?.length ? item.nested_key.join('/') : (item.key ?? '');
       row[key] = parsePythonJson(item.value_json ?? 'null', `${file}@${offset}`);
     }
-    putRow(series, row, rec.history.step?.num, `${file}@${offset}`, onWarning);
+    putRow(series, row, rec.history.step?.num, { file, byte: offset }, onWarning);
   }
 }
 
@@ -255,12 +259,12 @@ export function readWandbRun(dirs: string[], onWarning?: (m: string) => void): F
           onWarning?.(unterminatedLine(jsonl, line, text));
           break;
         }
-        putRow(series, parsePythonJson(text, `${jsonl}:${line}`), undefined, `${jsonl}:${line}`, onWarning);
+        putRow(series, parsePythonJson(text, `${jsonl}:${line}`), undefined, { file: jsonl, line }, onWarning);
       }
     } else if (existsSync(join(dir, 'files', 'wandb-summary.json'))) {
       const summaryFile = join(dir, 'files', 'wandb-summary.json');
       onWarning?.(`${dir}: no run-*.wandb and no wandb-history.jsonl; only the last values in files/wandb-summary.json are read`);
-      putRow(series, parsePythonJson(readTextFile(summaryFile), summaryFile), undefined, summaryFile, onWarning);
+      putRow(series, parsePythonJson(readTextFile(summaryFile), summaryFile), undefined, { file: summaryFile }, onWarning);
     } else onWarning?.(`${dir}: no run-*.wandb, wandb-history.jsonl or wandb-summary.json; no history to read`);
     for (const c of [join(dir, 'files', 'config.yaml'), join(dir, 'config.yaml')]) {
       if (existsSync(c)) {
