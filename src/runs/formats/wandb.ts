@@ -190,6 +190,16 @@ function putRow(series: MetricSeries, row: unknown, fallbackStep: number | undef
   }
 }
 
+const PLAIN_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+const PY_NONFINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** A history item's value_json: a plain number or Python's NaN/Infinity read directly (most items), anything else as JSON. */
+function historyValue(json: string, file: string, offset: number): unknown {
+  if (PLAIN_NUMBER.test(json)) return Number(json);
+  if (json in PY_NONFINITE) return PY_NONFINITE[json];
+  return parsePythonJson(json, `${file}@${offset}`);
+}
+
 interface HistoryItemJson { key?: string; nested_key?: string[]; value_json?: string }
 
 function addWandbFile(series: MetricSeries, file: string, onWarning?: (m: string) => void): void {
@@ -214,7 +224,7 @@ function addWandbRecords(series: MetricSeries, source: ByteSource, file: string,
     const row: Record<string, unknown> = {};
     for (const item of rec.history.item ?? []) {
       const key = item.nested_key?.length ? item.nested_key.join('/') : (item.key ?? '');
-      row[key] = parsePythonJson(item.value_json ?? 'null', `${file}@${offset}`);
+      row[key] = historyValue(item.value_json ?? 'null', file, offset);
     }
     putRow(series, row, rec.history.step?.num, { file, byte: offset }, onWarning);
   }
