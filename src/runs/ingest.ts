@@ -20,6 +20,7 @@ import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
 import { readRunLog, serializeRunLogChunks, validateRecord, RUN_ID_PATTERN } from './log.js';
 import { readForeignRuns, type Mapping } from './formats/index.js';
+import { readCsvStream } from './formats/csv-stream.js';
 import { listRunLogFiles } from './table.js';
 import { CSV_FIELDS } from './csv-fields.js';
 import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog, type SummaryRecord } from './types.js';
@@ -27,6 +28,8 @@ import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog
 export { CSV_FIELDS };
 
 const ALIASES: Record<string, keyof typeof CSV_FIELDS> = { bs: 'batch_size', T: 'seq_len', iter: 'steps', step: 'steps' };
+/** The fields a CSV row gives for its own point (the others are the run's, the same on every row). */
+const PER_POINT_FIELDS = ['steps', 'val_bpc', 'wall_s', 'train_loss'] as const;
 const PER_RUN_FIELDS = ['params', 'dataset', 'batch_size', 'seq_len', 'lr', 'arch', 'd', 'layers', 'heads', 'd_ff', 'vocab', 'loss_unit', 'token_unit', 'tokenizer', 'precision', 'hardware', 'backend', 'planned_steps', 'seed', 'dataset_bytes', 'dataset_sha256', 'source', 'notes'] as const;
 
 export interface IngestOptions {
@@ -88,7 +91,7 @@ export function planIngest(files: string[], runsDir: string, options: IngestOpti
     const logs: { log: RunLog; line?: number; source?: string; mapping?: Mapping }[] = foreign
       ? foreign
       : ext === '.csv'
-        ? csvToRunLogs(readTextFile(file), file, options)
+        ? csvTableToRunLogs(readCsvStream(file, options.onWarning, { lastLine: 'keep' }), file, options)
         : [{ log: readRunLog(file, { onWarning: options.onWarning }), line: 1 }];
     for (const { log: original, line, source = file, mapping } of logs) {
       const log = options.bytesPerToken === undefined ? original : convertToPerByte(original, options.bytesPerToken, source, line, options.onWarning);
@@ -237,8 +240,12 @@ interface CsvRow {
 
 /** Turn a results table into run logs: one run per run_id (or per row when there is none). */
 export function csvToRunLogs(text: string, file: string, options: IngestOptions = {}): { log: RunLog; line: number }[] {
-  const { columns, rows: records } = parseCsvTable(text, file);
-  if (records.length === 0) throw new BitscaleError('a header and no rows: no runs to ingest', { file, line: 1 });
+  return csvTableToRunLogs(parseCsvTable(text, file), file, options);
+}
+
+/** The same, from a table's columns and rows (a file streamed by readCsvStream, or a text parsed whole). */
+export function csvTableToRunLogs(table: { columns: string[]; rows: Iterable<{ record: Record<string, string>; line: number }> }, file: string, options: IngestOptions = {}): { log: RunLog; line: number }[] {
+  const { columns, rows: records } = table;
   const map = { ...(options.map ?? {}) };
   const set = options.set ?? {};
   for (const field of Object.keys({ ...map, ...set })) {
@@ -278,7 +285,10 @@ export function csvToRunLogs(text: string, file: string, options: IngestOptions 
     );
   }
 
-  const rows: CsvRow[] = records.map(({ record, line }) => {
+  // Rows are grouped by run as they are read; a run's fields are checked against its first row
+  // there and then, so that each later row keeps only its own per-point fields.
+  const byRun = new Map<string, CsvRow[]>();
+  for (const { record, line } of records) {
     const values: Record<string, string> = {};
     for (const field of Object.keys(CSV_FIELDS)) {
       const v = columnOf[field] !== undefined ? record[columnOf[field]] : set[field];
@@ -287,28 +297,28 @@ export function csvToRunLogs(text: string, file: string, options: IngestOptions 
     }
     const extras: Record<string, string> = {};
     for (const c of columns) if (!used.has(c)) extras[c] = record[c];
-    return { line, values, extras };
-  });
-
-  const byRun = new Map<string, CsvRow[]>();
-  for (const row of rows) {
-    const id = row.values.run_id ?? `${basename(file, extname(file))}-line${row.line}`;
-    if (!RUN_ID_PATTERN.test(id)) throw new BitscaleError(`'${id}' may hold only letters, digits, '.', '_' and '-'`, { file, line: row.line, field: columnOf.run_id ?? 'run_id' });
+    const id = values.run_id ?? `${basename(file, extname(file))}-line${line}`;
+    if (!RUN_ID_PATTERN.test(id)) throw new BitscaleError(`'${id}' may hold only letters, digits, '.', '_' and '-'`, { file, line, field: columnOf.run_id ?? 'run_id' });
     const list = byRun.get(id);
-    if (list) list.push(row);
-    else byRun.set(id, [row]);
+    if (!list) {
+      byRun.set(id, [{ line, values, extras }]);
+      continue;
+    }
+    const first = list[0];
+    for (const f of PER_RUN_FIELDS) {
+      if (values[f] !== first.values[f]) {
+        throw new BitscaleError(`run '${id}' has ${JSON.stringify(values[f] ?? '')} here but ${JSON.stringify(first.values[f] ?? '')} on line ${first.line}`, { file, line, field: columnOf[f] ?? f });
+      }
+    }
+    const own: Record<string, string> = {};
+    for (const f of PER_POINT_FIELDS) if (values[f] !== undefined) own[f] = values[f];
+    list.push({ line, values: own, extras });
   }
+  if (byRun.size === 0) throw new BitscaleError('a header and no rows: no runs to ingest', { file, line: 1 });
 
   const out: { log: RunLog; line: number }[] = [];
   for (const [id, runRows] of byRun) {
     const first = runRows[0];
-    for (const row of runRows.slice(1)) {
-      for (const f of PER_RUN_FIELDS) {
-        if (row.values[f] !== first.values[f]) {
-          throw new BitscaleError(`run '${id}' has ${JSON.stringify(row.values[f] ?? '')} here but ${JSON.stringify(first.values[f] ?? '')} on line ${first.line}`, { file, line: row.line, field: columnOf[f] ?? f });
-        }
-      }
-    }
     out.push({ log: rowsToRunLog(id, runRows, file, columnOf, options.onWarning), line: first.line });
   }
   return out;
@@ -354,7 +364,9 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
   const batch = num(first, 'batch_size', { integer: true, positive: true })!;
   const lr = num(first, 'lr', { positive: true })!;
 
-  const sorted = [...rows].sort((a, b) => num(a, 'steps', { integer: true, min: 0 })! - num(b, 'steps', { integer: true, min: 0 })!);
+  // Each row's step parsed once (not in the sort's comparator), then the rows in step order.
+  const stepOf = new Map(rows.map((r) => [r, num(r, 'steps', { integer: true, min: 0 })!]));
+  const sorted = [...rows].sort((a, b) => stepOf.get(a)! - stepOf.get(b)!);
   const evals: EvalRecord[] = sorted.map((row) => {
     const step = num(row, 'steps', { integer: true, min: 0 })!;
     const rec: EvalRecord = { type: 'eval', step, tokens: step * batch * seqLen, val_bpc: num(row, 'val_bpc', { min: 0 })! };

@@ -32,14 +32,18 @@ function cells(text: string, file: string, line: number): string[] {
   }
 }
 
-/** The header of a CSV file and an iterator over its rows. */
-export function readCsvStream(file: string, warn: Warn): CsvStream {
+/**
+ * The header of a CSV file and an iterator over its rows. `lastLine: 'keep'` reads a last line
+ * without a line end as a row (a table saved by an editor); the default drops it with a warning
+ * (a trainer's file, whose writer may have been cut off).
+ */
+export function readCsvStream(file: string, warn: Warn, options: { lastLine?: 'drop' | 'keep' } = {}): CsvStream {
   const lines = readLines(file);
   // Physical lines joined into records: a quote left open continues on the next line.
   function* records(): Generator<{ text: string; line: number }> {
     let pending = '';
     for (const l of lines) {
-      if (!l.terminated) {
+      if (!l.terminated && options.lastLine !== 'keep') {
         if ((pending + l.text).trim() !== '') warn?.(unterminatedLine(file, l.line, pending + l.text));
         return;
       }
