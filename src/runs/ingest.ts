@@ -16,6 +16,7 @@ import { fsError, readHead, readTextFile } from '../util/files.js';
 import { resolveInside } from '../util/paths.js';
 import { checkRunLog, copyPlace, setLine } from './checks.js';
 import { parseCount } from '../util/format.js';
+import { parseNumberText } from '../util/numbers.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
 import { readRunLog, serializeRunLogChunks, validateRecord, RUN_ID_PATTERN } from './log.js';
@@ -335,7 +336,8 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
       throw new BitscaleError('empty value', where);
     }
     if (/^[-+]?(nan|inf(inity)?)$/i.test(raw)) throw new BitscaleError(`is ${raw}, expected a finite number`, where);
-    const v = opts.count ? parseCount(raw.replace(/^-/, '')) * (raw.startsWith('-') ? -1 : 1) : Number(raw);
+    // Only decimal numbers are numbers (no hex, no "1,5"); counts may carry a K/M/B/T suffix.
+    const v = opts.count ? parseCount(raw.replace(/^-/, '')) * (raw.startsWith('-') ? -1 : 1) : parseNumberText(raw, false);
     if (!Number.isFinite(v)) throw new BitscaleError(`not a number: '${raw}'`, where);
     if (opts.positive && v <= 0) throw new BitscaleError(`must be positive, got ${raw}`, where);
     if (opts.min !== undefined && v < opts.min) throw new BitscaleError(`must be ≥ ${opts.min}, got ${raw}`, where);

@@ -57,3 +57,9 @@ test('a file name with a newline gives an error of one line, the name quoted', (
   writeFileSync(bad, '{"type":"header"}\n');
   assert.throws(() => ingestFiles([bad], tmp('runs')), (err: Error) => !err.message.includes('\n') && err.message.startsWith(`${JSON.stringify(bad)}:1: field `));
 });
+
+test('in a CSV results table only decimal numbers are numbers: hex is refused naming the cell, never read as 16', () => {
+  const csv = join(tmp('csv'), 'hex.csv');
+  writeFileSync(csv, 'params,steps,bs,lr,val_bpc\n5e6,0x10,8,1e-3,2.0\n');
+  assert.throws(() => ingestFiles([csv], tmp('runs'), { set: { dataset: 'd', seq_len: '256' } }), (err: Error) => err.message === `${csv}:2: field 'steps': not a number: '0x10'`);
+});

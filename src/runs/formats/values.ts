@@ -4,6 +4,7 @@
  */
 import { parseDocument } from 'yaml';
 import { BitscaleError } from '../../util/errors.js';
+import { parseNumberText } from '../../util/numbers.js';
 import type { RunFacts } from './common.js';
 
 /** Flatten nested config objects to dotted keys: {model: {d: 1}} → {"model.d": 1}. */
@@ -60,13 +61,10 @@ export function factsFromConfig(config: Record<string, unknown>, from: string, b
   return facts;
 }
 
-/** A decimal number as trainers print it (no hex, no thousands separators, no second point). */
-const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-/** A finite decimal number, or null for anything else ("0x10", "1,5", "2.05.1", "", "nan"). */
+/** A finite decimal number, or null for anything else ("0x10", "1,5", "2.05.1", "", "nan"): the project's one number parser, without K/M suffixes. */
 export function parseDecimal(text: string): number | null {
-  const t = text.trim();
-  return DECIMAL.test(t) ? Number(t) : null;
+  const v = parseNumberText(text, false);
+  return Number.isFinite(v) ? v : null;
 }
 
 /**
