@@ -5,14 +5,16 @@
  * and every run of the command is written as one transaction (writeNewFilesTogether: all or
  * none, never over an existing file). Sources are only ever read.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, extname, join, relative, sep } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { countParams } from '../arch/bitlm.js';
 import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { recoverStagedFiles, writeNewFilesTogether } from '../util/atomic.js';
-import { fsError, readHead, readTextFile } from '../util/files.js';
+import { fsError, readHead } from '../util/files.js';
+import { currentOwner, readLockOwner, sleepSync, staleReason } from '../util/owner.js';
 import { resolveInside } from '../util/paths.js';
 import { checkRunLog, copyPlace, setLine } from './checks.js';
 import { parseCount } from '../util/format.js';
@@ -159,45 +161,59 @@ function existingRunIds(runsDir: string): Map<string, string> {
 export const RUN_TABLE_LOCK = '.ingest.lock';
 /** proper-lockfile refreshes the lock's time every STALE/2 while held; one older than STALE is a dead holder's. */
 const LOCK_STALE_MS = 20_000;
+/** A lock whose holder is known to be gone (owner file: pid, start time, host) is taken once this old. */
+const LOCK_DEAD_HOLDER_MS = 2_000;
 /** How long an ingest waits for another to finish before giving up. */
 const LOCK_WAIT_MS = 30_000;
 
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /**
- * Hold the run table's lock while `section` runs. Waits for another ingest (up to LOCK_WAIT_MS);
- * a lock left by a killed ingest goes stale after LOCK_STALE_MS and is taken over by
- * proper-lockfile.
+ * Hold the run table's lock while `section` runs. Waits for another ingest (up to LOCK_WAIT_MS).
+ * The holder writes its identity beside the lock (`.ingest.lock.owner`: host, pid, start time);
+ * a lock whose holder is gone (killed: no such pid, a zombie, a reused pid) is taken over after
+ * LOCK_DEAD_HOLDER_MS, one whose holder cannot be checked after LOCK_STALE_MS (both by
+ * proper-lockfile's own staleness rule, on the lock's refreshed time).
  */
 export function withRunTableLock<T>(runsDir: string, section: () => T): T {
   const lockPath = join(runsDir, RUN_TABLE_LOCK);
+  const ownerPath = `${lockPath}.owner`;
   try {
     mkdirSync(runsDir, { recursive: true });
   } catch (err) {
     throw fsError(err, runsDir);
   }
   let compromised: Error | null = null;
+  const take = (stale: number) => lockfile.lockSync(runsDir, { lockfilePath: lockPath, realpath: false, stale, onCompromised: (err) => void (compromised = err) });
   const deadline = Date.now() + LOCK_WAIT_MS;
-  let release: () => void;
-  for (;;) {
+  let release: (() => void) | null = null;
+  while (!release) {
     try {
-      release = lockfile.lockSync(runsDir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, onCompromised: (err) => void (compromised = err) });
-      break;
+      release = take(LOCK_STALE_MS);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw fsError(err, lockPath);
+      const holder = readLockOwner(ownerPath);
+      if (holder && holder.host === hostname() && staleReason(holder) !== null) {
+        try {
+          release = take(LOCK_DEAD_HOLDER_MS);
+          break;
+        } catch (again) {
+          if ((again as NodeJS.ErrnoException).code !== 'ELOCKED') throw fsError(again, lockPath);
+        }
+      }
       if (Date.now() > deadline) {
-        throw new BitscaleError(`another ingest has held the run table's lock for over ${LOCK_WAIT_MS / 1000} s; wait for it, or, if none is running, remove the folder ${lockPath} (a lock left by a killed ingest is taken over by itself after ${LOCK_STALE_MS / 1000} s)`, { file: lockPath });
+        throw new BitscaleError(`another ingest has held the run table's lock for over ${LOCK_WAIT_MS / 1000} s${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}; wait for it, or, if none is running, remove the folder ${lockPath} (a lock left by a killed ingest is taken over by itself after ${LOCK_DEAD_HOLDER_MS / 1000} s on the same host, ${LOCK_STALE_MS / 1000} s otherwise)`, { file: lockPath });
       }
       sleepSync(50 + Math.floor(Math.random() * 50));
     }
   }
+  const me = currentOwner();
   try {
+    writeFileSync(ownerPath, `${JSON.stringify(me)}\n`);
     const result = section();
     if (compromised) throw new BitscaleError(`the run table's lock was lost while this ingest held it (${(compromised as Error).message}); check the runs with bitscale runs`, { file: lockPath });
     return result;
   } finally {
+    const holder = readLockOwner(ownerPath);
+    if (holder && holder.pid === me.pid && holder.start === me.start) rmSync(ownerPath, { force: true });
     try {
       release();
     } catch {

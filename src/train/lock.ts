@@ -13,21 +13,12 @@
  * both found it stale cannot both end up holding it. A lock from another host cannot be checked
  * from here and is an error. Every message names the lock file and how to clear it.
  */
-import { existsSync, linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { BitscaleError } from '../util/errors.js';
+import { currentOwner, readLockOwner, sleepSync, staleReason, type LockOwner } from '../util/owner.js';
 
-export interface LockOwner {
-  host: string;
-  pid: number;
-  /** ISO time the lock was taken. */
-  since: string;
-  /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22); absent where /proc is not available. */
-  start?: number;
-  /** /proc/sys/kernel/random/boot_id of the machine when the lock was taken. */
-  boot?: string;
-}
+export { procStat, processAlive, readLockOwner, staleReason, type LockOwner } from '../util/owner.js';
 
 export interface RunLock {
   path: string;
@@ -38,83 +29,12 @@ export function lockPathFor(logPath: string): string {
   return `${logPath}.lock`;
 }
 
-/** A process as /proc/<pid>/stat describes it: its state letter and start time; null when there is no such process (or no /proc). */
-export function procStat(pid: number): { state: string; start: number } | null {
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const start = Number(fields[19]);
-  return fields[0] && Number.isFinite(start) ? { state: fields[0], start } : null;
-}
-
-function bootId(): string | undefined {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const hasProc = () => existsSync('/proc/self/stat');
-
-/** Is `pid` a live process on this machine? (signal 0 checks without sending anything; a zombie counts as gone) */
-export function processAlive(pid: number): boolean {
-  if (hasProc()) {
-    const st = procStat(pid);
-    return st !== null && st.state !== 'Z' && st.state !== 'X';
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** This process as a lock owner. */
-function me(): LockOwner {
-  const own = procStat(process.pid);
-  const boot = bootId();
-  return { host: hostname(), pid: process.pid, since: new Date().toISOString(), ...(own ? { start: own.start } : {}), ...(boot ? { boot } : {}) };
-}
-
-/** Why a lock on this host is stale, or null when its writer is alive. */
-export function staleReason(owner: LockOwner): string | null {
-  const boot = bootId();
-  if (owner.boot && boot && owner.boot !== boot) return 'the machine has restarted since it was taken';
-  if (!hasProc()) return processAlive(owner.pid) ? null : `pid ${owner.pid} is not running`;
-  const st = procStat(owner.pid);
-  if (!st) return `pid ${owner.pid} is not running`;
-  if (st.state === 'Z' || st.state === 'X') return `pid ${owner.pid} has exited (a zombie not yet reaped by its parent)`;
-  if (owner.start !== undefined && st.start !== owner.start) return `pid ${owner.pid} now belongs to another process (started at tick ${st.start}, the writer at ${owner.start})`;
-  return null;
-}
-
-export function readLockOwner(path: string): LockOwner | null {
-  try {
-    const o = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
-    return o !== null && typeof o === 'object' && typeof o.host === 'string' && Number.isInteger(o.pid) ? o : null;
-  } catch {
-    return null;
-  }
-}
-
 function readRaw(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
   } catch {
     return null;
   }
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**
@@ -141,7 +61,7 @@ function removeIfUnchanged(path: string, staleText: string): boolean {
 export function acquireRunLock(logPath: string): RunLock {
   const path = lockPathFor(logPath);
   if (heldHere.has(path)) throw new BitscaleError(`this process already holds ${path}: the run log is already being written by this process`, { file: logPath });
-  const owner = me();
+  const owner = currentOwner();
   const tmp = `${path}.${owner.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(owner)}\n`);
   try {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestFiles, planIngest, applyIngest, RUN_TABLE_LOCK } from '../../src/runs/ingest.js';
 import { loadRunTable } from '../../src/runs/table.js';
@@ -114,4 +114,42 @@ test('concurrent ingests of the same run ids (same folder or two folders) never 
     assert.deepEqual(loadRunTable(runs).map((r) => r.id).sort(), ['p', 'q']);
     assert.ok(!existsSync(join(runs, RUN_TABLE_LOCK)), 'the lock is released');
   }
+});
+
+test('kill -9 at moments of an ingest of 150 runs: the next ingest leaves all 150 or none, never some', async (t) => {
+  const trials = 6;
+  const seen: number[] = [];
+  for (let t = 0; t < trials; t++) {
+    const runs = mkdtempSync(join(tmpdir(), 'bitscale-tx-kill-'));
+    const files = sources(Array.from({ length: 150 }, (_, i) => `k${t}-${i}`));
+    const child = spawn(process.execPath, [bin, '--runs', runs, 'ingest', ...files], { stdio: 'ignore' });
+    // Wait until the run table's lock or a staging folder appears (the write has begun), then a little more.
+    const began = Date.now();
+    while (Date.now() - began < 20_000 && child.exitCode === null && !readdirSync(runs).some((n) => n.startsWith('.'))) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, [0, 5, 20, 60][t % 4]));
+    child.kill('SIGKILL');
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+    // The next ingest finishes or removes what the killed one left, under the same lock.
+    ingestFiles(sources([`after-${t}`]), runs, { onWarning: () => {} });
+    const ids = loadRunTable(runs).map((r) => r.id).filter((id) => id.startsWith(`k${t}-`));
+    assert.ok(ids.length === 0 || ids.length === 150, `trial ${t}: ${ids.length} of 150 runs`);
+    assert.deepEqual(readdirSync(runs).filter((n) => n.startsWith('.')), [], 'no leftovers');
+    seen.push(ids.length);
+  }
+  t.diagnostic(`runs of the killed ingest found afterwards, per trial: ${seen.join(', ')}`);
+  assert.equal(seen.length, trials);
+});
+
+test('a run-table lock left by a killed ingest (its owner file names a pid that is gone) is taken over within seconds, not after the 20 s staleness', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'bitscale-tx-dead-'));
+  const gone = spawn(process.execPath, ['-e', '0']);
+  await new Promise((r) => gone.once('exit', r));
+  mkdirSync(join(runs, RUN_TABLE_LOCK));
+  writeFileSync(join(runs, `${RUN_TABLE_LOCK}.owner`), JSON.stringify({ host: hostname(), pid: gone.pid, since: '2026-01-01T00:00:00Z', start: 1 }));
+  const started = Date.now();
+  ingestFiles(sources(['after-kill']), runs);
+  const seconds = (Date.now() - started) / 1000;
+  assert.ok(seconds < 10, `took ${seconds} s`);
+  assert.deepEqual(loadRunTable(runs).map((r) => r.id), ['after-kill']);
+  assert.deepEqual(readdirSync(runs).filter((n) => n.startsWith('.')), []);
 });
