@@ -153,6 +153,24 @@ const FORMATS: Format[] = [
     },
   },
   {
+    name: 'huggingface',
+    make: (dir, bytes) => {
+      const out = join(dir, 'hf', 'run');
+      writeUntil(join(out, 'config.json'), 1, () => JSON.stringify({ model_type: 'gpt2', n_embd: 768, n_layer: 12, n_head: 12, n_positions: 1024, vocab_size: 50257 }));
+      writeUntil(join(out, 'trainer_state.json'), bytes, (s) =>
+        s === 0
+          ? '{"global_step": 0, "log_history": [\n'
+          : `    {"epoch": 0.1, "learning_rate": 6e-4, "loss": ${loss(s)}, "step": ${s}},\n${s % VAL_EVERY === 0 ? `    {"epoch": 0.1, "eval_loss": ${loss(s)}, "step": ${s}},\n` : ''}`,
+      );
+      // Close the list: the last entry repeated without its comma, then the brackets.
+      writeUntil(join(out, 'trainer_state.json.end'), 1, () => '    {"step": 1, "loss": 3.0}\n]}\n');
+      const f = join(out, 'trainer_state.json');
+      spawnSync('sh', ['-c', `cat '${f}.end' >> '${f}' && rm '${f}.end'`]);
+      return join(dir, 'hf');
+    },
+    set: { ...FOREIGN, batch_size: '8' },
+  },
+  {
     name: 'csv',
     make: (dir, bytes) => {
       const f = join(dir, 'results.csv');
