@@ -119,7 +119,7 @@ function mutate(bytes: Buffer, rand: () => number): { data: Buffer; what: string
   }
 }
 
-test(`fuzz: ${CASES} seeded mutations per format (seed ${SEED}); each ingest succeeds readably or fails in one line naming its file, the run table unchanged`, () => {
+test(`fuzz: ${CASES} seeded mutations per format (seed ${SEED}); each ingest succeeds readably or fails in one line naming its file, the run table unchanged`, (t) => {
   const rand = prng(SEED);
   const work = mkdtempSync(join(tmpdir(), 'bitscale-fuzz-'));
   // One run table for every case: a run of its own, which a failed ingest must leave byte for byte.
@@ -161,6 +161,7 @@ test(`fuzz: ${CASES} seeded mutations per format (seed ${SEED}); each ingest suc
     }
   }
   rmSync(work, { recursive: true, force: true });
+  t.diagnostic(`read (exit 0) / refused (exit 1) per format: ${Object.entries(tally).map(([n, c]) => `${n} ${c.ok}/${c.refused}`).join(', ')}`);
   assert.deepEqual(failures, []);
   // Both outcomes occur for every format: the mutations reach the readers' error paths and their tolerant ones.
   for (const [name, t] of Object.entries(tally)) assert.ok(t.ok > 0 && t.refused > 0, `${name}: ${JSON.stringify(t)}`);
