@@ -58,6 +58,11 @@ export function copyPlace<T extends object>(from: object, to: T): T {
   return to;
 }
 
+/** Where a record was read, if a reader said. */
+export function placeOf(record: object): Place | undefined {
+  return PLACES.get(record);
+}
+
 function lineOf(record: object): number | undefined {
   return PLACES.get(record)?.line;
 }

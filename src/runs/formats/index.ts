@@ -15,7 +15,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
 import { fsError, readHead } from '../../util/files.js';
-import { checkRunLog } from '../checks.js';
+import { checkRunLog, placeOf } from '../checks.js';
 import { validateRecord } from '../log.js';
 import type { RunLog } from '../types.js';
 import { FORMAT_NAMES, type ForeignRun, type FormatName } from './common.js';
@@ -165,7 +165,10 @@ function runsInDir(root: string, want: FormatName | undefined, failures: Failure
 
 /** A converted log checked exactly as a written file would be, with messages naming the user's own files and lines. */
 function checkConverted(log: RunLog, source: string, warn?: (m: string) => void): void {
-  for (const record of [log.header, ...log.steps, ...log.evals, ...(log.summary ? [log.summary] : [])]) validateRecord(record, { file: source });
+  for (const record of [log.header, ...log.steps, ...log.evals, ...(log.summary ? [log.summary] : [])]) {
+    const at = placeOf(record);
+    validateRecord(record, { file: at?.file ?? source, line: at?.line });
+  }
   checkRunLog(log, source, warn, { fileOrder: false });
 }
 
