@@ -65,7 +65,8 @@ export function acquireRunLock(logPath: string): RunLock {
   const tmp = `${path}.${owner.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(owner)}\n`);
   try {
-    for (let attempt = 0; attempt < 50; attempt++) {
+    // Tries until the lock is taken or refused; a takeover guard left by a killed process goes stale after 5 s.
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
       try {
         linkSync(tmp, path);
         return holding(path, owner);
@@ -87,7 +88,7 @@ export function acquireRunLock(logPath: string): RunLock {
   } finally {
     rmSync(tmp, { force: true });
   }
-  throw new BitscaleError(`could not take the lock ${path}: other processes keep taking it; stop them, or delete ${path} if none is running`, { file: logPath });
+  throw new BitscaleError(`could not take the lock ${path} within 10 s: other processes keep taking it; stop them, or delete ${path} and ${path}.takeover if none is running`, { file: logPath });
 }
 
 /** Locks this process holds (a second writer inside one process is refused too). */
