@@ -1,14 +1,14 @@
 /**
  * Peak memory of `ingest` per format (issue 27, item 6): for each format a log of about --mb MB
  * (default 200) is generated here, then ingested by a fresh child process into an empty runs
- * folder; the child's peak resident set size (process.resourceUsage().maxRSS) is printed with
- * its time and outcome.
+ * folder; the child's peak resident set size (VmHWM of /proc/self/status) is printed with its
+ * time and outcome.
  * Run: node --import tsx bench/ingest-memory.ts [--mb 200] [--format llmc,csv,…]
  * Generating and ingesting 200 MB per format takes minutes and several GB of disk: run it on a
  * quiet machine, and a small size (--mb 10) first.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { formatTable } from '../src/util/format.js';
@@ -37,7 +37,10 @@ if (process.argv[2] === '--child') {
   } catch (err) {
     outcome = `error: ${(err as Error).message.slice(0, 100)}`;
   }
-  console.log(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, seconds: (performance.now() - t0) / 1000, outcome }));
+  // VmHWM, the peak resident set of this process's own memory map. (getrusage's maxRSS is not used:
+  // on Linux it keeps the forking parent's high-water mark across exec.)
+  const hwm = /^VmHWM:\s+(\d+) kB/m.exec(existsSync('/proc/self/status') ? readFileSync('/proc/self/status', 'utf8') : '');
+  console.log(JSON.stringify({ maxRssKiB: hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS, seconds: (performance.now() - t0) / 1000, outcome }));
   process.exit(0);
 }
 
