@@ -31,7 +31,7 @@ import { RUN_LOG_FORMAT_VERSION, type EvalRecord, type HeaderRecord, type RunLog
 export { CSV_FIELDS };
 
 const ALIASES: Record<string, keyof typeof CSV_FIELDS> = { bs: 'batch_size', T: 'seq_len', iter: 'steps', step: 'steps' };
-/** The most rows of a results table: measured with bench/ingest-memory.ts, 955k rows peaked at 830 MiB. */
+/** The most rows of a results table: measured with bench/ingest-memory.ts, 955k rows peaked at 766 MiB. */
 export const MAX_CSV_ROWS = 1_000_000;
 
 /** The fields a CSV row gives for its own point (the others are the run's, the same on every row). */

@@ -55,7 +55,7 @@ function* linesOf(text: string): Generator<TextLine> {
   }
 }
 
-/** The most records of one run log: measured with bench/ingest-memory.ts, 588k records peaked at 336 MiB. */
+/** The most records of one run log: measured with bench/ingest-memory.ts, 588k records peaked at 280 MiB (2M stop at 577 MiB). */
 export const MAX_LOG_RECORDS = 2_000_000;
 
 /** Parse and validate a log from its lines (a file streamed by readLines, or a text split). */
