@@ -104,6 +104,7 @@ export function register(program: Command): void {
     .option('--set <field=value,...>', 'a constant for a field the source lacks, e.g. dataset=GLM-Reasoning,seq_len=256')
     .option('--bytes-per-token <x>', 'convert per-token losses to bits per byte: divide each by X (your figure for the tokenizer on this data), recorded in the log as bytes_per_token', numberOption('--bytes-per-token', POSITIVE_REAL))
     .option('--dry-run', 'validate only and print what would be stored; write nothing')
+    .option('--strict', "fail the whole command when any trainer's run cannot be read (default: report it as a warning and ingest the others)")
     .option('--json', 'machine-readable JSON on stdout')
     .addHelpText(
       'after',
@@ -118,7 +119,7 @@ export function register(program: Command): void {
       const { ingestFiles, parseAssignments, planIngest } = await import('../runs/ingest.js');
       const runsDir: string = cmd.optsWithGlobals().runs;
       const options = {
-        into: opts.into, format: opts.format, bytesPerToken: opts.bytesPerToken,
+        into: opts.into, format: opts.format, bytesPerToken: opts.bytesPerToken, strict: Boolean(opts.strict),
         map: parseAssignments(opts.map, '--map'), set: parseAssignments(opts.set, '--set'), onWarning: warn,
       };
       const plan = opts.dryRun ? planIngest(paths, runsDir, options) : ingestFiles(paths, runsDir, options);

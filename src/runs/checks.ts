@@ -32,15 +32,39 @@ export const BOUNDS = {
   finalTolerance: 5e-4,
 } as const;
 
-/** The line each parsed record came from (set by the readers; absent for records built in memory). */
-const LINES = new WeakMap<object, number>();
+/**
+ * Where each record came from (set by the readers; absent for records built in memory): its line,
+ * and, for a record converted from another trainer's log, the user's own file (never the
+ * converted log, which the user does not see).
+ */
+export interface Place {
+  file?: string;
+  line?: number;
+}
+const PLACES = new WeakMap<object, Place>();
 
 export function setLine(record: object, line: number): void {
-  LINES.set(record, line);
+  PLACES.set(record, { ...PLACES.get(record), line });
+}
+
+export function setPlace(record: object, place: Place): void {
+  PLACES.set(record, place);
+}
+
+/** `to`, carrying `from`'s place (for a record rebuilt from another, e.g. converted to per byte). */
+export function copyPlace<T extends object>(from: object, to: T): T {
+  const p = PLACES.get(from);
+  if (p) PLACES.set(to, p);
+  return to;
+}
+
+/** Where a record was read, if a reader said. */
+export function placeOf(record: object): Place | undefined {
+  return PLACES.get(record);
 }
 
 function lineOf(record: object): number | undefined {
-  return LINES.get(record);
+  return PLACES.get(record)?.line;
 }
 
 /** The vocabulary a loss is measured against, when the log says (config.vocab, or 256 for bytes). */
@@ -58,11 +82,14 @@ function vocabOf(h: HeaderRecord): number | null {
  */
 export function checkRunLog(log: RunLog, file: string, onWarning?: (message: string) => void, options: { fileOrder?: boolean } = {}): void {
   const h = log.header;
-  const at = (record: object, field: string) => ({ file, line: lineOf(record), field });
+  const fileOf = (record: object) => PLACES.get(record)?.file ?? file;
+  const at = (record: object, field: string) => ({ file: fileOf(record), line: lineOf(record), field });
   const fail = (record: object, field: string, problem: string): never => {
     throw new BitscaleError(problem, at(record, field));
   };
-  const warn = (record: object, field: string, problem: string) => onWarning?.(`${file}${lineOf(record) !== undefined ? `:${lineOf(record)}` : ''}: field '${field}': ${problem}`);
+  const warn = (record: object, field: string, problem: string) => onWarning?.(`${fileOf(record)}${lineOf(record) !== undefined ? `:${lineOf(record)}` : ''}: field '${field}': ${problem}`);
+  // "line 12" for a record of the same file, "other.log:12" for one read from another file.
+  const placeOf = (record: object) => (fileOf(record) === file ? `line ${lineOf(record)}` : `${fileOf(record)}${lineOf(record) !== undefined ? `:${lineOf(record)}` : ''}`);
 
   // Header shapes.
   if (h.params > BOUNDS.paramsMax) fail(h, 'params', `${h.params} is beyond any model (bound ${BOUNDS.paramsMax}); a count of bytes or FLOPs?`);
@@ -87,9 +114,12 @@ export function checkRunLog(log: RunLog, file: string, onWarning?: (message: str
     }
   };
   const tokensPerStep = h.batch_size * h.seq_len;
+  // A trainer that logs the tokens seen after the update numbered `step` (W&B's 0-based _step,
+  // say) counts step + 1 updates; ingest records that as tokens_step_offset 1.
+  const offset = h.tokens_step_offset === 1 ? 1 : 0;
   const checkTokens = (record: object, step: number, tokens: number) => {
-    const expected = step * tokensPerStep;
-    const rule = `step ${step} × batch_size ${h.batch_size} × seq_len ${h.seq_len} = ${expected}`;
+    const expected = (step + offset) * tokensPerStep;
+    const rule = `${offset ? `(step ${step} + tokens_step_offset 1)` : `step ${step}`} × batch_size ${h.batch_size} × seq_len ${h.seq_len} = ${expected}`;
     if (expected === 0 ? tokens !== 0 : tokens > expected * BOUNDS.tokensFactor || tokens < expected / BOUNDS.tokensFactor) {
       fail(record, 'tokens', `${tokens} contradicts ${rule}`);
     }
@@ -100,7 +130,8 @@ export function checkRunLog(log: RunLog, file: string, onWarning?: (message: str
   let previous: (StepRecord | EvalRecord) | null = null;
   let lastOfKind: { step?: StepRecord; eval?: EvalRecord } = {};
   const all = [...log.steps, ...log.evals];
-  const inFileOrder = options.fileOrder !== false && all.every((r) => lineOf(r) !== undefined);
+  // Lines order records only within one file: records read from several files are ordered by step.
+  const inFileOrder = options.fileOrder !== false && all.every((r) => lineOf(r) !== undefined && fileOf(r) === file);
   for (const r of all.sort(inFileOrder ? (a, b) => lineOf(a)! - lineOf(b)! : (a, b) => a.step - b.step)) {
     checkSteps(r, 'step', r.step, fail, warn);
     checkTokens(r, r.step, r.tokens);
@@ -108,9 +139,9 @@ export function checkRunLog(log: RunLog, file: string, onWarning?: (message: str
     else checkLoss(r, 'train_loss', r.train_loss, 'train');
     const same = lastOfKind[r.type];
     if (same && r.step <= same.step) {
-      fail(r, 'step', r.step === same.step ? `a second ${r.type} record at step ${r.step} (the first on line ${lineOf(same)})` : `${r.type} records out of step order: step ${r.step} after step ${same.step} (line ${lineOf(same)})`);
+      fail(r, 'step', r.step === same.step ? `a second ${r.type} record at step ${r.step} (the first on ${placeOf(same)})` : `${r.type} records out of step order: step ${r.step} after step ${same.step} (${placeOf(same)})`);
     }
-    if (previous && r.step < previous.step) fail(r, 'step', `records out of step order: step ${r.step} after step ${previous.step} (line ${lineOf(previous)})`);
+    if (previous && r.step < previous.step) fail(r, 'step', `records out of step order: step ${r.step} after step ${previous.step} (${placeOf(previous)})`);
     previous = r;
     lastOfKind = { ...lastOfKind, [r.type]: r };
   }
@@ -123,10 +154,10 @@ export function checkRunLog(log: RunLog, file: string, onWarning?: (message: str
   if (s.final_val_bpc !== null) checkLoss(s, 'final_val_bpc', s.final_val_bpc, 'val');
   const lastEval = log.evals.length > 0 ? log.evals.reduce((a, b) => (b.step >= a.step ? b : a)) : null;
   if (lastEval && s.final_val_bpc !== null && Math.abs(s.final_val_bpc - lastEval.val_bpc) > BOUNDS.finalTolerance) {
-    fail(s, 'final_val_bpc', `${s.final_val_bpc} contradicts the last eval's val_bpc ${lastEval.val_bpc} (line ${lineOf(lastEval)}, step ${lastEval.step})`);
+    fail(s, 'final_val_bpc', `${s.final_val_bpc} contradicts the last eval's val_bpc ${lastEval.val_bpc} (${placeOf(lastEval)}, step ${lastEval.step})`);
   }
   if (previous && s.steps !== previous.step) {
-    fail(s, 'steps', `${s.steps} contradicts the last record, at step ${previous.step} (line ${lineOf(previous)})`);
+    fail(s, 'steps', `${s.steps} contradicts the last record, at step ${previous.step} (${placeOf(previous)})`);
   }
 }
 

@@ -8,7 +8,7 @@ import { countParams } from '../arch/bitlm.js';
 import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { readTextFile } from '../util/files.js';
+import { readLines, type TextLine } from '../util/files.js';
 import { checkRunLog, setLine } from './checks.js';
 import {
   TRAINER_KERNELS,
@@ -26,6 +26,8 @@ import {
 const STATUSES = ['completed', 'diverged', 'stopped', 'running'];
 const PRECISIONS = ['fp32', 'bf16-autocast', 'fp16-autocast', 'unknown'];
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** The longest run id: `<id>.jsonl` and the writers' temporary names stay under NAME_MAX (255 bytes). */
+export const RUN_ID_MAX_LENGTH = 200;
 
 export interface ParseOptions {
   /** Called once per skipped truncated line. */
@@ -34,25 +36,44 @@ export interface ParseOptions {
 
 /** Parse and validate a whole log from text. `file` is used in error messages only. */
 export function parseRunLog(text: string, file: string, options: ParseOptions = {}): RunLog {
+  return parseRunLogLines(linesOf(text), file, options);
+}
+
+/** The lines of a text, as readLines gives a file's. */
+function* linesOf(text: string): Generator<TextLine> {
   text = text.replace(/^\uFEFF/, ''); // a byte-order mark, as CSV accepts it
-  const lines = text.split('\n');
-  const endsWithNewline = text.endsWith('\n');
-  if (endsWithNewline) lines.pop();
+  let start = 0;
+  let line = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) {
+      yield { text: text.slice(start), line: ++line, terminated: false };
+      return;
+    }
+    yield { text: text.slice(start, nl), line: ++line, terminated: true };
+    start = nl + 1;
+  }
+}
+
+/** The most records of one run log: measured with bench/ingest-memory.ts, 588k records peaked at 280 MiB (2M stop at 577 MiB). */
+export const MAX_LOG_RECORDS = 2_000_000;
+
+/** Parse and validate a log from its lines (a file streamed by readLines, or a text split). */
+export function parseRunLogLines(lines: Iterable<TextLine>, file: string, options: ParseOptions = {}): RunLog {
   let header: HeaderRecord | null = null;
   const steps: StepRecord[] = [];
   const evals: EvalRecord[] = [];
   let summary: SummaryRecord | null = null;
 
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const raw = lines[i];
+  let records = 0;
+  for (const { text: raw, line: lineNo, terminated } of lines) {
     if (raw.trim() === '') continue;
+    if (++records > MAX_LOG_RECORDS) throw new BitscaleError(`more than ${MAX_LOG_RECORDS.toLocaleString('en-US')} records; a run log is read into memory (about 450 bytes a record at its peak), so it stops here rather than run out of memory`, { file, line: lineNo });
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch {
-      const isTruncatedTail = i === lines.length - 1 && !endsWithNewline;
-      if (isTruncatedTail) {
+      if (!terminated) {
         options.onWarning?.(`${file}:${lineNo}: skipped a truncated last line (the writer was probably killed)`);
         continue;
       }
@@ -77,15 +98,32 @@ export function parseRunLog(text: string, file: string, options: ParseOptions = 
   return log;
 }
 
+/** Read a log file line by line (never the whole file as one string). */
 export function readRunLog(path: string, options: ParseOptions = {}): RunLog {
-  return parseRunLog(readTextFile(path), path, options);
+  return parseRunLogLines(readLines(path), path, options);
 }
 
 /** One record per line, keys in insertion order; the file ends with a newline. */
 export function serializeRunLog(log: RunLog): string {
-  const records: LogRecord[] = [log.header, ...mergeByStep(log.steps, log.evals)];
-  if (log.summary) records.push(log.summary);
-  return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  return [...serializeRunLogChunks(log)].join('');
+}
+
+/**
+ * The same text as serializeRunLog, in pieces of about `chunkChars` characters, so that a log of
+ * millions of records can be written without ever being one string (V8 caps a string at 2²⁹ − 24
+ * characters).
+ */
+export function* serializeRunLogChunks(log: RunLog, chunkChars = 1 << 20): Generator<string> {
+  let buf = JSON.stringify(log.header) + '\n';
+  for (const r of mergeByStep(log.steps, log.evals)) {
+    buf += JSON.stringify(r) + '\n';
+    if (buf.length >= chunkChars) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (log.summary) buf += JSON.stringify(log.summary) + '\n';
+  if (buf !== '') yield buf;
 }
 
 /** Write a whole log atomically (temp file, then rename). */
@@ -93,13 +131,23 @@ export function writeRunLog(path: string, log: RunLog): void {
   writeFileAtomic(path, serializeRunLog(log));
 }
 
-/** Step and eval records interleaved in step order (a step's eval follows its step record). */
-function mergeByStep(steps: StepRecord[], evals: EvalRecord[]): (StepRecord | EvalRecord)[] {
-  const all: (StepRecord | EvalRecord)[] = [...steps, ...evals];
-  return all
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => a.r.step - b.r.step || (a.r.type === b.r.type ? a.i - b.i : a.r.type === 'step' ? -1 : 1))
-    .map(({ r }) => r);
+const inStepOrder = (records: { step: number }[]) => records.every((r, i) => i === 0 || records[i - 1].step <= r.step);
+
+/**
+ * Step and eval records interleaved in step order (a step's eval follows its step record; records
+ * of one kind keep their order). Both lists are normally in step order already: then this is a
+ * linear merge, with no copy of either list.
+ */
+function* mergeByStep(steps: StepRecord[], evals: EvalRecord[]): Generator<StepRecord | EvalRecord> {
+  const byStep = (list: (StepRecord | EvalRecord)[]) => list.map((r, i) => ({ r, i })).sort((a, b) => a.r.step - b.r.step || a.i - b.i).map(({ r }) => r);
+  const s = inStepOrder(steps) ? steps : (byStep(steps) as StepRecord[]);
+  const e = inStepOrder(evals) ? evals : (byStep(evals) as EvalRecord[]);
+  let i = 0;
+  let j = 0;
+  while (i < s.length || j < e.length) {
+    if (j >= e.length || (i < s.length && s[i].step <= e[j].step)) yield s[i++];
+    else yield e[j++];
+  }
 }
 
 /**
@@ -147,7 +195,7 @@ export function appendRecord(path: string, record: LogRecord): void {
 
 interface Where {
   file: string;
-  line: number;
+  line?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -244,6 +292,8 @@ function validateHeader(o: Obj, where: Where): HeaderRecord {
   if (version > RUN_LOG_FORMAT_VERSION) fail(where, 'format_version', `version ${version} is newer than this bitscale reads (${RUN_LOG_FORMAT_VERSION})`);
   const id = requireString(o, 'run_id', where)!;
   if (!RUN_ID_PATTERN.test(id)) fail(where, 'run_id', `${describe(id)} may hold only letters, digits, '.', '_' and '-'`);
+  if (id.length > RUN_ID_MAX_LENGTH) fail(where, 'run_id', `is ${id.length} characters long; at most ${RUN_ID_MAX_LENGTH} (it names the log's file)`);
+  if (o.tokens_step_offset !== undefined && o.tokens_step_offset !== 0 && o.tokens_step_offset !== 1) fail(where, 'tokens_step_offset', `expected 0 or 1, got ${describe(o.tokens_step_offset)}`);
   validateArchParamsConfig(o, where);
   requireNumber(o, 'batch_size', where, { integer: true, positive: true });
   requireString(o, 'params_reported', where, { optional: true });

@@ -15,7 +15,7 @@ import type { CurvePoint, HeaderRecord, RunLog, RunRecord, TokenUnit } from './t
 const LN2 = Math.LN2;
 
 /** Every *.jsonl file below `dir`, sorted by relative path (so the table's order is stable); none when `dir` does not exist. */
-export function listRunLogFiles(dir: string): string[] {
+export function listRunLogFiles(dir: string, onWarning?: (message: string) => void): string[] {
   if (!existsSync(dir)) return [];
   if (!statSync(dir).isDirectory()) throw new BitscaleError('is a file, expected the folder of run logs', { file: dir });
   const out: string[] = [];
@@ -29,7 +29,15 @@ export function listRunLogFiles(dir: string): string[] {
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
+      let isDir: boolean;
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch (err) {
+        // A dangling symlink (or an entry removed meanwhile) is skipped with a warning, not the end of every command.
+        onWarning?.(`${fsError(err, p).message}; skipped`);
+        continue;
+      }
+      if (isDir) walk(p);
       else if (name.endsWith('.jsonl')) out.push(p);
     }
   };
@@ -263,7 +271,7 @@ export function loadRunTable(dir: string, options: ParseOptions = {}): RunRecord
   if (!statSync(dir).isDirectory()) throw new BitscaleError('not a folder (--runs names the folder holding the run logs)', { file: dir });
   const runs: RunRecord[] = [];
   const seen = new Map<string, string>();
-  for (const path of listRunLogFiles(dir)) {
+  for (const path of listRunLogFiles(dir, options.onWarning)) {
     const rel = relative(dir, path).split(sep).join('/');
     const log = readRunLog(path, options);
     const prior = seen.get(log.header.run_id);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BitscaleError } from './errors.js';
 import { fsError } from './files.js';
@@ -10,20 +10,135 @@ import { fsError } from './files.js';
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  // The temporary name is kept short (a long target name plus a suffix would pass NAME_MAX).
+  const tmp = join(dirname(path), `.${basename(path).slice(0, 80)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     writeFileSync(tmp, data);
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncFile(tmp);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several new files as one
+
+/** Prefix of the staging folders `writeNewFilesTogether` makes in its root (hidden from readers of the run table). */
+export const STAGING_PREFIX = '.staging-';
+const MANIFEST = 'manifest.json';
+
+export interface NewFile {
+  /** Where it goes, relative to the root ('/'-separated). */
+  target: string;
+  /** The bytes, or pieces of text written one after another (a large file never one string). */
+  data: string | Uint8Array | Iterable<string>;
+}
+
+/** Write `data` to a new file and fsync it. */
+function writeAndSync(path: string, data: NewFile['data']): void {
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    writeFileSync(path, data);
+    fsyncFile(path);
+    return;
+  }
+  const fd = openSync(path, 'wx');
+  try {
+    for (const piece of data) writeSync(fd, piece);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write several new files as one: afterwards all exist or none does. The caller holds a lock on
+ * `root` for the whole call. Each file is written and fsynced into a staging folder inside
+ * `root` (same filesystem); then a manifest is written (the commit point), and each file is
+ * hard-linked to its target — link, unlike rename, never replaces a file that is already there —
+ * and its staged name removed. A failure before the commit point removes the staging folder; a
+ * failure during the links (a target that appeared, a full disk) removes the links already made.
+ * A process killed after the commit point leaves the manifest behind, and `recoverStagedFiles`
+ * (run by the next writer, under the same lock) finishes the links; one killed before it leaves
+ * a staging folder with no manifest, which is removed.
+ */
+export function writeNewFilesTogether(root: string, files: NewFile[]): void {
+  const staging = join(root, `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+  mkdirSync(staging, { recursive: true });
+  const linked: string[] = [];
+  try {
+    files.forEach((f, i) => writeAndSync(join(staging, `${i}.part`), f.data));
+    writeFileAtomic(join(staging, MANIFEST), JSON.stringify(files.map((f, i) => ({ part: `${i}.part`, target: f.target }))));
+    files.forEach((f, i) => {
+      const target = join(root, f.target);
+      mkdirSync(dirname(target), { recursive: true });
+      try {
+        linkSync(join(staging, `${i}.part`), target);
+      } catch (err) {
+        throw fsError(err, target);
+      }
+      linked.push(target);
+    });
+  } catch (err) {
+    for (const t of linked) rmSync(t, { force: true });
+    rmSync(staging, { recursive: true, force: true });
+    throw fsError(err);
+  }
+  rmSync(staging, { recursive: true, force: true });
+}
+
+/**
+ * Finish or undo what a killed `writeNewFilesTogether` left in `root`: a staging folder with a
+ * manifest is past its commit point, so its remaining links are made (never over an existing
+ * file); one without is removed. Returns one line per folder handled, for the user. The caller
+ * holds the lock the writer held.
+ */
+export function recoverStagedFiles(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const notes: string[] = [];
+  for (const name of readdirSync(root).filter((n) => n.startsWith(STAGING_PREFIX)).sort()) {
+    const staging = join(root, name);
+    if (!lstatSync(staging).isDirectory()) continue;
+    const manifest = join(staging, MANIFEST);
+    if (existsSync(manifest)) {
+      let entries: { part: string; target: string }[] = [];
+      try {
+        entries = JSON.parse(readFileSync(manifest, 'utf8')) as { part: string; target: string }[];
+      } catch {
+        entries = [];
+      }
+      const done: string[] = [];
+      const clashes: string[] = [];
+      for (const e of Array.isArray(entries) ? entries : []) {
+        if (typeof e?.part !== 'string' || typeof e?.target !== 'string' || e.target.split('/').includes('..')) continue;
+        const part = join(staging, basename(e.part));
+        const target = join(root, e.target);
+        if (!existsSync(part)) continue;
+        mkdirSync(dirname(target), { recursive: true });
+        try {
+          linkSync(part, target);
+          done.push(e.target);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(err, target);
+          if (statSync(target).ino !== statSync(part).ino) clashes.push(e.target);
+        }
+        unlinkSync(part);
+      }
+      notes.push(`${staging}: finished an interrupted write (${done.length} file${done.length === 1 ? '' : 's'} put in place${clashes.length ? `; ${clashes.join(', ')} already existed and were left as they were` : ''})`);
+    } else notes.push(`${staging}: removed what an interrupted write had staged (it never reached its commit point, so none of its files were put in place)`);
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return notes;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ export class BitscaleError extends Error {
 
 /** "runs/a.jsonl:3: field 'val_bpc': is NaN" — location first, so editors can jump to it. */
 export function formatLocated(problem: string, where: ErrorLocation): string {
-  const place = where.file ? `${where.file}${where.line !== undefined ? `:${where.line}` : ''}: ` : '';
+  // A file name with a newline or another control character is quoted, so the message stays one line.
+  const file = where.file && /[\u0000-\u001f\u007f]/.test(where.file) ? JSON.stringify(where.file) : where.file;
+  const place = file ? `${file}${where.line !== undefined ? `:${where.line}` : ''}: ` : '';
   const field = where.field ? `field '${where.field}': ` : '';
   return `${place}${field}${problem}`;
 }

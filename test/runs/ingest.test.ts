@@ -7,6 +7,7 @@ import { ingestFiles, planIngest } from '../../src/runs/ingest.js';
 import { loadRunTable } from '../../src/runs/table.js';
 import { readRunLog } from '../../src/runs/log.js';
 import { sampleHeader } from '../helpers.js';
+import { snapshotFiles } from './snapshot.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const seedDir = new URL('../../runs/seed/', import.meta.url).pathname;
@@ -15,19 +16,7 @@ function tempRuns(): string {
   return mkdtempSync(join(tmpdir(), 'bitscale-runs-'));
 }
 
-/** Every file under a directory with its bytes, to show that nothing was written or changed. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p] = readFileSync(p, 'utf8');
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out;
-}
+const snapshot = snapshotFiles;
 
 test('every seed run log ingests into a fresh runs directory and reads back identically', () => {
   const runs = tempRuns();

@@ -7,9 +7,10 @@ import { BitscaleError } from '../../util/errors.js';
 import { formatCount } from '../../util/format.js';
 import { parseNumber, POSITIVE_INT, POSITIVE_REAL, NON_NEGATIVE_INT } from '../../util/numbers.js';
 import { VERSION } from '../../version.js';
-import { RUN_ID_PATTERN } from '../log.js';
+import { copyPlace, setPlace } from '../checks.js';
+import { RUN_ID_MAX_LENGTH, RUN_ID_PATTERN } from '../log.js';
 import { RUN_LOG_FORMAT_VERSION, TOKEN_UNITS, type TokenUnit, type EvalRecord, type HeaderRecord, type RunLog, type StepRecord, type SummaryRecord } from '../types.js';
-import type { ForeignRun, FormatName, MetricPoint, MetricRole, RunFacts } from './common.js';
+import { pointPlace, type ForeignRun, type FormatName, type MetricPoint, type MetricRole, type RunFacts, type SeriesView } from './common.js';
 
 /** Fields `--map` may name for a trainer's log: which metric plays each role. */
 export const METRIC_ROLES: Record<MetricRole, string> = {
@@ -84,11 +85,69 @@ export function chooseMetric(run: ForeignRun, role: MetricRole, map: Record<stri
   return null;
 }
 
-/** A run id from a trainer's run name: characters outside [A-Za-z0-9._-] become '-'. */
+/** A run id from a trainer's run name: characters outside [A-Za-z0-9._-] become '-'; at most RUN_ID_MAX_LENGTH characters. */
 export function runIdFrom(name: string): string {
-  const id = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/-+$/, '');
+  const id = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, RUN_ID_MAX_LENGTH).replace(/-+$/, '');
   return id === '' ? 'run' : id;
 }
+
+
+/**
+ * Which step a tokens-seen metric counts: 0 when the value at step s is s × tokens per step
+ * (bitscale's own rule: s updates done), 1 when it is (s + 1) × tokens per step (the trainer logs
+ * after the update numbered s, as W&B's 0-based _step does). The convention with the smaller
+ * largest relative misfit wins; a point at step 0 with tokens > 0 can only be the latter.
+ */
+export function tokensStepOffset(points: Indexed): { offset: 0 | 1; perStep: number } | null {
+  const n = points.length;
+  if (n === 0 || points.value(n - 1) <= 0) return null;
+  const lastStep = points.step(n - 1);
+  const lastValue = points.value(n - 1);
+  const misfit = (offset: number) => {
+    if (lastStep + offset <= 0) return { misfit: Infinity, perStep: 0 };
+    const perStep = lastValue / (lastStep + offset);
+    let worst = 0;
+    for (let k = 0; k < n; k++) {
+      const expected = (points.step(k) + offset) * perStep;
+      worst = Math.max(worst, Math.abs(points.value(k) - expected) / Math.max(1, expected));
+    }
+    return { misfit: worst, perStep };
+  };
+  const before = misfit(0);
+  const after = misfit(1);
+  return after.misfit < before.misfit ? { offset: 1, perStep: after.perStep } : Number.isFinite(before.misfit) ? { offset: 0, perStep: before.perStep } : null;
+}
+
+/** Points read by index, in step order. */
+export interface Indexed {
+  length: number;
+  step(k: number): number;
+  value(k: number): number;
+}
+
+/** The finite, non-negative points of a view (a tokens counter's usable values). */
+function usable(v: SeriesView): Indexed {
+  const keep: number[] = [];
+  for (let k = 0; k < v.length; k++) if (Number.isFinite(v.value(k)) && v.value(k) >= 0) keep.push(k);
+  return { length: keep.length, step: (j) => v.step(keep[j]), value: (j) => v.value(keep[j]) };
+}
+
+/** The value at `step` of points in step order (binary search), or undefined. */
+function valueAt(points: Indexed, step: number): number | undefined {
+  let lo = 0;
+  let hi = points.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = points.step(mid);
+    if (s === step) return points.value(mid);
+    if (s < step) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** More training-loss points than this are thinned to every k-th as step records (see foreignToRunLog). */
+export const MAX_STEP_RECORDS = 100_000;
 
 /**
  * One ForeignRun as a run log in bits per token: bits = nats / ln 2, `dataset.token_unit` "token"
@@ -113,16 +172,21 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   if (!metrics.val_loss) {
     throw new BitscaleError(`no validation loss among the metrics (${run.series.names().join(', ') || 'none'}); name one with --map val_loss=METRIC`, { file, field: 'val_loss' });
   }
-  const valPoints = run.series.points(metrics.val_loss);
-  const trainPoints = metrics.train_loss ? run.series.points(metrics.train_loss) : [];
-  const lrAt = new Map((metrics.lr ? run.series.points(metrics.lr) : []).map((p) => [p.step, p.value]));
-  const tokenPoints = metrics.tokens ? run.series.points(metrics.tokens).filter((p) => Number.isFinite(p.value)) : [];
-  const lastStep = Math.max(valPoints.at(-1)?.step ?? 0, trainPoints.at(-1)?.step ?? 0);
+  // Views read the points by index: a metric of millions of points is never turned into objects.
+  const none = run.series.view('');
+  const val = run.series.view(metrics.val_loss);
+  const train = metrics.train_loss ? run.series.view(metrics.train_loss) : none;
+  const lrs = metrics.lr ? run.series.view(metrics.lr) : none;
+  const tokenView = metrics.tokens ? run.series.view(metrics.tokens) : none;
+  const tokenPoints = usable(tokenView);
+  const lastStep = Math.max(val.length ? val.step(val.length - 1) : 0, train.length ? train.step(train.length - 1) : 0);
 
-  // Tokens per step: a tokens-seen metric, else what the trainer states, else batch × seq len.
-  const lastTokens = [...tokenPoints].reverse().find((p) => p.step > 0);
-  let tokensPerStep: { value: number; from: string } | undefined = lastTokens
-    ? { value: lastTokens.value / lastTokens.step, from: `metric ${metrics.tokens}` }
+  // Tokens per step: a tokens-seen metric (its own counts win, whichever step it counts from),
+  // else what the trainer states, else batch × seq len.
+  const counted = tokensStepOffset(tokenPoints);
+  const tokenOffset = counted?.offset ?? 0;
+  let tokensPerStep: { value: number; from: string } | undefined = counted
+    ? { value: counted.perStep, from: `metric ${metrics.tokens}${tokenOffset ? ', logged after the update numbered by its step: tokens = (step + 1) × tokens per step' : ''}` }
     : run.facts.tokensPerStep;
 
   // The files come first; --set fills what they lack (as it does for CSV columns), and a --set
@@ -152,8 +216,9 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const params = fill('params', run.facts.params, (t) => Math.round(parseNumber(t, 'params', POSITIVE_REAL))) as RunFacts['params'];
   if (!params) missing('params', 'the format stores no parameter count and no architecture bitscale can count');
   let lr = run.facts.lr;
-  if (!lr && lrAt.size > 0) {
-    const peak = [...lrAt.values()].filter(Number.isFinite).reduce((a, b) => Math.max(a, b), -Infinity);
+  if (!lr && lrs.length > 0) {
+    let peak = -Infinity;
+    for (let k = 0; k < lrs.length; k++) if (Number.isFinite(lrs.value(k))) peak = Math.max(peak, lrs.value(k));
     if (peak > 0) lr = { value: peak, from: `max of metric ${metrics.lr}` };
   }
   lr = fill('lr', lr, (t) => parseNumber(t, 'lr', POSITIVE_REAL));
@@ -169,29 +234,54 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     options.onWarning?.(`${file}: ${tokensPerStep.value} tokens per step (${tokensPerStep.from}) differ from batch_size ${batch!.value} × seq_len ${seq!.value}; eval records carry the former, the run table's token counts the latter`);
   }
   tokensPerStep ??= { value: batch!.value * seq!.value, from: 'batch_size × seq_len' };
-  const tokenAt = new Map(tokenPoints.map((p) => [p.step, p.value]));
-  const tokensOf = (step: number) => tokenAt.get(step) ?? Math.round(step * tokensPerStep!.value);
+  const tokensOf = (step: number) => valueAt(tokenPoints, step) ?? Math.round((step + tokenOffset) * tokensPerStep!.value);
 
   const nonfinite: { metric: string; step: number; value: string; at: string }[] = [];
   const finite = (metric: string, p: MetricPoint) => {
     if (Number.isFinite(p.value)) return true;
-    nonfinite.push({ metric, step: p.step, value: String(p.value), at: p.where });
+    nonfinite.push({ metric, step: p.step, value: String(p.value), at: pointPlace(p) });
     return false;
   };
-  const wallStart = [...valPoints, ...trainPoints].reduce((m, p) => Math.min(m, p.wallTime ?? Infinity), Infinity);
-  const wallOf = (p: MetricPoint) => (p.wallTime !== undefined && Number.isFinite(wallStart) ? { wall_s: Math.max(0, p.wallTime - wallStart) } : {});
+  let wallStart = Infinity;
+  for (const v of [val, train]) for (let k = 0; k < v.length; k++) wallStart = Math.min(wallStart, v.wall(k) ?? Infinity);
+  const wallOf = (w: number | undefined) => (w !== undefined && Number.isFinite(wallStart) ? Math.max(0, w - wallStart) : undefined);
 
-  const steps: StepRecord[] = trainPoints
-    .filter((p) => finite(metrics.train_loss!, p))
-    .map((p) => {
-      const rec: StepRecord = { type: 'step', step: p.step, tokens: tokensOf(p.step), train_loss: toBits(p.value) };
-      const l = lrAt.get(p.step);
-      if (l !== undefined && Number.isFinite(l) && l >= 0) rec.lr = l;
-      return { ...rec, ...wallOf(p) };
-    });
-  const evals: EvalRecord[] = valPoints
-    .filter((p) => finite(metrics.val_loss!, p))
-    .map((p) => ({ type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value), ...wallOf(p) }));
+  // Training-loss points: every one is checked for a non-finite value; a run logging more than
+  // MAX_STEP_RECORDS keeps every k-th (and the last) as step records, said in a warning and in the
+  // header: step records only inform the run table's wall-clock and peak memory, while every
+  // validation point is kept.
+  const finiteTrain: number[] = [];
+  for (let k = 0; k < train.length; k++) {
+    if (Number.isFinite(train.value(k))) finiteTrain.push(k);
+    else finite(metrics.train_loss!, train.point(k));
+  }
+  const every = Math.max(1, Math.ceil(finiteTrain.length / MAX_STEP_RECORDS));
+  const keptTrain = every === 1 ? finiteTrain : finiteTrain.filter((_, j) => j % every === 0 || j === finiteTrain.length - 1);
+  if (every > 1) options.onWarning?.(`${file}: ${finiteTrain.length} training-loss points; ${keptTrain.length} kept as step records (one in every ${every}, and the last): step records only give the run table its wall-clock and peak memory, and every validation point is kept`);
+
+  // Each record keeps the place in the user's own file it came from, for messages.
+  const placeOf = (p: MetricPoint) => (p.line !== undefined ? p : { file: pointPlace(p) });
+  const steps: StepRecord[] = [];
+  for (const k of keptTrain) {
+    const p = train.point(k);
+    const rec: StepRecord = { type: 'step', step: p.step, tokens: tokensOf(p.step), train_loss: toBits(p.value) };
+    const l = valueAt(lrs, p.step);
+    if (l !== undefined && Number.isFinite(l) && l >= 0) rec.lr = l;
+    const wall = wallOf(p.wallTime);
+    if (wall !== undefined) rec.wall_s = wall;
+    setPlace(rec, placeOf(p));
+    steps.push(rec);
+  }
+  const evals: EvalRecord[] = [];
+  for (let k = 0; k < val.length; k++) {
+    const p = val.point(k);
+    if (!finite(metrics.val_loss!, p)) continue;
+    const rec: EvalRecord = { type: 'eval', step: p.step, tokens: tokensOf(p.step), val_bpc: toBits(p.value) };
+    const wall = wallOf(p.wallTime);
+    if (wall !== undefined) rec.wall_s = wall;
+    setPlace(rec, placeOf(p));
+    evals.push(rec);
+  }
   if (evals.length === 0) throw new BitscaleError(`metric ${metrics.val_loss} has no finite value`, { file, field: 'val_loss' });
 
   const tokenUnit = set.token_unit ?? 'token';
@@ -219,10 +309,16 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     source: run.source,
   };
   if (params!.reported) header.params_reported = params!.reported;
+  if (tokenOffset) header.tokens_step_offset = 1;
+
+  setPlace(header, { file });
   if (set.notes) header.notes = set.notes;
-  header.ingested_from = { format: run.format, metrics, params: params!.from, tokens: tokensPerStep.from };
+  header.ingested_from = { format: run.format, metrics, params: params!.from, tokens: tokensPerStep.from, ...(every > 1 ? { train_points: { logged: finiteTrain.length, kept: keptTrain.length, every } } : {}) };
 
   const last = evals[evals.length - 1];
+  // The run closes at its last record, which for a killed, running or diverged run is often a
+  // training step after the last validation; the result is the last finite validation point.
+  const lastRecord = [...steps, ...evals].reduce((a, b) => (b.step > a.step || (b.step === a.step && b.type === 'eval') ? b : a));
   // Status: diverged on any non-finite loss; else what the format records; else completed when the
   // last logged step reaches the planned steps (or none are known), stopped when it falls short.
   const planned = header.planned_steps;
@@ -230,11 +326,12 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
   const summary: SummaryRecord = {
     type: 'summary',
     status,
-    steps: last.step,
-    tokens: last.tokens,
+    steps: lastRecord.step,
+    tokens: lastRecord.tokens,
     final_val_bpc: last.val_bpc,
-    wall_s: typeof last.wall_s === 'number' ? last.wall_s : null,
+    wall_s: typeof lastRecord.wall_s === 'number' ? lastRecord.wall_s : null,
   };
+  copyPlace(lastRecord, summary);
   if (status === 'stopped' && !run.status) summary.message = `the last logged step ${lastStep} is short of the planned ${planned}`;
   if (nonfinite.length > 0) {
     const first = nonfinite[0];
@@ -242,6 +339,9 @@ export function foreignToRunLog(run: ForeignRun, options: ConvertOptions = {}): 
     summary.nonfinite = nonfinite;
   }
   if (!RUN_ID_PATTERN.test(header.run_id)) throw new BitscaleError(`'${header.run_id}' may hold only letters, digits, '.', '_' and '-'`, { file, field: 'run_id' });
+  if (status !== 'completed') {
+    options.onWarning?.(`${file}: run '${header.run_id}' ingested as ${status}${summary.message ? ` (${summary.message})` : run.status ? ` (as the ${run.format} files record it)` : ''}; its result is the last finite validation point, step ${last.step}`);
+  }
   return {
     log: { header, steps, evals, summary },
     mapping: {

@@ -5,18 +5,119 @@
  * count is computed from it, src/arch/transformers.ts). Checkpoints hold a copy of the state up
  * to their step: the state with the highest `global_step` is read (the top-level one on a tie).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { countHfParams } from '../../arch/transformers.js';
 import { BitscaleError } from '../../util/errors.js';
+import { readLines, readTextFile } from '../../util/files.js';
 import { MetricSeries, type ForeignRun, type RunFacts } from './common.js';
 import { parsePythonJson } from './values.js';
 
-const readJson = (file: string) => parsePythonJson(readFileSync(file, 'utf8'), file) as Record<string, unknown>;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A JSON file that must hold an object (trainer_state.json, config.json). */
+function readJson(file: string): Record<string, unknown> {
+  const value = parsePythonJson(readTextFile(file), file);
+  if (!isPlainObject(value)) throw new BitscaleError(`expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`, { file });
+  return value;
+}
 
 /** Is this a Trainer output directory (or one of its checkpoints)? */
 export function isHuggingFaceDir(dir: string): boolean {
   return existsSync(join(dir, 'trainer_state.json'));
+}
+
+/**
+ * trainer_state.json read as a stream (a long run's log_history can be hundreds of MB): the
+ * document is scanned once, keeping its text outside `log_history` (parsed as JSON at the end,
+ * with the list left empty) and handing each element of `log_history` to `onEntry` as it is
+ * complete (parsed on its own, so the list is never whole in memory). Without `onEntry` the
+ * elements are only counted. Returns the rest of the state and the number of elements, or null
+ * for the count when there is no log_history list.
+ */
+export function readTrainerState(file: string, onEntry?: (entry: unknown, index: number) => void): { state: Record<string, unknown>; entries: number | null } {
+  const rest: string[] = [];
+  let element: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let lastKey = '';
+  let stringStart = -1;
+  let stringParts: string[] = [];
+  // 'doc': outside log_history; 'key': saw the key at depth 1, waiting for ':' then '['; 'list': inside it.
+  let mode: 'doc' | 'key' | 'list' = 'doc';
+  let listDepth = 0;
+  let entries: number | null = null;
+  const finishElement = () => {
+    const text = element.join('').trim();
+    element = [];
+    if (text === '') return;
+    const index = entries!;
+    entries = index + 1;
+    if (onEntry) onEntry(parsePythonJson(text, `${file} log_history[${index}]`), index);
+  };
+  for (const { text: line } of readLines(file)) {
+    const text = `${line}\n`;
+    let start = 0; // start of the piece of `text` not yet given to `rest` or `element`
+    const flush = (to: number) => {
+      if (to > start) (mode === 'list' ? element : rest).push(text.slice(start, to));
+      start = to;
+    };
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === '\\') escaped = true;
+        else if (c === '"') {
+          inString = false;
+          if (depth === 1 && mode === 'doc') lastKey = stringParts.join('') + text.slice(stringStart, i);
+        }
+        continue;
+      }
+      if (c === '"') {
+        inString = true;
+        stringParts = [];
+        stringStart = i + 1;
+        continue;
+      }
+      if (mode === 'doc' && c === ':' && depth === 1 && lastKey === 'log_history') mode = 'key';
+      else if (mode === 'key' && c === '[') {
+        flush(i + 1);
+        rest.push(']');
+        mode = 'list';
+        listDepth = depth + 1;
+        entries = 0;
+        depth++;
+        start = i + 1;
+        continue;
+      } else if (mode === 'key' && !/\s/.test(c)) mode = 'doc';
+      if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        if (mode === 'list' && depth === listDepth) {
+          flush(i);
+          finishElement();
+          mode = 'doc';
+          depth--;
+          start = i + 1;
+          continue;
+        }
+        depth--;
+      } else if (c === ',' && mode === 'list' && depth === listDepth) {
+        flush(i);
+        finishElement();
+        start = i + 1;
+        continue;
+      }
+      if (c !== ':' && depth === 1) lastKey = c === ',' ? '' : lastKey;
+    }
+    if (inString) stringParts.push(text.slice(stringStart));
+    stringStart = 0;
+    flush(text.length);
+  }
+  if (mode === 'list') throw new BitscaleError(`log_history is not closed before the end of the file (a state still being written?)`, { file, field: 'log_history' });
+  const state = parsePythonJson(rest.join(''), file);
+  if (!isPlainObject(state)) throw new BitscaleError(`expected a JSON object, got ${state === null ? 'null' : Array.isArray(state) ? 'a list' : typeof state}`, { file });
+  return { state, entries };
 }
 
 /** Keys of a log_history entry that are bookkeeping, not metrics. */
@@ -28,20 +129,29 @@ export function readHuggingFaceRun(dir: string, onWarning?: (m: string) => void)
     .map((n) => join(dir, n, 'trainer_state.json'))]
     .filter((f) => existsSync(f));
   if (candidates.length === 0) throw new BitscaleError('no trainer_state.json here', { file: dir });
-  const states = candidates.map((file) => ({ file, state: readJson(file) }));
-  const newest = states.reduce((a, b) => (Number(b.state.global_step ?? 0) > Number(a.state.global_step ?? 0) ? b : a));
+  // Each state's bookkeeping first (its log_history only counted), then the newest one's history.
+  const states = candidates.map((file) => ({ file, ...readTrainerState(file) }));
+  const globalStep = (state: Record<string, unknown>) => (typeof state.global_step === 'number' && Number.isFinite(state.global_step) ? state.global_step : 0);
+  const newest = states.reduce((a, b) => (globalStep(b.state) > globalStep(a.state) ? b : a));
   const file = newest.file;
-  const history = newest.state.log_history;
-  if (!Array.isArray(history)) throw new BitscaleError('no log_history list', { file, field: 'log_history' });
+  if (newest.entries === null) throw new BitscaleError('no log_history list', { file, field: 'log_history' });
 
   const series = new MetricSeries();
-  history.forEach((entry: Record<string, unknown>, i: number) => {
+  readTrainerState(file, (entry: unknown, i: number) => {
+    if (!isPlainObject(entry)) {
+      onWarning?.(`${file}: log_history[${i}] is ${entry === null ? 'null' : typeof entry}, not an entry; skipped`);
+      return;
+    }
     if ('train_runtime' in entry) return; // the final summary: train_loss is an average over the run
     const step = entry.step;
-    if (typeof step !== 'number') throw new BitscaleError(`log_history[${i}] has no step`, { file, field: `log_history[${i}].step` });
+    // An entry without its step is skipped, never given another step.
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) {
+      onWarning?.(`${file}: field 'log_history[${i}].step': ${step === undefined ? 'missing' : `expected a step number, got ${JSON.stringify(step)?.slice(0, 40)}`}; the entry is skipped`);
+      return;
+    }
     for (const [k, v] of Object.entries(entry)) {
       if (NOT_METRICS.has(k)) continue;
-      if (typeof v === 'number') series.put(k, { step, value: v, where: `${file} log_history[${i}]` });
+      if (typeof v === 'number') series.put(k, { step, value: v, file, entry: i });
     }
   });
 
@@ -54,7 +164,7 @@ export function readHuggingFaceRun(dir: string, onWarning?: (m: string) => void)
     if (counted) facts.params = { value: counted.params, from: `${configFile} (${counted.formula})` };
     else onWarning?.(`${configFile}: model_type ${JSON.stringify(config.model_type)} has no parameter formula in bitscale; give --set params=`);
   }
-  if (typeof newest.state.max_steps === 'number' && newest.state.max_steps > 0) facts.plannedSteps = newest.state.max_steps;
+  if (typeof newest.state.max_steps === 'number' && Number.isInteger(newest.state.max_steps) && newest.state.max_steps > 0) facts.plannedSteps = newest.state.max_steps;
   const perDevice = newest.state.train_batch_size;
   facts.batchHint = typeof perDevice === 'number'
     ? `trainer_state.json has train_batch_size ${perDevice}, which is per device; the effective batch also needs devices × gradient accumulation`

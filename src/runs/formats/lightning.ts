@@ -6,12 +6,13 @@
  * numeric order, and a version continues the run before it when its first logged step is later
  * than that run's first step (a fresh run starts again from the beginning).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BitscaleError } from '../../util/errors.js';
-import { parseCsvTable } from '../../util/csv.js';
-import { MetricSeries, type ForeignRun } from './common.js';
-import { factsFromConfig, flattenConfig, parseLoggedNumber, parseTrainerYaml } from './values.js';
+import { readTextFile } from '../../util/files.js';
+import { readCsvStream } from './csv-stream.js';
+import { MetricSeries, putLogged, type ForeignRun } from './common.js';
+import { factsFromConfig, flattenConfig, parseTrainerYaml } from './values.js';
 
 /** Is this a CSVLogger version directory? */
 export function isLightningVersionDir(dir: string): boolean {
@@ -30,21 +31,25 @@ interface Version {
 
 function readVersion(dir: string, onWarning?: (m: string) => void): Version {
   const file = join(dir, 'metrics.csv');
-  const { columns, rows } = parseCsvTable(readFileSync(file, 'utf8'), file);
+  const { columns, rows } = readCsvStream(file, onWarning);
   if (!columns.includes('step')) throw new BitscaleError(`no 'step' column (columns: ${columns.join(', ')})`, { file, line: 1, field: 'step' });
   const series = new MetricSeries();
   let firstStep = Infinity;
   for (const { record, line } of rows) {
+    // A row without its step is skipped, never given another step.
+    if (!/^\d+$/.test(record.step)) {
+      onWarning?.(`${file}:${line}: field 'step': expected a step number, got '${record.step.slice(0, 40)}'; the row is skipped`);
+      continue;
+    }
     const step = Number(record.step);
-    if (!Number.isInteger(step) || step < 0) throw new BitscaleError(`expected a step number, got '${record.step}'`, { file, line, field: 'step' });
     firstStep = Math.min(firstStep, step);
     for (const c of columns) {
       if (c === 'step' || c === 'epoch' || record[c] === '' || record[c] === undefined) continue;
-      series.put(c, { step, value: parseLoggedNumber(record[c]), where: `${file}:${line}` });
+      putLogged(series, c, step, record[c], file, line, onWarning);
     }
   }
   const hp = join(dir, 'hparams.yaml');
-  const config = existsSync(hp) ? flattenConfig(parseTrainerYaml(readFileSync(hp, 'utf8'), hp, onWarning) ?? {}) : {};
+  const config = existsSync(hp) ? flattenConfig(parseTrainerYaml(readTextFile(hp), hp, onWarning) ?? {}) : {};
   return { dir, series, firstStep, config };
 }
 
@@ -68,8 +73,13 @@ export function readLightningRuns(dir: string, onWarning?: (m: string) => void):
   }
   const single = groups.length === 1 && !isLightningVersionDir(dir);
   return groups.map((versions) => {
-    const series = new MetricSeries();
-    for (const v of versions) for (const m of v.series.names()) for (const p of v.series.points(m)) series.put(m, p);
+    const series = versions.length === 1 ? versions[0].series : new MetricSeries();
+    for (const v of versions.length === 1 ? [] : versions) {
+      for (const m of v.series.names()) {
+        const points = v.series.view(m);
+        for (let k = 0; k < points.length; k++) series.put(m, points.point(k));
+      }
+    }
     const config = Object.assign({}, ...versions.map((v) => v.config)) as Record<string, unknown>;
     const first = versions[0].dir;
     const hp = join(first, 'hparams.yaml');

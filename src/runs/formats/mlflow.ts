@@ -4,11 +4,11 @@
  * a key makes subdirectories), `params/<key>` (the value as text). A resumed run appends lines
  * again for steps it already logged: the later line wins. Python spellings nan/inf are read.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { BitscaleError } from '../../util/errors.js';
-import { MetricSeries, type ForeignRun } from './common.js';
-import { factsFromConfig, parseLoggedNumber, parseTrainerYaml } from './values.js';
+import { readLines, readTextFile } from '../../util/files.js';
+import { MetricSeries, putLogged, unterminatedLine, type ForeignRun } from './common.js';
+import { factsFromConfig, parseDecimal, parseTrainerYaml } from './values.js';
 
 /** Is this an MLflow run directory? */
 export function isMlflowRunDir(dir: string): boolean {
@@ -19,7 +19,7 @@ function filesUnder(dir: string): string[] {
   const out: string[] = [];
   for (const n of readdirSync(dir).sort()) {
     const p = join(dir, n);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
+    if (lstatSync(p).isDirectory()) out.push(...filesUnder(p));
     else out.push(p);
   }
   return out;
@@ -29,27 +29,34 @@ const STATUS: Record<number, ForeignRun['status']> = { 1: 'running', 3: 'complet
 
 export function readMlflowRun(dir: string, onWarning?: (m: string) => void): ForeignRun {
   const metaFile = join(dir, 'meta.yaml');
-  const meta = (parseTrainerYaml(readFileSync(metaFile, 'utf8'), metaFile, onWarning) ?? {}) as Record<string, unknown>;
+  const parsed = parseTrainerYaml(readTextFile(metaFile), metaFile, onWarning);
+  const meta = (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
   const series = new MetricSeries();
   const metricsDir = join(dir, 'metrics');
   for (const file of filesUnder(metricsDir)) {
     const key = relative(metricsDir, file).split(/[\\/]/).join('/');
-    readFileSync(file, 'utf8').split('\n').forEach((raw, i) => {
-      if (raw.trim() === '') return;
-      const parts = raw.trim().split(/\s+/);
-      const step = Number(parts[2] ?? 0);
-      if (parts.length < 2 || parts.length > 3 || !Number.isInteger(step) || step < 0) {
-        throw new BitscaleError(`expected '<timestamp ms> <value> <step>', got '${raw}'`, { file, line: i + 1 });
+    for (const { text, line, terminated } of readLines(file)) {
+      if (text.trim() === '') continue;
+      const where = `${file}:${line}`;
+      if (!terminated) {
+        onWarning?.(unterminatedLine(file, line, text));
+        break;
       }
-      series.put(key, { step, value: parseLoggedNumber(parts[1]), wallTime: Number(parts[0]) / 1000, where: `${file}:${i + 1}` });
-    });
+      // '<unix ms> <value> <step>'; a line without its step is skipped, never put at step 0.
+      const parts = text.trim().split(/\s+/);
+      if (parts.length !== 3 || !/^\d+$/.test(parts[2]) || parseDecimal(parts[0]) === null) {
+        onWarning?.(`${where}: expected '<timestamp ms> <value> <step>', got '${text.trim().slice(0, 60)}'; the line is skipped`);
+        continue;
+      }
+      putLogged(series, key, Number(parts[2]), parts[1], file, line, onWarning, Number(parts[0]) / 1000);
+    }
   }
   const params: Record<string, unknown> = {};
   const paramsDir = join(dir, 'params');
-  if (existsSync(paramsDir)) {
+  if (existsSync(paramsDir) && statSync(paramsDir).isDirectory()) {
     for (const file of filesUnder(paramsDir)) {
-      const text = readFileSync(file, 'utf8').trim();
-      params[relative(paramsDir, file).split(/[\\/]/).join('.')] = text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+      const text = readTextFile(file, 1024 * 1024).trim();
+      params[relative(paramsDir, file).split(/[\\/]/).join('.')] = parseDecimal(text) ?? text;
     }
   }
   const runName = typeof meta.run_name === 'string' && meta.run_name ? meta.run_name : basename(dir);

@@ -4,6 +4,7 @@
  */
 import { parseDocument } from 'yaml';
 import { BitscaleError } from '../../util/errors.js';
+import { parseNumberText } from '../../util/numbers.js';
 import type { RunFacts } from './common.js';
 
 /** Flatten nested config objects to dotted keys: {model: {d: 1}} → {"model.d": 1}. */
@@ -37,7 +38,7 @@ export function factsFromConfig(config: Record<string, unknown>, from: string, b
   const num = (names: readonly string[], integer: boolean) => {
     const hit = find(names);
     if (!hit) return undefined;
-    const v = typeof hit[1] === 'number' ? hit[1] : typeof hit[1] === 'string' ? Number(hit[1]) : NaN;
+    const v = typeof hit[1] === 'number' ? hit[1] : typeof hit[1] === 'string' ? (parseDecimal(hit[1]) ?? NaN) : NaN;
     if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) return undefined;
     return { value: v, from: from.endsWith('/') ? `${from}${hit[0]}` : `${from} ${hit[0]}` };
   };
@@ -60,12 +61,22 @@ export function factsFromConfig(config: Record<string, unknown>, from: string, b
   return facts;
 }
 
-/** Python's spellings of non-finite floats (nan, inf, -inf, NaN, Infinity) and plain numbers. */
-export function parseLoggedNumber(text: string): number {
+/** A finite decimal number, or null for anything else ("0x10", "1,5", "2.05.1", "", "nan"): the project's one number parser, without K/M suffixes. */
+export function parseDecimal(text: string): number | null {
+  const v = parseNumberText(text, false);
+  return Number.isFinite(v) ? v : null;
+}
+
+/**
+ * A logged value: a decimal number, or Python's spellings of non-finite floats (nan, inf, -inf,
+ * NaN, Infinity). Null for anything else, which the reader skips with a warning: an unreadable
+ * number is never taken for NaN (that would call the run diverged) nor read as hex.
+ */
+export function parseLoggedNumber(text: string): number | null {
   const t = text.trim();
   if (/^[-+]?nan$/i.test(t)) return NaN;
   if (/^[-+]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  return t === '' ? NaN : Number(t);
+  return parseDecimal(t);
 }
 
 /** PyYAML's `!!python/tuple` (Lightning's hparams.yaml) read as a list. */
@@ -79,7 +90,12 @@ export function parseTrainerYaml(text: string, file: string, onWarning?: (m: str
   const doc = parseDocument(text, { customTags: [PYTHON_TUPLE] });
   if (doc.errors.length > 0) throw new BitscaleError(`not valid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file, line: doc.errors[0].linePos?.[0]?.line });
   for (const w of doc.warnings) onWarning?.(`${file}: ${w.message.split('\n')[0]} (read as its plain value)`);
-  return doc.toJS();
+  try {
+    // The yaml package refuses a document whose aliases expand too far (an "alias bomb").
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new BitscaleError(`not YAML bitscale reads: ${String((err as Error).message).split('\n')[0]}`, { file });
+  }
 }
 
 const PY_NONFINITE = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity } as Record<string, number>;
@@ -93,7 +109,9 @@ export function parsePythonJson(text: string, file: string): unknown {
   try {
     return JSON.parse(marked, (_k, v) => (typeof v === 'string' && v.startsWith('\u0000') ? PY_NONFINITE[v.slice(1)] : v));
   } catch (err) {
-    throw new BitscaleError(`not valid JSON: ${(err as Error).message}`, { file });
+    // V8 quotes the text around the fault, newlines and all: keep the message to one short line.
+    const why = String((err as Error).message).replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 160);
+    throw new BitscaleError(`not valid JSON: ${why}`, { file });
   }
 }
 

@@ -12,14 +12,19 @@
  * - CSV exports: the UI panel's (`Step`, `<run> - <key>`, `… __MIN`/`__MAX`; one run per name)
  *   and `run.history().to_csv()` (`_step` and the keys; NaN written as empty).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { BitscaleError } from '../../util/errors.js';
-import { parseCsvTable } from '../../util/csv.js';
+import { openFileWindow, readLines, readTextFile } from '../../util/files.js';
+import { bufferSource, zeroFrom, type ByteSource } from './tfrecord.js';
 import { crc32 } from './crc.js';
-import { MetricSeries, type ForeignRun, type RunFacts } from './common.js';
-import { factsFromConfig, flattenConfig, parseLoggedNumber, parsePythonJson, parseTrainerYaml } from './values.js';
+import { readCsvStream } from './csv-stream.js';
+import { MetricSeries, pointPlace, putLogged, unterminatedLine, type ForeignRun, type MetricPoint, type RunFacts, type Warn } from './common.js';
+
+/** Where a row was read. */
+type Place = Pick<MetricPoint, 'file' | 'line' | 'byte'>;
+import { factsFromConfig, flattenConfig, parsePythonJson, parseTrainerYaml } from './values.js';
 
 export const WANDB_RECORD_PROTO = `
 syntax = "proto3";
@@ -57,38 +62,47 @@ const LAST = 4;
 
 /** The whole records of a `.wandb` file, reassembled across block boundaries. */
 export function readWandbRecords(bytes: Uint8Array, file: string, onWarning?: (m: string) => void): { offset: number; data: Uint8Array }[] {
-  if (bytes.length < WANDB_HEADER.length || !WANDB_HEADER.every((b, i) => bytes[i] === b)) {
+  return [...eachWandbRecord(bufferSource(bytes), file, onWarning)].map((r) => ({ offset: r.offset, data: new Uint8Array(r.data) }));
+}
+
+/**
+ * The whole records one at a time, so that a large file is neither read whole nor held as objects
+ * at once. A record's `data` is valid until the next one is asked for.
+ */
+export function* eachWandbRecord(src: ByteSource, file: string, onWarning?: (m: string) => void): Generator<{ offset: number; data: Uint8Array }> {
+  const head = src.read(0, WANDB_HEADER.length);
+  if (head.length < WANDB_HEADER.length || !WANDB_HEADER.every((b, i) => head[i] === b)) {
     throw new BitscaleError('not a W&B .wandb file (expected the header :W&B, 0xBEE1, version 0)', { file });
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: { offset: number; data: Uint8Array }[] = [];
   let pending: Uint8Array[] | null = null;
   let pendingStart = 0;
   let pos = WANDB_HEADER.length;
-  while (pos < bytes.length) {
+  while (pos < src.size) {
     const left = WANDB_BLOCK - (pos % WANDB_BLOCK);
     if (left < CHUNK_HEADER) {
       pos += left;
       continue;
     }
     const torn = (why: string) => onWarning?.(`${file}: skipped a truncated last record at byte ${pending ? pendingStart : pos} (${why}; the writer was probably still running or was killed)`);
-    if (bytes.length - pos < CHUNK_HEADER) {
+    if (src.size - pos < CHUNK_HEADER) {
       torn('a partial chunk header');
       pending = null;
       break;
     }
-    const crc = view.getUint32(pos, true);
-    const length = view.getUint16(pos + 4, true);
-    const type = bytes[pos + 6];
+    const chunkHead = src.read(pos, CHUNK_HEADER);
+    const view = new DataView(chunkHead.buffer, chunkHead.byteOffset, CHUNK_HEADER);
+    const crc = view.getUint32(0, true);
+    const length = view.getUint16(4, true);
+    const type = chunkHead[6];
     const end = pos + CHUNK_HEADER + length;
-    if (end > bytes.length) {
+    if (end > src.size) {
       torn(`a chunk needs ${length} bytes`);
       pending = null;
       break;
     }
-    const data = bytes.subarray(pos + CHUNK_HEADER, end);
+    const data = src.read(pos + CHUNK_HEADER, length);
     if (crc32(data, crc32(Uint8Array.of(type))) !== crc || type < FULL || type > LAST) {
-      if (end === bytes.length || bytes.subarray(pos).every((b) => b === 0)) {
+      if (end === src.size || zeroFrom(src, pos)) {
         torn('a bad last chunk');
         pending = null;
         break;
@@ -97,23 +111,23 @@ export function readWandbRecords(bytes: Uint8Array, file: string, onWarning?: (m
     }
     if (type === FULL || type === FIRST) {
       if (pending) throw new BitscaleError(`corrupt .wandb file: a record starting at byte ${pendingStart} is not finished before byte ${pos}`, { file });
-      if (type === FULL) out.push({ offset: pos, data });
+      if (type === FULL) yield { offset: pos, data };
       else {
-        pending = [data];
+        pending = [new Uint8Array(data)]; // a copy: the window moves on (Buffer.slice would be a view)
         pendingStart = pos;
       }
     } else {
       if (!pending) throw new BitscaleError(`corrupt .wandb file: a continuation chunk at byte ${pos} has no first chunk`, { file });
-      pending.push(data);
+      pending.push(new Uint8Array(data));
       if (type === LAST) {
-        out.push({ offset: pendingStart, data: Buffer.concat(pending) });
+        const whole = Buffer.concat(pending);
         pending = null;
+        yield { offset: pendingStart, data: whole };
       }
     }
     pos = end;
   }
   if (pending) onWarning?.(`${file}: skipped a truncated last record at byte ${pendingStart} (its last chunk is missing)`);
-  return out;
 }
 
 /** Frame records as wandb's writer does (for fixtures and round-trip tests). */
@@ -151,35 +165,75 @@ export function frameWandbRecords(records: Uint8Array[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
-/** Put one `log()` row ({_step, key: value…}) into the series. */
-function putRow(series: MetricSeries, row: Record<string, unknown>, fallbackStep: number, where: string): void {
-  const step = typeof row._step === 'number' ? row._step : fallbackStep;
-  const wall = typeof row._timestamp === 'number' ? row._timestamp : undefined;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Put one `log()` row ({_step, key: value…}) into the series. The step is the row's `_step`, else
+ * `fallbackStep` (the .wandb record's own step); a row with neither is skipped with a warning,
+ * never given another step. Values that are not numbers (strings, media, nested objects) are not metrics.
+ */
+function putRow(series: MetricSeries, row: unknown, fallbackStep: number | undefined, at: Place, warn: Warn): void {
+  const where = pointPlace(at);
+  if (!isPlainObject(row)) {
+    warn?.(`${where}: expected a JSON object of logged values, got ${row === null ? 'null' : Array.isArray(row) ? 'a list' : typeof row}; skipped`);
+    return;
+  }
+  const step = row._step !== undefined ? row._step : fallbackStep;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) {
+    warn?.(`${where}: field '_step': ${step === undefined ? 'missing' : `expected a step number, got ${JSON.stringify(step)?.slice(0, 40)}`}; the row is skipped`);
+    return;
+  }
+  const wall = typeof row._timestamp === 'number' && Number.isFinite(row._timestamp) ? row._timestamp : undefined;
   for (const [k, v] of Object.entries(row)) {
     if (k.startsWith('_')) continue;
-    if (typeof v === 'number') series.put(k, { step, value: v, wallTime: wall, where });
+    if (typeof v === 'number') series.put(k, { step, value: v, wallTime: wall, ...at });
   }
+}
+
+const PLAIN_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+const PY_NONFINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** A history item's value_json: a plain number or Python's NaN/Infinity read directly (most items), anything else as JSON. */
+function historyValue(json: string, file: string, offset: number): unknown {
+  if (PLAIN_NUMBER.test(json)) return Number(json);
+  if (json in PY_NONFINITE) return PY_NONFINITE[json];
+  return parsePythonJson(json, `${file}@${offset}`);
 }
 
 interface HistoryItemJson { key?: string; nested_key?: string[]; value_json?: string }
 
 function addWandbFile(series: MetricSeries, file: string, onWarning?: (m: string) => void): void {
+  const source = openFileWindow(file);
+  try {
+    addWandbRecords(series, source, file, onWarning);
+  } finally {
+    source.close();
+  }
+}
+
+function addWandbRecords(series: MetricSeries, source: ByteSource, file: string, onWarning?: (m: string) => void): void {
   const type = wandbRecordType();
-  for (const { offset, data } of readWandbRecords(readFileSync(file), file, onWarning)) {
-    const rec = type.toObject(type.decode(data), { longs: Number }) as { history?: { item?: HistoryItemJson[]; step?: { num?: number } } };
+  for (const { offset, data } of eachWandbRecord(source, file, onWarning)) {
+    let rec: { history?: { item?: HistoryItemJson[]; step?: { num?: number } } };
+    try {
+      rec = type.toObject(type.decode(data), { longs: Number }) as typeof rec;
+    } catch (err) {
+      throw new BitscaleError(`not a W&B Record protobuf in the record at byte ${offset}: ${(err as Error).message}`, { file });
+    }
     if (!rec.history) continue;
     const row: Record<string, unknown> = {};
     for (const item of rec.history.item ?? []) {
       const key = item.nested_key?.length ? item.nested_key.join('/') : (item.key ?? '');
-      row[key] = parsePythonJson(item.value_json ?? 'null', `${file}@${offset}`);
+      row[key] = historyValue(item.value_json ?? 'null', file, offset);
     }
-    putRow(series, row, rec.history.step?.num ?? 0, `${file}@${offset}`);
+    putRow(series, row, rec.history.step?.num, { file, byte: offset }, onWarning);
   }
 }
 
 /** config.yaml's `key: {value: v}` (or `{desc, value}`) entries as a flat config. */
 function readWandbConfig(file: string, onWarning?: (m: string) => void): Record<string, unknown> {
-  const raw = (parseTrainerYaml(readFileSync(file, 'utf8'), file, onWarning) ?? {}) as Record<string, unknown>;
+  const parsed = parseTrainerYaml(readTextFile(file), file, onWarning);
+  const raw = isPlainObject(parsed) ? parsed : {};
   const plain: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (k === 'wandb_version' || k === '_wandb') continue;
@@ -209,14 +263,18 @@ export function readWandbRun(dirs: string[], onWarning?: (m: string) => void): F
     const jsonl = join(dir, 'wandb-history.jsonl');
     if (wandbFiles.length > 0) for (const n of wandbFiles) addWandbFile(series, join(dir, n), onWarning);
     else if (existsSync(jsonl)) {
-      readFileSync(jsonl, 'utf8').split('\n').forEach((line, i) => {
-        if (line.trim() === '') return;
-        putRow(series, parsePythonJson(line, `${jsonl}:${i + 1}`) as Record<string, unknown>, i, `${jsonl}:${i + 1}`);
-      });
+      for (const { text, line, terminated } of readLines(jsonl)) {
+        if (text.trim() === '') continue;
+        if (!terminated) {
+          onWarning?.(unterminatedLine(jsonl, line, text));
+          break;
+        }
+        putRow(series, parsePythonJson(text, `${jsonl}:${line}`), undefined, { file: jsonl, line }, onWarning);
+      }
     } else if (existsSync(join(dir, 'files', 'wandb-summary.json'))) {
       const summaryFile = join(dir, 'files', 'wandb-summary.json');
       onWarning?.(`${dir}: no run-*.wandb and no wandb-history.jsonl; only the last values in files/wandb-summary.json are read`);
-      putRow(series, parsePythonJson(readFileSync(summaryFile, 'utf8'), summaryFile) as Record<string, unknown>, 0, summaryFile);
+      putRow(series, parsePythonJson(readTextFile(summaryFile), summaryFile), undefined, { file: summaryFile }, onWarning);
     } else onWarning?.(`${dir}: no run-*.wandb, wandb-history.jsonl or wandb-summary.json; no history to read`);
     for (const c of [join(dir, 'files', 'config.yaml'), join(dir, 'config.yaml')]) {
       if (existsSync(c)) {
@@ -238,22 +296,26 @@ export function sniffWandbCsv(columns: string[]): 'panel' | 'history' | null {
 }
 
 /** The runs in a W&B CSV export (panel: one per run name; history: one, named after the file). */
-export function readWandbCsv(file: string): ForeignRun[] {
-  const { columns, rows } = parseCsvTable(readFileSync(file, 'utf8'), file);
+export function readWandbCsv(file: string, onWarning?: Warn): ForeignRun[] {
+  const { columns, rows } = readCsvStream(file, onWarning);
   const kind = sniffWandbCsv(columns);
   if (!kind) throw new BitscaleError(`not a W&B CSV export (expected a _step column, or Step and '<run> - <key>' columns; got ${columns.join(', ')})`, { file, line: 1 });
   const runs = new Map<string, MetricSeries>();
   const stepCol = kind === 'history' ? '_step' : 'Step';
   for (const { record, line } of rows) {
+    // A row without its step is skipped, never given another step.
+    if (!/^\d+$/.test(record[stepCol])) {
+      onWarning?.(`${file}:${line}: field '${stepCol}': expected a step number, got '${record[stepCol].slice(0, 40)}'; the row is skipped`);
+      continue;
+    }
     const step = Number(record[stepCol]);
-    if (!Number.isInteger(step) || step < 0) throw new BitscaleError(`expected a step number, got '${record[stepCol]}'`, { file, line, field: stepCol });
     for (const c of columns) {
       if (c === stepCol || c.startsWith('_') || c.endsWith('__MIN') || c.endsWith('__MAX') || record[c] === '') continue;
       const [run, key] = kind === 'panel' ? [c.slice(0, c.indexOf(' - ')), c.slice(c.indexOf(' - ') + 3)] : [basename(file, extname(file)), c];
       if (kind === 'panel' && !c.includes(' - ')) continue;
       let series = runs.get(run);
       if (!series) runs.set(run, (series = new MetricSeries()));
-      series.put(key, { step, value: parseLoggedNumber(record[c]), where: `${file}:${line}` });
+      putLogged(series, key, step, record[c], file, line, onWarning);
     }
   }
   return [...runs].map(([name, series]) => ({ format: 'wandb-csv' as const, name, source: file, series, facts: { backend: 'wandb' } }));

@@ -59,3 +59,33 @@ test('NaN written bare by json.dumps is read and marks the run diverged', () => 
   assert.deepEqual((log.summary?.nonfinite as { metric: string; step: number; value: string }[]).map((n) => [n.metric, n.step, n.value]), [['loss', 20, 'Infinity'], ['eval_loss', 20, 'NaN']]);
   assert.deepEqual(log.evals.map((e) => e.step), [10]);
 });
+
+test('trainer_state.json read as a stream gives what JSON.parse gives: strings with brackets, quotes and commas, nested values, the key appearing as a value, NaN', async () => {
+  const { readTrainerState } = await import('../../../src/runs/formats/huggingface.js');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const file = join(mkdtempSync(join(tmpdir(), 'bitscale-hfstream-')), 'trainer_state.json');
+  const state = {
+    best_model_checkpoint: 'out/checkpoint-[1], "x" {y}',
+    note: 'log_history',
+    global_step: 20,
+    log_history: [
+      { epoch: 0.5, loss: 3.5, step: 10, tag: 'a,b]}' },
+      { eval_loss: 3.25, step: 10, nested: { a: [1, { b: 2 }] } },
+      { loss: 3, step: 20 },
+    ],
+    trial_params: { lr: [1, 2] },
+    max_steps: 100,
+  };
+  const text = JSON.stringify(state, null, 2).replace('"loss": 3,', '"loss": NaN,');
+  writeFileSync(file, text);
+  const seen: unknown[] = [];
+  const { state: rest, entries } = readTrainerState(file, (e) => seen.push(e));
+  const { log_history: history, ...others } = state;
+  assert.deepEqual(rest, { ...others, log_history: [] });
+  assert.equal(entries, 3);
+  assert.deepEqual(seen, [history[0], history[1], { ...history[2], loss: NaN }]);
+  // Without a consumer the list is only counted.
+  assert.equal(readTrainerState(file).entries, 3);
+});

@@ -45,8 +45,13 @@ test('NaN and inf are kept, listed and mark the run diverged; finite points conv
   assert.deepEqual((log.summary?.nonfinite as { metric: string; value: string }[]).map((n) => [n.metric, n.value]), [['train/loss', 'Infinity'], ['val_loss', 'NaN']]);
 });
 
-test('a malformed metrics line names the file and line', () => {
+test('a malformed metrics line, or one without its step, is skipped with a warning naming the file and line, never put at step 0', () => {
   const run = mlruns();
-  writeFile(join(run, 'metrics', 'val_loss'), '1700000000000 3.2 100\nbroken\n');
-  assert.throws(() => readMlflowRun(run), /metrics\/val_loss:2: expected '<timestamp ms> <value> <step>', got 'broken'/);
+  writeFile(join(run, 'metrics', 'val_loss'), '1700000000000 3.2 100\nbroken\n1700000000001 2.9\n1700000000002 0x10 200\n1700000000003 2.8 300\n');
+  const warnings: string[] = [];
+  const read = readMlflowRun(run, (m) => warnings.push(m));
+  assert.deepEqual(read.series.points('val_loss').map((p) => [p.step, p.value]), [[100, 3.2], [300, 2.8]]);
+  assert.match(warnings[0], /metrics\/val_loss:2: expected '<timestamp ms> <value> <step>', got 'broken'; the line is skipped/);
+  assert.match(warnings[1], /metrics\/val_loss:3: expected '<timestamp ms> <value> <step>', got '1700000000001 2\.9'; the line is skipped/);
+  assert.match(warnings[2], /metrics\/val_loss:4: '0x10' is not a decimal number; the val_loss point at step 200 is skipped/);
 });

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { frameTFRecord } from '../../../src/runs/formats/tfrecord.js';
-import { tensorBoardEventType } from '../../../src/runs/formats/tensorboard.js';
+import { hparamsPluginDataType, tensorBoardEventType } from '../../../src/runs/formats/tensorboard.js';
 
 export type ScalarStyle = 'simple_value' | 'float_val' | 'double_val' | 'tensor_content';
 
@@ -39,6 +39,33 @@ export function eventFileBytes(events: FixtureEvent[]): Uint8Array {
   const first = type.encode(type.fromObject({ wall_time: 1_700_000_000, file_version: 'brain.Event:2' })).finish();
   const parts = [frameTFRecord(first), ...events.map((e) => frameTFRecord(encodeEvent(e)))];
   return Buffer.concat(parts);
+}
+
+/**
+ * The event file PyTorch's `SummaryWriter.add_hparams(hparam_dict, metric_dict)` writes into its
+ * sub-folder, built the way torch/utils/tensorboard/summary.py's `hparams()` builds it: three
+ * summaries with the hparams plugin's metadata (`_hparams_/experiment`,
+ * `_hparams_/session_start_info` holding the values as google.protobuf.Value, and
+ * `_hparams_/session_end_info` with status 1 = success), then each metric as a scalar at `step`.
+ * (Written by our encoder from the writer's source: no PyTorch here to run the real writer.)
+ */
+export function hparamsEventFileBytes(hparams: Record<string, number | string | boolean>, metrics: Record<string, number>, step = 0): Uint8Array {
+  const type = tensorBoardEventType();
+  const data = hparamsPluginDataType();
+  const plugin = (content: Uint8Array) => ({ plugin_data: { plugin_name: 'hparams', content } });
+  const value = (v: number | string | boolean) => (typeof v === 'number' ? { number_value: v } : typeof v === 'string' ? { string_value: v } : { bool_value: v });
+  const ssi = data.encode(data.fromObject({ version: 0, session_start_info: { hparams: Object.fromEntries(Object.entries(hparams).map(([k, v]) => [k, value(v)])) } })).finish();
+  const exp = data.encode(data.fromObject({ version: 0, experiment: new Uint8Array(0) })).finish();
+  const sei = data.encode(data.fromObject({ version: 0, session_end_info: Uint8Array.of(0x08, 0x01) })).finish();
+  const summary = (tag: string, content: Uint8Array) => type.encode(type.fromObject({ wall_time: 1_700_000_000, step, summary: { value: [{ tag, metadata: plugin(content) }] } })).finish();
+  const first = type.encode(type.fromObject({ wall_time: 1_700_000_000, file_version: 'brain.Event:2' })).finish();
+  return Buffer.concat([
+    frameTFRecord(first),
+    frameTFRecord(summary('_hparams_/experiment', exp)),
+    frameTFRecord(summary('_hparams_/session_start_info', ssi)),
+    frameTFRecord(summary('_hparams_/session_end_info', sei)),
+    ...Object.entries(metrics).map(([tag, v]) => frameTFRecord(encodeEvent({ step, scalars: { [tag]: v } }))),
+  ]);
 }
 
 export function writeFile(path: string, data: string | Uint8Array): void {
