@@ -23,6 +23,7 @@ const SKIPPED: Record<string, string> = {
   'npx bitscale ingest results.csv --map val_bpc=loss,steps=iter --set dataset=GLM-Reasoning,seq_len=256': 'results.csv stands for the user\'s own table',
   'npx bitscale ingest ladder.csv --into gpt --set arch=gpt2,token_unit=token,tokenizer=gpt2,loss_unit=nats,dataset=owt,seq_len=1024': 'ladder.csv stands for the user\'s own table',
   'npx bitscale ingest ~/logs --set dataset=owt,batch_size=480 --bytes-per-token 4.2 --dry-run': '~/logs stands for the user\'s own logs',
+  'npx bitscale ingest mlruns/ --set dataset=c4 --strict': 'mlruns/ stands for the user\'s own MLflow folder (test/runs/ ingests MLflow fixtures)',
   'npx bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json': 'data.csv stands for the user\'s own table',
   'npx bitscale train --preset tiny': 'trains for minutes (test/train/ trains tiny runs of a few steps)',
   'npx bitscale train --preset small --threads 2': 'trains for minutes',
