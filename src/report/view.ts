@@ -150,6 +150,8 @@ function runRows(runs: RunRecord[]) {
     seqLen: r.seqLen,
     lr: shortLr(r.lr),
     tokens: formatCount(r.tokens),
+    // Passes over the corpus (tokens ÷ its unique tokens); the corpus size is not guessed where the log does not state it.
+    passes: r.passes === null ? 'unknown' : r.passes.toFixed(2),
     valBpc: bpc(r.finalValBpc),
     setup: `${r.precision}, ${r.hardware}${r.backend && r.backend !== 'unknown' ? `, ${r.backend}` : ''}`,
     wall: wall[i],

@@ -100,6 +100,14 @@ export function checkRunLog(log: RunLog, file: string, onWarning?: (message: str
     if (h[f] > BOUNDS.shapeWarnHigh) warn(h, f, `${h[f]} is unusually large (warning above ${BOUNDS.shapeWarnHigh})`);
   }
   checkSteps(h, 'planned_steps', h.planned_steps, fail, warn);
+  // The corpus, where the log states its size: at least one batch, and its two statements agreeing.
+  const ds = h.dataset as { unique_tokens?: number | null; train_bytes?: number | null; token_unit?: string };
+  const perToken = typeof h.bytes_per_token === 'number' ? h.bytes_per_token : ds.token_unit === 'byte' ? 1 : null;
+  if (typeof ds.unique_tokens === 'number' && typeof ds.train_bytes === 'number' && perToken !== null && Math.abs(ds.train_bytes / perToken / ds.unique_tokens - 1) > 0.01)
+    fail(h, 'dataset.unique_tokens', `${ds.unique_tokens} contradicts dataset.train_bytes ${ds.train_bytes} at ${perToken} byte(s) per token (${Math.round(ds.train_bytes / perToken)} tokens): the passes over the corpus would depend on which is read`);
+  const unique = typeof ds.unique_tokens === 'number' ? { value: ds.unique_tokens, field: 'dataset.unique_tokens' } : typeof ds.train_bytes === 'number' && perToken !== null ? { value: ds.train_bytes / perToken, field: 'dataset.train_bytes' } : null;
+  if (unique && unique.value < h.batch_size * h.seq_len)
+    fail(h, unique.field, `the training corpus holds ${Math.round(unique.value)} tokens, less than one batch (batch_size ${h.batch_size} × seq_len ${h.seq_len} = ${h.batch_size * h.seq_len}): every step would repeat data within itself`);
 
   const toBits = h.loss_unit === 'nats' ? 1 / Math.LN2 : 1;
   const vocab = vocabOf(h);

@@ -150,7 +150,7 @@ test('a per-token ladder is reported in bits per token everywhere: tables, fit u
   const end = text.indexOf('\n## ', start + 1);
   const section = text.slice(start, end);
   assert.doesNotMatch(section, /bits per byte|bits\/byte|val_bpc/);
-  assert.match(section, /\| run \| params \| steps \| bs \| T \| tokens \| val loss \(bits per token \(olmo2\)\) \| setup \| notes \|/);
+  assert.match(section, /\| run \| params \| steps \| bs \| T \| tokens \| passes \| val loss \(bits per token \(olmo2\)\) \| setup \| notes \|/);
   assert.match(section, /\| E \| [0-9.]+ \| \[.*\] \(80%\) \| bits\/token \(olmo2\) \|/, 'joint law E with its interval in bits per token');
   assert.match(section, /RMSE [0-9.]+ bits\/token \(olmo2\)/);
   assert.match(section, /#### Compute-optimal line \(C = 6·N·D\)\n\n`N_opt = G/);

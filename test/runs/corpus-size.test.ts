@@ -49,3 +49,15 @@ test('runs shows passes (unknown where no size is stated) and runs --json gives 
   assert.equal(glm.passes, 20000 * 64 * 256 / 387e6);
   assert.equal(glm.corpus_size, 'dataset.train_bytes (training split), 1 byte per token');
 });
+
+test('a corpus smaller than one batch, or stated twice with sizes that disagree, is an error naming the file, line and field', () => {
+  const base = sampleHeader();
+  const batch = base.batch_size * base.seq_len;
+  const small = sampleHeader({ dataset: { name: 'b', bytes: 1000, sha256: null, token_unit: 'byte', train_bytes: batch - 1 } as never });
+  assert.throws(() => parseRunLog(JSON.stringify(small) + '\n', 'x.jsonl'), new RegExp(`x\\.jsonl:1: field 'dataset\\.train_bytes': the training corpus holds ${batch - 1} tokens, less than one batch \\(batch_size ${base.batch_size} × seq_len ${base.seq_len} = ${batch}\\)`));
+  const both = sampleHeader({ dataset: { name: 'b', bytes: 1e9, sha256: null, token_unit: 'byte', train_bytes: 5e8, unique_tokens: 4e8 } as never });
+  assert.throws(() => parseRunLog(JSON.stringify(both) + '\n', 'y.jsonl'), /y\.jsonl:1: field 'dataset\.unique_tokens': 400000000 contradicts dataset\.train_bytes 500000000 at 1 byte\(s\) per token \(500000000 tokens\)/);
+  // One batch exactly, and two statements that agree, are accepted.
+  const ok = sampleHeader({ dataset: { name: 'b', bytes: 1e9, sha256: null, token_unit: 'byte', train_bytes: 5e8, unique_tokens: 5e8 } as never });
+  assert.equal(parseRunLog(JSON.stringify(ok) + '\n', 'z.jsonl').header.run_id, ok.run_id);
+});
