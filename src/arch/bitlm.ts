@@ -56,11 +56,6 @@ export function trainingFlopsPerStep(c: ModelConfig, batchSize: number): number 
   return 6 * countMatmulParams(c) * tokens + 12 * c.layers * c.d * c.seqLen * tokens;
 }
 
-/** Forward-only FLOPs per token (evaluation): a third of the training figure. */
-export function forwardFlopsPerToken(c: ModelConfig): number {
-  return 2 * countMatmulParams(c) + 4 * c.layers * c.d * c.seqLen;
-}
-
 /** Tokens consumed by a run: steps × batch size × T (one token is one byte here). */
 export function tokensSeen(steps: number, batchSize: number, seqLen: number): number {
   return steps * batchSize * seqLen;

@@ -62,11 +62,6 @@ export function huber(r: number, delta: number): number {
   return a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta);
 }
 
-/** d huber / d r: r clipped to [−δ, δ]. */
-export function huberDerivative(r: number, delta: number): number {
-  return r > delta ? delta : r < -delta ? -delta : r;
-}
-
 /** Number of distinct values among the given keys. */
 export function countDistinct(values: readonly (number | string)[]): number {
   return new Set(values).size;

@@ -4,8 +4,14 @@
  * transposes), one pass per query for bias, argmax and softmax, one per query row for the
  * gradient of the softmax path. Needs T and hd to be multiples of 4.
  */
-import type { AttentionShape } from './attention.js';
 import { kernelMemory, kernelModule, layoutRegions, timed } from './kernels.js';
+
+/** The attention's batch, context and head count (q, k and v are [batch·seqLen, heads·head width]). */
+export interface AttentionShape {
+  batch: number;
+  seqLen: number;
+  heads: number;
+}
 
 /**
  * Softmax rows handed back by the backward pass, for the next forward to fill: one [B, H, T, T]

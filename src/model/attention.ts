@@ -6,7 +6,7 @@
  * gather of v and its gradient for v a scatter-add, both done on the selected indices.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { causalKernelFits, causalScoreGrads, causalScores } from './attention-kernels.js';
+import { causalKernelFits, causalScoreGrads, causalScores, type AttentionShape } from './attention-kernels.js';
 import { batchedMatMul } from './batched.js';
 import { KERNEL_BACKENDS, keptForBackward } from './kernels.js';
 import { customOp } from './ops.js';
@@ -29,12 +29,6 @@ export function alibiBias(heads: number, seqLen: number): Float32Array {
     for (let i = 0; i < T; i++)
       for (let j = 0; j < T; j++) out[(h * T + i) * T + j] = j <= i ? -slopes[h] * (i - j) : MASKED_SCORE;
   return out;
-}
-
-export interface AttentionShape {
-  batch: number;
-  seqLen: number;
-  heads: number;
 }
 
 /** [B·T, d] → [B·H, T, hd]. */

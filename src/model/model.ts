@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { countTrainableParams, type Architecture, type ModelConfig } from '../arch/bitlm.js';
-import { alibiBias, hardAttention, softAttention, type AttentionShape } from './attention.js';
+import { alibiBias, hardAttention, softAttention } from './attention.js';
+import type { AttentionShape } from './attention-kernels.js';
 import { KERNEL_BACKENDS } from './kernels.js';
 import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, LayerInput, type SteKind } from './ops.js';
 import { normalArray, stepRng, STREAM } from './rng.js';

@@ -3,7 +3,7 @@
  * BitscaleErrors naming file, line and field. A truncated last line (a trainer killed mid-write:
  * no trailing newline and not valid JSON) is skipped with a warning; everything before it is kept.
  */
-import { appendFileSync, openSync, closeSync, writeSync, fsyncSync } from 'node:fs';
+import { openSync, closeSync, writeSync, fsyncSync } from 'node:fs';
 import { countParams } from '../arch/bitlm.js';
 import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
@@ -187,11 +187,6 @@ export class RunLogWriter {
       closeSync(fd);
     }
   }
-}
-
-/** Appends without fsync, for tests and bulk writers that fsync at the end. */
-export function appendRecord(path: string, record: LogRecord): void {
-  appendFileSync(path, JSON.stringify(record) + '\n');
 }
 
 // ---------------------------------------------------------------------------------------------
