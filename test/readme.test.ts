@@ -1,6 +1,6 @@
 /**
- * Every `npx bitscale …` example in README.md runs on a fresh clone: each quick one is run here (in
- * README order, so that `fit --save law.json` comes before the commands that read law.json) and
+ * Every `npx bitscale …` example in README.md and docs/*.md runs on a fresh clone: each quick one is run here (in
+ * page order, so that `fit --save law.json` comes before the commands that read law.json) and
  * must exit 0; each slow or placeholder one is in SKIPPED with the reason. An example in neither
  * list fails the test, so a new example is classified when it is written.
  * The commands run in a temporary folder holding a copy of runs/ (what they may write goes there)
@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,8 +55,14 @@ function words(command: string): string[] {
   return [...command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
 }
 
-test('every npx bitscale example in the README is either run here and exits 0, or skipped for a stated reason', () => {
-  const examples = readmeExamples(readFileSync(join(root, 'README.md'), 'utf8'));
+/** The documentation's pages: README.md first, then docs/*.md in name order (examples run in that order). */
+function documentationText(): string {
+  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort();
+  return [readFileSync(join(root, 'README.md'), 'utf8'), ...docs.map((f) => readFileSync(join(root, 'docs', f), 'utf8'))].join('\n');
+}
+
+test('every npx bitscale example in the README and docs/ is either run here and exits 0, or skipped for a stated reason', () => {
+  const examples = readmeExamples(documentationText());
   assert.ok(examples.length >= 25, `${examples.length} examples found`);
   const work = mkdtempSync(join(tmpdir(), 'bitscale-readme-'));
   try {
@@ -77,7 +83,7 @@ test('every npx bitscale example in the README is either run here and exits 0, o
     }
     assert.deepEqual(failed, []);
     assert.ok(ran.length >= 12, `${ran.length} run`);
-    // Every skip names an example still in the README (a stale entry is removed, not kept).
+    // Every skip names an example still in the documentation (a stale entry is removed, not kept).
     assert.deepEqual(Object.keys(SKIPPED).filter((k) => !examples.includes(k)), []);
     process.stderr.write(`# README examples: ${ran.length} run in ${ran.reduce((s, r) => s + r.seconds, 0).toFixed(1)} s, ${Object.keys(SKIPPED).length} skipped; slowest: ${[...ran].sort((a, b) => b.seconds - a.seconds).slice(0, 3).map((r) => `${r.example.slice(13, 60)} ${r.seconds.toFixed(1)} s`).join('; ')}\n`);
   } finally {

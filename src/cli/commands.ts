@@ -19,7 +19,7 @@ export function registerCommands(program: Command): void {
 }
 
 /**
- * Flags renamed to the one vocabulary (README, "Flags and JSON keys"): a flag is the JSON key with
+ * Flags renamed to the one vocabulary (docs/cli.md, "One vocabulary"): a flag is the JSON key with
  * `_` written `-` (`--batch-size` ↔ batch_size). The old spelling is accepted for one release, hidden
  * from --help, with a warning.
  */
