@@ -379,8 +379,8 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   const beyond = extrapolations.length ? ` (${extrapolations.map(describeExtrapolation).join('; ')})` : '';
   // A value no law can give is an error, not a prediction.
   if (!Number.isFinite(valBpc)) throw new BitscaleError(`the ${name} law gives no finite value here${beyond}`, { field: 'params' });
-  if (valBpc < floor - 1e-12) throw new BitscaleError(`the ${name} law gives ${valBpc.toFixed(3)} bits/byte, below its own floor A = ${floor}: no law can give this${beyond}`, { field: 'params' });
-  if (valBpc > ceiling) throw new BitscaleError(`the ${name} law gives ${valBpc.toFixed(3)} bits/byte, above log2(${query.vocab ?? DEFAULT_VOCAB}) = ${ceiling.toFixed(3)}, the entropy of a uniform guess over the vocabulary: no model gives this${beyond}`, { field: 'params' });
+  if (valBpc < floor - 1e-12) throw new BitscaleError(`the ${name} law gives ${valBpc.toFixed(3)} ${budget.lossUnit}, below its own floor A = ${floor}: no law can give this${beyond}`, { field: 'params' });
+  if (valBpc > ceiling) throw new BitscaleError(`the ${name} law gives ${valBpc.toFixed(3)} ${budget.lossUnit}, above log2(${query.vocab ?? DEFAULT_VOCAB}) = ${ceiling.toFixed(3)}, the entropy of a uniform guess over the vocabulary: no model gives this${beyond}`, { field: 'params' });
 
   const alternatives: Prediction['alternatives'] = [];
   const consider = (law: Prediction['alternatives'][number]['law'], value: number, lawFloor: number) => {
@@ -432,7 +432,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   for (const alt of alternatives)
     if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% prediction interval: the choice of law matters more than the spread the interval holds`);
   const lentText = borrowing.length ? ` (${borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
-  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${step.perDoubling.toFixed(3)} BPC and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
+  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${step.perDoubling.toFixed(3)} ${budget.lossUnit} and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
   const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];
   return {
     query,
