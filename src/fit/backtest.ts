@@ -30,7 +30,7 @@ import { formatCount, formatSteps } from '../util/format.js';
 import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type ExponentGrid, type JointFloor, type JointPoint, jointParameterCount } from './chinchilla.js';
 import { fitSaturatingPowerLaw, MILLION, saturatingLoss, type SaturatingFit } from './saturating.js';
 import { mean } from './stats.js';
-import { describeSelection, selectJointForm } from './select.js';
+import { fitSelectedJointLaw } from './select.js';
 import { Matrix, pseudoInverse } from 'ml-matrix';
 import { createRequire } from 'node:module';
 
@@ -230,14 +230,11 @@ export function backtestRuns(runs: readonly BacktestRun[], options: BacktestOpti
   const fittedSizes = [...new Set(fitted.map((r) => r.params))].sort((x, y) => x - y);
   const jointPoints = fitted.map((r) => ({ params: r.params, tokens: r.tokens, loss: r.loss }));
   // The form chosen by held-out sizes among the fitted runs only: the held-out size plays no part.
-  const selection = options.delta === undefined ? selectJointForm(jointPoints, { grid: options.grid }) : null;
-  const form = selection?.chosen ?? { delta, floor: 'free' as const };
-  const joint = fitChinchillaLaw(jointPoints, { delta: form.delta, floor: form.floor, grid: options.grid, bootstrap: false, loo: false });
-  if (selection) joint.diagnostics.formChoice = describeSelection(selection);
+  const { fit: joint, floor } = fitSelectedJointLaw(jointPoints, { select: options.delta === undefined, delta, grid: options.grid, bootstrap: false, loo: false });
   if (joint.failure) throw new BitscaleError(`the joint law cannot be fitted on the ${fittedSizes.length} smaller sizes (${runsText(fitted.length)}): ${joint.failure}`);
   const warnings = [...joint.warnings];
   const laws = sizeLaws(fitted);
-  const pi = predictionIntervals(jointPoints, joint.params, held, level, form.floor);
+  const pi = predictionIntervals(jointPoints, joint.params, held, level, floor);
   if (pi.note) warnings.push(pi.note);
   const points: BacktestPoint[] = held.map((r, k) => {
     const predicted = chinchillaLoss(joint.params, r.params, r.tokens);

@@ -116,7 +116,8 @@ export type JointFloor = 'free' | 'none';
 /** Free parameters of the joint law with this floor. */
 export const jointParameterCount = (floor: JointFloor) => (floor === 'free' ? 5 : 4);
 
-function thetaToParams(th: ArrayLike<number>): ChinchillaParams {
+/** The law's parameters from θ = (ln A, ln B, ln E, α, β). */
+export function thetaToParams(th: ArrayLike<number>): ChinchillaParams {
   return { E: Math.exp(th[2]), A: Math.exp(th[0]), B: Math.exp(th[1]), alpha: th[3], beta: th[4] };
 }
 

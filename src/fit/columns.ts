@@ -9,10 +9,10 @@ import { parseNumberText } from '../util/numbers.js';
 import type { FitForm, FitResult } from './types.js';
 import { fitStepLaw, type StepLawParam } from './steps.js';
 import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
-import { fitChinchillaLaw, type ExponentGrid, type JointPoint } from './chinchilla.js';
+import { type ExponentGrid, type JointPoint } from './chinchilla.js';
 import { fitDataConstrainedLaw, HALF_FIXED, type DataConstrainedParams, type RepetitionPoint } from './data-constrained.js';
 import type { BootstrapOptions } from './resample.js';
-import { describeSelection, selectJointForm } from './select.js';
+import { fitSelectedJointLaw } from './select.js';
 
 export interface ColumnFitSpec {
   form: FitForm;
@@ -207,8 +207,6 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
     return { input, fit, jointPoints: null, repetitionPoints };
   }
   const jointPoints = idx.map((i) => ({ params: x[i], tokens: d![i], loss: y[i] }));
-  const selection = spec.delta === undefined && spec.select !== false ? selectJointForm(jointPoints, { grid: spec.grid }) : null;
-  const fit = fitChinchillaLaw(jointPoints, { delta: selection?.chosen.delta ?? spec.delta, floor: selection?.chosen.floor, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid });
-  if (selection) fit.diagnostics.formChoice = describeSelection(selection);
+  const { fit } = fitSelectedJointLaw(jointPoints, { select: spec.delta === undefined && spec.select !== false, delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid });
   return { input, fit, jointPoints };
 }

@@ -12,7 +12,7 @@
  * SE = sd(squared log errors)/√m of the lowest-scoring form, the chosen form is the first in the
  * list (the published default first) whose MSE ≤ MSE_best + SE_best. Pure; no I/O.
  */
-import { chinchillaLoss, DEFAULT_HUBER_DELTA, jointParameterCount, REFIT_EXPONENT_GRID, solveChinchilla, type ExponentGrid, type JointFloor, type JointPoint } from './chinchilla.js';
+import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, jointParameterCount, REFIT_EXPONENT_GRID, solveChinchilla, thetaToParams, type ChinchillaFit, type ChinchillaFitOptions, type ExponentGrid, type JointFloor, type JointPoint } from './chinchilla.js';
 import { mean } from './stats.js';
 
 export interface JointForm {
@@ -84,7 +84,7 @@ export function scoreJointForm(points: readonly JointPoint[], form: JointForm, g
       failedFolds++;
       continue;
     }
-    const law = { E: Math.exp(sol.theta[2]), A: Math.exp(sol.theta[0]), B: Math.exp(sol.theta[1]), alpha: sol.theta[3], beta: sol.theta[4] };
+    const law = thetaToParams(sol.theta);
     for (const i of fold) {
       const q = points[i];
       const predicted = chinchillaLoss(law, q.params, q.tokens);
@@ -138,4 +138,18 @@ export function describeSelection(sel: FormSelection): string {
   if (!runner) return head;
   const runnerText = `${runner.form.name} (${runner.rmsLogError.toPrecision(3)}, ${(100 * runner.meanAbsRelativeError).toFixed(2)}%)`;
   return runner.rmsLogError < chosen.rmsLogError ? `${head}; the lowest score, ${runnerText}, is within one standard error of it, so the form earlier in the list is kept` : `${head}; runner-up ${runnerText}`;
+}
+
+/**
+ * The joint law in the form held-out sizes choose (selectJointForm), the choice stated in the fit's
+ * diagnostics (formChoice); with `select` false, or when there is nothing to select by, the form
+ * `options` give (δ and floor, default E fitted at δ = 1e-3). `floor` is the floor of the law fitted.
+ */
+export function fitSelectedJointLaw(points: readonly JointPoint[], options: ChinchillaFitOptions & { select: boolean }): { fit: ChinchillaFit; selection: FormSelection | null; floor: JointFloor } {
+  const { select, ...fitOptions } = options;
+  const selection = select ? selectJointForm(points, { grid: options.grid }) : null;
+  const floor = selection?.chosen.floor ?? options.floor ?? 'free';
+  const fit = fitChinchillaLaw(points, { ...fitOptions, delta: selection?.chosen.delta ?? options.delta, floor });
+  if (selection) fit.diagnostics.formChoice = describeSelection(selection);
+  return { fit, selection, floor };
 }

@@ -10,8 +10,8 @@
 import type { RunRecord, RunStatus } from '../runs/types.js';
 import { byNaturalOrder } from '../util/numbers.js';
 import { analysisGroupKey, analysisGroups, byCodePoint, fitGroups, groupRuns, mainFitGroup, groupRecipe, recipeDifference, recipeDifferences, recipeLabel, type RecipeFields, requireOneLossUnit, stepFamilies } from '../runs/table.js';
-import { computeOptimalAllocation, DEFAULT_HUBER_DELTA, fitChinchillaLaw, JOINT_EXPONENT_GRID, type ChinchillaFit, type ComputeOptimalAllocation, type ExponentGrid, type JointPoint, type JointRefitMany } from './chinchilla.js';
-import { describeSelection, selectJointForm, type FormSelection } from './select.js';
+import { computeOptimalAllocation, DEFAULT_HUBER_DELTA, JOINT_EXPONENT_GRID, type ChinchillaFit, type ComputeOptimalAllocation, type ExponentGrid, type JointPoint, type JointRefitMany } from './chinchilla.js';
+import { fitSelectedJointLaw, type FormSelection } from './select.js';
 import { compareBatchAndLr, datasetOffsets, type BatchLrComparison, type DatasetOffset } from './compare.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from './resample.js';
 import { fitSaturatingPowerLaw, MILLION, type ParamPoint, type SaturatingFit } from './saturating.js';
@@ -304,10 +304,7 @@ function jointFits(recipe: Recipe, bootstrap: Required<BootstrapOptions> | false
       continue;
     }
     // The form (δ, floor) chosen by held-out sizes of these runs alone; an explicit δ is kept as given.
-    const selection = delta === DEFAULT_HUBER_DELTA ? selectJointForm(points, { grid }) : null;
-    const form = selection?.chosen ?? { delta, floor: 'free' as const };
-    const fit = fitChinchillaLaw(points, { delta: form.delta, floor: form.floor, grid, bootstrap, refitMany });
-    if (selection) fit.diagnostics.formChoice = describeSelection(selection);
+    const { fit, selection } = fitSelectedJointLaw(points, { select: delta === DEFAULT_HUBER_DELTA, delta, grid, bootstrap, refitMany });
     const maxC = Math.max(...points.map((p) => 6 * p.params * p.tokens));
     // Compute-optimal splits at 10× and 100× the compute are extrapolations: only from a law that
     // was fitted and is not flagged "do not extrapolate".
