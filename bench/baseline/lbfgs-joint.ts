@@ -6,9 +6,7 @@
  * check of the E = 0 boundary after 250 iterations. Not used by bitscale itself.
  */
 import { DEFAULT_GRADIENT_TOLERANCE, minimizeLbfgs, type LbfgsResult, type ValueAndGradient } from './lbfgs.js';
-import type { JointPoint } from '../../src/fit/chinchilla.js';
-
-const DEFAULT_HUBER_DELTA = 1e-3;
+import { DEFAULT_HUBER_DELTA, type JointPoint, type JointSolution as VarProJointSolution } from '../../src/fit/chinchilla.js';
 
 /** A start grid: values for each log-space parameter (a = ln A, b = ln B, e = ln E, alpha, beta). */
 export interface StartGrid {
@@ -176,13 +174,8 @@ function gridStarts(grid: StartGrid): number[][] {
   return out;
 }
 
-export interface JointSolution {
-  theta: Float64Array;
-  objective: number;
-  starts: number;
-  converged: boolean;
-  iterations: number;
-}
+/** bitscale's JointSolution less `atBound` (this fitter has no bounds); `iterations` counts L-BFGS iterations. */
+export type JointSolution = Omit<VarProJointSolution, 'atBound'>;
 
 /**
  * Minimise the Huber objective from each start (θ = (a, b, e, α, β)); keep the lowest. Each start

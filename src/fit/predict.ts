@@ -12,7 +12,7 @@ import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
 import { saturatingLoss, type SaturatingFit, type SaturatingParam } from './saturating.js';
 import { chinchillaLoss } from './chinchilla.js';
-import { mean, seededRandom } from './stats.js';
+import { mean, seededRandom, standardNormal } from './stats.js';
 import { fitRunTable, type FitRunTableOptions, type FitSuite, type ParamBudgetFit } from './suite.js';
 
 export interface PredictQuery {
@@ -148,12 +148,6 @@ export function runScatter(fit: FitResult): { sigma: number; source: string } | 
   if (fit.loo && Number.isFinite(fit.loo.rmse) && fit.loo.rmse > 0) return { sigma: fit.loo.rmse, source: `the law's leave-one-out RMSE over ${fit.loo.errors.filter((e) => e !== null).length} runs` };
   if (fit.dof > 0 && Number.isFinite(fit.rmse)) return { sigma: fit.rmse * Math.sqrt(fit.n / fit.dof), source: `the law's residual standard error, ${fit.dof} dof` };
   return null;
-}
-
-/** One draw of a standard normal from a uniform generator (Box–Muller, cosine branch). */
-export function standardNormal(random: () => number): number {
-  const u = 1 - random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
 /** "TinyStories (bitlm-v57, bits per byte)" from an analysis group key. */

@@ -12,8 +12,7 @@ import { CHINCHILLA_FORMULA, chinchillaLoss, type ChinchillaParams } from './chi
 import type { ColumnFit } from './columns.js';
 import { dataConstrainedLoss, DATA_CONSTRAINED_FORMULA, DATA_CONSTRAINED_PARAMS, effectiveData, effectiveParams, type DataConstrainedFit, type DataConstrainedParam, type DataConstrainedParams } from './data-constrained.js';
 import { percentileInterval } from './resample.js';
-import { seededRandom } from './stats.js';
-import { standardNormal } from './predict.js';
+import { seededRandom, standardNormal } from './stats.js';
 import type { Interval } from './types.js';
 
 export const SAVED_LAW_FORMAT = 'bitscale-law';

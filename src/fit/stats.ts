@@ -18,6 +18,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** One draw of a standard normal from a uniform generator (Box–Muller, cosine branch). */
+export function standardNormal(random: () => number): number {
+  const u = 1 - random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
 /** n indices drawn with replacement from 0..n−1 (one bootstrap resample). */
 export function resampleIndices(n: number, random: () => number): number[] {
   const out = new Array<number>(n);

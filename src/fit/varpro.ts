@@ -26,6 +26,8 @@
  * boundary that a search in log coordinates can only approach.
  */
 
+import { huber } from './stats.js';
+
 export type VarProLoss = { kind: 'squares' } | { kind: 'log-huber'; delta: number };
 
 /** A law linear in c for fixed θ. */
@@ -174,18 +176,6 @@ function solveOnFree(H: Float64Array, q: Float64Array, k: number, zero: number, 
   return true;
 }
 
-/**
- * Least squares min Σᵢ ωᵢ·(tᵢ − Xᵢ·c)² with cⱼ ≥ 0 for the constrained j (the normal equations as a
- * box QP, solved exactly by boxQp); null when no active set has a solution.
- */
-export function constrainedLeastSquares(X: Float64Array, t: ArrayLike<number>, omega: ArrayLike<number>, k: number, nonNegative: readonly boolean[]): Float64Array | null {
-  const H = new Float64Array(k * k);
-  const q = new Float64Array(k);
-  normalEquations(X, t, omega, k, H, q);
-  const c = new Float64Array(k);
-  return boxQp(H, q, k, nonNegative, c) ? c : null;
-}
-
 /** H = XᵀΩX and q = −XᵀΩt. */
 function normalEquations(X: Float64Array, t: ArrayLike<number>, omega: ArrayLike<number>, k: number, H: Float64Array, q: Float64Array): void {
   H.fill(0);
@@ -217,6 +207,9 @@ interface Scratch {
   q: Float64Array;
   next: Float64Array;
   trial: Float64Array;
+  /** ∂φ/∂θⱼ and ∂o/∂θⱼ for the profile's gradient (n·k and n). */
+  dphi: Float64Array;
+  doffset: Float64Array;
   /** The last solution's coefficients (a warm start for the next, nearby θ); empty before the first. */
   last: Float64Array | null;
 }
@@ -237,14 +230,10 @@ function scratchFor(p: VarProProblem): Scratch {
     q: new Float64Array(k),
     next: new Float64Array(k),
     trial: new Float64Array(k),
+    dphi: new Float64Array(n * k),
+    doffset: new Float64Array(n),
     last: null,
   };
-}
-
-/** Huber_δ(r). */
-function huberValue(r: number, delta: number): number {
-  const a = r < 0 ? -r : r;
-  return a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta);
 }
 
 /** The objective at ŷ (already in s.yhat). */
@@ -258,7 +247,7 @@ function objectiveAt(p: VarProProblem, s: Scratch): number {
       f += s.w[i] * r * r;
     } else {
       if (!(s.yhat[i] > 0)) return Infinity;
-      f += s.w[i] * huberValue(Math.log(s.yhat[i]) - s.lnY[i], p.loss.delta);
+      f += s.w[i] * huber(Math.log(s.yhat[i]) - s.lnY[i], p.loss.delta);
     }
   }
   return f;
@@ -292,7 +281,6 @@ function huberStepQp(p: VarProProblem, s: Scratch, c: Float64Array, delta: numbe
     const row = i * k;
     for (let x = 0; x < k; x++) {
       const jx = s.phi[row + x] / yh;
-      s.X[row + x] = jx;
       q[x] += wi * psi * jx;
       if (h !== 0) for (let y = x; y < k; y++) H[x * k + y] += wi * h * jx * (s.phi[row + y] / yh);
     }
@@ -382,11 +370,6 @@ function solveLinearWith(p: VarProProblem, theta: ArrayLike<number>, s: Scratch)
   return { c, objective: f, iterations };
 }
 
-/** The best linear coefficients for the exponents θ (see the module comment); null when none exist (dependent columns, non-finite basis). */
-export function solveLinearPart(p: VarProProblem, theta: ArrayLike<number>): LinearSolution | null {
-  return solveLinearWith(p, theta, scratchFor(p));
-}
-
 export interface ExponentSearch {
   /** Grid values per exponent (a single value holds that exponent fixed). */
   grid: readonly (readonly number[])[];
@@ -394,7 +377,7 @@ export interface ExponentSearch {
   bounds: readonly (readonly [number, number])[];
   /** Extra starting points compared with the grid's best (e.g. the full-data optimum for a refit). */
   starts?: readonly (readonly number[])[];
-  /** Nelder–Mead stops when the simplex spans less than this in every exponent (default 1e-9). */
+  /** The polish stops when its step (BFGS) or its simplex (Nelder–Mead) spans less than this in every exponent (default 1e-9). */
   tolerance?: number;
   /** Most profile evaluations in the polish (default 400). */
   maxEvaluations?: number;
@@ -427,9 +410,10 @@ function clampInto(theta: ArrayLike<number>, bounds: ExponentSearch['bounds'], o
 }
 
 /**
- * Minimise the profile F(θ) = min_c f(c, θ): every grid point (and extra start), then Nelder–Mead
- * from the best on the free exponents, points outside the bounds evaluated at their projection
- * plus a penalty. Null when no grid point has a solution.
+ * Minimise the profile F(θ) = min_c f(c, θ): every grid point (and extra start), then a polish
+ * from the best on the free exponents: projected BFGS where the problem gives ∂φ/∂θ (and it can
+ * take a first step), else Nelder–Mead with points outside the bounds evaluated at their
+ * projection plus a penalty. Null when no grid point has a solution.
  */
 export function solveVarPro(p: VarProProblem, search: ExponentSearch): VarProSolution | null {
   const s = scratchFor(p);
@@ -502,8 +486,8 @@ export function solveVarPro(p: VarProProblem, search: ExponentSearch): VarProSol
 function profileGradient(p: VarProProblem, s: Scratch, theta: Float64Array, c: Float64Array, free: readonly number[], out: Float64Array): void {
   const n = s.yhat.length;
   const k = p.linear;
-  const dphi = new Float64Array(n * k);
-  const doff = new Float64Array(n);
+  const dphi = s.dphi;
+  const doff = s.doffset;
   for (let a = 0; a < free.length; a++) {
     p.basisDerivative!(theta, free[a], dphi, doff);
     let g = 0;

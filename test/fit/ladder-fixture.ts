@@ -8,7 +8,7 @@
  */
 import { countParams } from '../../src/arch/bitlm.js';
 import { chinchillaLoss, type ChinchillaParams } from '../../src/fit/chinchilla.js';
-import { seededRandom } from '../../src/fit/stats.js';
+import { seededRandom, standardNormal } from '../../src/fit/stats.js';
 import type { BacktestRun } from '../../src/fit/backtest.js';
 import { writeRunLog } from '../../src/runs/log.js';
 import type { RunLog } from '../../src/runs/types.js';
@@ -33,7 +33,7 @@ export const LADDER_SEQ_LEN = 128;
 
 /** Standard normal draws from a seeded uniform (Box–Muller). */
 export function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return () => standardNormal(random);
 }
 
 /** A ladder run: what the backtest reads (id, N, budget, tokens, loss). */
