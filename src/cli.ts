@@ -4,7 +4,6 @@
  * TensorFlow.js) are imported lazily inside their action so that `--help` and `report` start fast.
  */
 import { Command, CommanderError } from 'commander';
-import { BitscaleError } from './util/errors.js';
 import { fsError } from './util/files.js';
 import { VERSION } from './version.js';
 import { registerCommands } from './cli/commands.js';

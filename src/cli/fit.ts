@@ -13,7 +13,6 @@ import { stableStringify } from '../util/json.js';
 import { formatCount, formatTable, formatSteps } from '../util/format.js';
 import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { snakeCaseKeys } from '../util/json.js';
-import { fitColumns, FORM_PARAMS } from '../fit/columns.js';
 import type { FitSuite } from '../fit/suite.js';
 import type { Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';

@@ -5,7 +5,7 @@
 import type { RunRecord } from '../runs/types.js';
 import { predictBpc, type FitSuite, type PredictQuery } from '../fit/index.js';
 import { predictSavedLaw, type SavedLaw } from '../fit/saved.js';
-import type { MeasuredRanges, PlanPrediction, Predictor, PredictorQuery } from './plan.js';
+import type { MeasuredRanges, Predictor, PredictorQuery } from './plan.js';
 
 /**
  * The runs a dataset's predictions read: without borrowing, only the dataset's own. Each analysis

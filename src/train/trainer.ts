@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { countParams } from '../arch/bitlm.js';
 import type { Corpus } from '../data/corpus.js';
 import { bitscaleKernelsFit, createModel, type BitLM } from '../model/model.js';

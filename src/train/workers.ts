@@ -22,7 +22,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Corpus } from '../data/corpus.js';
-import type { BitLM } from '../model/model.js';
 import { BitscaleError } from '../util/errors.js';
 import { workerScript } from '../util/worker-script.js';
 import type { AdamW } from './adamw.js';

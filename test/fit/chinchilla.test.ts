@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { loadRunTable, scalingRuns } from '../../src/runs/table.js';
 import assert from 'node:assert/strict';
-import { chinchillaLoss, computeOptimalAllocation, fitChinchillaLaw, refitChinchilla, refitChinchillaMany, solveChinchilla } from '../../src/fit/chinchilla.js';
+import { chinchillaLoss, computeOptimalAllocation, fitChinchillaLaw, refitChinchilla, refitChinchillaMany } from '../../src/fit/chinchilla.js';
 import { huber, seededRandom } from '../../src/fit/stats.js';
 import { describeSelection, JOINT_FORMS, selectJointForm } from '../../src/fit/select.js';
 

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { fitRunTable } from '../../src/fit/suite.js';
 import { predictBpc } from '../../src/fit/predict.js';
 import { saturatingLoss } from '../../src/fit/saturating.js';
-import { chinchillaLoss } from '../../src/fit/chinchilla.js';
 import { BitscaleError } from '../../src/util/errors.js';
 import { SEED_RUNS, seedRuns } from './seed-runs.js';
 import { fitGroupKey, fitGroups, groupRecipe, loadRunTable, recipeLabel, scalingRuns, toRunRecord } from '../../src/runs/table.js';

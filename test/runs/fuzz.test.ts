@@ -16,7 +16,6 @@ import { ingestFiles, type IngestOptions } from '../../src/runs/ingest.js';
 import { loadRunTable } from '../../src/runs/table.js';
 import { BitscaleError } from '../../src/util/errors.js';
 import { seededRandom } from '../../src/fit/stats.js';
-import { TRAINER_LOGS } from '../fixtures/trainer-logs.js';
 import { snapshotFiles } from './snapshot.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 27);

@@ -1,9 +1,9 @@
 /** The sample trainer logs shipped under test/fixtures/trainer-logs/ (the closing note's commands use them). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { readForeignRuns } from '../../../src/runs/formats/index.js';
 import { TRAINER_LOGS, writeTrainerLogs } from '../../fixtures/trainer-logs.js';
 import { snapshotFiles } from '../snapshot.js';
