@@ -106,3 +106,75 @@ export function formatTable(headers: string[], rows: (string | number)[][]): str
   const line = (r: string[]) => r.map((c, i) => pad(c, i)).join('  ').trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
+
+// ---------------------------------------------------------------------------------------------
+// Losses, signs, percentages, intervals, shapes: the one place each is written.
+
+const MINUS = '−';
+
+/** A loss (bits per byte or per token) to three decimals: 1.4072 → "1.407". */
+export function formatLoss(v: number, digits = 3): string {
+  return v.toFixed(digits);
+}
+
+/** A value with an explicit sign and a true minus: 0.012 → "+0.012", −0.5 → "−0.500". */
+export function formatSigned(v: number, digits = 3): string {
+  return `${v < 0 ? MINUS : '+'}${Math.abs(v).toFixed(digits)}`;
+}
+
+/** A fraction as a percentage: 0.1234 → "12.3%" (digits decimals; a true minus below zero). */
+export function formatPercent(fraction: number, digits = 1): string {
+  return `${(100 * fraction).toFixed(digits)}%`.replace(/^-/, MINUS);
+}
+
+/** A fraction as a signed percentage: 0.04 → "+4%", −0.113 → "−11%". */
+export function formatSignedPercent(fraction: number, digits = 0): string {
+  return `${fraction < 0 ? MINUS : '+'}${Math.abs(100 * fraction).toFixed(digits)}%`;
+}
+
+/** Bytes in GiB always (for tables that compare against a GPU's capacity): 1.5 × 2^30 → "1.50 GiB". */
+export function formatGiB(bytes: number, digits = 2): string {
+  return `${(bytes / 2 ** 30).toFixed(digits)} GiB`;
+}
+
+/**
+ * A fitted number: fixed notation, or exponential beyond [1e-3, 1e4), with a true minus:
+ * 0.3412 → "0.341", 12340 → "1.234e+4", −2e-5 → "−2.000e-5". Non-finite values print as `missing`.
+ */
+export function formatNumber(v: number, digits = 3, missing = '-'): string {
+  if (!Number.isFinite(v)) return missing;
+  const text = Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(digits) : v.toFixed(digits);
+  return text.replace(/^-/, MINUS);
+}
+
+/** An interval as "[1.392, 1.422] (80%)", "[1.392, 1.422]" without its level, or `missing` for none. */
+export function formatInterval(i: { lo: number; hi: number; level?: number } | null | undefined, digits = 3, opts: { level?: boolean; missing?: string } = {}): string {
+  if (!i) return opts.missing ?? '—';
+  const range = `[${formatNumber(i.lo, digits)}, ${formatNumber(i.hi, digits)}]`;
+  return opts.level === false || i.level === undefined ? range : `${range} (${Math.round(i.level * 100)}%)`;
+}
+
+/** A multiplicative factor: 1.5 → "1.5×", 25000 → "25,000×", 1e25 → "1.0e+25×". */
+export function formatFactor(f: number): string {
+  if (f < 10) return `${f.toFixed(1)}×`;
+  // formatInteger, not toLocaleString: the same digits, without ICU's number formatter (~15 ms on first use).
+  if (f < 1e7) return `${formatInteger(Number(f.toPrecision(2)))}×`;
+  return `${f.toExponential(1)}×`;
+}
+
+/** The shape fields every label names. */
+export interface ShapeFields {
+  d: number;
+  layers: number;
+  heads: number;
+  dFf: number;
+}
+
+/**
+ * A model shape: "d=1024 L=8 H=32 d_ff=512" (separator ' '), or with ', ' between fields for prose;
+ * `extra` appends more "key=value" fields in order (T, V, bs...).
+ */
+export function formatShape(c: ShapeFields, opts: { separator?: string; extra?: Record<string, string | number> } = {}): string {
+  const fields = [`d=${c.d}`, `L=${c.layers}`, `H=${c.heads}`, `d_ff=${c.dFf}`, ...Object.entries(opts.extra ?? {}).map(([k, v]) => `${k}=${v}`)];
+  return fields.join(opts.separator ?? ' ');
+}

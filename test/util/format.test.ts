@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytesColumn, formatDuration, formatDurationColumn, formatSteps } from '../../src/util/format.js';
+import { formatBytesColumn, formatDuration, formatDurationColumn, formatFactor, formatGiB, formatInterval, formatLoss, formatNumber, formatPercent, formatShape, formatSigned, formatSignedPercent, formatSteps } from '../../src/util/format.js';
 
 test('a column of durations uses one unit: the runs table no longer mixes "101.5 s" and "2.2 min"', () => {
   // The former CPU study's (runs/brown-cpu) d64 runs: 51.4 s, 101.5 s, 3.4 min; its d128 run 7.9 min.
@@ -36,4 +36,35 @@ test('formatSteps is compact only where exact: 15K and 40K, but 1,120 and 30,339
   assert.equal(formatSteps(280), '280');
   assert.equal(formatSteps(1_250_000), '1.25M');
   assert.equal(formatSteps(1_234_567), '1,234,567');
+});
+
+test('signed values and percentages carry a true minus sign and an explicit plus', () => {
+  assert.equal(formatSigned(0.012), '+0.012');
+  assert.equal(formatSigned(-0.5), '−' + '0.500');
+  assert.equal(formatSignedPercent(0.04), '+4%');
+  assert.equal(formatSignedPercent(-0.113), '−' + '11%');
+  assert.equal(formatPercent(0.1234), '12.3%');
+  assert.equal(formatPercent(-0.05, 0), '−' + '5%');
+  assert.equal(formatLoss(1.40725), '1.407');
+});
+
+test('formatNumber switches to exponential notation outside [1e-3, 1e4); formatInterval names its level', () => {
+  assert.equal(formatNumber(0.3412), '0.341');
+  assert.equal(formatNumber(12340), '1.234e+4');
+  assert.equal(formatNumber(-2e-5), '−' + '2.000e-5');
+  assert.equal(formatNumber(Number.NaN), '-');
+  assert.equal(formatInterval({ lo: 1.3921, hi: 1.4224, level: 0.8 }), '[1.392, 1.422] (80%)');
+  assert.equal(formatInterval({ lo: 1.3921, hi: 1.4224, level: 0.8 }, 3, { level: false }), '[1.392, 1.422]');
+  assert.equal(formatInterval(null), '—');
+});
+
+test('GiB, factors and shapes: 1.5 GiB, 25,000×, "d=1024 L=8 H=32 d_ff=512"', () => {
+  assert.equal(formatGiB(1.5 * 2 ** 30), '1.50 GiB');
+  assert.equal(formatGiB(40 * 2 ** 30, 1), '40.0 GiB');
+  assert.equal(formatFactor(1.5), '1.5×');
+  assert.equal(formatFactor(25_000), '25,000×');
+  assert.equal(formatFactor(1e25), '1.0e+25×');
+  const shape = { d: 1024, layers: 8, heads: 32, dFf: 512 };
+  assert.equal(formatShape(shape), 'd=1024 L=8 H=32 d_ff=512');
+  assert.equal(formatShape(shape, { separator: ', ', extra: { T: 256 } }), 'd=1024, L=8, H=32, d_ff=512, T=256');
 });
