@@ -22,7 +22,7 @@ export interface Corpus {
   valStart: number;
   /** Where each document ends (exclusive byte offsets, ascending): Brown's 500 files, a folder's files; absent for one file. */
   documentEnds?: number[];
-  /** Set when training sees only the first documents of the training split (see trainingSubset). */
+  /** Set when training sees only some documents of the training split (see trainingSubset). */
   subset?: TrainingSubset;
 }
 
@@ -30,7 +30,10 @@ export interface Corpus {
 export interface TrainingSubset {
   /** The fraction of the training split asked for, e.g. 1/64. */
   fraction: number;
-  /** Bytes trained on: the first whole documents (or lines) reaching the fraction. */
+  /** Documents taken, of the training split's whole documents (lines where the corpus has no document ends). */
+  documents: number;
+  ofDocuments: number;
+  /** Bytes trained on: those documents. */
   bytes: number;
   /** sha256 of those bytes. */
   sha256: string;
@@ -158,26 +161,30 @@ export function loadCorpus(data?: string): Corpus {
 }
 
 /**
- * The corpus a run sees when it trains on the first `fraction` of the training split only: the
- * first whole documents (Brown's files, a folder's files; else lines) whose bytes reach
- * fraction × the training split, followed by the SAME validation split, so that val_bpc stays
- * comparable with every other run of the corpus (the validation windows are placed relative to
- * valStart, which moves to the subset's end). Contiguous from the start, so a smaller subset is a
- * prefix of a larger one. The training split is what a run repeats: its passes are tokens ÷ the
- * subset's bytes.
+ * The corpus a run sees when it trains on a `fraction` of the training split only: whole documents
+ * (Brown's files, a folder's files; for one file, its lines) spread evenly over the training split,
+ * document i taken where ⌊i·f⌋ > ⌊(i−1)·f⌋ (for f = 1/k: documents 0, k, 2k, …), concatenated in
+ * order and followed by the SAME validation split, so that val_bpc stays comparable with every other
+ * run of the corpus (the validation windows are placed relative to valStart, which moves to the
+ * subset's end). Spread rather than the first documents: Brown is ordered by genre (press first),
+ * so a prefix would change the kind of text as well as its amount, and the repetition law would
+ * read a domain shift as a cost of repeating. For f = 1/k with k a power of two, a smaller subset's
+ * documents are part of every larger one's. The training split is what a run repeats: its passes are
+ * tokens ÷ the subset's bytes.
  */
 export function trainingSubset(corpus: Corpus, fraction: number): Corpus {
   if (!(fraction > 0 && fraction <= 1)) throw new BitscaleError(`expected a fraction in (0, 1], got ${fraction}`, { field: 'train_subset' });
   if (fraction === 1) return corpus;
-  const want = fraction * corpus.valStart;
-  const ends = corpus.documentEnds?.filter((e) => e <= corpus.valStart) ?? [];
-  let cut = ends.find((e) => e >= want) ?? -1;
-  if (cut < 0) {
-    // No document ends (one file): the first line end at or after the fraction.
-    const nl = corpus.bytes.subarray(0, corpus.valStart).indexOf(10, Math.ceil(want) - 1);
-    cut = nl < 0 ? corpus.valStart : nl + 1;
-  }
-  const train = corpus.bytes.subarray(0, cut);
+  const split = corpus.bytes.subarray(0, corpus.valStart);
+  const ends = corpus.documentEnds ? corpus.documentEnds.filter((e) => e <= corpus.valStart) : lineEnds(split);
+  const chosen: Uint8Array[] = [];
+  let start = 0;
+  ends.forEach((end, i) => {
+    if (Math.floor(i * fraction) > Math.floor((i - 1) * fraction)) chosen.push(split.subarray(start, end));
+    start = end;
+  });
+  const train = Buffer.concat(chosen);
+  if (train.length === 0) throw new BitscaleError(`${fraction} of ${ends.length} documents is none`, { field: 'train_subset' });
   const val = corpus.bytes.subarray(corpus.valStart);
   const bytes = new Uint8Array(train.length + val.length);
   bytes.set(train, 0);
@@ -187,7 +194,15 @@ export function trainingSubset(corpus: Corpus, fraction: number): Corpus {
     bytes,
     sha256: sha256Hex(bytes),
     nonAscii: corpus.nonAscii,
-    valStart: cut,
-    subset: { fraction, bytes: cut, sha256: sha256Hex(train), ofTrainBytes: corpus.valStart },
+    valStart: train.length,
+    subset: { fraction, documents: chosen.length, ofDocuments: ends.length, bytes: train.length, sha256: sha256Hex(train), ofTrainBytes: corpus.valStart },
   };
+}
+
+/** The exclusive end of each line ('\n'-terminated; a last line without one ends the text). */
+function lineEnds(text: Uint8Array): number[] {
+  const ends: number[] = [];
+  for (let i = text.indexOf(10); i >= 0; i = text.indexOf(10, i + 1)) ends.push(i + 1);
+  if (ends.length === 0 || ends[ends.length - 1] < text.length) ends.push(text.length);
+  return ends;
 }

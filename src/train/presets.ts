@@ -43,7 +43,7 @@ export interface TrainConfig {
   /** What the run is for, written to the header: "scaling" when absent; any other (e.g. "lr-probe") keeps it out of the scaling fits. */
   purpose?: string;
   /**
-   * Train on only the first documents of the training split reaching this fraction of it (e.g. 1/64;
+   * Train on this fraction of the training split's documents only, spread evenly over it (e.g. 1/64;
    * see trainingSubset in src/data/corpus.ts); absent: the whole split. Config files and sweep grids
    * may write it as "1/64". The run log records the subset's bytes and sha256.
    */

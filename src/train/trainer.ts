@@ -121,7 +121,7 @@ export function buildHeader(runId: string, cfg: TrainConfig, corpus: Corpus, bac
       non_ascii: corpus.nonAscii,
       train_bytes: corpus.valStart,
       val_bytes: corpus.bytes.length - corpus.valStart,
-      ...(corpus.subset ? { subset: { fraction: corpus.subset.fraction, bytes: corpus.subset.bytes, sha256: corpus.subset.sha256, of_train_bytes: corpus.subset.ofTrainBytes } } : {}),
+      ...(corpus.subset ? { subset: { fraction: corpus.subset.fraction, documents: corpus.subset.documents, of_documents: corpus.subset.ofDocuments, bytes: corpus.subset.bytes, sha256: corpus.subset.sha256, of_train_bytes: corpus.subset.ofTrainBytes } } : {}),
     },
     loss_unit: 'bits',
     precision: 'fp32',

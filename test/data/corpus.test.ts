@@ -46,40 +46,40 @@ test('--data DIR concatenates its files in name order, adding a newline after a 
   assert.equal(c.valStart, Math.floor(0.95 * c.bytes.length));
 });
 
-test('a training subset is the first whole Brown files reaching the fraction, followed by the same validation split', () => {
+test('a training subset of 1/64 is every 64th whole Brown file of the training split, followed by the same validation split', () => {
   const brown = loadBrownCorpus();
-  assert.equal(brown.documentEnds?.length, 500);
-  const sub = trainingSubset(brown, 1 / 64);
-  // 5,820,720 / 64 = 90,948.75 bytes asked; the cut is the first file end at or after it.
-  const want = brown.valStart / 64;
   const ends = brown.documentEnds!;
-  const k = ends.findIndex((e) => e >= want);
-  assert.equal(sub.valStart, ends[k]);
-  assert.ok(k > 0 && ends[k - 1] < want, 'no earlier file end reaches the fraction');
-  const same = (x: Uint8Array, y: Uint8Array) => Buffer.from(x).equals(Buffer.from(y));
-  assert.ok(same(sub.bytes.subarray(0, sub.valStart), brown.bytes.subarray(0, sub.valStart)));
-  assert.ok(same(sub.bytes.subarray(sub.valStart), brown.bytes.subarray(brown.valStart)));
+  assert.equal(ends.length, 500);
+  const sub = trainingSubset(brown, 1 / 64);
+  // The training split (5,820,720 bytes) holds the files whose end is at or before it.
+  const whole = ends.filter((e) => e <= brown.valStart);
+  const picked = whole.map((_, i) => i).filter((i) => i % 64 === 0);
+  const text = (a: number, b: number) => Buffer.from(brown.bytes.subarray(a, b)).toString('latin1');
+  const expected = picked.map((i) => text(i === 0 ? 0 : whole[i - 1], whole[i])).join('');
+  assert.equal(Buffer.from(sub.bytes.subarray(0, sub.valStart)).toString('latin1'), expected);
+  assert.equal(sub.subset?.documents, picked.length);
+  assert.equal(sub.subset?.ofDocuments, whole.length);
   assert.equal(sub.subset?.bytes, sub.valStart);
   assert.equal(sub.subset?.ofTrainBytes, 5_820_720);
+  assert.ok(Buffer.from(sub.bytes.subarray(sub.valStart)).equals(Buffer.from(brown.bytes.subarray(brown.valStart))));
   // Validation windows are the same bytes as the whole corpus's: val_bpc stays comparable.
-  const a = validationOffsets(brown, 16, 128).map((o) => Buffer.from(brown.bytes.subarray(o, o + 129)).toString('latin1'));
-  const b = validationOffsets(sub, 16, 128).map((o) => Buffer.from(sub.bytes.subarray(o, o + 129)).toString('latin1'));
-  assert.deepEqual(b, a);
-  // A smaller subset is a prefix of a larger one.
+  const windows = (c: typeof brown) => validationOffsets(c, 16, 128).map((o) => Buffer.from(c.bytes.subarray(o, o + 129)).toString('latin1'));
+  assert.deepEqual(windows(sub), windows(brown));
+  // The 1/256 subset is files 0 and 256, both among the 1/64 subset's.
   const smaller = trainingSubset(brown, 1 / 256);
-  assert.ok(smaller.valStart < sub.valStart);
-  assert.ok(same(smaller.bytes.subarray(0, smaller.valStart), sub.bytes.subarray(0, smaller.valStart)));
+  assert.equal(Buffer.from(smaller.bytes.subarray(0, smaller.valStart)).toString('latin1'), text(0, whole[0]) + text(whole[255], whole[256]));
   assert.equal(trainingSubset(brown, 1), brown);
 });
 
-test('one file has no document ends: its subset cuts at the first line end past the fraction', () => {
+test('one file has no document ends: its subset takes every k-th line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-subset-'));
-  const lines = Array.from({ length: 400 }, (_, i) => `line ${String(i).padStart(3, '0')} of the corpus`).join('\n') + '\n';
-  writeFileSync(join(dir, 'one.txt'), lines);
+  const lines = Array.from({ length: 400 }, (_, i) => `line ${String(i).padStart(3, '0')} of the corpus\n`);
+  writeFileSync(join(dir, 'one.txt'), lines.join(''));
   const c = loadTextCorpus(join(dir, 'one.txt'));
   const sub = trainingSubset(c, 0.1);
-  assert.equal(c.bytes[sub.valStart - 1], 10, 'the subset ends at a line end');
-  assert.ok(sub.valStart >= 0.1 * c.valStart && sub.valStart - 0.1 * c.valStart < 25, `${sub.valStart} bytes for ${0.1 * c.valStart} asked`);
+  // 400 lines of 24 bytes; the training split is the first 9,120 bytes = 380 whole lines; every 10th of them.
+  assert.equal(Buffer.from(sub.bytes.subarray(0, sub.valStart)).toString(), lines.slice(0, 380).filter((_, i) => i % 10 === 0).join(''));
+  assert.equal(sub.subset?.documents, 38);
   assert.throws(() => trainingSubset(c, 0), /train_subset.*expected a fraction in \(0, 1\]/);
 });
 

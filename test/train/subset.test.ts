@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useWasm } from '../model/helpers.js';
-import { loadBrownCorpus, sha256Hex } from '../../src/data/corpus.js';
+import { loadBrownCorpus, sha256Hex, trainingSubset } from '../../src/data/corpus.js';
 import { readRunLog } from '../../src/runs/log.js';
 import { loadRunTable } from '../../src/runs/table.js';
 import { resolveConfig } from '../../src/train/presets.js';
@@ -12,7 +12,7 @@ import { train } from '../../src/train/trainer.js';
 
 await useWasm();
 
-test('a run on train_subset 1/256 records the subset (bytes, sha256) and counts its passes over it, not over Brown', async () => {
+test('a run on train_subset 1/256 records the subset (documents, bytes, sha256) and counts its passes over it, not over Brown', async () => {
   const corpus = loadBrownCorpus();
   const root = mkdtempSync(join(tmpdir(), 'bitscale-subset-'));
   const model = { d: 32, layers: 1, heads: 2, dFf: 16, seqLen: 32, vocab: 128 };
@@ -22,7 +22,9 @@ test('a run on train_subset 1/256 records the subset (bytes, sha256) and counts 
   const ds = readRunLog(r.logPath).header.dataset;
   const cut = ds.subset!.bytes;
   assert.equal(ds.train_bytes, cut);
-  assert.equal(ds.subset!.sha256, sha256Hex(corpus.bytes.subarray(0, cut)));
+  const sub = trainingSubset(corpus, 1 / 256);
+  assert.equal(ds.subset!.sha256, sha256Hex(sub.bytes.subarray(0, sub.valStart)));
+  assert.equal(ds.subset!.documents, 2, 'files 0 and 256 of the training split');
   assert.equal(ds.subset!.of_train_bytes, corpus.valStart);
   assert.equal(ds.subset!.fraction, 1 / 256);
   assert.equal(ds.val_bytes, corpus.bytes.length - corpus.valStart, 'the validation split is the whole corpus\'s');
