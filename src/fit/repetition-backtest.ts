@@ -17,6 +17,8 @@ import type { Interval } from './types.js';
 import { DEFAULT_BOOTSTRAP, percentileInterval, type BootstrapOptions } from './resample.js';
 import { seededRandom, standardNormal } from './stats.js';
 import { dataConstrainedLoss, fitDataConstrainedLaw, type DataConstrainedFit, type DataConstrainedParams, type RepetitionPoint } from './data-constrained.js';
+import { analysisGroupKey, fitGroups, groupRecipe, recipeLabel } from '../runs/table.js';
+import type { RunRecord } from '../runs/types.js';
 
 export interface RepetitionBacktestOptions {
   /** Runs with at most this many passes are fitted (default 4). */
@@ -151,4 +153,39 @@ export function backtestRepetition(runs: readonly RepetitionRun[], options: Repe
     uniqueDataErrors: errorSummary(held.map((h) => h.uniqueDataError)),
     coverage: withInterval.length ? { inside: withInterval.filter((h) => h.inside).length, total: withInterval.length } : null,
   };
+}
+
+/** The purposes whose runs measure loss against data: unique-data scaling runs and repetition runs. */
+export const REPETITION_PURPOSES: readonly string[] = ['scaling', 'repetition'];
+
+export interface GroupRepetitionBacktest {
+  /** analysisGroupKey of the runs. */
+  group: string;
+  recipe: string;
+  dataset: string;
+  lossUnit: string;
+  backtest: RepetitionBacktest;
+}
+
+/**
+ * The repetition backtest of each fit group (dataset, architecture, units and recipe) that holds a
+ * completed run with at least `heldMinPasses` passes: its completed scaling and repetition runs
+ * whose corpus size is known (a run of unknown size has no passes and is left out). Groups in key order.
+ */
+export function backtestRepetitionGroups(runs: readonly RunRecord[], options: RepetitionBacktestOptions = {}): GroupRepetitionBacktest[] {
+  const heldMinPasses = options.heldMinPasses ?? REPETITION_BACKTEST_DEFAULTS.heldMinPasses;
+  const usable = runs.filter((r) => r.status === 'completed' && r.uniqueTokens !== null && REPETITION_PURPOSES.includes(r.purpose));
+  return [...fitGroups(usable)]
+    .filter(([, rs]) => rs.some((r) => r.passes! >= heldMinPasses))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, rs]) => ({
+      group: analysisGroupKey(rs[0]),
+      recipe: recipeLabel(groupRecipe(rs)),
+      dataset: rs[0].dataset,
+      lossUnit: rs[0].lossUnit,
+      backtest: backtestRepetition(
+        rs.map((r) => ({ id: r.id, params: r.params, tokens: r.tokens, uniqueTokens: r.uniqueTokens!, loss: r.finalValBpc })),
+        options,
+      ),
+    }));
 }
