@@ -1,14 +1,13 @@
 /**
- * `bitscale train` and `bitscale sweep`: argument parsing, progress display and output only; a
- * run is trainRun (src/train/run.ts), a sweep runSweepCommand… (imported lazily so that other
- * commands start without TensorFlow.js).
+ * `bitscale train`: argument parsing, the signal handler, progress display and output only; the
+ * run is trainRun (src/train/run.ts, imported lazily so that other commands start without
+ * TensorFlow.js).
  */
 import { Option, type Command } from 'commander';
 import { BATCH_SIZE, POSITIVE_INT, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
-import { formatCount, formatDuration, formatTable } from '../util/format.js';
+import { formatCount, formatDuration } from '../util/format.js';
 import { emit, warn } from './output.js';
 import { DEFAULT_TRAIN_COLLECTION, type TrainRequest } from '../train/run.js';
-import { addClusterOptions, runClusterSweep, wantsCluster, type ClusterCliOptions } from './cluster.js';
 
 /** The options as commander hands them over: the request trainRun takes (numbers parsed and range-checked), plus --json. */
 interface TrainCliOptions extends Omit<TrainRequest, 'runs'> {
@@ -77,41 +76,6 @@ async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
   if (result.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
 }
 
-interface SweepCliOptions {
-  grid: string;
-  jobs: number;
-  threads?: number;
-  backend: string;
-  dryRun?: boolean;
-  json?: boolean;
-}
-
-async function runSweepCommand(opts: SweepCliOptions): Promise<void> {
-  if (wantsCluster(opts)) return runClusterSweep(opts as SweepCliOptions & ClusterCliOptions);
-  const { readGrid, expandGrid, runState, runSweep } = await import('../train/sweep.js');
-  const { countParams } = await import('../arch/bitlm.js');
-  const grid = readGrid(opts.grid);
-  const runs = expandGrid(grid, opts.grid);
-  (await import('../sweep/grid-data.js')).checkGridFileData(opts.grid);
-  const jobs = opts.jobs;
-  const { checkThreads, defaultThreads } = await import('../train/workers.js');
-  const { availableParallelism } = await import('node:os');
-  for (const r of runs) checkThreads(opts.threads ?? defaultThreads(r.config.batchSize, jobs), r.config.batchSize);
-  if (opts.threads !== undefined && opts.threads * jobs > availableParallelism()) warn(`${jobs} jobs × ${opts.threads} threads is more than the ${availableParallelism()} cores: runs will share cores`);
-  if (opts.dryRun) {
-    const rows = runs.map((r) => ({ run_id: r.runId, params: countParams(r.config.model), steps: r.config.steps, flops: r.flops, state: runState(grid.out, r.runId) }));
-    emit(opts, rows, () => formatTable(['run', 'params', 'steps', 'train FLOPs', 'state'], rows.map((r) => [r.run_id, formatCount(r.params), r.steps, r.flops.toExponential(2), r.state])));
-    return;
-  }
-  const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-  log(`sweep ${grid.name}: ${runs.length} runs, ${jobs} at a time, logs in ${grid.out}`);
-  const result = await runSweep({ grid, runs, jobs, threads: opts.threads, backend: opts.backend, workDir: `checkpoints/sweep-${grid.name}`, onEvent: log });
-  const failed = result.ran.filter((r) => r.exitCode !== 0 && r.exitCode !== 2);
-  const json = { ran: result.ran.map((r) => ({ run_id: r.runId, exit_code: r.exitCode, seconds: r.seconds })), skipped: result.skipped };
-  emit(opts, json, () => `ran ${result.ran.length} (${failed.length} failed), skipped ${result.skipped.length} completed`);
-  if (failed.length > 0) process.exitCode = 1;
-}
-
 export function register(program: Command): void {
   program
     .command('train')
@@ -139,14 +103,4 @@ export function register(program: Command): void {
     .option('--verbose', 'say why each faster backend could not be used')
     .option('--json', 'print the result as JSON')
     .action(async (opts: TrainCliOptions, cmd: Command) => runTrain(opts, cmd));
-  const sweep = program
-    .command('sweep')
-    .description('run a grid of configs × step budgets as independent train processes, skipping completed runs')
-    .requiredOption('--grid <file>', 'grid JSON (see src/train/sweep.ts)')
-    .option('--jobs <n>', 'runs at a time, 1 to 1024', numberOption('jobs', { integer: true, min: 1, max: 1024 }), 1)
-    .option('--threads <n>', 'data-parallel workers per run (default: the cores divided among the jobs)', numberOption('threads', POSITIVE_INT))
-    .option('--backend <name>', 'backend for every run', 'auto')
-    .option('--dry-run', 'list the runs and their state without training')
-    .option('--json', 'print the result as JSON');
-  addClusterOptions(sweep).action(async (opts: SweepCliOptions) => runSweepCommand(opts));
 }
