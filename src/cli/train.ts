@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { BATCH_SIZE, POSITIVE_INT, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
-import { formatCount, formatDuration } from '../util/format.js';
+import { formatCount, formatDuration, formatLoss, formatPercent } from '../util/format.js';
 import { emit, warn } from './output.js';
 import { DEFAULT_TRAIN_COLLECTION, type TrainRequest } from '../train/run.js';
 
@@ -44,11 +44,11 @@ function stopOnSignals(): AbortController {
 /** One line of progress: a bar on a terminal, plain text otherwise. */
 function progressLine(p: { step: number; steps: number; trainBits: number; tokensPerSecond: number; etaSeconds: number; valBpc: number | null }, tty: boolean): string {
   const frac = p.step / p.steps;
-  const text = `step ${p.step}/${p.steps}  loss ${p.trainBits.toFixed(3)} bits  ${formatCount(Math.round(p.tokensPerSecond))} tok/s  ETA ${formatDuration(p.etaSeconds)}${p.valBpc !== null ? `  val ${p.valBpc.toFixed(3)} bpc` : ''}`;
+  const text = `step ${p.step}/${p.steps}  loss ${formatLoss(p.trainBits)} bits  ${formatCount(Math.round(p.tokensPerSecond))} tok/s  ETA ${formatDuration(p.etaSeconds)}${p.valBpc !== null ? `  val ${formatLoss(p.valBpc)} bpc` : ''}`;
   if (!tty) return text;
   const width = 24;
   const filled = Math.round(frac * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)}%  ${text}`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatPercent(frac, 0).padStart(4)}  ${text}`;
 }
 
 async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { ModelConfig } from '../arch/bitlm.js';
 import { verdictJson } from '../estimate/estimate.js';
-import { formatBytes, formatCount, formatInteger, formatLoss, formatPercent, formatTable } from '../util/format.js';
+import { formatBytes, formatCount, formatInteger, formatLoss, formatPercent, formatSigned, formatTable } from '../util/format.js';
 import type { PlanAnswer } from './make-plan.js';
 import { microAccumText, verdictCell, type PlanCandidate } from './plan.js';
 import { tellApartSentences } from './tell-apart-text.js';
@@ -173,7 +173,7 @@ export function renderPlan({ result: r, context, tellApart: t }: PlanAnswer, bol
   if (r.nextBest && r.gap !== null) {
     const n = r.nextBest;
     lines.push('');
-    lines.push(`Next best: ${n.label} (${formatCount(n.params)}) at bs ${n.batchSize}, ${formatInteger(n.steps)} steps: ${formatLoss(n.prediction.valBpc)} (+${r.gap.toFixed(3)} ${context.metric === 'val_bpc' ? 'BPC' : "in the law's loss unit"})`);
+    lines.push(`Next best: ${n.label} (${formatCount(n.params)}) at bs ${n.batchSize}, ${formatInteger(n.steps)} steps: ${formatLoss(n.prediction.valBpc)} (${formatSigned(r.gap)} ${context.metric === 'val_bpc' ? 'BPC' : "in the law's loss unit"})`);
     lines.push(r.overlap ? '  their ranges overlap: the data cannot tell them apart' : '  their ranges do not overlap: the recommendation is better by more than the laws disagree');
     lines.push('');
     const [first, ...rest] = tellApartSentences(t, r.gpu.name);
@@ -193,7 +193,7 @@ export function renderPlan({ result: r, context, tellApart: t }: PlanAnswer, bol
             formatLoss(x.ranked.predictedBpc),
             `${formatLoss(x.recommended.lo)}–${formatLoss(x.recommended.hi)}`,
             `${formatLoss(x.nextBest.lo)}–${formatLoss(x.nextBest.hi)}`,
-            x.overlap.toFixed(3),
+            formatLoss(x.overlap),
             x.separates ? 'yes' : 'no',
           ]),
         ).replace(/^/gm, '  '),
