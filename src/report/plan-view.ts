@@ -6,7 +6,8 @@
 import { formatCount, formatInteger } from '../util/format.js';
 import { SEED_CONFIGS, countParams } from '../arch/bitlm.js';
 import { microAccumText, rangesOverlap, verdictCell, type PlanCandidate } from '../plan/plan.js';
-import { describeFamilyRules, BITLM_V57_FAMILY, shapeLabel } from '../plan/shapes.js';
+import { describeFamilyRules, BITLM_V57_FAMILY } from '../plan/shapes.js';
+import { formatShape } from '../util/format.js';
 import type { ReportAnalysis } from './analysis.js';
 import { planChart } from './charts.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -77,7 +78,7 @@ function tellApartView(a: ReportAnalysis, gpu: string) {
     rows: t.rows.map((r) => ({
       rank: r.rank,
       id: r.ranked.candidate.id,
-      shape: shapeLabel(r.ranked.candidate.config),
+      shape: formatShape(r.ranked.candidate.config),
       params: formatCount(r.ranked.params),
       budget: `${formatCount(r.ranked.candidate.steps, 0)} steps, bs ${r.ranked.candidate.batchSize}`,
       hours: r.ranked.gpuHours === null ? '—' : `${r.ranked.gpuHours.toFixed(1)} h`,
@@ -96,7 +97,7 @@ export function planView(a: ReportAnalysis) {
   const rec = a.recommended;
   if (!plan) return { available: false, note: a.planNote ?? 'not planned' };
   const best = plan.recommended;
-  const seedInHours = plan.candidates.find((c) => c.label === shapeLabel(rec.config) && c.batchSize === rec.batchSize) ?? null;
+  const seedInHours = plan.candidates.find((c) => c.label === formatShape(rec.config) && c.batchSize === rec.batchSize) ?? null;
   const e = a.estimate;
   const h = a.headline;
   const seedRange = h.range ?? (h.interval ? { lo: h.interval.lo, hi: h.interval.hi } : null);
@@ -112,7 +113,7 @@ export function planView(a: ReportAnalysis) {
     excluded: plan.excluded.filter((x) => x.reason.startsWith('does not fit')).map((x) => x.label),
     frontier: plan.frontier.map((c) => ({ ...column(c), mark: c === best ? '**best**' : '' })),
     seed: {
-      shape: shapeLabel(rec.config),
+      shape: formatShape(rec.config),
       params: formatCount(a.recommendedParams),
       bs: rec.batchSize,
       micro: e.split ? `${e.split.largest} × ${e.split.steps}` : 'does not fit at micro-batch 1',
