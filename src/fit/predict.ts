@@ -6,7 +6,7 @@
  */
 import type { RunRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatCount, formatFactor, formatLoss, formatSteps } from '../util/format.js';
+import { formatCount, formatFactor, formatLoss, formatPercent, formatSteps } from '../util/format.js';
 import { byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
@@ -542,16 +542,16 @@ export function explainPrediction(choice: LawChoice, value: PredictedValue, quer
   const joint = choice.alternatives.find((a) => a.law === 'joint' && a.notUsed === null);
   if (joint?.law === 'joint') fits.push(`joint @ ${joint.key} (alternative)`);
   for (const n of value.notUsed) assumptions.push(`the ${n.law} law is shown in the fits but not used here: ${n.reason}`);
-  if (value.withheld) warnings.push(`the ${Math.round(value.withheld.level * 100)}% interval [${formatLoss(value.withheld.lo)}, ${formatLoss(value.withheld.hi)}] excludes the prediction ${formatLoss(value.valBpc)}: no interval is given`);
+  if (value.withheld) warnings.push(`the ${formatPercent(value.withheld.level, 0)} interval [${formatLoss(value.withheld.lo)}, ${formatLoss(value.withheld.hi)}] excludes the prediction ${formatLoss(value.valBpc)}: no interval is given`);
   if (value.draws !== null && fit.bootstrap) {
     const { scatter } = value;
     assumptions.push(
-      `interval: ${Math.round(fit.bootstrap.level * 100)}% prediction interval for a new run, the percentiles of ${value.draws} bootstrap refits of the law over ${budget.points.length} runs${step ? ', each moved by a per-doubling gain drawn from the evidence,' : ''} ${scatter ? `plus a normal run-to-run scatter of σ = ${formatLoss(scatter.sigma, 4)} (${scatter.source})` : 'with no run-to-run scatter (the law leaves no residual to measure it by): it holds the law\'s uncertainty only'}; it does not include the choice of law`,
+      `interval: ${formatPercent(fit.bootstrap.level, 0)} prediction interval for a new run, the percentiles of ${value.draws} bootstrap refits of the law over ${budget.points.length} runs${step ? ', each moved by a per-doubling gain drawn from the evidence,' : ''} ${scatter ? `plus a normal run-to-run scatter of σ = ${formatLoss(scatter.sigma, 4)} (${scatter.source})` : 'with no run-to-run scatter (the law leaves no residual to measure it by): it holds the law\'s uncertainty only'}; it does not include the choice of law`,
     );
     if (!scatter) warnings.push('the interval holds the law\'s uncertainty only: with no leave-one-out error or residual degree of freedom, the run-to-run scatter is not measured');
   }
   for (const alt of value.alternatives)
-    if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${formatLoss(alt.valBpc)}, outside the ${Math.round(interval.level * 100)}% prediction interval: the choice of law matters more than the spread the interval holds`);
+    if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${formatLoss(alt.valBpc)}, outside the ${formatPercent(interval.level, 0)} prediction interval: the choice of law matters more than the spread the interval holds`);
   const lentText = value.borrowing.length ? ` (${value.borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
   const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${formatLoss(step.perDoubling)} ${unit} and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
   return { method, fits, assumptions, warnings };
