@@ -6,7 +6,7 @@
  */
 import type { RunRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatCount, formatFactor, formatLoss, formatPercent, formatSteps } from '../util/format.js';
+import { formatCount, formatFactor, formatLoss, formatPercent, formatSigned, formatSteps } from '../util/format.js';
 import { byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
@@ -439,7 +439,7 @@ export function predictFromLaw(choice: LawChoice, query: PredictQuery): Predicte
     const doublings = Math.log2(query.steps / budget.steps);
     const ratio = stepRatio(baseBpc, floor, perDoubling, lawRatio?.ratio ?? null);
     if (!Number.isFinite(ratio))
-      throw new BitscaleError(`the per-doubling gain ${formatLoss(perDoubling)} is more than the ${formatLoss(baseBpc - floor)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'params' });
+      throw new BitscaleError(`the per-doubling gain ${formatSigned(perDoubling)} is more than the ${formatLoss(baseBpc - floor)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'params' });
     const ratioSource =
       ratio === lawRatio?.ratio
         ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`
@@ -529,10 +529,10 @@ export function explainPrediction(choice: LawChoice, value: PredictedValue, quer
     const { pool, everywhere, lo, hi } = evidence;
     fits.push(...new Set(pool.map((p) => `per-doubling @ ${p.family}`)));
     assumptions.push(
-      `the first doubling of steps changes val_bpc by ${formatLoss(step.perDoubling)} (mean of ${pool.length} per-doubling Δ in ${unit} from ${evidence.ownCount ? budget.dataset : `other groups' (borrowed: ${lentGroupNames(budget, pool)})`} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
+      `the first doubling of steps changes val_bpc by ${formatSigned(step.perDoubling)} (mean of ${pool.length} per-doubling Δ in ${unit} from ${evidence.ownCount ? budget.dataset : `other groups' (borrowed: ${lentGroupNames(budget, pool)})`} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
       `each further doubling gains ${step.ratio.toFixed(3)}× the one before (${step.ratioSource}), so the move saturates above the floor instead of running on linearly`,
     );
-    if (evidence.spreadBorrowed) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((d) => formatLoss(d.perDoubling)).join(', ')}), since ${budget.dataset} has ${pool.length}: borrowed from ${lentGroupNames(budget, everywhere)} (--borrow-gains)`);
+    if (evidence.spreadBorrowed) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((d) => formatSigned(d.perDoubling)).join(', ')}), since ${budget.dataset} has ${pool.length}: borrowed from ${lentGroupNames(budget, everywhere)} (--borrow-gains)`);
     // Said without naming other groups, so that adding unrelated runs never changes this text.
     else if (pool.length < 2) assumptions.push(`${budget.dataset} has ${pool.length} measured doubling of steps, so the interval has no spread of gains to draw from: it holds the law's bootstrap spread and the run-to-run scatter, not the uncertainty of the gain (--borrow-gains would draw the spread from other datasets' doublings of the same loss unit)`);
     if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other groups (${lentGroupNames(budget, pool)})`);
@@ -553,7 +553,7 @@ export function explainPrediction(choice: LawChoice, value: PredictedValue, quer
   for (const alt of value.alternatives)
     if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${formatLoss(alt.valBpc)}, outside the ${formatPercent(interval.level, 0)} prediction interval: the choice of law matters more than the spread the interval holds`);
   const lentText = value.borrowing.length ? ` (${value.borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
-  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${formatLoss(step.perDoubling)} ${unit} and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
+  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` ${step.doublings < 0 ? '−' : '+'} ${Math.abs(step.doublings).toFixed(2)} doubling(s) of steps, the first ${formatSigned(step.perDoubling)} ${unit} and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
   return { method, fits, assumptions, warnings };
 }
 

@@ -79,7 +79,7 @@ test('every loss in a prediction\'s words is in its group\'s unit: runs in bits 
   const bytes = predictBpc(seedRuns(), GLM_30K, { fit: { bootstrap: { count: 50 } } });
   assert.equal(p.lossUnit, 'bits per token (gpt2)');
   assert.equal(p.valBpc, bytes.valBpc, 'the same numbers, only the unit differs');
-  assert.match(p.method, /the first -0\.084 bits per token \(gpt2\) and each further one/);
+  assert.match(p.method, /the first −0\.084 bits per token \(gpt2\) and each further one/);
   assert.ok(p.assumptions.some((a) => a.includes('(mean of 1 per-doubling Δ in bits per token (gpt2) from GLM-Reasoning step families)')), p.assumptions.join('\n'));
   const words = [p.method, ...p.assumptions, ...p.warnings].join('\n');
   assert.doesNotMatch(words, /bits per byte|bits\/byte|BPC/);
@@ -95,4 +95,15 @@ test('predictBpc is refitForQuery, chooseLaw, predictFromLaw and explainPredicti
   assert.equal(p.valBpc, v.valBpc);
   assert.deepEqual(p.interval, v.interval);
   assert.deepEqual([p.method, p.fits, p.assumptions, p.warnings], [t.method, t.fits, t.assumptions, t.warnings]);
+});
+
+test('a query below the budget\'s steps moves back: the method says "− 0.58 doubling(s)" for 15K → 10K and the value rises by the gain\'s stepMove', () => {
+  const suite = fitRunTable(seedRuns(), { bootstrap: false });
+  const q = { ...GLM_30K, steps: 10000 };
+  const p = predictBpc(suite, q);
+  assert.match(p.method, /GLM-Reasoning budget − 0\.58 doubling\(s\) of steps, the first −0\.084 bits per byte/);
+  const s = p.stepAdjustment!;
+  assert.ok(Math.abs(s.doublings - Math.log2(10000 / 15000)) < 1e-12);
+  assert.ok(Math.abs(p.valBpc - (p.base.valBpc + stepMove(s.perDoubling, s.doublings, s.ratio))) < 1e-12);
+  assert.ok(p.valBpc > p.base.valBpc, 'fewer steps: a higher loss');
 });
