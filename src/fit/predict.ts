@@ -25,7 +25,7 @@ export interface PredictQuery {
   seqLen?: number;
   /** Architecture; when absent and the dataset has runs of several, bitlm-v57 (DEFAULT_ARCH). */
   arch?: string;
-  /** Vocabulary size V (default 128, BitLMv57's bytes): no model gives more than log2(V) bits per byte. */
+  /** Vocabulary size V (default 128, BitLMv57's bytes): no model gives more than log2(V) bits per token (per byte for a byte-level model). */
   vocab?: number;
 }
 
@@ -64,7 +64,7 @@ export interface StepAdjustment {
   toSteps: number;
   /** log2(toSteps / fromSteps). */
   doublings: number;
-  /** Mean ΔBPC per doubling used (from the dataset's own step families when it has any). */
+  /** Mean change of the loss per doubling used, in the group's loss unit (from the dataset's own step families when it has any). */
   perDoubling: number;
   /**
    * Per-doubling values the interval draws from: the group's own. With borrowGains and fewer than
