@@ -430,25 +430,7 @@ export function predictFromLaw(choice: LawChoice, query: PredictQuery): Predicte
   const floor = fit.params.A;
   const ceiling = Math.log2(query.vocab ?? DEFAULT_VOCAB);
   const lawRatio = choice.steps?.lawRatio ?? null;
-
-  let step: StepAdjustment | null = null;
-  const borrowing: Borrowing[] = [];
-  if (choice.steps) {
-    const { pool, everywhere, spreadBorrowed } = choice.steps;
-    const perDoubling = mean(pool.map((p) => p.perDoubling));
-    const doublings = Math.log2(query.steps / budget.steps);
-    const ratio = stepRatio(baseBpc, floor, perDoubling, lawRatio?.ratio ?? null);
-    if (!Number.isFinite(ratio))
-      throw new BitscaleError(`the per-doubling gain ${formatSigned(perDoubling)} is more than the ${formatLoss(baseBpc - floor)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'params' });
-    const ratioSource =
-      ratio === lawRatio?.ratio
-        ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`
-        : `1 + gain/(${formatLoss(baseBpc)} − A), the ratio whose gains add up to the distance to the floor A = ${floor}, ${lawRatio ? `since 2^−β = ${lawRatio.ratio.toFixed(3)} from ${lawRatio.source} would pass it` : `since ${budget.dataset} has no step law with three step counts`}`;
-    const intervalPool = spreadBorrowed ? everywhere.map((d) => d.perDoubling) : pool.map((p) => p.perDoubling);
-    step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool.map(({ group: _g, ...d }) => d), borrowed: choice.steps.ownCount === 0, ratio, ratioSource, delta: stepMove(perDoubling, doublings, ratio) };
-    if (step.borrowed) borrowing.push({ what: 'step gain', groups: lentGroups(budget, pool), values: pool.length });
-    if (spreadBorrowed) borrowing.push({ what: 'gain spread', groups: lentGroups(budget, everywhere), values: everywhere.length });
-  }
+  const { step, borrowing } = stepAdjustmentOf(choice, query, baseBpc);
   // A saturating law's value at the query: its value at N, moved by the step gains (saturating
   // above its own floor).
   const atQuery = (p: Record<SaturatingParam, number>, gain = step?.perDoubling ?? 0) => {
@@ -475,31 +457,63 @@ export function predictFromLaw(choice: LawChoice, query: PredictQuery): Predicte
     if (Number.isFinite(value) && value >= lawFloor - 1e-12 && value <= ceiling) alternatives.push({ law: alt.law, valBpc: value });
     else notUsed.push({ law: alt.law, reason: `gives ${Number.isFinite(value) ? formatLoss(value) : 'no finite value'} here, outside [${formatLoss(lawFloor)}, log2(V) = ${formatLoss(ceiling)}]` });
   }
-
-  let interval: Interval | null = null;
-  let withheld: Interval | null = null;
-  const samples = fit.samples ?? [];
   const scatter = runScatter(fit);
-  const draws = samples.length >= 2 && fit.bootstrap ? samples.length : null;
-  if (draws !== null && fit.bootstrap) {
-    const random = seededRandom(fit.bootstrap.seed + 7919);
-    const gains = step?.intervalPool ?? [];
-    const order = fit.paramOrder;
-    // One parameter object, refilled for each draw (a thousand draws per prediction, many predictions per report).
-    const p = { ...fit.params } as Record<SaturatingParam, number>;
-    const values = samples.map((s) => {
-      order.forEach((k, j) => (p[k] = s[j]));
-      const g = gains.length ? gains[Math.floor(random() * gains.length)] : 0;
-      // A draw whose gain would pass its floor in one doubling stops at the floor.
-      const v = atQuery(p, g);
-      return (Number.isFinite(v) ? v : p.A) + (scatter ? scatter.sigma * standardNormal(random) : 0);
-    });
-    interval = percentileInterval(values, fit.bootstrap.level);
-    // The same rule as for a fit's parameters: an interval that excludes its own value is withheld.
-    if (interval && !holdsEstimate(interval, valBpc)) [withheld, interval] = [interval, null];
-  }
+  const { interval, withheld, draws } = newRunInterval(fit, valBpc, step?.intervalPool ?? [], scatter, atQuery);
   const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];
   return { valBpc, baseBpc, step, borrowing, floor, ceiling, extrapolations, alternatives, notUsed, interval, withheld, range: interval ? { lo: Math.min(...ends), hi: Math.max(...ends) } : null, scatter, draws };
+}
+
+/**
+ * The move from the budget's step count to the asked one: the mean per-doubling gain of the
+ * evidence, its ratio (stepRatio: the fitted step law's 2^−β, never past the floor) and the
+ * saturating sum (stepMove); null at the budget's own steps. Throws BitscaleError when the first
+ * doubling alone would pass the law's floor.
+ */
+function stepAdjustmentOf(choice: LawChoice, query: PredictQuery, baseBpc: number): { step: StepAdjustment | null; borrowing: Borrowing[] } {
+  if (!choice.steps) return { step: null, borrowing: [] };
+  const { budget } = choice;
+  const floor = choice.fit.params.A;
+  const { pool, everywhere, spreadBorrowed, lawRatio } = choice.steps;
+  const perDoubling = mean(pool.map((p) => p.perDoubling));
+  const doublings = Math.log2(query.steps / budget.steps);
+  const ratio = stepRatio(baseBpc, floor, perDoubling, lawRatio?.ratio ?? null);
+  if (!Number.isFinite(ratio))
+    throw new BitscaleError(`the per-doubling gain ${formatSigned(perDoubling)} is more than the ${formatLoss(baseBpc - floor)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'params' });
+  const ratioSource =
+    ratio === lawRatio?.ratio
+      ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`
+      : `1 + gain/(${formatLoss(baseBpc)} − A), the ratio whose gains add up to the distance to the floor A = ${floor}, ${lawRatio ? `since 2^−β = ${lawRatio.ratio.toFixed(3)} from ${lawRatio.source} would pass it` : `since ${budget.dataset} has no step law with three step counts`}`;
+  const intervalPool = spreadBorrowed ? everywhere.map((d) => d.perDoubling) : pool.map((p) => p.perDoubling);
+  const step: StepAdjustment = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool.map(({ group: _g, ...d }) => d), borrowed: choice.steps.ownCount === 0, ratio, ratioSource, delta: stepMove(perDoubling, doublings, ratio) };
+  const borrowing: Borrowing[] = [];
+  if (step.borrowed) borrowing.push({ what: 'step gain', groups: lentGroups(budget, pool), values: pool.length });
+  if (spreadBorrowed) borrowing.push({ what: 'gain spread', groups: lentGroups(budget, everywhere), values: everywhere.length });
+  return { step, borrowing };
+}
+
+/**
+ * The prediction interval for a new run: the percentiles of `atQuery` over the law's bootstrap
+ * draws, each moved by a gain drawn from `gains` and given a normal run-to-run scatter (runScatter).
+ * None (draws null) when the law has fewer than two draws; computed but withheld when it excludes
+ * `value` (holdsEstimate, the rule for a fit's parameters).
+ */
+function newRunInterval(fit: SaturatingFit, value: number, gains: readonly number[], scatter: { sigma: number } | null, atQuery: (p: Record<SaturatingParam, number>, gain: number) => number): { interval: Interval | null; withheld: Interval | null; draws: number | null } {
+  const samples = fit.samples ?? [];
+  if (samples.length < 2 || !fit.bootstrap) return { interval: null, withheld: null, draws: null };
+  const random = seededRandom(fit.bootstrap.seed + 7919);
+  const order = fit.paramOrder;
+  // One parameter object, refilled for each draw (a thousand draws per prediction, many predictions per report).
+  const p = { ...fit.params } as Record<SaturatingParam, number>;
+  const values = samples.map((s) => {
+    order.forEach((k, j) => (p[k] = s[j]));
+    const g = gains.length ? gains[Math.floor(random() * gains.length)] : 0;
+    // A draw whose gain would pass its floor in one doubling stops at the floor.
+    const v = atQuery(p, g);
+    return (Number.isFinite(v) ? v : p.A) + (scatter ? scatter.sigma * standardNormal(random) : 0);
+  });
+  const interval = percentileInterval(values, fit.bootstrap.level);
+  if (interval && !holdsEstimate(interval, value)) return { interval: null, withheld: interval, draws: samples.length };
+  return { interval, withheld: null, draws: samples.length };
 }
 
 /** The sentences of a prediction: how it was made, the fits it used, what it assumes and what to beware of. */
