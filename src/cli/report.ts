@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { emit, warn } from './output.js';
+import { formatInterval, formatLoss } from '../util/format.js';
 import { RESAMPLES, numberOption } from '../util/numbers.js';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../version.js';
@@ -20,10 +21,8 @@ export function register(program: Command): void {
       // The worker threads first: they load vega and the fitters while this thread loads the report.
       const threads = (await import('../report/threads.js')).startReportThreads();
       let buildReport: typeof import('../report/build.js').buildReport;
-      let formatInterval: typeof import('../report/view.js').formatInterval;
       try {
         ({ buildReport } = await import('../report/build.js'));
-        ({ formatInterval } = await import('../report/view.js'));
       } catch (err) {
         await threads.close();
         throw err;
@@ -61,7 +60,7 @@ export function register(program: Command): void {
         () =>
           [
             `wrote ${built.reportPath}${built.htmlPath ? `, ${built.htmlPath}` : ''} and ${built.chartPaths.length} charts from ${built.analysis.runs.length} runs`,
-            `headline: ${h.valBpc.toFixed(3)} ${h.lossUnit} ${formatInterval(h.interval)} — ${h.method}`,
+            `headline: ${formatLoss(h.valBpc)} ${h.lossUnit} ${formatInterval(h.interval)} — ${h.method}`,
             `claims: ${built.claims.filter((c) => c.agrees === true).length} of ${built.claims.length} agree; disagree: ${disagree.join(', ') || 'none'}`,
           ].join('\n'),
       );
