@@ -20,6 +20,7 @@ import { determinationLabel, withoutSamples, type FitForm, type FitResult } from
 import { emit, warn } from './output.js';
 import type { Coverage, GroupBacktest } from '../fit/backtest.js';
 import type { DataConstrainedFit } from '../fit/data-constrained.js';
+import type { GroupRepetitionBacktest } from '../fit/repetition-backtest.js';
 import type { AnySavedLaw, SavedDataConstrainedLaw, SavedLawPrediction } from '../fit/saved.js';
 import type { RunRecord } from '../runs/types.js';
 
@@ -303,6 +304,59 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
   ].join('\n');
 }
 
+/** One recipe's repetition backtest as a table and its summary, for humans. */
+export function formatRepetitionBacktest(g: GroupRepetitionBacktest, groupLabel: (key: string) => string): string {
+  const b = g.backtest;
+  const title = `Repetition backtest: ${groupLabel(g.group)}, recipe ${g.recipe}: fitted on the runs with ≤ ${b.fitMaxPasses} passes, predicting those with ≥ ${b.heldMinPasses}`;
+  if (b.refusal !== null) return `${title}
+not backtested: ${b.refusal}`;
+  const law = b.law!;
+  const p = law.params;
+  const rStar = law.intervals.R_D_star;
+  const level = formatPercent(b.level, 0);
+  return [
+    title,
+    `fitted: ${b.fitted.length} runs; data-constrained law E ${formatParam(p.E)}, A ${formatParam(p.A)}, B ${formatParam(p.B)}, alpha ${formatParam(p.alpha)}, beta ${formatParam(p.beta)}, R_D_star ${formatParam(p.R_D_star)} passes${rStar ? `, ${formatPercent(rStar.level, 0)} bootstrap interval ${rStar.hi >= b.rStarBound * 0.99 ? `${formatParam(rStar.lo)}–∞ (draws reach the search bound ${b.rStarBound})` : formatRange(rStar.lo, rStar.hi, 2)}` : ''} (${determinationLabel(law)}, n ${law.n}, dof ${law.dof}); R_N_star ${Number.isFinite(p.R_N_star) ? formatParam(p.R_N_star) : `+∞ (no excess-parameter decay${law.notIdentified.R_N_star === null ? ': fitting it did not lower the objective' : `: ${law.notIdentified.R_N_star}`})`}`,
+    formatTable(
+      ['run', 'N', 'tokens', 'U', 'passes', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held', 'unique-data law', 'its error'],
+      b.held.map((h) => [
+        h.id,
+        formatCount(h.params),
+        formatCount(h.tokens),
+        formatCount(h.uniqueTokens),
+        h.passes.toFixed(1),
+        formatLoss(h.observed, 4),
+        formatLoss(h.predicted, 4),
+        formatSignedPercent(h.error, 2),
+        h.interval ? formatRange(h.interval.lo, h.interval.hi, 4) : '-',
+        h.inside === null ? '-' : h.inside ? 'yes' : 'no',
+        formatLoss(h.uniqueDataPredicted, 4),
+        formatSignedPercent(h.uniqueDataError, 2),
+      ]),
+    ),
+    `data-constrained law: mean |relative error| ${formatPercent(b.errors!.meanAbs, 2)} (max ${formatPercent(b.errors!.maxAbs, 2)}); the ${level} interval held ${b.coverage ? `${b.coverage.inside} of ${b.coverage.total}` : 'none (no interval)'}`,
+    `unique-data law (every token counted as new, fitted on the same runs): mean |relative error| ${formatPercent(b.uniqueDataErrors!.meanAbs, 2)} (max ${formatPercent(b.uniqueDataErrors!.maxAbs, 2)})`,
+    `interval: the law at each of ${law.samples?.length ?? 0} bootstrap draws times e^(σz), σ = ${b.scatter === null ? '-' : formatParam(b.scatter)} the residual standard error in ln(loss) (${g.lossUnit})`,
+  ].join('\n');
+}
+
+/** `fit --backtest-repetition`: each recipe with heavily repeated runs backtested (nothing written). */
+async function repetitionBacktestCommand(runs: RunRecord[], opts: { bootstrap?: number; seed?: number; level?: number; json?: boolean }): Promise<void> {
+  const { backtestRepetitionGroups } = await import('../fit/repetition-backtest.js');
+  const { groupLabel } = await import('../fit/predict.js');
+  const groups = backtestRepetitionGroups(runs, { bootstrap: { count: opts.bootstrap, seed: opts.seed, level: opts.level } });
+  if (groups.length === 0) throw new BitscaleError('no recipe has a completed run of known corpus size with 16 or more passes over it: nothing to backtest (train one with train_subset, e.g. sweeps/brown-repetition.json)', { field: 'backtest-repetition' });
+  const json = () =>
+    snakeCaseKeys({
+      backtests: groups.map((g) => {
+        const b = g.backtest;
+        return { group: g.group, recipe: g.recipe, lossUnit: g.lossUnit, fitMaxPasses: b.fitMaxPasses, heldMinPasses: b.heldMinPasses, level: b.level, refusal: b.refusal, fitted: b.fitted, params: b.law?.params ?? null, intervals: b.law?.intervals ?? null, scatter: b.scatter, held: b.held, errors: b.errors, uniqueDataErrors: b.uniqueDataErrors, coverage: b.coverage };
+      }),
+    });
+  emit(opts, json(), () => groups.map((g) => formatRepetitionBacktest(g, groupLabel)).join('\n\n'));
+  if (groups.every((g) => g.backtest.refusal !== null)) process.exitCode = 1;
+}
+
 /** The JSON form of one group's backtest (camelCase here; snake_case on output). */
 function backtestJson(g: GroupBacktest) {
   const b = g.backtest!;
@@ -409,6 +463,7 @@ export function register(program: Command): void {
     .option('--dataset <name>', 'only runs on this dataset')
     .option('--save <file>', 'with --csv --form chinchilla or data-constrained: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
     .option('--coverage', 'measure the coverage of the joint law\'s prediction interval by leave-one-size-out, per analysis group (or on --csv with --form chinchilla); writes nothing (--level sets the interval)')
+    .option('--backtest-repetition', 'fit the data-constrained law on the runs with ≤ 4 passes over their corpus and predict those with ≥ 16, per recipe, beside the unique-data law; writes nothing (--bootstrap, --seed, --level set the interval)')
     .option('--backtest-largest', 'hold out the largest size of each analysis group, fit the laws on the smaller sizes and predict it; writes nothing (--level sets the prediction interval)')
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText(
@@ -462,6 +517,7 @@ export function register(program: Command): void {
       }
       const runsDir: string = cmd.optsWithGlobals().runs;
       const selected = selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir);
+      if (opts.backtestRepetition) return repetitionBacktestCommand(selected, opts);
       const runs = scalingRuns(selected);
       if (runs.length === 0) throw new BitscaleError('the selected runs are all probes (purpose other than "scaling"): nothing to fit', { file: runsDir });
       if (opts.backtestLargest) return backtestCommand(runs, opts);

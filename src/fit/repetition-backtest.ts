@@ -12,11 +12,13 @@
  *   - beside it, what the unique-data law says: E + A/N^α + B/D^β fitted on the same runs with every
  *     token counted as new (U = D), the law bitscale used before it knew passes.
  * The summary: the mean and largest |relative error| of each law, and the coverage (inside / held).
+ * A run's passes are whole steps of tokens over U, so a run planned at 4 passes reads 4.01: the
+ * thresholds allow PASSES_SLACK (2%) either way.
  */
 import type { Interval } from './types.js';
 import { DEFAULT_BOOTSTRAP, percentileInterval, type BootstrapOptions } from './resample.js';
 import { seededRandom, standardNormal } from './stats.js';
-import { dataConstrainedLoss, fitDataConstrainedLaw, type DataConstrainedFit, type DataConstrainedParams, type RepetitionPoint } from './data-constrained.js';
+import { dataConstrainedLoss, fitDataConstrainedLaw, R_STAR_RANGE, type DataConstrainedFit, type DataConstrainedParams, type RepetitionPoint } from './data-constrained.js';
 import { analysisGroupKey, fitGroups, groupRecipe, recipeLabel } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 
@@ -29,6 +31,9 @@ export interface RepetitionBacktestOptions {
 }
 
 export const REPETITION_BACKTEST_DEFAULTS = { fitMaxPasses: 4, heldMinPasses: 16 } as const;
+
+/** Relative slack on both thresholds: passes come in whole steps (module comment). */
+export const PASSES_SLACK = 0.02;
 
 /** A run as the backtest takes it: its id, N, D, U (same token unit) and final loss. */
 export interface RepetitionRun extends RepetitionPoint {
@@ -75,6 +80,8 @@ export interface RepetitionBacktest {
   uniqueDataErrors: ErrorSummary | null;
   /** Held runs inside their interval, of those with one. */
   coverage: { inside: number; total: number } | null;
+  /** The largest R* the fit searches: a bootstrap interval reaching it has no upper end. */
+  rStarBound: number;
 }
 
 function errorSummary(errors: readonly number[]): ErrorSummary | null {
@@ -106,11 +113,12 @@ export function backtestRepetition(runs: readonly RepetitionRun[], options: Repe
   const fitMaxPasses = options.fitMaxPasses ?? REPETITION_BACKTEST_DEFAULTS.fitMaxPasses;
   const heldMinPasses = options.heldMinPasses ?? REPETITION_BACKTEST_DEFAULTS.heldMinPasses;
   if (!(fitMaxPasses < heldMinPasses)) throw new RangeError(`the fitted runs' passes (≤ ${fitMaxPasses}) must stay below the predicted runs' (≥ ${heldMinPasses})`);
-  const bootstrap = { ...DEFAULT_BOOTSTRAP, ...(options.bootstrap ?? {}) };
+  const given = Object.fromEntries(Object.entries(options.bootstrap ?? {}).filter(([, v]) => v !== undefined));
+  const bootstrap = { ...DEFAULT_BOOTSTRAP, ...given };
   const passesOf = (r: RepetitionRun) => r.tokens / r.uniqueTokens;
-  const fitRuns = runs.filter((r) => passesOf(r) <= fitMaxPasses);
-  const heldRuns = runs.filter((r) => passesOf(r) >= heldMinPasses);
-  const empty = { fitMaxPasses, heldMinPasses, level: bootstrap.level, fitted: fitRuns.map((r) => r.id), held: [], law: null, uniqueDataLaw: null, scatter: null, errors: null, uniqueDataErrors: null, coverage: null };
+  const fitRuns = runs.filter((r) => passesOf(r) <= fitMaxPasses * (1 + PASSES_SLACK));
+  const heldRuns = runs.filter((r) => passesOf(r) >= heldMinPasses * (1 - PASSES_SLACK));
+  const empty = { rStarBound: R_STAR_RANGE[1], fitMaxPasses, heldMinPasses, level: bootstrap.level, fitted: fitRuns.map((r) => r.id), held: [], law: null, uniqueDataLaw: null, scatter: null, errors: null, uniqueDataErrors: null, coverage: null };
   const repeatedFitted = fitRuns.filter((r) => passesOf(r) > 1).length;
   if (heldRuns.length === 0) return { ...empty, refusal: `no run has ${heldMinPasses} or more passes over its corpus: nothing to predict` };
   if (repeatedFitted < 2) return { ...empty, refusal: `${repeatedFitted === 0 ? 'no run' : 'only one run'} with 1–${fitMaxPasses} passes repeats its data: R_D_star cannot be fitted from the lightly repeated runs` };
@@ -176,7 +184,7 @@ export function backtestRepetitionGroups(runs: readonly RunRecord[], options: Re
   const heldMinPasses = options.heldMinPasses ?? REPETITION_BACKTEST_DEFAULTS.heldMinPasses;
   const usable = runs.filter((r) => r.status === 'completed' && r.uniqueTokens !== null && REPETITION_PURPOSES.includes(r.purpose));
   return [...fitGroups(usable)]
-    .filter(([, rs]) => rs.some((r) => r.passes! >= heldMinPasses))
+    .filter(([, rs]) => rs.some((r) => r.passes! >= heldMinPasses * (1 - PASSES_SLACK)))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, rs]) => ({
       group: analysisGroupKey(rs[0]),

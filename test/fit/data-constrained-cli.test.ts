@@ -109,3 +109,21 @@ test('bad input to fit --form data-constrained: one line naming the file, line a
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).input.ranges.passes, { min: 0.5, max: 32 });
 });
+
+test('fit --backtest-repetition on the shipped Brown ladders: fitted on ≤ 4 passes, the ≥ 16-pass runs are predicted within 1% on average and the 80% interval holds at least 80% of them; the unique-data law errs more', () => {
+  const r = bitscale(['fit', '--backtest-repetition', '--json', '--bootstrap', '200']);
+  assert.equal(r.status, 0, r.stderr);
+  const [b] = JSON.parse(r.stdout).backtests;
+  assert.equal(b.refusal, null);
+  assert.equal(b.held.length, 21, '3 sizes × 7 runs with ≥ 16 passes');
+  assert.ok(b.held.every((h: { passes: number }) => h.passes >= 16 * 0.98));
+  assert.ok(b.fitted.some((id: string) => id.startsWith('brown-ladder-')), 'the unique-data ladder anchors the base law');
+  assert.ok(b.errors.mean_abs <= 0.01, `mean |error| ${b.errors.mean_abs}`);
+  assert.ok(b.coverage.inside / b.coverage.total >= 0.8, `coverage ${b.coverage.inside}/${b.coverage.total}`);
+  assert.ok(b.unique_data_errors.mean_abs > b.errors.mean_abs, `unique-data ${b.unique_data_errors.mean_abs} vs ${b.errors.mean_abs}`);
+  assert.ok(b.params.R_D_star > 1, `R_D_star ${b.params.R_D_star}`);
+});
+
+test('fit --backtest-repetition with no heavily repeated run says so in one line and exits 1', () => {
+  failsWith(['fit', '--backtest-repetition', '--runs', 'runs', '--collection', 'brown-ladder'], /no recipe has a completed run of known corpus size with 16 or more passes/);
+});
