@@ -15,6 +15,7 @@ import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNu
 import { snakeCaseKeys } from '../util/json.js';
 import type { FitSuite } from '../fit/suite.js';
 import type { Prediction } from '../fit/predict.js';
+import type { RepetitionCost } from '../fit/repetition-cost.js';
 import type { BootstrapOptions } from '../fit/resample.js';
 import { determinationLabel, withoutSamples, type FitForm, type FitResult } from '../fit/types.js';
 import { emit, warn } from './output.js';
@@ -191,12 +192,32 @@ function formatPrediction(p: Prediction, groupLabel: (key: string) => string): s
     ...p.borrowing.map((b) => `borrowed (--borrow-gains): the ${b.what}, over ${b.values} doubling(s), includes those of ${b.groups.map(groupLabel).join(', ')}`),
     ...p.alternatives.map((a) => `with ${a.law}: ${formatLoss(a.valBpc)}`),
     ...(p.range && p.alternatives.length ? [`range over laws (interval ∪ other laws): ${formatRange(p.range.lo, p.range.hi)}`] : []),
+    ...(p.repetition ? repetitionLines(p.repetition, p.lossUnit) : []),
     'fits:',
     ...p.fits.map((f) => `  ${f}`),
     'assumptions:',
     ...p.assumptions.map((a) => `  ${a}`),
   ];
   return lines.join('\n');
+}
+
+/** U from --unique-tokens, or --dataset-bytes for a byte-level dataset; {} leaves it to the runs. */
+function corpusSizeOption(opts: { uniqueTokens?: number; datasetBytes?: number; dataset?: string }, runs: readonly RunRecord[]): { uniqueTokens?: number; uniqueSource?: string } {
+  if (opts.uniqueTokens !== undefined && opts.datasetBytes !== undefined) throw new BitscaleError('give --unique-tokens or --dataset-bytes, not both', { field: 'dataset-bytes' });
+  if (opts.uniqueTokens !== undefined) return { uniqueTokens: opts.uniqueTokens, uniqueSource: '--unique-tokens' };
+  if (opts.datasetBytes === undefined) return {};
+  const units = [...new Set(runs.filter((r) => r.dataset === opts.dataset).map((r) => r.tokenUnit))];
+  if (units.some((u) => u !== 'byte')) throw new BitscaleError(`${opts.dataset}'s runs count ${units.join(', ')}s, not bytes: give its size in tokens with --unique-tokens`, { field: 'dataset-bytes' });
+  return { uniqueTokens: opts.datasetBytes, uniqueSource: '--dataset-bytes (1 byte per token)' };
+}
+
+/** A prediction's passes over its corpus and the cost of repeating it, for humans. */
+function repetitionLines(r: RepetitionCost, lossUnit: string): string[] {
+  const passes = `passes: ${r.passes.toFixed(2)} over ${formatCount(r.uniqueTokens)} unique tokens (from ${r.uniqueSource}); the law's budget made ${r.budgetPasses.toFixed(2)}`;
+  if (r.cost === null) return [passes, `cost of repetition: unknown: ${r.note}`];
+  if (r.passes <= 1) return [passes, `cost of repetition: none (${r.note})`];
+  const iv = r.interval ? ` (${formatPercent(r.interval.level, 0)} interval ${formatRange(r.interval.lo, r.interval.hi, 4)}, over R_D_star's bootstrap interval)` : '';
+  return [passes, `cost of repetition: ${formatSigned(r.cost, 4)} ${lossUnit}${iv}: with repeats valued by the data-constrained law, ${formatLoss(r.valBpc!)} (the law at ${formatSteps(Math.round(r.effectiveSteps!))} steps' worth of new tokens)`, `  ${r.note}`];
 }
 
 /** `predict --law FILE --params N --tokens D`: the saved law's value, bootstrap interval, provenance and extrapolation factors. */
@@ -544,7 +565,8 @@ export function register(program: Command): void {
       .option('--bs <n>', 'batch size (sequences per step) (required without a law file)', numberOption('bs', BATCH_SIZE))
       .option('--dataset <name>', 'dataset, e.g. GLM-Reasoning (required without a law file)')
       .option('--tokens <n>', 'with a law file: training tokens D, e.g. 4T', numberOption('tokens', PARAM_COUNT))
-      .option('--unique-tokens <n>', 'with a data-constrained law file: unique tokens U of the corpus (passes = D/U), e.g. 387M', numberOption('unique-tokens', PARAM_COUNT))
+      .option('--unique-tokens <n>', 'unique tokens U of the corpus (passes = D/U), e.g. 387M: with the run table, for the cost of repetition (default: the dataset\'s runs\' size); with a data-constrained law file, required for repeated data', numberOption('unique-tokens', PARAM_COUNT))
+      .option('--dataset-bytes <n>', 'the corpus size in bytes, for a byte-level dataset (= --unique-tokens), e.g. 387M', numberOption('dataset-bytes', PARAM_COUNT))
       .option('--seq-len <n>', 'context T; only budgets at this T are used', numberOption('seq-len', POSITIVE_INT))
       .option('--law <law>', 'auto | fixed-a | free: which saturating fit of the run table; or a law file saved by fit --save', 'auto')
       .option('--arch <name>', 'architecture, when the dataset has runs of more than one (default then: bitlm-v57)')
@@ -558,8 +580,8 @@ export function register(program: Command): void {
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) return predictFromLawFile(opts);
       for (const [k, flag] of [['steps', 'steps'], ['bs', 'batch-size'], ['dataset', 'dataset']] as const) if (opts[k] === undefined) throw new BitscaleError(`--${flag} is required (or give --law FILE with --params and --tokens)`, { field: flag });
-      const runs = scalingRuns(selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs));
-      const p = predictBpc(runs, { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true });
+      const selected = selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs);
+      const p = predictBpc(scalingRuns(selected), { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true, repetition: { runs: selected, ...corpusSizeOption(opts, selected) } });
       for (const w of p.warnings) warn(w);
       emit(opts, snakeCaseKeys(p), () => formatPrediction(p, groupLabel));
     });

@@ -5,9 +5,10 @@
  * assumptions produced it and carries a bootstrap interval when the fits have one.
  */
 import type { RunRecord } from '../runs/types.js';
+import { repetitionCost, repetitionEvidence, type RepetitionCost } from './repetition-cost.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatFactor, formatLoss, formatPercent, formatSigned, formatSteps } from '../util/format.js';
-import { byCodePoint } from '../runs/table.js';
+import { analysisGroupKey, byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
 import { saturatingLoss, type SaturatingFit, type SaturatingParam } from './saturating.js';
@@ -44,6 +45,12 @@ export interface PredictOptions {
    * in `borrowing`, its method, its assumptions and its warnings.
    */
   borrowGains?: boolean;
+  /**
+   * Say what repeating the corpus costs (src/fit/repetition-cost.ts): U from `uniqueTokens` (with
+   * where it came from), else from the runs of the query's group in `runs` when they agree on it;
+   * R*_D from those runs, own or borrowed. Absent: no repetition assessment.
+   */
+  repetition?: { runs: readonly RunRecord[]; uniqueTokens?: number; uniqueSource?: string; bootstrap?: { count: number; seed: number; level: number } };
 }
 
 /** The architecture a query means when it names none and its dataset has runs of several. */
@@ -137,6 +144,8 @@ export interface Prediction {
   fits: string[];
   assumptions: string[];
   warnings: string[];
+  /** Passes over the corpus and the cost of repetition; null when not asked for (PredictOptions.repetition) or the corpus size is unknown (then a warning says so). */
+  repetition: RepetitionCost | null;
 }
 
 /**
@@ -586,6 +595,7 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   const value = predictFromLaw(choice, query);
   const text = explainPrediction(choice, value, query);
   const { budget, fit, name } = choice;
+  const repetition = options.repetition ? assessRepetition(choice, query, options.repetition, text.warnings) : null;
   return {
     query,
     valBpc: value.valBpc,
@@ -604,5 +614,31 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     fits: text.fits,
     assumptions: text.assumptions,
     warnings: text.warnings,
+    repetition,
   };
+}
+
+/**
+ * The query's passes over its corpus and what repeating costs under the chosen law (the same law,
+ * budget and step gains, asked at the effective step count); a warning and null when U is unknown.
+ */
+function assessRepetition(choice: LawChoice, query: PredictQuery, o: NonNullable<PredictOptions['repetition']>, warnings: string[]): RepetitionCost | null {
+  const { budget } = choice;
+  const seqLen = query.seqLen ?? budget.seqLen;
+  let unique = o.uniqueTokens ?? null;
+  let source = o.uniqueSource ?? '--unique-tokens';
+  if (unique === null) {
+    const sizes = [...new Set(o.runs.filter((r) => analysisGroupKey(r) === budget.group && r.uniqueTokens !== null).map((r) => r.uniqueTokens!))];
+    if (sizes.length !== 1) {
+      warnings.push(sizes.length === 0 ? `${budget.dataset}'s runs state no corpus size: passes and the cost of repetition are unknown (give --unique-tokens or --dataset-bytes)` : `${budget.dataset}'s runs state ${sizes.length} different corpus sizes: give --unique-tokens or --dataset-bytes to say which the query trains on`);
+      return null;
+    }
+    unique = sizes[0];
+    source = `${budget.dataset}'s runs`;
+  }
+  const evidence = repetitionEvidence(o.runs, budget.group, o.bootstrap ?? { count: 400, seed: 1, level: 0.8 });
+  const lawAt = (steps: number) => predictFromLaw(choice, { ...query, steps }).valBpc;
+  const cost = repetitionCost({ steps: query.steps, tokens: query.steps * query.batchSize * seqLen, budgetTokens: budget.steps * (budget.batchSize ?? query.batchSize) * seqLen, uniqueTokens: unique, uniqueSource: source }, evidence, lawAt);
+  if (cost.evidence?.source === 'borrowed' && cost.passes > 1) warnings.push(`the cost of repetition rests on a borrowed assumption: ${cost.note}`);
+  return cost;
 }
