@@ -3,6 +3,7 @@ import { emit, warn } from './output.js';
 import { RESAMPLES, numberOption } from '../util/numbers.js';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../version.js';
+import { formatInterval } from '../util/format.js';
 
 export function register(program: Command): void {
   program
@@ -20,10 +21,8 @@ export function register(program: Command): void {
       // The worker threads first: they load vega and the fitters while this thread loads the report.
       const threads = (await import('../report/threads.js')).startReportThreads();
       let buildReport: typeof import('../report/build.js').buildReport;
-      let formatInterval: typeof import('../report/view.js').formatInterval;
       try {
         ({ buildReport } = await import('../report/build.js'));
-        ({ formatInterval } = await import('../report/view.js'));
       } catch (err) {
         await threads.close();
         throw err;

@@ -178,3 +178,21 @@ export function formatShape(c: ShapeFields, opts: { separator?: string; extra?: 
   const fields = [`d=${c.d}`, `L=${c.layers}`, `H=${c.heads}`, `d_ff=${c.dFf}`, ...Object.entries(opts.extra ?? {}).map(([k, v]) => `${k}=${v}`)];
   return fields.join(opts.separator ?? ' ');
 }
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+/** A range of losses, as the report's tables print a span: {lo: 1.3751, hi: 1.4222} → "1.375–1.422". */
+export function formatLossRange(r: { lo: number; hi: number }, digits = 3): string {
+  return `${formatLoss(r.lo, digits)}–${formatLoss(r.hi, digits)}`;
+}
+
+/** A learning rate, short: 6e-4 → "6e-4", 1.5e-3 → "1.5e-3". */
+export function formatLearningRate(lr: number): string {
+  return lr.toExponential(1).replace('.0e', 'e');
+}
+
+/** Bytes in MiB always (the memory model against a measured peak): 704.5 × 2^20 → "704.50 MiB". */
+export function formatMiB(bytes: number, digits = 2): string {
+  return `${(bytes / 2 ** 20).toFixed(digits)} MiB`;
+}

@@ -68,3 +68,13 @@ test('GiB, factors and shapes: 1.5 GiB, 25,000×, "d=1024 L=8 H=32 d_ff=512"', (
   assert.equal(formatShape(shape), 'd=1024 L=8 H=32 d_ff=512');
   assert.equal(formatShape(shape, { separator: ', ', extra: { T: 256 } }), 'd=1024, L=8, H=32, d_ff=512, T=256');
 });
+
+// report
+test('formatLossRange prints a span of losses as "lo–hi" to three decimals; formatLearningRate drops a ".0" mantissa', async () => {
+  const { formatLossRange, formatLearningRate } = await import('../../src/util/format.js');
+  assert.equal(formatLossRange({ lo: 1.37512, hi: 1.42219 }), '1.375–1.422');
+  assert.equal(formatLossRange({ lo: 1.37512, hi: 1.42219 }, 4), '1.3751–1.4222');
+  assert.equal(formatLearningRate(6e-4), '6e-4');
+  assert.equal(formatLearningRate(1.5e-3), '1.5e-3');
+  assert.equal(formatLearningRate(0.001), '1e-3');
+});
