@@ -18,7 +18,7 @@ import { MEMORY_GROUPS, estimateTrainingMemory, memoryParts, memoryRows } from '
 import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
 import { byCodePoint, groupRuns, notScalingRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
-import { localCollections, MAIN_COLLECTIONS, type GroupAnalysis, type ReportAnalysis } from './analysis.js';
+import { localCollections, MAIN_COLLECTIONS, type GroupAnalysis, type RankedCandidate, type ReportAnalysis } from './analysis.js';
 import { BACKTEST_MIN_SIZES, type GroupBacktest } from '../fit/backtest.js';
 import { chinchillaLoss } from '../fit/chinchilla.js';
 import { planChartFile, planView, type PlanView } from './plan-view.js';
@@ -730,6 +730,9 @@ export interface RecommendedView {
   usableBytes: number;
   attentionBytes: number;
   verdict: string;
+  /** Fits at bs in one micro-batch; verdictDepends: only over part of the T×T bytes/element range. */
+  fits: boolean;
+  verdictDepends: boolean;
   maxMicroBatch: number;
   accumulation: string;
   secondsPerStep: number | null;
@@ -766,6 +769,68 @@ export interface NextRunRowView {
   accumulation: string | null;
 }
 
+function nextRunRow(n: RankedCandidate, i: number): NextRunRowView {
+  return {
+    rank: i + 1,
+    id: n.candidate.id,
+    why: n.candidate.why,
+    config: n.candidate.config,
+    params: n.params,
+    steps: n.candidate.steps,
+    batchSize: n.candidate.batchSize,
+    tokens: n.tokens,
+    predicted: n.predictedBpc,
+    widthAfter: n.widthAfter,
+    spanAfter: n.spanAfter,
+    spanChange: -n.narrowing,
+    gpuHours: n.gpuHours,
+    accumulation: n.gpuHours !== null && n.split && n.split.steps > 1 ? formatSplit(n.split) : null,
+  };
+}
+
+/**
+ * The TL;DR's numbers (templates/partials/tldr.hbs words them); the memory and wall-clock bullets
+ * read `recommended`, the claims bullet `claims`.
+ */
+export interface TldrView {
+  /** The TinyStories step law. */
+  stepScaling: { runs: number; family: string; linf: number; beta: number; determination: string; meanDoublingDelta: number | null } | null;
+  /** The recommended dataset's size law at the recommended batch, A held. */
+  paramScaling: { dataset: string; steps: number; batchSize: number; floorA: number; alpha: number; scaleB: number; slopesPerDecade: number[] } | null;
+  prediction: {
+    params: number;
+    claimedParams: number;
+    steps: number;
+    batchSize: number;
+    dataset: string;
+    valBpc: number;
+    interval: Interval | null;
+    /** What the interval rests on for the step gain, when that needs saying (headlineGainNote), else "". */
+    gainNote: string;
+    alternatives: { law: string; valBpc: number }[];
+    /** Some other law's value lies outside the interval. */
+    alternativesOutside: boolean;
+    extrapolations: string[];
+  };
+  nextRun: NextRunRowView | null;
+  /** The candidate that narrows the span most per GPU-hour, where it is not nextRun. */
+  bestPerGpuHour: NextRunRowView | null;
+  backtests: {
+    collection: string;
+    fittedSizes: number;
+    smallest: number;
+    largest: number;
+    heldOutParams: number;
+    extrapolationFactor: number;
+    meanAbsRelativeError: number;
+    maxAbsRelativeError: number;
+    level: number;
+    intervalHeld: number;
+    withInterval: number;
+    coverage: { held: number; withInterval: number; coverage: number } | null;
+  }[];
+}
+
 /** One prose claim of the hand-written report against what bitscale computes. */
 export interface ClaimRowView {
   section: string;
@@ -794,7 +859,7 @@ export interface ReportData {
   scalingRunCount: number;
   datasets: { name: string; runs: RunRow[] }[];
   excluded: ExcludedRun[];
-  tldr: string[];
+  tldr: TldrView;
   steps: { chart: string; families: StepFamilyView[] };
   params: { chart: string; budgets: SizeTableView[] };
   batch: BatchComparisonView[];
@@ -803,7 +868,17 @@ export interface ReportData {
   recommended: RecommendedView;
   bestForBudget: PlanView;
   nextRuns: { baselineWidth: number | null; baselineSpan: number | null; law: string; rows: NextRunRowView[] };
-  claims: { source: string; agree: number; total: number; rows: ClaimRowView[] };
+  claims: {
+    source: string;
+    agree: number;
+    total: number;
+    /** Ids of the claims that disagree, and of those among them resting on a fit exact through its points. */
+    disagree: string[];
+    disagreeOnExactFits: string[];
+    /** Claimed uncertainties, compared by width with the computed half-width. */
+    widths: { quote: string; verdict: Verdict; halfWidth: number }[];
+    rows: ClaimRowView[];
+  };
   local: LocalView[];
   groups: GroupView[];
   footer: { version: string; inputsHash: string; runFiles: number };
@@ -902,35 +977,37 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const cheapest = a.nextRuns.filter((n) => n.narrowing > 0).sort((x, y) => perHour(y) - perHour(x) || byCodePoint(x.candidate.id, y.candidate.id))[0];
   const tsFamily = a.suite.stepLaws.find((f) => f.fit && f.dataset === 'TinyStories');
   const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
-  const outside = h.alternatives.filter((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi));
-  const alternativesText = h.alternatives.length
-    ? `; the other law${h.alternatives.length > 1 ? 's give' : ' gives'} ${h.alternatives.map((x) => `${bpc(x.valBpc)} (${x.law})`).join(', ')}${outside.length ? ' — outside the interval: the choice of law moves the prediction more than the interval allows for' : ''}`
-    : '';
-  const gainNote = headlineGainNote(h);
   const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
-  const tldr = [
-    tsFamily?.fit
-      ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${determinationLabel(tsFamily.fit)}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
+  const nextRunRows = a.nextRuns.map((n, i) => nextRunRow(n, i));
+  const tldr: TldrView = {
+    stepScaling: tsFamily?.fit
+      ? { runs: tsFamily.points.length, family: familyLabel(tsFamily), linf: tsFamily.fit.params.Linf, beta: tsFamily.fit.params.beta, determination: determinationLabel(tsFamily.fit), meanDoublingDelta: typeof meanDoubling === 'number' ? meanDoubling : null }
       : null,
-    glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatSteps(glmBudget.steps)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
-    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatSteps(rec.steps)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.${h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => ` ${t[0].toUpperCase()}${t.slice(1)}.`).join('')}`,
-    `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? `it ${e.verdict.text}` : `it does not fit at ${e.tt.value.toFixed(2)} T×T bytes/element${e.verdict.kind === 'depends' ? ` (it ${e.verdict.text})` : ''}; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${splitText(e)}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
-    e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatSteps(rec.steps)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
-    bestNext
-      ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatSteps(bestNext.candidate.steps)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${formatSignedPercent(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${formatSignedPercent(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
-      : null,
-    ...a.backtests.flatMap(({ collection, groups }) =>
+    paramScaling: glmBudget ? { dataset: glmBudget.dataset, steps: glmBudget.steps, batchSize: glmBudget.batchSize!, floorA: glmBudget.fixedA.params.A, alpha: glmBudget.fixedA.params.alpha, scaleB: glmBudget.fixedA.params.B, slopesPerDecade: glmBudget.slopes.map((s) => s.slope) } : null,
+    prediction: {
+      params: a.recommendedParams,
+      claimedParams: rec.claimedParams,
+      steps: rec.steps,
+      batchSize: rec.batchSize,
+      dataset: rec.dataset,
+      valBpc: h.valBpc,
+      interval: h.interval,
+      gainNote: headlineGainNote(h),
+      alternatives: h.alternatives.map((x) => ({ law: x.law, valBpc: x.valBpc })),
+      alternativesOutside: h.alternatives.some((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi)),
+      extrapolations: h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => `${t[0].toUpperCase()}${t.slice(1)}`),
+    },
+    nextRun: bestNext ? nextRunRows[0] : null,
+    bestPerGpuHour: cheapest && cheapest !== bestNext ? nextRunRows[a.nextRuns.indexOf(cheapest)] : null,
+    backtests: a.backtests.flatMap(({ collection, groups }) =>
       groups.flatMap((g) => {
         const b = g.backtest;
         if (!b) return [];
-        const s = b.summary;
-        return [
-          `Backtest on \`runs/${collection}/\`: the joint law L(N, D) fitted on the ${b.fitted.sizes.length} smaller sizes (${formatCount(b.fitted.sizes[0])}–${formatCount(b.fitted.sizes[b.fitted.sizes.length - 1])}) predicts the held-out ${formatCount(b.heldOut.params)} runs, ${b.extrapolationFactor.toFixed(2)}× beyond them in N, within ${(100 * s.meanAbsRelativeError).toFixed(2)}% on average (at most ${(100 * s.maxAbsRelativeError).toFixed(2)}%); the ${Math.round(100 * b.interval.level)}% prediction interval held ${s.intervalHeld} of ${s.withInterval}${b.coverage ? `, and ${b.coverage.held} of ${b.coverage.withInterval} (${(100 * b.coverage.coverage).toFixed(0)}%) with every size held out in turn` : ''}.`,
-        ];
+        const sizes = b.fitted.sizes;
+        return [{ collection, fittedSizes: sizes.length, smallest: sizes[0], largest: sizes[sizes.length - 1], heldOutParams: b.heldOut.params, extrapolationFactor: b.extrapolationFactor, meanAbsRelativeError: b.summary.meanAbsRelativeError, maxAbsRelativeError: b.summary.maxAbsRelativeError, level: b.interval.level, intervalHeld: b.summary.intervalHeld, withInterval: b.summary.withInterval, coverage: b.coverage ? { held: b.coverage.held, withInterval: b.coverage.withInterval, coverage: b.coverage.coverage } : null }];
       }),
     ),
-    `Claims: ${agreeCount} of ${claims.length} prose claims of the hand-written report agree with the data; ${disagree.length} do not (${disagree.map((c) => c.claim.id).join(', ')})${weakDisagree.length ? `, of which ${weakDisagree.map((c) => c.claim.id).join(', ')} rest${weakDisagree.length === 1 ? 's' : ''} on a fit exact through its points (nothing tests it)` : ''}.${widths.map((c) => ` The claimed uncertainty "${c.claim.quote}" is ${c.verdict} (±${formatNumber(c.value as number, 3)}).`).join('')}`,
-  ].filter((x): x is string => x !== null);
+  };
 
   const view: ReportData = {
     title: 'Scaling report — strict ±1 1-bit LLM (BitLMv57)',
@@ -989,6 +1066,8 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       usableBytes: e.usableBytes,
       attentionBytes: e.memory.byGroup.attention,
       verdict: e.verdict.text,
+      fits: e.fits,
+      verdictDepends: e.verdict.kind === 'depends',
       maxMicroBatch: e.maxMicroBatch,
       accumulation: e.fits ? `one micro-batch of ${e.batchSize}` : splitText(e),
       secondsPerStep: e.secondsPerStep,
@@ -1023,27 +1102,15 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       baselineWidth: a.nextRunsBaseline?.width ?? null,
       baselineSpan: a.nextRunsBaseline?.span ?? null,
       law: h.base.law,
-      rows: a.nextRuns.map((n, i) => ({
-        rank: i + 1,
-        id: n.candidate.id,
-        why: n.candidate.why,
-        config: n.candidate.config,
-        params: n.params,
-        steps: n.candidate.steps,
-        batchSize: n.candidate.batchSize,
-        tokens: n.tokens,
-        predicted: n.predictedBpc,
-        widthAfter: n.widthAfter,
-        spanAfter: n.spanAfter,
-        spanChange: -n.narrowing,
-        gpuHours: n.gpuHours,
-        accumulation: n.gpuHours !== null && n.split && n.split.steps > 1 ? formatSplit(n.split) : null,
-      })),
+      rows: nextRunRows,
     },
     claims: {
       source: 'claims/seed-report.json',
       agree: agreeCount,
       total: claims.length,
+      disagree: disagree.map((c) => c.claim.id),
+      disagreeOnExactFits: weakDisagree.map((c) => c.claim.id),
+      widths: widths.map((c) => ({ quote: c.claim.quote, verdict: c.verdict, halfWidth: c.value as number })),
       rows: claims.map((c) => ({
         section: c.claim.section,
         quote: c.claim.quote,

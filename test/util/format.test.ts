@@ -78,3 +78,9 @@ test('formatLossRange prints a span of losses as "lo–hi" to three decimals; fo
   assert.equal(formatLearningRate(1.5e-3), '1.5e-3');
   assert.equal(formatLearningRate(0.001), '1e-3');
 });
+
+test('formatMiB prints bytes in MiB to two decimals: 704.5 × 2^20 → "704.50 MiB"', async () => {
+  const { formatMiB } = await import('../../src/util/format.js');
+  assert.equal(formatMiB(704.5 * 2 ** 20), '704.50 MiB');
+  assert.equal(formatMiB(2 ** 30), '1024.00 MiB');
+});
