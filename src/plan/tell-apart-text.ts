@@ -7,7 +7,7 @@ import { formatCount, formatInteger, formatLoss, formatLossRange } from '../util
 import { shapeLabel } from './shapes.js';
 import type { Span, TellApart, TellApartRow } from './tell-apart.js';
 
-export const spanText = (s: Span) => formatLossRange(s);
+const spanText = (s: Span) => formatLossRange(s);
 const apartText = (v: number) => (v >= 0 ? `overlapping by ${formatLoss(v)} BPC` : `a gap of ${formatLoss(-v)} BPC between them`);
 
 /** "size-d1280-L10: d=… (90.4M params), 15,000 steps at bs 256, 2.2 GPU-hours on … (rank 4 of 6 by §5's ranking, applied to the recommendation's span)". */

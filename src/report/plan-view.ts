@@ -1,9 +1,9 @@
 /**
  * The view of §4's "best config for the seed's own budget": `bitscale plan`'s frontier and
  * recommendation for the recommended config's GPU and planned hours, beside the seed's own choice
- * (as stated, and held to the same hours). Formatting only.
+ * (as stated, and held to the same hours). Data only: templates/partials/best-for-budget.hbs words it.
  */
-import { formatCount, formatGiB as gib, formatInteger, formatLoss as bpc, formatLossRange } from '../util/format.js';
+import { formatCount } from '../util/format.js';
 import { SEED_CONFIGS, countParams } from '../arch/bitlm.js';
 import { microAccumText, rangesOverlap, verdictCell, type PlanCandidate } from '../plan/plan.js';
 import { describeFamilyRules, BITLM_V57_FAMILY, shapeLabel } from '../plan/shapes.js';
@@ -11,7 +11,7 @@ import type { ReportAnalysis } from './analysis.js';
 import { planChart } from './charts.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { runKey } from '../plan/what-if.js';
-import { spanText, tellApartSentences } from '../plan/tell-apart-text.js';
+import { tellApartSentences } from '../plan/tell-apart-text.js';
 
 /**
  * The GPU-hours chart: for the sizes that are best at some budget, and the seed's configs, the

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { formatCount, formatGiB, formatInteger, formatMiB, formatInterval, formatLearningRate, formatLoss, formatLossRange, formatNumber, formatPercent, formatShape, formatSigned, formatSignedPercent, formatSteps } from '../util/format.js';
+import { formatCount, formatGiB, formatInteger, formatMiB, formatNoun, formatInterval, formatLearningRate, formatLoss, formatLossRange, formatNumber, formatPercent, formatShape, formatSigned, formatSignedPercent, formatSteps } from '../util/format.js';
 
 // CommonJS, loaded with require() rather than `import` for the reason given in ./charts.ts. Only
 // Handlebars' runtime (about 10 ms to load against 27 ms for the whole package): the compiler is
@@ -53,13 +53,13 @@ export function templateKey(source: string): string {
  * `{{loss x}}` 1.407, `{{loss x 4}}` 1.4072, `{{count n}}` 46.4M, `{{integer n}}` 46,399,488,
  * `{{stepCount n}}` 15K, `{{num x 4}}` 0.3412 (exponential beyond [1e-3, 1e4)), `{{fixed x 2}}` 1.25,
  * `{{signed x}}` +0.012, `{{pct f 0}}` 12%, `{{signedPct f}}` −11%, `{{interval i}}` [1.392, 1.422]
- * (80%) or `{{interval i 4 level=false}}` [1.3921, 1.4222], `{{lossRange r}}` 1.375–1.422, `{{gib b}}` 1.50 GiB, `{{mib b}}` 704.50 MiB, `{{rate x}}` 6e-4, `{{list ids}}` a, b, `{{shapeText c}}`
+ * (80%) or `{{interval i 4 level=false}}` [1.3921, 1.4222], `{{lossRange r}}` 1.375–1.422, `{{gib b}}` 1.50 GiB, `{{mib b}}` 704.50 MiB, `{{rate x}}` 6e-4, `{{list ids}}` a, b (`{{list w "; "}}` a; b), `{{noun n "run"}}` 1 run, 3 runs, `{{shapeText c}}`
  * d=2048, L=16, H=16, d_ff=1024. `suffix=" h"` follows a value, not a null. No field of the report data may share a helper's name (a
  * `{{name}}` without arguments calls the helper: test/report/report-json.test.ts checks). A null value prints `missing=` (default "—"). A value the data
  * lacks (undefined: a misspelt or renamed field, which strict mode does not catch in a helper's
  * arguments) throws, naming the helper and the template line.
  */
-export const FORMAT_HELPERS: Record<string, (value: any, digits: number | undefined, hash: { level?: boolean }) => string> = {
+export const FORMAT_HELPERS: Record<string, (value: any, arg: any, hash: { level?: boolean }) => string> = {
   loss: (v: number, d = 3) => formatLoss(v, d),
   count: (v: number, d = 1) => formatCount(v, d),
   integer: (v: number) => formatInteger(v),
@@ -74,7 +74,8 @@ export const FORMAT_HELPERS: Record<string, (value: any, digits: number | undefi
   gib: (v: number, d = 2) => formatGiB(v, d),
   mib: (v: number, d = 2) => formatMiB(v, d),
   rate: (v: number) => formatLearningRate(v),
-  list: (v: string[]) => v.join(', '),
+  list: (v: string[], separator = ', ') => v.join(separator),
+  noun: (n: number, singular: string) => formatNoun(n, singular),
   shapeText: (v: { d: number; layers: number; heads: number; dFf: number }) => formatShape(v, { separator: ', ' }),
 };
 
@@ -91,7 +92,7 @@ export function registerFormatHelpers(hb: HandlebarsEnv): void {
       const [value, digits] = args;
       if (value === undefined) throw new Error(`template helper {{${name}}} got no value (a field the report data lacks)${options.loc ? ` at line ${options.loc.start.line}` : ''}`);
       if (value === null) return options.hash.missing ?? '—';
-      return `${format(value, digits as number | undefined, options.hash)}${options.hash.suffix ?? ''}`;
+      return `${format(value, digits, options.hash)}${options.hash.suffix ?? ''}`;
     });
   }
 }

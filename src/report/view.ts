@@ -1,9 +1,11 @@
 /**
- * The report's view model: the analysis turned into the strings and rows the Handlebars templates
- * place, and the data of each chart. Every number is formatted here, from computed values only.
+ * The report's data: the analysis shaped into one typed object (ReportData) that the Handlebars
+ * templates word (templates/, numbers through the helpers of ./templates.ts) and that is written as
+ * reports/report.json; and the data of each chart. Numbers stay raw here; labels and the few
+ * sentences that come whole from elsewhere (a fit's warnings, the estimator's evidence) are strings.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDurationColumn, formatGiB as gib, formatInteger, formatInterval, formatLoss as bpc, formatLossRange, formatNumber, formatSigned as signed, formatSignedPercent, parseCount, formatSteps } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatInterval, formatLoss as bpc, formatLossRange, formatNumber, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
@@ -123,8 +125,6 @@ function batchAndLr(g: { batchSize: number | null; lr: number | null }): string 
   return g.batchSize === null || g.lr === null ? 'mixed bs/LR' : `bs=${g.batchSize}, LR ${shortLr(g.lr)}`;
 }
 
-/** Step counts: "15K", and two decimals from a million up, where "4M" would hide 3.7M against 4.2M. */
-const stepsLabel = (steps: number) => formatSteps(steps);
 
 const shortLr = (lr: number) => lr.toExponential(1).replace('.0e', 'e');
 
@@ -434,19 +434,27 @@ export interface GroupView {
   arch: string;
   unit: string;
   provenance: string;
-  units: string;
+  /** Losses per token (tokenizer tokens), not per byte; bytesPerToken: the ingest's conversion to bits per byte, or null. */
+  perToken: boolean;
+  tokenUnit: string;
+  tokenizer: string | null;
+  bytesPerToken: number | null;
+  /** A BitLM architecture (exact parameter counts from its shape). */
+  bitlm: boolean;
   /** Said once above the table where every run shares it (else null, and each row has its own). */
   source: string | null;
   notes: string | null;
   runs: RunRow[];
   joint: FitTable | null;
   jointNote: string | null;
-  jointRecipe: string | null;
-  otherJoints: string[];
+  /** The main recipe of a group of several, whose runs alone the joint law above takes. */
+  jointRecipe: { recipe: string; runs: number } | null;
+  /** Each other recipe's own joint law, or why it has none. */
+  otherJoints: { recipe: string; runs: number; law: { E: number; A: number; B: number; alpha: number; beta: number; determination: string; n: number } | null; note: string | null }[];
   allocation: AllocationView | null;
-  allocationNote: string | null;
+  /** Why there is no compute-optimal line: the joint law's determination and warnings (determination null: no joint law). */
+  allocationRefused: { determination: string | null; warnings: string[] } | null;
   families: StepFamilyView[];
-  familiesNote: string | null;
   budgets: SizeTableView[];
   stepsChart: string | null;
   computeChart: string;
@@ -502,7 +510,8 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]): GroupView {
     allocation = {
       rows,
       chart: file.path,
-      formula: `N_opt = G·(C/6)^(β/(α+β)) = G·(C/6)^${(p.beta / (p.alpha + p.beta)).toFixed(3)}, D_opt = (C/6)^(α/(α+β))/G = (C/6)^${(p.alpha / (p.alpha + p.beta)).toFixed(3)}/G, G = (αA/(βB))^(1/(α+β))`,
+      nExponent: p.beta / (p.alpha + p.beta),
+      dExponent: p.alpha / (p.alpha + p.beta),
     };
   }
   const tokenUnit = g.runs[0].tokenUnit;
@@ -512,17 +521,20 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]): GroupView {
     arch: g.arch,
     unit,
     provenance: provenanceText(g.runs),
-    units: `Tokens are ${tokenUnit === 'token' ? `${g.runs[0].tokenizer ? `${g.runs[0].tokenizer} ` : ''}tokenizer tokens` : `${tokenUnit}s`}; losses are in ${unit}${converted !== null ? `, converted from per-token losses at ${converted} bytes per token (a figure given at ingest)` : ''}. ${isBitLM(g.arch) ? 'Parameter counts are exact from the BitLM shape where the config is known.' : `Parameter counts are as the logs state them: bitscale has no formula for ${g.arch}, and the BitLM estimator never sees these runs.`}`,
+    perToken: tokenUnit === 'token',
+    tokenUnit,
+    tokenizer: g.runs[0].tokenizer ?? null,
+    bytesPerToken: converted,
+    bitlm: isBitLM(g.arch),
     ...sharedColumns(runRows(g.runs)),
     joint: joint?.fit ? fitTable(joint.fit, unit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) : null,
     jointNote: joint?.note ?? (joint ? null : 'no joint law'),
     // Where the group has runs of several recipes: the law above is the main recipe's, and each other recipe's says what it is.
-    jointRecipe: joint && g.suite.joint.length > 1 ? `The main recipe's runs only (${joint.recipe}; ${joint.runIds.length} run${joint.runIds.length === 1 ? '' : 's'}): a law never mixes recipes.` : null,
-    otherJoints: g.suite.joint.slice(1).map((j) => `Recipe ${j.recipe} (${j.runIds.length} run${j.runIds.length === 1 ? '' : 's'}): ${j.fit ? `its own joint law, E = ${formatNumber(j.fit.params.E, 4)}, A = ${formatNumber(j.fit.params.A, 4)}, B = ${formatNumber(j.fit.params.B, 4)}, α = ${formatNumber(j.fit.params.alpha, 4)}, β = ${formatNumber(j.fit.params.beta, 4)} (${determinationLabel(j.fit)}, n = ${j.fit.n})` : `not fitted: ${j.note}`}.`),
+    jointRecipe: joint && g.suite.joint.length > 1 ? { recipe: joint.recipe, runs: joint.runIds.length } : null,
+    otherJoints: g.suite.joint.slice(1).map((j) => ({ recipe: j.recipe, runs: j.runIds.length, law: j.fit ? { E: j.fit.params.E, A: j.fit.params.A, B: j.fit.params.B, alpha: j.fit.params.alpha, beta: j.fit.params.beta, determination: determinationLabel(j.fit), n: j.fit.n } : null, note: j.note })),
     allocation,
-    allocationNote: optimal ? null : joint?.fit ? `no compute-optimal line: the joint law is ${determinationLabel(joint.fit)}${joint.fit.warnings.length ? ` and flagged (${joint.fit.warnings.join('; ')})` : ''}` : 'no compute-optimal line without a joint law',
+    allocationRefused: optimal ? null : { determination: joint?.fit ? determinationLabel(joint.fit) : null, warnings: joint?.fit?.warnings ?? [] },
     families: families.map(stepFamilyView),
-    familiesNote: families.length ? null : 'No step family: no two runs share a size, batch size and LR at different step counts, so there is no per-size step law.',
     budgets: g.suite.paramBudgets.map((b) => paramBudgetView(b, true)),
     stepsChart: stepsChart?.path ?? null,
     computeChart: computeFile.path,
@@ -536,7 +548,9 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]): GroupView {
 export interface AllocationView {
   rows: { flops: number; params: number; tokens: number; ratio: number; loss: number }[];
   chart: string;
-  formula: string;
+  /** N_opt ∝ C^nExponent, D_opt ∝ C^dExponent. */
+  nExponent: number;
+  dExponent: number;
 }
 
 /**
@@ -561,19 +575,37 @@ export interface BacktestRowView {
   rangeHolds: boolean | null;
 }
 
-export type BacktestView = { title: string; refusal: string } | BacktestMade;
+/** A backtest, or why it could not be made (`refusal`, and the sizes it needs). */
+export type BacktestView = { title: string; refusal: string; sizesNeeded: number } | BacktestMade;
 
 export interface BacktestMade {
   title: string;
   refusal: null;
   chart: string;
-  intro: string;
-  joint: string;
-  /** The interval's level, "80%". */
-  level: string;
+  collection: string;
+  heldOut: { params: number; runs: number };
+  fittedSizes: number[];
+  fittedRuns: number;
+  /** The fewest smaller sizes a size law is fitted on. */
+  minSizes: number;
+  /** The held-out size ÷ the largest fitted one. */
+  extrapolationFactor: number;
+  /** The held-out runs' largest token count ÷ the fitted runs' largest, where above 1; else null. */
+  tokensBeyond: number | null;
+  /** Held-out runs with no usable size law (their range is the interval alone). */
+  withoutSizeLaw: number;
+  /** The loss unit, short. */
+  unit: string;
+  /** The joint law fitted on the smaller sizes. */
+  joint: { E: number; A: number; B: number; alpha: number; beta: number; determination: string; n: number; dof: number; rmse: number };
+  /** The prediction interval's level (0.8). */
+  level: number;
   rows: BacktestRowView[];
-  summary: string;
-  method: string;
+  summary: { meanAbsRelativeError: number; maxAbsRelativeError: number; intervalHeld: number; withInterval: number; rangeHeld: number; withRange: number };
+  /** The same interval with every size held out in turn (`fit --coverage`), or null. */
+  coverage: { held: number; withInterval: number; coverage: number; meanAbsRelativeError: number } | null;
+  /** How the prediction interval is made: t and s (ln units) for the classical interval, else null. */
+  interval: { method: string; dof: number; t: number | null; logScale: number | null };
   notes: string[];
   warnings: string[];
 }
@@ -581,7 +613,7 @@ export interface BacktestMade {
 function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: boolean, charts: ChartFile[]): BacktestView {
   const title = `Backtest: predicting the largest size${named ? ` (${groupLabel(g.group)})` : ''}`;
   const b = g.backtest;
-  if (!b) return { title, refusal: `Not computed: ${g.refusal}. Train at least ${BACKTEST_MIN_SIZES + 1} sizes for a backtest.` };
+  if (!b) return { title, refusal: g.refusal ?? 'no reason given', sizesNeeded: BACKTEST_MIN_SIZES + 1 };
   const unit = shortUnit(g.lossUnit);
   const level = `${Math.round(b.interval.level * 100)}%`;
   const inGroup = runs.filter((r) => r.status === 'completed' && b.heldOut.runIds.concat(b.fitted.runIds).includes(r.id));
@@ -616,9 +648,17 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
     title,
     refusal: null,
     chart: path,
-    intro: `Every run of the largest size, ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs), is held out. The joint law L(N, D) = E + A/N^α + B/D^β is fitted on the ${fittedSizes.length} smaller sizes (${fittedSizes.map((n) => formatCount(n)).join(', ')}; ${b.fitted.runIds.length} runs, all their budgets) and predicts the held-out runs, ${b.extrapolationFactor.toFixed(2)}× beyond the largest fitted size in N${b.tokensFactor > 1 ? ` and up to ${b.tokensFactor.toFixed(2)}× beyond the largest fitted token count` : ''}. The size law A + B/N^α (A fitted) is fitted at each budget (steps, batch size, context) with at least ${BACKTEST_MIN_SIZES} smaller sizes; its value at the held-out size widens the interval into the range over laws${sizeLawUsed < b.points.length ? ` (${b.points.length - sizeLawUsed} of ${b.points.length} held-out runs have no usable size law, as the notes below say: their range is the interval alone)` : ''}.`,
-    joint: `Joint law on the smaller sizes: E = ${formatNumber(b.joint.params.E, 4)} ${unit}, A = ${formatNumber(b.joint.params.A, 4)}, B = ${formatNumber(b.joint.params.B, 4)}, α = ${formatNumber(b.joint.params.alpha, 4)}, β = ${formatNumber(b.joint.params.beta, 4)} (${determinationLabel(b.joint)}, n = ${b.joint.n}, dof = ${b.joint.dof}, RMSE ${b.joint.rmse.toFixed(4)} ${unit}).`,
-    level,
+    collection: col,
+    heldOut: { params: b.heldOut.params, runs: b.heldOut.runIds.length },
+    fittedSizes,
+    fittedRuns: b.fitted.runIds.length,
+    minSizes: BACKTEST_MIN_SIZES,
+    extrapolationFactor: b.extrapolationFactor,
+    tokensBeyond: b.tokensFactor > 1 ? b.tokensFactor : null,
+    withoutSizeLaw: b.points.length - sizeLawUsed,
+    unit,
+    joint: { E: b.joint.params.E, A: b.joint.params.A, B: b.joint.params.B, alpha: b.joint.params.alpha, beta: b.joint.params.beta, determination: determinationLabel(b.joint), n: b.joint.n, dof: b.joint.dof, rmse: b.joint.rmse },
+    level: b.interval.level,
     rows: b.points.map((p) => ({
       run: p.runId,
       params: p.params,
@@ -633,8 +673,9 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
       range: p.range,
       rangeHolds: p.rangeHolds,
     })),
-    summary: `Mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (largest ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%) at ${b.extrapolationFactor.toFixed(2)}× the largest fitted size; the ${level} prediction interval held ${b.summary.intervalHeld} of ${b.summary.withInterval} held-out runs, the range over laws ${b.summary.rangeHeld} of ${b.summary.withRange}.${b.coverage ? ` With every size held out in turn (\`bitscale fit --coverage\`), the same interval held ${b.coverage.held} of ${b.coverage.withInterval} held-out runs (${(100 * b.coverage.coverage).toFixed(0)}%; mean |relative error| ${(100 * b.coverage.meanAbsRelativeError).toFixed(2)}%).` : ''}`,
-    method: `Interval: ${b.interval.method}${b.interval.t === null ? '' : ` (n − p = ${b.interval.dof}, t = ${b.interval.t.toFixed(3)}, s = ${b.interval.logScale!.toFixed(4)} in ln units)`}. It is for a new run (the law's uncertainty out at the held-out size and the run-to-run scatter), not the bootstrap interval of the fitted curve that the fit tables give. Same as \`bitscale fit --backtest-largest --collection ${col}\`.`,
+    summary: { meanAbsRelativeError: b.summary.meanAbsRelativeError, maxAbsRelativeError: b.summary.maxAbsRelativeError, intervalHeld: b.summary.intervalHeld, withInterval: b.summary.withInterval, rangeHeld: b.summary.rangeHeld, withRange: b.summary.withRange },
+    coverage: b.coverage ? { held: b.coverage.held, withInterval: b.coverage.withInterval, coverage: b.coverage.coverage, meanAbsRelativeError: b.coverage.meanAbsRelativeError } : null,
+    interval: { method: b.interval.method, dof: b.interval.dof, t: b.interval.t, logScale: b.interval.logScale },
     notes: b.points.filter((p) => p.sizeLawNote).map((p) => `${p.runId}: ${p.sizeLawNote}`),
     warnings: b.warnings,
   };
@@ -647,18 +688,23 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
  */
 export interface JointView {
   title: string;
+  recipe: string;
   fit: FitTable | null;
-  notFitted: string | null;
-  also: string | null;
+  /** Why it is not fitted (or a note on the fit). */
+  note: string | null;
+  /** Runs of the same recipe from other collections in it. */
+  elsewhere: number;
 }
 
 function jointView(j: JointLawFit, all: JointLawFit[], ids: string[]): JointView {
   const several = all.filter((x) => x.group === j.group).length > 1;
-  const elsewhere = j.runIds.filter((id) => !ids.includes(id)).length;
-  const title = `${j.dataset}${several ? ` (recipe ${j.recipe})` : ''}`;
-  const also = elsewhere ? ` It includes ${elsewhere} run${elsewhere === 1 ? '' : 's'} of the same recipe from other collections.` : '';
-  if (!j.fit) return { title, fit: null, notFitted: `Not fitted: ${j.note} (recipe ${j.recipe}).${also}`, also: null };
-  return { title, fit: fitTable(j.fit, j.lossUnit, { E: shortUnit(j.lossUnit) }), notFitted: null, also: also.trim() || null };
+  return {
+    title: `${j.dataset}${several ? ` (recipe ${j.recipe})` : ''}`,
+    recipe: j.recipe,
+    fit: j.fit ? fitTable(j.fit, j.lossUnit, { E: shortUnit(j.lossUnit) }) : null,
+    note: j.note,
+    elsewhere: j.runIds.filter((id) => !ids.includes(id)).length,
+  };
 }
 
 /**
@@ -670,6 +716,127 @@ function notInAnyFit(a: ReportAnalysis): ExcludedRun[] {
   const reasons = new Map<string, string>();
   for (const e of [...notScalingRuns(a.runs), ...[a.suite, ...a.otherGroups.map((g) => g.suite)].flatMap((s) => s.excluded)]) reasons.set(e.id, e.reason);
   return a.runs.filter((r) => reasons.has(r.id)).sort((x, y) => byCodePoint(x.file, y.file)).map((r) => ({ id: r.id, file: r.file, reason: reasons.get(r.id)! }));
+}
+
+/** One local collection's section: its runs, step and size laws, joint laws and backtests, and its step chart (pushed to `charts`). */
+function localView(a: ReportAnalysis, col: string, charts: ChartFile[]): LocalView {
+  const runs = a.mainRuns.filter((r) => r.collection === col);
+  const ids = runs.map((r) => r.id);
+  const fams = a.suite.stepLaws.filter((f) => f.runIds.every((id) => ids.includes(id)));
+  const buds = a.suite.paramBudgets.filter((b) => b.runIds.every((id) => ids.includes(id)));
+  // Every joint law with a run here, fitted or not: a law that cannot be made says why.
+  const joint = a.suite.joint.filter((j) => j.runIds.some((id) => ids.includes(id)));
+  const chart = stepChart(fams, `${col}: step families`, `charts/${col}-steps.svg`, runs);
+  charts.push(chart);
+  return {
+    name: col,
+    datasets: [...new Set(runs.map((r) => r.dataset))].join(', '),
+    provenance: provenanceText(runs),
+    sweep: runs.every((r) => r.log.header.tool.name === 'bitscale'),
+    // A ladder reads by size, then budget (not by run id, where d128 sorts before d32).
+    runs: runRows([...runs].sort((x, y) => x.params - y.params || x.steps - y.steps || byCodePoint(x.id, y.id))),
+    families: fams.map(stepFamilyView),
+    budgets: buds.map((b) => paramBudgetView(b)),
+    joint: joint.map((j) => jointView(j, joint, ids)),
+    backtests: (a.backtests.find((b) => b.collection === col)?.groups ?? []).map((g, _i, all) => backtestView(col, g, runs, all.length > 1, charts)),
+    chart: chart.path,
+  };
+}
+
+/** The TL;DR's numbers (the words are templates/partials/tldr.hbs). */
+function tldrView(a: ReportAnalysis, claims: ClaimCheck[], mainBudgets: ParamBudgetFit[], nextRunRows: NextRunRowView[]): TldrView {
+  const h = a.headline;
+  const rec = a.recommended;
+  const bestNext = a.nextRuns[0];
+  const perHour = (n: (typeof a.nextRuns)[number]) => (n.gpuHours && n.gpuHours > 0 ? n.narrowing / n.gpuHours : -Infinity);
+  const cheapest = a.nextRuns.filter((n) => n.narrowing > 0).sort((x, y) => perHour(y) - perHour(x) || byCodePoint(x.candidate.id, y.candidate.id))[0];
+  const tsFamily = a.suite.stepLaws.find((f) => f.fit && f.dataset === 'TinyStories');
+  const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
+  const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
+  return {
+    stepScaling: tsFamily?.fit
+      ? { runs: tsFamily.points.length, family: familyLabel(tsFamily), linf: tsFamily.fit.params.Linf, beta: tsFamily.fit.params.beta, determination: determinationLabel(tsFamily.fit), meanDoublingDelta: typeof meanDoubling === 'number' ? meanDoubling : null }
+      : null,
+    paramScaling: glmBudget ? { dataset: glmBudget.dataset, steps: glmBudget.steps, batchSize: glmBudget.batchSize!, floorA: glmBudget.fixedA.params.A, alpha: glmBudget.fixedA.params.alpha, scaleB: glmBudget.fixedA.params.B, slopesPerDecade: glmBudget.slopes.map((s) => s.slope) } : null,
+    prediction: {
+      params: a.recommendedParams,
+      claimedParams: rec.claimedParams,
+      steps: rec.steps,
+      batchSize: rec.batchSize,
+      dataset: rec.dataset,
+      valBpc: h.valBpc,
+      interval: h.interval,
+      gainNote: headlineGainNote(h),
+      alternatives: h.alternatives.map((x) => ({ law: x.law, valBpc: x.valBpc })),
+      alternativesOutside: h.alternatives.some((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi)),
+      extrapolations: h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => `${t[0].toUpperCase()}${t.slice(1)}`),
+    },
+    nextRun: bestNext ? nextRunRows[0] : null,
+    bestPerGpuHour: cheapest && cheapest !== bestNext ? nextRunRows[a.nextRuns.indexOf(cheapest)] : null,
+    backtests: a.backtests.flatMap(({ collection, groups }) =>
+      groups.flatMap((g) => {
+        const b = g.backtest;
+        if (!b) return [];
+        const sizes = b.fitted.sizes;
+        return [{ collection, fittedSizes: sizes.length, smallest: sizes[0], largest: sizes[sizes.length - 1], heldOutParams: b.heldOut.params, extrapolationFactor: b.extrapolationFactor, meanAbsRelativeError: b.summary.meanAbsRelativeError, maxAbsRelativeError: b.summary.maxAbsRelativeError, level: b.interval.level, intervalHeld: b.summary.intervalHeld, withInterval: b.summary.withInterval, coverage: b.coverage ? { held: b.coverage.held, withInterval: b.coverage.withInterval, coverage: b.coverage.coverage } : null }];
+      }),
+    ),
+  };
+
+}
+
+/** §4: the recommended config's count, memory, speed and the other GPUs. */
+function recommendedView(a: ReportAnalysis, chart: string): RecommendedView {
+  const e = a.estimate;
+  const rec = a.recommended;
+  return {
+    label: rec.label,
+    config: rec.config,
+    headDim: rec.config.d / rec.config.heads,
+    params: a.recommendedParams,
+    claimedParams: rec.claimedParams,
+    paramsOff: a.recommendedParams / rec.claimedParams - 1,
+    gpu: e.gpu.name,
+    precision: e.precision,
+    preset: e.preset,
+    bs: e.batchSize,
+    teraFlopsPerStep: e.flopsPerStep / 1e12,
+    memoryRows: memoryRows(e.memory).map((r) => ({ part: r.groupLabel, component: r.label, shape: r.shapeText, bytesPerElement: r.bytesPerElement, bytes: r.bytes })),
+    totalBytes: e.totalBytes,
+    usableBytes: e.usableBytes,
+    attentionBytes: e.memory.byGroup.attention,
+    verdict: e.verdict.text,
+    fits: e.fits,
+    verdictDepends: e.verdict.kind === 'depends',
+    maxMicroBatch: e.maxMicroBatch,
+    accumulation: e.fits ? `one micro-batch of ${e.batchSize}` : splitText(e),
+    secondsPerStep: e.secondsPerStep,
+    totalHours: e.totalHours,
+    steps: rec.steps,
+    tt: { bytesPerElement: e.tt.value, source: e.tt.source },
+    evidence: e.evidence,
+    calibrationNotes: a.calibration.notes,
+    peakChecks: a.calibration.fp32Checks.map((c) => ({
+      run: c.runId,
+      preset: c.preset,
+      config: `d=${c.config.d}, L=${c.config.layers}, H=${c.config.heads}, d_ff=${c.config.dFf}, T=${c.config.seqLen}, bs=${c.batchSize}`,
+      measuredBytes: c.measuredBytes,
+      predictedBytes: c.predictedBytes,
+      ratio: c.ratio,
+    })),
+    otherGpus: a.otherGpus.map((o) => ({
+      gpu: o.gpu.name,
+      usableBytes: o.usableBytes,
+      verdict: o.fits ? o.verdict.text : splitText(o),
+      secondsPerStep: o.secondsPerStep,
+      totalHours: o.totalHours,
+      calibrated: o.throughput.method === 'calibrated',
+      mfu: o.throughput.mfu,
+    })),
+    otherGpuSpeedNotes: [...new Set(a.otherGpus.filter((o) => o.throughput.method !== 'calibrated').map((o) => o.throughput.detail.replace(/^no measured run on [^:]+: /, '').replace(/ of [0-9.]+ TFLOP\/s dense \S+ peak$/, ' of each GPU\'s dense peak')))],
+    sweep: a.sweep.map((s) => ({ bs: s.batchSize, totalBytes: s.totalBytes, attentionBytes: s.attentionBytes, fits: s.verdict.text })),
+    chart,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -929,34 +1096,10 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const datasets = [...groupRuns(seedLike, ['dataset']).entries()].map(([, runs]) => ({ name: runs[0].dataset, runs: runRows(runs) }));
   const excluded = notInAnyFit(a);
 
-  const e = a.estimate;
   const h = a.headline;
   const rec = a.recommended;
 
-  const local = locals.map((col) => {
-    const runs = a.mainRuns.filter((r) => r.collection === col);
-    const ids = runs.map((r) => r.id);
-    const fams = a.suite.stepLaws.filter((f) => f.runIds.every((id) => ids.includes(id)));
-    const buds = a.suite.paramBudgets.filter((b) => b.runIds.every((id) => ids.includes(id)));
-    // Every joint law with a run here, fitted or not: a law that cannot be made says why.
-    const joint = a.suite.joint.filter((j) => j.runIds.some((id) => ids.includes(id)));
-    const chart = stepChart(fams, `${col}: step families`, `charts/${col}-steps.svg`, runs);
-    charts.push(chart);
-    const datasetsIn = [...new Set(runs.map((r) => r.dataset))];
-    return {
-      name: col,
-      datasets: datasetsIn.join(', '),
-      provenance: provenanceText(runs),
-      sweep: runs.every((r) => r.log.header.tool.name === 'bitscale'),
-      // A ladder reads by size, then budget (not by run id, where d128 sorts before d32).
-      runs: runRows([...runs].sort((x, y) => x.params - y.params || x.steps - y.steps || byCodePoint(x.id, y.id))),
-      families: fams.map(stepFamilyView),
-      budgets: buds.map((b) => paramBudgetView(b)),
-      joint: joint.map((j) => jointView(j, joint, ids)),
-      backtests: (a.backtests.find((b) => b.collection === col)?.groups ?? []).map((g, i, all) => backtestView(col, g, runs, all.length > 1, charts)),
-      chart: chart.path,
-    };
-  });
+  const local = locals.map((col) => localView(a, col, charts));
   const groups = a.otherGroups.map((g) => groupView(g, charts));
 
   const agreeCount = claims.filter((c) => c.agrees === true).length;
@@ -972,42 +1115,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     return `${v}${c.interval ? ` (range ${formatLossRange(c.interval)})` : ''}${u && !u.startsWith('bits/byte') && u !== '×' ? ` ${u}` : ''}`;
   };
 
-  const bestNext = a.nextRuns[0];
-  const perHour = (n: (typeof a.nextRuns)[number]) => (n.gpuHours && n.gpuHours > 0 ? n.narrowing / n.gpuHours : -Infinity);
-  const cheapest = a.nextRuns.filter((n) => n.narrowing > 0).sort((x, y) => perHour(y) - perHour(x) || byCodePoint(x.candidate.id, y.candidate.id))[0];
-  const tsFamily = a.suite.stepLaws.find((f) => f.fit && f.dataset === 'TinyStories');
-  const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
-  const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
   const nextRunRows = a.nextRuns.map((n, i) => nextRunRow(n, i));
-  const tldr: TldrView = {
-    stepScaling: tsFamily?.fit
-      ? { runs: tsFamily.points.length, family: familyLabel(tsFamily), linf: tsFamily.fit.params.Linf, beta: tsFamily.fit.params.beta, determination: determinationLabel(tsFamily.fit), meanDoublingDelta: typeof meanDoubling === 'number' ? meanDoubling : null }
-      : null,
-    paramScaling: glmBudget ? { dataset: glmBudget.dataset, steps: glmBudget.steps, batchSize: glmBudget.batchSize!, floorA: glmBudget.fixedA.params.A, alpha: glmBudget.fixedA.params.alpha, scaleB: glmBudget.fixedA.params.B, slopesPerDecade: glmBudget.slopes.map((s) => s.slope) } : null,
-    prediction: {
-      params: a.recommendedParams,
-      claimedParams: rec.claimedParams,
-      steps: rec.steps,
-      batchSize: rec.batchSize,
-      dataset: rec.dataset,
-      valBpc: h.valBpc,
-      interval: h.interval,
-      gainNote: headlineGainNote(h),
-      alternatives: h.alternatives.map((x) => ({ law: x.law, valBpc: x.valBpc })),
-      alternativesOutside: h.alternatives.some((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi)),
-      extrapolations: h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => `${t[0].toUpperCase()}${t.slice(1)}`),
-    },
-    nextRun: bestNext ? nextRunRows[0] : null,
-    bestPerGpuHour: cheapest && cheapest !== bestNext ? nextRunRows[a.nextRuns.indexOf(cheapest)] : null,
-    backtests: a.backtests.flatMap(({ collection, groups }) =>
-      groups.flatMap((g) => {
-        const b = g.backtest;
-        if (!b) return [];
-        const sizes = b.fitted.sizes;
-        return [{ collection, fittedSizes: sizes.length, smallest: sizes[0], largest: sizes[sizes.length - 1], heldOutParams: b.heldOut.params, extrapolationFactor: b.extrapolationFactor, meanAbsRelativeError: b.summary.meanAbsRelativeError, maxAbsRelativeError: b.summary.maxAbsRelativeError, level: b.interval.level, intervalHeld: b.summary.intervalHeld, withInterval: b.summary.withInterval, coverage: b.coverage ? { held: b.coverage.held, withInterval: b.coverage.withInterval, coverage: b.coverage.coverage } : null }];
-      }),
-    ),
-  };
 
   const view: ReportData = {
     title: 'Scaling report — strict ±1 1-bit LLM (BitLMv57)',
@@ -1015,7 +1123,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     scalingRunCount: a.scalingRuns.length,
     datasets,
     excluded,
-    tldr,
+    tldr: tldrView(a, claims, mainBudgets, nextRunRows),
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
     batch: a.suite.batchLr
@@ -1049,54 +1157,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       assumptions: h.assumptions,
       warnings: h.warnings,
     },
-    recommended: {
-      label: rec.label,
-      config: rec.config,
-      headDim: rec.config.d / rec.config.heads,
-      params: a.recommendedParams,
-      claimedParams: rec.claimedParams,
-      paramsOff: a.recommendedParams / rec.claimedParams - 1,
-      gpu: e.gpu.name,
-      precision: e.precision,
-      preset: e.preset,
-      bs: e.batchSize,
-      teraFlopsPerStep: e.flopsPerStep / 1e12,
-      memoryRows: memoryRows(e.memory).map((r) => ({ part: r.groupLabel, component: r.label, shape: r.shapeText, bytesPerElement: r.bytesPerElement, bytes: r.bytes })),
-      totalBytes: e.totalBytes,
-      usableBytes: e.usableBytes,
-      attentionBytes: e.memory.byGroup.attention,
-      verdict: e.verdict.text,
-      fits: e.fits,
-      verdictDepends: e.verdict.kind === 'depends',
-      maxMicroBatch: e.maxMicroBatch,
-      accumulation: e.fits ? `one micro-batch of ${e.batchSize}` : splitText(e),
-      secondsPerStep: e.secondsPerStep,
-      totalHours: e.totalHours,
-      steps: rec.steps,
-      tt: { bytesPerElement: e.tt.value, source: e.tt.source },
-      evidence: e.evidence,
-      calibrationNotes: a.calibration.notes,
-      peakChecks: a.calibration.fp32Checks.map((c) => ({
-        run: c.runId,
-        preset: c.preset,
-        config: `d=${c.config.d}, L=${c.config.layers}, H=${c.config.heads}, d_ff=${c.config.dFf}, T=${c.config.seqLen}, bs=${c.batchSize}`,
-        measuredBytes: c.measuredBytes,
-        predictedBytes: c.predictedBytes,
-        ratio: c.ratio,
-      })),
-      otherGpus: a.otherGpus.map((o) => ({
-        gpu: o.gpu.name,
-        usableBytes: o.usableBytes,
-        verdict: o.fits ? o.verdict.text : splitText(o),
-        secondsPerStep: o.secondsPerStep,
-        totalHours: o.totalHours,
-        calibrated: o.throughput.method === 'calibrated',
-        mfu: o.throughput.mfu,
-      })),
-      otherGpuSpeedNotes: [...new Set(a.otherGpus.filter((o) => o.throughput.method !== 'calibrated').map((o) => o.throughput.detail.replace(/^no measured run on [^:]+: /, '').replace(/ of [0-9.]+ TFLOP\/s dense \S+ peak$/, ' of each GPU\'s dense peak')))],
-      sweep: a.sweep.map((s) => ({ bs: s.batchSize, totalBytes: s.totalBytes, attentionBytes: s.attentionBytes, fits: s.verdict.text })),
-      chart: memChart.path,
-    },
+    recommended: recommendedView(a, memChart.path),
     bestForBudget: planView(a),
     nextRuns: {
       baselineWidth: a.nextRunsBaseline?.width ?? null,

@@ -196,3 +196,8 @@ export function formatLearningRate(lr: number): string {
 export function formatMiB(bytes: number, digits = 2): string {
   return `${(bytes / 2 ** 20).toFixed(digits)} MiB`;
 }
+
+/** A count with its noun: (1, 'run') → "1 run", (3, 'run') → "3 runs". */
+export function formatNoun(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

@@ -31,8 +31,8 @@ test('strict templates: a field the data lacks throws, naming it, at the top lev
 test('the formatting helpers print through src/util/format.ts: loss, count, signed, percentages, interval, GiB, shape; null as "—" or missing=', () => {
   const hb = createTemplateEnv();
   const data = { v: 1.40721, n: 46_399_488, d: -0.0841, f: -0.113, i: { lo: 1.3921, hi: 1.4222, level: 0.8 }, b: 1.5 * 2 ** 30, c: { d: 2048, layers: 16, heads: 16, dFf: 1024 }, none: null, lr: 6e-4, s: 15000 };
-  const text = compileTemplate(hb, '{{loss v}} {{loss v 4}} {{count n}} {{integer n}} {{stepCount s}} {{signed d}} {{signedPct f}} {{pct f 1}} {{interval i}} {{gib b}} {{shapeText c}} {{rate lr}} {{loss none}} {{interval none missing="none"}}')(data);
-  assert.equal(text, '1.407 1.4072 46.4M 46,399,488 15K −0.084 −11% −11.3% [1.392, 1.422] (80%) 1.50 GiB d=2048, L=16, H=16, d_ff=1024 6e-4 — none');
+  const text = compileTemplate(hb, '{{loss v}} {{loss v 4}} {{count n}} {{integer n}} {{stepCount s}} {{signed d}} {{signedPct f}} {{pct f 1}} {{interval i}} {{gib b}} {{shapeText c}} {{rate lr}} {{loss none}} {{interval none missing="none"}} {{interval i 4 level=false}} {{fixed none 1 suffix=" h"}} {{fixed v 1 suffix=" h"}} {{list ids}} {{list ids "; "}} {{noun one "run"}} {{noun s "run"}}')({ ...data, ids: ['a', 'b'], one: 1 });
+  assert.equal(text, '1.407 1.4072 46.4M 46,399,488 15K −0.084 −11% −11.3% [1.392, 1.422] (80%) 1.50 GiB d=2048, L=16, H=16, d_ff=1024 6e-4 — none [1.3921, 1.4222] — 1.4 h a, b a; b 1 run 15000 runs');
 });
 
 test('a formatting helper given a field the data lacks throws (strict mode does not check a helper\'s arguments)', () => {

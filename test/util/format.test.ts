@@ -84,3 +84,11 @@ test('formatMiB prints bytes in MiB to two decimals: 704.5 × 2^20 → "704.50 M
   assert.equal(formatMiB(704.5 * 2 ** 20), '704.50 MiB');
   assert.equal(formatMiB(2 ** 30), '1024.00 MiB');
 });
+
+test('formatNoun counts a noun: 1 run, 3 runs, 0 runs, and a given plural', async () => {
+  const { formatNoun } = await import('../../src/util/format.js');
+  assert.equal(formatNoun(1, 'run'), '1 run');
+  assert.equal(formatNoun(3, 'run'), '3 runs');
+  assert.equal(formatNoun(0, 'run'), '0 runs');
+  assert.equal(formatNoun(2, 'batch', 'batches'), '2 batches');
+});
