@@ -368,15 +368,16 @@ function memoryChartFile(a: ReportAnalysis): ChartFile {
 }
 
 /**
- * What the headline's interval rests on for the step gain: borrowed from other groups (said with
- * their names), or the group's own single doubling (so the gain's uncertainty is not in it).
+ * What the headline's interval rests on for the step gain, where that needs saying: gains borrowed
+ * from other groups (with their names), or the group's own doublings when fewer than two (so the
+ * gain's own uncertainty is not in it); null otherwise.
  */
-export function headlineGainNote(p: Prediction): string {
+export function headlineGainNote(p: Prediction): GainNote | null {
   const s = p.stepAdjustment;
-  if (!s) return '';
-  if (p.borrowing.length) return ` (${p.borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')}, as asked with --borrow-gains)`;
-  if (s.intervalPool.length < 2) return ` (the law's bootstrap spread and the run-to-run scatter: ${p.query.dataset} has ${s.intervalPool.length} measured doubling of steps, so the step gain's own uncertainty is not in it)`;
-  return '';
+  if (!s) return null;
+  if (p.borrowing.length) return { borrowed: p.borrowing.map((b) => ({ what: b.what, groups: b.groups.map(groupLabel) })), dataset: p.query.dataset, doublings: null };
+  if (s.intervalPool.length < 2) return { borrowed: [], dataset: p.query.dataset, doublings: s.intervalPool.length };
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -955,6 +956,14 @@ function nextRunRow(n: RankedCandidate, i: number): NextRunRowView {
   };
 }
 
+/** Step gains borrowed from other groups (as asked with --borrow-gains), or the few measured doublings of the dataset's own. */
+export interface GainNote {
+  borrowed: { what: string; groups: string[] }[];
+  dataset: string;
+  /** The dataset's measured doublings of steps, where fewer than two and none borrowed; else null. */
+  doublings: number | null;
+}
+
 /**
  * The TL;DR's numbers (templates/partials/tldr.hbs words them); the memory and wall-clock bullets
  * read `recommended`, the claims bullet `claims`.
@@ -972,8 +981,8 @@ export interface TldrView {
     dataset: string;
     valBpc: number;
     interval: Interval | null;
-    /** What the interval rests on for the step gain, when that needs saying (headlineGainNote), else "". */
-    gainNote: string;
+    /** What the interval rests on for the step gain, when that needs saying (headlineGainNote). */
+    gainNote: GainNote | null;
     alternatives: { law: string; valBpc: number }[];
     /** Some other law's value lies outside the interval. */
     alternativesOutside: boolean;
