@@ -5,7 +5,7 @@
  * sentences that come whole from elsewhere (a fit's warnings, the estimator's evidence) are strings.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDurationColumn, formatInterval, formatLoss as bpc, formatLossRange, formatNumber, parseCount, formatSteps } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, formatLossRange, formatNumber, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
@@ -122,11 +122,10 @@ function budgetLabel(b: ParamBudgetFit): string {
 
 /** "bs=256, LR 6e-4", or "mixed bs/LR" for a group that matches on steps only. */
 function batchAndLr(g: { batchSize: number | null; lr: number | null }): string {
-  return g.batchSize === null || g.lr === null ? 'mixed bs/LR' : `bs=${g.batchSize}, LR ${shortLr(g.lr)}`;
+  return g.batchSize === null || g.lr === null ? 'mixed bs/LR' : `bs=${g.batchSize}, LR ${formatLearningRate(g.lr)}`;
 }
 
 
-const shortLr = (lr: number) => lr.toExponential(1).replace('.0e', 'e');
 
 /** Percentile band of a law over x from its bootstrap draws. */
 function band(fit: FitResult, series: string, xs: number[], at: (p: Record<string, number>, x: number) => number): BandPoint[] {
@@ -1015,8 +1014,11 @@ export interface ClaimRowView {
   value: number | boolean | null;
   range: { lo: number; hi: number } | null;
   unit: string;
-  /** The value as the table prints it. */
-  computed: string;
+  /** How the table prints the value: "not computable", yes/no, a count (large) or a number, and the unit where shown. */
+  computable: boolean;
+  isBoolean: boolean;
+  large: boolean;
+  shownUnit: string | null;
   verdict: Verdict;
   disagrees: boolean;
   evidenceKind: EvidenceKind;
@@ -1116,13 +1118,6 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const weakDisagree = disagree.filter((c) => c.evidence.kind === 'exact');
   const widths = claims.filter((c) => c.verdict.endsWith('than computed') || c.verdict === 'as wide as computed');
 
-  const claimValue = (c: ClaimCheck) => {
-    if (c.value === null) return 'not computable';
-    if (typeof c.value === 'boolean') return c.value ? 'yes' : 'no';
-    const u = c.claim.unit;
-    const v = Math.abs(c.value) >= 1e6 ? formatCount(c.value) : formatNumber(c.value, 3);
-    return `${v}${c.interval ? ` (range ${formatLossRange(c.interval)})` : ''}${u && !u.startsWith('bits/byte') && u !== '×' ? ` ${u}` : ''}`;
-  };
 
   const nextRunRows = a.nextRuns.map((n, i) => nextRunRow(n, i));
 
@@ -1187,7 +1182,11 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
         value: c.value,
         range: c.interval,
         unit: c.claim.unit,
-        computed: claimValue(c),
+        computable: c.value !== null,
+        isBoolean: typeof c.value === 'boolean',
+        // Counts from a million up print as counts (369.6M); bits/byte and × go without their unit.
+        large: typeof c.value === 'number' && Math.abs(c.value) >= 1e6,
+        shownUnit: c.claim.unit && !c.claim.unit.startsWith('bits/byte') && c.claim.unit !== '×' ? c.claim.unit : null,
         verdict: c.verdict,
         disagrees: c.verdict === 'disagrees',
         evidenceKind: c.evidence.kind,
