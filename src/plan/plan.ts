@@ -11,6 +11,7 @@ import { estimateTraining, type MemoryVerdict, type MicroBatchSplit } from '../e
 import type { GpuSpec } from '../estimate/hardware.js';
 import { estimateTrainingMemory, type MemoryPrecision } from '../estimate/memory.js';
 import { BitscaleError } from '../util/errors.js';
+import { formatGiB, formatPercent } from '../util/format.js';
 import type { PlanShape, ShapeOrigin } from './shapes.js';
 
 /** What a law says about one candidate; `range` is the interval with every alternative law's value in it. */
@@ -205,7 +206,7 @@ export function planTraining(input: PlanInput): PlanResult {
       const perGpuBatch = batchSize / gpus;
       const e = estimateTraining({ config, batchSize: perGpuBatch, gpu, precision: input.precision, headroom }, input.calibration);
       if (e.split === null || e.secondsPerStep === null || e.microBatchVerdict === null) {
-        skip(`does not fit ${gpu.name} even at micro-batch 1 (${(estimateTrainingMemory(config, 1, { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value }).totalBytes / 2 ** 30).toFixed(1)} GiB > ${(e.limitBytes / 2 ** 30).toFixed(1)} GiB, the usable less ${(100 * headroom).toFixed(0)}% headroom)`);
+        skip(`does not fit ${gpu.name} even at micro-batch 1 (${formatGiB(estimateTrainingMemory(config, 1, { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value }).totalBytes, 1)} > ${formatGiB(e.limitBytes, 1)}, the usable less ${formatPercent(headroom, 0)} headroom)`);
         continue;
       }
       const memoryBytes = estimateTrainingMemory(config, e.split.largest, { precision: e.precision, preset: e.preset, ttBytesPerElement: e.tt.value }).totalBytes;
@@ -275,7 +276,7 @@ export function planTraining(input: PlanInput): PlanResult {
     budget.kind === 'hours'
       ? `steps = floor(${budget.hours} h × 3600 / s per step), s per step from the estimator (memory model and calibrated speed)`
       : `steps = floor(${budget.flops.toExponential(3)} FLOPs / FLOPs per step); hours at the estimator's speed`,
-    `memory: ${(100 * headroom).toFixed(0)}% of the usable memory kept free (--headroom ${headroom}); micro-batch: the largest that fits the rest by the memory model; accumulation brings it to the batch size (an exact split)`,
+    `memory: ${formatPercent(headroom, 0)} of the usable memory kept free (--headroom ${headroom}); micro-batch: the largest that fits the rest by the memory model; accumulation brings it to the batch size (an exact split)`,
     'memory verdict per candidate over the estimator\'s T×T bytes/element range: "fits" across it, or "≤ X" where it fits only up to X bytes/element',
     'a candidate outside the measured sizes or step counts is an extrapolation; the factor says how far',
   ];

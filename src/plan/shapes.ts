@@ -9,6 +9,7 @@
  */
 import { SEED_CONFIGS, type ModelConfig } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
+import { formatShape } from '../util/format.js';
 
 export interface FamilyRules {
   headDim: number;
@@ -42,10 +43,6 @@ export interface PlanShape {
   label: string;
 }
 
-export function shapeLabel(c: Pick<ModelConfig, 'd' | 'layers' | 'heads' | 'dFf'>): string {
-  return `d=${c.d} L=${c.layers} H=${c.heads} d_ff=${c.dFf}`;
-}
-
 /** The family member of width d: H = min(d/headDim, maxHeads), d_ff = d·ffRatio, L = max(minLayers, round(d/widthPerLayer)). */
 export function familyShape(d: number, rules: FamilyRules, seqLen: number, vocab = 128): ModelConfig {
   const heads = Math.min(Math.max(1, Math.round(d / rules.headDim)), rules.maxHeads);
@@ -66,8 +63,8 @@ export function describeFamilyRules(rules: FamilyRules): string[] {
 export function planShapes(rules: FamilyRules, seqLen: number, extra: readonly ModelConfig[] = [], vocab = 128): PlanShape[] {
   const out = new Map<string, PlanShape>();
   const add = (config: ModelConfig, origin: ShapeOrigin) => {
-    const key = `${shapeLabel(config)} T=${config.seqLen} V=${config.vocab}`;
-    if (!out.has(key)) out.set(key, { config, origin, label: shapeLabel(config) });
+    const key = `${formatShape(config)} T=${config.seqLen} V=${config.vocab}`;
+    if (!out.has(key)) out.set(key, { config, origin, label: formatShape(config) });
   };
   for (const c of extra) add(c, 'user');
   for (const d of rules.widths) add(familyShape(d, rules, seqLen, vocab), 'family');

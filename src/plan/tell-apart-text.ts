@@ -3,8 +3,7 @@
  * printed by `bitscale plan` and the report's §4 plan part alike. Light: formatting only, so the
  * CLI can import it without loading the fits.
  */
-import { formatCount, formatInteger, formatLoss, formatLossRange } from '../util/format.js';
-import { shapeLabel } from './shapes.js';
+import { formatCount, formatInteger, formatLoss, formatLossRange, formatShape } from '../util/format.js';
 import type { Span, TellApart, TellApartRow } from './tell-apart.js';
 
 const spanText = (s: Span) => formatLossRange(s);
@@ -14,7 +13,7 @@ const apartText = (v: number) => (v >= 0 ? `overlapping by ${formatLoss(v)} BPC`
 export function describeRun(r: TellApartRow, count: number, gpu: string): string {
   const c = r.ranked.candidate;
   const hours = r.ranked.gpuHours === null ? 'GPU-hours unknown' : `${r.ranked.gpuHours.toFixed(1)} GPU-hours on ${gpu}`;
-  return `${c.id}: ${shapeLabel(c.config)} (${formatCount(r.ranked.params)} params), ${formatInteger(c.steps)} steps at bs ${c.batchSize}, ${hours} (rank ${r.rank} of ${count} by §5's ranking, applied to the recommendation's span)`;
+  return `${c.id}: ${formatShape(c.config)} (${formatCount(r.ranked.params)} params), ${formatInteger(c.steps)} steps at bs ${c.batchSize}, ${hours} (rank ${r.rank} of ${count} by §5's ranking, applied to the recommendation's span)`;
 }
 
 /** The sentences the CLI and the report print: the answer, and what the ranges would become. */

@@ -13,7 +13,7 @@ import type { MemoryPrecision } from '../estimate/memory.js';
 import type { RunRecord } from '../runs/types.js';
 import { spanOf, type PlanCandidate, type PlanResult } from './plan.js';
 import { runTableQuery } from './predictors.js';
-import { shapeLabel } from './shapes.js';
+import { formatShape } from '../util/format.js';
 import { familyCandidates, heldLaw, rankCandidates, runKey, usualLr, type CandidateRun, type RankedCandidate, type Refitter, type WhatIfTarget } from './what-if.js';
 
 export interface Span {
@@ -68,7 +68,7 @@ export function overlapWidth(a: Span, b: Span): number {
  * it) at the recommendation's batch size and LR. A run that appears twice is kept once, under its first name.
  */
 export function tellApartCandidates(recommended: PlanCandidate, nextBest: PlanCandidate, lr: number, matchedSteps: number): CandidateRun[] {
-  const short = (id: string, who: string, c: PlanCandidate): CandidateRun => ({ id, why: `${who} (${shapeLabel(c.config)}) at the matched step budget`, config: c.config, batchSize: c.batchSize, lr, steps: matchedSteps });
+  const short = (id: string, who: string, c: PlanCandidate): CandidateRun => ({ id, why: `${who} (${formatShape(c.config)}) at the matched step budget`, config: c.config, batchSize: c.batchSize, lr, steps: matchedSteps });
   const all = [short('recommended-short', 'the recommendation itself', recommended), short('next-best-short', 'the next best size', nextBest), ...familyCandidates({ config: recommended.config, batchSize: recommended.batchSize, lr }, matchedSteps)];
   const seen = new Set<string>();
   return all.filter((c) => {

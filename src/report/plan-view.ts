@@ -3,10 +3,10 @@
  * recommendation for the recommended config's GPU and planned hours, beside the seed's own choice
  * (as stated, and held to the same hours). Data only: templates/partials/best-for-budget.hbs words it.
  */
-import { formatCount } from '../util/format.js';
+import { formatCount, formatShape } from '../util/format.js';
 import { SEED_CONFIGS, countParams } from '../arch/bitlm.js';
 import { microAccumText, rangesOverlap, verdictCell, type PlanCandidate } from '../plan/plan.js';
-import { describeFamilyRules, BITLM_V57_FAMILY, shapeLabel } from '../plan/shapes.js';
+import { describeFamilyRules, BITLM_V57_FAMILY } from '../plan/shapes.js';
 import type { ReportAnalysis } from './analysis.js';
 import { planChart } from './charts.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -110,7 +110,7 @@ function tellApartView(a: ReportAnalysis, gpu: string): TellApartView | null {
     rows: t.rows.map((r) => ({
       rank: r.rank,
       id: r.ranked.candidate.id,
-      shape: shapeLabel(r.ranked.candidate.config),
+      shape: formatShape(r.ranked.candidate.config),
       params: r.ranked.params,
       steps: r.ranked.candidate.steps,
       batchSize: r.ranked.candidate.batchSize,
@@ -168,7 +168,7 @@ export function planView(a: ReportAnalysis): PlanView {
   const rec = a.recommended;
   if (!plan) return { available: false, note: a.planNote ?? 'not planned', gpu: a.estimate.gpu.name, hours: rec.plannedHours };
   const best = plan.recommended;
-  const seedInHours = plan.candidates.find((c) => c.label === shapeLabel(rec.config) && c.batchSize === rec.batchSize) ?? null;
+  const seedInHours = plan.candidates.find((c) => c.label === formatShape(rec.config) && c.batchSize === rec.batchSize) ?? null;
   const e = a.estimate;
   const h = a.headline;
   const seedRange = h.range ?? (h.interval ? { lo: h.interval.lo, hi: h.interval.hi } : null);
@@ -184,7 +184,7 @@ export function planView(a: ReportAnalysis): PlanView {
     excluded: plan.excluded.filter((x) => x.reason.startsWith('does not fit')).map((x) => x.label),
     frontier: plan.frontier.map((c) => ({ ...column(c), best: c === best })),
     seed: {
-      shape: shapeLabel(rec.config),
+      shape: formatShape(rec.config),
       params: a.recommendedParams,
       bs: rec.batchSize,
       micro: e.split ? `${e.split.largest} × ${e.split.steps}` : 'does not fit at micro-batch 1',

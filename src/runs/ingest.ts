@@ -17,8 +17,7 @@ import { fsError, readHead } from '../util/files.js';
 import { currentOwner, readLockOwner, sleepSync, staleReason } from '../util/owner.js';
 import { resolveInside } from '../util/paths.js';
 import { checkRunLog, copyPlace, setLine } from './checks.js';
-import { parseCount } from '../util/format.js';
-import { parseNumberText } from '../util/numbers.js';
+import { NON_NEGATIVE_INT, POSITIVE_INT, POSITIVE_REAL, parseField, type FieldSpec } from '../util/numbers.js';
 import { parseCsvTable } from '../util/csv.js';
 import { VERSION } from '../version.js';
 import { readRunLog, serializeRunLogChunks, validateRecord, RUN_ID_PATTERN } from './log.js';
@@ -348,56 +347,45 @@ export function csvTableToRunLogs(table: { columns: string[]; rows: Iterable<{ r
   return out;
 }
 
+/** A CSV cell that must be ≥ 0 (a loss, seconds). */
+const NON_NEGATIVE: FieldSpec = { min: 0 };
+
 function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record<string, string>, onWarning?: (message: string) => void): RunLog {
   const first = rows[0];
   const col = (f: string) => columnOf[f] ?? f;
-  const num = (row: CsvRow, f: string, opts: { count?: boolean; optional?: boolean; integer?: boolean; positive?: boolean; min?: number } = {}): number | null => {
-    const raw = row.values[f];
-    const where = { file, line: row.line, field: col(f) };
-    if (raw === undefined) {
-      if (opts.optional) return null;
-      throw new BitscaleError('empty value', where);
-    }
-    if (/^[-+]?(nan|inf(inity)?)$/i.test(raw)) throw new BitscaleError(`is ${raw}, expected a finite number`, where);
-    // Only decimal numbers are numbers (no hex, no "1,5"); counts may carry a K/M/B/T suffix.
-    const v = opts.count ? parseCount(raw.replace(/^-/, '')) * (raw.startsWith('-') ? -1 : 1) : parseNumberText(raw, false);
-    if (!Number.isFinite(v)) throw new BitscaleError(`not a number: '${raw}'`, where);
-    if (opts.positive && v <= 0) throw new BitscaleError(`must be positive, got ${raw}`, where);
-    if (opts.min !== undefined && v < opts.min) throw new BitscaleError(`must be ≥ ${opts.min}, got ${raw}`, where);
-    if (opts.integer && !Number.isInteger(v)) throw new BitscaleError(`expected an integer, got ${raw}`, where);
-    return v;
-  };
+  // A cell as a number, checked by numbers.ts (empty cells are undefined); counts may carry K/M/B/T.
+  const num = (row: CsvRow, f: string, spec: FieldSpec): number | null => parseField(row.values[f], spec, { file, line: row.line, field: col(f) });
   const str = (f: string, dflt: string) => first.values[f] ?? dflt;
 
-  const seqLen = num(first, 'seq_len', { integer: true, positive: true })!;
+  const seqLen = num(first, 'seq_len', POSITIVE_INT)!;
   const config = ['d', 'layers', 'heads', 'd_ff'].every((f) => first.values[f] !== undefined)
     ? {
-        d: num(first, 'd', { integer: true, positive: true })!,
-        layers: num(first, 'layers', { integer: true, positive: true })!,
-        heads: num(first, 'heads', { integer: true, positive: true })!,
-        d_ff: num(first, 'd_ff', { integer: true, positive: true })!,
+        d: num(first, 'd', POSITIVE_INT)!,
+        layers: num(first, 'layers', POSITIVE_INT)!,
+        heads: num(first, 'heads', POSITIVE_INT)!,
+        d_ff: num(first, 'd_ff', POSITIVE_INT)!,
         seq_len: seqLen,
-        vocab: num(first, 'vocab', { integer: true, positive: true, optional: true }) ?? 128,
+        vocab: num(first, 'vocab', { ...POSITIVE_INT, optional: true }) ?? 128,
       }
     : null;
   const arch = str('arch', 'bitlm-v57');
   if (!isBitLM(arch) && first.values.params === undefined) {
     throw new BitscaleError(`missing: architecture '${arch}' is not BitLM, so bitscale has no parameter formula for it; give the count (--map params=COLUMN or --set params=N)`, { file, line: first.line, field: col('params') });
   }
-  const givenParams = num(first, 'params', { count: true, positive: true, optional: config !== null });
+  const givenParams = num(first, 'params', { ...POSITIVE_REAL, suffixes: true, optional: config !== null });
   const params = givenParams !== null ? Math.round(givenParams) : countParams({ d: config!.d, layers: config!.layers, dFf: config!.d_ff, vocab: config!.vocab });
-  const batch = num(first, 'batch_size', { integer: true, positive: true })!;
-  const lr = num(first, 'lr', { positive: true })!;
+  const batch = num(first, 'batch_size', POSITIVE_INT)!;
+  const lr = num(first, 'lr', POSITIVE_REAL)!;
 
   // Each row's step parsed once (not in the sort's comparator), then the rows in step order.
-  const stepOf = new Map(rows.map((r) => [r, num(r, 'steps', { integer: true, min: 0 })!]));
+  const stepOf = new Map(rows.map((r) => [r, num(r, 'steps', NON_NEGATIVE_INT)!]));
   const sorted = [...rows].sort((a, b) => stepOf.get(a)! - stepOf.get(b)!);
   const evals: EvalRecord[] = sorted.map((row) => {
-    const step = num(row, 'steps', { integer: true, min: 0 })!;
-    const rec: EvalRecord = { type: 'eval', step, tokens: step * batch * seqLen, val_bpc: num(row, 'val_bpc', { min: 0 })! };
-    const wall = num(row, 'wall_s', { min: 0, optional: true });
+    const step = num(row, 'steps', NON_NEGATIVE_INT)!;
+    const rec: EvalRecord = { type: 'eval', step, tokens: step * batch * seqLen, val_bpc: num(row, 'val_bpc', NON_NEGATIVE)! };
+    const wall = num(row, 'wall_s', { ...NON_NEGATIVE, optional: true });
     if (wall !== null) rec.wall_s = wall;
-    const train = num(row, 'train_loss', { min: 0, optional: true });
+    const train = num(row, 'train_loss', { ...NON_NEGATIVE, optional: true });
     if (train !== null) rec.train_loss = train;
     for (const [k, v] of Object.entries(row.extras)) if (!(k in rec)) rec[k] = v;
     return rec;
@@ -418,11 +406,11 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
     batch_size: batch,
     seq_len: seqLen,
     lr: { peak: lr, schedule: 'unknown', warmup_steps: null, final: null },
-    planned_steps: num(first, 'planned_steps', { integer: true, min: 0, optional: true }) ?? last.step,
+    planned_steps: num(first, 'planned_steps', { ...NON_NEGATIVE_INT, optional: true }) ?? last.step,
     seed: num(first, 'seed', { integer: true, optional: true }),
     dataset: {
       name: str('dataset', ''),
-      bytes: num(first, 'dataset_bytes', { integer: true, positive: true, optional: true }),
+      bytes: num(first, 'dataset_bytes', { ...POSITIVE_INT, optional: true }),
       sha256: first.values.dataset_sha256 ?? null,
       token_unit: str('token_unit', 'byte') as HeaderRecord['dataset']['token_unit'],
       ...(first.values.tokenizer !== undefined ? { tokenizer: first.values.tokenizer } : {}),
@@ -454,10 +442,16 @@ function rowsToRunLog(id: string, rows: CsvRow[], file: string, columnOf: Record
     wall_s: typeof last.wall_s === 'number' ? last.wall_s : null,
   };
   const log: RunLog = { header, steps: [], evals, summary };
-  // Bounds and consistency, as for a JSONL log; each record carries the CSV line it came from.
+  // Each record through the schema, then bounds and consistency, as for a JSONL log; each record
+  // carries the CSV line it came from.
   setLine(header, first.line);
-  sorted.forEach((row, i) => setLine(evals[i], row.line));
-  setLine(summary, sorted[sorted.length - 1].line);
+  sorted.forEach((row, i) => {
+    validateRecord(evals[i], { file, line: row.line });
+    setLine(evals[i], row.line);
+  });
+  const lastLine = sorted[sorted.length - 1].line;
+  validateRecord(summary, { file, line: lastLine });
+  setLine(summary, lastLine);
   checkRunLog(log, file, onWarning, { fileOrder: false });
   return log;
 }

@@ -1,30 +1,31 @@
 /**
- * Reading, validating and writing run logs (JSON Lines; docs/run-log.md). Validation errors are
- * BitscaleErrors naming file, line and field. A truncated last line (a trainer killed mid-write:
+ * Reading, validating and writing run logs (JSON Lines; docs/run-log.md). Each record is checked
+ * against schema/run-log.schema.json, the format's one machine-checkable definition, then by the
+ * rules across fields and records (here and in checks.ts). Validation errors are BitscaleErrors
+ * naming file, line and field. A truncated last line (a trainer killed mid-write:
  * no trailing newline and not valid JSON) is skipped with a warning; everything before it is kept.
  */
 import { openSync, closeSync, writeSync, fsyncSync } from 'node:fs';
+import type { ErrorObject } from 'ajv';
 import { countParams } from '../arch/bitlm.js';
 import { isBitLM } from '../arch/family.js';
 import { BitscaleError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readLines, type TextLine } from '../util/files.js';
+import { checkField, showValue } from '../util/numbers.js';
+import { validate as validateLine } from './run-log-validator.generated.js';
 import { checkRunLog, setLine } from './checks.js';
 import {
-  TRAINER_KERNELS,
-  LOSS_UNITS,
   RUN_LOG_FORMAT_VERSION,
-  TOKEN_UNITS,
   type EvalRecord,
   type HeaderRecord,
   type LogRecord,
+  type ModelConfigJson,
   type RunLog,
   type StepRecord,
   type SummaryRecord,
 } from './types.js';
 
-const STATUSES = ['completed', 'diverged', 'stopped', 'running'];
-const PRECISIONS = ['fp32', 'bf16-autocast', 'fp16-autocast', 'unknown'];
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** The longest run id: `<id>.jsonl` and the writers' temporary names stay under NAME_MAX (255 bytes). */
 export const RUN_ID_MAX_LENGTH = 200;
@@ -190,7 +191,9 @@ export class RunLogWriter {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Validation
+// Validation: each record against schema/run-log.schema.json (compiled once, by ajv, into
+// run-log-validator.generated.js: scripts/compile-schema.js), then the rules across fields that a
+// JSON Schema does not hold (BitLM's parameter formula, units against the architecture).
 
 interface Where {
   file: string;
@@ -199,173 +202,110 @@ interface Where {
 
 type Obj = Record<string, unknown>;
 
+/** A JSON Pointer segment as written: "~1" is "/", "~0" is "~". */
+const unescapePointer = (segment: string) => segment.replace(/~1/g, '/').replace(/~0/g, '~');
+
 function fail(where: Where, field: string, problem: string): never {
   throw new BitscaleError(problem, { file: where.file, line: where.line, field });
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'number' && Number.isNaN(v)) return 'NaN';
-  return JSON.stringify(v) ?? String(v);
-}
+/**
+ * Field words that the schema's keywords cannot give: the noun of an enumeration ("unknown dataset
+ * units …"), what a field of several types holds ("expected 64 lowercase hex digits or null"),
+ * what a pattern allows, and why a limit exists. Keyed by field path.
+ */
+const FIELD_WORDS: Record<string, { noun?: string; expected?: string; pattern?: string; why?: string }> = {
+  status: { noun: 'status' },
+  loss_unit: { noun: 'loss unit' },
+  precision: { noun: 'precision' },
+  kernels: { noun: 'kernels' },
+  'lr.schedule': { noun: 'schedule' },
+  'dataset.token_unit': { noun: 'dataset units' },
+  'dataset.bytes': { expected: 'a positive integer or null' },
+  'dataset.train_bytes': { expected: 'a positive number or null' },
+  'dataset.unique_tokens': { expected: 'a positive number or null' },
+  'dataset.sha256': { expected: '64 lowercase hex digits or null' },
+  'dataset.tokenizer': { expected: 'a non-empty string' },
+  tokens_step_offset: { expected: '0 or 1' },
+  run_id: { pattern: "may hold only letters, digits, '.', '_' and '-'", why: "it names the log's file" },
+};
 
-/** A finite number; JSON has no NaN, so NaN arrives as a string "NaN" or null and is named as such. */
-export function requireNumber(o: Obj, field: string, where: Where, opts: { min?: number; integer?: boolean; positive?: boolean; optional?: boolean; nullable?: boolean; label?: string } = {}): number {
-  const v = o[field];
-  field = opts.label ?? field;
-  if (v === undefined) {
-    if (opts.optional) return Number.NaN;
-    fail(where, field, 'missing');
-  }
-  if (v === null) {
-    if (opts.nullable) return Number.NaN;
-    fail(where, field, 'is null, expected a number');
-  }
-  if (typeof v !== 'number') {
-    if (typeof v === 'string' && /^[-+]?(nan|inf(inity)?)$/i.test(v.trim())) fail(where, field, `is ${v.trim()}, expected a finite number`);
-    fail(where, field, `expected a number, got ${describe(v)}`);
-  }
-  if (!Number.isFinite(v)) fail(where, field, `is ${v}, expected a finite number`);
-  if (opts.integer && !Number.isInteger(v)) fail(where, field, `expected an integer, got ${v}`);
-  if (opts.positive && v <= 0) fail(where, field, `must be positive, got ${v}`);
-  if (opts.min !== undefined && v < opts.min) fail(where, field, `must be ≥ ${opts.min}, got ${v}`);
-  return v;
-}
+const TYPE_WORDS: Record<string, string> = { object: 'an object', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', array: 'a list', null: 'null' };
 
-function requireString(o: Obj, field: string, where: Where, opts: { optional?: boolean; nullable?: boolean } = {}): string | null {
-  const v = o[field];
-  if (v === undefined && opts.optional) return null;
-  if (v === null && opts.nullable) return null;
-  if (typeof v !== 'string' || v === '') fail(where, field, v === undefined ? 'missing' : `expected a non-empty string, got ${describe(v)}`);
-  return v;
-}
-
-function requireObject(o: Obj, field: string, where: Where, nullable = false): Obj | null {
-  const v = o[field];
-  if (v === null && nullable) return null;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(where, field, v === undefined ? 'missing' : `expected an object, got ${describe(v)}`);
-  return v as Obj;
-}
-
-function requireOneOf<T extends string>(o: Obj, field: string, allowed: readonly T[], where: Where, what: string): T {
-  const v = o[field];
-  if (typeof v !== 'string' || !allowed.includes(v as T)) {
-    fail(where, field, `${v === undefined ? 'missing' : `unknown ${what} ${describe(v)}`} (expected one of: ${allowed.join(', ')})`);
+/**
+ * Turn ajv's first error into today's message: `/dataset/token_unit` becomes the field
+ * `dataset.token_unit`, a missing property its own field; numbers are worded by numbers.ts.
+ */
+function schemaError(error: ErrorObject, record: unknown, where: Where): never {
+  const path = error.instancePath.split('/').slice(1).map(unescapePointer);
+  // The generator compiled the schema with verbose: each error carries the failing value and its schema.
+  const schema = (error.parentSchema ?? {}) as Obj;
+  const value: unknown = error.data;
+  if (path.length === 0 && error.keyword !== 'required') {
+    if (error.keyword === 'discriminator') fail(where, 'type', `unknown record type ${showValue((record as Obj).type)} (expected header, step, eval or summary)`);
+    fail(where, 'type', 'a record must be a JSON object');
   }
-  return v as T;
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    const field = [...path, missing].join('.');
+    if (path.length === 0 && missing === 'type') fail(where, 'type', 'unknown record type undefined (expected header, step, eval or summary)');
+    const { type, arch } = record as Obj;
+    if (path.length === 0 && missing === 'params' && type === 'header' && typeof arch === 'string' && !isBitLM(arch)) {
+      fail(where, 'params', `missing: architecture '${arch}' is not BitLM, so bitscale has no parameter formula for it; give the count in params`);
+    }
+    const allowed = ((schema.properties as Record<string, Obj> | undefined)?.[missing]?.enum as unknown[] | undefined) ?? null;
+    fail(where, field, allowed ? `missing (expected one of: ${allowed.join(', ')})` : 'missing');
+  }
+  const field = path.join('.');
+  const words = FIELD_WORDS[field] ?? {};
+  if (words.expected) fail(where, field, `expected ${words.expected}, got ${showValue(value)}`);
+  if (field === 'format_version' && error.keyword === 'maximum') fail(where, field, `version ${value} is newer than this bitscale reads (${RUN_LOG_FORMAT_VERSION})`);
+  const types = [schema.type ?? []].flat() as string[];
+  if (types.includes('number') || types.includes('integer')) {
+    const minimum = (schema.exclusiveMinimum ?? schema.minimum) as number | undefined;
+    checkField(value, { integer: types.includes('integer'), nullable: types.includes('null'), min: minimum, minExclusive: schema.exclusiveMinimum !== undefined, max: schema.maximum as number | undefined }, { ...where, field });
+  }
+  switch (error.keyword) {
+    case 'enum':
+      fail(where, field, `unknown ${words.noun ?? field} ${showValue(value)} (expected one of: ${(schema.enum as unknown[]).join(', ')})`);
+    case 'maxLength':
+      fail(where, field, `is ${(value as string).length} characters long; at most ${schema.maxLength}${words.why ? ` (${words.why})` : ''}`);
+    case 'pattern':
+      if (words.pattern) fail(where, field, `${showValue(value)} ${words.pattern}`);
+      fail(where, field, `${showValue(value)} does not match ${schema.pattern}`);
+    case 'minLength':
+      fail(where, field, `expected a non-empty string, got ${showValue(value)}`);
+    case 'type':
+      fail(where, field, `expected ${types.filter((t) => t !== 'null').map((t) => (t === 'string' && schema.minLength ? 'a non-empty string' : TYPE_WORDS[t] ?? t)).join(' or ')}, got ${showValue(value)}`);
+  }
+  fail(where, field, `${error.message ?? 'invalid'}, got ${showValue(value)}`);
 }
 
 /** Validate one parsed line. Returns it typed; throws a located BitscaleError otherwise. */
 export function validateRecord(value: unknown, where: Where): LogRecord {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(where, 'type', 'a record must be a JSON object');
-  const o = value as Obj;
-  switch (o.type) {
-    case 'header':
-      return validateHeader(o, where);
-    case 'step':
-      requireNumber(o, 'step', where, { integer: true, min: 0 });
-      requireNumber(o, 'tokens', where, { min: 0 });
-      requireNumber(o, 'train_loss', where, { min: 0 });
-      for (const f of ['lr', 'tau', 'wall_s', 'peak_bytes', 'tokens_per_s']) requireNumber(o, f, where, { optional: true, min: 0 });
-      return o as StepRecord;
-    case 'eval':
-      requireNumber(o, 'step', where, { integer: true, min: 0 });
-      requireNumber(o, 'tokens', where, { min: 0 });
-      requireNumber(o, 'val_bpc', where, { min: 0 });
-      requireNumber(o, 'wall_s', where, { optional: true, min: 0 });
-      return o as EvalRecord;
-    case 'summary':
-      requireOneOf(o, 'status', STATUSES, where, 'status');
-      requireNumber(o, 'steps', where, { integer: true, min: 0 });
-      requireNumber(o, 'tokens', where, { min: 0 });
-      requireNumber(o, 'final_val_bpc', where, { min: 0, nullable: true });
-      requireNumber(o, 'wall_s', where, { min: 0, nullable: true });
-      requireNumber(o, 'peak_bytes', where, { optional: true, nullable: true, min: 0 });
-      return o as SummaryRecord;
-    default:
-      return fail(where, 'type', `unknown record type ${describe(o.type)} (expected header, step, eval or summary)`);
-  }
+  if (!validateLine(value)) schemaError(validateLine.errors![0], value, where);
+  const record = value as LogRecord;
+  if (record.type === 'header') checkHeaderFields(record, where);
+  return record;
 }
 
-function validateHeader(o: Obj, where: Where): HeaderRecord {
-  const version = requireNumber(o, 'format_version', where, { integer: true, positive: true });
-  if (version > RUN_LOG_FORMAT_VERSION) fail(where, 'format_version', `version ${version} is newer than this bitscale reads (${RUN_LOG_FORMAT_VERSION})`);
-  const id = requireString(o, 'run_id', where)!;
-  if (!RUN_ID_PATTERN.test(id)) fail(where, 'run_id', `${describe(id)} may hold only letters, digits, '.', '_' and '-'`);
-  if (id.length > RUN_ID_MAX_LENGTH) fail(where, 'run_id', `is ${id.length} characters long; at most ${RUN_ID_MAX_LENGTH} (it names the log's file)`);
-  if (o.tokens_step_offset !== undefined && o.tokens_step_offset !== 0 && o.tokens_step_offset !== 1) fail(where, 'tokens_step_offset', `expected 0 or 1, got ${describe(o.tokens_step_offset)}`);
-  validateArchParamsConfig(o, where);
-  requireNumber(o, 'batch_size', where, { integer: true, positive: true });
-  requireString(o, 'params_reported', where, { optional: true });
-
-  const lr = requireObject(o, 'lr', where)!;
-  requireNumber(lr, 'peak', where, { positive: true, label: 'lr.peak' });
-  requireNumber(o, 'planned_steps', where, { integer: true, min: 0 });
-  requireNumber(o, 'seed', where, { integer: true, nullable: true });
-
-  const ds = requireObject(o, 'dataset', where)!;
-  if (typeof ds.name !== 'string' || ds.name === '') fail(where, 'dataset.name', 'missing');
-  if (ds.bytes !== null && (typeof ds.bytes !== 'number' || !Number.isInteger(ds.bytes) || ds.bytes <= 0)) fail(where, 'dataset.bytes', `expected a positive integer or null, got ${describe(ds.bytes)}`);
-  for (const f of ['train_bytes', 'unique_tokens'])
-    if (ds[f] !== undefined && ds[f] !== null && (typeof ds[f] !== 'number' || !Number.isFinite(ds[f]) || (ds[f] as number) <= 0)) fail(where, `dataset.${f}`, `expected a positive number or null, got ${describe(ds[f])}`);
-  if (ds.sha256 !== null && (typeof ds.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ds.sha256))) fail(where, 'dataset.sha256', `expected 64 lowercase hex digits or null, got ${describe(ds.sha256)}`);
-  validateUnits(o, ds, where);
-  requireOneOf(o, 'loss_unit', LOSS_UNITS, where, 'loss unit');
-  requireOneOf(o, 'precision', PRECISIONS, where, 'precision');
-  requireString(o, 'backend', where);
-  if (o.kernels !== undefined) requireOneOf(o, 'kernels', TRAINER_KERNELS, where, 'kernels');
-  requireString(o, 'hardware', where);
-  const tool = requireObject(o, 'tool', where)!;
-  if (typeof tool.name !== 'string' || typeof tool.version !== 'string') fail(where, 'tool', 'expected {name, version}');
-  return o as HeaderRecord;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Architecture and units (issue 17): any architecture name; BitLM shape rules only for BitLM.
-
-/** `arch`, `params`, `seq_len` and `config`. Returns seq_len. */
-function validateArchParamsConfig(o: Obj, where: Where): number {
-  const arch = requireString(o, 'arch', where)!;
-  const bitlm = isBitLM(arch);
-  if (o.params === undefined && !bitlm) {
-    fail(where, 'params', `missing: architecture '${arch}' is not BitLM, so bitscale has no parameter formula for it; give the count in params`);
+/** The header's rules across fields: BitLM's shape and parameter formula, and the token units. */
+function checkHeaderFields(h: HeaderRecord, where: Where): void {
+  const bitlm = isBitLM(h.arch);
+  const config = h.config as Obj | null;
+  if (config) {
+    if (config.seq_len !== undefined && config.seq_len !== h.seq_len) fail(where, 'seq_len', `${h.seq_len} differs from config.seq_len ${showValue(config.seq_len)}`);
+    if (bitlm) {
+      // BitLM's formulas need the whole shape (a foreign shape is kept as given).
+      for (const f of ['d', 'layers', 'heads', 'd_ff', 'seq_len', 'vocab']) if (config[f] === undefined) fail(where, `config.${f}`, 'missing');
+      const { d, layers, heads, d_ff: dFf, vocab } = config as unknown as ModelConfigJson;
+      if (d % heads !== 0) fail(where, 'config.heads', `d=${d} is not divisible by heads=${heads}`);
+      const counted = countParams({ d, layers, dFf, vocab });
+      if (counted !== h.params) fail(where, 'params', `${h.params} differs from ${counted}, the count of config (L·(4d² + 3·d·d_ff) + 2·V·d); put the source's own figure in params_reported`);
+    }
   }
-  const params = requireNumber(o, 'params', where, { integer: true, positive: true });
-  const seqLen = requireNumber(o, 'seq_len', where, { integer: true, positive: true });
-  const config = requireObject(o, 'config', where, true);
-  if (!config) return seqLen;
-  if (!bitlm) {
-    // A foreign shape is kept as given; only the fields bitscale names are checked for sense.
-    for (const f of ['d', 'layers', 'heads', 'd_ff', 'seq_len', 'vocab']) requireNumber(config, f, where, { integer: true, positive: true, optional: true, label: `config.${f}` });
-    if (config.seq_len !== undefined && config.seq_len !== seqLen) fail(where, 'seq_len', `${seqLen} differs from config.seq_len ${describe(config.seq_len)}`);
-    return seqLen;
-  }
-  const get = (f: string) => requireNumber(config, f, where, { integer: true, positive: true, label: `config.${f}` });
-  const d = get('d');
-  const layers = get('layers');
-  const heads = get('heads');
-  const dFf = get('d_ff');
-  const T = get('seq_len');
-  const vocab = get('vocab');
-  if (d % heads !== 0) fail(where, 'config.heads', `d=${d} is not divisible by heads=${heads}`);
-  if (T !== seqLen) fail(where, 'seq_len', `${seqLen} differs from config.seq_len ${T}`);
-  const counted = countParams({ d, layers, dFf, vocab });
-  if (counted !== params) fail(where, 'params', `${params} differs from ${counted}, the count of config (L·(4d² + 3·d·d_ff) + 2·V·d); put the source's own figure in params_reported`);
-  return seqLen;
-}
-
-/** `dataset.token_unit`, `dataset.tokenizer` and `bytes_per_token`. */
-function validateUnits(o: Obj, ds: Obj, where: Where): void {
-  if (typeof ds.token_unit !== 'string' || !TOKEN_UNITS.includes(ds.token_unit as never)) {
-    fail(where, 'dataset.token_unit', `unknown dataset units ${describe(ds.token_unit)} (expected one of: ${TOKEN_UNITS.join(', ')})`);
-  }
-  const unit = ds.token_unit as string;
-  if (isBitLM(o.arch as string) && unit !== 'byte') fail(where, 'dataset.token_unit', `is ${describe(unit)}, but ${describe(o.arch)} is byte-level (expected "byte")`);
-  if (ds.tokenizer !== undefined) {
-    if (typeof ds.tokenizer !== 'string' || ds.tokenizer.trim() === '') fail(where, 'dataset.tokenizer', `expected a non-empty string, got ${describe(ds.tokenizer)}`);
-    if (unit !== 'token') fail(where, 'dataset.tokenizer', `names a tokenizer, but token_unit is ${describe(unit)} (a tokenizer goes with "token")`);
-  }
-  if (o.bytes_per_token !== undefined) {
-    requireNumber(o, 'bytes_per_token', where, { positive: true });
-    if (unit === 'byte') fail(where, 'bytes_per_token', 'is given, but token_unit is "byte": there is nothing to convert');
-  }
+  const unit = h.dataset.token_unit;
+  if (bitlm && unit !== 'byte') fail(where, 'dataset.token_unit', `is ${showValue(unit)}, but ${showValue(h.arch)} is byte-level (expected "byte")`);
+  if (h.dataset.tokenizer !== undefined && unit !== 'token') fail(where, 'dataset.tokenizer', `names a tokenizer, but token_unit is ${showValue(unit)} (a tokenizer goes with "token")`);
+  if (h.bytes_per_token !== undefined && unit === 'byte') fail(where, 'bytes_per_token', 'is given, but token_unit is "byte": there is nothing to convert');
 }

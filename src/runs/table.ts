@@ -343,7 +343,9 @@ export function scalingRuns(runs: RunRecord[]): RunRecord[] {
 
 /** The runs scalingRuns leaves out, each with why: "purpose memory-measurement: …". */
 export function notScalingRuns(runs: RunRecord[]): { id: string; reason: string }[] {
-  return runs.filter((r) => r.purpose !== 'scaling').map((r) => ({ id: r.id, reason: `purpose ${r.purpose}: measures something else, kept out of the scaling fits` }));
+  return runs
+    .filter((r) => r.purpose !== 'scaling')
+    .map((r) => ({ id: r.id, reason: r.purpose === 'repetition' ? `purpose repetition: repeats a subset of its corpus (${r.passes === null ? 'passes unknown' : `${r.passes.toFixed(1)} passes`}), kept out of the unique-data fits; the repetition backtest uses it` : `purpose ${r.purpose}: measures something else, kept out of the scaling fits` }));
 }
 
 export type GroupKey = 'dataset' | 'arch' | 'params' | 'batchSize' | 'lr' | 'seqLen' | 'collection' | 'steps' | 'lossUnit';

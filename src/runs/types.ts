@@ -39,6 +39,8 @@ export interface DatasetIdentity {
   val_bytes?: number | null;
   /** Unique tokens of the training split in the run's token unit, where the source states it. */
   unique_tokens?: number | null;
+  /** A run that trained on some whole documents of the training split only (then train_bytes is the subset's). */
+  subset?: { fraction: number; documents: number; of_documents: number; bytes: number; sha256: string; of_train_bytes: number };
 }
 
 export interface ModelConfigJson {

@@ -1,27 +1,32 @@
 /**
- * What every sweep engine offers (the local process pool, Slurm, a next one): submit the pending
- * runs of a grid, report the state of what it submitted, cancel it. The sweep keeps its own record
- * of each submission in its folder (`submissions.json`), because a scheduler forgets: a pending
- * task cancelled in Slurm leaves no trace there, and finished jobs age out.
+ * What every sweep engine offers — the local process pool (src/sweep/local.ts), Slurm
+ * (src/sweep/slurm.ts), a next one — and what the sweep does with any of them (src/sweep/submit.ts):
+ * write one submission file for the pending runs of a grid, submit it, report the state of what it
+ * submitted, cancel it, and say where each task's output is. The sweep keeps its own record of
+ * each submission in its folder (`submissions.json`), because a scheduler forgets: a pending task
+ * cancelled in Slurm leaves no trace there, and finished jobs age out.
  *
  * A sweep's folder (default `sweeps/<grid name>/`) holds `configs/<run id>.json` (each run's full
- * config), the submitted scripts, `logs/` (the tasks' output) and `checkpoints/`; the run logs go
+ * config), the submission files, `logs/` (the tasks' output) and `checkpoints/`; the run logs go
  * to the grid's `out` folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readRunLog } from '../runs/log.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
+import { snakeCase } from '../util/json.js';
 import type { SweepGrid, SweepRun } from '../train/sweep.js';
 
 /** What a scheduler says about one submitted task. */
 export interface TaskView {
-  /** The scheduler's state word, e.g. PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT. */
+  /** The scheduler's state word, e.g. PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT (Slurm's words; the local pool uses the same). */
   state: string;
   reason?: string;
   /** "exit:signal", e.g. "3:0". */
   exitCode?: string;
+  /** Seconds the task ran, where the engine knows (the local pool). */
+  seconds?: number;
 }
 
 export interface SubmittedTask {
@@ -61,6 +66,8 @@ export interface JobOptions {
   signalSeconds: number;
   /** Anything else, passed through as `#SBATCH <text>`, e.g. "--constraint=a100". */
   extra: string[];
+  /** Data-parallel workers per run: the local pool's --threads (default: the cores shared among the runs at once). */
+  threads?: number;
 }
 
 
@@ -79,16 +86,28 @@ export interface ScriptInput {
 
 export interface Scheduler {
   readonly name: string;
-  /** Submit a written script; returns the job id. */
+  /** The extension of its submission files, `submit-001.<ext>`. */
+  readonly scriptExtension: string;
+  /** The text of one submission's file (written by the sweep, never overwritten): Slurm's sbatch script, the local pool's task list. */
+  renderScript(input: ScriptInput): string;
+  /** Start a written submission; returns its job id. */
   submit(script: string): string;
+  /**
+   * Where the tasks run in this process (the local pool): resolves once they have all ended, with
+   * their indices in the order they ended. Absent where they outlive the command (Slurm).
+   */
+  wait?(jobId: string): Promise<number[]>;
   /** The scheduler's view of the tasks of these jobs, keyed by `${jobId}_${index}`; unknown tasks are absent. */
   status(jobIds: string[]): Map<string, TaskView>;
-  /** Cancel these jobs (or tasks `${jobId}_${index}`). */
+  /** Cancel these tasks (`${jobId}_${index}`): queued ones never start, running ones get SIGTERM (they checkpoint and stop). */
   cancel(ids: string[]): void;
   /** Where task `index` of job `jobId` writes its output. */
   taskOutput(sweepDir: string, jobId: string, index: number): string;
-  /** The job script of one submission (written by the sweep, never overwritten). */
-  renderScript(input: ScriptInput): string;
+}
+
+/** Where a task writes its output, for every engine: `logs/<job>_<task>.out` in the sweep folder. */
+export function taskOutputPath(sweepDir: string, jobId: string, index: number): string {
+  return join(sweepDir, 'logs', `${jobId}_${index}.out`);
 }
 
 export function defaultSweepDir(grid: SweepGrid): string {
@@ -207,4 +226,48 @@ export function sweepStatus(grid: SweepGrid, runs: SweepRun[], record: SweepReco
     if (!row.output) return { ...row, state: 'cancelled', reason: 'no trace in the scheduler and no output: cancelled before it started' };
     return { ...row, state: 'failed', reason: 'no record in the scheduler any more', error: lastErrorLine(row.output) };
   });
+}
+
+/**
+ * Write `submit-NNN.<extension>` under a number no earlier submission file has (of any engine):
+ * the text goes to a temporary file first and is hard-linked into place, which fails rather than
+ * replace an existing file.
+ */
+export function writeNewScript(sweepDir: string, render: (number: number) => string, extension = 'sbatch'): { path: string; number: number } {
+  mkdirSync(sweepDir, { recursive: true });
+  for (let number = 1; number < 100000; number++) {
+    const name = `submit-${String(number).padStart(3, '0')}`;
+    if (readdirSync(sweepDir).some((f) => f.startsWith(`${name}.`))) continue;
+    const path = join(sweepDir, `${name}.${extension}`);
+    const tmp = join(sweepDir, `.submit-${process.pid}.tmp`);
+    writeFileSync(tmp, render(number), { mode: 0o755 });
+    try {
+      linkSync(tmp, path);
+      return { path, number };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+  throw new BitscaleError('no free script number', { file: sweepDir });
+}
+
+/**
+ * A run's full config as a file users read: snake_case keys as the CLI's JSON spells them
+ * (batch_size, eval_windows; the model's d_ff and seq_len), which `train --config` reads back.
+ */
+export function trainConfigJson(config: SweepRun['config']): Record<string, unknown> {
+  const { model, ...rest } = config;
+  return {
+    ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [snakeCase(k), v])),
+    model: { d: model.d, layers: model.layers, heads: model.heads, d_ff: model.dFf, seq_len: model.seqLen, vocab: model.vocab },
+  };
+}
+
+/** Write every run's full config where the tasks read it (same content each time: atomic rewrite), and the folders the tasks write to. */
+export function writeRunConfigs(sweepDir: string, runs: SweepRun[]): void {
+  // Slurm does not create the folder of --output: a task whose output cannot be opened fails to launch.
+  for (const sub of ['logs', 'checkpoints']) mkdirSync(join(sweepDir, sub), { recursive: true });
+  for (const r of runs) writeFileAtomic(join(sweepDir, 'configs', `${r.runId}.json`), `${JSON.stringify(trainConfigJson(r.config), null, 2)}\n`);
 }

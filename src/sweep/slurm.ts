@@ -5,16 +5,14 @@
  * `scancel`. Array task i always trains grid run i, so a resubmission names only the gaps.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
 import { countParams } from '../arch/bitlm.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
 import { PACKAGE_ROOT } from '../version.js';
-import type { SweepRun } from '../train/sweep.js';
-import type { JobOptions, Scheduler, ScriptInput, TaskView } from './scheduler.js';
+import { taskOutputPath, type JobOptions, type Scheduler, type ScriptInput, type TaskView } from './scheduler.js';
 
 /** The Slurm name of the job options. */
 export type SlurmOptions = JobOptions;
@@ -106,49 +104,6 @@ export function renderSbatchScript(s: ScriptInput): string {
   });
 }
 
-/**
- * Write `submit-NNN.sbatch` under a number no earlier script has: the text goes to a temporary
- * file first and is hard-linked into place, which fails rather than replace an existing script.
- */
-export function writeNewScript(sweepDir: string, render: (number: number) => string): { path: string; number: number } {
-  mkdirSync(sweepDir, { recursive: true });
-  for (let number = 1; number < 100000; number++) {
-    const path = join(sweepDir, `submit-${String(number).padStart(3, '0')}.sbatch`);
-    if (existsSync(path)) continue;
-    const tmp = join(sweepDir, `.submit-${process.pid}.tmp`);
-    writeFileSync(tmp, render(number), { mode: 0o755 });
-    try {
-      linkSync(tmp, path);
-      return { path, number };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-  }
-  throw new BitscaleError('no free script number', { file: sweepDir });
-}
-
-/**
- * A run's full config as a file users read: snake_case keys as the CLI's JSON spells them
- * (batch_size, eval_windows; the model's d_ff and seq_len), which `train --config` reads back.
- */
-export function trainConfigJson(config: SweepRun['config']): Record<string, unknown> {
-  const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  const { model, ...rest } = config;
-  return {
-    ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [snake(k), v])),
-    model: { d: model.d, layers: model.layers, heads: model.heads, d_ff: model.dFf, seq_len: model.seqLen, vocab: model.vocab },
-  };
-}
-
-/** Write every run's full config where the tasks read it (same content each time: atomic rewrite), and the folders the tasks write to. */
-export function writeRunConfigs(sweepDir: string, runs: SweepRun[]): void {
-  // Slurm does not create the folder of --output: a task whose output cannot be opened fails to launch.
-  for (const sub of ['logs', 'checkpoints']) mkdirSync(join(sweepDir, sub), { recursive: true });
-  for (const r of runs) writeFileAtomic(join(sweepDir, 'configs', `${r.runId}.json`), `${JSON.stringify(trainConfigJson(r.config), null, 2)}\n`);
-}
-
 /** Run a Slurm client; a missing command or a failure is one line with its stderr. */
 function slurmCommand(cmd: string, args: string[], allowFail = false): { ok: boolean; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -214,9 +169,8 @@ export const slurm: Scheduler = {
   cancel(ids: string[]): void {
     if (ids.length > 0) slurmCommand('scancel', ids);
   },
-  taskOutput(sweepDir: string, jobId: string, index: number): string {
-    return join(sweepDir, 'logs', `${jobId}_${index}.out`);
-  },
+  taskOutput: taskOutputPath,
+  scriptExtension: 'sbatch',
   renderScript: renderSbatchScript,
 };
 

@@ -6,7 +6,7 @@ import { readTextFile } from '../util/files.js';
 import { SEED_CONFIGS, type Architecture, type ModelConfig } from '../arch/bitlm.js';
 import type { SteKind } from '../model/ops.js';
 import { BitscaleError } from '../util/errors.js';
-import { BATCH_SIZE, MODEL_DIM, SEED, SEQUENCE, STEPS, checkNumber, type NumberSpec } from '../util/numbers.js';
+import { BATCH_SIZE, MODEL_DIM, SEED, SEQUENCE, STEPS, FRACTION, checkNumber, type NumberSpec } from '../util/numbers.js';
 
 export interface TrainConfig {
   /** Preset or config name; the default run id is built from it. */
@@ -42,6 +42,12 @@ export interface TrainConfig {
   divergeBits: number;
   /** What the run is for, written to the header: "scaling" when absent; any other (e.g. "lr-probe") keeps it out of the scaling fits. */
   purpose?: string;
+  /**
+   * Train on this fraction of the training split's documents only, spread evenly over it (e.g. 1/64;
+   * see trainingSubset in src/data/corpus.ts); absent: the whole split. Config files and sweep grids
+   * may write it as "1/64". The run log records the subset's bytes and sha256.
+   */
+  trainSubset?: number;
 }
 
 const V = 128;
@@ -154,6 +160,10 @@ function validateConfig(c: TrainConfig, file?: string): void {
   }
   if (!['clipped', 'identity'].includes(c.ste)) throw new BitscaleError(`expected clipped or identity, got ${c.ste}`, { file, field: 'ste' });
   if (c.purpose !== undefined && (typeof c.purpose !== 'string' || !/^[a-z][a-z0-9-]*$/.test(c.purpose))) throw new BitscaleError(`expected a purpose of lower-case letters, digits and '-' (e.g. "lr-probe"), got ${JSON.stringify(c.purpose)}`, { file, field: 'purpose' });
+  if (c.trainSubset !== undefined) {
+    if (typeof c.trainSubset !== 'number') throw new BitscaleError(`expected a fraction such as 0.25 or "1/64", got ${JSON.stringify(c.trainSubset)}`, { file, field: 'train_subset' });
+    checkNumber(c.trainSubset, FRACTION, { file, field: 'train_subset' });
+  }
   if (!['bitlm-v57', 'bitlm-v52'].includes(c.arch)) throw new BitscaleError(`expected bitlm-v57 or bitlm-v52, got ${c.arch}`, { file, field: 'arch' });
   const perSequence = m.heads * m.seqLen * m.seqLen;
   if (c.batchSize * perSequence > MAX_TYPED_ARRAY_ELEMENTS) {
@@ -180,6 +190,7 @@ export function readConfigObject(raw: Record<string, unknown>, file: string): Tr
     delete merged.seq_len;
     overrides.model = merged as unknown as ModelConfig;
   }
+  if (typeof overrides.trainSubset === 'string') overrides.trainSubset = parseFraction(overrides.trainSubset, file);
   if (!overrides.name) overrides.name = preset ?? file.replace(/^.*\//, '').replace(/\.json$/, '');
   try {
     return resolveConfig(preset ?? null, overrides);
@@ -187,6 +198,14 @@ export function readConfigObject(raw: Record<string, unknown>, file: string): Tr
     if (err instanceof BitscaleError && !err.file) throw new BitscaleError(err.message, { file });
     throw err;
   }
+}
+
+/** "1/64" → 0.015625, "0.25" → 0.25; anything else names the field. */
+function parseFraction(text: string, file: string): number {
+  const m = /^\s*([0-9.]+)\s*(?:\/\s*([0-9.]+))?\s*$/.exec(text);
+  const value = m ? Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2])) : Number.NaN;
+  if (!Number.isFinite(value)) throw new BitscaleError(`expected a fraction such as 0.25 or "1/64", got ${JSON.stringify(text)}`, { file, field: 'train_subset' });
+  return value;
 }
 
 /** Read a `--config FILE` (see readConfigObject). */

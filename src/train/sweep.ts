@@ -1,8 +1,7 @@
 /**
- * Sweeps: a grid of model configs × step budgets, each run an independent `bitscale train`
- * process. Each run uses `threads` data-parallel workers (src/train/workers.ts); by default the
- * cores are shared so that jobs × threads ≤ cores. Runs whose
- * log ends in a summary are skipped; a run whose log has no summary (interrupted) is resumed.
+ * A sweep's grid: model configs × step budgets × seeds, each run an independent `bitscale train`
+ * process on a sweep engine (src/sweep/: the local pool or Slurm). Runs whose log ends in a summary
+ * are skipped; a run whose log has no summary (interrupted) is resumed.
  *
  * Grid file (JSON):
  *   { "name": "brown-ladder", "out": "runs/brown-ladder", "base": { "preset": "small", ...TrainConfig },
@@ -11,18 +10,14 @@
  * A model entry may carry its own "steps" (a list, replacing the grid's; the grid's may then be
  * left out) and "notes" (anything, not passed to the trainer): reports/next-runs.json does both.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { countParams, trainingFlopsPerStep } from '../arch/bitlm.js';
+import { trainingFlopsPerStep } from '../arch/bitlm.js';
 import { readRunLog, RUN_ID_PATTERN } from '../runs/log.js';
 import { BitscaleError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import { readTextFile } from '../util/files.js';
 import { resolveInside } from '../util/paths.js';
 import { readConfigObject, type TrainConfig } from './presets.js';
-import { defaultThreads } from './workers.js';
-import { PACKAGE_ROOT } from '../version.js';
 
 export interface SweepGrid {
   name: string;
@@ -91,63 +86,4 @@ export function runState(outDir: string, runId: string): RunState {
   } catch {
     return 'partial';
   }
-}
-
-export interface SweepOptions {
-  grid: SweepGrid;
-  runs: SweepRun[];
-  jobs: number;
-  /** Data-parallel workers per run (default: the cores shared among the jobs, see defaultThreads). */
-  threads?: number;
-  backend: string;
-  /** Per-run config files and process output go here. */
-  workDir: string;
-  onEvent: (message: string) => void;
-}
-
-export interface SweepResult {
-  ran: { runId: string; exitCode: number; seconds: number }[];
-  skipped: string[];
-}
-
-/** Run the grid's pending runs, `jobs` at a time, largest first (longest-processing-time order). */
-export async function runSweep(o: SweepOptions): Promise<SweepResult> {
-  mkdirSync(o.workDir, { recursive: true });
-  mkdirSync(o.grid.out, { recursive: true });
-  const skipped: string[] = [];
-  const pending: (SweepRun & { resume: boolean })[] = [];
-  for (const r of o.runs) {
-    const state = runState(o.grid.out, r.runId);
-    if (state === 'done') skipped.push(r.runId);
-    else pending.push({ ...r, resume: state === 'partial' });
-  }
-  pending.sort((a, b) => b.flops - a.flops);
-  const ran: SweepResult['ran'] = [];
-  const bin = join(PACKAGE_ROOT, 'bin', 'bitscale.js');
-  let next = 0;
-  const worker = async () => {
-    while (next < pending.length) {
-      const r = pending[next++];
-      const cfgPath = resolveInside(o.workDir, `${r.runId}.json`, 'run id');
-      writeFileAtomic(cfgPath, JSON.stringify(r.config, null, 2) + '\n');
-      const threads = o.threads ?? defaultThreads(r.config.batchSize, o.jobs);
-      const args = [bin, 'train', '--out', o.grid.out, '--backend', o.backend, '--run-id', r.runId, '--threads', String(threads), '--sweep-jobs', String(o.jobs)];
-      if (o.grid.data) args.push('--data', o.grid.data);
-      args.push(...(r.resume ? ['--resume', r.runId] : ['--config', cfgPath]));
-      o.onEvent(`start ${r.runId} (${(countParams(r.config.model) / 1e6).toFixed(2)}M params, ${r.config.steps} steps${r.resume ? ', resuming' : ''})`);
-      const t0 = Date.now();
-      const outFd = openSync(resolveInside(o.workDir, `${r.runId}.out`, 'run id'), 'a');
-      const code = await new Promise<number>((resolve) => {
-        const child = spawn(process.execPath, args, { stdio: ['ignore', outFd, outFd] });
-        child.on('exit', (c) => resolve(c ?? 1));
-        child.on('error', () => resolve(1));
-      });
-      closeSync(outFd);
-      const seconds = (Date.now() - t0) / 1000;
-      ran.push({ runId: r.runId, exitCode: code, seconds });
-      o.onEvent(`${code === 0 ? 'done' : `FAILED (exit ${code}, see ${join(o.workDir, `${r.runId}.out`)})`} ${r.runId} in ${seconds.toFixed(0)} s`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, worker));
-  return { ran, skipped };
 }

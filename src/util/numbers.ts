@@ -1,8 +1,12 @@
 /**
- * The one parser for numbers users type: command-line options, `--set` values, CSV cells that hold
- * counts. Accepts plain and scientific notation and the K/M/B/T suffixes everywhere ("30K",
- * "369.6M", "1e9"), then checks the kind (integer or real) and the range, and throws a
- * BitscaleError naming the field otherwise.
+ * The one number validator: numbers users type (command-line options, `--set` values), numbers a
+ * results table's cells hold, and numbers a run log's records hold. Text is read by
+ * parseNumberText (plain and scientific notation, K/M/B/T suffixes where allowed: "30K",
+ * "369.6M", "1e9"); the kind (integer or real) and the range are a NumberSpec, checked by one rule
+ * (brokenRule). Two wordings of the same rule: an option's message states the whole expectation
+ * (`field 'steps': expected an integer ≥ 1, got '30.5'`), since the user typed it and retypes it;
+ * a file's field names the one rule broken (`field 'val_bpc': must be ≥ 0, got -1`), as the run
+ * log's and the CSV's messages always have.
  */
 import { BitscaleError, type ErrorLocation } from './errors.js';
 
@@ -41,15 +45,90 @@ function describe(spec: NumberSpec): string {
   return range ? `${kind} ${range}` : kind;
 }
 
-/** Check an already-numeric value against a spec; throws naming the field. */
+/** The first rule of `spec` that `value` breaks, or null when it keeps them all. */
+function brokenRule(value: number, spec: NumberSpec, integer: (v: number) => boolean): 'finite' | 'integer' | 'min' | 'max' | null {
+  if (!Number.isFinite(value)) return 'finite';
+  if (spec.integer && !integer(value)) return 'integer';
+  if (spec.min !== undefined && (spec.minExclusive ? value <= spec.min : value < spec.min)) return 'min';
+  if (spec.max !== undefined && (spec.maxExclusive ? value >= spec.max : value > spec.max)) return 'max';
+  return null;
+}
+
+/**
+ * Check an already-numeric option value against a spec; throws naming the field. Integers must be
+ * safe (≤ 2^53), so that a count typed as 1e20 is refused rather than rounded.
+ */
 export function checkNumber(value: number, spec: NumberSpec, where: ErrorLocation, shown: string = String(value)): number {
-  const bad =
-    !Number.isFinite(value) ||
-    (spec.integer && !Number.isSafeInteger(value)) ||
-    (spec.min !== undefined && (spec.minExclusive ? value <= spec.min : value < spec.min)) ||
-    (spec.max !== undefined && (spec.maxExclusive ? value >= spec.max : value > spec.max));
-  if (bad) throw new BitscaleError(`expected ${describe(spec)}, got '${shown}'`, where);
+  if (brokenRule(value, spec, Number.isSafeInteger)) throw new BitscaleError(`expected ${describe(spec)}, got '${shown}'`, where);
   return value;
+}
+
+/** A number a file holds: a run log's field or a results table's cell. */
+export interface FieldSpec extends NumberSpec {
+  /** Absent is allowed (the checkers then return null). */
+  optional?: boolean;
+  /** JSON null is allowed (the checkers then return null). */
+  nullable?: boolean;
+}
+
+/** A JSON value as a message shows it: `"lots"`, `[1,2]`, `NaN`. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return JSON.stringify(v) ?? String(v);
+}
+
+const NOT_FINITE_TEXT = /^[-+]?(nan|inf(inity)?)$/i;
+
+/**
+ * Check a field's value as read from a file (any JSON value); returns the number, or null where
+ * `spec` allows it absent or null. JSON has no NaN, so a writer's NaN arrives as the string "NaN"
+ * or as null, and is named as such. Throws naming the one rule broken:
+ * missing · is null, expected a number · is NaN, expected a finite number · expected a number,
+ * got "x" · expected an integer, got 2.5 · must be positive, got 0 · must be ≥ 0, got -1.
+ */
+export function checkField(value: unknown, spec: FieldSpec, where: ErrorLocation, shown?: string): number | null {
+  const fail = (problem: string): never => {
+    throw new BitscaleError(problem, where);
+  };
+  if (value === undefined) return spec.optional ? null : fail('missing');
+  if (value === null) return spec.nullable ? null : fail('is null, expected a number');
+  if (typeof value !== 'number') {
+    if (typeof value === 'string' && NOT_FINITE_TEXT.test(value.trim())) fail(`is ${value.trim()}, expected a finite number`);
+    fail(`expected a number, got ${showValue(value)}`);
+  }
+  const v = value as number;
+  const got = shown ?? String(v);
+  switch (brokenRule(v, spec, Number.isInteger)) {
+    case 'finite':
+      return fail(`is ${v}, expected a finite number`);
+    case 'integer':
+      return fail(`expected an integer, got ${got}`);
+    case 'min': {
+      // "> 0" and, for integers, "≥ 1" are both the positive numbers.
+      const positive = spec.minExclusive ? spec.min === 0 : spec.integer && spec.min === 1;
+      return fail(positive ? `must be positive, got ${got}` : `must be ${spec.minExclusive ? '>' : '≥'} ${spec.min}, got ${got}`);
+    }
+    case 'max':
+      return fail(`must be ${spec.maxExclusive ? '<' : '≤'} ${spec.max}, got ${got}`);
+  }
+  return v;
+}
+
+/**
+ * A results table's cell as a number per `spec` (undefined: the cell is empty). Only decimal
+ * numbers are numbers (no hex, no "1,5"); K/M/B/T suffixes only where `spec.suffixes` says (a
+ * count, such as params). Messages as checkField's, showing the cell as written, plus
+ * `empty value` and `not a number: 'abc'`.
+ */
+export function parseField(text: string | undefined, spec: FieldSpec, where: ErrorLocation): number | null {
+  if (text === undefined) {
+    if (spec.optional) return null;
+    throw new BitscaleError('empty value', where);
+  }
+  if (NOT_FINITE_TEXT.test(text)) throw new BitscaleError(`is ${text}, expected a finite number`, where);
+  const v = parseNumberText(text, spec.suffixes ?? false);
+  if (Number.isNaN(v)) throw new BitscaleError(`not a number: '${text}'`, where);
+  return checkField(v, spec, where, text);
 }
 
 /** Parse text as a number per spec; throws `field 'steps': expected an integer ≥ 1, got '30.5'`. */

@@ -5,7 +5,8 @@ import { chinchillaLoss, computeOptimalAllocation, type ChinchillaParams } from 
 import { requireGpu, type GpuSpec } from '../../src/estimate/hardware.js';
 import { estimateTrainingMemory } from '../../src/estimate/memory.js';
 import { extrapolationOf, planTraining, rangesOverlap, type PlanPrediction, type Predictor } from '../../src/plan/plan.js';
-import { BITLM_V57_FAMILY, familyShape, parseShape, planShapes, shapeLabel, type PlanShape } from '../../src/plan/shapes.js';
+import { BITLM_V57_FAMILY, familyShape, parseShape, planShapes, type PlanShape } from '../../src/plan/shapes.js';
+import { formatShape } from '../../src/util/format.js';
 
 /** Hoffmann et al. 2022's fitted law (their eq. 10): E 1.69, A 406.4, B 410.7, α 0.34, β 0.28. */
 const HOFFMANN: ChinchillaParams = { E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28 };
@@ -20,7 +21,7 @@ function gpuWith(usableBytes: number): GpuSpec {
 
 const family = (widths: number[], seqLen = 256): PlanShape[] => widths.map((d) => {
   const config = familyShape(d, BITLM_V57_FAMILY, seqLen);
-  return { config, origin: 'family' as const, label: shapeLabel(config) };
+  return { config, origin: 'family' as const, label: formatShape(config) };
 });
 
 test('the family rules reproduce the seed\'s 46.4M and "300M" configs and the 13.7M\'s heads and d_ff', () => {

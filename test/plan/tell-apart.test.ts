@@ -6,7 +6,8 @@ import { requireGpu, type GpuSpec } from '../../src/estimate/hardware.js';
 import { fitRunTable, predictBpc, type FitSuite, type Prediction } from '../../src/fit/index.js';
 import { planTraining, spanOf, type PlanPrediction, type PlanResult } from '../../src/plan/plan.js';
 import { lawBatchSizes, measuredRanges, runTablePredictor } from '../../src/plan/predictors.js';
-import { BITLM_V57_FAMILY, familyShape, planShapes, shapeLabel } from '../../src/plan/shapes.js';
+import { BITLM_V57_FAMILY, familyShape, planShapes } from '../../src/plan/shapes.js';
+import { formatShape } from '../../src/util/format.js';
 import { overlapWidth, planGpuTime, tellApart, tellApartCandidates } from '../../src/plan/tell-apart.js';
 import { tellApartSentences } from '../../src/plan/tell-apart-text.js';
 import { hypotheticalRun, WhatIf, type CandidateRun, type Refitter } from '../../src/plan/what-if.js';
@@ -15,7 +16,7 @@ import { seedRuns } from '../fit/seed-runs.js';
 const gpu: GpuSpec = { ...requireGpu('a100-40gb'), id: 'test-gpu', name: 'test GPU', usableBytes: 1e15 };
 const shapes = [512, 1024].map((d) => {
   const config = familyShape(d, BITLM_V57_FAMILY, 256);
-  return { config, origin: 'family' as const, label: shapeLabel(config) };
+  return { config, origin: 'family' as const, label: formatShape(config) };
 });
 
 /** A law that says d=1024 (46.4M) is best at 1.30 and d=512 (5.9M) next at 1.32, with the ranges given. */

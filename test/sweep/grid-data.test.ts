@@ -60,7 +60,7 @@ test('next-runs.json without any recorded data says so and is refused by sweep, 
 });
 
 test('a sweep\'s per-run config is written in snake_case (batch_size, eval_windows, d_ff) and train --config reads back the same config', async () => {
-  const { trainConfigJson } = await import('../../src/sweep/slurm.js');
+  const { trainConfigJson } = await import('../../src/sweep/scheduler.js');
   const { readConfigObject } = await import('../../src/train/presets.js');
   const grid = readGrid(join(root, 'sweeps', 'brown-ladder.json'));
   for (const run of expandGrid(grid, 'sweeps/brown-ladder.json').slice(0, 3)) {

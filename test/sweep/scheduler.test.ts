@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandGrid, type SweepGrid } from '../../src/train/sweep.js';
-import { arraySpec, exitCodeText, parseSqueue, renderSbatchScript, sbatchLines, taskBackend, writeNewScript, type SlurmOptions } from '../../src/sweep/slurm.js';
-import { lastErrorLine, sweepStatus, type SweepRecord, type TaskView } from '../../src/sweep/scheduler.js';
+import { arraySpec, exitCodeText, parseSqueue, renderSbatchScript, sbatchLines, taskBackend, type SlurmOptions } from '../../src/sweep/slurm.js';
+import { lastErrorLine, sweepStatus, writeNewScript, type SweepRecord, type TaskView } from '../../src/sweep/scheduler.js';
 import { sampleHeader } from '../helpers.js';
 
 const none: SlurmOptions = { signalSeconds: 120, extra: [] };
@@ -73,7 +73,7 @@ test('the script is valid bash, maps task i to grid run i, and carries the resou
   assert.equal(r.stdout.trim(), 'g-b-s200 g-a-s100');
 });
 
-test('a new script never replaces an earlier one, even one edited by hand', () => {
+test('a new script never replaces an earlier one, even one edited by hand, and takes a number no file of either engine has', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-scripts-'));
   const a = writeNewScript(dir, (n) => `first ${n}\n`);
   writeFileSync(a.path, 'edited by hand\n');
@@ -82,6 +82,11 @@ test('a new script never replaces an earlier one, even one edited by hand', () =
   assert.match(b.path, /submit-002\.sbatch$/);
   assert.equal(readFileSync(a.path, 'utf8'), 'edited by hand\n');
   assert.equal(readFileSync(b.path, 'utf8'), 'second 2\n');
+  // Submission numbers are shared by the engines: a local task list takes the next free number.
+  const c = writeNewScript(dir, (n) => `{"submission": ${n}}\n`, 'json');
+  assert.equal(c.number, 3);
+  assert.match(c.path, /submit-003\.json$/);
+  assert.equal(writeNewScript(dir, (n) => `third ${n}\n`).number, 4);
 });
 
 test('the last error line of a task output is bitscale\'s one-line error, else the last line', () => {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRunLog } from '../../src/runs/log.js';
 import { expandGrid, type SweepGrid } from '../../src/train/sweep.js';
-import { renderSbatchScript, writeRunConfigs } from '../../src/sweep/slurm.js';
+import { renderSbatchScript } from '../../src/sweep/slurm.js';
+import { writeRunConfigs } from '../../src/sweep/scheduler.js';
 
 test('the script passes SIGTERM and SIGUSR1 to the trainer, which checkpoints and exits 75; only after SIGUSR1 (time limit near) does it requeue its task; a rerun resumes and finishes with every step once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bitscale-script-'));

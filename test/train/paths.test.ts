@@ -27,7 +27,7 @@ test('sweep: a model name that would give a run id with a path in it is refused,
 });
 
 test('train writes into a collection of its own by default (runs/local/), so a smoke test never joins a shipped collection; --out and a resumed log\'s folder win', async () => {
-  const { trainOutDir, DEFAULT_TRAIN_COLLECTION } = await import('../../src/cli/train.js');
+  const { trainOutDir, DEFAULT_TRAIN_COLLECTION } = await import('../../src/train/run.js');
   assert.equal(DEFAULT_TRAIN_COLLECTION, 'local');
   assert.equal(trainOutDir({}), join('runs', 'local'));
   assert.equal(trainOutDir({ runs: '/data/my-runs' }), join('/data/my-runs', 'local'));

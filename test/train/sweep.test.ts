@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandGrid, readGrid, runState, runSweep, type SweepGrid } from '../../src/train/sweep.js';
+import { expandGrid, readGrid, runState, type SweepGrid } from '../../src/train/sweep.js';
+import { submitSweep } from '../../src/sweep/submit.js';
+import { localPool } from '../../src/sweep/local.js';
 import { trainingFlopsPerStep } from '../../src/arch/bitlm.js';
 import { readConfigObject, resolveConfig } from '../../src/train/presets.js';
 import { defaultThreads } from '../../src/train/workers.js';
@@ -20,6 +22,13 @@ const grid: SweepGrid = {
   steps: [100, 200],
   seeds: [0],
 };
+
+/** The grid as a file (the sweep re-reads it to check its data). */
+function gridFile(dir: string, g: SweepGrid): string {
+  const path = join(dir, 'grid.json');
+  writeFileSync(path, JSON.stringify(g));
+  return path;
+}
 
 test('a grid expands to models × steps runs named grid-model-s<steps>, each a full config', () => {
   const runs = expandGrid(grid);
@@ -42,18 +51,20 @@ test('completed logs are skipped, a log without a summary is resumed, a missing 
   assert.equal(runState(out, 'g-a-s100'), 'done');
   assert.equal(runState(out, 'g-a-s200'), 'partial');
   assert.equal(runState(out, 'g-b-s100'), 'new');
-  const events: string[] = [];
   const only = expandGrid(grid).slice(0, 1);
-  const r = await runSweep({ grid: { ...grid, out }, runs: only, jobs: 2, backend: 'wasm', workDir: join(out, 'work'), onEvent: (m) => events.push(m) });
-  assert.deepEqual(r.skipped, ['g-a-s100']);
-  assert.equal(r.ran.length, 0);
+  const sweepDir = join(out, 'work');
+  const r = await submitSweep({ grid: { ...grid, out }, gridPath: gridFile(out, grid), runs: only, sweepDir, backend: 'wasm', submit: true, options: { maxParallel: 2, signalSeconds: 120, extra: [] }, scheduler: localPool({ sweepDir }) });
+  assert.deepEqual(r.skipped, [{ run_id: 'g-a-s100', why: 'finished' }]);
+  assert.deepEqual(r.ran, []);
+  assert.equal(r.script, null);
 });
 
 test('a sweep shares the cores among its jobs and every run log records threads and jobs', async () => {
   const out = mkdtempSync(join(tmpdir(), 'bitscale-sweep-'));
   const tiny: SweepGrid = { name: 't', out, base: { preset: 'tiny', batchSize: 4, evalWindows: 2, checkpointEvery: 0 }, models: [{ name: 'a', model: { d: 16, layers: 1, heads: 2, d_ff: 16, seq_len: 16 } }], steps: [2], seeds: [0] };
-  const r = await runSweep({ grid: tiny, runs: expandGrid(tiny), jobs: 2, backend: 'wasm', workDir: join(out, 'work'), onEvent: () => {} });
-  assert.deepEqual(r.ran.map((x) => x.exitCode), [0]);
+  const sweepDir = join(out, 'work');
+  const r = await submitSweep({ grid: tiny, gridPath: gridFile(out, tiny), runs: expandGrid(tiny), sweepDir, backend: 'wasm', submit: true, options: { maxParallel: 2, signalSeconds: 120, extra: [] }, scheduler: localPool({ sweepDir }) });
+  assert.deepEqual(r.ran!.map((x) => x.exit_code), [0]);
   const header = readRunLog(join(out, 't-a-s2.jsonl')).header;
   assert.equal(header.jobs, 2);
   assert.equal(header.threads, defaultThreads(4, 2));

@@ -8,6 +8,7 @@ import { loadBrownCorpus } from '../../src/data/corpus.js';
 import { readRunLog } from '../../src/runs/log.js';
 import { loadRunTable } from '../../src/runs/table.js';
 import { resolveConfig } from '../../src/train/presets.js';
+import { withTestSeam } from '../../src/train/test-seam.js';
 import { train } from '../../src/train/trainer.js';
 import { countParams } from '../../src/arch/bitlm.js';
 
@@ -43,7 +44,7 @@ test('a run stopped after step 25 and resumed from its step-20 checkpoint writes
   const config = resolveConfig('tiny', { model, steps: 30, warmup: 5, evalEvery: 10, evalWindows: 16, checkpointEvery: 10, profileEvery: 0 });
   const d = dirs();
   await train({ config, corpus, runId: 'whole', ...d });
-  const halted = await train({ config, corpus, runId: 'cut', ...d, haltAfter: 25 });
+  const halted = await withTestSeam({ haltAfter: 25 }, () => train({ config, corpus, runId: 'cut', ...d }));
   assert.equal(halted.status, 'halted');
   assert.equal(readRunLog(join(d.outDir, 'cut.jsonl')).steps.length, 25);
   assert.ok(existsSync(join(d.checkpointDir, 'cut.ckpt')));

@@ -10,8 +10,9 @@ import { readRunLog } from '../../src/runs/log.js';
 import { trainingBatch } from '../../src/train/batches.js';
 import { GumbelPool } from '../../src/train/noise.js';
 import { resolveConfig } from '../../src/train/presets.js';
+import { withTestSeam } from '../../src/train/test-seam.js';
 import { train } from '../../src/train/trainer.js';
-import { checkThreads, defaultThreads, sliceOf } from '../../src/train/workers.js';
+import { checkThreads, defaultThreads, runningWorkerThreads, sliceOf } from '../../src/train/workers.js';
 
 await useWasm();
 const corpus = loadBrownCorpus();
@@ -77,6 +78,7 @@ test('1 and 2 workers give the same per-step losses within 1e-4 bits over 50 ste
     logs.push(readRunLog(r.logPath));
   }
   const [one, two, again] = logs;
+  assert.equal(runningWorkerThreads(), 0, 'every worker thread has ended');
   assert.equal(one.header.threads, 1);
   assert.equal(two.header.threads, 2);
   assert.equal(two.header.jobs, 1);
@@ -106,7 +108,8 @@ test('3 workers (slices of 1, 1 and 2 samples; uneven ranges of the parameters t
 test('a worker that dies stops the run with its error, keeps the last checkpoint and leaves only whole records', async () => {
   const config = resolveConfig('tiny', { model, batchSize: 4, steps: 16, warmup: 5, evalEvery: 0, evalWindows: 8, checkpointEvery: 5, profileEvery: 0 });
   const d = dirs();
-  await assert.rejects(train({ config, corpus, runId: 'dies', ...d, threads: 2, workerFault: { worker: 1, step: 12 } }), /training worker 2 of 2 failed: .*injected fault at update 12/);
+  await assert.rejects(withTestSeam({ workerFault: { worker: 1, step: 12 } }, () => train({ config, corpus, runId: 'dies', ...d, threads: 2 })), /training worker 2 of 2 failed: .*injected fault at update 12/);
+  assert.equal(runningWorkerThreads(), 0, 'the surviving worker is ended too');
   const log = readRunLog(join(d.outDir, 'dies.jsonl'));
   assert.equal(log.steps.length, 12);
   assert.equal(log.summary, null);

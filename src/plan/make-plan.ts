@@ -1,0 +1,167 @@
+/**
+ * `plan` as a library call: from a budget, the GPU, the run table (or a saved law) and the shape
+ * rules to the planner's answer — which dataset and law predict, which batch sizes are searched,
+ * the plan itself (planTraining) and the cheapest run that would tell its two best apart
+ * (tellApart). The CLI only parses options, calls makePlan and prints (src/plan/render.ts).
+ */
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { GpuSpec } from '../estimate/hardware.js';
+import { calibrateFromRuns } from '../estimate/calibrate.js';
+import { fitRunTable, type FitSuite } from '../fit/index.js';
+import type { SavedLaw } from '../fit/saved.js';
+import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
+import { BitscaleError } from '../util/errors.js';
+import { readTextFile } from '../util/files.js';
+import { PACKAGE_ROOT } from '../version.js';
+import { planTraining, type MeasuredRanges, type PlanBudget, type PlanResult, type Predictor } from './plan.js';
+import { lawBatchSizes, measuredRanges, predictionRuns, runTablePredictor, savedLawPredictor, savedLawRanges } from './predictors.js';
+import { BITLM_V57_FAMILY, describeFamilyRules, parseShape, planShapes } from './shapes.js';
+import { tellApart, type TellApart } from './tell-apart.js';
+import { WhatIf } from './what-if.js';
+
+export interface PlanRequest {
+  gpu: GpuSpec;
+  gpus: number;
+  budget: PlanBudget;
+  /** The dataset whose laws predict (default: the report's headline dataset, else the one with the most scaling runs). */
+  dataset?: string;
+  seqLen: number;
+  /** Extra shapes as `--shape` spells them: "d=1536,L=12,H=32,dff=768". */
+  shapes: readonly string[];
+  /** Batch sizes to search (default: those with a law for the dataset, else those measured). */
+  batchSizes?: readonly number[];
+  headroom: number;
+  /** A saved chinchilla law (already read) in place of the run table's laws, with the file it came from. */
+  law?: { file: string; law: SavedLaw } | null;
+  borrowGains: boolean;
+  /** The run table's folder, and whether the user named it (a missing default folder is then not an error with --law). */
+  runsDir: string;
+  runsGiven: boolean;
+}
+
+export interface PlanContext {
+  dataset: string | null;
+  /** Why this dataset: "--dataset", "the report's headline dataset (…)", or the fallback. */
+  datasetSource: string | null;
+  law: string;
+  rules: string[];
+  batchSizes: number[];
+  /** Why a measured batch size was left out, when one was. */
+  batchSizeNote: string | null;
+  /** What the law predicts: 'val_bpc' for the run table, 'loss' (the law's own unit) for a law file. */
+  metric: string;
+}
+
+/** The planner's answer: the plan, what it was made from, and the run that would tell its two best apart. */
+export interface PlanAnswer {
+  result: PlanResult;
+  context: PlanContext;
+  tellApart: TellApart;
+}
+
+/** The report's headline dataset: the "recommended" block of the claims file bitscale ships (what `bitscale report` predicts for). */
+export function headlineDataset(claimsFile = join(PACKAGE_ROOT, 'claims', 'seed-report.json')): { dataset: string; file: string } | null {
+  if (!existsSync(claimsFile)) return null;
+  const raw = JSON.parse(readTextFile(claimsFile)) as { recommended?: { dataset?: unknown } };
+  const dataset = raw.recommended?.dataset;
+  return typeof dataset === 'string' && dataset ? { dataset, file: relative(process.cwd(), claimsFile) || claimsFile } : null;
+}
+
+/** The dataset to plan for: --dataset, else the report's headline dataset, else the one with the most scaling runs (said in a warning). */
+export function chooseDataset(scaling: readonly { dataset: string }[], asked: string | undefined, headline = headlineDataset(), onWarning: (message: string) => void = () => {}): { dataset: string; source: string } {
+  if (asked) return { dataset: scaling[0].dataset, source: '--dataset' };
+  const counts = new Map<string, number>();
+  for (const r of scaling) counts.set(r.dataset, (counts.get(r.dataset) ?? 0) + 1);
+  const own = headline && [...counts.keys()].find((d) => d.toLowerCase() === headline.dataset.toLowerCase());
+  if (own) return { dataset: own, source: `the report's headline dataset, from ${headline!.file}; another with --dataset` };
+  const most = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0][0];
+  const source = `${headline ? `the report's headline dataset ${headline.dataset} has no scaling runs here, so ` : ''}the dataset with the most scaling runs (others: ${[...counts.keys()].filter((d) => d !== most).join(', ') || 'none'})`;
+  onWarning(`no --dataset: planning for ${most}, ${source}`);
+  return { dataset: most, source };
+}
+
+/** The law, the measured ranges and the batch sizes a plan uses, and the fits behind them (null for a saved law). */
+interface PlanLaw {
+  predict: Predictor;
+  lawText: string;
+  dataset: string | null;
+  datasetSource: string | null;
+  measured: MeasuredRanges | null;
+  batchSizes: number[];
+  batchSizeNote: string | null;
+  suite: FitSuite | null;
+}
+
+const sortedUnique = (xs: Iterable<number>) => [...new Set(xs)].sort((a, b) => a - b);
+
+/**
+ * Plan the budget: the shapes (the BitLMv57 family, the seed configs and `shapes`), the law
+ * (the run table's for the dataset, or the saved one), planTraining over them, and tellApart on
+ * its answer. Warnings (runs skipped, the dataset chosen, extrapolations) go to `onWarning` in the
+ * order they arise; bad input throws a BitscaleError naming the file or field.
+ */
+export async function makePlan(req: PlanRequest, onWarning: (message: string) => void): Promise<PlanAnswer> {
+  const shapes = planShapes(BITLM_V57_FAMILY, req.seqLen, req.shapes.map((s) => parseShape(s, req.seqLen)));
+  const haveRuns = req.runsGiven || existsSync(req.runsDir);
+  const all = haveRuns ? loadRunTable(req.runsDir, { onWarning }) : [];
+  const calibration = calibrateFromRuns(all);
+  const mainRuns = scalingRuns(all).filter((r) => r.arch === 'bitlm-v57');
+  let law: PlanLaw;
+  if (req.law) {
+    const { file, law: saved } = req.law;
+    // A saved law records no architecture or token unit: say what its D is here.
+    onWarning(`${file}: the law is applied to byte-level strict ±1 BitLMv57 shapes, with D = steps × batch × T bytes (one token is one byte); a law fitted on another tokenizer or on float models (as ${saved.provenance.file ?? 'its table'} may be) predicts in its own loss unit and does not transfer`);
+    // A law from elsewhere says nothing about batches: use those the run table measured (memory and speed), else the seed's 256.
+    const measuredBs = sortedUnique(mainRuns.map((r) => r.batchSize));
+    law = {
+      predict: savedLawPredictor(saved),
+      lawText: `${saved.formula} saved to ${file} (${saved.provenance.file ?? 'a table'}, ${saved.provenance.used} rows)`,
+      dataset: null,
+      datasetSource: null,
+      measured: savedLawRanges(saved),
+      batchSizes: req.batchSizes ? sortedUnique(req.batchSizes) : measuredBs.length ? measuredBs : [256],
+      batchSizeNote: null,
+      suite: null,
+    };
+  } else {
+    if (!haveRuns) throw new BitscaleError(`no ${req.runsDir}/ folder here: give --runs DIR or --law FILE`, { file: req.runsDir });
+    const scaling = scalingRuns(selectRuns(all, { dataset: req.dataset, arch: 'bitlm-v57' }, req.runsDir));
+    if (scaling.length === 0) throw new BitscaleError(`no scaling runs${req.dataset ? ` with --dataset '${req.dataset}'` : ''} under ${req.runsDir}`, { file: req.runsDir, field: req.dataset ? 'dataset' : undefined });
+    const { dataset, source } = chooseDataset(scaling, req.dataset, headlineDataset(), onWarning);
+    const own = scaling.filter((r) => r.dataset === dataset);
+    // The report's fits (its suite is every BitLMv57 scaling run, src/report/analysis.ts), for the runs this dataset's predictions read.
+    const suite = fitRunTable(predictionRuns(mainRuns, dataset, req.borrowGains));
+    const measuredBs = sortedUnique(own.map((r) => r.batchSize));
+    const withLaw = lawBatchSizes(suite, dataset, req.seqLen);
+    const without = measuredBs.filter((b) => !withLaw.includes(b));
+    law = {
+      predict: runTablePredictor(suite, dataset, req.seqLen, { borrowGains: req.borrowGains }),
+      lawText: `the run table's laws for ${dataset} (predictBpc: the saturating law in N at the nearest budget, moved along steps by the measured per-doubling gain), as the report uses`,
+      dataset,
+      datasetSource: source,
+      measured: measuredRanges(own, dataset),
+      batchSizes: req.batchSizes ? sortedUnique(req.batchSizes) : withLaw.length ? withLaw : measuredBs,
+      batchSizeNote:
+        !req.batchSizes && without.length && withLaw.length
+          ? `bs ${without.join(', ')} (also measured) has no ${dataset} parameter law, and predictBpc has no batch-size correction: left out (add it with --batch-size ${measuredBs.join(',')})`
+          : null,
+      suite,
+    };
+  }
+  const result = planTraining({ gpu: req.gpu, gpus: req.gpus, budget: req.budget, shapes, batchSizes: law.batchSizes, predict: law.predict, calibration, measured: law.measured, headroom: req.headroom });
+  for (const w of result.recommended.prediction.warnings) onWarning(w);
+  if (result.recommended.memoryVerdict.kind !== 'fits') onWarning(`the recommended micro-batch ${result.recommended.memoryVerdict.text}: check the T×T storage of your implementation before the run`);
+  const whatIf = law.suite && law.dataset ? new WhatIf(mainRuns, law.suite, law.dataset, { borrowGains: req.borrowGains }) : null;
+  const apart = tellApart(result, whatIf, { runs: mainRuns, seqLen: req.seqLen, calibration });
+  const context: PlanContext = {
+    dataset: law.dataset,
+    datasetSource: law.datasetSource,
+    law: law.lawText,
+    rules: describeFamilyRules(BITLM_V57_FAMILY),
+    batchSizes: law.batchSizes,
+    batchSizeNote: law.batchSizeNote,
+    metric: req.law ? 'loss' : 'val_bpc',
+  };
+  return { result, context, tellApart: apart };
+}
