@@ -203,7 +203,7 @@ test('--gpu a100 is refused as ambiguous, naming both A100s; a run log\'s bare "
 });
 
 test('predict --params 100T blames params: at that size the law leaves less above its floor than one doubling of steps gains', () => {
-  refused(['predict', '--params', '100T', '--steps', '30000', '--batch-size', '256', '--dataset', 'GLM-Reasoning'], /^bitscale: field 'params': the per-doubling gain -0\.084 is more than the 0\.033 left above the law's floor A = 1 at N = 100\.00T/m);
+  refused(['predict', '--params', '100T', '--steps', '30000', '--batch-size', '256', '--dataset', 'GLM-Reasoning'], /^bitscale: field 'params': the per-doubling gain −0\.084 is more than the 0\.033 left above the law's floor A = 1 at N = 100\.00T/m);
 });
 
 test('predict without a batch size asks for --batch-size, by its current name', () => {

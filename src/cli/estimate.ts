@@ -16,7 +16,7 @@ import { loadRunTable } from '../runs/table.js';
 import type { ModelConfigJson } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
 import { BATCH_SIZE, FRACTION, HEADROOM, MODEL_DIM, SEQUENCE, STEPS, checkNumber, numberOption, type NumberSpec } from '../util/numbers.js';
-import { formatBytes, formatBytesColumn, formatCount, formatDuration, formatInteger, formatTable } from '../util/format.js';
+import { formatBytes, formatBytesColumn, formatCount, formatDuration, formatInteger, formatPercent, formatRange, formatSeconds, formatTable } from '../util/format.js';
 import { bold, emit, warn } from './output.js';
 
 /** Options as commander hands them over: every number already parsed and range-checked (numberOption). */
@@ -139,18 +139,9 @@ export function estimateInputFromOptions(o: EstimateCliOptions): EstimateInput &
   };
 }
 
-/** "2.00–6.23", "2.00–∞", or one value. */
-function rangeText([lo, hi]: [number, number | null]): string {
-  return hi === lo ? lo.toFixed(2) : `${lo.toFixed(2)}–${hi === null ? '∞' : hi.toFixed(2)}`;
-}
-
-function gib(bytes: number): string {
-  return formatBytes(bytes);
-}
-
-/** 2.134 → "2.13 s", 0.0005 → "500 µs": three significant digits. */
-function secondsText(seconds: number): string {
-  return seconds >= 1 ? `${Number(seconds.toPrecision(3))} s` : formatDuration(seconds);
+/** The T×T range of a memory verdict: "2.00–6.23", "2.00–∞", or one value when it is a point. */
+function ttRangeText([lo, hi]: [number, number | null]): string {
+  return hi === lo ? lo.toFixed(2) : formatRange(lo, hi, 2);
 }
 
 /** "gradient accumulation: 4 × 64 = 256 …" — the split always sums to the effective batch; an uneven one says so. */
@@ -165,7 +156,7 @@ export function renderEstimate(e: TrainingEstimate): string {
   const lines: string[] = [];
   lines.push(bold(`BitLMv57 d=${c.d} L=${c.layers} H=${c.heads} d_ff=${c.dFf} T=${c.seqLen} V=${c.vocab}: ${formatCount(e.params)} parameters (${formatInteger(e.params)})`));
   lines.push(`FLOPs per step at bs=${e.batchSize}: ${e.flopsPerStep.toExponential(3)}`);
-  lines.push(`GPU ${e.gpu.name}: ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}; T×T bytes per element ${e.tt.value.toFixed(2)}`);
+  lines.push(`GPU ${e.gpu.name}: ${formatBytes(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}; T×T bytes per element ${e.tt.value.toFixed(2)}`);
   lines.push('');
   lines.push(`Memory of one micro-batch of ${e.batchSize} (peak phase: ${e.memory.peakPhase})`);
   const memRows = memoryRows(e.memory);
@@ -174,13 +165,13 @@ export function renderEstimate(e: TrainingEstimate): string {
   rows.push(['total', '', '', '', bytes.at(-1)!]);
   lines.push(formatTable(['part', 'component', 'shape', 'bytes/elt', 'bytes'], rows));
   lines.push('');
-  const limit = e.headroom > 0 ? `${gib(e.limitBytes)} (${gib(e.usableBytes)} usable less ${(100 * e.headroom).toFixed(0)}% headroom)` : gib(e.usableBytes);
-  lines.push(`fits: ${e.fits ? 'yes' : 'NO'} at ${e.tt.value.toFixed(2)} T×T bytes/element (${gib(e.totalBytes)} of ${limit})`);
-  lines.push(`memory verdict over the T×T range ${rangeText(e.verdict.range)} bytes/element: ${e.verdict.text}${e.microBatchVerdict && e.split && e.split.steps > 1 ? `; its micro-batch of ${e.split.largest}: ${e.microBatchVerdict.text}` : ''}`);
+  const limit = e.headroom > 0 ? `${formatBytes(e.limitBytes)} (${formatBytes(e.usableBytes)} usable less ${formatPercent(e.headroom, 0)} headroom)` : formatBytes(e.usableBytes);
+  lines.push(`fits: ${e.fits ? 'yes' : 'NO'} at ${e.tt.value.toFixed(2)} T×T bytes/element (${formatBytes(e.totalBytes)} of ${limit})`);
+  lines.push(`memory verdict over the T×T range ${ttRangeText(e.verdict.range)} bytes/element: ${e.verdict.text}${e.microBatchVerdict && e.split && e.split.steps > 1 ? `; its micro-batch of ${e.split.largest}: ${e.microBatchVerdict.text}` : ''}`);
   const maxMb = Number.isFinite(e.maxMicroBatch) ? String(e.maxMicroBatch) : 'unbounded';
   lines.push(`largest micro-batch that fits: ${maxMb}`);
   lines.push(accumulationText(e));
-  if (e.secondsPerStep !== null) lines.push(`time: ${secondsText(e.secondsPerStep)} per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${(100 * e.throughput.mfu).toFixed(1)}%${e.floorApplied ? `; the ${formatDuration(e.floorSecondsPerMicroStep)} per-micro-step floor sets it` : ''})`);
+  if (e.secondsPerStep !== null) lines.push(`time: ${formatSeconds(e.secondsPerStep)} per step (${(e.throughput.achievedFlops / 1e12).toFixed(1)} TFLOP/s, MFU ${formatPercent(e.throughput.mfu)}${e.floorApplied ? `; the ${formatDuration(e.floorSecondsPerMicroStep)} per-micro-step floor sets it` : ''})`);
   if (e.totalHours !== null) lines.push(`total: ${e.steps} steps → ${e.totalHours.toPrecision(3)} h`);
   lines.push('');
   lines.push('evidence and assumptions:');
@@ -242,8 +233,8 @@ export function register(program: Command): void {
         const attention = formatBytesColumn(rows.map((r) => r.attentionBytes));
         emit(opts, json, () =>
           [
-            `${e.gpu.name}, ${gib(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}, T×T bytes per element ${e.tt.value.toFixed(2)}`,
-            formatTable(['bs', 'total', 'T×T attention', `fits at ${e.tt.value.toFixed(2)}`, `over T×T ${rangeText(e.verdict.range)} bytes/element`], rows.map((r, i) => [r.batchSize, totals[i], attention[i], r.fits ? 'yes' : 'no', r.verdict.text])),
+            `${e.gpu.name}, ${formatBytes(e.usableBytes)} usable; ${e.precision}, storage ${e.preset}, T×T bytes per element ${e.tt.value.toFixed(2)}`,
+            formatTable(['bs', 'total', 'T×T attention', `fits at ${e.tt.value.toFixed(2)}`, `over T×T ${ttRangeText(e.verdict.range)} bytes/element`], rows.map((r, i) => [r.batchSize, totals[i], attention[i], r.fits ? 'yes' : 'no', r.verdict.text])),
             `largest micro-batch that fits: ${Number.isFinite(e.maxMicroBatch) ? e.maxMicroBatch : 'unbounded'}`,
           ].join('\n'),
         );

@@ -10,13 +10,13 @@ import { byCodePoint, loadRunTable, notScalingRuns, scalingRuns, selectRuns } fr
 import { BitscaleError } from '../util/errors.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
-import { formatCount, formatTable, formatSteps } from '../util/format.js';
+import { formatCount, formatLoss, formatNumber, formatParam, formatParamInterval, formatPercent, formatRange, formatSigned, formatSignedPercent, formatTable, formatSteps } from '../util/format.js';
 import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { snakeCaseKeys } from '../util/json.js';
 import type { FitSuite } from '../fit/suite.js';
 import type { Prediction } from '../fit/predict.js';
 import type { BootstrapOptions } from '../fit/resample.js';
-import { determinationLabel, withoutSamples, type FitForm, type FitResult, type Interval } from '../fit/types.js';
+import { determinationLabel, withoutSamples, type FitForm, type FitResult } from '../fit/types.js';
 import { emit, warn } from './output.js';
 import type { Coverage, GroupBacktest } from '../fit/backtest.js';
 import type { DataConstrainedFit } from '../fit/data-constrained.js';
@@ -59,22 +59,19 @@ function bootstrapOptions(cmd: Command): Command {
     .option('--level <p>', 'interval coverage, in (0, 1) (default 0.8)', numberOption('level', LEVEL));
 }
 
-const num = (v: number, digits = 4) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(digits)) : '-');
-const iv = (i: Interval | null | undefined) => (i ? `[${num(i.lo)}, ${num(i.hi)}]` : '-');
-
 /** One fit as a parameter table plus its diagnostics, for humans (its warnings go to stderr, see `warn`). */
 export function formatFit(fit: FitResult): string {
-  const rows = fit.paramOrder.map((k) => [k, num(fit.params[k]), k in fit.fixed ? 'fixed' : iv(fit.intervals[k])]);
+  const rows = fit.paramOrder.map((k) => [k, formatParam(fit.params[k]), k in fit.fixed ? 'fixed' : formatParamInterval(fit.intervals[k])]);
   // The data-constrained law's R* parameters the runs did not identify: named, never given a value.
   const notIdentified = (fit as Partial<DataConstrainedFit>).notIdentified ?? {};
   for (const [k, why] of Object.entries(notIdentified)) if (why) rows.push([k, k === 'R_N_star' ? '+∞ (held)' : 'not identified', 'not identified']);
-  const level = fit.bootstrap ? `${Math.round(fit.bootstrap.level * 100)}% interval` : 'interval';
+  const level = fit.bootstrap ? `${formatPercent(fit.bootstrap.level, 0)} interval` : 'interval';
   const lines = [
     fit.formula,
     ...(typeof fit.diagnostics.formChoice === 'string' ? [`form: ${fit.diagnostics.formChoice}`] : []),
     formatTable(['param', 'value', level], rows),
-    `n ${fit.n}, dof ${fit.dof} (${determinationLabel(fit)}), RMSE ${num(fit.rmse)}, objective ${num(fit.objective)}` +
-      (fit.loo ? `, leave-one-out RMSE ${num(fit.loo.rmse)} (max ${num(fit.loo.maxAbs)})` : '') +
+    `n ${fit.n}, dof ${fit.dof} (${determinationLabel(fit)}), RMSE ${formatParam(fit.rmse)}, objective ${formatParam(fit.objective)}` +
+      (fit.loo ? `, leave-one-out RMSE ${formatParam(fit.loo.rmse)} (max ${formatParam(fit.loo.maxAbs)})` : '') +
       (fit.bootstrap ? `, bootstrap ${fit.bootstrap.used}/${fit.bootstrap.requested} (seed ${fit.bootstrap.seed})` : ''),
   ];
   return lines.join('\n');
@@ -94,10 +91,10 @@ export function formatSuite(s: FitSuite): string {
         formatCount(f.params),
         f.batchSize,
         f.lr.toExponential(),
-        f.points.map((p) => `${formatSteps(p.steps)}:${p.valBpc.toFixed(3)}`).join(' '),
-        f.perDoubling.map((d) => d.perDoubling.toFixed(3)).join(' '),
-        f.fit ? num(f.fit.params.Linf, 3) : '-',
-        f.fit ? num(f.fit.params.beta, 3) : '-',
+        f.points.map((p) => `${formatSteps(p.steps)}:${formatLoss(p.valBpc)}`).join(' '),
+        f.perDoubling.map((d) => formatSigned(d.perDoubling)).join(' '),
+        f.fit ? formatNumber(f.fit.params.Linf, 3) : '-',
+        f.fit ? formatNumber(f.fit.params.beta, 3) : '-',
         f.fit ? f.fit.determination : 'per-doubling only',
       ]),
     ),
@@ -112,14 +109,14 @@ export function formatSuite(s: FitSuite): string {
         b.lossUnit,
         b.batchSize ?? 'mixed',
         formatSteps(b.steps),
-        b.points.map((p) => `${formatCount(p.params)}:${p.valBpc.toFixed(3)}`).join(' '),
-        b.slopes.map((d) => d.slope.toFixed(2)).join(' '),
-        `${num(b.fixedA.params.B, 3)} ${iv(b.fixedA.intervals.B)}`,
-        `${num(b.fixedA.params.alpha, 3)} ${iv(b.fixedA.intervals.alpha)}`,
-        num(b.fixedA.rmse, 4),
-        b.free ? num(b.free.params.A, 3) : '-',
-        b.free ? num(b.free.params.B, 3) : '-',
-        b.free ? `${num(b.free.params.alpha, 3)}${b.free.determination === 'exact' ? ' (exact)' : ''}${b.free.noExtrapolation ? ' (do not extrapolate)' : ''}` : '-',
+        b.points.map((p) => `${formatCount(p.params)}:${formatLoss(p.valBpc)}`).join(' '),
+        b.slopes.map((d) => formatSigned(d.slope, 2)).join(' '),
+        `${formatNumber(b.fixedA.params.B, 3)} ${formatParamInterval(b.fixedA.intervals.B)}`,
+        `${formatNumber(b.fixedA.params.alpha, 3)} ${formatParamInterval(b.fixedA.intervals.alpha)}`,
+        formatParam(b.fixedA.rmse),
+        b.free ? formatNumber(b.free.params.A, 3) : '-',
+        b.free ? formatNumber(b.free.params.B, 3) : '-',
+        b.free ? `${formatNumber(b.free.params.alpha, 3)}${b.free.determination === 'exact' ? ' (exact)' : ''}${b.free.noExtrapolation ? ' (do not extrapolate)' : ''}` : '-',
       ]),
     ),
   );
@@ -137,7 +134,7 @@ export function formatSuite(s: FitSuite): string {
         formatCount(c.params),
         `${c.from.runId} ${c.from.batchSize}/${c.from.lr}/${formatSteps(c.from.steps)}`,
         `${c.to.runId} ${c.to.batchSize}/${c.to.lr}/${formatSteps(c.to.steps)}`,
-        c.deltaBpc.toFixed(3),
+        formatSigned(c.deltaBpc),
         c.wallClockRatio === null ? '-' : c.wallClockRatio.toFixed(2),
         c.tokensRatio.toFixed(2),
       ]),
@@ -147,12 +144,12 @@ export function formatSuite(s: FitSuite): string {
   out.push(
     formatTable(
       ['params', 'steps', 'bs', 'easier', 'harder', 'offset'],
-      s.datasetOffsets.map((d) => [formatCount(d.params), formatSteps(d.steps), d.batchSize, `${d.from.dataset} ${d.from.valBpc.toFixed(3)}`, `${d.to.dataset} ${d.to.valBpc.toFixed(3)}`, `+${d.offset.toFixed(3)}`]),
+      s.datasetOffsets.map((d) => [formatCount(d.params), formatSteps(d.steps), d.batchSize, `${d.from.dataset} ${formatLoss(d.from.valBpc)}`, `${d.to.dataset} ${formatLoss(d.to.valBpc)}`, formatSigned(d.offset)]),
     ),
   );
   if (s.sizeComparisons.length) {
     out.push('', 'Sizes compared across recipes (a measured difference, not a law)');
-    out.push(formatTable(['dataset', 'steps', 'N → loss (run: recipe)', 'Δ/decade'], s.sizeComparisons.map((c) => [c.dataset, formatSteps(c.steps), c.points.map((p, i) => `${formatCount(p.params)}:${p.valBpc.toFixed(3)} (${c.runIds[i]}: ${c.recipes[i]})`).join(' '), c.slopes.map((d) => d.slope.toFixed(2)).join(' ')])));
+    out.push(formatTable(['dataset', 'steps', 'N → loss (run: recipe)', 'Δ/decade'], s.sizeComparisons.map((c) => [c.dataset, formatSteps(c.steps), c.points.map((p, i) => `${formatCount(p.params)}:${formatLoss(p.valBpc)} (${c.runIds[i]}: ${c.recipes[i]})`).join(' '), c.slopes.map((d) => formatSigned(d.slope, 2)).join(' ')])));
   }
   if (s.excluded.length) out.push('', 'Runs not in any law', formatTable(['run', 'reason'], s.excluded.map((e) => [e.id, e.reason])));
   return out.join('\n');
@@ -187,12 +184,12 @@ async function readCsv(file: string): Promise<Record<string, string>[]> {
 
 function formatPrediction(p: Prediction, groupLabel: (key: string) => string): string {
   const lines = [
-    `predicted val_bpc ${p.valBpc.toFixed(3)} ${p.lossUnit}${p.interval ? `  (${Math.round(p.interval.level * 100)}% prediction interval for a new run ${p.interval.lo.toFixed(3)}–${p.interval.hi.toFixed(3)})` : '  (no interval)'}`,
+    `predicted val_bpc ${formatLoss(p.valBpc)} ${p.lossUnit}${p.interval ? `  (${formatPercent(p.interval.level, 0)} prediction interval for a new run ${formatRange(p.interval.lo, p.interval.hi)})` : '  (no interval)'}`,
     `for N = ${formatCount(p.query.params)}, ${formatSteps(p.query.steps)} steps, bs ${p.query.batchSize}, ${p.query.dataset}`,
     `method: ${p.method}`,
     ...p.borrowing.map((b) => `borrowed (--borrow-gains): the ${b.what}, over ${b.values} doubling(s), includes those of ${b.groups.map(groupLabel).join(', ')}`),
-    ...p.alternatives.map((a) => `with ${a.law}: ${a.valBpc.toFixed(3)}`),
-    ...(p.range && p.alternatives.length ? [`range over laws (interval ∪ other laws): ${p.range.lo.toFixed(3)}–${p.range.hi.toFixed(3)}`] : []),
+    ...p.alternatives.map((a) => `with ${a.law}: ${formatLoss(a.valBpc)}`),
+    ...(p.range && p.alternatives.length ? [`range over laws (interval ∪ other laws): ${formatRange(p.range.lo, p.range.hi)}`] : []),
     'fits:',
     ...p.fits.map((f) => `  ${f}`),
     'assumptions:',
@@ -232,8 +229,8 @@ function savedPredictionJson(file: string, law: AnySavedLaw, p: SavedLawPredicti
 /** The first lines predict --law prints: the value with its prediction interval, and the curve's own interval. */
 function savedPredictionHead(p: SavedLawPrediction): string[] {
   return [
-    `predicted loss ${p.value.toFixed(4)}${p.interval ? `  (${Math.round(p.interval.level * 100)}% prediction interval for a new run ${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)})` : '  (no interval)'}`,
-    ...(p.curveInterval ? [`the curve itself (bootstrap of the law, no run-to-run scatter): ${p.curveInterval.lo.toFixed(4)}–${p.curveInterval.hi.toFixed(4)}${p.scatter ? `; scatter σ = ${p.scatter.toFixed(4)} in ln(loss)` : ''}`] : []),
+    `predicted loss ${formatLoss(p.value, 4)}${p.interval ? `  (${formatPercent(p.interval.level, 0)} prediction interval for a new run ${formatRange(p.interval.lo, p.interval.hi, 4)})` : '  (no interval)'}`,
+    ...(p.curveInterval ? [`the curve itself (bootstrap of the law, no run-to-run scatter): ${formatRange(p.curveInterval.lo, p.curveInterval.hi, 4)}${p.scatter ? `; scatter σ = ${p.scatter.toFixed(4)} in ln(loss)` : ''}`] : []),
   ];
 }
 
@@ -262,7 +259,7 @@ async function predictFromDataConstrainedLaw(law: SavedDataConstrainedLaw, opts:
     [
       ...savedPredictionHead(p),
       `for N = ${formatCount(p.params)}, D = ${formatCount(p.tokens)} tokens over U = ${formatCount(p.uniqueTokens)} unique tokens: ${p.passes.toFixed(2)} passes; effective D' = ${formatCount(p.effectiveTokens)}${p.optimalParams === null ? '' : `, effective N' = ${formatCount(p.effectiveParams)} (N_opt(U) = ${formatCount(p.optimalParams)})`}`,
-      `cost of repetition${p.optimalParams === null ? '' : ' (repeated tokens, and parameters beyond N_opt(U))'}: ${p.repetitionCost >= 0 ? '+' : ''}${p.repetitionCost.toFixed(4)} over the same law with every token unique (${p.uniqueDataValue.toFixed(4)})${p.repetitionCostInterval ? `, bootstrap ${Math.round(p.repetitionCostInterval.level * 100)}% interval ${p.repetitionCostInterval.lo.toFixed(4)}–${p.repetitionCostInterval.hi.toFixed(4)}` : ''}`,
+      `cost of repetition${p.optimalParams === null ? '' : ' (repeated tokens, and parameters beyond N_opt(U))'}: ${formatSigned(p.repetitionCost, 4)} over the same law with every token unique (${formatLoss(p.uniqueDataValue, 4)})${p.repetitionCostInterval ? `, bootstrap ${formatPercent(p.repetitionCostInterval.level, 0)} interval ${formatRange(p.repetitionCostInterval.lo, p.repetitionCostInterval.hi, 4)}` : ''}`,
       `law: E ${r(lp.E)}, A ${r(lp.A)}, B ${r(lp.B)}, alpha ${r(lp.alpha)}, beta ${r(lp.beta)}, R_D_star ${lp.R_D_star === null ? 'not identified' : r(lp.R_D_star)}, R_N_star ${lp.R_N_star === null ? '+∞ (not identified)' : r(lp.R_N_star)}`,
       `from: ${p.provenance}`,
       `fitted on N ${formatCount(law.ranges.params.min)}–${formatCount(law.ranges.params.max)}, D ${formatCount(law.ranges.tokens.min)}–${formatCount(law.ranges.tokens.max)}, U ${formatCount(law.ranges.unique_tokens.min)}–${formatCount(law.ranges.unique_tokens.max)}, ${law.ranges.passes.min.toPrecision(3)}–${law.ranges.passes.max.toPrecision(3)} passes`,
@@ -270,19 +267,18 @@ async function predictFromDataConstrainedLaw(law: SavedDataConstrainedLaw, opts:
   );
 }
 
-const pctText = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(100 * v).toFixed(2)}%`;
 const heldText = (v: boolean | null) => (v === null ? '-' : v ? 'yes' : 'no');
 
 /** One group's backtest as a table and its summary, for humans. */
 export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => string): string {
   const b = g.backtest!;
-  const level = `${Math.round(b.interval.level * 100)}%`;
+  const level = formatPercent(b.interval.level, 0);
   const sizes = b.fitted.sizes;
   const j = b.joint;
   return [
     `Backtest: predicting the largest size of ${groupLabel(g.group)}, recipe ${g.recipe}`,
     `held out: N = ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs); fitted on ${sizes.length} sizes ${formatCount(sizes[0])}–${formatCount(sizes[sizes.length - 1])} (${b.fitted.runIds.length} runs); extrapolation ${b.extrapolationFactor.toFixed(2)}× in N${b.tokensFactor > 1 ? `, up to ${b.tokensFactor.toFixed(2)}× in D` : ''}`,
-    `joint law on the smaller sizes: E ${num(j.params.E)}, A ${num(j.params.A)}, B ${num(j.params.B)}, alpha ${num(j.params.alpha)}, beta ${num(j.params.beta)} (${determinationLabel(j)}, n ${j.n}, dof ${j.dof}, RMSE ${num(j.rmse)} ${g.lossUnit})`,
+    `joint law on the smaller sizes: E ${formatParam(j.params.E)}, A ${formatParam(j.params.A)}, B ${formatParam(j.params.B)}, alpha ${formatParam(j.params.alpha)}, beta ${formatParam(j.params.beta)} (${determinationLabel(j)}, n ${j.n}, dof ${j.dof}, RMSE ${formatParam(j.rmse)} ${g.lossUnit})`,
     ...(typeof j.diagnostics.formChoice === 'string' ? [`form: ${j.diagnostics.formChoice}`] : []),
     formatTable(
       ['run', 'N', 'steps', 'tokens', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held', 'size law', 'range over laws', 'held'],
@@ -291,18 +287,18 @@ export function formatBacktest(g: GroupBacktest, groupLabel: (key: string) => st
         formatCount(p.params),
         formatSteps(p.steps),
         formatCount(p.tokens),
-        p.measured.toFixed(4),
-        p.predicted.toFixed(4),
-        pctText(p.relativeError),
-        p.interval ? `${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)}` : '-',
+        formatLoss(p.measured, 4),
+        formatLoss(p.predicted, 4),
+        formatSignedPercent(p.relativeError, 2),
+        p.interval ? `${formatRange(p.interval.lo, p.interval.hi, 4)}` : '-',
         heldText(p.intervalHolds),
-        p.sizeLaw === null ? '-' : p.sizeLaw.toFixed(4),
-        p.range ? `${p.range.lo.toFixed(4)}–${p.range.hi.toFixed(4)}` : '-',
+        p.sizeLaw === null ? '-' : formatLoss(p.sizeLaw, 4),
+        p.range ? formatRange(p.range.lo, p.range.hi, 4) : '-',
         heldText(p.rangeHolds),
       ]),
     ),
-    `mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (max ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%); the ${level} interval held ${b.summary.intervalHeld} of ${b.summary.withInterval}; the range over laws held ${b.summary.rangeHeld} of ${b.summary.withRange}`,
-    `interval: ${b.interval.method}; n − p = ${b.interval.dof}${b.interval.t === null ? '' : `, t = ${b.interval.t.toFixed(3)}, s = ${num(b.interval.logScale!)} (log units)`}`,
+    `mean |relative error| ${formatPercent(b.summary.meanAbsRelativeError, 2)} (max ${formatPercent(b.summary.maxAbsRelativeError, 2)}); the ${level} interval held ${b.summary.intervalHeld} of ${b.summary.withInterval}; the range over laws held ${b.summary.rangeHeld} of ${b.summary.withRange}`,
+    `interval: ${b.interval.method}; n − p = ${b.interval.dof}${b.interval.t === null ? '' : `, t = ${b.interval.t.toFixed(3)}, s = ${formatParam(b.interval.logScale!)} (log units)`}`,
     ...b.points.filter((p) => p.sizeLawNote).map((p) => `size law for ${p.runId}: ${p.sizeLawNote}`),
   ].join('\n');
 }
@@ -333,14 +329,14 @@ function backtestJson(g: GroupBacktest) {
 
 /** A leave-one-size-out coverage as a table and its summary, for humans. */
 export function formatCoverage(title: string, c: Coverage, lossUnit: string): string {
-  const level = `${Math.round(c.level * 100)}%`;
+  const level = formatPercent(c.level, 0);
   return [
     title,
     formatTable(
       ['held-out N', 'run', 'tokens', 'measured', 'predicted', 'rel. error', `${level} interval`, 'held'],
-      c.points.map((p) => [formatCount(p.params), p.runId, formatCount(p.tokens), p.measured.toFixed(4), p.predicted.toFixed(4), pctText((p.predicted - p.measured) / p.measured), p.interval ? `${p.interval.lo.toFixed(4)}–${p.interval.hi.toFixed(4)}` : '-', heldText(p.holds)]),
+      c.points.map((p) => [formatCount(p.params), p.runId, formatCount(p.tokens), formatLoss(p.measured, 4), formatLoss(p.predicted, 4), formatSignedPercent((p.predicted - p.measured) / p.measured, 2), p.interval ? `${formatRange(p.interval.lo, p.interval.hi, 4)}` : '-', heldText(p.holds)]),
     ),
-    `coverage of the ${level} prediction interval by leave-one-size-out: ${c.held} of ${c.withInterval} held-out runs (${(100 * c.coverage).toFixed(0)}%) over ${c.sizes.length} sizes; mean |relative error| ${(100 * c.meanAbsRelativeError).toFixed(2)}% (${lossUnit})`,
+    `coverage of the ${level} prediction interval by leave-one-size-out: ${c.held} of ${c.withInterval} held-out runs (${formatPercent(c.coverage, 0)}) over ${c.sizes.length} sizes; mean |relative error| ${formatPercent(c.meanAbsRelativeError, 2)} (${lossUnit})`,
     ...c.skipped.map((k) => `size ${formatCount(k.params)} not held out: ${k.reason}`),
   ].join('\n');
 }
@@ -385,7 +381,7 @@ async function backtestCommand(runs: RunRecord[], opts: { bootstrap?: number; se
   if (done.length === 0) throw new BitscaleError(`no fit group can be backtested: ${refused.map((g) => `${label(g)}: ${g.refusal}`).join('; ') || 'no completed runs'}`);
   for (const g of refused) warn(`${label(g)} is not backtested: ${g.refusal}`);
   for (const g of done) for (const w of g.backtest!.warnings) warn(`backtest of ${label(g)}: ${w}`);
-  const coverageLine = (c: Coverage | null) => (c ? `coverage of the ${Math.round(c.level * 100)}% interval by leave-one-size-out (fit --coverage): ${c.held} of ${c.withInterval} held-out runs (${(100 * c.coverage).toFixed(0)}%) over ${c.sizes.length} sizes` : 'coverage: too few sizes to hold each out in turn');
+  const coverageLine = (c: Coverage | null) => (c ? `coverage of the ${formatPercent(c.level, 0)} interval by leave-one-size-out (fit --coverage): ${c.held} of ${c.withInterval} held-out runs (${formatPercent(c.coverage, 0)}) over ${c.sizes.length} sizes` : 'coverage: too few sizes to hold each out in turn');
   emit(opts, snakeCaseKeys({ backtests: done.map((g) => ({ ...backtestJson(g), coverage: g.backtest!.coverage ? coverageJson(g.backtest!.coverage) : null })), notBacktested: refused.map((g) => ({ group: g.group, recipe: g.recipe, reason: g.refusal })) }), () => done.map((g) => `${formatBacktest(g, groupLabel)}\n${coverageLine(g.backtest!.coverage)}`).join('\n\n'));
 }
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { emit, warn } from './output.js';
+import { formatInterval, formatLoss } from '../util/format.js';
 import { RESAMPLES, numberOption } from '../util/numbers.js';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../version.js';
-import { formatInterval } from '../util/format.js';
 
 export function register(program: Command): void {
   program
@@ -60,7 +60,7 @@ export function register(program: Command): void {
         () =>
           [
             `wrote ${built.reportPath}${built.htmlPath ? `, ${built.htmlPath}` : ''} and ${built.chartPaths.length} charts from ${built.analysis.runs.length} runs`,
-            `headline: ${h.valBpc.toFixed(3)} ${h.lossUnit} ${formatInterval(h.interval)} — ${h.method}`,
+            `headline: ${formatLoss(h.valBpc)} ${h.lossUnit} ${formatInterval(h.interval)} — ${h.method}`,
             `claims: ${built.claims.filter((c) => c.agrees === true).length} of ${built.claims.length} agree; disagree: ${disagree.join(', ') || 'none'}`,
           ].join('\n'),
       );

@@ -5,7 +5,7 @@ import { CSV_FIELDS } from '../runs/csv-fields.js';
 import { FORMAT_NAMES } from '../runs/formats/common.js';
 import { METRIC_ROLES, SET_FIELDS } from '../runs/formats/convert.js';
 import type { RunRecord } from '../runs/types.js';
-import { formatCount, formatDurationColumn, formatTable, formatSteps } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatLoss, formatTable, formatSteps } from '../util/format.js';
 import { numberOption, POSITIVE_REAL } from '../util/numbers.js';
 import { emit, warn } from './output.js';
 
@@ -83,7 +83,7 @@ export function register(program: Command): void {
             formatSteps(r.steps),
             formatCount(r.tokens),
             r.passes === null ? 'unknown' : r.passes.toFixed(2),
-            r.finalValBpc.toFixed(3),
+            formatLoss(r.finalValBpc),
             r.lossUnit,
             r.precision,
             r.hardware,
@@ -138,7 +138,7 @@ function describeMapping(p: PlannedRun): string {
   const metrics = Object.entries(m.metrics).map(([role, name]) => `${role} ← ${name}`).join(', ');
   return (
     `\n${p.runId} (${m.format}): ${metrics}\n` +
-    `  losses in ${m.unit}${p.log.header.bytes_per_token !== undefined ? `, then ÷ ${p.log.header.bytes_per_token} bytes per token = bits per byte` : ''}; final ${p.log.summary?.final_val_bpc?.toFixed(4) ?? '-'}${p.log.summary && p.log.summary.status !== 'completed' ? ` (${p.log.summary.status}: ${p.log.summary.message})` : ''}\n` +
+    `  losses in ${m.unit}${p.log.header.bytes_per_token !== undefined ? `, then ÷ ${p.log.header.bytes_per_token} bytes per token = bits per byte` : ''}; final ${typeof p.log.summary?.final_val_bpc === 'number' ? formatLoss(p.log.summary.final_val_bpc, 4) : '-'}${p.log.summary && p.log.summary.status !== 'completed' ? ` (${p.log.summary.status}: ${p.log.summary.message})` : ''}\n` +
     `  params ${m.params}; batch_size ${m.batch_size}; seq_len ${m.seq_len}; tokens ${m.tokens}\n`
   );
 }

@@ -4,7 +4,7 @@
  * the evidence each figure rests on. Pure: the caller loads runs and passes a Calibration.
  */
 import { countParams, trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
-import { formatDuration } from '../util/format.js';
+import { formatDuration, formatGiB, formatPercent, formatRange } from '../util/format.js';
 import { BitscaleError } from '../util/errors.js';
 import { curveSeconds, fitSpeedCurve, type Calibration, type PeakCheck, type SpeedCurve, type ThroughputPoint, type TtCalibration } from './calibrate.js';
 import { requireGpu, type GpuSpec } from './hardware.js';
@@ -206,11 +206,10 @@ function chooseTt(input: EstimateInput, preset: StoragePresetId, calibration?: C
   const cal: TtCalibration | undefined = calibration?.tt[preset];
   if (!cal) return { value: presetTtBytes(STORAGE_PRESETS[preset]), source: `preset ${preset}, not calibrated (no calibration for this preset)`, min: null, max: null };
   const max = Number.isFinite(cal.max) ? cal.max : null;
-  const range = `consistent range ${cal.min.toFixed(2)}–${max === null ? '∞' : max.toFixed(2)}; upper bound: ${cal.maxSource}; lower bound: ${cal.minSource}`;
+  const range = `consistent range ${formatRange(cal.min, max, 2)}; upper bound: ${cal.maxSource}; lower bound: ${cal.minSource}`;
   return { value: cal.value, source: `${cal.verdict} (${range})`, min: cal.min, max };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const tflop = (x: number) => `${(x / 1e12).toFixed(2)} TFLOP`;
 
 /** "×0.43–×2.35" over the ratios. */
@@ -221,11 +220,11 @@ function ratioRange(ratios: number[]): string {
 /** The curve in words: its formula, the runs and their measured MFU, the fixed part on this GPU. */
 function describeCurve(curve: SpeedCurve, points: readonly ThroughputPoint[], peak: number | null): string {
   const mfus = points.map((p) => p.mfu);
-  const measured = points.length === 1 ? pct(mfus[0]) : `${pct(Math.min(...mfus))}–${pct(Math.max(...mfus))}`;
+  const measured = points.length === 1 ? formatPercent(mfus[0]) : `${formatPercent(Math.min(...mfus))}–${formatPercent(Math.max(...mfus))}`;
   const runs = points.map((p) => `${p.runId} (${p.gpu}, bs=${p.batchSize}, ${(p.secondsPerStep * 1000).toFixed(0)} ms/step, ${tflop(p.flopsPerStep)}/step)`).join(', ');
-  if (curve.overheadFlops === 0) return `constant MFU ${pct(curve.mfuMax)} measured by ${runs} (one run cannot separate a fixed part from the FLOPs)`;
+  if (curve.overheadFlops === 0) return `constant MFU ${formatPercent(curve.mfuMax)} measured by ${runs} (one run cannot separate a fixed part from the FLOPs)`;
   const fixed = peak === null ? 'a fixed part' : `a fixed ${formatDuration(curve.overheadFlops / peak)} per step here`;
-  return `MFU(F) = ${pct(curve.mfuMax)} · F / (F + ${tflop(curve.mfuMax * curve.overheadFlops)}), F the FLOPs per step: ${fixed} plus the FLOPs at ${pct(curve.mfuMax)} of peak, fitted on ${points.length} runs (measured MFU ${measured}): ${runs}`;
+  return `MFU(F) = ${formatPercent(curve.mfuMax)} · F / (F + ${tflop(curve.mfuMax * curve.overheadFlops)}), F the FLOPs per step: ${fixed} plus the FLOPs at ${formatPercent(curve.mfuMax)} of peak, fitted on ${points.length} runs (measured MFU ${measured}): ${runs}`;
 }
 
 function spreadText(curve: SpeedCurve): string | null {
@@ -242,7 +241,7 @@ function speedExtrapolation(curve: SpeedCurve, flops: number, mfu: number): stri
   const beyond = flops > hi ? `${(flops / hi).toFixed(1)}× the most any calibrating run did (${tflop(hi)})` : `${(lo / flops).toFixed(1)}× below the least any calibrating run did (${tflop(lo)})`;
   const [mlo, mhi] = curve.mfuRange;
   const where = mfu > mhi ? 'above any measured' : mfu < mlo ? 'below any measured' : 'inside the measured';
-  return `this step's ${tflop(flops)} is ${beyond}: MFU ${pct(mfu)} read off the curve, ${where} (${pct(mlo)}–${pct(mhi)})`;
+  return `this step's ${tflop(flops)} is ${beyond}: MFU ${formatPercent(mfu)} read off the curve, ${where} (${formatPercent(mlo)}–${formatPercent(mhi)})`;
 }
 
 /**
@@ -265,13 +264,13 @@ export function chooseSpeed(gpu: GpuSpec, precision: MemoryPrecision, calibratio
       method: 'mfu-assumption',
       curve: constant(mfu),
       peakFlops: peak,
-      detail: `MFU ${pct(mfu)} given (--mfu) of ${peakText}${measured ? `, instead of the curve measured on ${gpu.id}: ${describeCurve(measured, same, peak)}` : ''}`,
+      detail: `MFU ${formatPercent(mfu)} given (--mfu) of ${peakText}${measured ? `, instead of the curve measured on ${gpu.id}: ${describeCurve(measured, same, peak)}` : ''}`,
       spread: null,
     };
   }
   const used = same.length > 0 ? same : points;
   const curve = fitSpeedCurve(used);
-  if (!curve) return { method: 'mfu-assumption', curve: constant(DEFAULT_MFU), peakFlops: peak, detail: `no measured run at ${precision}: assumed MFU ${pct(DEFAULT_MFU)} (default) of ${peakText}`, spread: null };
+  if (!curve) return { method: 'mfu-assumption', curve: constant(DEFAULT_MFU), peakFlops: peak, detail: `no measured run at ${precision}: assumed MFU ${formatPercent(DEFAULT_MFU)} (default) of ${peakText}`, spread: null };
   if (same.length > 0) return { method: 'calibrated', curve, peakFlops: peak, detail: `${describeCurve(curve, used, peak)}; ${peakText}`, spread: spreadText(curve) };
   return {
     method: 'transferred',
@@ -330,7 +329,7 @@ export function estimateTraining(input: EstimateInput, calibration?: Calibration
   const steps = input.steps ?? null;
   const totalHours = steps !== null && secondsPerStep !== null ? (steps * secondsPerStep) / 3600 : null;
   const evidence = [
-    `GPU ${gpu.name}: ${(usableBytes / 2 ** 30).toFixed(2)} GiB usable (${gpu.sources.capacity_gib}; less the runtime reserve)${headroom > 0 ? `; ${(100 * headroom).toFixed(0)}% kept free as headroom, so ${(limitBytes / 2 ** 30).toFixed(2)} GiB is the limit` : ''}`,
+    `GPU ${gpu.name}: ${formatGiB(usableBytes)} usable (${gpu.sources.capacity_gib}; less the runtime reserve)${headroom > 0 ? `; ${formatPercent(headroom, 0)} kept free as headroom, so ${formatGiB(limitBytes)} is the limit` : ''}`,
     `storage ${preset}: ${STORAGE_PRESETS[preset].description}${input.preset ? '' : ` (the default for ${precision} on a GPU; others for ${precision}: ${Object.values(STORAGE_PRESETS).filter((p) => p.precision === precision && p.id !== preset).map((p) => p.id).join(', ') || 'none'}, chosen with --storage)`}`,
     `T×T bytes per element ${tt.value.toFixed(2)}: ${tt.source}`,
     `speed: ${throughput.detail}`,

@@ -10,6 +10,7 @@
  */
 import { countMatmulParams, countParams, type ModelConfig } from '../arch/bitlm.js';
 import { BitscaleError } from '../util/errors.js';
+import { formatPercent } from '../util/format.js';
 
 export type MemoryPrecision = 'fp32' | 'bf16-autocast';
 export const MEMORY_PRECISIONS: readonly MemoryPrecision[] = ['fp32', 'bf16-autocast'];
@@ -592,7 +593,7 @@ export function memoryRows(m: MemoryBreakdown): MemoryRow[] {
     .filter((c) => c.bytes > 0)
     .map((c) => ({ group: c.group, groupLabel: MEMORY_GROUP_LABELS[c.group], key: c.key, label: c.label, shapeText: c.shapeText, bytesPerElement: c.bytesPerElement, bytes: c.bytes }));
   if (m.fragmentationBytes > 0) {
-    rows.push({ group: 'fragmentation', groupLabel: MEMORY_GROUP_LABELS.fragmentation, key: 'fragmentation', label: `allocator fragmentation, ${(100 * m.fragmentation).toFixed(0)}% of the tensors`, shapeText: '', bytesPerElement: null, bytes: m.fragmentationBytes });
+    rows.push({ group: 'fragmentation', groupLabel: MEMORY_GROUP_LABELS.fragmentation, key: 'fragmentation', label: `allocator fragmentation, ${formatPercent(m.fragmentation, 0)} of the tensors`, shapeText: '', bytesPerElement: null, bytes: m.fragmentationBytes });
   }
   return rows.sort((a, b) => MEMORY_GROUPS.indexOf(a.group) - MEMORY_GROUPS.indexOf(b.group));
 }

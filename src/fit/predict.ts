@@ -1,17 +1,17 @@
 /**
  * Predicted val_bpc for a model not yet trained: the saturating parameter law at the nearest
- * matched budget of the same dataset, moved to the asked step count by the per-doubling ΔBPC of
+ * matched budget of the same dataset, moved to the asked step count by the per-doubling change of
  * the dataset's step families (the seed report §3.1 method). Every prediction says which fits and
  * assumptions produced it and carries a bootstrap interval when the fits have one.
  */
 import type { RunRecord } from '../runs/types.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatCount, formatInteger, formatSteps } from '../util/format.js';
+import { formatCount, formatFactor, formatLoss, formatPercent, formatSigned, formatSteps } from '../util/format.js';
 import { byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
 import { saturatingLoss, type SaturatingFit, type SaturatingParam } from './saturating.js';
-import { chinchillaLoss } from './chinchilla.js';
+import { chinchillaLoss, type ChinchillaFit } from './chinchilla.js';
 import { mean, seededRandom, standardNormal } from './stats.js';
 import { fitRunTable, type FitRunTableOptions, type FitSuite, type ParamBudgetFit } from './suite.js';
 
@@ -25,7 +25,7 @@ export interface PredictQuery {
   seqLen?: number;
   /** Architecture; when absent and the dataset has runs of several, bitlm-v57 (DEFAULT_ARCH). */
   arch?: string;
-  /** Vocabulary size V (default 128, BitLMv57's bytes): no model gives more than log2(V) bits per byte. */
+  /** Vocabulary size V (default 128, BitLMv57's bytes): no model gives more than log2(V) bits per token (per byte for a byte-level model). */
   vocab?: number;
 }
 
@@ -64,7 +64,7 @@ export interface StepAdjustment {
   toSteps: number;
   /** log2(toSteps / fromSteps). */
   doublings: number;
-  /** Mean ΔBPC per doubling used (from the dataset's own step families when it has any). */
+  /** Mean change of the loss per doubling used, in the group's loss unit (from the dataset's own step families when it has any). */
   perDoubling: number;
   /**
    * Per-doubling values the interval draws from: the group's own. With borrowGains and fewer than
@@ -161,14 +161,6 @@ function usable(f: FitResult | null | undefined): f is FitResult {
   return !!f && f.failure === null && f.noExtrapolation === null;
 }
 
-/** "25,000×", "1.5×", "1.0e+25×". */
-function formatFactor(f: number): string {
-  if (f < 10) return `${f.toFixed(1)}×`;
-  // formatInteger, not toLocaleString: the same digits, without ICU's number formatter (~15 ms on first use).
-  if (f < 1e7) return `${formatInteger(Number(f.toPrecision(2)))}×`;
-  return `${f.toExponential(1)}×`;
-}
-
 /** Where `value` lies outside [min, max] of the measured values, or null inside. */
 export function extrapolationOf(quantity: Extrapolation['quantity'], value: number, measured: readonly number[]): Extrapolation | null {
   const measuredMin = Math.min(...measured);
@@ -233,7 +225,7 @@ function rankBudgets(suite: FitSuite, q: PredictQuery): ParamBudgetFit[] {
  * refit without a run predicts it: the law's error on a run it did not see); otherwise A free when
  * it is over-determined and usable, else A held. The reason is returned for the assumptions.
  */
-function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: SaturatingFit; name: 'A fixed' | 'A free'; why: string } {
+function chooseVariant(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: SaturatingFit; name: 'A fixed' | 'A free'; why: string } {
   const why = (f: SaturatingFit | null) => (f ? f.failure ?? f.noExtrapolation : b.note ?? 'not identified');
   const free = usable(b.free) ? (b.free as SaturatingFit) : null;
   const fixed = usable(b.fixedA) ? b.fixedA : null;
@@ -247,7 +239,7 @@ function chooseLaw(b: ParamBudgetFit, law: 'auto' | 'fixedA' | 'free'): { fit: S
   const looFree = free.determination === 'over' ? free.loo?.rmse : undefined;
   const looFixed = fixed.determination === 'over' ? fixed.loo?.rmse : undefined;
   if (looFree !== undefined && looFixed !== undefined && Number.isFinite(looFree) && Number.isFinite(looFixed)) {
-    const text = `leave-one-out RMSE ${looFree.toFixed(4)} with A fitted, ${looFixed.toFixed(4)} with A held at ${fixed.params.A}`;
+    const text = `leave-one-out RMSE ${formatLoss(looFree, 4)} with A fitted, ${formatLoss(looFixed, 4)} with A held at ${fixed.params.A}`;
     return looFree < looFixed ? { fit: free, name: 'A free', why: `A fitted, chosen by leave-one-out error over the budget's runs (${text})` } : { fit: fixed, name: 'A fixed', why: `A held, chosen by leave-one-out error over the budget's runs (${text})` };
   }
   return free.determination === 'over'
@@ -268,16 +260,81 @@ function stepLawRatio(suite: FitSuite, budget: ParamBudgetFit): { ratio: number;
   return { ratio: Math.pow(2, -beta), source: `${budget.dataset}'s fitted step law${own.length > 1 ? 's' : ''} L∞ + C·S^−β (${what})` };
 }
 
+// ---------------------------------------------------------------------------------------------
+// A prediction in four steps: refit (the fits the query needs), chooseLaw (which budget, law and
+// step evidence answer it), predictFromLaw (the number, its interval and the laws beside it) and
+// explainPrediction (the sentences). predictBpc runs the four in turn.
+
 /**
- * Predict val_bpc for (params, steps, batch size, dataset). Accepts the run table (fitted here with
- * `options.fit`) or a suite from fitRunTable. Throws BitscaleError when the dataset has no budget
- * with at least two sizes, and when the value lies outside what any law can give: non-finite,
- * below the law's floor A, or above log2(vocab). A query beyond the measured N or steps carries an
- * extrapolation (a warning with its factor). Laws flagged "do not extrapolate" are never used.
+ * The fits a query needs: the suite as given, or the run table fitted for the query's dataset only
+ * (only its parameter and joint laws are read).
  */
-export function predictBpc(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): Prediction {
-  // Only the queried dataset's parameter and joint laws are read below, so only they are fitted.
-  const suite: FitSuite = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, lawDatasets: [query.dataset] }) : (input as FitSuite);
+export function refitForQuery(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): FitSuite {
+  return Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, lawDatasets: [query.dataset] }) : (input as FitSuite);
+}
+
+/**
+ * The datasets with a usable parameter law, for the error that says the asked one has none: the
+ * suite fitted for one dataset holds only its laws, so a run table is refitted, all datasets,
+ * without the bootstrap (a few ms).
+ */
+function datasetsWithLaws(input: readonly RunRecord[] | FitSuite, options: PredictOptions): string {
+  const all = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, bootstrap: false }) : (input as FitSuite);
+  return [...new Set(all.paramBudgets.filter((b) => usable(b.fixedA) || usable(b.free)).map((b) => b.dataset))].join(', ') || 'none';
+}
+
+/** One measured doubling of steps: a step family's per-doubling change, with its analysis group. */
+export interface Doubling {
+  family: string;
+  group: string;
+  fromSteps: number;
+  toSteps: number;
+  perDoubling: number;
+}
+
+/** The measured doublings of steps that move a budget's value to the asked step count. */
+export interface StepEvidence {
+  /** Other groups' doublings count only between lo and hi steps (4× beyond the move's ends). */
+  lo: number;
+  hi: number;
+  /** How many doublings the budget's own group measured. */
+  ownCount: number;
+  /** The doublings whose mean is the gain: the group's own, else (borrowGains) other groups'. */
+  pool: Doubling[];
+  /** Every comparable doubling of the group or its loss unit. */
+  everywhere: Doubling[];
+  /** True when the interval draws its gains from `everywhere` (one doubling of its own, borrowGains). */
+  spreadBorrowed: boolean;
+  /** The fitted step law's per-doubling ratio 2^−β̄ (null: the group has none). */
+  lawRatio: { ratio: number; source: string } | null;
+}
+
+/** A law shown beside the chosen one: evaluated at the query, or not used (`notUsed` says why). */
+export type AlternativeLaw =
+  | { law: 'A fixed' | 'A free'; fit: SaturatingFit; notUsed: string | null }
+  | { law: 'joint'; fit: ChinchillaFit; notUsed: string | null; key: string };
+
+/** Which fits answer a query: the budget, its saturating variant and why, the step evidence, the alternatives. */
+export interface LawChoice {
+  budget: ParamBudgetFit;
+  fit: SaturatingFit;
+  name: 'A fixed' | 'A free';
+  why: string;
+  /** The unit N is counted in by the law's B (1e6 unless the fit says). */
+  nUnit: number;
+  /** Null when the query asks for the budget's own step count. */
+  steps: StepEvidence | null;
+  alternatives: AlternativeLaw[];
+}
+
+/**
+ * Which fits answer `query` in `suite`: the best-ranked budget of its dataset (rankBudgets), its
+ * saturating variant (chooseVariant), the doublings of steps that move it to the asked steps, and
+ * the other laws shown beside it. Throws BitscaleError when the query is not positive, the dataset
+ * has no parameter law (naming those that do, from `knownDatasets`), the asked variant is not
+ * usable, or no step family measures the move.
+ */
+export function chooseLaw(suite: FitSuite, query: PredictQuery, options: PredictOptions = {}, knownDatasets: () => string = () => datasetsWithLaws(suite, options)): LawChoice {
   if (!(query.params > 0) || !(query.steps > 0) || !(query.batchSize > 0)) throw new BitscaleError('params, steps and batch size must be positive', { field: 'query' });
   const budgets = rankBudgets(suite, query);
   if (budgets.length === 0) {
@@ -288,78 +345,92 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
       const lens = [...new Set(ofDataset.map((b) => b.seqLen))].sort((a, b) => a - b).join(', ');
       throw new BitscaleError(`no parameter law for dataset '${query.dataset}' at seq_len ${query.seqLen}: its laws are at seq_len ${lens}`, { field: 'seq-len' });
     }
-    // Every dataset with a law: the suite above holds only this dataset's, so refit the budgets
-    // of all of them without the bootstrap (a few ms).
-    const all = Array.isArray(input) ? fitRunTable(input as RunRecord[], { ...options.fit, bootstrap: false }) : suite;
-    const known = [...new Set(all.paramBudgets.filter((b) => usable(b.fixedA) || usable(b.free)).map((b) => b.dataset))].join(', ') || 'none';
-    throw new BitscaleError(`no parameter law for dataset '${query.dataset}': it needs runs at two or more sizes with one batch size, LR and step budget (datasets with one: ${known})`, { field: 'dataset' });
+    throw new BitscaleError(`no parameter law for dataset '${query.dataset}': it needs runs at two or more sizes with one batch size, LR and step budget (datasets with one: ${knownDatasets()})`, { field: 'dataset' });
   }
   const budget = budgets[0];
-  const { fit, name, why: lawWhy } = chooseLaw(budget, options.law ?? 'auto');
-  const nUnit = Number(fit.diagnostics.nUnit ?? 1e6);
-  const warnings: string[] = [];
-  const assumptions: string[] = [];
-  const fits = [`saturating ${name} @ ${budget.key}`];
+  const { fit, name, why } = chooseVariant(budget, options.law ?? 'auto');
+  const alternatives: AlternativeLaw[] = [];
+  const otherName = name === 'A fixed' ? 'A free' : 'A fixed';
+  const other = name === 'A fixed' ? budget.free : budget.fixedA;
+  if (other?.noExtrapolation) alternatives.push({ law: otherName, fit: other, notUsed: other.noExtrapolation });
+  else if (usable(other)) alternatives.push({ law: otherName, fit: other as SaturatingFit, notUsed: null });
+  // The joint law of the budget's own recipe only: another recipe's law is another law.
+  const joint = suite.joint.find((j) => j.group === budget.group && j.recipe === budget.recipe && j.fit && j.fit.failure === null);
+  if (joint?.fit) alternatives.push({ law: 'joint', fit: joint.fit, notUsed: joint.fit.noExtrapolation, key: `dataset=${joint.dataset}|arch=${joint.arch}` });
+  return { budget, fit, name, why, nUnit: Number(fit.diagnostics.nUnit ?? 1e6), steps: query.steps === budget.steps ? null : stepEvidence(suite, budget, query, options), alternatives };
+}
+
+/**
+ * The doublings that move `budget` to the asked steps. A prediction uses its own analysis group's
+ * step gains. Other groups lend theirs only when borrowGains asks for it, only at the same loss
+ * unit, and only within 4× of the move's ends (a gain measured from 250 to 500 steps on a small CPU
+ * model says little about 15K → 30K).
+ */
+function stepEvidence(suite: FitSuite, budget: ParamBudgetFit, query: PredictQuery, options: PredictOptions): StepEvidence {
+  const lo = Math.min(budget.steps, query.steps) / 4;
+  const hi = Math.max(budget.steps, query.steps) * 4;
+  const comparable = (d: { fromSteps: number; toSteps: number }) => d.toSteps >= lo && d.fromSteps <= hi;
+  const doublingsOf = (families: typeof suite.stepLaws): Doubling[] => families.flatMap((s) => s.perDoubling.map((d) => ({ family: s.key, group: s.group, fromSteps: d.fromSteps, toSteps: d.toSteps, perDoubling: d.perDoubling })));
+  const own = doublingsOf(suite.stepLaws.filter((s) => s.group === budget.group));
+  const lendable = doublingsOf(suite.stepLaws.filter((s) => s.group !== budget.group && s.lossUnit === budget.lossUnit)).filter(comparable);
+  const borrowHint = lendable.length ? `; --borrow-gains would use ${lendable.length} doubling(s) of other groups (${lentGroupNames(budget, lendable)}) between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps` : '';
+  if (own.length === 0 && !options.borrowGains) {
+    throw new BitscaleError(`no step family with two step counts in ${budget.dataset} (${budget.arch}, ${budget.lossUnit}) to move from ${budget.steps} to ${query.steps} steps${borrowHint}`, { field: 'steps' });
+  }
+  const pool = own.length ? own : lendable;
+  if (pool.length === 0) throw new BitscaleError(`no step family with two step counts (other groups: between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps, in ${budget.lossUnit}) to move from ${budget.steps} to ${query.steps} steps`, { field: 'steps' });
+  const everywhere = doublingsOf(suite.stepLaws.filter((s) => s.group === budget.group || s.lossUnit === budget.lossUnit)).filter(comparable);
+  const spreadBorrowed = pool.length < 2 && options.borrowGains === true && everywhere.length >= 2;
+  return { lo, hi, ownCount: own.length, pool, everywhere, spreadBorrowed, lawRatio: stepLawRatio(suite, budget) };
+}
+
+/** The other analysis groups among `pool`'s doublings, in key order. */
+function lentGroups(budget: ParamBudgetFit, pool: readonly Doubling[]): string[] {
+  return [...new Set(pool.filter((d) => d.group !== budget.group).map((d) => d.group))].sort(byCodePoint);
+}
+
+function lentGroupNames(budget: ParamBudgetFit, pool: readonly Doubling[]): string {
+  return lentGroups(budget, pool).map(groupLabel).join(', ');
+}
+
+/** The numbers of a prediction, before any sentence: predictFromLaw's result. */
+export interface PredictedValue {
+  valBpc: number;
+  /** The chosen law's value at N, at the budget's steps. */
+  baseBpc: number;
+  step: StepAdjustment | null;
+  borrowing: Borrowing[];
+  floor: number;
+  ceiling: number;
+  extrapolations: Extrapolation[];
+  alternatives: Prediction['alternatives'];
+  notUsed: Prediction['notUsed'];
+  interval: Interval | null;
+  /** An interval computed and withheld because it excluded the value (holdsEstimate). */
+  withheld: Interval | null;
+  range: Prediction['range'];
+  /** The run-to-run scatter added to each draw (runScatter). */
+  scatter: { sigma: number; source: string } | null;
+  /** How many bootstrap draws the interval came from; null when the law has too few to give one. */
+  draws: number | null;
+}
+
+/**
+ * The value the chosen law gives at the query: the saturating law at N, moved by the step gains
+ * (saturating above the law's floor, stepMove), its prediction interval for a new run (each
+ * bootstrap draw of the law, a per-doubling gain drawn from the evidence, and the run-to-run scatter
+ * of runScatter), and the alternative laws' values. Throws BitscaleError when the value lies
+ * outside what any law can give: non-finite, below the law's floor A, or above log2(vocab); the
+ * message is in the budget's loss unit.
+ */
+export function predictFromLaw(choice: LawChoice, query: PredictQuery): PredictedValue {
+  const { budget, fit, name, nUnit } = choice;
+  const unit = budget.lossUnit;
   const baseBpc = saturatingLoss(fit.params, query.params, nUnit);
-  assumptions.push(
-    `law: ${lawWhy}`,
-    `val_bpc(N) at ${formatSteps(budget.steps)} steps${budget.matched ? `, bs ${budget.batchSize}, LR ${budget.lr}` : ''} follows ${name === 'A fixed' ? `A + B/N^α with A held at ${fit.params.A}` : 'A + B/N^α with A fitted'} (${budget.points.length} runs: ${budget.runIds.join(', ')})`,
-  );
-  if (!budget.matched) warnings.push(`the ${budget.dataset} budget ${budget.note}; no correction applied`);
-  else if (budget.batchSize !== query.batchSize) warnings.push(`no ${budget.dataset} budget at bs ${query.batchSize}; used bs ${budget.batchSize} without a batch-size correction`);
-  if (fit.determination === 'exact') warnings.push(`the ${name} law is exactly determined: no interval`);
   const floor = fit.params.A;
   const ceiling = Math.log2(query.vocab ?? DEFAULT_VOCAB);
-  const notUsed: Prediction['notUsed'] = [];
-  const lawRatio = stepLawRatio(suite, budget);
-
-  let step: StepAdjustment | null = null;
-  const borrowing: Borrowing[] = [];
-  if (query.steps !== budget.steps) {
-    // A prediction uses its own analysis group's step gains. Other groups lend theirs only when
-    // borrowGains asks for it, only at the same loss unit, and only within 4× of the move's ends
-    // (a gain measured from 250 to 500 steps on a small CPU model says little about 15K → 30K).
-    const lo = Math.min(budget.steps, query.steps) / 4;
-    const hi = Math.max(budget.steps, query.steps) * 4;
-    const comparable = (d: { fromSteps: number; toSteps: number }) => d.toSteps >= lo && d.fromSteps <= hi;
-    type Doubling = { family: string; group: string; fromSteps: number; toSteps: number; perDoubling: number };
-    const doublingsOf = (families: typeof suite.stepLaws): Doubling[] => families.flatMap((s) => s.perDoubling.map((d) => ({ family: s.key, group: s.group, fromSteps: d.fromSteps, toSteps: d.toSteps, perDoubling: d.perDoubling })));
-    const own = doublingsOf(suite.stepLaws.filter((s) => s.group === budget.group));
-    const lendable = doublingsOf(suite.stepLaws.filter((s) => s.group !== budget.group && s.lossUnit === budget.lossUnit)).filter(comparable);
-    const lent = (pool: Doubling[]) => [...new Set(pool.filter((d) => d.group !== budget.group).map((d) => d.group))].sort(byCodePoint);
-    const lentNames = (pool: Doubling[]) => lent(pool).map(groupLabel).join(', ');
-    const borrowHint = lendable.length ? `; --borrow-gains would use ${lendable.length} doubling(s) of other groups (${lentNames(lendable)}) between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps` : '';
-    if (own.length === 0 && !options.borrowGains) {
-      throw new BitscaleError(`no step family with two step counts in ${budget.dataset} (${budget.arch}, ${budget.lossUnit}) to move from ${budget.steps} to ${query.steps} steps${borrowHint}`, { field: 'steps' });
-    }
-    const pool = own.length ? own : lendable;
-    if (pool.length === 0) throw new BitscaleError(`no step family with two step counts (other groups: between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps, in ${budget.lossUnit}) to move from ${budget.steps} to ${query.steps} steps`, { field: 'steps' });
-    const perDoubling = mean(pool.map((p) => p.perDoubling));
-    const doublings = Math.log2(query.steps / budget.steps);
-    const everywhere = doublingsOf(suite.stepLaws.filter((s) => s.group === budget.group || s.lossUnit === budget.lossUnit)).filter(comparable);
-    const spreadBorrowed = pool.length < 2 && options.borrowGains === true && everywhere.length >= 2;
-    const intervalPool = spreadBorrowed ? everywhere.map((d) => d.perDoubling) : pool.map((p) => p.perDoubling);
-    const ratio = stepRatio(baseBpc, floor, perDoubling, lawRatio?.ratio ?? null);
-    if (!Number.isFinite(ratio))
-      throw new BitscaleError(`the per-doubling gain ${perDoubling.toFixed(3)} is more than the ${(baseBpc - floor).toFixed(3)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'params' });
-    const ratioSource =
-      ratio === lawRatio?.ratio
-        ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`
-        : `1 + gain/(${baseBpc.toFixed(3)} − A), the ratio whose gains add up to the distance to the floor A = ${floor}, ${lawRatio ? `since 2^−β = ${lawRatio.ratio.toFixed(3)} from ${lawRatio.source} would pass it` : `since ${budget.dataset} has no step law with three step counts`}`;
-    step = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool.map(({ group: _g, ...d }) => d), borrowed: own.length === 0, ratio, ratioSource, delta: stepMove(perDoubling, doublings, ratio) };
-    if (step.borrowed) borrowing.push({ what: 'step gain', groups: lent(pool), values: pool.length });
-    if (spreadBorrowed) borrowing.push({ what: 'gain spread', groups: lent(everywhere), values: everywhere.length });
-    fits.push(...new Set(pool.map((p) => `per-doubling @ ${p.family}`)));
-    assumptions.push(
-      `the first doubling of steps changes val_bpc by ${perDoubling.toFixed(3)} (mean of ${pool.length} per-doubling ΔBPC from ${own.length ? budget.dataset : `other groups' (borrowed: ${lentNames(pool)})`} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
-      `each further doubling gains ${step.ratio.toFixed(3)}× the one before (${step.ratioSource}), so the move saturates above the floor instead of running on linearly`,
-    );
-    if (spreadBorrowed) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((d) => d.perDoubling.toFixed(3)).join(', ')}), since ${budget.dataset} has ${pool.length}: borrowed from ${lentNames(everywhere)} (--borrow-gains)`);
-    // Said without naming other groups, so that adding unrelated runs never changes this text.
-    else if (pool.length < 2) assumptions.push(`${budget.dataset} has ${pool.length} measured doubling of steps, so the interval has no spread of gains to draw from: it holds the law's bootstrap spread and the run-to-run scatter, not the uncertainty of the gain (--borrow-gains would draw the spread from other datasets' doublings of the same loss unit)`);
-    if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other groups (${lentNames(pool)})`);
-    if (Math.abs(doublings) > 2) warnings.push(`moves ${Math.abs(doublings).toFixed(1)} doublings of steps from the fitted budget`);
-  }
+  const lawRatio = choice.steps?.lawRatio ?? null;
+  const { step, borrowing } = stepAdjustmentOf(choice, query, baseBpc);
   // A saturating law's value at the query: its value at N, moved by the step gains (saturating
   // above its own floor).
   const atQuery = (p: Record<SaturatingParam, number>, gain = step?.perDoubling ?? 0) => {
@@ -369,82 +440,169 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   const valBpc = baseBpc + (step?.delta ?? 0);
   const measuredSteps = [budget.steps, ...(step ? step.evidence.flatMap((e) => [e.fromSteps, e.toSteps]) : [])];
   const extrapolations = [extrapolationOf('params', query.params, budget.points.map((p) => p.params)), extrapolationOf('steps', query.steps, measuredSteps)].filter((e): e is Extrapolation => e !== null);
-  for (const e of extrapolations) warnings.push(describeExtrapolation(e));
   const beyond = extrapolations.length ? ` (${extrapolations.map(describeExtrapolation).join('; ')})` : '';
   // A value no law can give is an error, not a prediction.
   if (!Number.isFinite(valBpc)) throw new BitscaleError(`the ${name} law gives no finite value here${beyond}`, { field: 'params' });
-  if (valBpc < floor - 1e-12) throw new BitscaleError(`the ${name} law gives ${valBpc.toFixed(3)} ${budget.lossUnit}, below its own floor A = ${floor}: no law can give this${beyond}`, { field: 'params' });
-  if (valBpc > ceiling) throw new BitscaleError(`the ${name} law gives ${valBpc.toFixed(3)} ${budget.lossUnit}, above log2(${query.vocab ?? DEFAULT_VOCAB}) = ${ceiling.toFixed(3)}, the entropy of a uniform guess over the vocabulary: no model gives this${beyond}`, { field: 'params' });
+  if (valBpc < floor - 1e-12) throw new BitscaleError(`the ${name} law gives ${formatLoss(valBpc)} ${unit}, below its own floor A = ${floor}: no law can give this${beyond}`, { field: 'params' });
+  if (valBpc > ceiling) throw new BitscaleError(`the ${name} law gives ${formatLoss(valBpc)} ${unit}, above log2(${query.vocab ?? DEFAULT_VOCAB}) = ${formatLoss(ceiling)}, the entropy of a uniform guess over the vocabulary: no model gives this${beyond}`, { field: 'params' });
 
   const alternatives: Prediction['alternatives'] = [];
-  const consider = (law: Prediction['alternatives'][number]['law'], value: number, lawFloor: number) => {
-    if (Number.isFinite(value) && value >= lawFloor - 1e-12 && value <= ceiling) alternatives.push({ law, valBpc: value });
-    else notUsed.push({ law, reason: `gives ${Number.isFinite(value) ? value.toFixed(3) : 'no finite value'} here, outside [${lawFloor.toFixed(3)}, log2(V) = ${ceiling.toFixed(3)}]` });
-  };
-  const otherName = name === 'A fixed' ? 'A free' : 'A fixed';
-  const other = name === 'A fixed' ? budget.free : budget.fixedA;
-  if (other?.noExtrapolation) notUsed.push({ law: otherName, reason: other.noExtrapolation });
-  else if (usable(other)) consider(otherName, atQuery(other.params as Record<SaturatingParam, number>), other.params.A);
-  // The joint law of the budget's own recipe only: another recipe's law is another law.
-  const joint = suite.joint.find((j) => j.group === budget.group && j.recipe === budget.recipe && j.fit && j.fit.failure === null);
-  if (joint?.fit && joint.fit.noExtrapolation) notUsed.push({ law: 'joint', reason: joint.fit.noExtrapolation });
-  else if (joint?.fit) {
-    consider('joint', chinchillaLoss(joint.fit.params, query.params, query.steps * query.batchSize * (query.seqLen ?? budget.seqLen)), joint.fit.params.E);
-    fits.push(`joint @ dataset=${joint.dataset}|arch=${joint.arch} (alternative)`);
-  }
-  for (const n of notUsed) assumptions.push(`the ${n.law} law is shown in the fits but not used here: ${n.reason}`);
-
-  // Prediction interval for a new run: each bootstrap draw of the law, a per-doubling gain drawn
-  // from the evidence, and the run-to-run scatter (see runScatter).
-  let interval: Interval | null = null;
-  const samples = fit.samples ?? [];
-  const scatter = runScatter(fit);
-  if (samples.length >= 2 && fit.bootstrap) {
-    const random = seededRandom(fit.bootstrap.seed + 7919);
-    const gains = step?.intervalPool ?? [];
-    const order = fit.paramOrder;
-    // One parameter object, refilled for each draw (a thousand draws per prediction, many predictions per report).
-    const p = { ...fit.params } as Record<SaturatingParam, number>;
-    const values = samples.map((s) => {
-      order.forEach((k, j) => (p[k] = s[j]));
-      const g = gains.length ? gains[Math.floor(random() * gains.length)] : 0;
-      // A draw whose gain would pass its floor in one doubling stops at the floor.
-      const v = atQuery(p, g);
-      return (Number.isFinite(v) ? v : p.A) + (scatter ? scatter.sigma * standardNormal(random) : 0);
-    });
-    interval = percentileInterval(values, fit.bootstrap.level);
-    // The same rule as for a fit's parameters: an interval that excludes its own value is withheld.
-    if (interval && !holdsEstimate(interval, valBpc)) {
-      warnings.push(`the ${Math.round(interval.level * 100)}% interval [${interval.lo.toFixed(3)}, ${interval.hi.toFixed(3)}] excludes the prediction ${valBpc.toFixed(3)}: no interval is given`);
-      interval = null;
+  const notUsed: Prediction['notUsed'] = [];
+  for (const alt of choice.alternatives) {
+    if (alt.notUsed !== null) {
+      notUsed.push({ law: alt.law, reason: alt.notUsed });
+      continue;
     }
+    const [value, lawFloor] = alt.law === 'joint' ? [chinchillaLoss(alt.fit.params, query.params, query.steps * query.batchSize * (query.seqLen ?? budget.seqLen)), alt.fit.params.E] : [atQuery(alt.fit.params as Record<SaturatingParam, number>), alt.fit.params.A];
+    if (Number.isFinite(value) && value >= lawFloor - 1e-12 && value <= ceiling) alternatives.push({ law: alt.law, valBpc: value });
+    else notUsed.push({ law: alt.law, reason: `gives ${Number.isFinite(value) ? formatLoss(value) : 'no finite value'} here, outside [${formatLoss(lawFloor)}, log2(V) = ${formatLoss(ceiling)}]` });
+  }
+  const scatter = runScatter(fit);
+  const { interval, withheld, draws } = newRunInterval(fit, valBpc, step?.intervalPool ?? [], scatter, atQuery);
+  const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];
+  return { valBpc, baseBpc, step, borrowing, floor, ceiling, extrapolations, alternatives, notUsed, interval, withheld, range: interval ? { lo: Math.min(...ends), hi: Math.max(...ends) } : null, scatter, draws };
+}
+
+/**
+ * The move from the budget's step count to the asked one: the mean per-doubling gain of the
+ * evidence, its ratio (stepRatio: the fitted step law's 2^−β, never past the floor) and the
+ * saturating sum (stepMove); null at the budget's own steps. Throws BitscaleError when the first
+ * doubling alone would pass the law's floor.
+ */
+function stepAdjustmentOf(choice: LawChoice, query: PredictQuery, baseBpc: number): { step: StepAdjustment | null; borrowing: Borrowing[] } {
+  if (!choice.steps) return { step: null, borrowing: [] };
+  const { budget } = choice;
+  const floor = choice.fit.params.A;
+  const { pool, everywhere, spreadBorrowed, lawRatio } = choice.steps;
+  const perDoubling = mean(pool.map((p) => p.perDoubling));
+  const doublings = Math.log2(query.steps / budget.steps);
+  const ratio = stepRatio(baseBpc, floor, perDoubling, lawRatio?.ratio ?? null);
+  if (!Number.isFinite(ratio))
+    throw new BitscaleError(`the per-doubling gain ${formatSigned(perDoubling)} is more than the ${formatLoss(baseBpc - floor)} left above the law's floor A = ${floor} at N = ${formatCount(query.params)}: no law gives a value for ${formatSteps(query.steps)} steps`, { field: 'params' });
+  const ratioSource =
+    ratio === lawRatio?.ratio
+      ? `2^−β with β = ${(-Math.log2(ratio)).toFixed(3)} from ${lawRatio.source}`
+      : `1 + gain/(${formatLoss(baseBpc)} − A), the ratio whose gains add up to the distance to the floor A = ${floor}, ${lawRatio ? `since 2^−β = ${lawRatio.ratio.toFixed(3)} from ${lawRatio.source} would pass it` : `since ${budget.dataset} has no step law with three step counts`}`;
+  const intervalPool = spreadBorrowed ? everywhere.map((d) => d.perDoubling) : pool.map((p) => p.perDoubling);
+  const step: StepAdjustment = { fromSteps: budget.steps, toSteps: query.steps, doublings, perDoubling, intervalPool, evidence: pool.map(({ group: _g, ...d }) => d), borrowed: choice.steps.ownCount === 0, ratio, ratioSource, delta: stepMove(perDoubling, doublings, ratio) };
+  const borrowing: Borrowing[] = [];
+  if (step.borrowed) borrowing.push({ what: 'step gain', groups: lentGroups(budget, pool), values: pool.length });
+  if (spreadBorrowed) borrowing.push({ what: 'gain spread', groups: lentGroups(budget, everywhere), values: everywhere.length });
+  return { step, borrowing };
+}
+
+/**
+ * The prediction interval for a new run: the percentiles of `atQuery` over the law's bootstrap
+ * draws, each moved by a gain drawn from `gains` and given a normal run-to-run scatter (runScatter).
+ * None (draws null) when the law has fewer than two draws; computed but withheld when it excludes
+ * `value` (holdsEstimate, the rule for a fit's parameters).
+ */
+function newRunInterval(fit: SaturatingFit, value: number, gains: readonly number[], scatter: { sigma: number } | null, atQuery: (p: Record<SaturatingParam, number>, gain: number) => number): { interval: Interval | null; withheld: Interval | null; draws: number | null } {
+  const samples = fit.samples ?? [];
+  if (samples.length < 2 || !fit.bootstrap) return { interval: null, withheld: null, draws: null };
+  const random = seededRandom(fit.bootstrap.seed + 7919);
+  const order = fit.paramOrder;
+  // One parameter object, refilled for each draw (a thousand draws per prediction, many predictions per report).
+  const p = { ...fit.params } as Record<SaturatingParam, number>;
+  const values = samples.map((s) => {
+    order.forEach((k, j) => (p[k] = s[j]));
+    const g = gains.length ? gains[Math.floor(random() * gains.length)] : 0;
+    // A draw whose gain would pass its floor in one doubling stops at the floor.
+    const v = atQuery(p, g);
+    return (Number.isFinite(v) ? v : p.A) + (scatter ? scatter.sigma * standardNormal(random) : 0);
+  });
+  const interval = percentileInterval(values, fit.bootstrap.level);
+  if (interval && !holdsEstimate(interval, value)) return { interval: null, withheld: interval, draws: samples.length };
+  return { interval, withheld: null, draws: samples.length };
+}
+
+/** The sentences of a prediction: how it was made, the fits it used, what it assumes and what to beware of. */
+export interface PredictionText {
+  method: string;
+  fits: string[];
+  assumptions: string[];
+  warnings: string[];
+}
+
+/** The words for a prediction, every loss in the budget's loss unit. Pure: the same choice and value give the same text. */
+export function explainPrediction(choice: LawChoice, value: PredictedValue, query: PredictQuery): PredictionText {
+  const { budget, fit, name } = choice;
+  const { step, interval } = value;
+  const unit = budget.lossUnit;
+  const fits = [`saturating ${name} @ ${budget.key}`];
+  const assumptions = [
+    `law: ${choice.why}`,
+    `val_bpc(N) at ${formatSteps(budget.steps)} steps${budget.matched ? `, bs ${budget.batchSize}, LR ${budget.lr}` : ''} follows ${name === 'A fixed' ? `A + B/N^α with A held at ${fit.params.A}` : 'A + B/N^α with A fitted'} (${budget.points.length} runs: ${budget.runIds.join(', ')})`,
+  ];
+  const warnings: string[] = [];
+  if (!budget.matched) warnings.push(`the ${budget.dataset} budget ${budget.note}; no correction applied`);
+  else if (budget.batchSize !== query.batchSize) warnings.push(`no ${budget.dataset} budget at bs ${query.batchSize}; used bs ${budget.batchSize} without a batch-size correction`);
+  if (fit.determination === 'exact') warnings.push(`the ${name} law is exactly determined: no interval`);
+  const evidence = choice.steps;
+  if (step && evidence) {
+    const { pool, everywhere, lo, hi } = evidence;
+    fits.push(...new Set(pool.map((p) => `per-doubling @ ${p.family}`)));
     assumptions.push(
-      `interval: ${Math.round(fit.bootstrap.level * 100)}% prediction interval for a new run, the percentiles of ${samples.length} bootstrap refits of the law over ${budget.points.length} runs${step ? ', each moved by a per-doubling gain drawn from the evidence,' : ''} ${scatter ? `plus a normal run-to-run scatter of σ = ${scatter.sigma.toFixed(4)} (${scatter.source})` : 'with no run-to-run scatter (the law leaves no residual to measure it by): it holds the law\'s uncertainty only'}; it does not include the choice of law`,
+      `the first doubling of steps changes val_bpc by ${formatSigned(step.perDoubling)} (mean of ${pool.length} per-doubling Δ in ${unit} from ${evidence.ownCount ? budget.dataset : `other groups' (borrowed: ${lentGroupNames(budget, pool)})`} step families), the same at N = ${formatCount(query.params)} and bs ${query.batchSize}`,
+      `each further doubling gains ${step.ratio.toFixed(3)}× the one before (${step.ratioSource}), so the move saturates above the floor instead of running on linearly`,
+    );
+    if (evidence.spreadBorrowed) assumptions.push(`the interval draws the per-doubling gain from all ${everywhere.length} measured doublings between ${formatCount(lo, 0)} and ${formatCount(hi, 0)} steps (${everywhere.map((d) => formatSigned(d.perDoubling)).join(', ')}), since ${budget.dataset} has ${pool.length}: borrowed from ${lentGroupNames(budget, everywhere)} (--borrow-gains)`);
+    // Said without naming other groups, so that adding unrelated runs never changes this text.
+    else if (pool.length < 2) assumptions.push(`${budget.dataset} has ${pool.length} measured doubling of steps, so the interval has no spread of gains to draw from: it holds the law's bootstrap spread and the run-to-run scatter, not the uncertainty of the gain (--borrow-gains would draw the spread from other datasets' doublings of the same loss unit)`);
+    if (step.borrowed) warnings.push(`${budget.dataset} has no step family; the per-doubling gain is borrowed from other groups (${lentGroupNames(budget, pool)})`);
+    if (Math.abs(step.doublings) > 2) warnings.push(`moves ${Math.abs(step.doublings).toFixed(1)} doublings of steps from the fitted budget`);
+  }
+  for (const e of value.extrapolations) warnings.push(describeExtrapolation(e));
+  const joint = choice.alternatives.find((a) => a.law === 'joint' && a.notUsed === null);
+  if (joint?.law === 'joint') fits.push(`joint @ ${joint.key} (alternative)`);
+  for (const n of value.notUsed) assumptions.push(`the ${n.law} law is shown in the fits but not used here: ${n.reason}`);
+  if (value.withheld) warnings.push(`the ${formatPercent(value.withheld.level, 0)} interval [${formatLoss(value.withheld.lo)}, ${formatLoss(value.withheld.hi)}] excludes the prediction ${formatLoss(value.valBpc)}: no interval is given`);
+  if (value.draws !== null && fit.bootstrap) {
+    const { scatter } = value;
+    assumptions.push(
+      `interval: ${formatPercent(fit.bootstrap.level, 0)} prediction interval for a new run, the percentiles of ${value.draws} bootstrap refits of the law over ${budget.points.length} runs${step ? ', each moved by a per-doubling gain drawn from the evidence,' : ''} ${scatter ? `plus a normal run-to-run scatter of σ = ${formatLoss(scatter.sigma, 4)} (${scatter.source})` : 'with no run-to-run scatter (the law leaves no residual to measure it by): it holds the law\'s uncertainty only'}; it does not include the choice of law`,
     );
     if (!scatter) warnings.push('the interval holds the law\'s uncertainty only: with no leave-one-out error or residual degree of freedom, the run-to-run scatter is not measured');
   }
-  for (const alt of alternatives)
-    if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${alt.valBpc.toFixed(3)}, outside the ${Math.round(interval.level * 100)}% prediction interval: the choice of law matters more than the spread the interval holds`);
-  const lentText = borrowing.length ? ` (${borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
-  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` + ${step.doublings.toFixed(2)} doubling(s) of steps, the first ${step.perDoubling.toFixed(3)} ${budget.lossUnit} and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
-  const ends = interval ? [interval.lo, interval.hi, ...alternatives.map((x) => x.valBpc)] : [];
+  for (const alt of value.alternatives)
+    if (interval && (alt.valBpc < interval.lo || alt.valBpc > interval.hi)) warnings.push(`the ${alt.law} law gives ${formatLoss(alt.valBpc)}, outside the ${formatPercent(interval.level, 0)} prediction interval: the choice of law matters more than the spread the interval holds`);
+  const lentText = value.borrowing.length ? ` (${value.borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')})` : '';
+  const method = `${name === 'A fixed' ? `A + B/N^α (A = ${fit.params.A})` : 'A + B/N^α (A fitted)'} at the ${formatSteps(budget.steps)}-step${budget.matched ? ` bs ${budget.batchSize}` : ' (mixed bs/LR)'} ${budget.dataset} budget${step ? ` ${step.doublings < 0 ? '−' : '+'} ${Math.abs(step.doublings).toFixed(2)} doubling(s) of steps, the first ${formatSigned(step.perDoubling)} ${unit} and each further one ${step.ratio.toFixed(3)}× the one before` : ''}${lentText}`;
+  return { method, fits, assumptions, warnings };
+}
+
+/**
+ * Predict val_bpc for (params, steps, batch size, dataset), in the loss unit of the dataset's
+ * analysis group. Accepts the run table (fitted here with `options.fit`) or a suite from
+ * fitRunTable: refitForQuery, then chooseLaw, predictFromLaw and explainPrediction. Throws
+ * BitscaleError when the dataset has no budget with at least two sizes, and when the value lies
+ * outside what any law can give: non-finite, below the law's floor A, or above log2(vocab). A query
+ * beyond the measured N or steps carries an extrapolation (a warning with its factor). Laws flagged
+ * "do not extrapolate" are never used.
+ */
+export function predictBpc(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): Prediction {
+  const suite = refitForQuery(input, query, options);
+  const choice = chooseLaw(suite, query, options, () => datasetsWithLaws(input, options));
+  const value = predictFromLaw(choice, query);
+  const text = explainPrediction(choice, value, query);
+  const { budget, fit, name } = choice;
   return {
     query,
-    valBpc,
+    valBpc: value.valBpc,
     lossUnit: budget.lossUnit,
-    interval,
-    range: interval ? { lo: Math.min(...ends), hi: Math.max(...ends) } : null,
-    base: { budget: budget.key, law: name, params: { ...fit.params }, nUnit, steps: budget.steps, batchSize: budget.batchSize, valBpc: baseBpc },
-    stepAdjustment: step,
-    borrowing,
-    alternatives,
-    floor,
-    ceiling,
-    extrapolations,
-    notUsed,
-    method,
-    fits,
-    assumptions,
-    warnings,
+    interval: value.interval,
+    range: value.range,
+    base: { budget: budget.key, law: name, params: { ...fit.params }, nUnit: choice.nUnit, steps: budget.steps, batchSize: budget.batchSize, valBpc: value.baseBpc },
+    stepAdjustment: value.step,
+    borrowing: value.borrowing,
+    alternatives: value.alternatives,
+    floor: value.floor,
+    ceiling: value.ceiling,
+    extrapolations: value.extrapolations,
+    notUsed: value.notUsed,
+    method: text.method,
+    fits: text.fits,
+    assumptions: text.assumptions,
+    warnings: text.warnings,
   };
 }

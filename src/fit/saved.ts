@@ -8,6 +8,7 @@
  * from nothing: the CLI reads and writes the text.
  */
 import { BitscaleError } from '../util/errors.js';
+import { formatLoss } from '../util/format.js';
 import { CHINCHILLA_FORMULA, chinchillaLoss, type ChinchillaParams } from './chinchilla.js';
 import type { ColumnFit } from './columns.js';
 import { dataConstrainedLoss, DATA_CONSTRAINED_FORMULA, DATA_CONSTRAINED_PARAMS, effectiveData, effectiveParams, type DataConstrainedFit, type DataConstrainedParam, type DataConstrainedParams } from './data-constrained.js';
@@ -269,7 +270,7 @@ export function predictDataConstrainedLaw(law: SavedDataConstrainedLaw, params: 
   if (tokens > uniqueTokens && law.params.R_D_star === null) {
     const floor = dataConstrainedLoss(unique, params, uniqueTokens, uniqueTokens);
     throw new BitscaleError(
-      `the law's R_D_star is not identified (${law.not_identified.R_D_star ?? 'not in the law'}), so it cannot predict ${(tokens / uniqueTokens).toFixed(2)} passes over U: repeats worth nothing give ${floor.toFixed(4)} (D' = U), repeats as good as new tokens ${uniqueDataValue.toFixed(4)} (D' = D)`,
+      `the law's R_D_star is not identified (${law.not_identified.R_D_star ?? 'not in the law'}), so it cannot predict ${(tokens / uniqueTokens).toFixed(2)} passes over U: repeats worth nothing give ${formatLoss(floor, 4)} (D' = U), repeats as good as new tokens ${formatLoss(uniqueDataValue, 4)} (D' = D)`,
       { field: 'unique-tokens' },
     );
   }

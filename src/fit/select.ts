@@ -14,6 +14,7 @@
  */
 import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, jointParameterCount, REFIT_EXPONENT_GRID, solveChinchilla, thetaToParams, type ChinchillaFit, type ChinchillaFitOptions, type ExponentGrid, type JointFloor, type JointPoint } from './chinchilla.js';
 import { mean } from './stats.js';
+import { formatPercent } from '../util/format.js';
 
 export interface JointForm {
   /** A short name, e.g. "E fitted, Huber δ = 1e-3". */
@@ -134,9 +135,9 @@ export function describeSelection(sel: FormSelection): string {
   const score = (f: JointForm) => sel.scores.find((s) => s.form === f)!;
   const chosen = score(sel.chosen);
   const runner = sel.runnerUp ? score(sel.runnerUp) : null;
-  const head = `${sel.chosen.name}, chosen by held-out sizes (RMS log error ${chosen.rmsLogError.toPrecision(3)}, mean |relative error| ${(100 * chosen.meanAbsRelativeError).toFixed(2)}% over ${chosen.predicted} held-out runs in ${sel.folds} folds)`;
+  const head = `${sel.chosen.name}, chosen by held-out sizes (RMS log error ${chosen.rmsLogError.toPrecision(3)}, mean |relative error| ${formatPercent(chosen.meanAbsRelativeError, 2)} over ${chosen.predicted} held-out runs in ${sel.folds} folds)`;
   if (!runner) return head;
-  const runnerText = `${runner.form.name} (${runner.rmsLogError.toPrecision(3)}, ${(100 * runner.meanAbsRelativeError).toFixed(2)}%)`;
+  const runnerText = `${runner.form.name} (${runner.rmsLogError.toPrecision(3)}, ${formatPercent(runner.meanAbsRelativeError, 2)})`;
   return runner.rmsLogError < chosen.rmsLogError ? `${head}; the lowest score, ${runnerText}, is within one standard error of it, so the form earlier in the list is kept` : `${head}; runner-up ${runnerText}`;
 }
 

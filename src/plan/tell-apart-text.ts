@@ -3,10 +3,10 @@
  * printed by `bitscale plan` and the report's §4 plan part alike. Light: formatting only, so the
  * CLI can import it without loading the fits.
  */
-import { formatCount, formatInteger, formatLoss, formatLossRange, formatShape } from '../util/format.js';
+import { formatCount, formatInteger, formatLoss, formatRange, formatShape } from '../util/format.js';
 import type { Span, TellApart, TellApartRow } from './tell-apart.js';
 
-const spanText = (s: Span) => formatLossRange(s);
+const spanText = (s: Span) => formatRange(s.lo, s.hi);
 const apartText = (v: number) => (v >= 0 ? `overlapping by ${formatLoss(v)} BPC` : `a gap of ${formatLoss(-v)} BPC between them`);
 
 /** "size-d1280-L10: d=… (90.4M params), 15,000 steps at bs 256, 2.2 GPU-hours on … (rank 4 of 6 by §5's ranking, applied to the recommendation's span)". */

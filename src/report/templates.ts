@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { formatCount, formatGiB, formatInteger, formatMiB, formatNoun, formatInterval, formatLearningRate, formatLoss, formatLossRange, formatNumber, formatPercent, formatShape, formatSigned, formatSignedPercent, formatSteps } from '../util/format.js';
+import { formatCount, formatGiB, formatInteger, formatMiB, formatNoun, formatInterval, formatLearningRate, formatLoss, formatNumber, formatPercent, formatRange, formatShape, formatSigned, formatSignedPercent, formatSteps } from '../util/format.js';
 
 // CommonJS, loaded with require() rather than `import` for the reason given in ./charts.ts. Only
 // Handlebars' runtime (about 10 ms to load against 27 ms for the whole package): the compiler is
@@ -70,7 +70,7 @@ export const FORMAT_HELPERS: Record<string, (value: any, arg: any, hash: { level
   pct: (v: number, d = 1) => formatPercent(v, d),
   signedPct: (v: number, d = 0) => formatSignedPercent(v, d),
   interval: (v: { lo: number; hi: number; level?: number }, d = 3, hash) => formatInterval(v, d, { level: hash.level }),
-  lossRange: (v: { lo: number; hi: number }, d = 3) => formatLossRange(v, d),
+  lossRange: (v: { lo: number; hi: number }, d = 3) => formatRange(v.lo, v.hi, d),
   gib: (v: number, d = 2) => formatGiB(v, d),
   mib: (v: number, d = 2) => formatMiB(v, d),
   rate: (v: number) => formatLearningRate(v),

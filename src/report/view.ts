@@ -5,7 +5,7 @@
  * sentences that come whole from elsewhere (a fit's warnings, the estimator's evidence) are strings.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, formatLossRange, formatNumber, parseCount, formatSteps } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';

@@ -179,13 +179,34 @@ export function formatShape(c: ShapeFields, opts: { separator?: string; extra?: 
   return fields.join(opts.separator ?? ' ');
 }
 
+// cli
+
+/**
+ * A fitted parameter in the CLI's tables: formatNumber with `digits` decimals in fixed notation but
+ * three in the exponential form: 0.218341 → "0.2183", 4.688e-5 → "4.688e-5", 65130 → "6.513e+4".
+ */
+export function formatParam(v: number, digits = 4): string {
+  const short = formatNumber(v, 3);
+  return short.includes('e') ? short : formatNumber(v, digits);
+}
+
+/** A range with an en dash, `digits` decimals at each end: (1.3931, 1.4252) → "1.393–1.425"; an open end (null), digits 2 → "2.00–∞". */
+export function formatRange(lo: number, hi: number | null, digits = 3): string {
+  return `${lo.toFixed(digits)}–${hi === null ? '∞' : hi.toFixed(digits)}`;
+}
+
+/** Seconds to three significant digits: 2.134 → "2.13 s", 42.04 → "42 s"; below a second as formatDuration: 0.0005 → "500 µs". */
+export function formatSeconds(seconds: number): string {
+  return seconds >= 1 ? `${Number(seconds.toPrecision(3))} s` : formatDuration(seconds);
+}
+
+/** A fitted parameter's interval in the CLI's tables, its ends as formatParam prints them: "[2.4327, 4.921e+8]", or "-" for none. */
+export function formatParamInterval(i: { lo: number; hi: number } | null | undefined, digits = 4): string {
+  return i ? `[${formatParam(i.lo, digits)}, ${formatParam(i.hi, digits)}]` : '-';
+}
+
 // ---------------------------------------------------------------------------------------------
 // report
-
-/** A range of losses, as the report's tables print a span: {lo: 1.3751, hi: 1.4222} → "1.375–1.422". */
-export function formatLossRange(r: { lo: number; hi: number }, digits = 3): string {
-  return `${formatLoss(r.lo, digits)}–${formatLoss(r.hi, digits)}`;
-}
 
 /** A learning rate, short: 6e-4 → "6e-4", 1.5e-3 → "1.5e-3". */
 export function formatLearningRate(lr: number): string {

@@ -69,11 +69,33 @@ test('GiB, factors and shapes: 1.5 GiB, 25,000×, "d=1024 L=8 H=32 d_ff=512"', (
   assert.equal(formatShape(shape, { separator: ', ', extra: { T: 256 } }), 'd=1024, L=8, H=32, d_ff=512, T=256');
 });
 
+// cli
+import { formatParam, formatParamInterval, formatRange, formatSeconds } from '../../src/util/format.js';
+
+test('formatParam prints four decimals in fixed notation and three in the exponential form, with a true minus', () => {
+  assert.equal(formatParam(0.218341), '0.2183');
+  assert.equal(formatParam(1), '1.0000');
+  assert.equal(formatParam(4.688e-5), '4.688e-5');
+  assert.equal(formatParam(65130), '6.513e+4');
+  assert.equal(formatParam(-45.4761, 3), '−' + '45.476');
+  assert.equal(formatParam(Number.NaN), '-');
+  assert.equal(formatParamInterval({ lo: 2.43271, hi: 4.9214e8 }), '[2.4327, 4.921e+8]');
+  assert.equal(formatParamInterval(undefined), '-');
+});
+
+test('formatRange joins two ends with an en dash, an open end as ∞; formatSeconds keeps three significant digits', () => {
+  assert.equal(formatRange(1.39312, 1.42521), '1.393–1.425');
+  assert.equal(formatRange(1.39312, 1.42521, 4), '1.3931–1.4252');
+  assert.equal(formatRange(2, null, 2), '2.00–∞');
+  assert.equal(formatSeconds(2.134), '2.13 s');
+  assert.equal(formatSeconds(42.04), '42 s');
+  assert.equal(formatSeconds(0.0005), '500 µs');
+  assert.equal(formatSeconds(0.276), '276 ms');
+});
+
 // report
-test('formatLossRange prints a span of losses as "lo–hi" to three decimals; formatLearningRate drops a ".0" mantissa', async () => {
-  const { formatLossRange, formatLearningRate } = await import('../../src/util/format.js');
-  assert.equal(formatLossRange({ lo: 1.37512, hi: 1.42219 }), '1.375–1.422');
-  assert.equal(formatLossRange({ lo: 1.37512, hi: 1.42219 }, 4), '1.3751–1.4222');
+test('formatLearningRate drops a ".0" mantissa', async () => {
+  const { formatLearningRate } = await import('../../src/util/format.js');
   assert.equal(formatLearningRate(6e-4), '6e-4');
   assert.equal(formatLearningRate(1.5e-3), '1.5e-3');
   assert.equal(formatLearningRate(0.001), '1e-3');

@@ -4,6 +4,7 @@
  * turns one into a run log.
  */
 import { BitscaleError } from '../../util/errors.js';
+import { formatInteger } from '../../util/format.js';
 import { parseLoggedNumber } from './values.js';
 
 /**
@@ -108,7 +109,7 @@ export class MetricSeries {
   put(metric: string, point: MetricPoint): void {
     if (++this.count > this.limit) {
       throw new BitscaleError(
-        `holds more than ${this.limit.toLocaleString('en-US')} logged values in one run; ingest keeps a run's values in memory, so it stops here rather than run out of memory: keep every k-th training line of the log (validation lines all), then ingest that`,
+        `holds more than ${formatInteger(this.limit)} logged values in one run; ingest keeps a run's values in memory, so it stops here rather than run out of memory: keep every k-th training line of the log (validation lines all), then ingest that`,
         { file: point.file.replace(/(@\d+| log_history\[\d+\])$/, '') },
       );
     }
