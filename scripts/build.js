@@ -22,7 +22,7 @@ import { DIST_DIR, MANIFEST, describeInputs } from '../bin/build-check.js';
 
 const require = createRequire(import.meta.url);
 /** Must equal TEMPLATE_OPTIONS in src/report/templates.ts (which ignores the file otherwise; test/build.test.ts checks). */
-const TEMPLATE_OPTIONS = { noEscape: true, strict: false };
+const TEMPLATE_OPTIONS = { noEscape: true, strict: true };
 const PRECOMPILED_FILE = 'templates.cjs';
 
 const args = process.argv.slice(2);

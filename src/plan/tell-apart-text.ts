@@ -3,12 +3,11 @@
  * printed by `bitscale plan` and the report's §4 plan part alike. Light: formatting only, so the
  * CLI can import it without loading the fits.
  */
-import { formatCount, formatInteger, formatShape } from '../util/format.js';
+import { formatCount, formatInteger, formatLoss, formatRange, formatShape } from '../util/format.js';
 import type { Span, TellApart, TellApartRow } from './tell-apart.js';
 
-export const bpc = (v: number) => v.toFixed(3);
-export const spanText = (s: Span) => `${bpc(s.lo)}–${bpc(s.hi)}`;
-const apartText = (v: number) => (v >= 0 ? `overlapping by ${v.toFixed(3)} BPC` : `a gap of ${(-v).toFixed(3)} BPC between them`);
+const spanText = (s: Span) => formatRange(s.lo, s.hi);
+const apartText = (v: number) => (v >= 0 ? `overlapping by ${formatLoss(v)} BPC` : `a gap of ${formatLoss(-v)} BPC between them`);
 
 /** "size-d1280-L10: d=… (90.4M params), 15,000 steps at bs 256, 2.2 GPU-hours on … (rank 4 of 6 by §5's ranking, applied to the recommendation's span)". */
 export function describeRun(r: TellApartRow, count: number, gpu: string): string {

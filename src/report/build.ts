@@ -12,6 +12,7 @@ import type { RunRecord } from '../runs/types.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic, type DirectoryOwnership } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
+import { snakeCaseKeys, stableStringify } from '../util/json.js';
 import { VERSION } from '../version.js';
 import { analyseRuns, localBacktests, mainSuiteInput, otherGroupAnalyses, rankRecommended, recommendedCore, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { withoutLog, type GroupFitter } from './group-fitter.js';
@@ -20,7 +21,7 @@ import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js
 import type { TopLevelSpec } from 'vega-lite';
 import { renderAhead, type ChartRenderer } from './chart-renderer.js';
 import { checkClaims, parseClaimsFile, type ClaimCheck } from './claims.js';
-import { buildView, type ChartFile } from './view.js';
+import { buildView, type ChartFile, type ReportData } from './view.js';
 import { nextRunsGrid } from './next-runs.js';
 import { compileTemplate, createTemplateEnv } from './templates.js';
 
@@ -41,11 +42,15 @@ export interface BuildReportOptions {
 
 export interface BuiltReport {
   reportPath: string;
+  /** reports/report.json: the data the report was rendered from. */
+  dataPath: string;
   chartPaths: string[];
   /** The interactive page, when asked for. */
   htmlPath: string | null;
   /** Each chart's path, alt text and vega-lite spec (what the SVG and the page are drawn from). */
   charts: ChartFile[];
+  /** What the templates rendered (and report.json holds). */
+  data: ReportData;
   analysis: ReportAnalysis;
   claims: ClaimCheck[];
   inputsHash: string;
@@ -89,15 +94,17 @@ const REPORT_FILE = 'SCALING_REPORT.md';
 const HTML_FILE = 'SCALING_REPORT.html';
 /** §5's candidates as a sweep grid (src/report/next-runs.ts). */
 const NEXT_RUNS_FILE = 'next-runs.json';
+/** The report's data, every number it shows, for notebooks (docs/report-json.md). */
+export const REPORT_JSON_FILE = 'report.json';
 
 /**
- * The output folder holds only what the report writes (the markdown, next-runs.json, the page with
+ * The output folder holds only what the report writes (the markdown, report.json, next-runs.json, the page with
  * --html and charts/*.svg): it is replaced as a whole, so a folder holding anything else is
  * refused rather than emptied.
  */
 export const REPORT_OUTPUT: DirectoryOwnership = {
-  allowed: (rel, isDir) => ((rel === REPORT_FILE || rel === NEXT_RUNS_FILE || rel === HTML_FILE) && !isDir) || (rel === 'charts' && isDir) || (/^charts\/[^/]+\.svg$/.test(rel) && !isDir),
-  describe: `${REPORT_FILE}, ${NEXT_RUNS_FILE}, ${HTML_FILE} and charts/*.svg`,
+  allowed: (rel, isDir) => ((rel === REPORT_FILE || rel === REPORT_JSON_FILE || rel === NEXT_RUNS_FILE || rel === HTML_FILE) && !isDir) || (rel === 'charts' && isDir) || (/^charts\/[^/]+\.svg$/.test(rel) && !isDir),
+  describe: `${REPORT_FILE}, ${REPORT_JSON_FILE}, ${NEXT_RUNS_FILE}, ${HTML_FILE} and charts/*.svg`,
 };
 
 export async function buildReport(options: BuildReportOptions): Promise<BuiltReport> {
@@ -142,6 +149,11 @@ function firstViewCharts(build: () => ChartFile[], othersAway: boolean): TopLeve
   } catch {
     return [];
   }
+}
+
+/** The report's data as JSON: snake_case keys, as every JSON bitscale writes, sorted at every depth; raw numbers. */
+export function reportJson(data: ReportData): string {
+  return `${stableStringify(snakeCaseKeys(data))}\n`;
 }
 
 async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, fitter: GroupFitter): Promise<BuiltReport> {
@@ -195,6 +207,7 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
       const svgs = await renderAll(charts.map((c) => c.spec));
       charts.forEach((c, i) => writeFileAtomic(join(staging, c.path), svgs[i]));
       writeFileAtomic(join(staging, REPORT_FILE), markdown);
+      writeFileAtomic(join(staging, REPORT_JSON_FILE), reportJson(view));
       writeFileAtomic(join(staging, NEXT_RUNS_FILE), `${JSON.stringify(nextRunsGrid(analysis), null, 2)}\n`);
       if (html) {
         // Loaded only when asked for: marked and the browser builds are not needed otherwise.
@@ -204,5 +217,5 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
     },
     REPORT_OUTPUT,
   );
-  return { reportPath: join(options.outDir, REPORT_FILE), chartPaths: charts.map((c) => join(options.outDir, c.path)), htmlPath: html ? join(options.outDir, HTML_FILE) : null, charts, analysis, claims, inputsHash };
+  return { reportPath: join(options.outDir, REPORT_FILE), dataPath: join(options.outDir, REPORT_JSON_FILE), data: view, chartPaths: charts.map((c) => join(options.outDir, c.path)), htmlPath: html ? join(options.outDir, HTML_FILE) : null, charts, analysis, claims, inputsHash };
 }

@@ -9,6 +9,7 @@ import type { Prediction } from '../fit/predict.js';
 import { countParams, tokensSeen } from '../arch/bitlm.js';
 import { formatSplit } from '../estimate/estimate.js';
 import { BitscaleError } from '../util/errors.js';
+import { formatGiB } from '../util/format.js';
 import { MAIN_ARCH, type ReportAnalysis, type RecommendedConfig } from './analysis.js';
 
 export interface ClaimExpectation {
@@ -200,7 +201,7 @@ export const METRICS: Record<string, Metric> = {
   recommended_weight_megabytes: (a) => ({ value: a.recommendedParams / 8 / 1e6, evidence: arithmetic('the exact count at 1 bit per weight'), how: `${a.recommendedParams} weights × 1 bit / 8 bits per byte, in 10^6 bytes` }),
   recommended_memory_total_gb: (a) => ({ value: a.estimate.totalBytes / GB, evidence: estimator('memory model'), how: `estimator, ${a.estimate.preset}, bs ${a.estimate.batchSize} as one micro-batch, T×T bytes/element ${a.estimate.tt.value.toFixed(2)}` }),
   recommended_activation_gb: (a) => ({ value: memoryGroupBytes(a, ['activations', 'attention']) / GB, evidence: estimator('memory model'), how: 'estimator: activations saved for backward, the T×T attention tensors included' }),
-  recommended_fits_a100_40gb: (a) => ({ value: a.estimate.fits, evidence: estimator('memory model'), how: `estimator: ${(a.estimate.totalBytes / 2 ** 30).toFixed(1)} GiB against ${(a.estimate.usableBytes / 2 ** 30).toFixed(1)} GiB usable on ${a.estimate.gpu.name}` }),
+  recommended_fits_a100_40gb: (a) => ({ value: a.estimate.fits, evidence: estimator('memory model'), how: `estimator: ${formatGiB(a.estimate.totalBytes, 1)} against ${formatGiB(a.estimate.usableBytes, 1)} usable on ${a.estimate.gpu.name}` }),
   measured_ms_per_step_46M_bs256: (a) => {
     const r = a.runs.find((x) => x.arch === MAIN_ARCH && x.dataset === 'GLM-Reasoning' && x.batchSize === 256 && x.params === countParams({ d: 1024, layers: 8, dFf: 512, vocab: 128 }) && x.wallSeconds);
     return r ? { value: (1000 * r.wallSeconds!) / r.steps, evidence: measured('1 timed run'), how: `run ${r.id}: ${r.wallSeconds} s / ${r.steps} steps` } : { value: null, evidence: NONE, how: 'no timed run' };

@@ -1,9 +1,11 @@
 /**
- * The report's view model: the analysis turned into the strings and rows the Handlebars templates
- * place, and the data of each chart. Every number is formatted here, from computed values only.
+ * The report's data: the analysis shaped into one typed object (ReportData) that the Handlebars
+ * templates word (templates/, numbers through the helpers of ./templates.ts) and that is written as
+ * reports/report.json; and the data of each chart. Numbers stay raw here; labels and the few
+ * sentences that come whole from elsewhere (a fit's warnings, the estimator's evidence) are strings.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDurationColumn, formatInteger, parseCount, formatSteps } from '../util/format.js';
+import { formatCount, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
@@ -11,16 +13,18 @@ import { describeExtrapolation, groupLabel, type Prediction } from '../fit/predi
 import { determinationLabel, type FitResult, type Interval } from '../fit/types.js';
 import type { JointLawFit, ParamBudgetFit, SizeComparison, StepFamilyFit } from '../fit/suite.js';
 import { computeOptimalAllocation } from '../fit/chinchilla.js';
+import type { DatasetOffset, RunSide } from '../fit/compare.js';
 import { isBitLM } from '../arch/family.js';
+import type { ModelConfig } from '../arch/bitlm.js';
 import { MEMORY_GROUPS, estimateTrainingMemory, memoryParts, memoryRows } from '../estimate/memory.js';
 import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
 import { byCodePoint, groupRuns, notScalingRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
-import { localCollections, MAIN_COLLECTIONS, type GroupAnalysis, type ReportAnalysis } from './analysis.js';
+import { localCollections, MAIN_COLLECTIONS, type GroupAnalysis, type RankedCandidate, type ReportAnalysis } from './analysis.js';
 import { BACKTEST_MIN_SIZES, type GroupBacktest } from '../fit/backtest.js';
 import { chinchillaLoss } from '../fit/chinchilla.js';
-import { planChartFile, planView } from './plan-view.js';
-import type { ClaimCheck } from './claims.js';
+import { planChartFile, planView, type PlanView } from './plan-view.js';
+import type { ClaimCheck, EvidenceKind, Verdict } from './claims.js';
 import { allocationChart, backtestChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type LawLine, type ObservedPoint, type Segment, type TracePoint } from './charts.js';
 
 const GIB = 2 ** 30;
@@ -35,19 +39,7 @@ export interface ChartFile {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Formatting
-
-export const bpc = (v: number) => v.toFixed(3);
-const signed = (v: number, digits = 3) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(digits)}`;
-const pct = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(100 * v).toFixed(0)}%`;
-const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
-/** Fixed or exponential notation, with a true minus sign. */
-const num = (v: number, digits = 3) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(digits) : v.toFixed(digits)).replace(/^-/, '−');
-
-/** "[1.392, 1.422] (80%)" or "—" */
-export function formatInterval(i: Interval | null, digits = 3): string {
-  return i ? `[${num(i.lo, digits)}, ${num(i.hi, digits)}] (${Math.round(i.level * 100)}%)` : '—';
-}
+// Labels
 
 /**
  * The count, printed to as many decimals as the source's own figure has, and that figure beside it
@@ -70,16 +62,36 @@ function configLabel(r: RunRecord): string {
   return r.config ? `d=${r.config.d}, L=${r.config.layers}, H=${r.config.heads}, d_ff=${r.config.d_ff}` : 'not stated';
 }
 
-function fitParamRows<K extends string>(fit: FitResult<K>, units: Partial<Record<K, string>> = {}) {
-  return fit.paramOrder.map((k) => ({
-    name: k,
-    value: num(fit.params[k], 4),
-    interval: k in fit.fixed ? 'fixed' : formatInterval(fit.intervals[k], 4),
-    unit: units[k] ?? '',
-  }));
+/** One parameter of a fitted law: its value, and its bootstrap interval unless the fit held it fixed. */
+export interface FitParamRow {
+  name: string;
+  value: number;
+  /** Held fixed by the fit (no interval). */
+  fixed: boolean;
+  interval: Interval | null;
+  unit: string;
 }
 
-function fitSummary(fit: FitResult, lossUnit = 'bits per byte') {
+/** A fitted law as its table shows it (templates/partials/fit-table.hbs). */
+export interface FitTable {
+  /** The loss unit, short ("bits/byte"). */
+  unit: string;
+  formula: string;
+  determination: string;
+  n: number;
+  dof: number;
+  /** In the loss unit. */
+  rmse: number;
+  bootstrap: { used: number; requested: number; seed: number } | null;
+  /** Leave-one-out errors, in the loss unit. */
+  loo: { rmse: number; maxAbs: number } | null;
+  warnings: string[];
+  formChoice: string | null;
+  notUsed: string | null;
+  params: FitParamRow[];
+}
+
+function fitTable<K extends string>(fit: FitResult<K>, lossUnit: string, units: Partial<Record<K, string>> = {}): FitTable {
   const unit = shortUnit(lossUnit);
   return {
     unit,
@@ -88,12 +100,13 @@ function fitSummary(fit: FitResult, lossUnit = 'bits per byte') {
     determination: determinationLabel(fit),
     n: fit.n,
     dof: fit.dof,
-    rmse: fit.rmse.toFixed(4),
-    bootstrap: fit.bootstrap ? `${fit.bootstrap.used} of ${fit.bootstrap.requested} resamples usable, seed ${fit.bootstrap.seed}` : 'none',
-    loo: fit.loo ? `leave-one-out RMSE ${fit.loo.rmse.toFixed(4)}, max |error| ${fit.loo.maxAbs.toFixed(4)} ${unit}` : null,
+    rmse: fit.rmse,
+    bootstrap: fit.bootstrap ? { used: fit.bootstrap.used, requested: fit.bootstrap.requested, seed: fit.bootstrap.seed } : null,
+    loo: fit.loo ? { rmse: fit.loo.rmse, maxAbs: fit.loo.maxAbs } : null,
     warnings: fit.warnings,
     formChoice: typeof fit.diagnostics.formChoice === 'string' ? fit.diagnostics.formChoice : null,
     notUsed: fit.failure ? `Not a law, never used to predict: ${fit.failure}.` : fit.noExtrapolation ? 'Shown, not used to predict: this law is flagged "do not extrapolate".' : null,
+    params: fit.paramOrder.map((k) => ({ name: k, value: fit.params[k], fixed: k in fit.fixed, interval: k in fit.fixed ? null : fit.intervals[k], unit: units[k] ?? '' })),
   };
 }
 
@@ -109,13 +122,10 @@ function budgetLabel(b: ParamBudgetFit): string {
 
 /** "bs=256, LR 6e-4", or "mixed bs/LR" for a group that matches on steps only. */
 function batchAndLr(g: { batchSize: number | null; lr: number | null }): string {
-  return g.batchSize === null || g.lr === null ? 'mixed bs/LR' : `bs=${g.batchSize}, LR ${shortLr(g.lr)}`;
+  return g.batchSize === null || g.lr === null ? 'mixed bs/LR' : `bs=${g.batchSize}, LR ${formatLearningRate(g.lr)}`;
 }
 
-/** Step counts: "15K", and two decimals from a million up, where "4M" would hide 3.7M against 4.2M. */
-const stepsLabel = (steps: number) => formatSteps(steps);
 
-const shortLr = (lr: number) => lr.toExponential(1).replace('.0e', 'e');
 
 /** Percentile band of a law over x from its bootstrap draws. */
 function band(fit: FitResult, series: string, xs: number[], at: (p: Record<string, number>, x: number) => number): BandPoint[] {
@@ -131,36 +141,64 @@ function band(fit: FitResult, series: string, xs: number[], at: (p: Record<strin
   return out;
 }
 
-/** "[1.375, 1.422]": the range holding the interval and every other law's value. */
-function spanText(p: Prediction): string {
-  return p.range ? `[${bpc(p.range.lo)}, ${bpc(p.range.hi)}]` : '—';
-}
 
 // ---------------------------------------------------------------------------------------------
 // Sections
 
-function runRows(runs: RunRecord[]) {
+/** One run as the report's run tables show it. */
+export interface RunRow {
+  id: string;
+  params: number;
+  /** The count as printed, with the source's own figure beside it where they differ (paramsLabel). */
+  paramsLabel: string;
+  config: string;
+  steps: number;
+  bs: number;
+  seqLen: number;
+  lr: number;
+  tokens: number;
+  /** Passes over the corpus (tokens ÷ its unique tokens); null where the log does not state the corpus size. */
+  passes: number | null;
+  valBpc: number;
+  setup: string;
+  wallSeconds: number | null;
+  /** wallSeconds in the unit of its whole table (formatDurationColumn). */
+  wall: string;
+  notes: string;
+  source: string;
+}
+
+function runRows(runs: RunRecord[]): RunRow[] {
   const wall = formatDurationColumn(runs.map((r) => r.wallSeconds), '—').cells;
   return runs.map((r, i) => ({
     id: r.id,
-    params: paramsLabel(r),
+    params: r.params,
+    paramsLabel: paramsLabel(r),
     config: configLabel(r),
-    steps: stepsLabel(r.steps),
+    steps: r.steps,
     bs: r.batchSize,
     seqLen: r.seqLen,
-    lr: shortLr(r.lr),
-    tokens: formatCount(r.tokens),
-    // Passes over the corpus (tokens ÷ its unique tokens); the corpus size is not guessed where the log does not state it.
-    passes: r.passes === null ? 'unknown' : r.passes.toFixed(2),
-    valBpc: bpc(r.finalValBpc),
+    lr: r.lr,
+    tokens: r.tokens,
+    passes: r.passes,
+    valBpc: r.finalValBpc,
     setup: `${r.precision}, ${r.hardware}${r.backend && r.backend !== 'unknown' ? `, ${r.backend}` : ''}`,
+    wallSeconds: r.wallSeconds,
     wall: wall[i],
     notes: r.notes ?? '',
     source: r.source ? r.source.replace(/^hand-written seed scaling report /, 'seed ') : r.file,
   }));
 }
 
-function stepFamilyView(f: StepFamilyFit) {
+/** A step family: its runs by step count, the change per doubling, and its law L∞ + C·S^−β when fitted. */
+export interface StepFamilyView {
+  title: string;
+  rows: { steps: number; valBpc: number; change: { delta: number; doublings: number; perDoubling: number } | null }[];
+  fit: FitTable | null;
+  note: string | null;
+}
+
+function stepFamilyView(f: StepFamilyFit): StepFamilyView {
   return {
     title: familyLabel(f),
     rows: f.points
@@ -168,44 +206,51 @@ function stepFamilyView(f: StepFamilyFit) {
       .sort((a, b) => a.steps - b.steps)
       .map((p) => {
         const d = f.perDoubling.find((x) => x.toSteps === p.steps);
-        return { steps: stepsLabel(p.steps), valBpc: bpc(p.valBpc), delta: d ? `${signed(d.delta)} over ${d.doublings.toFixed(2)} doubling(s) = ${signed(d.perDoubling)} per doubling` : '—' };
+        return { steps: p.steps, valBpc: p.valBpc, change: d ? { delta: d.delta, doublings: d.doublings, perDoubling: d.perDoubling } : null };
       }),
-    fit: f.fit ? { ...fitSummary(f.fit, f.lossUnit), params: fitParamRows(f.fit, { Linf: shortUnit(f.lossUnit), C: `${shortUnit(f.lossUnit)} · steps^β`, beta: '' }) } : null,
+    fit: f.fit ? fitTable(f.fit, f.lossUnit, { Linf: shortUnit(f.lossUnit), C: `${shortUnit(f.lossUnit)} · steps^β`, beta: '' }) : null,
     note: f.note,
   };
 }
 
-function saturatingView(label: string, fit: SaturatingFit, b: ParamBudgetFit) {
+/** A saturating law A + B/N^α of one budget, with its residual per size. */
+export interface SaturatingView extends FitTable {
+  label: string;
+  residuals: { params: number; observed: number; fitted: number; residual: number }[];
+}
+
+function saturatingView(label: string, fit: SaturatingFit, b: ParamBudgetFit): SaturatingView {
   const nUnit = Number(fit.diagnostics.nUnit ?? 1e6);
   const unit = shortUnit(b.lossUnit);
   return {
     label,
-    ...fitSummary(fit, b.lossUnit),
-    params: fitParamRows(fit, { A: unit, B: `${unit} · (N/${formatCount(nUnit)})^α`, alpha: '' }),
-    residuals: b.points.map((p, i) => ({ params: formatCount(p.params), observed: bpc(p.valBpc), fitted: bpc(saturatingLoss(fit.params, p.params, nUnit)), residual: signed(fit.residuals[i], 4) })),
+    ...fitTable(fit, b.lossUnit, { A: unit, B: `${unit} · (N/${formatCount(nUnit)})^α`, alpha: '' }),
+    residuals: b.points.map((p, i) => ({ params: p.params, observed: p.valBpc, fitted: saturatingLoss(fit.params, p.params, nUnit), residual: fit.residuals[i] })),
   };
 }
 
 /** Sizes compared across recipes at one step count: their rows and slopes, no law (SizeComparison). */
-function sizeComparisonView(c: SizeComparison) {
+/** Sizes at one budget: each run, the slope per decade of N from the size below, and the laws fitted through them. */
+export interface SizeTableView {
+  title: string;
+  rows: { params: number; run: string; valBpc: number; slopePerDecade: number | null }[];
+  fits: SaturatingView[];
+  note: string | null;
+}
+
+function sizeComparisonView(c: SizeComparison): SizeTableView {
   return {
     title: `${c.dataset}, ${formatSteps(c.steps)} steps, across recipes`,
-    rows: c.points.map((p, i) => {
-      const s = c.slopes.find((x) => x.toParams === p.params);
-      return { params: formatCount(p.params), run: `${c.runIds[i]} (${c.recipes[i]})`, valBpc: bpc(p.valBpc), slope: s ? `${signed(s.slope)} per decade` : '—' };
-    }),
+    rows: c.points.map((p, i) => ({ params: p.params, run: `${c.runIds[i]} (${c.recipes[i]})`, valBpc: p.valBpc, slopePerDecade: c.slopes.find((x) => x.toParams === p.params)?.slope ?? null })),
     fits: [],
     note: `${c.note[0].toUpperCase()}${c.note.slice(1)}.`,
   };
 }
 
-function paramBudgetView(b: ParamBudgetFit, onlyFreeFloor = false) {
+function paramBudgetView(b: ParamBudgetFit, onlyFreeFloor = false): SizeTableView {
   return {
     title: budgetLabel(b),
-    rows: b.points.map((p, i) => {
-      const s = b.slopes.find((x) => x.toParams === p.params);
-      return { params: formatCount(p.params), run: b.runIds[i], valBpc: bpc(p.valBpc), slope: s ? `${signed(s.slope)} per decade` : '—' };
-    }),
+    rows: b.points.map((p, i) => ({ params: p.params, run: b.runIds[i], valBpc: p.valBpc, slopePerDecade: b.slopes.find((x) => x.toParams === p.params)?.slope ?? null })),
     fits: onlyFreeFloor && b.free ? [saturatingView('A fitted', b.free, b)] : [saturatingView(`A held at ${b.fixedA.params.A}${onlyFreeFloor ? ' (a reference only: three sizes are needed to fit the floor)' : ''}`, b.fixedA, b), ...(b.free ? [saturatingView('A fitted', b.free, b)] : [])],
     note: b.note,
   };
@@ -322,15 +367,16 @@ function memoryChartFile(a: ReportAnalysis): ChartFile {
 }
 
 /**
- * What the headline's interval rests on for the step gain: borrowed from other groups (said with
- * their names), or the group's own single doubling (so the gain's uncertainty is not in it).
+ * What the headline's interval rests on for the step gain, where that needs saying: gains borrowed
+ * from other groups (with their names), or the group's own doublings when fewer than two (so the
+ * gain's own uncertainty is not in it); null otherwise.
  */
-export function headlineGainNote(p: Prediction): string {
+export function headlineGainNote(p: Prediction): GainNote | null {
   const s = p.stepAdjustment;
-  if (!s) return '';
-  if (p.borrowing.length) return ` (${p.borrowing.map((b) => `${b.what} borrowed from ${b.groups.map(groupLabel).join(', ')}`).join('; ')}, as asked with --borrow-gains)`;
-  if (s.intervalPool.length < 2) return ` (the law's bootstrap spread and the run-to-run scatter: ${p.query.dataset} has ${s.intervalPool.length} measured doubling of steps, so the step gain's own uncertainty is not in it)`;
-  return '';
+  if (!s) return null;
+  if (p.borrowing.length) return { borrowed: p.borrowing.map((b) => ({ what: b.what, groups: b.groups.map(groupLabel) })), dataset: p.query.dataset, doublings: null };
+  if (s.intervalPool.length < 2) return { borrowed: [], dataset: p.query.dataset, doublings: s.intervalPool.length };
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,7 +409,7 @@ export function provenanceText(runs: RunRecord[]): string {
  * A ladder's runs often share one source and one note (an ingested table): say those once, above
  * the table, and keep only the differing ones in its rows.
  */
-function sharedColumns(rows: ReturnType<typeof runRows>) {
+function sharedColumns(rows: RunRow[]): { source: string | null; notes: string | null; runs: RunRow[] } {
   const only = (values: string[]) => (values.length > 1 && values.every((v) => v === values[0]) ? values[0] : null);
   const source = only(rows.map((r) => r.source));
   const notes = only(rows.map((r) => r.notes));
@@ -382,7 +428,39 @@ function allocatable(j: JointLawFit): boolean {
  * (joint law with intervals, per-size step laws, size laws), charts in its own loss unit, and the
  * compute-optimal line when its joint law is over-determined.
  */
-function groupView(g: GroupAnalysis, charts: ChartFile[]) {
+/** The section of one analysis group outside the main architecture. */
+export interface GroupView {
+  dataset: string;
+  arch: string;
+  unit: string;
+  provenance: string;
+  /** Losses per token (tokenizer tokens), not per byte; bytesPerToken: the ingest's conversion to bits per byte, or null. */
+  perToken: boolean;
+  tokenUnit: string;
+  tokenizer: string | null;
+  bytesPerToken: number | null;
+  /** A BitLM architecture (exact parameter counts from its shape). */
+  bitlm: boolean;
+  /** Said once above the table where every run shares it (else null, and each row has its own). */
+  source: string | null;
+  notes: string | null;
+  runs: RunRow[];
+  joint: FitTable | null;
+  jointNote: string | null;
+  /** The main recipe of a group of several, whose runs alone the joint law above takes. */
+  jointRecipe: { recipe: string; runs: number } | null;
+  /** Each other recipe's own joint law, or why it has none. */
+  otherJoints: { recipe: string; runs: number; law: { E: number; A: number; B: number; alpha: number; beta: number; determination: string; n: number } | null; note: string | null }[];
+  allocation: AllocationView | null;
+  /** Why there is no compute-optimal line: the joint law's determination and warnings (determination null: no joint law). */
+  allocationRefused: { determination: string | null; warnings: string[] } | null;
+  families: StepFamilyView[];
+  budgets: SizeTableView[];
+  stepsChart: string | null;
+  computeChart: string;
+}
+
+function groupView(g: GroupAnalysis, charts: ChartFile[]): GroupView {
   const unit = g.lossUnit;
   const base = `charts/${slug(`${g.dataset}-${g.arch}-${unit}`)}`;
   const families = [...g.suite.stepLaws].sort((x, y) => x.params - y.params || byCodePoint(x.key, y.key));
@@ -411,13 +489,13 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
     }),
   };
   charts.push(computeFile);
-  let allocation: { rows: { flops: string; params: string; tokens: string; ratio: string; loss: string }[]; chart: string; formula: string } | null = null;
+  let allocation: AllocationView | null = null;
   if (optimal) {
     const p = optimal.fit!.params;
     const budgets = [cLo, Math.sqrt(cLo * cHi), cHi, cHi * 10, cHi * 100];
     const rows = budgets.map((c) => {
       const o = computeOptimalAllocation(p, c);
-      return { flops: c.toExponential(2), params: formatCount(o.params), tokens: formatCount(o.tokens), ratio: (o.tokens / o.params).toFixed(1), loss: bpc(o.loss) };
+      return { flops: c, params: o.params, tokens: o.tokens, ratio: o.tokens / o.params, loss: o.loss };
     });
     const lines = [
       { quantity: 'N_opt (parameters)', f: (c: number) => computeOptimalAllocation(p, c).params },
@@ -432,7 +510,8 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
     allocation = {
       rows,
       chart: file.path,
-      formula: `N_opt = G·(C/6)^(β/(α+β)) = G·(C/6)^${(p.beta / (p.alpha + p.beta)).toFixed(3)}, D_opt = (C/6)^(α/(α+β))/G = (C/6)^${(p.alpha / (p.alpha + p.beta)).toFixed(3)}/G, G = (αA/(βB))^(1/(α+β))`,
+      nExponent: p.beta / (p.alpha + p.beta),
+      dExponent: p.alpha / (p.alpha + p.beta),
     };
   }
   const tokenUnit = g.runs[0].tokenUnit;
@@ -442,17 +521,20 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
     arch: g.arch,
     unit,
     provenance: provenanceText(g.runs),
-    units: `Tokens are ${tokenUnit === 'token' ? `${g.runs[0].tokenizer ? `${g.runs[0].tokenizer} ` : ''}tokenizer tokens` : `${tokenUnit}s`}; losses are in ${unit}${converted !== null ? `, converted from per-token losses at ${converted} bytes per token (a figure given at ingest)` : ''}. ${isBitLM(g.arch) ? 'Parameter counts are exact from the BitLM shape where the config is known.' : `Parameter counts are as the logs state them: bitscale has no formula for ${g.arch}, and the BitLM estimator never sees these runs.`}`,
+    perToken: tokenUnit === 'token',
+    tokenUnit,
+    tokenizer: g.runs[0].tokenizer ?? null,
+    bytesPerToken: converted,
+    bitlm: isBitLM(g.arch),
     ...sharedColumns(runRows(g.runs)),
-    joint: joint?.fit ? { ...fitSummary(joint.fit, unit), params: fitParamRows(joint.fit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) } : null,
+    joint: joint?.fit ? fitTable(joint.fit, unit, { E: shortUnit(unit), A: `${shortUnit(unit)} · N^α`, B: `${shortUnit(unit)} · D^β` }) : null,
     jointNote: joint?.note ?? (joint ? null : 'no joint law'),
     // Where the group has runs of several recipes: the law above is the main recipe's, and each other recipe's says what it is.
-    jointRecipe: joint && g.suite.joint.length > 1 ? `The main recipe's runs only (${joint.recipe}; ${joint.runIds.length} run${joint.runIds.length === 1 ? '' : 's'}): a law never mixes recipes.` : null,
-    otherJoints: g.suite.joint.slice(1).map((j) => `Recipe ${j.recipe} (${j.runIds.length} run${j.runIds.length === 1 ? '' : 's'}): ${j.fit ? `its own joint law, E = ${num(j.fit.params.E, 4)}, A = ${num(j.fit.params.A, 4)}, B = ${num(j.fit.params.B, 4)}, α = ${num(j.fit.params.alpha, 4)}, β = ${num(j.fit.params.beta, 4)} (${determinationLabel(j.fit)}, n = ${j.fit.n})` : `not fitted: ${j.note}`}.`),
+    jointRecipe: joint && g.suite.joint.length > 1 ? { recipe: joint.recipe, runs: joint.runIds.length } : null,
+    otherJoints: g.suite.joint.slice(1).map((j) => ({ recipe: j.recipe, runs: j.runIds.length, law: j.fit ? { E: j.fit.params.E, A: j.fit.params.A, B: j.fit.params.B, alpha: j.fit.params.alpha, beta: j.fit.params.beta, determination: determinationLabel(j.fit), n: j.fit.n } : null, note: j.note })),
     allocation,
-    allocationNote: optimal ? null : joint?.fit ? `no compute-optimal line: the joint law is ${determinationLabel(joint.fit)}${joint.fit.warnings.length ? ` and flagged (${joint.fit.warnings.join('; ')})` : ''}` : 'no compute-optimal line without a joint law',
+    allocationRefused: optimal ? null : { determination: joint?.fit ? determinationLabel(joint.fit) : null, warnings: joint?.fit?.warnings ?? [] },
     families: families.map(stepFamilyView),
-    familiesNote: families.length ? null : 'No step family: no two runs share a size, batch size and LR at different step counts, so there is no per-size step law.',
     budgets: g.suite.paramBudgets.map((b) => paramBudgetView(b, true)),
     stepsChart: stepsChart?.path ?? null,
     computeChart: computeFile.path,
@@ -462,18 +544,76 @@ function groupView(g: GroupAnalysis, charts: ChartFile[]) {
 // ---------------------------------------------------------------------------------------------
 // The backtest of a local collection
 
-/** "+0.41%" with a true minus sign. */
-const pctSigned = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(100 * v).toFixed(2)}%`;
+/** The compute-optimal line of a joint law at a few budgets C (FLOPs). */
+export interface AllocationView {
+  rows: { flops: number; params: number; tokens: number; ratio: number; loss: number }[];
+  chart: string;
+  /** N_opt ∝ C^nExponent, D_opt ∝ C^dExponent. */
+  nExponent: number;
+  dExponent: number;
+}
 
 /**
  * A local collection's backtest: its table, summary and chart (all runs against tokens, the joint
  * law fitted on the smaller sizes per size, the held-out runs' predictions with their bars), or the
  * reason it could not be made.
  */
-function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: boolean, charts: ChartFile[]) {
+/** One held-out run of a backtest: measured, predicted by the law fitted without its size, and whether its interval and range held. */
+export interface BacktestRowView {
+  run: string;
+  params: number;
+  steps: number;
+  tokens: number;
+  measured: number;
+  predicted: number;
+  /** (predicted − measured) / measured. */
+  relativeError: number;
+  interval: Interval | null;
+  intervalHolds: boolean | null;
+  sizeLaw: number | null;
+  range: { lo: number; hi: number } | null;
+  rangeHolds: boolean | null;
+}
+
+/** A backtest, or why it could not be made (`refusal`, and the sizes it needs). */
+export type BacktestView = { title: string; refusal: string; sizesNeeded: number } | BacktestMade;
+
+export interface BacktestMade {
+  title: string;
+  refusal: null;
+  chart: string;
+  collection: string;
+  heldOut: { params: number; runs: number };
+  fittedSizes: number[];
+  fittedRuns: number;
+  /** The fewest smaller sizes a size law is fitted on. */
+  minSizes: number;
+  /** The held-out size ÷ the largest fitted one. */
+  extrapolationFactor: number;
+  /** The held-out runs' largest token count ÷ the fitted runs' largest, where above 1; else null. */
+  tokensBeyond: number | null;
+  /** Held-out runs with no usable size law (their range is the interval alone). */
+  withoutSizeLaw: number;
+  /** The loss unit, short. */
+  unit: string;
+  /** The joint law fitted on the smaller sizes. */
+  joint: { E: number; A: number; B: number; alpha: number; beta: number; determination: string; n: number; dof: number; rmse: number };
+  /** The prediction interval's level (0.8). */
+  level: number;
+  rows: BacktestRowView[];
+  summary: { meanAbsRelativeError: number; maxAbsRelativeError: number; intervalHeld: number; withInterval: number; rangeHeld: number; withRange: number };
+  /** The same interval with every size held out in turn (`fit --coverage`), or null. */
+  coverage: { held: number; withInterval: number; coverage: number; meanAbsRelativeError: number } | null;
+  /** How the prediction interval is made: t and s (ln units) for the classical interval, else null. */
+  interval: { method: string; dof: number; t: number | null; logScale: number | null };
+  notes: string[];
+  warnings: string[];
+}
+
+function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: boolean, charts: ChartFile[]): BacktestView {
   const title = `Backtest: predicting the largest size${named ? ` (${groupLabel(g.group)})` : ''}`;
   const b = g.backtest;
-  if (!b) return { title, refusal: `Not computed: ${g.refusal}. Train at least ${BACKTEST_MIN_SIZES + 1} sizes for a backtest.` };
+  if (!b) return { title, refusal: g.refusal ?? 'no reason given', sizesNeeded: BACKTEST_MIN_SIZES + 1 };
   const unit = shortUnit(g.lossUnit);
   const level = `${Math.round(b.interval.level * 100)}%`;
   const inGroup = runs.filter((r) => r.status === 'completed' && b.heldOut.runIds.concat(b.fitted.runIds).includes(r.id));
@@ -508,25 +648,34 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
     title,
     refusal: null,
     chart: path,
-    intro: `Every run of the largest size, ${formatCount(b.heldOut.params)} (${b.heldOut.runIds.length} runs), is held out. The joint law L(N, D) = E + A/N^α + B/D^β is fitted on the ${fittedSizes.length} smaller sizes (${fittedSizes.map((n) => formatCount(n)).join(', ')}; ${b.fitted.runIds.length} runs, all their budgets) and predicts the held-out runs, ${b.extrapolationFactor.toFixed(2)}× beyond the largest fitted size in N${b.tokensFactor > 1 ? ` and up to ${b.tokensFactor.toFixed(2)}× beyond the largest fitted token count` : ''}. The size law A + B/N^α (A fitted) is fitted at each budget (steps, batch size, context) with at least ${BACKTEST_MIN_SIZES} smaller sizes; its value at the held-out size widens the interval into the range over laws${sizeLawUsed < b.points.length ? ` (${b.points.length - sizeLawUsed} of ${b.points.length} held-out runs have no usable size law, as the notes below say: their range is the interval alone)` : ''}.`,
-    joint: `Joint law on the smaller sizes: E = ${num(b.joint.params.E, 4)} ${unit}, A = ${num(b.joint.params.A, 4)}, B = ${num(b.joint.params.B, 4)}, α = ${num(b.joint.params.alpha, 4)}, β = ${num(b.joint.params.beta, 4)} (${determinationLabel(b.joint)}, n = ${b.joint.n}, dof = ${b.joint.dof}, RMSE ${b.joint.rmse.toFixed(4)} ${unit}).`,
-    level,
+    collection: col,
+    heldOut: { params: b.heldOut.params, runs: b.heldOut.runIds.length },
+    fittedSizes,
+    fittedRuns: b.fitted.runIds.length,
+    minSizes: BACKTEST_MIN_SIZES,
+    extrapolationFactor: b.extrapolationFactor,
+    tokensBeyond: b.tokensFactor > 1 ? b.tokensFactor : null,
+    withoutSizeLaw: b.points.length - sizeLawUsed,
+    unit,
+    joint: { E: b.joint.params.E, A: b.joint.params.A, B: b.joint.params.B, alpha: b.joint.params.alpha, beta: b.joint.params.beta, determination: determinationLabel(b.joint), n: b.joint.n, dof: b.joint.dof, rmse: b.joint.rmse },
+    level: b.interval.level,
     rows: b.points.map((p) => ({
       run: p.runId,
-      params: formatCount(p.params),
-      steps: stepsLabel(p.steps),
-      tokens: formatCount(p.tokens),
-      measured: p.measured.toFixed(4),
-      predicted: p.predicted.toFixed(4),
-      error: pctSigned(p.relativeError),
-      interval: p.interval ? `[${p.interval.lo.toFixed(4)}, ${p.interval.hi.toFixed(4)}]` : '—',
-      held: p.intervalHolds === null ? '—' : p.intervalHolds ? 'yes' : '**no**',
-      sizeLaw: p.sizeLaw === null ? '—' : p.sizeLaw.toFixed(4),
-      range: p.range ? `[${p.range.lo.toFixed(4)}, ${p.range.hi.toFixed(4)}]` : '—',
-      rangeHeld: p.rangeHolds === null ? '—' : p.rangeHolds ? 'yes' : '**no**',
+      params: p.params,
+      steps: p.steps,
+      tokens: p.tokens,
+      measured: p.measured,
+      predicted: p.predicted,
+      relativeError: p.relativeError,
+      interval: p.interval,
+      intervalHolds: p.intervalHolds,
+      sizeLaw: p.sizeLaw,
+      range: p.range,
+      rangeHolds: p.rangeHolds,
     })),
-    summary: `Mean |relative error| ${(100 * b.summary.meanAbsRelativeError).toFixed(2)}% (largest ${(100 * b.summary.maxAbsRelativeError).toFixed(2)}%) at ${b.extrapolationFactor.toFixed(2)}× the largest fitted size; the ${level} prediction interval held ${b.summary.intervalHeld} of ${b.summary.withInterval} held-out runs, the range over laws ${b.summary.rangeHeld} of ${b.summary.withRange}.${b.coverage ? ` With every size held out in turn (\`bitscale fit --coverage\`), the same interval held ${b.coverage.held} of ${b.coverage.withInterval} held-out runs (${(100 * b.coverage.coverage).toFixed(0)}%; mean |relative error| ${(100 * b.coverage.meanAbsRelativeError).toFixed(2)}%).` : ''}`,
-    method: `Interval: ${b.interval.method}${b.interval.t === null ? '' : ` (n − p = ${b.interval.dof}, t = ${b.interval.t.toFixed(3)}, s = ${b.interval.logScale!.toFixed(4)} in ln units)`}. It is for a new run (the law's uncertainty out at the held-out size and the run-to-run scatter), not the bootstrap interval of the fitted curve that the fit tables give. Same as \`bitscale fit --backtest-largest --collection ${col}\`.`,
+    summary: { meanAbsRelativeError: b.summary.meanAbsRelativeError, maxAbsRelativeError: b.summary.maxAbsRelativeError, intervalHeld: b.summary.intervalHeld, withInterval: b.summary.withInterval, rangeHeld: b.summary.rangeHeld, withRange: b.summary.withRange },
+    coverage: b.coverage ? { held: b.coverage.held, withInterval: b.coverage.withInterval, coverage: b.coverage.coverage, meanAbsRelativeError: b.coverage.meanAbsRelativeError } : null,
+    interval: { method: b.interval.method, dof: b.interval.dof, t: b.interval.t, logScale: b.interval.logScale },
     notes: b.points.filter((p) => p.sizeLawNote).map((p) => `${p.runId}: ${p.sizeLawNote}`),
     warnings: b.warnings,
   };
@@ -537,13 +686,25 @@ function backtestView(col: string, g: GroupBacktest, runs: RunRecord[], named: b
  * where the section has joint laws of several recipes of one dataset, and runs of other
  * collections in it are counted.
  */
-function jointView(j: JointLawFit, all: JointLawFit[], ids: string[]) {
+export interface JointView {
+  title: string;
+  recipe: string;
+  fit: FitTable | null;
+  /** Why it is not fitted (or a note on the fit). */
+  note: string | null;
+  /** Runs of the same recipe from other collections in it. */
+  elsewhere: number;
+}
+
+function jointView(j: JointLawFit, all: JointLawFit[], ids: string[]): JointView {
   const several = all.filter((x) => x.group === j.group).length > 1;
-  const elsewhere = j.runIds.filter((id) => !ids.includes(id)).length;
-  const title = `${j.dataset}${several ? ` (recipe ${j.recipe})` : ''}`;
-  const also = elsewhere ? ` It includes ${elsewhere} run${elsewhere === 1 ? '' : 's'} of the same recipe from other collections.` : '';
-  if (!j.fit) return { title, fit: null, notFitted: `Not fitted: ${j.note} (recipe ${j.recipe}).${also}` };
-  return { title, fit: { ...fitSummary(j.fit, j.lossUnit), params: fitParamRows(j.fit, { E: shortUnit(j.lossUnit) }) }, notFitted: null, also: also.trim() || null };
+  return {
+    title: `${j.dataset}${several ? ` (recipe ${j.recipe})` : ''}`,
+    recipe: j.recipe,
+    fit: j.fit ? fitTable(j.fit, j.lossUnit, { E: shortUnit(j.lossUnit) }) : null,
+    note: j.note,
+    elsewhere: j.runIds.filter((id) => !ids.includes(id)).length,
+  };
 }
 
 /**
@@ -551,20 +712,378 @@ function jointView(j: JointLawFit, all: JointLawFit[], ids: string[]) {
  * scaling runs the fits left out (a status, or a recipe with too few runs: FitSuite.excluded), in
  * the order of their files.
  */
-function notInAnyFit(a: ReportAnalysis): { id: string; file: string; reason: string }[] {
+function notInAnyFit(a: ReportAnalysis): ExcludedRun[] {
   const reasons = new Map<string, string>();
   for (const e of [...notScalingRuns(a.runs), ...[a.suite, ...a.otherGroups.map((g) => g.suite)].flatMap((s) => s.excluded)]) reasons.set(e.id, e.reason);
   return a.runs.filter((r) => reasons.has(r.id)).sort((x, y) => byCodePoint(x.file, y.file)).map((r) => ({ id: r.id, file: r.file, reason: reasons.get(r.id)! }));
 }
 
+/** One local collection's section: its runs, step and size laws, joint laws and backtests, and its step chart (pushed to `charts`). */
+function localView(a: ReportAnalysis, col: string, charts: ChartFile[]): LocalView {
+  const runs = a.mainRuns.filter((r) => r.collection === col);
+  const ids = runs.map((r) => r.id);
+  const fams = a.suite.stepLaws.filter((f) => f.runIds.every((id) => ids.includes(id)));
+  const buds = a.suite.paramBudgets.filter((b) => b.runIds.every((id) => ids.includes(id)));
+  // Every joint law with a run here, fitted or not: a law that cannot be made says why.
+  const joint = a.suite.joint.filter((j) => j.runIds.some((id) => ids.includes(id)));
+  const chart = stepChart(fams, `${col}: step families`, `charts/${col}-steps.svg`, runs);
+  charts.push(chart);
+  return {
+    name: col,
+    datasets: [...new Set(runs.map((r) => r.dataset))].join(', '),
+    provenance: provenanceText(runs),
+    sweep: runs.every((r) => r.log.header.tool.name === 'bitscale'),
+    // A ladder reads by size, then budget (not by run id, where d128 sorts before d32).
+    runs: runRows([...runs].sort((x, y) => x.params - y.params || x.steps - y.steps || byCodePoint(x.id, y.id))),
+    families: fams.map(stepFamilyView),
+    budgets: buds.map((b) => paramBudgetView(b)),
+    joint: joint.map((j) => jointView(j, joint, ids)),
+    backtests: (a.backtests.find((b) => b.collection === col)?.groups ?? []).map((g, _i, all) => backtestView(col, g, runs, all.length > 1, charts)),
+    chart: chart.path,
+  };
+}
+
+/** The TL;DR's numbers (the words are templates/partials/tldr.hbs). */
+function tldrView(a: ReportAnalysis, claims: ClaimCheck[], mainBudgets: ParamBudgetFit[], nextRunRows: NextRunRowView[]): TldrView {
+  const h = a.headline;
+  const rec = a.recommended;
+  const bestNext = a.nextRuns[0];
+  const perHour = (n: (typeof a.nextRuns)[number]) => (n.gpuHours && n.gpuHours > 0 ? n.narrowing / n.gpuHours : -Infinity);
+  const cheapest = a.nextRuns.filter((n) => n.narrowing > 0).sort((x, y) => perHour(y) - perHour(x) || byCodePoint(x.candidate.id, y.candidate.id))[0];
+  const tsFamily = a.suite.stepLaws.find((f) => f.fit && f.dataset === 'TinyStories');
+  const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
+  const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
+  return {
+    stepScaling: tsFamily?.fit
+      ? { runs: tsFamily.points.length, family: familyLabel(tsFamily), linf: tsFamily.fit.params.Linf, beta: tsFamily.fit.params.beta, determination: determinationLabel(tsFamily.fit), meanDoublingDelta: typeof meanDoubling === 'number' ? meanDoubling : null }
+      : null,
+    paramScaling: glmBudget ? { dataset: glmBudget.dataset, steps: glmBudget.steps, batchSize: glmBudget.batchSize!, floorA: glmBudget.fixedA.params.A, alpha: glmBudget.fixedA.params.alpha, scaleB: glmBudget.fixedA.params.B, slopesPerDecade: glmBudget.slopes.map((s) => s.slope) } : null,
+    prediction: {
+      params: a.recommendedParams,
+      claimedParams: rec.claimedParams,
+      steps: rec.steps,
+      batchSize: rec.batchSize,
+      dataset: rec.dataset,
+      valBpc: h.valBpc,
+      interval: h.interval,
+      gainNote: headlineGainNote(h),
+      alternatives: h.alternatives.map((x) => ({ law: x.law, valBpc: x.valBpc })),
+      alternativesOutside: h.alternatives.some((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi)),
+      extrapolations: h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => `${t[0].toUpperCase()}${t.slice(1)}`),
+    },
+    nextRun: bestNext ? nextRunRows[0] : null,
+    bestPerGpuHour: cheapest && cheapest !== bestNext ? nextRunRows[a.nextRuns.indexOf(cheapest)] : null,
+    backtests: a.backtests.flatMap(({ collection, groups }) =>
+      groups.flatMap((g) => {
+        const b = g.backtest;
+        if (!b) return [];
+        const sizes = b.fitted.sizes;
+        return [{ collection, fittedSizes: sizes.length, smallest: sizes[0], largest: sizes[sizes.length - 1], heldOutParams: b.heldOut.params, extrapolationFactor: b.extrapolationFactor, meanAbsRelativeError: b.summary.meanAbsRelativeError, maxAbsRelativeError: b.summary.maxAbsRelativeError, level: b.interval.level, intervalHeld: b.summary.intervalHeld, withInterval: b.summary.withInterval, coverage: b.coverage ? { held: b.coverage.held, withInterval: b.coverage.withInterval, coverage: b.coverage.coverage } : null }];
+      }),
+    ),
+  };
+
+}
+
+/** §4: the recommended config's count, memory, speed and the other GPUs. */
+function recommendedView(a: ReportAnalysis, chart: string): RecommendedView {
+  const e = a.estimate;
+  const rec = a.recommended;
+  return {
+    label: rec.label,
+    config: rec.config,
+    headDim: rec.config.d / rec.config.heads,
+    params: a.recommendedParams,
+    claimedParams: rec.claimedParams,
+    paramsOff: a.recommendedParams / rec.claimedParams - 1,
+    gpu: e.gpu.name,
+    precision: e.precision,
+    preset: e.preset,
+    bs: e.batchSize,
+    teraFlopsPerStep: e.flopsPerStep / 1e12,
+    memoryRows: memoryRows(e.memory).map((r) => ({ part: r.groupLabel, component: r.label, shape: r.shapeText, bytesPerElement: r.bytesPerElement, bytes: r.bytes })),
+    totalBytes: e.totalBytes,
+    usableBytes: e.usableBytes,
+    attentionBytes: e.memory.byGroup.attention,
+    verdict: e.verdict.text,
+    fits: e.fits,
+    verdictDepends: e.verdict.kind === 'depends',
+    maxMicroBatch: e.maxMicroBatch,
+    accumulation: e.fits ? `one micro-batch of ${e.batchSize}` : splitText(e),
+    secondsPerStep: e.secondsPerStep,
+    totalHours: e.totalHours,
+    steps: rec.steps,
+    tt: { bytesPerElement: e.tt.value, source: e.tt.source },
+    evidence: e.evidence,
+    calibrationNotes: a.calibration.notes,
+    peakChecks: a.calibration.fp32Checks.map((c) => ({
+      run: c.runId,
+      preset: c.preset,
+      config: `d=${c.config.d}, L=${c.config.layers}, H=${c.config.heads}, d_ff=${c.config.dFf}, T=${c.config.seqLen}, bs=${c.batchSize}`,
+      measuredBytes: c.measuredBytes,
+      predictedBytes: c.predictedBytes,
+      ratio: c.ratio,
+    })),
+    otherGpus: a.otherGpus.map((o) => ({
+      gpu: o.gpu.name,
+      usableBytes: o.usableBytes,
+      verdict: o.fits ? o.verdict.text : splitText(o),
+      secondsPerStep: o.secondsPerStep,
+      totalHours: o.totalHours,
+      calibrated: o.throughput.method === 'calibrated',
+      mfu: o.throughput.mfu,
+    })),
+    otherGpuSpeedNotes: [...new Set(a.otherGpus.filter((o) => o.throughput.method !== 'calibrated').map((o) => o.throughput.detail.replace(/^no measured run on [^:]+: /, '').replace(/ of [0-9.]+ TFLOP\/s dense \S+ peak$/, ' of each GPU\'s dense peak')))],
+    sweep: a.sweep.map((s) => ({ bs: s.batchSize, totalBytes: s.totalBytes, attentionBytes: s.attentionBytes, fits: s.verdict.text })),
+    chart,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The whole view
 
-export interface ReportView {
-  [key: string]: unknown;
+/** A run no law of the report uses, and why. */
+export interface ExcludedRun {
+  id: string;
+  file: string;
+  reason: string;
 }
 
-export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { version: string; inputsHash: string; runFiles: number }): { view: ReportView; charts: ChartFile[] } {
+/** The section of one local collection (a folder of runs/ outside the main ones). */
+export interface LocalView {
+  name: string;
+  datasets: string;
+  provenance: string;
+  /** Every run trained by bitscale's own trainer (a sweep that can be rerun). */
+  sweep: boolean;
+  runs: RunRow[];
+  families: StepFamilyView[];
+  budgets: SizeTableView[];
+  joint: JointView[];
+  backtests: BacktestView[];
+  chart: string;
+}
+
+/** §3: the recommended config's predictions at each budget, and at the size the hand-written report names. */
+export interface PredictionRowView {
+  params: number;
+  label: string;
+  steps: number;
+  tokens: number;
+  valBpc: number;
+  /** The prediction interval for a new run; null: none could be made. */
+  interval: Interval | null;
+  alternatives: { law: string; valBpc: number }[];
+  /** The range holding the interval and every other law's value. */
+  span: { lo: number; hi: number } | null;
+}
+
+/** §4: the recommended config's memory, speed and the GPUs it would run on. */
+export interface RecommendedView {
+  label: string;
+  config: ModelConfig;
+  headDim: number;
+  params: number;
+  claimedParams: number;
+  /** params ÷ claimedParams − 1. */
+  paramsOff: number;
+  gpu: string;
+  precision: string;
+  preset: string;
+  bs: number;
+  teraFlopsPerStep: number;
+  memoryRows: { part: string; component: string; shape: string; bytesPerElement: number | null; bytes: number }[];
+  totalBytes: number;
+  usableBytes: number;
+  attentionBytes: number;
+  verdict: string;
+  /** Fits at bs in one micro-batch; verdictDepends: only over part of the T×T bytes/element range. */
+  fits: boolean;
+  verdictDepends: boolean;
+  maxMicroBatch: number;
+  accumulation: string;
+  secondsPerStep: number | null;
+  totalHours: number | null;
+  steps: number;
+  tt: { bytesPerElement: number; source: string };
+  evidence: string[];
+  calibrationNotes: string[];
+  peakChecks: { run: string; preset: string; config: string; measuredBytes: number; predictedBytes: number; ratio: number }[];
+  otherGpus: { gpu: string; usableBytes: number; verdict: string; secondsPerStep: number | null; totalHours: number | null; calibrated: boolean; mfu: number }[];
+  otherGpuSpeedNotes: string[];
+  sweep: { bs: number; totalBytes: number; attentionBytes: number; fits: string }[];
+  chart: string;
+}
+
+/** §5: each candidate run and how much it would narrow the headline's uncertainty. */
+export interface NextRunRowView {
+  rank: number;
+  id: string;
+  why: string;
+  config: ModelConfig;
+  params: number;
+  steps: number;
+  batchSize: number;
+  tokens: number;
+  /** The val_bpc it is assumed to land on. */
+  predicted: number;
+  widthAfter: number;
+  spanAfter: number;
+  /** Relative change of the span (negative: narrower). */
+  spanChange: number;
+  gpuHours: number | null;
+  /** The micro-batches it accumulates ("4 × 64"), or null for one micro-batch. */
+  accumulation: string | null;
+}
+
+function nextRunRow(n: RankedCandidate, i: number): NextRunRowView {
+  return {
+    rank: i + 1,
+    id: n.candidate.id,
+    why: n.candidate.why,
+    config: n.candidate.config,
+    params: n.params,
+    steps: n.candidate.steps,
+    batchSize: n.candidate.batchSize,
+    tokens: n.tokens,
+    predicted: n.predictedBpc,
+    widthAfter: n.widthAfter,
+    spanAfter: n.spanAfter,
+    spanChange: -n.narrowing,
+    gpuHours: n.gpuHours,
+    accumulation: n.gpuHours !== null && n.split && n.split.steps > 1 ? formatSplit(n.split) : null,
+  };
+}
+
+/** Step gains borrowed from other groups (as asked with --borrow-gains), or the few measured doublings of the dataset's own. */
+export interface GainNote {
+  borrowed: { what: string; groups: string[] }[];
+  dataset: string;
+  /** The dataset's measured doublings of steps, where fewer than two and none borrowed; else null. */
+  doublings: number | null;
+}
+
+/**
+ * The TL;DR's numbers (templates/partials/tldr.hbs words them); the memory and wall-clock bullets
+ * read `recommended`, the claims bullet `claims`.
+ */
+export interface TldrView {
+  /** The TinyStories step law. */
+  stepScaling: { runs: number; family: string; linf: number; beta: number; determination: string; meanDoublingDelta: number | null } | null;
+  /** The recommended dataset's size law at the recommended batch, A held. */
+  paramScaling: { dataset: string; steps: number; batchSize: number; floorA: number; alpha: number; scaleB: number; slopesPerDecade: number[] } | null;
+  prediction: {
+    params: number;
+    claimedParams: number;
+    steps: number;
+    batchSize: number;
+    dataset: string;
+    valBpc: number;
+    interval: Interval | null;
+    /** What the interval rests on for the step gain, when that needs saying (headlineGainNote). */
+    gainNote: GainNote | null;
+    alternatives: { law: string; valBpc: number }[];
+    /** Some other law's value lies outside the interval. */
+    alternativesOutside: boolean;
+    extrapolations: string[];
+  };
+  nextRun: NextRunRowView | null;
+  /** The candidate that narrows the span most per GPU-hour, where it is not nextRun. */
+  bestPerGpuHour: NextRunRowView | null;
+  backtests: {
+    collection: string;
+    fittedSizes: number;
+    smallest: number;
+    largest: number;
+    heldOutParams: number;
+    extrapolationFactor: number;
+    meanAbsRelativeError: number;
+    maxAbsRelativeError: number;
+    level: number;
+    intervalHeld: number;
+    withInterval: number;
+    coverage: { held: number; withInterval: number; coverage: number } | null;
+  }[];
+}
+
+/** One prose claim of the hand-written report against what bitscale computes. */
+export interface ClaimRowView {
+  section: string;
+  quote: string;
+  /** The computed value (null: not computable), its range for a prediction, and the claim's unit. */
+  value: number | boolean | null;
+  range: { lo: number; hi: number } | null;
+  unit: string;
+  /** How the table prints the value: "not computable", yes/no, a count (large) or a number, and the unit where shown. */
+  computable: boolean;
+  isBoolean: boolean;
+  large: boolean;
+  shownUnit: string | null;
+  verdict: Verdict;
+  disagrees: boolean;
+  evidenceKind: EvidenceKind;
+  evidence: string;
+  how: string;
+}
+
+/**
+ * Everything the report says, as data: the templates render it (templates/), and it is written as
+ * reports/report.json (snake_case keys; docs/report-json.md). Numbers are raw (bits per byte,
+ * counts, bytes, seconds, fractions); strings are labels and sentences.
+ */
+export interface ReportData {
+  title: string;
+  runCount: number;
+  scalingRunCount: number;
+  datasets: { name: string; runs: RunRow[] }[];
+  excluded: ExcludedRun[];
+  tldr: TldrView;
+  steps: { chart: string; families: StepFamilyView[] };
+  params: { chart: string; budgets: SizeTableView[] };
+  batch: BatchComparisonView[];
+  offsets: DatasetOffsetView[];
+  predictions: { chart: string; dataset: string; rows: PredictionRowView[]; method: string; fits: string[]; assumptions: string[]; warnings: string[] };
+  recommended: RecommendedView;
+  bestForBudget: PlanView;
+  nextRuns: { baselineWidth: number | null; baselineSpan: number | null; law: string; rows: NextRunRowView[] };
+  claims: {
+    source: string;
+    agree: number;
+    total: number;
+    /** Ids of the claims that disagree, and of those among them resting on a fit exact through its points. */
+    disagree: string[];
+    disagreeOnExactFits: string[];
+    /** Claimed uncertainties, compared by width with the computed half-width. */
+    widths: { quote: string; verdict: Verdict; halfWidth: number }[];
+    rows: ClaimRowView[];
+  };
+  local: LocalView[];
+  groups: GroupView[];
+  footer: { version: string; inputsHash: string; runFiles: number };
+}
+
+/** One side of a batch-size/LR comparison (the wall-clock is in the ratio). */
+export type BatchRun = Omit<RunSide, 'wallSeconds'>;
+
+const batchRun = ({ wallSeconds: _w, ...side }: RunSide): BatchRun => side;
+
+/** §2.3: two runs of one model differing in batch size and LR. */
+export interface BatchComparisonView {
+  dataset: string;
+  params: number;
+  from: BatchRun;
+  to: BatchRun;
+  deltaBpc: number;
+  /** to's wall-clock ÷ from's; null where either is untimed. */
+  wallClockRatio: number | null;
+  wallClockChange: number | null;
+  tokensRatio: number;
+}
+
+/** §2.4: two datasets at a matched model, budget and recipe. */
+export type DatasetOffsetView = Omit<DatasetOffset, 'arch'>;
+
+export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { version: string; inputsHash: string; runFiles: number }): { view: ReportData; charts: ChartFile[] } {
   // §1–§5 and the claims are about the main architecture's runs in seed/, ingested/ and at the top
   // level of runs/; its runs in other folders get a local section each; every other analysis group
   // (another architecture) a section of its own. Every counted run appears in one of their tables.
@@ -588,200 +1107,89 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
   const datasets = [...groupRuns(seedLike, ['dataset']).entries()].map(([, runs]) => ({ name: runs[0].dataset, runs: runRows(runs) }));
   const excluded = notInAnyFit(a);
 
-  const e = a.estimate;
   const h = a.headline;
   const rec = a.recommended;
 
-  const local = locals.map((col) => {
-    const runs = a.mainRuns.filter((r) => r.collection === col);
-    const ids = runs.map((r) => r.id);
-    const fams = a.suite.stepLaws.filter((f) => f.runIds.every((id) => ids.includes(id)));
-    const buds = a.suite.paramBudgets.filter((b) => b.runIds.every((id) => ids.includes(id)));
-    // Every joint law with a run here, fitted or not: a law that cannot be made says why.
-    const joint = a.suite.joint.filter((j) => j.runIds.some((id) => ids.includes(id)));
-    const chart = stepChart(fams, `${col}: step families`, `charts/${col}-steps.svg`, runs);
-    charts.push(chart);
-    const datasetsIn = [...new Set(runs.map((r) => r.dataset))];
-    return {
-      name: col,
-      datasets: datasetsIn.join(', '),
-      provenance: provenanceText(runs),
-      sweep: runs.every((r) => r.log.header.tool.name === 'bitscale'),
-      // A ladder reads by size, then budget (not by run id, where d128 sorts before d32).
-      runs: runRows([...runs].sort((x, y) => x.params - y.params || x.steps - y.steps || byCodePoint(x.id, y.id))),
-      families: fams.map(stepFamilyView),
-      budgets: buds.map((b) => paramBudgetView(b)),
-      joint: joint.map((j) => jointView(j, joint, ids)),
-      backtests: (a.backtests.find((b) => b.collection === col)?.groups ?? []).map((g, i, all) => backtestView(col, g, runs, all.length > 1, charts)),
-      chart: chart.path,
-    };
-  });
+  const local = locals.map((col) => localView(a, col, charts));
   const groups = a.otherGroups.map((g) => groupView(g, charts));
 
-  const memoryTable = memoryRows(e.memory).map((r) => ({ part: r.groupLabel, component: r.label, shape: r.shapeText, precision: r.bytesPerElement === null ? '' : `${r.bytesPerElement} B/elem`, bytes: gib(r.bytes) }));
   const agreeCount = claims.filter((c) => c.agrees === true).length;
   const disagree = claims.filter((c) => c.agrees === false);
   const weakDisagree = disagree.filter((c) => c.evidence.kind === 'exact');
   const widths = claims.filter((c) => c.verdict.endsWith('than computed') || c.verdict === 'as wide as computed');
 
-  const claimValue = (c: ClaimCheck) => {
-    if (c.value === null) return 'not computable';
-    if (typeof c.value === 'boolean') return c.value ? 'yes' : 'no';
-    const u = c.claim.unit;
-    const v = Math.abs(c.value) >= 1e6 ? formatCount(c.value) : num(c.value, 3);
-    return `${v}${c.interval ? ` (range ${bpc(c.interval.lo)}–${bpc(c.interval.hi)})` : ''}${u && !u.startsWith('bits/byte') && u !== '×' ? ` ${u}` : ''}`;
-  };
 
-  const bestNext = a.nextRuns[0];
-  const perHour = (n: (typeof a.nextRuns)[number]) => (n.gpuHours && n.gpuHours > 0 ? n.narrowing / n.gpuHours : -Infinity);
-  const cheapest = a.nextRuns.filter((n) => n.narrowing > 0).sort((x, y) => perHour(y) - perHour(x) || byCodePoint(x.candidate.id, y.candidate.id))[0];
-  const tsFamily = a.suite.stepLaws.find((f) => f.fit && f.dataset === 'TinyStories');
-  const meanDoubling = claims.find((c) => c.claim.metric === 'mean_doubling_delta')?.value;
-  const outside = h.alternatives.filter((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi));
-  const alternativesText = h.alternatives.length
-    ? `; the other law${h.alternatives.length > 1 ? 's give' : ' gives'} ${h.alternatives.map((x) => `${bpc(x.valBpc)} (${x.law})`).join(', ')}${outside.length ? ' — outside the interval: the choice of law moves the prediction more than the interval allows for' : ''}`
-    : '';
-  const gainNote = headlineGainNote(h);
-  const glmBudget = mainBudgets.find((b) => b.dataset === rec.dataset && b.batchSize === rec.batchSize);
-  const tldr = [
-    tsFamily?.fit
-      ? `Step scaling: the ${tsFamily.points.length} ${familyLabel(tsFamily)} runs give L∞ = ${tsFamily.fit.params.Linf.toFixed(3)}, β = ${tsFamily.fit.params.beta.toFixed(3)} (${determinationLabel(tsFamily.fit)}; the hand-written report says β ≈ 0.12–0.15)${typeof meanDoubling === 'number' ? `; the mean change per doubling of steps is ${signed(meanDoubling)} bits/byte` : ''}.`
-      : null,
-    glmBudget ? `Parameter scaling on ${glmBudget.dataset} (${formatSteps(glmBudget.steps)} steps, bs=${glmBudget.batchSize}): A + B/N^α with A = ${glmBudget.fixedA.params.A} gives α = ${glmBudget.fixedA.params.alpha.toFixed(3)}, B = ${glmBudget.fixedA.params.B.toFixed(3)} (N in millions); per-decade slopes ${glmBudget.slopes.map((s) => signed(s.slope, 2)).join(', ')}.` : null,
-    `Prediction: the recommended config has ${formatCount(a.recommendedParams)} parameters (${formatInteger(a.recommendedParams)}), not "~${formatCount(rec.claimedParams, 0)}"; at ${formatSteps(rec.steps)} steps, bs=${rec.batchSize} on ${rec.dataset} bitscale predicts ${bpc(h.valBpc)} bits/byte, interval ${formatInterval(h.interval)}${gainNote}${alternativesText}.${h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => ` ${t[0].toUpperCase()}${t.slice(1)}.`).join('')}`,
-    `Memory: at bs=${e.batchSize} in one micro-batch it needs ${gib(e.totalBytes)} against ${gib(e.usableBytes)} usable on ${e.gpu.name}: ${e.fits ? `it ${e.verdict.text}` : `it does not fit at ${e.tt.value.toFixed(2)} T×T bytes/element${e.verdict.kind === 'depends' ? ` (it ${e.verdict.text})` : ''}; the largest micro-batch that fits is ${e.maxMicroBatch}, so run ${splitText(e)}`}. The T×T attention tensors alone take ${gib(e.memory.byGroup.attention)}.`,
-    e.secondsPerStep !== null ? `Wall-clock: ${e.secondsPerStep.toFixed(2)} s/step, ${e.totalHours!.toFixed(1)} h for ${formatSteps(rec.steps)} steps on one ${e.gpu.name} (the hand-written report says 1.0–1.3 s/step, 10–12 h).` : null,
-    bestNext
-      ? `Next run: ${bestNext.candidate.why} (${formatCount(bestNext.params)}, ${formatSteps(bestNext.candidate.steps)} steps) narrows the headline's uncertainty (its interval and the other law's value) the most: ${pct(-bestNext.narrowing)} span, about ${bestNext.gpuHours?.toFixed(1) ?? '?'} GPU-hours${cheapest && cheapest !== bestNext ? `; per GPU-hour the best is ${cheapest.candidate.id} (${formatCount(cheapest.params)}: ${pct(-cheapest.narrowing)} span in ${cheapest.gpuHours!.toFixed(1)} h)` : ''}.`
-      : null,
-    ...a.backtests.flatMap(({ collection, groups }) =>
-      groups.flatMap((g) => {
-        const b = g.backtest;
-        if (!b) return [];
-        const s = b.summary;
-        return [
-          `Backtest on \`runs/${collection}/\`: the joint law L(N, D) fitted on the ${b.fitted.sizes.length} smaller sizes (${formatCount(b.fitted.sizes[0])}–${formatCount(b.fitted.sizes[b.fitted.sizes.length - 1])}) predicts the held-out ${formatCount(b.heldOut.params)} runs, ${b.extrapolationFactor.toFixed(2)}× beyond them in N, within ${(100 * s.meanAbsRelativeError).toFixed(2)}% on average (at most ${(100 * s.maxAbsRelativeError).toFixed(2)}%); the ${Math.round(100 * b.interval.level)}% prediction interval held ${s.intervalHeld} of ${s.withInterval}${b.coverage ? `, and ${b.coverage.held} of ${b.coverage.withInterval} (${(100 * b.coverage.coverage).toFixed(0)}%) with every size held out in turn` : ''}.`,
-        ];
-      }),
-    ),
-    `Claims: ${agreeCount} of ${claims.length} prose claims of the hand-written report agree with the data; ${disagree.length} do not (${disagree.map((c) => c.claim.id).join(', ')})${weakDisagree.length ? `, of which ${weakDisagree.map((c) => c.claim.id).join(', ')} rest${weakDisagree.length === 1 ? 's' : ''} on a fit exact through its points (nothing tests it)` : ''}.${widths.map((c) => ` The claimed uncertainty "${c.claim.quote}" is ${c.verdict} (±${num(c.value as number, 3)}).`).join('')}`,
-  ].filter((x): x is string => x !== null);
+  const nextRunRows = a.nextRuns.map((n, i) => nextRunRow(n, i));
 
-  const view: ReportView = {
+  const view: ReportData = {
     title: 'Scaling report — strict ±1 1-bit LLM (BitLMv57)',
     runCount: a.runs.length,
     scalingRunCount: a.scalingRuns.length,
     datasets,
     excluded,
-    tldr,
+    tldr: tldrView(a, claims, mainBudgets, nextRunRows),
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
     batch: a.suite.batchLr
       .filter((c) => inCollections([c.from.runId, c.to.runId], mainCols))
       .map((c) => ({
-        model: `${c.dataset}, ${formatCount(c.params)}`,
-        from: `${c.from.runId}: bs ${c.from.batchSize}, LR ${c.from.lr}, ${formatSteps(c.from.steps)} steps, ${formatCount(c.from.tokens)} tokens, ${bpc(c.from.valBpc)}`,
-        to: `${c.to.runId}: bs ${c.to.batchSize}, LR ${c.to.lr}, ${formatSteps(c.to.steps)} steps, ${formatCount(c.to.tokens)} tokens, ${bpc(c.to.valBpc)}`,
-        delta: signed(c.deltaBpc),
-        wall: c.wallClockRatio === null ? '—' : `${c.wallClockRatio.toFixed(2)}× (${pct(c.wallClockRatio - 1)})`,
-        tokens: `${c.tokensRatio.toFixed(2)}×`,
+        dataset: c.dataset,
+        params: c.params,
+        from: batchRun(c.from),
+        to: batchRun(c.to),
+        deltaBpc: c.deltaBpc,
+        wallClockRatio: c.wallClockRatio,
+        wallClockChange: c.wallClockRatio === null ? null : c.wallClockRatio - 1,
+        tokensRatio: c.tokensRatio,
       })),
-    offsets: a.suite.datasetOffsets.map((o) => ({
-      at: `${formatCount(o.params)}, ${formatSteps(o.steps)} steps, bs ${o.batchSize}, LR ${o.lr}`,
-      from: `${o.from.dataset} ${bpc(o.from.valBpc)} (${o.from.runIds.join(', ')})`,
-      to: `${o.to.dataset} ${o.to.valBpc.toFixed(4)} (${o.to.runIds.join(', ')})`,
-      offset: signed(o.offset),
-    })),
+    offsets: a.suite.datasetOffsets.map(({ arch: _a, ...o }) => o),
     predictions: {
       chart: predChart.path,
       dataset: rec.dataset,
       rows: a.predictions.map((p) => ({
-        params: `${formatCount(p.params)} (${p.label})`,
-        steps: formatSteps(p.steps),
-        tokens: formatCount(p.steps * rec.batchSize * rec.config.seqLen),
-        valBpc: bpc(p.prediction.valBpc),
-        interval: formatInterval(p.prediction.interval),
-        alternative: p.prediction.alternatives.map((x) => `${x.law}: ${bpc(x.valBpc)}`).join('; ') || '—',
-        span: spanText(p.prediction),
+        params: p.params,
+        label: p.label,
+        steps: p.steps,
+        tokens: p.steps * rec.batchSize * rec.config.seqLen,
+        valBpc: p.prediction.valBpc,
+        interval: p.prediction.interval,
+        alternatives: p.prediction.alternatives.map((x) => ({ law: x.law, valBpc: x.valBpc })),
+        span: p.prediction.range,
       })),
       method: h.method,
       fits: h.fits,
       assumptions: h.assumptions,
       warnings: h.warnings,
     },
-    recommended: {
-      label: rec.label,
-      config: `d=${rec.config.d}, L=${rec.config.layers}, H=${rec.config.heads} (head_dim ${rec.config.d / rec.config.heads}), d_ff=${rec.config.dFf}, T=${rec.config.seqLen}, V=${rec.config.vocab}`,
-      params: formatCount(a.recommendedParams),
-      paramsExact: formatInteger(a.recommendedParams),
-      claimed: formatCount(rec.claimedParams, 0),
-      paramsOff: pct(a.recommendedParams / rec.claimedParams - 1),
-      gpu: e.gpu.name,
-      precision: e.precision,
-      preset: e.preset,
-      bs: e.batchSize,
-      flops: `${(e.flopsPerStep / 1e12).toFixed(1)} TFLOP`,
-      memoryRows: memoryTable,
-      total: gib(e.totalBytes),
-      usable: gib(e.usableBytes),
-      attention: gib(e.memory.byGroup.attention),
-      verdict: e.verdict.text,
-      maxMicroBatch: e.maxMicroBatch,
-      accumulation: e.fits ? `one micro-batch of ${e.batchSize}` : splitText(e),
-      secondsPerStep: e.secondsPerStep === null ? '—' : `${e.secondsPerStep.toFixed(2)} s`,
-      hours: e.totalHours === null ? '—' : `${e.totalHours.toFixed(1)} h`,
-      steps: formatSteps(rec.steps),
-      tt: `${e.tt.value.toFixed(2)} bytes per element (${e.tt.source})`,
-      evidence: e.evidence,
-      calibrationNotes: a.calibration.notes,
-      peakChecks: a.calibration.fp32Checks.map((c) => ({
-        run: c.runId,
-        preset: c.preset,
-        config: `d=${c.config.d}, L=${c.config.layers}, H=${c.config.heads}, d_ff=${c.config.dFf}, T=${c.config.seqLen}, bs=${c.batchSize}`,
-        measured: `${(c.measuredBytes / 2 ** 20).toFixed(2)} MiB`,
-        predicted: `${(c.predictedBytes / 2 ** 20).toFixed(2)} MiB`,
-        ratio: `${c.ratio.toFixed(3)}`,
-      })),
-      otherGpus: a.otherGpus.map((o) => ({
-        gpu: o.gpu.name,
-        usable: gib(o.usableBytes),
-        verdict: o.fits ? o.verdict.text : splitText(o),
-        secondsPerStep: o.secondsPerStep === null ? '—' : `${o.secondsPerStep.toFixed(2)} s`,
-        hours: o.totalHours === null ? '—' : `${o.totalHours.toFixed(1)} h`,
-        speed: o.throughput.method === 'calibrated' ? 'calibrated from a run on it' : `MFU ${(100 * o.throughput.mfu).toFixed(0)}% assumed`,
-      })),
-      otherGpuSpeedNotes: [...new Set(a.otherGpus.filter((o) => o.throughput.method !== 'calibrated').map((o) => o.throughput.detail.replace(/^no measured run on [^:]+: /, '').replace(/ of [0-9.]+ TFLOP\/s dense \S+ peak$/, ' of each GPU\'s dense peak')))],
-      sweep: a.sweep.map((s) => ({ bs: s.batchSize, total: gib(s.totalBytes), attention: gib(s.attentionBytes), fits: s.verdict.text })),
-      chart: memChart.path,
-    },
+    recommended: recommendedView(a, memChart.path),
     bestForBudget: planView(a),
     nextRuns: {
-      baselineWidth: a.nextRunsBaseline ? a.nextRunsBaseline.width.toFixed(4) : '—',
-      baselineSpan: a.nextRunsBaseline ? a.nextRunsBaseline.span.toFixed(4) : '—',
+      baselineWidth: a.nextRunsBaseline?.width ?? null,
+      baselineSpan: a.nextRunsBaseline?.span ?? null,
       law: h.base.law,
-      rows: a.nextRuns.map((n, i) => ({
-        rank: i + 1,
-        id: n.candidate.id,
-        why: n.candidate.why,
-        config: `d=${n.candidate.config.d}, L=${n.candidate.config.layers}, H=${n.candidate.config.heads}, d_ff=${n.candidate.config.dFf}`,
-        params: formatCount(n.params),
-        budget: `${formatSteps(n.candidate.steps)} steps, bs ${n.candidate.batchSize}, ${formatCount(n.tokens)} tokens`,
-        predicted: bpc(n.predictedBpc),
-        widthAfter: n.widthAfter.toFixed(4),
-        spanAfter: n.spanAfter.toFixed(4),
-        change: pct(-n.narrowing),
-        hours: n.gpuHours === null ? '—' : `${n.gpuHours.toFixed(1)} h${n.split && n.split.steps > 1 ? ` (accumulating ${formatSplit(n.split)})` : ''}`,
-      })),
+      rows: nextRunRows,
     },
     claims: {
       source: 'claims/seed-report.json',
       agree: agreeCount,
       total: claims.length,
+      disagree: disagree.map((c) => c.claim.id),
+      disagreeOnExactFits: weakDisagree.map((c) => c.claim.id),
+      widths: widths.map((c) => ({ quote: c.claim.quote, verdict: c.verdict, halfWidth: c.value as number })),
       rows: claims.map((c) => ({
         section: c.claim.section,
         quote: c.claim.quote,
-        computed: claimValue(c),
-        verdict: c.verdict === 'disagrees' ? '**disagrees**' : c.verdict,
+        value: c.value,
+        range: c.interval,
+        unit: c.claim.unit,
+        computable: c.value !== null,
+        isBoolean: typeof c.value === 'boolean',
+        // Counts from a million up print as counts (369.6M); bits/byte and × go without their unit.
+        large: typeof c.value === 'number' && Math.abs(c.value) >= 1e6,
+        shownUnit: c.claim.unit && !c.claim.unit.startsWith('bits/byte') && c.claim.unit !== '×' ? c.claim.unit : null,
+        verdict: c.verdict,
+        disagrees: c.verdict === 'disagrees',
+        evidenceKind: c.evidence.kind,
         evidence: c.evidence.text,
         how: c.how,
       })),

@@ -204,3 +204,21 @@ export function formatSeconds(seconds: number): string {
 export function formatParamInterval(i: { lo: number; hi: number } | null | undefined, digits = 4): string {
   return i ? `[${formatParam(i.lo, digits)}, ${formatParam(i.hi, digits)}]` : '-';
 }
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+/** A learning rate, short: 6e-4 → "6e-4", 1.5e-3 → "1.5e-3". */
+export function formatLearningRate(lr: number): string {
+  return lr.toExponential(1).replace('.0e', 'e');
+}
+
+/** Bytes in MiB always (the memory model against a measured peak): 704.5 × 2^20 → "704.50 MiB". */
+export function formatMiB(bytes: number, digits = 2): string {
+  return `${(bytes / 2 ** 20).toFixed(digits)} MiB`;
+}
+
+/** A count with its noun: (1, 'run') → "1 run", (3, 'run') → "3 runs". */
+export function formatNoun(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

@@ -92,3 +92,25 @@ test('formatRange joins two ends with an en dash, an open end as ∞; formatSeco
   assert.equal(formatSeconds(0.0005), '500 µs');
   assert.equal(formatSeconds(0.276), '276 ms');
 });
+
+// report
+test('formatLearningRate drops a ".0" mantissa', async () => {
+  const { formatLearningRate } = await import('../../src/util/format.js');
+  assert.equal(formatLearningRate(6e-4), '6e-4');
+  assert.equal(formatLearningRate(1.5e-3), '1.5e-3');
+  assert.equal(formatLearningRate(0.001), '1e-3');
+});
+
+test('formatMiB prints bytes in MiB to two decimals: 704.5 × 2^20 → "704.50 MiB"', async () => {
+  const { formatMiB } = await import('../../src/util/format.js');
+  assert.equal(formatMiB(704.5 * 2 ** 20), '704.50 MiB');
+  assert.equal(formatMiB(2 ** 30), '1024.00 MiB');
+});
+
+test('formatNoun counts a noun: 1 run, 3 runs, 0 runs, and a given plural', async () => {
+  const { formatNoun } = await import('../../src/util/format.js');
+  assert.equal(formatNoun(1, 'run'), '1 run');
+  assert.equal(formatNoun(3, 'run'), '3 runs');
+  assert.equal(formatNoun(0, 'run'), '0 runs');
+  assert.equal(formatNoun(2, 'batch', 'batches'), '2 batches');
+});
