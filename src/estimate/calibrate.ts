@@ -111,13 +111,25 @@ export interface Calibration {
   notes: string[];
 }
 
+/**
+ * One note per hardware not in the GPU catalog, naming how many runs it leaves out and the first
+ * three: "hardware 'AMD EPYC (2 logical cores)' is not in the GPU catalog; its wall-clock is not
+ * used (71 runs: a, b, c, …)".
+ */
+function uncataloguedNotes(runs: readonly RunRecord[], consequence: string): string[] {
+  const byHardware = new Map<string, string[]>();
+  for (const r of runs) byHardware.set(r.hardware, [...(byHardware.get(r.hardware) ?? []), r.id]);
+  return [...byHardware].map(([hardware, ids]) => `hardware '${hardware}' is not in the GPU catalog; ${consequence} (${ids.length === 1 ? ids[0] : `${ids.length} runs: ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`})`);
+}
+
 function ttBoundsForPreset(runs: RunRecord[], preset: StoragePresetId, notes: string[]): TtBound[] {
   const out: TtBound[] = [];
+  const uncatalogued: RunRecord[] = [];
   for (const r of runs) {
     if (presetForRun(r) !== preset || !r.config || r.arch !== 'bitlm-v57') continue;
     const gpu = findGpu(r.hardware);
     if (!gpu) {
-      notes.push(`${r.id}: hardware '${r.hardware}' is not in the GPU catalog; not used for memory`);
+      uncatalogued.push(r);
       continue;
     }
     const config = modelConfigFromJson(r.config);
@@ -135,6 +147,7 @@ function ttBoundsForPreset(runs: RunRecord[], preset: StoragePresetId, notes: st
       out.push({ runId: r.id, file: r.file, kind: 'oom', gpu: gpu.id, batchSize: r.batchSize, value, detail: `ran out of memory at bs=${r.batchSize} on ${gpu.name}` });
     }
   }
+  notes.push(...uncataloguedNotes(uncatalogued, 'not used for memory'));
   return out;
 }
 
@@ -179,11 +192,12 @@ export function calibrateTtBytes(runs: RunRecord[], preset: StoragePresetId, not
 /** Achieved FLOP/s of every run with a wall-clock, a config and a catalogued GPU. */
 export function throughputPoints(runs: RunRecord[], notes: string[] = []): ThroughputPoint[] {
   const out: ThroughputPoint[] = [];
+  const uncatalogued: RunRecord[] = [];
   for (const r of runs) {
     if (r.wallSeconds === null || r.wallSeconds <= 0 || !r.config || r.steps <= 0) continue;
     const gpu = findGpu(r.hardware);
     if (!gpu) {
-      notes.push(`${r.id}: hardware '${r.hardware}' is not in the GPU catalog; its wall-clock is not used`);
+      uncatalogued.push(r);
       continue;
     }
     if (r.precision !== 'fp32' && r.precision !== 'bf16-autocast') continue;
@@ -194,6 +208,7 @@ export function throughputPoints(runs: RunRecord[], notes: string[] = []): Throu
     const peak = r.precision === 'fp32' ? gpu.fp32Flops : gpu.bf16Flops;
     out.push({ runId: r.id, file: r.file, gpu: gpu.id, precision: r.precision, config, batchSize: r.batchSize, steps: r.steps, wallSeconds: r.wallSeconds, secondsPerStep, flopsPerStep, achievedFlops, peakFlops: peak, mfu: achievedFlops / peak });
   }
+  notes.push(...uncataloguedNotes(uncatalogued, 'its wall-clock is not used'));
   return out;
 }
 
