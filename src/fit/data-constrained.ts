@@ -244,6 +244,8 @@ export interface DataConstrainedFitOptions {
   delta?: number;
   bootstrap?: BootstrapOptions | false;
   loo?: boolean;
+  /** false: leave R_N_star out (held at +∞) without trying it, for a caller that needs R_D_star only. */
+  excessParams?: boolean;
 }
 
 /** Why R_N_star cannot be held with only one of A, B fixed. */
@@ -301,7 +303,8 @@ export function fitDataConstrainedLaw(points: readonly RepetitionPoint[], option
       plan = planOf(true, base ? Math.log(base.params.A / base.params.B) : 0);
     }
     sol = solveRepetition(points, plan, delta, FULL_GRIDS);
-    if (sol && fix.R_N_star === undefined) {
+    if (sol && fix.R_N_star === undefined && options.excessParams === false) notIdentified.R_N_star = 'not tried (held at +∞: the caller needs R_D_star only)';
+    else if (sol && fix.R_N_star === undefined) {
       const refusal = halfFixed ? 'A or B alone is fixed, and N_opt depends on A/B: fix both or neither to fit R_N_star; held at +∞ (no excess-parameter decay)' : excessParamsRefusal(points, sol.params);
       const withRN = planOf(true, Math.log(sol.params.A / sol.params.B));
       if (refusal === null && determinationOf(distinct, free(withRN)) === 'over') {

@@ -5,9 +5,9 @@
  * assumptions produced it and carries a bootstrap interval when the fits have one.
  */
 import type { RunRecord } from '../runs/types.js';
-import { repetitionCost, repetitionEvidence, type RepetitionCost } from './repetition-cost.js';
+import { repetitionCost, repetitionEvidence, type RepetitionCost, type RepetitionEvidence } from './repetition-cost.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatCount, formatFactor, formatLoss, formatPercent, formatSigned, formatSteps } from '../util/format.js';
+import { formatCount, formatFactor, formatInteger, formatLoss, formatPercent, formatSigned, formatSteps } from '../util/format.js';
 import { analysisGroupKey, byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
@@ -50,7 +50,7 @@ export interface PredictOptions {
    * where it came from), else from the runs of the query's group in `runs` when they agree on it;
    * R*_D from those runs, own or borrowed. Absent: no repetition assessment.
    */
-  repetition?: { runs: readonly RunRecord[]; uniqueTokens?: number; uniqueSource?: string; bootstrap?: { count: number; seed: number; level: number } };
+  repetition?: { runs: readonly RunRecord[]; uniqueTokens?: number; uniqueSource?: string; bootstrap?: { count: number; seed: number; level: number }; /** R*_D per analysis group, reused across predictions (the fit behind it takes a second). */ evidenceCache?: Map<string, RepetitionEvidence | null> };
 }
 
 /** The architecture a query means when it names none and its dataset has runs of several. */
@@ -636,7 +636,11 @@ function assessRepetition(choice: LawChoice, query: PredictQuery, o: NonNullable
     unique = sizes[0];
     source = `${budget.dataset}'s runs`;
   }
-  const evidence = repetitionEvidence(o.runs, budget.group, o.bootstrap ?? { count: 400, seed: 1, level: 0.8 });
+  const perStep = query.batchSize * seqLen;
+  if (unique < perStep) throw new BitscaleError(`${formatCount(unique)} unique tokens (${source}) is less than one batch (${query.batchSize} × ${seqLen} = ${formatInteger(perStep)} tokens): a step would repeat tokens within itself`, { field: source.startsWith('--') ? source.slice(2).split(' ')[0] : 'dataset' });
+  const cached = o.evidenceCache?.get(budget.group);
+  const evidence = cached !== undefined ? cached : repetitionEvidence(o.runs, budget.group, o.bootstrap ?? { count: 200, seed: 1, level: 0.8 });
+  o.evidenceCache?.set(budget.group, evidence);
   const lawAt = (steps: number) => predictFromLaw(choice, { ...query, steps }).valBpc;
   const cost = repetitionCost({ steps: query.steps, tokens: query.steps * query.batchSize * seqLen, budgetTokens: budget.steps * (budget.batchSize ?? query.batchSize) * seqLen, uniqueTokens: unique, uniqueSource: source }, evidence, lawAt);
   if (cost.evidence?.source === 'borrowed' && cost.passes > 1) warnings.push(`the cost of repetition rests on a borrowed assumption: ${cost.note}`);

@@ -14,7 +14,7 @@
  * cost. So the law is asked at the step count whose tokens are worth as much, relative to the
  * budget, as the query's:
  *     S' = S · (D'/D) / (D'_b/D_b)
- * and cost = L(S') − L(S) ≥ 0 (S' ≤ S). The cost falls as R*_D grows, so its interval is the cost at
+ * and cost = L(S') − L(S), ≥ 0 where the query repeats more than its budget (S' ≤ S). The cost falls as R*_D grows, so its interval is the cost at
  * the ends of R*_D's bootstrap interval, swapped; an R*_D interval without an upper end (draws at
  * the search bound) gives a cost interval reaching 0.
  */
@@ -54,6 +54,11 @@ export interface RepetitionCost {
   /** The repetition-aware prediction, L(S'), and S'. */
   valBpc: number | null;
   effectiveSteps: number | null;
+  /**
+   * What the passes beyond the first are predicted to gain: the law at one pass (the steps whose
+   * tokens equal U) less L(S'); null at ≤ 1 pass or without evidence.
+   */
+  repeatsGain: number | null;
   note: string;
 }
 
@@ -66,7 +71,7 @@ function fitEvidence(runs: RunRecord[], source: RepetitionEvidence['source'], bo
   if (repeated.size < 2) return null;
   const fit = fitDataConstrainedLaw(
     runs.map((r) => ({ params: r.params, tokens: r.tokens, uniqueTokens: r.uniqueTokens!, loss: r.finalValBpc })),
-    { bootstrap },
+    { bootstrap, loo: false, excessParams: false },
   );
   if (fit.failure !== null || !Number.isFinite(fit.params.R_D_star)) return null;
   const k = fit.paramOrder.indexOf('R_D_star');
@@ -123,8 +128,8 @@ export function repetitionCost(
   const passes = q.tokens / q.uniqueTokens;
   const budgetPasses = q.budgetTokens / q.uniqueTokens;
   const base = { uniqueTokens: q.uniqueTokens, uniqueSource: q.uniqueSource, passes, budgetPasses };
-  if (passes <= 1) return { ...base, evidence, cost: 0, interval: null, valBpc: lawAt(q.steps), effectiveSteps: q.steps, note: 'one pass or less: no token repeats' };
-  if (evidence === null) return { ...base, evidence, cost: null, interval: null, valBpc: null, effectiveSteps: null, note: 'no dataset has runs that identify R_D_star (two or more distinct repeated (D, U) pairs in one recipe): the cost of repetition is unknown' };
+  if (passes <= 1) return { ...base, evidence, cost: 0, interval: null, valBpc: lawAt(q.steps), effectiveSteps: q.steps, repeatsGain: null, note: 'one pass or less: no token repeats' };
+  if (evidence === null) return { ...base, evidence, cost: null, interval: null, valBpc: null, effectiveSteps: null, repeatsGain: null, note: 'no dataset has runs that identify R_D_star (two or more distinct repeated (D, U) pairs in one recipe): the cost of repetition is unknown' };
   const at = (rStar: number) => {
     const s = effectiveSteps(q.steps, q.tokens, q.budgetTokens, q.uniqueTokens, rStar);
     return { steps: s, value: lawAt(s) };
@@ -138,5 +143,6 @@ export function repetitionCost(
     evidence.source === 'own'
       ? `R_D_star ${evidence.rStar.toPrecision(3)} passes${spread}, fitted on this dataset's ${evidence.runs} runs (${evidence.repeatedRuns} repeat their data)`
       : `R_D_star ${evidence.rStar.toPrecision(3)} passes${spread}, BORROWED from ${evidence.group.split('|')[0].replace('dataset=', '')} (${evidence.runs} runs, ${evidence.repeatedRuns} repeating, recipe ${evidence.recipe}): this dataset's runs do not identify it, so repeats are assumed to lose value as fast as there`;
-  return { ...base, evidence, cost: point.value - unique, interval, valBpc: point.value, effectiveSteps: point.steps, note };
+  const onePass = lawAt((q.steps * q.uniqueTokens) / q.tokens);
+  return { ...base, evidence, cost: point.value - unique, interval, valBpc: point.value, effectiveSteps: point.steps, repeatsGain: onePass - point.value, note };
 }

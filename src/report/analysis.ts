@@ -183,11 +183,13 @@ export function recommendedCore(suite: FitSuite, runs: RunRecord[], rec: Recomme
   const query = (params: number, steps: number) => recommendedQuery(rec, params, steps);
 
   const borrow = { borrowGains: options.borrowGains === true };
+  // Passes over the dataset and the cost of repetition (R*_D fitted once, own or borrowed).
+  const withRepetition = { ...borrow, repetition: { runs, evidenceCache: new Map() } };
   const predictions = rec.budgets.flatMap((steps) => [
-    { steps, params: recommendedParams, label: rec.label, prediction: predictBpc(suite, query(recommendedParams, steps), borrow) },
-    { steps, params: rec.claimedParams, label: 'the report\'s claimed size', prediction: predictBpc(suite, query(rec.claimedParams, steps), borrow) },
+    { steps, params: recommendedParams, label: rec.label, prediction: predictBpc(suite, query(recommendedParams, steps), withRepetition) },
+    { steps, params: rec.claimedParams, label: 'the report\'s claimed size', prediction: predictBpc(suite, query(rec.claimedParams, steps), withRepetition) },
   ]);
-  const headline = predictBpc(suite, query(recommendedParams, rec.steps), borrow);
+  const headline = predictBpc(suite, query(recommendedParams, rec.steps), withRepetition);
 
   const calibration = calibrateFromRuns(runs);
   const estimate = estimateTraining({ config: rec.config, batchSize: rec.batchSize, gpu: rec.gpu, precision: rec.precision, steps: rec.steps }, calibration);

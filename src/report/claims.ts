@@ -197,6 +197,23 @@ export const METRICS: Record<string, Metric> = {
     return run ? { value: run.finalValBpc, evidence: measured('1 run'), how: `run ${run.id} (${run.source ?? run.file})` } : { value: null, evidence: NONE, how: 'not measured yet' };
   },
   recommended_tokens_30K: (a) => ({ value: tokensSeen(30000, a.recommended.batchSize, a.recommended.config.seqLen), evidence: arithmetic('steps × batch × context'), how: `30,000 steps × bs ${a.recommended.batchSize} × T ${a.recommended.config.seqLen}` }),
+  recommended_passes_30K: (a) => {
+    const r = predictionAt(a, a.recommendedParams, 30000)?.repetition ?? null;
+    return r ? { value: r.passes, evidence: arithmetic('tokens ÷ unique tokens'), how: `30,000 steps × bs ${a.recommended.batchSize} × T ${a.recommended.config.seqLen} ÷ ${r.uniqueTokens} unique tokens (${r.uniqueSource})` } : { value: null, evidence: NONE, how: 'the dataset\'s size is unknown' };
+  },
+  recommended_repeated_change_30K_to_60K: (a) => {
+    const [p30, p60] = [30000, 60000].map((steps) => predictionAt(a, a.recommendedParams, steps));
+    const r30 = p30?.repetition;
+    const r60 = p60?.repetition;
+    if (!p30 || !p60 || !r30 || !r60 || r30.cost === null || r60.cost === null) return { value: null, evidence: NONE, how: 'no cost of repetition: the dataset\'s size or R_D_star is unknown' };
+    const [at30, at60] = [p30.valBpc + r30.cost, p60.valBpc + r60.cost];
+    const borrowed = r60.evidence?.source === 'borrowed' ? `, R_D_star ${r60.evidence.rStar.toPrecision(3)} borrowed from ${r60.evidence.group.split('|')[0].replace(/^dataset=/, '')}` : '';
+    return {
+      value: at60 - at30,
+      evidence: { ...predictionEvidence(p60, lawOf(a, p60)), text: `${predictionEvidence(p60, lawOf(a, p60)).text}, with the data-constrained law's cost of repetition${borrowed}` },
+      how: `val_bpc with repeats valued by the data-constrained law: ${at60.toFixed(4)} at 60K steps (${r60.passes.toFixed(2)} passes) − ${at30.toFixed(4)} at 30K (${r30.passes.toFixed(2)} passes); "bends upward (overfitting)" needs ≥ 0: more passes making the loss worse`,
+    };
+  },
   recommended_chinchilla_tokens: (a) => ({ value: 20 * a.recommendedParams, evidence: arithmetic('a rule of thumb times the exact count'), how: `20 tokens per parameter × ${a.recommendedParams}` }),
   recommended_weight_megabytes: (a) => ({ value: a.recommendedParams / 8 / 1e6, evidence: arithmetic('the exact count at 1 bit per weight'), how: `${a.recommendedParams} weights × 1 bit / 8 bits per byte, in 10^6 bytes` }),
   recommended_memory_total_gb: (a) => ({ value: a.estimate.totalBytes / GB, evidence: estimator('memory model'), how: `estimator, ${a.estimate.preset}, bs ${a.estimate.batchSize} as one micro-batch, T×T bytes/element ${a.estimate.tt.value.toFixed(2)}` }),

@@ -5,7 +5,9 @@
  * sentences that come whole from elsewhere (a fit's warnings, the estimator's evidence) are strings.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCount, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, parseCount, formatSteps } from '../util/format.js';
+import type { PeakCheck } from '../estimate/calibrate.js';
+import type { RepetitionEvidence } from '../fit/repetition-cost.js';
+import { formatCount, formatShape, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
 import { stepLawLoss, type StepLawFit } from '../fit/steps.js';
@@ -18,7 +20,7 @@ import { isBitLM } from '../arch/family.js';
 import type { ModelConfig } from '../arch/bitlm.js';
 import { MEMORY_GROUPS, estimateTrainingMemory, memoryParts, memoryRows } from '../estimate/memory.js';
 import { formatSplit, type TrainingEstimate } from '../estimate/estimate.js';
-import { byCodePoint, groupRuns, notScalingRuns, requireOneLossUnit } from '../runs/table.js';
+import { analysisGroupKey, byCodePoint, groupRuns, notScalingRuns, requireOneLossUnit } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
 import { localCollections, MAIN_COLLECTIONS, type GroupAnalysis, type RankedCandidate, type ReportAnalysis } from './analysis.js';
 import { BACKTEST_MIN_SIZES, type GroupBacktest } from '../fit/backtest.js';
@@ -715,7 +717,31 @@ function jointView(j: JointLawFit, all: JointLawFit[], ids: string[]): JointView
 function notInAnyFit(a: ReportAnalysis): ExcludedRun[] {
   const reasons = new Map<string, string>();
   for (const e of [...notScalingRuns(a.runs), ...[a.suite, ...a.otherGroups.map((g) => g.suite)].flatMap((s) => s.excluded)]) reasons.set(e.id, e.reason);
-  return a.runs.filter((r) => reasons.has(r.id)).sort((x, y) => byCodePoint(x.file, y.file)).map((r) => ({ id: r.id, file: r.file, reason: reasons.get(r.id)! }));
+  // Repetition runs the §3 repetition evidence was fitted on are in a law (the data-constrained one) and in its table.
+  const inLaw = new Set(repetitionRuns(a).map((r) => r.id));
+  return a.runs.filter((r) => reasons.has(r.id) && !inLaw.has(r.id)).sort((x, y) => byCodePoint(x.file, y.file)).map((r) => ({ id: r.id, file: r.file, reason: reasons.get(r.id)! }));
+}
+
+/** The repetition runs §3's R*_D was fitted on (its evidence group), by size, subset and steps. */
+function repetitionRuns(a: ReportAnalysis): RunRecord[] {
+  const evidence = a.headline.repetition?.evidence ?? null;
+  if (evidence === null) return [];
+  return a.runs
+    .filter((r) => r.purpose === 'repetition' && r.status === 'completed' && r.uniqueTokens !== null && analysisGroupKey(r) === evidence.group)
+    .sort((x, y) => x.params - y.params || x.uniqueTokens! - y.uniqueTokens! || x.steps - y.steps || byCodePoint(x.id, y.id));
+}
+
+/** The repeated-data section: where R*_D comes from and every run behind it that repeats its data by design. */
+function repetitionView(a: ReportAnalysis): RepetitionSectionView | null {
+  const rep = a.headline.repetition;
+  const runs = repetitionRuns(a);
+  if (!rep?.evidence || runs.length === 0) return null;
+  return {
+    dataset: runs[0].dataset,
+    collections: [...new Set(runs.map((r) => r.collection))].sort(byCodePoint),
+    evidence: rep.evidence,
+    runs: runs.map((r) => ({ id: r.id, params: r.params, uniqueTokens: r.uniqueTokens!, steps: r.steps, tokens: r.tokens, passes: r.passes!, valBpc: r.finalValBpc })),
+  };
 }
 
 /** One local collection's section: its runs, step and size laws, joint laws and backtests, and its step chart (pushed to `charts`). */
@@ -769,6 +795,7 @@ function tldrView(a: ReportAnalysis, claims: ClaimCheck[], mainBudgets: ParamBud
       gainNote: headlineGainNote(h),
       alternatives: h.alternatives.map((x) => ({ law: x.law, valBpc: x.valBpc })),
       alternativesOutside: h.alternatives.some((x) => h.interval && (x.valBpc < h.interval.lo || x.valBpc > h.interval.hi)),
+      repetition: h.repetition ? { passes: h.repetition.passes, cost: h.repetition.cost, interval: h.repetition.interval, borrowedFrom: h.repetition.evidence?.source === 'borrowed' ? h.repetition.evidence.group.split('|')[0].replace(/^dataset=/, '') : null } : null,
       extrapolations: h.extrapolations.map((x) => describeExtrapolation(x)).map((t) => `${t[0].toUpperCase()}${t.slice(1)}`),
     },
     nextRun: bestNext ? nextRunRows[0] : null,
@@ -816,14 +843,7 @@ function recommendedView(a: ReportAnalysis, chart: string): RecommendedView {
     tt: { bytesPerElement: e.tt.value, source: e.tt.source },
     evidence: e.evidence,
     calibrationNotes: a.calibration.notes,
-    peakChecks: a.calibration.fp32Checks.map((c) => ({
-      run: c.runId,
-      preset: c.preset,
-      config: `d=${c.config.d}, L=${c.config.layers}, H=${c.config.heads}, d_ff=${c.config.dFf}, T=${c.config.seqLen}, bs=${c.batchSize}`,
-      measuredBytes: c.measuredBytes,
-      predictedBytes: c.predictedBytes,
-      ratio: c.ratio,
-    })),
+    peakChecks: samePeakChecks(a.calibration.fp32Checks),
     otherGpus: a.otherGpus.map((o) => ({
       gpu: o.gpu.name,
       usableBytes: o.usableBytes,
@@ -876,6 +896,20 @@ export interface PredictionRowView {
   alternatives: { law: string; valBpc: number }[];
   /** The range holding the interval and every other law's value. */
   span: { lo: number; hi: number } | null;
+  /** Passes over the dataset (null: its size unknown), and what repeating costs (null: unknown; 0 at one pass or less) with its interval. */
+  passes: number | null;
+  repetitionCost: number | null;
+  repetitionInterval: Interval | null;
+}
+
+/** §3's repetition: the corpus size behind the passes and where R*_D comes from. */
+export interface RepetitionView {
+  uniqueTokens: number;
+  uniqueSource: string;
+  /** Passes of the budget the law was measured at. */
+  budgetPasses: number;
+  note: string;
+  evidence: RepetitionEvidence | null;
 }
 
 /** §4: the recommended config's memory, speed and the GPUs it would run on. */
@@ -908,7 +942,8 @@ export interface RecommendedView {
   tt: { bytesPerElement: number; source: string };
   evidence: string[];
   calibrationNotes: string[];
-  peakChecks: { run: string; preset: string; config: string; measuredBytes: number; predictedBytes: number; ratio: number }[];
+  /** One row per shape, preset and measured peak: the runs that measured the same bytes at the same shape (steps do not change a step's peak). */
+  peakChecks: { runs: string[]; /** runs beyond the first */ more: number; preset: string; config: string; measuredBytes: number; predictedBytes: number; ratio: number }[];
   otherGpus: { gpu: string; usableBytes: number; verdict: string; secondsPerStep: number | null; totalHours: number | null; calibrated: boolean; mfu: number }[];
   otherGpuSpeedNotes: string[];
   sweep: { bs: number; totalBytes: number; attentionBytes: number; fits: string }[];
@@ -986,6 +1021,8 @@ export interface TldrView {
     /** Some other law's value lies outside the interval. */
     alternativesOutside: boolean;
     extrapolations: string[];
+    /** Passes over the dataset and the cost of repeating it (null: its size unknown), with whether R*_D is borrowed and from which dataset. */
+    repetition: { passes: number; cost: number | null; interval: Interval | null; borrowedFrom: string | null } | null;
   };
   nextRun: NextRunRowView | null;
   /** The candidate that narrows the span most per GPU-hour, where it is not nextRun. */
@@ -1031,18 +1068,28 @@ export interface ClaimRowView {
  * reports/report.json (snake_case keys; docs/report-json.md). Numbers are raw (bits per byte,
  * counts, bytes, seconds, fractions); strings are labels and sentences.
  */
+/** The runs behind R*_D that repeat their data by design (train_subset), and the fit they gave. */
+export interface RepetitionSectionView {
+  dataset: string;
+  collections: string[];
+  evidence: RepetitionEvidence;
+  runs: { id: string; params: number; uniqueTokens: number; steps: number; tokens: number; passes: number; valBpc: number }[];
+}
+
 export interface ReportData {
   title: string;
   runCount: number;
   scalingRunCount: number;
   datasets: { name: string; runs: RunRow[] }[];
   excluded: ExcludedRun[];
+  /** Null when no dataset identifies R*_D or §3 has no corpus size. */
+  repetition: RepetitionSectionView | null;
   tldr: TldrView;
   steps: { chart: string; families: StepFamilyView[] };
   params: { chart: string; budgets: SizeTableView[] };
   batch: BatchComparisonView[];
   offsets: DatasetOffsetView[];
-  predictions: { chart: string; dataset: string; rows: PredictionRowView[]; method: string; fits: string[]; assumptions: string[]; warnings: string[] };
+  predictions: { chart: string; dataset: string; rows: PredictionRowView[]; repetition: RepetitionView | null; method: string; fits: string[]; assumptions: string[]; warnings: string[] };
   recommended: RecommendedView;
   bestForBudget: PlanView;
   nextRuns: { baselineWidth: number | null; baselineSpan: number | null; law: string; rows: NextRunRowView[] };
@@ -1127,6 +1174,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     scalingRunCount: a.scalingRuns.length,
     datasets,
     excluded,
+    repetition: repetitionView(a),
     tldr: tldrView(a, claims, mainBudgets, nextRunRows),
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
@@ -1155,7 +1203,11 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
         interval: p.prediction.interval,
         alternatives: p.prediction.alternatives.map((x) => ({ law: x.law, valBpc: x.valBpc })),
         span: p.prediction.range,
+        passes: p.prediction.repetition?.passes ?? null,
+        repetitionCost: p.prediction.repetition?.cost ?? null,
+        repetitionInterval: p.prediction.repetition?.interval ?? null,
       })),
+      repetition: h.repetition ? { uniqueTokens: h.repetition.uniqueTokens, uniqueSource: h.repetition.uniqueSource, budgetPasses: h.repetition.budgetPasses, note: h.repetition.note, evidence: h.repetition.evidence } : null,
       method: h.method,
       fits: h.fits,
       assumptions: h.assumptions,
@@ -1199,4 +1251,17 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     footer: { version: meta.version, inputsHash: meta.inputsHash, runFiles: meta.runFiles },
   };
   return { view, charts };
+}
+
+/** Peak checks with the same shape, preset and bytes as one row naming its runs (in the checks' order). */
+function samePeakChecks(checks: readonly PeakCheck[]): RecommendedView['peakChecks'] {
+  const rows = new Map<string, RecommendedView['peakChecks'][number]>();
+  for (const c of checks) {
+    const config = formatShape(c.config, { separator: ', ', extra: { T: c.config.seqLen, bs: c.batchSize } });
+    const key = [config, c.preset, c.measuredBytes, c.predictedBytes].join('|');
+    const row = rows.get(key);
+    if (row) row.more = row.runs.push(c.runId) - 1;
+    else rows.set(key, { runs: [c.runId], more: 0, preset: c.preset, config, measuredBytes: c.measuredBytes, predictedBytes: c.predictedBytes, ratio: c.ratio });
+  }
+  return [...rows.values()];
 }

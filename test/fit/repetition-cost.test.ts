@@ -54,6 +54,10 @@ test('predict on the shipped runs: 30K steps at bs 256 make 5.08 passes over GLM
   assert.equal(big.cost, 0);
 });
 
-test('predict refuses --unique-tokens and --dataset-bytes together, in one line', () => {
-  failsWith(['predict', '--params', '46.4M', '--steps', '30000', '--batch-size', '256', '--dataset', 'GLM-Reasoning', '--unique-tokens', '1B', '--dataset-bytes', '1B'], /not both/);
+test('predict refuses, in one line: --unique-tokens with --dataset-bytes, a corpus smaller than one batch, a negative or non-numeric size', () => {
+  const q = ['predict', '--params', '46.4M', '--steps', '30000', '--batch-size', '256', '--dataset', 'GLM-Reasoning'];
+  failsWith([...q, '--unique-tokens', '1B', '--dataset-bytes', '1B'], /not both/);
+  failsWith([...q, '--dataset-bytes', '1000'], /field 'dataset-bytes'.*less than one batch \(256 × 256 = 65,536 tokens\)/);
+  failsWith([...q, '--dataset-bytes', '-5'], /field 'dataset-bytes'/);
+  failsWith([...q, '--unique-tokens', 'lots'], /field 'unique-tokens'/);
 });
