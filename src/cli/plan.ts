@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { BitscaleError } from '../util/errors.js';
-import { BATCH_SIZE, HEADROOM, POSITIVE_INT, POSITIVE_REAL, SEQUENCE, numberOption, parseNumber } from '../util/numbers.js';
+import { BATCH_SIZE, HEADROOM, PARAM_COUNT, POSITIVE_INT, POSITIVE_REAL, SEQUENCE, numberOption, parseNumber } from '../util/numbers.js';
 import { bold, emit, warn } from './output.js';
 import { DEFAULT_PLAN_HEADROOM } from '../plan/plan.js';
 
@@ -21,6 +21,8 @@ export interface PlanCliOptions {
   headroom: number;
   law?: string;
   borrowGains?: boolean;
+  uniqueTokens?: number;
+  datasetBytes?: number;
   json?: boolean;
 }
 
@@ -39,10 +41,14 @@ export function register(program: Command): void {
     .option('--headroom <fraction>', `fraction of each GPU's usable memory to keep free, in [0, 1)`, numberOption('headroom', HEADROOM), DEFAULT_PLAN_HEADROOM)
     .option('--law <file>', 'a law saved by `bitscale fit --csv … --form chinchilla --save FILE`, in place of the run table\'s')
     .option('--borrow-gains', 'as predict: let the step gain come from other datasets of the same loss unit where this one has too few doublings')
+    .option('--unique-tokens <n>', "the corpus size in tokens, for the recommended run's passes and cost of repetition (default: the dataset's runs' size), e.g. 387M", numberOption('unique-tokens', PARAM_COUNT))
+    .option('--dataset-bytes <n>', 'the corpus size in bytes, for a byte-level dataset (= --unique-tokens), e.g. 387M', numberOption('dataset-bytes', PARAM_COUNT))
     .option('--json', 'print JSON only')
-    .addHelpText('after', '\nExamples:\n  bitscale plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning\n  bitscale plan --gpu h100-80gb --gpus 8 --hours 24 --json\n  bitscale plan --gpu a100-40gb --flops 1e19 --law law.json')
+    .addHelpText('after', '\nExamples:\n  bitscale plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning\n  bitscale plan --gpu h100-80gb --gpus 8 --hours 24 --json\n  bitscale plan --gpu a100-40gb --flops 1e19 --law law.json\n  bitscale plan --gpu a100-40gb --hours 12 --dataset-bytes 387M')
     .action(async (opts: PlanCliOptions, cmd: Command) => {
       if ((opts.hours === undefined) === (opts.flops === undefined)) throw new BitscaleError('give one budget: --hours H or --flops C', { field: 'hours' });
+      if (opts.uniqueTokens !== undefined && opts.datasetBytes !== undefined) throw new BitscaleError('give --unique-tokens or --dataset-bytes, not both', { field: 'dataset-bytes' });
+      const corpus = opts.uniqueTokens !== undefined ? { uniqueTokens: opts.uniqueTokens, uniqueSource: '--unique-tokens' } : opts.datasetBytes !== undefined ? { uniqueTokens: opts.datasetBytes, uniqueSource: '--dataset-bytes (1 byte per token)' } : {};
       const { requireGpu } = await import('../estimate/hardware.js');
       const gpu = requireGpu(opts.gpu);
       const law = opts.law ? { file: opts.law, law: (await import('./law-file.js')).readSavedLawFile(opts.law) } : null;
@@ -60,6 +66,7 @@ export function register(program: Command): void {
           headroom: opts.headroom,
           law,
           borrowGains: opts.borrowGains === true,
+          ...corpus,
           runsDir: cmd.optsWithGlobals().runs ?? 'runs',
           runsGiven: cmd.getOptionValueSourceWithGlobals('runs') === 'cli',
         },

@@ -14,8 +14,12 @@ import { loadRunTable, scalingRuns, selectRuns } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { planTraining, type MeasuredRanges, type PlanBudget, type PlanResult, type Predictor } from './plan.js';
-import { lawBatchSizes, measuredRanges, predictionRuns, runTablePredictor, savedLawPredictor, savedLawRanges } from './predictors.js';
+import { planTraining, type MeasuredRanges, type PlanBudget, type PlanCandidate, type PlanResult, type Predictor } from './plan.js';
+import { lawBatchSizes, measuredRanges, predictionRuns, runTableQuery, runTablePredictor, savedLawPredictor, savedLawRanges } from './predictors.js';
+import { predictBpc } from '../fit/index.js';
+import type { RepetitionCost } from '../fit/repetition-cost.js';
+import type { RunRecord } from '../runs/types.js';
+import { formatCount, formatLoss, formatPercent } from '../util/format.js';
 import { BITLM_V57_FAMILY, describeFamilyRules, parseShape, planShapes } from './shapes.js';
 import { tellApart, type TellApart } from './tell-apart.js';
 import { WhatIf } from './what-if.js';
@@ -35,6 +39,9 @@ export interface PlanRequest {
   /** A saved chinchilla law (already read) in place of the run table's laws, with the file it came from. */
   law?: { file: string; law: SavedLaw } | null;
   borrowGains: boolean;
+  /** The corpus size in the dataset's token unit (--unique-tokens, --dataset-bytes) and where it came from; absent: the dataset's runs' size. */
+  uniqueTokens?: number;
+  uniqueSource?: string;
   /** The run table's folder, and whether the user named it (a missing default folder is then not an error with --law). */
   runsDir: string;
   runsGiven: boolean;
@@ -51,6 +58,8 @@ export interface PlanContext {
   batchSizeNote: string | null;
   /** What the law predicts: 'val_bpc' for the run table, 'loss' (the law's own unit) for a law file. */
   metric: string;
+  /** The recommended run's passes over the dataset and the cost of repeating it (the run table's laws only; null with a law file or an unknown size). */
+  repetition: RepetitionCost | null;
 }
 
 /** The planner's answer: the plan, what it was made from, and the run that would tell its two best apart. */
@@ -151,6 +160,7 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
   }
   const result = planTraining({ gpu: req.gpu, gpus: req.gpus, budget: req.budget, shapes, batchSizes: law.batchSizes, predict: law.predict, calibration, measured: law.measured, headroom: req.headroom });
   for (const w of result.recommended.prediction.warnings) onWarning(w);
+  const repetition = law.suite && law.dataset ? recommendedRepetition(result.recommended, law.suite, law.dataset, all, req, onWarning) : null;
   if (result.recommended.memoryVerdict.kind !== 'fits') onWarning(`the recommended micro-batch ${result.recommended.memoryVerdict.text}: check the T×T storage of your implementation before the run`);
   const whatIf = law.suite && law.dataset ? new WhatIf(mainRuns, law.suite, law.dataset, { borrowGains: req.borrowGains }) : null;
   const apart = tellApart(result, whatIf, { runs: mainRuns, seqLen: req.seqLen, calibration });
@@ -162,6 +172,24 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
     batchSizes: law.batchSizes,
     batchSizeNote: law.batchSizeNote,
     metric: req.law ? 'loss' : 'val_bpc',
+    repetition,
   };
   return { result, context, tellApart: apart };
+}
+
+/**
+ * The recommended run's passes over its dataset and the cost of repeating it (src/fit/repetition-cost.ts),
+ * and a warning when the passes beyond the first are predicted to gain less than the run's own
+ * prediction interval is wide: the plan then buys repeats the data cannot tell from one pass.
+ */
+function recommendedRepetition(c: PlanCandidate, suite: FitSuite, dataset: string, runs: RunRecord[], req: PlanRequest, onWarning: (message: string) => void): RepetitionCost | null {
+  const repetition = { runs, ...(req.uniqueTokens === undefined ? {} : { uniqueTokens: req.uniqueTokens, uniqueSource: req.uniqueSource }) };
+  const p = predictBpc(suite, runTableQuery(c, dataset, req.seqLen), { borrowGains: req.borrowGains, repetition });
+  const r = p.repetition;
+  const width = p.interval ? p.interval.hi - p.interval.lo : null;
+  if (r && r.repeatsGain !== null && width !== null && r.repeatsGain < width)
+    onWarning(
+      `the recommended run makes ${r.passes.toFixed(2)} passes over ${dataset}'s ${formatCount(r.uniqueTokens)} unique tokens: the passes beyond the first are predicted to gain ${formatLoss(r.repeatsGain, 4)} bits/byte, less than its ${formatPercent(p.interval!.level, 0)} prediction interval is wide (${formatLoss(width, 4)}), so a one-pass run could not be told from it (${r.note})`,
+    );
+  return r;
 }

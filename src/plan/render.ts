@@ -5,7 +5,8 @@
  */
 import type { ModelConfig } from '../arch/bitlm.js';
 import { verdictJson } from '../estimate/estimate.js';
-import { formatBytes, formatCount, formatInteger, formatLoss, formatPercent, formatSigned, formatTable } from '../util/format.js';
+import { formatBytes, formatCount, formatInteger, formatLoss, formatPercent, formatRange, formatSigned, formatTable } from '../util/format.js';
+import { snakeCaseKeys } from '../util/json.js';
 import type { PlanAnswer } from './make-plan.js';
 import { microAccumText, verdictCell, type PlanCandidate } from './plan.js';
 import { tellApartSentences } from './tell-apart-text.js';
@@ -122,6 +123,7 @@ export function planToJson({ result: r, context, tellApart: t }: PlanAnswer) {
     candidate_count: r.candidates.length,
     excluded: r.excluded.map((x) => ({ shape: x.label, batch_size: x.batchSize, reason: x.reason })),
     assumptions: r.assumptions,
+    repetition: snakeCaseKeys(context.repetition),
   };
 }
 
@@ -169,6 +171,8 @@ export function renderPlan({ result: r, context, tellApart: t }: PlanAnswer, bol
   lines.push(`  speed: ${c.speed}`);
   lines.push(`  method: ${p.method}`);
   if (c.extrapolation) lines.push(`  extrapolation: ${extrapolationText(c)} beyond the measured runs`);
+  const rep = context.repetition;
+  if (rep) lines.push(`  passes: ${rep.passes.toFixed(2)} over ${formatCount(rep.uniqueTokens)} unique tokens (${rep.uniqueSource}); cost of repetition ${rep.cost === null ? `unknown (${rep.note})` : `${formatSigned(rep.cost, 4)}${rep.interval ? ` (${formatPercent(rep.interval.level, 0)} interval ${formatRange(rep.interval.lo, rep.interval.hi, 4)})` : ''}${rep.repeatsGain === null ? '' : `; the passes beyond the first gain ${formatLoss(rep.repeatsGain, 4)}`}`}`);
   if (r.edge) lines.push(`  it is the ${r.edge} size that fits: the best may lie beyond the shapes searched (add one with --shape)`);
   if (r.nextBest && r.gap !== null) {
     const n = r.nextBest;

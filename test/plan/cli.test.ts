@@ -201,3 +201,22 @@ test('plan --law says that the law is applied to byte-level ±1 shapes; step tim
   const sameBatch = perSize.filter((c: { batch_size: number }) => c.batch_size === perSize[0].batch_size);
   for (let i = 1; i < sameBatch.length; i++) assert.ok(sameBatch[i].seconds_per_step >= sameBatch[i - 1].seconds_per_step, `${sameBatch[i].params}`);
 });
+
+test('plan states the recommended run\'s passes over the dataset (GLM-Reasoning\'s 387M bytes from its runs, or --dataset-bytes) and warns when the passes beyond the first gain less than the interval is wide', () => {
+  const r = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const plan = JSON.parse(r.stdout);
+  const rep = plan.repetition;
+  assert.ok(Math.abs(rep.passes - plan.recommended.tokens / 387e6) < 1e-9, `${rep.passes}`);
+  assert.equal(rep.evidence.source, 'borrowed');
+  assert.ok(rep.cost > 0 && rep.repeats_gain > 0, JSON.stringify(rep));
+  // A corpus just below the run's tokens: 1.1 passes, whose 0.1 pass beyond the first gains far less than the interval's width.
+  const near = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning', '--dataset-bytes', String(Math.round(plan.recommended.tokens / 1.1)), '--json']);
+  assert.equal(near.status, 0, near.stderr);
+  const nearRep = JSON.parse(near.stdout).repetition;
+  assert.ok(Math.abs(nearRep.passes - 1.1) < 1e-6);
+  const width = plan.recommended.interval.hi - plan.recommended.interval.lo;
+  assert.ok(nearRep.repeats_gain < width, `${nearRep.repeats_gain} vs ${width}`);
+  assert.match(near.stderr, /the passes beyond the first are predicted to gain .* less than its 80% prediction interval is wide/);
+  assert.doesNotMatch(r.stderr, /passes beyond the first are predicted to gain/);
+});
