@@ -29,10 +29,9 @@ import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatSteps } from '../util/format.js';
 import { chinchillaLoss, DEFAULT_HUBER_DELTA, fitChinchillaLaw, type ChinchillaFit, type ChinchillaParams, type ExponentGrid, type JointFloor, type JointPoint, jointParameterCount } from './chinchilla.js';
 import { fitSaturatingPowerLaw, MILLION, saturatingLoss, type SaturatingFit } from './saturating.js';
-import { mean } from './stats.js';
+import { mean, studentTQuantile } from './stats.js';
 import { fitSelectedJointLaw } from './select.js';
 import { Matrix, pseudoInverse } from 'ml-matrix';
-import { createRequire } from 'node:module';
 
 /** One run as the backtest sees it: its size, its budget and what it measured. */
 export interface BacktestRun {
@@ -148,11 +147,6 @@ export function backtestRefusal(runs: readonly Pick<BacktestRun, 'params'>[]): s
   return null;
 }
 
-/** Student's t quantile from jStat (CommonJS only, one file, no dependencies), loaded when first needed. */
-function studentTQuantile(p: number, dof: number): number {
-  const jStat: { studentt: { inv: (p: number, dof: number) => number } } = createRequire(import.meta.url)('jstat');
-  return jStat.studentt.inv(p, dof);
-}
 
 const budgetKey = (r: Pick<BacktestRun, 'steps' | 'batchSize' | 'seqLen'>) => `${r.steps}|${r.batchSize}|${r.seqLen}`;
 

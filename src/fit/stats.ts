@@ -1,7 +1,8 @@
 /**
  * Small numeric helpers the fitters share: a seeded random generator, quantiles, RMSE, the Huber
- * penalty and a stable log-sum-exp. Pure; no I/O.
+ * penalty, a stable log-sum-exp and Student's t quantile. Pure; no I/O.
  */
+import { createRequire } from 'node:module';
 
 /**
  * A deterministic uniform generator on [0, 1): mulberry32 (Tommy Ettinger's 32-bit mixer), so that
@@ -78,4 +79,10 @@ export function meanByX(pairs: readonly (readonly [number, number])[]): [number,
   const byX = new Map<number, number[]>();
   for (const [x, y] of pairs) byX.set(x, [...(byX.get(x) ?? []), y]);
   return [...byX.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => [x, mean(ys)]);
+}
+
+/** Student's t quantile from jStat (CommonJS only, one file, no dependencies), loaded when first needed. */
+export function studentTQuantile(p: number, dof: number): number {
+  const jStat: { studentt: { inv: (p: number, dof: number) => number } } = createRequire(import.meta.url)('jstat');
+  return jStat.studentt.inv(p, dof);
 }
