@@ -22,6 +22,7 @@ import { emit, warn } from './output.js';
 import type { Coverage, GroupBacktest } from '../fit/backtest.js';
 import type { DataConstrainedFit } from '../fit/data-constrained.js';
 import type { GroupRepetitionBacktest } from '../fit/repetition-backtest.js';
+import type { BatchLrAnalysis } from '../fit/batch-lr-runs.js';
 import type { AnySavedLaw, SavedDataConstrainedLaw, SavedLawPrediction } from '../fit/saved.js';
 import type { RunRecord } from '../runs/types.js';
 
@@ -361,6 +362,57 @@ not backtested: ${b.refusal}`;
   ].join('\n');
 }
 
+/** `fit --csv F --form critical-batch --x BATCH --y STEPS --by SIZE`: S(B) per group and B_noise's trend (nothing written). */
+async function criticalBatchCsvCommand(opts: { csv: string; x?: string; y?: string; by?: string; level?: number; json?: boolean }): Promise<void> {
+  if (!opts.x || !opts.y || !opts.by) throw new BitscaleError('--form critical-batch needs --x BATCH_COL, --y STEPS_COL and --by COL', { field: !opts.x ? 'x' : !opts.y ? 'y' : 'by' });
+  const { fitCriticalBatchColumns } = await import('../fit/columns.js');
+  const t = fitCriticalBatchColumns(await readCsv(opts.csv), { x: opts.x, y: opts.y, by: opts.by, file: opts.csv, level: opts.level });
+  for (const g of t.groups) if (g.refusal) warn(`${opts.by} = ${g.by}: not fitted: ${g.refusal}`);
+  emit(opts, t, () =>
+    [
+      `${opts.csv}: S(B) = S_min·(1 + B_noise/B) per ${opts.by} (x = ${opts.x}, y = ${opts.y}); B_noise is the critical batch B_crit = E_min/S_min (McCandlish et al. 2018)`,
+      formatTable(
+        [opts.by!, 'runs', 'S_min', 'B_noise', `${formatPercent(t.groups[0].level, 0)} interval`],
+        t.groups.map((g) => [String(g.by), g.n, g.S_min === null ? '-' : formatNumber(g.S_min, 4), g.B_noise === null ? '-' : formatNumber(g.B_noise, 4), g.B_noise === null ? '-' : `${formatNumber(g.lo!, 4)}–${g.hi === null ? '∞' : formatNumber(g.hi, 4)}`]),
+      ),
+      t.trend ? `trend: B_noise = ${formatNumber(t.trend.coefficient, 4)} · ${opts.by}^${formatNumber(t.trend.exponent, 4)}${t.trend.exponent_interval ? ` (exponent ${formatPercent(t.trend.exponent_interval.level, 0)} interval ${formatNumber(t.trend.exponent_interval.lo, 3)}–${formatNumber(t.trend.exponent_interval.hi, 3)})` : ''}` : 'trend: fewer than two groups fitted',
+    ].join('\n'),
+  );
+}
+
+/** `fit --batch-lr`: the batch/LR laws of each grid collection (src/fit/batch-lr-runs.ts). */
+async function batchLrCommand(runs: RunRecord[], opts: { collection?: string; level?: number; json?: boolean }): Promise<void> {
+  const { analyseBatchLr } = await import('../fit/batch-lr-runs.js');
+  const collections = opts.collection ? [opts.collection] : [...new Set(runs.filter((r) => r.purpose === 'batch-lr').map((r) => r.collection))].sort();
+  if (collections.length === 0) throw new BitscaleError('no runs of purpose batch-lr: name a grid collection with --collection (e.g. sweeps/brown-batch-lr.json trains one)', { field: 'batch-lr' });
+  const analyses = collections.map((c) => analyseBatchLr(runs, c, opts.level));
+  emit(opts, snakeCaseKeys({ analyses }), () => analyses.map(formatBatchLr).join('\n\n'));
+}
+
+function formatBatchLr(a: BatchLrAnalysis): string {
+  const lines = [`Batch size and learning rate: ${a.collection} (${a.lossUnit})`];
+  const rates = [...new Set(a.lr.flatMap((p) => p.rates.map((r) => r.lr)))].sort((x, y) => x - y);
+  lines.push(
+    formatTable(
+      ['N', 'tokens', 'batch', ...rates.map((lr) => `lr ${lr}`), 'lr_opt'],
+      a.lr.map((p) => [formatCount(p.params), formatCount(p.tokens), p.batch, ...rates.map((lr) => { const r = p.rates.find((x) => x.lr === lr); return r ? formatLoss(r.loss) : '-'; }), p.optimum === null ? '-' : p.optimum.atEdge ? `${p.optimum.atEdge === 'low' ? '≤' : '≥'} ${p.optimum.lrOpt} (edge)` : formatNumber(p.optimum.lrOpt, 3)]),
+    ),
+  );
+  const law = a.lrLaw;
+  lines.push(law ? `lr_opt ∝ B^γ: γ = ${formatNumber(law.gamma, 3)}${law.interval ? `, ${formatPercent(law.interval.level, 0)} interval ${formatNumber(law.interval.lo, 3)}–${formatNumber(law.interval.hi, 3)}; the √ rule (γ = 0.5) is ${law.sqrtInside ? 'inside' : 'outside'} it` : ' (no interval: no residual degree of freedom)'} (${law.n} optima with the best rate inside the grid, one intercept per size and budget)` : 'lr_opt ∝ B^γ: not fitted (no size and budget has two batch sizes whose best rate lies inside the grid)');
+  for (const sz of a.sizes) {
+    lines.push('', `critical batch at N = ${formatCount(sz.params)}: S(B) = S_min(1 + B_noise/B) for the fewest steps each batch size took to a target loss (over its rates and budgets)`);
+    lines.push(
+      formatTable(
+        ['target', 'steps per batch', 'S_min', 'B_noise', 'interval'],
+        sz.targets.map((t) => [formatLoss(t.target), t.points.map((p) => `${p.batch}: ${Math.round(p.steps)}`).join(', ') || '-', t.fit.refusal ? '-' : formatNumber(t.fit.sMin, 3), t.fit.refusal ? `not fitted: ${t.fit.refusal}` : formatNumber(t.fit.bNoise, 3), t.fit.interval ? `${formatNumber(t.fit.interval.lo, 3)}–${Number.isFinite(t.fit.interval.hi) ? formatNumber(t.fit.interval.hi, 3) : '∞'}` : '-']),
+      ),
+    );
+    lines.push(sz.trend ? `B_noise ∝ L^k: k = ${formatNumber(sz.trend.exponent, 3)}${sz.trend.exponentInterval ? ` (${formatPercent(sz.trend.exponentInterval.level, 0)} interval ${formatNumber(sz.trend.exponentInterval.lo, 3)}–${formatNumber(sz.trend.exponentInterval.hi, 3)})` : ''} over ${sz.trend.n} targets` : 'B_noise ∝ L^k: fewer than two targets fitted');
+  }
+  return lines.join('\n');
+}
+
 /** `fit --backtest-repetition`: each recipe with heavily repeated runs backtested (nothing written). */
 async function repetitionBacktestCommand(runs: RunRecord[], opts: { bootstrap?: number; seed?: number; level?: number; json?: boolean }): Promise<void> {
   const { backtestRepetitionGroups } = await import('../fit/repetition-backtest.js');
@@ -466,10 +518,11 @@ export function register(program: Command): void {
       .command('fit')
       .description('fit the scaling laws to every group of the run table and write fits/*.json, or fit one law to a CSV (--csv)')
       .option('--csv <file>', 'fit a table from elsewhere instead of the run table')
-      .option('--form <form>', 'with --csv: steps | saturating | chinchilla | data-constrained')
+      .option('--form <form>', 'with --csv: steps | saturating | chinchilla | data-constrained | critical-batch')
       .option('--x <col>', 'with --csv: x column (steps, or N)')
       .option('--y <col>', 'with --csv: y column (loss / val_bpc)')
       .option('--d <col>', 'with --csv --form chinchilla or data-constrained: tokens column D')
+      .option('--by <col>', 'with --csv --form critical-batch: one fit per value of this column (e.g. model size); B_noise = c·by^k across them')
       .option('--unique <col>', 'with --csv --form data-constrained: unique-tokens column U (the corpus each run drew its D tokens from)')
       .option('--flops <col>', 'with --csv --form chinchilla: training FLOPs column C, D = C/(6N)')
       .option('--fix <name=value>', 'hold a parameter fixed, e.g. A=1.0 or R_N_star=5 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -484,6 +537,7 @@ export function register(program: Command): void {
     .option('--dataset <name>', 'only runs on this dataset')
     .option('--save <file>', 'with --csv --form chinchilla or data-constrained: save the law (parameters, bootstrap draws, fitted N/D ranges, provenance) for predict --law and plan --law')
     .option('--coverage', 'measure the coverage of the joint law\'s prediction interval by leave-one-size-out, per analysis group (or on --csv with --form chinchilla); writes nothing (--level sets the interval)')
+    .option('--batch-lr', 'the batch-size and learning-rate laws on a grid of runs (--collection, default: every collection of purpose batch-lr runs): lr_opt per batch size, lr_opt ∝ B^γ, and the critical batch S(B) = S_min(1 + B_noise/B) at target losses; writes nothing')
     .option('--backtest-repetition', 'fit the data-constrained law on the runs with ≤ 4 passes over their corpus and predict those with ≥ 16, per recipe, beside the unique-data law; writes nothing (--bootstrap, --seed, --level set the interval)')
     .option('--backtest-largest', 'hold out the largest size of each analysis group, fit the laws on the smaller sizes and predict it; writes nothing (--level sets the prediction interval)')
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
@@ -496,9 +550,11 @@ export function register(program: Command): void {
       const { fitRunTable } = await import('../fit/suite.js');
       const bootstrap = bootstrapFrom(opts);
       if (opts.save && !(opts.csv && (opts.form === 'chinchilla' || opts.form === 'data-constrained'))) throw new BitscaleError('--save keeps a law fitted with --csv FILE --form chinchilla or data-constrained', { field: 'save' });
+      if (opts.csv && opts.form === 'critical-batch') return criticalBatchCsvCommand(opts);
+      if (opts.by !== undefined) throw new BitscaleError('--by COL is for --csv FILE --form critical-batch', { field: 'by' });
       if (opts.csv) {
         const form = opts.form as FitForm;
-        if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating, chinchilla or data-constrained`, { field: 'form' });
+        if (!form || !(form in FORM_PARAMS)) throw new BitscaleError(`--form must be steps, saturating, chinchilla, data-constrained or critical-batch`, { field: 'form' });
         if (opts.unique && form !== 'data-constrained') throw new BitscaleError('--unique COL is for --form data-constrained', { field: 'unique' });
         if (!opts.x || !opts.y) throw new BitscaleError('--csv needs --x COL and --y COL', { field: 'x' });
         const columnFit = fitColumns(await readCsv(opts.csv), {
@@ -539,6 +595,7 @@ export function register(program: Command): void {
       const runsDir: string = cmd.optsWithGlobals().runs;
       const selected = selectRuns(loadRunTable(runsDir, { onWarning: warn }), { collection: opts.collection, dataset: opts.dataset }, runsDir);
       if (opts.backtestRepetition) return repetitionBacktestCommand(selected, opts);
+      if (opts.batchLr) return batchLrCommand(selected, opts);
       const runs = scalingRuns(selected);
       if (runs.length === 0) throw new BitscaleError('the selected runs are all probes (purpose other than "scaling"): nothing to fit', { file: runsDir });
       if (opts.backtestLargest) return backtestCommand(runs, opts);

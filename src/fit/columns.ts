@@ -6,7 +6,8 @@
  */
 import { BitscaleError } from '../util/errors.js';
 import { parseNumberText } from '../util/numbers.js';
-import type { FitForm, FitResult } from './types.js';
+import type { FitForm, FitResult, Interval } from './types.js';
+import { criticalBatch, powerTrend } from './batch-lr.js';
 import { fitStepLaw, type StepLawParam } from './steps.js';
 import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
 import { type ExponentGrid, type JointPoint } from './chinchilla.js';
@@ -209,4 +210,48 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
   const jointPoints = idx.map((i) => ({ params: x[i], tokens: d![i], loss: y[i] }));
   const { fit } = fitSelectedJointLaw(jointPoints, { select: spec.delta === undefined && spec.select !== false, delta: spec.delta, bootstrap: spec.bootstrap, loo: spec.loo, grid: spec.grid });
   return { input, fit, jointPoints };
+}
+
+/** One `--by` value's critical-batch fit from a table. */
+export interface CriticalBatchGroup {
+  by: number;
+  n: number;
+  S_min: number | null;
+  B_noise: number | null;
+  /** The profile-likelihood interval of B_noise (lo 0 / hi null: open). */
+  lo: number | null;
+  hi: number | null;
+  level: number;
+  refusal: string | null;
+}
+
+export interface CriticalBatchTable {
+  file: string | null;
+  columns: { x: string; y: string; by: string };
+  groups: CriticalBatchGroup[];
+  /** B_noise = coefficient · by^exponent over the fitted groups; null with fewer than two. */
+  trend: { coefficient: number; exponent: number; exponent_interval: Interval | null } | null;
+}
+
+/**
+ * `fit --csv F --form critical-batch --x BATCH --y STEPS --by SIZE`: S(B) = S_min·(1 + B_noise/B)
+ * per value of the `--by` column (steps to a fixed target loss at each batch size; src/fit/batch-lr.ts),
+ * and B_noise = coefficient · by^exponent across the groups (by in the column's own units).
+ */
+export function fitCriticalBatchColumns(rows: readonly Record<string, string>[], spec: { x: string; y: string; by: string; file?: string; level?: number }): CriticalBatchTable {
+  const file = spec.file;
+  if (rows.length === 0) throw new BitscaleError('no data rows: the table has a header only', { file });
+  const level = spec.level ?? 0.8;
+  const batch = column(rows, spec.x, file, 'a batch size is a positive count');
+  const steps = column(rows, spec.y, file, 'steps to the target loss are positive');
+  const by = column(rows, spec.by, file, 'the trend B_noise = c·by^k needs positive values');
+  const groups = [...new Set(by)].sort((a, b) => a - b).map((value): CriticalBatchGroup => {
+    const idx = by.map((v, i) => (v === value ? i : -1)).filter((i) => i >= 0);
+    const fit = criticalBatch(idx.map((i) => ({ batch: batch[i], steps: steps[i] })), level);
+    const ok = fit.refusal === null;
+    return { by: value, n: idx.length, S_min: ok ? fit.sMin : null, B_noise: ok ? fit.bNoise : null, lo: ok ? fit.interval!.lo : null, hi: ok && Number.isFinite(fit.interval!.hi) ? fit.interval!.hi : null, level, refusal: fit.refusal };
+  });
+  if (groups.every((g) => g.refusal !== null)) throw new BitscaleError(`nothing fitted: ${groups.map((g) => `${spec.by} = ${g.by}: ${g.refusal}`).join('; ')}`, { file });
+  const t = powerTrend(groups.filter((g) => g.B_noise !== null).map((g) => ({ x: g.by, y: g.B_noise! })), level);
+  return { file: file ?? null, columns: { x: spec.x, y: spec.y, by: spec.by }, groups, trend: t ? { coefficient: t.coefficient, exponent: t.exponent, exponent_interval: t.exponentInterval } : null };
 }
