@@ -30,6 +30,7 @@ const SKIPPED: Record<string, string> = {
   'npx bitscale train --resume tiny-bitlm-v57-s400-seed0': 'needs the checkpoint of a killed run of the line above',
   'npx bitscale sweep --grid sweeps/brown-ladder.json --jobs 2': 'trains 15 runs: 25 min on 2 cores',
   'npx bitscale sweep --grid sweeps/brown-repetition.json --jobs 2': 'trains 48 runs: 29 min on 2 cores',
+  'npx bitscale sweep --grid sweeps/brown-batch-lr.json --jobs 2': 'trains 80 runs: 6 min on 2 cores',
   'npx bitscale sweep --grid reports/next-runs.json --slurm --submit --partition gpu --gpus-per-task 1': 'needs a Slurm cluster and the grid\'s data (test/sweep/slurm.test.ts runs sweeps on a real Slurm when one is installed)',
   'npx bitscale sweep --grid reports/next-runs.json --slurm --submit --partition gpu --account mylab --qos normal --time 12:00:00 --gpus-per-task 1 --cpus-per-task 8 --mem 64G --max-parallel 4 --sbatch=--constraint=a100': 'needs a Slurm cluster and the grid\'s data',
   'npx bitscale sweep --grid reports/next-runs.json --slurm --submit': 'needs a Slurm cluster and the grid\'s data',

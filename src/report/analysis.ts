@@ -8,6 +8,7 @@ import { fitRunTable, predictBpc, type FitSuite, type Prediction, type FitRunTab
 import type { GroupFits } from '../fit/suite.js';
 import { fitAnalysisGroup } from '../fit/suite.js';
 import { backtestGroups, type GroupBacktest } from '../fit/backtest.js';
+import { analyseBatchLr, type BatchLrAnalysis } from '../fit/batch-lr-runs.js';
 import { calibrateFromRuns, type Calibration } from '../estimate/calibrate.js';
 import { estimateTraining, sweepBatchSizes, type TrainingEstimate, type SweepRow } from '../estimate/estimate.js';
 import type { MemoryPrecision } from '../estimate/memory.js';
@@ -98,6 +99,21 @@ export interface ReportAnalysis {
   planSweep: { hours: number; plan: PlanResult }[];
   /** Each local collection's backtest (its largest size predicted from the smaller ones), per analysis group. */
   backtests: { collection: string; groups: GroupBacktest[] }[];
+  /** The batch/LR laws of each collection of purpose batch-lr runs (src/fit/batch-lr-runs.ts), or why not. */
+  batchLr: { collection: string; analysis: BatchLrAnalysis | null; refusal: string | null }[];
+}
+
+/** The batch/LR laws of every collection holding purpose batch-lr runs; a refused grid says why. */
+export function batchLrAnalyses(runs: readonly RunRecord[]): ReportAnalysis['batchLr'] {
+  const collections = [...new Set(runs.filter((r) => r.purpose === 'batch-lr').map((r) => r.collection))].sort(byCodePoint);
+  return collections.map((collection) => {
+    try {
+      return { collection, analysis: analyseBatchLr(runs.filter((r) => r.purpose === 'batch-lr'), collection), refusal: null };
+    } catch (err) {
+      if (err instanceof BitscaleError) return { collection, analysis: null, refusal: err.message };
+      throw err;
+    }
+  });
 }
 
 /** Budgets of the GPU-hours chart: 1 to 64 hours on one GPU, doubling, plus the planned hours. */
@@ -266,5 +282,5 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   const otherGroups = options.otherGroups ?? otherGroupAnalyses(runs, options);
   const recommended = options.recommended ?? analyseRecommended(suite, runs, rec, options);
   const backtests = options.backtests ?? localBacktests(mainRuns);
-  return { backtests, runs, scalingRuns, mainRuns, suite, otherGroups, recommended: rec, ...recommended };
+  return { backtests, batchLr: batchLrAnalyses(runs), runs, scalingRuns, mainRuns, suite, otherGroups, recommended: rec, ...recommended };
 }

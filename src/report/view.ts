@@ -717,9 +717,41 @@ function jointView(j: JointLawFit, all: JointLawFit[], ids: string[]): JointView
 function notInAnyFit(a: ReportAnalysis): ExcludedRun[] {
   const reasons = new Map<string, string>();
   for (const e of [...notScalingRuns(a.runs), ...[a.suite, ...a.otherGroups.map((g) => g.suite)].flatMap((s) => s.excluded)]) reasons.set(e.id, e.reason);
-  // Repetition runs the §3 repetition evidence was fitted on are in a law (the data-constrained one) and in its table.
-  const inLaw = new Set(repetitionRuns(a).map((r) => r.id));
+  // Repetition runs the §3 repetition evidence was fitted on are in a law (the data-constrained one) and in its table;
+  // a batch/LR grid's runs are in its laws and table (§2.3).
+  const inLaw = new Set([...repetitionRuns(a).map((r) => r.id), ...batchGridRuns(a).map((r) => r.id)]);
   return a.runs.filter((r) => reasons.has(r.id) && !inLaw.has(r.id)).sort((x, y) => byCodePoint(x.file, y.file)).map((r) => ({ id: r.id, file: r.file, reason: reasons.get(r.id)! }));
+}
+
+/** The runs of every batch/LR grid the report analysed (§2.3), by collection, size, budget, batch and rate. */
+function batchGridRuns(a: ReportAnalysis): RunRecord[] {
+  const analysed = new Set(a.batchLr.filter((g) => g.analysis !== null).map((g) => g.collection));
+  return a.runs
+    .filter((r) => r.purpose === 'batch-lr' && r.status === 'completed' && analysed.has(r.collection))
+    .sort((x, y) => byCodePoint(x.collection, y.collection) || x.params - y.params || x.tokens - y.tokens || x.batchSize - y.batchSize || x.lr - y.lr || byCodePoint(x.id, y.id));
+}
+
+/** §2.3's grids: the loss at each (size, budget, batch, rate), the laws fitted on them, and their runs. */
+function batchGridViews(a: ReportAnalysis): BatchGridView[] {
+  const runs = batchGridRuns(a);
+  return a.batchLr.map(({ collection, analysis: g, refusal }): BatchGridView => {
+    if (g === null) return { collection, refusal, lossUnit: null, rates: [], rows: [], lrLaw: null, sizes: [], runs: [] };
+    const rates = [...new Set(g.lr.flatMap((p) => p.rates.map((r) => r.lr)))].sort((x, y) => x - y);
+    return {
+      collection,
+      refusal: null,
+      lossUnit: g.lossUnit,
+      rates,
+      rows: g.lr.map((p) => ({ params: p.params, tokens: p.tokens, batch: p.batch, losses: rates.map((lr) => p.rates.find((r) => r.lr === lr)?.loss ?? null), lrOpt: p.optimum?.lrOpt ?? null, bound: p.optimum?.atEdge === 'low' ? '≤' : p.optimum?.atEdge === 'high' ? '≥' : null })),
+      lrLaw: g.lrLaw ? { gamma: g.lrLaw.gamma, interval: g.lrLaw.interval, sqrtInside: g.lrLaw.sqrtInside, n: g.lrLaw.n } : null,
+      sizes: g.sizes.map((sz) => ({
+        params: sz.params,
+        targets: sz.targets.map((t) => ({ target: t.target, steps: t.points.map((p) => ({ batch: p.batch, steps: p.steps })), sMin: t.fit.refusal ? null : t.fit.sMin, bNoise: t.fit.refusal ? null : t.fit.bNoise, lo: t.fit.interval?.lo ?? null, hi: t.fit.interval && Number.isFinite(t.fit.interval.hi) ? t.fit.interval.hi : null, refusal: t.fit.refusal })),
+        trend: sz.trend ? { exponent: sz.trend.exponent, interval: sz.trend.exponentInterval, n: sz.trend.n } : null,
+      })),
+      runs: runs.filter((r) => r.collection === collection).map((r) => ({ id: r.id, params: r.params, batch: r.batchSize, lr: r.lr, steps: r.steps, tokens: r.tokens, valBpc: r.finalValBpc })),
+    };
+  });
 }
 
 /** The repetition runs §3's R*_D was fitted on (its evidence group), by size, subset and steps. */
@@ -1068,6 +1100,22 @@ export interface ClaimRowView {
  * reports/report.json (snake_case keys; docs/report-json.md). Numbers are raw (bits per byte,
  * counts, bytes, seconds, fractions); strings are labels and sentences.
  */
+/** One batch/LR grid in §2.3 (src/fit/batch-lr-runs.ts). */
+export interface BatchGridView {
+  collection: string;
+  /** Why the grid has no laws (its runs differ in more than batch, rate and steps); null when analysed. */
+  refusal: string | null;
+  lossUnit: string | null;
+  /** The rates tried, ascending: the loss table's columns. */
+  rates: number[];
+  /** Final loss per rate (null: not run), and lr_opt (bound: only bounded, ≤ at the grid's low end, ≥ at its high end). */
+  rows: { params: number; tokens: number; batch: number; losses: (number | null)[]; lrOpt: number | null; bound: '≤' | '≥' | null }[];
+  lrLaw: { gamma: number; interval: Interval | null; sqrtInside: boolean | null; n: number } | null;
+  /** Per size: S(B) = S_min(1 + B_noise/B) at each target loss (hi null: open), and B_noise ∝ L^k. */
+  sizes: { params: number; targets: { target: number; steps: { batch: number; steps: number }[]; sMin: number | null; bNoise: number | null; lo: number | null; hi: number | null; refusal: string | null }[]; trend: { exponent: number; interval: Interval | null; n: number } | null }[];
+  runs: { id: string; params: number; batch: number; lr: number; steps: number; tokens: number; valBpc: number }[];
+}
+
 /** The runs behind R*_D that repeat their data by design (train_subset), and the fit they gave. */
 export interface RepetitionSectionView {
   dataset: string;
@@ -1088,6 +1136,8 @@ export interface ReportData {
   steps: { chart: string; families: StepFamilyView[] };
   params: { chart: string; budgets: SizeTableView[] };
   batch: BatchComparisonView[];
+  /** §2.3's batch/LR grids and their laws. */
+  batchGrids: BatchGridView[];
   offsets: DatasetOffsetView[];
   predictions: { chart: string; dataset: string; rows: PredictionRowView[]; repetition: RepetitionView | null; method: string; fits: string[]; assumptions: string[]; warnings: string[] };
   recommended: RecommendedView;
@@ -1178,6 +1228,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     tldr: tldrView(a, claims, mainBudgets, nextRunRows),
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
+    batchGrids: batchGridViews(a),
     batch: a.suite.batchLr
       .filter((c) => inCollections([c.from.runId, c.to.runId], mainCols))
       .map((c) => ({
