@@ -9,7 +9,7 @@ import type { Prediction } from '../fit/predict.js';
 import { countParams, tokensSeen } from '../arch/bitlm.js';
 import { formatSplit } from '../estimate/estimate.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatGiB } from '../util/format.js';
+import { formatCount, formatGiB, formatNumber } from '../util/format.js';
 import { MAIN_ARCH, type ReportAnalysis, type RecommendedConfig } from './analysis.js';
 
 export interface ClaimExpectation {
@@ -197,6 +197,18 @@ export const METRICS: Record<string, Metric> = {
     return run ? { value: run.finalValBpc, evidence: measured('1 run'), how: `run ${run.id} (${run.source ?? run.file})` } : { value: null, evidence: NONE, how: 'not measured yet' };
   },
   recommended_tokens_30K: (a) => ({ value: tokensSeen(30000, a.recommended.batchSize, a.recommended.config.seqLen), evidence: arithmetic('steps × batch × context'), how: `30,000 steps × bs ${a.recommended.batchSize} × T ${a.recommended.config.seqLen}` }),
+  lr_batch_gamma: (a) => {
+    const grid = a.batchLr.find((g) => g.analysis?.lrLaw?.interval);
+    const law = grid?.analysis?.lrLaw;
+    if (!grid || !law || !law.interval) return { value: null, evidence: NONE, how: 'no batch/LR grid with an lr_opt law' };
+    const sizes = [...new Set(grid.analysis!.lr.map((p) => p.params))].sort((x, y) => x - y);
+    return {
+      value: law.gamma,
+      interval: { lo: law.interval.lo, hi: law.interval.hi },
+      evidence: { kind: 'fitted', dof: law.dof, text: `fitted: lr_opt ∝ B^γ on ${law.n} optima of runs/${grid.collection}/ with ${law.dof} dof, at ${sizes.map((n) => formatCount(n)).join(' and ')} parameters on Brown: borrowed, not measured on GLM-Reasoning` },
+      how: `γ with its ${Math.round(law.interval.level * 100)}% t interval ${formatNumber(law.interval.lo, 3)} to ${formatNumber(law.interval.hi, 3)}; "LR scales up by √4 at 4× bs" is γ = 0.5`,
+    };
+  },
   recommended_passes_30K: (a) => {
     const r = predictionAt(a, a.recommendedParams, 30000)?.repetition ?? null;
     return r ? { value: r.passes, evidence: arithmetic('tokens ÷ unique tokens'), how: `30,000 steps × bs ${a.recommended.batchSize} × T ${a.recommended.config.seqLen} ÷ ${r.uniqueTokens} unique tokens (${r.uniqueSource})` } : { value: null, evidence: NONE, how: 'the dataset\'s size is unknown' };
