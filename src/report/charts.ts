@@ -276,6 +276,17 @@ export function stepScalingChart(input: { unit?: string; subtitle?: string; obse
   return logXChart({ title: `Step scaling: ${axis.name} vs optimizer steps`, xTitle: 'optimizer steps (count, log scale)', yTitle: axis.title, ...input });
 }
 
+/** The best rate's final loss against batch size (log x) at matched tokens: one line per size and token budget. */
+export function batchLossChart(input: { unit: string; subtitle?: string; observed: ObservedPoint[]; segments: Segment[] }): TopLevelSpec {
+  const axis = lossAxis(input.unit);
+  return logXChart({ title: `Batch size at matched tokens: ${axis.name} of the best learning rate`, xTitle: 'batch size (sequences, log scale)', yTitle: axis.title, ...input });
+}
+
+/** Steps to reach a target loss against batch size (log x), and S(B) = S_min(1 + B_noise/B) fitted per size and target. */
+export function criticalBatchChart(input: { subtitle?: string; observed: ObservedPoint[]; laws: LawLine[] }): TopLevelSpec {
+  return logXChart({ title: 'The critical batch: steps to a target loss vs batch size', xTitle: 'batch size (sequences, log scale)', yTitle: 'optimizer steps to reach the target', ...input });
+}
+
 /** Validation loss against parameter count (log x), the fitted A + B/N^α laws, their extrapolation and band. */
 export function paramScalingChart(input: { unit?: string; subtitle?: string; observed: ObservedPoint[]; laws: LawLine[]; bands?: BandPoint[]; markers?: { x: number; y: number; label: string }[] }): TopLevelSpec {
   const axis = lossAxis(input.unit);

@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { PeakCheck } from '../estimate/calibrate.js';
 import type { RepetitionEvidence } from '../fit/repetition-cost.js';
+import type { BatchLrAnalysis } from '../fit/batch-lr-runs.js';
 import { formatCount, formatShape, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
 import { saturatingLoss, type SaturatingFit } from '../fit/saturating.js';
@@ -27,7 +28,7 @@ import { BACKTEST_MIN_SIZES, type GroupBacktest } from '../fit/backtest.js';
 import { chinchillaLoss } from '../fit/chinchilla.js';
 import { planChartFile, planView, type PlanView } from './plan-view.js';
 import type { ClaimCheck, EvidenceKind, Verdict } from './claims.js';
-import { allocationChart, backtestChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type LawLine, type ObservedPoint, type Segment, type TracePoint } from './charts.js';
+import { allocationChart, backtestChart, batchLossChart, criticalBatchChart, budgetChart, computeChart, lossAxis, memoryChart, paramScalingChart, stepScalingChart, type BandPoint, type LawLine, type ObservedPoint, type Segment, type TracePoint } from './charts.js';
 
 const GIB = 2 ** 30;
 
@@ -731,16 +732,45 @@ function batchGridRuns(a: ReportAnalysis): RunRecord[] {
     .sort((x, y) => byCodePoint(x.collection, y.collection) || x.params - y.params || x.tokens - y.tokens || x.batchSize - y.batchSize || x.lr - y.lr || byCodePoint(x.id, y.id));
 }
 
-/** §2.3's grids: the loss at each (size, budget, batch, rate), the laws fitted on them, and their runs. */
-function batchGridViews(a: ReportAnalysis): BatchGridView[] {
+/** A grid's two charts: the best rate's loss against batch size, and steps to each target with S(B) (pushed to `charts`). */
+function batchGridCharts(collection: string, g: BatchLrAnalysis, charts: ChartFile[]): { loss: string; critical: string } {
+  const series = (p: { params: number; tokens: number }) => `${formatCount(p.params)}, ${formatCount(p.tokens)} tokens`;
+  const best = g.lr.filter((p) => p.optimum).map((p) => ({ series: series(p), x: p.batch, y: p.optimum!.best.loss, run: p.rates.find((r) => r.lr === p.optimum!.best.lr)?.runId }));
+  const lossPath = `charts/${collection}-batch.svg`;
+  charts.push({
+    path: lossPath,
+    alt: `The best learning rate's final ${lossAxis(g.lossUnit).name} against batch size at each model size and token budget of runs/${collection}/`,
+    spec: batchLossChart({ unit: g.lossUnit, subtitle: `runs/${collection}/: at each size and token budget, the final loss of the best of the rates tried, by batch size; lines join the batch sizes of one size and budget`, observed: best, segments: [...new Set(best.map((b) => b.series))].map((s) => ({ series: s, points: best.filter((b) => b.series === s).map(({ x, y }) => ({ x, y })) })) }),
+  });
+  const observed = g.sizes.flatMap((sz) => sz.targets.flatMap((t) => t.points.map((p) => ({ series: `${formatCount(sz.params)}, loss ${bpc(t.target)}`, x: p.batch, y: p.steps, run: p.runId }))));
+  const laws = g.sizes.flatMap((sz) =>
+    sz.targets
+      .filter((t) => t.fit.refusal === null)
+      .map((t): LawLine => {
+        const bs = t.points.map((p) => p.batch);
+        return { series: `${formatCount(sz.params)}, loss ${bpc(t.target)}`, determination: 'over', measured: [Math.min(...bs), Math.max(...bs)], f: (b: number) => t.fit.sMin * (1 + t.fit.bNoise / b) };
+      }),
+  );
+  const criticalPath = `charts/${collection}-critical-batch.svg`;
+  charts.push({
+    path: criticalPath,
+    alt: `Steps each batch size took to reach target losses at each model size of runs/${collection}/, with S(B) = S_min(1 + B_noise/B) fitted per size and target`,
+    spec: criticalBatchChart({ subtitle: `runs/${collection}/: points, the fewest steps each batch size took to the target loss over its rates and budgets; lines, S(B) = S_min(1 + B_noise/B) fitted per size and target (McCandlish et al. 2018)`, observed, laws }),
+  });
+  return { loss: lossPath, critical: criticalPath };
+}
+
+/** §2.3's grids: the loss at each (size, budget, batch, rate), the laws fitted on them, their runs and charts (pushed to `charts`). */
+function batchGridViews(a: ReportAnalysis, charts: ChartFile[]): BatchGridView[] {
   const runs = batchGridRuns(a);
   return a.batchLr.map(({ collection, analysis: g, refusal }): BatchGridView => {
-    if (g === null) return { collection, refusal, lossUnit: null, rates: [], rows: [], lrLaw: null, sizes: [], runs: [] };
+    if (g === null) return { collection, refusal, lossUnit: null, charts: null, rates: [], rows: [], lrLaw: null, sizes: [], runs: [] };
     const rates = [...new Set(g.lr.flatMap((p) => p.rates.map((r) => r.lr)))].sort((x, y) => x - y);
     return {
       collection,
       refusal: null,
       lossUnit: g.lossUnit,
+      charts: batchGridCharts(collection, g, charts),
       rates,
       rows: g.lr.map((p) => ({ params: p.params, tokens: p.tokens, batch: p.batch, losses: rates.map((lr) => p.rates.find((r) => r.lr === lr)?.loss ?? null), lrOpt: p.optimum?.lrOpt ?? null, bound: p.optimum?.atEdge === 'low' ? '≤' : p.optimum?.atEdge === 'high' ? '≥' : null })),
       lrLaw: g.lrLaw ? { gamma: g.lrLaw.gamma, interval: g.lrLaw.interval, sqrtInside: g.lrLaw.sqrtInside, n: g.lrLaw.n } : null,
@@ -1106,6 +1136,8 @@ export interface BatchGridView {
   /** Why the grid has no laws (its runs differ in more than batch, rate and steps); null when analysed. */
   refusal: string | null;
   lossUnit: string | null;
+  /** The grid's chart files: loss against batch size, and steps to each target with S(B). */
+  charts: { loss: string; critical: string } | null;
   /** The rates tried, ascending: the loss table's columns. */
   rates: number[];
   /** Final loss per rate (null: not run), and lr_opt (bound: only bounded, ≤ at the grid's low end, ≥ at its high end). */
@@ -1228,7 +1260,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     tldr: tldrView(a, claims, mainBudgets, nextRunRows),
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
-    batchGrids: batchGridViews(a),
+    batchGrids: batchGridViews(a, charts),
     batch: a.suite.batchLr
       .filter((c) => inCollections([c.from.runId, c.to.runId], mainCols))
       .map((c) => ({
