@@ -202,16 +202,6 @@ function formatPrediction(p: Prediction, groupLabel: (key: string) => string): s
   return lines.join('\n');
 }
 
-/** U from --unique-tokens, or --dataset-bytes for a byte-level dataset; {} leaves it to the runs. */
-function corpusSizeOption(opts: { uniqueTokens?: number; datasetBytes?: number; dataset?: string }, runs: readonly RunRecord[]): { uniqueTokens?: number; uniqueSource?: string } {
-  if (opts.uniqueTokens !== undefined && opts.datasetBytes !== undefined) throw new BitscaleError('give --unique-tokens or --dataset-bytes, not both', { field: 'dataset-bytes' });
-  if (opts.uniqueTokens !== undefined) return { uniqueTokens: opts.uniqueTokens, uniqueSource: '--unique-tokens' };
-  if (opts.datasetBytes === undefined) return {};
-  const units = [...new Set(runs.filter((r) => r.dataset === opts.dataset).map((r) => r.tokenUnit))];
-  if (units.some((u) => u !== 'byte')) throw new BitscaleError(`${opts.dataset}'s runs count ${units.join(', ')}s, not bytes: give its size in tokens with --unique-tokens`, { field: 'dataset-bytes' });
-  return { uniqueTokens: opts.datasetBytes, uniqueSource: '--dataset-bytes (1 byte per token)' };
-}
-
 /** A prediction's passes over its corpus and the cost of repeating it, for humans. */
 function repetitionLines(r: RepetitionCost, lossUnit: string): string[] {
   const passes = `passes: ${r.passes.toFixed(2)} over ${formatCount(r.uniqueTokens)} unique tokens (from ${r.uniqueSource}); the law's budget made ${r.budgetPasses.toFixed(2)}`;
@@ -634,11 +624,12 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --batch-size 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
     .action(async (opts, cmd: Command) => {
       const { predictBpc, groupLabel } = await import('../fit/predict.js');
+      const { corpusSizeFromOptions } = await import('../fit/repetition-cost.js');
       const law = ({ auto: 'auto', 'fixed-a': 'fixedA', free: 'free' } as const)[opts.law as 'auto' | 'fixed-a' | 'free'];
       if (!law) return predictFromLawFile(opts);
       for (const [k, flag] of [['steps', 'steps'], ['bs', 'batch-size'], ['dataset', 'dataset']] as const) if (opts[k] === undefined) throw new BitscaleError(`--${flag} is required (or give --law FILE with --params and --tokens)`, { field: flag });
       const selected = selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs);
-      const p = predictBpc(scalingRuns(selected), { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true, repetition: { runs: selected, ...corpusSizeOption(opts, selected) } });
+      const p = predictBpc(scalingRuns(selected), { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true, repetition: { runs: selected, corpus: corpusSizeFromOptions(opts) } });
       for (const w of p.warnings) warn(w);
       emit(opts, snakeCaseKeys(p), () => formatPrediction(p, groupLabel));
     });

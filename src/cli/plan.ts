@@ -47,8 +47,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  bitscale plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning\n  bitscale plan --gpu h100-80gb --gpus 8 --hours 24 --json\n  bitscale plan --gpu a100-40gb --flops 1e19 --law law.json\n  bitscale plan --gpu a100-40gb --hours 12 --dataset-bytes 387M')
     .action(async (opts: PlanCliOptions, cmd: Command) => {
       if ((opts.hours === undefined) === (opts.flops === undefined)) throw new BitscaleError('give one budget: --hours H or --flops C', { field: 'hours' });
-      if (opts.uniqueTokens !== undefined && opts.datasetBytes !== undefined) throw new BitscaleError('give --unique-tokens or --dataset-bytes, not both', { field: 'dataset-bytes' });
-      const corpus = opts.uniqueTokens !== undefined ? { uniqueTokens: opts.uniqueTokens, uniqueSource: '--unique-tokens' } : opts.datasetBytes !== undefined ? { uniqueTokens: opts.datasetBytes, uniqueSource: '--dataset-bytes (1 byte per token)' } : {};
+      const corpus = (await import('../fit/repetition-cost.js')).corpusSizeFromOptions(opts);
       const { requireGpu } = await import('../estimate/hardware.js');
       const gpu = requireGpu(opts.gpu);
       const law = opts.law ? { file: opts.law, law: (await import('./law-file.js')).readSavedLawFile(opts.law) } : null;
@@ -66,7 +65,7 @@ export function register(program: Command): void {
           headroom: opts.headroom,
           law,
           borrowGains: opts.borrowGains === true,
-          ...corpus,
+          corpus,
           runsDir: cmd.optsWithGlobals().runs ?? 'runs',
           runsGiven: cmd.getOptionValueSourceWithGlobals('runs') === 'cli',
         },

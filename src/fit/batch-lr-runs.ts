@@ -18,6 +18,7 @@ import type { RunRecord } from '../runs/types.js';
 import { byCodePoint } from '../runs/table.js';
 import { BitscaleError } from '../util/errors.js';
 import { criticalBatch, lrBatchLaw, optimalLr, powerTrend, stepsToTarget, type CriticalBatchFit, type LrBatchLaw, type OptimalLr, type PowerTrend } from './batch-lr.js';
+import { sortedDistinct } from './stats.js';
 
 /** The fields a comparison's runs must share (all but batch size, learning rate and steps). */
 const SHARED: readonly (keyof RunRecord)[] = ['dataset', 'arch', 'seqLen', 'lossUnit', 'lrSchedule', 'warmupSteps', 'lrFinal', 'precision'];
@@ -65,18 +66,17 @@ function refuseMixed(runs: readonly RunRecord[]): void {
   }
 }
 
-const sortedUnique = (xs: readonly number[]) => [...new Set(xs)].sort((a, b) => a - b);
 
 /** The laws for one collection's runs (module comment). */
 export function analyseBatchLr(runs: readonly RunRecord[], collection: string, level = 0.8): BatchLrAnalysis {
   const mine = runs.filter((r) => r.collection === collection && r.status === 'completed');
   if (mine.length === 0) throw new BitscaleError(`no completed runs in collection '${collection}'`, { field: 'collection' });
-  const sizes = sortedUnique(mine.map((r) => r.params));
+  const sizes = sortedDistinct(mine.map((r) => r.params));
   for (const n of sizes) refuseMixed(mine.filter((r) => r.params === n));
   const lr: LrPoint[] = [];
   for (const params of sizes)
-    for (const tokens of sortedUnique(mine.filter((r) => r.params === params).map((r) => r.tokens)))
-      for (const batch of sortedUnique(mine.filter((r) => r.params === params && r.tokens === tokens).map((r) => r.batchSize))) {
+    for (const tokens of sortedDistinct(mine.filter((r) => r.params === params).map((r) => r.tokens)))
+      for (const batch of sortedDistinct(mine.filter((r) => r.params === params && r.tokens === tokens).map((r) => r.batchSize))) {
         const rs = mine.filter((r) => r.params === params && r.tokens === tokens && r.batchSize === batch).sort((a, b) => a.lr - b.lr || byCodePoint(a.id, b.id));
         const rates = rs.map((r) => ({ lr: r.lr, loss: r.finalValBpc, runId: r.id }));
         lr.push({ params, tokens, batch, rates, optimum: optimalLr(rates) });
@@ -88,7 +88,7 @@ export function analyseBatchLr(runs: readonly RunRecord[], collection: string, l
   );
   const sizeAnalyses = sizes.map((params): SizeAnalysis => {
     const rs = mine.filter((r) => r.params === params);
-    const batches = sortedUnique(rs.map((r) => r.batchSize));
+    const batches = sortedDistinct(rs.map((r) => r.batchSize));
     const bestFinal = Math.max(...batches.map((b) => Math.min(...rs.filter((r) => r.batchSize === b).map((r) => r.finalValBpc))));
     const targets = TARGET_OFFSETS.map((offset) => {
       const target = bestFinal + offset;

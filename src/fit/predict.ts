@@ -5,7 +5,7 @@
  * assumptions produced it and carries a bootstrap interval when the fits have one.
  */
 import type { RunRecord } from '../runs/types.js';
-import { repetitionCost, repetitionEvidence, type RepetitionCost, type RepetitionEvidence } from './repetition-cost.js';
+import { repetitionCost, repetitionEvidence, type CorpusSize, type RepetitionCost, type RepetitionEvidence } from './repetition-cost.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatFactor, formatInteger, formatLoss, formatPercent, formatSigned, formatSteps } from '../util/format.js';
 import { analysisGroupKey, byCodePoint } from '../runs/table.js';
@@ -46,11 +46,11 @@ export interface PredictOptions {
    */
   borrowGains?: boolean;
   /**
-   * Say what repeating the corpus costs (src/fit/repetition-cost.ts): U from `uniqueTokens` (with
+   * Say what repeating the corpus costs (src/fit/repetition-cost.ts): U from `corpus` (the user's
    * where it came from), else from the runs of the query's group in `runs` when they agree on it;
    * R*_D from those runs, own or borrowed. Absent: no repetition assessment.
    */
-  repetition?: { runs: readonly RunRecord[]; uniqueTokens?: number; uniqueSource?: string; bootstrap?: { count: number; seed: number; level: number }; /** R*_D per analysis group, reused across predictions (the fit behind it takes a second). */ evidenceCache?: Map<string, RepetitionEvidence | null> };
+  repetition?: { runs: readonly RunRecord[]; corpus?: CorpusSize | null; bootstrap?: { count: number; seed: number; level: number }; /** R*_D per analysis group, reused across predictions (the fit behind it takes a second). */ evidenceCache?: Map<string, RepetitionEvidence | null> };
 }
 
 /** The architecture a query means when it names none and its dataset has runs of several. */
@@ -625,10 +625,15 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
 function assessRepetition(choice: LawChoice, query: PredictQuery, o: NonNullable<PredictOptions['repetition']>, warnings: string[]): RepetitionCost | null {
   const { budget } = choice;
   const seqLen = query.seqLen ?? budget.seqLen;
-  let unique = o.uniqueTokens ?? null;
-  let source = o.uniqueSource ?? '--unique-tokens';
-  if (unique === null) {
-    const sizes = [...new Set(o.runs.filter((r) => analysisGroupKey(r) === budget.group && r.uniqueTokens !== null).map((r) => r.uniqueTokens!))];
+  const groupRuns = o.runs.filter((r) => analysisGroupKey(r) === budget.group);
+  let unique: number;
+  let source: string;
+  if (o.corpus) {
+    const units = [...new Set(groupRuns.map((r) => r.tokenUnit))];
+    if (o.corpus.field === 'dataset-bytes' && units.some((u) => u !== 'byte')) throw new BitscaleError(`${budget.dataset}'s runs count ${units.join(', ')}s, not bytes: give its size in tokens with --unique-tokens`, { field: 'dataset-bytes' });
+    ({ uniqueTokens: unique, source } = o.corpus);
+  } else {
+    const sizes = [...new Set(groupRuns.filter((r) => r.uniqueTokens !== null).map((r) => r.uniqueTokens!))];
     if (sizes.length !== 1) {
       warnings.push(sizes.length === 0 ? `${budget.dataset}'s runs state no corpus size: passes and the cost of repetition are unknown (give --unique-tokens or --dataset-bytes)` : `${budget.dataset}'s runs state ${sizes.length} different corpus sizes: give --unique-tokens or --dataset-bytes to say which the query trains on`);
       return null;
@@ -637,7 +642,7 @@ function assessRepetition(choice: LawChoice, query: PredictQuery, o: NonNullable
     source = `${budget.dataset}'s runs`;
   }
   const perStep = query.batchSize * seqLen;
-  if (unique < perStep) throw new BitscaleError(`${formatCount(unique)} unique tokens (${source}) is less than one batch (${query.batchSize} × ${seqLen} = ${formatInteger(perStep)} tokens): a step would repeat tokens within itself`, { field: source.startsWith('--') ? source.slice(2).split(' ')[0] : 'dataset' });
+  if (unique < perStep) throw new BitscaleError(`${formatCount(unique)} unique tokens (${source}) is less than one batch (${query.batchSize} × ${seqLen} = ${formatInteger(perStep)} tokens): a step would repeat tokens within itself`, { field: o.corpus?.field ?? 'dataset' });
   const cached = o.evidenceCache?.get(budget.group);
   const evidence = cached !== undefined ? cached : repetitionEvidence(o.runs, budget.group, o.bootstrap ?? { count: 200, seed: 1, level: 0.8 });
   o.evidenceCache?.set(budget.group, evidence);

@@ -16,8 +16,8 @@
  * thresholds allow PASSES_SLACK (2%) either way.
  */
 import type { Interval } from './types.js';
-import { DEFAULT_BOOTSTRAP, percentileInterval, type BootstrapOptions } from './resample.js';
-import { seededRandom, standardNormal } from './stats.js';
+import { DEFAULT_BOOTSTRAP, logScatterInterval, type BootstrapOptions } from './resample.js';
+import { seededRandom } from './stats.js';
 import { dataConstrainedLoss, fitDataConstrainedLaw, R_STAR_RANGE, type DataConstrainedFit, type DataConstrainedParams, type RepetitionPoint } from './data-constrained.js';
 import { analysisGroupKey, fitGroups, groupRecipe, recipeLabel } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
@@ -90,22 +90,20 @@ function errorSummary(errors: readonly number[]): ErrorSummary | null {
   return { meanAbs: abs.reduce((a, b) => a + b, 0) / abs.length, maxAbs: Math.max(...abs) };
 }
 
-/** √(Σ ln(L/L̂)² / (n − p)) over the fitted points; null without residual freedom. */
-function logScatter(law: DataConstrainedFit, points: readonly RepetitionPoint[]): number | null {
-  if (law.dof <= 0) return null;
-  const ss = points.reduce((acc, q) => acc + Math.log(q.loss / dataConstrainedLoss(law.params, q.params, q.tokens, q.uniqueTokens)) ** 2, 0);
-  return Math.sqrt(ss / law.dof);
+/** σ, the residual standard error in ln(loss): the fit's log RMSE times √(n/(n − p)); null without residual freedom. */
+function logScatter(law: DataConstrainedFit): number | null {
+  const logRmse = Number(law.diagnostics.logRmse);
+  return law.dof > 0 && Number.isFinite(logRmse) ? logRmse * Math.sqrt(law.n / law.dof) : null;
 }
 
-/** The prediction interval at one point: each bootstrap draw's value times e^(σ·z). */
+/** The prediction interval at one point: each bootstrap draw's value times e^(σ·z) (logScatterInterval). */
 function predictionInterval(law: DataConstrainedFit, q: RepetitionPoint, scatter: number | null, level: number, seed: number): Interval | null {
   if (scatter === null || !law.samples || law.samples.length < 2) return null;
-  const random = seededRandom(seed);
   const values = law.samples.map((s) => {
     const draw = { ...law.params, ...Object.fromEntries(law.paramOrder.map((k, i) => [k, s[i]])) } as DataConstrainedParams;
-    return dataConstrainedLoss(draw, q.params, q.tokens, q.uniqueTokens) * Math.exp(scatter * standardNormal(random));
+    return dataConstrainedLoss(draw, q.params, q.tokens, q.uniqueTokens);
   });
-  return percentileInterval(values, level);
+  return logScatterInterval(values, scatter, level, seededRandom(seed));
 }
 
 /** Fit on the lightly repeated runs, predict the heavily repeated ones (module comment). */
@@ -129,7 +127,7 @@ export function backtestRepetition(runs: readonly RepetitionRun[], options: Repe
   );
   for (const [name, f] of [['data-constrained', law], ['unique-data', uniqueDataLaw]] as const)
     if (f.failure !== null) return { ...empty, law, uniqueDataLaw, refusal: `the ${name} law failed on the ${fitRuns.length} runs with ≤ ${fitMaxPasses} passes: ${f.failure}` };
-  const scatter = logScatter(law, fitRuns);
+  const scatter = logScatter(law);
   const held = heldRuns.map((r, i): RepetitionHeldRun => {
     const predicted = dataConstrainedLoss(law.params, r.params, r.tokens, r.uniqueTokens);
     const interval = predictionInterval(law, r, scatter, bootstrap.level, bootstrap.seed + 7919 * (i + 1));

@@ -24,6 +24,7 @@ import { percentileInterval } from './resample.js';
 import { REPETITION_PURPOSES } from './repetition-backtest.js';
 import { analysisGroupKey, fitGroups, groupRecipe, recipeLabel } from '../runs/table.js';
 import type { RunRecord } from '../runs/types.js';
+import { BitscaleError } from '../util/errors.js';
 
 /** Where R*_D comes from. */
 export interface RepetitionEvidence {
@@ -62,13 +63,34 @@ export interface RepetitionCost {
   note: string;
 }
 
+/** A corpus size the user gave: in the dataset's token unit, or in bytes for a byte-level dataset. */
+export interface CorpusSize {
+  uniqueTokens: number;
+  /** Where it came from, as the output names it. */
+  source: string;
+  /** The option it came from, for errors. */
+  field: 'unique-tokens' | 'dataset-bytes';
+}
+
+/** `--unique-tokens U` or `--dataset-bytes B` (not both; null: neither, the dataset's runs say). */
+export function corpusSizeFromOptions(o: { uniqueTokens?: number; datasetBytes?: number }): CorpusSize | null {
+  if (o.uniqueTokens !== undefined && o.datasetBytes !== undefined) throw new BitscaleError('give --unique-tokens or --dataset-bytes, not both', { field: 'dataset-bytes' });
+  if (o.uniqueTokens !== undefined) return { uniqueTokens: o.uniqueTokens, source: '--unique-tokens', field: 'unique-tokens' };
+  if (o.datasetBytes !== undefined) return { uniqueTokens: o.datasetBytes, source: '--dataset-bytes (1 byte per token)', field: 'dataset-bytes' };
+  return null;
+}
+
 /** The search bound R*_D's draws reach when the runs set no upper end. */
 const OPEN_END = R_STAR_RANGE[1] * 0.99;
 
+/** Distinct (D, U) pairs among the runs that repeat their data: R*_D needs two. */
+function repeatedPairs(runs: readonly RunRecord[]): number {
+  return new Set(runs.filter((r) => r.passes! > 1).map((r) => `${r.tokens}|${r.uniqueTokens}`)).size;
+}
+
 /** R*_D from one recipe's runs, or null where they do not identify it. */
 function fitEvidence(runs: RunRecord[], source: RepetitionEvidence['source'], bootstrap: { count: number; seed: number; level: number }): RepetitionEvidence | null {
-  const repeated = new Set(runs.filter((r) => r.passes! > 1).map((r) => `${r.tokens}|${r.uniqueTokens}`));
-  if (repeated.size < 2) return null;
+  if (repeatedPairs(runs) < 2) return null;
   const fit = fitDataConstrainedLaw(
     runs.map((r) => ({ params: r.params, tokens: r.tokens, uniqueTokens: r.uniqueTokens!, loss: r.finalValBpc })),
     { bootstrap, loo: false, excessParams: false },
@@ -95,13 +117,12 @@ function fitEvidence(runs: RunRecord[], source: RepetitionEvidence['source'], bo
 export function repetitionEvidence(runs: readonly RunRecord[], group: string, bootstrap: { count: number; seed: number; level: number }): RepetitionEvidence | null {
   const usable = runs.filter((r) => r.status === 'completed' && r.uniqueTokens !== null && REPETITION_PURPOSES.includes(r.purpose));
   const recipes = [...fitGroups(usable).values()];
-  const repeatedOf = (rs: RunRecord[]) => new Set(rs.filter((r) => r.passes! > 1).map((r) => `${r.tokens}|${r.uniqueTokens}`)).size;
   const own = recipes.filter((rs) => analysisGroupKey(rs[0]) === group).sort((a, b) => b.length - a.length);
   for (const rs of own) {
     const e = fitEvidence(rs, 'own', bootstrap);
     if (e) return e;
   }
-  const others = recipes.filter((rs) => analysisGroupKey(rs[0]) !== group && repeatedOf(rs) >= 2).sort((a, b) => repeatedOf(b) - repeatedOf(a) || (analysisGroupKey(a[0]) < analysisGroupKey(b[0]) ? -1 : 1));
+  const others = recipes.filter((rs) => analysisGroupKey(rs[0]) !== group && repeatedPairs(rs) >= 2).sort((a, b) => repeatedPairs(b) - repeatedPairs(a) || (analysisGroupKey(a[0]) < analysisGroupKey(b[0]) ? -1 : 1));
   for (const rs of others) {
     const e = fitEvidence(rs, 'borrowed', bootstrap);
     if (e) return e;

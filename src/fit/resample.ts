@@ -4,7 +4,7 @@
  * which returns a parameter vector or null when the subset does not identify the parameters.
  */
 import type { BootstrapSummary, Determination, FitResult, Interval, LeaveOneOutSummary } from './types.js';
-import { quantileOfSorted, resampleIndices, rootMeanSquare, seededRandom } from './stats.js';
+import { quantileOfSorted, resampleIndices, rootMeanSquare, seededRandom, standardNormal } from './stats.js';
 
 export interface BootstrapOptions {
   /** Resamples to draw (default 1000). */
@@ -68,6 +68,15 @@ export function percentileInterval(values: readonly number[], level: number): In
   const sorted = Float64Array.from(values.filter(Number.isFinite)).sort();
   if (sorted.length < 2) return null;
   return { level, lo: quantileOfSorted(sorted, (1 - level) / 2), hi: quantileOfSorted(sorted, (1 + level) / 2) };
+}
+
+/**
+ * A prediction interval for a new run from a law's bootstrap values at one point: each value times
+ * e^(σ·z), z standard normal from `random` (the run-to-run scatter, log-normal with σ in ln(loss)),
+ * then the percentile interval at `level`.
+ */
+export function logScatterInterval(values: readonly number[], sigma: number, level: number, random: () => number): Interval | null {
+  return percentileInterval(values.map((v) => v * Math.exp(sigma * standardNormal(random))), level);
 }
 
 /**

@@ -12,8 +12,8 @@ import { formatLoss } from '../util/format.js';
 import { CHINCHILLA_FORMULA, chinchillaLoss, type ChinchillaParams } from './chinchilla.js';
 import type { ColumnFit } from './columns.js';
 import { dataConstrainedLoss, DATA_CONSTRAINED_FORMULA, DATA_CONSTRAINED_PARAMS, effectiveData, effectiveParams, type DataConstrainedFit, type DataConstrainedParam, type DataConstrainedParams } from './data-constrained.js';
-import { percentileInterval } from './resample.js';
-import { seededRandom, standardNormal } from './stats.js';
+import { logScatterInterval, percentileInterval } from './resample.js';
+import { seededRandom } from './stats.js';
 import type { Interval } from './types.js';
 
 export const SAVED_LAW_FORMAT = 'bitscale-law';
@@ -228,7 +228,7 @@ function drawIntervals(law: Pick<AnySavedLaw, 'samples' | 'level' | 'provenance'
   const values = law.samples.map(valueAt).filter(Number.isFinite);
   if (values.length < 2) return { interval: null, curveInterval: null };
   const random = seededRandom((law.provenance.bootstrap_seed ?? 1) + 7919);
-  return { curveInterval: percentileInterval(values, law.level), interval: scatter === null ? null : percentileInterval(values.map((v) => v * Math.exp(scatter * standardNormal(random))), law.level) };
+  return { curveInterval: percentileInterval(values, law.level), interval: scatter === null ? null : logScatterInterval(values, scatter, law.level, random) };
 }
 
 /** One line: the file, its sha256, the columns and rows it was fitted on. */

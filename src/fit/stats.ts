@@ -74,6 +74,11 @@ export function countDistinct(values: readonly (number | string)[]): number {
   return new Set(values).size;
 }
 
+/** The distinct numbers, ascending. */
+export function sortedDistinct(values: Iterable<number>): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
 /** Mean y at each distinct x, sorted by x: [[x, mean y], …] (replicate runs averaged). */
 export function meanByX(pairs: readonly (readonly [number, number])[]): [number, number][] {
   const byX = new Map<number, number[]>();

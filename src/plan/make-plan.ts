@@ -17,12 +17,13 @@ import { PACKAGE_ROOT } from '../version.js';
 import { planTraining, type MeasuredRanges, type PlanBudget, type PlanCandidate, type PlanResult, type Predictor } from './plan.js';
 import { lawBatchSizes, measuredRanges, predictionRuns, runTableQuery, runTablePredictor, savedLawPredictor, savedLawRanges } from './predictors.js';
 import { predictBpc } from '../fit/index.js';
-import type { RepetitionCost } from '../fit/repetition-cost.js';
+import type { CorpusSize, RepetitionCost } from '../fit/repetition-cost.js';
 import type { RunRecord } from '../runs/types.js';
 import { formatCount, formatLoss, formatPercent } from '../util/format.js';
 import { BITLM_V57_FAMILY, describeFamilyRules, parseShape, planShapes } from './shapes.js';
 import { tellApart, type TellApart } from './tell-apart.js';
 import { WhatIf } from './what-if.js';
+import { sortedDistinct } from '../fit/stats.js';
 
 export interface PlanRequest {
   gpu: GpuSpec;
@@ -39,9 +40,8 @@ export interface PlanRequest {
   /** A saved chinchilla law (already read) in place of the run table's laws, with the file it came from. */
   law?: { file: string; law: SavedLaw } | null;
   borrowGains: boolean;
-  /** The corpus size in the dataset's token unit (--unique-tokens, --dataset-bytes) and where it came from; absent: the dataset's runs' size. */
-  uniqueTokens?: number;
-  uniqueSource?: string;
+  /** The corpus size the user gave (--unique-tokens, --dataset-bytes); absent or null: the dataset's runs' size. */
+  corpus?: CorpusSize | null;
   /** The run table's folder, and whether the user named it (a missing default folder is then not an error with --law). */
   runsDir: string;
   runsGiven: boolean;
@@ -102,7 +102,6 @@ interface PlanLaw {
   suite: FitSuite | null;
 }
 
-const sortedUnique = (xs: Iterable<number>) => [...new Set(xs)].sort((a, b) => a - b);
 
 /**
  * Plan the budget: the shapes (the BitLMv57 family, the seed configs and `shapes`), the law
@@ -122,14 +121,14 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
     // A saved law records no architecture or token unit: say what its D is here.
     onWarning(`${file}: the law is applied to byte-level strict ±1 BitLMv57 shapes, with D = steps × batch × T bytes (one token is one byte); a law fitted on another tokenizer or on float models (as ${saved.provenance.file ?? 'its table'} may be) predicts in its own loss unit and does not transfer`);
     // A law from elsewhere says nothing about batches: use those the run table measured (memory and speed), else the seed's 256.
-    const measuredBs = sortedUnique(mainRuns.map((r) => r.batchSize));
+    const measuredBs = sortedDistinct(mainRuns.map((r) => r.batchSize));
     law = {
       predict: savedLawPredictor(saved),
       lawText: `${saved.formula} saved to ${file} (${saved.provenance.file ?? 'a table'}, ${saved.provenance.used} rows)`,
       dataset: null,
       datasetSource: null,
       measured: savedLawRanges(saved),
-      batchSizes: req.batchSizes ? sortedUnique(req.batchSizes) : measuredBs.length ? measuredBs : [256],
+      batchSizes: req.batchSizes ? sortedDistinct(req.batchSizes) : measuredBs.length ? measuredBs : [256],
       batchSizeNote: null,
       suite: null,
     };
@@ -141,7 +140,7 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
     const own = scaling.filter((r) => r.dataset === dataset);
     // The report's fits (its suite is every BitLMv57 scaling run, src/report/analysis.ts), for the runs this dataset's predictions read.
     const suite = fitRunTable(predictionRuns(mainRuns, dataset, req.borrowGains));
-    const measuredBs = sortedUnique(own.map((r) => r.batchSize));
+    const measuredBs = sortedDistinct(own.map((r) => r.batchSize));
     const withLaw = lawBatchSizes(suite, dataset, req.seqLen);
     const without = measuredBs.filter((b) => !withLaw.includes(b));
     law = {
@@ -150,7 +149,7 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
       dataset,
       datasetSource: source,
       measured: measuredRanges(own, dataset),
-      batchSizes: req.batchSizes ? sortedUnique(req.batchSizes) : withLaw.length ? withLaw : measuredBs,
+      batchSizes: req.batchSizes ? sortedDistinct(req.batchSizes) : withLaw.length ? withLaw : measuredBs,
       batchSizeNote:
         !req.batchSizes && without.length && withLaw.length
           ? `bs ${without.join(', ')} (also measured) has no ${dataset} parameter law, and predictBpc has no batch-size correction: left out (add it with --batch-size ${measuredBs.join(',')})`
@@ -183,8 +182,7 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
  * prediction interval is wide: the plan then buys repeats the data cannot tell from one pass.
  */
 function recommendedRepetition(c: PlanCandidate, suite: FitSuite, dataset: string, runs: RunRecord[], req: PlanRequest, onWarning: (message: string) => void): RepetitionCost | null {
-  const repetition = { runs, ...(req.uniqueTokens === undefined ? {} : { uniqueTokens: req.uniqueTokens, uniqueSource: req.uniqueSource }) };
-  const p = predictBpc(suite, runTableQuery(c, dataset, req.seqLen), { borrowGains: req.borrowGains, repetition });
+  const p = predictBpc(suite, runTableQuery(c, dataset, req.seqLen), { borrowGains: req.borrowGains, repetition: { runs, corpus: req.corpus } });
   const r = p.repetition;
   const width = p.interval ? p.interval.hi - p.interval.lo : null;
   if (r && r.repeatsGain !== null && width !== null && r.repeatsGain < width)
