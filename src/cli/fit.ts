@@ -194,6 +194,7 @@ function formatPrediction(p: Prediction, groupLabel: (key: string) => string): s
     ...p.alternatives.map((a) => `with ${a.law}: ${formatLoss(a.valBpc)}`),
     ...(p.range && p.alternatives.length ? [`range over laws (interval ∪ other laws): ${formatRange(p.range.lo, p.range.hi)}`] : []),
     ...(p.repetition ? repetitionLines(p.repetition, p.lossUnit) : []),
+    ...(p.batch ? [`batch size: bs ${p.batch.fromBatch} has no run at the law's budget; asked at bs ${p.batch.toBatch} and ${formatSteps(Math.round(p.batch.equivalentSteps))} equivalent steps (${formatSteps(Math.round(p.batch.stepsRange.lo))}–${formatSteps(Math.round(p.batch.stepsRange.hi))} over B_noise's interval; ${p.batch.bNoise.source}), see assumptions`] : []),
     'fits:',
     ...p.fits.map((f) => `  ${f}`),
     'assumptions:',
@@ -629,7 +630,7 @@ export function register(program: Command): void {
       if (!law) return predictFromLawFile(opts);
       for (const [k, flag] of [['steps', 'steps'], ['bs', 'batch-size'], ['dataset', 'dataset']] as const) if (opts[k] === undefined) throw new BitscaleError(`--${flag} is required (or give --law FILE with --params and --tokens)`, { field: flag });
       const selected = selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs);
-      const p = predictBpc(scalingRuns(selected), { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true, repetition: { runs: selected, corpus: corpusSizeFromOptions(opts) } });
+      const p = predictBpc(scalingRuns(selected), { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true, repetition: { runs: selected, corpus: corpusSizeFromOptions(opts) }, batch: { runs: selected } });
       for (const w of p.warnings) warn(w);
       emit(opts, snakeCaseKeys(p), () => formatPrediction(p, groupLabel));
     });

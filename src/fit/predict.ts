@@ -15,6 +15,7 @@ import { saturatingLoss, type SaturatingFit, type SaturatingParam } from './satu
 import { chinchillaLoss, type ChinchillaFit } from './chinchilla.js';
 import { mean, seededRandom, standardNormal } from './stats.js';
 import { fitRunTable, type FitRunTableOptions, type FitSuite, type ParamBudgetFit } from './suite.js';
+import { batchNoiseEvidence, equivalentSteps, type BatchNoiseEstimate, type GridCache } from './batch-transfer.js';
 
 export interface PredictQuery {
   /** Parameter count N. */
@@ -51,6 +52,13 @@ export interface PredictOptions {
    * R*_D from those runs, own or borrowed. Absent: no repetition assessment.
    */
   repetition?: { runs: readonly RunRecord[]; corpus?: CorpusSize | null; bootstrap?: { count: number; seed: number; level: number }; /** R*_D per analysis group, reused across predictions (the fit behind it takes a second). */ evidenceCache?: Map<string, RepetitionEvidence | null> };
+  /**
+   * Answer a batch size the chosen budget did not measure with the critical-batch law
+   * (src/fit/batch-transfer.ts): B_noise from `runs` (the whole run table), the query asked at the
+   * equivalent steps of the budget's batch, the interval widened over B_noise's interval. Absent:
+   * the budget's number with a warning that no batch-size correction was applied.
+   */
+  batch?: { runs: readonly RunRecord[]; cache?: GridCache };
 }
 
 /** The architecture a query means when it names none and its dataset has runs of several. */
@@ -146,6 +154,21 @@ export interface Prediction {
   warnings: string[];
   /** Passes over the corpus and the cost of repetition; null when not asked for (PredictOptions.repetition) or the corpus size is unknown (then a warning says so). */
   repetition: RepetitionCost | null;
+  /** The critical-batch law's move from the query's batch size to the budget's; null at the budget's own batch size or when not asked for (PredictOptions.batch). */
+  batch: BatchAdjustment | null;
+}
+
+/** A query at a batch size the budget did not measure, asked at the budget's batch (src/fit/batch-transfer.ts). */
+export interface BatchAdjustment {
+  fromBatch: number;
+  toBatch: number;
+  steps: number;
+  /** Steps at toBatch worth `steps` at fromBatch, at B_noise's estimate and at its interval's ends (the ends' order follows B_noise's). */
+  equivalentSteps: number;
+  stepsRange: { lo: number; hi: number };
+  bNoise: BatchNoiseEstimate;
+  /** The predicted values at the two ends of B_noise's interval. */
+  valueRange: { lo: number; hi: number };
 }
 
 /**
@@ -591,11 +614,17 @@ export function explainPrediction(choice: LawChoice, value: PredictedValue, quer
  */
 export function predictBpc(input: readonly RunRecord[] | FitSuite, query: PredictQuery, options: PredictOptions = {}): Prediction {
   const suite = refitForQuery(input, query, options);
-  const choice = chooseLaw(suite, query, options, () => datasetsWithLaws(input, options));
-  const value = predictFromLaw(choice, query);
-  const text = explainPrediction(choice, value, query);
+  const known = () => datasetsWithLaws(input, options);
+  const first = chooseLaw(suite, query, options, known);
+  const moved = options.batch ? moveBatch(suite, first, query, options, known) : null;
+  const { choice, asked } = moved ?? { choice: first, asked: query };
+  const value = moved ? moved.value : predictFromLaw(choice, query);
+  const text = explainPrediction(choice, value, asked);
+  if (moved) text.assumptions.unshift(...batchText(moved.batch, choice.budget.lossUnit, text.warnings));
   const { budget, fit, name } = choice;
-  const repetition = options.repetition ? assessRepetition(choice, query, options.repetition, text.warnings) : null;
+  // Under a batch move, S steps at the query's batch are S × (S_eq/S) at the budget's (S_eq ∝ S).
+  const lawAt = moved ? (steps: number) => predictFromLaw(choice, { ...asked, steps: (steps * moved.batch.equivalentSteps) / query.steps }).valBpc : (steps: number) => predictFromLaw(choice, { ...query, steps }).valBpc;
+  const repetition = options.repetition ? assessRepetition(choice, query, options.repetition, text.warnings, lawAt) : null;
   return {
     query,
     valBpc: value.valBpc,
@@ -615,14 +644,59 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     assumptions: text.assumptions,
     warnings: text.warnings,
     repetition,
+    batch: moved?.batch ?? null,
   };
 }
 
 /**
- * The query's passes over its corpus and what repeating costs under the chosen law (the same law,
- * budget and step gains, asked at the effective step count); a warning and null when U is unknown.
+ * The query at a batch size its budget did not measure, asked at the budget's batch size and the
+ * equivalent steps (src/fit/batch-transfer.ts); its interval spans the values at B_noise's interval
+ * ends as well as the point's own. Null when the budget measured the query's batch size (or mixes
+ * batch sizes) or no run anywhere measures B_noise (then explainPrediction's warning stands).
  */
-function assessRepetition(choice: LawChoice, query: PredictQuery, o: NonNullable<PredictOptions['repetition']>, warnings: string[]): RepetitionCost | null {
+function moveBatch(suite: FitSuite, first: LawChoice, query: PredictQuery, options: PredictOptions, known: () => string): { choice: LawChoice; asked: PredictQuery; value: PredictedValue; batch: BatchAdjustment } | null {
+  const ref = first.budget.batchSize;
+  if (!first.budget.matched || ref === null || ref === query.batchSize) return null;
+  // The loss B_noise is read near: the law's value at N (the step move barely shifts which target is nearest).
+  const guess = saturatingLoss(first.fit.params, query.params, first.nUnit);
+  const bNoise = batchNoiseEvidence(options.batch!.runs, first.budget.group, query.params, guess, first.fit.bootstrap?.level ?? 0.8, options.batch!.cache);
+  if (!bNoise) return null;
+  const seqLen = query.seqLen ?? first.budget.seqLen;
+  const at = (tokens: number) => equivalentSteps(query.steps, query.batchSize, ref, tokens / seqLen);
+  const askAt = (steps: number) => {
+    const asked = { ...query, steps, batchSize: ref };
+    const choice = chooseLaw(suite, asked, options, known);
+    return { asked, choice, value: predictFromLaw(choice, asked) };
+  };
+  const point = askAt(at(bNoise.tokens));
+  const ends = [askAt(at(bNoise.interval.lo)), askAt(at(bNoise.interval.hi))];
+  const iv = point.value.interval;
+  const interval = iv ? { level: iv.level, lo: Math.min(iv.lo, ...ends.map((e) => e.value.interval?.lo ?? e.value.valBpc)), hi: Math.max(iv.hi, ...ends.map((e) => e.value.interval?.hi ?? e.value.valBpc)) } : null;
+  const value: PredictedValue = { ...point.value, interval, range: interval && point.value.range ? { lo: Math.min(point.value.range.lo, interval.lo), hi: Math.max(point.value.range.hi, interval.hi) } : point.value.range };
+  const [s0, s1] = ends.map((e) => e.asked.steps);
+  const [v0, v1] = ends.map((e) => e.value.valBpc);
+  return {
+    ...point,
+    value,
+    batch: { fromBatch: query.batchSize, toBatch: ref, steps: query.steps, equivalentSteps: point.asked.steps, stepsRange: { lo: Math.min(s0, s1), hi: Math.max(s0, s1) }, bNoise, valueRange: { lo: Math.min(v0, v1), hi: Math.max(v0, v1) } },
+  };
+}
+
+/** The batch move in words: one assumption (returned) and, for a borrowed or one-sided B_noise, a warning (pushed). */
+function batchText(b: BatchAdjustment, unit: string, warnings: string[]): string[] {
+  const iv = b.bNoise.interval;
+  const ivText = `${formatCount(Math.round(iv.lo), 0)}–${Number.isFinite(iv.hi) ? formatCount(Math.round(iv.hi), 0) : "∞"} tokens`;
+  const line = `batch: no run of the budget at bs ${b.fromBatch}; by S(B) = S_min(1 + B_noise/B) (McCandlish et al. 2018) with B_noise = ${formatCount(b.bNoise.tokens, 0)} tokens per step (${b.bNoise.from}), ${formatSteps(b.steps)} steps at bs ${b.fromBatch} reach what ${formatSteps(Math.round(b.equivalentSteps))} steps at bs ${b.toBatch} reach; over B_noise ${ivText} that is ${formatSteps(Math.round(b.stepsRange.lo))}–${formatSteps(Math.round(b.stepsRange.hi))} steps, ${formatLoss(b.valueRange.lo)}–${formatLoss(b.valueRange.hi)} ${unit}, and the interval covers them`;
+  if (b.bNoise.source === 'borrowed') warnings.push(`the batch-size law is borrowed (B_noise ${b.bNoise.from}): its interval is every B_noise, from steps-only (B_noise → 0) to tokens-only (B_noise → ∞) scaling`);
+  return [line];
+}
+
+/**
+ * The query's passes over its corpus and what repeating costs under the chosen law (`lawAt`: the
+ * same law, budget, step gains and batch move, asked at the effective step count); a warning and
+ * null when U is unknown.
+ */
+function assessRepetition(choice: LawChoice, query: PredictQuery, o: NonNullable<PredictOptions['repetition']>, warnings: string[], lawAt: (steps: number) => number): RepetitionCost | null {
   const { budget } = choice;
   const seqLen = query.seqLen ?? budget.seqLen;
   const groupRuns = o.runs.filter((r) => analysisGroupKey(r) === budget.group);
@@ -646,7 +720,6 @@ function assessRepetition(choice: LawChoice, query: PredictQuery, o: NonNullable
   const cached = o.evidenceCache?.get(budget.group);
   const evidence = cached !== undefined ? cached : repetitionEvidence(o.runs, budget.group, o.bootstrap ?? { count: 200, seed: 1, level: 0.8 });
   o.evidenceCache?.set(budget.group, evidence);
-  const lawAt = (steps: number) => predictFromLaw(choice, { ...query, steps }).valBpc;
   const cost = repetitionCost({ steps: query.steps, tokens: query.steps * query.batchSize * seqLen, budgetTokens: budget.steps * (budget.batchSize ?? query.batchSize) * seqLen, uniqueTokens: unique, uniqueSource: source }, evidence, lawAt);
   if (cost.evidence?.source === 'borrowed' && cost.passes > 1) warnings.push(`the cost of repetition rests on a borrowed assumption: ${cost.note}`);
   return cost;
