@@ -15,8 +15,8 @@ import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { planTraining, type MeasuredRanges, type PlanBudget, type PlanCandidate, type PlanResult, type Predictor } from './plan.js';
-import { lawBatchSizes, measuredRanges, predictionRuns, runTableQuery, runTablePredictor, savedLawPredictor, savedLawRanges } from './predictors.js';
-import { predictBpc } from '../fit/index.js';
+import { measuredRanges, planBatchSizes, predictionRuns, runTableQuery, runTablePredictor, savedLawPredictor, savedLawRanges } from './predictors.js';
+import { predictBpc, type PredictOptions } from '../fit/index.js';
 import type { CorpusSize, RepetitionCost } from '../fit/repetition-cost.js';
 import type { RunRecord } from '../runs/types.js';
 import { formatCount, formatLoss, formatPercent } from '../util/format.js';
@@ -100,6 +100,8 @@ interface PlanLaw {
   batchSizes: number[];
   batchSizeNote: string | null;
   suite: FitSuite | null;
+  /** predictBpc's critical-batch option, when some run measures B_noise for the dataset. */
+  batch?: PredictOptions['batch'];
 }
 
 
@@ -140,28 +142,24 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
     const own = scaling.filter((r) => r.dataset === dataset);
     // The report's fits (its suite is every BitLMv57 scaling run, src/report/analysis.ts), for the runs this dataset's predictions read.
     const suite = fitRunTable(predictionRuns(mainRuns, dataset, req.borrowGains));
-    const measuredBs = sortedDistinct(own.map((r) => r.batchSize));
-    const withLaw = lawBatchSizes(suite, dataset, req.seqLen);
-    const without = measuredBs.filter((b) => !withLaw.includes(b));
+    const { batchSizes, note, batch } = planBatchSizes(all, own, suite, dataset, req.seqLen);
     law = {
-      predict: runTablePredictor(suite, dataset, req.seqLen, { borrowGains: req.borrowGains }),
+      predict: runTablePredictor(suite, dataset, req.seqLen, { borrowGains: req.borrowGains, batch }),
       lawText: `the run table's laws for ${dataset} (predictBpc: the saturating law in N at the nearest budget, moved along steps by the measured per-doubling gain), as the report uses`,
       dataset,
       datasetSource: source,
       measured: measuredRanges(own, dataset),
-      batchSizes: req.batchSizes ? sortedDistinct(req.batchSizes) : withLaw.length ? withLaw : measuredBs,
-      batchSizeNote:
-        !req.batchSizes && without.length && withLaw.length
-          ? `bs ${without.join(', ')} (also measured) has no ${dataset} parameter law, and predictBpc has no batch-size correction: left out (add it with --batch-size ${measuredBs.join(',')})`
-          : null,
+      batchSizes: req.batchSizes ? sortedDistinct(req.batchSizes) : batchSizes,
+      batchSizeNote: req.batchSizes && !batch ? null : note,
       suite,
+      batch,
     };
   }
   const result = planTraining({ gpu: req.gpu, gpus: req.gpus, budget: req.budget, shapes, batchSizes: law.batchSizes, predict: law.predict, calibration, measured: law.measured, headroom: req.headroom });
   for (const w of result.recommended.prediction.warnings) onWarning(w);
-  const repetition = law.suite && law.dataset ? recommendedRepetition(result.recommended, law.suite, law.dataset, all, req, onWarning) : null;
+  const repetition = law.suite && law.dataset ? recommendedRepetition(result.recommended, law.suite, law.dataset, all, req, onWarning, law.batch) : null;
   if (result.recommended.memoryVerdict.kind !== 'fits') onWarning(`the recommended micro-batch ${result.recommended.memoryVerdict.text}: check the T×T storage of your implementation before the run`);
-  const whatIf = law.suite && law.dataset ? new WhatIf(mainRuns, law.suite, law.dataset, { borrowGains: req.borrowGains }) : null;
+  const whatIf = law.suite && law.dataset ? new WhatIf(mainRuns, law.suite, law.dataset, { borrowGains: req.borrowGains, batch: law.batch }) : null;
   const apart = tellApart(result, whatIf, { runs: mainRuns, seqLen: req.seqLen, calibration });
   const context: PlanContext = {
     dataset: law.dataset,
@@ -181,8 +179,8 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
  * and a warning when the passes beyond the first are predicted to gain less than the run's own
  * prediction interval is wide: the plan then buys repeats the data cannot tell from one pass.
  */
-function recommendedRepetition(c: PlanCandidate, suite: FitSuite, dataset: string, runs: RunRecord[], req: PlanRequest, onWarning: (message: string) => void): RepetitionCost | null {
-  const p = predictBpc(suite, runTableQuery(c, dataset, req.seqLen), { borrowGains: req.borrowGains, repetition: { runs, corpus: req.corpus } });
+function recommendedRepetition(c: PlanCandidate, suite: FitSuite, dataset: string, runs: RunRecord[], req: PlanRequest, onWarning: (message: string) => void, batch: PredictOptions['batch']): RepetitionCost | null {
+  const p = predictBpc(suite, runTableQuery(c, dataset, req.seqLen), { borrowGains: req.borrowGains, repetition: { runs, corpus: req.corpus }, batch });
   const r = p.repetition;
   const width = p.interval ? p.interval.hi - p.interval.lo : null;
   if (r && r.repeatsGain !== null && width !== null && r.repeatsGain < width)

@@ -7,6 +7,7 @@
  */
 import { countParams, trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
 import type { Calibration } from '../estimate/calibrate.js';
+import type { BatchAdjustment } from '../fit/predict.js';
 import { estimateTraining, type MemoryVerdict, type MicroBatchSplit } from '../estimate/estimate.js';
 import type { GpuSpec } from '../estimate/hardware.js';
 import { estimateTrainingMemory, type MemoryPrecision } from '../estimate/memory.js';
@@ -24,6 +25,8 @@ export interface PlanPrediction {
   /** For the run table's laws: the saturating law used and the step count of its matched budget (what a refit holds and where short runs go). */
   law?: 'A fixed' | 'A free';
   baseSteps?: number;
+  /** For the run table's laws at a batch size the budget did not measure: the critical-batch law's move (src/fit/batch-transfer.ts). */
+  batch?: BatchAdjustment | null;
 }
 
 export interface PredictorQuery {

@@ -8,7 +8,7 @@ import { verdictJson } from '../estimate/estimate.js';
 import { formatBytes, formatCount, formatInteger, formatLoss, formatPercent, formatRange, formatSigned, formatTable } from '../util/format.js';
 import { snakeCaseKeys } from '../util/json.js';
 import type { PlanAnswer } from './make-plan.js';
-import { microAccumText, verdictCell, type PlanCandidate } from './plan.js';
+import { microAccumText, verdictCell, type PlanCandidate, type PlanResult } from './plan.js';
 import { tellApartSentences } from './tell-apart-text.js';
 import type { Span, TellApart, TellApartRow } from './tell-apart.js';
 
@@ -99,6 +99,18 @@ export function tellApartJson(t: TellApart) {
   };
 }
 
+/**
+ * The recommended shape at every batch size searched, ascending: the wall-clock trade the
+ * critical-batch law implies (smaller batches take more, cheaper steps; each is worth
+ * `equivalentSteps` at the law's own batch size).
+ */
+export function batchTrade(r: PlanResult): { batchSize: number; secondsPerStep: number; steps: number; tokens: number; equivalentSteps: number | null; lawBatch: number | null; valBpc: number; range: { lo: number; hi: number } | null }[] {
+  return r.candidates
+    .filter((c) => c.label === r.recommended.label)
+    .sort((a, b) => a.batchSize - b.batchSize)
+    .map((c) => ({ batchSize: c.batchSize, secondsPerStep: c.secondsPerStep, steps: c.steps, tokens: c.tokens, equivalentSteps: c.prediction.batch ? c.prediction.batch.equivalentSteps : null, lawBatch: c.prediction.batch ? c.prediction.batch.toBatch : null, valBpc: c.prediction.valBpc, range: c.prediction.range }));
+}
+
 /** `plan --json`. */
 export function planToJson({ result: r, context, tellApart: t }: PlanAnswer) {
   return {
@@ -124,6 +136,7 @@ export function planToJson({ result: r, context, tellApart: t }: PlanAnswer) {
     excluded: r.excluded.map((x) => ({ shape: x.label, batch_size: x.batchSize, reason: x.reason })),
     assumptions: r.assumptions,
     repetition: snakeCaseKeys(context.repetition),
+    batch_trade: snakeCaseKeys(batchTrade(r)),
   };
 }
 
@@ -174,6 +187,12 @@ export function renderPlan({ result: r, context, tellApart: t }: PlanAnswer, bol
   const rep = context.repetition;
   if (rep) lines.push(`  passes: ${rep.passes.toFixed(2)} over ${formatCount(rep.uniqueTokens)} unique tokens (${rep.uniqueSource}); cost of repetition ${rep.cost === null ? `unknown (${rep.note})` : `${formatSigned(rep.cost, 4)}${rep.interval ? ` (${formatPercent(rep.interval.level, 0)} interval ${formatRange(rep.interval.lo, rep.interval.hi, 4)})` : ''}${rep.repeatsGain === null ? '' : `; the passes beyond the first gain ${formatLoss(rep.repeatsGain, 4)}`}`}`);
   if (r.edge) lines.push(`  it is the ${r.edge} size that fits: the best may lie beyond the shapes searched (add one with --shape)`);
+  const trade = batchTrade(r);
+  if (trade.length > 1) {
+    lines.push('');
+    lines.push(`Batch size for ${c.label}: the wall-clock trade (equivalent steps: what the steps are worth at the law's batch size, by S(B) = S_min(1 + B_noise/B))`);
+    lines.push(formatTable(['bs', 's/step', 'steps', 'tokens', 'equivalent steps', context.metric, 'range'], trade.map((x) => [x.batchSize, x.secondsPerStep.toPrecision(3), formatInteger(x.steps), formatCount(x.tokens), x.equivalentSteps === null ? 'measured bs' : `${formatInteger(Math.round(x.equivalentSteps))} at bs ${x.lawBatch}`, formatLoss(x.valBpc), x.range ? `${formatLoss(x.range.lo)}–${formatLoss(x.range.hi)}` : '-'])).replace(/^/gm, '  '));
+  }
   if (r.nextBest && r.gap !== null) {
     const n = r.nextBest;
     lines.push('');

@@ -65,11 +65,11 @@ export function overlapWidth(a: Span, b: Span): number {
 /**
  * The candidates for a plan: each competitor at the matched step budget (the one its law was
  * fitted at), then the §5 family candidates (new sizes at that budget, the 46.4M model at twice
- * it) at the recommendation's batch size and LR. A run that appears twice is kept once, under its first name.
+ * it) at `batchSize` (default the recommendation's; the plan passes the batch size of the law that answers) and LR. A run that appears twice is kept once, under its first name.
  */
-export function tellApartCandidates(recommended: PlanCandidate, nextBest: PlanCandidate, lr: number, matchedSteps: number): CandidateRun[] {
-  const short = (id: string, who: string, c: PlanCandidate): CandidateRun => ({ id, why: `${who} (${formatShape(c.config)}) at the matched step budget`, config: c.config, batchSize: c.batchSize, lr, steps: matchedSteps });
-  const all = [short('recommended-short', 'the recommendation itself', recommended), short('next-best-short', 'the next best size', nextBest), ...familyCandidates({ config: recommended.config, batchSize: recommended.batchSize, lr }, matchedSteps)];
+export function tellApartCandidates(recommended: PlanCandidate, nextBest: PlanCandidate, lr: number, matchedSteps: number, batchSize: number = recommended.batchSize): CandidateRun[] {
+  const short = (id: string, who: string, c: PlanCandidate): CandidateRun => ({ id, why: `${who} (${formatShape(c.config)}) at the matched step budget`, config: c.config, batchSize, lr, steps: matchedSteps });
+  const all = [short('recommended-short', 'the recommendation itself', recommended), short('next-best-short', 'the next best size', nextBest), ...familyCandidates({ config: recommended.config, batchSize, lr }, matchedSteps)];
   const seen = new Set<string>();
   return all.filter((c) => {
     const key = runKey(c);
@@ -106,10 +106,12 @@ export function tellApart(
   if (!plan.overlap) return unanswered(false, 'their ranges do not overlap: no run is needed');
   const p = rec.prediction;
   if (!w || !p.law || p.baseSteps === undefined) return unanswered(true, "it needs the run table's laws, which a refit redoes");
-  const lr = usualLr(options.runs, w.dataset, rec.batchSize);
-  if (!options.candidates && lr === null) return unanswered(true, `no ${w.dataset} run at bs ${rec.batchSize} to take a learning rate from`);
+  // Candidates run at the batch size of the law that answers (a run at another batch would not enter its fit), at that batch's usual LR.
+  const lawBatch = p.batch?.toBatch ?? rec.batchSize;
+  const lr = usualLr(options.runs, w.dataset, lawBatch);
+  if (!options.candidates && lr === null) return unanswered(true, `no ${w.dataset} run at bs ${lawBatch} to take a learning rate from`);
   const measured = new Set(options.runs.filter((r) => r.dataset.toLowerCase() === w.dataset.toLowerCase()).map((r) => `${r.params}|${r.batchSize}|${r.steps}`));
-  const candidates = (options.candidates ?? tellApartCandidates(rec, next, lr!, p.baseSteps)).filter((c) => !measured.has(`${countParams(c.config)}|${c.batchSize}|${c.steps}`));
+  const candidates = (options.candidates ?? tellApartCandidates(rec, next, lr!, p.baseSteps, lawBatch)).filter((c) => !measured.has(`${countParams(c.config)}|${c.batchSize}|${c.steps}`));
   const law = heldLaw(p.law);
   const target = (c: PlanCandidate): WhatIfTarget => ({ query: runTableQuery(c, w.dataset, options.seqLen), law });
   const [recTarget, nextTarget] = [target(rec), target(next)];

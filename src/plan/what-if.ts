@@ -6,7 +6,7 @@
  * how much they shrink the target's span (its interval ∪ the other laws' values). Pure.
  */
 import { countParams, tokensSeen, type ModelConfig } from '../arch/bitlm.js';
-import { fitRunTable, predictBpc, type FitRunTableOptions, type FitSuite, type Prediction, type PredictQuery } from '../fit/index.js';
+import { fitRunTable, predictBpc, type FitRunTableOptions, type FitSuite, type Prediction, type PredictOptions, type PredictQuery } from '../fit/index.js';
 import type { MicroBatchSplit } from '../estimate/estimate.js';
 import type { RunLog, RunRecord } from '../runs/types.js';
 import { byCodePoint, toRunRecord } from '../runs/table.js';
@@ -103,6 +103,7 @@ export function runKey(c: CandidateRun): string {
  */
 export class WhatIf {
   readonly borrowGains: boolean;
+  private readonly batch: PredictOptions['batch'];
   private readonly runs: RunRecord[];
   private readonly settings: FitRunTableOptions;
   private baseSuite: FitSuite | null = null;
@@ -112,8 +113,9 @@ export class WhatIf {
    * @param runs the scaling runs the fits use (the main architecture's)
    * @param suite the current fits: they give each candidate's assumed val_bpc
    */
-  constructor(runs: readonly RunRecord[], private readonly suite: FitSuite, readonly dataset: string, options: { bootstrap?: number; borrowGains?: boolean } = {}) {
+  constructor(runs: readonly RunRecord[], private readonly suite: FitSuite, readonly dataset: string, options: { bootstrap?: number; borrowGains?: boolean; batch?: PredictOptions['batch'] } = {}) {
     this.borrowGains = options.borrowGains === true;
+    this.batch = options.batch;
     this.runs = predictionRuns(runs, dataset, this.borrowGains);
     this.settings = { bootstrap: { count: options.bootstrap ?? WHAT_IF_BOOTSTRAP, seed: 1, level: 0.8 }, jointMinRuns: Number.MAX_SAFE_INTEGER };
   }
@@ -129,7 +131,7 @@ export class WhatIf {
     const key = runKey(c);
     let hit = this.refits.get(key);
     if (!hit) {
-      const predictedBpc = predictBpc(this.suite, { params: countParams(c.config), steps: c.steps, batchSize: c.batchSize, dataset: this.dataset, seqLen: c.config.seqLen }, { borrowGains: this.borrowGains }).valBpc;
+      const predictedBpc = predictBpc(this.suite, { params: countParams(c.config), steps: c.steps, batchSize: c.batchSize, dataset: this.dataset, seqLen: c.config.seqLen }, { borrowGains: this.borrowGains, batch: this.batch }).valBpc;
       hit = { predictedBpc, suite: fitRunTable([...this.runs, hypotheticalRun(c, this.dataset, predictedBpc)], this.settings) };
       this.refits.set(key, hit);
     }
@@ -137,7 +139,7 @@ export class WhatIf {
   }
 
   predict(suite: FitSuite, target: WhatIfTarget): Prediction {
-    return predictBpc(suite, target.query, { law: target.law, borrowGains: this.borrowGains });
+    return predictBpc(suite, target.query, { law: target.law, borrowGains: this.borrowGains, batch: this.batch });
   }
 }
 

@@ -16,7 +16,7 @@ import { GPUS } from '../estimate/hardware.js';
 import type { RunRecord } from '../runs/types.js';
 import { analysisGroups, byCodePoint, scalingRuns as scalingRunsOf } from '../runs/table.js';
 import { planTraining, type PlanResult } from '../plan/plan.js';
-import { lawBatchSizes, measuredRanges, runTablePredictor } from '../plan/predictors.js';
+import { measuredRanges, planBatchSizes, runTablePredictor } from '../plan/predictors.js';
 import { BITLM_V57_FAMILY, planShapes } from '../plan/shapes.js';
 import { requireGpu } from '../estimate/hardware.js';
 import { BitscaleError } from '../util/errors.js';
@@ -121,20 +121,22 @@ export const PLAN_CHART_HOURS = [1, 2, 4, 8, 16, 32, 64];
 
 /**
  * The best config for the recommended config's own budget (one GPU of its kind for its planned
- * hours), as `bitscale plan` finds it: the family's shapes at the batch sizes with a parameter law.
+ * hours), as `bitscale plan` finds it: the family's shapes at the batch sizes planBatchSizes gives
+ * (those with a parameter law and, where B_noise is measured, 1/4 to 4× around them).
  */
-export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: Calibration, rec: RecommendedConfig, hours: number | null = rec.plannedHours, borrow: { borrowGains?: boolean } = {}): { plan: PlanResult | null; note: string | null } {
+export function planForBudget(suite: FitSuite, runs: RunRecord[], calibration: Calibration, rec: RecommendedConfig, hours: number | null = rec.plannedHours, borrow: { borrowGains?: boolean } = {}, allRuns: readonly RunRecord[] = runs): { plan: PlanResult | null; note: string | null } {
   if (hours === null) return { plan: null, note: 'no planned hours in the claims file' };
   const seqLen = rec.config.seqLen;
-  const withLaw = lawBatchSizes(suite, rec.dataset, seqLen);
+  const own = runs.filter((r) => r.dataset.toLowerCase() === rec.dataset.toLowerCase());
+  const { batchSizes, batch } = planBatchSizes(allRuns, own, suite, rec.dataset, seqLen);
   try {
     const plan = planTraining({
       gpu: requireGpu(rec.gpu),
       gpus: 1,
       budget: { kind: 'hours', hours },
       shapes: planShapes(BITLM_V57_FAMILY, seqLen, [rec.config]),
-      batchSizes: withLaw.length ? withLaw : [rec.batchSize],
-      predict: runTablePredictor(suite, rec.dataset, seqLen, borrow),
+      batchSizes: batchSizes.length ? batchSizes : [rec.batchSize],
+      predict: runTablePredictor(suite, rec.dataset, seqLen, { ...borrow, batch }),
       calibration,
       precision: rec.precision,
       measured: measuredRanges(runs, rec.dataset),
@@ -212,10 +214,10 @@ export function recommendedCore(suite: FitSuite, runs: RunRecord[], rec: Recomme
   const otherGpus = GPUS.filter((g) => g.id !== estimate.gpu.id).map((g) => estimateTraining({ config: rec.config, batchSize: rec.batchSize, gpu: g.id, precision: rec.precision, steps: rec.steps }, calibration));
   const sweep = sweepBatchSizes({ config: rec.config, gpu: rec.gpu, precision: rec.precision, steps: rec.steps }, calibration);
 
-  const planned = planForBudget(suite, mainRuns, calibration, rec, rec.plannedHours, borrow);
+  const planned = planForBudget(suite, mainRuns, calibration, rec, rec.plannedHours, borrow, runs);
   const planSweep = planned.plan
     ? [...new Set([...PLAN_CHART_HOURS, rec.plannedHours!])].sort((x, y) => x - y).flatMap((hours) => {
-        const p = planForBudget(suite, mainRuns, calibration, rec, hours, borrow).plan;
+        const p = planForBudget(suite, mainRuns, calibration, rec, hours, borrow, runs).plan;
         return p ? [{ hours, plan: p }] : [];
       })
     : [];
@@ -232,7 +234,7 @@ export function rankRecommended(core: RecommendedCore, suite: FitSuite, runs: Ru
   const borrow = { borrowGains: options.borrowGains === true };
   const { headline, calibration, recommendedParams } = core;
   const candidates = options.candidates ?? defaultCandidates(rec, headline.base.steps);
-  const whatIf = new WhatIf(mainRuns, suite, rec.dataset, { bootstrap: options.candidateBootstrap ?? WHAT_IF_BOOTSTRAP, ...borrow });
+  const whatIf = new WhatIf(mainRuns, suite, rec.dataset, { bootstrap: options.candidateBootstrap ?? WHAT_IF_BOOTSTRAP, ...borrow, batch: { runs, cache: new Map() } });
   const section5 = rankCandidates(whatIf, candidates, { query: recommendedQuery(rec, recommendedParams, rec.steps), law: heldLaw(headline.base.law) }, (c) => {
     const est = estimateTraining({ config: c.config, batchSize: c.batchSize, gpu: rec.gpu, precision: rec.precision, steps: c.steps }, calibration);
     return { gpuHours: est.totalHours, split: est.split };

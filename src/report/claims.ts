@@ -5,6 +5,8 @@
  */
 import { mean } from '../fit/stats.js';
 import { stepExponentForFloor } from '../fit/steps.js';
+import { batchNoiseEvidence } from '../fit/batch-transfer.js';
+import { analysisGroupKey } from '../runs/table.js';
 import type { Prediction } from '../fit/predict.js';
 import { countParams, tokensSeen } from '../arch/bitlm.js';
 import { formatSplit } from '../estimate/estimate.js';
@@ -207,6 +209,18 @@ export const METRICS: Record<string, Metric> = {
       interval: { lo: law.interval.lo, hi: law.interval.hi },
       evidence: { kind: 'fitted', dof: law.dof, text: `fitted: lr_opt ∝ B^γ on ${law.n} optima of runs/${grid.collection}/ with ${law.dof} dof, at ${sizes.map((n) => formatCount(n)).join(' and ')} parameters on Brown: borrowed, not measured on GLM-Reasoning` },
       how: `γ with its ${Math.round(law.interval.level * 100)}% t interval ${formatNumber(law.interval.lo, 3)} to ${formatNumber(law.interval.hi, 3)}; "LR scales up by √4 at 4× bs" is γ = 0.5`,
+    };
+  },
+  glm_46M_critical_batch_lower_bound: (a) => {
+    // "Free" under S(B) = S_min(1 + B_noise/B): below B_noise a larger batch cuts the steps nearly in proportion.
+    const size = countParams({ d: 1024, layers: 8, dFf: 512, vocab: 128 });
+    const e = batchNoiseEvidence(a.mainRuns, analysisGroupKey(a.mainRuns.find((r) => r.dataset === 'GLM-Reasoning')!), size, 1.8);
+    if (!e || e.source !== 'own pair' || e.params !== size) return { value: null, evidence: NONE, how: 'no GLM-Reasoning pair of 46.4M runs at two batch sizes' };
+    const seq = a.mainRuns.find((r) => r.id === e.runIds[0])!.seqLen;
+    return {
+      value: e.interval.lo / seq,
+      evidence: measured('a bound from one pair of runs'),
+      how: `the least B_noise in S(B) = S_min(1 + B_noise/B) consistent with ${e.from}: ${Math.round(e.interval.lo / seq)} sequences (estimate ${Math.round(e.tokens / seq)}); "free" holds if bs 256 is at or below it, where 4× the batch cuts the steps nearly 4×`,
     };
   },
   recommended_passes_30K: (a) => {

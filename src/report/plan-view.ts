@@ -12,6 +12,7 @@ import { planChart } from './charts.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { runKey } from '../plan/what-if.js';
 import { tellApartSentences } from '../plan/tell-apart-text.js';
+import { batchTrade } from '../plan/render.js';
 
 /**
  * The GPU-hours chart: for the sizes that are best at some budget, and the seed's configs, the
@@ -144,6 +145,10 @@ export interface PlanAvailable {
   headroom: number;
   rules: string[];
   batchSizes: string;
+  /** The batch sizes the law measured (the others are answered by the critical-batch law); '' when every one was measured. */
+  lawBatchSizes: string;
+  /** The best shape at each batch size searched (renderPlan's batch trade); empty when only one was. */
+  batchTrade: ReturnType<typeof batchTrade>;
   candidates: number;
   excluded: string[];
   frontier: (PlanColumn & { best: boolean })[];
@@ -180,6 +185,8 @@ export function planView(a: ReportAnalysis): PlanView {
     headroom: plan.headroom,
     rules: describeFamilyRules(BITLM_V57_FAMILY),
     batchSizes: [...new Set(plan.candidates.map((c) => c.batchSize))].sort((x, y) => x - y).join(', '),
+    lawBatchSizes: plan.candidates.some((c) => c.prediction.batch) ? [...new Set(plan.candidates.filter((c) => !c.prediction.batch).map((c) => c.batchSize))].sort((x, y) => x - y).join(', ') : '',
+    batchTrade: batchTrade(plan).length > 1 ? batchTrade(plan) : [],
     candidates: plan.candidates.length,
     excluded: plan.excluded.filter((x) => x.reason.startsWith('does not fit')).map((x) => x.label),
     frontier: plan.frontier.map((c) => ({ ...column(c), best: c === best })),

@@ -173,10 +173,11 @@ test('plan keeps 5% of the memory free by default and says so; --headroom change
 });
 
 test('plan\'s "micro × accum" column prints the micro-batch first: 16 × 2 is two micro-steps of 16', () => {
-  const out = JSON.parse(bitscale(['plan', '--gpu', 'h100-80gb', '--gpus', '8', '--hours', '24', '--json']).stdout);
+  // At bs 256 (the law's own batch size) the largest shapes need accumulation on 8 GPUs (32 sequences each).
+  const out = JSON.parse(bitscale(['plan', '--gpu', 'h100-80gb', '--gpus', '8', '--hours', '24', '--batch-size', '256', '--json']).stdout);
   const accumulated = out.frontier.find((c: { grad_accum_steps: number }) => c.grad_accum_steps > 1);
   assert.ok(accumulated, 'some candidate accumulates');
-  const text = bitscale(['plan', '--gpu', 'h100-80gb', '--gpus', '8', '--hours', '24']).stdout;
+  const text = bitscale(['plan', '--gpu', 'h100-80gb', '--gpus', '8', '--hours', '24', '--batch-size', '256']).stdout;
   const row = text.split('\n').find((l) => l.includes(`d=${accumulated.shape.d} L=${accumulated.shape.layers} `))!;
   assert.ok(row.includes(` ${accumulated.micro_batch} × ${accumulated.grad_accum_steps} `), row);
   assert.equal(accumulated.micro_batch * accumulated.grad_accum_steps, accumulated.per_gpu_batch);
@@ -219,4 +220,30 @@ test('plan states the recommended run\'s passes over the dataset (GLM-Reasoning\
   assert.ok(nearRep.repeats_gain < width, `${nearRep.repeats_gain} vs ${width}`);
   assert.match(near.stderr, /the passes beyond the first are predicted to gain .* less than its 80% prediction interval is wide/);
   assert.doesNotMatch(r.stderr, /passes beyond the first are predicted to gain/);
+});
+
+test('plan searches batch sizes 1/4–4× the law\'s (GLM-Reasoning: 64–1024 around 256), each answered by the critical-batch law, and prints the wall-clock trade', () => {
+  const r = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.batch_sizes, [64, 128, 256, 512, 1024]);
+  assert.match(out.batch_size_note, /measured at bs 256; other batch sizes are predicted by the critical-batch law S\(B\) = S_min\(1 \+ B_noise\/B\)/);
+  assert.match(out.batch_size_note, /glm_50M_a100_bf16 .* glm_50M_bs256_hlr/);
+  const trade = out.batch_trade as { batch_size: number; steps: number; equivalent_steps: number | null; law_batch: number | null }[];
+  assert.deepEqual(trade.map((x) => x.batch_size), [64, 128, 256, 512, 1024]);
+  for (const x of trade) {
+    if (x.batch_size === 256) {
+      assert.equal(x.equivalent_steps, null);
+      continue;
+    }
+    // Between the law's two limits: B_noise → 0 (steps only) and B_noise → ∞ (tokens only).
+    const [a, b] = [x.steps, (x.steps * x.batch_size) / 256].sort((p, q) => p - q);
+    assert.equal(x.law_batch, 256);
+    assert.ok(x.equivalent_steps! >= a - 1e-6 && x.equivalent_steps! <= b + 1e-6, `bs ${x.batch_size}: ${x.equivalent_steps} outside [${a}, ${b}]`);
+  }
+  // More, cheaper steps at a smaller batch: steps fall as the batch grows within the same 12 h.
+  for (let i = 1; i < trade.length; i++) assert.ok(trade[i].steps < trade[i - 1].steps);
+  const text = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning']).stdout;
+  assert.match(text, /^Batch size for d=\d+ L=\d+ H=\d+ d_ff=\d+: the wall-clock trade/m);
+  assert.match(text, /^ +256 +[\d.]+ +[\d,]+ +[\d.]+[KMB] +measured bs /m);
 });
