@@ -129,7 +129,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   }
 
   // The v52 stack; float-v52 differs only in using each weight matrix as its float value (the
-  // embedding a float row, each linear x·W/√fan_in) where v52 uses sign(W).
+  // embedding a float row, each linear x·W) where v52 uses sign(W) (x·sign(W)/√fan_in).
   const floatWeights = options.arch === 'float-v52';
   function logitsV52(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
     const shape: AttentionShape = { batch: f.batch, seqLen: T, heads };
