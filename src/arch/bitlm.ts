@@ -3,7 +3,12 @@
  * FLOPs. Source: docs/model.md ("Shapes", "Forward pass"). Pure, no TensorFlow.js.
  */
 
-export type Architecture = 'bitlm-v57' | 'bitlm-v52';
+/**
+ * bitlm-v57: the ±1 model; bitlm-v52: its ablation with per-channel float α, RMSNorm and softmax
+ * attention over ±1 weights; float-v52: the v52 stack with float weights, the reference a ±1
+ * parameter is measured against (docs/model.md, "float-v52").
+ */
+export type Architecture = 'bitlm-v57' | 'bitlm-v52' | 'float-v52';
 
 /** The model's shape. `seqLen` is T (context, in bytes), `vocab` is V (bytes 0..127). */
 export interface ModelConfig {
@@ -34,9 +39,21 @@ export function countV52FloatParams(c: Pick<ModelConfig, 'd' | 'layers' | 'dFf' 
   return c.layers * (7 * c.d + 2 * c.dFf) + c.vocab + c.d;
 }
 
-/** All trainable parameters of an architecture: ±1 matrices plus, for v52, its float α and gains. */
+/**
+ * All trainable parameters of an architecture: the weight matrices plus, for the v52 stack (±1 or
+ * float weights), its float α and gains. Example: d=32, L=2, d_ff=16, V=128 → 19,456 + 672 = 20,128.
+ */
 export function countTrainableParams(c: ModelConfig, arch: Architecture = 'bitlm-v57'): number {
-  return countParams(c) + (arch === 'bitlm-v52' ? countV52FloatParams(c) : 0);
+  return countParams(c) + (arch === 'bitlm-v57' ? 0 : countV52FloatParams(c));
+}
+
+/**
+ * The trainable parameters stored and used as float values (a run log's `float_params`): none for
+ * v57, v52's α and gains, and every parameter of float-v52 (its matrices are not binarised).
+ */
+export function countFloatParams(c: ModelConfig, arch: Architecture): number {
+  if (arch === 'float-v52') return countTrainableParams(c, arch);
+  return arch === 'bitlm-v52' ? countV52FloatParams(c) : 0;
 }
 
 /** Parameters that enter matmuls: everything but the embedding lookup (a one-hot row select). */

@@ -1,13 +1,14 @@
 /**
  * Which formulas apply to an architecture. Any non-empty name may appear in a run log ("gpt2",
  * "olmo2", "llama", …); only the BitLM architectures have a known shape → parameter count, FLOPs
- * and memory model (src/arch/bitlm.ts, src/estimate/). Every other architecture is "foreign": its
+ * and memory model (src/arch/bitlm.ts, src/estimate/); float-v52, the v52 stack with float weights, is one of
+ * them although its weights are not ±1. Every other architecture is "foreign": its
  * runs must state `params`, and only the general laws (step, size, joint) are fitted to them.
  */
 import type { Architecture } from './bitlm.js';
 
 /** The architectures bitscale's own formulas describe. */
-export const BITLM_ARCHITECTURES: readonly Architecture[] = ['bitlm-v57', 'bitlm-v52'];
+export const BITLM_ARCHITECTURES: readonly Architecture[] = ['bitlm-v57', 'bitlm-v52', 'float-v52'];
 
 /** True for an architecture whose parameter count, FLOPs and memory bitscale can compute from its shape. */
 export function isBitLM(arch: string): arch is Architecture {

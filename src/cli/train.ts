@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'sequences per step', numberOption('batch-size', BATCH_SIZE))
     .option('--lr <x>', 'peak learning rate, in (0, 10]', numberOption('lr', LEARNING_RATE))
     .option('--seed <n>', 'random seed (0 to 2^32−1)', numberOption('seed', SEED))
-    .option('--arch <name>', 'bitlm-v57 or bitlm-v52')
+    .option('--arch <name>', 'bitlm-v57, bitlm-v52 or float-v52 (the v52 stack with float weights)')
     .option('--ste <kind>', 'clipped or identity')
     .option('--eval-every <n>', 'evaluate val_bpc every n steps (0: about 8 times)', numberOption('eval-every', INTERVAL))
     .option('--checkpoint-every <n>', 'checkpoint every n steps (0: never)', numberOption('checkpoint-every', INTERVAL))

@@ -1,15 +1,16 @@
 /**
- * BitLMv57 and its v52 ablation as TensorFlow.js variables and a forward pass
- * (docs/model.md). Every weight matrix is a latent fp32 variable used only through
- * signSTE; the parameter count is the shared formula `countParams`, checked against the sum of the
- * variables' sizes when the model is built.
+ * BitLMv57, its v52 ablation and the float-v52 reference as TensorFlow.js variables and a forward
+ * pass (docs/model.md). In v57 and v52 every weight matrix is a latent fp32 variable used only
+ * through signSTE; float-v52 uses the same matrices as their float values. The parameter count is
+ * the shared formula `countTrainableParams`, checked against the sum of the variables' sizes when
+ * the model is built.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { countTrainableParams, type Architecture, type ModelConfig } from '../arch/bitlm.js';
 import { alibiBias, hardAttention, softAttention } from './attention.js';
 import type { AttentionShape } from './attention-kernels.js';
 import { KERNEL_BACKENDS } from './kernels.js';
-import { crossEntropyNats, embedRows, rmsNorm, signLinear, signSTE, LayerInput, type SteKind } from './ops.js';
+import { crossEntropyNats, embedRows, floatLinear, rmsNorm, signLinear, signSTE, LayerInput, type SteKind } from './ops.js';
 import { normalArray, stepRng, STREAM } from './rng.js';
 
 export interface ModelOptions {
@@ -45,23 +46,29 @@ export interface BitLM {
   dispose(): void;
 }
 
-/** The ±1 matrices and (v52) float vectors of the model: name and shape, in variable order. */
-export function parameterShapes(c: ModelConfig, arch: Architecture): { name: string; shape: number[]; kind: 'sign' | 'float' }[] {
+/**
+ * The weight matrices and (v52 stack) float vectors of the model: name and shape, in variable
+ * order. kind 'sign': a matrix used as sign(W) (v57, v52) and started at N(0, initStd²); 'matrix':
+ * a matrix used as its float value (float-v52), started the same way; 'float': an α or RMSNorm
+ * gain, started at 1.
+ */
+export function parameterShapes(c: ModelConfig, arch: Architecture): { name: string; shape: number[]; kind: 'sign' | 'matrix' | 'float' }[] {
   const { d, dFf, vocab: V } = c;
-  const out: { name: string; shape: number[]; kind: 'sign' | 'float' }[] = [{ name: 'embed', shape: [V, d], kind: 'sign' }];
+  const w = arch === 'float-v52' ? ('matrix' as const) : ('sign' as const);
+  const out: { name: string; shape: number[]; kind: 'sign' | 'matrix' | 'float' }[] = [{ name: 'embed', shape: [V, d], kind: w }];
   for (let l = 0; l < c.layers; l++) {
-    for (const m of ['wq', 'wk', 'wv', 'wo']) out.push({ name: `layer${l}.${m}`, shape: [d, d], kind: 'sign' });
-    out.push({ name: `layer${l}.wg`, shape: [d, dFf], kind: 'sign' });
-    out.push({ name: `layer${l}.wu`, shape: [d, dFf], kind: 'sign' });
-    out.push({ name: `layer${l}.wd`, shape: [dFf, d], kind: 'sign' });
-    if (arch === 'bitlm-v52') {
+    for (const m of ['wq', 'wk', 'wv', 'wo']) out.push({ name: `layer${l}.${m}`, shape: [d, d], kind: w });
+    out.push({ name: `layer${l}.wg`, shape: [d, dFf], kind: w });
+    out.push({ name: `layer${l}.wu`, shape: [d, dFf], kind: w });
+    out.push({ name: `layer${l}.wd`, shape: [dFf, d], kind: w });
+    if (arch !== 'bitlm-v57') {
       for (const a of ['alpha_q', 'alpha_k', 'alpha_v', 'alpha_o', 'alpha_d', 'norm_attn', 'norm_ffn']) out.push({ name: `layer${l}.${a}`, shape: [d], kind: 'float' });
       for (const a of ['alpha_g', 'alpha_u']) out.push({ name: `layer${l}.${a}`, shape: [dFf], kind: 'float' });
     }
   }
   // Stored [d, V], i.e. Woutᵀ of the spec's Wout [V, d]: logits = lin(x, Woutᵀ) without a transpose.
-  out.push({ name: 'unembed', shape: [d, V], kind: 'sign' });
-  if (arch === 'bitlm-v52') {
+  out.push({ name: 'unembed', shape: [d, V], kind: w });
+  if (arch !== 'bitlm-v57') {
     out.push({ name: 'norm_final', shape: [d], kind: 'float' });
     out.push({ name: 'alpha_logits', shape: [V], kind: 'float' });
   }
@@ -87,7 +94,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   const shapes = parameterShapes(config, options.arch);
   const variables = shapes.map(({ name, shape, kind }) => {
     const n = shape.reduce((a, b) => a * b, 1);
-    const init = kind === 'sign' ? normalArray(n, options.initStd, rand) : new Float32Array(n).fill(1);
+    const init = kind !== 'float' ? normalArray(n, options.initStd, rand) : new Float32Array(n).fill(1);
     return tf.variable(tf.tensor(init, shape), true, `${name}_${++modelCounter}`);
   });
   const byName = new Map(shapes.map((s, i) => [s.name, variables[i]]));
@@ -121,10 +128,15 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     return lin(x, 'unembed', new LayerInput(true, kernels));
   }
 
+  // The v52 stack; float-v52 differs only in using each weight matrix as its float value (the
+  // embedding a float row, each linear x·W) where v52 uses sign(W) (x·sign(W)/√fan_in).
+  const floatWeights = options.arch === 'float-v52';
   function logitsV52(tokens: Int32Array, f: ForwardOptions): tf.Tensor2D {
     const shape: AttentionShape = { batch: f.batch, seqLen: T, heads };
-    const alin = (x: tf.Tensor2D, w: string, a: string, input?: LayerInput) => tf.mul(lin(x, w, input), P(a)) as tf.Tensor2D;
-    let x = signSTE(embedRows(P('embed'), tokens), ste) as tf.Tensor2D;
+    const wlin = floatWeights ? (x: tf.Tensor2D, w: string, input = new LayerInput(false, kernels)) => floatLinear(x, P(w), input) : lin;
+    const alin = (x: tf.Tensor2D, w: string, a: string, input?: LayerInput) => tf.mul(wlin(x, w, input), P(a)) as tf.Tensor2D;
+    const rows = embedRows(P('embed'), tokens);
+    let x = floatWeights ? rows : (signSTE(rows, ste) as tf.Tensor2D);
     for (let l = 0; l < layers; l++) {
       const p = `layer${l}.`;
       const h1 = rmsNorm(x, G(p + 'norm_attn'));
@@ -139,7 +151,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     return alin(rmsNorm(x, G('norm_final')), 'unembed', 'alpha_logits');
   }
 
-  const logits = options.arch === 'bitlm-v52' ? logitsV52 : logitsV57;
+  const logits = options.arch === 'bitlm-v57' ? logitsV57 : logitsV52;
   return {
     config,
     options,

@@ -165,6 +165,27 @@ export function signLinear(x: tf.Tensor2D, w: tf.Tensor2D, kind: SteKind = 'clip
   return op(x, w) as tf.Tensor2D;
 }
 
+/**
+ * float-v52's linear: lin(x, W) = x · W, the place of signLinear's x·sign(W)/√fan_in taken by a
+ * float W (the ±1 weight with its fixed 1/√fan_in gain becomes one learned float weight; with W =
+ * sign(V)/√fan_in the two agree). Backward: dx = dy·Wᵀ, dW = xᵀ·dy, with explicit transposes
+ * (wasm's only fast matMul is the plain one); xᵀ is shared through `input` with the other linears
+ * that read x.
+ */
+export function floatLinear(x: tf.Tensor2D, w: tf.Tensor2D, input: LayerInput = new LayerInput()): tf.Tensor2D {
+  const op = customOp(([xin, win], save) => {
+    save([xin, tf.transpose(win)]);
+    return {
+      value: tf.matMul(xin as tf.Tensor2D, win as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, wt] = saved as tf.Tensor2D[];
+        return [tf.matMul(dy as tf.Tensor2D, wt), tf.matMul(input.transposed(xs), dy as tf.Tensor2D)];
+      },
+    };
+  });
+  return op(x, w) as tf.Tensor2D;
+}
+
 /** E[tokens] by copying rows in JavaScript: wasm's GatherV2 took ~30 ms for 2,048 rows of 128 to 512 values. */
 function gatherRows(e: tf.Tensor2D, tokens: Int32Array): tf.Tensor2D {
   const [V, d] = e.shape;

@@ -345,7 +345,15 @@ export function scalingRuns(runs: RunRecord[]): RunRecord[] {
 export function notScalingRuns(runs: RunRecord[]): { id: string; reason: string }[] {
   return runs
     .filter((r) => r.purpose !== 'scaling')
-    .map((r) => ({ id: r.id, reason: r.purpose === 'repetition' ? `purpose repetition: repeats a subset of its corpus (${r.passes === null ? 'passes unknown' : `${r.passes.toFixed(1)} passes`}), kept out of the unique-data fits; the repetition backtest uses it` : `purpose ${r.purpose}: measures something else, kept out of the scaling fits` }));
+    .map((r) => ({ id: r.id, reason: whyNotScaling(r) }));
+}
+
+/** Why a run whose purpose is not "scaling" stays out of the scaling fits. */
+function whyNotScaling(r: RunRecord): string {
+  if (r.purpose === 'repetition') return `purpose repetition: repeats a subset of its corpus (${r.passes === null ? 'passes unknown' : `${r.passes.toFixed(1)} passes`}), kept out of the unique-data fits; the repetition backtest uses it`;
+  // A changed shape ratio (e.g. d_ff = 2·d) is another family at the same arch name: its runs would bend the main ladder's law.
+  if (r.purpose === 'shape-ablation') return `purpose shape-ablation: ${r.arch} with another shape ratio than its main ladder (${r.config ? `d_ff = ${r.config.d_ff / r.config.d}·d` : 'shape unknown'}), kept out of its scaling fits; family comparisons use it`;
+  return `purpose ${r.purpose}: measures something else, kept out of the scaling fits`;
 }
 
 export type GroupKey = 'dataset' | 'arch' | 'params' | 'batchSize' | 'lr' | 'seqLen' | 'collection' | 'steps' | 'lossUnit';

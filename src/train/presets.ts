@@ -6,6 +6,7 @@ import { readTextFile } from '../util/files.js';
 import { SEED_CONFIGS, type Architecture, type ModelConfig } from '../arch/bitlm.js';
 import type { SteKind } from '../model/ops.js';
 import { BitscaleError } from '../util/errors.js';
+import { BITLM_ARCHITECTURES, isBitLM } from '../arch/family.js';
 import { BATCH_SIZE, MODEL_DIM, SEED, SEQUENCE, STEPS, FRACTION, checkNumber, type NumberSpec } from '../util/numbers.js';
 
 export interface TrainConfig {
@@ -164,7 +165,7 @@ function validateConfig(c: TrainConfig, file?: string): void {
     if (typeof c.trainSubset !== 'number') throw new BitscaleError(`expected a fraction such as 0.25 or "1/64", got ${JSON.stringify(c.trainSubset)}`, { file, field: 'train_subset' });
     checkNumber(c.trainSubset, FRACTION, { file, field: 'train_subset' });
   }
-  if (!['bitlm-v57', 'bitlm-v52'].includes(c.arch)) throw new BitscaleError(`expected bitlm-v57 or bitlm-v52, got ${c.arch}`, { file, field: 'arch' });
+  if (!isBitLM(c.arch)) throw new BitscaleError(`expected ${BITLM_ARCHITECTURES.join(', ')}, got ${c.arch}`, { file, field: 'arch' });
   const perSequence = m.heads * m.seqLen * m.seqLen;
   if (c.batchSize * perSequence > MAX_TYPED_ARRAY_ELEMENTS) {
     const most = Math.floor(MAX_TYPED_ARRAY_ELEMENTS / perSequence);

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { countParams } from '../arch/bitlm.js';
+import { countFloatParams, countParams } from '../arch/bitlm.js';
 import { trainingSubset, type Corpus } from '../data/corpus.js';
 import { bitscaleKernelsFit, createModel, type BitLM } from '../model/model.js';
 import { readRunLog, RunLogWriter, writeRunLog } from '../runs/log.js';
@@ -144,7 +144,7 @@ export function buildHeader(runId: string, cfg: TrainConfig, corpus: Corpus, bac
     ...(cfg.purpose !== undefined ? { purpose: cfg.purpose } : {}),
     /** The complete config, so that `--resume` can rebuild the run from the log alone. */
     train_config: cfg,
-    ...(cfg.arch === 'bitlm-v52' ? { float_params: cfg.model.layers * (7 * m.d + 2 * m.dFf) + m.vocab + m.d } : {}),
+    ...(cfg.arch !== 'bitlm-v57' ? { float_params: countFloatParams(m, cfg.arch) } : {}),
   };
 }
 
@@ -212,7 +212,7 @@ interface Run {
   ckptPath: string;
   model: BitLM;
   opt: AdamW;
-  /** The hard attention's Gumbel noise (bitlm-v57); null for bitlm-v52. */
+  /** The hard attention's Gumbel noise (bitlm-v57); null for the v52 stack (bitlm-v52, float-v52). */
   pool: GumbelPool | null;
   valOffsets: number[];
   /** Data-parallel workers to start; 1 trains in this thread. */

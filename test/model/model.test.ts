@@ -75,7 +75,7 @@ test('evaluation is deterministic: the same weights give the same val_bpc twice 
   b.dispose();
 });
 
-for (const arch of ['bitlm-v57', 'bitlm-v52'] as const) {
+for (const arch of ['bitlm-v57', 'bitlm-v52', 'float-v52'] as const) {
   test(`no tensor leaks across training steps (${arch}): tf.memory().numTensors is stable`, () => {
     const model = createModel(cfg, { arch, ste: 'clipped', initStd: 0.02, seed: 2 });
     const opt = new AdamW(model.variables, DEFAULT_ADAMW);

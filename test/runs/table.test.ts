@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analysisGroupKey, analysisGroups, filterRuns, fitGroupKey, fitGroups, groupRuns, loadRunTable, mainFitGroup, recipeDifference, recipeLabel, requireOneLossUnit, stepFamilies, toRunRecord, valBpcAtStep } from '../../src/runs/table.js';
+import { analysisGroupKey, analysisGroups, filterRuns, notScalingRuns, scalingRuns, fitGroupKey, fitGroups, groupRuns, loadRunTable, mainFitGroup, recipeDifference, recipeLabel, requireOneLossUnit, stepFamilies, toRunRecord, valBpcAtStep } from '../../src/runs/table.js';
 import type { HeaderRecord, RunRecord } from '../../src/runs/types.js';
 import { foreignHeader, sampleHeader } from '../helpers.js';
 
@@ -127,4 +127,14 @@ test('the main recipe is the one with the most runs, then the most sizes', () =>
   ]);
   assert.equal(mainFitGroup(groups), 'bs256', 'three runs each: three sizes beat one');
   assert.equal(mainFitGroup(new Map()), null);
+});
+
+test('a shape-ablation run (v57 with d_ff = 2·d) is left out of the scaling fits, with a reason naming its d_ff ratio; float-v52 runs form their own analysis group', () => {
+  const run = (id: string, h: Partial<HeaderRecord>) => toRunRecord({ header: sampleHeader({ run_id: id, ...h }), steps: [], evals: [{ type: 'eval', step: 100, tokens: 25600, val_bpc: 3 }], summary: null }, `x/${id}.jsonl`)!;
+  const ff2 = run('ff2', { purpose: 'shape-ablation', config: { d: 64, layers: 2, heads: 4, d_ff: 128, seq_len: 32, vocab: 128 }, params: 2 * (4 * 64 * 64 + 3 * 64 * 128) + 2 * 128 * 64 });
+  const main = run('main', {});
+  const float = run('float', { arch: 'float-v52' });
+  assert.deepEqual(scalingRuns([ff2, main, float]).map((r) => r.id), ['main', 'float']);
+  assert.deepEqual(notScalingRuns([ff2, main]), [{ id: 'ff2', reason: 'purpose shape-ablation: bitlm-v57 with another shape ratio than its main ladder (d_ff = 2·d), kept out of its scaling fits; family comparisons use it' }]);
+  assert.notEqual(analysisGroupKey(float), analysisGroupKey(main));
 });
