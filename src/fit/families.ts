@@ -246,7 +246,8 @@ function searchOf(layout: Layout, variant: Variant, around: Float64Array | null,
   const exps = variant === 'multiplier' ? (joint ? 2 : 1) : F + (joint ? 1 : 0);
   const dims = variant === 'multiplier' ? exps + F - 1 : exps;
   const isLnM = (j: number) => variant === 'multiplier' && j >= exps;
-  const local = (j: number) => (isLnM(j) ? [around![j] - 1, around![j], around![j] + 1] : [around![j] / 2, around![j], around![j] * 2]);
+  // A refit's grid: two points either side of the full-data optimum per dimension (the optimum itself is a start).
+  const local = (j: number) => (isLnM(j) ? [around![j] - 0.5, around![j] + 0.5] : [around![j] / 1.5, around![j] * 1.5]);
   const grid = Array.from({ length: dims }, (_, j) => {
     if (around) return local(j).map((v) => (isLnM(j) ? Math.max(-LN_M_BOUND, Math.min(LN_M_BOUND, v)) : Math.max(EXPONENT_RANGE[0], Math.min(EXPONENT_RANGE[1], v))));
     if (isLnM(j)) return FULL_LN_M;
@@ -501,8 +502,8 @@ const OPEN_TOP = 690;
  */
 function ceilingOf(family: string, reference: string, deltaAlpha: Estimate, nStar: number | null, draws: number[] | null, largest: number, level: number): FamilyContrast['ceiling'] {
   const pct = `${Math.round(level * 100)}%`;
-  if (deltaAlpha.lo === null || deltaAlpha.hi === null) return { verdict: 'not-identifiable', nStar: null, beyondLargest: null, why: `not identifiable from these runs: Δα = ${deltaAlpha.value.toFixed(3)} has no bootstrap interval, so nothing says whether the exponents differ` };
-  const iv = `Δα = ${deltaAlpha.value.toFixed(3)} (${pct} ${deltaAlpha.lo.toFixed(3)} to ${deltaAlpha.hi.toFixed(3)})`;
+  if (deltaAlpha.lo === null || deltaAlpha.hi === null) return { verdict: 'not-identifiable', nStar: null, beyondLargest: null, why: `not identifiable from these runs: Δα = ${deltaAlpha.value.toPrecision(3)} has no bootstrap interval, so nothing says whether the exponents differ` };
+  const iv = `Δα = ${deltaAlpha.value.toPrecision(3)} (${pct} ${deltaAlpha.lo.toPrecision(3)} to ${deltaAlpha.hi.toPrecision(3)})`;
   if (deltaAlpha.lo <= 0 && deltaAlpha.hi >= 0) return { verdict: 'not-identifiable', nStar: null, beyondLargest: null, why: `not identifiable from these runs: ${iv} holds 0, so the runs cannot tell whether ${family}'s per-decade gain falls relative to ${reference}'s` };
   if (deltaAlpha.hi < 0 || nStar === null) return { verdict: 'no-ceiling', nStar: null, beyondLargest: null, why: `no ceiling: ${iv} < 0, so ${family}'s per-decade gain grows relative to ${reference}'s with N` };
   // In ln N*, a draw without a ceiling stands at NO_CEILING: where the interval reaches it, its top is open (null).
