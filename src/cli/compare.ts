@@ -161,11 +161,12 @@ export function register(program: Command): void {
       const targets: number[] = opts.at ?? [numberOption('at', PARAM_COUNT)(DEFAULT_TARGET)];
       const r = compareFamilyRuns(runs, { dataset: opts.dataset, families: String(opts.families).split(',').filter((s) => s.trim() !== ''), allowMismatch: opts.allowMismatch === true, bootstrap, targets });
       for (const m of r.mismatches) warn(`--allow-mismatch: ${m.family} differs from ${r.families[0].selector.text} in ${m.differs}`);
-      for (const w of r.comparison.warnings) warn(w);
+      for (const w of [...r.warnings, ...r.comparison.warnings]) warn(w);
       const json = {
         dataset: r.dataset,
         families: r.families.map((f) => ({ family: f.selector.text, arch: f.selector.arch, dff_ratio: f.selector.dffRatio, runs: f.runIds, dataset: f.dataset, loss_unit: f.lossUnit, token_unit: f.tokenUnit, recipe: f.recipe, left_out: f.leftOut })),
         mismatch: r.mismatches.length ? r.mismatches : null,
+        warnings: r.warnings,
         comparison: familyComparisonJson(r.comparison),
       };
       emit(opts, json, () => renderFamilyRuns(r));

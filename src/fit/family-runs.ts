@@ -66,6 +66,8 @@ export interface FamilyRunsComparison {
   families: ComparedFamily[];
   /** What differs between each family and the reference ([] when nothing does); non-empty only with allowMismatch. */
   mismatches: { family: string; differs: string }[];
+  /** Families that share runs (two selectors picking the same runs): their resamples are not independent. */
+  warnings: string[];
   comparison: FamilyComparison;
 }
 
@@ -136,7 +138,13 @@ export function compareFamilyRuns(runs: readonly RunRecord[], options: FamilyRun
     const m = mismatches[0];
     throw new BitscaleError(`families ${ref.family.selector.text} and ${m.family} are not on the same data and recipe (${m.differs}): a multiplier between them would mix in that difference; compare them anyway with --allow-mismatch`, { field: 'families' });
   }
+  const warnings = picked.flatMap((a, i) =>
+    picked.slice(i + 1).flatMap((b) => {
+      const shared = a.family.runIds.filter((id) => b.family.runIds.includes(id));
+      return shared.length ? [`families ${a.family.selector.text} and ${b.family.selector.text} share ${shared.length} run(s) (${shared.slice(0, 3).join(', ')}${shared.length > 3 ? ', …' : ''}): they are partly one family, and their intervals treat the shared runs as independent`] : [];
+    }),
+  );
   const points = picked.flatMap(({ family, runs: rs }) => rs.map((r) => ({ family: family.selector.text, params: r.params, tokens: r.tokens, loss: r.finalValBpc })));
   const comparison = compareFamilyLaws(points, { form: 'chinchilla', reference: ref.family.selector.text, order: selectors.map((s) => s.text), bootstrap: options.bootstrap, targets: options.targets });
-  return { dataset: options.dataset ?? null, families: picked.map((p) => p.family), mismatches, comparison };
+  return { dataset: options.dataset ?? null, families: picked.map((p) => p.family), mismatches, warnings, comparison };
 }

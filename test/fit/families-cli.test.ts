@@ -140,6 +140,11 @@ test('compare --dataset brown --families bitlm-v57,gpt-ref,bitlm-v57:ff2 --json:
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stdout, /m\[gpt-ref\] = 2\.000/);
   assert.match(human.stdout, /369\.6M .* extrapolated ×\d+\.\d beyond the largest run/);
+  // bitlm-v57:ff0.5 picks the same runs as bitlm-v57 (its main ladder has d_ff = d/2): said, since the two are then not independent.
+  const self = bitscale(['--runs', runsDir, 'compare', '--dataset', 'brown', '--families', 'bitlm-v57,bitlm-v57:ff0.5', '--bootstrap', '0', '--json']);
+  assert.equal(self.status, 0, self.stderr);
+  assert.match(self.stderr, /families bitlm-v57 and bitlm-v57:ff0\.5 share 12 run\(s\)/);
+  assert.ok(Math.abs(JSON.parse(self.stdout).comparison.multipliers['bitlm-v57:ff0.5'].value - 1) < 1e-6);
 });
 
 test('compare refuses families on another recipe or dataset with one line naming both and what differs; --allow-mismatch compares them and says so in a table line and a JSON field', () => {

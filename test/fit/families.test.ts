@@ -69,6 +69,22 @@ test('α 0.20 (reference) against 0.30: Δα = 0.10 recovered, and N* = (2·60·
   assert.match(c.ceiling!.why, /falls below half of ref's at N\* = 1\.23B, ×123\.1 beyond the largest run/);
 });
 
+test('α 0.20 against 0.30 with 0.3% noise, 10 seeds: Δα within 0.01 and a ceiling each time; the 80% intervals hold Δα = 0.1 and N* = 1.2306e9 in at least 6 of 10 (8 and 9 measured)', () => {
+  const truthNStar = Math.pow((2 * 60 * (1 - 10 ** -0.3)) / (20 * (1 - 10 ** -0.2)), 10);
+  let heldAlpha = 0;
+  let heldNStar = 0;
+  for (let seed = 1; seed <= 10; seed++) {
+    const r = compareFamilyLaws(families({ ref: { A: 20, alpha: 0.2 }, pm1: { A: 60, alpha: 0.3 } }, 0.003, seed), { form: 'chinchilla', reference: 'ref', bootstrap: { count: 100 } });
+    const [c] = r.contrasts;
+    assert.ok(Math.abs(c.deltaAlpha!.value - 0.1) < 0.01, `seed ${seed}: ${c.deltaAlpha!.value}`);
+    assert.equal(c.ceiling!.verdict, 'ceiling');
+    if (c.deltaAlpha!.lo! < 0.1 && 0.1 < c.deltaAlpha!.hi!) heldAlpha++;
+    const n = c.ceiling!.nStar!;
+    if (n.lo! < truthNStar && (n.hi === null || truthNStar < n.hi)) heldNStar++;
+  }
+  assert.ok(heldAlpha >= 6 && heldNStar >= 6, `${heldAlpha}, ${heldNStar} of 10`);
+});
+
 test('identical exponents with 0.3% noise: Δα near 0 with an interval holding 0, so the ceiling is "not identifiable from these runs"', () => {
   const r = compareFamilyLaws(families({ ref: { A: 30, alpha: 0.3 }, pm1: { A: 45, alpha: 0.3 } }, 0.003, 4), { form: 'chinchilla', reference: 'ref', bootstrap: { count: 200 } });
   const [c] = r.contrasts;
