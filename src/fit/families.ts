@@ -31,7 +31,7 @@
  * both laws; every derived number is computed per draw and given its percentile interval.
  */
 import { BitscaleError } from '../util/errors.js';
-import { formatCount } from '../util/format.js';
+import { formatCount, formatParam } from '../util/format.js';
 import { DEFAULT_HUBER_DELTA } from './chinchilla.js';
 import { EXPONENT_RANGE } from './powerlaw.js';
 import { bootstrapParameters, DEFAULT_BOOTSTRAP, holdsEstimate, percentileInterval, type BootstrapOptions } from './resample.js';
@@ -469,7 +469,8 @@ export function compareFamilyLaws(points: readonly FamilyPoint[], options: Famil
       multiplier: estimateOf(at(full, (sr, ar, sf, af) => multiplierAtSize(sr, ar, sf, af, n)), derived((v) => at(sepOf(v), (sr, ar, sf, af) => multiplierAtSize(sr, ar, sf, af, n))), level, `m(${fmtN(n)}) of ${family}`, warnings),
       gap: estimateOf(at(full, (sr, ar, sf, af) => sf * Math.pow(n, -af) - sr * Math.pow(n, -ar)), derived((v) => at(sepOf(v), (sr, ar, sf, af) => sf * Math.pow(n, -af) - sr * Math.pow(n, -ar))), level, `the gap at ${fmtN(n)} of ${family}`, warnings),
     }));
-    contrast.ceiling = ceilingOf(family, families[0], contrast.deltaAlpha, at(full, ceilingSize), derived((v) => at(sepOf(v), ceilingSize) ?? Number.POSITIVE_INFINITY), largest, level);
+    const smallest = Math.min(...points.filter((_, i) => layout.fam[i] === 0 || layout.fam[i] === f).map((p) => p.params));
+    contrast.ceiling = ceilingOf(family, families[0], contrast.deltaAlpha, at(full, ceilingSize), derived((v) => at(sepOf(v), ceilingSize) ?? Number.POSITIVE_INFINITY), largest, smallest, level);
     return contrast;
   });
 
@@ -500,16 +501,16 @@ const OPEN_TOP = 690;
  * else 'ceiling' with N* and its interval over the draws (a draw with Δα ≤ 0 has none: +∞, so the
  * interval's top may be open).
  */
-function ceilingOf(family: string, reference: string, deltaAlpha: Estimate, nStar: number | null, draws: number[] | null, largest: number, level: number): FamilyContrast['ceiling'] {
+function ceilingOf(family: string, reference: string, deltaAlpha: Estimate, nStar: number | null, draws: number[] | null, largest: number, smallest: number, level: number): FamilyContrast['ceiling'] {
   const pct = `${Math.round(level * 100)}%`;
-  if (deltaAlpha.lo === null || deltaAlpha.hi === null) return { verdict: 'not-identifiable', nStar: null, beyondLargest: null, why: `not identifiable from these runs: Δα = ${deltaAlpha.value.toPrecision(3)} has no bootstrap interval, so nothing says whether the exponents differ` };
-  const iv = `Δα = ${deltaAlpha.value.toPrecision(3)} (${pct} ${deltaAlpha.lo.toPrecision(3)} to ${deltaAlpha.hi.toPrecision(3)})`;
+  if (deltaAlpha.lo === null || deltaAlpha.hi === null) return { verdict: 'not-identifiable', nStar: null, beyondLargest: null, why: `not identifiable from these runs: Δα = ${formatParam(deltaAlpha.value, 3)} has no bootstrap interval, so nothing says whether the exponents differ` };
+  const iv = `Δα = ${formatParam(deltaAlpha.value, 3)} (${pct} ${formatParam(deltaAlpha.lo, 3)} to ${formatParam(deltaAlpha.hi, 3)})`;
   if (deltaAlpha.lo <= 0 && deltaAlpha.hi >= 0) return { verdict: 'not-identifiable', nStar: null, beyondLargest: null, why: `not identifiable from these runs: ${iv} holds 0, so the runs cannot tell whether ${family}'s per-decade gain falls relative to ${reference}'s` };
   if (deltaAlpha.hi < 0 || nStar === null) return { verdict: 'no-ceiling', nStar: null, beyondLargest: null, why: `no ceiling: ${iv} < 0, so ${family}'s per-decade gain grows relative to ${reference}'s with N` };
   // In ln N*, a draw without a ceiling stands at NO_CEILING: where the interval reaches it, its top is open (null).
   const logs = draws ? percentileInterval(draws.map((v) => (Number.isFinite(v) ? Math.log(v) : NO_CEILING)), level) : null;
   const est: Estimate = logs ? { value: nStar, lo: logs.lo >= OPEN_TOP ? null : Math.exp(logs.lo), hi: logs.hi >= OPEN_TOP ? null : Math.exp(logs.hi) } : { value: nStar, lo: null, hi: null };
   const beyond = nStar > largest ? nStar / largest : null;
-  const where = beyond === null ? `inside the runs (largest shared size ${fmtN(largest)})` : `×${beyond.toFixed(1)} beyond the largest run both families share (${fmtN(largest)})`;
+  const where = beyond !== null ? `×${beyond.toFixed(1)} beyond the largest run both families share (${fmtN(largest)})` : nStar < smallest ? `below the smallest run (${fmtN(smallest)}): at every size run, ${family}'s gain is already under half` : `inside the runs (largest shared size ${fmtN(largest)})`;
   return { verdict: 'ceiling', nStar: est, beyondLargest: beyond, why: `${iv} > 0: ${family}'s per-decade gain falls below half of ${reference}'s at N* = ${fmtN(nStar)}, ${where}` };
 }

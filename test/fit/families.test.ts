@@ -94,6 +94,18 @@ test('identical exponents with 0.3% noise: Δα near 0 with an interval holding 
   assert.match(c.ceiling!.why, /^not identifiable from these runs: Δα = .* holds 0/);
 });
 
+test('α 0.30 against a reference at 0.20 read the other way (Δα = −0.10) has no ceiling; a steeper family with a small scale has its N* below the smallest run, and says so', () => {
+  const none = compareFamilyLaws(families({ ref: { A: 60, alpha: 0.3 }, pm1: { A: 20, alpha: 0.2 } }), { form: 'chinchilla', reference: 'ref', bootstrap: { count: 50 } });
+  assert.ok(Math.abs(none.contrasts[0].deltaAlpha!.value + 0.1) < 1e-6);
+  assert.equal(none.contrasts[0].ceiling!.verdict, 'no-ceiling');
+  // N* = (2·2·(1 − 10^−0.3)/(20·(1 − 10^−0.2)))^10 = 0.27033^10 ≈ 2.06e-6 parameters: below any run.
+  const below = compareFamilyLaws(families({ ref: { A: 20, alpha: 0.2 }, pm1: { A: 2, alpha: 0.3 } }), { form: 'chinchilla', reference: 'ref', bootstrap: { count: 50 } });
+  const c = below.contrasts[0].ceiling!;
+  assert.equal(c.verdict, 'ceiling');
+  assert.ok(Math.abs(c.nStar!.value / Math.pow((2 * 2 * 0.4988127) / (20 * 0.3690427), 10) - 1) < 1e-3, `${c.nStar!.value}`);
+  assert.match(c.why, /below the smallest run \(100\.0K\): at every size run, pm1's gain is already under half/);
+});
+
 test('the closed forms: m(N) solves A_r·(m·N)^−α_r = A_f·N^−α_f, and no ceiling when Δα ≤ 0', () => {
   const m = multiplierAtSize(20, 0.2, 60, 0.3, 1e6);
   assert.ok(Math.abs(20 * Math.pow(m * 1e6, -0.2) - 60 * Math.pow(1e6, -0.3)) < 1e-12);
