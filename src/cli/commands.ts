@@ -6,6 +6,7 @@ import { register as registerTrain } from './train.js';
 import { register as registerSweep } from './sweep.js';
 import { register as registerReport } from './report.js';
 import { register as registerPlan } from './plan.js';
+import { register as registerCompare } from './compare.js';
 import { warn } from './output.js';
 
 /** Every command, in the order `bitscale --help` lists them. */
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerFit(program);
   registerEstimate(program);
   registerPlan(program);
+  registerCompare(program);
   registerTrain(program);
   registerSweep(program);
   for (const cmd of program.commands) addRenamedFlags(cmd);

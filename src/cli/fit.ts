@@ -213,11 +213,13 @@ function repetitionLines(r: RepetitionCost, lossUnit: string): string[] {
 }
 
 /** `predict --law FILE --params N --tokens D`: the saved law's value, bootstrap interval, provenance and extrapolation factors. */
-async function predictFromLawFile(opts: { law: string; params: number; tokens?: number; uniqueTokens?: number; json?: boolean }): Promise<void> {
-  if (opts.tokens === undefined) throw new BitscaleError('--law FILE needs --tokens D (training tokens, e.g. 4T)', { field: 'tokens' });
+async function predictFromLawFile(opts: { law: string; params: number; tokens?: number; uniqueTokens?: number; family?: string; json?: boolean }): Promise<void> {
   const { readAnySavedLawFile } = await import('./law-file.js');
   const { predictSavedLaw } = await import('../fit/saved.js');
   const law = readAnySavedLawFile(opts.law);
+  if (law.form === 'families') return (await import('./compare.js')).predictFromFamilyLaw(law, opts);
+  if (opts.family !== undefined) throw new BitscaleError(`--family needs a families law (fit --csv … --family COL --save); ${opts.law} holds a ${law.form} law`, { field: 'family' });
+  if (opts.tokens === undefined) throw new BitscaleError('--law FILE needs --tokens D (training tokens, e.g. 4T)', { field: 'tokens' });
   if (law.form === 'data-constrained') return predictFromDataConstrainedLaw(law, { ...opts, tokens: opts.tokens });
   if (opts.uniqueTokens !== undefined) throw new BitscaleError(`--unique-tokens needs a data-constrained law; ${opts.law} holds a ${law.form} law, which treats every token as unique`, { field: 'unique-tokens' });
   const p = predictSavedLaw(law, opts.params, opts.tokens);
@@ -521,7 +523,10 @@ export function register(program: Command): void {
       .option('--no-select', 'with --form chinchilla: no form selection; the published default (E fitted, Huber δ = 1e-3)')
       .option('--x-unit <n>', 'with --form saturating: B is quoted for x in this unit (e.g. 1e6 or 1M)', numberOption('x-unit', POSITIVE_REAL))
       .option('--where <col=value>', 'with --csv: keep only the rows where the column has this value, e.g. steps=1000 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-      .option('--drop-highest <n>', 'with --csv: drop the n rows with the highest y first (Besiroglu et al. drop 5)', numberOption('drop-highest', NON_NEGATIVE_INT)),
+      .option('--drop-highest <n>', 'with --csv: drop the n rows with the highest y first (Besiroglu et al. drop 5)', numberOption('drop-highest', NON_NEGATIVE_INT))
+      .option('--family <col>', 'with --csv --form chinchilla or saturating: the column naming each row\'s model family; fits one shared law with a multiplier m_f on N per family (give --reference)')
+      .option('--reference <family>', 'with --family: the family the others are measured against (m = 1)')
+      .option('--separate-exponents', 'with --family: also fit an exponent alpha_f per family (delta alpha, the ceiling N*, m(N) and the gap per size)'),
   )
     .option('--out <dir>', 'where to write the run-table fits', 'fits')
     .option('--collection <name>', 'only runs in this folder of runs/ (seed, brown-ladder, …)')
@@ -534,12 +539,13 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
     .addHelpText(
       'after',
-      '\nExamples:\n  bitscale fit\n  bitscale fit --backtest-largest --dataset brown\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5',
+      '\nExamples:\n  bitscale fit\n  bitscale fit --backtest-largest --dataset brown\n  bitscale fit --csv data.csv --form saturating --x params --y val_bpc --fix A=1.0 --x-unit 1e6 --json\n  bitscale fit --csv test/fit/fixtures/chinchilla_besiroglu2024.csv --form chinchilla --x "Model Size" --flops "Training FLOP" --y loss --drop-highest 5\n  bitscale fit --csv test/fit/fixtures/families-synthetic.csv --form chinchilla --x params --d tokens --y loss --family family --reference float --separate-exponents --json',
     )
     .action(async (opts, cmd: Command) => {
       const { fitColumns, FORM_PARAMS } = await import('../fit/columns.js');
       const { fitRunTable } = await import('../fit/suite.js');
       const bootstrap = bootstrapFrom(opts);
+      if (opts.family !== undefined || opts.reference !== undefined || opts.separateExponents) return (await import('./compare.js')).familyCsvCommand(opts, bootstrap);
       if (opts.save && !(opts.csv && (opts.form === 'chinchilla' || opts.form === 'data-constrained'))) throw new BitscaleError('--save keeps a law fitted with --csv FILE --form chinchilla or data-constrained', { field: 'save' });
       if (opts.csv && opts.form === 'critical-batch') return criticalBatchCsvCommand(opts);
       if (opts.by !== undefined) throw new BitscaleError('--by COL is for --csv FILE --form critical-batch', { field: 'by' });
@@ -619,10 +625,11 @@ export function register(program: Command): void {
       .option('--law <law>', 'auto | fixed-a | free: which saturating fit of the run table; or a law file saved by fit --save', 'auto')
       .option('--arch <name>', 'architecture, when the dataset has runs of more than one (default then: bitlm-v57)')
       .option('--borrow-gains', 'let the step gain come from other datasets of the same loss unit where this one has too few doublings (said in the output)')
-      .option('--collection <name>', 'only runs in this folder of runs/'),
+      .option('--collection <name>', 'only runs in this folder of runs/')
+      .option('--family <name>', 'with a families law file (fit --csv … --family COL --save): the family to predict'),
   )
     .option('--json', 'machine-readable JSON on stdout (snake_case keys)')
-    .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --batch-size 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T')
+    .addHelpText('after', '\nExamples:\n  bitscale predict --params 369.6M --steps 30000 --batch-size 256 --dataset GLM-Reasoning\n  bitscale predict --law law.json --params 7B --tokens 4T\n  bitscale predict --law families.json --params 46M --tokens 1B --family bitlm-v52')
     .action(async (opts, cmd: Command) => {
       const { predictBpc, groupLabel } = await import('../fit/predict.js');
       const { corpusSizeFromOptions } = await import('../fit/repetition-cost.js');

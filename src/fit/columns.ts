@@ -13,6 +13,7 @@ import { fitSaturatingPowerLaw, type SaturatingParam } from './saturating.js';
 import { type ExponentGrid, type JointPoint } from './chinchilla.js';
 import { fitDataConstrainedLaw, HALF_FIXED, type DataConstrainedParams, type RepetitionPoint } from './data-constrained.js';
 import type { BootstrapOptions } from './resample.js';
+import { compareFamilyLaws, type FamilyComparison, type FamilyForm } from './families.js';
 import { fitSelectedJointLaw } from './select.js';
 
 export interface ColumnFitSpec {
@@ -121,6 +122,41 @@ function column(rows: readonly Record<string, string>[], name: string, file: str
 }
 
 /**
+ * The law's columns: x (N or steps), y, and for the joint forms D from `d`, or from `flops` as
+ * D = C/(6·N). Every value is checked (the laws take powers or logs of them).
+ */
+function lawColumns(rows: readonly Record<string, string>[], spec: Pick<ColumnFitSpec, 'form' | 'x' | 'y' | 'd' | 'flops' | 'file'>): { x: number[]; y: number[]; d: number[] | null } {
+  const file = spec.file;
+  const joint = spec.form === 'chinchilla' || spec.form === 'data-constrained';
+  const powerOf = joint ? 'the joint law is fitted in logs of N, D and the loss' : 'x is raised to a negative power';
+  const x = column(rows, spec.x, file, powerOf);
+  const y = column(rows, spec.y, file, joint ? powerOf : undefined);
+  let d: number[] | null = null;
+  if (joint) {
+    if (spec.d) d = column(rows, spec.d, file, powerOf);
+    else if (spec.flops) d = column(rows, spec.flops, file, powerOf).map((c, i) => c / (6 * x[i]));
+    else throw new BitscaleError(`the ${spec.form} form needs --d COL (tokens) or --flops COL (training FLOPs, D = C/(6N))`, { field: 'd' });
+  }
+  return { x, y, d };
+}
+
+/** The indices of the rows whose columns equal the `where` values (numerically where both parse as numbers). */
+function whereRows(rows: readonly Record<string, string>[], where: Record<string, string> | undefined, file: string | undefined): number[] {
+  let idx = rows.map((_, i) => i);
+  for (const [col, want] of Object.entries(where ?? {})) {
+    if (!(col in rows[0])) throw new BitscaleError(`no column '${col}' (columns: ${Object.keys(rows[0]).join(', ')})`, { file, line: 1, field: 'where' });
+    const wantNumber = parseNumberText(want);
+    idx = idx.filter((i) => {
+      const v = rows[i][col].trim();
+      const asNumber = parseNumberText(v);
+      return Number.isFinite(wantNumber) && Number.isFinite(asNumber) ? asNumber === wantNumber : v === want.trim();
+    });
+    if (idx.length === 0) throw new BitscaleError(`no row has ${col} = ${want} (values: ${[...new Set(rows.map((r) => r[col].trim()))].slice(0, 8).join(', ')})`, { file, field: 'where' });
+  }
+  return idx;
+}
+
+/**
  * Fit `spec.form` to the table's rows (objects keyed by header, line 1 being the header). Throws
  * BitscaleError naming the file, line and column of a bad value, and when nothing could be fitted
  * (no rows, too few distinct points, no solution): an empty fit is never returned.
@@ -142,17 +178,8 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
   }
   if (spec.form === 'data-constrained' && spec.fix?.R_N_star !== undefined && (spec.fix.A === undefined) !== (spec.fix.B === undefined)) throw new BitscaleError(HALF_FIXED, { field: 'fix' });
   if (rows.length === 0) throw new BitscaleError('no data rows: the table has a header only', { file });
-  const joint = spec.form === 'chinchilla' || spec.form === 'data-constrained';
-  const powerOf = joint ? 'the joint law is fitted in logs of N, D and the loss' : 'x is raised to a negative power';
   if (spec.form === 'data-constrained' && !spec.unique) throw new BitscaleError('the data-constrained form needs --unique COL (unique tokens U of the corpus each run drew its D tokens from)', { field: 'unique' });
-  const x = column(rows, spec.x, file, powerOf);
-  const y = column(rows, spec.y, file, joint ? powerOf : undefined);
-  let d: number[] | null = null;
-  if (joint) {
-    if (spec.d) d = column(rows, spec.d, file, powerOf);
-    else if (spec.flops) d = column(rows, spec.flops, file, powerOf).map((c, i) => c / (6 * x[i]));
-    else throw new BitscaleError(`the ${spec.form} form needs --d COL (tokens) or --flops COL (training FLOPs, D = C/(6N))`, { field: 'd' });
-  }
+  const { x, y, d } = lawColumns(rows, spec);
   // Less than one pass (D < U) is allowed: no token repeats.
   const u = spec.form === 'data-constrained' ? column(rows, spec.unique!, file, 'a corpus holds a positive number of unique tokens') : null;
   const free = allowed.length - Object.keys(spec.fix ?? {}).length;
@@ -163,17 +190,7 @@ function fitColumnsUnchecked(rows: readonly Record<string, string>[], spec: Colu
     throw new BitscaleError(`${rows.length} row(s), fewer than the ${free} free parameter(s) of the ${spec.form} law: nothing can be fitted`, { file });
   }
   if (spec.xUnit !== undefined && !(spec.xUnit > 0)) throw new BitscaleError(`x unit ${spec.xUnit} is not positive`, { field: 'x-unit' });
-  let idx = rows.map((_, i) => i);
-  for (const [col, want] of Object.entries(spec.where ?? {})) {
-    if (!(col in rows[0])) throw new BitscaleError(`no column '${col}' (columns: ${Object.keys(rows[0]).join(', ')})`, { file, line: 1, field: 'where' });
-    const wantNumber = parseNumberText(want);
-    idx = idx.filter((i) => {
-      const v = rows[i][col].trim();
-      const asNumber = parseNumberText(v);
-      return Number.isFinite(wantNumber) && Number.isFinite(asNumber) ? asNumber === wantNumber : v === want.trim();
-    });
-    if (idx.length === 0) throw new BitscaleError(`no row has ${col} = ${want} (values: ${[...new Set(rows.map((r) => r[col].trim()))].slice(0, 8).join(', ')})`, { file, field: 'where' });
-  }
+  let idx = whereRows(rows, spec.where, file);
   const mixed = mixedRowsRefusal(rows, idx, spec);
   if (mixed) throw new BitscaleError(mixed, { file });
   if (drop > 0) idx = [...idx].sort((a, b) => y[a] - y[b] || a - b).slice(0, Math.max(idx.length - drop, 0)).sort((a, b) => a - b);
@@ -254,4 +271,53 @@ export function fitCriticalBatchColumns(rows: readonly Record<string, string>[],
   if (groups.every((g) => g.refusal !== null)) throw new BitscaleError(`nothing fitted: ${groups.map((g) => `${spec.by} = ${g.by}: ${g.refusal}`).join('; ')}`, { file });
   const t = powerTrend(groups.filter((g) => g.B_noise !== null).map((g) => ({ x: g.by, y: g.B_noise! })), level);
   return { file: file ?? null, columns: { x: spec.x, y: spec.y, by: spec.by }, groups, trend: t ? { coefficient: t.coefficient, exponent: t.exponent, exponent_interval: t.exponentInterval } : null };
+}
+
+/** `fit --csv F --form chinchilla|saturating --family COL --reference VALUE`: the columns of fitColumns plus the family column. */
+export interface FamilyColumnSpec {
+  form: FitForm;
+  x: string;
+  y: string;
+  d?: string;
+  flops?: string;
+  /** Column naming each row's family. */
+  family: string;
+  /** The reference family (m = 1). */
+  reference: string;
+  separateExponents?: boolean;
+  delta?: number;
+  where?: Record<string, string>;
+  bootstrap?: BootstrapOptions | false;
+  file?: string;
+}
+
+export interface FamilyColumnFit {
+  input: { file: string | null; rows: number; used: number; columns: Record<string, string>; ranges: { params: Record<string, { min: number; max: number }>; tokens: { min: number; max: number } | null } };
+  comparison: FamilyComparison;
+}
+
+/**
+ * Compare the families of a table from elsewhere (src/fit/families.ts): the shared law with a
+ * multiplier m_f per family other than the reference, and with `separateExponents` the law with
+ * α_f per family. Throws BitscaleError naming the file, line and column of a bad value.
+ */
+export function fitFamilyColumns(rows: readonly Record<string, string>[], spec: FamilyColumnSpec): FamilyColumnFit {
+  const file = spec.file;
+  if (spec.form !== 'chinchilla' && spec.form !== 'saturating') throw new BitscaleError(`--family compares families with --form chinchilla or saturating, not ${spec.form}`, { field: 'family' });
+  if (rows.length === 0) throw new BitscaleError('no data rows: the table has a header only', { file });
+  const { x, y, d } = lawColumns(rows, spec);
+  if (!(spec.family in rows[0])) throw new BitscaleError(`no column '${spec.family}' (columns: ${Object.keys(rows[0]).join(', ')})`, { file, line: 1, field: spec.family });
+  const blank = rows.findIndex((r) => (r[spec.family] ?? '').trim() === '');
+  if (blank >= 0) throw new BitscaleError('no family named: the family column is empty', { file, line: blank + 2, field: spec.family });
+  const idx = whereRows(rows, spec.where, file);
+  const mixed = mixedRowsRefusal(rows, idx, { form: spec.form, x: spec.x, y: spec.y, where: spec.where });
+  if (mixed) throw new BitscaleError(mixed, { file });
+  const points = idx.map((i) => ({ family: rows[i][spec.family].trim(), params: x[i], tokens: d ? d[i] : 1, loss: y[i] }));
+  const comparison = compareFamilyLaws(points, { form: spec.form as FamilyForm, reference: spec.reference, separateExponents: spec.separateExponents, delta: spec.delta, bootstrap: spec.bootstrap });
+  const columns: Record<string, string> = { x: spec.x, y: spec.y, family: spec.family };
+  if (spec.d) columns.d = spec.d;
+  else if (spec.flops && d) columns.flops = spec.flops;
+  const spanOf = (v: number[]) => ({ min: Math.min(...v), max: Math.max(...v) });
+  const params = Object.fromEntries(comparison.families.map((f) => [f, spanOf(points.filter((p) => p.family === f).map((p) => p.params))]));
+  return { input: { file: file ?? null, rows: rows.length, used: idx.length, columns, ranges: { params, tokens: d ? spanOf(points.map((p) => p.tokens)) : null } }, comparison };
 }

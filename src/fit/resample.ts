@@ -15,6 +15,8 @@ export interface BootstrapOptions {
   level?: number;
 }
 
+const STRATIFIED_METHOD = 'pairs bootstrap over points (runs) within each stratum, percentile interval';
+
 export const DEFAULT_BOOTSTRAP = { count: 1000, seed: 1, level: 0.8 } as const;
 
 export interface BootstrapDraws {
@@ -34,8 +36,18 @@ export interface BootstrapDraws {
  * Every resample is drawn first and the distinct multisets are fitted together, by `fitMany` when
  * given (which may share them out between threads: each fit depends on its indices alone, so the
  * draws are the same however they are computed), else one by one with `fitSubset`.
+ *
+ * With `strata` (index lists covering the n points, e.g. the runs of each model family), each
+ * resample draws every stratum's own count from that stratum alone, so that no resample loses a
+ * family or changes how many runs each has (a stratified bootstrap, Davison & Hinkley 1997 §3.2).
  */
-export function bootstrapParameters(n: number, fitSubset: (indices: number[]) => number[] | null, options: BootstrapOptions = {}, fitMany?: (subsets: number[][]) => (number[] | null)[]): BootstrapDraws {
+export function bootstrapParameters(
+  n: number,
+  fitSubset: (indices: number[]) => number[] | null,
+  options: BootstrapOptions = {},
+  fitMany?: (subsets: number[][]) => (number[] | null)[],
+  strata?: readonly (readonly number[])[],
+): BootstrapDraws {
   const count = options.count ?? DEFAULT_BOOTSTRAP.count;
   const seed = options.seed ?? DEFAULT_BOOTSTRAP.seed;
   const level = options.level ?? DEFAULT_BOOTSTRAP.level;
@@ -44,7 +56,7 @@ export function bootstrapParameters(n: number, fitSubset: (indices: number[]) =>
   const distinct: number[][] = [];
   const draws: number[] = [];
   for (let b = 0; b < count; b++) {
-    const indices = resampleIndices(n, random).sort((i, j) => i - j);
+    const indices = (strata ? strata.flatMap((s) => resampleIndices(s.length, random).map((k) => s[k])) : resampleIndices(n, random)).sort((i, j) => i - j);
     const key = indices.join(',');
     let slot = slotOf.get(key);
     if (slot === undefined) {
@@ -60,7 +72,7 @@ export function bootstrapParameters(n: number, fitSubset: (indices: number[]) =>
     const p = fits[slot];
     if (p && p.every(Number.isFinite)) samples.push(p);
   }
-  return { samples, summary: { requested: count, used: samples.length, seed, level, method: 'pairs bootstrap over points (runs), percentile interval', withheld: null } };
+  return { samples, summary: { requested: count, used: samples.length, seed, level, method: strata ? STRATIFIED_METHOD : 'pairs bootstrap over points (runs), percentile interval', withheld: null } };
 }
 
 /** The central `level` percentile interval of the draws: [q((1−level)/2), q((1+level)/2)]. */

@@ -10,7 +10,8 @@
 import { BitscaleError } from '../util/errors.js';
 import { formatLoss } from '../util/format.js';
 import { CHINCHILLA_FORMULA, chinchillaLoss, type ChinchillaParams } from './chinchilla.js';
-import type { ColumnFit } from './columns.js';
+import type { ColumnFit, FamilyColumnFit } from './columns.js';
+import { multiplierLawLoss, type FamilyForm } from './families.js';
 import { dataConstrainedLoss, DATA_CONSTRAINED_FORMULA, DATA_CONSTRAINED_PARAMS, effectiveData, effectiveParams, type DataConstrainedFit, type DataConstrainedParam, type DataConstrainedParams } from './data-constrained.js';
 import { logScatterInterval, percentileInterval } from './resample.js';
 import { seededRandom } from './stats.js';
@@ -78,8 +79,34 @@ export interface SavedDataConstrainedLaw {
   provenance: SavedProvenance;
 }
 
+/**
+ * The shared law with a multiplier of src/fit/families.ts (`fit --csv … --family COL --reference F
+ * --save`): L_f(N, D) = E + A/(m_f·N)^α + B/D^β (law 'chinchilla') or L_f(N) = A + B/(m_f·N)^α
+ * (law 'saturating'), m of the reference 1. Each draw holds the law's parameters in param_order,
+ * then m_f of each family but the reference, in `families` order.
+ */
+export interface SavedFamilyLaw {
+  format: typeof SAVED_LAW_FORMAT;
+  format_version: number;
+  form: 'families';
+  law: FamilyForm;
+  formula: string;
+  reference: string;
+  /** The reference first. */
+  families: string[];
+  params: Record<string, number>;
+  /** m_f of every family, the reference's 1. */
+  multipliers: Record<string, number>;
+  param_order: string[];
+  samples: number[][];
+  level: number | null;
+  /** N of each family's rows, and D of all rows (null for the saturating law). */
+  ranges: { params: Record<string, Span>; tokens: Span | null };
+  provenance: SavedProvenance;
+}
+
 /** Any saved law, told apart by `form`. */
-export type AnySavedLaw = SavedLaw | SavedDataConstrainedLaw;
+export type AnySavedLaw = SavedLaw | SavedDataConstrainedLaw | SavedFamilyLaw;
 
 function provenanceOf(result: ColumnFit, sha256: string | null): SavedProvenance {
   const { fit, input } = result;
@@ -141,6 +168,7 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 /** Check parsed JSON is a saved chinchilla law (what plan --law uses); a BitscaleError naming the file otherwise. */
 export function parseSavedLaw(raw: unknown, file: string): SavedLaw {
   const law = parseAnySavedLaw(raw, file);
+  if (law.form === 'families') throw new BitscaleError(`a families law predicts one family at a time: use it with bitscale predict --law FILE --params N${law.law === 'chinchilla' ? ' --tokens D' : ''} --family F`, { file });
   if (law.form !== 'chinchilla') throw new BitscaleError(`a ${law.form} law predicts from N, D and the corpus size U: use it with bitscale predict --law FILE --params N --tokens D --unique-tokens U`, { file });
   return law;
 }
@@ -153,7 +181,8 @@ export function parseAnySavedLaw(raw: unknown, file: string): AnySavedLaw {
   if (o.format !== SAVED_LAW_FORMAT) throw notOne(`no "format": "${SAVED_LAW_FORMAT}"`);
   if (o.format_version !== SAVED_LAW_VERSION) throw notOne(`format_version ${String(o.format_version)}, this bitscale reads ${SAVED_LAW_VERSION}`);
   if ((o.form as string) === 'data-constrained') return parseDataConstrainedLaw(raw as Partial<SavedDataConstrainedLaw>, notOne);
-  if (o.form !== 'chinchilla') throw notOne(`form '${String(o.form)}', only chinchilla and data-constrained laws predict`);
+  if ((o.form as string) === 'families') return parseFamilyLaw(raw as Partial<SavedFamilyLaw>, notOne);
+  if (o.form !== 'chinchilla') throw notOne(`form '${String(o.form)}', only chinchilla, data-constrained and families laws predict`);
   const p = o.params as Record<string, unknown> | undefined;
   for (const k of ['E', 'A', 'B', 'alpha', 'beta']) if (!p || !finite(p[k])) throw notOne(`params.${k} is not a finite number`);
   const r = o.ranges;
@@ -312,4 +341,85 @@ export function predictDataConstrainedLaw(law: SavedDataConstrainedLaw, params: 
     warnings,
     provenance: provenanceLine(law.provenance),
   };
+}
+
+/** The saved form of a families comparison made by fitFamilyColumns: its shared law with a multiplier. */
+export function savedFamilyLawFromFit(result: FamilyColumnFit, sha256: string | null): SavedFamilyLaw {
+  const { comparison: c, input } = result;
+  const order = Object.keys(c.shared.params);
+  const params = Object.fromEntries(order.map((k) => [k, c.shared.params[k].value]));
+  return {
+    format: SAVED_LAW_FORMAT,
+    format_version: SAVED_LAW_VERSION,
+    form: 'families',
+    law: c.form,
+    formula: c.shared.formula,
+    reference: c.reference,
+    families: [...c.families],
+    params,
+    multipliers: Object.fromEntries(c.families.map((f) => [f, f === c.reference ? 1 : c.shared.multipliers[f].value])),
+    param_order: order,
+    samples: c.samples.map((v) => [...v]),
+    level: c.bootstrap ? c.level : null,
+    ranges: input.ranges,
+    provenance: {
+      file: input.file,
+      sha256,
+      rows: input.rows,
+      used: input.used,
+      dropped: input.rows - input.used,
+      columns: input.columns,
+      n: input.used,
+      rmse: c.shared.rmse,
+      log_rmse: c.shared.logRmse,
+      determination: 'over',
+      bootstrap_seed: c.bootstrap?.seed ?? null,
+      warnings: c.warnings,
+      free_parameters: order.length + c.families.length - 1,
+    },
+  };
+}
+
+function parseFamilyLaw(o: Partial<SavedFamilyLaw>, notOne: (why: string) => BitscaleError): SavedFamilyLaw {
+  if (o.law !== 'chinchilla' && o.law !== 'saturating') throw notOne(`law '${String(o.law)}' is neither chinchilla nor saturating`);
+  if (!Array.isArray(o.families) || typeof o.reference !== 'string' || o.families[0] !== o.reference) throw notOne('no families list starting with its reference');
+  if (!Array.isArray(o.param_order) || !o.params || o.param_order.some((k) => !finite(o.params![k]))) throw notOne('params is not finite numbers in param_order');
+  if (!o.multipliers || o.families.some((f) => !(finite(o.multipliers![f]) && o.multipliers![f] > 0))) throw notOne('multipliers is not a positive number per family');
+  if (!o.ranges?.params || o.families.some((f) => !finite(o.ranges!.params[f]?.min) || !finite(o.ranges!.params[f]?.max))) throw notOne('no range of N per family');
+  if (!Array.isArray(o.samples)) throw notOne('no samples');
+  return o as SavedFamilyLaw;
+}
+
+/** The family's index in the law (0: the reference); a BitscaleError listing the known families otherwise. */
+function familyIndex(law: SavedFamilyLaw, family: string | undefined): number {
+  const known = law.families.join(', ');
+  if (family === undefined) throw new BitscaleError(`this law compares families: give --family F (one of: ${known})`, { field: 'family' });
+  const i = law.families.indexOf(family);
+  if (i < 0) throw new BitscaleError(`no family '${family}' in this law (families: ${known})`, { field: 'family' });
+  return i;
+}
+
+export interface FamilyLawPrediction extends SavedLawPrediction {
+  family: string;
+  multiplier: number;
+}
+
+/** L_f(N, D) (or L_f(N)) of one family from a saved families law, with its intervals and how far it extrapolates. */
+export function predictFamilyLaw(law: SavedFamilyLaw, family: string | undefined, params: number, tokens: number | undefined): FamilyLawPrediction {
+  const f = familyIndex(law, family);
+  const joint = law.law === 'chinchilla';
+  if (joint && tokens === undefined) throw new BitscaleError('this families law is a chinchilla law: give --tokens D (training tokens)', { field: 'tokens' });
+  if (!(params > 0) || (joint && !(tokens! > 0))) throw new BitscaleError('params and tokens must be positive', { field: 'params' });
+  const D = joint ? tokens! : 1;
+  const vector = [...law.param_order.map((k) => law.params[k]), ...law.families.slice(1).map((g) => law.multipliers[g])];
+  const value = multiplierLawLoss(law.law, vector, f, params, D);
+  const scatter = scatterOf(law.provenance, law.provenance.free_parameters ?? vector.length);
+  const { interval, curveInterval } = drawIntervals(law, scatter, (s) => multiplierLawLoss(law.law, s, f, params, D));
+  const name = law.families[f];
+  const extrapolation = { params: factorOutside(params, law.ranges.params[name]), tokens: joint && law.ranges.tokens ? factorOutside(D, law.ranges.tokens) : null };
+  const warnings: string[] = [];
+  if (extrapolation.params !== null) warnings.push(`N is ${extrapolation.params.toFixed(1)}× ${params > law.ranges.params[name].max ? 'beyond the largest' : 'below the smallest'} N of ${name}'s rows (${law.ranges.params[name].min.toExponential(2)}–${law.ranges.params[name].max.toExponential(2)})`);
+  if (extrapolation.tokens !== null) warnings.push(`D is ${extrapolation.tokens.toFixed(1)}× ${D > law.ranges.tokens!.max ? 'beyond the largest' : 'below the smallest'} D the law was fitted on (${law.ranges.tokens!.min.toExponential(2)}–${law.ranges.tokens!.max.toExponential(2)})`);
+  if (curveInterval === null) warnings.push('the law was saved without bootstrap draws: no interval');
+  return { family: name, multiplier: law.multipliers[name], params, tokens: D, value, interval, curveInterval, scatter, extrapolation, warnings, provenance: provenanceLine(law.provenance) };
 }

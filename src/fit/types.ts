@@ -25,7 +25,7 @@ export interface BootstrapSummary {
   used: number;
   seed: number;
   level: number;
-  method: 'pairs bootstrap over points (runs), percentile interval';
+  method: 'pairs bootstrap over points (runs), percentile interval' | 'pairs bootstrap over points (runs) within each stratum, percentile interval';
   /**
    * Why the intervals were withheld (null when they stand): a percentile interval that excludes
    * its own point estimate says the resamples describe other data than the fit, so none is shown.

@@ -40,3 +40,14 @@ test('bootstrapParameters: one fit per distinct multiset, in sorted order, and t
   // Resamples of a single repeated point (3 of the 27 ordered draws) do not identify the fit.
   assert.ok(draws.summary.used < 1000 && draws.summary.used > 800, `${draws.summary.used} used`);
 });
+
+test('a stratified bootstrap draws each stratum\'s own count from that stratum alone: every resample of strata {0,1,2} and {3,4} holds 3 of the first and 2 of the second', () => {
+  const seen: number[][] = [];
+  const draws = bootstrapParameters(5, (idx) => (seen.push(idx), [idx.length]), { count: 200, seed: 3 }, undefined, [[0, 1, 2], [3, 4]]);
+  assert.equal(draws.summary.method, 'pairs bootstrap over points (runs) within each stratum, percentile interval');
+  assert.ok(seen.length > 10);
+  for (const idx of seen) {
+    assert.equal(idx.filter((i) => i <= 2).length, 3);
+    assert.equal(idx.filter((i) => i >= 3).length, 2);
+  }
+});
