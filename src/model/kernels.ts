@@ -11,6 +11,7 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   pack_signs(src: number, rows: number, k: number, dst: number, kw: number): number;
   pack_sign_columns(src: number, k: number, n: number, dst: number, kw: number): number;
+  pack_sign_columns4(src: number, k: number, n: number, dst: number, kw: number): number;
   sign_matmul(a: number, m: number, b: number, n: number, kw: number, k: number, scale: number, out: number): void;
   sign_gemm(a: number, M: number, K: number, bits: number, N: number, kw: number, mode: number, scale: number, out: number, a8: number, tables: number, acc: number): void;
   attn_forward(q: number, k: number, alibi: number, noise: number, B: number, T: number, H: number, hd: number, invTau: number, idx: number, p: number, kT: number, z: number): void;

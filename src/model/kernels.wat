@@ -90,6 +90,64 @@
         (br $columns)))
     (local.get $nan))
 
+;; pack_sign_columns for n a multiple of 4, four columns at a time with SIMD: for each band of 64
+  ;; rows (one word of every column), each row's four values give one bit per lane, lane L
+  ;; collecting column c + L's word in two i32 halves. The band is swept across all columns before
+  ;; the next, so each row's cache lines serve every column that reads them. Same bits and NaN check.
+  (func (export "pack_sign_columns4") (param $src i32) (param $k i32) (param $n i32) (param $dst i32) (param $kw i32) (result i32)
+    (local $w i32) (local $c i32) (local $j i32) (local $rows i32) (local $at i32) (local $rowb i32) (local $o i32)
+    (local $v v128) (local $lo v128) (local $hi v128) (local $nan v128) (local $bit v128) (local $pair v128)
+    (local.set $rowb (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $w (i32.const 0))
+    (block $done
+      (loop $bands
+        (br_if $done (i32.ge_u (local.get $w) (local.get $kw)))
+        ;; rows 64w … 64w + rows − 1 of this band
+        (local.set $rows (i32.sub (local.get $k) (i32.shl (local.get $w) (i32.const 6))))
+        (if (i32.gt_u (local.get $rows) (i32.const 64)) (then (local.set $rows (i32.const 64))))
+        (local.set $c (i32.const 0))
+        (loop $columns
+          (local.set $lo (v128.const i32x4 0 0 0 0))
+          (local.set $hi (v128.const i32x4 0 0 0 0))
+          (local.set $at (i32.add (local.get $src) (i32.add (i32.mul (i32.shl (local.get $w) (i32.const 6)) (local.get $rowb)) (i32.shl (local.get $c) (i32.const 2)))))
+          (local.set $bit (v128.const i32x4 1 1 1 1))
+          (local.set $j (i32.const 0))
+          (loop $low
+            (local.set $v (v128.load (local.get $at)))
+            (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+            (local.set $lo (v128.or (local.get $lo) (v128.and (f32x4.lt (local.get $v) (v128.const f32x4 0 0 0 0)) (local.get $bit))))
+            (local.set $bit (i32x4.shl (local.get $bit) (i32.const 1)))
+            (local.set $at (i32.add (local.get $at) (local.get $rowb)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br_if $low (i32.lt_u (local.get $j) (select (local.get $rows) (i32.const 32) (i32.lt_u (local.get $rows) (i32.const 32))))))
+          (if (i32.gt_u (local.get $rows) (i32.const 32))
+            (then
+              (local.set $bit (v128.const i32x4 1 1 1 1))
+              (loop $high
+                (local.set $v (v128.load (local.get $at)))
+                (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+                (local.set $hi (v128.or (local.get $hi) (v128.and (f32x4.lt (local.get $v) (v128.const f32x4 0 0 0 0)) (local.get $bit))))
+                (local.set $bit (i32x4.shl (local.get $bit) (i32.const 1)))
+                (local.set $at (i32.add (local.get $at) (local.get $rowb)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br_if $high (i32.lt_u (local.get $j) (local.get $rows))))))
+          ;; word w of columns c … c + 3: lane L's (lo, hi) as one i64
+          (local.set $o (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $kw)) (local.get $w)) (i32.const 3))))
+          (local.set $pair (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $lo) (local.get $hi)))
+          (i64.store (local.get $o) (i64x2.extract_lane 0 (local.get $pair)))
+          (local.set $o (i32.add (local.get $o) (i32.shl (local.get $kw) (i32.const 3))))
+          (i64.store (local.get $o) (i64x2.extract_lane 1 (local.get $pair)))
+          (local.set $pair (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $lo) (local.get $hi)))
+          (local.set $o (i32.add (local.get $o) (i32.shl (local.get $kw) (i32.const 3))))
+          (i64.store (local.get $o) (i64x2.extract_lane 0 (local.get $pair)))
+          (local.set $o (i32.add (local.get $o) (i32.shl (local.get $kw) (i32.const 3))))
+          (i64.store (local.get $o) (i64x2.extract_lane 1 (local.get $pair)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br_if $columns (i32.lt_u (local.get $c) (local.get $n))))
+        (local.set $w (i32.add (local.get $w) (i32.const 1)))
+        (br $bands)))
+    (v128.any_true (local.get $nan)))
+
   ;; out[i, c] = (k − 2·popcount(a_i XOR b_c))·scale as f32 for packed rows a [m, kw] and b [n, kw]:
   ;; the product A·Bᵀ of the ±1 matrices, scaled once in f32 (as tf.mul(tf.matMul(…), scale) does).
   ;; Four columns share each load of a row's word.

@@ -54,7 +54,9 @@ function packAs(values: Float32Array, rows: number, cols: number, ways: ('rows' 
     const out: PackedSigns[] = [];
     for (const [i, way] of ways.entries()) {
       const { outRows, k, words } = shapes[i];
-      if ((way === 'rows' ? kernels.pack_signs : kernels.pack_sign_columns)(src, rows, cols, dst[i], words) !== 0) return null;
+      // Columns four at a time where they come in fours: 5× faster than the one-column walk at [1024, 1024] (2.40 → 0.47 ms, bench/kernels.ts).
+      const pack = way === 'rows' ? kernels.pack_signs : cols % 4 === 0 ? kernels.pack_sign_columns4 : kernels.pack_sign_columns;
+      if (pack(src, rows, cols, dst[i], words) !== 0) return null;
       out.push({ bits: new Uint8Array(mem, dst[i], 8 * outRows * words).slice(), rows: outRows, k, words });
     }
     return out;

@@ -82,7 +82,8 @@ test('the table-lookup product A·S equals the float product to float rounding, 
 });
 
 test('packed columns are the packed rows of the transpose, made without it, alone or beside the rows; a NaN leaves nothing to pack', () => {
-  for (const [rows, cols, seed] of [[70, 9, 1], [64, 3, 2], [1, 5, 3], [130, 4, 4]]) {
+  // Column counts a multiple of 4 take the four-column SIMD kernel: bands of 64 rows, 32 and fewer in the last.
+  for (const [rows, cols, seed] of [[70, 9, 1], [64, 3, 2], [1, 5, 3], [130, 4, 4], [64, 8, 6], [97, 12, 7], [20, 16, 8], [1, 4, 9]]) {
     const m = plusMinusOne(rows * cols, seed);
     m[0] = -0;
     const t = tf.transpose(tf.tensor2d(m, [rows, cols])).dataSync() as Float32Array;
@@ -93,4 +94,7 @@ test('packed columns are the packed rows of the transpose, made without it, alon
   m[69 * 3 + 2] = NaN;
   assert.equal(packSignColumns(m, 70, 3), null);
   assert.equal(packSignRowsAndColumns(m, 70, 3), null);
+  const m4 = plusMinusOne(97 * 8, 10);
+  m4[96 * 8 + 5] = NaN;
+  assert.equal(packSignColumns(m4, 97, 8), null);
 });
