@@ -7,6 +7,7 @@ import { register as registerSweep } from './sweep.js';
 import { register as registerReport } from './report.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerCompare } from './compare.js';
+import { register as registerTaskRunner } from './task-runner.js';
 import { warn } from './output.js';
 
 /** Every command, in the order `bitscale --help` lists them. */
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerTrain(program);
   registerSweep(program);
+  registerTaskRunner(program);
   for (const cmd of program.commands) addRenamedFlags(cmd);
 }
 

@@ -27,7 +27,7 @@ export const EXIT_INTERRUPTED = 75;
  * before the limit, `--signal`) and SIGINT stop the run after its current update with a
  * checkpoint; a second SIGINT exits at once.
  */
-function stopOnSignals(): AbortController {
+function stopOnSignals(): { stop: AbortController; release: () => void } {
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (stop.signal.aborted) {
@@ -38,7 +38,11 @@ function stopOnSignals(): AbortController {
     stop.abort(sig);
   };
   for (const sig of ['SIGTERM', 'SIGUSR1', 'SIGINT'] as const) process.on(sig, onSignal);
-  return stop;
+  // Removed when the run ends: a sweep's task runner (src/sweep/task-runner.ts) trains many runs in one process.
+  const release = () => {
+    for (const sig of ['SIGTERM', 'SIGUSR1', 'SIGINT'] as const) process.off(sig, onSignal);
+  };
+  return { stop, release };
 }
 
 /** One line of progress: a bar on a terminal, plain text otherwise. */
@@ -52,7 +56,15 @@ function progressLine(p: { step: number; steps: number; trainBits: number; token
 }
 
 async function runTrain(opts: TrainCliOptions, cmd: Command): Promise<void> {
-  const stop = stopOnSignals();
+  const { stop, release } = stopOnSignals();
+  try {
+    await trainAndReport(opts, cmd, stop);
+  } finally {
+    release();
+  }
+}
+
+async function trainAndReport(opts: TrainCliOptions, cmd: Command, stop: AbortController): Promise<void> {
   const { trainRun, trainResultJson, trainResultText } = await import('../train/run.js');
   const tty = Boolean(process.stderr.isTTY);
   const result = await trainRun(

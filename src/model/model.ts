@@ -95,7 +95,12 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   const variables = shapes.map(({ name, shape, kind }) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const init = kind !== 'float' ? normalArray(n, options.initStd, rand) : new Float32Array(n).fill(1);
-    return tf.variable(tf.tensor(init, shape), true, `${name}_${++modelCounter}`);
+    // The variable holds its own reference to the values: the tensor they came in is freed, or it
+    // would outlive the model (a sweep's task runner trains many models in one process).
+    const value = tf.tensor(init, shape);
+    const variable = tf.variable(value, true, `${name}_${++modelCounter}`);
+    value.dispose();
+    return variable;
   });
   const byName = new Map(shapes.map((s, i) => [s.name, variables[i]]));
   const P = (name: string) => byName.get(name)! as tf.Variable<tf.Rank.R2>;

@@ -6,9 +6,11 @@
  * line) that the pool runs inside the sweep's own process; the pool writes each task's state to
  * `local-N.state.json` beside it, so that `sweep --status` and `--cancel` from another shell see it.
  * Every task runs `train --resume-existing`, as a Slurm task does: a finished run does nothing, an
- * interrupted one resumes from its checkpoint.
+ * interrupted one resumes from its checkpoint. Each of the `jobs` slots runs its tasks one after
+ * another in one long-lived `bitscale` process (src/sweep/task-runner.ts), so that small runs share
+ * its start-up instead of paying it per run; a runner that dies is replaced for the next task.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism, constants, hostname } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -19,8 +21,8 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
 import { currentOwner, staleReason, type LockOwner } from '../util/owner.js';
-import { PACKAGE_ROOT } from '../version.js';
 import { taskOutputPath, type Scheduler, type ScriptInput, type TaskView } from './scheduler.js';
+import { TaskRunner } from './task-runner.js';
 
 /** One task of a submission: grid run `index` and the `bitscale` arguments that train it. */
 interface LocalTask {
@@ -130,7 +132,12 @@ class Pool {
     try {
       let next = 0;
       const worker = async () => {
-        while (next < list.tasks.length) await this.runTask(list.tasks[next++]);
+        const runner = new TaskRunner();
+        try {
+          while (next < list.tasks.length) await this.runTask(list.tasks[next++], runner);
+        } finally {
+          runner.close();
+        }
       };
       await Promise.all(Array.from({ length: Math.max(1, list.jobs) }, worker));
     } finally {
@@ -141,7 +148,7 @@ class Pool {
     return this.ended;
   }
 
-  private async runTask(t: LocalTask): Promise<void> {
+  private async runTask(t: LocalTask, runner: TaskRunner): Promise<void> {
     if (this.cancelled.has(t.index)) {
       this.set(t.index, { run_id: t.run_id, state: 'CANCELLED', reason: 'cancelled before it started' });
       return;
@@ -151,15 +158,11 @@ class Pool {
     const output = taskOutputPath(this.sweepDir, this.jobId, t.index);
     mkdirSync(dirname(output), { recursive: true });
     const t0 = Date.now();
-    const fd = openSync(output, 'a');
-    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-      const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'bitscale.js'), ...t.argv], { stdio: ['ignore', fd, fd] });
+    closeSync(openSync(output, 'a')); // the output exists from the task's start, as a spawned process's would
+    const { code, signal } = await runner.run({ argv: t.argv, output }, (child) => {
       this.children.set(t.index, child);
       this.set(t.index, { run_id: t.run_id, state: 'RUNNING' });
-      child.on('exit', (c, s) => done({ code: c, signal: s }));
-      child.on('error', () => done({ code: 1, signal: null }));
     });
-    closeSync(fd);
     this.children.delete(t.index);
     const seconds = (Date.now() - t0) / 1000;
     const state: LocalState = code === 0 ? 'COMPLETED' : this.cancelled.has(t.index) ? 'CANCELLED' : 'FAILED';

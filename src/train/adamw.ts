@@ -17,6 +17,14 @@ export interface AdamWConfig {
 
 export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, clipNorm: 1.0 };
 
+/** A non-trainable variable of x's shape at 0; the zeros it was made from are freed (the variable keeps its own reference), so dispose() frees everything. */
+function zeroVariable(x: tf.Tensor): tf.Variable {
+  const zeros = tf.zerosLike(x);
+  const v = tf.variable(zeros, false);
+  zeros.dispose();
+  return v;
+}
+
 export class AdamW {
   readonly m: tf.Variable[];
   readonly v: tf.Variable[];
@@ -24,8 +32,8 @@ export class AdamW {
   t = 0;
 
   constructor(readonly vars: tf.Variable[], readonly cfg: AdamWConfig) {
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = vars.map((x) => zeroVariable(x));
+    this.v = vars.map((x) => zeroVariable(x));
   }
 
   /** Global gradient norm sqrt(Σ‖g‖²), before clipping. */

@@ -139,3 +139,30 @@ test('the engine is an option: unknown names, and --slurm with --engine local, a
   assert.match(readFileSync(out.script, 'utf8'), /^#SBATCH --array=0$/m);
   assert.equal(openScheduler('slurm', { sweepDir: dir }).name, 'slurm');
 });
+
+test('runs that share one task-runner process write the same records as each run alone in its own process, apart from timing', async () => {
+  const { dir, path } = gridIn('shared', [{ name: 'a', model: shape(32) }, { name: 'b', model: shape(48) }, { name: 'c', model: shape(32), lr: 3e-3 }], [12]);
+  const sweep = openSweep(path, join(dir, 'sweep'));
+  const events: string[] = [];
+  const scheduler = localPool({ sweepDir: sweep.sweepDir, onEvent: (m) => events.push(m) });
+  const r = await submitSweep({ ...sweep, backend: 'wasm', submit: true, options: { ...none, maxParallel: 1, threads: 1 }, scheduler });
+  assert.deepEqual(r.ran!.map((x) => x.exit_code), [0, 0, 0]);
+  const untimed = (file: string) => {
+    const log = readRunLog(file);
+    return {
+      steps: log.steps.map(({ wall_s, tokens_per_s, peak_bytes, ...rest }) => rest),
+      evals: log.evals.map(({ wall_s, ...rest }) => rest),
+      summary: { ...log.summary!, wall_s: null, tokens_per_s: null },
+    };
+  };
+  for (const run of sweep.runs) {
+    const alone = join(dir, 'alone');
+    const cli = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), 'train', '--config', join(sweep.sweepDir, 'configs', `${run.runId}.json`), '--run-id', run.runId, '--out', alone, '--checkpoint-dir', join(dir, 'ckpt'), '--backend', 'wasm', '--threads', '1'], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.deepEqual(untimed(join(sweep.grid.out, `${run.runId}.jsonl`)), untimed(join(alone, `${run.runId}.jsonl`)), run.runId);
+    // Each task's output holds its own run's lines only.
+    const output = readFileSync(join(sweep.sweepDir, 'logs', `local-1_${sweep.runs.indexOf(run)}.out`), 'utf8');
+    assert.match(output, new RegExp(`${run.runId}: completed after 12 steps`));
+    assert.equal(output.match(/completed after/g)!.length, 1);
+  }
+});
