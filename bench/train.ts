@@ -44,8 +44,9 @@ import { selectBackend, type BackendChoice } from '../src/train/backend.js';
 import { GumbelPool } from '../src/train/noise.js';
 import { resolveConfig } from '../src/train/presets.js';
 import { train, trainingStep } from '../src/train/trainer.js';
-import { sliceGradients } from '../src/train/replica.js';
-import { sliceOf } from '../src/train/workers.js';
+import { assignValues, sliceGradients } from '../src/train/replica.js';
+import { sliceOf, variableViews } from '../src/train/workers.js';
+import { readValues } from '../src/model/wasm-kernels.js';
 import { stableStringify } from '../src/util/json.js';
 import { formatTable } from '../src/util/format.js';
 import { timeRepeated } from './timing.js';
@@ -168,6 +169,37 @@ async function profileStep(model: ModelConfig, arch: Architecture, batch = BS, t
   return out;
 }
 
+/**
+ * What a data-parallel worker moves per update besides its forward and backward passes (see
+ * src/train/worker-entry.ts), timed on this thread for worker 0 of `threads` at this shape: the
+ * reload of every weight into its replica, the copy of its gradients into shared memory, the sum
+ * of the workers' gradients over its range of the parameters, and AdamW over that range. Fastest
+ * of 3, in ms.
+ */
+function workerUpdateMs(model: ModelConfig, arch: Architecture, threads: number): { reload: number; gradients_out: number; sum: number; adamw: number } {
+  const bitlm = createModel(model, { arch, ste: 'clipped', initStd: 0.02, seed: 1 });
+  const sizes = bitlm.variables.map((v) => v.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const buffers = Array.from({ length: 3 + threads }, () => new SharedArrayBuffer(4 * total));
+  const [w, m, v, ...g] = buffers.map((b) => new Float32Array(b));
+  const views = variableViews(buffers[0], sizes);
+  const gradViews = variableViews(buffers[3], sizes);
+  const { first: lo, count } = sliceOf(total, threads, 0);
+  const hi = lo + count;
+  const best = (f: () => void) => timeRepeated(f, { repeat: 3, warmup: 1 }).min;
+  const out = {
+    reload: best(() => assignValues(bitlm.variables, views)),
+    gradients_out: best(() => bitlm.variables.forEach((x, i) => gradViews[i].set(readValues(x)))),
+    sum: best(() => {
+      for (let k = lo; k < hi; k++) g[0][k] = 0.5 * g[0][k];
+      for (let j = 1; j < threads; j++) for (let k = lo; k < hi; k++) g[0][k] += 0.5 * g[j][k];
+    }),
+    adamw: best(() => AdamW.applyRange(DEFAULT_ADAMW, { w, m, v, g: g[0] }, lo, hi, 1, 0.5, 1e-3)),
+  };
+  bitlm.dispose();
+  return out;
+}
+
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const { values } = parseArgs({
@@ -196,7 +228,7 @@ async function main(): Promise<void> {
   const rows = [];
   const breakdowns: Record<string, Breakdown> = {};
   /** Per shape: one worker's share at the most threads measured, alone, against the ceiling. */
-  const bounds: { shape: string; threads: number; share: Breakdown; ceilingMs: number }[] = [];
+  const bounds: { shape: string; threads: number; share: Breakdown; ceilingMs: number; update: ReturnType<typeof workerUpdateMs> }[] = [];
   for (const s of shapes) {
     const flops = trainingFlopsPerStep(s.model, BS);
     const plain = matMulGflops(BS * T, s.model.d, s.model.d);
@@ -235,7 +267,7 @@ async function main(): Promise<void> {
       // The ceiling again, from a plain matMul measured just before: the machine's speed drifts
       // over the minutes this shape took, and the bound compares two figures of the same moment.
       const plainNow = matMulGflops(BS * T, s.model.d, s.model.d);
-      bounds.push({ shape: s.name, threads: most, share: await profileStep(s.model, arch, sliceOf(BS, most, 0).count, true), ceilingMs: (flops / (cores * plainNow * 1e9)) * 1000 });
+      bounds.push({ shape: s.name, threads: most, share: await profileStep(s.model, arch, sliceOf(BS, most, 0).count, true), ceilingMs: (flops / (cores * plainNow * 1e9)) * 1000, update: workerUpdateMs(s.model, arch, most) });
     }
   }
   const load = loadavg()[0];
@@ -271,8 +303,8 @@ async function main(): Promise<void> {
   if (bounds.length) {
     process.stdout.write(
       `${formatTable(
-        ['one worker\'s share, alone', 'threads', 'samples', 'forward+backward ms', 'ceiling ms/step', 'best of ceiling', 'whole step ms', 'linear matMul ms', 'attention matMul ms', '±1 products ms', 'causal attention ms', 'other kernels ms'],
-        bounds.map((b) => [b.shape, b.threads, b.share.batch, b.share.forward_backward_ms!.toFixed(0), b.ceilingMs.toFixed(0), pct(b.ceilingMs / b.share.forward_backward_ms!), b.share.step_ms.toFixed(0), b.share.linear_matmul.toFixed(0), b.share.attention_matmul.toFixed(0), b.share.sign_products.toFixed(0), b.share.causal_attention.toFixed(0), b.share.other_kernels.toFixed(0)]),
+        ['one worker\'s share, alone', 'threads', 'samples', 'forward+backward ms', 'ceiling ms/step', 'best of ceiling', 'whole step ms', 'linear matMul ms', 'attention matMul ms', '±1 products ms', 'causal attention ms', 'other kernels ms', 'update: reload+grads out+sum+AdamW ms'],
+        bounds.map((b) => [b.shape, b.threads, b.share.batch, b.share.forward_backward_ms!.toFixed(0), b.ceilingMs.toFixed(0), pct(b.ceilingMs / b.share.forward_backward_ms!), b.share.step_ms.toFixed(0), b.share.linear_matmul.toFixed(0), b.share.attention_matmul.toFixed(0), b.share.sign_products.toFixed(0), b.share.causal_attention.toFixed(0), b.share.other_kernels.toFixed(0), [b.update.reload, b.update.gradients_out, b.update.sum, b.update.adamw].map((x) => x.toFixed(0)).join('+')]),
       )}\n`,
     );
     process.stdout.write(
