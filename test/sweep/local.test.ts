@@ -31,7 +31,7 @@ function gridIn(name: string, models: Record<string, unknown>[], steps: number[]
   return { dir, path, grid };
 }
 
-test('the local pool runs the pending runs largest first, one at a time with jobs 1; the submission is recorded, --status shows them done, and a second sweep runs nothing', async () => {
+test('the local pool runs the pending runs largest first, one at a time with jobs 1, in one task-runner process whose second run writes the records it writes alone, apart from timing; the submission is recorded, --status shows them done, and a second sweep runs nothing', async () => {
   const { dir, path } = gridIn('lpt', [{ name: 'small', model: shape(32) }, { name: 'large', model: shape(64) }], [10]);
   const sweep = openSweep(path, join(dir, 'sweep'));
   const events: string[] = [];
@@ -54,6 +54,15 @@ test('the local pool runs the pending runs largest first, one at a time with job
   }
   const again = await submitSweep({ ...sweep, backend: 'wasm', submit: true, options: { ...none, maxParallel: 1 }, scheduler });
   assert.deepEqual([again.script, again.ran, again.skipped.map((s) => s.why)], [null, [], ['finished', 'finished']]);
+  // The one slot ran both in one task-runner process: the second run's records are those of the same run alone in a process of its own, apart from timing.
+  const alone = join(dir, 'alone');
+  const cli = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), 'train', '--config', join(sweep.sweepDir, 'configs', 'lpt-small-s10.json'), '--run-id', 'lpt-small-s10', '--out', alone, '--checkpoint-dir', join(dir, 'ckpt'), '--backend', 'wasm'], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  const untimed = (file: string) => {
+    const log = readRunLog(file);
+    return { header: { ...log.header, jobs: null }, steps: log.steps.map(({ wall_s, tokens_per_s, ...rest }) => rest), evals: log.evals.map(({ wall_s, ...rest }) => rest), summary: { ...log.summary!, wall_s: null, tokens_per_s: null } };
+  };
+  assert.deepEqual(untimed(join(sweep.grid.out, 'lpt-small-s10.jsonl')), untimed(join(alone, 'lpt-small-s10.jsonl')));
 });
 
 test('a local task list names every task\'s full command: --resume-existing with the run\'s config, the sweep\'s checkpoints, the threads that share the cores among the jobs', () => {
@@ -138,31 +147,4 @@ test('the engine is an option: unknown names, and --slurm with --engine local, a
   assert.equal(out.job_id, null);
   assert.match(readFileSync(out.script, 'utf8'), /^#SBATCH --array=0$/m);
   assert.equal(openScheduler('slurm', { sweepDir: dir }).name, 'slurm');
-});
-
-test('runs that share one task-runner process write the same records as each run alone in its own process, apart from timing', async () => {
-  const { dir, path } = gridIn('shared', [{ name: 'a', model: shape(32) }, { name: 'b', model: shape(48) }, { name: 'c', model: shape(32), lr: 3e-3 }], [12]);
-  const sweep = openSweep(path, join(dir, 'sweep'));
-  const events: string[] = [];
-  const scheduler = localPool({ sweepDir: sweep.sweepDir, onEvent: (m) => events.push(m) });
-  const r = await submitSweep({ ...sweep, backend: 'wasm', submit: true, options: { ...none, maxParallel: 1, threads: 1 }, scheduler });
-  assert.deepEqual(r.ran!.map((x) => x.exit_code), [0, 0, 0]);
-  const untimed = (file: string) => {
-    const log = readRunLog(file);
-    return {
-      steps: log.steps.map(({ wall_s, tokens_per_s, peak_bytes, ...rest }) => rest),
-      evals: log.evals.map(({ wall_s, ...rest }) => rest),
-      summary: { ...log.summary!, wall_s: null, tokens_per_s: null },
-    };
-  };
-  for (const run of sweep.runs) {
-    const alone = join(dir, 'alone');
-    const cli = spawnSync(process.execPath, [join(root, 'bin/bitscale.js'), 'train', '--config', join(sweep.sweepDir, 'configs', `${run.runId}.json`), '--run-id', run.runId, '--out', alone, '--checkpoint-dir', join(dir, 'ckpt'), '--backend', 'wasm', '--threads', '1'], { encoding: 'utf8' });
-    assert.equal(cli.status, 0, cli.stderr);
-    assert.deepEqual(untimed(join(sweep.grid.out, `${run.runId}.jsonl`)), untimed(join(alone, `${run.runId}.jsonl`)), run.runId);
-    // Each task's output holds its own run's lines only.
-    const output = readFileSync(join(sweep.sweepDir, 'logs', `local-1_${sweep.runs.indexOf(run)}.out`), 'utf8');
-    assert.match(output, new RegExp(`${run.runId}: completed after 12 steps`));
-    assert.equal(output.match(/completed after/g)!.length, 1);
-  }
 });
