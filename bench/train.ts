@@ -45,7 +45,7 @@ import { GumbelPool } from '../src/train/noise.js';
 import { resolveConfig } from '../src/train/presets.js';
 import { train, trainingStep } from '../src/train/trainer.js';
 import { assignValues, sliceGradients } from '../src/train/replica.js';
-import { sliceOf, variableViews } from '../src/train/workers.js';
+import { reduceGradients, sliceOf, variableViews } from '../src/train/workers.js';
 import { readValues } from '../src/model/wasm-kernels.js';
 import { stableStringify } from '../src/util/json.js';
 import { formatTable } from '../src/util/format.js';
@@ -190,10 +190,7 @@ function workerUpdateMs(model: ModelConfig, arch: Architecture, threads: number)
   const out = {
     reload: best(() => assignValues(bitlm.variables, views)),
     gradients_out: best(() => bitlm.variables.forEach((x, i) => gradViews[i].set(readValues(x)))),
-    sum: best(() => {
-      for (let k = lo; k < hi; k++) g[0][k] = 0.5 * g[0][k];
-      for (let j = 1; j < threads; j++) for (let k = lo; k < hi; k++) g[0][k] += 0.5 * g[j][k];
-    }),
+    sum: best(() => reduceGradients(g, g.map(() => 1 / threads), lo, hi)),
     adamw: best(() => AdamW.applyRange(DEFAULT_ADAMW, { w, m, v, g: g[0] }, lo, hi, 1, 0.5, 1e-3)),
   };
   bitlm.dispose();

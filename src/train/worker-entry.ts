@@ -14,7 +14,7 @@ import { selectBackend, type BackendChoice } from './backend.js';
 import { trainingBatch } from './batches.js';
 import { GumbelPool } from './noise.js';
 import { assignValues, evaluationNats, measuredPeakBytes, sliceGradients } from './replica.js';
-import { Barrier, sliceOf, variableViews, type WorkerCommand, type WorkerInit, type WorkerReply } from './workers.js';
+import { Barrier, reduceGradients, sliceOf, variableViews, type WorkerCommand, type WorkerInit, type WorkerReply } from './workers.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -69,16 +69,7 @@ function update(c: Extract<WorkerCommand, { kind: 'step' }>, sliceLoss: number):
   shared[2 * init.index] = sliceLoss;
   barrier.wait();
   const [lo, hi] = [range.first, range.first + range.count];
-  const sum = flat.g[0];
-  // One streaming pass per worker (the store rounds each partial sum to float32).
-  for (let k = lo; k < hi; k++) sum[k] = shareOf[0] * sum[k];
-  for (let w = 1; w < N; w++) {
-    const [g, c] = [flat.g[w], shareOf[w]];
-    for (let k = lo; k < hi; k++) sum[k] += c * g[k];
-  }
-  let squares = 0;
-  for (let k = lo; k < hi; k++) squares += sum[k] * sum[k];
-  shared[2 * init.index + 1] = squares;
+  shared[2 * init.index + 1] = reduceGradients(flat.g, shareOf, lo, hi);
   barrier.wait();
   let lossNats = 0;
   let normSquared = 0;
@@ -88,7 +79,7 @@ function update(c: Extract<WorkerCommand, { kind: 'step' }>, sliceLoss: number):
   }
   const gradNorm = Math.sqrt(normSquared);
   const updated = Number.isFinite(lossNats) && Number.isFinite(gradNorm);
-  if (updated) AdamW.applyRange(cfg, { w: flat.w, m: flat.m, v: flat.v, g: sum }, lo, hi, c.adamStep, gradNorm, c.lr);
+  if (updated) AdamW.applyRange(cfg, { w: flat.w, m: flat.m, v: flat.v, g: flat.g[0] }, lo, hi, c.adamStep, gradNorm, c.lr);
   return { kind: 'step', lossNats, gradNorm, updated, peakBytes: null };
 }
 

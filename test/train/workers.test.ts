@@ -12,7 +12,7 @@ import { GumbelPool } from '../../src/train/noise.js';
 import { resolveConfig } from '../../src/train/presets.js';
 import { withTestSeam } from '../../src/train/test-seam.js';
 import { train } from '../../src/train/trainer.js';
-import { checkThreads, defaultThreads, runningWorkerThreads, sliceOf } from '../../src/train/workers.js';
+import { checkThreads, defaultThreads, reduceGradients, runningWorkerThreads, sliceOf } from '../../src/train/workers.js';
 
 await useWasm();
 const corpus = loadBrownCorpus();
@@ -37,6 +37,23 @@ test('worker slices partition the batch in order, as evenly as possible', () => 
       assert.ok(s.count === Math.floor(B / N) || s.count === Math.ceil(B / N), `${B}/${N}: ${s.count}`);
     });
     assert.equal(slices.reduce((a, s) => a + s.count, 0), B);
+  }
+});
+
+test('the gradient reduction is the three passes it replaced, bit for bit: scale by the first share, add each other share times its gradient (float64, rounded to float32 once a term), then the squares in order', () => {
+  for (const shares of [[0.5, 0.5], [5 / 12, 4 / 12, 3 / 12]]) {
+    const n = 1003;
+    const grads = shares.map((_, w) => Float32Array.from({ length: n }, (_, k) => Math.sin(1 + k * (w + 1.7)) * 10 ** ((k % 7) - 3)));
+    const reference = grads.map((g) => g.slice());
+    const [lo, hi] = [17, 990];
+    const sum = reference[0];
+    for (let k = lo; k < hi; k++) sum[k] = shares[0] * sum[k];
+    for (let w = 1; w < shares.length; w++) for (let k = lo; k < hi; k++) sum[k] += shares[w] * reference[w][k];
+    let squares = 0;
+    for (let k = lo; k < hi; k++) squares += sum[k] * sum[k];
+    assert.equal(reduceGradients(grads, shares, lo, hi), squares);
+    // The whole array: the range summed, nothing outside it moved.
+    assert.deepEqual(grads[0], sum);
   }
 });
 
