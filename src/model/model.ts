@@ -92,15 +92,16 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
   if (d % heads !== 0) throw new Error(`d=${d} is not divisible by heads=${heads}`);
   const rand = stepRng(options.seed, 0, STREAM.init);
   const shapes = parameterShapes(config, options.arch);
+  // The tensors the variables were made from live as long as the model, as tf.profile and the
+  // tfjs-fp32 memory preset count them (src/estimate/memory.ts), and are freed with it: a sweep's
+  // task runner trains many models in one process, and each run's peak_bytes must not see the last.
+  const initialValues: tf.Tensor[] = [];
   const variables = shapes.map(({ name, shape, kind }) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const init = kind !== 'float' ? normalArray(n, options.initStd, rand) : new Float32Array(n).fill(1);
-    // The variable holds its own reference to the values: the tensor they came in is freed, or it
-    // would outlive the model (a sweep's task runner trains many models in one process).
     const value = tf.tensor(init, shape);
-    const variable = tf.variable(value, true, `${name}_${++modelCounter}`);
-    value.dispose();
-    return variable;
+    initialValues.push(value);
+    return tf.variable(value, true, `${name}_${++modelCounter}`);
   });
   const byName = new Map(shapes.map((s, i) => [s.name, variables[i]]));
   const P = (name: string) => byName.get(name)! as tf.Variable<tf.Rank.R2>;
@@ -164,7 +165,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
     logits,
     lossNats: (tokens, targets, f) => crossEntropyNats(logits(tokens, f), targets),
     dispose: () => {
-      for (const v of variables) v.dispose();
+      for (const v of [...variables, ...initialValues]) v.dispose();
       alibi.dispose();
     },
   };

@@ -17,23 +17,26 @@ export interface AdamWConfig {
 
 export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, clipNorm: 1.0 };
 
-/** A non-trainable variable of x's shape at 0; the zeros it was made from are freed (the variable keeps its own reference), so dispose() frees everything. */
-function zeroVariable(x: tf.Tensor): tf.Variable {
-  const zeros = tf.zerosLike(x);
-  const v = tf.variable(zeros, false);
-  zeros.dispose();
-  return v;
-}
-
 export class AdamW {
   readonly m: tf.Variable[];
   readonly v: tf.Variable[];
   /** Updates applied so far (the bias corrections use it). */
   t = 0;
+  private readonly zeros: tf.Tensor[] = [];
 
   constructor(readonly vars: tf.Variable[], readonly cfg: AdamWConfig) {
-    this.m = vars.map((x) => zeroVariable(x));
-    this.v = vars.map((x) => zeroVariable(x));
+    this.m = vars.map((x) => this.zeroVariable(x));
+    this.v = vars.map((x) => this.zeroVariable(x));
+  }
+
+  /**
+   * A non-trainable variable of x's shape at 0. The zeros it was made from live as long as the
+   * optimizer, as the tfjs-fp32 memory preset counts them, and are freed by dispose().
+   */
+  private zeroVariable(x: tf.Tensor): tf.Variable {
+    const zeros = tf.zerosLike(x);
+    this.zeros.push(zeros);
+    return tf.variable(zeros, false);
   }
 
   /** Global gradient norm sqrt(Σ‖g‖²), before clipping. */
@@ -118,6 +121,6 @@ export class AdamW {
   }
 
   dispose(): void {
-    for (const x of [...this.m, ...this.v]) x.dispose();
+    for (const x of [...this.m, ...this.v, ...this.zeros]) x.dispose();
   }
 }

@@ -252,7 +252,8 @@ function setUp(o: TrainOptions): Run {
     ckptPath,
     model,
     opt: new AdamW(model.variables, cfg),
-    pool: cfg.arch === 'bitlm-v57' ? new GumbelPool(cfg.seed, m.heads * m.seqLen * m.seqLen) : null,
+    // Only a run in this thread draws noise here; workers draw their own (~270 ms and 32 MiB each).
+    pool: cfg.arch === 'bitlm-v57' && threads === 1 ? new GumbelPool(cfg.seed, m.heads * m.seqLen * m.seqLen) : null,
     valOffsets,
     threads,
     header,
