@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { PeakCheck } from '../estimate/calibrate.js';
 import type { RepetitionEvidence } from '../fit/repetition-cost.js';
+import { familyViews, type FamilyView } from './families.js';
 import type { BatchLrAnalysis } from '../fit/batch-lr-runs.js';
 import { formatCount, formatShape, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
@@ -1164,6 +1165,8 @@ export interface ReportData {
   excluded: ExcludedRun[];
   /** Null when no dataset identifies R*_D or §3 has no corpus size. */
   repetition: RepetitionSectionView | null;
+  /** The family comparisons (src/report/families.ts): what a ±1 parameter is worth, the v52 lift, d_ff = 2·d. */
+  families: FamilyView[];
   tldr: TldrView;
   steps: { chart: string; families: StepFamilyView[] };
   params: { chart: string; budgets: SizeTableView[] };
@@ -1257,6 +1260,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     datasets,
     excluded,
     repetition: repetitionView(a),
+    families: familyViews(a.families, a.runs, 'bits per byte', charts),
     tldr: tldrView(a, claims, mainBudgets, nextRunRows),
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
