@@ -965,6 +965,12 @@ export interface PredictionRowView {
   repetitionInterval: Interval | null;
 }
 
+/** The batch size and LR all §5 candidates share, or null. */
+function sharedRecipe(cs: readonly { batchSize: number; lr: number }[]): { batchSize: number; lr: number } | null {
+  if (cs.length === 0 || cs.some((c) => c.batchSize !== cs[0].batchSize || c.lr !== cs[0].lr)) return null;
+  return { batchSize: cs[0].batchSize, lr: cs[0].lr };
+}
+
 /** §3's repetition: the corpus size behind the passes and where R*_D comes from. */
 export interface RepetitionView {
   uniqueTokens: number;
@@ -1177,7 +1183,7 @@ export interface ReportData {
   predictions: { chart: string; dataset: string; rows: PredictionRowView[]; repetition: RepetitionView | null; method: string; fits: string[]; assumptions: string[]; warnings: string[] };
   recommended: RecommendedView;
   bestForBudget: PlanView;
-  nextRuns: { baselineWidth: number | null; baselineSpan: number | null; law: string; rows: NextRunRowView[] };
+  nextRuns: { baselineWidth: number | null; baselineSpan: number | null; law: string; rows: NextRunRowView[]; /** The batch size and LR every candidate runs at (the recipe of the law they refine); null when they differ or there are none. */ recipe: { batchSize: number; lr: number } | null };
   claims: {
     source: string;
     agree: number;
@@ -1307,6 +1313,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       baselineSpan: a.nextRunsBaseline?.span ?? null,
       law: h.base.law,
       rows: nextRunRows,
+      recipe: sharedRecipe(a.nextRuns.map((n) => n.candidate)),
     },
     claims: {
       source: 'claims/seed-report.json',
