@@ -103,6 +103,8 @@ export interface FamilyView {
     deltaAlpha: Est | null;
     ceiling: { verdict: string; nStar: Est | null; why: string } | null;
     sizes: { params: number; beyond: number | null; m: Est; gap: Est }[];
+    /** The row at the recommended size (what it would mean for that run), or null. */
+    atRecommended: { params: number; beyond: number | null; m: Est; gap: Est } | null;
   }[];
   level: number;
   bootstrap: string;
@@ -112,7 +114,7 @@ export interface FamilyView {
 }
 
 /** The view of each comparison; charts pushed to `charts`. */
-export function familyViews(entries: readonly FamilyComparisonEntry[], runs: readonly RunRecord[], lossUnit: string, charts: ChartFile[]): FamilyView[] {
+export function familyViews(entries: readonly FamilyComparisonEntry[], runs: readonly RunRecord[], lossUnit: string, recommendedParams: number, charts: ChartFile[]): FamilyView[] {
   return entries.map((e): FamilyView => {
     const empty = { id: e.id, question: e.question, reference: e.families[0], command: `bitscale compare --dataset ${FAMILY_DATASET} --families ${e.families.join(',')}`, members: [], formula: '', multipliers: [], separateFormula: null, alphas: [], contrasts: [], level: 0.8, bootstrap: '', rmse: { shared: 0, separate: null }, warnings: [], chart: null };
     if (!e.result) return { ...empty, refusal: e.refusal };
@@ -134,6 +136,7 @@ export function familyViews(entries: readonly FamilyComparisonEntry[], runs: rea
         deltaAlpha: x.deltaAlpha ? est(x.deltaAlpha) : null,
         ceiling: x.ceiling ? { verdict: x.ceiling.verdict, nStar: x.ceiling.nStar ? est(x.ceiling.nStar) : null, why: x.ceiling.why } : null,
         sizes: x.sizes.map((s) => ({ params: s.params, beyond: s.beyondLargest, m: est(s.multiplier), gap: est(s.gap) })),
+        atRecommended: ((s) => (s ? { params: s.params, beyond: s.beyondLargest, m: est(s.multiplier), gap: est(s.gap) } : null))(x.sizes.find((s) => s.params === recommendedParams)),
       })),
       level: c.level,
       bootstrap: b ? `${b.used} of ${b.requested} bootstrap resamples, runs drawn within each family (seed ${b.seed})` : 'no bootstrap',

@@ -1266,7 +1266,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     datasets,
     excluded,
     repetition: repetitionView(a),
-    families: familyViews(a.families, a.runs, 'bits per byte', charts),
+    families: familyViews(a.families, a.runs, 'bits per byte', a.recommendedParams, charts),
     tldr: tldrView(a, claims, mainBudgets, nextRunRows),
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
