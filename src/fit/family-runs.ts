@@ -27,6 +27,9 @@ export interface FamilySelector {
   dffRatio: number | null;
 }
 
+/** The dataset bitscale's family ladders were run on (sweeps/brown-family-*.json): where the report and `plan --arch` compare families. */
+export const FAMILY_DATASET = 'brown';
+
 /** Purposes a `:ffR` selector picks besides "scaling". */
 export const SHAPE_ABLATION_PURPOSE = 'shape-ablation';
 
