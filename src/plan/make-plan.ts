@@ -20,7 +20,7 @@ import { predictBpc, type PredictOptions } from '../fit/index.js';
 import type { CorpusSize, RepetitionCost } from '../fit/repetition-cost.js';
 import type { RunRecord } from '../runs/types.js';
 import { formatCount, formatLoss, formatNumber, formatPercent } from '../util/format.js';
-import { compareFamilyRuns, FAMILY_DATASET } from '../fit/family-runs.js';
+import { compareFamilyRuns, FAMILY_DATASET, sharedBudgets } from '../fit/family-runs.js';
 import { BITLM_ARCHITECTURES, isBitLM } from '../arch/family.js';
 import { BITLM_V57_FAMILY, describeFamilyRules, parseShape, planShapes } from './shapes.js';
 import { tellApart, type TellApart } from './tell-apart.js';
@@ -165,7 +165,7 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
   const result = planTraining({ gpu: req.gpu, gpus: req.gpus, budget: req.budget, shapes, batchSizes: law.batchSizes, predict, calibration, measured: law.measured, headroom: req.headroom });
   if (multiplier) {
     result.assumptions.unshift(
-      `arch ${arch}: predicted by the ${MAIN_PLAN_ARCH} laws at N_eff = m·N, m = ${formatNumber(multiplier.value, 3)} (${formatPercent(multiplier.level, 0)} interval ${formatNumber(multiplier.lo, 3)}–${formatNumber(multiplier.hi, 3)}), the shared-law multiplier of ${arch} against ${MAIN_PLAN_ARCH} measured on ${multiplier.from} — borrowed: ${multiplier.from} is not ${law.dataset ?? 'the law\'s data'}, and m is assumed constant in N; each candidate's range spans m's interval. Memory, speed and FLOPs use ${MAIN_PLAN_ARCH}'s step (the memory model has no per-architecture terms) and the ±1 matrix count as N`,
+      `arch ${arch}: predicted by the ${MAIN_PLAN_ARCH} laws at N_eff = m·N, m = ${formatNumber(multiplier.value, 3)} (${formatPercent(multiplier.level, 0)} interval ${formatNumber(multiplier.lo, 3)}–${formatNumber(multiplier.hi, 3)}), the shared-law multiplier of ${arch} against ${MAIN_PLAN_ARCH} measured on ${multiplier.from} — borrowed from another architecture's runs${law.dataset && law.dataset.toLowerCase() !== FAMILY_DATASET ? ` on another dataset than ${law.dataset}` : ''}, and assumed constant in N and in the budget; each candidate's range spans m's interval. Memory, speed and FLOPs use ${MAIN_PLAN_ARCH}'s step (the memory model has no per-architecture terms) and the ±1 matrix count as N`,
     );
     onWarning(`plan --arch ${arch}: the ${MAIN_PLAN_ARCH} laws at N_eff = m·N with m = ${formatNumber(multiplier.value, 3)} borrowed from ${multiplier.from}`);
   }
@@ -227,8 +227,10 @@ const MULTIPLIER_BOOTSTRAP = { count: 200, seed: 1, level: 0.8 };
 export function familyMultiplier(runs: readonly RunRecord[], arch: string): PlanMultiplier {
   if (!isBitLM(arch)) throw new BitscaleError(`unknown arch '${arch}': plan knows ${BITLM_ARCHITECTURES.join(', ')}`, { field: 'arch' });
   let r;
+  // At the largest budget both ran (the saturating form, tokens matched), as the report compares them.
+  const steps = sharedBudgets(runs, [MAIN_PLAN_ARCH, arch], FAMILY_DATASET).at(-1);
   try {
-    r = compareFamilyRuns(runs, { families: [MAIN_PLAN_ARCH, arch], bootstrap: MULTIPLIER_BOOTSTRAP, dataset: FAMILY_DATASET });
+    r = compareFamilyRuns(runs, { families: [MAIN_PLAN_ARCH, arch], bootstrap: MULTIPLIER_BOOTSTRAP, dataset: FAMILY_DATASET, steps });
   } catch (err) {
     if (err instanceof BitscaleError) throw new BitscaleError(`plan --arch ${arch} needs its multiplier against ${MAIN_PLAN_ARCH} from ladders of both on one dataset and recipe: ${err.problem}`, { field: 'arch' });
     throw err;
@@ -236,7 +238,7 @@ export function familyMultiplier(runs: readonly RunRecord[], arch: string): Plan
   const m = r.comparison.shared.multipliers[arch];
   if (m.lo === null || m.hi === null) throw new BitscaleError(`plan --arch ${arch}: the multiplier against ${MAIN_PLAN_ARCH} has no bootstrap interval (too few runs)`, { field: 'arch' });
   const counts = r.families.map((f) => f.runIds.length).join(' + ');
-  return { value: m.value, lo: m.lo, hi: m.hi, level: r.comparison.level, from: `${r.families[0].dataset}'s family ladders (${counts} runs, \`bitscale compare --dataset ${FAMILY_DATASET} --families ${MAIN_PLAN_ARCH},${arch}\`)` };
+  return { value: m.value, lo: m.lo, hi: m.hi, level: r.comparison.level, from: `${r.families[0].dataset}'s family ladders (${counts} runs${steps === undefined ? '' : ` at ${steps} steps`}, \`bitscale compare --dataset ${FAMILY_DATASET} --families ${MAIN_PLAN_ARCH},${arch}${steps === undefined ? '' : ` --steps ${steps}`}\`)` };
 }
 
 /** A predictor at N_eff = m·N; the range also spans the predictions at m's interval ends. */
