@@ -118,8 +118,8 @@ test('train checks every input before building anything: huge batch, path-like r
 
 test('a filter or runs folder that matches nothing is an error in every command: one line naming it and what exists, exit 1', () => {
   refused(['runs', '--dataset', 'nope'], /^bitscale: no runs with --dataset 'nope' under runs \(datasets: GLM-Reasoning, TinyStories, brown\)$/m);
-  refused(['runs', '--collection', 'nope'], /no runs with --collection 'nope' under runs \(collections: brown-batch-lr, brown-ladder, brown-repetition, seed, tfjs-memory\)/);
-  refused(['runs', '--dataset', 'brown', '--collection', 'seed'], /no runs with --collection 'seed' among the runs with --dataset 'brown' under runs \(collections there: brown-batch-lr, brown-ladder, brown-repetition, tfjs-memory\)/);
+  refused(['runs', '--collection', 'nope'], /no runs with --collection 'nope' under runs \(collections: brown-batch-lr, brown-family-ff2, brown-family-float, brown-family-v52, brown-ladder, brown-repetition, seed, tfjs-memory\)/);
+  refused(['runs', '--dataset', 'brown', '--collection', 'seed'], /no runs with --collection 'seed' among the runs with --dataset 'brown' under runs \(collections there: brown-batch-lr, brown-family-ff2, brown-family-float, brown-family-v52, brown-ladder, brown-repetition, tfjs-memory\)/);
   refused(['fit', '--dataset', 'nope', '--out', mkdtempSync(join(tmpdir(), 'bitscale-fit-'))], /no runs with --dataset 'nope' under runs \(datasets: /);
   for (const cmd of [['runs'], ['fit'], ['estimate', '--model', '46.4M'], ['predict', '--params', '1M', '--steps', '1K', '--batch-size', '8', '--dataset', 'x'], ['report', '--out', mkdtempSync(join(tmpdir(), 'bitscale-rep-'))]]) {
     refused(['--runs', '/nonexistent', ...cmd], /^bitscale: \/nonexistent: no such runs folder/m);

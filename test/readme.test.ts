@@ -39,8 +39,6 @@ const SKIPPED: Record<string, string> = {
   'npx bitscale sweep --grid reports/next-runs.json --slurm --submit --partition gpu --account mylab --qos normal --time 12:00:00 --gpus-per-task 1 --cpus-per-task 8 --mem 64G --max-parallel 4 --sbatch=--constraint=a100': 'needs a Slurm cluster and the grid\'s data',
   'npx bitscale sweep --grid reports/next-runs.json --slurm --submit': 'needs a Slurm cluster and the grid\'s data',
   'npm ci && npx bitscale report': 'installs the packages, then builds the report (see report above)',
-  'npx bitscale compare --dataset brown --families bitlm-v57,float-v52': 'needs the float-v52 ladder (issue 31 item 2, not in runs/ yet); test/fit/families-cli.test.ts runs compare on a synthetic run table',
-  'npx bitscale compare --dataset brown --families bitlm-v57,bitlm-v57:ff2 --json': 'needs the d_ff = 2·d ablation ladder (issue 31 item 2, not in runs/ yet); test/fit/families-cli.test.ts runs a :ff2 selector on a synthetic run table',
 };
 
 /** The examples: lines of the README's code blocks that start with `npx bitscale` (or `$ npx bitscale`), continuations joined, comments dropped. */

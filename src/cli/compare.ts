@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { readTextFile } from '../util/files.js';
 import { BitscaleError } from '../util/errors.js';
 import { formatCount, formatParam, formatPercent, formatTable } from '../util/format.js';
-import { LEVEL, numberOption, PARAM_COUNT, RESAMPLES, SEED } from '../util/numbers.js';
+import { LEVEL, numberOption, PARAM_COUNT, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { loadRunTable } from '../runs/table.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
@@ -147,19 +147,20 @@ export function register(program: Command): void {
     .requiredOption('--families <list>', 'comma-separated families, the reference first: an arch (bitlm-v57) or an arch with its d_ff/d ratio (bitlm-v57:ff2)')
     .option('--dataset <name>', 'only runs on this dataset (default: each family\'s main fit group, on any dataset)')
     .option('--at <n>', `a size beyond the runs where m(N) and the gap are given (repeatable; default ${DEFAULT_TARGET}, the seed's recommended model)`, (v: string, prev: number[] | undefined) => [...(prev ?? []), numberOption('at', PARAM_COUNT)(v)], undefined as number[] | undefined)
+    .option('--steps <n>', 'compare at one budget: each family\'s runs of this many steps, with the saturating law A + B/(m·N)^α (tokens matched exactly, no shared D term)', numberOption('steps', STEPS))
     .option('--allow-mismatch', 'compare families whose runs differ in dataset, units or recipe (the output says what differs)')
     .option('--bootstrap <n>', 'bootstrap resamples, within each family (default 1000)', numberOption('bootstrap', RESAMPLES))
     .option('--seed <n>', 'bootstrap seed (default 1)', numberOption('seed', SEED))
     .option('--level <p>', 'interval coverage, in (0, 1) (default 0.8)', numberOption('level', LEVEL))
     .option('--json', 'machine-readable JSON on stdout (snake_case keys; family names as given)')
-    .addHelpText('after', '\nExamples:\n  bitscale compare --dataset brown --families bitlm-v57,float-v52\n  bitscale compare --dataset brown --families bitlm-v57,bitlm-v57:ff2 --json')
+    .addHelpText('after', '\nExamples:\n  bitscale compare --dataset brown --families bitlm-v57,float-v52\n  bitscale compare --dataset brown --families float-v52,bitlm-v57 --steps 560\n  bitscale compare --dataset brown --families bitlm-v57,bitlm-v57:ff2 --json')
     .action(async (opts, cmd: Command) => {
       const { compareFamilyRuns } = await import('../fit/family-runs.js');
       const runsDir: string = cmd.optsWithGlobals().runs;
       const runs = loadRunTable(runsDir, { onWarning: warn });
       const bootstrap: BootstrapOptions | false = opts.bootstrap === 0 ? false : { count: opts.bootstrap, seed: opts.seed, level: opts.level };
       const targets: number[] = opts.at ?? [numberOption('at', PARAM_COUNT)(DEFAULT_TARGET)];
-      const r = compareFamilyRuns(runs, { dataset: opts.dataset, families: String(opts.families).split(',').filter((s) => s.trim() !== ''), allowMismatch: opts.allowMismatch === true, bootstrap, targets });
+      const r = compareFamilyRuns(runs, { dataset: opts.dataset, families: String(opts.families).split(',').filter((s) => s.trim() !== ''), allowMismatch: opts.allowMismatch === true, bootstrap, targets, steps: opts.steps });
       for (const m of r.mismatches) warn(`--allow-mismatch: ${m.family} differs from ${r.families[0].selector.text} in ${m.differs}`);
       for (const w of [...r.warnings, ...r.comparison.warnings]) warn(w);
       const json = {

@@ -23,6 +23,7 @@ export interface PlanCliOptions {
   borrowGains?: boolean;
   uniqueTokens?: number;
   datasetBytes?: number;
+  arch: string;
   json?: boolean;
 }
 
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--borrow-gains', 'as predict: let the step gain come from other datasets of the same loss unit where this one has too few doublings')
     .option('--unique-tokens <n>', "the corpus size in tokens, for the recommended run's passes and cost of repetition (default: the dataset's runs' size), e.g. 387M", numberOption('unique-tokens', PARAM_COUNT))
     .option('--dataset-bytes <n>', 'the corpus size in bytes, for a byte-level dataset (= --unique-tokens), e.g. 387M', numberOption('dataset-bytes', PARAM_COUNT))
+    .option('--arch <name>', 'bitlm-v57 (default), bitlm-v52 or float-v52: another family is planned with the bitlm-v57 laws at N_eff = m·N, m its measured multiplier (bitscale compare)', 'bitlm-v57')
     .option('--json', 'print JSON only')
     .addHelpText('after', '\nExamples:\n  bitscale plan --gpu a100-40gb --hours 12 --dataset GLM-Reasoning\n  bitscale plan --gpu h100-80gb --gpus 8 --hours 24 --json\n  bitscale plan --gpu a100-40gb --flops 1e19 --law law.json\n  bitscale plan --gpu a100-40gb --hours 12 --dataset-bytes 387M')
     .action(async (opts: PlanCliOptions, cmd: Command) => {
@@ -68,6 +70,7 @@ export function register(program: Command): void {
           corpus,
           runsDir: cmd.optsWithGlobals().runs ?? 'runs',
           runsGiven: cmd.getOptionValueSourceWithGlobals('runs') === 'cli',
+          arch: opts.arch,
         },
         warn,
       );

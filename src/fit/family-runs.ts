@@ -27,6 +27,9 @@ export interface FamilySelector {
   dffRatio: number | null;
 }
 
+/** The dataset bitscale's family ladders were run on (sweeps/brown-family-*.json): where the report and `plan --arch` compare families. */
+export const FAMILY_DATASET = 'brown';
+
 /** Purposes a `:ffR` selector picks besides "scaling". */
 export const SHAPE_ABLATION_PURPOSE = 'shape-ablation';
 
@@ -46,6 +49,12 @@ export function selectFamilyRuns(runs: readonly RunRecord[], s: FamilySelector, 
       (dataset === undefined || r.dataset.toLowerCase() === dataset.toLowerCase()) &&
       (s.dffRatio === null ? r.purpose === 'scaling' : (r.purpose === 'scaling' || r.purpose === SHAPE_ABLATION_PURPOSE) && r.config !== null && Math.abs(r.config.d_ff / r.config.d - s.dffRatio) < 1e-9),
   );
+}
+
+/** The budgets (step counts) every family's selected runs share, ascending. */
+export function sharedBudgets(runs: readonly RunRecord[], families: readonly string[], dataset?: string): number[] {
+  const sets = families.map((f) => new Set(selectFamilyRuns(runs, parseFamilySelector(f), dataset).map((r) => r.steps)));
+  return [...sets[0]].filter((st) => sets.every((set) => set.has(st))).sort((a, b) => a - b);
 }
 
 export interface ComparedFamily {
@@ -80,6 +89,13 @@ export interface FamilyRunsOptions {
   bootstrap?: BootstrapOptions | false;
   /** Sizes besides the runs' own at which m(N) and the gap are given (e.g. 369.6M). */
   targets?: readonly number[];
+  /**
+   * Compare at one budget: only each family's runs of this many steps, with the saturating form
+   * L_f(N) = A + B/(m_f·N)^α (and A + B_f/N^α_f), so that tokens are matched exactly and no D term is
+   * shared between families that learn at different rates per step. Absent: every budget, the
+   * chinchilla form.
+   */
+  steps?: number;
 }
 
 /** "dataset brown vs GLM-Reasoning; peak LR 0.001 vs 0.002": how runs `b` (one fit group) differ from runs `a` ('' when they agree). */
@@ -97,7 +113,7 @@ const tokenUnitOf = (r: RunRecord) => /\|token=([^|]*)\|/.exec(analysisGroupKey(
 
 /**
  * Pick each family's runs, check they share dataset, units and recipe, and fit the comparison
- * (the chinchilla form: the runs vary N and D). Throws BitscaleError: a selector that picks no
+ * (the chinchilla form: the runs vary N and D; with `steps`, the saturating form at that budget). Throws BitscaleError: a selector that picks no
  * run (naming the archs there are), a mismatch without allowMismatch (one line naming the two
  * families and what differs), or what compareFamilyLaws refuses.
  */
@@ -115,7 +131,9 @@ export function compareFamilyRuns(runs: readonly RunRecord[], options: FamilyRun
     }
     const groups = fitGroups([...mine]);
     const key = mainFitGroup(groups)!;
-    const main = groups.get(key)!;
+    const whole = groups.get(key)!;
+    const main = options.steps === undefined ? whole : whole.filter((r) => r.steps === options.steps);
+    if (main.length === 0) throw new BitscaleError(`family ${s.text}: no run of ${options.steps} steps in its main fit group (its budgets: ${[...new Set(whole.map((r) => r.steps))].sort((a, b) => a - b).join(', ')} steps)`, { field: 'steps' });
     const r0 = main[0];
     const recipe = groupRecipe(main);
     const family: ComparedFamily = {
@@ -125,7 +143,7 @@ export function compareFamilyRuns(runs: readonly RunRecord[], options: FamilyRun
       lossUnit: r0.lossUnit,
       tokenUnit: tokenUnitOf(r0),
       recipe: recipeLabel(recipe),
-      leftOut: mine.filter((r) => !main.includes(r)).map((r) => ({ id: r.id, reason: `not of the family's main fit group (${difference(main, [r]) || 'an LR schedule field its group records otherwise'})` })),
+      leftOut: mine.filter((r) => !main.includes(r)).map((r) => ({ id: r.id, reason: whole.includes(r) ? `another budget (${r.steps} steps, not ${options.steps})` : `not of the family's main fit group (${difference(whole, [r]) || 'an LR schedule field its group records otherwise'})` })),
     };
     return { family, runs: main };
   });
@@ -145,6 +163,6 @@ export function compareFamilyRuns(runs: readonly RunRecord[], options: FamilyRun
     }),
   );
   const points = picked.flatMap(({ family, runs: rs }) => rs.map((r) => ({ family: family.selector.text, params: r.params, tokens: r.tokens, loss: r.finalValBpc })));
-  const comparison = compareFamilyLaws(points, { form: 'chinchilla', reference: ref.family.selector.text, order: selectors.map((s) => s.text), bootstrap: options.bootstrap, targets: options.targets });
+  const comparison = compareFamilyLaws(points, { form: options.steps === undefined ? 'chinchilla' : 'saturating', reference: ref.family.selector.text, order: selectors.map((s) => s.text), bootstrap: options.bootstrap, targets: options.targets });
   return { dataset: options.dataset ?? null, families: picked.map((p) => p.family), mismatches, warnings, comparison };
 }

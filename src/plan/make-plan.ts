@@ -19,7 +19,9 @@ import { measuredRanges, planBatchSizes, predictionRuns, runTableQuery, runTable
 import { predictBpc, type PredictOptions } from '../fit/index.js';
 import type { CorpusSize, RepetitionCost } from '../fit/repetition-cost.js';
 import type { RunRecord } from '../runs/types.js';
-import { formatCount, formatLoss, formatPercent } from '../util/format.js';
+import { formatCount, formatLoss, formatNumber, formatPercent } from '../util/format.js';
+import { compareFamilyRuns, FAMILY_DATASET, sharedBudgets } from '../fit/family-runs.js';
+import { BITLM_ARCHITECTURES, isBitLM } from '../arch/family.js';
 import { BITLM_V57_FAMILY, describeFamilyRules, parseShape, planShapes } from './shapes.js';
 import { tellApart, type TellApart } from './tell-apart.js';
 import { WhatIf } from './what-if.js';
@@ -45,6 +47,8 @@ export interface PlanRequest {
   /** The run table's folder, and whether the user named it (a missing default folder is then not an error with --law). */
   runsDir: string;
   runsGiven: boolean;
+  /** The architecture planned (default bitlm-v57); another is predicted by the bitlm-v57 laws at N_eff = m·N (familyMultiplier). */
+  arch?: string;
 }
 
 export interface PlanContext {
@@ -155,11 +159,21 @@ export async function makePlan(req: PlanRequest, onWarning: (message: string) =>
       batch,
     };
   }
-  const result = planTraining({ gpu: req.gpu, gpus: req.gpus, budget: req.budget, shapes, batchSizes: law.batchSizes, predict: law.predict, calibration, measured: law.measured, headroom: req.headroom });
+  const arch = req.arch ?? MAIN_PLAN_ARCH;
+  const multiplier = arch === MAIN_PLAN_ARCH ? null : familyMultiplier(all, arch);
+  const predict = multiplier ? multipliedPredictor(law.predict, multiplier) : law.predict;
+  const result = planTraining({ gpu: req.gpu, gpus: req.gpus, budget: req.budget, shapes, batchSizes: law.batchSizes, predict, calibration, measured: law.measured, headroom: req.headroom });
+  if (multiplier) {
+    result.assumptions.unshift(
+      `arch ${arch}: predicted by the ${MAIN_PLAN_ARCH} laws at N_eff = m·N, m = ${formatNumber(multiplier.value, 3)} (${formatPercent(multiplier.level, 0)} interval ${formatNumber(multiplier.lo, 3)}–${formatNumber(multiplier.hi, 3)}), the shared-law multiplier of ${arch} against ${MAIN_PLAN_ARCH} measured on ${multiplier.from} — borrowed from another architecture's runs${law.dataset && law.dataset.toLowerCase() !== FAMILY_DATASET ? ` on another dataset than ${law.dataset}` : ''}, and assumed constant in N and in the budget; each candidate's range spans m's interval. Memory, speed and FLOPs use ${MAIN_PLAN_ARCH}'s step (the memory model has no per-architecture terms) and the ±1 matrix count as N`,
+    );
+    onWarning(`plan --arch ${arch}: the ${MAIN_PLAN_ARCH} laws at N_eff = m·N with m = ${formatNumber(multiplier.value, 3)} borrowed from ${multiplier.from}`);
+  }
   for (const w of result.recommended.prediction.warnings) onWarning(w);
-  const repetition = law.suite && law.dataset ? recommendedRepetition(result.recommended, law.suite, law.dataset, all, req, onWarning, law.batch) : null;
+  const repetition = law.suite && law.dataset ? recommendedRepetition(multiplier ? { ...result.recommended, params: multiplier.value * result.recommended.params } : result.recommended, law.suite, law.dataset, all, req, onWarning, law.batch) : null;
   if (result.recommended.memoryVerdict.kind !== 'fits') onWarning(`the recommended micro-batch ${result.recommended.memoryVerdict.text}: check the T×T storage of your implementation before the run`);
-  const whatIf = law.suite && law.dataset ? new WhatIf(mainRuns, law.suite, law.dataset, { borrowGains: req.borrowGains, batch: law.batch }) : null;
+  // The tell-apart refits add candidate runs of the planned arch to bitlm-v57's laws: only for bitlm-v57 itself.
+  const whatIf = !multiplier && law.suite && law.dataset ? new WhatIf(mainRuns, law.suite, law.dataset, { borrowGains: req.borrowGains, batch: law.batch }) : null;
   const apart = tellApart(result, whatIf, { runs: mainRuns, seqLen: req.seqLen, calibration });
   const context: PlanContext = {
     dataset: law.dataset,
@@ -188,4 +202,53 @@ function recommendedRepetition(c: PlanCandidate, suite: FitSuite, dataset: strin
       `the recommended run makes ${r.passes.toFixed(2)} passes over ${dataset}'s ${formatCount(r.uniqueTokens)} unique tokens: the passes beyond the first are predicted to gain ${formatLoss(r.repeatsGain, 4)} bits/byte, less than its ${formatPercent(p.interval!.level, 0)} prediction interval is wide (${formatLoss(width, 4)}), so a one-pass run could not be told from it (${r.note})`,
     );
   return r;
+}
+
+/** The architecture whose laws the planner's run table holds. */
+export const MAIN_PLAN_ARCH = 'bitlm-v57';
+
+/** `arch`'s shared-law multiplier against bitlm-v57 (src/fit/family-runs.ts), where some dataset has ladders of both. */
+export interface PlanMultiplier {
+  value: number;
+  lo: number;
+  hi: number;
+  level: number;
+  /** Where it was measured, in words: "brown (8 + 15 runs)". */
+  from: string;
+}
+
+/** A bootstrap of 200 resamples: enough for an interval the plan widens each prediction by. */
+const MULTIPLIER_BOOTSTRAP = { count: 200, seed: 1, level: 0.8 };
+
+/**
+ * m of `arch` against bitlm-v57 from the run table's family ladders (the shared law E + A/(m·N)^α +
+ * B/D^β). Throws BitscaleError naming what is missing when no dataset has runs of both on one recipe.
+ */
+export function familyMultiplier(runs: readonly RunRecord[], arch: string): PlanMultiplier {
+  if (!isBitLM(arch)) throw new BitscaleError(`unknown arch '${arch}': plan knows ${BITLM_ARCHITECTURES.join(', ')}`, { field: 'arch' });
+  let r;
+  // At the largest budget both ran (the saturating form, tokens matched), as the report compares them.
+  const steps = sharedBudgets(runs, [MAIN_PLAN_ARCH, arch], FAMILY_DATASET).at(-1);
+  try {
+    r = compareFamilyRuns(runs, { families: [MAIN_PLAN_ARCH, arch], bootstrap: MULTIPLIER_BOOTSTRAP, dataset: FAMILY_DATASET, steps });
+  } catch (err) {
+    if (err instanceof BitscaleError) throw new BitscaleError(`plan --arch ${arch} needs its multiplier against ${MAIN_PLAN_ARCH} from ladders of both on one dataset and recipe: ${err.problem}`, { field: 'arch' });
+    throw err;
+  }
+  const m = r.comparison.shared.multipliers[arch];
+  if (m.lo === null || m.hi === null) throw new BitscaleError(`plan --arch ${arch}: the multiplier against ${MAIN_PLAN_ARCH} has no bootstrap interval (too few runs)`, { field: 'arch' });
+  const counts = r.families.map((f) => f.runIds.length).join(' + ');
+  return { value: m.value, lo: m.lo, hi: m.hi, level: r.comparison.level, from: `${r.families[0].dataset}'s family ladders (${counts} runs${steps === undefined ? '' : ` at ${steps} steps`}, \`bitscale compare --dataset ${FAMILY_DATASET} --families ${MAIN_PLAN_ARCH},${arch}${steps === undefined ? '' : ` --steps ${steps}`}\`)` };
+}
+
+/** A predictor at N_eff = m·N; the range also spans the predictions at m's interval ends. */
+export function multipliedPredictor(predict: Predictor, m: PlanMultiplier): Predictor {
+  return (q) => {
+    const at = (f: number) => predict({ ...q, params: f * q.params });
+    const p = at(m.value);
+    const ends = [at(m.lo), at(m.hi)];
+    const lo = Math.min(p.range?.lo ?? p.interval?.lo ?? p.valBpc, ...ends.map((e) => e.range?.lo ?? e.interval?.lo ?? e.valBpc));
+    const hi = Math.max(p.range?.hi ?? p.interval?.hi ?? p.valBpc, ...ends.map((e) => e.range?.hi ?? e.interval?.hi ?? e.valBpc));
+    return { ...p, range: { lo, hi }, method: `${p.method}, at N_eff = ${formatNumber(m.value, 3)}·N (the multiplier, borrowed; the range spans m ${formatNumber(m.lo, 3)}–${formatNumber(m.hi, 3)})` };
+  };
 }

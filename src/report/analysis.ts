@@ -16,6 +16,7 @@ import { GPUS } from '../estimate/hardware.js';
 import type { RunRecord } from '../runs/types.js';
 import { analysisGroups, byCodePoint, scalingRuns as scalingRunsOf } from '../runs/table.js';
 import { planTraining, type PlanResult } from '../plan/plan.js';
+import { familyComparisons, SEED_V52_PARAMS, type FamilyComparisonEntry } from './families.js';
 import { measuredRanges, planBatchSizes, runTablePredictor } from '../plan/predictors.js';
 import { BITLM_V57_FAMILY, planShapes } from '../plan/shapes.js';
 import { requireGpu } from '../estimate/hardware.js';
@@ -72,6 +73,8 @@ export function localCollections(runs: RunRecord[]): string[] {
 export interface ReportAnalysis {
   runs: RunRecord[];
   scalingRuns: RunRecord[];
+  /** The family comparisons on the Brown family ladders (src/report/families.ts), or why each could not be made. */
+  families: FamilyComparisonEntry[];
   /** Scaling runs of the main architecture (MAIN_ARCH): what `suite`, the predictions and the claims use. */
   mainRuns: RunRecord[];
   suite: FitSuite;
@@ -274,6 +277,15 @@ export interface AnalysisParts {
   recommended?: RecommendedAnalysis;
   backtests?: ReportAnalysis['backtests'];
   otherGroups?: GroupAnalysis[];
+  families?: FamilyComparisonEntry[];
+}
+
+/** Bootstrap resamples of the report's family comparisons (a refit of two laws each; 200 keep the report fast). */
+export const FAMILY_BOOTSTRAP = { count: 200, seed: 1, level: 0.8 };
+
+/** The report's family comparisons (src/report/families.ts), m(N) and the gap also at the seed's 5.5M v52 size and the recommended size. */
+export function reportFamilies(runs: readonly RunRecord[], rec: RecommendedConfig): FamilyComparisonEntry[] {
+  return familyComparisons(runs, [SEED_V52_PARAMS, countParams(rec.config)], FAMILY_BOOTSTRAP);
 }
 
 /** Everything the report says; any of `parts` given is used as it is. */
@@ -284,5 +296,6 @@ export function analyseRuns(runs: RunRecord[], rec: RecommendedConfig, options: 
   const otherGroups = options.otherGroups ?? otherGroupAnalyses(runs, options);
   const recommended = options.recommended ?? analyseRecommended(suite, runs, rec, options);
   const backtests = options.backtests ?? localBacktests(mainRuns);
-  return { backtests, batchLr: batchLrAnalyses(runs), runs, scalingRuns, mainRuns, suite, otherGroups, recommended: rec, ...recommended };
+  const families = options.families ?? reportFamilies(runs, rec);
+  return { backtests, batchLr: batchLrAnalyses(runs), families, runs, scalingRuns, mainRuns, suite, otherGroups, recommended: rec, ...recommended };
 }

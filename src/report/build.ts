@@ -14,7 +14,7 @@ import { BitscaleError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { snakeCaseKeys, stableStringify } from '../util/json.js';
 import { VERSION } from '../version.js';
-import { analyseRuns, localBacktests, mainSuiteInput, otherGroupAnalyses, rankRecommended, recommendedCore, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
+import { analyseRuns, localBacktests, mainSuiteInput, otherGroupAnalyses, rankRecommended, reportFamilies, recommendedCore, recommendedSuite, type AnalysisOptions, type ReportAnalysis } from './analysis.js';
 import { withoutLog, type GroupFitter } from './group-fitter.js';
 import { startReportThreads, type ReportThreads } from './threads.js';
 import { fitGroupsByKey, fittedGroupKeys, type GroupFits } from '../fit/suite.js';
@@ -177,6 +177,7 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   const recSuite = recommendedSuite(runs, rec, { ...options.analysis, precomputed: here });
   const core = recommendedCore(recSuite, runs, rec, options.analysis);
   const otherGroups = otherGroupAnalyses(runs, options.analysis);
+  const families = reportFamilies(runs, rec);
   const runFiles = listRunLogFiles(options.runsDir).map((p) => ({ name: `runs/${relative(options.runsDir, p).split(sep).join('/')}`, path: p }));
   const templates = loadTemplates(options.templatesDir);
   const inputsHash = hashInputs([...runFiles, { name: 'claims', path: options.claimsFile }, ...templates.files]);
@@ -185,11 +186,11 @@ async function buildWith(options: BuildReportOptions, renderer: ChartRenderer, f
   // that the chart worker starts sooner); a chart any of them changes is rendered at the end.
   const renderAll = renderAhead(renderer, firstViewCharts(() => {
     const unranked = { ...core, nextRuns: [], nextRunsBaseline: null, planTellApart: null };
-    const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, recommended: unranked, otherGroups, backtests: [] });
+    const first = analyseRuns(runs, rec, { ...options.analysis, suite: recSuite, recommended: unranked, otherGroups, backtests: [], families });
     return buildView(first, checkClaims(claimsFile, first), meta).charts;
   }, awayCount > 0));
   const recommended = { ...core, ...rankRecommended(core, recSuite, runs, rec, options.analysis) };
-  const parts = { recommended, otherGroups, backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns) };
+  const parts = { recommended, otherGroups, families, backtests: localBacktests(mainSuiteInput(runs, options.analysis).mainRuns) };
 
   const precomputed = new Map([...here, ...(await away)]);
   const analysis = analyseRuns(runs, rec, { ...options.analysis, precomputed, ...parts });

@@ -81,11 +81,12 @@ export function logGrid(lo: number, hi: number, n = 60): number[] {
   return Array.from({ length: n + 1 }, (_, i) => 10 ** (a + ((b - a) * i) / n));
 }
 
-/** A log axis's domain: the values' extent, padded by 4% of its decades on each side (at least 5%). */
+/** A log axis's domain: the values' extent, padded by 4% of its decades on each side (at least 5%, at most 25%). */
 export function logDomain(values: number[]): [number, number] {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
-  const pad = Math.max(1.05, 10 ** (0.04 * Math.log10(hi / lo)));
+  // 4% of the span in decades each side, at least ×1.05 and at most ×1.25 (a span of many decades needs no more room).
+  const pad = Math.min(1.25, Math.max(1.05, 10 ** (0.04 * Math.log10(hi / lo))));
   return [lo / pad, hi * pad];
 }
 

@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { PeakCheck } from '../estimate/calibrate.js';
 import type { RepetitionEvidence } from '../fit/repetition-cost.js';
+import { familyViews, type FamilyView } from './families.js';
 import type { BatchLrAnalysis } from '../fit/batch-lr-runs.js';
 import { formatCount, formatShape, formatDurationColumn, formatInterval, formatLearningRate, formatLoss as bpc, parseCount, formatSteps } from '../util/format.js';
 import { percentileInterval } from '../fit/resample.js';
@@ -964,6 +965,12 @@ export interface PredictionRowView {
   repetitionInterval: Interval | null;
 }
 
+/** The batch size and LR all §5 candidates share, or null. */
+function sharedRecipe(cs: readonly { batchSize: number; lr: number }[]): { batchSize: number; lr: number } | null {
+  if (cs.length === 0 || cs.some((c) => c.batchSize !== cs[0].batchSize || c.lr !== cs[0].lr)) return null;
+  return { batchSize: cs[0].batchSize, lr: cs[0].lr };
+}
+
 /** §3's repetition: the corpus size behind the passes and where R*_D comes from. */
 export interface RepetitionView {
   uniqueTokens: number;
@@ -1164,6 +1171,8 @@ export interface ReportData {
   excluded: ExcludedRun[];
   /** Null when no dataset identifies R*_D or §3 has no corpus size. */
   repetition: RepetitionSectionView | null;
+  /** The family comparisons (src/report/families.ts): what a ±1 parameter is worth, the v52 lift, d_ff = 2·d. */
+  families: FamilyView[];
   tldr: TldrView;
   steps: { chart: string; families: StepFamilyView[] };
   params: { chart: string; budgets: SizeTableView[] };
@@ -1174,7 +1183,7 @@ export interface ReportData {
   predictions: { chart: string; dataset: string; rows: PredictionRowView[]; repetition: RepetitionView | null; method: string; fits: string[]; assumptions: string[]; warnings: string[] };
   recommended: RecommendedView;
   bestForBudget: PlanView;
-  nextRuns: { baselineWidth: number | null; baselineSpan: number | null; law: string; rows: NextRunRowView[] };
+  nextRuns: { baselineWidth: number | null; baselineSpan: number | null; law: string; rows: NextRunRowView[]; /** The batch size and LR every candidate runs at (the recipe of the law they refine); null when they differ or there are none. */ recipe: { batchSize: number; lr: number } | null };
   claims: {
     source: string;
     agree: number;
@@ -1257,6 +1266,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
     datasets,
     excluded,
     repetition: repetitionView(a),
+    families: familyViews(a.families, a.runs, 'bits per byte', a.recommendedParams, charts),
     tldr: tldrView(a, claims, mainBudgets, nextRunRows),
     steps: { chart: stepsChart.path, families: mainFamilies.map(stepFamilyView) },
     params: { chart: paramsChart.path, budgets: [...mainBudgets.map((b) => paramBudgetView(b)), ...mainComparisons.map(sizeComparisonView)] },
@@ -1303,6 +1313,7 @@ export function buildView(a: ReportAnalysis, claims: ClaimCheck[], meta: { versi
       baselineSpan: a.nextRunsBaseline?.span ?? null,
       law: h.base.law,
       rows: nextRunRows,
+      recipe: sharedRecipe(a.nextRuns.map((n) => n.candidate)),
     },
     claims: {
       source: 'claims/seed-report.json',

@@ -12,9 +12,12 @@ export class BitscaleError extends Error {
   readonly file?: string;
   readonly line?: number;
   readonly field?: string;
+  /** The message without its location. */
+  readonly problem: string;
 
   constructor(problem: string, where: ErrorLocation = {}) {
     super(formatLocated(problem, where));
+    this.problem = problem;
     this.name = 'BitscaleError';
     this.file = where.file;
     this.line = where.line;

@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bitscaleCli as bitscale, failsWith } from '../helpers.js';
+import { writeFamilies } from '../fit/family-ladders.js';
 
 const CHINCHILLA = 'test/fit/fixtures/chinchilla_besiroglu2024.csv';
 
@@ -246,4 +247,30 @@ test('plan searches batch sizes 1/4–4× the law\'s (GLM-Reasoning: 64–1024 a
   const text = bitscale(['plan', '--gpu', 'a100-40gb', '--hours', '12', '--dataset', 'GLM-Reasoning']).stdout;
   assert.match(text, /^Batch size for d=\d+ L=\d+ H=\d+ d_ff=\d+: the wall-clock trade/m);
   assert.match(text, /^ +256 +[\d.]+ +[\d,]+ +[\d.]+[KMB] +measured bs /m);
+});
+
+test('plan --arch bitlm-v52 predicts with the bitlm-v57 laws at N_eff = m·N, m its measured multiplier (synthetic: m = 0.5), and says it is borrowed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitscale-plan-arch-'));
+  // L = 1.5 + 30/(m·N)^0.3 + 40/D^0.3 on brown, T 128, bs 16: v57 at m = 1, v52 at m = 0.5.
+  writeFamilies(dir, [
+    { arch: 'bitlm-v57', m: 1, dffRatio: 0.5, prefix: 'v57' },
+    { arch: 'bitlm-v52', m: 0.5, dffRatio: 0.5, prefix: 'v52' },
+  ]);
+  // The synthetic logs state a 1,000-byte corpus; --unique-tokens gives the plan a real one.
+  const args = ['--runs', dir, 'plan', '--gpu', 'a100-40gb', '--hours', '1', '--dataset', 'brown', '--seq-len', '128', '--unique-tokens', '10B', '--json'];
+  const v57 = bitscale(args);
+  const v52 = bitscale([...args, '--arch', 'bitlm-v52']);
+  assert.equal(v57.status, 0, v57.stderr);
+  assert.equal(v52.status, 0, v52.stderr);
+  const [a, b] = [JSON.parse(v57.stdout), JSON.parse(v52.stdout)];
+  const m = Number(/N_eff = m·N, m = ([\d.]+)/.exec(b.assumptions[0])![1]);
+  assert.ok(Math.abs(m - 0.5) < 2e-3, b.assumptions[0]);
+  assert.match(b.assumptions[0], /measured on brown's family ladders \(4 \+ 4 runs at 1000 steps, `bitscale compare --dataset brown --families bitlm-v57,bitlm-v52 --steps 1000`\) — borrowed from another architecture's runs, and assumed constant in N and in the budget/);
+  assert.match(v52.stderr, /plan --arch bitlm-v52: the bitlm-v57 laws at N_eff = m·N/);
+  // Each shape of the same batch and steps: the v52 prediction is v57's law at half the parameters, so worse.
+  for (const c of b.frontier) {
+    const same = a.frontier.find((x: { shape: { d: number }; batch_size: number; steps: number }) => x.shape.d === c.shape.d && x.batch_size === c.batch_size && x.steps === c.steps);
+    if (same) assert.ok(c.val_bpc > same.val_bpc, `d ${c.shape.d}: ${c.val_bpc} vs ${same.val_bpc}`);
+  }
+  failsWith(['--runs', dir, 'plan', '--gpu', 'a100-40gb', '--hours', '1', '--dataset', 'brown', '--seq-len', '128', '--arch', 'float-v52'], /plan --arch float-v52 needs its multiplier against bitlm-v57 .*no completed scaling runs of arch float-v52 on brown/);
 });

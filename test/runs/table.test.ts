@@ -83,7 +83,9 @@ test('analysis groups split by dataset, architecture, token unit (with tokenizer
   assert.deepEqual([...groups.keys()], [
     'dataset=GLM-Reasoning|arch=bitlm-v57|family=bitlm|token=byte|loss=bits per byte',
     'dataset=TinyStories|arch=bitlm-v57|family=bitlm|token=byte|loss=bits per byte',
+    'dataset=brown|arch=bitlm-v52|family=bitlm|token=byte|loss=bits per byte',
     'dataset=brown|arch=bitlm-v57|family=bitlm|token=byte|loss=bits per byte',
+    'dataset=brown|arch=float-v52|family=bitlm|token=byte|loss=bits per byte',
   ]);
 });
 
