@@ -10,8 +10,8 @@ import { byCodePoint, loadRunTable, notScalingRuns, scalingRuns, selectRuns } fr
 import { BitscaleError } from '../util/errors.js';
 import { assertDirectoryOwned, writeDirectoryAtomic, writeFileAtomic } from '../util/atomic.js';
 import { stableStringify } from '../util/json.js';
-import { formatCount, formatLoss, formatNumber, formatParam, formatParamInterval, formatPercent, formatRange, formatSigned, formatSignedPercent, formatTable, formatSteps } from '../util/format.js';
-import { BATCH_SIZE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
+import { formatCount, formatLearningRate, formatLoss, formatNumber, formatParam, formatParamInterval, formatPercent, formatRange, formatSigned, formatSignedPercent, formatTable, formatSteps } from '../util/format.js';
+import { BATCH_SIZE, LEARNING_RATE, LEVEL, NON_NEGATIVE_INT, numberOption, PARAM_COUNT, parseNumber, POSITIVE_INT, POSITIVE_REAL, RESAMPLES, SEED, STEPS } from '../util/numbers.js';
 import { snakeCaseKeys } from '../util/json.js';
 import type { FitSuite } from '../fit/suite.js';
 import type { Prediction } from '../fit/predict.js';
@@ -194,6 +194,7 @@ function formatPrediction(p: Prediction, groupLabel: (key: string) => string): s
     ...p.alternatives.map((a) => `with ${a.law}: ${formatLoss(a.valBpc)}`),
     ...(p.range && p.alternatives.length ? [`range over laws (interval ∪ other laws): ${formatRange(p.range.lo, p.range.hi)}`] : []),
     ...(p.repetition ? repetitionLines(p.repetition, p.lossUnit) : []),
+    ...(p.lr ? [`learning rate: ${p.lr.askedLr === null ? `for LR ${formatLearningRate(p.lr.expectedLr)}` : `LR ${formatLearningRate(p.lr.askedLr)} costs ${formatSigned(p.lr.penalty, 4)} against ${formatLearningRate(p.lr.expectedLr)}`} (lr_opt ∝ B^γ and the loss curvature of runs/${p.lr.evidence.collection}/, ${p.lr.evidence.source}), see assumptions`] : []),
     ...(p.batch ? [`batch size: bs ${p.batch.fromBatch} has no run at the law's budget; asked at bs ${p.batch.toBatch} and ${formatSteps(Math.round(p.batch.equivalentSteps))} equivalent steps (${formatSteps(Math.round(p.batch.stepsRange.lo))}–${formatSteps(Math.round(p.batch.stepsRange.hi))} over B_noise's interval; ${p.batch.bNoise.source}), see assumptions`] : []),
     'fits:',
     ...p.fits.map((f) => `  ${f}`),
@@ -617,6 +618,7 @@ export function register(program: Command): void {
       .requiredOption('--params <n>', 'parameter count, e.g. 369.6M', numberOption('params', PARAM_COUNT))
       .option('--steps <n>', 'optimizer steps, e.g. 30000 or 30K (required without a law file)', numberOption('steps', STEPS))
       .option('--bs <n>', 'batch size (sequences per step) (required without a law file)', numberOption('bs', BATCH_SIZE))
+      .option('--lr <x>', 'peak learning rate (default: the rate the law\'s budget stands for at this batch size, lr_opt ∝ B^γ from a batch/LR grid); another pays the grid\'s loss curvature', numberOption('lr', LEARNING_RATE))
       .option('--dataset <name>', 'dataset, e.g. GLM-Reasoning (required without a law file)')
       .option('--tokens <n>', 'with a law file: training tokens D, e.g. 4T', numberOption('tokens', PARAM_COUNT))
       .option('--unique-tokens <n>', 'unique tokens U of the corpus (passes = D/U), e.g. 387M: with the run table, for the cost of repetition (default: the dataset\'s runs\' size); with a data-constrained law file, required for repeated data', numberOption('unique-tokens', PARAM_COUNT))
@@ -637,7 +639,7 @@ export function register(program: Command): void {
       if (!law) return predictFromLawFile(opts);
       for (const [k, flag] of [['steps', 'steps'], ['bs', 'batch-size'], ['dataset', 'dataset']] as const) if (opts[k] === undefined) throw new BitscaleError(`--${flag} is required (or give --law FILE with --params and --tokens)`, { field: flag });
       const selected = selectRuns(loadRunTable(cmd.optsWithGlobals().runs, { onWarning: warn }), { collection: opts.collection }, cmd.optsWithGlobals().runs);
-      const p = predictBpc(scalingRuns(selected), { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true, repetition: { runs: selected, corpus: corpusSizeFromOptions(opts) }, batch: { runs: selected } });
+      const p = predictBpc(scalingRuns(selected), { params: opts.params, steps: opts.steps, batchSize: opts.bs, dataset: opts.dataset, seqLen: opts.seqLen, arch: opts.arch, lr: opts.lr }, { law, fit: { bootstrap: bootstrapFrom(opts) }, borrowGains: opts.borrowGains === true, repetition: { runs: selected, corpus: corpusSizeFromOptions(opts) }, batch: { runs: selected } });
       for (const w of p.warnings) warn(w);
       emit(opts, snakeCaseKeys(p), () => formatPrediction(p, groupLabel));
     });

@@ -4,7 +4,7 @@
  * TensorFlow.js).
  */
 import { Option, type Command } from 'commander';
-import { BATCH_SIZE, POSITIVE_INT, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
+import { BATCH_SIZE, LEARNING_RATE, POSITIVE_INT, SEED, STEPS, numberOption, type NumberSpec } from '../util/numbers.js';
 import { formatCount, formatDuration, formatLoss, formatPercent } from '../util/format.js';
 import { emit, warn } from './output.js';
 import { DEFAULT_TRAIN_COLLECTION, type TrainRequest } from '../train/run.js';
@@ -14,8 +14,6 @@ interface TrainCliOptions extends Omit<TrainRequest, 'runs'> {
   json?: boolean;
 }
 
-/** A peak learning rate: positive, at most 10 (AdamW runs use 1e-4 to 1e-2). */
-const LEARNING_RATE: NumberSpec = { min: 0, minExclusive: true, max: 10 };
 /** Evaluation / checkpoint intervals in steps; 0 means the default (eval) or never (checkpoint). */
 const INTERVAL: NumberSpec = { integer: true, min: 0, max: 1e12 };
 

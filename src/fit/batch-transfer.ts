@@ -65,7 +65,8 @@ export interface BatchNoiseEstimate {
 /** Batch/LR grids per collection, fitted once and reused (each is a few milliseconds, predictions are many). */
 export type GridCache = Map<string, BatchLrAnalysis | null>;
 
-function grids(runs: readonly RunRecord[], cache?: GridCache): { group: string; seqLen: number; analysis: BatchLrAnalysis }[] {
+/** Every collection of purpose batch-lr runs analysed (analyseBatchLr; a refused grid is left out), with its analysis group and context. */
+export function gridAnalyses(runs: readonly RunRecord[], cache?: GridCache): { group: string; seqLen: number; analysis: BatchLrAnalysis }[] {
   const gridRuns = runs.filter((r) => r.purpose === 'batch-lr' && r.status === 'completed');
   const collections = [...new Set(gridRuns.map((r) => r.collection))].sort(byCodePoint);
   return collections.flatMap((c) => {
@@ -101,7 +102,7 @@ function nearestFit(g: { seqLen: number; analysis: BatchLrAnalysis }, params: nu
  * no run anywhere measures one. `runs` is the whole run table (grids are purpose batch-lr runs).
  */
 export function batchNoiseEvidence(runs: readonly RunRecord[], group: string, params: number, loss: number, level = 0.8, cache?: GridCache): BatchNoiseEstimate | null {
-  const all = grids(runs, cache);
+  const all = gridAnalyses(runs, cache);
   const own = all.filter((g) => g.group === group);
   for (const g of own) {
     const f = nearestFit(g, params, loss);

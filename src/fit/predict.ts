@@ -7,7 +7,7 @@
 import type { RunRecord } from '../runs/types.js';
 import { repetitionCost, repetitionEvidence, type CorpusSize, type RepetitionCost, type RepetitionEvidence } from './repetition-cost.js';
 import { BitscaleError } from '../util/errors.js';
-import { formatCount, formatFactor, formatInteger, formatLoss, formatPercent, formatSigned, formatSteps } from '../util/format.js';
+import { formatCount, formatFactor, formatInteger, formatLearningRate, formatLoss, formatNumber, formatPercent, formatSigned, formatSteps } from '../util/format.js';
 import { analysisGroupKey, byCodePoint } from '../runs/table.js';
 import type { FitResult, Interval } from './types.js';
 import { holdsEstimate, percentileInterval } from './resample.js';
@@ -16,6 +16,7 @@ import { chinchillaLoss, type ChinchillaFit } from './chinchilla.js';
 import { mean, seededRandom, standardNormal } from './stats.js';
 import { fitRunTable, type FitRunTableOptions, type FitSuite, type ParamBudgetFit } from './suite.js';
 import { batchNoiseEvidence, equivalentSteps, type BatchNoiseEstimate, type GridCache } from './batch-transfer.js';
+import { lrAdjustment, lrEvidence, type LrAdjustment } from './lr-transfer.js';
 
 export interface PredictQuery {
   /** Parameter count N. */
@@ -29,6 +30,8 @@ export interface PredictQuery {
   arch?: string;
   /** Vocabulary size V (default 128, BitLMv57's bytes): no model gives more than log2(V) bits per token (per byte for a byte-level model). */
   vocab?: number;
+  /** Peak learning rate; absent: the rate the law's budget stands for at the query's batch size (src/fit/lr-transfer.ts). */
+  lr?: number;
 }
 
 /** BitLMv57's vocabulary: the 128 byte values. */
@@ -156,6 +159,12 @@ export interface Prediction {
   repetition: RepetitionCost | null;
   /** The critical-batch law's move from the query's batch size to the budget's; null at the budget's own batch size or when not asked for (PredictOptions.batch). */
   batch: BatchAdjustment | null;
+  /**
+   * The learning rate the prediction stands for and, for a query rate off it, the grid's loss
+   * curvature's cost (src/fit/lr-transfer.ts); null when not asked for (PredictOptions.batch), the
+   * budget mixes rates, or no grid measures lr_opt ∝ B^γ (then a query rate off the budget's is warned about).
+   */
+  lr: LrAdjustment | null;
 }
 
 /** A query at a batch size the budget did not measure, asked at the budget's batch (src/fit/batch-transfer.ts). */
@@ -622,6 +631,9 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
   const text = explainPrediction(choice, value, asked);
   if (moved) text.assumptions.unshift(...batchText(moved.batch, choice.budget.lossUnit, text.warnings));
   const { budget, fit, name } = choice;
+  const lr = options.batch ? moveLr(choice, query, options.batch, value, text) : null;
+  if (!lr && query.lr !== undefined && budget.lr !== null && Math.abs(Math.log(query.lr / budget.lr)) > 1e-9)
+    text.warnings.push(`LR ${formatLearningRate(query.lr)} is not the budget's ${formatLearningRate(budget.lr)}, and no batch/LR grid measures what that costs: the prediction is for the budget's rate`);
   // Under a batch move, S steps at the query's batch are S × (S_eq/S) at the budget's (S_eq ∝ S).
   const lawAt = moved ? (steps: number) => predictFromLaw(choice, { ...asked, steps: (steps * moved.batch.equivalentSteps) / query.steps }).valBpc : (steps: number) => predictFromLaw(choice, { ...query, steps }).valBpc;
   const repetition = options.repetition ? assessRepetition(choice, query, options.repetition, text.warnings, lawAt) : null;
@@ -645,7 +657,34 @@ export function predictBpc(input: readonly RunRecord[] | FitSuite, query: Predic
     warnings: text.warnings,
     repetition,
     batch: moved?.batch ?? null,
+    lr,
   };
+}
+
+/**
+ * The rate the prediction stands for (the budget's, moved by lr_opt ∝ B^γ to the query's batch) and,
+ * for a query rate off it, the grid's curvature's cost added to the value and to the interval's ends
+ * (src/fit/lr-transfer.ts); the words go into `text`. Null without a matched budget rate or a grid.
+ */
+function moveLr(choice: LawChoice, query: PredictQuery, o: NonNullable<PredictOptions['batch']>, value: PredictedValue, text: PredictionText): LrAdjustment | null {
+  const { budget } = choice;
+  if (!budget.matched || budget.lr === null || budget.batchSize === null) return null;
+  const evidence = lrEvidence(o.runs, budget.group, budget.lossUnit, o.cache);
+  if (!evidence) return null;
+  const adj = lrAdjustment(evidence, budget.lr, budget.batchSize, query.batchSize, query.lr ?? null);
+  value.valBpc += adj.penalty;
+  if (value.interval) value.interval = { ...value.interval, lo: value.interval.lo + adj.penaltyRange.lo, hi: value.interval.hi + adj.penaltyRange.hi };
+  if (value.range) value.range = { lo: value.range.lo + adj.penaltyRange.lo, hi: value.range.hi + adj.penaltyRange.hi };
+  const from = `runs/${evidence.collection}/${evidence.source === 'borrowed' ? ', borrowed' : ''}`;
+  const gammaText = `lr_opt ∝ B^γ, γ = ${evidence.gamma.toFixed(3)} (${formatSigned(evidence.gammaRange.lo)} to ${formatSigned(evidence.gammaRange.hi)}; ${from})`;
+  const stands = query.batchSize === budget.batchSize ? `LR ${formatLearningRate(budget.lr)}, the budget's own` : `LR ${formatLearningRate(adj.expectedLr)} (${formatLearningRate(adj.expectedRange.lo)}–${formatLearningRate(adj.expectedRange.hi)}): the budget's ${formatLearningRate(budget.lr)} at bs ${budget.batchSize} moved to bs ${query.batchSize} by ${gammaText}`;
+  text.assumptions.unshift(
+    adj.askedLr === null
+      ? `LR: the prediction is for ${stands}, the budget's rate read as its best`
+      : `LR: ${formatLearningRate(adj.askedLr)} against ${stands}; the grid's loss curvature in ln lr (c = ${formatNumber(adj.evidence.curvatures[0], 3)} to ${formatNumber(adj.evidence.curvatures.at(-1)!, 3)} ${budget.lossUnit} per (ln lr)², over ${adj.evidence.curvatures.length} optima; ${from}) costs ${formatSigned(adj.penalty, 4)} (${formatLoss(adj.penaltyRange.lo, 4)} to ${formatLoss(adj.penaltyRange.hi, 4)}), added to the value and to the interval's ends`,
+  );
+  if (adj.askedLr !== null && evidence.source === 'borrowed') text.warnings.push(`the cost of LR ${formatLearningRate(adj.askedLr)} rests on another dataset's batch/LR grid (runs/${evidence.collection}/): borrowed`);
+  return adj;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { countParams, trainingFlopsPerStep, type ModelConfig } from '../arch/bitlm.js';
 import type { Calibration } from '../estimate/calibrate.js';
 import type { BatchAdjustment } from '../fit/predict.js';
+import type { LrAdjustment } from '../fit/lr-transfer.js';
 import { estimateTraining, type MemoryVerdict, type MicroBatchSplit } from '../estimate/estimate.js';
 import type { GpuSpec } from '../estimate/hardware.js';
 import { estimateTrainingMemory, type MemoryPrecision } from '../estimate/memory.js';
@@ -27,6 +28,8 @@ export interface PlanPrediction {
   baseSteps?: number;
   /** For the run table's laws at a batch size the budget did not measure: the critical-batch law's move (src/fit/batch-transfer.ts). */
   batch?: BatchAdjustment | null;
+  /** For the run table's laws where a batch/LR grid exists: the learning rate the prediction stands for (src/fit/lr-transfer.ts). */
+  lr?: LrAdjustment | null;
 }
 
 export interface PredictorQuery {

@@ -27,7 +27,7 @@ export function runTableQuery(q: Pick<PredictorQuery, 'params' | 'steps' | 'batc
 export function runTablePredictor(suite: FitSuite, dataset: string, seqLen?: number, options: { borrowGains?: boolean; batch?: PredictOptions['batch'] } = {}): Predictor {
   return (q) => {
     const p = predictBpc(suite, runTableQuery(q, dataset, seqLen), { borrowGains: options.borrowGains === true, batch: options.batch });
-    return { valBpc: p.valBpc, interval: p.interval, range: p.range, method: p.method, warnings: p.warnings, law: p.base.law, baseSteps: p.base.steps, batch: p.batch };
+    return { valBpc: p.valBpc, interval: p.interval, range: p.range, method: p.method, warnings: p.warnings, law: p.base.law, baseSteps: p.base.steps, batch: p.batch, lr: p.lr };
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ModelConfig } from '../arch/bitlm.js';
 import { verdictJson } from '../estimate/estimate.js';
-import { formatBytes, formatCount, formatInteger, formatLoss, formatPercent, formatRange, formatSigned, formatTable } from '../util/format.js';
+import { formatBytes, formatCount, formatInteger, formatLearningRate, formatLoss, formatPercent, formatRange, formatSigned, formatTable } from '../util/format.js';
 import { snakeCaseKeys } from '../util/json.js';
 import type { PlanAnswer } from './make-plan.js';
 import { microAccumText, verdictCell, type PlanCandidate, type PlanResult } from './plan.js';
@@ -58,6 +58,7 @@ function candidateJson(c: PlanCandidate) {
     interval: c.prediction.interval,
     range: c.prediction.range,
     method: c.prediction.method,
+    learning_rate: c.prediction.lr ? { lr: c.prediction.lr.expectedLr, lo: c.prediction.lr.expectedRange.lo, hi: c.prediction.lr.expectedRange.hi, from: `runs/${c.prediction.lr.evidence.collection}/`, source: c.prediction.lr.evidence.source } : null,
     warnings: c.prediction.warnings,
     extrapolation: c.extrapolation ? { params_factor: c.extrapolation.params, steps_factor: c.extrapolation.steps, tokens_factor: c.extrapolation.tokens } : null,
   };
@@ -181,6 +182,7 @@ export function renderPlan({ result: r, context, tellApart: t }: PlanAnswer, bol
   lines.push(`  ${c.secondsPerStep.toPrecision(3)} s/step; ${c.hours.toFixed(2)} h (${c.gpuHours.toFixed(1)} GPU-hours)`);
   const p = c.prediction;
   lines.push(`  predicted ${context.metric} ${formatLoss(p.valBpc)}${p.interval ? ` (${formatPercent(p.interval.level, 0)} interval ${formatLoss(p.interval.lo)}–${formatLoss(p.interval.hi)})` : ''}${p.range ? `, range over laws ${formatLoss(p.range.lo)}–${formatLoss(p.range.hi)}` : ''}`);
+  if (p.lr) lines.push(`  learning rate: ${formatLearningRate(p.lr.expectedLr)}${p.lr.batch === p.lr.budgetBatch ? `, the law's budget's own` : ` (${formatLearningRate(p.lr.expectedRange.lo)}–${formatLearningRate(p.lr.expectedRange.hi)}): the law's budget's ${formatLearningRate(p.lr.budgetLr)} at bs ${p.lr.budgetBatch} moved by lr_opt ∝ B^γ, γ = ${p.lr.evidence.gamma.toFixed(3)} (runs/${p.lr.evidence.collection}/${p.lr.evidence.source === 'borrowed' ? ', borrowed' : ''})`}`);
   lines.push(`  speed: ${c.speed}`);
   lines.push(`  method: ${p.method}`);
   if (c.extrapolation) lines.push(`  extrapolation: ${extrapolationText(c)} beyond the measured runs`);

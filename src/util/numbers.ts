@@ -162,6 +162,8 @@ export const LEVEL: NumberSpec = { min: 0, minExclusive: true, max: 1, maxExclus
  * vocabulary or context length (≤ 10^7), a random seed (32-bit), bootstrap resamples (≤ 10^6).
  */
 export const BATCH_SIZE: NumberSpec = { integer: true, min: 1, max: 1e7 };
+/** A peak learning rate: positive, at most 10 (AdamW runs use 1e-4 to 1e-2). */
+export const LEARNING_RATE: NumberSpec = { min: 0, minExclusive: true, max: 10 };
 export const STEPS: NumberSpec = { integer: true, min: 1, max: 1e12 };
 export const MODEL_DIM: NumberSpec = { integer: true, min: 1, max: 1e6 };
 export const SEQUENCE: NumberSpec = { integer: true, min: 1, max: 1e7 };
