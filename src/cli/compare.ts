@@ -137,7 +137,9 @@ export async function predictFromFamilyLaw(law: SavedFamilyLaw, opts: { law: str
 export function renderFamilyRuns(r: FamilyRunsComparison): string {
   const head = r.families.map((f, i) => `${i === 0 ? 'reference ' : ''}${f.selector.text}: ${f.runIds.length} runs on ${f.dataset} (${f.lossUnit}), recipe ${f.recipe}${f.leftOut.length ? `; ${f.leftOut.length} left out (${f.leftOut.map((x) => `${x.id}: ${x.reason}`).join('; ')})` : ''}`);
   const mismatch = r.mismatches.map((m) => `MISMATCH (--allow-mismatch): ${m.family} differs from ${r.families[0].selector.text} in ${m.differs}; every number below mixes that difference into the family's effect`);
-  return [...head, ...mismatch, '', renderFamilyComparison(r.comparison, r.families[0].lossUnit)].join('\n');
+  // Across budgets the laws share one data term; families that learn at different rates per step are compared more cleanly at one.
+  const hint = r.comparison.form === 'chinchilla' && r.sharedSteps.length ? [`every family ran ${r.sharedSteps.join(', ')} steps: --steps S compares them at one budget (tokens matched, no data term shared between families that may learn at different rates per step), as the report does`] : [];
+  return [...head, ...mismatch, ...hint, '', renderFamilyComparison(r.comparison, r.families[0].lossUnit)].join('\n');
 }
 
 export function register(program: Command): void {
@@ -168,6 +170,7 @@ export function register(program: Command): void {
         families: r.families.map((f) => ({ family: f.selector.text, arch: f.selector.arch, dff_ratio: f.selector.dffRatio, runs: f.runIds, dataset: f.dataset, loss_unit: f.lossUnit, token_unit: f.tokenUnit, recipe: f.recipe, left_out: f.leftOut })),
         mismatch: r.mismatches.length ? r.mismatches : null,
         warnings: r.warnings,
+        shared_steps: r.sharedSteps,
         comparison: familyComparisonJson(r.comparison),
       };
       emit(opts, json, () => renderFamilyRuns(r));

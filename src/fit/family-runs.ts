@@ -77,6 +77,8 @@ export interface FamilyRunsComparison {
   mismatches: { family: string; differs: string }[];
   /** Families that share runs (two selectors picking the same runs): their resamples are not independent. */
   warnings: string[];
+  /** The step counts every family's fitted runs share, ascending: where `steps` can compare them at one budget. */
+  sharedSteps: number[];
   comparison: FamilyComparison;
 }
 
@@ -164,5 +166,7 @@ export function compareFamilyRuns(runs: readonly RunRecord[], options: FamilyRun
   );
   const points = picked.flatMap(({ family, runs: rs }) => rs.map((r) => ({ family: family.selector.text, params: r.params, tokens: r.tokens, loss: r.finalValBpc })));
   const comparison = compareFamilyLaws(points, { form: options.steps === undefined ? 'chinchilla' : 'saturating', reference: ref.family.selector.text, order: selectors.map((s) => s.text), bootstrap: options.bootstrap, targets: options.targets });
-  return { dataset: options.dataset ?? null, families: picked.map((p) => p.family), mismatches, warnings, comparison };
+  const stepSets = picked.map((p) => new Set(p.runs.map((r) => r.steps)));
+  const sharedSteps = [...stepSets[0]].filter((st) => stepSets.every((set) => set.has(st))).sort((a, b) => a - b);
+  return { dataset: options.dataset ?? null, families: picked.map((p) => p.family), mismatches, warnings, sharedSteps, comparison };
 }

@@ -115,6 +115,12 @@ test('compare --dataset brown --families bitlm-v57,gpt-ref,bitlm-v57:ff2 --json:
   const human = bitscale(['--runs', runsDir, 'compare', '--dataset', 'brown', '--families', 'bitlm-v57,gpt-ref', '--bootstrap', '50']);
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stdout, /m\[gpt-ref\] = 2\.000/);
+  // Both ladders ran 250, 500 and 1000 steps: the output points at --steps, and --steps drops the hint and fits one budget.
+  assert.match(human.stdout, /^every family ran 250, 500, 1000 steps: --steps S compares them at one budget/m);
+  const one = JSON.parse(bitscale(['--runs', runsDir, 'compare', '--dataset', 'brown', '--families', 'bitlm-v57,gpt-ref', '--steps', '500', '--bootstrap', '0', '--json']).stdout);
+  assert.deepEqual(one.shared_steps, [500]);
+  assert.equal(one.families[0].runs.length, 4);
+  assert.ok(Math.abs(one.comparison.multipliers['gpt-ref'].value - 2) < 1e-3, JSON.stringify(one.comparison.multipliers));
   assert.match(human.stdout, /369\.6M .* extrapolated ×\d+\.\d beyond the largest run/);
   // bitlm-v57:ff0.5 picks the same runs as bitlm-v57 (its main ladder has d_ff = d/2): said, since the two are then not independent.
   const self = bitscale(['--runs', runsDir, 'compare', '--dataset', 'brown', '--families', 'bitlm-v57,bitlm-v57:ff0.5', '--bootstrap', '0', '--json']);
