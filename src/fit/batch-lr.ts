@@ -170,17 +170,30 @@ export interface OptimalLr {
   best: { lr: number; loss: number };
 }
 
+/** The rates ascending (positive rate, finite loss) and the index of the lowest loss (the first of ties); k is 0 when there are none. */
+export function ratesAroundBest(points: readonly { lr: number; loss: number }[]): { sorted: { lr: number; loss: number }[]; k: number } {
+  const sorted = [...points].filter((p) => p.lr > 0 && Number.isFinite(p.loss)).sort((a, b) => a.lr - b.lr);
+  return { sorted, k: sorted.reduce((best, p, i) => (p.loss < sorted[best].loss ? i : best), 0) };
+}
+
+/** The best rate and its two neighbours as x = ln lr and y = loss (0 < k < sorted.length − 1): the parabola optimalLr and lrCurvature read. */
+export function parabolaAroundBest(sorted: readonly { lr: number; loss: number }[], k: number): { x: [number, number, number]; y: [number, number, number] } {
+  const three = [sorted[k - 1], sorted[k], sorted[k + 1]];
+  return { x: three.map((p) => Math.log(p.lr)) as [number, number, number], y: three.map((p) => p.loss) as [number, number, number] };
+}
+
 /** The best learning rate from losses at log-spaced rates (module comment); null with fewer than 3 rates. */
 export function optimalLr(points: readonly { lr: number; loss: number }[]): OptimalLr | null {
-  const sorted = [...points].filter((p) => p.lr > 0 && Number.isFinite(p.loss)).sort((a, b) => a.lr - b.lr);
+  const { sorted, k } = ratesAroundBest(points);
   if (new Set(sorted.map((p) => p.lr)).size < 3) return null;
-  const k = sorted.reduce((best, p, i) => (p.loss < sorted[best].loss ? i : best), 0);
   const best = { lr: sorted[k].lr, loss: sorted[k].loss };
   if (k === 0) return { lrOpt: best.lr, atEdge: 'low', best };
   if (k === sorted.length - 1) return { lrOpt: best.lr, atEdge: 'high', best };
   // The parabola through three points in x = ln lr: its vertex.
-  const [x0, x1, x2] = [sorted[k - 1], sorted[k], sorted[k + 1]].map((p) => Math.log(p.lr));
-  const [y0, y1, y2] = [sorted[k - 1].loss, sorted[k].loss, sorted[k + 1].loss];
+  const {
+    x: [x0, x1, x2],
+    y: [y0, y1, y2],
+  } = parabolaAroundBest(sorted, k);
   const num = (x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0);
   const den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0);
   return { lrOpt: Math.exp(x1 - num / (2 * den)), atEdge: null, best };

@@ -103,17 +103,23 @@ function nearestFit(g: { seqLen: number; analysis: BatchLrAnalysis }, params: nu
  */
 export function batchNoiseEvidence(runs: readonly RunRecord[], group: string, params: number, loss: number, level = 0.8, cache?: GridCache): BatchNoiseEstimate | null {
   const all = gridAnalyses(runs, cache);
-  const own = all.filter((g) => g.group === group);
-  for (const g of own) {
+  // A grid's fit nearest (N, loss) as an estimate: its own interval in its own group, every B_noise (0 to ∞) lent to another.
+  const fromGrid = (g: (typeof all)[number], own: boolean): BatchNoiseEstimate | null => {
     const f = nearestFit(g, params, loss);
-    if (f) return { tokens: f.tokens, interval: { level, lo: f.lo, hi: f.hi }, source: 'own grid', params: f.s.params, loss: f.t.target, runIds: f.t.points.map((p) => p.runId).sort(byCodePoint), from: `the ${g.analysis.collection} grid at N = ${f.s.params}, target ${f.t.target.toFixed(3)}` };
+    if (!f) return null;
+    const where = `${own ? 'the' : 'borrowed from the'} ${g.analysis.collection} grid${own ? '' : ` (${g.analysis.lossUnit})`} at N = ${f.s.params}, target ${f.t.target.toFixed(3)}`;
+    const interval = own ? { level, lo: f.lo, hi: f.hi } : { level, lo: 0, hi: Number.POSITIVE_INFINITY };
+    return { tokens: f.tokens, interval, source: own ? 'own grid' : 'borrowed', params: f.s.params, loss: f.t.target, runIds: f.t.points.map((p) => p.runId).sort(byCodePoint), from: where };
+  };
+  for (const g of all.filter((x) => x.group === group)) {
+    const e = fromGrid(g, true);
+    if (e) return e;
   }
   const pair = ownPair(runs, group, params, level);
   if (pair) return pair;
-  const lent = all.filter((g) => g.group !== group);
-  for (const g of lent) {
-    const f = nearestFit(g, params, loss);
-    if (f) return { tokens: f.tokens, interval: { level, lo: 0, hi: Number.POSITIVE_INFINITY }, source: 'borrowed', params: f.s.params, loss: f.t.target, runIds: f.t.points.map((p) => p.runId).sort(byCodePoint), from: `borrowed from the ${g.analysis.collection} grid (${g.analysis.lossUnit}) at N = ${f.s.params}, target ${f.t.target.toFixed(3)}` };
+  for (const g of all.filter((x) => x.group !== group)) {
+    const e = fromGrid(g, false);
+    if (e) return e;
   }
   return null;
 }

@@ -53,7 +53,12 @@ export function selectFamilyRuns(runs: readonly RunRecord[], s: FamilySelector, 
 
 /** The budgets (step counts) every family's selected runs share, ascending. */
 export function sharedBudgets(runs: readonly RunRecord[], families: readonly string[], dataset?: string): number[] {
-  const sets = families.map((f) => new Set(selectFamilyRuns(runs, parseFamilySelector(f), dataset).map((r) => r.steps)));
+  return commonSteps(families.map((f) => selectFamilyRuns(runs, parseFamilySelector(f), dataset)));
+}
+
+/** The step counts every one of `groups` has a run of, ascending. */
+function commonSteps(groups: readonly (readonly RunRecord[])[]): number[] {
+  const sets = groups.map((g) => new Set(g.map((r) => r.steps)));
   return [...sets[0]].filter((st) => sets.every((set) => set.has(st))).sort((a, b) => a - b);
 }
 
@@ -166,7 +171,6 @@ export function compareFamilyRuns(runs: readonly RunRecord[], options: FamilyRun
   );
   const points = picked.flatMap(({ family, runs: rs }) => rs.map((r) => ({ family: family.selector.text, params: r.params, tokens: r.tokens, loss: r.finalValBpc })));
   const comparison = compareFamilyLaws(points, { form: options.steps === undefined ? 'chinchilla' : 'saturating', reference: ref.family.selector.text, order: selectors.map((s) => s.text), bootstrap: options.bootstrap, targets: options.targets });
-  const stepSets = picked.map((p) => new Set(p.runs.map((r) => r.steps)));
-  const sharedSteps = [...stepSets[0]].filter((st) => stepSets.every((set) => set.has(st))).sort((a, b) => a - b);
+  const sharedSteps = commonSteps(picked.map((p) => p.runs));
   return { dataset: options.dataset ?? null, families: picked.map((p) => p.family), mismatches, warnings, sharedSteps, comparison };
 }

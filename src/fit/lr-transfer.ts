@@ -14,6 +14,8 @@
 import type { RunRecord } from '../runs/types.js';
 import { gridAnalyses, type GridCache } from './batch-transfer.js';
 import type { LrPoint } from './batch-lr-runs.js';
+import { parabolaAroundBest, ratesAroundBest } from './batch-lr.js';
+import { quantileOfSorted } from './stats.js';
 
 /**
  * The c of loss ≈ L* + c·(ln lr − ln lr*)² through the best rate and its two neighbours (the
@@ -21,11 +23,12 @@ import type { LrPoint } from './batch-lr-runs.js';
  * parabola opens downward.
  */
 export function lrCurvature(rates: readonly { lr: number; loss: number }[]): number | null {
-  const sorted = [...rates].filter((p) => p.lr > 0 && Number.isFinite(p.loss)).sort((a, b) => a.lr - b.lr);
-  const k = sorted.reduce((best, p, i) => (p.loss < sorted[best].loss ? i : best), 0);
+  const { sorted, k } = ratesAroundBest(rates);
   if (k === 0 || k === sorted.length - 1) return null;
-  const [x0, x1, x2] = [sorted[k - 1], sorted[k], sorted[k + 1]].map((p) => Math.log(p.lr));
-  const [y0, y1, y2] = [sorted[k - 1].loss, sorted[k].loss, sorted[k + 1].loss];
+  const {
+    x: [x0, x1, x2],
+    y: [y0, y1, y2],
+  } = parabolaAroundBest(sorted, k);
   // Second divided difference: the x² coefficient of the interpolating parabola.
   const c = ((y2 - y1) / (x2 - x1) - (y1 - y0) / (x1 - x0)) / (x2 - x0);
   return c > 0 ? c : null;
@@ -39,12 +42,6 @@ export interface LrEvidence {
   source: 'own grid' | 'borrowed';
   collection: string;
   lossUnit: string;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** γ and the curvatures from the first grid of `group` (own) or of `lossUnit` (borrowed) with an lr_opt law and a curvature; null without one. */
@@ -90,7 +87,7 @@ export function lrAdjustment(evidence: LrEvidence, budgetLr: number, budgetBatch
     expectedLr,
     expectedRange: { lo: Math.min(...ends), hi: Math.max(...ends) },
     askedLr,
-    penalty: cost(median(evidence.curvatures), expectedLr),
+    penalty: cost(quantileOfSorted(evidence.curvatures, 0.5), expectedLr),
     penaltyRange: { lo: Math.min(...costs), hi: Math.max(...costs) },
     evidence,
   };

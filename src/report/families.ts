@@ -191,22 +191,19 @@ export function referenceDataLimit(e: FamilyComparisonEntry, runs: readonly RunR
 }
 
 /**
- * Loss against N at the budget every family ran (the largest token count they share): each
- * family's runs, and its separate-exponent law at that D (solid over its sizes, dashed to the
- * largest target).
+ * Loss against N at the headline budget (the largest every family ran): each family's runs, and its
+ * separate-exponent law A + B_f/N^α_f (solid over its sizes).
  */
 function familyChart(e: FamilyComparisonEntry, runs: readonly RunRecord[], lossUnit: string, charts: ChartFile[]): string | null {
   const r = e.result!;
   const sep = r.comparison.separate;
-  if (!sep) return null;
+  // The headline is one budget's comparison (familyComparisons): every run at D tokens, the law A + B_f/N^α_f.
+  if (!sep || r.comparison.form !== 'saturating') return null;
+  const D = e.budgets[e.budgets.length - 1].tokens;
   const byId = new Map(runs.map((x) => [x.id, x]));
   const famRuns = r.families.map((f) => ({ name: f.selector.text, runs: f.runIds.map((id) => byId.get(id)!).filter(Boolean) }));
-  const shared = famRuns.map((f) => new Set(f.runs.map((x) => x.tokens))).reduce((a, s) => new Set([...a].filter((t) => s.has(t))));
-  if (shared.size === 0) return null;
-  const D = Math.max(...shared);
-  const observed: ObservedPoint[] = famRuns.flatMap((f) => f.runs.filter((x) => x.tokens === D).map((x) => ({ series: f.name, x: x.params, y: x.finalValBpc, run: x.id })));
-  // The separate-exponent law at D: E + A_f/N^α_f + B/D^β (chinchilla) or A + B_f/N^α_f (one budget).
-  const floor = 'A' in sep.shared ? sep.shared.A.value : sep.shared.E.value + sep.shared.B.value * Math.pow(D, -sep.shared.beta.value);
+  const observed: ObservedPoint[] = famRuns.flatMap((f) => f.runs.map((x) => ({ series: f.name, x: x.params, y: x.finalValBpc, run: x.id })));
+  const floor = sep.shared.A.value;
   const laws: LawLine[] = famRuns.map((f) => {
     const ns = f.runs.map((x) => x.params);
     const p = sep.families[f.name];

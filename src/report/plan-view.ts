@@ -186,7 +186,7 @@ export function planView(a: ReportAnalysis): PlanView {
     rules: describeFamilyRules(BITLM_V57_FAMILY),
     batchSizes: [...new Set(plan.candidates.map((c) => c.batchSize))].sort((x, y) => x - y).join(', '),
     lawBatchSizes: plan.candidates.some((c) => c.prediction.batch) ? [...new Set(plan.candidates.filter((c) => !c.prediction.batch).map((c) => c.batchSize))].sort((x, y) => x - y).join(', ') : '',
-    batchTrade: batchTrade(plan).length > 1 ? batchTrade(plan) : [],
+    batchTrade: ((t) => (t.length > 1 ? t : []))(batchTrade(plan)),
     candidates: plan.candidates.length,
     excluded: plan.excluded.filter((x) => x.reason.startsWith('does not fit')).map((x) => x.label),
     frontier: plan.frontier.map((c) => ({ ...column(c), best: c === best })),
