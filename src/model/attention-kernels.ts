@@ -1,8 +1,9 @@
 /**
- * The hard attention's scores and their gradients in kernels.wat, for keys j ≤ i only (the causal
- * half the tfjs path computes in full and masks), on q, k, v in their [B·T, d] layout (no head
- * transposes), one pass per query for bias, argmax and softmax, one per query row for the
- * gradient of the softmax path. Needs T and hd to be multiples of 4.
+ * The causal attentions in kernels.wat, for keys j ≤ i only (the causal half the tfjs path computes
+ * in full and masks), on q, k, v in their [B·T, d] layout (no head transposes): the hard
+ * attention's scores (one pass per query for bias, argmax and softmax) and the gradients of its
+ * softmax path; softmax attention's (v52's) softmax, output P·v and all three gradients. Needs T
+ * and hd to be multiples of 4.
  */
 import { kernelMemory, kernelModule, layoutRegions, timed } from './kernels.js';
 
@@ -39,16 +40,29 @@ export interface CausalScores {
  * as tf.mul does.
  */
 export function causalScores(q: Float32Array, k: Float32Array, alibi: Float32Array, noise: Float32Array[] | null, shape: AttentionShape, hd: number, scale: number, tau: number): CausalScores {
-  return timed('causalAttention', () => causalScoresNow(q, k, alibi, noise, shape, hd, scale, tau));
+  return timed('causalAttention', () => causalScoresNow(q, k, alibi, noise, shape, hd, scale, tau, null).scores);
 }
 
-function causalScoresNow(q: Float32Array, k: Float32Array, alibi: Float32Array, noise: Float32Array[] | null, shape: AttentionShape, hd: number, scale: number, tau: number): CausalScores {
+/**
+ * Softmax attention (v52) for q, k, v [B·T, d]: P = softmax((q·scale)·kᵀ + alibi) over j ≤ i per
+ * head, out = P·v ([B·T, d], a view of the kernels' memory, valid until the next kernel call), and
+ * P ([B, H, T, T] as causalScores lays it out) for causalSoftGrads.
+ */
+export function causalSoftAttention(q: Float32Array, k: Float32Array, v: Float32Array, alibi: Float32Array, shape: AttentionShape, hd: number, scale: number): { out: Float32Array; p: Float32Array } {
+  return timed('causalAttention', () => {
+    const { scores, out } = causalScoresNow(q, k, alibi, null, shape, hd, scale, 1, v);
+    return { out: out!, p: scores.p! };
+  });
+}
+
+/** causalScores, and with v (softmax attention) the softmax rows kept and out = P·v. */
+function causalScoresNow(q: Float32Array, k: Float32Array, alibi: Float32Array, noise: Float32Array[] | null, shape: AttentionShape, hd: number, scale: number, tau: number, v: Float32Array | null): { scores: CausalScores; out: Float32Array | null } {
   const { batch: B, seqLen: T, heads: H } = shape;
   const n = B * T * H * hd;
   const tt = H * T * T;
-  const training = noise !== null;
-  const { at, end } = layoutRegions([4 * n, 4 * n, 4 * tt, training ? 4 * B * tt : 0, 4 * B * H * T, training ? 4 * B * tt : 0, 4 * hd * T, 16 * T]);
-  const [qAt, kAt, alibiAt, noiseAt, idxAt, pAt, kTAt, zAt] = at;
+  const keepRows = noise !== null || v !== null;
+  const { at, end } = layoutRegions([4 * n, 4 * n, 4 * tt, noise ? 4 * B * tt : 0, 4 * B * H * T, keepRows ? 4 * B * tt : 0, 4 * hd * T, 16 * T, v ? 4 * n : 0, v ? 4 * n : 0]);
+  const [qAt, kAt, alibiAt, noiseAt, idxAt, pAt, kTAt, zAt, vAt, outAt] = at;
   const mem = kernelMemory(end);
   const qs = new Float32Array(mem, qAt, n);
   const s = Math.fround(scale);
@@ -59,14 +73,20 @@ function causalScoresNow(q: Float32Array, k: Float32Array, alibi: Float32Array, 
     if (g.length !== tt) throw new Error(`causalScores: sample ${b} has ${g.length} draws, expected ${tt}`);
     new Float32Array(mem, noiseAt + 4 * b * tt, tt).set(g);
   });
-  kernelModule().attn_forward(qAt, kAt, alibiAt, training ? noiseAt : 0, B, T, H, hd, 1 / tau, idxAt, training ? pAt : 0, kTAt, zAt);
+  kernelModule().attn_forward(qAt, kAt, alibiAt, noise ? noiseAt : 0, B, T, H, hd, 1 / tau, idxAt, keepRows ? pAt : 0, kTAt, zAt);
+  let out: Float32Array | null = null;
+  if (v) {
+    new Float32Array(mem, vAt, n).set(v);
+    kernelModule().attn_apply(pAt, vAt, B, T, H, hd, outAt);
+    out = new Float32Array(mem, outAt, n);
+  }
   let p: Float32Array | null = null;
-  if (training) {
+  if (keepRows) {
     p = spareRows.pop() ?? new Float32Array(B * tt);
     if (p.length !== B * tt) p = new Float32Array(B * tt);
     p.set(new Float32Array(mem, pAt, B * tt));
   }
-  return { idx: new Int32Array(mem, idxAt, B * H * T).slice(), p };
+  return { scores: { idx: new Int32Array(mem, idxAt, B * H * T).slice(), p }, out };
 }
 
 /**
@@ -76,21 +96,31 @@ function causalScoresNow(q: Float32Array, k: Float32Array, alibi: Float32Array, 
  * after); dq and dk are views of the kernels' memory, valid until the next kernel call.
  */
 export function causalScoreGrads(q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array, p: Float32Array, shape: AttentionShape, hd: number, scale: number): { dq: Float32Array; dk: Float32Array } {
-  return timed('causalAttention', () => causalScoreGradsNow(q, k, v, dout, p, shape, hd, scale));
+  return timed('causalAttention', () => causalGradsNow(q, k, v, dout, p, shape, hd, scale, false));
 }
 
-function causalScoreGradsNow(q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array, p: Float32Array, shape: AttentionShape, hd: number, scale: number): { dq: Float32Array; dk: Float32Array } {
+/**
+ * Softmax attention's gradients for q, k and v from dout and causalSoftAttention's p: those of
+ * causalScoreGrads and dv = Pᵀ·dout per head. Takes p back as causalScoreGrads does; the three are
+ * views of the kernels' memory, valid until the next kernel call.
+ */
+export function causalSoftGrads(q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array, p: Float32Array, shape: AttentionShape, hd: number, scale: number): { dq: Float32Array; dk: Float32Array; dv: Float32Array } {
+  return timed('causalAttention', () => causalGradsNow(q, k, v, dout, p, shape, hd, scale, true) as { dq: Float32Array; dk: Float32Array; dv: Float32Array });
+}
+
+function causalGradsNow(q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array, p: Float32Array, shape: AttentionShape, hd: number, scale: number, withDv: boolean): { dq: Float32Array; dk: Float32Array; dv?: Float32Array } {
   const { batch: B, seqLen: T, heads: H } = shape;
   const n = B * T * H * hd;
-  const { at, end } = layoutRegions([4 * n, 4 * n, 4 * n, 4 * n, 4 * p.length, 4 * n, 4 * n, 4 * hd * T, 4 * T * T]);
-  const [qAt, kAt, vAt, doutAt, pAt, dqAt, dkAt, vTAt, dzAt] = at;
+  const { at, end } = layoutRegions([4 * n, 4 * n, 4 * n, 4 * n, 4 * p.length, 4 * n, 4 * n, 4 * hd * T, 4 * T * T, withDv ? 4 * n : 0]);
+  const [qAt, kAt, vAt, doutAt, pAt, dqAt, dkAt, vTAt, dzAt, dvAt] = at;
   const mem = kernelMemory(end);
   new Float32Array(mem, qAt, n).set(q);
   new Float32Array(mem, kAt, n).set(k);
   new Float32Array(mem, vAt, n).set(v);
   new Float32Array(mem, doutAt, n).set(dout);
   new Float32Array(mem, pAt, p.length).set(p);
-  kernelModule().attn_backward(qAt, kAt, vAt, doutAt, pAt, B, T, H, hd, scale, dqAt, dkAt, vTAt, dzAt);
+  kernelModule().attn_backward(qAt, kAt, vAt, doutAt, pAt, B, T, H, hd, scale, dqAt, dkAt, withDv ? dvAt : 0, vTAt, dzAt);
   if (spareRows.length < MAX_SPARE_ROWS) spareRows.push(p);
-  return { dq: new Float32Array(mem, dqAt, n), dk: new Float32Array(mem, dkAt, n) };
+  const grads = { dq: new Float32Array(mem, dqAt, n), dk: new Float32Array(mem, dkAt, n) };
+  return withDv ? { ...grads, dv: new Float32Array(mem, dvAt, n) } : grads;
 }

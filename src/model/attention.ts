@@ -1,12 +1,12 @@
 /**
  * Causal attention with ALiBi for BitLMv57 (hard, Gumbel straight-through) and v52 (softmax), each
- * ONE custom-gradient op (docs/model.md, "Implementation notes"). The hard attention's scores and
- * their gradients run in bitscale's causal kernels (attention-kernels.ts) on wasm and cpu, else as
- * per-head products through `batchedMatMul` (plain 2-D matMuls on wasm); its forward y·v is a row
- * gather of v and its gradient for v a scatter-add, both done on the selected indices.
+ * ONE custom-gradient op (docs/model.md, "Implementation notes"). On wasm and cpu both run in
+ * bitscale's causal kernels (attention-kernels.ts), else as per-head products through
+ * `batchedMatMul` (plain 2-D matMuls on wasm). The hard attention's forward y·v is a row gather of
+ * v and its gradient for v a scatter-add, both done on the selected indices.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { causalKernelFits, causalScoreGrads, causalScores, type AttentionShape } from './attention-kernels.js';
+import { causalKernelFits, causalScoreGrads, causalScores, causalSoftAttention, causalSoftGrads, type AttentionShape } from './attention-kernels.js';
 import { batchedMatMul } from './batched.js';
 import { KERNEL_BACKENDS, keptForBackward } from './kernels.js';
 import { customOp } from './ops.js';
@@ -174,13 +174,31 @@ export function hardAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, sh
 
 /**
  * Causal softmax attention with ALiBi (the v52 variant): P = softmax(q·kᵀ/√hd + alibi), out = P·v.
- * Backward: dv = Pᵀ·dout, dP = dout·vᵀ, then the softmax path for q and k (τ = 1).
+ * Backward: dv = Pᵀ·dout, dP = dout·vᵀ, then the softmax path for q and k (τ = 1). On wasm and cpu
+ * all of it runs in the causal kernels (attention-kernels.ts) where T and hd allow, over keys j ≤ i
+ * and without [B, H, T, T] tensors; elsewhere (or with path 'tfjs') as backend kernels over the full
+ * square. The two agree to float rounding.
  */
-export function softAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, shape: AttentionShape, alibi: tf.Tensor): tf.Tensor2D {
+export function softAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, shape: AttentionShape, alibi: tf.Tensor, path: 'auto' | 'tfjs' = 'auto'): tf.Tensor2D {
   const { batch: B, seqLen: T, heads: H } = shape;
-  const hd = q.shape[1] / H;
+  const d = q.shape[1];
+  const hd = d / H;
   const scale = 1 / Math.sqrt(hd);
+  const useKernels = path !== 'tfjs' && KERNEL_BACKENDS.has(tf.getBackend()) && causalKernelFits(shape, hd);
   const op = customOp(([qin, kin, vin], save) => {
+    if (useKernels) {
+      const { out, p } = causalSoftAttention(readValues(qin) as Float32Array, readValues(kin) as Float32Array, readValues(vin) as Float32Array, readValues(alibi) as Float32Array, shape, hd, scale);
+      keptForBackward.bytes += p.byteLength;
+      save([qin, kin, vin]);
+      return {
+        value: tensorOf(out, [B * T, d]) as tf.Tensor2D,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [qs, ks, vs] = saved;
+          const g = causalSoftGrads(readValues(qs) as Float32Array, readValues(ks) as Float32Array, readValues(vs) as Float32Array, readValues(dy) as Float32Array, p, shape, hd, scale);
+          return [tensorOf(g.dq, [B * T, d]), tensorOf(g.dk, [B * T, d]), tensorOf(g.dv, [B * T, d])];
+        },
+      };
+    }
     const p = tf.tidy(() => tf.reshape(tf.softmax(scores(qin, kin, alibi, scale, shape, hd)), [B * H, T, T]) as tf.Tensor3D);
     save([qin, kin, vin, p]);
     return {

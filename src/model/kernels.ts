@@ -2,7 +2,8 @@
  * bitscale's own WebAssembly kernels (kernels.wat): one instance per thread, with one memory that
  * each call fills with its inputs, computes in, and is read back from. Nothing stays in it between
  * calls, so callers never share regions. The wrappers are sign-kernels.ts (products with a ±1
- * factor), attention-kernels.ts (the hard attention's causal scores and their gradients) and
+ * factor), attention-kernels.ts (the causal attentions' scores, softmax attention's output, and their
+ * gradients) and
  * AdamW.applyRange in src/train/adamw.ts.
  */
 import { KERNELS_WASM } from './kernels.wasm.js';
@@ -15,7 +16,8 @@ export interface KernelExports {
   sign_matmul(a: number, m: number, b: number, n: number, kw: number, k: number, scale: number, out: number): void;
   sign_gemm(a: number, M: number, K: number, bits: number, N: number, kw: number, mode: number, scale: number, out: number, a8: number, tables: number, acc: number): void;
   attn_forward(q: number, k: number, alibi: number, noise: number, B: number, T: number, H: number, hd: number, invTau: number, idx: number, p: number, kT: number, z: number): void;
-  attn_backward(q: number, k: number, v: number, dout: number, p: number, B: number, T: number, H: number, hd: number, scale: number, dq: number, dk: number, vT: number, dz: number): void;
+  attn_apply(p: number, v: number, B: number, T: number, H: number, hd: number, out: number): void;
+  attn_backward(q: number, k: number, v: number, dout: number, p: number, B: number, T: number, H: number, hd: number, scale: number, dq: number, dk: number, dv: number, vT: number, dz: number): void;
   adamw(w: number, m: number, v: number, g: number, n: number, clip: number, b1: number, nb1: number, b2: number, nb2: number, c1: number, c2: number, e: number, decay: number, rate: number): void;
 }
 

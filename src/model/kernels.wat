@@ -526,7 +526,7 @@
     (param $invTau f32) (param $idx i32) (param $p i32) (param $kT i32) (param $z i32)
     (local $b i32) (local $h i32) (local $bh i32) (local $i0 i32) (local $r i32) (local $i i32) (local $j i32) (local $g i32) (local $groups i32)
     (local $rowb i32) (local $Tb i32) (local $base i32) (local $off i32) (local $zrow i32) (local $brow i32) (local $nrow i32) (local $prow i32)
-    (local $best f32) (local $bi i32) (local $zj f32) (local $bias v128) (local $e v128) (local $sum v128) (local $max v128) (local $total v128)
+    (local $best f32) (local $bi i32) (local $bias v128) (local $bestv v128) (local $bidx v128) (local $lanes v128) (local $zv v128) (local $take v128) (local $e v128) (local $sum v128) (local $max v128) (local $total v128)
     (local.set $rowb (i32.shl (i32.mul (local.get $H) (local.get $hd)) (i32.const 2)))
     (local.set $Tb (i32.shl (local.get $T) (i32.const 2)))
     (local.set $b (i32.const 0))
@@ -565,20 +565,38 @@
                 (f32x4.add (v128.load (i32.add (local.get $zrow) (local.get $off))) (local.get $bias)))
               (local.set $g (i32.add (local.get $g) (i32.const 1)))
               (br_if $bias_groups (i32.lt_u (local.get $g) (local.get $groups))))
-            ;; the first largest z over j ≤ i
-            (local.set $best (f32.load (local.get $zrow)))
+            ;; the first largest z over j ≤ i: per lane l, the first largest over j ≡ l (mod 4) from
+            ;; the candidate (z_0, 0) on (f32.gt never takes a NaN, as a scalar scan from z_0 would
+            ;; not); then the largest of the lanes' and the least index among the lanes holding it
+            (local.set $bestv (f32x4.splat (f32.load (local.get $zrow))))
+            (local.set $bidx (v128.const i32x4 0 0 0 0))
+            (local.set $g (i32.const 0))
+            (loop $argmax_groups
+              (local.set $lanes (i32x4.add (i32x4.splat (i32.shl (local.get $g) (i32.const 2))) (v128.const i32x4 0 1 2 3)))
+              (local.set $zv (v128.load (i32.add (local.get $zrow) (i32.shl (local.get $g) (i32.const 4)))))
+              (local.set $take
+                (v128.and
+                  (f32x4.gt (local.get $zv) (local.get $bestv))
+                  (i32x4.le_s (local.get $lanes) (i32x4.splat (local.get $i)))))
+              (local.set $bestv (v128.bitselect (local.get $zv) (local.get $bestv) (local.get $take)))
+              (local.set $bidx (v128.bitselect (local.get $lanes) (local.get $bidx) (local.get $take)))
+              (local.set $g (i32.add (local.get $g) (i32.const 1)))
+              (br_if $argmax_groups (i32.lt_u (local.get $g) (local.get $groups))))
+            (local.set $best
+              (f32.max
+                (f32.max (f32x4.extract_lane 0 (local.get $bestv)) (f32x4.extract_lane 1 (local.get $bestv)))
+                (f32.max (f32x4.extract_lane 2 (local.get $bestv)) (f32x4.extract_lane 3 (local.get $bestv)))))
+            (local.set $bidx
+              (v128.bitselect (local.get $bidx) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)
+                (f32x4.eq (local.get $bestv) (f32x4.splat (local.get $best)))))
+            (local.set $bidx (i32x4.min_s (local.get $bidx) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $bidx) (local.get $bidx))))
             (local.set $bi (i32.const 0))
-            (local.set $j (i32.const 1))
-            (block $argmax_done
-              (loop $argmax
-                (br_if $argmax_done (i32.gt_u (local.get $j) (local.get $i)))
-                (local.set $zj (f32.load (i32.add (local.get $zrow) (i32.shl (local.get $j) (i32.const 2)))))
-                (if (f32.gt (local.get $zj) (local.get $best))
-                  (then
-                    (local.set $best (local.get $zj))
-                    (local.set $bi (local.get $j))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $argmax)))
+            (if (f32.eq (local.get $best) (local.get $best))
+              (then
+                (local.set $bi
+                  (select (i32x4.extract_lane 0 (local.get $bidx)) (i32x4.extract_lane 1 (local.get $bidx))
+                    (i32.lt_s (i32x4.extract_lane 0 (local.get $bidx)) (i32x4.extract_lane 1 (local.get $bidx)))))))
+            (local.set $best (f32.load (i32.add (local.get $zrow) (i32.shl (local.get $bi) (i32.const 2)))))
             (i32.store (i32.add (local.get $idx) (i32.shl (i32.add (i32.mul (local.get $bh) (local.get $T)) (local.get $i)) (i32.const 2))) (local.get $bi))
             ;; softmax over j ≤ i
             (if (local.get $p)
@@ -615,22 +633,115 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br_if $batch (i32.lt_u (local.get $b) (local.get $B)))))
 
-  ;; The gradients of the softmax path (the straight-through estimator's) for every (b, h):
-  ;;   dP[i,j] = dout_i·v_j,  dz[i,j] = p[i,j]·(dP[i,j] − Σ_j' dP[i,j']·p[i,j']),
-  ;;   dq_i = scale·Σ_j dz[i,j]·k_j,  dk_j = scale·Σ_i dz[i,j]·q_i,  over j ≤ i,
-  ;; with p as attn_forward wrote it; every value of dq and dk is written. Scratch: $vT hd·T floats,
-  ;; $dz T·T floats.
-  (func (export "attn_backward")
-    (param $q i32) (param $k i32) (param $v i32) (param $dout i32) (param $p i32) (param $B i32) (param $T i32) (param $H i32) (param $hd i32)
-    (param $scale f32) (param $dq i32) (param $dk i32) (param $vT i32) (param $dz i32)
-    (local $b i32) (local $h i32) (local $bh i32) (local $i0 i32) (local $r i32) (local $i i32) (local $j i32) (local $g i32) (local $groups i32)
-    (local $rowb i32) (local $Tb i32) (local $hdb i32) (local $head i32) (local $c i32) (local $off i32) (local $drow i32) (local $prow i32) (local $jmax i32)
-    (local $acc v128) (local $rs v128) (local $kv v128) (local $dzv v128) (local $sc v128)
-    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $z0 i32) (local $o i32)
-    (local.set $rowb (i32.shl (i32.mul (local.get $H) (local.get $hd)) (i32.const 2)))
+  ;; out_i = scale·Σ_j m[i,j]·x_j for the T rows of out, over keys j below the end of i's group of
+  ;; four (m is T × T with rows T floats apart, and 0 past i up to that end: a causal matrix); x and
+  ;; out are one head's rows, rowb bytes apart, hd columns. Sums in order of j.
+  (func $causal_rows_product (param $m i32) (param $T i32) (param $x i32) (param $rowb i32) (param $hd i32) (param $scale f32) (param $out i32)
+    (local $i0 i32) (local $j i32) (local $c i32) (local $jmax i32) (local $z0 i32) (local $off i32) (local $o i32) (local $Tb i32) (local $hdb i32)
+    (local $kv v128) (local $sc v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local.set $Tb (i32.shl (local.get $T) (i32.const 2)))
     (local.set $hdb (i32.shl (local.get $hd) (i32.const 2)))
     (local.set $sc (f32x4.splat (local.get $scale)))
+    (local.set $i0 (i32.const 0))
+    (loop $blocks
+      (local.set $jmax (i32.add (local.get $i0) (i32.const 4)))
+      (local.set $z0 (i32.add (local.get $m) (i32.mul (local.get $i0) (local.get $Tb))))
+      (local.set $c (i32.const 0))
+      (loop $cols
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $s3 (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $keys
+          (local.set $kv (v128.load (i32.add (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $rowb))) (local.get $c))))
+          (local.set $off (i32.add (local.get $z0) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load32_splat (local.get $off)) (local.get $kv))))
+          (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (local.get $Tb))) (local.get $kv))))
+          (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (i32.shl (local.get $Tb) (i32.const 1)))) (local.get $kv))))
+          (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (i32.mul (local.get $Tb) (i32.const 3)))) (local.get $kv))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $keys (i32.lt_u (local.get $j) (local.get $jmax))))
+        (local.set $o (i32.add (i32.add (local.get $out) (i32.mul (local.get $i0) (local.get $rowb))) (local.get $c)))
+        (v128.store (local.get $o) (f32x4.mul (local.get $s0) (local.get $sc)))
+        (v128.store (i32.add (local.get $o) (local.get $rowb)) (f32x4.mul (local.get $s1) (local.get $sc)))
+        (v128.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32x4.mul (local.get $s2) (local.get $sc)))
+        (v128.store (i32.add (local.get $o) (i32.mul (local.get $rowb) (i32.const 3))) (f32x4.mul (local.get $s3) (local.get $sc)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $cols (i32.lt_u (local.get $c) (local.get $hdb))))
+      (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+      (br_if $blocks (i32.lt_u (local.get $i0) (local.get $T)))))
+
+  ;; out_j = scale·Σ_i m[i,j]·x_i for the T rows of out, over queries i from the start of j's group of
+  ;; four (m causal as for $causal_rows_product, so the terms with i < j are 0); x and out are one
+  ;; head's rows, rowb bytes apart, hd columns. Sums in order of i.
+  (func $causal_cols_product (param $m i32) (param $T i32) (param $x i32) (param $rowb i32) (param $hd i32) (param $scale f32) (param $out i32)
+    (local $j0 i32) (local $i i32) (local $c i32) (local $o i32) (local $Tb i32) (local $hdb i32)
+    (local $mv v128) (local $xv v128) (local $sc v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $Tb (i32.shl (local.get $T) (i32.const 2)))
+    (local.set $hdb (i32.shl (local.get $hd) (i32.const 2)))
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (local.set $j0 (i32.const 0))
+    (loop $blocks
+      (local.set $c (i32.const 0))
+      (loop $cols
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $s3 (v128.const i32x4 0 0 0 0))
+        (local.set $i (local.get $j0))
+        (loop $queries
+          (local.set $mv (v128.load (i32.add (local.get $m) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $T)) (local.get $j0)) (i32.const 2)))))
+          (local.set $xv (v128.load (i32.add (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rowb))) (local.get $c))))
+          (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $mv) (local.get $mv)) (local.get $xv))))
+          (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $mv) (local.get $mv)) (local.get $xv))))
+          (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $mv) (local.get $mv)) (local.get $xv))))
+          (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $mv) (local.get $mv)) (local.get $xv))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $queries (i32.lt_u (local.get $i) (local.get $T))))
+        (local.set $o (i32.add (i32.add (local.get $out) (i32.mul (local.get $j0) (local.get $rowb))) (local.get $c)))
+        (v128.store (local.get $o) (f32x4.mul (local.get $s0) (local.get $sc)))
+        (v128.store (i32.add (local.get $o) (local.get $rowb)) (f32x4.mul (local.get $s1) (local.get $sc)))
+        (v128.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32x4.mul (local.get $s2) (local.get $sc)))
+        (v128.store (i32.add (local.get $o) (i32.mul (local.get $rowb) (i32.const 3))) (f32x4.mul (local.get $s3) (local.get $sc)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $cols (i32.lt_u (local.get $c) (local.get $hdb))))
+      (local.set $j0 (i32.add (local.get $j0) (i32.const 4)))
+      (br_if $blocks (i32.lt_u (local.get $j0) (local.get $T)))))
+
+  ;; The softmax attention's output for every (b, h): out_i = Σ_{j ≤ i} p[i,j]·v_j, with p as
+  ;; attn_forward wrote it (its rows' zeros past i up to their group's end are read).
+  (func (export "attn_apply") (param $p i32) (param $v i32) (param $B i32) (param $T i32) (param $H i32) (param $hd i32) (param $out i32)
+    (local $bh i32) (local $head i32) (local $rowb i32) (local $TTb i32)
+    (local.set $rowb (i32.shl (i32.mul (local.get $H) (local.get $hd)) (i32.const 2)))
+    (local.set $TTb (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 2)))
+    (local.set $bh (i32.const 0))
+    (loop $heads
+      ;; row (b, 0), head h of [B·T, d], for bh = b·H + h
+      (local.set $head
+        (i32.add
+          (i32.mul (i32.mul (i32.div_u (local.get $bh) (local.get $H)) (local.get $T)) (local.get $rowb))
+          (i32.shl (i32.mul (i32.rem_u (local.get $bh) (local.get $H)) (local.get $hd)) (i32.const 2))))
+      (call $causal_rows_product (i32.add (local.get $p) (i32.mul (local.get $bh) (local.get $TTb))) (local.get $T)
+        (i32.add (local.get $v) (local.get $head)) (local.get $rowb) (local.get $hd) (f32.const 1) (i32.add (local.get $out) (local.get $head)))
+      (local.set $bh (i32.add (local.get $bh) (i32.const 1)))
+      (br_if $heads (i32.lt_u (local.get $bh) (i32.mul (local.get $B) (local.get $H))))))
+
+;; The gradients of softmax attention's scores for every (b, h), with p as attn_forward wrote it:
+  ;;   dP[i,j] = dout_i·v_j,  dz[i,j] = p[i,j]·(dP[i,j] − Σ_j' dP[i,j']·p[i,j']),
+  ;;   dq_i = scale·Σ_j dz[i,j]·k_j,  dk_j = scale·Σ_i dz[i,j]·q_i,  over j ≤ i,
+  ;; and, when $dv ≠ 0, the gradient of out = p·v for v: dv_j = Σ_{i ≥ j} p[i,j]·dout_i (the
+  ;; softmax attention's; the hard attention's v moves with its chosen rows instead). Every value
+  ;; of dq, dk (and dv) is written. Scratch: $vT hd·T floats, $dz T·T floats.
+  (func (export "attn_backward")
+    (param $q i32) (param $k i32) (param $v i32) (param $dout i32) (param $p i32) (param $B i32) (param $T i32) (param $H i32) (param $hd i32)
+    (param $scale f32) (param $dq i32) (param $dk i32) (param $dv i32) (param $vT i32) (param $dz i32)
+    (local $b i32) (local $h i32) (local $bh i32) (local $i0 i32) (local $r i32) (local $i i32) (local $g i32) (local $groups i32)
+    (local $rowb i32) (local $Tb i32) (local $hdb i32) (local $head i32) (local $off i32) (local $drow i32) (local $prow i32)
+    (local $acc v128) (local $rs v128)
+    (local.set $rowb (i32.shl (i32.mul (local.get $H) (local.get $hd)) (i32.const 2)))
+    (local.set $Tb (i32.shl (local.get $T) (i32.const 2)))
+    (local.set $hdb (i32.shl (local.get $hd) (i32.const 2)))
     (local.set $b (i32.const 0))
     (loop $batch
       (local.set $h (i32.const 0))
@@ -638,6 +749,10 @@
         (local.set $bh (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $h)))
         ;; byte offset of row (b, 0), head h
         (local.set $head (i32.add (i32.mul (i32.mul (local.get $b) (local.get $T)) (local.get $rowb)) (i32.mul (local.get $h) (local.get $hdb))))
+        (if (local.get $dv)
+          (then
+            (call $causal_cols_product (i32.add (local.get $p) (i32.mul (i32.mul (local.get $bh) (local.get $T)) (local.get $Tb))) (local.get $T)
+              (i32.add (local.get $dout) (local.get $head)) (local.get $rowb) (local.get $hd) (f32.const 1) (i32.add (local.get $dv) (local.get $head)))))
         (call $transpose_head (i32.add (local.get $v) (local.get $head)) (local.get $rowb) (local.get $hd) (local.get $T) (local.get $vT))
         ;; dP into dz, then dz in place, four queries at a time
         (local.set $i0 (i32.const 0))
@@ -673,64 +788,9 @@
             (br_if $queries (i32.lt_u (local.get $r) (i32.const 4))))
           (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
           (br_if $blocks (i32.lt_u (local.get $i0) (local.get $T))))
-        ;; dq, four query rows at a time: Σ over the keys of their groups (dz is 0 past each query)
-        (local.set $i0 (i32.const 0))
-        (loop $dq_blocks
-          (local.set $jmax (i32.add (i32.and (local.get $i0) (i32.const -4)) (i32.const 4)))
-          (local.set $z0 (i32.add (local.get $dz) (i32.mul (local.get $i0) (local.get $Tb))))
-          (local.set $c (i32.const 0))
-          (loop $dq_cols
-            (local.set $s0 (v128.const i32x4 0 0 0 0))
-            (local.set $s1 (v128.const i32x4 0 0 0 0))
-            (local.set $s2 (v128.const i32x4 0 0 0 0))
-            (local.set $s3 (v128.const i32x4 0 0 0 0))
-            (local.set $j (i32.const 0))
-            (loop $dq_keys
-              (local.set $kv (v128.load (i32.add (i32.add (i32.add (local.get $k) (local.get $head)) (i32.mul (local.get $j) (local.get $rowb))) (local.get $c))))
-              (local.set $off (i32.add (local.get $z0) (i32.shl (local.get $j) (i32.const 2))))
-              (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load32_splat (local.get $off)) (local.get $kv))))
-              (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (local.get $Tb))) (local.get $kv))))
-              (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (i32.shl (local.get $Tb) (i32.const 1)))) (local.get $kv))))
-              (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (v128.load32_splat (i32.add (local.get $off) (i32.mul (local.get $Tb) (i32.const 3)))) (local.get $kv))))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br_if $dq_keys (i32.lt_u (local.get $j) (local.get $jmax))))
-            (local.set $o (i32.add (i32.add (i32.add (local.get $dq) (local.get $head)) (i32.mul (local.get $i0) (local.get $rowb))) (local.get $c)))
-            (v128.store (local.get $o) (f32x4.mul (local.get $s0) (local.get $sc)))
-            (v128.store (i32.add (local.get $o) (local.get $rowb)) (f32x4.mul (local.get $s1) (local.get $sc)))
-            (v128.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32x4.mul (local.get $s2) (local.get $sc)))
-            (v128.store (i32.add (local.get $o) (i32.mul (local.get $rowb) (i32.const 3))) (f32x4.mul (local.get $s3) (local.get $sc)))
-            (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (br_if $dq_cols (i32.lt_u (local.get $c) (local.get $hdb))))
-          (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
-          (br_if $dq_blocks (i32.lt_u (local.get $i0) (local.get $T))))
-        ;; dk, four key rows j0 … j0 + 3 at a time: Σ over the queries i ≥ j0 (dz is 0 where i < j)
-        (local.set $i0 (i32.const 0))
-        (loop $dk_blocks
-          (local.set $c (i32.const 0))
-          (loop $dk_cols
-            (local.set $s0 (v128.const i32x4 0 0 0 0))
-            (local.set $s1 (v128.const i32x4 0 0 0 0))
-            (local.set $s2 (v128.const i32x4 0 0 0 0))
-            (local.set $s3 (v128.const i32x4 0 0 0 0))
-            (local.set $i (local.get $i0))
-            (loop $dk_queries
-              (local.set $dzv (v128.load (i32.add (local.get $dz) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $T)) (local.get $i0)) (i32.const 2)))))
-              (local.set $kv (v128.load (i32.add (i32.add (i32.add (local.get $q) (local.get $head)) (i32.mul (local.get $i) (local.get $rowb))) (local.get $c))))
-              (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $dzv) (local.get $dzv)) (local.get $kv))))
-              (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $dzv) (local.get $dzv)) (local.get $kv))))
-              (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $dzv) (local.get $dzv)) (local.get $kv))))
-              (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $dzv) (local.get $dzv)) (local.get $kv))))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))
-              (br_if $dk_queries (i32.lt_u (local.get $i) (local.get $T))))
-            (local.set $o (i32.add (i32.add (i32.add (local.get $dk) (local.get $head)) (i32.mul (local.get $i0) (local.get $rowb))) (local.get $c)))
-            (v128.store (local.get $o) (f32x4.mul (local.get $s0) (local.get $sc)))
-            (v128.store (i32.add (local.get $o) (local.get $rowb)) (f32x4.mul (local.get $s1) (local.get $sc)))
-            (v128.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32x4.mul (local.get $s2) (local.get $sc)))
-            (v128.store (i32.add (local.get $o) (i32.mul (local.get $rowb) (i32.const 3))) (f32x4.mul (local.get $s3) (local.get $sc)))
-            (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (br_if $dk_cols (i32.lt_u (local.get $c) (local.get $hdb))))
-          (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
-          (br_if $dk_blocks (i32.lt_u (local.get $i0) (local.get $T))))
+        ;; dq = scale·dz·k, dk = scale·dzᵀ·q (dz is 0 past each query up to its group's end)
+        (call $causal_rows_product (local.get $dz) (local.get $T) (i32.add (local.get $k) (local.get $head)) (local.get $rowb) (local.get $hd) (local.get $scale) (i32.add (local.get $dq) (local.get $head)))
+        (call $causal_cols_product (local.get $dz) (local.get $T) (i32.add (local.get $q) (local.get $head)) (local.get $rowb) (local.get $hd) (local.get $scale) (i32.add (local.get $dk) (local.get $head)))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
         (br_if $heads (i32.lt_u (local.get $h) (local.get $H))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))

@@ -147,7 +147,7 @@ export function createModel(config: ModelConfig, options: ModelOptions): BitLM {
       const p = `layer${l}.`;
       const h1 = rmsNorm(x, G(p + 'norm_attn'));
       const h1In = new LayerInput(false, kernels);
-      const y = softAttention(alin(h1, p + 'wq', p + 'alpha_q', h1In), alin(h1, p + 'wk', p + 'alpha_k', h1In), alin(h1, p + 'wv', p + 'alpha_v', h1In), shape, alibi);
+      const y = softAttention(alin(h1, p + 'wq', p + 'alpha_q', h1In), alin(h1, p + 'wk', p + 'alpha_k', h1In), alin(h1, p + 'wv', p + 'alpha_v', h1In), shape, alibi, kernels ? 'auto' : 'tfjs');
       x = tf.add(x, alin(y, p + 'wo', p + 'alpha_o'));
       const h2 = rmsNorm(x, G(p + 'norm_ffn'));
       const h2In = new LayerInput(false, kernels);

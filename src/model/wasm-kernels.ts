@@ -1,5 +1,5 @@
 /**
- * Two replacements, registered once per process, for kernels of tfjs-backend-wasm whose own versions
+ * Three replacements, registered once per process, for kernels of tfjs-backend-wasm whose own versions
  * cost the trainer more than the work they do (measured by bench/train.ts's per-kernel profile):
  *   - Identity: customGrad keeps a clone of every tensor an op save()s, and tfjs's engine clones
  *     through Identity. The cpu backend's Identity shares the values (tensors are immutable: one
@@ -12,7 +12,11 @@
  *     merged): xᵀ for weight gradients and sign(W)ᵀ, in 8 × 8 blocks on the backend's memory, and
  *     hands every other permutation to the original kernel, which is fast on the attention's
  *     batched ones.
- * Both use the wasm backend's `incRef`, `makeOutput` and `typedArrayFromHeap`, and are registered
+ *   - Sum over leading axes (the column sums behind every broadcast gradient: v52's α vectors and
+ *     RMSNorm gains): the wasm kernel moves the summed axes last through a general transpose first
+ *     (7.6 ms for [2048, 512]); this one adds row after row into a float32 accumulator per column
+ *     (1.6 ms), the same additions in the same order, so the same bits (test/model/wasm-kernels.test.ts).
+ * All use the wasm backend's `incRef`, `makeOutput` and `typedArrayFromHeap`, and are registered
  * only when the backend has them (tfjs-backend-wasm 4.x).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -97,41 +101,72 @@ export function scratchZeros(n: number): Float32Array {
 
 let registered = false;
 
-/** Register both kernels for wasm, once; a no-op on other backends or without the internals. */
+/**
+ * For a float32 sum over `axes` of `shape`: rows × columns when the summed axes are the leading
+ * ones (out[c] = Σ_r x[r·columns + c]), else null.
+ */
+export function leadingSumShape(shape: number[], axes: number[]): { rows: number; columns: number } | null {
+  const summed = new Set(axes.map((a) => (a < 0 ? a + shape.length : a)));
+  for (let a = 0; a < summed.size; a++) if (!summed.has(a)) return null;
+  if (summed.size === 0 || summed.size === shape.length) return null;
+  const rows = shape.slice(0, summed.size).reduce((n, x) => n * x, 1);
+  return { rows, columns: shape.slice(summed.size).reduce((n, x) => n * x, 1) };
+}
+
+/** out[c] = Σ_r x[r·C + c], each addition rounded to float32, r in order (as the wasm Sum adds). */
+function sumLeadingRows(x: Float32Array, out: Float32Array, R: number, C: number): void {
+  out.fill(0);
+  for (let r = 0; r < R; r++) {
+    const row = r * C;
+    for (let c = 0; c < C; c++) out[c] += x[row + c];
+  }
+}
+
+/** Register the kernels for wasm, once; a no-op on other backends or without the internals. */
 export function registerWasmKernels(): void {
   if (registered || tf.getBackend() !== 'wasm') return;
   registered = true;
-  const backend = tf.findBackend('wasm');
-  const original = tf.getKernel(tf.Transpose, 'wasm');
-  if (!hasInternals(backend) || !original) return;
-  tf.unregisterKernel(tf.Identity, 'wasm');
-  tf.registerKernel({
-    kernelName: tf.Identity,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend: be }) => {
-      const x = inputs.x as tf.TensorInfo;
-      (be as unknown as WasmBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+  if (!hasInternals(tf.findBackend('wasm'))) return;
+  replaceKernel(tf.Identity, (x, _attrs, be) => {
+    be.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
-  tf.unregisterKernel(tf.Transpose, 'wasm');
+  replaceKernel(tf.Transpose, (x, attrs, be) => {
+    const perm = (attrs as unknown as { perm: number[] }).perm;
+    // Batched ones and runs of several values (the attention's head splits and merges) are moved
+    // well by the original kernel (measured: 0.2–1.2 ms for [8, 128, 512]).
+    const s = x.dtype === 'float32' || x.dtype === 'int32' ? blockTransposeShape(x.shape, perm) : null;
+    if (!s || s.run !== 1 || s.batch !== 1) return null;
+    const out = be.makeOutput(
+      perm.map((a) => x.shape[a]),
+      x.dtype,
+    );
+    blockTranspose(be.typedArrayFromHeap(x), be.typedArrayFromHeap(out), s.rows, s.cols);
+    return out;
+  });
+  replaceKernel(tf.Sum, (x, attrs, be) => {
+    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const s = x.dtype === 'float32' ? leadingSumShape(x.shape, axes) : null;
+    if (!s) return null;
+    const kept = x.shape.slice(axes.length);
+    const out = be.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
+    sumLeadingRows(be.typedArrayFromHeap(x) as Float32Array, be.typedArrayFromHeap(out) as Float32Array, s.rows, s.columns);
+    return out;
+  });
+}
+
+/**
+ * Registers `replacement` for the wasm kernel `name` (one input, x), handing every call it returns
+ * null for to the original kernel.
+ */
+function replaceKernel(name: string, replacement: (x: tf.TensorInfo, attrs: tf.NamedAttrMap, be: WasmBackend) => tf.TensorInfo | null): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (!original) return;
+  tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({
-    kernelName: tf.Transpose,
+    kernelName: name,
     backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const perm = (args.attrs as unknown as { perm: number[] }).perm;
-      // Batched ones and runs of several values (the attention's head splits and merges) are moved
-      // well by the original kernel (measured: 0.2–1.2 ms for [8, 128, 512]).
-      const s = x.dtype === 'float32' || x.dtype === 'int32' ? blockTransposeShape(x.shape, perm) : null;
-      if (!s || s.run !== 1 || s.batch !== 1) return original.kernelFunc(args);
-      const be = args.backend as unknown as WasmBackend;
-      const out = be.makeOutput(
-        perm.map((a) => x.shape[a]),
-        x.dtype,
-      );
-      blockTranspose(be.typedArrayFromHeap(x), be.typedArrayFromHeap(out), s.rows, s.cols);
-      return out;
-    },
+    kernelFunc: (args) => replacement(args.inputs.x as tf.TensorInfo, args.attrs ?? {}, args.backend as unknown as WasmBackend) ?? original.kernelFunc(args),
   });
 }

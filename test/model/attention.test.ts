@@ -211,3 +211,55 @@ test('softmax attention (v52) gradients match finite differences for q, k and v'
     }
   }
 });
+
+test('softmax attention (v52): the causal kernels and the backend kernels agree on a trainer-sized head (T = 32, hd = 16), values and gradients to float rounding', () => {
+  const [B, T, H, hd] = [2, 32, 4, 16];
+  const d = H * hd;
+  const shape = { batch: B, seqLen: T, heads: H };
+  assert.ok(causalKernelFits(shape, hd));
+  const rand = mulberry32(9);
+  // Scores spread over several units, as a trained model's are, so that the softmax is not flat.
+  const arr = (s: number) => tf.tensor2d(Array.from({ length: B * T * d }, () => s * (2 * rand() - 1)), [B * T, d]);
+  const [q, k, v, R] = [arr(3), arr(3), arr(1), arr(1)];
+  const alibi = tf.tensor3d(alibiBias(H, T), [H, T, T]);
+  const run = (path: 'auto' | 'tfjs') => {
+    const f = (a: T, b: T, c: T) => tf.sum(tf.mul(softAttention(a as never, b as never, c as never, shape, alibi, path), R));
+    return { out: softAttention(q, k, v, shape, alibi, path).dataSync(), grads: tf.grads(f)([q, k, v]).map((g) => g.dataSync()) };
+  };
+  const kernels = run('auto');
+  const backend = run('tfjs');
+  const outScale = Math.max(...Array.from(backend.out, Math.abs));
+  assert.ok(maxAbsDiff(kernels.out, backend.out) <= 1e-6 * outScale, `outputs differ by ${maxAbsDiff(kernels.out, backend.out)}`);
+  kernels.grads.forEach((g, i) => {
+    const scale = Math.max(...Array.from(backend.grads[i], Math.abs));
+    assert.ok(maxAbsDiff(g, backend.grads[i]) <= 1e-5 * scale, `gradient ${i} differs by ${maxAbsDiff(g, backend.grads[i])} (largest ${scale})`);
+  });
+  // Row 0 of every head attends only to itself: its output is v's row 0, exactly.
+  for (let c = 0; c < d; c++) assert.equal(kernels.out[c], v.dataSync()[c]);
+});
+
+test('the causal kernels take the first largest score over j ≤ i, ties and all (integer scores, exact in float32)', async () => {
+  const { causalScores } = await import('../../src/model/attention-kernels.js');
+  const [B, T, H, hd] = [2, 16, 2, 4];
+  const d = H * hd;
+  const rand = mulberry32(21);
+  // Entries in {−1, 0, 1}: scores are small integers, so many keys tie for the largest.
+  const ints = () => Float32Array.from({ length: B * T * d }, () => Math.floor(3 * rand()) - 1);
+  const q = ints();
+  const k = ints();
+  const { idx } = causalScores(q, k, new Float32Array(H * T * T), null, { batch: B, seqLen: T, heads: H }, hd, 1, 1);
+  let ties = 0;
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < T; i++) {
+        const z = Array.from({ length: i + 1 }, (_, j) => {
+          let s = 0;
+          for (let c = 0; c < hd; c++) s += q[(b * T + i) * d + h * hd + c] * k[(b * T + j) * d + h * hd + c];
+          return s;
+        });
+        const best = Math.max(...z);
+        if (z.filter((x) => x === best).length > 1) ties++;
+        assert.equal(idx[(b * H + h) * T + i], z.indexOf(best), `b ${b} h ${h} query ${i}`);
+      }
+  assert.ok(ties > 20, `only ${ties} rows with a tie`);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useWasm } from './helpers.js';
 import { selectBackend } from '../../src/train/backend.js';
-import { blockTransposeShape, readValues, registerWasmKernels, scratchZeros, tensorOf } from '../../src/model/wasm-kernels.js';
+import { blockTransposeShape, leadingSumShape, readValues, registerWasmKernels, scratchZeros, tensorOf } from '../../src/model/wasm-kernels.js';
 
 const tf = await useWasm();
 registerWasmKernels();
@@ -91,4 +91,34 @@ test('tensorOf: a tensor made from a transient buffer keeps its values when the 
     assert.deepEqual(Array.from(t.dataSync()), [1, 2, 3, 4], backend);
     assert.deepEqual(Array.from(scratchZeros(3)), [0, 0, 0], 'scratch comes zeroed');
   }
+});
+
+test('a sum over leading axes is rows × columns; any other sum goes to the original kernel', () => {
+  assert.deepEqual(leadingSumShape([2048, 512], [0]), { rows: 2048, columns: 512 });
+  assert.deepEqual(leadingSumShape([2, 3, 4], [1, 0]), { rows: 6, columns: 4 });
+  assert.deepEqual(leadingSumShape([2, 3, 4], [-3]), { rows: 2, columns: 12 });
+  assert.equal(leadingSumShape([2, 3, 4], [1]), null);
+  assert.equal(leadingSumShape([2, 3], [0, 1]), null);
+  assert.equal(leadingSumShape([2, 3], [1]), null);
+});
+
+test('tf.sum over leading axes on wasm gives the bits of the original kernel (which sums the transposed rows in order), with and without keepDims', () => {
+  const [R, C] = [2048, 96];
+  const values = Float32Array.from({ length: R * C }, (_, i) => Math.sin(i * 1.37) * 3 + (i % 7) * 1e-3);
+  const x = tf.tensor2d(values, [R, C]);
+  // The original kernel: a last-axis sum, here of xᵀ (the replacement takes leading axes only).
+  const original = tf.sum(tf.transpose(x), 1).dataSync();
+  const replaced = tf.sum(x, 0);
+  assert.deepEqual(replaced.shape, [C]);
+  assert.deepEqual(Array.from(replaced.dataSync()), Array.from(original));
+  // A float64 sum differs from both in the last bits somewhere: the test compares orders, not values.
+  const exact = Array.from({ length: C }, (_, c) => { let t = 0; for (let r = 0; r < R; r++) t += values[r * C + c]; return Math.fround(t); });
+  assert.ok(exact.some((v, c) => v !== original[c]));
+  const x3 = tf.tensor3d(Array.from({ length: 24 }, (_, i) => i * 0.5 - 3), [2, 3, 4]);
+  const kept = tf.sum(x3, [0, 1], true);
+  assert.deepEqual(kept.shape, [1, 1, 4]);
+  assert.deepEqual(Array.from(kept.dataSync()), [0, 1, 2, 3].map((c) => [0, 1, 2, 3, 4, 5].reduce((t, r) => t + (r * 4 + c) * 0.5 - 3, 0)));
+  // Not leading: the original kernel, the definition's values.
+  assert.deepEqual(Array.from(tf.sum(x3, 1).dataSync()), [0, 1].flatMap((a) => [0, 1, 2, 3].map((c) => [0, 1, 2].reduce((t, b) => t + (a * 12 + b * 4 + c) * 0.5 - 3, 0))));
+  assert.deepEqual(Array.from(tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 0).dataSync()), [4, 6]);
 });
