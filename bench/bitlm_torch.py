@@ -132,8 +132,20 @@ def main():
     for name, default in (("d", 128), ("layers", 2), ("heads", 8), ("dff", 64), ("seq-len", 128), ("batch", 16), ("threads", 2), ("steps", 10), ("warmup", 2)):
         ap.add_argument(f"--{name}", type=int, default=default)
     ap.add_argument("--arch", default="bitlm-v57", choices=("bitlm-v57", "float-v52"))
+    ap.add_argument("--gemm", action="store_true", help="time a plain [batch·seq_len, d]·[d, d] matMul instead (GFLOP/s, fastest of 15)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.gemm:
+        x = torch.randn(a.batch * a.seq_len, a.d)
+        w = torch.randn(a.d, a.d)
+        times = []
+        for i in range(17):
+            t0 = time.perf_counter()
+            x @ w
+            if i >= 2:
+                times.append(time.perf_counter() - t0)
+        print(json.dumps({"gflops": 2 * a.batch * a.seq_len * a.d * a.d / min(times) / 1e9, "threads": a.threads, "torch": torch.__version__}))
+        return
     torch.manual_seed(0)
     model = (FloatV52 if a.arch == "float-v52" else BitLM)(a.d, a.layers, a.heads, a.dff, a.seq_len)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95), weight_decay=0.01)

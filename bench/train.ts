@@ -9,7 +9,9 @@
  *     and cpu the trainer does its products with a ±1 factor in bitscale's kernels (popcount, table
  *     lookup), without a multiply-add per FLOP counted, so it can pass 100% of that ceiling;
  *   - a PyTorch CPU run of the same model measured in the same invocation (bench/bitlm_torch.py),
- *     when python3 with torch is present (Debian: python3-torch, and libopenblas0-pthread: without
+ *     and PyTorch's own plain matMul GFLOP/s on the shape beside the backend's (on the 2-core VM:
+ *     OpenBLAS with AVX-512 FMA against XNNPACK under wasm's 4-lane SIMD without FMA), and the
+ *     ratio the ceiling itself would give against PyTorch's step, when python3 with torch is present (Debian: python3-torch, and libopenblas0-pthread: without
  *     an optimised BLAS, Debian's torch runs matMuls at ~1 GFLOP/s on the reference BLAS);
  * then where the time of one single-thread step goes (tf.profile kernel times by kind, and bitscale's
  * own kernels in src/model/kernels.wat by their own timers; the rest is JavaScript between kernels), and the same for one worker's share of the batch alone: N workers
@@ -105,16 +107,25 @@ function torchPython(): string | null {
 
 /** PyTorch's ms/step for the same shape, or null (with the reason on stderr). */
 function torchMsPerStep(python: string, m: ModelConfig, arch: Architecture, threads: number, steps: number): number | null {
+  return torchResult(python, ['--d', m.d, '--layers', m.layers, '--heads', m.heads, '--dff', m.dFf, '--seq-len', T, '--batch', BS, '--threads', threads, '--steps', steps, '--arch', arch], 'ms_per_step');
+}
+
+/** GFLOP/s of PyTorch's plain [B·T, d]·[d, d] matMul on `threads` threads (fastest of 15), or null. */
+function torchMatMulGflops(python: string, d: number, threads: number): number | null {
+  return torchResult(python, ['--gemm', '--d', d, '--seq-len', T, '--batch', BS, '--threads', threads], 'gflops');
+}
+
+/** One field of bitlm_torch.py's JSON line for these arguments, or null (with the reason on stderr). */
+function torchResult(python: string, args: (string | number)[], field: string): number | null {
   const script = new URL('./bitlm_torch.py', import.meta.url).pathname;
-  const args = [script, '--d', m.d, '--layers', m.layers, '--heads', m.heads, '--dff', m.dFf, '--seq-len', T, '--batch', BS, '--threads', threads, '--steps', steps, '--arch', arch].map(String);
   // Passive OpenMP waiting: with the default spinning, 2 torch threads on a shared machine ran 11×
   // slower here (5.8 s against 0.53 s per d128 step); on an idle machine it costs next to nothing.
-  const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+  const r = spawnSync(python, [script, ...args.map(String)], { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
   if (r.status !== 0) {
     process.stderr.write(`PyTorch peer skipped: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n').pop()}\n`);
     return null;
   }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!).ms_per_step as number;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!)[field] as number;
 }
 
 interface Breakdown {
@@ -230,6 +241,7 @@ async function main(): Promise<void> {
     const flops = trainingFlopsPerStep(s.model, BS);
     const plain = matMulGflops(BS * T, s.model.d, s.model.d);
     const ceilingMs = (flops / (cores * plain * 1e9)) * 1000;
+    const torchPlain = python === null ? null : torchMatMulGflops(python, s.model.d, torchThreads);
     const n = s.model.d >= 512 ? Math.max(3, Math.ceil(steps / 2)) : steps;
     // Interleaved blocks, the fastest of each side kept.
     let torchMs: number | null = null;
@@ -255,6 +267,8 @@ async function main(): Promise<void> {
         of_ceiling: ceilingMs / ms,
         pytorch_ms_per_step: torchMs,
         vs_pytorch: torchMs === null ? null : ms / torchMs,
+        pytorch_matmul_gflops: torchPlain,
+        ceiling_vs_pytorch: torchMs === null ? null : ceilingMs / torchMs,
       });
     }
     if (values['no-profile']) continue;
@@ -276,7 +290,7 @@ async function main(): Promise<void> {
   const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(0)}%`);
   process.stdout.write(
     `${formatTable(
-      ['shape (T=128, bs=16)', 'threads', 'ms/step', 'tokens/s', 'GFLOP/s', 'scaling', 'ceiling ms/step', 'of ceiling', `PyTorch ${torchThreads}T ms`, 'ours/PyTorch'],
+      ['shape (T=128, bs=16)', 'threads', 'ms/step', 'tokens/s', 'GFLOP/s', 'scaling', 'ceiling ms/step', 'of ceiling', `PyTorch ${torchThreads}T ms`, 'ours/PyTorch', 'ceiling/PyTorch', `matMul GFLOP/s: ours 1T, PyTorch ${torchThreads}T`],
       rows.map((x) => [
         x.shape,
         x.threads,
@@ -288,6 +302,8 @@ async function main(): Promise<void> {
         pct(x.of_ceiling),
         x.pytorch_ms_per_step === null ? '—' : x.pytorch_ms_per_step.toFixed(0),
         x.vs_pytorch === null ? '—' : `${x.vs_pytorch.toFixed(2)}×`,
+        x.ceiling_vs_pytorch === null ? '—' : `${x.ceiling_vs_pytorch.toFixed(2)}×`,
+        `${x.plain_matmul_gflops.toFixed(0)}, ${x.pytorch_matmul_gflops === null ? '—' : x.pytorch_matmul_gflops.toFixed(0)}`,
       ]),
     )}\n\n`,
   );
@@ -310,6 +326,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${arch}, best of ${blocks} interleaved block(s) per side\n`);
   process.stdout.write(`${backend}: plain matMul [4096×512]·[512×512] ${reference.toFixed(1)} GFLOP/s; ceiling = ${cores} cores × the shape's plain matMul GFLOP/s against the step's FLOPs (bitscale's ±1 kernels do their share without float multiply-adds, so a step may pass it)\n`);
+  process.stdout.write(`ceiling/PyTorch: the ours/PyTorch of a step whose every FLOP ran at the backend's plain matMul speed on every core; a family without ±1 factors (float-v52) cannot go below it\n`);
   process.stdout.write(`load average (1 min) while measuring: ${load.toFixed(2)} on ${cores} cores: figures read slow, and scaling low, when it is above ~1\n`);
 }
 

@@ -1,6 +1,6 @@
 /**
  * Causal attention with ALiBi for BitLMv57 (hard, Gumbel straight-through) and v52 (softmax), each
- * ONE custom-gradient op (docs/model.md, "Implementation notes"). On wasm and cpu both run in
+ * ONE custom-gradient op (docs/training.md, "bitscale's kernels"). On wasm and cpu both run in
  * bitscale's causal kernels (attention-kernels.ts), else as per-head products through
  * `batchedMatMul` (plain 2-D matMuls on wasm). The hard attention's forward y·v is a row gather of
  * v and its gradient for v a scatter-add, both done on the selected indices.
