@@ -14,9 +14,15 @@
  * one-step tiny runs, process wall-clock minus the log's own wall_s). Runs per hour = finished runs
  * over that makespan. The logs' `jobs` and `threads` say how they ran (2 jobs × 1 thread on the
  * 2-core VM for the shipped ladders); a grid with no finished logs prints dashes.
+ *
+ * `--regenerate a,b` (grid names) retrains those ladders now, into a scratch folder with
+ * `bitscale sweep --jobs N`, times the whole sweep (its regeneration time with the code as it is)
+ * and compares each new log with the shipped one record by record, the clock (`wall_s`,
+ * `tokens_per_s`) and the run id left out: how many come back bit for bit (docs/ladders.md,
+ * "Regenerating a ladder").
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -77,6 +83,62 @@ function gridThroughput(path: string, jobs: number, startupS: number): GridThrou
   };
 }
 
+/** A run log's records as comparable text: the clock (wall_s, tokens_per_s) and the run id left out. */
+export function logWithoutClock(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      delete record.wall_s;
+      delete record.tokens_per_s;
+      delete record.run_id;
+      return stableStringify(record);
+    });
+}
+
+interface Regeneration {
+  grid: string;
+  runs: number;
+  minutes: number;
+  runs_per_hour: number;
+  /** Runs whose new log equals the shipped one apart from the clock and run id. */
+  same_as_shipped: number;
+  /** Runs that have a shipped log to compare with. */
+  compared: number;
+}
+
+/** Retrain grid `name` now into a scratch folder, `jobs` at a time; time it and compare its logs with the shipped ones. */
+function regenerate(name: string, jobs: number): Regeneration {
+  const path = join('sweeps', `${name}.json`);
+  const grid = readGrid(path);
+  const root = mkdtempSync(join(tmpdir(), `bitscale-regen-${name}-`));
+  try {
+    const copy = join(root, `${name}.json`);
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(copy, JSON.stringify({ ...raw, out: join(root, 'runs') }));
+    const bin = new URL('../bin/bitscale.js', import.meta.url).pathname;
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [bin, 'sweep', '--grid', copy, '--jobs', String(jobs), '--sweep-dir', join(root, 'sweep')], { encoding: 'utf8' });
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`sweep ${name} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+    const runs = expandGrid(grid, path);
+    let same = 0;
+    let compared = 0;
+    for (const run of runs) {
+      const shipped = join(grid.out, `${run.runId}.jsonl`);
+      if (!existsSync(shipped)) continue;
+      compared++;
+      const a = logWithoutClock(readFileSync(join(root, 'runs', `${run.runId}.jsonl`), 'utf8'));
+      const b = logWithoutClock(readFileSync(shipped, 'utf8'));
+      if (a.length === b.length && a.every((line, i) => line === b[i])) same++;
+    }
+    return { grid: grid.name, runs: runs.length, minutes: seconds / 60, runs_per_hour: (3600 * runs.length) / seconds, same_as_shipped: same, compared };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /**
  * Seconds a `bitscale train` process spends outside its log's clock: the fastest of `repeat`
  * one-step runs of the tiny preset (process wall-clock minus the summary's wall_s), with `threads`
@@ -110,6 +172,7 @@ async function main(): Promise<void> {
       jobs: { type: 'string', default: '2' },
       startup: { type: 'string', default: '0' },
       threads: { type: 'string', default: '1' },
+      regenerate: { type: 'string', default: '' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -121,8 +184,12 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => gridThroughput(join('sweeps', f), jobs, startupS));
+  const regenerated = values.regenerate
+    .split(',')
+    .filter((g) => g !== '')
+    .map((g) => regenerate(g, jobs));
   if (values.json) {
-    process.stdout.write(`${stableStringify({ cores: availableParallelism(), jobs, startup, grids })}\n`);
+    process.stdout.write(`${stableStringify({ cores: availableParallelism(), jobs, startup, grids, regenerated })}\n`);
     return;
   }
   const min = (s: number | null) => (s === null ? '—' : (s / 60).toFixed(1));
@@ -134,6 +201,13 @@ async function main(): Promise<void> {
   );
   if (startup) process.stdout.write(`start-up per run (fastest of ${startupRuns}, ${values.threads} thread(s)): ${startup.startup_s.toFixed(2)} s (process ${startup.process_s.toFixed(2)} s, of which the log's clock ${startup.log_wall_s.toFixed(2)} s)\n`);
   else process.stdout.write('start-up per run not measured (--startup N adds it)\n');
+  if (regenerated.length)
+    process.stdout.write(
+      `\n${formatTable(
+        ['regenerated now', 'runs', `sweep --jobs ${jobs} (min)`, 'runs/hour', 'logs equal to the shipped ones (clock aside)'],
+        regenerated.map((g) => [g.grid, g.runs, g.minutes.toFixed(1), g.runs_per_hour.toFixed(0), `${g.same_as_shipped} of ${g.compared}`]),
+      )}\n`,
+    );
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
