@@ -11,8 +11,9 @@
  *   - a PyTorch CPU run of the same model measured in the same invocation (bench/bitlm_torch.py),
  *     and PyTorch's own plain matMul GFLOP/s on the shape beside the backend's (on the 2-core VM:
  *     OpenBLAS with AVX-512 FMA against XNNPACK under wasm's 4-lane SIMD without FMA), and the
- *     ratio the ceiling itself would give against PyTorch's step, when python3 with torch is present (Debian: python3-torch, and libopenblas0-pthread: without
- *     an optimised BLAS, Debian's torch runs matMuls at ~1 GFLOP/s on the reference BLAS);
+ *     ratio the ceiling itself would give against PyTorch's step, when python3 with torch is
+ *     present (Debian: python3-torch, and libopenblas0-pthread: without an optimised BLAS, Debian's
+ *     torch runs matMuls at ~1 GFLOP/s on the reference BLAS);
  * then where the time of one single-thread step goes (tf.profile kernel times by kind, and bitscale's
  * own kernels in src/model/kernels.wat by their own timers; the rest is JavaScript between kernels), and the same for one worker's share of the batch alone: N workers
  * cannot beat that, so the ceiling over it is the most "of ceiling" perfect scaling would reach.

@@ -524,7 +524,7 @@
   (func (export "attn_forward")
     (param $q i32) (param $k i32) (param $alibi i32) (param $noise i32) (param $B i32) (param $T i32) (param $H i32) (param $hd i32)
     (param $invTau f32) (param $idx i32) (param $p i32) (param $kT i32) (param $z i32)
-    (local $b i32) (local $h i32) (local $bh i32) (local $i0 i32) (local $r i32) (local $i i32) (local $j i32) (local $g i32) (local $groups i32)
+    (local $b i32) (local $h i32) (local $bh i32) (local $i0 i32) (local $r i32) (local $i i32) (local $g i32) (local $groups i32)
     (local $rowb i32) (local $Tb i32) (local $base i32) (local $off i32) (local $zrow i32) (local $brow i32) (local $nrow i32) (local $prow i32)
     (local $best f32) (local $bi i32) (local $bias v128) (local $bestv v128) (local $bidx v128) (local $lanes v128) (local $zv v128) (local $take v128) (local $e v128) (local $sum v128) (local $max v128) (local $total v128)
     (local.set $rowb (i32.shl (i32.mul (local.get $H) (local.get $hd)) (i32.const 2)))

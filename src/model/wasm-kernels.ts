@@ -102,15 +102,15 @@ export function scratchZeros(n: number): Float32Array {
 let registered = false;
 
 /**
- * For a float32 sum over `axes` of `shape`: rows × columns when the summed axes are the leading
- * ones (out[c] = Σ_r x[r·columns + c]), else null.
+ * For a float32 sum over `axes` of `shape`: the number of leading axes summed, and rows × columns
+ * (out[c] = Σ_r x[r·columns + c]) when the summed axes are the leading ones, else null.
  */
-export function leadingSumShape(shape: number[], axes: number[]): { rows: number; columns: number } | null {
+export function leadingSumShape(shape: number[], axes: number[]): { leading: number; rows: number; columns: number } | null {
   const summed = new Set(axes.map((a) => (a < 0 ? a + shape.length : a)));
-  for (let a = 0; a < summed.size; a++) if (!summed.has(a)) return null;
-  if (summed.size === 0 || summed.size === shape.length) return null;
-  const rows = shape.slice(0, summed.size).reduce((n, x) => n * x, 1);
-  return { rows, columns: shape.slice(summed.size).reduce((n, x) => n * x, 1) };
+  const leading = summed.size;
+  for (let a = 0; a < leading; a++) if (!summed.has(a)) return null;
+  if (leading === 0 || leading === shape.length) return null;
+  return { leading, rows: shape.slice(0, leading).reduce((n, x) => n * x, 1), columns: shape.slice(leading).reduce((n, x) => n * x, 1) };
 }
 
 /** out[c] = Σ_r x[r·C + c], each addition rounded to float32, r in order (as the wasm Sum adds). */
@@ -146,11 +146,10 @@ export function registerWasmKernels(): void {
   });
   replaceKernel(tf.Sum, (x, attrs, be) => {
     const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const axes = tf.util.parseAxisParam(axis, x.shape);
-    const s = x.dtype === 'float32' ? leadingSumShape(x.shape, axes) : null;
+    const s = x.dtype === 'float32' ? leadingSumShape(x.shape, tf.util.parseAxisParam(axis, x.shape)) : null;
     if (!s) return null;
-    const kept = x.shape.slice(axes.length);
-    const out = be.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
+    const kept = x.shape.slice(s.leading);
+    const out = be.makeOutput(keepDims ? [...Array<number>(s.leading).fill(1), ...kept] : kept, 'float32');
     sumLeadingRows(be.typedArrayFromHeap(x) as Float32Array, be.typedArrayFromHeap(out) as Float32Array, s.rows, s.columns);
     return out;
   });

@@ -85,8 +85,7 @@ export function serveTasks(run: (argv: string[]) => Promise<void>): Promise<void
         const streams = [process.stdout, process.stderr];
         const writes = streams.map((s) => s.write);
         const toFile = ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
-          if (typeof chunk === 'string') writeSync(fd, chunk);
-          else writeSync(fd, chunk);
+          writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
           const callback = typeof encoding === 'function' ? encoding : cb;
           if (typeof callback === 'function') callback();
           return true;

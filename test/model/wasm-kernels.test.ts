@@ -94,9 +94,9 @@ test('tensorOf: a tensor made from a transient buffer keeps its values when the 
 });
 
 test('a sum over leading axes is rows × columns; any other sum goes to the original kernel', () => {
-  assert.deepEqual(leadingSumShape([2048, 512], [0]), { rows: 2048, columns: 512 });
-  assert.deepEqual(leadingSumShape([2, 3, 4], [1, 0]), { rows: 6, columns: 4 });
-  assert.deepEqual(leadingSumShape([2, 3, 4], [-3]), { rows: 2, columns: 12 });
+  assert.deepEqual(leadingSumShape([2048, 512], [0]), { leading: 1, rows: 2048, columns: 512 });
+  assert.deepEqual(leadingSumShape([2, 3, 4], [1, 0]), { leading: 2, rows: 6, columns: 4 });
+  assert.deepEqual(leadingSumShape([2, 3, 4], [-3]), { leading: 1, rows: 2, columns: 12 });
   assert.equal(leadingSumShape([2, 3, 4], [1]), null);
   assert.equal(leadingSumShape([2, 3], [0, 1]), null);
   assert.equal(leadingSumShape([2, 3], [1]), null);
